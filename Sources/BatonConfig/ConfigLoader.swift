@@ -1,0 +1,270 @@
+public import BatonCore
+import Foundation
+import Yams
+
+/// Reads and validates a config file and every flow it names.
+///
+/// ## Keys
+/// ```yaml
+/// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com }
+/// storage:  { sqlite: { path: data/baton.sqlite } }
+/// log:      { level: info }
+/// endpoints:
+///   <id>:
+///     name: Support
+///     urlToken: support            # public token in the endpoint's URLs
+///     flow: flows/support.yaml     # relative to this file
+///     channels: { webchat: { enabled: true }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
+///     handover:
+///       provider: chatwoot
+///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
+///                   webhookSecret | webhookSecretFile }
+/// ```
+/// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
+public struct ConfigLoader: Sendable {
+    public let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Loads the config file at `path`.
+    /// - Returns: the configuration and any warnings.
+    /// - Throws: `ConfigurationError` listing every error found.
+    public func load(path: String) throws(ConfigurationError) -> (BatonConfiguration, warnings: [Diagnostic]) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(diagnostics: [Diagnostic(at: SourceLocation(file: path, line: 1), path: "", "cannot read the config file: \(error.localizedDescription)")])
+        }
+        return try load(text: text, file: path, baseDirectory: (path as NSString).deletingLastPathComponent)
+    }
+
+    /// Loads config text; flow paths are resolved against `baseDirectory`.
+    public func load(text: String, file: String, baseDirectory: String) throws(ConfigurationError) -> (BatonConfiguration, warnings: [Diagnostic]) {
+        let sink = DiagnosticSink()
+        let root = YAMLDocument.parse(text, file: file, overrides: Overrides(environment: environment), sink: sink)
+        var configuration: BatonConfiguration?
+        if let root {
+            configuration = read(root, baseDirectory: baseDirectory, sink: sink)
+        }
+        guard let configuration, !sink.hasErrors else {
+            throw ConfigurationError(diagnostics: sink.diagnostics.filter { $0.severity == .error } + sink.diagnostics.filter { $0.severity == .warning })
+        }
+        return (configuration, sink.diagnostics)
+    }
+
+    func read(_ root: YAMLValue, baseDirectory: String, sink: DiagnosticSink) -> BatonConfiguration? {
+        guard let top = root.mapping(allowed: ["server", "storage", "log", "endpoints"], sink) else { return nil }
+        let server = readServer(top["server"], sink)
+        let storage = readStorage(top["storage"], baseDirectory: baseDirectory, sink)
+        let log = readLog(top["log"], sink)
+        var endpoints: [EndpointConfiguration] = []
+        if let endpointsValue = top.required("endpoints", sink), let members = endpointsValue.mapping(allowed: nil, sink) {
+            if members.members.isEmpty { sink.error(endpointsValue, "declare at least one endpoint") }
+            for (id, value) in members.members {
+                if id.isEmpty || !id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
+                    sink.error(value, "endpoint ids may use letters, digits, '-' and '_' only")
+                }
+                if let endpoint = readEndpoint(id: id, value, baseDirectory: baseDirectory, sink) { endpoints.append(endpoint) }
+            }
+            var seen: [String: String] = [:]
+            for endpoint in endpoints {
+                if let other = seen[endpoint.urlToken] {
+                    sink.error(members[endpoint.id].child("urlToken", nil), "urlToken '\(endpoint.urlToken)' is already used by endpoint '\(other)'")
+                }
+                seen[endpoint.urlToken] = endpoint.id
+            }
+        }
+        return BatonConfiguration(server: server, storage: storage, log: log, endpoints: endpoints, sourceFile: root.file)
+    }
+
+    func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
+        var settings = ServerSettings()
+        guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL"], sink)
+        guard let members else { return settings }
+        if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
+        if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
+        if members.has("publicURL"), let url = members["publicURL"].string(sink) {
+            if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
+                sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")
+            }
+        }
+        return settings
+    }
+
+    func readStorage(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> StorageSettings {
+        var settings = StorageSettings(sqlitePath: Self.resolve("data/baton.sqlite", against: baseDirectory))
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite"], sink)
+        guard let members else { return settings }
+        let sqlite = members["sqlite"]
+        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path"], sink)
+        if let sqliteMembers, sqliteMembers.has("path"), let path = sqliteMembers["path"].string(sink) {
+            settings.sqlitePath = Self.resolve(path, against: baseDirectory)
+        }
+        return settings
+    }
+
+    func readLog(_ value: YAMLValue, _ sink: DiagnosticSink) -> LogSettings {
+        var settings = LogSettings()
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["level"], sink)
+        if let members, members.has("level"), let level = members["level"].string(sink) {
+            if LogSettings.levels.contains(level) { settings.level = level } else {
+                sink.error(members["level"], "unknown log level '\(level)'; use one of \(LogSettings.levels.joined(separator: ", "))")
+            }
+        }
+        return settings
+    }
+
+    func readEndpoint(id: String, _ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> EndpointConfiguration? {
+        guard let members = value.mapping(allowed: ["name", "urlToken", "flow", "channels", "handover"], sink) else { return nil }
+        let name = members.has("name") ? members["name"].string(sink) ?? id : id
+        var urlToken = id
+        if members.has("urlToken"), let token = members["urlToken"].string(sink) {
+            if token.isEmpty || !token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                sink.error(members["urlToken"], "a URL token may use ASCII letters, digits, '-' and '_' only")
+            }
+            urlToken = token
+        }
+        var channels = (webchat: WebchatSettings(), rest: RESTSettings())
+        if members.has("channels") { channels = readChannels(members["channels"], baseDirectory: baseDirectory, sink) }
+        let handover = members.has("handover") ? readHandover(members["handover"], baseDirectory: baseDirectory, sink) : nil
+        guard let flowValue = members.required("flow", sink), let flowPath = flowValue.string(sink) else { return nil }
+        let flowFile = Self.resolve(flowPath, against: baseDirectory)
+        guard let flow = FlowLoader(overrides: Overrides(environment: [:])).load(path: flowFile, referencedFrom: flowValue, sink: sink) else { return nil }
+        for node in flow.nodes {
+            guard case .handover(let handoverNode) = node.kind else { continue }
+            let location = node.location ?? flowValue.location
+            if handover == nil {
+                sink.add(Diagnostic(.warning, at: location, path: "endpoints.\(id)", "the flow hands over at node '\(node.id)' but the endpoint has no handover settings; the flow will get input.handover.status 'error' (reason 'unsupported')"))
+            } else if let handover, handover.providerName != handoverNode.provider {
+                sink.add(Diagnostic(.warning, at: location, path: "endpoints.\(id)", "node '\(node.id)' asks for provider '\(handoverNode.provider)' but the endpoint uses '\(handover.providerName)'"))
+            }
+        }
+        return EndpointConfiguration(id: id, name: name, urlToken: urlToken, flowFile: flowFile, flow: flow, webchat: channels.webchat, rest: channels.rest, handover: handover)
+    }
+
+    func readChannels(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> (webchat: WebchatSettings, rest: RESTSettings) {
+        var result = (webchat: WebchatSettings(), rest: RESTSettings())
+        guard let members = value.mapping(allowed: ["webchat", "rest"], sink) else { return result }
+        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled"], sink), webchat.has("enabled") {
+            result.webchat.enabled = webchat["enabled"].bool(sink) ?? true
+        }
+        if members.has("rest"), let rest = members["rest"].mapping(allowed: ["enabled", "apiKey", "apiKeyFile"], sink) {
+            if rest.has("enabled") { result.rest.enabled = rest["enabled"].bool(sink) ?? true }
+            result.rest.apiKey = readSecret("apiKey", in: rest, baseDirectory: baseDirectory, sink)
+        }
+        return result
+    }
+
+    func readHandover(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> HandoverSettings? {
+        guard let members = value.mapping(allowed: ["provider", "chatwoot"], sink) else { return nil }
+        guard let providerValue = members.required("provider", sink), let provider = providerValue.string(sink) else { return nil }
+        guard provider == "chatwoot" else {
+            sink.error(providerValue, "unknown handover provider '\(provider)'; supported: chatwoot")
+            return nil
+        }
+        guard let settingsValue = members.required("chatwoot", sink),
+            let chatwoot = settingsValue.mapping(
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile"], sink)
+        else { return nil }
+        var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
+        if let url = baseURL {
+            if !Attachment.isWebURL(url) {
+                sink.error(chatwoot["baseURL"], "must be an http(s) URL such as https://app.chatwoot.com, found '\(url)'")
+            }
+            // People paste the API URL from Cognigy's docs (".../api/v1"); the base is what we need.
+            var trimmed = url.hasSuffix("/") ? String(url.dropLast()) : url
+            if trimmed.hasSuffix("/api/v1") { trimmed = String(trimmed.dropLast("/api/v1".count)) }
+            baseURL = trimmed
+        }
+        let accountID = chatwoot.required("accountId", sink)?.int(sink, range: 1...Int(Int32.max))
+        let token = readSecret("apiAccessToken", in: chatwoot, baseDirectory: baseDirectory, sink)
+        if token == nil, !chatwoot.has("apiAccessToken"), !chatwoot.has("apiAccessTokenFile") {
+            sink.error(settingsValue, "missing required key 'apiAccessToken' (or 'apiAccessTokenFile')")
+        }
+        let botName = chatwoot.has("agentBotName") ? chatwoot["agentBotName"].string(sink) : nil
+        let botDescription = chatwoot.has("agentBotDescription") ? chatwoot["agentBotDescription"].string(sink) : nil
+        let webhookSecret = readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        guard let baseURL, let accountID, let token else { return nil }
+        var settings = ChatwootSettings(baseURL: baseURL, accountID: accountID, apiAccessToken: token, webhookSecret: webhookSecret)
+        if let botName { settings.agentBotName = botName }
+        if let botDescription { settings.agentBotDescription = botDescription }
+        return .chatwoot(settings)
+    }
+
+    /// A secret from `key` (file or environment) or from the file named by `keyFile`; never both.
+    func readSecret(_ key: String, in members: YAMLMapping, baseDirectory: String, _ sink: DiagnosticSink) -> Secret? {
+        let fileKey = key + "File"
+        if members.has(key), members.has(fileKey) {
+            sink.error(members[fileKey], "set either '\(key)' or '\(fileKey)', not both")
+            return nil
+        }
+        if members.has(key) {
+            guard let value = members[key].string(sink) else { return nil }
+            if value.isEmpty { sink.error(members[key], "must not be empty") }
+            return Secret(value)
+        }
+        if members.has(fileKey), let path = members[fileKey].string(sink) {
+            let resolved = Self.resolve(path, against: baseDirectory)
+            guard let contents = try? String(contentsOfFile: resolved, encoding: .utf8) else {
+                sink.error(members[fileKey], "cannot read the secret file '\(resolved)'")
+                return nil
+            }
+            // Secret files usually end with a newline that is not part of the secret.
+            let trimmed = contents.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { sink.error(members[fileKey], "the secret file '\(resolved)' is empty") }
+            return Secret(trimmed)
+        }
+        return nil
+    }
+
+    func hasAnyOverride(under path: String) -> Bool {
+        let prefix = Overrides.variableName(for: path) + "_"
+        return environment.keys.contains { $0.hasPrefix(prefix) }
+    }
+
+    static func resolve(_ path: String, against base: String) -> String {
+        if path.hasPrefix("/") || base.isEmpty { return path }
+        return (base as NSString).appendingPathComponent(path)
+    }
+}
+
+/// Parsing YAML text into a root value, with syntax errors as diagnostics.
+enum YAMLDocument {
+    static func parse(_ text: String, file: String, overrides: Overrides, sink: DiagnosticSink) -> YAMLValue? {
+        do {
+            let node = try Yams.compose(yaml: text)
+            let root = YAMLValue(node: node, path: "", file: file, fallbackLine: 1, overrides: overrides)
+            if node == nil { sink.error(root, "the file is empty") ; return nil }
+            return root
+        } catch let error as YamlError {
+            sink.add(Diagnostic(at: location(of: error, file: file), path: "", "YAML syntax error: \(problem(of: error))"))
+        } catch {
+            sink.add(Diagnostic(at: SourceLocation(file: file, line: 1), path: "", "YAML syntax error: \(error)"))
+        }
+        return nil
+    }
+
+    static func location(of error: YamlError, file: String) -> SourceLocation {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
+            SourceLocation(file: file, line: mark.line, column: mark.column)
+        default:
+            SourceLocation(file: file, line: 1)
+        }
+    }
+
+    static func problem(of error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, _, _), .parser(let context, let problem, _, _), .composer(let context, let problem, _, _):
+            [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
+        case .duplicatedKeysInMapping(let duplicates, _):
+            "duplicate keys: \(duplicates.joined(separator: ", "))"
+        default:
+            "\(error)"
+        }
+    }
+}

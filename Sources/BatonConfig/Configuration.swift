@@ -1,0 +1,133 @@
+public import BatonCore
+
+/// A secret setting (API token, webhook secret). Its description never shows the value, so it cannot leak
+/// through logs, errors or string interpolation by accident.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The secret itself; read it only where it is used.
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}
+
+/// Baton's whole configuration, read from one YAML file plus environment overrides.
+public struct BatonConfiguration: Sendable {
+    public var server: ServerSettings
+    public var storage: StorageSettings
+    public var log: LogSettings
+    public var endpoints: [EndpointConfiguration]
+    /// The file it was read from (`nil` for the built-in demo).
+    public var sourceFile: String?
+
+    public init(server: ServerSettings, storage: StorageSettings, log: LogSettings, endpoints: [EndpointConfiguration], sourceFile: String?) {
+        self.server = server
+        self.storage = storage
+        self.log = log
+        self.endpoints = endpoints
+        self.sourceFile = sourceFile
+    }
+}
+
+public struct ServerSettings: Sendable, Hashable {
+    public var host: String
+    /// 0 picks a free port.
+    public var port: Int
+    /// The URL users and Chatwoot reach Baton at; derived from host and port when absent.
+    public var publicURL: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+    }
+}
+
+public struct StorageSettings: Sendable, Hashable {
+    /// The SQLite database file; created with its folder when missing.
+    public var sqlitePath: String
+    public init(sqlitePath: String) { self.sqlitePath = sqlitePath }
+}
+
+public struct LogSettings: Sendable, Hashable {
+    public var level: String
+    public init(level: String = "info") { self.level = level }
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}
+
+/// One endpoint: a public URL token, the channels it serves, the flow it runs and its handover provider.
+public struct EndpointConfiguration: Sendable {
+    public var id: String
+    public var name: String
+    /// The public token in the endpoint's URLs (`/webchat/{urlToken}`).
+    public var urlToken: String
+    public var flowFile: String
+    public var flow: Flow
+    public var webchat: WebchatSettings
+    public var rest: RESTSettings
+    public var handover: HandoverSettings?
+
+    public init(
+        id: String, name: String, urlToken: String, flowFile: String, flow: Flow, webchat: WebchatSettings = WebchatSettings(),
+        rest: RESTSettings = RESTSettings(), handover: HandoverSettings? = nil
+    ) {
+        self.id = id
+        self.name = name
+        self.urlToken = urlToken
+        self.flowFile = flowFile
+        self.flow = flow
+        self.webchat = webchat
+        self.rest = rest
+        self.handover = handover
+    }
+}
+
+public struct WebchatSettings: Sendable, Hashable {
+    public var enabled: Bool
+    public init(enabled: Bool = true) { self.enabled = enabled }
+}
+
+public struct RESTSettings: Sendable, Hashable {
+    public var enabled: Bool
+    /// When set, callers may address sessions by their own `userId` if they present it as a bearer token.
+    public var apiKey: Secret?
+    public init(enabled: Bool = true, apiKey: Secret? = nil) {
+        self.enabled = enabled
+        self.apiKey = apiKey
+    }
+}
+
+/// Which human-agent platform an endpoint hands over to.
+public enum HandoverSettings: Sendable, Hashable {
+    case chatwoot(ChatwootSettings)
+
+    public var providerName: String {
+        switch self {
+        case .chatwoot: "chatwoot"
+        }
+    }
+}
+
+/// The Chatwoot account an endpoint hands over to.
+public struct ChatwootSettings: Sendable, Hashable {
+    /// `https://app.chatwoot.com` or a self-hosted installation's URL (without `/api/v1`).
+    public var baseURL: String
+    public var accountID: Int
+    /// A user's API access token (Profile settings → Access token).
+    public var apiAccessToken: Secret
+    public var agentBotName: String
+    public var agentBotDescription: String
+    /// The inbox's webhook secret (Chatwoot 4.13+), used to verify `X-Chatwoot-Signature`.
+    public var webhookSecret: Secret?
+
+    public init(
+        baseURL: String, accountID: Int, apiAccessToken: Secret, agentBotName: String = "Baton",
+        agentBotDescription: String = "The Baton bot that talked to the user before the handover", webhookSecret: Secret? = nil
+    ) {
+        self.baseURL = baseURL
+        self.accountID = accountID
+        self.apiAccessToken = apiAccessToken
+        self.agentBotName = agentBotName
+        self.agentBotDescription = agentBotDescription
+        self.webhookSecret = webhookSecret
+    }
+}

@@ -1,0 +1,243 @@
+import BatonCore
+import Yams
+
+/// Reads one node of a flow file.
+struct NodeReader {
+    let sink: DiagnosticSink
+
+    static let kinds = ["say", "question", "if", "switch", "set", "goto", "handover", "end"]
+    static let companions = ["if": ["then", "else"], "switch": ["cases", "default"]]
+
+    func node(_ value: YAMLValue, position: Int) -> FlowNode? {
+        guard let members = value.mapping(allowed: ["id"] + Self.kinds + ["then", "else", "cases", "default"], sink) else { return nil }
+        let kinds = members.members.map(\.0).filter { Self.kinds.contains($0) }
+        guard kinds.count == 1, let kind = kinds.first else {
+            sink.error(value, kinds.isEmpty ? "a node needs one of: \(Self.kinds.joined(separator: ", "))" : "a node has exactly one kind, found \(kinds.joined(separator: " and "))")
+            return nil
+        }
+        for (key, member) in members.members where ["then", "else", "cases", "default"].contains(key) && !(Self.companions[kind] ?? []).contains(key) {
+            sink.error(member, "'\(key)' belongs to \(key == "then" || key == "else" ? "an 'if'" : "a 'switch'") node, not a '\(kind)' node")
+        }
+        var id = "node-\(position)"
+        if members.has("id"), let given = members["id"].string(sink) {
+            if given.isEmpty { sink.error(members["id"], "a node id must not be empty") }
+            id = given
+        }
+        let body = members[kind]
+        let parsed: FlowNode.Kind?
+        switch kind {
+        case "say": parsed = message(body).map { .say(SayNode(message: $0)) }
+        case "question": parsed = question(body).map { .question($0) }
+        case "if": parsed = branch(body, members).map { .branch($0) }
+        case "switch": parsed = switchNode(body, members).map { .switchOn($0) }
+        case "set": parsed = set(body).map { .set($0) }
+        case "goto": parsed = body.string(sink).map { .goto($0) }
+        case "handover": parsed = handover(body).map { .handover($0) }
+        default: parsed = body.isNull ? .end(EndNode()) : message(body).map { .end(EndNode(message: $0)) }
+        }
+        guard let parsed else { return nil }
+        return FlowNode(id: id, kind: parsed, location: value.location)
+    }
+
+    // MARK: Messages
+
+    /// A message: a plain string, or a mapping with text, quickReplies and attachments.
+    func message(_ value: YAMLValue) -> MessageTemplate? {
+        if let node = value.node, case .scalar = node {
+            return template(value).map { MessageTemplate(text: $0) }
+        }
+        guard let members = value.mapping(allowed: ["text", "quickReplies", "attachments"], sink) else { return nil }
+        var message = MessageTemplate()
+        if members.has("text") { message.text = template(members["text"]) }
+        if members.has("quickReplies"), let list = members["quickReplies"].sequence(sink) {
+            message.quickReplies = list.compactMap(quickReply)
+        }
+        if members.has("attachments"), let list = members["attachments"].sequence(sink) {
+            message.attachments = list.compactMap(attachment)
+        }
+        if message.isEmpty { sink.error(value, "a message needs text, quickReplies or attachments") }
+        return message
+    }
+
+    func quickReply(_ value: YAMLValue) -> QuickReplyTemplate? {
+        if let node = value.node, case .scalar = node { return template(value).map { QuickReplyTemplate(title: $0) } }
+        guard let members = value.mapping(allowed: ["title", "payload"], sink),
+            let title = members.required("title", sink).flatMap(template)
+        else { return nil }
+        return QuickReplyTemplate(title: title, payload: members.has("payload") ? template(members["payload"]) : nil)
+    }
+
+    /// `{ image: https://… }` or `{ type: image, url: https://…, name: cat.png }`.
+    func attachment(_ value: YAMLValue) -> AttachmentTemplate? {
+        let kindNames = AttachmentKind.allCases.map(\.rawValue)
+        guard let members = value.mapping(allowed: ["type", "url", "name"] + kindNames, sink) else { return nil }
+        let shorthand = members.members.filter { kindNames.contains($0.0) }
+        let kind: AttachmentKind?
+        let urlValue: YAMLValue?
+        if let (name, member) = shorthand.first, shorthand.count == 1, !members.has("type") {
+            kind = AttachmentKind(rawValue: name)
+            urlValue = member
+        } else {
+            let typeName = members.required("type", sink)?.string(sink)
+            kind = typeName.flatMap(AttachmentKind.init(rawValue:))
+            if let typeName, kind == nil { sink.error(members["type"], "unknown attachment type '\(typeName)'; use one of \(kindNames.joined(separator: ", "))") }
+            urlValue = members.required("url", sink)
+        }
+        guard let kind, let urlValue, let url = template(urlValue) else { return nil }
+        if url.isLiteral, !Attachment.isWebURL(url.source) {
+            sink.error(urlValue, "attachment URLs must be absolute http(s) URLs, found '\(url.source)'")
+        }
+        return AttachmentTemplate(kind: kind, url: url, name: members.has("name") ? template(members["name"]) : nil)
+    }
+
+    // MARK: Node kinds
+
+    func question(_ value: YAMLValue) -> QuestionNode? {
+        guard let members = value.mapping(allowed: ["text", "quickReplies", "attachments", "type", "pattern", "store", "reprompt", "maxAttempts", "onFailure"], sink)
+        else { return nil }
+        var prompt = MessageTemplate()
+        if members.has("text") { prompt.text = template(members["text"]) }
+        if members.has("quickReplies") { prompt.quickReplies = members["quickReplies"].sequence(sink)?.compactMap(quickReply) ?? [] }
+        if members.has("attachments") { prompt.attachments = members["attachments"].sequence(sink)?.compactMap(attachment) ?? [] }
+        if prompt.isEmpty { sink.error(value, "a question needs text to ask") }
+        var answerType = AnswerType.text
+        if members.has("type"), let name = members["type"].string(sink) {
+            switch name {
+            case "text": answerType = .text
+            case "number": answerType = .number
+            case "email": answerType = .email
+            case "yesno": answerType = .yesNo
+            case "pattern":
+                if let pattern = members.required("pattern", sink)?.string(sink) {
+                    do { _ = try Regex(pattern) } catch { sink.error(members["pattern"], "invalid regular expression: \(error)") }
+                    answerType = .pattern(pattern)
+                }
+            default: sink.error(members["type"], "unknown answer type '\(name)'; use text, number, email, yesno or pattern")
+            }
+        }
+        if members.has("pattern"), case .pattern = answerType {} else if members.has("pattern") {
+            sink.error(members["pattern"], "'pattern' needs 'type: pattern'")
+        }
+        guard let storeValue = members.required("store", sink), let store = storeValue.string(sink) else { return nil }
+        let path = contextPath(store, value: storeValue, roots: ["context"])?.path ?? []
+        let reprompt = members.has("reprompt") ? message(members["reprompt"]) : nil
+        let maxAttempts = members.has("maxAttempts") ? members["maxAttempts"].int(sink, range: 1...100) ?? 3 : 3
+        let onFailure = members.has("onFailure") ? members["onFailure"].string(sink) : nil
+        return QuestionNode(prompt: prompt, answerType: answerType, storePath: path, reprompt: reprompt, maxAttempts: maxAttempts, onFailure: onFailure)
+    }
+
+    func branch(_ value: YAMLValue, _ members: YAMLMapping) -> BranchNode? {
+        guard let condition = expression(value) else { return nil }
+        let then = members.has("then") ? members["then"].string(sink) : nil
+        let otherwise = members.has("else") ? members["else"].string(sink) : nil
+        if then == nil, otherwise == nil { sink.error(value, "an 'if' node needs 'then' or 'else'") }
+        return BranchNode(condition: condition, then: then, otherwise: otherwise)
+    }
+
+    func switchNode(_ value: YAMLValue, _ members: YAMLMapping) -> SwitchNode? {
+        let subject = value.isNull ? nil : expression(value)
+        var cases: [SwitchNode.Case] = []
+        if let list = members.required("cases", sink)?.sequence(sink) {
+            for item in list {
+                guard let entry = item.mapping(allowed: ["equals", "when", "goto"], sink) else { continue }
+                guard let target = entry.required("goto", sink)?.string(sink) else { continue }
+                if entry.has("equals"), !entry.has("when") {
+                    if subject == nil { sink.error(entry["equals"], "'equals' needs a value to compare: write it after 'switch:'") }
+                    cases.append(SwitchNode.Case(match: .equals(jsonValue(entry["equals"])), target: target))
+                } else if entry.has("when"), !entry.has("equals") {
+                    if let condition = expression(entry["when"]) { cases.append(SwitchNode.Case(match: .when(condition), target: target)) }
+                } else {
+                    sink.error(item, "a case has either 'equals' or 'when'")
+                }
+            }
+        }
+        let defaultTarget = members.has("default") ? members["default"].string(sink) : nil
+        return SwitchNode(value: subject, cases: cases, defaultTarget: defaultTarget)
+    }
+
+    func set(_ value: YAMLValue) -> SetNode? {
+        guard let members = value.mapping(allowed: nil, sink) else { return nil }
+        var assignments: [SetNode.Assignment] = []
+        for (key, member) in members.members {
+            guard let (root, path) = contextPath(key, value: member, roots: ["context", "profile"]), let template = template(member) else { continue }
+            assignments.append(SetNode.Assignment(root: root == "profile" ? .profile : .context, path: path, value: template))
+        }
+        if assignments.isEmpty, !sink.hasErrors { sink.error(value, "'set' needs at least one 'context.name: value'") }
+        return SetNode(assignments: assignments)
+    }
+
+    func handover(_ value: YAMLValue) -> HandoverNode? {
+        guard let members = value.mapping(allowed: ["provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve"], sink) else { return nil }
+        let provider = members.has("provider") ? members["provider"].string(sink) ?? "chatwoot" : "chatwoot"
+        if provider != "chatwoot" { sink.error(members["provider"], "unknown handover provider '\(provider)'; supported: chatwoot") }
+        var node = HandoverNode(provider: provider)
+        if members.has("inboxId"), let inbox = template(members["inboxId"]) {
+            if inbox.isLiteral, Int(inbox.source) == nil { sink.error(members["inboxId"], "inboxId must be a number or an expression in {{ }}, found '\(inbox.source)'") }
+            node.inbox = inbox
+        }
+        if members.has("acceptedMessage") { node.acceptedMessage = message(members["acceptedMessage"]) }
+        if members.has("cancelKeywords") { node.cancelKeywords = members["cancelKeywords"].strings(sink) ?? [] }
+        if members.has("cancelButton") { node.cancelButton = members["cancelButton"].string(sink) }
+        if members.has("onResolve") { node.onResolve = members["onResolve"].string(sink) }
+        return node
+    }
+
+    // MARK: Values
+
+    func template(_ value: YAMLValue) -> Template? {
+        guard let text = value.string(sink) else { return nil }
+        do {
+            return try Template(parsing: text)
+        } catch {
+            sink.error(value, "in '\(text)': \(error)")
+            return nil
+        }
+    }
+
+    /// An expression written bare (`context.age > 18`) or in a single hole (`{{ context.age > 18 }}`).
+    func expression(_ value: YAMLValue) -> BatonCore.Expression? {
+        guard let text = value.string(sink) else { return nil }
+        var source = text.trimmingCharacters(in: .whitespaces)
+        if source.hasPrefix("{{"), source.hasSuffix("}}"), source.count >= 4 {
+            source = String(source.dropFirst(2).dropLast(2))
+        }
+        do {
+            return try BatonCore.Expression(parsing: source)
+        } catch {
+            sink.error(value, "in '\(text)': \(error)")
+            return nil
+        }
+    }
+
+    /// `context.user.name` → ("context", ["user", "name"]); a bare `name` means `context.name`.
+    func contextPath(_ text: String, value: YAMLValue, roots: [String]) -> (root: String, path: [String])? {
+        var parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1, let first = parts.first, roots.contains(first) {
+            parts.removeFirst()
+        } else if roots.count > 1 {
+            // Where both roots are possible the author must say which one is meant.
+            sink.error(value, "'\(text)' must start with \(roots.map { $0 + "." }.joined(separator: " or "))")
+            return nil
+        }
+        let root = text.hasPrefix("profile.") ? "profile" : "context"
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }) else {
+            sink.error(value, "'\(text)' is not a valid path (use names separated by dots)")
+            return nil
+        }
+        return (root, parts)
+    }
+
+    /// A YAML scalar as a JSON value: numbers, booleans and null keep their type.
+    func jsonValue(_ value: YAMLValue) -> JSONValue {
+        guard let text = value.string(sink) else { return .null }
+        if case .scalar(let scalar)? = value.node, scalar.style == .plain {
+            if let number = Double(text) { return .number(number) }
+            if text == "true" { return .bool(true) }
+            if text == "false" { return .bool(false) }
+            if text == "null" || text == "~" { return .null }
+        }
+        return .string(text)
+    }
+}
+
+import Foundation

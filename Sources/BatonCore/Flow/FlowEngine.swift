@@ -1,0 +1,268 @@
+/// Runs flows. A pure function of (flow, state, event): no I/O, no clock, no randomness, so every path can be
+/// tested alone and replayed.
+public struct FlowEngine: Sendable {
+    /// Node visits allowed for one event; a flow that loops through `goto`s without waiting stops here.
+    public static let maxStepsPerEvent = 200
+
+    /// The polite notice the user gets when the flow itself is broken (the problem goes to the log).
+    public static let apology = "Sorry, something went wrong on our side. Please try again later."
+
+    public let flow: Flow
+
+    public init(flow: Flow) { self.flow = flow }
+
+    /// Handles one event.
+    public func handle(_ event: FlowEvent, state: ConversationState, session: SessionFacts) -> FlowResult {
+        var run = Run(flow: flow, state: state, session: session)
+        run.handle(event)
+        return FlowResult(state: run.state, effects: run.effects, problems: run.problems)
+    }
+}
+
+/// The mutable bookkeeping of one `handle` call.
+private struct Run {
+    let flow: Flow
+    var state: ConversationState
+    let session: SessionFacts
+    var input: JSONValue = .null
+    var effects: [FlowEffect] = []
+    var problems: [FlowProblem] = []
+    var steps = 0
+
+    init(flow: Flow, state: ConversationState, session: SessionFacts) {
+        self.flow = flow
+        self.state = state
+        self.session = session
+    }
+
+    var scope: JSONValue {
+        ["input": input, "context": state.context, "profile": state.profile, "session": session.scopeValue]
+    }
+
+    mutating func handle(_ event: FlowEvent) {
+        switch event {
+        case .start:
+            input = ["text": "", "data": .null]
+            guard case .idle = state.flow.position else { return }
+            run(from: 0)
+        case .message(let message):
+            input = ["text": .string(message.effectiveText), "data": message.data]
+            handle(message)
+        case .handoverEnded(let outcome):
+            guard case .inHandover(let nodeID) = state.flow.position, let index = flow.index(of: nodeID) else { return }
+            input = ["text": "", "data": .null, "handover": outcome.scopeValue]
+            resumeAfterHandover(nodeIndex: index, outcome: outcome)
+        }
+    }
+
+    mutating func handle(_ message: UserInput) {
+        switch state.flow.position {
+        case .inHandover(let nodeID):
+            guard let index = flow.index(of: nodeID), case .handover(let node) = flow.nodes[index].kind else {
+                // The flow was edited under a running handover: the agent still has the user.
+                effects.append(.relayToAgent)
+                return
+            }
+            if Self.isCancel(message, node: node) {
+                effects.append(.cancelHandover)
+                let outcome = HandoverOutcome(status: .cancelled, reason: .user)
+                input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue]
+                state.flow.position = .idle
+                run(from: index + 1)
+            } else {
+                effects.append(.relayToAgent)
+            }
+            return
+        case .idle, .awaitingAnswer:
+            break
+        }
+        if let intent = matchingIntent(message.effectiveText) {
+            jump(to: intent.target, from: nil)
+            return
+        }
+        switch state.flow.position {
+        case .awaitingAnswer(let nodeID, let attempts):
+            guard let index = flow.index(of: nodeID), case .question(let question) = flow.nodes[index].kind else {
+                run(from: 0)
+                return
+            }
+            answer(message, to: question, at: index, attempts: attempts)
+        case .idle, .inHandover:
+            run(from: 0)
+        }
+    }
+
+    mutating func answer(_ message: UserInput, to question: QuestionNode, at index: Int, attempts: Int) {
+        if let value = AnswerValidator.validate(message.effectiveText, as: question.answerType) {
+            state.context = state.context.setting(value, at: question.storePath)
+            state.flow.position = .idle
+            run(from: index + 1)
+            return
+        }
+        let wrong = attempts + 1
+        input = input.setting(.number(Double(wrong)), at: ["attempts"])
+        if wrong >= question.maxAttempts {
+            state.flow.position = .idle
+            if let target = question.onFailure {
+                jump(to: target, from: flow.nodes[index])
+            } else {
+                run(from: index + 1)
+            }
+            return
+        }
+        state.flow.position = .awaitingAnswer(nodeID: flow.nodes[index].id, attempts: wrong)
+        say(question.reprompt ?? question.prompt, node: flow.nodes[index])
+    }
+
+    mutating func resumeAfterHandover(nodeIndex: Int, outcome: HandoverOutcome) {
+        state.flow.position = .idle
+        if outcome.status == .completed, case .handover(let node) = flow.nodes[nodeIndex].kind, let target = node.onResolve {
+            jump(to: target, from: flow.nodes[nodeIndex])
+        } else {
+            run(from: nodeIndex + 1)
+        }
+    }
+
+    mutating func jump(to target: String, from node: FlowNode?) {
+        guard let index = flow.index(of: target) else {
+            fail(node, "jumps to unknown node '\(target)'")
+            return
+        }
+        run(from: index)
+    }
+
+    /// Runs nodes from `start` until one waits or the flow ends.
+    mutating func run(from start: Int) {
+        var index = start
+        state.flow.position = .idle
+        while index < flow.nodes.count {
+            steps += 1
+            guard steps <= FlowEngine.maxStepsPerEvent else {
+                fail(flow.nodes[index], "more than \(FlowEngine.maxStepsPerEvent) steps without waiting for the user; is there a goto loop?")
+                return
+            }
+            let node = flow.nodes[index]
+            do {
+                guard let next = try step(node, at: index) else { return }
+                index = next
+            } catch {
+                fail(node, error.description)
+                return
+            }
+        }
+    }
+
+    /// Runs one node. Returns the index of the next node, or `nil` when the flow waits or ends.
+    mutating func step(_ node: FlowNode, at index: Int) throws(ExpressionError) -> Int? {
+        switch node.kind {
+        case .say(let say):
+            try effects.append(.say(render(say.message)))
+            return index + 1
+        case .question(let question):
+            try effects.append(.say(render(question.prompt)))
+            state.flow.position = .awaitingAnswer(nodeID: node.id, attempts: 0)
+            return nil
+        case .branch(let branch):
+            let holds = try branch.condition.evaluate(in: scope).isTruthy
+            return try target(holds ? branch.then : branch.otherwise, after: index, node: node)
+        case .switchOn(let switchNode):
+            let value = try switchNode.value?.evaluate(in: scope)
+            for candidate in switchNode.cases where try matches(candidate.match, value: value) {
+                return try target(candidate.target, after: index, node: node)
+            }
+            return try target(switchNode.defaultTarget, after: index, node: node)
+        case .set(let set):
+            for assignment in set.assignments {
+                let value = try assignment.value.evaluate(in: scope)
+                switch assignment.root {
+                case .context: state.context = state.context.setting(value, at: assignment.path)
+                case .profile: state.profile = state.profile.setting(value, at: assignment.path)
+                }
+            }
+            return index + 1
+        case .goto(let target):
+            return try self.target(target, after: index, node: node)
+        case .handover(let handover):
+            let inbox = try handover.inbox?.evaluate(in: scope)
+            var accepted = try handover.acceptedMessage.map(render)
+            if let button = handover.cancelButton {
+                accepted = accepted ?? MessageContent()
+                accepted?.quickReplies.append(QuickReply(title: button))
+            }
+            effects.append(.requestHandover(HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted)))
+            state.flow.position = .inHandover(nodeID: node.id)
+            return nil
+        case .end(let end):
+            if let message = end.message { try effects.append(.say(render(message))) }
+            state.flow.position = .idle
+            return nil
+        }
+    }
+
+    func matches(_ match: SwitchNode.Case.Match, value: JSONValue?) throws(ExpressionError) -> Bool {
+        switch match {
+        case .equals(let expected): return value == expected
+        case .when(let expression): return try expression.evaluate(in: scope).isTruthy
+        }
+    }
+
+    /// The index of `nodeID`, or the next node when `nodeID` is nil.
+    func target(_ nodeID: String?, after index: Int, node: FlowNode) throws(ExpressionError) -> Int {
+        guard let nodeID else { return index + 1 }
+        guard let target = flow.index(of: nodeID) else {
+            throw ExpressionError(message: "jumps to unknown node '\(nodeID)'", offset: 0)
+        }
+        return target
+    }
+
+    mutating func say(_ template: MessageTemplate, node: FlowNode) {
+        do {
+            effects.append(.say(try render(template)))
+        } catch {
+            fail(node, error.description)
+        }
+    }
+
+    func render(_ template: MessageTemplate) throws(ExpressionError) -> MessageContent {
+        var content = MessageContent(text: try template.text?.render(in: scope) ?? "")
+        for reply in template.quickReplies {
+            let title = try reply.title.render(in: scope)
+            content.quickReplies.append(QuickReply(title: title, payload: try reply.payload?.render(in: scope)))
+        }
+        for attachment in template.attachments {
+            let url = try attachment.url.render(in: scope).trimmingSpaces
+            // A computed URL that is not http(s) is dropped here, so the bot can never send a javascript: link.
+            guard Attachment.isWebURL(url) else {
+                throw ExpressionError(message: "attachment URL '\(url)' is not an http(s) URL", offset: 0)
+            }
+            content.attachments.append(Attachment(kind: attachment.kind, url: url, name: try attachment.name?.render(in: scope)))
+        }
+        return content
+    }
+
+    mutating func fail(_ node: FlowNode?, _ message: String) {
+        problems.append(FlowProblem(nodeID: node?.id, location: node?.location, message: message))
+        effects.append(.say(MessageContent(text: FlowEngine.apology)))
+        state.flow.position = .idle
+    }
+
+    func matchingIntent(_ text: String) -> Intent? {
+        let words = IntentMatcher.words(of: text)
+        return flow.intents.first { IntentMatcher.matches($0, text: text, words: words) }
+    }
+
+    static func isCancel(_ message: UserInput, node: HandoverNode) -> Bool {
+        if let button = node.cancelButton, message.effectiveText == button { return true }
+        let words = IntentMatcher.words(of: message.effectiveText)
+        return node.cancelKeywords.contains { IntentMatcher.containsPhrase(IntentMatcher.words(of: $0), in: words) }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var view = Substring(self)
+        while view.first?.isWhitespace == true { view.removeFirst() }
+        while view.last?.isWhitespace == true { view.removeLast() }
+        return String(view)
+    }
+}

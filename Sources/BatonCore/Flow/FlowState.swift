@@ -1,0 +1,166 @@
+/// Where a flow stands between two events. Nodes are remembered by id so that an edited flow either resumes
+/// at the same node or, if that node is gone, starts over rather than at a wrong position.
+public struct FlowState: Codable, Sendable, Hashable {
+    public enum Position: Codable, Sendable, Hashable {
+        /// Not started, or ended: the next message starts the flow from the top.
+        case idle
+        /// A question was asked; `attempts` wrong answers so far.
+        case awaitingAnswer(nodeID: String, attempts: Int)
+        /// A handover node started a handover; user messages go to the agent until it ends.
+        case inHandover(nodeID: String)
+    }
+
+    public var position: Position
+
+    public init(position: Position = .idle) { self.position = position }
+}
+
+/// What the flow is asked to handle.
+public enum FlowEvent: Sendable, Hashable {
+    /// A new conversation was opened (the webchat shows the greeting before the user says anything).
+    case start
+    /// The user said something.
+    case message(UserInput)
+    /// The handover started by a handover node ended, well or not.
+    case handoverEnded(HandoverOutcome)
+}
+
+/// A user's message as the flow sees it.
+public struct UserInput: Sendable, Hashable {
+    /// What the user wrote, or the title of the quick reply they clicked.
+    public var text: String
+    /// A quick reply's payload; when present the flow sees it as `input.text`.
+    public var payload: String?
+    /// Structured data sent along.
+    public var data: JSONValue
+
+    public init(text: String, payload: String? = nil, data: JSONValue = .null) {
+        self.text = text
+        self.payload = payload
+        self.data = data
+    }
+
+    /// The text intents and questions look at.
+    public var effectiveText: String { payload ?? text }
+}
+
+/// How a handover ended, as the flow reads it in `input.handover`.
+public struct HandoverOutcome: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable, Hashable {
+        /// An agent resolved the conversation.
+        case completed
+        /// The user cancelled it.
+        case cancelled
+        /// It could not start or broke down; `reason` says why.
+        case error
+    }
+
+    /// Why a handover failed, in words a flow can branch on.
+    public enum Reason: String, Codable, Sendable, Hashable {
+        /// The endpoint has no handover provider for this node, or the channel cannot be handed over.
+        case unsupported
+        /// The provider did not answer or answered with a server error.
+        case providerUnreachable = "provider_unreachable"
+        /// The inbox does not exist or the expression did not give a valid one.
+        case invalidInbox = "invalid_inbox"
+        /// The provider refused the credentials.
+        case rejectedCredentials = "rejected_credentials"
+        /// The provider refused the request for another reason (validation, rate limit).
+        case rejected
+        /// The user cancelled.
+        case user
+    }
+
+    public var status: Status
+    public var reason: Reason?
+    /// Words for logs and for the flow (`input.handover.detail`), never containing secrets.
+    public var detail: String?
+
+    public init(status: Status, reason: Reason? = nil, detail: String? = nil) {
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+    }
+
+    var scopeValue: JSONValue {
+        var members: [String: JSONValue] = ["status": .string(status.rawValue)]
+        members["reason"] = reason.map { .string($0.rawValue) } ?? .null
+        members["detail"] = detail.map { .string($0) } ?? .null
+        return .object(members)
+    }
+}
+
+/// A request, produced by a handover node, to connect the user with agents.
+public struct HandoverRequest: Sendable, Hashable {
+    public var nodeID: String
+    public var provider: String
+    /// The evaluated inbox: usually a number; `nil` when the node gives none.
+    public var inbox: JSONValue?
+    /// The message to send the user once the provider accepted.
+    public var acceptedMessage: MessageContent?
+
+    public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?) {
+        self.nodeID = nodeID
+        self.provider = provider
+        self.inbox = inbox
+        self.acceptedMessage = acceptedMessage
+    }
+}
+
+/// Something the flow wants done; the server performs it.
+public enum FlowEffect: Sendable, Hashable {
+    /// Send this message to the user as the bot.
+    case say(MessageContent)
+    /// Start a handover.
+    case requestHandover(HandoverRequest)
+    /// The user's message belongs to the agent of the running handover.
+    case relayToAgent
+    /// The user cancelled the running handover; the provider must close it.
+    case cancelHandover
+}
+
+/// A fault in the flow met while running it (a bad expression value, a loop). The user gets a polite notice;
+/// the problem goes to the log.
+public struct FlowProblem: Sendable, Hashable, CustomStringConvertible {
+    public var nodeID: String?
+    public var location: SourceLocation?
+    public var message: String
+
+    public init(nodeID: String?, location: SourceLocation?, message: String) {
+        self.nodeID = nodeID
+        self.location = location
+        self.message = message
+    }
+
+    public var description: String {
+        let place = location.map { "\($0): " } ?? ""
+        let node = nodeID.map { "node '\($0)': " } ?? ""
+        return place + node + message
+    }
+}
+
+/// The session facts a flow can read as `session.*`.
+public struct SessionFacts: Sendable, Hashable {
+    public var sessionID: String
+    public var endpointID: String
+    public var userID: String
+    public var channel: String
+
+    public init(sessionID: String, endpointID: String, userID: String, channel: String) {
+        self.sessionID = sessionID
+        self.endpointID = endpointID
+        self.userID = userID
+        self.channel = channel
+    }
+
+    var scopeValue: JSONValue {
+        ["id": .string(sessionID), "endpoint": .string(endpointID), "userId": .string(userID), "channel": .string(channel)]
+    }
+}
+
+/// The outcome of one event: the new state and what to do.
+public struct FlowResult: Sendable, Hashable {
+    public var state: ConversationState
+    public var effects: [FlowEffect]
+    public var problems: [FlowProblem]
+}

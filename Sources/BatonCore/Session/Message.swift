@@ -1,0 +1,113 @@
+import Foundation
+
+/// Who wrote a message in a transcript.
+public enum Sender: String, Codable, Sendable, Hashable, CaseIterable {
+    case user, bot, agent, system
+}
+
+/// The kind of media an attachment is, which decides how the webchat shows it.
+public enum AttachmentKind: String, Codable, Sendable, Hashable, CaseIterable {
+    case image, gif, video, audio, file
+}
+
+/// A piece of media sent with a message, always by URL.
+public struct Attachment: Codable, Sendable, Hashable {
+    public var kind: AttachmentKind
+    public var url: String
+    public var name: String?
+    public var mimeType: String?
+
+    public init(kind: AttachmentKind, url: String, name: String? = nil, mimeType: String? = nil) {
+        self.kind = kind
+        self.url = url
+        self.name = name
+        self.mimeType = mimeType
+    }
+
+    /// Only `http` and `https` URLs are ever rendered; anything else (javascript:, data:, file:) is refused.
+    public var hasWebURL: Bool { Self.isWebURL(url) }
+
+    /// Whether `text` is an absolute `http` or `https` URL with a host.
+    public static func isWebURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else { return false }
+        return (scheme == "http" || scheme == "https") && !(components.host ?? "").isEmpty
+    }
+}
+
+/// A button offered under a message; clicking it sends `title` as text and `payload` as the flow's input.
+public struct QuickReply: Codable, Sendable, Hashable {
+    public var title: String
+    public var payload: String
+
+    public init(title: String, payload: String? = nil) {
+        self.title = title
+        self.payload = payload ?? title
+    }
+}
+
+/// What a message says: text, buttons, media and optional structured data.
+public struct MessageContent: Codable, Sendable, Hashable {
+    public var text: String
+    public var quickReplies: [QuickReply]
+    public var attachments: [Attachment]
+    /// Structured data sent along (the REST channel's `data`, a quick reply's payload).
+    public var data: JSONValue?
+
+    public init(text: String = "", quickReplies: [QuickReply] = [], attachments: [Attachment] = [], data: JSONValue? = nil) {
+        self.text = text
+        self.quickReplies = quickReplies
+        self.attachments = attachments
+        self.data = data
+    }
+}
+
+/// A message about to be stored; the store gives it its id.
+public struct MessageDraft: Sendable, Hashable {
+    public var sender: Sender
+    public var content: MessageContent
+    public var createdAt: Date
+    /// The client's own id for a user message, which makes re-sending it harmless.
+    public var clientMessageID: String?
+    /// The display name of the agent who wrote it, when known.
+    public var agentName: String?
+    /// An id the message has in another system (e.g. a Chatwoot message id), unique per session.
+    public var externalID: String?
+
+    public init(
+        sender: Sender, content: MessageContent, createdAt: Date, clientMessageID: String? = nil,
+        agentName: String? = nil, externalID: String? = nil
+    ) {
+        self.sender = sender
+        self.content = content
+        self.createdAt = createdAt
+        self.clientMessageID = clientMessageID
+        self.agentName = agentName
+        self.externalID = externalID
+    }
+}
+
+/// A stored message. `id` is per session, starts at 1 and has no gaps, so a client that knows the last id it
+/// saw can ask for exactly what it missed.
+public struct Message: Codable, Sendable, Hashable, Identifiable {
+    public var id: Int64
+    public var sessionID: SessionID
+    public var sender: Sender
+    public var content: MessageContent
+    public var createdAt: Date
+    public var clientMessageID: String?
+    public var agentName: String?
+    public var externalID: String?
+    public var retracted: Bool
+
+    public init(id: Int64, sessionID: SessionID, draft: MessageDraft, retracted: Bool = false) {
+        self.id = id
+        self.sessionID = sessionID
+        self.sender = draft.sender
+        self.content = draft.content
+        self.createdAt = draft.createdAt
+        self.clientMessageID = draft.clientMessageID
+        self.agentName = draft.agentName
+        self.externalID = draft.externalID
+        self.retracted = retracted
+    }
+}

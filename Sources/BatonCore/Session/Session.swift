@@ -1,0 +1,83 @@
+import Foundation
+
+/// A session's id. It doubles as the webchat user's only credential, so it is 128 bits from the system CSPRNG.
+public struct SessionID: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
+    /// A new unguessable id: "s_" and 32 hex digits of `SystemRandomNumberGenerator` (getrandom(2) on Linux).
+    public static func random() -> SessionID {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return SessionID(rawValue: "s_" + hex(high) + hex(low))
+    }
+
+    static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// Whether `text` has the shape of an id, checked before any lookup so junk never reaches the store.
+    public static func isWellFormed(_ text: String) -> Bool {
+        text.count == 34 && text.hasPrefix("s_") && text.dropFirst(2).allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// The channel a session talks through.
+public enum Channel: String, Codable, Sendable, Hashable, CaseIterable {
+    case webchat, rest
+}
+
+/// Everything that changes as a conversation goes on, stored as one value per session.
+public struct ConversationState: Codable, Sendable, Hashable {
+    /// Where the flow stands.
+    public var flow: FlowState
+    /// The flow's variables (`context.*` in expressions).
+    public var context: JSONValue
+    /// What is known about the user (`profile.*`): name, email, attributes given by the channel or the flow.
+    public var profile: JSONValue
+
+    public init(flow: FlowState = FlowState(), context: JSONValue = .emptyObject, profile: JSONValue = .emptyObject) {
+        self.flow = flow
+        self.context = context
+        self.profile = profile
+    }
+}
+
+/// A conversation between one user of one endpoint and Baton (its bot, and its agents through a handover).
+public struct Session: Codable, Sendable, Hashable, Identifiable {
+    public var id: SessionID
+    public var endpointID: String
+    /// The user's id within the endpoint: chosen by the caller on the REST channel, random for webchat visitors.
+    public var userID: String
+    public var channel: Channel
+    public var state: ConversationState
+    /// The id of the newest message, 0 when there is none.
+    public var lastMessageID: Int64
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: SessionID, endpointID: String, userID: String, channel: Channel, state: ConversationState = ConversationState(),
+        lastMessageID: Int64 = 0, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.endpointID = endpointID
+        self.userID = userID
+        self.channel = channel
+        self.state = state
+        self.lastMessageID = lastMessageID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,41 @@
+public import BatonCore
+public import Foundation
+
+/// A message as the webchat and the REST channel show it (docs/webchat-protocol.md, docs/rest-api.md).
+public struct MessagePayload: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var sender: Sender
+    public var text: String
+    public var quickReplies: [QuickReply]
+    public var attachments: [Attachment]
+    public var createdAt: String
+    public var clientMessageId: String?
+    public var agentName: String?
+    public var retracted: Bool?
+
+    public init(_ message: Message) {
+        id = message.id
+        sender = message.sender
+        text = message.retracted ? "" : message.content.text
+        quickReplies = message.retracted ? [] : message.content.quickReplies
+        // Only http(s) media ever leave the server, whatever a flow or an agent put in.
+        attachments = message.retracted ? [] : message.content.attachments.filter(\.hasWebURL)
+        createdAt = Self.timestamp(message.createdAt)
+        clientMessageId = message.clientMessageID
+        agentName = message.agentName
+        retracted = message.retracted ? true : nil
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+extension JSONEncoder {
+    /// The encoder for every JSON body Baton sends.
+    static let baton: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }()
+}

@@ -1,0 +1,670 @@
+// Baton webchat client. Protocol: docs/webchat-protocol.md.
+// No dependencies and nothing inline, so it runs under a strict CSP (default-src 'self').
+// Security rule for this file: message content only ever reaches the DOM through
+// createElement + textContent/append; never through an HTML parser.
+'use strict';
+(() => {
+  const MAX_TEXT = 4000;              // server limit on `text`, in characters
+  const BACKOFF_MIN = 500, BACKOFF_MAX = 10000;
+  const TYPING_HIDE_MS = 30000;       // hide a peer's typing dots if no update arrives
+  const NEAR_BOTTOM_PX = 80;          // "at the bottom" tolerance for auto-scroll
+  const WATCHDOG_MS = 15000;          // give up on a socket that never reaches `ready`
+
+  // ---- Endpoint and storage ------------------------------------------------
+  const seg = /^\/webchat\/([^/]+)/.exec(location.pathname);
+  const rawToken = seg ? seg[1] : '';
+  let urlToken = rawToken;
+  try { urlToken = decodeURIComponent(rawToken); } catch { /* keep raw */ }
+  const KEY_SESSION = 'baton.session.' + urlToken;
+  const KEY_LAST = 'baton.lastId.' + urlToken;
+
+  // localStorage throws in some privacy modes; the chat must still work, just without memory.
+  const store = {
+    get(k) { try { return localStorage.getItem(k); } catch { return null; } },
+    set(k, v) { try { localStorage.setItem(k, v); } catch { /* ignore */ } },
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    title: $('baton-title'), avatar: $('baton-avatar'), status: $('baton-status'),
+    statusText: $('baton-status-text'), scroll: $('baton-scroll'), content: $('baton-content'),
+    log: $('baton-log'), typing: $('baton-typing'), typingLabel: $('baton-typing-label'),
+    jump: $('baton-jump'), notice: $('baton-notice'), form: $('baton-composer'),
+    input: $('baton-input'), send: $('baton-send'),
+  };
+
+  // ---- State -------------------------------------------------------------
+  let session = store.get(KEY_SESSION) || null;
+  // The stored lastId belongs to a previous page; this page has shown nothing yet, so the
+  // first hello asks for everything (after=0) and the transcript re-renders from the backlog.
+  const storedLastId = Number(store.get(KEY_LAST)) || 0;
+  let lastId = 0;                     // highest message id shown in this page
+  let ws = null, isReady = false, everReady = false, attempt = 0, reconnectTimer = 0;
+  const byId = new Map();             // message id -> row element
+  const retracted = new Set();        // ids retracted before/after they were shown
+  const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
+  let qrRow = null;                   // row currently showing quick replies
+  let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
+  let stick = true;                   // keep the view pinned to the newest message
+
+  // ---- Small DOM helpers -----------------------------------------------------
+  function el(tag, cls, text) {
+    const n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text != null) n.textContent = text;
+    return n;
+  }
+  function svg(paths, cls) {
+    const NS = 'http://www.w3.org/2000/svg';
+    const s = document.createElementNS(NS, 'svg');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    if (cls) s.setAttribute('class', cls);
+    for (const d of paths) {
+      const p = document.createElementNS(NS, 'path');
+      p.setAttribute('d', d);
+      s.append(p);
+    }
+    return s;
+  }
+  // Only absolute http(s) URLs become links/media. Attachments may be relative to Baton itself.
+  function safeUrl(s, base) {
+    if (typeof s !== 'string') return null;
+    try {
+      const u = base ? new URL(s, base) : new URL(s);
+      return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+    } catch { return null; }
+  }
+  function link(href, text, cls) {
+    const a = el('a', cls || 'baton-link', text);
+    a.href = href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer nofollow';
+    return a;
+  }
+
+  // ---- Markdown subset: **bold**, *italic*, _italic_, [label](url), bare URLs, line breaks ----
+  const LINK_RE = /\[([^[\]\n]+)\]\(((?:[^()\s]|\([^()\s]*\))+)\)/y;
+  const URL_RE = /https?:\/\/[^\s<>"'`]+/iy;
+  const WORD = /[\p{L}\p{N}]/u;
+
+  // Drop trailing punctuation that is almost never part of a pasted URL ("see https://x.com.").
+  function trimUrl(u) {
+    for (;;) {
+      const last = u[u.length - 1];
+      if (/[.,;:!?*]/.test(last)) { u = u.slice(0, -1); continue; }
+      if (last === ')' && u.split('(').length < u.split(')').length) { u = u.slice(0, -1); continue; }
+      return u;
+    }
+  }
+
+  // Finds emphasis starting at s[i]; returns {strong, inner, end} or null.
+  function emphasis(s, i) {
+    const c = s[i];
+    if (c === '*' && s[i + 1] === '*') {
+      const end = s.indexOf('**', i + 2);
+      if (end > i + 2 && !/\s/.test(s[i + 2]) && !/\s/.test(s[end - 1])) {
+        return { strong: true, inner: s.slice(i + 2, end), end: end + 2 };
+      }
+      return null;
+    }
+    // Single markers only open/close at word boundaries, so snake_case_names and 2*3*4
+    // stay literal; `__` is not part of the subset.
+    if (s[i + 1] === c || WORD.test(s[i - 1] || '')) return null;
+    let j = i + 1;
+    while ((j = s.indexOf(c, j)) !== -1) {
+      if (s[j + 1] === c) { j += 2; continue; } // a nested **bold** inside *italic*
+      if (WORD.test(s[j + 1] || '')) { j++; continue; }
+      break;
+    }
+    if (j === -1 || j === i + 1 || /\s/.test(s[i + 1]) || /\s/.test(s[j - 1])) return null;
+    return { strong: false, inner: s.slice(i + 1, j), end: j + 1 };
+  }
+
+  function renderInline(s, parent, depth) {
+    let buf = '';
+    const flush = () => { if (buf) { parent.append(buf); buf = ''; } };
+    for (let i = 0; i < s.length;) {
+      const c = s[i];
+      if (c === '[') {
+        LINK_RE.lastIndex = i;
+        const m = LINK_RE.exec(s);
+        const href = m && safeUrl(m[2]);
+        if (href) { flush(); parent.append(link(href, m[1])); i += m[0].length; continue; }
+      } else if ((c === 'h' || c === 'H') && !WORD.test(s[i - 1] || '')) {
+        URL_RE.lastIndex = i;
+        const m = URL_RE.exec(s);
+        const raw = m && trimUrl(m[0]);
+        const href = raw && safeUrl(raw);
+        if (href) { flush(); parent.append(link(href, raw)); i += raw.length; continue; }
+      } else if ((c === '*' || c === '_') && depth < 4) {
+        const r = emphasis(s, i);
+        if (r) {
+          flush();
+          const node = el(r.strong ? 'strong' : 'em');
+          renderInline(r.inner, node, depth + 1);
+          parent.append(node);
+          i = r.end;
+          continue;
+        }
+        // An unmatched run of markers is literal as a whole ("**" must not become "*" + italic).
+        let k = i;
+        while (s[k] === c) k++;
+        buf += s.slice(i, k);
+        i = k;
+        continue;
+      }
+      buf += c;
+      i++;
+    }
+    flush();
+  }
+
+  function renderText(text, parent) {
+    text.split(/\r\n|\r|\n/).forEach((line, k) => {
+      if (k) parent.append(el('br'));
+      renderInline(line, parent, 0);
+    });
+  }
+
+  // ---- Attachments -----------------------------------------------------------
+  function fileName(href, name) {
+    if (name) return name;
+    try {
+      const last = new URL(href).pathname.split('/').filter(Boolean).pop();
+      if (last) return decodeURIComponent(last);
+    } catch { /* fall through */ }
+    return 'file';
+  }
+  function fileCard(href, name) {
+    const a = link(href, null, 'baton-att baton-file');
+    a.download = name; // honoured for same-origin files; cross-origin ones just open in a new tab
+    const icon = el('span', 'baton-file-icon');
+    icon.append(svg(['M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z', 'M14 2v6h6', 'M12 12v6m-3-3 3 3 3-3']));
+    const ext = /\.([a-z0-9]{1,5})$/i.exec(name);
+    const info = el('span', 'baton-file-info');
+    info.append(el('span', 'baton-file-name', name), el('span', 'baton-file-sub', ext ? ext[1].toUpperCase() + ' · Download' : 'Download'));
+    a.append(icon, info);
+    return a;
+  }
+  function player(tag, href, att, name) {
+    const m = el(tag, 'baton-att baton-' + tag);
+    m.controls = true;
+    m.preload = 'metadata';
+    if (tag === 'video') m.playsInline = true;
+    m.title = name;
+    const src = el('source');
+    src.src = href;
+    if (typeof att.mimeType === 'string' && att.mimeType) src.type = att.mimeType;
+    m.append(src);
+    return m;
+  }
+  function renderAttachment(att) {
+    if (!att || typeof att !== 'object') return null;
+    const href = safeUrl(att.url, location.href);
+    const given = typeof att.name === 'string' ? att.name.trim() : '';
+    if (!href) return el('div', 'baton-att baton-att-invalid', (given || 'Attachment') + ' (unavailable)');
+    switch (att.kind) {
+      case 'image':
+      case 'gif': {
+        const a = link(href, null, 'baton-att baton-image');
+        const img = el('img');
+        img.alt = given || 'image';
+        img.loading = 'lazy';
+        img.decoding = 'async';
+        img.referrerPolicy = 'no-referrer';
+        img.addEventListener('load', () => img.classList.add('is-loaded'));
+        // A broken image is still reachable as a plain link.
+        img.addEventListener('error', () => a.replaceWith(fileCard(href, fileName(href, given))));
+        img.src = href;
+        a.append(img);
+        return a;
+      }
+      case 'video': return player('video', href, att, fileName(href, given));
+      case 'audio': return player('audio', href, att, fileName(href, given));
+      default: return fileCard(href, fileName(href, given));
+    }
+  }
+
+  // ---- Message rows ----------------------------------------------------------
+  const SENDERS = ['user', 'bot', 'agent', 'system'];
+  const pad = (n) => String(n).padStart(2, '0');
+
+  function setTime(row, iso) {
+    const meta = row.querySelector('.baton-meta');
+    const d = iso ? new Date(iso) : new Date();
+    meta.replaceChildren();
+    if (isNaN(d)) return;
+    const t = el('time', null, pad(d.getHours()) + ':' + pad(d.getMinutes()));
+    t.dateTime = d.toISOString();
+    t.title = d.toLocaleString();
+    meta.append(t);
+    row.dataset.time = '1';
+  }
+
+  function fillBubble(bubble, m) {
+    const text = typeof m.text === 'string' ? m.text : '';
+    const atts = Array.isArray(m.attachments) ? m.attachments.map(renderAttachment).filter(Boolean) : [];
+    if (text) {
+      const t = el('div', 'baton-text');
+      renderText(text, t);
+      bubble.append(t);
+    }
+    if (atts.length) {
+      const box = el('div', 'baton-attachments');
+      box.append(...atts);
+      bubble.append(box);
+      bubble.classList.toggle('is-media-only', !text);
+      bubble.classList.toggle('has-player', atts.some((a) => a.tagName === 'VIDEO' || a.tagName === 'AUDIO'));
+    }
+  }
+
+  function buildRow(m) {
+    const sender = SENDERS.includes(m.sender) ? m.sender : 'bot';
+    const row = el('div', 'baton-message baton-message--' + sender);
+    row.dataset.sender = sender;
+    if (m.id != null) row.dataset.messageId = String(m.id);
+    if (typeof m.clientMessageId === 'string') row.dataset.clientMessageId = m.clientMessageId;
+    if (sender === 'agent' && typeof m.agentName === 'string' && m.agentName) {
+      row.dataset.agentName = m.agentName;
+      row.append(el('div', 'baton-name', m.agentName));
+    }
+    const bubble = el('div', 'baton-bubble');
+    fillBubble(bubble, m);
+    row.append(bubble, el('div', 'baton-meta'));
+    return row;
+  }
+
+  // Consecutive messages from the same author sit closer together and show the name once.
+  function regroup(row) {
+    if (!row) return;
+    const prev = row.previousElementSibling;
+    const same = prev && row.dataset.sender !== 'system' && prev.dataset.sender === row.dataset.sender &&
+      prev.dataset.agentName === row.dataset.agentName;
+    row.classList.toggle('is-continued', !!same);
+  }
+
+  // Keeps the log ordered: confirmed rows by id, then pending/failed user bubbles in send order.
+  function place(row, id) {
+    let ref = null;
+    for (let n = ui.log.lastElementChild; n; n = n.previousElementSibling) {
+      if (n === row) continue;
+      if (n.dataset.pending === 'true' || n.dataset.failed === 'true' || Number(n.dataset.messageId) > id) ref = n;
+      else break;
+    }
+    if (row.parentNode !== ui.log || row.nextElementSibling !== ref) ui.log.insertBefore(row, ref);
+    regroup(row);
+    regroup(row.nextElementSibling);
+  }
+
+  function markDeleted(row) {
+    const bubble = row.querySelector('.baton-bubble');
+    bubble.className = 'baton-bubble';
+    bubble.replaceChildren(el('span', 'baton-deleted', 'This message was deleted'));
+    row.classList.add('is-deleted');
+    row.dataset.deleted = 'true';
+    if (qrRow === row) hideQuickReplies();
+  }
+
+  function showQuickReplies(row, replies) {
+    hideQuickReplies();
+    const box = el('div', 'baton-quick-replies');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Suggested replies');
+    for (const qr of replies) {
+      if (!qr || typeof qr.title !== 'string' || !qr.title) continue;
+      const b = el('button', 'baton-quick-reply', qr.title);
+      b.type = 'button';
+      b.addEventListener('click', () => sendUser(qr.title, typeof qr.payload === 'string' ? qr.payload : qr.title));
+      box.append(b);
+    }
+    if (!box.childElementCount) return;
+    row.append(box);
+    qrRow = row;
+  }
+  function hideQuickReplies() {
+    if (qrRow) qrRow.querySelector('.baton-quick-replies')?.remove();
+    qrRow = null;
+  }
+
+  // ---- Incoming frames -----------------------------------------------------
+  function onReady(f) {
+    if (typeof f.session === 'string' && f.session) {
+      session = f.session;
+      store.set(KEY_SESSION, session);
+    }
+    if (!f.resumed) {
+      // A new session: whatever this page showed belongs to a conversation the server forgot.
+      for (const row of [...ui.log.children]) if (!row.dataset.pending && !row.dataset.failed) row.remove();
+      byId.clear();
+      retracted.clear();
+      qrRow = null;
+      lastId = 0;
+      store.set(KEY_LAST, '0');
+    }
+    const name = (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
+    ui.title.textContent = name;
+    ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
+    document.title = name;
+    // Do not read the whole re-rendered transcript aloud on page load; new messages still are.
+    if (!everReady && Number(f.lastId) > lastId) {
+      ui.log.setAttribute('aria-busy', 'true');
+      backlogEnd = Number(f.lastId);
+      setTimeout(() => ui.log.removeAttribute('aria-busy'), 5000);
+    }
+    isReady = everReady = true;
+    attempt = 0;
+    setState('online');
+    flushOutbox();
+  }
+  function onMessage(m) {
+    const id = Number(m.id);
+    if (!Number.isSafeInteger(id) || id <= 0) return;
+    const wasNewest = id > lastId;
+    let row = byId.get(id);
+    if (row) {
+      // Already shown (backlog overlap, or our own message confirmed earlier by `ack`).
+      if (!row.dataset.time && m.createdAt) setTime(row, m.createdAt);
+    } else {
+      row = m.sender === 'user' && typeof m.clientMessageId === 'string' && confirmPending(m.clientMessageId, id, m.createdAt);
+      if (!row) {
+        row = buildRow(m);
+        setTime(row, m.createdAt);
+        byId.set(id, row);
+        place(row, id);
+      }
+      if (retracted.has(id) || m.retracted === true) markDeleted(row);
+      const replies = Array.isArray(m.quickReplies) ? m.quickReplies : [];
+      if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
+      else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
+      if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
+      if (m.sender !== 'user') noteNew();
+    }
+    if (id > lastId) {
+      lastId = id;
+      store.set(KEY_LAST, String(lastId));
+    }
+    if (backlogEnd && lastId >= backlogEnd) { backlogEnd = 0; ui.log.removeAttribute('aria-busy'); }
+  }
+
+  // Turns a pending bubble into the stored message `id`. Returns the row, or null if unknown.
+  function confirmPending(cid, id, createdAt) {
+    const item = outbox.get(cid);
+    if (!item) return null;
+    const row = item.el;
+    outbox.delete(cid);
+    delete row.dataset.pending;
+    row.dataset.messageId = String(id);
+    byId.set(id, row);
+    setTime(row, createdAt);
+    place(row, id);
+    return row;
+  }
+
+  function onAck(f) {
+    const id = Number(f.id);
+    if (typeof f.clientMessageId !== 'string' || !Number.isSafeInteger(id)) return;
+    // `ack` does not move lastId: only `message` frames do, so a reconnect never skips one.
+    if (byId.has(id)) outbox.delete(f.clientMessageId);
+    else confirmPending(f.clientMessageId, id, null);
+  }
+
+  function onRetract(f) {
+    const id = Number(f.id);
+    if (!Number.isSafeInteger(id)) return;
+    retracted.add(id);
+    const row = byId.get(id);
+    if (row) markDeleted(row);
+  }
+
+  // Typing dots: shown while any peer says it is typing; each peer times out on its own.
+  const typingTimers = new Map();
+  function setTyping(sender, on) {
+    clearTimeout(typingTimers.get(sender));
+    typingTimers.delete(sender);
+    if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), TYPING_HIDE_MS));
+    const who = typingTimers.has('agent') ? 'agent' : typingTimers.has('bot') ? 'bot' : null;
+    ui.typing.hidden = !who;
+    if (who) ui.typingLabel.textContent = who === 'agent' ? 'An agent is typing…' : 'Typing…';
+  }
+
+  let retryTimer = 0;
+  function onError(f) {
+    const code = f.code;
+    if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
+    if (code === 'rate_limited' && !retryTimer) {
+      // The refused frame changed nothing; re-send unacknowledged messages a bit later.
+      retryTimer = setTimeout(() => { retryTimer = 0; flushOutbox(); }, 3000 + Math.random() * 2000);
+    }
+    if (code === 'text_too_long') {
+      // The error does not say which message; the longest unacknowledged one is the culprit
+      // (the composer already refuses > 4,000 characters, so this means the server counts differently).
+      let worst = null;
+      for (const item of outbox.values()) if (item.sent && (!worst || item.frame.text.length > worst.frame.text.length)) worst = item;
+      if (worst) fail(worst);
+    }
+    const text = {
+      text_too_long: `That message is too long (max ${MAX_TEXT.toLocaleString()} characters).`,
+      rate_limited: 'You are sending messages too quickly. Retrying in a moment…',
+      invalid_frame: 'That could not be sent.',
+      internal: 'Something went wrong on our side. Please try again.',
+    }[code] || (typeof f.message === 'string' && f.message) || 'Something went wrong.';
+    notify(text);
+  }
+
+  // A refused message is never stored, so stop re-sending it and say so on the bubble.
+  function fail(item) {
+    outbox.delete(item.frame.clientMessageId);
+    const row = item.el;
+    delete row.dataset.pending;
+    row.dataset.failed = 'true';
+    row.classList.add('is-failed');
+    row.querySelector('.baton-meta').replaceChildren(el('span', 'baton-failed', 'Not sent'));
+  }
+
+  function onFrame(f) {
+    switch (f.type) {
+      case 'ready': onReady(f); break;
+      case 'message': if (f.message && typeof f.message === 'object') onMessage(f.message); break;
+      case 'ack': onAck(f); break;
+      case 'retract': onRetract(f); break;
+      case 'typing': if (f.sender === 'bot' || f.sender === 'agent') setTyping(f.sender, !!f.on); break;
+      case 'error': onError(f); break;
+      default: break; // unknown frames are ignored so the server can add types later
+    }
+  }
+
+  // ---- Connection ------------------------------------------------------------
+  const STATE_TEXT = { connecting: 'Connecting…', online: 'Online', reconnecting: 'Reconnecting…' };
+  function setState(s) {
+    if (ui.status.dataset.state === s) return;
+    ui.status.dataset.state = s;
+    ui.statusText.textContent = STATE_TEXT[s];
+  }
+
+  function sendFrame(obj) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(obj));
+    return true;
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    reconnectTimer = 0;
+    if (ws) return;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let sock;
+    try {
+      sock = new WebSocket(`${scheme}//${location.host}/webchat/${rawToken}/socket`);
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    isReady = false;
+    // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
+    const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
+    sock.addEventListener('open', () => {
+      sock.send(JSON.stringify({ type: 'hello', session: session || null, after: lastId }));
+    });
+    sock.addEventListener('message', (e) => {
+      if (ws !== sock || typeof e.data !== 'string') return;
+      let f;
+      try { f = JSON.parse(e.data); } catch { return; }
+      if (f && typeof f.type === 'string') onFrame(f);
+    });
+    sock.addEventListener('close', () => {
+      clearTimeout(watchdog);
+      if (ws !== sock) return;
+      ws = null;
+      isReady = false;
+      setState('reconnecting');
+      setTyping('bot', false);
+      setTyping('agent', false);
+      typingSent = false;
+      scheduleReconnect();
+    });
+  }
+
+  // Exponential backoff with jitter so many clients do not reconnect in lock-step after a restart.
+  function scheduleReconnect() {
+    if (reconnectTimer) return;
+    const base = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** attempt);
+    attempt = Math.min(attempt + 1, 10);
+    reconnectTimer = setTimeout(connect, base / 2 + Math.random() * base / 2);
+  }
+  // Coming back online or to the foreground: do not wait out the remaining backoff.
+  addEventListener('online', () => { if (!ws) connect(); });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && !ws) connect(); });
+
+  // ---- Sending ---------------------------------------------------------------
+  function randomId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return 'c_' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  // Sends every unacknowledged message in order. Safe to repeat: the server ignores a
+  // clientMessageId it has already stored.
+  function flushOutbox() {
+    if (!isReady) return;
+    for (const item of outbox.values()) if (sendFrame(item.frame)) item.sent = true;
+  }
+
+  function sendUser(text, payload) {
+    const frame = { type: 'message', text, clientMessageId: randomId() };
+    if (payload !== undefined) frame.payload = payload;
+    const row = buildRow({ sender: 'user', text, clientMessageId: frame.clientMessageId });
+    row.dataset.pending = 'true';
+    row.querySelector('.baton-meta').append(el('span', 'baton-sending', 'Sending…'));
+    ui.log.append(row);
+    regroup(row);
+    outbox.set(frame.clientMessageId, { frame, el: row, sent: false });
+    hideQuickReplies();
+    stopTyping();
+    flushOutbox();
+    scrollToBottom();
+  }
+
+  // Tell agents the user is typing: once when it starts, refreshed every 10 s, off after 5 s idle.
+  let typingSent = false, typingLastOn = 0, typingIdle = 0;
+  function noteTyping() {
+    clearTimeout(typingIdle);
+    if (!ui.input.value.trim()) { stopTyping(); return; }
+    if (isReady && (!typingSent || Date.now() - typingLastOn > 10000)) {
+      typingSent = sendFrame({ type: 'typing', on: true });
+      typingLastOn = Date.now();
+    }
+    typingIdle = setTimeout(stopTyping, 5000);
+  }
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    if (typingSent) sendFrame({ type: 'typing', on: false });
+    typingSent = false;
+  }
+
+  // Without CSS `field-sizing`, grow the textarea by its line count (capped; it scrolls beyond).
+  const autoSizes = typeof CSS !== 'undefined' && CSS.supports && CSS.supports('field-sizing', 'content');
+  function onInput() {
+    ui.send.disabled = !ui.input.value.trim();
+    if (!autoSizes) ui.input.rows = Math.min(5, ui.input.value.split('\n').length);
+  }
+
+  ui.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = ui.input.value.trim();
+    if (!text) return;
+    if ([...text].length > MAX_TEXT) {
+      notify(`That message is too long (max ${MAX_TEXT.toLocaleString()} characters).`);
+      return;
+    }
+    sendUser(text);
+    ui.input.value = '';
+    onInput();
+    ui.input.focus();
+  });
+  ui.input.addEventListener('keydown', (e) => {
+    // Enter sends; Shift+Enter is a newline; never interrupt an IME composition.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      ui.form.requestSubmit();
+    }
+  });
+  ui.input.addEventListener('input', () => { onInput(); noteTyping(); });
+
+  // ---- Notices ---------------------------------------------------------------
+  let noticeTimer = 0;
+  function notify(text) {
+    ui.notice.textContent = text;
+    ui.notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { ui.notice.hidden = true; }, 6000);
+  }
+  ui.notice.addEventListener('click', () => { ui.notice.hidden = true; });
+
+  // ---- Scrolling ---------------------------------------------------------------
+  function scrollToBottom() {
+    ui.scroll.scrollTop = ui.scroll.scrollHeight;
+    stick = true;
+    ui.jump.hidden = true;
+  }
+  function noteNew() {
+    if (!stick) ui.jump.hidden = false;
+  }
+  // Only the reader moving *up* unpins the view. Content growing under a pinned view also
+  // fires scroll events that look "not at bottom" for a moment, and must not unpin it.
+  let lastTop = 0;
+  ui.scroll.addEventListener('scroll', () => {
+    const s = ui.scroll;
+    if (s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX) {
+      stick = true;
+      ui.jump.hidden = true;
+    } else if (s.scrollTop < lastTop) {
+      stick = false;
+    }
+    lastTop = s.scrollTop;
+  }, { passive: true });
+  ui.jump.addEventListener('click', () => { scrollToBottom(); ui.input.focus(); });
+  // Any growth (new rows, images loading, typing dots, keyboard resizing the view) keeps a
+  // pinned view at the bottom; a reader who scrolled up is left alone.
+  if (typeof ResizeObserver === 'function') {
+    const ro = new ResizeObserver(() => { if (stick) scrollToBottom(); });
+    ro.observe(ui.content);
+    ro.observe(ui.scroll);
+  }
+
+  // ---- Read-only hooks for tests/embedders -----------------------------------
+  Object.defineProperty(window, 'BatonWebchat', {
+    value: Object.freeze({
+      version: 1,
+      urlToken,
+      storedLastId,
+      get state() { return ui.status.dataset.state; },
+      get lastId() { return lastId; },
+      get pending() { return outbox.size; },
+    }),
+  });
+
+  onInput();
+  connect();
+})();

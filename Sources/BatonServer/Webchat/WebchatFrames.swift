@@ -1,0 +1,85 @@
+import BatonCore
+
+/// A frame the browser sends (docs/webchat-protocol.md).
+enum ClientFrame: Decodable {
+    case hello(session: String?, after: Int64)
+    case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
+    case typing(on: Bool)
+
+    enum CodingKeys: String, CodingKey {
+        case type, session, after, text, clientMessageId, payload, data, on
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try container.decode(String.self, forKey: .type)
+        switch type {
+        case "hello":
+            self = .hello(
+                session: try container.decodeIfPresent(String.self, forKey: .session),
+                after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0)
+        case "message":
+            self = .message(
+                text: try container.decode(String.self, forKey: .text),
+                clientMessageID: try container.decodeIfPresent(String.self, forKey: .clientMessageId),
+                payload: try container.decodeIfPresent(String.self, forKey: .payload),
+                data: try container.decodeIfPresent(JSONValue.self, forKey: .data))
+        case "typing":
+            self = .typing(on: try container.decode(Bool.self, forKey: .on))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown frame type '\(type)'")
+        }
+    }
+}
+
+/// A frame the server sends.
+enum ServerFrame: Encodable {
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String)
+    case message(MessagePayload)
+    case ack(clientMessageID: String, id: Int64)
+    case retract(id: Int64)
+    case typing(sender: Sender, on: Bool)
+    case error(code: String, message: String)
+
+    enum CodingKeys: String, CodingKey {
+        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .ready(let session, let resumed, let lastID, let endpointName):
+            try container.encode("ready", forKey: .type)
+            try container.encode(session, forKey: .session)
+            try container.encode(resumed, forKey: .resumed)
+            try container.encode(lastID, forKey: .lastId)
+            try container.encode(["name": endpointName], forKey: .endpoint)
+        case .message(let message):
+            try container.encode("message", forKey: .type)
+            try container.encode(message, forKey: .message)
+        case .ack(let clientMessageID, let id):
+            try container.encode("ack", forKey: .type)
+            try container.encode(clientMessageID, forKey: .clientMessageId)
+            try container.encode(id, forKey: .id)
+        case .retract(let id):
+            try container.encode("retract", forKey: .type)
+            try container.encode(id, forKey: .id)
+        case .typing(let sender, let on):
+            try container.encode("typing", forKey: .type)
+            try container.encode(sender, forKey: .sender)
+            try container.encode(on, forKey: .on)
+        case .error(let code, let message):
+            try container.encode("error", forKey: .type)
+            try container.encode(code, forKey: .code)
+            try container.encode(message, forKey: .message)
+        }
+    }
+
+    var text: String {
+        // Encoding these enums cannot fail: every field is a plain string, number or bool.
+        let data = (try? JSONEncoder.baton.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+import Foundation

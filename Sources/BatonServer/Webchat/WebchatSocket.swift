@@ -1,0 +1,131 @@
+import BatonCore
+import Foundation
+import HummingbirdWebSocket
+import BatonConfig
+import Logging
+
+/// One webchat WebSocket: the `hello` handshake, the backlog after the client's last id, live events, and the
+/// user's messages.
+struct WebchatSocket {
+    static let maxFrameSize = 64 * 1024
+    static let maxTextLength = 4_000
+    static let backlogPage = 200
+
+    let conversations: ConversationService
+    let endpoint: Endpoint
+    let logger: Logger
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
+        var hello: (session: String?, after: Int64)?
+        while hello == nil {
+            guard let message = try await frames.next() else { return }
+            switch decode(message) {
+            case .hello(let session, let after)?: hello = (session, max(0, after))
+            case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
+            case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+            }
+        }
+        guard let hello else { return }
+        let (session, resumed) = try await resolveSession(hello.session)
+        let after = resumed ? hello.after : 0
+        // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
+        let events = await conversations.hub.subscribe(session.id)
+        try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await forward(events, after: after, sessionID: session.id, outbound: outbound)
+            }
+            // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
+            try await receive(&frames, sessionID: session.id, outbound: outbound)
+            group.cancelAll()
+        }
+    }
+
+    /// The session the browser asked for, or a new one (unknown, malformed or foreign tokens start afresh).
+    func resolveSession(_ token: String?) async throws -> (Session, resumed: Bool) {
+        if let token, SessionID.isWellFormed(token), let session = try await conversations.session(SessionID(rawValue: token), endpoint: endpoint) {
+            return (session, true)
+        }
+        // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
+        let userID = "webchat-" + SessionID.random().rawValue.dropFirst(2)
+        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat)
+        return (turn.session, false)
+    }
+
+    /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
+    func forward(_ events: AsyncStream<HubEvent>, after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        var lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
+        for await event in events {
+            switch event {
+            case .message(let message):
+                if message.id <= lastSent { continue }
+                if message.id == lastSent + 1 {
+                    try await send(.message(MessagePayload(message)), outbound)
+                    lastSent = message.id
+                } else {
+                    // Commits can publish out of order; the store has everything up to this id, in order.
+                    lastSent = try await sendBacklog(after: lastSent, sessionID: sessionID, outbound: outbound)
+                }
+            case .retracted(let id):
+                try await send(.retract(id: id), outbound)
+            case .typing(let sender, let on):
+                try await send(.typing(sender: sender, on: on), outbound)
+            }
+        }
+    }
+
+    func sendBacklog(after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws -> Int64 {
+        var lastSent = after
+        while true {
+            let page = try await conversations.store.messages(sessionID: sessionID, after: lastSent, limit: Self.backlogPage)
+            for message in page {
+                try await send(.message(MessagePayload(message)), outbound)
+                lastSent = message.id
+            }
+            if page.count < Self.backlogPage { return lastSent }
+        }
+    }
+
+    func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        while let frame = try await frames.next() {
+            switch decode(frame) {
+            case .message(let text, let clientMessageID, let payload, let data)?:
+                guard text.count <= Self.maxTextLength else {
+                    try await send(.error(code: "text_too_long", message: "messages are limited to \(Self.maxTextLength) characters"), outbound)
+                    continue
+                }
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !trimmed.isEmpty || payload != nil else {
+                    try await send(.error(code: "invalid_frame", message: "a message needs text"), outbound)
+                    continue
+                }
+                let input = UserInput(text: trimmed, payload: payload, data: data ?? .null)
+                do {
+                    let turn = try await conversations.receive(input, clientMessageID: clientMessageID, in: sessionID, endpoint: endpoint)
+                    if let clientMessageID, let stored = turn.userMessage {
+                        try await send(.ack(clientMessageID: clientMessageID, id: stored.id), outbound)
+                    }
+                } catch {
+                    logger.error("webchat message failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+                    try await send(.error(code: "internal", message: "your message could not be processed; please try again"), outbound)
+                }
+            case .hello?:
+                try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
+            case .typing?:
+                continue
+            case nil:
+                try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+            }
+        }
+    }
+
+    func decode(_ message: WebSocketMessage) -> ClientFrame? {
+        guard case .text(let text) = message else { return nil }
+        return try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
+
+    func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(frame.text))
+    }
+}

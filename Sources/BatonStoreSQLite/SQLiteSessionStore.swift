@@ -1,0 +1,183 @@
+public import BatonCore
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file in WAL mode (one writer, concurrent readers), through GRDB.
+///
+/// Each `SessionStore` call is one transaction. `update` runs the caller's closure inside GRDB's synchronous
+/// write block, so two updates of a session can never interleave and a turn is saved whole or not at all.
+public final class SQLiteSessionStore: SessionStore {
+    let writer: any DatabaseWriter
+
+    /// Opens (and creates) the database file at `path`, creating its folder too.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        // A busy writer makes others wait instead of failing at once; 5 s is far above any turn's write time.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        writer = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        try Self.migrator.migrate(writer)
+    }
+
+    public func ping() async throws {
+        _ = try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func findOrCreateSession(
+        endpointID: String, userID: String, channel: Channel, initialState: ConversationState, now: Date,
+        makeID: @Sendable () -> SessionID
+    ) async throws -> (session: Session, created: Bool) {
+        let stateJSON = try Self.encode(initialState)
+        return try await writer.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE endpoint_id = ? AND user_id = ?", arguments: [endpointID, userID]) {
+                return (try Self.session(from: row), false)
+            }
+            let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, endpoint_id, user_id, channel, state, last_message_id, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+                    """,
+                arguments: [session.id.rawValue, endpointID, userID, channel.rawValue, stateJSON, now.millis, now.millis])
+            return (session, true)
+        }
+    }
+
+    public func session(id: SessionID) async throws -> Session? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(Self.session(from:))
+        }
+    }
+
+    public func update<T: Sendable>(
+        sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]) else {
+                throw SessionStoreError.sessionNotFound(sessionID)
+            }
+            let session = try Self.session(from: row)
+            var update = SessionUpdate(session: session)
+            let result = try body(&update)
+            var nextID = session.lastMessageID
+            var stored: [Message] = []
+            for draft in update.drafts {
+                if let clientID = draft.clientMessageID,
+                    try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE session_id = ? AND client_message_id = ?", arguments: [sessionID.rawValue, clientID]) == true
+                {
+                    throw SessionStoreError.duplicateClientMessage(sessionID, clientID)
+                }
+                nextID += 1
+                let message = Message(id: nextID, sessionID: sessionID, draft: draft)
+                try db.execute(
+                    sql: """
+                        INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, retracted)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
+                        """,
+                    arguments: [
+                        sessionID.rawValue, nextID, draft.sender.rawValue, try Self.encode(draft.content), draft.createdAt.millis,
+                        draft.clientMessageID, draft.agentName, draft.externalID,
+                    ])
+                stored.append(message)
+            }
+            try db.execute(
+                sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?",
+                arguments: [try Self.encode(update.state), nextID, now.millis, sessionID.rawValue])
+            return (result, stored)
+        }
+    }
+
+    public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
+                arguments: [sessionID.rawValue, after, max(0, limit)]
+            ).map(Self.message(from:))
+        }
+    }
+
+    public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
+        try await writer.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?", arguments: [sessionID.rawValue, clientMessageID]
+            ).map(Self.message(from:))
+        }
+    }
+
+    // MARK: Rows
+
+    static func session(from row: Row) throws -> Session {
+        Session(
+            id: SessionID(rawValue: row["id"]), endpointID: row["endpoint_id"], userID: row["user_id"],
+            channel: Channel(rawValue: row["channel"]) ?? .webchat, state: try decode(ConversationState.self, row["state"]),
+            lastMessageID: row["last_message_id"], createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]))
+    }
+
+    static func message(from row: Row) throws -> Message {
+        let draft = MessageDraft(
+            sender: Sender(rawValue: row["sender"]) ?? .system, content: try decode(MessageContent.self, row["content"]),
+            createdAt: Date(millis: row["created_at"]), clientMessageID: row["client_message_id"], agentName: row["agent_name"],
+            externalID: row["external_id"])
+        return Message(id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), draft: draft, retracted: row["retracted"])
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    // MARK: Schema
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sessions and messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        endpoint_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        last_message_id INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (endpoint_id, user_id)
+                    );
+                    CREATE TABLE messages (
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        id INTEGER NOT NULL,
+                        sender TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        client_message_id TEXT,
+                        agent_name TEXT,
+                        external_id TEXT,
+                        retracted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (session_id, id)
+                    );
+                    CREATE UNIQUE INDEX messages_by_client_id ON messages (session_id, client_message_id) WHERE client_message_id IS NOT NULL;
+                    CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id) WHERE external_id IS NOT NULL;
+                    """)
+        }
+        return migrator
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970: what both engines store, so times compare equal across them.
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import BatonConfig
+import BatonCore
+import BatonServer
+import Foundation
+import Hummingbird
+import Logging
+
+/// The `baton` command: serve (the default), check, version.
+@main
+struct Baton: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "baton",
+        abstract: "A bot-to-human handover server: webchat and REST in front, Chatwoot agents behind.",
+        version: version,
+        subcommands: [Serve.self, Check.self, Version.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by the commands that read a config file.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The config file (default: $BATON_CONFIG, else the built-in demo).")
+    var config: String?
+
+    func path() throws -> String {
+        if let config { return config }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["BATON_CONFIG"], !fromEnvironment.isEmpty { return fromEnvironment }
+        guard let demo = DemoConfiguration.configPath else { throw ValidationError("the built-in demo config is missing from this build") }
+        return demo
+    }
+
+    var isDemo: Bool { config == nil && (ProcessInfo.processInfo.environment["BATON_CONFIG"] ?? "").isEmpty }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        var (loaded, warnings) = try Check.load(options.path())
+        if options.isDemo {
+            // The demo keeps its data in the working directory, not inside the build folder it ships in.
+            let override = ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"]
+            loaded.storage.sqlitePath = override ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
+        }
+        let configuration = loaded
+        var logger = Logger(label: "baton")
+        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
+        for warning in warnings { logger.warning("\(warning)") }
+        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: logger) { port in
+            let base = configuration.baseURL(port: port)
+            var lines = ["Baton \(Baton.version) is running."]
+            for endpoint in configuration.endpoints {
+                if endpoint.webchat.enabled { lines.append("  Webchat (\(endpoint.name)): \(base)/webchat/\(endpoint.urlToken)") }
+                if endpoint.rest.enabled { lines.append("  REST API (\(endpoint.name)): \(base)/api/v1/endpoints/\(endpoint.urlToken)/messages") }
+            }
+            lines.append("  Data: \(configuration.storage.sqlitePath)")
+            // Written straight to the descriptor so the URLs show at once even when stdout is a pipe.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        try await app.runService()
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate the config file and every flow it names; print each problem as file:line and exit non-zero on errors.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "Flow files to check on their own (without a config).")
+    var flows: [String] = []
+
+    func run() throws {
+        var failed = false
+        if flows.isEmpty {
+            do {
+                let (configuration, warnings) = try Self.load(options.path())
+                warnings.forEach { print($0) }
+                let nodes = configuration.endpoints.map(\.flow.nodes.count).reduce(0, +)
+                print("ok: \(configuration.endpoints.count) endpoint(s), \(nodes) flow node(s)")
+            } catch {
+                failed = true
+            }
+        }
+        for flow in flows {
+            do {
+                let (parsed, warnings) = try FlowLoader().load(path: flow)
+                warnings.forEach { print($0) }
+                print("ok: \(flow): \(parsed.nodes.count) node(s)")
+            } catch {
+                error.diagnostics.forEach { print($0) }
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+
+    /// Loads a config, printing its diagnostics to standard error when it cannot be used.
+    static func load(_ path: String) throws -> (BatonConfiguration, [Diagnostic]) {
+        do {
+            return try ConfigLoader().load(path: path)
+        } catch {
+            for diagnostic in error.diagnostics { print(diagnostic) }
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Baton's version.")
+    func run() { print(Baton.version) }
+}
