@@ -1,0 +1,214 @@
+import BatonCore
+import BatonStoreSQLite
+import Foundation
+import Testing
+
+/// The behaviour every `SessionStore` must have. Each test runs against every implementation in `StoreKind`.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, migrated store and a way to open it again over the same data (a restart).
+    func make() async throws -> (store: any SessionStore, reopen: @Sendable () async throws -> any SessionStore) {
+        switch self {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-store-\(UUID().uuidString)/baton.sqlite").path
+            let store = try SQLiteSessionStore(path: path)
+            try await store.migrate()
+            return (store, {
+                let reopened = try SQLiteSessionStore(path: path)
+                try await reopened.migrate()
+                return reopened
+            })
+        }
+    }
+}
+
+let epoch = Date(timeIntervalSince1970: 1_800_000_000.123)
+
+func draft(_ text: String, _ sender: Sender = .user, clientID: String? = nil, at date: Date = epoch) -> MessageDraft {
+    MessageDraft(sender: sender, content: MessageContent(text: text), createdAt: date, clientMessageID: clientID)
+}
+
+func newSession(_ store: any SessionStore, user: String = "u1", endpoint: String = "e1") async throws -> Session {
+    try await store.findOrCreateSession(
+        endpointID: endpoint, userID: user, channel: .webchat, initialState: ConversationState(), now: epoch, makeID: SessionID.random
+    ).session
+}
+
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func findOrCreateCreatesOnceAndThenFinds(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let first = try await store.findOrCreateSession(
+            endpointID: "e1", userID: "u1", channel: .rest, initialState: ConversationState(context: ["a": 1]), now: epoch, makeID: SessionID.random)
+        let second = try await store.findOrCreateSession(
+            endpointID: "e1", userID: "u1", channel: .rest, initialState: ConversationState(), now: epoch, makeID: SessionID.random)
+        #expect(first.created)
+        #expect(!second.created)
+        #expect(second.session.id == first.session.id)
+        #expect(second.session.state.context == ["a": 1])
+        #expect(second.session.channel == .rest)
+        let otherEndpoint = try await newSession(store, user: "u1", endpoint: "e2")
+        #expect(otherEndpoint.id != first.session.id, "the same user id on another endpoint is another session")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentFindOrCreateGivesOneSession(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let ids = try await withThrowingTaskGroup(of: SessionID.self) { group in
+            for _ in 0..<20 { group.addTask { try await newSession(store, user: "racer").id } }
+            return try await group.reduce(into: Set<SessionID>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 1)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func updateAppendsGapFreeIdsAndSavesState(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let (result, first) = try await store.update(sessionID: session.id, now: epoch) { update in
+            update.append(draft("one"))
+            update.append(draft("two", .bot))
+            update.state.context = ["step": 2]
+            return "done"
+        }
+        #expect(result == "done")
+        #expect(first.map(\.id) == [1, 2])
+        let (_, second) = try await store.update(sessionID: session.id, now: epoch) { update in
+            #expect(update.state.context == ["step": 2])
+            update.append(draft("three"))
+        }
+        #expect(second.map(\.id) == [3])
+        let reloaded = try #require(try await store.session(id: session.id))
+        #expect(reloaded.lastMessageID == 3)
+        #expect(reloaded.state.context == ["step": 2])
+        let all = try await store.messages(sessionID: session.id, after: 0, limit: 100)
+        #expect(all.map(\.content.text) == ["one", "two", "three"])
+        #expect(all.map(\.sender) == [.user, .bot, .user])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentUpdatesOfOneSessionSerialize(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                        let count = update.state.context["count"].flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 0
+                        update.state.context = ["count": .number(count + 1)]
+                        update.append(draft("m\(index)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let messages = try await store.messages(sessionID: session.id, after: 0, limit: 100)
+        #expect(messages.map(\.id) == Array(1...40))
+        #expect(Set(messages.map(\.content.text)).count == 40)
+        #expect(try await store.session(id: session.id)?.state.context == ["count": 40])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aThrowingUpdateSavesNothing(kind: StoreKind) async throws {
+        struct Refused: Error {}
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        await #expect(throws: Refused.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("lost"))
+                update.state.context = ["changed": true]
+                throw Refused()
+            }
+        }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.session(id: session.id)?.state == ConversationState())
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRepeatedClientMessageIdIsRefusedWhole(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("hi", clientID: "c1")) }
+        await #expect(throws: SessionStoreError.duplicateClientMessage(session.id, "c1")) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("hi again", clientID: "c1"))
+                update.append(draft("bot answer", .bot))
+            }
+        }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).count == 1)
+        let found = try #require(try await store.message(sessionID: session.id, clientMessageID: "c1"))
+        #expect(found.id == 1 && found.content.text == "hi")
+        #expect(try await store.message(sessionID: session.id, clientMessageID: "c2") == nil)
+        let other = try await newSession(store, user: "u2")
+        _ = try await store.update(sessionID: other.id, now: epoch) { $0.append(draft("same id, other session", clientID: "c1")) }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func messagesPageAfterAnId(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            for index in 1...7 { update.append(draft("m\(index)")) }
+        }
+        #expect(try await store.messages(sessionID: session.id, after: 2, limit: 3).map(\.id) == [3, 4, 5])
+        #expect(try await store.messages(sessionID: session.id, after: 5, limit: 10).map(\.id) == [6, 7])
+        #expect(try await store.messages(sessionID: session.id, after: 7, limit: 10).isEmpty)
+        #expect(try await store.messages(sessionID: SessionID.random(), after: 0, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anUnknownSessionIsReported(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let unknown = SessionID.random()
+        #expect(try await store.session(id: unknown) == nil)
+        await #expect(throws: SessionStoreError.sessionNotFound(unknown)) {
+            _ = try await store.update(sessionID: unknown, now: epoch) { $0.append(draft("x")) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func everyMessageFieldRoundTrips(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let content = MessageContent(
+            text: "Look **here** 🎉", quickReplies: [QuickReply(title: "Yes", payload: "y")],
+            attachments: [Attachment(kind: .gif, url: "https://example.com/a.gif", name: "a.gif", mimeType: "image/gif")],
+            data: ["nested": ["n": 1.5, "flag": true, "none": nil]])
+        let original = MessageDraft(
+            sender: .agent, content: content, createdAt: epoch, clientMessageID: nil, agentName: "Jane", externalID: "cw-42")
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(original) }
+        let stored = try #require(try await store.messages(sessionID: session.id, after: 0, limit: 1).first)
+        #expect(stored == Message(id: 1, sessionID: session.id, draft: original))
+        #expect(stored.createdAt.timeIntervalSince1970 == epoch.timeIntervalSince1970, "times keep millisecond precision")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func everythingSurvivesAReopen(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let session = try await newSession(store)
+        let state = ConversationState(flow: FlowState(position: .awaitingAnswer(nodeID: "ask", attempts: 2)), context: ["name": "Ada"], profile: ["tier": "vip"])
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            update.append(draft("hello", clientID: "c1"))
+            update.append(draft("hi Ada", .bot))
+            update.state = state
+        }
+        let reopened = try await reopen()
+        let reloaded = try #require(try await reopened.session(id: session.id))
+        #expect(reloaded.state == state)
+        #expect(reloaded.lastMessageID == 2)
+        #expect(try await reopened.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["hello", "hi Ada"])
+        #expect(try await reopened.message(sessionID: session.id, clientMessageID: "c1")?.id == 1)
+        let (_, next) = try await reopened.update(sessionID: session.id, now: epoch) { $0.append(draft("after restart")) }
+        #expect(next.map(\.id) == [3])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func pingAnswersWhenTheStoreIsUsable(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        try await store.ping()
+    }
+}
