@@ -72,7 +72,9 @@ public struct ConfigLoader: Sendable {
             var seen: [String: String] = [:]
             for endpoint in endpoints {
                 if let other = seen[endpoint.urlToken] {
-                    sink.error(members[endpoint.id].child("urlToken", nil), "urlToken '\(endpoint.urlToken)' is already used by endpoint '\(other)'")
+                    // At the written urlToken, else (a token defaulting to the id) at the endpoint.
+                    let endpointValue = members[endpoint.id]
+                    sink.error(endpointValue.child("urlToken", endpointValue.node?["urlToken"]), "urlToken '\(endpoint.urlToken)' is already used by endpoint '\(other)'")
                 }
                 seen[endpoint.urlToken] = endpoint.id
             }

@@ -1,5 +1,6 @@
 public import BatonCore
 import Foundation
+import Yams
 
 /// Reads a flow file (YAML) into a `Flow`, reporting every problem with its line.
 ///
@@ -63,10 +64,16 @@ public struct FlowLoader: Sendable {
         guard let members = value.mapping(allowed: ["name", "keywords", "patterns", "goto"], sink) else { return nil }
         let name = members.has("name") ? members["name"].string(sink) ?? value.path : value.path
         let keywords = members.has("keywords") ? members["keywords"].strings(sink) ?? [] : []
-        let patterns = members.has("patterns") ? members["patterns"].strings(sink) ?? [] : []
-        for (index, pattern) in patterns.enumerated() {
-            do { _ = try Regex(pattern) } catch {
-                sink.error(members["patterns"].child("\(index)", nil), "invalid regular expression '\(pattern)': \(error)")
+        var patterns: [String] = []
+        if members.has("patterns") {
+            // One pattern or a list; each is reported at its own line.
+            let value = members["patterns"]
+            let items: [YAMLValue]
+            if let node = value.node, case .scalar = node { items = [value] } else { items = value.sequence(sink) ?? [] }
+            for item in items {
+                guard let pattern = item.string(sink) else { continue }
+                do { _ = try Regex(pattern) } catch { sink.error(item, "invalid regular expression '\(pattern)': \(error)") }
+                patterns.append(pattern)
             }
         }
         if keywords.isEmpty, patterns.isEmpty { sink.error(value, "an intent needs keywords or patterns") }

@@ -10,18 +10,21 @@ struct NodeReader {
 
     func node(_ value: YAMLValue, position: Int) -> FlowNode? {
         guard let members = value.mapping(allowed: ["id"] + Self.kinds + ["then", "else", "cases", "default"], sink) else { return nil }
-        let kinds = members.members.map(\.0).filter { Self.kinds.contains($0) }
-        guard kinds.count == 1, let kind = kinds.first else {
-            sink.error(value, kinds.isEmpty ? "a node needs one of: \(Self.kinds.joined(separator: ", "))" : "a node has exactly one kind, found \(kinds.joined(separator: " and "))")
-            return nil
-        }
-        for (key, member) in members.members where ["then", "else", "cases", "default"].contains(key) && !(Self.companions[kind] ?? []).contains(key) {
-            sink.error(member, "'\(key)' belongs to \(key == "then" || key == "else" ? "an 'if'" : "a 'switch'") node, not a '\(kind)' node")
-        }
         var id = "node-\(position)"
         if members.has("id"), let given = members["id"].string(sink) {
             if given.isEmpty { sink.error(members["id"], "a node id must not be empty") }
             id = given
+        }
+        // A node with errors still holds its id, so that jumps to it are not reported as unknown as well.
+        // (It never runs: a flow with errors is not loaded.)
+        let broken = FlowNode(id: id, kind: .end(EndNode()), location: value.location)
+        let kinds = members.members.map(\.0).filter { Self.kinds.contains($0) }
+        guard kinds.count == 1, let kind = kinds.first else {
+            sink.error(value, kinds.isEmpty ? "a node needs one of: \(Self.kinds.joined(separator: ", "))" : "a node has exactly one kind, found \(kinds.joined(separator: " and "))")
+            return broken
+        }
+        for (key, member) in members.members where ["then", "else", "cases", "default"].contains(key) && !(Self.companions[kind] ?? []).contains(key) {
+            sink.error(member, "'\(key)' belongs to \(key == "then" || key == "else" ? "an 'if'" : "a 'switch'") node, not a '\(kind)' node")
         }
         let body = members[kind]
         let parsed: FlowNode.Kind?
@@ -35,7 +38,7 @@ struct NodeReader {
         case "handover": parsed = handover(body).map { .handover($0) }
         default: parsed = body.isNull ? .end(EndNode()) : message(body).map { .end(EndNode(message: $0)) }
         }
-        guard let parsed else { return nil }
+        guard let parsed else { return broken }
         return FlowNode(id: id, kind: parsed, location: value.location)
     }
 
@@ -162,12 +165,14 @@ struct NodeReader {
             guard let (root, path) = contextPath(key, value: member, roots: ["context", "profile"]), let template = template(member) else { continue }
             assignments.append(SetNode.Assignment(root: root == "profile" ? .profile : .context, path: path, value: template))
         }
-        if assignments.isEmpty, !sink.hasErrors { sink.error(value, "'set' needs at least one 'context.name: value'") }
+        if members.members.isEmpty { sink.error(value, "'set' needs at least one 'context.name: value'") }
         return SetNode(assignments: assignments)
     }
 
     func handover(_ value: YAMLValue) -> HandoverNode? {
-        guard let members = value.mapping(allowed: ["provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve"], sink) else { return nil }
+        let allowed = ["provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve"]
+        // A bare `handover:` takes every default.
+        guard let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: allowed, sink) else { return nil }
         let provider = members.has("provider") ? members["provider"].string(sink) ?? "chatwoot" : "chatwoot"
         if provider != "chatwoot" { sink.error(members["provider"], "unknown handover provider '\(provider)'; supported: chatwoot") }
         var node = HandoverNode(provider: provider)
@@ -197,9 +202,14 @@ struct NodeReader {
     /// An expression written bare (`context.age > 18`) or in a single hole (`{{ context.age > 18 }}`).
     func expression(_ value: YAMLValue) -> BatonCore.Expression? {
         guard let text = value.string(sink) else { return nil }
-        var source = text.trimmingCharacters(in: .whitespaces)
-        if source.hasPrefix("{{"), source.hasSuffix("}}"), source.count >= 4 {
-            source = String(source.dropFirst(2).dropLast(2))
+        var source = text
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("{{"), trimmed.hasSuffix("}}"), trimmed.count >= 4,
+            let open = text.range(of: "{{"), let close = text.range(of: "}}", options: .backwards)
+        {
+            // The braces are blanked rather than dropped, so error columns count in the text as written.
+            let blanks = String(repeating: " ", count: text.distance(from: text.startIndex, to: open.upperBound))
+            source = blanks + text[open.upperBound..<close.lowerBound]
         }
         do {
             return try BatonCore.Expression(parsing: source)

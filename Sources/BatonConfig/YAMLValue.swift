@@ -56,7 +56,8 @@ struct YAMLValue {
             let member = child(name, value)
             if let allowed, !allowed.contains(name) {
                 let hint = Self.closest(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
-                sink.error(member, "unknown key '\(name)'\(hint); allowed here: \(allowed.joined(separator: ", "))")
+                // Reported at the key: a mapping or list value starts on a later line.
+                sink.error(member.at(key), "unknown key '\(name)'\(hint); allowed here: \(allowed.joined(separator: ", "))")
                 continue
             }
             members.append((name, member))
@@ -70,6 +71,11 @@ struct YAMLValue {
             return nil
         }
         return sequence.enumerated().map { index, element in child("\(index)", element).renamed("\(path)[\(index)]") }
+    }
+
+    /// The same key path, located at `node` (e.g. the key of a mapping member rather than its value).
+    func at(_ node: Node) -> YAMLValue {
+        YAMLValue(node: node, path: path, file: file, fallbackLine: fallbackLine, overrides: overrides)
     }
 
     func renamed(_ newPath: String) -> YAMLValue {

@@ -45,6 +45,10 @@ struct Serve: AsyncParsableCommand {
             // The demo keeps its data in the working directory, not inside the build folder it ships in.
             let override = ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"]
             loaded.storage.sqlitePath = override ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
+            if ProcessInfo.processInfo.environment["BATON_SERVER_PORT"] == nil, !PortProbe.isFree(loaded.server.port) {
+                print("Port \(loaded.server.port) is busy; the demo takes a free one (set BATON_SERVER_PORT to choose).")
+                loaded.server.port = 0
+            }
         }
         let configuration = loaded
         var logger = Logger(label: "baton")

@@ -9,58 +9,78 @@ struct ExpressionEvaluator {
 
     let scope: JSONValue
 
+    // Each case is handled in its own method: unoptimised builds give a function one frame slot per
+    // temporary of every branch, and `evaluate` sits on the stack once per nesting level.
     func evaluate(_ node: ExpressionNode) throws(ExpressionError) -> JSONValue {
         switch node {
         case .literal(let value):
             return value
         case .array(let elements):
-            var values: [JSONValue] = []
-            values.reserveCapacity(elements.count)
-            for element in elements { values.append(try evaluate(element)) }
-            return .array(values)
+            return try evaluateArray(elements)
         case .root(let name):
             return scope[name] ?? .null
         case .path(let base, let accessors):
-            var value = try evaluate(base)
-            for accessor in accessors {
-                switch accessor {
-                case .member(let name):
-                    value = value[name] ?? .null
-                case .index(let indexNode, _):
-                    value = Self.element(of: value, at: try evaluate(indexNode))
-                }
-            }
-            return value
+            return try evaluatePath(base, accessors)
         case .call(let function, let arguments, let offset):
             return try call(function, arguments, at: offset)
-        case .unary(let op, let operandNode, let offset):
-            let operand = try evaluate(operandNode)
-            switch op {
-            case .not:
-                return .bool(!operand.isTruthy)
-            case .negate:
-                guard case .number(let number) = operand else {
-                    throw ExpressionError(message: "cannot negate \(Self.typeName(operand))", offset: offset)
-                }
-                return .number(-number)
-            }
-        case .binary(let firstNode, let rest):
-            var value = try evaluate(firstNode)
-            for operation in rest {
-                let right = try evaluate(operation.operand)
-                value = try Self.apply(operation.op, value, right, at: operation.offset)
-            }
-            return value
+        case .unary(let op, let operand, let offset):
+            return try evaluateUnary(op, operand, at: offset)
+        case .binary(let first, let rest):
+            return try evaluateBinary(first, rest)
         case .logical(let op, let operands):
-            // Short-circuit: stop at the first operand that decides the result, so later ones never run.
-            let decisive = op == .or
-            for operand in operands {
-                if try evaluate(operand).isTruthy == decisive { return .bool(decisive) }
-            }
-            return .bool(!decisive)
+            return try evaluateLogical(op, operands)
         case .conditional(let condition, let then, let otherwise):
             return try evaluate(condition).isTruthy ? evaluate(then) : evaluate(otherwise)
         }
+    }
+
+    private func evaluateArray(_ elements: [ExpressionNode]) throws(ExpressionError) -> JSONValue {
+        var values: [JSONValue] = []
+        values.reserveCapacity(elements.count)
+        for element in elements { values.append(try evaluate(element)) }
+        return .array(values)
+    }
+
+    private func evaluatePath(_ base: ExpressionNode, _ accessors: [ExpressionAccessor]) throws(ExpressionError) -> JSONValue {
+        var value = try evaluate(base)
+        for accessor in accessors {
+            switch accessor {
+            case .member(let name):
+                value = value[name] ?? .null
+            case .index(let indexNode, _):
+                value = Self.element(of: value, at: try evaluate(indexNode))
+            }
+        }
+        return value
+    }
+
+    private func evaluateUnary(_ op: UnaryOperator, _ operandNode: ExpressionNode, at offset: Int) throws(ExpressionError) -> JSONValue {
+        let operand = try evaluate(operandNode)
+        switch op {
+        case .not:
+            return .bool(!operand.isTruthy)
+        case .negate:
+            guard case .number(let number) = operand else { throw Self.cannotNegate(operand, at: offset) }
+            return .number(-number)
+        }
+    }
+
+    private func evaluateBinary(_ firstNode: ExpressionNode, _ rest: [BinaryOperation]) throws(ExpressionError) -> JSONValue {
+        var value = try evaluate(firstNode)
+        for operation in rest {
+            let right = try evaluate(operation.operand)
+            value = try Self.apply(operation.op, value, right, at: operation.offset)
+        }
+        return value
+    }
+
+    private func evaluateLogical(_ op: LogicalOperator, _ operands: [ExpressionNode]) throws(ExpressionError) -> JSONValue {
+        // Short-circuit: stop at the first operand that decides the result, so later ones never run.
+        let decisive = op == .or
+        for operand in operands {
+            if try evaluate(operand).isTruthy == decisive { return .bool(decisive) }
+        }
+        return .bool(!decisive)
     }
 
     private func call(_ function: ExpressionFunction, _ arguments: [ExpressionNode], at offset: Int) throws(ExpressionError) -> JSONValue {
@@ -95,13 +115,12 @@ struct ExpressionEvaluator {
         case .less, .lessEqual, .greater, .greaterEqual:
             return .bool(try compare(op, left, right, at: offset))
         case .add:
-            if case .string = left {
+            switch (left, right) {
+            case (.string, _), (_, .string):
                 return try ExpressionFunction.checked(left.displayText + right.displayText, at: offset)
+            default:
+                return try arithmetic(op, left, right, at: offset)
             }
-            if case .string = right {
-                return try ExpressionFunction.checked(left.displayText + right.displayText, at: offset)
-            }
-            return try arithmetic(op, left, right, at: offset)
         case .subtract, .multiply, .divide, .remainder:
             return try arithmetic(op, left, right, at: offset)
         }
@@ -154,7 +173,11 @@ struct ExpressionEvaluator {
         return .number(result)
     }
 
-    static func typeName(_ value: JSONValue) -> String {
+    private static func cannotNegate(_ operand: JSONValue, at offset: Int) -> ExpressionError {
+        ExpressionError(message: "cannot negate \(typeName(operand))", offset: offset)
+    }
+
+    private static func typeName(_ value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "a boolean"

@@ -1,6 +1,6 @@
 /// A recursive-descent parser from tokens to an `ExpressionNode`.
 ///
-/// Grammar, loosest first:
+/// Grammar, loosest first (the binary levels are parsed by precedence climbing):
 /// ```
 /// conditional := or ( '?' conditional ':' conditional )?
 /// or          := and ( '||' and )*
@@ -70,10 +70,7 @@ struct ExpressionParser {
     /// Consumes the closing bracket `symbol` or reports which opening bracket it should have closed.
     private mutating func close(_ symbol: ExpressionSymbol, opener: ExpressionSymbol, at openOffset: Int) throws(ExpressionError) {
         guard isSymbol(symbol) else {
-            throw ExpressionError(
-                message: "expected '\(symbol.rawValue)' to close '\(opener.rawValue)' opened at column \(openOffset + 1), found \(current.quoted)",
-                offset: current.offset
-            )
+            throw Self.unclosed(opener, expecting: symbol, openedAt: openOffset, found: current)
         }
         advance()
     }
@@ -81,12 +78,7 @@ struct ExpressionParser {
     /// Counts one level of nesting; the cap keeps recursion far from the stack limit on any thread.
     private mutating func enter(at offset: Int) throws(ExpressionError) {
         depth += 1
-        if depth > Self.maximumDepth {
-            throw ExpressionError(
-                message: "expression is nested more than \(Self.maximumDepth) levels deep",
-                offset: offset
-            )
-        }
+        if depth > Self.maximumDepth { throw Self.tooDeep(at: offset) }
     }
 
     private mutating func leave() {
@@ -94,53 +86,75 @@ struct ExpressionParser {
     }
 
     // MARK: - Grammar
+    //
+    // Every nesting level recurses through parsePrimary → (parseCall → parseList |) parseConditional →
+    // parseBinary → parseUnary → parsePostfix. Error messages are built in the static helpers below
+    // rather than inline, because unoptimised builds reserve frame space for every string interpolation
+    // of a function, and 64 levels must fit comfortably in a 512 KiB thread stack.
 
     private mutating func parseConditional() throws(ExpressionError) -> ExpressionNode {
-        let condition = try parseLogical(.or)
+        let condition = try parseBinary(minimumLevel: 0)
         guard isSymbol(.question) else { return condition }
         let questionOffset = current.offset
         advance()
         try enter(at: questionOffset)
         let then = try parseConditional()
-        guard isSymbol(.colon) else {
-            throw ExpressionError(
-                message: "expected ':' after the '?' at column \(questionOffset + 1), found \(current.quoted)",
-                offset: current.offset
-            )
-        }
+        guard isSymbol(.colon) else { throw Self.missingColon(questionAt: questionOffset, found: current) }
         advance()
         let otherwise = try parseConditional()
         leave()
         return .conditional(condition: condition, then: then, otherwise: otherwise)
     }
 
-    private mutating func parseLogical(_ op: LogicalOperator) throws(ExpressionError) -> ExpressionNode {
-        let symbol: ExpressionSymbol = op == .or ? .or : .and
-        var operands = [try parseOperand(of: op)]
-        while isSymbol(symbol) {
-            advance()
-            operands.append(try parseOperand(of: op))
+    /// Binary operators by precedence climbing: one function for all levels instead of one per level
+    /// keeps the stack cost of each nesting level small. Consecutive operators of one level are
+    /// collected into one flat chain.
+    private mutating func parseBinary(minimumLevel: Int) throws(ExpressionError) -> ExpressionNode {
+        var left = try parseUnary()
+        while let level = currentInfix()?.level, level >= minimumLevel {
+            let first = left
+            var operands: [ExpressionNode] = []
+            var operations: [BinaryOperation] = []
+            var logical: LogicalOperator?
+            while let (infix, found) = currentInfix(), found == level {
+                let offset = current.offset
+                advance()
+                // The right operand takes only tighter operators, so this recursion is bounded by the level count.
+                let operand = try parseBinary(minimumLevel: level + 1)
+                switch infix {
+                case .logical(let op):
+                    logical = op
+                    operands.append(operand)
+                case .binary(let op):
+                    operations.append(BinaryOperation(op: op, operand: operand, offset: offset))
+                }
+            }
+            if let logical {
+                left = .logical(logical, operands: [first] + operands)
+            } else {
+                left = .binary(first: first, rest: operations)
+            }
         }
-        return operands.count == 1 ? operands[0] : .logical(op, operands: operands)
+        return left
     }
 
-    private mutating func parseOperand(of op: LogicalOperator) throws(ExpressionError) -> ExpressionNode {
-        op == .or ? try parseLogical(.and) : try parseBinary(level: 0)
+    private enum Infix {
+        case logical(LogicalOperator)
+        case binary(BinaryOperator)
     }
 
-    private mutating func parseBinary(level: Int) throws(ExpressionError) -> ExpressionNode {
-        guard level < BinaryOperator.levels.count else { return try parseUnary() }
-        let first = try parseBinary(level: level + 1)
-        var rest: [BinaryOperation] = []
-        while case .symbol(let symbol) = current.kind,
-            let op = BinaryOperator(symbol: symbol),
-            BinaryOperator.levels[level].contains(op)
-        {
-            let offset = current.offset
-            advance()
-            rest.append(BinaryOperation(op: op, operand: try parseBinary(level: level + 1), offset: offset))
+    /// The infix operator at the current token and its precedence level: 0 `||`, 1 `&&`, then `BinaryOperator.levels`.
+    private func currentInfix() -> (infix: Infix, level: Int)? {
+        guard case .symbol(let symbol) = current.kind else { return nil }
+        switch symbol {
+        case .or: return (.logical(.or), 0)
+        case .and: return (.logical(.and), 1)
+        default:
+            guard let op = BinaryOperator(symbol: symbol),
+                let index = BinaryOperator.levels.firstIndex(where: { $0.contains(op) })
+            else { return nil }
+            return (.binary(op), index + 2)
         }
-        return rest.isEmpty ? first : .binary(first: first, rest: rest)
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> ExpressionNode {
@@ -167,12 +181,7 @@ struct ExpressionParser {
             if isSymbol(.dot) {
                 advance()
                 // Keywords are fine as member names: `context.null` reads the key "null".
-                guard case .identifier(let name) = current.kind else {
-                    throw ExpressionError(
-                        message: "expected a member name after '.', found \(current.quoted)",
-                        offset: current.offset
-                    )
-                }
+                guard case .identifier(let name) = current.kind else { throw Self.missingMemberName(found: current) }
                 advance()
                 accessors.append(.member(name))
             } else if isSymbol(.leftBracket) {
@@ -192,72 +201,42 @@ struct ExpressionParser {
 
     private mutating func parsePrimary() throws(ExpressionError) -> ExpressionNode {
         let token = current
+        advance()
         switch token.kind {
         case .number(let value):
-            advance()
             return .literal(.number(value))
         case .string(let value):
-            advance()
             return .literal(.string(value))
         case .identifier(let name):
-            advance()
-            return try parseName(name, at: token.offset)
+            if let keyword = Self.keywords[name] { return .literal(keyword) }
+            if isSymbol(.leftParen) { return try parseCall(name, at: token.offset) }
+            if Self.roots.contains(name) { return .root(name) }
+            throw Self.unknownName(name, at: token.offset)
         case .symbol(.leftParen):
-            advance()
             try enter(at: token.offset)
             let inner = try parseConditional()
             try close(.rightParen, opener: .leftParen, at: token.offset)
             leave()
             return inner
         case .symbol(.leftBracket):
-            advance()
             try enter(at: token.offset)
             let elements = try parseList(closing: .rightBracket, opener: .leftBracket, at: token.offset)
             leave()
             return .array(elements)
         case .symbol, .end:
-            throw ExpressionError(message: "expected an expression, found \(token.quoted)", offset: token.offset)
+            throw Self.expectedExpression(found: token)
         }
-    }
-
-    private mutating func parseName(_ name: String, at offset: Int) throws(ExpressionError) -> ExpressionNode {
-        switch name {
-        case "true": return .literal(.bool(true))
-        case "false": return .literal(.bool(false))
-        case "null": return .literal(.null)
-        default: break
-        }
-        if isSymbol(.leftParen) {
-            return try parseCall(name, at: offset)
-        }
-        if Self.roots.contains(name) {
-            return .root(name)
-        }
-        if ExpressionFunction(rawValue: name) != nil {
-            throw ExpressionError(message: "'\(name)' is a function; call it as \(name)(…)", offset: offset)
-        }
-        throw ExpressionError(
-            message: "unknown name '\(name)'; use input, context, profile or session",
-            offset: offset
-        )
     }
 
     private mutating func parseCall(_ name: String, at offset: Int) throws(ExpressionError) -> ExpressionNode {
-        guard let function = ExpressionFunction(rawValue: name) else {
-            let known = ExpressionFunction.allCases.map(\.rawValue).sorted().joined(separator: ", ")
-            throw ExpressionError(message: "unknown function '\(name)'; known functions: \(known)", offset: offset)
-        }
+        guard let function = ExpressionFunction(rawValue: name) else { throw Self.unknownFunction(name, at: offset) }
         let openOffset = current.offset
         advance()
         try enter(at: openOffset)
         let arguments = try parseList(closing: .rightParen, opener: .leftParen, at: openOffset)
         leave()
-        if arguments.count != function.arity {
-            let expected = function.arity == 1 ? "1 argument" : "\(function.arity) arguments"
-            throw ExpressionError(
-                message: "\(name) expects \(expected), got \(arguments.count)",
-                offset: offset
-            )
+        guard arguments.count == function.arity else {
+            throw Self.wrongArity(function, got: arguments.count, at: offset)
         }
         return .call(function, arguments: arguments, offset: offset)
     }
@@ -282,5 +261,57 @@ struct ExpressionParser {
             try close(closing, opener: opener, at: openOffset)
             return elements
         }
+    }
+
+    // MARK: - Errors
+
+    private static let keywords: [String: JSONValue] = ["true": .bool(true), "false": .bool(false), "null": .null]
+
+    private static func unclosed(
+        _ opener: ExpressionSymbol,
+        expecting closer: ExpressionSymbol,
+        openedAt openOffset: Int,
+        found: ExpressionToken
+    ) -> ExpressionError {
+        ExpressionError(
+            message: "expected '\(closer.rawValue)' to close '\(opener.rawValue)' opened at column \(openOffset + 1), found \(found.quoted)",
+            offset: found.offset
+        )
+    }
+
+    private static func tooDeep(at offset: Int) -> ExpressionError {
+        ExpressionError(message: "expression is nested more than \(maximumDepth) levels deep", offset: offset)
+    }
+
+    private static func missingColon(questionAt questionOffset: Int, found: ExpressionToken) -> ExpressionError {
+        ExpressionError(
+            message: "expected ':' after the '?' at column \(questionOffset + 1), found \(found.quoted)",
+            offset: found.offset
+        )
+    }
+
+    private static func missingMemberName(found: ExpressionToken) -> ExpressionError {
+        ExpressionError(message: "expected a member name after '.', found \(found.quoted)", offset: found.offset)
+    }
+
+    private static func expectedExpression(found: ExpressionToken) -> ExpressionError {
+        ExpressionError(message: "expected an expression, found \(found.quoted)", offset: found.offset)
+    }
+
+    private static func unknownName(_ name: String, at offset: Int) -> ExpressionError {
+        if ExpressionFunction(rawValue: name) != nil {
+            return ExpressionError(message: "'\(name)' is a function; call it as \(name)(…)", offset: offset)
+        }
+        return ExpressionError(message: "unknown name '\(name)'; use input, context, profile or session", offset: offset)
+    }
+
+    private static func unknownFunction(_ name: String, at offset: Int) -> ExpressionError {
+        let known = ExpressionFunction.allCases.map(\.rawValue).sorted().joined(separator: ", ")
+        return ExpressionError(message: "unknown function '\(name)'; known functions: \(known)", offset: offset)
+    }
+
+    private static func wrongArity(_ function: ExpressionFunction, got count: Int, at offset: Int) -> ExpressionError {
+        let expected = function.arity == 1 ? "1 argument" : "\(function.arity) arguments"
+        return ExpressionError(message: "\(function.rawValue) expects \(expected), got \(count)", offset: offset)
     }
 }

@@ -14,6 +14,8 @@ public enum AnswerValidator {
             return .string(text)
         case .number:
             // A decimal comma is accepted: "3,5" is three and a half in much of the world.
+            // Only plain decimals: Double("0x1A") and Double("1e5") would accept what no person means as an answer.
+            guard text.wholeMatch(of: /[+-]?\d+([.,]\d+)?/) != nil else { return nil }
             let normalized = text.replacingOccurrences(of: ",", with: ".")
             guard let number = Double(normalized), number.isFinite else { return nil }
             return .number(number)

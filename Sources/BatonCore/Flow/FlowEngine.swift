@@ -49,8 +49,14 @@ private struct Run {
             input = ["text": .string(message.effectiveText), "data": message.data]
             handle(message)
         case .handoverEnded(let outcome):
-            guard case .inHandover(let nodeID) = state.flow.position, let index = flow.index(of: nodeID) else { return }
+            guard case .inHandover(let nodeID) = state.flow.position else { return }
             input = ["text": "", "data": .null, "handover": outcome.scopeValue]
+            guard let index = flow.index(of: nodeID) else {
+                // The flow was edited under the handover and its node is gone: start over rather than stay
+                // `inHandover` for good, relaying every later message to a handover that no longer exists.
+                run(from: 0)
+                return
+            }
             resumeAfterHandover(nodeIndex: index, outcome: outcome)
         }
     }
@@ -77,7 +83,13 @@ private struct Run {
             break
         }
         if let intent = matchingIntent(message.effectiveText) {
-            jump(to: intent.target, from: nil)
+            guard let index = flow.index(of: intent.target) else {
+                problems.append(FlowProblem(nodeID: nil, location: intent.location, message: "intent '\(intent.name)' jumps to unknown node '\(intent.target)'"))
+                effects.append(.say(MessageContent(text: FlowEngine.apology)))
+                state.flow.position = .idle
+                return
+            }
+            run(from: index)
             return
         }
         switch state.flow.position {
@@ -146,14 +158,14 @@ private struct Run {
                 guard let next = try step(node, at: index) else { return }
                 index = next
             } catch {
-                fail(node, error.description)
+                fail(node, StepFailure.describe(error))
                 return
             }
         }
     }
 
     /// Runs one node. Returns the index of the next node, or `nil` when the flow waits or ends.
-    mutating func step(_ node: FlowNode, at index: Int) throws(ExpressionError) -> Int? {
+    mutating func step(_ node: FlowNode, at index: Int) throws -> Int? {
         switch node.kind {
         case .say(let say):
             try effects.append(.say(render(say.message)))
@@ -183,7 +195,7 @@ private struct Run {
         case .goto(let target):
             return try self.target(target, after: index, node: node)
         case .handover(let handover):
-            let inbox = try handover.inbox?.evaluate(in: scope)
+            let inbox = try handover.inbox.map { Self.inboxValue(try $0.evaluate(in: scope)) }
             var accepted = try handover.acceptedMessage.map(render)
             if let button = handover.cancelButton {
                 accepted = accepted ?? MessageContent()
@@ -207,10 +219,10 @@ private struct Run {
     }
 
     /// The index of `nodeID`, or the next node when `nodeID` is nil.
-    func target(_ nodeID: String?, after index: Int, node: FlowNode) throws(ExpressionError) -> Int {
+    func target(_ nodeID: String?, after index: Int, node: FlowNode) throws(StepFailure) -> Int {
         guard let nodeID else { return index + 1 }
         guard let target = flow.index(of: nodeID) else {
-            throw ExpressionError(message: "jumps to unknown node '\(nodeID)'", offset: 0)
+            throw StepFailure(message: "jumps to unknown node '\(nodeID)'")
         }
         return target
     }
@@ -219,11 +231,11 @@ private struct Run {
         do {
             effects.append(.say(try render(template)))
         } catch {
-            fail(node, error.description)
+            fail(node, StepFailure.describe(error))
         }
     }
 
-    func render(_ template: MessageTemplate) throws(ExpressionError) -> MessageContent {
+    func render(_ template: MessageTemplate) throws -> MessageContent {
         var content = MessageContent(text: try template.text?.render(in: scope) ?? "")
         for reply in template.quickReplies {
             let title = try reply.title.render(in: scope)
@@ -233,7 +245,7 @@ private struct Run {
             let url = try attachment.url.render(in: scope).trimmingSpaces
             // A computed URL that is not http(s) is dropped here, so the bot can never send a javascript: link.
             guard Attachment.isWebURL(url) else {
-                throw ExpressionError(message: "attachment URL '\(url)' is not an http(s) URL", offset: 0)
+                throw StepFailure(message: "attachment URL '\(url)' is not an http(s) URL")
             }
             content.attachments.append(Attachment(kind: attachment.kind, url: url, name: try attachment.name?.render(in: scope)))
         }
@@ -255,6 +267,28 @@ private struct Run {
         if let button = node.cancelButton, message.effectiveText == button { return true }
         let words = IntentMatcher.words(of: message.effectiveText)
         return node.cancelKeywords.contains { IntentMatcher.containsPhrase(IntentMatcher.words(of: $0), in: words) }
+    }
+}
+
+/// A fault of the flow itself met while running a node.
+struct StepFailure: Error {
+    var message: String
+
+    /// The words for the log: expression errors keep their column, other failures their message.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let failure as StepFailure: failure.message
+        case let expression as ExpressionError: expression.description
+        default: String(describing: error)
+        }
+    }
+}
+
+extension Run {
+    /// Inbox ids are numbers; a literal `inboxId: 5` arrives as the text "5" and is turned into one here.
+    static func inboxValue(_ value: JSONValue) -> JSONValue {
+        if case .string(let text) = value, let number = Int(text.trimmingSpaces) { return .number(Double(number)) }
+        return value
     }
 }
 

@@ -1,0 +1,66 @@
+import BatonConfig
+import BatonCore
+import BatonServer
+import BatonStoreSQLite
+import Foundation
+import Hummingbird
+import Logging
+
+/// A Baton built for tests: one endpoint running `TestBaton.flow`, a SQLite file of its own, a real router.
+enum TestBaton {
+    static let flowText = """
+        name: Test
+        intents:
+          - name: human
+            keywords: [agent]
+            goto: handover
+        nodes:
+          - say: "Welcome!"
+          - id: ask
+            question:
+              text: "Your name?"
+              store: name
+          - say: "Hello {{ context.name }}!"
+          - id: loop
+            question:
+              text: "Say something"
+              quickReplies: [{ title: "Talk to a human", payload: agent }]
+              store: last
+          - say: "You said {{ context.last }}"
+          - goto: loop
+          - id: handover
+            handover:
+              inboxId: 1
+          - say: "Handover ended: {{ input.handover.status }} {{ input.handover.reason }}"
+          - goto: loop
+        """
+
+    static func flow() throws -> Flow {
+        try FlowLoader().parse(text: flowText, file: "test-flow.yaml").0
+    }
+
+    /// A fresh database path in its own temporary folder.
+    static func databasePath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("baton-test-\(UUID().uuidString)/baton.sqlite").path
+    }
+
+    static func configuration(databasePath: String, apiKey: String? = nil, port: Int = 0) throws -> BatonConfiguration {
+        let endpoint = EndpointConfiguration(
+            id: "test", name: "Test endpoint", urlToken: "t0k3n", flowFile: "test-flow.yaml", flow: try flow(),
+            rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)))
+        return BatonConfiguration(
+            server: ServerSettings(host: "127.0.0.1", port: port), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
+            endpoints: [endpoint], sourceFile: nil)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "baton-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    static func app(databasePath: String = databasePath(), apiKey: String? = nil) async throws -> some ApplicationProtocol {
+        let configuration = try configuration(databasePath: databasePath, apiKey: apiKey)
+        return try await buildApplication(configuration: configuration, dependencies: try .live(configuration), logger: logger)
+    }
+}
