@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "baton", targets: ["baton"]),
         .library(name: "BatonCore", targets: ["BatonCore"]),
         .library(name: "BatonServer", targets: ["BatonServer"]),
+        .library(name: "ChatwootStandIn", targets: ["ChatwootStandIn"]),
+        .executable(name: "chatwoot-standin", targets: ["chatwoot-standin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -23,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: flow engine, expressions, session model, store port. No I/O, no dependencies.
@@ -44,13 +49,46 @@ let package = Package(
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonConfig", "BatonStoreSQLite",
+                "BatonCore", "BatonConfig", "BatonStoreSQLite", "BatonChatwoot",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [.copy("Resources/webchat")],
+            swiftSettings: swiftSettings
+        ),
+        // Chatwoot's side of a handover, as Baton sees it: API client, webhook payloads and signatures, the gateway.
+        .target(
+            name: "BatonChatwoot",
+            dependencies: [
+                "BatonCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A faithful Chatwoot v4.15 stand-in for tests and local use (never used by Baton itself).
+        .target(
+            name: "ChatwootStandIn",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "chatwoot-standin",
+            dependencies: ["ChatwootStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -64,6 +102,16 @@ let package = Package(
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BatonConfigTests", dependencies: ["BatonConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "BatonStoreTests", dependencies: ["BatonStoreSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ChatwootStandInTests",
+            dependencies: [
+                "ChatwootStandIn",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BatonServerTests",
             dependencies: [

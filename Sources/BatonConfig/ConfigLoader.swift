@@ -170,7 +170,8 @@ public struct ConfigLoader: Sendable {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile"], sink)
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "profileAttributes",
+                ], sink)
         else { return nil }
         var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
         if let url = baseURL {
@@ -190,10 +191,12 @@ public struct ConfigLoader: Sendable {
         let botName = chatwoot.has("agentBotName") ? chatwoot["agentBotName"].string(sink) : nil
         let botDescription = chatwoot.has("agentBotDescription") ? chatwoot["agentBotDescription"].string(sink) : nil
         let webhookSecret = readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        let profileAttributes = chatwoot.has("profileAttributes") ? chatwoot["profileAttributes"].strings(sink) ?? [] : []
         guard let baseURL, let accountID, let token else { return nil }
         var settings = ChatwootSettings(baseURL: baseURL, accountID: accountID, apiAccessToken: token, webhookSecret: webhookSecret)
         if let botName { settings.agentBotName = botName }
         if let botDescription { settings.agentBotDescription = botDescription }
+        settings.profileAttributes = profileAttributes
         return .chatwoot(settings)
     }
 

@@ -118,6 +118,8 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var agentBotDescription: String
     /// The inbox's webhook secret (Chatwoot 4.13+), used to verify `X-Chatwoot-Signature`.
     public var webhookSecret: Secret?
+    /// Profile fields copied into the Chatwoot conversation's custom attributes (e.g. `tier`, `email`).
+    public var profileAttributes: [String] = []
 
     public init(
         baseURL: String, accountID: Int, apiAccessToken: Secret, agentBotName: String = "Baton",

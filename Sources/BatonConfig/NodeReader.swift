@@ -122,6 +122,9 @@ struct NodeReader {
             sink.error(members["pattern"], "'pattern' needs 'type: pattern'")
         }
         guard let storeValue = members.required("store", sink), let store = storeValue.string(sink) else { return nil }
+        if store.hasPrefix("profile.") {
+            sink.error(storeValue, "answers are stored in the context; copy them to the profile with a 'set' node (profile.x: \"{{ context.x }}\")")
+        }
         let path = contextPath(store, value: storeValue, roots: ["context"])?.path ?? []
         let reprompt = members.has("reprompt") ? message(members["reprompt"]) : nil
         let maxAttempts = members.has("maxAttempts") ? members["maxAttempts"].int(sink, range: 1...100) ?? 3 : 3
@@ -162,7 +165,7 @@ struct NodeReader {
         guard let members = value.mapping(allowed: nil, sink) else { return nil }
         var assignments: [SetNode.Assignment] = []
         for (key, member) in members.members {
-            guard let (root, path) = contextPath(key, value: member, roots: ["context", "profile"]), let template = template(member) else { continue }
+            guard let (root, path) = contextPath(key, value: member, roots: ["context", "profile"]), let template = typedTemplate(member) else { continue }
             assignments.append(SetNode.Assignment(root: root == "profile" ? .profile : .context, path: path, value: template))
         }
         if members.members.isEmpty { sink.error(value, "'set' needs at least one 'context.name: value'") }
@@ -197,6 +200,22 @@ struct NodeReader {
             sink.error(value, "in '\(text)': \(error)")
             return nil
         }
+    }
+
+    /// A `set` value: a plain YAML number, boolean or null keeps its type (`count: 3` stores the number 3, as
+    /// `"{{ 3 }}"` would); anything else is a template.
+    func typedTemplate(_ value: YAMLValue) -> Template? {
+        if case .scalar(let scalar)? = value.node, scalar.style == .plain, !value.hasOverride {
+            switch jsonValue(value) {
+            case .number, .bool, .null:
+                // The literal is re-read as an expression, which gives exactly the YAML value's type.
+                let literal = jsonValue(value) == .null ? "null" : scalar.string
+                if let typed = try? Template(parsing: "{{ \(literal) }}") { return typed }
+            default:
+                break
+            }
+        }
+        return template(value)
     }
 
     /// An expression written bare (`context.age > 18`) or in a single hole (`{{ context.age > 18 }}`).

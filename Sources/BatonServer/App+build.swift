@@ -1,5 +1,6 @@
 public import BatonConfig
 public import BatonCore
+import BatonChatwoot
 import BatonStoreSQLite
 import Foundation
 public import Hummingbird
@@ -7,18 +8,18 @@ import HummingbirdWebSocket
 public import Logging
 public import NIOCore
 
-/// The parts of Baton that tests swap: the store, the handover gateways and the clock.
+/// The parts of Baton that tests swap: the store, the handover providers and the clock.
 public struct AppDependencies: Sendable {
     public var store: any SessionStore
-    public var handover: @Sendable (Endpoint) -> any HandoverGateway
+    /// The provider of an endpoint's handovers; `nil` picks the one its configuration names.
+    public var provider: (@Sendable (Endpoint) -> any HandoverProvider)?
     public var now: @Sendable () -> Date
 
     public init(
-        store: any SessionStore, handover: @escaping @Sendable (Endpoint) -> any HandoverGateway = { _ in UnsupportedHandoverGateway() },
-        now: @escaping @Sendable () -> Date = Date.init
+        store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
-        self.handover = handover
+        self.provider = provider
         self.now = now
     }
 
@@ -36,21 +37,51 @@ public func buildApplication(
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let endpoints = EndpointRegistry(configuration.endpoints)
+    let background = BackgroundWork()
+    let chatwoot = chatwootProviders(endpoints, store: dependencies.store, logger: logger)
+    let configured: @Sendable (Endpoint) -> any HandoverProvider = { endpoint in
+        if let provider = chatwoot[endpoint.id] { return provider }
+        return UnsupportedHandoverProvider()
+    }
     let conversations = ConversationService(
-        store: dependencies.store, hub: ConversationHub(), endpoints: endpoints, handover: dependencies.handover, now: dependencies.now, logger: logger)
-    let router = buildRouter(conversations: conversations, logger: logger)
+        store: dependencies.store, hub: ConversationHub(), endpoints: endpoints, background: background,
+        provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
+    let router = buildRouter(conversations: conversations, now: dependencies.now, logger: logger)
     var app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
         logger: logger)
+    app.addServices(background)
     let store = dependencies.store
-    app.beforeServerStarts { try await store.migrate() }
+    app.beforeServerStarts {
+        try await store.migrate()
+        // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
+        for provider in chatwoot.values {
+            background.submit {
+                do { _ = try await provider.bot.accessToken() } catch {
+                    logger.error("Chatwoot agent bot setup failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
     return app
 }
 
-func buildRouter(conversations: ConversationService, logger: Logger) -> Router<AppRequestContext> {
+/// A Chatwoot provider for each endpoint whose configuration hands over to Chatwoot.
+func chatwootProviders(_ endpoints: EndpointRegistry, store: any SessionStore, logger: Logger) -> [String: ChatwootHandoverProvider] {
+    var providers: [String: ChatwootHandoverProvider] = [:]
+    for endpoint in endpoints.endpoints {
+        guard case .chatwoot(let settings)? = endpoint.configuration.handover else { continue }
+        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, logger: logger)
+        let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, logger: logger)
+        providers[endpoint.id] = ChatwootHandoverProvider(settings: settings, client: client, bot: bot, store: store, logger: logger)
+    }
+    return providers
+}
+
+func buildRouter(conversations: ConversationService, now: @escaping @Sendable () -> Date, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         ErrorLoggingMiddleware()
@@ -58,6 +89,7 @@ func buildRouter(conversations: ConversationService, logger: Logger) -> Router<A
     HealthController(store: conversations.store).addRoutes(to: router)
     WebchatController(conversations: conversations, logger: logger).addRoutes(to: router)
     RESTController(conversations: conversations).addRoutes(to: router)
+    ChatwootWebhookController(conversations: conversations, now: now, logger: logger).addRoutes(to: router)
     // The root sends people to the first webchat, which is what someone trying Baton out wants to see.
     if let first = conversations.endpoints.endpoints.first(where: { $0.configuration.webchat.enabled }) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/webchat/\(first.configuration.urlToken)"]) }

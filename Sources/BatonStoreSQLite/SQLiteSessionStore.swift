@@ -76,6 +76,11 @@ public final class SQLiteSessionStore: SessionStore {
                 {
                     throw SessionStoreError.duplicateClientMessage(sessionID, clientID)
                 }
+                if let externalID = draft.externalID,
+                    try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE session_id = ? AND external_id = ?", arguments: [sessionID.rawValue, externalID]) == true
+                {
+                    throw SessionStoreError.duplicateExternalMessage(sessionID, externalID)
+                }
                 nextID += 1
                 let message = Message(id: nextID, sessionID: sessionID, draft: draft)
                 try db.execute(
@@ -110,6 +115,52 @@ public final class SQLiteSessionStore: SessionStore {
             try Row.fetchOne(
                 db, sql: "SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?", arguments: [sessionID.rawValue, clientMessageID]
             ).map(Self.message(from:))
+        }
+    }
+
+    public func retract(sessionID: SessionID, externalID: String) async throws -> Message? {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE messages SET retracted = 1 WHERE session_id = ? AND external_id = ? AND retracted = 0",
+                arguments: [sessionID.rawValue, externalID])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM messages WHERE session_id = ? AND external_id = ?", arguments: [sessionID.rawValue, externalID]
+            ).map(Self.message(from:))
+        }
+    }
+
+    public func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO handover_links (endpoint_id, conversation_key, session_id) VALUES (?, ?, ?)
+                    ON CONFLICT (endpoint_id, conversation_key) DO UPDATE SET session_id = excluded.session_id
+                    """,
+                arguments: [endpointID, conversationKey, sessionID.rawValue])
+        }
+    }
+
+    public func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
+        try await writer.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT session_id FROM handover_links WHERE endpoint_id = ? AND conversation_key = ?", arguments: [endpointID, conversationKey]
+            ).map(SessionID.init(rawValue:))
+        }
+    }
+
+    public func setting(_ key: String) async throws -> String? {
+        try await writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, to value: String?) async throws {
+        try await writer.write { db in
+            if let value {
+                try db.execute(
+                    sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
+            }
         }
     }
 
@@ -170,6 +221,18 @@ public final class SQLiteSessionStore: SessionStore {
                     );
                     CREATE UNIQUE INDEX messages_by_client_id ON messages (session_id, client_message_id) WHERE client_message_id IS NOT NULL;
                     CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id) WHERE external_id IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v2: handover links and settings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE handover_links (
+                        endpoint_id TEXT NOT NULL,
+                        conversation_key TEXT NOT NULL,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        PRIMARY KEY (endpoint_id, conversation_key)
+                    );
+                    CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
                     """)
         }
         return migrator

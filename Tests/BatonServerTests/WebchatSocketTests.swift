@@ -53,11 +53,13 @@ struct WebchatSocketTests {
                 try await chat.say("Ada")
                 _ = try await chat.messages(3)
                 try await chat.say("Talk to a human", payload: "agent")
-                let answer = try await chat.messages(3)
+                let answer = try await chat.messages(4)
                 #expect(answer[0].text == "Talk to a human", "the transcript shows what the user clicked")
-                // No provider is configured: the flow hears 'error/unsupported' and goes on.
-                #expect(answer[1].text == "Handover ended: error unsupported")
-                #expect(answer[2].text == "Say something")
+                // No provider is configured: the user is told, and the flow hears 'error/unsupported' and goes on.
+                #expect(answer[1]["sender"] == "system")
+                #expect(answer[1].text == HandoverNotices.failed)
+                #expect(answer[2].text == "Handover ended: error unsupported")
+                #expect(answer[3].text == "Say something")
             }
         }
     }

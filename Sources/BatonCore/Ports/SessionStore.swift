@@ -25,6 +25,8 @@ public enum SessionStoreError: Error, Equatable, Sendable {
     case sessionNotFound(SessionID)
     /// A message with this client message id already exists in the session (the client re-sent it).
     case duplicateClientMessage(SessionID, String)
+    /// A message with this external id (a provider's message id) already exists in the session.
+    case duplicateExternalMessage(SessionID, String)
 }
 
 /// Where sessions and their transcripts live. Every method is one transaction of its own, so an implementation
@@ -61,4 +63,20 @@ public protocol SessionStore: Sendable {
 
     /// The message the client sent with `clientMessageID`, if it was stored.
     func message(sessionID: SessionID, clientMessageID: String) async throws -> Message?
+
+    /// Marks the message with `externalID` as retracted (its author deleted it).
+    /// - Returns: the message, or `nil` when there is none or it was retracted before.
+    func retract(sessionID: SessionID, externalID: String) async throws -> Message?
+
+    /// Remembers that the provider conversation `key` of `endpointID` belongs to `sessionID`.
+    func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws
+
+    /// The session a provider conversation belongs to.
+    func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID?
+
+    /// A small value the server keeps across restarts (e.g. the id of the Chatwoot agent bot it created).
+    func setting(_ key: String) async throws -> String?
+
+    /// Stores or, with `nil`, removes a setting.
+    func setSetting(_ key: String, to value: String?) async throws
 }

@@ -46,11 +46,14 @@ public struct ConversationState: Codable, Sendable, Hashable {
     public var context: JSONValue
     /// What is known about the user (`profile.*`): name, email, attributes given by the channel or the flow.
     public var profile: JSONValue
+    /// The session's current or latest handover.
+    public var handover: HandoverState?
 
-    public init(flow: FlowState = FlowState(), context: JSONValue = .emptyObject, profile: JSONValue = .emptyObject) {
+    public init(flow: FlowState = FlowState(), context: JSONValue = .emptyObject, profile: JSONValue = .emptyObject, handover: HandoverState? = nil) {
         self.flow = flow
         self.context = context
         self.profile = profile
+        self.handover = handover
     }
 }
 

@@ -1,36 +1,41 @@
 public import BatonCore
-import Foundation
+public import Foundation
 public import Logging
 
-/// Runs conversations: stores each user message together with the flow's answer in one transaction, tells the
-/// open sockets, and carries out the flow's handover effects.
+/// Runs conversations. Every event (a user message, a handover event, an agent's reply) is one store transaction
+/// in which the pure `ConversationMachine` decides the new state and the messages to store; afterwards the open
+/// sockets are told, and provider work runs in the background so no request waits for Chatwoot.
 public struct ConversationService: Sendable {
     public let store: any SessionStore
     public let hub: ConversationHub
     public let endpoints: EndpointRegistry
-    let handover: @Sendable (Endpoint) -> any HandoverGateway
+    let provider: @Sendable (Endpoint) -> any HandoverProvider
+    let background: BackgroundWork
+    let sync = HandoverSync()
     let now: @Sendable () -> Date
     let logger: Logger
 
     public init(
-        store: any SessionStore, hub: ConversationHub, endpoints: EndpointRegistry,
-        handover: @escaping @Sendable (Endpoint) -> any HandoverGateway = { _ in UnsupportedHandoverGateway() },
+        store: any SessionStore, hub: ConversationHub, endpoints: EndpointRegistry, background: BackgroundWork,
+        provider: @escaping @Sendable (Endpoint) -> any HandoverProvider = { _ in UnsupportedHandoverProvider() },
         now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.store = store
         self.hub = hub
         self.endpoints = endpoints
-        self.handover = handover
+        self.background = background
+        self.provider = provider
         self.now = now
         self.logger = logger
     }
 
-    /// What one call produced: the user's message (when there was one) and every message stored because of it.
+    /// What one call stored.
     public struct Turn: Sendable {
+        /// The session as it was before the call.
         public var session: Session
         /// The user's stored message; for a re-sent message, the one stored the first time.
         public var userMessage: Message?
-        /// Messages stored during this call, the user's included, in order.
+        /// Messages stored by this call, the user's included, in order.
         public var messages: [Message]
         /// True when the message had been received before and this call changed nothing.
         public var duplicate: Bool
@@ -44,7 +49,7 @@ public struct ConversationService: Sendable {
             endpointID: endpoint.id, userID: userID, channel: channel, initialState: ConversationState(), now: now(), makeID: SessionID.random)
         guard created else { return Turn(session: session, userMessage: nil, messages: [], duplicate: false) }
         logger.info("session opened", metadata: ["session": "\(session.id)", "endpoint": "\(endpoint.id)", "channel": "\(channel.rawValue)"])
-        return try await apply(.start, to: session.id, endpoint: endpoint, userDraft: nil)
+        return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }
     }
 
     /// The session with this id if it belongs to `endpoint`.
@@ -53,10 +58,10 @@ public struct ConversationService: Sendable {
         return session
     }
 
-    // MARK: Turns
+    // MARK: Events
 
-    /// Handles a user message: stores it and the flow's answer, or passes it to the agent during a handover.
-    /// A message whose `clientMessageID` was already stored has no second effect.
+    /// A user message: stored with the flow's answer, or passed to the agent during a handover. A message whose
+    /// `clientMessageID` was stored before has no second effect.
     public func receive(_ input: UserInput, clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
@@ -68,7 +73,7 @@ public struct ConversationService: Sendable {
             sender: .user, content: MessageContent(text: input.text, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
             clientMessageID: clientMessageID)
         do {
-            return try await apply(.message(input), to: sessionID, endpoint: endpoint, userDraft: draft)
+            return try await step(sessionID, endpoint: endpoint, userDraft: draft) { machine, state in machine.handle(.message(input), state: state) }
         } catch SessionStoreError.duplicateClientMessage(_, let clientID) {
             // Two copies raced past the first check; the store let exactly one in.
             guard let existing = try await store.message(sessionID: sessionID, clientMessageID: clientID) else { throw SessionStoreError.sessionNotFound(sessionID) }
@@ -76,69 +81,96 @@ public struct ConversationService: Sendable {
         }
     }
 
-    /// Tells the flow that the session's handover ended.
-    public func handoverEnded(_ outcome: HandoverOutcome, sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
-        try await apply(.handoverEnded(outcome), to: sessionID, endpoint: endpoint, userDraft: nil)
+    /// A handover event reported by the provider.
+    @discardableResult
+    public func handover(_ event: HandoverEvent, sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
+        try await step(sessionID, endpoint: endpoint) { machine, state in machine.handle(event, state: state) }
     }
 
-    /// Runs one flow event in one store transaction, then carries out the effects that need I/O.
-    func apply(_ event: FlowEvent, to sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft?) async throws -> Turn {
-        let engine = endpoint.engine
+    /// An agent's message for the user. `externalID` (the provider's message id) makes a repeated delivery harmless.
+    /// - Returns: the stored message, or `nil` when it had been delivered before.
+    @discardableResult
+    public func agentMessage(
+        _ content: MessageContent, agentName: String?, externalID: String, sessionID: SessionID
+    ) async throws -> Message? {
         let time = now()
+        do {
+            let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+                update.append(MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID))
+            }
+            await hub.publish(stored)
+            return stored.first
+        } catch SessionStoreError.duplicateExternalMessage {
+            return nil
+        }
+    }
+
+    /// The provider's message `externalID` was deleted by its author.
+    public func retract(externalID: String, sessionID: SessionID) async throws {
+        guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return }
+        await hub.publish(.retracted(messageID: message.id), to: sessionID)
+    }
+
+    /// An agent started or stopped typing.
+    public func typing(_ on: Bool, sessionID: SessionID) async {
+        await hub.publish(.typing(sender: .agent, on: on), to: sessionID)
+    }
+
+    // MARK: Steps
+
+    /// Runs one machine step in one store transaction, tells the sockets, and queues the provider work.
+    func step(
+        _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil,
+        _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
+    ) async throws -> Turn {
+        let time = now()
+        let engine = endpoint.engine
         let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
             if let userDraft { update.append(userDraft) }
             let session = update.session
             let facts = SessionFacts(sessionID: session.id.rawValue, endpointID: session.endpointID, userID: session.userID, channel: session.channel.rawValue)
-            let result = engine.handle(event, state: update.state, session: facts)
-            update.state = result.state
-            for case .say(let content) in result.effects {
-                update.append(MessageDraft(sender: .bot, content: content, createdAt: time))
-            }
-            return (effects: result.effects, problems: result.problems, session: session)
+            let step = work(ConversationMachine(engine: engine, session: facts, now: time), update.state)
+            update.state = step.state
+            step.messages.forEach { update.append($0) }
+            return (commands: step.commands, problems: step.problems, session: session)
         }
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
         await hub.publish(stored)
-        var turn = Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored, duplicate: false)
-        for effect in outcome.effects {
-            switch effect {
-            case .say: continue
-            case .relayToAgent:
-                if let message = turn.userMessage { await handover(endpoint).relay(message, session: outcome.session, endpoint: endpoint) }
-            case .cancelHandover:
-                await handover(endpoint).cancel(session: outcome.session, endpoint: endpoint)
-            case .requestHandover(let request):
-                let more = try await startHandover(request, session: outcome.session, endpoint: endpoint)
-                turn.messages += more.messages
+        if !outcome.commands.isEmpty {
+            let commands = outcome.commands
+            background.submit { await perform(commands, sessionID: sessionID, endpoint: endpoint) }
+        }
+        return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored, duplicate: false)
+    }
+
+    /// Carries out provider commands, feeding their outcomes back as handover events.
+    func perform(_ commands: [ProviderCommand], sessionID: SessionID, endpoint: Endpoint) async {
+        let provider = provider(endpoint)
+        for command in commands {
+            do {
+                guard let session = try await store.session(id: sessionID) else { return }
+                switch command {
+                case .open(let request, let number):
+                    switch await provider.open(request, number: number, session: session, endpoint: endpoint) {
+                    case .opened(let opened):
+                        try await handover(.opened(contactID: opened.contactID, conversationID: opened.conversationID, inboxID: opened.inboxID), sessionID: sessionID, endpoint: endpoint)
+                    case .failed(let outcome):
+                        logger.warning(
+                            "handover could not start",
+                            metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "reason": "\(outcome.reason?.rawValue ?? "-")", "detail": "\(outcome.detail ?? "")"])
+                        try await handover(.failedToOpen(outcome), sessionID: sessionID, endpoint: endpoint)
+                    }
+                case .sync:
+                    await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)
+                case .close(let conversationID):
+                    await provider.close(conversationID: conversationID, session: session, endpoint: endpoint)
+                }
+            } catch {
+                logger.error("provider work failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
             }
         }
-        return turn
-    }
-
-    func startHandover(_ request: HandoverRequest, session: Session, endpoint: Endpoint) async throws -> Turn {
-        let transcript = try await store.messages(sessionID: session.id, after: 0, limit: 10_000)
-        switch await handover(endpoint).start(request, session: session, endpoint: endpoint, transcript: transcript) {
-        case .accepted:
-            guard let accepted = request.acceptedMessage else { return Turn(session: session, userMessage: nil, messages: [], duplicate: false) }
-            return try await post(accepted, sender: .bot, to: session.id)
-        case .failed(let outcome):
-            logger.warning(
-                "handover failed",
-                metadata: ["session": "\(session.id)", "endpoint": "\(endpoint.id)", "reason": "\(outcome.reason?.rawValue ?? "-")", "detail": "\(outcome.detail ?? "")"])
-            return try await handoverEnded(outcome, sessionID: session.id, endpoint: endpoint)
-        }
-    }
-
-    /// Stores a message that is not a flow turn (a notice, an agent's reply) and tells the sockets.
-    public func post(_ content: MessageContent, sender: Sender, agentName: String? = nil, externalID: String? = nil, to sessionID: SessionID) async throws -> Turn {
-        let time = now()
-        let (session, stored) = try await store.update(sessionID: sessionID, now: time) { update in
-            update.append(MessageDraft(sender: sender, content: content, createdAt: time, agentName: agentName, externalID: externalID))
-            return update.session
-        }
-        await hub.publish(stored)
-        return Turn(session: session, userMessage: nil, messages: stored, duplicate: false)
     }
 
     func duplicateTurn(_ existing: Message, sessionID: SessionID) async throws -> Turn {

@@ -1,0 +1,123 @@
+public import BatonCore
+
+/// The parts of Chatwoot's API objects Baton reads.
+public struct ChatwootInbox: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    /// `Channel::Api` for the API-channel inboxes Baton hands over to.
+    public var channelType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case channelType = "channel_type"
+    }
+}
+
+public struct ChatwootContact: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var name: String?
+    public var identifier: String?
+}
+
+public struct ChatwootAgentBot: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var name: String
+    public var description: String?
+    /// Present for bots the account owns.
+    public var accessToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description
+        case accessToken = "access_token"
+    }
+}
+
+/// A conversation as `POST /conversations` and `GET /conversations/{id}` return it.
+public struct ChatwootConversation: Decodable, Sendable, Hashable {
+    /// The per-account display id, used everywhere else.
+    public var id: Int
+    public var inboxID: Int?
+    public var status: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status
+        case inboxID = "inbox_id"
+    }
+}
+
+/// A message as the messages endpoints return it (`message_type` is an integer there).
+public struct ChatwootMessage: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var content: String?
+    public var messageType: Int?
+    public var isPrivate: Bool?
+    public var sourceID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, content
+        case messageType = "message_type"
+        case isPrivate = "private"
+        case sourceID = "source_id"
+    }
+}
+
+/// A new contact.
+public struct NewContact: Sendable, Hashable {
+    public var name: String
+    public var identifier: String
+    public var email: String?
+    public var inboxID: Int
+    public var sourceID: String
+    public var customAttributes: [String: JSONValue]
+
+    public init(name: String, identifier: String, email: String?, inboxID: Int, sourceID: String, customAttributes: [String: JSONValue] = [:]) {
+        self.name = name
+        self.identifier = identifier
+        self.email = email
+        self.inboxID = inboxID
+        self.sourceID = sourceID
+        self.customAttributes = customAttributes
+    }
+}
+
+/// A new conversation.
+public struct NewConversation: Sendable, Hashable {
+    public var sourceID: String
+    public var inboxID: Int
+    public var contactID: Int
+    public var customAttributes: [String: JSONValue]
+    public var additionalAttributes: [String: JSONValue]
+
+    public init(sourceID: String, inboxID: Int, contactID: Int, customAttributes: [String: JSONValue], additionalAttributes: [String: JSONValue] = [:]) {
+        self.sourceID = sourceID
+        self.inboxID = inboxID
+        self.contactID = contactID
+        self.customAttributes = customAttributes
+        self.additionalAttributes = additionalAttributes
+    }
+}
+
+/// A new message in a conversation.
+public struct NewMessage: Sendable, Hashable {
+    public enum Direction: String, Sendable, Hashable {
+        /// From the contact (only API-channel inboxes accept these).
+        case incoming
+        /// From the token's owner: an agent, or the agent bot when posted with the bot's token.
+        case outgoing
+    }
+    public var content: String
+    public var direction: Direction
+    public var isPrivate: Bool
+    /// Baton's own id for the message, echoed in webhooks so Baton can recognise its posts.
+    public var sourceID: String
+    /// When the message was really written (unix seconds), for history posted later.
+    public var externalCreatedAt: Int?
+
+    public init(content: String, direction: Direction, isPrivate: Bool = false, sourceID: String, externalCreatedAt: Int? = nil) {
+        self.content = content
+        self.direction = direction
+        self.isPrivate = isPrivate
+        self.sourceID = sourceID
+        self.externalCreatedAt = externalCreatedAt
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Something that happened to a handover, reported by the provider or the user.
+public enum HandoverEvent: Sendable, Hashable {
+    /// The provider opened its conversation.
+    case opened(contactID: Int, conversationID: Int, inboxID: Int)
+    /// The provider could not open one.
+    case failedToOpen(HandoverOutcome)
+    /// The provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
+    case providerStatus(ProviderStatus, updatedAt: Double?)
+}
+
+/// A provider conversation's status as Baton cares about it.
+public enum ProviderStatus: String, Sendable, Hashable {
+    case open, pending, snoozed, resolved
+}
+
+/// Provider I/O the conversation needs after a step is saved.
+public enum ProviderCommand: Sendable, Hashable {
+    /// Open a provider conversation for this handover.
+    case open(HandoverRequest, number: Int)
+    /// Post the transcript messages the provider has not seen yet.
+    case sync
+    /// Resolve the provider conversation (the user left).
+    case close(conversationID: Int)
+}
+
+/// The outcome of one step: the new state, messages to store, provider work to do, and flow faults to log.
+public struct ConversationStep: Sendable, Hashable {
+    public var state: ConversationState
+    public var messages: [MessageDraft] = []
+    public var commands: [ProviderCommand] = []
+    public var problems: [FlowProblem] = []
+}
+
+/// Notices Baton tells the user as the handover goes on.
+public enum HandoverNotices {
+    public static let resolved = "The agent has ended the conversation. You're back with the bot."
+    public static let reopened = "An agent has reopened the conversation."
+    public static let cancelled = "You have left the queue."
+    public static let failed = "Sorry, no agent could be reached right now."
+}
+
+/// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
+/// store transaction can save the result of any event. No I/O: provider work comes out as `ProviderCommand`s.
+public struct ConversationMachine: Sendable {
+    public let engine: FlowEngine
+    public let session: SessionFacts
+    public let now: Date
+
+    public init(engine: FlowEngine, session: SessionFacts, now: Date) {
+        self.engine = engine
+        self.session = session
+        self.now = now
+    }
+
+    /// A flow event: the conversation's start, a user message, or a handover's end.
+    public func handle(_ event: FlowEvent, state: ConversationState) -> ConversationStep {
+        var step = ConversationStep(state: state)
+        run(event, into: &step)
+        return step
+    }
+
+    /// A handover event.
+    public func handle(_ event: HandoverEvent, state: ConversationState) -> ConversationStep {
+        var step = ConversationStep(state: state)
+        guard var handover = state.handover else { return step }
+        switch event {
+        case .opened(let contactID, let conversationID, let inboxID):
+            guard handover.phase == .opening else {
+                // The user left while the provider was still opening: close what was just opened.
+                step.commands.append(.close(conversationID: conversationID))
+                return step
+            }
+            handover.phase = .active
+            handover.contactID = contactID
+            handover.conversationID = conversationID
+            handover.inboxID = inboxID
+            if let accepted = handover.acceptedMessage {
+                step.messages.append(MessageDraft(sender: .bot, content: accepted, createdAt: now))
+            }
+            step.state.handover = handover
+            step.commands.append(.sync)
+        case .failedToOpen(let outcome):
+            guard handover.phase == .opening else { return step }
+            handover.phase = .failed
+            step.state.handover = handover
+            notice(HandoverNotices.failed, into: &step)
+            run(.handoverEnded(outcome), into: &step)
+        case .providerStatus(let status, let updatedAt):
+            if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
+            if let updatedAt { handover.statusUpdatedAt = updatedAt }
+            step.state.handover = handover
+            switch (status, handover.phase) {
+            case (.resolved, .active):
+                handover.phase = .resolved
+                step.state.handover = handover
+                notice(HandoverNotices.resolved, into: &step)
+                run(.handoverEnded(HandoverOutcome(status: .completed)), into: &step)
+            case (.open, .resolved), (.pending, .resolved):
+                handover.phase = .active
+                step.state.handover = handover
+                // The agent has the user again: their next messages go to the agent, whatever the bot was asking.
+                step.state.flow.position = .inHandover(nodeID: handover.nodeID)
+                notice(HandoverNotices.reopened, into: &step)
+                step.commands.append(.sync)
+            default:
+                break
+            }
+        }
+        return step
+    }
+
+    /// Runs the flow and turns its effects into messages, lifecycle changes and commands.
+    func run(_ event: FlowEvent, into step: inout ConversationStep) {
+        let result = engine.handle(event, state: step.state, session: session)
+        step.state = result.state
+        step.problems += result.problems
+        for effect in result.effects {
+            switch effect {
+            case .say(let content):
+                step.messages.append(MessageDraft(sender: .bot, content: content, createdAt: now))
+            case .requestHandover(let request):
+                let number = (step.state.handover?.number ?? 0) + 1
+                // The previous handover's sync position carries over, so its messages are not posted again.
+                step.state.handover = HandoverState(
+                    phase: .opening, nodeID: request.nodeID, number: number, syncedThrough: step.state.handover?.syncedThrough ?? 0,
+                    acceptedMessage: request.acceptedMessage)
+                step.commands.append(.open(request, number: number))
+            case .relayToAgent:
+                if step.state.handover?.phase == .active { step.commands.append(.sync) }
+            case .cancelHandover:
+                guard var handover = step.state.handover, handover.isLive else { continue }
+                handover.phase = .cancelled
+                step.state.handover = handover
+                if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
+                notice(HandoverNotices.cancelled, into: &step)
+            }
+        }
+    }
+
+    func notice(_ text: String, into step: inout ConversationStep) {
+        step.messages.append(MessageDraft(sender: .system, content: MessageContent(text: text), createdAt: now))
+    }
+}

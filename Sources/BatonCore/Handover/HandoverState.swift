@@ -1,0 +1,50 @@
+/// Where a session's handover stands. Kept in `ConversationState`, so it is saved with the turn that changes it.
+public struct HandoverState: Codable, Sendable, Hashable {
+    public enum Phase: String, Codable, Sendable, Hashable {
+        /// The flow asked for agents; the provider conversation is being opened.
+        case opening
+        /// Agents and user talk; user messages go to the provider.
+        case active
+        /// An agent resolved the conversation; the bot has the user again (an agent may reopen).
+        case resolved
+        /// The user cancelled.
+        case cancelled
+        /// It could not start.
+        case failed
+    }
+
+    public var phase: Phase
+    /// The handover node that started it (the flow resumes below it, or at its `onResolve`).
+    public var nodeID: String
+    /// Counts the session's handovers, so each one has its own provider conversation.
+    public var number: Int
+    /// The provider's inbox.
+    public var inboxID: Int?
+    /// The provider's contact and conversation, once opened.
+    public var contactID: Int?
+    public var conversationID: Int?
+    /// The id of the last transcript message handled for the provider (posted or deliberately skipped).
+    public var syncedThrough: Int64
+    /// The provider's time of the newest status event applied, to ignore events that arrive late.
+    public var statusUpdatedAt: Double?
+    /// Said to the user once the provider has opened the conversation.
+    public var acceptedMessage: MessageContent?
+
+    public init(
+        phase: Phase, nodeID: String, number: Int, inboxID: Int? = nil, contactID: Int? = nil, conversationID: Int? = nil,
+        syncedThrough: Int64 = 0, statusUpdatedAt: Double? = nil, acceptedMessage: MessageContent? = nil
+    ) {
+        self.phase = phase
+        self.nodeID = nodeID
+        self.number = number
+        self.inboxID = inboxID
+        self.contactID = contactID
+        self.conversationID = conversationID
+        self.syncedThrough = syncedThrough
+        self.statusUpdatedAt = statusUpdatedAt
+        self.acceptedMessage = acceptedMessage
+    }
+
+    /// Whether user messages belong to agents now.
+    public var isLive: Bool { phase == .opening || phase == .active }
+}

@@ -1,0 +1,150 @@
+import BatonChatwoot
+import BatonConfig
+import BatonCore
+import Foundation
+import Logging
+
+/// Handovers to a Chatwoot API-channel inbox: opens a contact and conversation, posts the transcript (user turns
+/// as `incoming`, bot turns as `outgoing` from the agent bot), and resolves the conversation when the user leaves.
+struct ChatwootHandoverProvider: HandoverProvider {
+    let settings: ChatwootSettings
+    let client: ChatwootClient
+    let bot: AgentBotKeeper
+    let store: any SessionStore
+    let logger: Logger
+
+    /// The key under which a conversation is linked to its session.
+    static func conversationKey(accountID: Int, conversationID: Int) -> String {
+        "chatwoot:\(accountID):\(conversationID)"
+    }
+
+    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint) async -> OpenResult {
+        guard let inboxID = Self.inboxID(request.inbox) else {
+            return .failed(HandoverOutcome(status: .error, reason: .invalidInbox, detail: "the inbox expression gave '\(request.inbox?.displayText ?? "nothing")', not an inbox id"))
+        }
+        do {
+            let inbox = try await client.inbox(id: inboxID)
+            guard inbox.channelType == "Channel::Api" else {
+                return .failed(HandoverOutcome(status: .error, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox"))
+            }
+            do {
+                _ = try await bot.accessToken()
+            } catch {
+                // Bot turns then go out under the user token; the handover itself can still work.
+                logger.warning("the Chatwoot agent bot is not available", metadata: ["endpoint": "\(endpoint.id)", "error": "\(error)"])
+            }
+            let sourceID = ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue)
+            let contactID = try await contact(for: session, endpoint: endpoint, inboxID: inboxID, sourceID: sourceID)
+            let conversation = try await client.createConversation(
+                NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: customAttributes(session, endpoint: endpoint, number: number)))
+            try await store.link(
+                endpointID: endpoint.id, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
+            logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
+            return .opened(OpenedConversation(contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
+        } catch let error as ChatwootError {
+            logger.error("Chatwoot refused the handover", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .failed(Self.outcome(for: error))
+        } catch {
+            return .failed(HandoverOutcome(status: .error, reason: .providerUnreachable, detail: String(describing: error)))
+        }
+    }
+
+    /// The user's contact: found by its stable identifier, else created with its contact inbox.
+    func contact(for session: Session, endpoint: Endpoint, inboxID: Int, sourceID: String) async throws -> Int {
+        let identifier = ChatwootIdentity.contactIdentifier(endpointID: endpoint.id, userID: session.userID)
+        if let found = try await client.searchContacts(identifier).first(where: { $0.identifier == identifier }) {
+            try await client.createContactInbox(contactID: found.id, inboxID: inboxID, sourceID: sourceID)
+            return found.id
+        }
+        let profile = session.state.profile
+        let name = profile["name"].map(\.displayText).flatMap { $0.isEmpty ? nil : $0 } ?? "\(endpoint.configuration.name) visitor"
+        let email = profile["email"].map(\.displayText).flatMap { $0.contains("@") ? $0 : nil }
+        let contact = NewContact(name: name, identifier: identifier, email: email, inboxID: inboxID, sourceID: sourceID)
+        return try await client.createContact(contact).id
+    }
+
+    func customAttributes(_ session: Session, endpoint: Endpoint, number: Int) -> [String: JSONValue] {
+        var attributes: [String: JSONValue] = [
+            "baton_session": .string(session.id.rawValue), "baton_endpoint": .string(endpoint.id), "baton_handover": .number(Double(number)),
+        ]
+        for field in settings.profileAttributes {
+            guard let value = session.state.profile[field], value != .null else { continue }
+            // Chatwoot keeps attribute strings up to 1,500 characters and refuses nested values.
+            switch value {
+            case .string(let text): attributes[field] = .string(String(text.prefix(1_500)))
+            case .number, .bool: attributes[field] = value
+            case .array, .object, .null: attributes[field] = .string(String(value.jsonText.prefix(1_500)))
+            }
+        }
+        return attributes
+    }
+
+    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+        guard let conversationID = handover.conversationID else { return .retryLater }
+        let direction: NewMessage.Direction
+        var token: String?
+        switch message.sender {
+        case .user:
+            direction = .incoming
+        case .bot:
+            direction = .outgoing
+            token = try? await bot.accessToken()
+        case .agent, .system:
+            // Agents' words came from Chatwoot, and notices are Baton's own; neither goes back.
+            return .done
+        }
+        let content = NewMessage(
+            content: Self.text(of: message), direction: direction, sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: message.id),
+            externalCreatedAt: Int(message.createdAt.timeIntervalSince1970))
+        do {
+            try await client.createMessage(conversationID: conversationID, content, token: token)
+            return .done
+        } catch let error as ChatwootError where error.isTransient {
+            logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .retryLater
+        } catch {
+            // Sending the same request again would be refused the same way; skip it rather than block the rest.
+            logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "message": "\(message.id)", "error": "\(error)"])
+            return .done
+        }
+    }
+
+    func close(conversationID: Int, session: Session, endpoint: Endpoint) async {
+        do {
+            try await client.setStatus(conversationID: conversationID, status: "resolved")
+        } catch {
+            logger.error("could not resolve the Chatwoot conversation", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+        }
+    }
+
+    /// A message as text for Chatwoot: the text, then attachment links and quick-reply options, which an agent
+    /// needs to understand what the user saw.
+    static func text(of message: Message) -> String {
+        var parts: [String] = []
+        if !message.content.text.isEmpty { parts.append(message.content.text) }
+        parts += message.content.attachments.map { "[\($0.kind.rawValue)] \($0.name.map { "\($0): " } ?? "")\($0.url)" }
+        if !message.content.quickReplies.isEmpty {
+            parts.append("Options: " + message.content.quickReplies.map(\.title).joined(separator: " · "))
+        }
+        return parts.isEmpty ? "(empty message)" : parts.joined(separator: "\n")
+    }
+
+    static func inboxID(_ value: JSONValue?) -> Int? {
+        switch value {
+        case .number(let number)?: number == number.rounded() && number > 0 ? Int(number) : nil
+        case .string(let text)?: Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 > 0 ? $0 : nil }
+        default: nil
+        }
+    }
+
+    static func outcome(for error: ChatwootError) -> HandoverOutcome {
+        let reason: HandoverOutcome.Reason =
+            switch error.kind {
+            case .unauthorized: .rejectedCredentials
+            case .notFound: .invalidInbox
+            case .unprocessable, .rateLimited: .rejected
+            case .server, .unreachable, .invalidResponse: .providerUnreachable
+            }
+        return HandoverOutcome(status: .error, reason: reason, detail: error.description)
+    }
+}

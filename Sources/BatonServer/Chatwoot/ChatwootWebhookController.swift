@@ -1,0 +1,156 @@
+import BatonChatwoot
+import BatonConfig
+import BatonCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOFoundationCompat
+
+/// Chatwoot's webhooks for API-channel inboxes: `POST /handover/chatwoot` (the URL Cognigy's setup guide uses) and
+/// `POST /handover/chatwoot/{endpointID}` for deployments with several endpoints or accounts.
+///
+/// Each webhook is verified, classified by CONTRACT §4.6 and applied to its session before it is acknowledged;
+/// applying one is a store write, and any Chatwoot call it leads to runs in the background, so the answer comes
+/// well within Chatwoot's 5 s.
+struct ChatwootWebhookController {
+    let conversations: ConversationService
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    /// Chatwoot messages are at most 150,000 characters; with JSON escaping and the conversation around them a
+    /// webhook stays far below this.
+    static let maxBodySize = 2 * 1024 * 1024
+    static let classifier = WebhookClassifier(ownSourceIDPrefix: ChatwootIdentity.prefix)
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("handover/chatwoot", use: receiveShared)
+        router.post("handover/chatwoot/{endpointID}", use: receiveForEndpoint)
+    }
+
+    /// The Chatwoot endpoints configured.
+    var chatwootEndpoints: [(Endpoint, ChatwootSettings)] {
+        conversations.endpoints.endpoints.compactMap { endpoint in
+            guard case .chatwoot(let settings)? = endpoint.configuration.handover else { return nil }
+            return (endpoint, settings)
+        }
+    }
+
+    func receiveShared(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await receive(request, context: context, candidates: chatwootEndpoints)
+    }
+
+    func receiveForEndpoint(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("endpointID")
+        let candidates = chatwootEndpoints.filter { $0.0.id == id }
+        guard !candidates.isEmpty else { throw APIError(.notFound, "endpoint_not_found", "no endpoint '\(id.prefix(60))' hands over to Chatwoot") }
+        return try await receive(request, context: context, candidates: candidates)
+    }
+
+    func receive(_ request: Request, context: AppRequestContext, candidates: [(Endpoint, ChatwootSettings)]) async throws -> Response {
+        guard !candidates.isEmpty else { throw APIError(.notFound, "no_chatwoot_endpoint", "no endpoint hands over to Chatwoot") }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxBodySize)
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "webhook bodies are limited to \(Self.maxBodySize) bytes")
+        }
+        let bytes = Data(buffer: body)
+        let webhook: ChatwootWebhook
+        do {
+            webhook = try ChatwootWebhook.decode(bytes)
+        } catch {
+            throw APIError(.badRequest, "invalid_webhook", error.description)
+        }
+        let action = Self.classifier.classify(webhook)
+        let endpoint = try authenticate(request, bytes: bytes, candidates: candidates, accountID: Self.accountID(of: action))
+        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!] ?? "-"
+        context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery)", "endpoint": "\(endpoint.0.id)"])
+        return try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+    }
+
+    /// The endpoint whose webhook secret signed the request. Endpoints without a secret accept unsigned webhooks
+    /// (Chatwoot before 4.13 does not sign); a request that carries a signature must match one.
+    func authenticate(_ request: Request, bytes: Data, candidates: [(Endpoint, ChatwootSettings)], accountID: Int?) throws -> (Endpoint, ChatwootSettings) {
+        let matching = candidates.filter { accountID == nil || $0.1.accountID == accountID }
+        let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!]
+        let timestamp = request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!]
+        var verdicts: [WebhookSignature.Verdict] = []
+        for candidate in matching {
+            guard let secret = candidate.1.webhookSecret else { continue }
+            let verdict = WebhookSignature(secret: secret.value).verify(signature: signature, timestamp: timestamp, body: bytes, now: now())
+            if verdict == .valid { return candidate }
+            verdicts.append(verdict)
+        }
+        if verdicts.isEmpty, let unsigned = matching.first(where: { $0.1.webhookSecret == nil }) {
+            return unsigned
+        }
+        logger.warning("refused a Chatwoot webhook", metadata: ["why": "\(verdicts.map { "\($0)" }.joined(separator: ","))"])
+        let reason: String =
+            switch verdicts.first {
+            case .missingHeaders?: "the webhook is not signed"
+            case .stale?: "the webhook's timestamp is too old or in the future"
+            case .malformed?: "the signature headers are malformed"
+            default: matching.isEmpty ? "no endpoint is set up for this Chatwoot account" : "the signature does not match"
+            }
+        throw APIError(.unauthorized, "invalid_signature", reason)
+    }
+
+    /// Applies the action to its session.
+    func apply(_ action: WebhookAction, endpoint: Endpoint, settings: ChatwootSettings) async throws -> Response {
+        switch action {
+        case .ignore(let reason):
+            return accepted("ignored: \(reason)")
+        case .deliver(let message):
+            let sessionID = try await session(for: message.conversation, endpoint: endpoint, settings: settings)
+            let content = MessageContent(text: message.text, attachments: message.attachments)
+            let stored = try await conversations.agentMessage(
+                content, agentName: message.agentName, externalID: "chatwoot:\(message.chatwootMessageID)", sessionID: sessionID)
+            return accepted(stored == nil ? "already delivered" : "delivered")
+        case .retract(let messageID, let conversation):
+            let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
+            try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
+            return accepted("retracted")
+        case .status(let conversation, let status, let updatedAt):
+            // conversation_created arrives for conversations Baton is still linking; only known ones matter.
+            guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
+                return accepted("ignored: not a Baton conversation")
+            }
+            let providerStatus = ProviderStatus(rawValue: status.rawValue) ?? .open
+            try await conversations.handover(.providerStatus(providerStatus, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
+            return accepted("status \(status.rawValue)")
+        case .typing(let conversation, let on, _):
+            guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
+                return accepted("ignored: not a Baton conversation")
+            }
+            await conversations.typing(on, sessionID: sessionID)
+            return accepted("typing")
+        }
+    }
+
+    /// The session of a conversation; an unknown one is a 404, so Chatwoot marks the agent's message failed and
+    /// the agent sees that it did not arrive.
+    func session(for conversation: ConversationRef, endpoint: Endpoint, settings: ChatwootSettings) async throws -> SessionID {
+        guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
+            throw APIError(.notFound, "unknown_conversation", "conversation \(conversation.conversationID) is not a Baton handover")
+        }
+        return sessionID
+    }
+
+    func knownSession(for conversation: ConversationRef, endpoint: Endpoint, settings: ChatwootSettings) async throws -> SessionID? {
+        let key = ChatwootHandoverProvider.conversationKey(accountID: settings.accountID, conversationID: conversation.conversationID)
+        return try await conversations.store.sessionID(endpointID: endpoint.id, conversationKey: key)
+    }
+
+    static func accountID(of action: WebhookAction) -> Int? {
+        switch action {
+        case .deliver(let message): message.conversation.accountID
+        case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _): conversation.accountID
+        case .ignore: nil
+        }
+    }
+
+    func accepted(_ outcome: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(["result": .string(outcome)]).jsonText)))
+    }
+}

@@ -1,0 +1,87 @@
+/// One Application-API route: the Rails controller/action it stands for (bot access is decided per action) and
+/// the handler.
+struct Route: Sendable {
+    typealias Handler = @Sendable (HandlerContext) async throws -> APIResponse
+
+    let method: String
+    /// Segments; `:name` marks a path parameter.
+    let segments: [String]
+    /// Rails controller path, e.g. `api/v1/accounts/conversations/messages`.
+    let controller: String
+    let action: String
+    let handler: Handler
+
+    init(_ method: String, _ path: String, _ controller: String, _ action: String, _ handler: @escaping Handler) {
+        self.method = method
+        self.segments = path.split(separator: "/").map(String.init)
+        self.controller = controller
+        self.action = action
+        self.handler = handler
+    }
+
+    var literalCount: Int { segments.filter { !$0.hasPrefix(":") }.count }
+
+    func match(method: String, segments actual: [String]) -> [String: String]? {
+        guard method == self.method, actual.count == segments.count else { return nil }
+        var values: [String: String] = [:]
+        for (pattern, segment) in zip(segments, actual) {
+            if pattern.hasPrefix(":") {
+                values[String(pattern.dropFirst())] = segment
+            } else if pattern != segment {
+                return nil
+            }
+        }
+        return values
+    }
+
+    /// `AccessTokenAuthHelper::BOT_ACCESSIBLE_ENDPOINTS` (CONTRACT §1.1).
+    static let botAccessible: [String: Set<String>] = [
+        "api/v1/accounts/conversations": ["show", "create", "update", "toggle_status", "toggle_typing_status", "toggle_priority", "custom_attributes"],
+        "api/v1/accounts/conversations/messages": ["create"],
+        "api/v1/accounts/conversations/assignments": ["create"],
+        "api/v1/accounts/conversations/labels": ["index", "create"],
+    ]
+
+    var isBotAccessible: Bool { Self.botAccessible[controller]?.contains(action) == true }
+}
+
+/// What a handler gets: the request, its parameters, the authenticated caller and the state.
+struct HandlerContext: Sendable {
+    let request: IncomingRequest
+    let params: Params
+    let pathParams: [String: String]
+    let accountId: Int
+    let caller: Caller
+    let state: StandInState
+
+    /// A path parameter as an integer (`find(params[:id])` casts the same way; non-numbers find nothing → 404).
+    func pathInt(_ name: String) throws -> Int {
+        guard let text = pathParams[name], let value = Int(text.prefix { $0.isNumber }) else { throw StandInAPIError.notFound }
+        return value
+    }
+
+    /// The conversation reference of `/conversations/:conversation_id/...` routes.
+    func conversationRef(_ name: String = "conversation_id") throws -> ConversationRef {
+        ConversationRef(accountId: accountId, displayId: try pathInt(name))
+    }
+
+    /// True when the caller is an administrator of the account.
+    var isAdmin: Bool {
+        if case .user(let user) = caller { return user.roles[accountId] == .administrator }
+        return false
+    }
+
+    /// Pundit for administrator-only actions (401, as Chatwoot renders Pundit denials).
+    func requireAdmin() throws {
+        guard isAdmin else { throw StandInAPIError.notPermitted }
+    }
+
+    /// A presenter over the current state.
+    func presenter() async -> Presenter {
+        await state.presenter()
+    }
+}
+
+extension StandInState {
+    func presenter() -> Presenter { Presenter(db: db, frontendURL: frontendURL) }
+}

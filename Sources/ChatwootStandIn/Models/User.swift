@@ -1,0 +1,22 @@
+/// A user's role in one account.
+public enum UserRole: String, Sendable, Hashable, CaseIterable {
+    case administrator
+    case agent
+}
+
+/// A human agent or administrator with an API access token.
+public struct User: Sendable, Hashable, Identifiable {
+    public let id: Int
+    public internal(set) var name: String
+    /// Chatwoot's `display_name`, shown to contacts as `available_name` (falls back to `name`).
+    public internal(set) var displayName: String?
+    public internal(set) var email: String
+    /// The `api_access_token` value.
+    public internal(set) var accessToken: String
+    /// Role per account id (Chatwoot's `account_users`).
+    public internal(set) var roles: [Int: UserRole]
+    public internal(set) var availability: String
+
+    /// `available_name`: the display name when set, else the name.
+    public var availableName: String { (displayName?.isEmpty == false ? displayName : nil) ?? name }
+}

@@ -1,0 +1,139 @@
+/// Renders records in Chatwoot's JSON shapes, key order included.
+///
+/// Each method names the Chatwoot serializer it mirrors (jbuilder partials for REST, `push_event_data` /
+/// `webhook_data` for events) so a shape can be checked against the source quickly.
+struct Presenter {
+    let db: StandInSnapshot
+    /// `FRONTEND_URL`, the base of attachment URLs.
+    let frontendURL: String
+
+    // MARK: Accounts
+
+    /// `Account#webhook_data`.
+    func accountWebhook(_ accountId: Int) -> JSONValue {
+        ["id": .int(accountId), "name": .string(db.account(accountId)?.name ?? "")]
+    }
+
+    // MARK: Users
+
+    /// `User#push_event_data`.
+    func userPush(_ user: User) -> JSONValue {
+        [
+            "id": .int(user.id), "name": .string(user.name), "available_name": .string(user.availableName), "avatar_url": "",
+            "type": "user", "availability_status": .string(user.availability), "thumbnail": "",
+        ]
+    }
+
+    /// `User#webhook_data`.
+    func userWebhook(_ user: User) -> JSONValue {
+        ["id": .int(user.id), "name": .string(user.name), "email": .string(user.email), "type": "user"]
+    }
+
+    /// `views/api/v1/models/_agent.json.jbuilder` (assignee in conversations, assignments response).
+    func agent(_ user: User, accountId: Int) -> JSONValue {
+        [
+            "id": .int(user.id), "account_id": .int(accountId), "availability_status": .string(user.availability), "auto_offline": true,
+            "confirmed": true, "email": .string(user.email), "provider": "email", "available_name": .string(user.availableName),
+            "name": .string(user.name), "role": .string(user.roles[accountId]?.rawValue ?? "agent"), "thumbnail": "", "custom_role_id": .null,
+        ]
+    }
+
+    // MARK: Agent bots
+
+    /// `AgentBot#push_event_data`.
+    func agentBotPush(_ bot: AgentBot) -> JSONValue {
+        ["id": .int(bot.id), "name": .string(bot.name), "avatar_url": "", "type": "agent_bot"]
+    }
+
+    /// `AgentBot#webhook_data`.
+    func agentBotWebhook(_ bot: AgentBot) -> JSONValue {
+        ["id": .int(bot.id), "name": .string(bot.name), "type": "agent_bot"]
+    }
+
+    /// `_agent_bot_slim.json.jbuilder`.
+    func agentBotSlim(_ bot: AgentBot) -> JSONValue {
+        [
+            "id": .int(bot.id), "name": .string(bot.name), "description": .string(bot.description), "thumbnail": "",
+            "outgoing_url": .string(bot.outgoingURL), "bot_type": "webhook",
+        ]
+    }
+
+    /// `_agent_bot.json.jbuilder` + `AgentBotPresenter`: `access_token` only for the owning account, `secret` only
+    /// for administrators, neither (nor `outgoing_url`) for system bots.
+    func agentBot(_ bot: AgentBot, viewerAccountId: Int, viewerIsAdmin: Bool) -> JSONValue {
+        let systemBot = bot.accountId == nil
+        var members: [(String, JSONValue)] = [
+            ("id", .int(bot.id)), ("name", .string(bot.name)), ("description", .string(bot.description)), ("thumbnail", ""),
+        ]
+        if !systemBot { members.append(("outgoing_url", .string(bot.outgoingURL))) }
+        members += [("bot_type", "webhook"), ("bot_config", bot.botConfig), ("account_id", .int(bot.accountId))]
+        if !systemBot && bot.accountId == viewerAccountId { members.append(("access_token", .string(bot.accessToken))) }
+        if !systemBot && viewerIsAdmin { members.append(("secret", .string(bot.secret))) }
+        members.append(("system_bot", .bool(systemBot)))
+        return .object(members)
+    }
+
+    // MARK: Inboxes
+
+    /// `Inbox#webhook_data`.
+    func inboxWebhook(_ inbox: Inbox) -> JSONValue { ["id": .int(inbox.id), "name": .string(inbox.name)] }
+
+    /// The inbox inside `contact_inboxes[]` (`_contact_inbox.json.jbuilder`'s slim inbox).
+    func inboxSlim(_ inbox: Inbox) -> JSONValue {
+        [
+            "id": .int(inbox.id), "avatar_url": "", "channel_id": .int(inbox.channelId), "name": .string(inbox.name),
+            "channel_type": .string(inbox.channel.rawValue), "provider": .null,
+        ]
+    }
+
+    /// `Inbox#as_json` (the whole record), as rendered in `POST /contacts`' `contact_inbox.inbox`.
+    func inboxRecord(_ inbox: Inbox) -> JSONValue {
+        [
+            "id": .int(inbox.id), "channel_id": .int(inbox.channelId), "account_id": .int(inbox.accountId), "name": .string(inbox.name),
+            "created_at": .string(inbox.createdAt.iso8601), "updated_at": .string(inbox.updatedAt.iso8601),
+            "channel_type": .string(inbox.channel.rawValue), "enable_auto_assignment": true, "greeting_enabled": false, "greeting_message": .null,
+            "email_address": .null, "working_hours_enabled": false, "out_of_office_message": .null, "timezone": "UTC",
+            "enable_email_collect": true, "csat_survey_enabled": false, "allow_messages_after_resolved": true, "auto_assignment_config": .emptyObject,
+            "lock_to_single_conversation": .bool(inbox.lockToSingleConversation), "portal_id": .null, "sender_name_type": "friendly",
+            "business_name": .null, "csat_config": .emptyObject,
+        ]
+    }
+
+    /// `_inbox.json.jbuilder`; `hmac_token` and `secret` only for administrators.
+    func inbox(_ inbox: Inbox, viewerIsAdmin: Bool) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("id", .int(inbox.id)), ("avatar_url", ""), ("channel_id", .int(inbox.channelId)), ("name", .string(inbox.name)),
+            ("channel_type", .string(inbox.channel.rawValue)), ("greeting_enabled", false), ("greeting_message", .null),
+            ("working_hours_enabled", false), ("enable_email_collect", true), ("csat_survey_enabled", false), ("csat_config", .emptyObject),
+            ("enable_auto_assignment", true), ("auto_assignment_config", .emptyObject), ("out_of_office_message", .null),
+            ("working_hours", Self.defaultWorkingHours), ("timezone", "UTC"), ("callback_webhook_url", .null),
+            ("allow_messages_after_resolved", true), ("lock_to_single_conversation", .bool(inbox.lockToSingleConversation)),
+            ("sender_name_type", "friendly"), ("business_name", .null), ("allowed_domains", .null), ("widget_color", .null),
+            ("website_url", .null), ("hmac_mandatory", false), ("welcome_title", .null), ("welcome_tagline", .null),
+            ("web_widget_script", .null), ("website_token", .null), ("selected_feature_flags", .null), ("reply_time", .null),
+            ("messaging_service_sid", .null), ("phone_number", .null),
+        ]
+        if inbox.channel == .api {
+            if viewerIsAdmin {
+                members.append(("hmac_token", .string(inbox.hmacToken)))
+                members.append(("secret", .string(inbox.secret)))
+            }
+            members.append(("webhook_url", .string(inbox.webhookURL ?? "")))
+            members.append(("inbox_identifier", .string(inbox.inboxIdentifier)))
+            members.append(("additional_attributes", .emptyObject))
+        }
+        members.append(("provider", .null))
+        return .object(members)
+    }
+
+    /// Chatwoot's default working hours (Mon–Fri 9–17), as in the inbox example.
+    static let defaultWorkingHours: JSONValue = .array(
+        (0...6).map { day in
+            let closed = day == 0 || day == 6
+            return [
+                "day_of_week": .int(day), "closed_all_day": .bool(closed), "open_hour": closed ? .null : 9,
+                "open_minutes": closed ? .null : 0, "close_hour": closed ? .null : 17, "close_minutes": closed ? .null : 0,
+                "open_all_day": false,
+            ]
+        })
+}

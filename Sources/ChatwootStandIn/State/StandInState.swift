@@ -1,0 +1,157 @@
+import Foundation
+
+/// The stand-in's "database" and domain rules, serialised by an actor.
+///
+/// Every operation that Chatwoot runs inside one request (model callbacks included) is one actor method, so the
+/// effects a webhook payload observes are those of whole requests — like Chatwoot's jobs, which run after commit.
+actor StandInState {
+    var db = StandInSnapshot()
+    private var sequences: [String: Int] = [:]
+    let clock: StandInClock
+    /// `CONVERSATION_MESSAGE_PER_MINUTE_LIMIT` (default 200).
+    var messagesPerMinuteLimit: Int
+    /// `FRONTEND_URL`: the base of attachment URLs.
+    var frontendURL: String
+    /// Receives every event that Chatwoot would hand to its `WebhookListener`.
+    private var eventSink: (@Sendable (WebhookEvent) -> Void)?
+    private var subscribers: [UUID: AsyncStream<StandInSnapshot>.Continuation] = [:]
+    /// Events of the operation in progress, handed to the sink when it commits.
+    private var pendingEvents: [WebhookEvent] = []
+
+    init(clock: StandInClock, messagesPerMinuteLimit: Int, frontendURL: String) {
+        self.clock = clock
+        self.messagesPerMinuteLimit = messagesPerMinuteLimit
+        self.frontendURL = frontendURL
+    }
+
+    // MARK: Infrastructure
+
+    /// The next id of a table; ids are global per table as in Postgres.
+    func nextId(_ table: String) -> Int {
+        let next = (sequences[table] ?? 0) + 1
+        sequences[table] = next
+        return next
+    }
+
+    /// Moves a sequence so the next id is at least `value + 1` (used when seeding explicit ids).
+    func bumpSequence(_ table: String, past value: Int) {
+        sequences[table] = max(sequences[table] ?? 0, value)
+    }
+
+    /// Now, truncated to microseconds.
+    func now() -> Instant { Instant(clock.now()) }
+
+    func setEventSink(_ sink: (@Sendable (WebhookEvent) -> Void)?) { eventSink = sink }
+    func setFrontendURL(_ url: String) { frontendURL = url }
+    func setMessagesPerMinuteLimit(_ limit: Int) { messagesPerMinuteLimit = limit }
+
+    /// Queues a webhook event for API inboxes (Chatwoot's `WebhookListener#deliver_api_inbox_webhooks`); it is
+    /// handed over when the operation commits.
+    func emit(_ event: WebhookEvent) {
+        guard let inbox = db.inbox(event.inboxId), inbox.channel == .api else { return }
+        pendingEvents.append(event)
+    }
+
+    /// Runs one request's worth of changes as a transaction: on error the state and its events are rolled back
+    /// (Chatwoot wraps controller actions such as conversation create in `ActiveRecord::Base.transaction`); on
+    /// success the events go to the webhook dispatcher and waiters see the new state.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        let saved = db
+        let savedEventCount = pendingEvents.count
+        do {
+            let result = try body()
+            commit()
+            return result
+        } catch {
+            db = saved
+            pendingEvents.removeSubrange(savedEventCount...)
+            throw error
+        }
+    }
+
+    /// Hands queued events to the dispatcher and publishes the state.
+    func commit() {
+        let events = pendingEvents
+        pendingEvents.removeAll()
+        if let eventSink {
+            db.pendingWebhooks += events.count
+            for event in events { eventSink(event) }
+        }
+        didChange()
+    }
+
+    /// Publishes the new state to waiters. Call once at the end of each mutating operation.
+    func didChange() {
+        for continuation in subscribers.values { continuation.yield(db) }
+    }
+
+    /// A stream that yields the current state now and after every change (latest only).
+    func subscribe() -> AsyncStream<StandInSnapshot> {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream.makeStream(of: StandInSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+        subscribers[id] = continuation
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(id) }
+        }
+        continuation.yield(db)
+        return stream
+    }
+
+    private func unsubscribe(_ id: UUID) { subscribers[id] = nil }
+
+    func finishSubscribers() {
+        for continuation in subscribers.values { continuation.finish() }
+        subscribers.removeAll()
+    }
+
+    // MARK: Index helpers (mutating access by id)
+
+    func accountIndex(_ id: Int) -> Int? { db.accounts.firstIndex { $0.id == id } }
+    func conversationIndex(id: Int) -> Int? { db.conversations.firstIndex { $0.id == id } }
+    func messageIndex(_ id: Int) -> Int? { db.messages.firstIndex { $0.id == id } }
+    func contactIndex(_ id: Int) -> Int? { db.contacts.firstIndex { $0.id == id } }
+    func inboxIndex(_ id: Int) -> Int? { db.inboxes.firstIndex { $0.id == id } }
+    func agentBotIndex(_ id: Int) -> Int? { db.agentBots.firstIndex { $0.id == id } }
+
+    /// The conversation `display_id` in `account`, or 404.
+    func requireConversation(_ ref: ConversationRef) throws -> Conversation {
+        guard let conversation = db.conversation(ref) else { throw StandInAPIError.notFound }
+        return conversation
+    }
+
+    // MARK: Records
+
+    func appendRequest(method: String, path: String, query: String?, headers: [(name: String, value: String)], body: [UInt8]) -> Int {
+        let id = nextId("request")
+        db.requests.append(
+            RecordedRequest(id: id, method: method, path: path, query: query, headers: headers, body: body, tokenOwner: nil, responseStatus: nil, receivedAt: now()))
+        didChange()
+        return id
+    }
+
+    func completeRequest(_ id: Int, status: Int, tokenOwner: String?) {
+        guard let index = db.requests.lastIndex(where: { $0.id == id }) else { return }
+        db.requests[index].responseStatus = status
+        db.requests[index].tokenOwner = tokenOwner
+        didChange()
+    }
+
+    func appendViolations(_ violations: [SpecViolation]) {
+        guard !violations.isEmpty else { return }
+        db.specViolations.append(contentsOf: violations)
+        didChange()
+    }
+
+    func appendDelivery(_ make: (Int) -> WebhookDelivery) {
+        db.deliveries.append(make(nextId("delivery")))
+        didChange()
+    }
+
+    /// Forgets recorded requests, deliveries and violations (the data stays).
+    func clearRecords() {
+        db.requests.removeAll()
+        db.deliveries.removeAll()
+        db.specViolations.removeAll()
+        didChange()
+    }
+}

@@ -1,0 +1,165 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Synchronization
+
+/// Delivers API-inbox webhooks like `WebhookJob` + `Webhooks::Trigger`: asynchronously, never retried, signed,
+/// any non-2xx or transport error is a failure, and a failed message event marks the message `failed`.
+final class WebhookDispatcher: Sendable {
+    private let state: StandInState
+    private let client: HTTPClient
+    private let logger: Logger
+    private let queue = DeliveryQueue()
+    private let intake: AsyncStream<WebhookEvent>.Continuation
+    private let stream: AsyncStream<WebhookEvent>
+    let options: Mutex<WebhookOptions>
+    /// Faked failures still to hand out (FIFO).
+    private let faults = Mutex<[WebhookFault]>([])
+
+    init(state: StandInState, client: HTTPClient, options: WebhookOptions, logger: Logger) {
+        self.state = state
+        self.client = client
+        self.logger = logger
+        self.options = Mutex(options)
+        (stream, intake) = AsyncStream.makeStream(of: WebhookEvent.self)
+    }
+
+    /// The synchronous entry point the state hands events to (order preserved).
+    func enqueue(_ event: WebhookEvent) { intake.yield(event) }
+
+    func addFaults(_ fault: WebhookFault, count: Int) { faults.withLock { $0 += Array(repeating: fault, count: count) } }
+    func clearFaults() { faults.withLock { $0.removeAll() } }
+
+    /// Runs until ``stop()``: one task moves events into the queue, this one delivers them.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [stream, queue] in
+                for await event in stream { await queue.append(event) }
+                await queue.close()
+            }
+            group.addTask { [self] in
+                while true {
+                    let order = options.withLock { $0.order }
+                    switch order {
+                    case .inOrder:
+                        guard let event = await queue.next() else { return }
+                        await deliver(event)
+                    case .shuffled(let window):
+                        guard let batch = await queue.nextShuffledBatch(window: window) else { return }
+                        for event in batch { await deliver(event) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops taking events; queued ones are still delivered before ``run()`` returns.
+    func stop() { intake.finish() }
+
+    // MARK: Delivery
+
+    private func deliver(_ event: WebhookEvent) async {
+        await attempt(event)
+        await state.webhookFinished()
+    }
+
+    private func attempt(_ event: WebhookEvent) async {
+        guard let prepared = await state.prepareWebhook(event) else { return }
+        let current = options.withLock { $0 }
+        if current.delay > .zero { try? await Task.sleep(for: current.delay) }
+        let deliveryId = UUID().uuidString.lowercased()
+        let copies = current.duplicateDeliveries ? 2 : 1
+        for copy in 0..<copies {
+            let outcome = await send(prepared, deliveryId: deliveryId, timeout: current.timeout)
+            await state.recordDelivery(prepared: prepared, deliveryId: deliveryId, outcome: outcome, isDuplicate: copy > 0)
+            if let error = outcome.error, let messageId = event.messageId {
+                // `Webhooks::Trigger#handle_error` → `Messages::StatusUpdateService(message, 'failed', error.message)`.
+                await state.markMessageFailed(messageId: messageId, error: error)
+            }
+        }
+    }
+
+    struct Outcome: Sendable {
+        var statusCode: Int?
+        var error: String?
+        var headers: [String: String]
+        var startedAt: Instant
+        var finishedAt: Instant
+    }
+
+    private func send(_ prepared: PreparedWebhook, deliveryId: String, timeout: Duration) async -> Outcome {
+        let started = await state.now()
+        let timestamp = String(started.unixSeconds)
+        var headers: [String: String] = [
+            "Content-Type": "application/json", "Accept": "application/json", "X-Chatwoot-Delivery": deliveryId,
+        ]
+        if !prepared.secret.isEmpty {
+            headers["X-Chatwoot-Timestamp"] = timestamp
+            headers["X-Chatwoot-Signature"] = WebhookSigner.signature(secret: prepared.secret, timestamp: timestamp, body: prepared.body)
+        }
+        if let fault = faults.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            let (code, text) = Self.describe(fault, url: prepared.url)
+            return Outcome(statusCode: code, error: text, headers: headers, startedAt: started, finishedAt: await state.now())
+        }
+        var request = HTTPClientRequest(url: prepared.url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: prepared.body))
+        do {
+            let response = try await client.execute(request, timeout: timeout.timeAmount)
+            // Chatwoot reads (and ignores) the body.
+            _ = try? await response.body.collect(upTo: 40 * 1024 * 1024)
+            let code = Int(response.status.code)
+            let error = (200..<300).contains(code) ? nil : "\(code) \(response.status.reasonPhrase)"
+            return Outcome(statusCode: code, error: error, headers: headers, startedAt: started, finishedAt: await state.now())
+        } catch {
+            return Outcome(statusCode: nil, error: Self.describe(error, url: prepared.url), headers: headers, startedAt: started, finishedAt: await state.now())
+        }
+    }
+
+    /// Ruby-flavoured error texts for transport failures (Chatwoot stores `error.message`; the exact SafeFetch
+    /// wording is not verified, these follow Net::HTTP's messages).
+    static func describe(_ error: any Error, url: String) -> String {
+        let host = URL(string: url)?.host ?? ""
+        let port = URL(string: url)?.port.map(String.init) ?? ""
+        if let clientError = error as? HTTPClientError {
+            if clientError == .deadlineExceeded || clientError == .readTimeout {
+                return "Net::ReadTimeout with #<TCPSocket:(closed)>"
+            }
+            if clientError == .connectTimeout { return "Net::OpenTimeout" }
+            if clientError == .remoteConnectionClosed { return "end of file reached" }
+        }
+        let text = String(describing: error)
+        if text.localizedCaseInsensitiveContains("refused") {
+            return "Failed to open TCP connection to \(host):\(port) (Connection refused - connect(2) for \"\(host)\" port \(port))"
+        }
+        return text
+    }
+
+    static func describe(_ fault: WebhookFault, url: String) -> (Int?, String) {
+        switch fault {
+        case .status(let code): (code, "\(code) \(HTTPResponseStatus(statusCode: code).reasonPhrase)")
+        case .timeout: (nil, "Net::ReadTimeout with #<TCPSocket:(closed)>")
+        case .connectionRefused:
+            (nil, describe(NSError(domain: "connection refused", code: 111), url: url))
+        case .error(let text): (nil, text)
+        }
+    }
+}
+
+/// A webhook ready to send: built from the state when its turn comes.
+struct PreparedWebhook: Sendable {
+    let event: WebhookEvent
+    let url: String
+    let secret: String
+    let body: [UInt8]
+    let conversationDisplayId: Int?
+}
+
+extension Duration {
+    /// The NIO `TimeAmount` of this duration.
+    var timeAmount: TimeAmount { .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000) }
+}

@@ -1,0 +1,254 @@
+import BatonChatwoot
+import BatonCore
+import Foundation
+import Testing
+
+/// Shapes §4 allows that the samples lack, built by editing sample 01 (a plain agent reply).
+@Suite struct WebhookClassifierTests {
+    // MARK: - Attachments
+
+    @Test func attachmentOnlyMessage() throws {
+        let json = try Fixture.agentReply()
+            .with("content", .null)
+            .with("attachments", [Fixture.attachment(fileType: "image", fileName: "photo.jpg", contentType: "image/jpeg", extension: "jpg")])
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.text == "")
+        #expect(message.attachments == [Attachment(kind: .image, url: Fixture.blobURL("photo.jpg"), name: "photo.jpg", mimeType: "image/jpeg")])
+    }
+
+    @Test func severalAttachmentsKeepTheirOrder() throws {
+        let json = try Fixture.agentReply().with(
+            "attachments",
+            [
+                Fixture.attachment(fileType: "image", fileName: "a.png", contentType: "image/png", extension: "png"),
+                // Before 4.13 there is no content_type: a GIF is recognised by its extension…
+                Fixture.attachment(fileType: "image", fileName: "b.gif", contentType: nil, extension: "gif"),
+                // …or, without one, by its file name.
+                Fixture.attachment(fileType: "image", fileName: "c.GIF", contentType: nil, extension: nil),
+                Fixture.attachment(fileType: "video", fileName: "d.webm", contentType: "video/webm", extension: "webm"),
+                Fixture.attachment(fileType: "audio", fileName: "e.ogg", contentType: "audio/ogg", extension: "ogg", query: "?disposition=inline"),
+                Fixture.attachment(fileType: "file", fileName: "f.zip", contentType: "application/zip", extension: "zip"),
+            ])
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.attachments.map(\.kind) == [.image, .gif, .gif, .video, .audio, .file])
+        #expect(message.attachments.map(\.name) == ["a.png", "b.gif", "c.GIF", "d.webm", "e.ogg", "f.zip"])
+        #expect(message.attachments.map(\.mimeType) == ["image/png", nil, nil, "video/webm", "audio/ogg", "application/zip"])
+        #expect(message.text == "Hi Jane, I'm **Maria** from support.\n\nLet me check order #4711 for you.")
+    }
+
+    @Test func audioKeepsItsURLAndDecodesItsName() throws {
+        let url = "https://chatwoot.example.com/rails/active_storage/blobs/redirect/xyz--1/voice%20note%20%C3%BC.mp3?disposition=inline"
+        let json = try Fixture.agentReply().with("content", .null).with(
+            "attachments", [Fixture.attachment(fileType: "audio", fileName: "", contentType: "audio/mpeg", extension: "mp3", dataURL: url)])
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.attachments == [Attachment(kind: .audio, url: url, name: "voice note ü.mp3", mimeType: "audio/mpeg")])
+    }
+
+    @Test func otherFileTypesWithAWebURLAreFiles() throws {
+        let json = try Fixture.agentReply().with(
+            "attachments",
+            [
+                Fixture.attachment(fileType: "location", fileName: "maps", contentType: nil, extension: nil, dataURL: "https://maps.example.com/?q=52.5,13.4"),
+                Fixture.attachment(fileType: "fallback", fileName: "page.html", contentType: nil, extension: nil),
+                Fixture.attachment(fileType: "ig_reel", fileName: "reel.mp4", contentType: "video/mp4", extension: "mp4"),
+            ])
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.attachments.map(\.kind) == [.file, .file, .file])
+        #expect(message.attachments.first?.name == nil)
+    }
+
+    @Test func nonWebDataURLsAreDropped() throws {
+        let bad = ["javascript:alert(document.cookie)", "JavaScript://%0aalert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "//evil.example/x.png", ""]
+        let good = Fixture.attachment(fileType: "image", fileName: "ok.png", contentType: "image/png", extension: "png")
+        let attachments = bad.map { Fixture.attachment(fileType: "image", fileName: "x", contentType: "image/png", extension: "png", dataURL: $0) }
+        let json = try Fixture.agentReply().with("attachments", .array(attachments + [good]))
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.attachments.map(\.url) == [Fixture.blobURL("ok.png")])
+
+        // An attachment-only message whose only attachment is dropped has nothing left to deliver.
+        let empty = try Fixture.agentReply().with("content", .null).with("attachments", [attachments[0]])
+        #expect(try Fixture.classify(empty).ignoreReason?.contains("nothing to deliver") == true)
+    }
+
+    @Test func attachmentWithoutDataURLIsDropped() throws {
+        let noURL = Fixture.attachment(fileType: "contact", fileName: "x", contentType: nil, extension: nil).with("data_url", nil)
+        let json = try Fixture.agentReply().with("attachments", [noURL])
+        #expect(try Fixture.classify(json).deliveredMessage?.attachments == [])
+    }
+
+    // MARK: - message_updated
+
+    @Test func deletedOutgoingMessageIsRetracted() throws {
+        let json = try Fixture.agentReply()
+            .with("event", "message_updated")
+            .with("content", "This message was deleted")
+            .with("content_attributes", ["deleted": true])
+        #expect(try Fixture.classify(json) == .retract(chatwootMessageID: 90211, conversation: Fixture.sampleConversation))
+        // Some rows carry content_attributes as a JSON string.
+        let stringly = json.with("content_attributes", #"{"deleted":true}"#)
+        #expect(try Fixture.classify(stringly) == .retract(chatwootMessageID: 90211, conversation: Fixture.sampleConversation))
+    }
+
+    @Test func deletionsThatConcernNoUserAreIgnored() throws {
+        let deleted = try Fixture.agentReply().with("event", "message_updated").with("content_attributes", ["deleted": true])
+        #expect(try Fixture.classify(deleted.with("private", true)).ignoreReason != nil)
+        #expect(try Fixture.classify(deleted.with("message_type", "incoming")).ignoreReason != nil)
+        #expect(try Fixture.classify(deleted.with("source_id", "baton-42")).ignoreReason != nil)
+        // A deletion never arrives as message_created; if it did, "This message was deleted" must not be sent.
+        #expect(try Fixture.classify(deleted.with("event", "message_created")).ignoreReason != nil)
+    }
+
+    @Test func updatedEligibleMessageIsDeliveredForDedupe() throws {
+        let json = try Fixture.agentReply()
+            .with("event", "message_updated")
+            .with("content_attributes", ["external_error": "500 Internal Server Error"])
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.chatwootMessageID == 90211)
+        guard case .messageUpdated(let event) = try Fixture.decode(json) else {
+            Issue.record("not message_updated")
+            return
+        }
+        #expect(event.externalError == "500 Internal Server Error")
+        #expect(!event.isDeleted)
+    }
+
+    // MARK: - Echo and loop rules (§4.6)
+
+    @Test func ownPostsAreEchoes() throws {
+        let reply = try Fixture.agentReply()
+        #expect(try Fixture.classify(reply.with("source_id", "baton-session-1-msg-7")).ignoreReason?.contains("own post") == true)
+        #expect(try Fixture.classify(reply.with("source_id", "baton-1").with("message_type", "incoming")).ignoreReason?.contains("own post") == true)
+        // Someone else's source_id, or ours merely contained, is not an echo.
+        #expect(try Fixture.classify(reply.with("source_id", "cognigy-msg-1")).deliveredMessage != nil)
+        #expect(try Fixture.classify(reply.with("source_id", "x-baton-1")).deliveredMessage != nil)
+        // With no prefix configured nothing counts as ours.
+        let noPrefix = WebhookClassifier(ownSourceIDPrefix: "")
+        #expect(noPrefix.classify(try Fixture.decode(reply.with("source_id", "baton-1"))).deliveredMessage != nil)
+    }
+
+    @Test func templateWithoutSenderIsIgnored() throws {
+        let json = try Fixture.agentReply().with("message_type", "template").with("sender", .null).with("content_type", "input_csat")
+        #expect(try Fixture.classify(json).ignoreReason?.contains("template") == true)
+        // An outgoing message without sender (system) is not an agent's either.
+        let system = try Fixture.agentReply().with("sender", .null)
+        #expect(try Fixture.classify(system).ignoreReason?.contains("without sender") == true)
+        #expect(try Fixture.classify(try Fixture.agentReply().with("sender", nil)).ignoreReason != nil)
+    }
+
+    @Test func agentBotMessageIsIgnored() throws {
+        let json = try Fixture.agentReply().with("sender", ["id": 3, "name": "Handover Bot", "type": "agent_bot"])
+        #expect(try Fixture.classify(json).ignoreReason?.contains("bot") == true)
+    }
+
+    @Test func privateNoteAndMissingFlagAreIgnored() throws {
+        let reply = try Fixture.agentReply()
+        #expect(try Fixture.classify(reply.with("private", true)).ignoreReason == "private note")
+        #expect(try Fixture.classify(reply.with("private", "true")).ignoreReason == "private note")
+        #expect(try Fixture.classify(reply.with("private", nil)).ignoreReason?.contains("private flag") == true)
+    }
+
+    @Test func otherSendersAndTypesAreIgnored() throws {
+        let reply = try Fixture.agentReply()
+        #expect(try Fixture.classify(reply.with("sender", ["id": 4211, "name": "Jane"])).ignoreReason != nil)
+        #expect(try Fixture.classify(reply.with("sender", ["id": 1, "type": "captain"])).ignoreReason?.contains("captain") == true)
+        #expect(try Fixture.classify(reply.with("message_type", "activity")).ignoreReason != nil)
+        #expect(try Fixture.classify(reply.with("message_type", "broadcast")).ignoreReason?.contains("broadcast") == true)
+        #expect(try Fixture.classify(reply.with("message_type", nil)).ignoreReason != nil)
+    }
+
+    @Test func integerMessageTypeIsAccepted() throws {
+        let reply = try Fixture.agentReply()
+        #expect(try Fixture.classify(reply.with("message_type", 1)).deliveredMessage?.chatwootMessageID == 90211)
+        #expect(try Fixture.classify(reply.with("message_type", "1")).deliveredMessage != nil)
+        #expect(try Fixture.classify(reply.with("message_type", 0)).ignoreReason?.contains("incoming") == true)
+        #expect(try Fixture.classify(reply.with("message_type", 2)).ignoreReason?.contains("activity") == true)
+        #expect(try Fixture.classify(reply.with("message_type", 3)).ignoreReason?.contains("template") == true)
+        guard case .messageCreated(let event) = try Fixture.decode(reply.with("message_type", 7)) else { return }
+        #expect(event.messageType == .other("7"))
+    }
+
+    @Test func textIsPassedAsIs() throws {
+        let text = "<script>alert(1)</script> **bold** [link](javascript:alert(1))\n\n- item"
+        #expect(try Fixture.classify(try Fixture.agentReply().with("content", .string(text))).deliveredMessage?.text == text)
+    }
+
+    @Test func olderPayloadsWithoutConversationAccountUseTheMessageAccount() throws {
+        let json = try Fixture.agentReply().with("conversation.account", nil).with("conversation.inbox_id", nil)
+        let message = try #require(try Fixture.classify(json).deliveredMessage)
+        #expect(message.conversation == Fixture.sampleConversation)
+        let bare = json.with("account", nil).with("inbox", nil)
+        let ref = try #require(try Fixture.classify(bare).deliveredMessage?.conversation)
+        #expect(ref.accountID == nil && ref.inboxID == nil && ref.conversationID == 1187)
+    }
+
+    // MARK: - Conversation events
+
+    @Test func conversationUpdatedCarriesTheStatus() throws {
+        let json = try Samples.json(Samples.named("14-"))
+            .with("event", "conversation_updated")
+            .with(
+                "changed_attributes",
+                [
+                    ["status": ["previous_value": "open", "current_value": "resolved"]],
+                    ["updated_at": ["previous_value": "2026-06-17T10:23:43.801Z", "current_value": "2026-06-17T10:25:00.117Z"]],
+                ])
+        #expect(try Fixture.classify(json) == .status(Fixture.sampleConversation, status: .resolved, updatedAt: 1_781_691_900.11723))
+        guard case .conversationUpdated(let event) = try Fixture.decode(json) else {
+            Issue.record("not conversation_updated")
+            return
+        }
+        #expect(event.changedAttributes?.first == .init(name: "status", previousValue: "open", currentValue: "resolved"))
+        #expect(event.changedAttributes?.count == 2)
+    }
+
+    @Test(arguments: ["open", "resolved", "pending", "snoozed", "Resolved"])
+    func everyStatusIsRead(status: String) throws {
+        let json = try Samples.json(Samples.named("16-")).with("status", .string(status))
+        guard case .status(_, let read, _) = try Fixture.classify(json) else {
+            Issue.record("no status for \(status)")
+            return
+        }
+        #expect(read.rawValue == status.lowercased())
+    }
+
+    @Test func unusableStatusIsIgnored() throws {
+        let json = try Samples.json(Samples.named("16-"))
+        #expect(try Fixture.classify(json.with("status", "archived")).ignoreReason?.contains("archived") == true)
+        #expect(try Fixture.classify(json.with("status", nil)).ignoreReason != nil)
+    }
+
+    @Test func statusWithoutUpdatedAtOrAccount() throws {
+        let json = try Samples.json(Samples.named("14-")).with("updated_at", nil).with("account", nil)
+        var ref = Fixture.sampleConversation
+        ref.accountID = nil
+        #expect(try Fixture.classify(json) == .status(ref, status: .resolved, updatedAt: nil))
+    }
+
+    // MARK: - Typing
+
+    @Test func typingOfAPrivateNoteIsIgnored() throws {
+        let json = try Samples.json(Samples.named("19-")).with("is_private", true)
+        #expect(try Fixture.classify(json).ignoreReason == "typing of a private note")
+        #expect(try Fixture.classify(json.with("is_private", nil)).ignoreReason != nil)
+    }
+
+    @Test func typingOffAndTypingByOthers() throws {
+        let json = try Samples.json(Samples.named("19-"))
+        #expect(try Fixture.classify(json.with("event", "conversation_typing_off")) == .typing(Fixture.sampleConversation, on: false, agentName: "Maria Schmidt"))
+        #expect(try Fixture.classify(json.with("user", ["id": 3, "name": "Handover Bot", "type": "agent_bot"])).ignoreReason?.contains("bot") == true)
+        // The contact typing through the Client API: Contact#webhook_data, no `type`.
+        #expect(try Fixture.classify(json.with("user", ["id": 4211, "name": "Jane Doe", "email": nil])).ignoreReason?.contains("contact") == true)
+        #expect(try Fixture.classify(json.with("user", nil)).ignoreReason != nil)
+    }
+
+    // MARK: - Unknown events
+
+    @Test(arguments: ["contact_created", "webwidget_triggered", "conversation_resolved", ""])
+    func unknownEventIsKeptAndIgnored(event: String) throws {
+        let json: JSONValue = ["event": .string(event), "id": "whatever", "payload": [1, 2, 3]]
+        let webhook = try Fixture.decode(json)
+        #expect(webhook == .unknown(event))
+        #expect(webhook.event == event)
+        #expect(Fixture.classifier.classify(webhook).ignoreReason?.contains("unknown event") == true)
+    }
+}

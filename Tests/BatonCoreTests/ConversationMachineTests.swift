@@ -1,0 +1,710 @@
+import BatonCore
+import Foundation
+import Testing
+
+// The conversation machine runs the flow and the handover lifecycle on one state. Every test checks the whole
+// outcome of a step: the state (flow position, context, handover), the messages, the provider commands and the
+// flow problems.
+
+/// The machine's clock; every message it makes carries it.
+private let machineClock = Date(timeIntervalSince1970: 1_750_000_000)
+
+/// The provider ids `.opened` reports in these tests.
+private let opened = HandoverEvent.opened(contactID: 11, conversationID: 22, inboxID: 7)
+
+private func botSays(_ text: String, replies: [QuickReply] = []) -> MessageDraft {
+    MessageDraft(sender: .bot, content: MessageContent(text: text, quickReplies: replies), createdAt: machineClock)
+}
+
+private func systemSays(_ text: String) -> MessageDraft {
+    MessageDraft(sender: .system, content: MessageContent(text: text), createdAt: machineClock)
+}
+
+/// The support flow: a question, then a handover with every option, then what happens after it.
+private enum SupportFlow {
+    static let intents = [Intent(name: "human", keywords: ["agent"], target: "agent")]
+
+    static func nodes(onResolve: String? = "thanks") throws -> [FlowNode] {
+        try [
+            .question("ask", "How can I help?", store: "need"),
+            .handover(
+                "agent", inbox: "7", accepted: "An agent will help you with {{ context.need }}.", cancelKeywords: ["stop waiting"],
+                cancelButton: "Leave queue", onResolve: onResolve),
+            .say("after", "{{ input.handover.status }}/{{ input.handover.reason }}"),
+            .question("again", "Anything else?", store: "more"),
+            .end("bye", "Bye"),
+            .say("thanks", "Thanks, {{ input.handover.status }}"),
+            .question("rate", "Rate us?", store: "rating"),
+            .say("rated", "Rated {{ context.rating }}"),
+            .end("done"),
+        ]
+    }
+
+    /// The accepted message the handover node renders after "billing", with its cancel button.
+    static let accepted = MessageContent(text: "An agent will help you with billing.", quickReplies: [QuickReply(title: "Leave queue")])
+    static let request = HandoverRequest(nodeID: "agent", provider: "chatwoot", inbox: .number(7), acceptedMessage: accepted)
+    static let context: JSONValue = ["need": "billing"]
+
+    /// The support flow's handover as the machine keeps it.
+    static func handover(
+        _ phase: HandoverState.Phase, number: Int = 1, opened: Bool, syncedThrough: Int64 = 0, statusUpdatedAt: Double? = nil
+    ) -> HandoverState {
+        HandoverState(
+            phase: phase, nodeID: "agent", number: number, inboxID: opened ? 7 : nil, contactID: opened ? 11 : nil,
+            conversationID: opened ? 22 : nil, syncedThrough: syncedThrough, statusUpdatedAt: statusUpdatedAt, acceptedMessage: accepted)
+    }
+
+    static func state(_ position: FlowState.Position, context: JSONValue = context, handover: HandoverState?) -> ConversationState {
+        ConversationState(flow: FlowState(position: position), context: context, profile: .emptyObject, handover: handover)
+    }
+}
+
+/// Feeds events to a machine and keeps the state between them, as the conversation service does.
+private struct Conversation {
+    let machine: ConversationMachine
+    var state: ConversationState
+
+    init(_ nodes: [FlowNode], intents: [Intent] = [], state: ConversationState = ConversationState()) {
+        let engine = FlowEngine(flow: Flow(name: "test", nodes: nodes, intents: intents))
+        machine = ConversationMachine(engine: engine, session: flowTestSession, now: machineClock)
+        self.state = state
+    }
+
+    /// The support flow.
+    init(onResolve: String? = "thanks", state: ConversationState = ConversationState()) throws {
+        self.init(try SupportFlow.nodes(onResolve: onResolve), intents: SupportFlow.intents, state: state)
+    }
+
+    @discardableResult
+    mutating func handle(_ event: FlowEvent) -> ConversationStep {
+        let step = machine.handle(event, state: state)
+        state = step.state
+        return step
+    }
+
+    @discardableResult
+    mutating func handle(_ event: HandoverEvent) -> ConversationStep {
+        let step = machine.handle(event, state: state)
+        state = step.state
+        return step
+    }
+
+    @discardableResult
+    mutating func send(_ text: String, payload: String? = nil) -> ConversationStep {
+        handle(.message(UserInput(text: text, payload: payload)))
+    }
+
+    @discardableResult
+    mutating func send(_ input: UserInput) -> ConversationStep { handle(.message(input)) }
+
+    @discardableResult
+    mutating func status(_ status: ProviderStatus, at updatedAt: Double? = nil) -> ConversationStep {
+        handle(.providerStatus(status, updatedAt: updatedAt))
+    }
+
+    // Support-flow conversations in each handover phase, reached through the machine.
+
+    /// The user said "billing" and the handover is opening.
+    static func opening(onResolve: String? = "thanks") throws -> Conversation {
+        var conversation = try Conversation(onResolve: onResolve)
+        conversation.handle(.start)
+        conversation.send("billing")
+        return conversation
+    }
+
+    static func active(onResolve: String? = "thanks") throws -> Conversation {
+        var conversation = try opening(onResolve: onResolve)
+        conversation.handle(opened)
+        return conversation
+    }
+
+    /// Resolved by the agent at provider time `at`; the flow waits at "rate".
+    static func resolved(at time: Double = 100) throws -> Conversation {
+        var conversation = try active()
+        conversation.status(.resolved, at: time)
+        return conversation
+    }
+
+    /// Cancelled by the user while active; the flow waits at "again".
+    static func cancelled() throws -> Conversation {
+        var conversation = try active()
+        conversation.send("stop waiting")
+        return conversation
+    }
+
+    /// Could not open; the flow waits at "again".
+    static func failed() throws -> Conversation {
+        var conversation = try opening()
+        conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)))
+        return conversation
+    }
+}
+
+/// Checks every part of a step.
+private func expectStep(
+    _ step: ConversationStep, state: ConversationState, messages: [MessageDraft] = [], commands: [ProviderCommand] = [],
+    problems: [FlowProblem] = [], sourceLocation: Testing.SourceLocation = #_sourceLocation
+) {
+    #expect(step.state == state, sourceLocation: sourceLocation)
+    #expect(step.messages == messages, sourceLocation: sourceLocation)
+    #expect(step.commands == commands, sourceLocation: sourceLocation)
+    #expect(step.problems == problems, sourceLocation: sourceLocation)
+}
+
+/// Checks that a step changed nothing and asked for nothing.
+private func expectNothing(_ step: ConversationStep, from state: ConversationState, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    expectStep(step, state: state, sourceLocation: sourceLocation)
+}
+
+@Suite struct ConversationMachineTests {
+    // MARK: - Flow events without a handover
+
+    @Test func startRunsTheFlowAndSaysItsMessagesAsTheBot() throws {
+        var conversation = try Conversation()
+        let step = conversation.handle(.start)
+        expectStep(
+            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "ask", attempts: 0), context: .emptyObject, handover: nil),
+            messages: [botSays("How can I help?")])
+    }
+
+    @Test func flowProblemsArePassedOnWithTheApology() throws {
+        var conversation = Conversation([try .say("broken", "{{ 1 / 0 }}", location: flowTestLocation(3))])
+        let step = conversation.handle(.start)
+        expectStep(
+            step, state: .at(.idle), messages: [botSays(FlowEngine.apology)],
+            problems: [FlowProblem(nodeID: "broken", location: flowTestLocation(3), message: "column 6: division by zero")])
+    }
+
+    // MARK: - Opening
+
+    @Test func aMessageReachingAHandoverNodeStartsOpeningHandoverOne() throws {
+        var conversation = try Conversation()
+        conversation.handle(.start)
+        let step = conversation.send("billing")
+        expectStep(
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, opened: false)),
+            commands: [.open(SupportFlow.request, number: 1)])
+        // The accepted message is kept for `.opened`, not said yet.
+        #expect(step.state.handover?.acceptedMessage == SupportFlow.accepted)
+        #expect(step.messages.isEmpty)
+    }
+
+    @Test func startReachingAHandoverNodeOpensToo() throws {
+        var conversation = try Conversation([.say("intro", "One moment."), .handover("h", provider: "other")])
+        let step = conversation.handle(.start)
+        let request = HandoverRequest(nodeID: "h", provider: "other", inbox: nil, acceptedMessage: nil)
+        expectStep(
+            step, state: ConversationState(flow: FlowState(position: .inHandover(nodeID: "h")), handover: HandoverState(phase: .opening, nodeID: "h", number: 1)),
+            messages: [botSays("One moment.")], commands: [.open(request, number: 1)])
+    }
+
+    @Test(arguments: ["hello?", "agent please", "billing", "Leave", ""])
+    func messagesWhileOpeningAreRelayedWithoutOpeningAgainOrSyncing(text: String) throws {
+        var conversation = try Conversation.opening()
+        let before = conversation.state
+        let step = conversation.send(text)
+        expectNothing(step, from: before)
+    }
+
+    // MARK: - Opened
+
+    @Test func openedMakesTheHandoverActiveSaysTheAcceptedMessageAndSyncs() throws {
+        var conversation = try Conversation.opening()
+        let step = conversation.handle(opened)
+        expectStep(
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.active, opened: true)),
+            messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
+    }
+
+    @Test func openedWithoutAnAcceptedMessageOnlySyncs() throws {
+        var conversation = try Conversation([.handover("h")])
+        conversation.handle(.start)
+        let step = conversation.handle(.opened(contactID: 1, conversationID: 2, inboxID: 3))
+        expectStep(
+            step,
+            state: ConversationState(
+                flow: FlowState(position: .inHandover(nodeID: "h")),
+                handover: HandoverState(phase: .active, nodeID: "h", number: 1, inboxID: 3, contactID: 1, conversationID: 2)),
+            commands: [.sync])
+    }
+
+    @Test func openedAfterTheUserCancelledOnlyClosesTheNewConversation() throws {
+        var conversation = try Conversation.opening()
+        conversation.send("stop waiting")
+        let before = conversation.state
+        #expect(before.handover == SupportFlow.handover(.cancelled, opened: false))
+        let step = conversation.handle(opened)
+        expectStep(step, state: before, commands: [.close(conversationID: 22)])
+    }
+
+    @Test func openedAfterTheOpeningFailedOnlyClosesTheNewConversation() throws {
+        var conversation = try Conversation.failed()
+        let before = conversation.state
+        let step = conversation.handle(.opened(contactID: 5, conversationID: 6, inboxID: 7))
+        expectStep(step, state: before, commands: [.close(conversationID: 6)])
+    }
+
+    // MARK: - Failed to open
+
+    static let failureReasons: [HandoverOutcome.Reason] = [.unsupported, .providerUnreachable, .invalidInbox, .rejectedCredentials, .rejected]
+
+    @Test(arguments: failureReasons)
+    func failedToOpenTellsTheUserAndContinuesBelowWithTheReason(reason: HandoverOutcome.Reason) throws {
+        var conversation = try Conversation.opening()
+        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: reason, detail: "HTTP 503")))
+        expectStep(
+            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, opened: false)),
+            messages: [systemSays(HandoverNotices.failed), botSays("error/\(reason.rawValue)"), botSays("Anything else?")])
+    }
+
+    @Test func failedToOpenWithABrokenNodeBelowReportsTheProblem() throws {
+        var conversation = Conversation([.handover("h"), try .say("broken", "{{ 1 / 0 }}", location: flowTestLocation(12))])
+        conversation.handle(.start)
+        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected)))
+        expectStep(
+            step, state: ConversationState(handover: HandoverState(phase: .failed, nodeID: "h", number: 1)),
+            messages: [systemSays(HandoverNotices.failed), botSays(FlowEngine.apology)],
+            problems: [FlowProblem(nodeID: "broken", location: flowTestLocation(12), message: "column 6: division by zero")])
+    }
+
+    @Test func afterAFailureTheUserTalksToTheBot() throws {
+        var conversation = try Conversation.failed()
+        let step = conversation.send("no thanks")
+        expectStep(
+            step, state: SupportFlow.state(.idle, context: ["need": "billing", "more": "no thanks"], handover: SupportFlow.handover(.failed, opened: false)),
+            messages: [botSays("Bye")])
+    }
+
+    enum Phase: String, CaseIterable, Sendable { case active, resolved, cancelled, failed }
+
+    static func conversation(in phase: Phase) throws -> Conversation {
+        switch phase {
+        case .active: try .active()
+        case .resolved: try .resolved()
+        case .cancelled: try .cancelled()
+        case .failed: try .failed()
+        }
+    }
+
+    @Test(arguments: Phase.allCases)
+    func failedToOpenWhenNotOpeningChangesNothing(phase: Phase) throws {
+        var conversation = try Self.conversation(in: phase)
+        let before = conversation.state
+        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)))
+        expectNothing(step, from: before)
+    }
+
+    // MARK: - Active
+
+    @Test(arguments: ["Hello?", "My invoice is wrong", "agent", "cancel", "Leave", "stop", "waiting", ""])
+    func userMessagesWhileActiveAreSynced(text: String) throws {
+        var conversation = try Conversation.active()
+        let before = conversation.state
+        let step = conversation.send(text)
+        expectStep(step, state: before, commands: [.sync])
+    }
+
+    static let cancels: [UserInput] = [
+        UserInput(text: "stop waiting"),
+        UserInput(text: "Please, STOP waiting!"),
+        UserInput(text: "Leave queue", payload: "Leave queue"),
+        UserInput(text: "Leave queue"),
+    ]
+
+    @Test(arguments: cancels)
+    func cancellingWhileActiveClosesTellsTheUserAndContinuesBelow(input: UserInput) throws {
+        var conversation = try Conversation.active()
+        let step = conversation.send(input)
+        expectStep(
+            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true)),
+            messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")],
+            commands: [.close(conversationID: 22)])
+    }
+
+    @Test(arguments: cancels)
+    func cancellingWhileOpeningHasNothingToCloseYet(input: UserInput) throws {
+        var conversation = try Conversation.opening()
+        let step = conversation.send(input)
+        expectStep(
+            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: false)),
+            messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")])
+    }
+
+    @Test func afterCancellingTheUserTalksToTheBot() throws {
+        var conversation = try Conversation.cancelled()
+        let step = conversation.send("nothing")
+        expectStep(
+            step, state: SupportFlow.state(.idle, context: ["need": "billing", "more": "nothing"], handover: SupportFlow.handover(.cancelled, opened: true)),
+            messages: [botSays("Bye")])
+    }
+
+    @Test func aLaterFailureOrOpeningCannotUndoACancel() throws {
+        var conversation = try Conversation.opening()
+        conversation.send("stop waiting")
+        let before = conversation.state
+        expectNothing(conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected))), from: before)
+        expectStep(conversation.handle(opened), state: before, commands: [.close(conversationID: 22)])
+    }
+
+    // MARK: - Resolved
+
+    @Test func resolvedWhileActiveTellsTheUserAndGoesToOnResolve() throws {
+        var conversation = try Conversation.active()
+        let step = conversation.status(.resolved, at: 100)
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "rate", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100)),
+            messages: [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
+    }
+
+    @Test func resolvedWithoutOnResolveContinuesBelowTheNode() throws {
+        var conversation = try Conversation.active(onResolve: nil)
+        let step = conversation.status(.resolved)
+        expectStep(
+            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true)),
+            messages: [systemSays(HandoverNotices.resolved), botSays("completed/"), botSays("Anything else?")])
+    }
+
+    @Test func afterResolvingTheUserTalksToTheBotNotTheAgent() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let step = conversation.send("5")
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .idle, context: ["need": "billing", "rating": "5"], handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100)),
+            messages: [botSays("Rated 5")])
+    }
+
+    @Test(arguments: [nil, 100.0, 150.0])
+    func aRepeatedResolvedDoesNotRunTheFlowAgain(updatedAt: Double?) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let before = conversation.state
+        let step = conversation.status(.resolved, at: updatedAt)
+        var expected = before
+        expected.handover?.statusUpdatedAt = updatedAt ?? 100
+        expectStep(step, state: expected)
+    }
+
+    // MARK: - Reopened
+
+    @Test(arguments: [ProviderStatus.open, .pending])
+    func reopeningAResolvedHandoverGivesTheUserBackToTheAgent(status: ProviderStatus) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let step = conversation.status(status, at: 200)
+        expectStep(
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200)),
+            messages: [systemSays(HandoverNotices.reopened)], commands: [.sync])
+    }
+
+    @Test(arguments: [ProviderStatus.open, .pending])
+    func reopenedThenMessageThenResolvedAgain(status: ProviderStatus) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.status(status, at: 200)
+        let reopened = conversation.state
+
+        expectStep(conversation.send("One more thing"), state: reopened, commands: [.sync])
+        // Quick replies of the bot's last question no longer matter; the cancel button works again.
+        expectStep(conversation.send("3"), state: reopened, commands: [.sync])
+
+        let step = conversation.status(.resolved, at: 300)
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "rate", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 300)),
+            messages: [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
+    }
+
+    @Test func reopeningAfterTheFlowMovedOnStillReturnsToTheHandover() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.send("5")
+        #expect(conversation.state.flow.position == .idle)
+        let step = conversation.status(.open, at: 200)
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .inHandover(nodeID: "agent"), context: ["need": "billing", "rating": "5"],
+                handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200)),
+            messages: [systemSays(HandoverNotices.reopened)], commands: [.sync])
+    }
+
+    @Test func cancellingAReopenedHandoverClosesIt() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.status(.open, at: 200)
+        let step = conversation.send("stop waiting")
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true, statusUpdatedAt: 200)),
+            messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")],
+            commands: [.close(conversationID: 22)])
+    }
+
+    // MARK: - Stale status events
+
+    @Test(arguments: [ProviderStatus.open, .pending, .snoozed, .resolved])
+    func anOlderStatusThanTheLastAppliedIsIgnoredWhileActive(status: ProviderStatus) throws {
+        var conversation = try Conversation.active()
+        conversation.status(.snoozed, at: 100)
+        let before = conversation.state
+        #expect(before.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100))
+        expectNothing(conversation.status(status, at: 99.999), from: before)
+    }
+
+    @Test(arguments: [ProviderStatus.open, .pending, .snoozed, .resolved])
+    func anOlderStatusThanTheResolutionIsIgnored(status: ProviderStatus) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let before = conversation.state
+        expectNothing(conversation.status(status, at: 50), from: before)
+    }
+
+    @Test func aStatusAsOldAsTheLastAppliedIsApplied() throws {
+        var conversation = try Conversation.active()
+        conversation.status(.open, at: 100)
+        let step = conversation.status(.resolved, at: 100)
+        #expect(step.state.handover == SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100))
+        #expect(step.messages.first == systemSays(HandoverNotices.resolved))
+        #expect(step.state.flow.position == .awaitingAnswer(nodeID: "rate", attempts: 0))
+    }
+
+    @Test func aNewerStatusIsAppliedAndRemembered() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let step = conversation.status(.open, at: 100.5)
+        #expect(step.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100.5))
+        #expect(step.commands == [.sync])
+    }
+
+    @Test func aStatusWithoutATimeIsAlwaysAppliedAndKeepsTheLastTime() throws {
+        var conversation = try Conversation.active()
+        conversation.status(.snoozed, at: 100)
+        let resolved = conversation.status(.resolved)
+        #expect(resolved.state.handover == SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100))
+        #expect(resolved.messages == [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
+        let reopened = conversation.status(.open)
+        #expect(reopened.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100))
+        #expect(reopened.commands == [.sync])
+        // The remembered time still drops older events.
+        expectNothing(conversation.status(.resolved, at: 10), from: conversation.state)
+    }
+
+    @Test func theFirstTimedStatusIsAppliedWhateverItsTime() throws {
+        var conversation = try Conversation.active()
+        let step = conversation.status(.resolved, at: -1_000)
+        #expect(step.state.handover == SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: -1_000))
+    }
+
+    @Test func aStatusThatChangesNoPhaseStillMovesTheClockSoOlderEventsAreDropped() throws {
+        var conversation = try Conversation.active()
+        let before = conversation.state
+        let snoozed = conversation.status(.snoozed, at: 150)
+        var expected = before
+        expected.handover?.statusUpdatedAt = 150
+        expectStep(snoozed, state: expected)
+        // A resolution older than the snooze arrives late: the conversation is snoozed, not resolved.
+        expectNothing(conversation.status(.resolved, at: 120), from: expected)
+    }
+
+    // MARK: - Statuses that change nothing
+
+    @Test(arguments: [ProviderStatus.open, .pending, .snoozed])
+    func statusesOtherThanResolvedWhileActiveChangeNothing(status: ProviderStatus) throws {
+        var conversation = try Conversation.active()
+        let before = conversation.state
+        expectNothing(conversation.status(status), from: before)
+        let timed = conversation.status(status, at: 10)
+        var expected = before
+        expected.handover?.statusUpdatedAt = 10
+        expectStep(timed, state: expected)
+    }
+
+    @Test(arguments: [ProviderStatus.snoozed, .resolved])
+    func snoozedOrResolvedWhileResolvedChangeNothing(status: ProviderStatus) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let before = conversation.state
+        expectNothing(conversation.status(status), from: before)
+    }
+
+    enum EndedOrPending: String, CaseIterable, Sendable { case opening, failed, cancelledWhileOpening, cancelledWhileActive }
+
+    static func conversation(in phase: EndedOrPending) throws -> Conversation {
+        switch phase {
+        case .opening: return try .opening()
+        case .failed: return try .failed()
+        case .cancelledWhileActive: return try .cancelled()
+        case .cancelledWhileOpening:
+            var conversation = try Conversation.opening()
+            conversation.send("stop waiting")
+            return conversation
+        }
+    }
+
+    @Test(arguments: EndedOrPending.allCases, [ProviderStatus.resolved, .open, .pending, .snoozed])
+    func statusesWhileOpeningFailedOrCancelledChangeNothing(phase: EndedOrPending, status: ProviderStatus) throws {
+        var conversation = try Self.conversation(in: phase)
+        let before = conversation.state
+        expectNothing(conversation.status(status), from: before)
+        let timed = conversation.status(status, at: 500)
+        var expected = before
+        expected.handover?.statusUpdatedAt = 500
+        expectStep(timed, state: expected)
+    }
+
+    static let handoverEvents: [HandoverEvent] = [
+        opened,
+        .failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)),
+        .providerStatus(.open, updatedAt: nil),
+        .providerStatus(.pending, updatedAt: 1),
+        .providerStatus(.snoozed, updatedAt: nil),
+        .providerStatus(.resolved, updatedAt: nil),
+        .providerStatus(.resolved, updatedAt: 2),
+    ]
+
+    static let positions: [FlowState.Position] = [.idle, .awaitingAnswer(nodeID: "ask", attempts: 1), .inHandover(nodeID: "agent")]
+
+    @Test(arguments: handoverEvents, positions)
+    func handoverEventsWithoutAHandoverChangeNothing(event: HandoverEvent, position: FlowState.Position) throws {
+        let state = ConversationState.at(position, context: ["need": "billing"], profile: ["name": "Ada"])
+        var conversation = try Conversation(state: state)
+        expectNothing(conversation.handle(event), from: state)
+    }
+
+    // MARK: - Further handovers
+
+    @Test func aSecondHandoverAfterAResolvedOneIsNumberTwoAndKeepsTheSyncPosition() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.state.handover?.syncedThrough = 40
+        let step = conversation.send("agent please")
+        let request = HandoverRequest(
+            nodeID: "agent", provider: "chatwoot", inbox: .number(7),
+            acceptedMessage: MessageContent(text: "An agent will help you with billing.", quickReplies: [QuickReply(title: "Leave queue")]))
+        expectStep(
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 40)),
+            commands: [.open(request, number: 2)])
+    }
+
+    @Test(arguments: [Phase.cancelled, .failed])
+    func aSecondHandoverAfterACancelledOrFailedOneIsNumberTwoAndKeepsTheSyncPosition(phase: Phase) throws {
+        var conversation = try Self.conversation(in: phase)
+        conversation.state.handover?.syncedThrough = 17
+        let step = conversation.send("I need an agent")
+        expectStep(
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 17)),
+            commands: [.open(SupportFlow.request, number: 2)])
+    }
+
+    @Test func theSecondHandoverRunsItsOwnLifecycle() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.state.handover?.syncedThrough = 40
+        conversation.send("agent please")
+
+        let opened = conversation.handle(.opened(contactID: 11, conversationID: 23, inboxID: 7))
+        let active = HandoverState(
+            phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 11, conversationID: 23, syncedThrough: 40,
+            acceptedMessage: SupportFlow.accepted)
+        expectStep(
+            opened, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: active),
+            messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
+
+        // The first handover's time does not apply to the second: an early time is accepted.
+        let resolved = conversation.status(.resolved, at: 5)
+        var ended = active
+        ended.phase = .resolved
+        ended.statusUpdatedAt = 5
+        expectStep(
+            resolved, state: SupportFlow.state(.awaitingAnswer(nodeID: "rate", attempts: 0), handover: ended),
+            messages: [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
+
+        conversation.state.handover?.syncedThrough = 55
+        let third = conversation.send("agent again")
+        expectStep(
+            third, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 3, opened: false, syncedThrough: 55)),
+            commands: [.open(SupportFlow.request, number: 3)])
+    }
+
+    @Test func cancellingIntoAnotherHandoverClosesTheFirstAndOpensTheSecondInOneStep() throws {
+        var conversation = try Conversation([
+            .handover("first", cancelKeywords: ["next"]),
+            .say("moving", "Trying {{ input.handover.status }}"),
+            .handover("second", inbox: "9"),
+        ])
+        conversation.handle(.start)
+        conversation.handle(opened)
+        conversation.state.handover?.syncedThrough = 9
+        let step = conversation.send("next please")
+        let request = HandoverRequest(nodeID: "second", provider: "chatwoot", inbox: .number(9), acceptedMessage: nil)
+        expectStep(
+            step,
+            state: ConversationState(
+                flow: FlowState(position: .inHandover(nodeID: "second")), handover: HandoverState(phase: .opening, nodeID: "second", number: 2, syncedThrough: 9)),
+            messages: [systemSays(HandoverNotices.cancelled), botSays("Trying cancelled")],
+            commands: [.close(conversationID: 22), .open(request, number: 2)])
+    }
+
+    @Test func resolvingIntoAnotherHandoverOpensTheSecondInOneStep() throws {
+        var conversation = try Conversation([
+            .handover("first", onResolve: "second"),
+            .end("unused"),
+            .handover("second", provider: "other", accepted: "Next team, {{ input.handover.status }}"),
+        ])
+        conversation.handle(.start)
+        conversation.handle(opened)
+        conversation.state.handover?.syncedThrough = 30
+        let step = conversation.status(.resolved, at: 100)
+        let accepted = MessageContent(text: "Next team, completed")
+        expectStep(
+            step,
+            state: ConversationState(
+                flow: FlowState(position: .inHandover(nodeID: "second")),
+                handover: HandoverState(phase: .opening, nodeID: "second", number: 2, syncedThrough: 30, acceptedMessage: accepted)),
+            messages: [systemSays(HandoverNotices.resolved)],
+            commands: [.open(HandoverRequest(nodeID: "second", provider: "other", inbox: nil, acceptedMessage: accepted), number: 2)])
+    }
+
+    // MARK: - Determinism
+
+    /// A whole conversation through every phase, as (event, step) pairs.
+    static func script() throws -> [ConversationStep] {
+        var conversation = try Conversation()
+        var steps: [ConversationStep] = []
+        steps.append(conversation.handle(.start))
+        steps.append(conversation.send("billing"))
+        steps.append(conversation.send("hello?"))
+        steps.append(conversation.handle(opened))
+        steps.append(conversation.send("my invoice"))
+        steps.append(conversation.status(.snoozed, at: 10))
+        steps.append(conversation.status(.resolved, at: 20))
+        steps.append(conversation.status(.open, at: 15))
+        steps.append(conversation.status(.pending, at: 30))
+        steps.append(conversation.send("still there?"))
+        steps.append(conversation.status(.resolved, at: 40))
+        steps.append(conversation.send("4"))
+        steps.append(conversation.send("agent"))
+        steps.append(conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected, detail: "rate limit"))))
+        steps.append(conversation.send("no"))
+        return steps
+    }
+
+    @Test func theSameEventsGiveTheSameSteps() throws {
+        let first = try Self.script()
+        let second = try Self.script()
+        #expect(first.count == 15)
+        #expect(first == second)
+        #expect(first.last?.state.handover == SupportFlow.handover(.opening, number: 2, opened: false).with(phase: .failed))
+    }
+
+    @Test(arguments: handoverEvents)
+    func theSameEventOnTheSameStateGivesTheSameStep(event: HandoverEvent) throws {
+        let conversation = try Conversation.active()
+        #expect(conversation.machine.handle(event, state: conversation.state) == conversation.machine.handle(event, state: conversation.state))
+        let resolved = try Conversation.resolved()
+        #expect(resolved.machine.handle(event, state: resolved.state) == resolved.machine.handle(event, state: resolved.state))
+    }
+}
+
+extension HandoverState {
+    fileprivate func with(phase: Phase) -> HandoverState {
+        var copy = self
+        copy.phase = phase
+        return copy
+    }
+}
