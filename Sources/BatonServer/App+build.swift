@@ -38,7 +38,8 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let endpoints = EndpointRegistry(configuration.endpoints)
     let background = BackgroundWork()
-    let chatwoot = chatwootProviders(endpoints, store: dependencies.store, logger: logger)
+    // Providers given by the caller (tests) replace the configured ones entirely.
+    let chatwoot = dependencies.provider == nil ? chatwootProviders(endpoints, store: dependencies.store, logger: logger) : [:]
     let configured: @Sendable (Endpoint) -> any HandoverProvider = { endpoint in
         if let provider = chatwoot[endpoint.id] { return provider }
         return UnsupportedHandoverProvider()

@@ -9,8 +9,11 @@ import Testing
 /// The machine's clock; every message it makes carries it.
 private let machineClock = Date(timeIntervalSince1970: 1_750_000_000)
 
-/// The provider ids `.opened` reports in these tests.
-private let opened = HandoverEvent.opened(contactID: 11, conversationID: 22, inboxID: 7)
+/// The provider conversation the support flow's first handover gets.
+private let firstConversation = 22
+
+/// The provider ids `.opened` reports for handover 1 in these tests.
+private let opened = HandoverEvent.opened(number: 1, contactID: 11, conversationID: firstConversation, inboxID: 7)
 
 private func botSays(_ text: String, replies: [QuickReply] = []) -> MessageDraft {
     MessageDraft(sender: .bot, content: MessageContent(text: text, quickReplies: replies), createdAt: machineClock)
@@ -51,7 +54,8 @@ private enum SupportFlow {
     ) -> HandoverState {
         HandoverState(
             phase: phase, nodeID: "agent", number: number, inboxID: opened ? 7 : nil, contactID: opened ? 11 : nil,
-            conversationID: opened ? 22 : nil, syncedThrough: syncedThrough, statusUpdatedAt: statusUpdatedAt, acceptedMessage: accepted)
+            conversationID: opened ? firstConversation : nil, syncedThrough: syncedThrough, statusUpdatedAt: statusUpdatedAt,
+            acceptedMessage: accepted)
     }
 
     static func state(_ position: FlowState.Position, context: JSONValue = context, handover: HandoverState?) -> ConversationState {
@@ -97,9 +101,10 @@ private struct Conversation {
     @discardableResult
     mutating func send(_ input: UserInput) -> ConversationStep { handle(.message(input)) }
 
+    /// A status event for provider conversation `conversationID` (handover 1's unless told).
     @discardableResult
-    mutating func status(_ status: ProviderStatus, at updatedAt: Double? = nil) -> ConversationStep {
-        handle(.providerStatus(status, updatedAt: updatedAt))
+    mutating func status(_ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil) -> ConversationStep {
+        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt))
     }
 
     // Support-flow conversations in each handover phase, reached through the machine.
@@ -135,7 +140,7 @@ private struct Conversation {
     /// Could not open; the flow waits at "again".
     static func failed() throws -> Conversation {
         var conversation = try opening()
-        conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)))
+        conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .providerUnreachable)))
         return conversation
     }
 }
@@ -219,7 +224,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     @Test func openedWithoutAnAcceptedMessageOnlySyncs() throws {
         var conversation = try Conversation([.handover("h")])
         conversation.handle(.start)
-        let step = conversation.handle(.opened(contactID: 1, conversationID: 2, inboxID: 3))
+        let step = conversation.handle(.opened(number: 1, contactID: 1, conversationID: 2, inboxID: 3))
         expectStep(
             step,
             state: ConversationState(
@@ -234,14 +239,37 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         let before = conversation.state
         #expect(before.handover == SupportFlow.handover(.cancelled, opened: false))
         let step = conversation.handle(opened)
-        expectStep(step, state: before, commands: [.close(conversationID: 22)])
+        expectStep(step, state: before, commands: [.close(conversationID: firstConversation)])
     }
 
     @Test func openedAfterTheOpeningFailedOnlyClosesTheNewConversation() throws {
         var conversation = try Conversation.failed()
         let before = conversation.state
-        let step = conversation.handle(.opened(contactID: 5, conversationID: 6, inboxID: 7))
+        let step = conversation.handle(.opened(number: 1, contactID: 5, conversationID: 6, inboxID: 7))
         expectStep(step, state: before, commands: [.close(conversationID: 6)])
+    }
+
+    @Test func aRepeatedOpenedForTheActiveConversationChangesNothing() throws {
+        var conversation = try Conversation.active()
+        let before = conversation.state
+        #expect(before.handover?.conversationID == firstConversation)
+        // Not adopted again (no second accepted message or sync) and, being the user's own conversation, not closed.
+        expectNothing(conversation.handle(opened), from: before)
+    }
+
+    @Test func aRepeatedOpenedAfterAReopenChangesNothing() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.status(.open, at: 200)
+        let before = conversation.state
+        #expect(before.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200))
+        expectNothing(conversation.handle(opened), from: before)
+    }
+
+    @Test func anotherConversationOpenedForTheActiveHandoverIsClosed() throws {
+        var conversation = try Conversation.active()
+        let before = conversation.state
+        let step = conversation.handle(.opened(number: 1, contactID: 11, conversationID: 30, inboxID: 7))
+        expectStep(step, state: before, commands: [.close(conversationID: 30)])
     }
 
     // MARK: - Failed to open
@@ -251,16 +279,16 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     @Test(arguments: failureReasons)
     func failedToOpenTellsTheUserAndContinuesBelowWithTheReason(reason: HandoverOutcome.Reason) throws {
         var conversation = try Conversation.opening()
-        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: reason, detail: "HTTP 503")))
+        let step = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: reason, detail: "HTTP 503")))
         expectStep(
             step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, opened: false)),
             messages: [systemSays(HandoverNotices.failed), botSays("error/\(reason.rawValue)"), botSays("Anything else?")])
     }
 
     @Test func failedToOpenWithABrokenNodeBelowReportsTheProblem() throws {
-        var conversation = Conversation([.handover("h"), try .say("broken", "{{ 1 / 0 }}", location: flowTestLocation(12))])
+        var conversation = try Conversation([.handover("h"), .say("broken", "{{ 1 / 0 }}", location: flowTestLocation(12))])
         conversation.handle(.start)
-        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected)))
+        let step = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .rejected)))
         expectStep(
             step, state: ConversationState(handover: HandoverState(phase: .failed, nodeID: "h", number: 1)),
             messages: [systemSays(HandoverNotices.failed), botSays(FlowEngine.apology)],
@@ -277,7 +305,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
 
     enum Phase: String, CaseIterable, Sendable { case active, resolved, cancelled, failed }
 
-    static func conversation(in phase: Phase) throws -> Conversation {
+    fileprivate static func conversation(in phase: Phase) throws -> Conversation {
         switch phase {
         case .active: try .active()
         case .resolved: try .resolved()
@@ -290,7 +318,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     func failedToOpenWhenNotOpeningChangesNothing(phase: Phase) throws {
         var conversation = try Self.conversation(in: phase)
         let before = conversation.state
-        let step = conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)))
+        let step = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .providerUnreachable)))
         expectNothing(step, from: before)
     }
 
@@ -318,7 +346,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(
             step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true)),
             messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")],
-            commands: [.close(conversationID: 22)])
+            commands: [.close(conversationID: firstConversation)])
     }
 
     @Test(arguments: cancels)
@@ -342,8 +370,8 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.opening()
         conversation.send("stop waiting")
         let before = conversation.state
-        expectNothing(conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected))), from: before)
-        expectStep(conversation.handle(opened), state: before, commands: [.close(conversationID: 22)])
+        expectNothing(conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .rejected))), from: before)
+        expectStep(conversation.handle(opened), state: before, commands: [.close(conversationID: firstConversation)])
     }
 
     // MARK: - Resolved
@@ -404,7 +432,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         let reopened = conversation.state
 
         expectStep(conversation.send("One more thing"), state: reopened, commands: [.sync])
-        // Quick replies of the bot's last question no longer matter; the cancel button works again.
+        // Even an answer to the bot's last question ("Rate us?") now goes to the agent.
         expectStep(conversation.send("3"), state: reopened, commands: [.sync])
 
         let step = conversation.status(.resolved, at: 300)
@@ -437,7 +465,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             state: SupportFlow.state(
                 .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true, statusUpdatedAt: 200)),
             messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")],
-            commands: [.close(conversationID: 22)])
+            commands: [.close(conversationID: firstConversation)])
     }
 
     // MARK: - Stale status events
@@ -484,7 +512,8 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(reopened.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100))
         #expect(reopened.commands == [.sync])
         // The remembered time still drops older events.
-        expectNothing(conversation.status(.resolved, at: 10), from: conversation.state)
+        let before = conversation.state
+        expectNothing(conversation.status(.resolved, at: 10), from: before)
     }
 
     @Test func theFirstTimedStatusIsAppliedWhateverItsTime() throws {
@@ -526,7 +555,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
 
     enum EndedOrPending: String, CaseIterable, Sendable { case opening, failed, cancelledWhileOpening, cancelledWhileActive }
 
-    static func conversation(in phase: EndedOrPending) throws -> Conversation {
+    fileprivate static func conversation(in phase: EndedOrPending) throws -> Conversation {
         switch phase {
         case .opening: return try .opening()
         case .failed: return try .failed()
@@ -545,18 +574,28 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectNothing(conversation.status(status), from: before)
         let timed = conversation.status(status, at: 500)
         var expected = before
-        expected.handover?.statusUpdatedAt = 500
+        // Only a handover that has the conversation remembers its time; one still opening or that never opened has
+        // no conversation yet, so the event (for the conversation about to be opened) is not its own.
+        if phase == .cancelledWhileActive {
+            #expect(before.handover?.conversationID == firstConversation)
+            expected.handover?.statusUpdatedAt = 500
+        } else {
+            #expect(before.handover?.conversationID == nil)
+        }
         expectStep(timed, state: expected)
     }
 
     static let handoverEvents: [HandoverEvent] = [
         opened,
-        .failedToOpen(HandoverOutcome(status: .error, reason: .providerUnreachable)),
-        .providerStatus(.open, updatedAt: nil),
-        .providerStatus(.pending, updatedAt: 1),
-        .providerStatus(.snoozed, updatedAt: nil),
-        .providerStatus(.resolved, updatedAt: nil),
-        .providerStatus(.resolved, updatedAt: 2),
+        .opened(number: 2, contactID: 11, conversationID: 23, inboxID: 7),
+        .failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .providerUnreachable)),
+        .failedToOpen(number: 2, HandoverOutcome(status: .error, reason: .providerUnreachable)),
+        .providerStatus(.open, conversationID: firstConversation, updatedAt: nil),
+        .providerStatus(.pending, conversationID: firstConversation, updatedAt: 1),
+        .providerStatus(.snoozed, conversationID: firstConversation, updatedAt: nil),
+        .providerStatus(.resolved, conversationID: firstConversation, updatedAt: nil),
+        .providerStatus(.resolved, conversationID: firstConversation, updatedAt: 2),
+        .providerStatus(.resolved, conversationID: 23, updatedAt: 2),
     ]
 
     static let positions: [FlowState.Position] = [.idle, .awaitingAnswer(nodeID: "ask", attempts: 1), .inHandover(nodeID: "agent")]
@@ -597,7 +636,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         conversation.state.handover?.syncedThrough = 40
         conversation.send("agent please")
 
-        let opened = conversation.handle(.opened(contactID: 11, conversationID: 23, inboxID: 7))
+        let opened = conversation.handle(.opened(number: 2, contactID: 11, conversationID: 23, inboxID: 7))
         let active = HandoverState(
             phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 11, conversationID: 23, syncedThrough: 40,
             acceptedMessage: SupportFlow.accepted)
@@ -606,7 +645,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
 
         // The first handover's time does not apply to the second: an early time is accepted.
-        let resolved = conversation.status(.resolved, at: 5)
+        let resolved = conversation.status(.resolved, in: 23, at: 5)
         var ended = active
         ended.phase = .resolved
         ended.statusUpdatedAt = 5
@@ -637,7 +676,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             state: ConversationState(
                 flow: FlowState(position: .inHandover(nodeID: "second")), handover: HandoverState(phase: .opening, nodeID: "second", number: 2, syncedThrough: 9)),
             messages: [systemSays(HandoverNotices.cancelled), botSays("Trying cancelled")],
-            commands: [.close(conversationID: 22), .open(request, number: 2)])
+            commands: [.close(conversationID: firstConversation), .open(request, number: 2)])
     }
 
     @Test func resolvingIntoAnotherHandoverOpensTheSecondInOneStep() throws {
@@ -660,9 +699,107 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             commands: [.open(HandoverRequest(nodeID: "second", provider: "other", inbox: nil, acceptedMessage: accepted), number: 2)])
     }
 
+    // MARK: - Events for an earlier handover or another conversation
+
+    /// Handover 1 was cancelled while the provider was still opening it, then the user asked again: handover 2 opens.
+    fileprivate static func secondOpeningAfterACancelledOpening() throws -> Conversation {
+        var conversation = try Conversation.opening()
+        conversation.send("stop waiting")
+        conversation.send("I need an agent")
+        #expect(conversation.state == SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false)))
+        return conversation
+    }
+
+    /// What handover 2 is once the provider opened conversation 23 for it.
+    static let secondActive = HandoverState(
+        phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 12, conversationID: 23, acceptedMessage: SupportFlow.accepted)
+
+    @Test func aLateOpenedForACancelledHandoverOnlyClosesItsConversationWhileTheNextOpens() throws {
+        var conversation = try Self.secondOpeningAfterACancelledOpening()
+        let opening = conversation.state
+
+        // Handover 1's conversation arrives late: handover 2 stays opening and the stale conversation is closed.
+        expectStep(conversation.handle(opened), state: opening, commands: [.close(conversationID: firstConversation)])
+
+        // Handover 2's own conversation is adopted as usual.
+        let own = conversation.handle(.opened(number: 2, contactID: 12, conversationID: 23, inboxID: 7))
+        expectStep(
+            own, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: Self.secondActive),
+            messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
+
+        // Should handover 1's conversation be reported again, it is still only closed.
+        let active = conversation.state
+        expectStep(conversation.handle(opened), state: active, commands: [.close(conversationID: firstConversation)])
+    }
+
+    @Test func aLateFailureForACancelledHandoverChangesNothingWhileTheNextOpens() throws {
+        var conversation = try Self.secondOpeningAfterACancelledOpening()
+        let opening = conversation.state
+        expectNothing(conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .providerUnreachable))), from: opening)
+
+        // Handover 2's own failure still ends it.
+        let own = conversation.handle(.failedToOpen(number: 2, HandoverOutcome(status: .error, reason: .rejected)))
+        expectStep(
+            own,
+            state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, number: 2, opened: false)),
+            messages: [systemSays(HandoverNotices.failed), botSays("error/rejected"), botSays("Anything else?")])
+    }
+
+    @Test func aLateFailureForAnEarlierHandoverCannotEndTheActiveOne() throws {
+        var conversation = try Self.secondOpeningAfterACancelledOpening()
+        conversation.handle(.opened(number: 2, contactID: 12, conversationID: 23, inboxID: 7))
+        let active = conversation.state
+        #expect(active.handover == Self.secondActive)
+        expectNothing(conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .providerUnreachable))), from: active)
+    }
+
+    @Test(arguments: [ProviderStatus.resolved, .open, .pending, .snoozed])
+    func statusesForAnEarlierHandoversConversationChangeNothing(status: ProviderStatus) throws {
+        // Handover 1 (conversation 22) was resolved at 100; the user asked again.
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.send("agent please")
+        let opening = conversation.state
+        #expect(opening.handover == SupportFlow.handover(.opening, number: 2, opened: false))
+
+        // While handover 2 opens, not even a reopened conversation 22 takes the user back to handover 1.
+        expectNothing(conversation.status(status, in: firstConversation, at: 200), from: opening)
+        expectNothing(conversation.status(status, in: firstConversation), from: opening)
+
+        conversation.handle(.opened(number: 2, contactID: 12, conversationID: 23, inboxID: 7))
+        let active = conversation.state
+        #expect(active.handover == Self.secondActive)
+
+        // Handover 2 is active in 23: conversation 22's events change nothing, not even the remembered time.
+        expectNothing(conversation.status(status, in: firstConversation, at: 200), from: active)
+        expectNothing(conversation.status(status, in: firstConversation), from: active)
+
+        // So handover 2's own event at an earlier time than those is still applied.
+        let own = conversation.status(status, in: 23, at: 150)
+        var expected = Self.secondActive
+        expected.statusUpdatedAt = 150
+        if status == .resolved { expected.phase = .resolved }
+        #expect(own.state.handover == expected)
+    }
+
+    @Test(arguments: [ProviderStatus.resolved, .open, .pending, .snoozed])
+    func statusesForAnUnknownConversationChangeNothing(status: ProviderStatus) throws {
+        var conversation = try Conversation.active()
+        let active = conversation.state
+        expectNothing(conversation.status(status, in: 99, at: 100), from: active)
+        expectNothing(conversation.status(status, in: 99), from: active)
+
+        var resolved = try Conversation.resolved(at: 100)
+        let before = resolved.state
+        expectNothing(resolved.status(status, in: 99, at: 200), from: before)
+
+        // The unknown conversation's time was not remembered: the active handover's own older resolution applies.
+        let own = conversation.status(.resolved, at: 50)
+        #expect(own.state.handover == SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 50))
+    }
+
     // MARK: - Determinism
 
-    /// A whole conversation through every phase, as (event, step) pairs.
+    /// A whole conversation through every phase, step by step.
     static func script() throws -> [ConversationStep] {
         var conversation = try Conversation()
         var steps: [ConversationStep] = []
@@ -679,7 +816,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         steps.append(conversation.status(.resolved, at: 40))
         steps.append(conversation.send("4"))
         steps.append(conversation.send("agent"))
-        steps.append(conversation.handle(.failedToOpen(HandoverOutcome(status: .error, reason: .rejected, detail: "rate limit"))))
+        steps.append(conversation.handle(.failedToOpen(number: 2, HandoverOutcome(status: .error, reason: .rejected, detail: "rate limit"))))
         steps.append(conversation.send("no"))
         return steps
     }

@@ -211,4 +211,45 @@ struct StoreContractTests {
         let store = try await kind.make().store
         try await store.ping()
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aRepeatedExternalIdIsRefusedAndRetractionMarksOnce(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let agent = MessageDraft(sender: .agent, content: MessageContent(text: "from the agent"), createdAt: epoch, externalID: "chatwoot:42")
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent) }
+        await #expect(throws: SessionStoreError.duplicateExternalMessage(session.id, "chatwoot:42")) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent) }
+        }
+        let retracted = try #require(try await store.retract(sessionID: session.id, externalID: "chatwoot:42"))
+        #expect(retracted.id == 1 && retracted.retracted)
+        #expect(try await store.retract(sessionID: session.id, externalID: "chatwoot:42") == nil, "a second retraction changes nothing")
+        #expect(try await store.retract(sessionID: session.id, externalID: "chatwoot:43") == nil)
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.retracted) == [true])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func linksFindTheirSessionPerEndpoint(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let first = try await newSession(store, user: "a")
+        let second = try await newSession(store, user: "b")
+        try await store.link(endpointID: "e1", conversationKey: "chatwoot:1:7", to: first.id)
+        try await store.link(endpointID: "e2", conversationKey: "chatwoot:1:7", to: second.id)
+        #expect(try await store.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == first.id)
+        #expect(try await store.sessionID(endpointID: "e2", conversationKey: "chatwoot:1:7") == second.id)
+        #expect(try await store.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:8") == nil)
+        try await store.link(endpointID: "e1", conversationKey: "chatwoot:1:7", to: second.id)
+        #expect(try await reopen().sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == second.id, "links survive a restart")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func settingsAreKeptAndRemoved(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        #expect(try await store.setting("bot") == nil)
+        try await store.setSetting("bot", to: "3")
+        try await store.setSetting("bot", to: "4")
+        #expect(try await reopen().setting("bot") == "4")
+        try await store.setSetting("bot", to: nil)
+        #expect(try await store.setting("bot") == nil)
+    }
 }

@@ -2,12 +2,12 @@ import Foundation
 
 /// Something that happened to a handover, reported by the provider or the user.
 public enum HandoverEvent: Sendable, Hashable {
-    /// The provider opened its conversation.
-    case opened(contactID: Int, conversationID: Int, inboxID: Int)
-    /// The provider could not open one.
-    case failedToOpen(HandoverOutcome)
-    /// The provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
-    case providerStatus(ProviderStatus, updatedAt: Double?)
+    /// The provider opened the conversation of handover `number`.
+    case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int)
+    /// The provider could not open one for handover `number`.
+    case failedToOpen(number: Int, HandoverOutcome)
+    /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
+    case providerStatus(ProviderStatus, conversationID: Int, updatedAt: Double?)
 }
 
 /// A provider conversation's status as Baton cares about it.
@@ -66,9 +66,13 @@ public struct ConversationMachine: Sendable {
         var step = ConversationStep(state: state)
         guard var handover = state.handover else { return step }
         switch event {
-        case .opened(let contactID, let conversationID, let inboxID):
-            guard handover.phase == .opening else {
-                // The user left while the provider was still opening: close what was just opened.
+        case .opened(let number, let contactID, let conversationID, let inboxID):
+            // A repeated report of this handover's own conversation: never close it, whatever the phase (an agent
+            // may have reopened it).
+            if handover.conversationID == conversationID { return step }
+            guard handover.number == number, handover.phase == .opening else {
+                // The user left while the provider was still opening (or a newer handover began): close what was
+                // just opened rather than hand the user to it.
                 step.commands.append(.close(conversationID: conversationID))
                 return step
             }
@@ -81,13 +85,15 @@ public struct ConversationMachine: Sendable {
             }
             step.state.handover = handover
             step.commands.append(.sync)
-        case .failedToOpen(let outcome):
-            guard handover.phase == .opening else { return step }
+        case .failedToOpen(let number, let outcome):
+            guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
             step.state.handover = handover
             notice(HandoverNotices.failed, into: &step)
             run(.handoverEnded(outcome), into: &step)
-        case .providerStatus(let status, let updatedAt):
+        case .providerStatus(let status, let conversationID, let updatedAt):
+            // Earlier handovers' conversations stay linked to the session; their events must not move this one.
+            guard handover.conversationID == conversationID else { return step }
             if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
             if let updatedAt { handover.statusUpdatedAt = updatedAt }
             step.state.handover = handover

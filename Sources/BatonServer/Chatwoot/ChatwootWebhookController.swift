@@ -117,7 +117,8 @@ struct ChatwootWebhookController {
                 return accepted("ignored: not a Baton conversation")
             }
             let providerStatus = ProviderStatus(rawValue: status.rawValue) ?? .open
-            try await conversations.handover(.providerStatus(providerStatus, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
+            try await conversations.handover(
+                .providerStatus(providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
             return accepted("status \(status.rawValue)")
         case .typing(let conversation, let on, _):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {

@@ -155,12 +155,14 @@ public struct ConversationService: Sendable {
                 case .open(let request, let number):
                     switch await provider.open(request, number: number, session: session, endpoint: endpoint) {
                     case .opened(let opened):
-                        try await handover(.opened(contactID: opened.contactID, conversationID: opened.conversationID, inboxID: opened.inboxID), sessionID: sessionID, endpoint: endpoint)
+                        try await handover(
+                            .opened(number: number, contactID: opened.contactID, conversationID: opened.conversationID, inboxID: opened.inboxID),
+                            sessionID: sessionID, endpoint: endpoint)
                     case .failed(let outcome):
                         logger.warning(
                             "handover could not start",
                             metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "reason": "\(outcome.reason?.rawValue ?? "-")", "detail": "\(outcome.detail ?? "")"])
-                        try await handover(.failedToOpen(outcome), sessionID: sessionID, endpoint: endpoint)
+                        try await handover(.failedToOpen(number: number, outcome), sessionID: sessionID, endpoint: endpoint)
                     }
                 case .sync:
                     await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)

@@ -44,10 +44,16 @@ enum TestBaton {
         FileManager.default.temporaryDirectory.appendingPathComponent("baton-test-\(UUID().uuidString)/baton.sqlite").path
     }
 
-    static func configuration(databasePath: String, apiKey: String? = nil, port: Int = 0) throws -> BatonConfiguration {
+    /// The Chatwoot settings of the sample webhooks: account 1, and the secret of the signed example.
+    static let sampleChatwoot = ChatwootSettings(
+        baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
+
+    static func configuration(
+        databasePath: String, apiKey: String? = nil, port: Int = 0, handover: HandoverSettings? = nil
+    ) throws -> BatonConfiguration {
         let endpoint = EndpointConfiguration(
             id: "test", name: "Test endpoint", urlToken: "t0k3n", flowFile: "test-flow.yaml", flow: try flow(),
-            rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)))
+            rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)), handover: handover)
         return BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: port), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             endpoints: [endpoint], sourceFile: nil)
@@ -62,5 +68,17 @@ enum TestBaton {
     static func app(databasePath: String = databasePath(), apiKey: String? = nil) async throws -> some ApplicationProtocol {
         let configuration = try configuration(databasePath: databasePath, apiKey: apiKey)
         return try await buildApplication(configuration: configuration, dependencies: try .live(configuration), logger: logger)
+    }
+
+    /// An app whose endpoint hands over through `FakeProvider`, with a clock the test sets.
+    static func appWithFakeProvider(
+        databasePath: String = databasePath(), now: @escaping @Sendable () -> Date = Date.init
+    ) async throws -> (app: some ApplicationProtocol, provider: FakeProvider, store: any SessionStore) {
+        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(sampleChatwoot))
+        let store = try SQLiteSessionStore(path: databasePath)
+        let provider = FakeProvider(store: store)
+        let dependencies = AppDependencies(store: store, provider: { _ in provider }, now: now)
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+        return (app, provider, store)
     }
 }

@@ -1,0 +1,181 @@
+import BatonChatwoot
+import BatonCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOFoundationCompat
+import HummingbirdTesting
+import Testing
+
+/// Every webhook sample replayed through the real route, against a session in a handover.
+@Suite("Chatwoot webhook route")
+struct ChatwootWebhookRouteTests {
+    static let secret = "qb3Xz1N8sWcKPd7mRvT4Lh2E"
+    static let signedAt = 1_781_691_824
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/chatwoot/webhook-samples")
+
+    static func sample(_ prefix: String) throws -> Data {
+        let names = try FileManager.default.contentsOfDirectory(atPath: samples.path).filter { $0.hasPrefix(prefix) }
+        guard let name = names.first, names.count == 1 else { throw ChatError.unexpected("no sample \(prefix)") }
+        return try Data(contentsOf: samples.appendingPathComponent(name))
+    }
+
+    /// A session that has handed over (to conversation 1187 of account 1, as in the samples).
+    static func sessionInHandover(_ client: some TestClientProtocol, provider: FakeProvider) async throws -> String {
+        let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+        guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+        _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+        try await provider.recorder.waitForPosts(6)
+        return session
+    }
+
+    static func deliver(
+        _ body: Data, _ client: some TestClientProtocol, path: String = "/handover/chatwoot", signed: Bool = true, timestamp: Int = signedAt
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Chatwoot-Delivery")!: UUID().uuidString]
+        if signed {
+            headers[HTTPField.Name("X-Chatwoot-Timestamp")!] = String(timestamp)
+            headers[HTTPField.Name("X-Chatwoot-Signature")!] = WebhookSignature(secret: secret).sign(body: body, timestamp: timestamp)
+        }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(data: body))
+    }
+
+    static func messages(_ client: some TestClientProtocol, session: String, after: Int) async throws -> [JSONValue] {
+        try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)")["messages"].list
+    }
+
+    static let fixedNow: @Sendable () -> Date = { Date(timeIntervalSince1970: TimeInterval(signedAt)) }
+
+    @Test(arguments: [
+        ("01-", nil, [String]()),
+        ("02-", nil, ["image"]),
+        ("03-", nil, ["video"]),
+        ("04-", nil, ["gif"]),
+        ("05-", nil, ["file"]),
+        ("11-", nil, [String]()),
+    ] as [(String, String?, [String])])
+    func agentMessagesReachTheUser(prefix: String, text: String?, kinds: [String]) async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            let body = try Self.sample(prefix)
+            let response = try await Self.deliver(body, client)
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            let delivered = try await Self.messages(client, session: session, after: 6)
+            #expect(delivered.count == 1)
+            let message = try #require(delivered.first)
+            #expect(message["sender"] == "agent")
+            let json = try JSONValue(jsonText: String(decoding: body, as: UTF8.self))
+            #expect(message.text == (text ?? json["content"]?.displayText ?? ""))
+            #expect(message["attachments"].list.map { $0["kind"]?.displayText ?? "" } == kinds)
+            #expect(message["agentName"] == json["sender"]?["name"])
+            // A second delivery of the same message (Chatwoot may repeat) has no second effect.
+            _ = try await Self.deliver(body, client)
+            #expect(try await Self.messages(client, session: session, after: 6).count == 1)
+        }
+    }
+
+    @Test(arguments: ["08-", "09-", "10-", "18-"])
+    func echoesNotesAndBotMessagesNeverReachTheUser(prefix: String) async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            let response = try await Self.deliver(try Self.sample(prefix), client)
+            #expect(response.status == .ok)
+            #expect(try await Self.messages(client, session: session, after: 6).isEmpty)
+        }
+    }
+
+    @Test func resolveHandsTheUserBackToTheBotAndReopenBringsTheAgentBack() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            #expect(try await Self.deliver(try Self.sample("14-"), client).status == .ok)
+            let afterResolve = try await Self.messages(client, session: session, after: 6)
+            #expect(afterResolve.map(\.text) == [HandoverNotices.resolved, "Handover ended: completed ", "Say something"])
+            // Back with the bot: the flow answers.
+            let reply = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "hello bot"])
+            #expect(reply["messages"].list.map(\.text) == ["hello bot", "You said hello bot", "Say something"])
+            // The agent reopens: a notice, and the next message goes to the agent, not the bot.
+            #expect(try await Self.deliver(try Self.sample("16-"), client).status == .ok)
+            let reopened = try await Self.messages(client, session: session, after: 12)
+            #expect(reopened.map(\.text) == [HandoverNotices.reopened])
+            let toAgent = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "are you there?"])
+            #expect(toAgent["messages"].list.map(\.text) == ["are you there?"])
+            // Reopening posts what happened since the resolve (the agent's context), then the new message.
+            try await provider.recorder.waitForPosts(14)
+            #expect(await provider.recorder.posted.last?.content.text == "are you there?")
+        }
+    }
+
+    @Test func theSignedExampleVerifiesAndTamperedOrStaleOnesAreRefused() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            let body = try Self.sample("signed-example.body")
+            let headers = try JSONValue(jsonText: String(decoding: try Self.sample("signed-example.headers"), as: UTF8.self))["headers"]
+            func send(_ bytes: Data, signature: String?, timestamp: String?) async throws -> HTTPResponse.Status {
+                var fields: HTTPFields = [.contentType: "application/json"]
+                if let signature { fields[HTTPField.Name("X-Chatwoot-Signature")!] = signature }
+                if let timestamp { fields[HTTPField.Name("X-Chatwoot-Timestamp")!] = timestamp }
+                return try await client.execute(uri: "/handover/chatwoot", method: .post, headers: fields, body: ByteBuffer(data: bytes)).status
+            }
+            let signature = headers?["X-Chatwoot-Signature"]?.displayText
+            let timestamp = headers?["X-Chatwoot-Timestamp"]?.displayText
+            var tampered = body
+            tampered[tampered.index(tampered.startIndex, offsetBy: 100)] ^= 0x01
+            #expect(try await send(tampered, signature: signature, timestamp: timestamp) == .unauthorized)
+            #expect(try await send(body, signature: nil, timestamp: nil) == .unauthorized)
+            #expect(try await send(body, signature: "sha256=" + String(repeating: "0", count: 64), timestamp: timestamp) == .unauthorized)
+            #expect(try await Self.deliver(body, client, timestamp: Self.signedAt - 301).status == .unauthorized)
+            #expect(try await Self.messages(client, session: session, after: 6).isEmpty, "nothing refused reached the user")
+            #expect(try await send(body, signature: signature, timestamp: timestamp) == .ok)
+            #expect(try await Self.messages(client, session: session, after: 6).count == 1)
+        }
+    }
+
+    @Test func typingAndDeletionReachTheWebchat() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.live) { client in
+            let session = SessionBox()
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello()
+                await session.set(ready["session"])
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(3)
+                try await chat.say("agent")
+                _ = try await chat.messages(1)
+                try await provider.recorder.waitForPosts(6)
+                #expect(try await Self.deliver(try Self.sample("19-"), client).status == .ok)
+                #expect(try await chat.next("typing") == ["type": "typing", "sender": "agent", "on": true])
+                let reply = try Self.sample("01-")
+                #expect(try await Self.deliver(reply, client).status == .ok)
+                let delivered = try await chat.messages(1)
+                #expect(delivered.first?["sender"] == "agent")
+                // The agent deletes that message: Chatwoot sends message_updated with content_attributes.deleted.
+                var deleted = try JSONValue(jsonText: String(decoding: reply, as: UTF8.self))
+                deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
+                    .setting("This message was deleted", at: ["content"])
+                #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+                #expect(try await chat.next("retract") == ["type": "retract", "id": delivered.first?["id"] ?? nil])
+            }
+        }
+    }
+
+    @Test func unknownConversationsAndBadBodiesGetClearErrors() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            _ = try await Self.sessionInHandover(client, provider: provider)
+            var other = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
+            other = other.setting(9999, at: ["conversation", "id"])
+            #expect(try await Self.deliver(Data(other.jsonText.utf8), client).status == .notFound, "so Chatwoot marks the agent's message failed")
+            #expect(try await Self.deliver(Data("{not json".utf8), client).status == .badRequest)
+            #expect(try await Self.deliver(Data("[]".utf8), client).status == .badRequest)
+            #expect(try await Self.deliver(Data(#"{"event":"something_new"}"#.utf8), client).status == .ok, "unknown events are acknowledged and ignored")
+            #expect(try await Self.deliver(try Self.sample("01-"), client, path: "/handover/chatwoot/nope").status == .notFound)
+            #expect(try await Self.deliver(try Self.sample("01-"), client, path: "/handover/chatwoot/test").status == .ok)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import BatonCore
+import BatonServer
+import Foundation
+
+/// A provider without a provider behind it: opens a fixed conversation (linking it as the Chatwoot provider
+/// does) and records what it is asked to post, so the webhook route and the conversation service can be tested
+/// without Chatwoot. The real provider is tested end to end against the Chatwoot stand-in.
+final class FakeProvider: HandoverProvider, Sendable {
+    let store: any SessionStore
+    let conversationID: Int
+    let accountID: Int
+    let recorder = Recorder()
+
+    init(store: any SessionStore, accountID: Int = 1, conversationID: Int = 1187) {
+        self.store = store
+        self.accountID = accountID
+        self.conversationID = conversationID
+    }
+
+    actor Recorder {
+        private(set) var posted: [Message] = []
+        private(set) var closed: [Int] = []
+        private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+        func post(_ message: Message) {
+            posted.append(message)
+            let ready = waiters.filter { $0.count <= posted.count }
+            waiters.removeAll { $0.count <= posted.count }
+            ready.forEach { $0.continuation.resume() }
+        }
+
+        func close(_ id: Int) { closed.append(id) }
+
+        /// Waits until at least `count` messages were posted, or throws after `timeout`.
+        func waitForPosts(_ count: Int, timeout: Duration = .seconds(10)) async throws {
+            if posted.count >= count { return }
+            let deadline = Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                await self?.expire()
+            }
+            defer { deadline.cancel() }
+            await withCheckedContinuation { waiters.append((count, $0)) }
+            if posted.count < count { throw ChatError.timedOut(waitingFor: "\(count) posts, got \(posted.count)") }
+        }
+
+        private func expire() {
+            waiters.forEach { $0.continuation.resume() }
+            waiters.removeAll()
+        }
+    }
+
+    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint) async -> OpenResult {
+        do {
+            try await store.link(endpointID: endpoint.id, conversationKey: "chatwoot:\(accountID):\(conversationID)", to: session.id)
+        } catch {
+            return .failed(HandoverOutcome(status: .error, reason: .providerUnreachable, detail: "\(error)"))
+        }
+        return .opened(OpenedConversation(contactID: 4211, conversationID: conversationID, inboxID: 7))
+    }
+
+    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+        await recorder.post(message)
+        return .done
+    }
+
+    func close(conversationID: Int, session: Session, endpoint: Endpoint) async {
+        await recorder.close(conversationID)
+    }
+}
