@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonConfig",
+                "BatonServer", "BatonConfig", "ChatwootStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "BatonChatwoot",
+                "BatonServer", "BatonChatwoot", "ChatwootStandIn",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

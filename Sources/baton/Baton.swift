@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(help: "Run the demo without its built-in Chatwoot stand-in (handovers then fail as 'unsupported').")
+    var noChatwoot = false
+
     func run() async throws {
         var (loaded, warnings) = try Check.load(options.path())
         if options.isDemo {
@@ -46,10 +49,19 @@ struct Serve: AsyncParsableCommand {
             let override = ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"]
             loaded.storage.sqlitePath = override ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
             if ProcessInfo.processInfo.environment["BATON_SERVER_PORT"] == nil, !PortProbe.isFree(loaded.server.port) {
-                print("Port \(loaded.server.port) is busy; the demo takes a free one (set BATON_SERVER_PORT to choose).")
-                loaded.server.port = 0
+                let free = PortProbe.firstFree(from: loaded.server.port + 1)
+                print("Port \(loaded.server.port) is busy; the demo uses \(free) (set BATON_SERVER_PORT to choose).")
+                loaded.server.port = free
             }
         }
+        var demoStandIn: DemoStandIn?
+        if options.isDemo, !noChatwoot {
+            // The stand-in must know Baton's URL for its webhooks before Baton starts, hence the fixed port above.
+            let standIn = try await DemoStandIn.start(port: PortProbe.firstFree(from: 3000), batonURL: loaded.baseURL(port: loaded.server.port))
+            for index in loaded.endpoints.indices { loaded.endpoints[index].handover = .chatwoot(standIn.settings) }
+            demoStandIn = standIn
+        }
+        let demo = demoStandIn
         let configuration = loaded
         var logger = Logger(label: "baton")
         logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
@@ -61,11 +73,15 @@ struct Serve: AsyncParsableCommand {
                 if endpoint.webchat.enabled { lines.append("  Webchat (\(endpoint.name)): \(base)/webchat/\(endpoint.urlToken)") }
                 if endpoint.rest.enabled { lines.append("  REST API (\(endpoint.name)): \(base)/api/v1/endpoints/\(endpoint.urlToken)/messages") }
             }
+            if let demo {
+                lines.append("  Agent console (Chatwoot stand-in): \(demo.consoleURL)")
+            }
             lines.append("  Data: \(configuration.storage.sqlitePath)")
             // Written straight to the descriptor so the URLs show at once even when stdout is a pipe.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await app.runService()
+        await demo?.shutdown()
     }
 }
 

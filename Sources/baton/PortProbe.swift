@@ -24,4 +24,9 @@ enum PortProbe {
         }
         return result == 0
     }
+
+    /// The first port from `start` on that is free, or 0 (any free port) when none of the next 100 is.
+    static func firstFree(from start: Int) -> Int {
+        (start..<min(start + 100, 65_536)).first(where: isFree) ?? 0
+    }
 }

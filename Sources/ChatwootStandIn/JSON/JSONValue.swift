@@ -164,9 +164,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 
 extension JSONValue {
     /// `.string(value)` or `.null`.
-    static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+    public static func string(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
     /// `.int(value)` or `.null`.
-    static func int(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
+    public static func int(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
     /// `.int(value)`.
-    static func int(_ value: Int) -> JSONValue { .int(Int64(value)) }
+    public static func int(_ value: Int) -> JSONValue { .int(Int64(value)) }
 }

@@ -34,6 +34,9 @@ struct SwaggerSpec: Sendable {
         } ?? []
     }
 
+    /// The bundled spec, parsed once per process (it is ~0.5 MB and every stand-in uses the same one).
+    static let bundled: Result<SwaggerSpec, any Error> = Result { try loadBundled() }
+
     /// Loads the bundled `Resources/swagger.json`.
     static func loadBundled() throws -> SwaggerSpec {
         guard let url = Bundle.module.url(forResource: "swagger", withExtension: "json", subdirectory: "Resources")

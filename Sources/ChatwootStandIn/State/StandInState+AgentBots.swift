@@ -61,3 +61,21 @@ extension StandInState {
         }
     }
 }
+
+extension StandInState {
+    func updateInboxTransaction(_ inboxId: Int, _ change: (inout Inbox) -> Void) -> Inbox? {
+        let result = updateInbox(inboxId, change)
+        commit()
+        return result
+    }
+
+    /// `set_agent_bot`: the bot must be visible to the account (its own or a system bot).
+    func connectAgentBotTransaction(_ botId: Int?, inboxId: Int, accountId: Int) throws {
+        try transaction {
+            if let botId {
+                guard let bot = db.agentBot(botId), bot.accountId == nil || bot.accountId == accountId else { throw StandInAPIError.notFound }
+            }
+            try connectAgentBot(botId, inboxId: inboxId)
+        }
+    }
+}

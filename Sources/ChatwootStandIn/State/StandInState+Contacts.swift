@@ -14,6 +14,10 @@ extension StandInState {
 
     /// `POST /contacts`: validates, saves, and links the inbox when `inboxId` is given.
     func createContact(accountId: Int, input: ContactInput, inboxId: Int?, sourceId: String?) throws -> (Contact, ContactInbox?) {
+        try transaction { try insertContact(accountId: accountId, input: input, inboxId: inboxId, sourceId: sourceId) }
+    }
+
+    private func insertContact(accountId: Int, input: ContactInput, inboxId: Int?, sourceId: String?) throws -> (Contact, ContactInbox?) {
         // `downcase_email` runs before validation.
         let email = input.email.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         try validateContact(accountId: accountId, excluding: nil, name: input.name, email: email, phone: input.phoneNumber, identifier: input.identifier)
@@ -36,7 +40,6 @@ extension StandInState {
         db.contacts.append(contact)
         var link: ContactInbox?
         if let inbox { link = try findOrCreateContactInbox(contactId: contact.id, inbox: inbox, sourceId: sourceId, hmacVerified: false) }
-        didChange()
         return (contact, link)
     }
 
@@ -100,9 +103,7 @@ extension StandInState {
         guard let contact = db.contact(contactId), contact.accountId == accountId else { throw StandInAPIError.notFound }
         guard let inbox = db.inbox(inboxId), inbox.accountId == accountId else { throw StandInAPIError.notFound }
         do {
-            let link = try findOrCreateContactInbox(contactId: contact.id, inbox: inbox, sourceId: sourceId, hmacVerified: hmacVerified)
-            didChange()
-            return link
+            return try transaction { try findOrCreateContactInbox(contactId: contact.id, inbox: inbox, sourceId: sourceId, hmacVerified: hmacVerified) }
         } catch is RecordNotUnique {
             throw StandInAPIError.internalServerError
         }

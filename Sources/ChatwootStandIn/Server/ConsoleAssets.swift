@@ -1,0 +1,55 @@
+import Foundation
+
+/// The agent console: static files from `Resources/console` plus a bootstrap document telling the page which
+/// account and agent token to use (the console then talks to the stand-in's own API like the dashboard does).
+struct ConsoleAssets: Sendable {
+    private let files: [String: (contentType: String, data: [UInt8])]
+
+    init() {
+        var files: [String: (String, [UInt8])] = [:]
+        let types = ["html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8", "js": "application/javascript; charset=utf-8"]
+        for (name, ext) in [("index", "html"), ("console", "css"), ("console", "js")] {
+            let url =
+                Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Resources/console")
+                ?? Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "console")
+            if let url, let data = try? Data(contentsOf: url) { files["\(name).\(ext)"] = (types[ext] ?? "application/octet-stream", Array(data)) }
+        }
+        self.files = files
+    }
+
+    func response(for path: String, state: StandInState) async -> APIResponse {
+        let name = path == "/console" || path == "/console/" ? "index.html" : String(path.dropFirst("/console/".count))
+        if name == "bootstrap.json" { return .json(await state.consoleBootstrap()) }
+        guard let file = files[name] else { return .head(404) }
+        return APIResponse(
+            status: 200,
+            headers: [
+                ("Content-Type", file.contentType), ("Cache-Control", "no-store"),
+                // Everything is served from here; nothing external may load.
+                ("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'"),
+            ],
+            body: file.data)
+    }
+}
+
+extension StandInState {
+    /// The console's starting point: every account with its administrators' and agents' tokens, so the page can
+    /// act as an agent without a login (the stand-in is a local development tool).
+    func consoleBootstrap() -> JSONValue {
+        .object([
+            (
+                "accounts",
+                .array(
+                    db.accounts.map { account in
+                        let users = db.users.filter { $0.roles[account.id] != nil }.sorted { ($0.roles[account.id] == .administrator ? 0 : 1, $0.id) < ($1.roles[account.id] == .administrator ? 0 : 1, $1.id) }
+                        return [
+                            "id": .int(account.id), "name": .string(account.name),
+                            "users": .array(
+                                users.map { ["id": .int($0.id), "name": .string($0.name), "role": .string($0.roles[account.id]?.rawValue ?? ""), "access_token": .string($0.accessToken)] }),
+                            "inboxes": .array(db.inboxes.filter { $0.accountId == account.id }.map { ["id": .int($0.id), "name": .string($0.name)] }),
+                        ]
+                    })
+            )
+        ])
+    }
+}

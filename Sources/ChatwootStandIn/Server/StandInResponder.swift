@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Per-request context: large bodies allowed (video attachments).
+struct StandInRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// 100 MB: Chatwoot itself has no limit for API inboxes (CONTRACT §6); proxies usually do.
+    var maxUploadSize: Int { 100 * 1024 * 1024 }
+}
+
+/// Bridges Hummingbird to the ``RequestPipeline``.
+struct StandInResponder: HTTPResponder {
+    typealias Context = StandInRequestContext
+    let pipeline: RequestPipeline
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let body: [UInt8]
+        do {
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            body = Array(buffer.readableBytesView)
+        } catch {
+            return Response(status: .contentTooLarge)
+        }
+        let headers = request.headers.map { (name: $0.name.canonicalName, value: $0.value) }
+        let incoming = IncomingRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers, body: body)
+        let answer = await pipeline.handle(incoming)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

@@ -1,0 +1,205 @@
+import BatonConfig
+import BatonCore
+import BatonServer
+import BatonStoreSQLite
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A user in the webchat, the bot, a handover into Chatwoot (the stand-in), an agent: everything over real HTTP
+/// and WebSockets on loopback.
+@Suite("Handover end to end")
+struct HandoverEndToEndTests {
+    static func flowText(support: Int, vip: Int) -> String {
+        """
+        name: E2E
+        intents:
+          - { name: human, keywords: [agent], goto: handover }
+          - { name: vip, keywords: [vip], goto: make-vip }
+        nodes:
+          - say: "Welcome!"
+          - question: { text: "Your name?", store: name }
+          - set: { profile.name: "{{ context.name }}" }
+          - id: loop
+            question: { text: "Say something", store: last }
+          - say: "You said {{ context.last }}"
+          - goto: loop
+          - id: make-vip
+            set: { profile.tier: vip }
+          - id: handover
+            handover:
+              inboxId: "{{ profile.tier == 'vip' ? \(vip) : \(support) }}"
+              acceptedMessage: "An agent will be with you shortly."
+              cancelKeywords: [cancel]
+              onResolve: after-agent
+          - say: "Handover ended: {{ input.handover.status }} {{ input.handover.reason }}"
+          - goto: loop
+          - id: after-agent
+            say: "Welcome back, {{ context.name }}!"
+          - goto: loop
+        """
+    }
+
+    static func app(_ chatwoot: StandInHarness) async throws -> some ApplicationProtocol {
+        let flow = try FlowLoader().parse(text: flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
+        let settings = ChatwootSettings(
+            baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: "E2E bot",
+            agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
+        let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
+        let configuration = BatonConfiguration(
+            server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: TestBaton.databasePath()), log: LogSettings(),
+            endpoints: [endpoint], sourceFile: nil)
+        return try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
+    }
+
+    /// Runs `body` with Baton live and the stand-in's webhooks pointing at it.
+    static func withBaton(_ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void) async throws {
+        let chatwoot = try await StandInHarness.start()
+        do {
+            try await app(chatwoot).test(.live) { client in
+                await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
+                try await body(chatwoot, client)
+            }
+        } catch {
+            await chatwoot.shutdown()
+            throw error
+        }
+        #expect(await chatwoot.specViolations() == [], "every request Baton sent is one Chatwoot's OpenAPI spec allows")
+        await chatwoot.shutdown()
+    }
+
+    static let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")!
+    static let gif = Data(base64Encoded: "R0lGODlhAQABAIAAAP///wAAACH/C05FVFNDQVBFMi4wAwEAAAAh+QQJCgAAACwAAAAAAQABAAACAkQBACH5BAkKAAAALAAAAAABAAEAAAICRAEAOw==")!
+    static let mp4 = Data([0, 0, 0, 0x18] + Array("ftypmp42".utf8) + [0, 0, 0, 0] + Array("mp42isom".utf8))
+    static let pdf = Data("%PDF-1.4\n%%EOF\n".utf8)
+
+    @Test func aWholeHandoverFromWebchatToAgentAndBack() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello()
+                guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session") }
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                // The user asks as a VIP: the inbox expression picks the VIP inbox.
+                try await chat.say("vip please")
+                #expect(try await chat.messages(2).map(\.text) == ["vip please", "An agent will be with you shortly."])
+                let conversation = try await chatwoot.waitForConversation()
+                #expect(conversation.inbox == chatwoot.vipInbox)
+
+                // The history, in order, with the right senders, Baton's source ids and the original times.
+                let history = try await chatwoot.waitForMessages(conversation.id, count: 6)
+                #expect(history.map(\.content) == ["Welcome!", "Your name?", "Ada", "Say something", "vip please", "An agent will be with you shortly."])
+                #expect(history.map(\.type) == ["outgoing", "outgoing", "incoming", "outgoing", "incoming", "outgoing"])
+                #expect(history.map(\.senderType) == ["AgentBot", "AgentBot", "Contact", "AgentBot", "Contact", "AgentBot"])
+                #expect(history.allSatisfy { $0.sourceID?.hasPrefix("baton:\(session):") == true })
+                #expect(history.allSatisfy { $0.externalCreatedAt != nil })
+                #expect(await chatwoot.customAttribute("baton_session", of: conversation.id) == session)
+                #expect(await chatwoot.customAttribute("baton_endpoint", of: conversation.id) == "test")
+                #expect(await chatwoot.contactIdentifiers().allSatisfy { $0?.hasPrefix("baton:test:") == true })
+                #expect(await chatwoot.contactName(of: conversation.id) == "Ada")
+
+                // Agent replies of every kind reach the user, each once.
+                try await chatwoot.typing(conversation.id, on: true)
+                #expect(try await chat.next("typing") == ["type": "typing", "sender": "agent", "on": true])
+                try await chatwoot.reply(conversation.id, "**Hello** Ada, how can I help?")
+                let text = try #require(try await chat.messages(1).first)
+                #expect(text.text == "**Hello** Ada, how can I help?")
+                #expect(text["sender"] == "agent")
+                #expect(text["agentName"] == .string(chatwoot.agentName))
+                let kinds: [(String, String, Data, String)] = [
+                    ("photo.png", "image/png", Self.png, "image"), ("dance.gif", "image/gif", Self.gif, "gif"),
+                    ("clip.mp4", "video/mp4", Self.mp4, "video"), ("invoice.pdf", "application/pdf", Self.pdf, "file"),
+                ]
+                for (name, mime, data, kind) in kinds {
+                    try await chatwoot.reply(conversation.id, "here is \(name)", files: [(name, mime, data)])
+                    let message = try #require(try await chat.messages(1).first)
+                    let attachment = try #require(message["attachments"].list.first)
+                    #expect(attachment["kind"] == .string(kind), "\(name)")
+                    #expect(attachment["name"] == .string(name))
+                    #expect(attachment["url"]?.displayText.hasPrefix(chatwoot.baseURL) == true)
+                }
+                try await chatwoot.reply(conversation.id, nil, files: [("a.png", "image/png", Self.png), ("b.pdf", "application/pdf", Self.pdf)])
+                let several = try #require(try await chat.messages(1).first)
+                #expect(several.text == "")
+                #expect(several["attachments"].list.map { $0["kind"] ?? nil } == ["image", "file"])
+
+                // A private note never reaches the user: the next thing the user sees is the next reply.
+                try await chatwoot.privateNote(conversation.id, "internal: VIP customer")
+                try await chatwoot.reply(conversation.id, "Anything else?")
+                #expect(try await chat.messages(1).map(\.text) == ["Anything else?"])
+
+                // The user's messages go to the agent as incoming messages.
+                try await chat.say("No, thanks!")
+                _ = try await chat.messages(1)
+                let live = try await chatwoot.waitForMessages(conversation.id, count: 14)
+                #expect(live.last?.content == "No, thanks!")
+                #expect(live.last?.type == "incoming")
+
+                // Resolve: the user is told and is back with the bot, at the handover's onResolve.
+                try await chatwoot.resolve(conversation.id)
+                #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+                try await chat.say("hi bot")
+                #expect(try await chat.messages(3).map(\.text) == ["hi bot", "You said hi bot", "Say something"])
+                #expect(await chatwoot.messages(conversation.id).filter { $0.content == "hi bot" }.isEmpty, "after a resolve the bot answers")
+
+                // Reopen: the agent has the user again.
+                try await chatwoot.reopen(conversation.id)
+                #expect(try await chat.messages(1).map(\.text) == [HandoverNotices.reopened])
+                try await chat.say("are you back?")
+                _ = try await chat.messages(1)
+                let reopened = try await chatwoot.waitForMessages(conversation.id, count: 20)
+                #expect(reopened.last?.content == "are you back?")
+                try await chatwoot.reply(conversation.id, "Yes!")
+                #expect(try await chat.messages(1).map(\.text) == ["Yes!"])
+                #expect(await chatwoot.conversationCount() == 1)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("POST", "/api/v1/accounts/*/conversations", 401, #"{"error":"Invalid Access Token"}"#, "rejected_credentials"),
+        ("GET", "/api/v1/accounts/*/inboxes/*", 404, #"{"error":"Resource could not be found"}"#, "invalid_inbox"),
+        ("POST", "/api/v1/accounts/*/contacts", 422, #"{"message":"Email has already been taken","attributes":["email"]}"#, "rejected"),
+        ("POST", "/api/v1/accounts/*/conversations", 429, "Retry later\n", "rejected"),
+        ("POST", "/api/v1/accounts/*/conversations", 500, "{}", "provider_unreachable"),
+    ])
+    func chatwootErrorsReachTheFlowAndTheUser(method: String, path: String, status: Int, body: String, reason: String) async throws {
+        try await Self.withBaton { chatwoot, client in
+            chatwoot.fail(method, path, status: status, body: body)
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent")
+                let answer = try await chat.messages(4)
+                #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error \(reason)", "Say something"])
+            }
+        }
+    }
+
+    @Test func racingTriggersOpenOneContactAndOneConversation() async throws {
+        try await Self.withBaton { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": .string("agent \(index)")])
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let conversation = try await chatwoot.waitForConversation()
+            // Everything the user said arrives, once each, whichever message won the race: the 4 messages before,
+            // the 8 racing ones and the accepted message.
+            let posted = try await chatwoot.waitForMessages(conversation.id, count: 13)
+            #expect(posted.count == 13)
+            #expect(Set(posted.compactMap(\.content).filter { $0.hasPrefix("agent ") }).count == 8)
+            #expect(await chatwoot.conversationCount() == 1)
+            #expect(await chatwoot.contactIdentifiers().count == 1)
+        }
+    }
+}

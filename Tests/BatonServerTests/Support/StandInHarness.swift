@@ -1,0 +1,119 @@
+// This file imports the stand-in but not BatonCore: both have types named JSONValue, Message and
+// ConversationRef, and the tests talk to the stand-in only through the plain values below.
+import ChatwootStandIn
+import Foundation
+
+/// A Chatwoot stand-in for end-to-end tests: account 1 with a support inbox and a VIP inbox, an administrator
+/// whose token Baton uses, and an agent who answers.
+struct StandInHarness: Sendable {
+    let standIn: ChatwootStandIn
+    let accountID: Int
+    let supportInbox: Int
+    let vipInbox: Int
+    let adminToken: String
+    let agentID: Int
+    /// The agent's name as Chatwoot's webhooks carry it (`sender.name`).
+    let agentName: String
+    let secret: String
+
+    /// A message as the stand-in stored it.
+    struct StoredMessage: Sendable, Hashable {
+        var id: Int
+        var type: String
+        var content: String?
+        var isPrivate: Bool
+        var senderType: String?
+        var sourceID: String?
+        var externalCreatedAt: Int?
+    }
+
+    static func start() async throws -> StandInHarness {
+        let standIn = try ChatwootStandIn()
+        try await standIn.start()
+        let secret = "e2e-secret-\(UUID().uuidString)"
+        let seed = await standIn.seedDefaults(webhookURL: nil, secret: secret)
+        let vip = await standIn.createInbox(account: seed.account.id, name: "VIP support", secret: secret)
+        return StandInHarness(
+            standIn: standIn, accountID: seed.account.id, supportInbox: seed.inbox.id, vipInbox: vip.id, adminToken: seed.administrator.accessToken,
+            agentID: seed.agent.id, agentName: seed.agent.name, secret: secret)
+    }
+
+    var baseURL: String { standIn.baseURL.absoluteString }
+
+    func pointWebhooks(to url: String) async {
+        await standIn.setWebhookURL(url, inbox: supportInbox)
+        await standIn.setWebhookURL(url, inbox: vipInbox)
+    }
+
+    func shutdown() async { await standIn.shutdown() }
+
+    func ref(_ conversation: Int) -> ConversationRef { ConversationRef(accountId: accountID, displayId: conversation) }
+
+    /// Waits for the first conversation, returning its display id and inbox.
+    func waitForConversation() async throws -> (id: Int, inbox: Int) {
+        let conversation = try await standIn.waitForConversation(account: accountID, timeout: .seconds(10)) { _ in true }
+        return (conversation.displayId, conversation.inboxId)
+    }
+
+    func conversationCount() async -> Int { await standIn.conversations(account: accountID).count }
+
+    func conversationStatus(_ id: Int) async -> String? { await standIn.conversation(ref(id))?.status.rawValue }
+
+    func customAttribute(_ key: String, of id: Int) async -> String? {
+        guard let value = await standIn.conversation(ref(id))?.customAttributes[key] else { return nil }
+        return value.stringValue ?? value.intValue.map(String.init)
+    }
+
+    func contactIdentifiers() async -> [String?] { await standIn.contacts(account: accountID).map(\.identifier) }
+
+    func contactName(of id: Int) async -> String? {
+        guard let conversation = await standIn.conversation(ref(id)) else { return nil }
+        return await standIn.contacts(account: accountID).first { $0.id == conversation.contactId }?.name
+    }
+
+    func messages(_ conversation: Int) async -> [StoredMessage] {
+        await standIn.messages(ref(conversation)).map(Self.stored)
+    }
+
+    /// Waits until the conversation holds at least `count` public incoming or outgoing messages (private notes and
+    /// Chatwoot's own activity messages, such as "resolved by", are not counted), and returns those.
+    @discardableResult
+    func waitForMessages(_ conversation: Int, count: Int) async throws -> [StoredMessage] {
+        try await standIn.waitForMessages(ref(conversation), count: count, timeout: .seconds(10)) { message in
+            !message.isPrivate && (message.messageType == .incoming || message.messageType == .outgoing)
+        }.map(Self.stored)
+    }
+
+    static func stored(_ message: Message) -> StoredMessage {
+        StoredMessage(
+            id: message.id, type: message.messageType.name, content: message.content, isPrivate: message.isPrivate,
+            senderType: message.sender?.typeName, sourceID: message.sourceId,
+            externalCreatedAt: message.contentAttributes["external_created_at"]?.intValue)
+    }
+
+    // MARK: The agent
+
+    @discardableResult
+    func reply(_ conversation: Int, _ text: String?, files: [(String, String, Data)] = []) async throws -> Int {
+        let attachments = files.map { StandInFile(filename: $0.0, mimeType: $0.1, data: $0.2) }
+        return try await standIn.agent(agentID).reply(ref(conversation), text, attachments: attachments).id
+    }
+
+    func privateNote(_ conversation: Int, _ text: String) async throws {
+        _ = try await standIn.agent(agentID).privateNote(ref(conversation), text)
+    }
+
+    func resolve(_ conversation: Int) async throws { try await standIn.agent(agentID).resolve(ref(conversation)) }
+    func reopen(_ conversation: Int) async throws { try await standIn.agent(agentID).reopen(ref(conversation)) }
+    func typing(_ conversation: Int, on: Bool) async throws { try await standIn.agent(agentID).typing(ref(conversation), on: on) }
+    func delete(_ message: Int, in conversation: Int) async throws { _ = try await standIn.agent(agentID).deleteMessage(message, in: ref(conversation)) }
+
+    // MARK: Faults and checks
+
+    /// Makes the next request to `path` (a pattern such as `/api/v1/accounts/*/conversations`) answer `status`.
+    func fail(_ method: String, _ path: String, status: Int, body: String) {
+        _ = standIn.injectFault(.custom(status: status, body: body, contentType: "application/json; charset=utf-8"), method: method, path: path, times: 1)
+    }
+
+    func specViolations() async -> [String] { await standIn.specViolations().map(\.description) }
+}
