@@ -41,14 +41,14 @@ struct HandoverEndToEndTests {
         """
     }
 
-    static func app(_ chatwoot: StandInHarness) async throws -> some ApplicationProtocol {
+    static func app(_ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath()) async throws -> some ApplicationProtocol {
         let flow = try FlowLoader().parse(text: flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         let settings = ChatwootSettings(
-            baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: "E2E bot",
+            baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: botName,
             agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
         let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
-            server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: TestBaton.databasePath()), log: LogSettings(),
+            server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             endpoints: [endpoint], sourceFile: nil)
         return try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
     }
@@ -201,5 +201,24 @@ struct HandoverEndToEndTests {
             #expect(await chatwoot.conversationCount() == 1)
             #expect(await chatwoot.contactIdentifiers().count == 1)
         }
+    }
+
+    @Test func theAgentBotIsCreatedOnceAndRenamedWhenTheConfigChanges() async throws {
+        let chatwoot = try await StandInHarness.start()
+        let path = TestBaton.databasePath()
+        try await Self.app(chatwoot, botName: "Support bot", databasePath: path).test(.router) { _ in
+            let bots = try await chatwoot.waitForAgentBot(named: "Support bot")
+            #expect(bots.count == 1)
+        }
+        try await Self.app(chatwoot, botName: "Support bot", databasePath: path).test(.router) { _ in
+            #expect(try await chatwoot.waitForAgentBot(named: "Support bot").count == 1, "a restart reuses the bot")
+        }
+        try await Self.app(chatwoot, botName: "Helper bot", databasePath: path).test(.router) { _ in
+            let bots = try await chatwoot.waitForAgentBot(named: "Helper bot")
+            #expect(bots.count == 1, "the bot is renamed, not created again")
+            #expect(bots.first?.description == "Baton in tests")
+        }
+        #expect(await chatwoot.specViolations() == [])
+        await chatwoot.shutdown()
     }
 }

@@ -143,8 +143,12 @@ import Testing
 
             let attributes = try await h.call(.POST, "\(base)/custom_attributes", token: h.adminToken, json: ["custom_attributes": ["order": "4711"]])
             #expect(attributes.json == ["custom_attributes": ["order": "4711"]])
-            let update = try await h.receiver.waitFor(event: "conversation_updated") { $0.json["custom_attributes"] == ["order": "4711"] }
-            #expect(update.json["changed_attributes"]?.arrayValue?.contains { $0["custom_attributes"] != nil } == true)
+            // Payloads are built at delivery time (as Chatwoot's jobs do), so pick the event by what changed.
+            let update = try await h.receiver.waitFor(event: "conversation_updated") {
+                $0.json["changed_attributes"]?.arrayValue?.contains { $0["custom_attributes"] != nil } == true
+            }
+            let change = update.json["changed_attributes"]?.arrayValue?.first { $0["custom_attributes"] != nil }
+            #expect(change?["custom_attributes"] == ["previous_value": ["bot_session_id": "7f3c9a"], "current_value": ["order": "4711"]])
         }
     }
 }

@@ -191,3 +191,21 @@ import Testing
         }
     }
 }
+
+@Suite struct PayloadTimingTests {
+    /// Chatwoot builds payloads when the job runs; a slow queue shows later changes. The knob freezes them.
+    @Test(arguments: [false, true])
+    func payloadsFollowTheConfiguredTiming(frozen: Bool) async throws {
+        let options = WebhookOptions(delay: .milliseconds(300), buildPayloadsAtEventTime: frozen)
+        try await Harness.with(configuration: .init(webhooks: options)) { h in
+            let conversation = try await h.createConversation()
+            let maria = h.standIn.agent(h.seed.agent.id)
+            let message = try await maria.reply(h.ref(conversation.displayId), "Oops, wrong customer")
+            try await maria.deleteMessage(message.id, in: h.ref(conversation.displayId))
+            let created = try await h.receiver.waitFor(event: "message_created", timeout: .seconds(10)) { $0.json["id"] == .int(message.id) }
+            #expect(created.json["content"] == (frozen ? "Oops, wrong customer" : "This message was deleted"))
+            let updated = try await h.receiver.waitFor(event: "message_updated", timeout: .seconds(10)) { $0.json["id"] == .int(message.id) }
+            #expect(updated.json["content"] == "This message was deleted")
+        }
+    }
+}

@@ -99,12 +99,29 @@ struct ChatwootHandoverProvider: HandoverProvider {
         do {
             try await client.createMessage(conversationID: conversationID, content, token: token)
             return .done
-        } catch let error as ChatwootError where error.isTransient {
+        } catch let error as ChatwootError where error.isTransient || error.message.contains("Too many messages") {
+            // Rate limits and Chatwoot's 200-a-minute flood guard pass; the sync picks up from here next time.
             logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .retryLater
         } catch {
             // Sending the same request again would be refused the same way; skip it rather than block the rest.
             logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "message": "\(message.id)", "error": "\(error)"])
+            return .done
+        }
+    }
+
+    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+        guard let conversationID = handover.conversationID else { return .retryLater }
+        let note = NewMessage(
+            content: text, direction: .outgoing, isPrivate: true,
+            sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: 0) + ":note:\(handover.syncedThrough)")
+        do {
+            try await client.createMessage(conversationID: conversationID, note, token: try? await bot.accessToken())
+            return .done
+        } catch let error as ChatwootError where error.isTransient {
+            return .retryLater
+        } catch {
+            logger.error("Chatwoot refused a note", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .done
         }
     }

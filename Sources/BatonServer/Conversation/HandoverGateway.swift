@@ -35,6 +35,8 @@ public protocol HandoverProvider: Sendable {
     func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint) async -> OpenResult
     /// Posts one transcript message to the provider conversation.
     func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult
+    /// Posts a private note for the agents (not shown to the user), e.g. that older history was left out.
+    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult
     /// Resolves the provider conversation because the user left.
     func close(conversationID: Int, session: Session, endpoint: Endpoint) async
 }
@@ -49,6 +51,8 @@ public struct UnsupportedHandoverProvider: HandoverProvider {
     }
 
     public func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult { .done }
+
+    public func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult { .done }
 
     public func close(conversationID: Int, session: Session, endpoint: Endpoint) async {}
 }

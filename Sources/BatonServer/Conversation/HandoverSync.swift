@@ -6,6 +6,9 @@ import Logging
 /// asked for while one runs makes the running one go round again instead of starting a second, racing one.
 actor HandoverSync {
     static let page = 50
+    /// Chatwoot refuses more than 200 messages a minute in one conversation; a longer backlog is cut to its newest
+    /// messages, with a note telling the agents how many older ones there are.
+    static let maxBacklog = 150
 
     private var running: Set<SessionID> = []
     private var again: Set<SessionID> = []
@@ -34,18 +37,31 @@ actor HandoverSync {
         _ sessionID: SessionID, endpoint: Endpoint, store: any SessionStore, provider: any HandoverProvider, now: @Sendable () -> Date
     ) async throws {
         while true {
-            guard let session = try await store.session(id: sessionID), let handover = session.state.handover, handover.phase == .active else { return }
+            guard let session = try await store.session(id: sessionID), var handover = session.state.handover, handover.phase == .active else { return }
+            let backlog = session.lastMessageID - handover.syncedThrough
+            if backlog > Int64(Self.maxBacklog) {
+                let skipped = backlog - Int64(Self.maxBacklog)
+                let note = "\(skipped) earlier messages of this conversation are not shown here (Baton session \(session.id))."
+                guard await provider.note(note, handover: handover, session: session, endpoint: endpoint) == .done else { return }
+                handover.syncedThrough += skipped
+                try await advance(sessionID, handover: handover, to: handover.syncedThrough, store: store, now: now)
+            }
             let pending = try await store.messages(sessionID: sessionID, after: handover.syncedThrough, limit: Self.page)
             for message in pending {
                 guard await provider.post(message, handover: handover, session: session, endpoint: endpoint) == .done else { return }
-                _ = try await store.update(sessionID: sessionID, now: now()) { update in
-                    // Only the handover this sync worked for moves on; a newer one keeps its own position.
-                    guard var current = update.state.handover, current.number == handover.number else { return }
-                    current.syncedThrough = max(current.syncedThrough, message.id)
-                    update.state.handover = current
-                }
+                try await advance(sessionID, handover: handover, to: message.id, store: store, now: now)
             }
             if pending.count < Self.page { return }
+        }
+    }
+
+    /// Saves how far the sync got.
+    private func advance(_ sessionID: SessionID, handover: HandoverState, to messageID: Int64, store: any SessionStore, now: @Sendable () -> Date) async throws {
+        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+            // Only the handover this sync worked for moves on; a newer one keeps its own position.
+            guard var current = update.state.handover, current.number == handover.number else { return }
+            current.syncedThrough = max(current.syncedThrough, messageID)
+            update.state.handover = current
         }
     }
 }

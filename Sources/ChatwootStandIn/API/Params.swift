@@ -73,19 +73,3 @@ struct Params: Sendable {
         return Params(values: object, files: [])
     }
 }
-
-/// One uploaded file part.
-struct UploadedFile: Sendable {
-    let fieldName: String
-    let filename: String
-    let contentType: String
-    let data: [UInt8]
-}
-
-extension Substring {
-    func trimmingPrefixWhitespace() -> Substring { drop(while: \.isWhitespace) }
-}
-
-extension String {
-    func trimmingPrefixWhitespace() -> Substring { self[...].trimmingPrefixWhitespace() }
-}

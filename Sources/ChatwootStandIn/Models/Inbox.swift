@@ -8,9 +8,13 @@ public enum InboxChannel: String, Sendable, Hashable {
 
 /// An inbox with its channel record folded in.
 public struct Inbox: Sendable, Hashable, Identifiable {
+    /// The record id.
     public let id: Int
+    /// Chatwoot's `account_id`.
     public let accountId: Int
+    /// Chatwoot's `name`.
     public internal(set) var name: String
+    /// Chatwoot's `channel`.
     public let channel: InboxChannel
     /// The id of the channel record (`channel_id`).
     public let channelId: Int
@@ -24,7 +28,10 @@ public struct Inbox: Sendable, Hashable, Identifiable {
     public internal(set) var inboxIdentifier: String
     /// The connected agent bot (`agent_bot_inbox`), which makes new conversations start `pending`.
     public internal(set) var agentBotId: Int?
+    /// Chatwoot's `lock_to_single_conversation`.
     public internal(set) var lockToSingleConversation: Bool
+    /// Chatwoot's `created_at`.
     public let createdAt: Instant
+    /// Chatwoot's `updated_at`.
     public internal(set) var updatedAt: Instant
 }

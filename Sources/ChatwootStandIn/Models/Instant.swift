@@ -39,6 +39,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millis, 3))Z"
     }
 
+    /// Chatwoot's `description`.
     public var description: String { iso8601 }
 
     /// This instant moved by `seconds`.

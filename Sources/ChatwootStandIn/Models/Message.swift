@@ -48,23 +48,39 @@ public enum MessageSender: Sendable, Hashable {
 
 /// A message in a conversation.
 public struct Message: Sendable, Hashable, Identifiable {
+    /// The record id.
     public let id: Int
+    /// Chatwoot's `account_id`.
     public let accountId: Int
+    /// Chatwoot's `inbox_id`.
     public let inboxId: Int
     /// The conversation's database id (see ``conversationDisplayId`` for the public one).
     public let conversationId: Int
+    /// The conversation display id.
     public let conversationDisplayId: Int
+    /// Chatwoot's `message_type`.
     public let messageType: MessageType
+    /// Chatwoot's `content`.
     public internal(set) var content: String?
+    /// Chatwoot's `content_type`.
     public internal(set) var contentType: String
+    /// Chatwoot's `content_attributes`.
     public internal(set) var contentAttributes: JSONValue
+    /// Chatwoot's `additional_attributes`.
     public internal(set) var additionalAttributes: JSONValue
+    /// Chatwoot's `private`.
     public let isPrivate: Bool
+    /// Chatwoot's `status`.
     public internal(set) var status: MessageStatus
+    /// Chatwoot's `source_id`.
     public internal(set) var sourceId: String?
+    /// Chatwoot's `sender`.
     public let sender: MessageSender?
+    /// Chatwoot's `attachments`.
     public internal(set) var attachments: [Attachment]
+    /// Chatwoot's `created_at`.
     public let createdAt: Instant
+    /// Chatwoot's `updated_at`.
     public internal(set) var updatedAt: Instant
 
     /// The conversation reference.

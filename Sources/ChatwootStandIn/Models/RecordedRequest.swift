@@ -2,6 +2,7 @@
 public struct RecordedRequest: Sendable, Hashable, Identifiable {
     /// Sequence number (1-based, in arrival order).
     public let id: Int
+    /// The HTTP method (`GET`, `POST`, …).
     public let method: String
     /// The path without the query string.
     public let path: String
@@ -16,6 +17,7 @@ public struct RecordedRequest: Sendable, Hashable, Identifiable {
     public internal(set) var tokenOwner: String?
     /// The status the stand-in answered with (nil while the request is in flight).
     public internal(set) var responseStatus: Int?
+    /// The received time.
     public let receivedAt: Instant
 
     /// The body as UTF-8 text.

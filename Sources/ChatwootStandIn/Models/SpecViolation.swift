@@ -2,6 +2,7 @@
 public struct SpecViolation: Sendable, Hashable, CustomStringConvertible {
     /// The ``RecordedRequest/id`` it was found in.
     public let requestId: Int
+    /// The HTTP method (`GET`, `POST`, …).
     public let method: String
     /// The request path.
     public let path: String
@@ -10,5 +11,6 @@ public struct SpecViolation: Sendable, Hashable, CustomStringConvertible {
     /// What is wrong, e.g. `body.inbox_id: expected integer, got string`.
     public let problem: String
 
+    /// `METHOD path: problem`.
     public var description: String { "\(method) \(path): \(problem)" }
 }

@@ -3,15 +3,23 @@
 /// A value: reading it never races with requests in flight. Get one with ``ChatwootStandIn/snapshot()`` or
 /// inside ``ChatwootStandIn/waitUntil(timeout:_:)`` probes.
 public struct StandInSnapshot: Sendable {
+    /// Chatwoot's `accounts`.
     public internal(set) var accounts: [Account] = []
+    /// Chatwoot's `users`.
     public internal(set) var users: [User] = []
+    /// Chatwoot's `agent_bots`.
     public internal(set) var agentBots: [AgentBot] = []
+    /// Chatwoot's `inboxes`.
     public internal(set) var inboxes: [Inbox] = []
+    /// Chatwoot's `contacts`.
     public internal(set) var contacts: [Contact] = []
+    /// Chatwoot's `contact_inboxes`.
     public internal(set) var contactInboxes: [ContactInbox] = []
+    /// Chatwoot's `conversations`.
     public internal(set) var conversations: [Conversation] = []
     /// All messages in creation order (ids ascending).
     public internal(set) var messages: [Message] = []
+    /// Chatwoot's `blobs`.
     public internal(set) var blobs: [Blob] = []
     /// Every HTTP request received, in arrival order.
     public internal(set) var requests: [RecordedRequest] = []

@@ -6,15 +6,19 @@ public enum UserRole: String, Sendable, Hashable, CaseIterable {
 
 /// A human agent or administrator with an API access token.
 public struct User: Sendable, Hashable, Identifiable {
+    /// The record id.
     public let id: Int
+    /// Chatwoot's `name`.
     public internal(set) var name: String
     /// Chatwoot's `display_name`, shown to contacts as `available_name` (falls back to `name`).
     public internal(set) var displayName: String?
+    /// Chatwoot's `email`.
     public internal(set) var email: String
     /// The `api_access_token` value.
     public internal(set) var accessToken: String
     /// Role per account id (Chatwoot's `account_users`).
     public internal(set) var roles: [Int: UserRole]
+    /// Chatwoot's `availability`.
     public internal(set) var availability: String
 
     /// `available_name`: the display name when set, else the name.

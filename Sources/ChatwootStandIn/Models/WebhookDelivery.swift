@@ -6,7 +6,9 @@ public struct WebhookDelivery: Sendable, Hashable, Identifiable {
     public let deliveryId: String
     /// `message_created`, `conversation_status_changed`, …
     public let event: String
+    /// The API inbox the webhook belongs to.
     public let inboxId: Int
+    /// The inbox `webhook_url` it was sent to.
     public let url: String
     /// The exact body bytes that were sent.
     public let body: [UInt8]
@@ -22,7 +24,9 @@ public struct WebhookDelivery: Sendable, Hashable, Identifiable {
     public let error: String?
     /// True when this attempt repeated an earlier one (duplicate-delivery knob).
     public let isDuplicate: Bool
+    /// The attempt start.
     public let startedAt: Instant
+    /// The attempt end.
     public let finishedAt: Instant
 
     /// True for a 2xx answer.

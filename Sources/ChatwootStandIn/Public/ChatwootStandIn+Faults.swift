@@ -58,6 +58,10 @@ extension ChatwootStandIn {
     /// Changes webhook delivery knobs (timeout, order, duplicates, delay) from now on.
     public func updateWebhookOptions(_ change: (inout WebhookOptions) -> Void) {
         guard let dispatcher = dispatcher.withLock({ $0 }) else { return }
-        dispatcher.options.withLock { change(&$0) }
+        let updated = dispatcher.options.withLock { options in
+            change(&options)
+            return options
+        }
+        state.buildPayloadsAtEventTime.withLock { $0 = updated.buildPayloadsAtEventTime }
     }
 }

@@ -63,6 +63,7 @@ public final class ChatwootStandIn: Service, Sendable {
     let pipeline: RequestPipeline
     let lifecycle: ServerLifecycle
     private let boundPort = Mutex<Int?>(nil)
+    private let startWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     let dispatcher = Mutex<WebhookDispatcher?>(nil)
 
     /// Creates a stopped stand-in with empty data. Throws when the bundled swagger.json cannot be read.
@@ -73,6 +74,7 @@ public final class ChatwootStandIn: Service, Sendable {
         let validator = configuration.checkSpec ? SpecValidator(spec: try SwaggerSpec.bundled.get()) : nil
         self.pipeline = RequestPipeline(
             state: state, validator: validator, faults: faults, strictSpec: configuration.strictSpec, console: ConsoleAssets(), logger: configuration.logger)
+        state.buildPayloadsAtEventTime.withLock { $0 = configuration.webhooks.buildPayloadsAtEventTime }
         self.lifecycle = ServerLifecycle(host: configuration.host, port: configuration.port, logger: configuration.logger, pipeline: pipeline, gate: gate)
     }
 
@@ -84,6 +86,20 @@ public final class ChatwootStandIn: Service, Sendable {
         boundPort.withLock { $0 = port }
         self.dispatcher.withLock { $0 = dispatcher }
         if configuration.frontendURL == nil { await state.setFrontendURL(baseURL.absoluteString) }
+        for waiter in startWaiters.withLock({ waiters in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
+    }
+
+    /// Waits until ``start()`` (or ``run()``) has bound the listener; returns the base URL.
+    public func waitUntilStarted() async -> URL {
+        await withCheckedContinuation { continuation in
+            let started = boundPort.withLock { port -> Bool in
+                if port != nil { return true }
+                startWaiters.withLock { $0.append(continuation) }
+                return false
+            }
+            if started { continuation.resume() }
+        }
+        return baseURL
     }
 
     /// Stops listening and delivering; data stays readable.

@@ -1,25 +1,5 @@
 import Foundation
 
-/// A file to attach from Swift code.
-public struct StandInFile: Sendable {
-    public let filename: String
-    /// The MIME type; it decides `file_type` (`image/png` → image, `video/mp4` → video, `audio/*` → audio, else file).
-    public let mimeType: String
-    public let data: [UInt8]
-
-    public init(filename: String, mimeType: String, data: [UInt8]) {
-        self.filename = filename
-        self.mimeType = mimeType
-        self.data = data
-    }
-
-    public init(filename: String, mimeType: String, data: Data) {
-        self.init(filename: filename, mimeType: mimeType, data: Array(data))
-    }
-
-    var uploaded: UploadedFile { UploadedFile(fieldName: "attachments[]", filename: filename, contentType: mimeType, data: data) }
-}
-
 /// Acts as one agent (a ``User``) in the dashboard: the same rules and webhooks as the real thing, without HTTP.
 /// Errors are the ones Chatwoot would answer with (``StandInAPIError``).
 public struct StandInAgent: Sendable {
@@ -104,54 +84,5 @@ public struct StandInAgent: Sendable {
     /// Replaces the conversation's custom attributes.
     public func setCustomAttributes(_ ref: ConversationRef, _ attributes: JSONValue) async throws {
         _ = try await standIn.state.setCustomAttributes(ref: ref, caller: try await caller(for: ref), attributes: attributes)
-    }
-}
-
-extension ChatwootStandIn {
-    /// Acts as the user `userId` (an agent or administrator of the conversation's account).
-    public func agent(_ userId: Int) -> StandInAgent { StandInAgent(standIn: self, userId: userId) }
-
-    /// A message from the contact, as if written in their channel (incoming; reopens resolved conversations).
-    @discardableResult
-    public func receiveIncoming(_ ref: ConversationRef, content: String?, attachments: [StandInFile] = [], sourceId: String? = nil) async throws
-        -> Message
-    {
-        var input = MessageInput()
-        input.content = content
-        input.messageType = "incoming"
-        input.sourceId = sourceId
-        input.files = attachments.map(\.uploaded)
-        do {
-            return try await state.createMessage(ref: ref, caller: .none, input: input)
-        } catch let error as MessageCreationError {
-            throw StandInAPIError.unprocessable(error.message)
-        }
-    }
-
-    /// Starts a conversation from the contact's side (contact + contact inbox + conversation, optional first
-    /// incoming message) — what a widget or the Client API would do; handy for the console and agent-side tests.
-    @discardableResult
-    public func startConversation(
-        inbox inboxId: Int, contactName: String, identifier: String? = nil, email: String? = nil, sourceId: String? = nil,
-        customAttributes: JSONValue = .emptyObject, firstMessage: String? = nil
-    ) async throws -> Conversation {
-        guard let inbox = await state.db.inbox(inboxId) else { throw StandInAPIError.notFound }
-        var contactInput = StandInState.ContactInput()
-        contactInput.name = contactName
-        contactInput.identifier = identifier
-        contactInput.email = email
-        let (contact, _) = try await state.createContact(accountId: inbox.accountId, input: contactInput, inboxId: inbox.id, sourceId: sourceId)
-        var input = StandInState.ConversationInput()
-        input.inboxId = inbox.id
-        input.contactId = contact.id
-        input.sourceId = sourceId
-        input.customAttributes = customAttributes
-        if let firstMessage {
-            var message = MessageInput()
-            message.content = firstMessage
-            message.messageType = "incoming"
-            input.message = message
-        }
-        return try await state.createConversation(accountId: inbox.accountId, caller: .none, input: input)
     }
 }

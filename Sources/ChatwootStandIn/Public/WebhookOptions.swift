@@ -15,12 +15,22 @@ public struct WebhookOptions: Sendable {
     public var duplicateDeliveries = false
     /// Wait this long before each delivery.
     public var delay: Duration = .zero
+    /// Build each payload when its event happens instead of when it is delivered.
+    ///
+    /// Chatwoot builds payloads in the job, from the database as it is then, so a payload can already show later
+    /// changes (a `message_created` of a message deleted meanwhile shows "This message was deleted"). That is the
+    /// default here too; turn this on when a test wants every payload frozen at its event.
+    public var buildPayloadsAtEventTime = false
 
-    public init(timeout: Duration = .seconds(5), order: Order = .inOrder, duplicateDeliveries: Bool = false, delay: Duration = .zero) {
+    public init(
+        timeout: Duration = .seconds(5), order: Order = .inOrder, duplicateDeliveries: Bool = false, delay: Duration = .zero,
+        buildPayloadsAtEventTime: Bool = false
+    ) {
         self.timeout = timeout
         self.order = order
         self.duplicateDeliveries = duplicateDeliveries
         self.delay = delay
+        self.buildPayloadsAtEventTime = buildPayloadsAtEventTime
     }
 }
 

@@ -14,11 +14,11 @@ extension StandInState {
 
     func validateAgentBot(_ input: AgentBotInput) throws {
         var errors: [(attribute: String, message: String)] = []
-        if let name = input.name, name.count > 255 { errors.append(("name", "Name is too long (maximum is 255 characters)")) }
-        if let description = input.description, description.count > 255 {
+        if let name = input.name, name.rubyLength > 255 { errors.append(("name", "Name is too long (maximum is 255 characters)")) }
+        if let description = input.description, description.rubyLength > 255 {
             errors.append(("description", "Description is too long (maximum is 255 characters)"))
         }
-        if let url = input.outgoingURL, url.count > 2048 { errors.append(("outgoing_url", "Outgoing url is too long (maximum is 2048 characters)")) }
+        if let url = input.outgoingURL, url.rubyLength > 2048 { errors.append(("outgoing_url", "Outgoing url is too long (maximum is 2048 characters)")) }
         if !errors.isEmpty { throw StandInAPIError.recordInvalid(errors) }
     }
 

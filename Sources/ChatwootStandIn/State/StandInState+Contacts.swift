@@ -48,7 +48,7 @@ extension StandInState {
         var errors: [(attribute: String, message: String)] = []
         let others = db.contacts.filter { $0.accountId == accountId && $0.id != contactId }
         for (attribute, label, value) in [("name", "Name", name), ("email", "Email", email), ("phone_number", "Phone number", phone), ("identifier", "Identifier", identifier)] {
-            if let value, value.count > 255 { errors.append((attribute, "\(label) is too long (maximum is 255 characters)")) }
+            if let value, value.rubyLength > 255 { errors.append((attribute, "\(label) is too long (maximum is 255 characters)")) }
         }
         if let email, !email.isEmpty {
             if others.contains(where: { $0.email?.lowercased() == email.lowercased() }) { errors.append(("email", "Email has already been taken")) }

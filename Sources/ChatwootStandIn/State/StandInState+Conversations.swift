@@ -100,7 +100,7 @@ extension StandInState {
         var errors: [(attribute: String, message: String)] = []
         for (attribute, label, value) in [("additional_attributes", "Additional attributes", additional), ("custom_attributes", "Custom attributes", custom)] {
             for (key, item) in value?.members ?? [] {
-                if case .string(let s) = item, s.count > 1500 { errors.append((attribute, "\(label) \(key) length should be < 1500")) }
+                if case .string(let s) = item, s.rubyLength > 1500 { errors.append((attribute, "\(label) \(key) length should be < 1500")) }
                 if case .int(let i) = item, i > 9_999_999_999 { errors.append((attribute, "\(label) \(key) value should be < 9999999999")) }
             }
         }

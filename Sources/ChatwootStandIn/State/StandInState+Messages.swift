@@ -98,8 +98,8 @@ extension StandInState {
         let windowStart = now.adding(seconds: -60)
         let recent = db.messages.filter { $0.conversationId == conversationId && $0.createdAt >= windowStart }.count
         if recent >= messagesPerMinuteLimit { errors.append(("base", "Too many messages")) }
-        if let content = input.content, content.count > 150_000 { errors.append(("content", "Content is too long (maximum is 150000 characters)")) }
-        if let source = input.sourceId, source.count > 20_000 { errors.append(("source_id", "Source is too long (maximum is 20000 characters)")) }
+        if let content = input.content, content.rubyLength > 150_000 { errors.append(("content", "Content is too long (maximum is 150000 characters)")) }
+        if let source = input.sourceId, source.rubyLength > 20_000 { errors.append(("source_id", "Source is too long (maximum is 20000 characters)")) }
         if !errors.isEmpty { throw MessageCreationError.invalid(errors) }
 
         let messageId = nextId("message")

@@ -14,14 +14,14 @@ extension StandInState {
         case .messageCreated(let id), .messageUpdated(let id):
             displayId = db.message(id)?.conversationDisplayId
         }
-        return PreparedWebhook(event: event, url: url, secret: inbox.secret, body: JSONWriter.bytes(body), conversationDisplayId: displayId)
+        return PreparedWebhook(eventName: event.name, inboxId: event.inboxId, messageId: event.messageId, url: url, secret: inbox.secret, body: JSONWriter.bytes(body), conversationDisplayId: displayId)
     }
 
     func recordDelivery(prepared: PreparedWebhook, deliveryId: String, outcome: WebhookDispatcher.Outcome, isDuplicate: Bool) {
         appendDelivery { id in
             WebhookDelivery(
-                id: id, deliveryId: deliveryId, event: prepared.event.name, inboxId: prepared.event.inboxId, url: prepared.url, body: prepared.body,
-                headers: outcome.headers, messageId: prepared.event.messageId, conversationDisplayId: prepared.conversationDisplayId,
+                id: id, deliveryId: deliveryId, event: prepared.eventName, inboxId: prepared.inboxId, url: prepared.url, body: prepared.body,
+                headers: outcome.headers, messageId: prepared.messageId, conversationDisplayId: prepared.conversationDisplayId,
                 statusCode: outcome.statusCode, error: outcome.error, isDuplicate: isDuplicate, startedAt: outcome.startedAt,
                 finishedAt: outcome.finishedAt)
         }

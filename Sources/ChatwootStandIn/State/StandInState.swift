@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The stand-in's "database" and domain rules, serialised by an actor.
 ///
@@ -15,6 +16,8 @@ actor StandInState {
     /// Receives every event that Chatwoot would hand to its `WebhookListener`.
     private var eventSink: (@Sendable (WebhookEvent) -> Void)?
     private var subscribers: [UUID: AsyncStream<StandInSnapshot>.Continuation] = [:]
+    /// ``WebhookOptions/buildPayloadsAtEventTime``, shared with the public knob.
+    nonisolated let buildPayloadsAtEventTime = Mutex(false)
     /// Events of the operation in progress, handed to the sink when it commits.
     private var pendingEvents: [WebhookEvent] = []
 
@@ -75,7 +78,14 @@ actor StandInState {
         pendingEvents.removeAll()
         if let eventSink {
             db.pendingWebhooks += events.count
-            for event in events { eventSink(event) }
+            let freeze = buildPayloadsAtEventTime.withLock { $0 }
+            for var event in events {
+                if freeze {
+                    event.prebuilt = prepareWebhook(event)
+                    event.frozen = true
+                }
+                eventSink(event)
+            }
         }
         didChange()
     }
@@ -123,6 +133,8 @@ actor StandInState {
 
     func appendRequest(method: String, path: String, query: String?, headers: [(name: String, value: String)], body: [UInt8]) -> Int {
         let id = nextId("request")
+        // A long-running console session polls constantly; keep the newest 10 000 records.
+        if db.requests.count >= 10_000 { db.requests.removeFirst(1_000) }
         db.requests.append(
             RecordedRequest(id: id, method: method, path: path, query: query, headers: headers, body: body, tokenOwner: nil, responseStatus: nil, receivedAt: now()))
         didChange()

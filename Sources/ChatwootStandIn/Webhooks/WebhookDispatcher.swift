@@ -67,8 +67,8 @@ final class WebhookDispatcher: Sendable {
     }
 
     private func attempt(_ event: WebhookEvent) async {
-        guard let prepared = await state.prepareWebhook(event) else { return }
         let current = options.withLock { $0 }
+        guard let prepared = event.frozen ? event.prebuilt : await state.prepareWebhook(event) else { return }
         if current.delay > .zero { try? await Task.sleep(for: current.delay) }
         let deliveryId = UUID().uuidString.lowercased()
         let copies = current.duplicateDeliveries ? 2 : 1
@@ -148,18 +148,4 @@ final class WebhookDispatcher: Sendable {
         case .error(let text): (nil, text)
         }
     }
-}
-
-/// A webhook ready to send: built from the state when its turn comes.
-struct PreparedWebhook: Sendable {
-    let event: WebhookEvent
-    let url: String
-    let secret: String
-    let body: [UInt8]
-    let conversationDisplayId: Int?
-}
-
-extension Duration {
-    /// The NIO `TimeAmount` of this duration.
-    var timeAmount: TimeAmount { .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000) }
 }

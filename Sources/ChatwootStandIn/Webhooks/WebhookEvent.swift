@@ -15,6 +15,15 @@ struct WebhookEvent: Sendable {
 
     let kind: Kind
     let inboxId: Int
+    /// The payload frozen at event time (only with ``WebhookOptions/buildPayloadsAtEventTime``).
+    var prebuilt: PreparedWebhook?
+    /// True when the payload was frozen at event time (then a nil ``prebuilt`` means "nothing to send").
+    var frozen = false
+
+    init(kind: Kind, inboxId: Int) {
+        self.kind = kind
+        self.inboxId = inboxId
+    }
 
     /// The event name in the payload.
     var name: String {

@@ -20,6 +20,9 @@ final class FakeProvider: HandoverProvider, Sendable {
     actor Recorder {
         private(set) var posted: [Message] = []
         private(set) var closed: [Int] = []
+        private(set) var notes: [String] = []
+
+        func note(_ text: String) { notes.append(text) }
         private var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
         func post(_ message: Message) {
@@ -60,6 +63,11 @@ final class FakeProvider: HandoverProvider, Sendable {
 
     func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
         await recorder.post(message)
+        return .done
+    }
+
+    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+        await recorder.note(text)
         return .done
     }
 

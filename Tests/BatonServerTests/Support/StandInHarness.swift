@@ -91,6 +91,15 @@ struct StandInHarness: Sendable {
             externalCreatedAt: message.contentAttributes["external_created_at"]?.intValue)
     }
 
+    /// Waits until the account has an agent bot named `name`; returns the ids and names of all its bots.
+    func waitForAgentBot(named name: String) async throws -> [(id: Int, name: String, description: String?)] {
+        let account = accountID
+        return try await standIn.waitUntil(timeout: .seconds(10), "an agent bot named \(name)") { snapshot in
+            let bots = snapshot.agentBots(account: account)
+            return bots.contains { $0.name == name } ? bots.map { ($0.id, $0.name, $0.description) } : nil
+        }
+    }
+
     // MARK: The agent
 
     @discardableResult
