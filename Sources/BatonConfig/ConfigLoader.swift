@@ -18,7 +18,7 @@ import Yams
 ///     handover:
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
-///                   webhookSecret | webhookSecretFile }
+///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {
@@ -170,7 +170,7 @@ public struct ConfigLoader: Sendable {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "profileAttributes",
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes",
                 ], sink)
         else { return nil }
         var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
@@ -191,12 +191,20 @@ public struct ConfigLoader: Sendable {
         let botName = chatwoot.has("agentBotName") ? chatwoot["agentBotName"].string(sink) : nil
         let botDescription = chatwoot.has("agentBotDescription") ? chatwoot["agentBotDescription"].string(sink) : nil
         let webhookSecret = readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        let pathSecret = readSecret("webhookPathSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        if let pathSecret, pathSecret.value.count < 24 || !pathSecret.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            sink.error(chatwoot[chatwoot.has("webhookPathSecret") ? "webhookPathSecret" : "webhookPathSecretFile"], "must be at least 24 URL-safe characters (letters, digits, '-', '_'), so it cannot be guessed")
+        }
+        if webhookSecret == nil, pathSecret == nil {
+            sink.warning(settingsValue, "neither 'webhookSecret' (Chatwoot 4.13+) nor 'webhookPathSecret' (older Chatwoot) is set, so Baton refuses this endpoint's webhooks: agents' replies cannot reach users")
+        }
         let profileAttributes = chatwoot.has("profileAttributes") ? chatwoot["profileAttributes"].strings(sink) ?? [] : []
         guard let baseURL, let accountID, let token else { return nil }
         var settings = ChatwootSettings(baseURL: baseURL, accountID: accountID, apiAccessToken: token, webhookSecret: webhookSecret)
         if let botName { settings.agentBotName = botName }
         if let botDescription { settings.agentBotDescription = botDescription }
         settings.profileAttributes = profileAttributes
+        settings.webhookPathSecret = pathSecret
         return .chatwoot(settings)
     }
 

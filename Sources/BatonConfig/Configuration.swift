@@ -118,6 +118,9 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var agentBotDescription: String
     /// The inbox's webhook secret (Chatwoot 4.13+), used to verify `X-Chatwoot-Signature`.
     public var webhookSecret: Secret?
+    /// For Chatwoot before 4.13, which does not sign webhooks: an unguessable path segment; the inbox's webhook
+    /// URL is then `<base>/handover/chatwoot/<endpoint id>/<this secret>`.
+    public var webhookPathSecret: Secret?
     /// Profile fields copied into the Chatwoot conversation's custom attributes (e.g. `tier`, `email`).
     public var profileAttributes: [String] = []
 

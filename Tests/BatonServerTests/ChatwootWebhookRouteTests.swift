@@ -1,4 +1,5 @@
 import BatonChatwoot
+import BatonConfig
 import BatonCore
 import Foundation
 import HTTPTypes
@@ -176,6 +177,28 @@ struct ChatwootWebhookRouteTests {
             #expect(try await Self.deliver(Data(#"{"event":"something_new"}"#.utf8), client).status == .ok, "unknown events are acknowledged and ignored")
             #expect(try await Self.deliver(try Self.sample("01-"), client, path: "/handover/chatwoot/nope").status == .notFound)
             #expect(try await Self.deliver(try Self.sample("01-"), client, path: "/handover/chatwoot/test").status == .ok)
+        }
+    }
+
+    @Test func withoutAnySecretWebhooksAreRefusedAndTheSecretPathServesOlderChatwoot() async throws {
+        let pathSecret = "p4th-s3cret-0123456789abcdef"
+        var settings = TestBaton.sampleChatwoot
+        settings.webhookSecret = nil
+        settings.webhookPathSecret = Secret(pathSecret)
+        let (app, provider, _) = try await TestBaton.appWithFakeProvider(chatwoot: settings, now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            let reply = try Self.sample("01-")
+            // Unsigned webhooks on the signature routes: anyone could send them, so they are refused.
+            let refused = try await Self.deliver(reply, client, signed: false)
+            #expect(refused.status == .unauthorized)
+            #expect(String(buffer: refused.body).contains("no webhook secret is configured"))
+            #expect(try await Self.deliver(reply, client, path: "/handover/chatwoot/test", signed: false).status == .unauthorized)
+            #expect(try await Self.deliver(reply, client, path: "/handover/chatwoot/test/wrong-secret-0123456789abc", signed: false).status == .notFound)
+            #expect(try await Self.messages(client, session: session, after: 6).isEmpty)
+            // The secret path takes them, as Chatwoot before 4.13 sends them.
+            #expect(try await Self.deliver(reply, client, path: "/handover/chatwoot/test/\(pathSecret)", signed: false).status == .ok)
+            #expect(try await Self.messages(client, session: session, after: 6).count == 1)
         }
     }
 }

@@ -26,6 +26,7 @@ struct ChatwootWebhookController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("handover/chatwoot", use: receiveShared)
         router.post("handover/chatwoot/{endpointID}", use: receiveForEndpoint)
+        router.post("handover/chatwoot/{endpointID}/{pathSecret}", use: receiveWithPathSecret)
     }
 
     /// The Chatwoot endpoints configured.
@@ -47,7 +48,22 @@ struct ChatwootWebhookController {
         return try await receive(request, context: context, candidates: candidates)
     }
 
-    func receive(_ request: Request, context: AppRequestContext, candidates: [(Endpoint, ChatwootSettings)]) async throws -> Response {
+    /// For Chatwoot before 4.13, which does not sign: the unguessable path segment is the proof.
+    func receiveWithPathSecret(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("endpointID")
+        let given = try context.parameters.require("pathSecret")
+        guard let candidate = chatwootEndpoints.first(where: { $0.0.id == id }), let secret = candidate.1.webhookPathSecret,
+            constantTimeEquals(given, secret.value)
+        else {
+            // The same answer for an unknown endpoint and a wrong secret, so neither can be probed.
+            throw APIError(.notFound, "not_found", "no such webhook")
+        }
+        return try await receive(request, context: context, candidates: [candidate], pathVerified: true)
+    }
+
+    func receive(
+        _ request: Request, context: AppRequestContext, candidates: [(Endpoint, ChatwootSettings)], pathVerified: Bool = false
+    ) async throws -> Response {
         guard !candidates.isEmpty else { throw APIError(.notFound, "no_chatwoot_endpoint", "no endpoint hands over to Chatwoot") }
         let body: ByteBuffer
         do {
@@ -63,14 +79,23 @@ struct ChatwootWebhookController {
             throw APIError(.badRequest, "invalid_webhook", error.description)
         }
         let action = Self.classifier.classify(webhook)
-        let endpoint = try authenticate(request, bytes: bytes, candidates: candidates, accountID: Self.accountID(of: action))
+        let endpoint =
+            if pathVerified, let only = candidates.first, !Self.isSigned(request) || only.1.webhookSecret == nil {
+                only
+            } else {
+                try authenticate(request, bytes: bytes, candidates: candidates, accountID: Self.accountID(of: action))
+            }
         let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!] ?? "-"
         context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery)", "endpoint": "\(endpoint.0.id)"])
         return try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
     }
 
-    /// The endpoint whose webhook secret signed the request. Endpoints without a secret accept unsigned webhooks
-    /// (Chatwoot before 4.13 does not sign); a request that carries a signature must match one.
+    static func isSigned(_ request: Request) -> Bool {
+        request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!] != nil
+    }
+
+    /// The endpoint whose webhook secret signed the request. An endpoint without a secret takes no webhooks on
+    /// these routes at all (anyone could post unsigned ones); older Chatwoot uses the secret-path route instead.
     func authenticate(_ request: Request, bytes: Data, candidates: [(Endpoint, ChatwootSettings)], accountID: Int?) throws -> (Endpoint, ChatwootSettings) {
         let matching = candidates.filter { accountID == nil || $0.1.accountID == accountID }
         let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!]
@@ -82,15 +107,13 @@ struct ChatwootWebhookController {
             if verdict == .valid { return candidate }
             verdicts.append(verdict)
         }
-        if verdicts.isEmpty, let unsigned = matching.first(where: { $0.1.webhookSecret == nil }) {
-            return unsigned
-        }
         logger.warning("refused a Chatwoot webhook", metadata: ["why": "\(verdicts.map { "\($0)" }.joined(separator: ","))"])
         let reason: String =
             switch verdicts.first {
             case .missingHeaders?: "the webhook is not signed"
             case .stale?: "the webhook's timestamp is too old or in the future"
             case .malformed?: "the signature headers are malformed"
+            case nil where !matching.isEmpty: "no webhook secret is configured for this endpoint; set webhookSecret, or use webhookPathSecret with older Chatwoot"
             default: matching.isEmpty ? "no endpoint is set up for this Chatwoot account" : "the signature does not match"
             }
         throw APIError(.unauthorized, "invalid_signature", reason)

@@ -72,9 +72,9 @@ enum TestBaton {
 
     /// An app whose endpoint hands over through `FakeProvider`, with a clock the test sets.
     static func appWithFakeProvider(
-        databasePath: String = databasePath(), now: @escaping @Sendable () -> Date = Date.init
+        databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init
     ) async throws -> (app: some ApplicationProtocol, provider: FakeProvider, store: any SessionStore) {
-        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(sampleChatwoot))
+        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot))
         let store = try SQLiteSessionStore(path: databasePath)
         let provider = FakeProvider(store: store)
         let dependencies = AppDependencies(store: store, provider: { _ in provider }, now: now)
