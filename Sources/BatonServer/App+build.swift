@@ -14,13 +14,17 @@ public struct AppDependencies: Sendable {
     /// The provider of an endpoint's handovers; `nil` picks the one its configuration names.
     public var provider: (@Sendable (Endpoint) -> any HandoverProvider)?
     public var now: @Sendable () -> Date
+    /// The first wait before a stalled handover sync tries again (it doubles up to a minute).
+    public var syncRetryBase: Duration
 
     public init(
-        store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init
+        store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        syncRetryBase: Duration = .seconds(1)
     ) {
         self.store = store
         self.provider = provider
         self.now = now
+        self.syncRetryBase = syncRetryBase
     }
 
     /// The production parts for a configuration: the SQLite store it names.
@@ -46,7 +50,7 @@ public func buildApplication(
     }
     let conversations = ConversationService(
         store: dependencies.store, hub: ConversationHub(), endpoints: endpoints, background: background,
-        provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
+        provider: dependencies.provider ?? configured, now: dependencies.now, syncRetryBase: dependencies.syncRetryBase, logger: logger)
     let router = buildRouter(conversations: conversations, now: dependencies.now, logger: logger)
     var app = Application(
         router: router,

@@ -50,7 +50,9 @@ struct HandoverEndToEndTests {
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             endpoints: [endpoint], sourceFile: nil)
-        return try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
+        var dependencies = try AppDependencies.live(configuration)
+        dependencies.syncRetryBase = .milliseconds(20)
+        return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
     }
 
     /// Runs `body` with Baton live and the stand-in's webhooks pointing at it.
@@ -211,7 +213,8 @@ struct HandoverEndToEndTests {
             #expect(bots.count == 1)
         }
         try await Self.app(chatwoot, botName: "Support bot", databasePath: path).test(.router) { _ in
-            #expect(try await chatwoot.waitForAgentBot(named: "Support bot").count == 1, "a restart reuses the bot")
+            let bots = try await chatwoot.waitForAgentBot(named: "Support bot")
+            #expect(bots.count == 1, "a restart reuses the bot")
         }
         try await Self.app(chatwoot, botName: "Helper bot", databasePath: path).test(.router) { _ in
             let bots = try await chatwoot.waitForAgentBot(named: "Helper bot")
@@ -220,5 +223,24 @@ struct HandoverEndToEndTests {
         }
         #expect(await chatwoot.specViolations() == [])
         await chatwoot.shutdown()
+    }
+
+    @Test(arguments: [500, 429])
+    func postsChatwootCannotTakeNowAreRetriedInOrder(status: Int) async throws {
+        try await Self.withBaton { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            // The first three message posts fail; Baton must retry them, keep the order and post each once.
+            for _ in 0..<3 {
+                chatwoot.fail("POST", "/api/v1/accounts/*/conversations/*/messages", status: status, body: status == 429 ? "Retry later\n" : "{}")
+            }
+            _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            let conversation = try await chatwoot.waitForConversation()
+            let posted = try await chatwoot.waitForMessages(conversation.id, count: 6)
+            #expect(posted.map(\.content) == ["Welcome!", "Your name?", "Ada", "Say something", "agent", "An agent will be with you shortly."])
+            let answers = await chatwoot.answers("POST", pathSuffix: "/messages")
+            #expect(answers.prefix(3) == [status, status, status], "the first three attempts were refused")
+            #expect(answers.count == 9)
+        }
     }
 }

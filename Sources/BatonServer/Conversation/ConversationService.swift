@@ -1,6 +1,7 @@
 public import BatonCore
 public import Foundation
 public import Logging
+import ServiceLifecycle
 
 /// Runs conversations. Every event (a user message, a handover event, an agent's reply) is one store transaction
 /// in which the pure `ConversationMachine` decides the new state and the messages to store; afterwards the open
@@ -11,15 +12,16 @@ public struct ConversationService: Sendable {
     public let endpoints: EndpointRegistry
     let provider: @Sendable (Endpoint) -> any HandoverProvider
     let background: BackgroundWork
-    let sync = HandoverSync()
+    let sync: HandoverSync
     let now: @Sendable () -> Date
     let logger: Logger
 
     public init(
         store: any SessionStore, hub: ConversationHub, endpoints: EndpointRegistry, background: BackgroundWork,
         provider: @escaping @Sendable (Endpoint) -> any HandoverProvider = { _ in UnsupportedHandoverProvider() },
-        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        now: @escaping @Sendable () -> Date = Date.init, syncRetryBase: Duration = .seconds(1), logger: Logger
     ) {
+        self.sync = HandoverSync(retryBase: syncRetryBase)
         self.store = store
         self.hub = hub
         self.endpoints = endpoints
@@ -165,13 +167,27 @@ public struct ConversationService: Sendable {
                         try await handover(.failedToOpen(number: number, outcome), sessionID: sessionID, endpoint: endpoint)
                     }
                 case .sync:
-                    await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)
+                    let outcome = await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)
+                    if case .stalled(let delay) = outcome { retrySync(sessionID, endpoint: endpoint, after: delay) }
                 case .close(let conversationID):
                     await provider.close(conversationID: conversationID, session: session, endpoint: endpoint)
                 }
             } catch {
                 logger.error("provider work failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
             }
+        }
+    }
+
+    /// Tries a stalled sync again later. A graceful shutdown ends the wait (the sync resumes with the next event).
+    func retrySync(_ sessionID: SessionID, endpoint: Endpoint, after delay: Duration) {
+        logger.info("handover sync will retry", metadata: ["session": "\(sessionID)", "after": "\(delay)"])
+        background.submit {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                return
+            }
+            await perform([.sync], sessionID: sessionID, endpoint: endpoint)
         }
     }
 

@@ -124,5 +124,10 @@ struct StandInHarness: Sendable {
         _ = standIn.injectFault(.custom(status: status, body: body, contentType: "application/json; charset=utf-8"), method: method, path: path, times: 1)
     }
 
+    /// The statuses the stand-in answered to requests whose path ends with `suffix`, in order.
+    func answers(_ method: String, pathSuffix suffix: String) async -> [Int?] {
+        await standIn.requests().filter { $0.method == method && $0.path.hasSuffix(suffix) }.map(\.responseStatus)
+    }
+
     func specViolations() async -> [String] { await standIn.specViolations().map(\.description) }
 }
