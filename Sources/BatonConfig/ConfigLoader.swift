@@ -195,7 +195,7 @@ public struct ConfigLoader: Sendable {
         if let pathSecret, pathSecret.value.count < 24 || !pathSecret.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
             sink.error(chatwoot[chatwoot.has("webhookPathSecret") ? "webhookPathSecret" : "webhookPathSecretFile"], "must be at least 24 URL-safe characters (letters, digits, '-', '_'), so it cannot be guessed")
         }
-        if webhookSecret == nil, pathSecret == nil {
+        if webhookSecret == nil, pathSecret == nil, baseURL != nil, accountID != nil, token != nil {
             sink.warning(settingsValue, "neither 'webhookSecret' (Chatwoot 4.13+) nor 'webhookPathSecret' (older Chatwoot) is set, so Baton refuses this endpoint's webhooks: agents' replies cannot reach users")
         }
         let profileAttributes = chatwoot.has("profileAttributes") ? chatwoot["profileAttributes"].strings(sink) ?? [] : []

@@ -235,7 +235,9 @@ func expectDiagnostic(
     @Test func environmentSuppliesAMissingToken() throws {
         let path = try writeConfig(Self.chatwootConfig)
         let token = "from-the-environment"
-        let (configuration, warnings) = try loader(["BATON_ENDPOINTS_DEMO_HANDOVER_CHATWOOT_API_ACCESS_TOKEN": token]).load(path: path)
+        let (configuration, warnings) = try loader([
+            "BATON_ENDPOINTS_DEMO_HANDOVER_CHATWOOT_API_ACCESS_TOKEN": token, "BATON_ENDPOINTS_DEMO_HANDOVER_CHATWOOT_WEBHOOK_SECRET": "whsec",
+        ]).load(path: path)
         #expect(warnings.isEmpty)
         guard case .chatwoot(let settings)? = configuration.endpoints.first?.handover else {
             Issue.record("expected Chatwoot settings")
@@ -528,7 +530,7 @@ func expectDiagnostic(
 
     @Test func handoverWithSettingsHasNoWarning() throws {
         try files.write("flows/main.yaml", "nodes:\n  - say: Hello\n  - id: agent\n    handover: { provider: chatwoot }\n")
-        let path = try files.write("baton.yaml", Self.chatwootConfig + "\n        apiAccessToken: t\n")
+        let path = try files.write("baton.yaml", Self.chatwootConfig + "\n        apiAccessToken: t\n        webhookSecret: whsec\n")
         let (_, warnings) = try loader().load(path: path)
         #expect(warnings.isEmpty)
     }
@@ -573,5 +575,14 @@ func expectDiagnostic(
         let error = ConfigurationError(diagnostics: diagnostics)
         #expect(error.description.split(separator: "\n").count == 8)
         #expect(error.description.contains("\(path):2:9: error: server.port: must be between 0 and 65535, found -1"))
+    }
+
+    @Test func anEndpointWithoutAnyWebhookSecretIsWarnedAbout() throws {
+        try files.write("flows/main.yaml", "nodes:\n  - say: Hello\n  - id: agent\n    handover: { provider: chatwoot }\n")
+        let path = try files.write("baton.yaml", Self.chatwootConfig + "\n        apiAccessToken: t\n")
+        let (_, warnings) = try loader().load(path: path)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.path == "endpoints.demo.handover.chatwoot")
+        #expect(warnings.first?.message.contains("refuses this endpoint's webhooks") == true)
     }
 }
