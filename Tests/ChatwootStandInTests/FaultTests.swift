@@ -38,8 +38,8 @@ import Testing
             let clock = ContinuousClock()
             let slow = try await clock.measure { _ = try await h.call(.GET, "/inboxes", token: h.adminToken) }
             #expect(slow >= .milliseconds(400))
-            let fast = try await clock.measure { _ = try await h.call(.GET, "/inboxes", token: h.adminToken) }
-            #expect(fast < .milliseconds(400))
+            // The rule was for one request only; no upper bound on time here, which a loaded machine could break.
+            #expect(h.standIn.activeFaults.isEmpty)
         }
     }
 

@@ -1,9 +1,12 @@
 /// `Api::BaseController` + `AccessTokenAuthHelper` + `EnsureCurrentAccountHelper`, in Chatwoot's order:
 /// token present → token known → bot endpoint allowed → account exists → caller belongs to the account.
 enum Authenticator {
-    /// The token from `api_access_token` (or the `HTTP_API_ACCESS_TOKEN` spelling Rails also reads).
+    /// The token from the `api_access_token` header. Rack maps `api_access_token` and `api-access-token` to the
+    /// same `HTTP_API_ACCESS_TOKEN` variable Rails reads, so both spellings work (as does that variable's name).
+    static let headerNames = ["api_access_token", "api-access-token", "http_api_access_token"]
+
     static func token(in request: IncomingRequest) -> String? {
-        let value = request.header("api_access_token") ?? request.header("http_api_access_token")
+        let value = headerNames.lazy.compactMap { request.header($0) }.first
         guard let value, !value.trimmingPrefixWhitespace().isEmpty else { return nil }
         return value
     }

@@ -24,7 +24,7 @@ final class RequestPipeline: Sendable {
 
     func handle(_ request: IncomingRequest) async -> APIResponse {
         let redacted = request.headers.map { header in
-            ["api_access_token", "http_api_access_token"].contains(header.name) ? (name: header.name, value: "<redacted>") : header
+            Authenticator.headerNames.contains(header.name) ? (name: header.name, value: "<redacted>") : header
         }
         let requestId = await state.appendRequest(method: request.method, path: request.path, query: request.query, headers: redacted, body: request.body)
         var tokenOwner: String?

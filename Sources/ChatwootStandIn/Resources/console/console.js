@@ -15,6 +15,7 @@ const state = {
   typing: false,
   typingTimer: null,
   busy: false,
+  stickToBottom: true,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -223,7 +224,8 @@ function renderMessages(scrollToEnd) {
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   list.replaceChildren();
   for (const message of state.messages.values()) list.appendChild(renderMessage(message));
-  if (scrollToEnd || nearBottom) list.scrollTop = list.scrollHeight;
+  state.stickToBottom = scrollToEnd || nearBottom;
+  if (state.stickToBottom) list.scrollTop = list.scrollHeight;
 }
 
 function renderMessage(message) {
@@ -271,7 +273,8 @@ function renderAttachments(attachments) {
       const img = el("img");
       img.src = attachment.data_url;
       img.alt = name;
-      img.loading = "lazy";
+      // Images change the height once loaded; stay at the bottom if we were there.
+      img.addEventListener("load", () => { if (state.stickToBottom) $("messages").scrollTop = $("messages").scrollHeight; });
       box.appendChild(img);
     } else if (attachment.file_type === "video") {
       const video = el("video");
