@@ -243,4 +243,27 @@ struct HandoverEndToEndTests {
             #expect(answers.count == 9)
         }
     }
+
+    @Test func theUserCancelsAndChatwootsConversationIsResolved() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent")
+                #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
+                let conversation = try await chatwoot.waitForConversation()
+                try await chat.say("cancel, please")
+                let answer = try await chat.messages(4)
+                #expect(answer.map(\.text) == ["cancel, please", HandoverNotices.cancelled, "Handover ended: cancelled user", "Say something"])
+                // Chatwoot's conversation is resolved, so no agent keeps waiting on it.
+                let status = try await chatwoot.waitForStatus(conversation.id, "resolved")
+                #expect(status == "resolved")
+                // And the user is with the bot again.
+                try await chat.say("hello")
+                #expect(try await chat.messages(3).map(\.text) == ["hello", "You said hello", "Say something"])
+            }
+        }
+    }
 }

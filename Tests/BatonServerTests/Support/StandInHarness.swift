@@ -59,6 +59,14 @@ struct StandInHarness: Sendable {
 
     func conversationStatus(_ id: Int) async -> String? { await standIn.conversation(ref(id))?.status.rawValue }
 
+    /// Waits until the conversation has `status`.
+    func waitForStatus(_ id: Int, _ status: String) async throws -> String {
+        let target = ref(id)
+        return try await standIn.waitUntil(timeout: .seconds(10), "conversation \(id) to be \(status)") { snapshot in
+            snapshot.conversation(target).flatMap { $0.status.rawValue == status ? status : nil }
+        }
+    }
+
     func customAttribute(_ key: String, of id: Int) async -> String? {
         guard let value = await standIn.conversation(ref(id))?.customAttributes[key] else { return nil }
         return value.stringValue ?? value.intValue.map(String.init)
