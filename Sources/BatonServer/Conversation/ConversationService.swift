@@ -170,6 +170,7 @@ public struct ConversationService: Sendable {
                     let outcome = await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)
                     if case .stalled(let delay) = outcome { retrySync(sessionID, endpoint: endpoint, after: delay) }
                 case .close(let conversationID):
+                    await sync.waitUntilIdle(sessionID)
                     await provider.close(conversationID: conversationID, session: session, endpoint: endpoint)
                 }
             } catch {

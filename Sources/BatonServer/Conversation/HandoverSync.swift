@@ -24,6 +24,7 @@ actor HandoverSync {
     private var running: Set<SessionID> = []
     private var again: Set<SessionID> = []
     private var failures: [SessionID: Int] = [:]
+    private var idleWaiters: [SessionID: [CheckedContinuation<Void, Never>]] = [:]
     let retryBase: Duration
 
     init(retryBase: Duration = .seconds(1)) {
@@ -38,7 +39,10 @@ actor HandoverSync {
             return .handedOver
         }
         running.insert(sessionID)
-        defer { running.remove(sessionID) }
+        defer {
+            running.remove(sessionID)
+            idleWaiters.removeValue(forKey: sessionID)?.forEach { $0.resume() }
+        }
         repeat {
             again.remove(sessionID)
             do {
@@ -52,6 +56,14 @@ actor HandoverSync {
         } while again.contains(sessionID)
         failures[sessionID] = nil
         return .finished
+    }
+
+    /// Returns once no sync of the session is running. Closing a provider conversation waits for this, so a post
+    /// still in flight cannot land after the close (an incoming message would reopen a resolved Chatwoot
+    /// conversation).
+    func waitUntilIdle(_ sessionID: SessionID) async {
+        guard running.contains(sessionID) else { return }
+        await withCheckedContinuation { idleWaiters[sessionID, default: []].append($0) }
     }
 
     /// Exponential backoff with jitter, from `retryBase` up to a minute: a provider that is down is asked less
@@ -80,19 +92,25 @@ actor HandoverSync {
             let pending = try await store.messages(sessionID: sessionID, after: handover.syncedThrough, limit: Self.page)
             for message in pending {
                 guard await provider.post(message, handover: handover, session: session, endpoint: endpoint) == .done else { return false }
-                try await advance(sessionID, handover: handover, to: message.id, store: store, now: now)
+                // Stop as soon as the handover is no longer live (the user cancelled, the agent resolved).
+                guard try await advance(sessionID, handover: handover, to: message.id, store: store, now: now) else { return true }
             }
             if pending.count < Self.page { return true }
         }
     }
 
     /// Saves how far the sync got.
-    private func advance(_ sessionID: SessionID, handover: HandoverState, to messageID: Int64, store: any SessionStore, now: @Sendable () -> Date) async throws {
-        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+    /// - Returns: whether the handover the sync works for is still active.
+    @discardableResult
+    private func advance(
+        _ sessionID: SessionID, handover: HandoverState, to messageID: Int64, store: any SessionStore, now: @Sendable () -> Date
+    ) async throws -> Bool {
+        try await store.update(sessionID: sessionID, now: now()) { update in
             // Only the handover this sync worked for moves on; a newer one keeps its own position.
-            guard var current = update.state.handover, current.number == handover.number else { return }
+            guard var current = update.state.handover, current.number == handover.number else { return false }
             current.syncedThrough = max(current.syncedThrough, messageID)
             update.state.handover = current
-        }
+            return current.phase == .active
+        }.result
     }
 }
