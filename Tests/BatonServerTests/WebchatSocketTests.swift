@@ -13,6 +13,7 @@ struct WebchatSocketTests {
             try await client.chat("t0k3n") { chat in
                 let ready = try await chat.hello()
                 #expect(ready["resumed"] == false)
+                #expect(ready["lastId"] == 2, "the greeting is already stored")
                 #expect(ready["endpoint"]?["name"] == "Test endpoint")
                 guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session") }
                 #expect(SessionID.isWellFormed(session))

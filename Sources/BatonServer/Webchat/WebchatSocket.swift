@@ -50,7 +50,8 @@ struct WebchatSocket {
         // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
         let userID = "webchat-" + SessionID.random().rawValue.dropFirst(2)
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat)
-        return (turn.session, false)
+        // Read it again so `ready.lastId` counts the greeting the start just stored.
+        return (try await conversations.store.session(id: turn.session.id) ?? turn.session, false)
     }
 
     /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
