@@ -13,7 +13,7 @@ struct DemoStandIn {
     static func start(port: Int, batonURL: String) async throws -> DemoStandIn {
         let standIn = try ChatwootStandIn(configuration: .init(host: "127.0.0.1", port: port))
         try await standIn.start()
-        let secret = SessionSecret.random()
+        let secret = DemoWebhookSecret.random()
         let webhookURL = "\(batonURL)/handover/chatwoot"
         let seed = await standIn.seedDefaults(webhookURL: webhookURL, secret: secret)
         await standIn.createInbox(account: seed.account.id, name: "VIP support", webhookURL: webhookURL, secret: secret)
@@ -28,8 +28,8 @@ struct DemoStandIn {
     func shutdown() async { await standIn.shutdown() }
 }
 
-/// Random secrets for the demo's webhook signing.
-enum SessionSecret {
+/// The demo inboxes' random webhook-signing secret (a new one each run, like a new Chatwoot inbox).
+enum DemoWebhookSecret {
     static func random() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<4).map { _ in String(generator.next() as UInt64, radix: 36) }.joined()
