@@ -9,6 +9,9 @@ import Yams
 /// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com }
 /// storage:  { sqlite: { path: data/baton.sqlite } }
 /// log:      { level: info }
+/// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
+/// limits:   { messagesPerMinute: 60, maxMessageLength: 4000 }
+/// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10 }
 /// endpoints:
 ///   <id>:
 ///     name: Support
@@ -56,10 +59,13 @@ public struct ConfigLoader: Sendable {
     }
 
     func read(_ root: YAMLValue, baseDirectory: String, sink: DiagnosticSink) -> BatonConfiguration? {
-        guard let top = root.mapping(allowed: ["server", "storage", "log", "endpoints"], sink) else { return nil }
+        guard let top = root.mapping(allowed: ["server", "storage", "log", "admin", "limits", "delivery", "endpoints"], sink) else { return nil }
         let server = readServer(top["server"], sink)
         let storage = readStorage(top["storage"], baseDirectory: baseDirectory, sink)
         let log = readLog(top["log"], sink)
+        let admin = readAdmin(top["admin"], baseDirectory: baseDirectory, sink)
+        let limits = readLimits(top["limits"], sink)
+        let delivery = readDelivery(top["delivery"], sink)
         var endpoints: [EndpointConfiguration] = []
         if let endpointsValue = top.required("endpoints", sink), let members = endpointsValue.mapping(allowed: nil, sink) {
             if members.members.isEmpty { sink.error(endpointsValue, "declare at least one endpoint") }
@@ -79,7 +85,8 @@ public struct ConfigLoader: Sendable {
                 seen[endpoint.urlToken] = endpoint.id
             }
         }
-        return BatonConfiguration(server: server, storage: storage, log: log, endpoints: endpoints, sourceFile: root.file)
+        return BatonConfiguration(
+            server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, sourceFile: root.file)
     }
 
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
@@ -117,6 +124,34 @@ public struct ConfigLoader: Sendable {
                 sink.error(members["level"], "unknown log level '\(level)'; use one of \(LogSettings.levels.joined(separator: ", "))")
             }
         }
+        return settings
+    }
+
+    func readAdmin(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> AdminSettings {
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["token", "tokenFile"], sink)
+        guard let members else { return AdminSettings() }
+        let token = readSecret("token", in: members, baseDirectory: baseDirectory, sink)
+        if let token, token.value.count < 16 { sink.error(members["token"], "the admin token must have at least 16 characters") }
+        return AdminSettings(token: token)
+    }
+
+    func readLimits(_ value: YAMLValue, _ sink: DiagnosticSink) -> LimitSettings {
+        var settings = LimitSettings()
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength"], sink)
+        guard let members else { return settings }
+        if members.has("messagesPerMinute"), let rate = members["messagesPerMinute"].int(sink, range: 1...100_000) { settings.messagesPerMinute = rate }
+        if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
+        return settings
+    }
+
+    func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {
+        var settings = DeliverySettings()
+        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds"]
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: keys, sink)
+        guard let members else { return settings }
+        if members.has(keys[0]), let seconds = members[keys[0]].int(sink, range: 1...604_800) { settings.giveUpAfterSeconds = seconds }
+        if members.has(keys[1]), let seconds = members[keys[1]].int(sink, range: 1...86_400) { settings.openGiveUpAfterSeconds = seconds }
+        if members.has(keys[2]), let seconds = members[keys[2]].int(sink, range: 1...120) { settings.requestTimeoutSeconds = seconds }
         return settings
     }
 

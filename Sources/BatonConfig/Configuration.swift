@@ -15,16 +15,59 @@ public struct BatonConfiguration: Sendable {
     public var server: ServerSettings
     public var storage: StorageSettings
     public var log: LogSettings
+    public var admin: AdminSettings
+    public var limits: LimitSettings
+    public var delivery: DeliverySettings
     public var endpoints: [EndpointConfiguration]
     /// The file it was read from (`nil` for the built-in demo).
     public var sourceFile: String?
 
-    public init(server: ServerSettings, storage: StorageSettings, log: LogSettings, endpoints: [EndpointConfiguration], sourceFile: String?) {
+    public init(
+        server: ServerSettings, storage: StorageSettings, log: LogSettings, admin: AdminSettings = AdminSettings(), limits: LimitSettings = LimitSettings(),
+        delivery: DeliverySettings = DeliverySettings(), endpoints: [EndpointConfiguration], sourceFile: String?
+    ) {
         self.server = server
         self.storage = storage
         self.log = log
+        self.admin = admin
+        self.limits = limits
+        self.delivery = delivery
         self.endpoints = endpoints
         self.sourceFile = sourceFile
+    }
+}
+
+/// The operators' API (`/admin/…`): off unless a token is set.
+public struct AdminSettings: Sendable, Hashable {
+    /// Sent as `Authorization: Bearer <token>`.
+    public var token: Secret?
+    public init(token: Secret? = nil) { self.token = token }
+}
+
+/// What one user may send, so no session can flood the bot, the store or the agents.
+public struct LimitSettings: Sendable, Hashable {
+    /// User messages per session per minute (a burst of up to a quarter of it, at least 5, is allowed at once).
+    public var messagesPerMinute: Int
+    /// Characters per user message.
+    public var maxMessageLength: Int
+    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000) {
+        self.messagesPerMinute = messagesPerMinute
+        self.maxMessageLength = maxMessageLength
+    }
+}
+
+/// How provider work (Chatwoot calls) is retried before it is given up and dead-lettered.
+public struct DeliverySettings: Sendable, Hashable {
+    /// Seconds after which a message or close that keeps failing is given up.
+    public var giveUpAfterSeconds: Int
+    /// Seconds after which opening a handover that keeps failing is given up (the user is waiting).
+    public var openGiveUpAfterSeconds: Int
+    /// Seconds to wait for one Chatwoot answer.
+    public var requestTimeoutSeconds: Int
+    public init(giveUpAfterSeconds: Int = 900, openGiveUpAfterSeconds: Int = 120, requestTimeoutSeconds: Int = 10) {
+        self.giveUpAfterSeconds = giveUpAfterSeconds
+        self.openGiveUpAfterSeconds = openGiveUpAfterSeconds
+        self.requestTimeoutSeconds = requestTimeoutSeconds
     }
 }
 

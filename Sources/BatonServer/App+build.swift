@@ -8,23 +8,25 @@ import HummingbirdWebSocket
 public import Logging
 public import NIOCore
 
-/// The parts of Baton that tests swap: the store, the handover providers and the clock.
+/// The parts of Baton that tests swap: the store, the handover providers, the clock and the retry timing.
 public struct AppDependencies: Sendable {
     public var store: any SessionStore
     /// The provider of an endpoint's handovers; `nil` picks the one its configuration names.
     public var provider: (@Sendable (Endpoint) -> any HandoverProvider)?
     public var now: @Sendable () -> Date
-    /// The first wait before a stalled handover sync tries again (it doubles up to a minute).
-    public var syncRetryBase: Duration
+    /// Replaces the retry policy the configuration's `delivery` settings give (tests wait milliseconds, not minutes).
+    public var retryPolicy: RetryPolicy?
+    public var metrics: BatonMetrics
 
     public init(
         store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-        syncRetryBase: Duration = .seconds(1)
+        retryPolicy: RetryPolicy? = nil, metrics: BatonMetrics = BatonMetrics()
     ) {
         self.store = store
         self.provider = provider
         self.now = now
-        self.syncRetryBase = syncRetryBase
+        self.retryPolicy = retryPolicy
+        self.metrics = metrics
     }
 
     /// The production parts for a configuration: the SQLite store it names.
@@ -42,26 +44,41 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let endpoints = EndpointRegistry(configuration.endpoints)
     let background = BackgroundWork()
+    let store = dependencies.store
+    let delivery = configuration.delivery
+    let policy =
+        dependencies.retryPolicy
+        ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
+    let outbox = OutboxWorker(store: store, policy: policy, metrics: dependencies.metrics, now: dependencies.now, logger: logger)
     // Providers given by the caller (tests) replace the configured ones entirely.
-    let chatwoot = dependencies.provider == nil ? chatwootProviders(endpoints, store: dependencies.store, logger: logger) : [:]
+    let chatwoot =
+        dependencies.provider == nil
+        ? chatwootProviders(endpoints, store: store, timeout: .seconds(Int64(delivery.requestTimeoutSeconds)), logger: logger) : [:]
     let configured: @Sendable (Endpoint) -> any HandoverProvider = { endpoint in
         if let provider = chatwoot[endpoint.id] { return provider }
         return UnsupportedHandoverProvider()
     }
     let conversations = ConversationService(
-        store: dependencies.store, hub: ConversationHub(), endpoints: endpoints, background: background,
-        provider: dependencies.provider ?? configured, now: dependencies.now, syncRetryBase: dependencies.syncRetryBase, logger: logger)
-    let router = buildRouter(conversations: conversations, now: dependencies.now, logger: logger)
+        store: store, hub: ConversationHub(), endpoints: endpoints, background: background, outbox: outbox, metrics: dependencies.metrics,
+        limits: MessageLimits(configuration.limits), provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
+    conversations.attachOutbox()
+    let router = buildRouter(conversations: conversations, admin: configuration.admin, now: dependencies.now, logger: logger)
     var app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
-        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.server.port) },
+        onServerRunning: { channel in
+            // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
+            background.submit { await conversations.reconcileAllActive() }
+            await onRunning(channel.localAddress?.port ?? configuration.server.port)
+        },
         logger: logger)
-    app.addServices(background)
-    let store = dependencies.store
+    app.addServices(background, outbox)
+    let now = dependencies.now
     app.beforeServerStarts {
         try await store.migrate()
+        // Redeliveries come within seconds; a week of delivery ids is plenty.
+        try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
         // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
         for provider in chatwoot.values {
             background.submit {
@@ -75,23 +92,28 @@ public func buildApplication(
 }
 
 /// A Chatwoot provider for each endpoint whose configuration hands over to Chatwoot.
-func chatwootProviders(_ endpoints: EndpointRegistry, store: any SessionStore, logger: Logger) -> [String: ChatwootHandoverProvider] {
+func chatwootProviders(
+    _ endpoints: EndpointRegistry, store: any SessionStore, timeout: TimeAmount = .seconds(10), logger: Logger
+) -> [String: ChatwootHandoverProvider] {
     var providers: [String: ChatwootHandoverProvider] = [:]
     for endpoint in endpoints.endpoints {
         guard case .chatwoot(let settings)? = endpoint.configuration.handover else { continue }
-        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, logger: logger)
+        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: timeout, logger: logger)
         let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, logger: logger)
         providers[endpoint.id] = ChatwootHandoverProvider(settings: settings, client: client, bot: bot, store: store, logger: logger)
     }
     return providers
 }
 
-func buildRouter(conversations: ConversationService, now: @escaping @Sendable () -> Date, logger: Logger) -> Router<AppRequestContext> {
+func buildRouter(
+    conversations: ConversationService, admin: AdminSettings, now: @escaping @Sendable () -> Date, logger: Logger
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         ErrorLoggingMiddleware()
     }
     HealthController(store: conversations.store).addRoutes(to: router)
+    AdminController(conversations: conversations, token: admin.token).addRoutes(to: router)
     WebchatController(conversations: conversations, logger: logger).addRoutes(to: router)
     RESTController(conversations: conversations).addRoutes(to: router)
     ChatwootWebhookController(conversations: conversations, now: now, logger: logger).addRoutes(to: router)

@@ -81,24 +81,51 @@ public final class SQLiteSessionStore: SessionStore {
                 {
                     throw SessionStoreError.duplicateExternalMessage(sessionID, externalID)
                 }
+                // Live messages that belong after this one in the provider's order move down behind it.
+                let later: [Message] =
+                    if let order = draft.externalOrder {
+                        try Row.fetchAll(
+                            db, sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id",
+                            arguments: [sessionID.rawValue, order]
+                        ).map(Self.message(from:))
+                    } else {
+                        []
+                    }
                 nextID += 1
-                let message = Message(id: nextID, sessionID: sessionID, draft: draft)
+                try Self.insert(Message(id: nextID, sessionID: sessionID, draft: draft), db)
+                stored.append(Message(id: nextID, sessionID: sessionID, draft: draft))
+                for original in later {
+                    nextID += 1
+                    try db.execute(
+                        sql: "UPDATE messages SET retracted = 1, moved_to = ?, external_id = NULL WHERE session_id = ? AND id = ?",
+                        arguments: [nextID, sessionID.rawValue, original.id])
+                    let copy = Message(id: nextID, sessionID: sessionID, draft: original.draft, movedFrom: original.id)
+                    try Self.insert(copy, db)
+                    stored.append(copy)
+                }
+            }
+            for job in update.jobs {
                 try db.execute(
-                    sql: """
-                        INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, retracted)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-                        """,
-                    arguments: [
-                        sessionID.rawValue, nextID, draft.sender.rawValue, try Self.encode(draft.content), draft.createdAt.millis,
-                        draft.clientMessageID, draft.agentName, draft.externalID,
-                    ])
-                stored.append(message)
+                    sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)",
+                    arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis])
             }
             try db.execute(
                 sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?",
                 arguments: [try Self.encode(update.state), nextID, now.millis, sessionID.rawValue])
             return (result, stored)
         }
+    }
+
+    static func insert(_ message: Message, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """,
+            arguments: [
+                message.sessionID.rawValue, message.id, message.sender.rawValue, try encode(message.content), message.createdAt.millis,
+                message.clientMessageID, message.agentName, message.externalID, message.externalOrder, message.movedFrom,
+            ])
     }
 
     public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
@@ -177,8 +204,10 @@ public final class SQLiteSessionStore: SessionStore {
         let draft = MessageDraft(
             sender: Sender(rawValue: row["sender"]) ?? .system, content: try decode(MessageContent.self, row["content"]),
             createdAt: Date(millis: row["created_at"]), clientMessageID: row["client_message_id"], agentName: row["agent_name"],
-            externalID: row["external_id"])
-        return Message(id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), draft: draft, retracted: row["retracted"])
+            externalID: row["external_id"], externalOrder: row["external_order"])
+        return Message(
+            id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), draft: draft, retracted: row["retracted"], movedTo: row["moved_to"],
+            movedFrom: row["moved_from"])
     }
 
     static func encode(_ value: some Encodable) throws -> String {
@@ -233,6 +262,31 @@ public final class SQLiteSessionStore: SessionStore {
                         PRIMARY KEY (endpoint_id, conversation_key)
                     );
                     CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v3: outbox, webhook deliveries, provider order") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN external_order INTEGER;
+                    ALTER TABLE messages ADD COLUMN moved_to INTEGER;
+                    ALTER TABLE messages ADD COLUMN moved_from INTEGER;
+                    CREATE INDEX messages_by_external_order ON messages (session_id, external_order) WHERE external_order IS NOT NULL;
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        job TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        leased_until INTEGER,
+                        last_error TEXT,
+                        dead_at INTEGER
+                    );
+                    CREATE INDEX outbox_pending ON outbox (session_id, id) WHERE dead_at IS NULL;
+                    CREATE INDEX outbox_dead ON outbox (dead_at) WHERE dead_at IS NOT NULL;
+                    CREATE TABLE webhook_deliveries (delivery_id TEXT PRIMARY KEY NOT NULL, received_at INTEGER NOT NULL);
+                    CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
                     """)
         }
         return migrator

@@ -49,9 +49,9 @@ struct HandoverEndToEndTests {
         let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
-            endpoints: [endpoint], sourceFile: nil)
+            limits: LimitSettings(messagesPerMinute: 100_000), endpoints: [endpoint], sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
-        dependencies.syncRetryBase = .milliseconds(20)
+        dependencies.retryPolicy = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(2))
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
     }
 
@@ -164,8 +164,6 @@ struct HandoverEndToEndTests {
         ("POST", "/api/v1/accounts/*/conversations", 401, #"{"error":"Invalid Access Token"}"#, "rejected_credentials"),
         ("GET", "/api/v1/accounts/*/inboxes/*", 404, #"{"error":"Resource could not be found"}"#, "invalid_inbox"),
         ("POST", "/api/v1/accounts/*/contacts", 422, #"{"message":"Email has already been taken","attributes":["email"]}"#, "rejected"),
-        ("POST", "/api/v1/accounts/*/conversations", 429, "Retry later\n", "rejected"),
-        ("POST", "/api/v1/accounts/*/conversations", 500, "{}", "provider_unreachable"),
     ])
     func chatwootErrorsReachTheFlowAndTheUser(method: String, path: String, status: Int, body: String, reason: String) async throws {
         try await Self.withBaton { chatwoot, client in
@@ -178,6 +176,42 @@ struct HandoverEndToEndTests {
                 try await chat.say("agent")
                 let answer = try await chat.messages(4)
                 #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error \(reason)", "Say something"])
+            }
+        }
+    }
+
+    /// Rate limits and outages pass: opening is retried, and the user gets the agent.
+    @Test(arguments: [(429, "Retry later\n"), (500, "{}")])
+    func aTransientRefusalIsRetriedAndTheHandoverOpens(status: Int, body: String) async throws {
+        try await Self.withBaton { chatwoot, client in
+            chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: status, body: body)
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent")
+                #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
+                _ = try await chatwoot.waitForConversation()
+                #expect(await chatwoot.answers("POST", pathSuffix: "/conversations") == [status, 200])
+                #expect(await chatwoot.conversationCount() == 1)
+            }
+        }
+    }
+
+    /// A Chatwoot that stays down is given up after the open budget (2 s here): the flow goes on with the reason.
+    @Test func aChatwootThatStaysDownFailsTheHandoverAfterTheBudget() async throws {
+        try await Self.withBaton { chatwoot, client in
+            chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: 500, body: "{}", times: nil)
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent")
+                let answer = try await chat.messages(4, within: .seconds(20))
+                #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error provider_unreachable", "Say something"])
+                #expect(await chatwoot.answers("POST", pathSuffix: "/conversations").count > 1, "it was retried before giving up")
             }
         }
     }

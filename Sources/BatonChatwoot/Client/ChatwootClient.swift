@@ -104,6 +104,25 @@ public struct ChatwootClient: Sendable {
         return page.payload
     }
 
+    /// Messages of a conversation newer than `after` as Chatwoot sent them (at most 100 per call, oldest first), for
+    /// reading agent replies with the webhook classifier's rules (``WebhookClassifier/classify(apiMessage:conversationID:)``).
+    public func messagePage(conversationID: Int, after: Int) async throws -> [JSONValue] {
+        let page: Payload<[JSONValue]> = try await call(.GET, "/conversations/\(conversationID)/messages?after=\(after)")
+        return page.payload
+    }
+
+    /// The latest 20 messages of a conversation, oldest first.
+    public func recentMessages(conversationID: Int) async throws -> [ChatwootMessage] {
+        let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages")
+        return page.payload
+    }
+
+    /// The contact's conversations (the latest 20 by activity).
+    public func conversations(contactID: Int) async throws -> [ChatwootConversation] {
+        let page: Payload<[ChatwootConversation]> = try await call(.GET, "/contacts/\(contactID)/conversations")
+        return page.payload
+    }
+
     // MARK: Agent bots
 
     public func agentBots() async throws -> [ChatwootAgentBot] {

@@ -38,10 +38,12 @@ public struct ChatwootConversation: Decodable, Sendable, Hashable {
     public var id: Int
     public var inboxID: Int?
     public var status: String?
+    public var customAttributes: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case id, status
         case inboxID = "inbox_id"
+        case customAttributes = "custom_attributes"
     }
 }
 

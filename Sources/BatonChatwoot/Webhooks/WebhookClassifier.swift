@@ -1,3 +1,4 @@
+import Foundation
 import BatonCore
 
 /// Turns a decoded webhook into what Baton must do, following CONTRACT §4.6.
@@ -25,6 +26,19 @@ public struct WebhookClassifier: Sendable {
         case .typingOn(let typing): classifyTyping(typing, on: true)
         case .typingOff(let typing): classifyTyping(typing, on: false)
         case .unknown(let name): .ignore(reason: "unknown event \"\(name)\"")
+        }
+    }
+
+    /// A message read through the API (`GET …/messages`), judged by the same rules as a `message_updated` webhook:
+    /// an agent's public reply is delivered, a deleted one retracted, everything else ignored.
+    public func classify(apiMessage: JSONValue, conversationID: Int) -> WebhookAction {
+        guard case .object(var fields) = apiMessage else { return .ignore(reason: "a message that is not an object") }
+        fields["event"] = .string("message_updated")
+        fields["conversation"] = .object(["id": .number(Double(conversationID))])
+        do {
+            return classify(try ChatwootWebhook.decode(Data(JSONValue.object(fields).jsonText.utf8)))
+        } catch {
+            return .ignore(reason: "unreadable message: \(error.description)")
         }
     }
 

@@ -91,7 +91,7 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
 }
 
 /// A request, produced by a handover node, to connect the user with agents.
-public struct HandoverRequest: Sendable, Hashable {
+public struct HandoverRequest: Codable, Sendable, Hashable {
     public var nodeID: String
     public var provider: String
     /// The evaluated inbox: usually a number; `nil` when the node gives none.

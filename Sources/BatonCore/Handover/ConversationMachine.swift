@@ -11,7 +11,7 @@ public enum HandoverEvent: Sendable, Hashable {
 }
 
 /// A provider conversation's status as Baton cares about it.
-public enum ProviderStatus: String, Sendable, Hashable {
+public enum ProviderStatus: String, Codable, Sendable, Hashable {
     case open, pending, snoozed, resolved
 }
 
@@ -39,6 +39,14 @@ public enum HandoverNotices {
     public static let reopened = "An agent has reopened the conversation."
     public static let cancelled = "You have left the queue."
     public static let failed = "Sorry, no agent could be reached right now."
+
+    /// Told when a message could not be delivered to the agent however often it was tried.
+    public static func undelivered(_ text: String) -> String {
+        let excerpt = text.count > 80 ? text.prefix(77) + "…" : Substring(text)
+        return excerpt.isEmpty
+            ? "Your last message could not be delivered to the agent. Please send it again."
+            : "Your message “\(excerpt)” could not be delivered to the agent. Please send it again."
+    }
 }
 
 /// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
@@ -83,8 +91,18 @@ public struct ConversationMachine: Sendable {
             if let accepted = handover.acceptedMessage {
                 step.messages.append(MessageDraft(sender: .bot, content: accepted, createdAt: now))
             }
+            let early = handover.earlyStatus
+            handover.earlyStatus = nil
             step.state.handover = handover
             step.commands.append(.sync)
+            if let early, early.conversationID == conversationID {
+                // A status change (an agent resolving at once) that overtook the API's answer.
+                let later = handle(.providerStatus(early.status, conversationID: conversationID, updatedAt: early.updatedAt), state: step.state)
+                step.state = later.state
+                step.messages += later.messages
+                step.commands += later.commands
+                step.problems += later.problems
+            }
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
@@ -92,6 +110,16 @@ public struct ConversationMachine: Sendable {
             notice(HandoverNotices.failed, into: &step)
             run(.handoverEnded(outcome), into: &step)
         case .providerStatus(let status, let conversationID, let updatedAt):
+            if handover.phase == .opening, handover.conversationID == nil {
+                // Possibly this handover's conversation, reported before its creation was answered: keep the newest.
+                // An untimed event does not replace a timed one: it cannot be shown to be newer.
+                if let kept = handover.earlyStatus, kept.conversationID == conversationID, let last = kept.updatedAt, (updatedAt ?? -.infinity) < last {
+                    return step
+                }
+                handover.earlyStatus = HandoverState.EarlyStatus(status: status, conversationID: conversationID, updatedAt: updatedAt)
+                step.state.handover = handover
+                return step
+            }
             // Earlier handovers' conversations stay linked to the session; their events must not move this one.
             guard handover.conversationID == conversationID else { return step }
             if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }

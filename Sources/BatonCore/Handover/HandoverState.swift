@@ -29,6 +29,23 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var statusUpdatedAt: Double?
     /// Said to the user once the provider has opened the conversation.
     public var acceptedMessage: MessageContent?
+    /// The provider's newest message id that reconciliation has read up to (every message up to it was seen).
+    public var reconciledThrough: Int64?
+    /// A status event that arrived while the conversation was still being opened (webhooks are unordered and
+    /// may beat the API's answer); applied as soon as the conversation is known.
+    public var earlyStatus: EarlyStatus?
+
+    /// A provider status event kept until its conversation is known.
+    public struct EarlyStatus: Codable, Sendable, Hashable {
+        public var status: ProviderStatus
+        public var conversationID: Int
+        public var updatedAt: Double?
+        public init(status: ProviderStatus, conversationID: Int, updatedAt: Double?) {
+            self.status = status
+            self.conversationID = conversationID
+            self.updatedAt = updatedAt
+        }
+    }
 
     public init(
         phase: Phase, nodeID: String, number: Int, inboxID: Int? = nil, contactID: Int? = nil, conversationID: Int? = nil,

@@ -9,6 +9,8 @@ public struct SessionUpdate: Sendable {
     public var state: ConversationState
     /// Messages to append, in order.
     public private(set) var drafts: [MessageDraft] = []
+    /// Outbox jobs to save with the change, in order.
+    public private(set) var jobs: [OutboxJob] = []
 
     public init(session: Session) {
         self.session = session
@@ -17,6 +19,12 @@ public struct SessionUpdate: Sendable {
 
     /// Appends a message to the transcript.
     public mutating func append(_ draft: MessageDraft) { drafts.append(draft) }
+
+    /// Saves provider work with the change (see ``OutboxJob``).
+    public mutating func enqueue(_ job: OutboxJob) { jobs.append(job) }
+
+    /// The id the newest message will have once the change is saved (ids have no gaps).
+    public var lastMessageID: Int64 { session.lastMessageID + Int64(drafts.count) }
 }
 
 /// Errors every store reports the same way, so callers can tell them apart whatever the engine.
@@ -50,8 +58,12 @@ public protocol SessionStore: Sendable {
     func session(id: SessionID) async throws -> Session?
 
     /// Runs `body` on the session inside one transaction: concurrent updates of one session run one after the
-    /// other, and the state and every appended message are saved together or not at all.
-    /// - Returns: what `body` returned and the messages it appended, with their ids.
+    /// other, and the state, every appended message and every enqueued outbox job are saved together or not at all.
+    ///
+    /// An appended draft with an `externalOrder` goes after every stored message, as any other; but the live
+    /// messages of the session with a greater `externalOrder` are then moved after it: each is retracted with
+    /// `movedTo` set and stored again as a copy with `movedFrom` set (its external id moves to the copy).
+    /// - Returns: what `body` returned and the messages it stored (moved copies included), with their ids.
     /// - Throws: `SessionStoreError.sessionNotFound`, `.duplicateClientMessage` (nothing is saved then),
     ///   or what `body` throws (nothing is saved then either).
     func update<T: Sendable>(
@@ -73,6 +85,48 @@ public protocol SessionStore: Sendable {
 
     /// The session a provider conversation belongs to.
     func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID?
+
+    /// Sessions whose handover is active (agents and user talking), to reconcile after a restart.
+    func sessionsWithActiveHandover() async throws -> [SessionID]
+
+    // MARK: Outbox
+
+    /// Hands out due outbox jobs: for each session only its oldest pending job, and only when that job is not
+    /// already handed out (its lease runs until `now + lease`). Each job handed out counts one attempt. Two
+    /// workers, in one process or several, never get the same job while its lease runs.
+    func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
+
+    /// Removes a job that is done.
+    func completeOutbox(id: Int64) async throws
+
+    /// Puts a job back to run at `at`, remembering why it did not finish.
+    func rescheduleOutbox(id: Int64, at: Date, error: String) async throws
+
+    /// Gives a job up: it stays listed as dead, and the session's next job may run.
+    func deadLetterOutbox(id: Int64, error: String, now: Date) async throws
+
+    /// Pending (`dead == false`) or dead jobs, oldest first.
+    func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem]
+
+    /// Makes a dead job pending again with a fresh retry budget. Returns false when there is no such dead job.
+    func requeueOutbox(id: Int64, now: Date) async throws -> Bool
+
+    /// How many jobs are pending and dead.
+    func outboxCounts() async throws -> OutboxCounts
+
+    /// When the earliest pending job falls due, or `nil` when none is pending.
+    func nextOutboxDue() async throws -> Date?
+
+    // MARK: Webhook deliveries
+
+    /// Records a webhook delivery id. Returns false when it was recorded before (a redelivery).
+    func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool
+
+    /// Forgets one delivery id (its webhook could not be applied, so a redelivery must be applied).
+    func forgetDelivery(_ deliveryID: String) async throws
+
+    /// Forgets delivery ids recorded before `before` (redeliveries come within seconds, not days).
+    func forgetDeliveries(before: Date) async throws
 
     /// A small value the server keeps across restarts (e.g. the id of the Chatwoot agent bot it created).
     func setting(_ key: String) async throws -> String?

@@ -72,10 +72,14 @@ public struct MessageDraft: Sendable, Hashable {
     public var agentName: String?
     /// An id the message has in another system (e.g. a Chatwoot message id), unique per session.
     public var externalID: String?
+    /// The message's place in the other system's order (Chatwoot's message id). When messages with a greater
+    /// `externalOrder` are already stored, the store moves them after this one, so the transcript shows the
+    /// other system's order whatever order its messages arrived in.
+    public var externalOrder: Int64?
 
     public init(
         sender: Sender, content: MessageContent, createdAt: Date, clientMessageID: String? = nil,
-        agentName: String? = nil, externalID: String? = nil
+        agentName: String? = nil, externalID: String? = nil, externalOrder: Int64? = nil
     ) {
         self.sender = sender
         self.content = content
@@ -83,6 +87,7 @@ public struct MessageDraft: Sendable, Hashable {
         self.clientMessageID = clientMessageID
         self.agentName = agentName
         self.externalID = externalID
+        self.externalOrder = externalOrder
     }
 }
 
@@ -97,9 +102,15 @@ public struct Message: Codable, Sendable, Hashable, Identifiable {
     public var clientMessageID: String?
     public var agentName: String?
     public var externalID: String?
+    public var externalOrder: Int64?
+    /// Withdrawn: its author deleted it, or (with `movedTo`) it was stored again further down.
     public var retracted: Bool
+    /// The id of the copy this message was moved to, to keep the provider's order (see `MessageDraft.externalOrder`).
+    public var movedTo: Int64?
+    /// For a copy made by such a move, the id of the message it replaces.
+    public var movedFrom: Int64?
 
-    public init(id: Int64, sessionID: SessionID, draft: MessageDraft, retracted: Bool = false) {
+    public init(id: Int64, sessionID: SessionID, draft: MessageDraft, retracted: Bool = false, movedTo: Int64? = nil, movedFrom: Int64? = nil) {
         self.id = id
         self.sessionID = sessionID
         self.sender = draft.sender
@@ -108,6 +119,16 @@ public struct Message: Codable, Sendable, Hashable, Identifiable {
         self.clientMessageID = draft.clientMessageID
         self.agentName = draft.agentName
         self.externalID = draft.externalID
+        self.externalOrder = draft.externalOrder
         self.retracted = retracted
+        self.movedTo = movedTo
+        self.movedFrom = movedFrom
+    }
+
+    /// The message as a draft, to store it again.
+    public var draft: MessageDraft {
+        MessageDraft(
+            sender: sender, content: content, createdAt: createdAt, clientMessageID: clientMessageID, agentName: agentName, externalID: externalID,
+            externalOrder: externalOrder)
     }
 }

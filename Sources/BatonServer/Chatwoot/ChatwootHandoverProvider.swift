@@ -18,7 +18,7 @@ struct ChatwootHandoverProvider: HandoverProvider {
         "chatwoot:\(accountID):\(conversationID)"
     }
 
-    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint) async -> OpenResult {
+    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint, attempt: Int) async -> OpenResult {
         guard let inboxID = Self.inboxID(request.inbox) else {
             return .failed(HandoverOutcome(status: .error, reason: .invalidInbox, detail: "the inbox expression gave '\(request.inbox?.displayText ?? "nothing")', not an inbox id"))
         }
@@ -35,18 +35,35 @@ struct ChatwootHandoverProvider: HandoverProvider {
             }
             let sourceID = ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue)
             let contactID = try await contact(for: session, endpoint: endpoint, inboxID: inboxID, sourceID: sourceID)
-            let conversation = try await client.createConversation(
-                NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: customAttributes(session, endpoint: endpoint, number: number)))
+            // An earlier attempt may have created the conversation and lost the answer: use that one.
+            let existing = attempt > 1 ? try await client.conversations(contactID: contactID).first { Self.isConversation($0, of: session, number: number) } : nil
+            let conversation: ChatwootConversation
+            if let existing {
+                conversation = existing
+            } else {
+                conversation = try await client.createConversation(
+                    NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: customAttributes(session, endpoint: endpoint, number: number)))
+            }
             try await store.link(
                 endpointID: endpoint.id, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
             return .opened(OpenedConversation(contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
         } catch let error as ChatwootError {
+            if error.isTransient || error.kind == .invalidResponse {
+                logger.warning("Chatwoot cannot open the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .retry(error.description)
+            }
             logger.error("Chatwoot refused the handover", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .failed(Self.outcome(for: error))
         } catch {
-            return .failed(HandoverOutcome(status: .error, reason: .providerUnreachable, detail: String(describing: error)))
+            return .retry(String(describing: error))
         }
+    }
+
+    /// Whether a conversation is the one Baton opened for handover `number` of the session.
+    static func isConversation(_ conversation: ChatwootConversation, of session: Session, number: Int) -> Bool {
+        guard case .object(let attributes)? = conversation.customAttributes else { return false }
+        return attributes["baton_session"] == .string(session.id.rawValue) && attributes["baton_handover"]?.displayText == String(number)
     }
 
     /// The user's contact: found by its stable identifier, else created with its contact inbox.
@@ -79,8 +96,8 @@ struct ChatwootHandoverProvider: HandoverProvider {
         return attributes
     }
 
-    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
-        guard let conversationID = handover.conversationID else { return .retryLater }
+    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
+        guard let conversationID = handover.conversationID else { return .retry("the conversation is not open yet") }
         let direction: NewMessage.Direction
         var token: String?
         switch message.sender {
@@ -93,44 +110,86 @@ struct ChatwootHandoverProvider: HandoverProvider {
             // Agents' words came from Chatwoot, and notices are Baton's own; neither goes back.
             return .done
         }
+        let sourceID = ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: message.id)
         let content = NewMessage(
-            content: Self.text(of: message), direction: direction, sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: message.id),
-            externalCreatedAt: Int(message.createdAt.timeIntervalSince1970))
-        do {
-            try await client.createMessage(conversationID: conversationID, content, token: token)
-            return .done
-        } catch let error as ChatwootError where error.isTransient || error.message.contains("Too many messages") {
-            // Rate limits and Chatwoot's 200-a-minute flood guard pass; the sync picks up from here next time.
-            logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .retryLater
-        } catch {
-            // Sending the same request again would be refused the same way; skip it rather than block the rest.
-            logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "message": "\(message.id)", "error": "\(error)"])
-            return .done
-        }
+            content: Self.text(of: message), direction: direction, sourceID: sourceID, externalCreatedAt: Int(message.createdAt.timeIntervalSince1970))
+        return await create(content, in: conversationID, token: token, attempt: attempt, session: session)
     }
 
-    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
-        guard let conversationID = handover.conversationID else { return .retryLater }
+    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
+        guard let conversationID = handover.conversationID else { return .retry("the conversation is not open yet") }
         let note = NewMessage(
             content: text, direction: .outgoing, isPrivate: true,
-            sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: 0) + ":note:\(handover.syncedThrough)")
+            sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: 0) + ":note:\(handover.number):\(handover.syncedThrough)")
+        return await create(note, in: conversationID, token: try? await bot.accessToken(), attempt: attempt, session: session)
+    }
+
+    /// Creates a message once: a retry first looks for the copy an unanswered attempt may have left (Chatwoot
+    /// echoes `source_id`), so a timeout never shows the agent a message twice.
+    func create(_ message: NewMessage, in conversationID: Int, token: String?, attempt: Int, session: Session) async -> DeliveryResult {
         do {
-            try await client.createMessage(conversationID: conversationID, note, token: try? await bot.accessToken())
+            if attempt > 1, try await client.recentMessages(conversationID: conversationID).contains(where: { $0.sourceID == message.sourceID }) {
+                return .done
+            }
+            try await client.createMessage(conversationID: conversationID, message, token: token)
             return .done
-        } catch let error as ChatwootError where error.isTransient {
-            return .retryLater
+        } catch let error as ChatwootError {
+            switch error.kind {
+            case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:
+                // Outages and rate limits pass; a refused token is an operator's mistake that is usually mended
+                // within the retry budget.
+                logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .retry(error.description)
+            case .unprocessable where error.message.contains("Too many messages"):
+                return .retry(error.description)
+            case .notFound, .unprocessable:
+                logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .refused(error.description)
+            }
         } catch {
-            logger.error("Chatwoot refused a note", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .done
+            return .retry(String(describing: error))
         }
     }
 
-    func close(conversationID: Int, session: Session, endpoint: Endpoint) async {
+    func close(conversationID: Int, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
         do {
             try await client.setStatus(conversationID: conversationID, status: "resolved")
+            return .done
+        } catch let error as ChatwootError where error.kind == .notFound {
+            return .done
+        } catch let error as ChatwootError where error.kind == .unprocessable {
+            return .refused(error.description)
         } catch {
-            logger.error("could not resolve the Chatwoot conversation", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+            logger.warning("could not resolve the Chatwoot conversation yet", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+            return .retry(String(describing: error))
+        }
+    }
+
+    func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory? {
+        guard let conversationID = handover.conversationID else { return nil }
+        let after = handover.reconciledThrough ?? 0
+        do {
+            let page = try await client.messagePage(conversationID: conversationID, after: Int(after))
+            var messages: [ProviderMessage] = []
+            var through = after
+            for raw in page {
+                if case .object(let fields) = raw, let id = fields["id"].flatMap(Self.integer) { through = max(through, Int64(id)) }
+                switch ChatwootWebhookController.classifier.classify(apiMessage: raw, conversationID: conversationID) {
+                case .deliver(let message):
+                    messages.append(
+                        ProviderMessage(
+                            externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
+                            content: MessageContent(text: message.text, attachments: message.attachments), agentName: message.agentName, deleted: false))
+                case .retract(let id, _):
+                    messages.append(ProviderMessage(externalID: "chatwoot:\(id)", order: Int64(id), content: MessageContent(), agentName: nil, deleted: true))
+                default:
+                    continue
+                }
+            }
+            return ProviderHistory(messages: messages, through: through)
+        } catch {
+            logger.warning("could not read the Chatwoot conversation", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+            return nil
         }
     }
 
@@ -144,6 +203,11 @@ struct ChatwootHandoverProvider: HandoverProvider {
             parts.append("Options: " + message.content.quickReplies.map(\.title).joined(separator: " · "))
         }
         return parts.isEmpty ? "(empty message)" : parts.joined(separator: "\n")
+    }
+
+    static func integer(_ value: JSONValue) -> Int? {
+        if case .number(let number) = value, number == number.rounded() { return Int(number) }
+        return nil
     }
 
     static func inboxID(_ value: JSONValue?) -> Int? {

@@ -85,9 +85,24 @@ struct ChatwootWebhookController {
             } else {
                 try authenticate(request, bytes: bytes, candidates: candidates, accountID: Self.accountID(of: action))
             }
-        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!] ?? "-"
-        context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery)", "endpoint": "\(endpoint.0.id)"])
-        return try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
+        context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery ?? "-")", "endpoint": "\(endpoint.0.id)"])
+        // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
+        // later copy can still apply.
+        let deliveryKey = delivery.map { "\(endpoint.0.id):\($0.prefix(100))" }
+        if let deliveryKey, try await !conversations.store.recordDelivery(deliveryKey, now: now()) {
+            conversations.metrics.webhook("duplicate")
+            return accepted("duplicate delivery")
+        }
+        do {
+            let response = try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+            conversations.metrics.webhook("applied")
+            return response
+        } catch {
+            if let deliveryKey { try? await conversations.store.forgetDelivery(deliveryKey) }
+            conversations.metrics.webhook("refused")
+            throw error
+        }
     }
 
     static func isSigned(_ request: Request) -> Bool {
@@ -128,7 +143,8 @@ struct ChatwootWebhookController {
             let sessionID = try await session(for: message.conversation, endpoint: endpoint, settings: settings)
             let content = MessageContent(text: message.text, attachments: message.attachments)
             let stored = try await conversations.agentMessage(
-                content, agentName: message.agentName, externalID: "chatwoot:\(message.chatwootMessageID)", sessionID: sessionID)
+                content, agentName: message.agentName, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
+                sessionID: sessionID)
             return accepted(stored == nil ? "already delivered" : "delivered")
         case .retract(let messageID, let conversation):
             let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
@@ -161,9 +177,19 @@ struct ChatwootWebhookController {
         return sessionID
     }
 
+    /// The session of a conversation: by the link made when it was opened, else (its webhook overtook the API's
+    /// answer, or Baton stopped in between) by the contact-inbox `source_id` Baton gave it, which names the session.
     func knownSession(for conversation: ConversationRef, endpoint: Endpoint, settings: ChatwootSettings) async throws -> SessionID? {
+        let store = conversations.store
         let key = ChatwootHandoverProvider.conversationKey(accountID: settings.accountID, conversationID: conversation.conversationID)
-        return try await conversations.store.sessionID(endpointID: endpoint.id, conversationKey: key)
+        if let linked = try await store.sessionID(endpointID: endpoint.id, conversationKey: key) { return linked }
+        guard let sourceID = conversation.sourceID, sourceID.hasPrefix(ChatwootIdentity.prefix) else { return nil }
+        let candidate = SessionID(rawValue: String(sourceID.dropFirst(ChatwootIdentity.prefix.count)))
+        guard let session = try await store.session(id: candidate), session.endpointID == endpoint.id,
+            session.state.handover?.conversationID == nil || session.state.handover?.conversationID == conversation.conversationID
+        else { return nil }
+        try await store.link(endpointID: endpoint.id, conversationKey: key, to: session.id)
+        return session.id
     }
 
     static func accountID(of action: WebhookAction) -> Int? {

@@ -1,3 +1,4 @@
+public import BatonConfig
 public import BatonCore
 public import Foundation
 public import Logging
@@ -12,20 +13,26 @@ public struct ConversationService: Sendable {
     public let endpoints: EndpointRegistry
     let provider: @Sendable (Endpoint) -> any HandoverProvider
     let background: BackgroundWork
-    let sync: HandoverSync
+    let outbox: OutboxWorker
+    let reconciler: Reconciler
+    let metrics: BatonMetrics
+    let limits: MessageLimits
     let now: @Sendable () -> Date
     let logger: Logger
 
     public init(
-        store: any SessionStore, hub: ConversationHub, endpoints: EndpointRegistry, background: BackgroundWork,
-        provider: @escaping @Sendable (Endpoint) -> any HandoverProvider = { _ in UnsupportedHandoverProvider() },
-        now: @escaping @Sendable () -> Date = Date.init, syncRetryBase: Duration = .seconds(1), logger: Logger
+        store: any SessionStore, hub: ConversationHub, endpoints: EndpointRegistry, background: BackgroundWork, outbox: OutboxWorker,
+        metrics: BatonMetrics, limits: MessageLimits = MessageLimits(LimitSettings()), provider: @escaping @Sendable (Endpoint) -> any HandoverProvider = { _ in UnsupportedHandoverProvider() },
+        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
-        self.sync = HandoverSync(retryBase: syncRetryBase)
         self.store = store
         self.hub = hub
         self.endpoints = endpoints
         self.background = background
+        self.outbox = outbox
+        self.reconciler = Reconciler()
+        self.metrics = metrics
+        self.limits = limits
         self.provider = provider
         self.now = now
         self.logger = logger
@@ -64,9 +71,16 @@ public struct ConversationService: Sendable {
 
     /// A user message: stored with the flow's answer, or passed to the agent during a handover. A message whose
     /// `clientMessageID` was stored before has no second effect.
+    /// - Throws: `MessageLimitError` when the session sends too fast or too much (nothing is stored then).
     public func receive(_ input: UserInput, clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
+        }
+        do {
+            try limits.admit(input.text, sessionID: sessionID)
+        } catch {
+            metrics.refused(error.description.hasPrefix("too many") ? "rate" : "length")
+            throw error
         }
         var data: [String: JSONValue] = [:]
         if let payload = input.payload { data["payload"] = .string(payload) }
@@ -93,12 +107,17 @@ public struct ConversationService: Sendable {
     /// - Returns: the stored message, or `nil` when it had been delivered before.
     @discardableResult
     public func agentMessage(
-        _ content: MessageContent, agentName: String?, externalID: String, sessionID: SessionID
+        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sessionID: SessionID
     ) async throws -> Message? {
         let time = now()
         do {
             let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
-                update.append(MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID))
+                update.append(
+                    MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
+            }
+            // Messages that arrived before this one but come after it in the provider's order moved down.
+            for copy in stored {
+                if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
             }
             await hub.publish(stored)
             return stored.first
@@ -120,7 +139,8 @@ public struct ConversationService: Sendable {
 
     // MARK: Steps
 
-    /// Runs one machine step in one store transaction, tells the sockets, and queues the provider work.
+    /// Runs one machine step in one store transaction (its provider work saved in the outbox with it), tells the
+    /// sockets, and wakes the outbox worker.
     func step(
         _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil,
         _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
@@ -134,62 +154,16 @@ public struct ConversationService: Sendable {
             let step = work(ConversationMachine(engine: engine, session: facts, now: time), update.state)
             update.state = step.state
             step.messages.forEach { update.append($0) }
-            return (commands: step.commands, problems: step.problems, session: session)
+            let jobs = OutboxPlanner.jobs(for: step.commands, state: &update.state, lastMessageID: update.lastMessageID, sessionID: session.id.rawValue)
+            jobs.forEach { update.enqueue($0) }
+            return (jobs: jobs.count, problems: step.problems, session: session)
         }
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
         await hub.publish(stored)
-        if !outcome.commands.isEmpty {
-            let commands = outcome.commands
-            background.submit { await perform(commands, sessionID: sessionID, endpoint: endpoint) }
-        }
+        if outcome.jobs > 0 { outbox.wake() }
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored, duplicate: false)
-    }
-
-    /// Carries out provider commands, feeding their outcomes back as handover events.
-    func perform(_ commands: [ProviderCommand], sessionID: SessionID, endpoint: Endpoint) async {
-        let provider = provider(endpoint)
-        for command in commands {
-            do {
-                guard let session = try await store.session(id: sessionID) else { return }
-                switch command {
-                case .open(let request, let number):
-                    switch await provider.open(request, number: number, session: session, endpoint: endpoint) {
-                    case .opened(let opened):
-                        try await handover(
-                            .opened(number: number, contactID: opened.contactID, conversationID: opened.conversationID, inboxID: opened.inboxID),
-                            sessionID: sessionID, endpoint: endpoint)
-                    case .failed(let outcome):
-                        logger.warning(
-                            "handover could not start",
-                            metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "reason": "\(outcome.reason?.rawValue ?? "-")", "detail": "\(outcome.detail ?? "")"])
-                        try await handover(.failedToOpen(number: number, outcome), sessionID: sessionID, endpoint: endpoint)
-                    }
-                case .sync:
-                    let outcome = await sync.sync(sessionID, endpoint: endpoint, store: store, provider: provider, now: now, logger: logger)
-                    if case .stalled(let delay) = outcome { retrySync(sessionID, endpoint: endpoint, after: delay) }
-                case .close(let conversationID):
-                    await sync.waitUntilIdle(sessionID)
-                    await provider.close(conversationID: conversationID, session: session, endpoint: endpoint)
-                }
-            } catch {
-                logger.error("provider work failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
-            }
-        }
-    }
-
-    /// Tries a stalled sync again later. A graceful shutdown ends the wait (the sync resumes with the next event).
-    func retrySync(_ sessionID: SessionID, endpoint: Endpoint, after delay: Duration) {
-        logger.info("handover sync will retry", metadata: ["session": "\(sessionID)", "after": "\(delay)"])
-        background.submit {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-            } catch {
-                return
-            }
-            await perform([.sync], sessionID: sessionID, endpoint: endpoint)
-        }
     }
 
     func duplicateTurn(_ existing: Message, sessionID: SessionID) async throws -> Turn {

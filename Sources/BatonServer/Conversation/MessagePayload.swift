@@ -12,6 +12,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
     public var clientMessageId: String?
     public var agentName: String?
     public var retracted: Bool?
+    /// Set on a message stored again further down (as this id) to keep the agents' order; clients drop it.
+    public var movedTo: Int64?
 
     public init(_ message: Message) {
         id = message.id
@@ -24,6 +26,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         clientMessageId = message.clientMessageID
         agentName = message.agentName
         retracted = message.retracted ? true : nil
+        movedTo = message.movedTo
     }
 
     static func timestamp(_ date: Date) -> String {

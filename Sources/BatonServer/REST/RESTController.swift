@@ -10,7 +10,6 @@ import NIOFoundationCompat
 struct RESTController {
     let conversations: ConversationService
 
-    static let maxTextLength = WebchatSocket.maxTextLength
     static let maxPageSize = 500
 
     struct PostMessage: Decodable {
@@ -54,9 +53,6 @@ struct RESTController {
         }
         guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty || body.payload != nil else {
             throw APIError(.badRequest, "text_required", "'text' must be a non-empty string")
-        }
-        guard text.count <= Self.maxTextLength else {
-            throw APIError(.contentTooLarge, "text_too_long", "'text' is limited to \(Self.maxTextLength) characters")
         }
         if let clientID = body.clientMessageId, clientID.isEmpty || clientID.count > 128 {
             throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters")

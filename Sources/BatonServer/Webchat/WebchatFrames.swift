@@ -37,12 +37,13 @@ enum ServerFrame: Encodable {
     case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
-    case retract(id: Int64)
+    /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
+    case retract(id: Int64, movedTo: Int64? = nil)
     case typing(sender: Sender, on: Bool)
     case error(code: String, message: String)
 
     enum CodingKeys: String, CodingKey {
-        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code
+        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code, movedTo
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,9 +62,10 @@ enum ServerFrame: Encodable {
             try container.encode("ack", forKey: .type)
             try container.encode(clientMessageID, forKey: .clientMessageId)
             try container.encode(id, forKey: .id)
-        case .retract(let id):
+        case .retract(let id, let movedTo):
             try container.encode("retract", forKey: .type)
             try container.encode(id, forKey: .id)
+            try container.encodeIfPresent(movedTo, forKey: .movedTo)
         case .typing(let sender, let on):
             try container.encode("typing", forKey: .type)
             try container.encode(sender, forKey: .sender)

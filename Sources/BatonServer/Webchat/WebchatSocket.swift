@@ -8,7 +8,6 @@ import Logging
 /// user's messages.
 struct WebchatSocket {
     static let maxFrameSize = 64 * 1024
-    static let maxTextLength = 4_000
     static let backlogPage = 200
 
     let conversations: ConversationService
@@ -32,6 +31,8 @@ struct WebchatSocket {
         // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
         let events = await conversations.hub.subscribe(session.id)
         try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
+        // A reconnecting user may have missed agent replies whose webhooks were lost meanwhile.
+        if resumed, session.state.handover?.phase == .active { conversations.reconcileLater(session.id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await forward(events, after: after, sessionID: session.id, outbound: outbound)
@@ -70,6 +71,8 @@ struct WebchatSocket {
                 }
             case .retracted(let id):
                 try await send(.retract(id: id), outbound)
+            case .moved(let id, let to):
+                try await send(.retract(id: id, movedTo: to), outbound)
             case .typing(let sender, let on):
                 try await send(.typing(sender: sender, on: on), outbound)
             }
@@ -92,10 +95,6 @@ struct WebchatSocket {
         while let frame = try await frames.next() {
             switch decode(frame) {
             case .message(let text, let clientMessageID, let payload, let data)?:
-                guard text.count <= Self.maxTextLength else {
-                    try await send(.error(code: "text_too_long", message: "messages are limited to \(Self.maxTextLength) characters"), outbound)
-                    continue
-                }
                 let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !trimmed.isEmpty || payload != nil else {
                     try await send(.error(code: "invalid_frame", message: "a message needs text"), outbound)
@@ -107,6 +106,8 @@ struct WebchatSocket {
                     if let clientMessageID, let stored = turn.userMessage {
                         try await send(.ack(clientMessageID: clientMessageID, id: stored.id), outbound)
                     }
+                } catch let error as MessageLimitError {
+                    try await send(.error(code: error.code, message: error.description), outbound)
                 } catch {
                     logger.error("webchat message failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
                     try await send(.error(code: "internal", message: "your message could not be processed; please try again"), outbound)

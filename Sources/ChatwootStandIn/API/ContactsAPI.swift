@@ -5,6 +5,7 @@ enum ContactsAPI {
         Route("GET", "/api/v1/accounts/:account_id/contacts/search", "api/v1/accounts/contacts", "search", search),
         Route("POST", "/api/v1/accounts/:account_id/contacts/filter", "api/v1/accounts/contacts", "filter", filter),
         Route("GET", "/api/v1/accounts/:account_id/contacts/:id", "api/v1/accounts/contacts", "show", show),
+        Route("GET", "/api/v1/accounts/:account_id/contacts/:id/conversations", "api/v1/accounts/contacts/conversations", "index", conversations),
         Route("POST", "/api/v1/accounts/:account_id/contacts/:id/contact_inboxes", "api/v1/accounts/contacts/contact_inboxes", "create", createContactInbox),
         Route("POST", "/api/v1/accounts/:account_id/contact_inboxes/filter", "api/v1/accounts/contact_inboxes", "filter", filterContactInboxes),
     ]
@@ -68,6 +69,16 @@ enum ContactsAPI {
         guard let contact = presenter.db.contact(id), contact.accountId == ctx.accountId else { throw StandInAPIError.notFound }
         let withInboxes = ctx.params.string("include_contact_inboxes").map { $0 == "true" } ?? true
         return .json(["payload": presenter.contact(contact, withContactInboxes: withInboxes)])
+    }
+
+    /// `Contacts::ConversationsController#index`: the contact's latest 20 conversations by activity.
+    static func conversations(_ ctx: HandlerContext) async throws -> APIResponse {
+        let id = try ctx.pathInt("id")
+        let presenter = await ctx.presenter()
+        guard let contact = presenter.db.contact(id), contact.accountId == ctx.accountId else { throw StandInAPIError.notFound }
+        let conversations = presenter.db.conversations(account: ctx.accountId).filter { $0.contactId == id }
+            .sorted { ($0.lastActivityAt, $0.id) > ($1.lastActivityAt, $1.id) }.prefix(20)
+        return .json(["payload": .array(conversations.map(presenter.conversationAPI))])
     }
 
     static func createContactInbox(_ ctx: HandlerContext) async throws -> APIResponse {

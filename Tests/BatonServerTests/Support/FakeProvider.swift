@@ -52,7 +52,7 @@ final class FakeProvider: HandoverProvider, Sendable {
         }
     }
 
-    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint) async -> OpenResult {
+    func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint, attempt: Int) async -> OpenResult {
         do {
             try await store.link(endpointID: endpoint.id, conversationKey: "chatwoot:\(accountID):\(conversationID)", to: session.id)
         } catch {
@@ -61,17 +61,18 @@ final class FakeProvider: HandoverProvider, Sendable {
         return .opened(OpenedConversation(contactID: 4211, conversationID: conversationID, inboxID: 7))
     }
 
-    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+    func post(_ message: Message, handover: HandoverState, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
         await recorder.post(message)
         return .done
     }
 
-    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint) async -> PostResult {
+    func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
         await recorder.note(text)
         return .done
     }
 
-    func close(conversationID: Int, session: Session, endpoint: Endpoint) async {
+    func close(conversationID: Int, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
         await recorder.close(conversationID)
+        return .done
     }
 }

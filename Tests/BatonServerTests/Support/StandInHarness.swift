@@ -128,8 +128,8 @@ struct StandInHarness: Sendable {
     // MARK: Faults and checks
 
     /// Makes the next request to `path` (a pattern such as `/api/v1/accounts/*/conversations`) answer `status`.
-    func fail(_ method: String, _ path: String, status: Int, body: String) {
-        _ = standIn.injectFault(.custom(status: status, body: body, contentType: "application/json; charset=utf-8"), method: method, path: path, times: 1)
+    func fail(_ method: String, _ path: String, status: Int, body: String, times: Int? = 1) {
+        _ = standIn.injectFault(.custom(status: status, body: body, contentType: "application/json; charset=utf-8"), method: method, path: path, times: times)
     }
 
     /// The statuses the stand-in answered to requests whose path ends with `suffix`, in order.

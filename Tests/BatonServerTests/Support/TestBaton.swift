@@ -48,15 +48,20 @@ enum TestBaton {
     static let sampleChatwoot = ChatwootSettings(
         baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
 
+    static let adminToken = "admin-token-for-tests-0123456789"
+
+    /// Tests that post many messages quickly are not about the rate limit, which has tests of its own.
+    static let generousLimits = LimitSettings(messagesPerMinute: 100_000)
+
     static func configuration(
-        databasePath: String, apiKey: String? = nil, port: Int = 0, handover: HandoverSettings? = nil
+        databasePath: String, apiKey: String? = nil, port: Int = 0, handover: HandoverSettings? = nil, limits: LimitSettings = generousLimits
     ) throws -> BatonConfiguration {
         let endpoint = EndpointConfiguration(
             id: "test", name: "Test endpoint", urlToken: "t0k3n", flowFile: "test-flow.yaml", flow: try flow(),
             rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)), handover: handover)
         return BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: port), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
-            endpoints: [endpoint], sourceFile: nil)
+            admin: AdminSettings(token: Secret(adminToken)), limits: limits, endpoints: [endpoint], sourceFile: nil)
     }
 
     static var logger: Logger {

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Provider work a conversation is owed. A job is saved in the same store transaction as the step that asked for
+/// it (the user message it carries, the handover it opens), so a crash can delay it but never lose it; the outbox
+/// worker carries jobs out in order per session, retrying what the provider cannot take now.
+public enum OutboxJob: Codable, Sendable, Hashable {
+    /// Open a provider conversation for handover `number`.
+    case open(HandoverRequest, number: Int)
+    /// Post transcript message `messageID` to handover `handover`'s conversation.
+    case post(messageID: Int64, handover: Int)
+    /// Post a private note for the agents of handover `handover`.
+    case note(String, handover: Int)
+    /// Resolve the provider conversation of handover `handover` (the user left, or it was opened too late).
+    case close(conversationID: Int, handover: Int)
+
+    /// A short name for logs, metrics and the admin listing.
+    public var kind: String {
+        switch self {
+        case .open: "open"
+        case .post: "post"
+        case .note: "note"
+        case .close: "close"
+        }
+    }
+
+    /// The handover the job belongs to.
+    public var handoverNumber: Int {
+        switch self {
+        case .open(_, let number): number
+        case .post(_, let handover), .note(_, let handover), .close(_, let handover): handover
+        }
+    }
+}
+
+/// A stored outbox job.
+public struct OutboxItem: Codable, Sendable, Hashable, Identifiable {
+    /// Increases with every job stored; a session's jobs run in this order.
+    public var id: Int64
+    public var sessionID: SessionID
+    public var job: OutboxJob
+    /// How many times the job was handed to a worker, this time included.
+    public var attempts: Int
+    public var createdAt: Date
+    /// When the job may run next.
+    public var nextAttemptAt: Date
+    /// Why the last attempt did not finish it.
+    public var lastError: String?
+    /// When the job was given up (dead-lettered); `nil` while it is pending.
+    public var deadAt: Date?
+
+    public init(
+        id: Int64, sessionID: SessionID, job: OutboxJob, attempts: Int = 0, createdAt: Date, nextAttemptAt: Date, lastError: String? = nil,
+        deadAt: Date? = nil
+    ) {
+        self.id = id
+        self.sessionID = sessionID
+        self.job = job
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+        self.deadAt = deadAt
+    }
+}
+
+/// How many jobs wait and how many were given up, for health and metrics.
+public struct OutboxCounts: Sendable, Hashable {
+    public var pending: Int
+    public var dead: Int
+    public init(pending: Int, dead: Int) {
+        self.pending = pending
+        self.dead = dead
+    }
+}

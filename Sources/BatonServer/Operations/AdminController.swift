@@ -1,0 +1,85 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Hummingbird
+
+/// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
+/// `/admin/outbox` to list pending or dead-lettered provider work and put dead jobs back in the queue.
+struct AdminController {
+    let conversations: ConversationService
+    let token: Secret?
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("metrics") { _, _ -> Response in
+            if let counts = try? await conversations.store.outboxCounts() { conversations.metrics.outboxCounts((counts.pending, counts.dead)) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: conversations.metrics.text())))
+        }
+        router.get("admin/outbox", use: list)
+        router.post("admin/outbox/{id}/retry", use: retry)
+    }
+
+    /// `GET /admin/outbox?state=dead|pending&limit=100`
+    func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorize(request)
+        let state = request.uri.queryParameters.get("state") ?? "dead"
+        guard state == "dead" || state == "pending" else { throw APIError(.badRequest, "invalid_state", "'state' is 'dead' or 'pending'") }
+        let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1_000)
+        let items = try await conversations.store.outbox(dead: state == "dead", limit: limit)
+        let counts = try await conversations.store.outboxCounts()
+        let body = OutboxListing(items: items.map(OutboxListing.Item.init), pending: counts.pending, dead: counts.dead)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.baton.encode(body))))
+    }
+
+    /// `POST /admin/outbox/{id}/retry`: a dead job goes back to the end of its session's queue with a new budget.
+    func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorize(request)
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, "invalid_id", "the job id is a number") }
+        guard try await conversations.store.requeueOutbox(id: id, now: conversations.now()) else {
+            throw APIError(.notFound, "not_found", "no dead job \(id)")
+        }
+        conversations.outbox.wake()
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"requeued":true}"#)))
+    }
+
+    func authorize(_ request: Request) throws {
+        guard let token else { throw APIError(.notFound, "admin_disabled", "the admin API is off; set admin.token to turn it on") }
+        let given = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        guard constantTimeEquals(given, token.value) else { throw APIError(.unauthorized, "unauthorized", "send 'Authorization: Bearer <admin token>'") }
+    }
+}
+
+/// The admin listing's JSON.
+struct OutboxListing: Encodable {
+    struct Item: Encodable {
+        var id: Int64
+        var session: String
+        var kind: String
+        var handover: Int
+        var messageId: Int64?
+        var attempts: Int
+        var createdAt: String
+        var nextAttemptAt: String
+        var deadAt: String?
+        var lastError: String?
+
+        init(_ item: OutboxItem) {
+            id = item.id
+            session = item.sessionID.rawValue
+            kind = item.job.kind
+            handover = item.job.handoverNumber
+            if case .post(let messageID, _) = item.job { messageId = messageID }
+            attempts = item.attempts
+            createdAt = MessagePayload.timestamp(item.createdAt)
+            nextAttemptAt = MessagePayload.timestamp(item.nextAttemptAt)
+            deadAt = item.deadAt.map(MessagePayload.timestamp)
+            lastError = item.lastError
+        }
+    }
+
+    var items: [Item]
+    var pending: Int
+    var dead: Int
+}

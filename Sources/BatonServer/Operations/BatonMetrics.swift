@@ -1,0 +1,47 @@
+public import Prometheus
+
+/// Baton's Prometheus metrics, served at `/metrics`. One registry per server, so tests running several servers
+/// in one process each count their own.
+public struct BatonMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    func outboxDone(kind: String, retried: Bool) {
+        registry.makeCounter(name: "baton_outbox_done_total", labels: [("kind", kind), ("retried", retried ? "true" : "false")]).increment()
+    }
+
+    func outboxRetried(kind: String) {
+        registry.makeCounter(name: "baton_outbox_retries_total", labels: [("kind", kind)]).increment()
+    }
+
+    func outboxDead(kind: String) {
+        registry.makeCounter(name: "baton_outbox_dead_letters_total", labels: [("kind", kind)]).increment()
+    }
+
+    func outboxCounts(_ counts: (pending: Int, dead: Int)) {
+        registry.makeGauge(name: "baton_outbox_pending").set(Double(counts.pending))
+        registry.makeGauge(name: "baton_outbox_dead").set(Double(counts.dead))
+    }
+
+    func webhook(_ outcome: String) {
+        registry.makeCounter(name: "baton_chatwoot_webhooks_total", labels: [("outcome", outcome)]).increment()
+    }
+
+    func refused(_ reason: String) {
+        registry.makeCounter(name: "baton_requests_refused_total", labels: [("reason", reason)]).increment()
+    }
+
+    func reconciled(_ count: Int) {
+        registry.makeCounter(name: "baton_reconciled_messages_total").increment(by: Int64(count))
+    }
+
+    /// The text exposition format.
+    func text() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

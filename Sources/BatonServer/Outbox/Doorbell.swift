@@ -1,0 +1,64 @@
+import Synchronization
+
+/// A wake-up call for one waiting loop: `ring()` wakes the waiter, or, when none waits, makes the next `wait`
+/// return at once, so a ring is never lost between two waits.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: (token: Int, continuation: CheckedContinuation<Void, Never>)?
+        var nextToken = 0
+        /// A wait whose timeout fired before it began waiting.
+        var expiredEarly: Int?
+    }
+
+    private let state = Mutex(State())
+
+    func ring() {
+        let waiter = state.withLock { state in
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next ring, or after `timeout`.
+    func wait(upTo timeout: Duration) async {
+        let token = state.withLock { state in
+            state.nextToken += 1
+            return state.nextToken
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.expire(token)
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state in
+                if state.rung || state.expiredEarly == token {
+                    state.rung = false
+                    state.expiredEarly = nil
+                    return true
+                }
+                state.waiter = (token, continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
+
+    private func expire(_ token: Int) {
+        let waiter = state.withLock { state in
+            guard let waiter = state.waiter, waiter.token == token else {
+                state.expiredEarly = token
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume()
+    }
+}

@@ -1,0 +1,126 @@
+public import BatonCore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// What became of one attempt at an outbox job.
+public enum JobOutcome: Sendable, Hashable {
+    /// Done: the job is removed.
+    case done
+    /// Not now: tried again after a backoff, or dead-lettered once the retry budget is spent.
+    case retry(String)
+    /// Never: dead-lettered at once.
+    case dead(String)
+}
+
+/// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
+/// provider work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
+/// what fails. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
+/// workers (two instances on one database) from running one job twice.
+public final class OutboxWorker: Service, Sendable {
+    /// Carries out one job.
+    public typealias Perform = @Sendable (OutboxItem) async -> JobOutcome
+    /// Told about a job given up, after it was dead-lettered.
+    public typealias DeadLetter = @Sendable (OutboxItem, String) async -> Void
+
+    let store: any SessionStore
+    let policy: RetryPolicy
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let metrics: BatonMetrics
+    /// How long a claimed job is reserved for its worker; longer than any provider call takes.
+    static let lease: TimeInterval = 60
+    /// Jobs carried out at once.
+    static let concurrency = 64
+    /// Other instances may add jobs this one is not told about; it looks at least this often.
+    static let pollInterval: Duration = .seconds(1)
+
+    private let handlers = Mutex<(perform: Perform, deadLetter: DeadLetter)?>(nil)
+    private let doorbell = Doorbell()
+    private let inFlight = Mutex(0)
+
+    public init(store: any SessionStore, policy: RetryPolicy, metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger) {
+        self.store = store
+        self.policy = policy
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Sets what carries jobs out; the conversation service does this once it exists.
+    public func handle(perform: @escaping Perform, deadLetter: @escaping DeadLetter) {
+        handlers.withLock { $0 = (perform, deadLetter) }
+    }
+
+    /// Says that jobs were stored, so they start now rather than at the next poll.
+    public func wake() { doorbell.ring() }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    let room = Self.concurrency - inFlight.withLock { $0 }
+                    var claimed: [OutboxItem] = []
+                    if room > 0, handlers.withLock({ $0 }) != nil {
+                        do {
+                            claimed = try await store.claimOutbox(now: now(), lease: Self.lease, limit: room)
+                        } catch {
+                            logger.error("the outbox could not be read", metadata: ["error": "\(String(reflecting: error))"])
+                        }
+                    }
+                    for item in claimed {
+                        inFlight.withLock { $0 += 1 }
+                        group.addTask {
+                            await self.attempt(item)
+                            self.inFlight.withLock { $0 -= 1 }
+                            // Finishing a job may have made its session's next job the head of its queue.
+                            self.doorbell.ring()
+                        }
+                    }
+                    if !claimed.isEmpty && claimed.count == room { continue }
+                    await doorbell.wait(upTo: await waitDuration())
+                }
+            }
+        } onGracefulShutdown: {
+            self.doorbell.ring()
+        }
+    }
+
+    /// Until the earliest pending job falls due, at most the poll interval.
+    func waitDuration() async -> Duration {
+        guard let due = try? await store.nextOutboxDue() else { return Self.pollInterval }
+        let milliseconds = Int(due.timeIntervalSince(now()) * 1000)
+        guard milliseconds > 0 else { return inFlight.withLock { $0 } > 0 ? Self.pollInterval : .milliseconds(1) }
+        return min(.milliseconds(milliseconds + 1), Self.pollInterval)
+    }
+
+    func attempt(_ item: OutboxItem) async {
+        guard let (perform, deadLetter) = handlers.withLock({ $0 }) else { return }
+        let outcome = await perform(item)
+        do {
+            switch outcome {
+            case .done:
+                try await store.completeOutbox(id: item.id)
+                metrics.outboxDone(kind: item.job.kind, retried: item.attempts > 1)
+            case .retry(let reason) where !policy.isExhausted(item, now: now()):
+                let delay = policy.delay(afterAttempts: item.attempts)
+                try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.seconds), error: reason)
+                metrics.outboxRetried(kind: item.job.kind)
+                logger.info(
+                    "provider work will be retried",
+                    metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "attempt": "\(item.attempts)", "after": "\(delay)", "reason": "\(reason)"])
+            case .retry(let reason), .dead(let reason):
+                try await store.deadLetterOutbox(id: item.id, error: reason, now: now())
+                metrics.outboxDead(kind: item.job.kind)
+                logger.error(
+                    "provider work given up (dead-lettered)",
+                    metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "outbox": "\(item.id)", "attempts": "\(item.attempts)", "reason": "\(reason)"])
+                await deadLetter(item, reason)
+            }
+        } catch {
+            // The lease runs out and the job is tried again: at worst once more than needed, never lost.
+            logger.error("the outbox could not record a job's outcome", metadata: ["outbox": "\(item.id)", "error": "\(String(reflecting: error))"])
+        }
+    }
+}

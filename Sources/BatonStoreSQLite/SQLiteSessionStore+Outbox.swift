@@ -1,0 +1,113 @@
+public import BatonCore
+public import Foundation
+import GRDB
+
+extension SQLiteSessionStore {
+    public func sessionsWithActiveHandover() async throws -> [SessionID] {
+        try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM sessions WHERE json_extract(state, '$.handover.phase') = 'active'")
+                .map(SessionID.init(rawValue:))
+        }
+    }
+
+    public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
+        try await writer.write { db in
+            // Only the head of each session's queue may run, so a session's jobs keep their order.
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.* FROM outbox o
+                    JOIN (SELECT session_id, MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id) h ON o.id = h.head
+                    WHERE o.next_attempt_at <= ? AND (o.leased_until IS NULL OR o.leased_until <= ?)
+                    ORDER BY o.next_attempt_at, o.id LIMIT ?
+                    """,
+                arguments: [now.millis, now.millis, max(0, limit)])
+            var items: [OutboxItem] = []
+            for row in rows {
+                var item = try Self.outboxItem(from: row)
+                item.attempts += 1
+                try db.execute(
+                    sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?",
+                    arguments: [item.attempts, now.addingTimeInterval(lease).millis, item.id])
+                items.append(item)
+            }
+            return items
+        }
+    }
+
+    public func completeOutbox(id: Int64) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+    }
+
+    public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET next_attempt_at = ?, leased_until = NULL, last_error = ? WHERE id = ?", arguments: [at.millis, error, id])
+        }
+    }
+
+    public func deadLetterOutbox(id: Int64, error: String, now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET dead_at = ?, leased_until = NULL, last_error = ? WHERE id = ?", arguments: [now.millis, error, id])
+        }
+    }
+
+    public func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE \(dead ? "dead_at IS NOT NULL" : "dead_at IS NULL") ORDER BY id LIMIT ?", arguments: [max(0, limit)]
+            ).map(Self.outboxItem(from:))
+        }
+    }
+
+    public func requeueOutbox(id: Int64, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            // It goes to the end of its session's queue: the jobs after it have run since.
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND dead_at IS NOT NULL", arguments: [id]) else { return false }
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+            try db.execute(
+                sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)",
+                arguments: [row["session_id"] as String, row["job"] as String, row["kind"] as String, row["created_at"] as Int64, now.millis])
+            return true
+        }
+    }
+
+    public func outboxCounts() async throws -> OutboxCounts {
+        try await writer.read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead FROM outbox")
+            return OutboxCounts(pending: row?["pending"] ?? 0, dead: row?["dead"] ?? 0)
+        }
+    }
+
+    public func nextOutboxDue() async throws -> Date? {
+        try await writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(MAX(next_attempt_at, COALESCE(leased_until, 0))) FROM outbox WHERE dead_at IS NULL")
+                .map(Date.init(millis:))
+        }
+    }
+
+    public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES (?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+                arguments: [deliveryID, now.millis])
+            return db.changesCount > 0
+        }
+    }
+
+    public func forgetDelivery(_ deliveryID: String) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE delivery_id = ?", arguments: [deliveryID]) }
+    }
+
+    public func forgetDeliveries(before: Date) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE received_at < ?", arguments: [before.millis]) }
+    }
+
+    static func outboxItem(from row: Row) throws -> OutboxItem {
+        OutboxItem(
+            id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), job: try decode(OutboxJob.self, row["job"]), attempts: row["attempts"],
+            createdAt: Date(millis: row["created_at"]), nextAttemptAt: Date(millis: row["next_attempt_at"]), lastError: row["last_error"],
+            deadAt: (row["dead_at"] as Int64?).map(Date.init(millis:)))
+    }
+}
