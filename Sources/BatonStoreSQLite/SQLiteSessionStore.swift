@@ -26,6 +26,9 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func migrate() async throws {
         try Self.migrator.migrate(writer)
+        // One process owns a SQLite file, so leases left by an earlier process (killed mid-job) are void: its jobs
+        // may run again at once instead of after their lease.
+        try await writer.write { db in try db.execute(sql: "UPDATE outbox SET leased_until = NULL WHERE leased_until IS NOT NULL") }
     }
 
     public func ping() async throws {

@@ -125,8 +125,8 @@ extension TestClientProtocol {
         return try JSONValue(jsonText: String(buffer: response.body))
     }
 
-    func getJSON(_ path: String) async throws -> JSONValue {
-        let response = try await execute(uri: path, method: .get)
+    func getJSON(_ path: String, headers: HTTPFields = [:]) async throws -> JSONValue {
+        let response = try await execute(uri: path, method: .get, headers: headers)
         guard response.status == .ok else { throw ChatError.unexpected("GET \(path) answered \(response.status): \(String(buffer: response.body))") }
         return try JSONValue(jsonText: String(buffer: response.body))
     }

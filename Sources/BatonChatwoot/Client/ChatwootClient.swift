@@ -16,7 +16,8 @@ public struct ChatwootClient: Sendable {
     public let accountID: Int
     let token: String
     let http: HTTPClient
-    let timeout: TimeAmount
+    /// How long one call waits for its answer.
+    public let timeout: TimeAmount
     let logger: Logger
 
     /// - Parameters:
@@ -169,7 +170,12 @@ public struct ChatwootClient: Sendable {
             response = try await http.execute(request, timeout: timeout, logger: logger)
             bytes = try await response.body.collect(upTo: Self.maxResponseSize)
         } catch {
-            throw ChatwootError(kind: .unreachable, status: nil, message: "no answer: \(String(describing: error))", operation: operation)
+            var failure = ChatwootError(kind: .unreachable, status: nil, message: "no answer: \(String(describing: error))", operation: operation)
+            // A request that was sent but not answered may still be carried out by Chatwoot.
+            if let clientError = error as? HTTPClientError {
+                failure.mayHaveArrived = [.deadlineExceeded, .readTimeout, .remoteConnectionClosed, .cancelled].contains(clientError)
+            }
+            throw failure
         }
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {

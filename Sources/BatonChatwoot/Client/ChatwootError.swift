@@ -24,6 +24,8 @@ public struct ChatwootError: Error, Sendable, Hashable, CustomStringConvertible 
     public var message: String
     /// The call, e.g. `POST /conversations`.
     public var operation: String
+    /// The request was sent but no answer came (a timeout): Chatwoot may still carry it out.
+    public var mayHaveArrived = false
 
     public init(kind: Kind, status: Int?, message: String, operation: String) {
         self.kind = kind

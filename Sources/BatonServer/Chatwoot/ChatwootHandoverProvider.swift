@@ -3,6 +3,7 @@ import BatonConfig
 import BatonCore
 import Foundation
 import Logging
+import NIOCore
 
 /// Handovers to a Chatwoot API-channel inbox: opens a contact and conversation, posts the transcript (user turns
 /// as `incoming`, bot turns as `outgoing` from the agent bot), and resolves the conversation when the user leaves.
@@ -133,6 +134,10 @@ struct ChatwootHandoverProvider: HandoverProvider {
             }
             try await client.createMessage(conversationID: conversationID, message, token: token)
             return .done
+        } catch let error as ChatwootError where error.mayHaveArrived {
+            // Give the unanswered request time to finish before the retry looks for its copy.
+            logger.warning("Chatwoot did not answer in time", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .unsettled(error.description, settle: .nanoseconds(client.timeout.nanoseconds * 2))
         } catch let error as ChatwootError {
             switch error.kind {
             case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:

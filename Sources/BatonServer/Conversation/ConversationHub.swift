@@ -45,6 +45,25 @@ public actor ConversationHub {
         for message in messages { publish(.message(message), to: message.sessionID) }
     }
 
+    /// Returns when a message with an id above `after` is published for the session, or after `timeout`, or at once
+    /// when `alreadyThere` (asked once listening, so a message stored just before cannot be missed) says so.
+    public func waitForMessage(
+        in sessionID: SessionID, after: Int64, upTo timeout: Duration, alreadyThere: @Sendable () async -> Bool
+    ) async {
+        let events = subscribe(sessionID)
+        if await alreadyThere() { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in events {
+                    if case .message(let message) = event, message.id > after { return }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// How many sockets listen to the session (for tests and metrics).
     public func subscriberCount(_ sessionID: SessionID) -> Int { subscribers[sessionID]?.count ?? 0 }
 

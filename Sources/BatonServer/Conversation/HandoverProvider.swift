@@ -25,8 +25,11 @@ public enum OpenResult: Sendable, Hashable {
 public enum DeliveryResult: Sendable, Hashable {
     /// Made (or deliberately not made, e.g. an agent's own message is never posted back).
     case done
-    /// Not made now (rate limit, outage, timeout): the outbox tries again later, the session's later jobs wait.
+    /// Not made now (rate limit, outage): the outbox tries again later, the session's later jobs wait.
     case retry(String)
+    /// Sent but not answered (a timeout): the provider may still carry it out, so the outbox tries again only after
+    /// `settle`, when a retry can see whether it did.
+    case unsettled(String, settle: Duration)
     /// Refused for good (the same request would be refused again): the job is dead-lettered at once.
     case refused(String)
 }

@@ -79,6 +79,7 @@ extension ConversationService {
         switch result {
         case .done: .done
         case .retry(let reason): .retry(reason)
+        case .unsettled(let reason, let settle): .unsettled(reason, settle: settle)
         case .refused(let reason): .dead(reason)
         }
     }

@@ -10,6 +10,8 @@ public enum JobOutcome: Sendable, Hashable {
     case done
     /// Not now: tried again after a backoff, or dead-lettered once the retry budget is spent.
     case retry(String)
+    /// Sent without an answer: like `retry`, but not before `settle` has passed.
+    case unsettled(String, settle: Duration)
     /// Never: dead-lettered at once.
     case dead(String)
 }
@@ -103,14 +105,16 @@ public final class OutboxWorker: Service, Sendable {
             case .done:
                 try await store.completeOutbox(id: item.id)
                 metrics.outboxDone(kind: item.job.kind, retried: item.attempts > 1)
-            case .retry(let reason) where !policy.isExhausted(item, now: now()):
-                let delay = policy.delay(afterAttempts: item.attempts)
+            case .retry(let reason) where !policy.isExhausted(item, now: now()),
+                .unsettled(let reason, _) where !policy.isExhausted(item, now: now()):
+                var delay = policy.delay(afterAttempts: item.attempts)
+                if case .unsettled(_, let settle) = outcome { delay = max(delay, settle) }
                 try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.seconds), error: reason)
                 metrics.outboxRetried(kind: item.job.kind)
                 logger.info(
                     "provider work will be retried",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "attempt": "\(item.attempts)", "after": "\(delay)", "reason": "\(reason)"])
-            case .retry(let reason), .dead(let reason):
+            case .retry(let reason), .unsettled(let reason, _), .dead(let reason):
                 try await store.deadLetterOutbox(id: item.id, error: reason, now: now())
                 metrics.outboxDead(kind: item.job.kind)
                 logger.error(

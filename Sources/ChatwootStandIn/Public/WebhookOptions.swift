@@ -12,7 +12,12 @@ public struct WebhookOptions: Sendable {
     public var timeout: Duration = .seconds(5)
     public var order: Order = .inOrder
     /// Deliver every event twice with the same `X-Chatwoot-Delivery` (at-least-once redelivery).
-    public var duplicateDeliveries = false
+    public var duplicateDeliveries: Bool {
+        get { deliveryCopies > 1 }
+        set { deliveryCopies = newValue ? max(deliveryCopies, 2) : 1 }
+    }
+    /// How many times every event is delivered, all with the same `X-Chatwoot-Delivery`.
+    public var deliveryCopies = 1
     /// Wait this long before each delivery.
     public var delay: Duration = .zero
     /// Build each payload when its event happens instead of when it is delivered.

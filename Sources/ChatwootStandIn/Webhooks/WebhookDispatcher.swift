@@ -71,7 +71,7 @@ final class WebhookDispatcher: Sendable {
         guard let prepared = event.frozen ? event.prebuilt : await state.prepareWebhook(event) else { return }
         if current.delay > .zero { try? await Task.sleep(for: current.delay) }
         let deliveryId = UUID().uuidString.lowercased()
-        let copies = current.duplicateDeliveries ? 2 : 1
+        let copies = max(1, current.deliveryCopies)
         for copy in 0..<copies {
             let outcome = await send(prepared, deliveryId: deliveryId, timeout: current.timeout)
             await state.recordDelivery(prepared: prepared, deliveryId: deliveryId, outcome: outcome, isDuplicate: copy > 0)

@@ -106,6 +106,32 @@ struct Chat: Sendable {
     }
 }
 
+extension Chat {
+    /// Follows the session's frames until its live agent messages include every one of `wanted`; returns the live
+    /// agent texts in the order the page shows them (a message moved to keep Chatwoot's order is shown at its copy).
+    func agentTexts(including wanted: Set<String>, within timeout: Duration = .seconds(30)) async throws -> [String] {
+        var shown: [(id: Int64, text: String)] = []
+        let deadline = ContinuousClock.now + timeout
+        while !wanted.isSubset(of: Set(shown.map(\.text))) {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw ChatError.timedOut(waitingFor: "agent messages \(wanted.subtracting(shown.map(\.text)).sorted())") }
+            let frame = try await inbox.next(within: left)
+            switch frame["type"] {
+            case "message":
+                guard let message = frame["message"], message["sender"] == "agent", message["retracted"] != .bool(true),
+                    message["movedTo"] == nil, let id = message["id"]?.int, let text = message.text
+                else { continue }
+                shown.append((id, text))
+            case "retract":
+                if let id = frame["id"]?.int { shown.removeAll { $0.id == id } }
+            default:
+                continue
+            }
+        }
+        return shown.sorted { $0.id < $1.id }.map(\.text)
+    }
+}
+
 extension TestClientProtocol {
     /// Opens the webchat socket of `urlToken`, runs `body` with it, then closes it.
     func chat(_ urlToken: String, _ body: @escaping @Sendable (Chat) async throws -> Void) async throws {

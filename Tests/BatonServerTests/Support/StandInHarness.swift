@@ -137,5 +137,50 @@ struct StandInHarness: Sendable {
         await standIn.requests().filter { $0.method == method && $0.path.hasSuffix(suffix) }.map(\.responseStatus)
     }
 
+    /// Makes the stand-in refuse connections until ``comeUp()``.
+    func goDown() async { await standIn.goDown() }
+    func comeUp() async throws { try await standIn.comeUp() }
+
+    /// Makes the next `times` requests matching `path` wait `latency` before they are handled.
+    func slow(_ method: String, _ path: String, by latency: Duration, times: Int) {
+        _ = standIn.addLatency(latency, method: method, path: path, times: times)
+    }
+
+    /// Fails the next `count` webhook deliveries (nothing is sent; message events mark their message failed).
+    func dropWebhooks(_ count: Int) { standIn.failNextWebhooks(count) }
+
+    /// Delivers every webhook `copies` times and shuffles those within `window`.
+    func shuffleWebhooks(window: Duration, copies: Int) {
+        standIn.updateWebhookOptions {
+            $0.order = .shuffled(window: window)
+            $0.deliveryCopies = copies
+            $0.buildPayloadsAtEventTime = true
+        }
+    }
+
+    /// Waits for the conversation Baton opened for `session`.
+    func waitForConversation(session: String) async throws -> Int {
+        let account = accountID
+        return try await standIn.waitUntil(timeout: .seconds(20), "a conversation for session \(session)") { snapshot in
+            snapshot.conversations(account: account).first { $0.customAttributes["baton_session"]?.stringValue == session }?.displayId
+        }
+    }
+
+    /// The contents of the public incoming messages of a conversation, in Chatwoot's order.
+    func incomingTexts(_ conversation: Int) async -> [String] {
+        await standIn.messages(ref(conversation)).filter { $0.messageType == .incoming && !$0.isPrivate }.compactMap(\.content)
+    }
+
+    /// Waits until the conversation's incoming messages include every one of `texts`; returns all incoming texts.
+    func waitForIncoming(_ conversation: Int, including texts: [String], outgoing: Bool = false, timeout: Duration = .seconds(30)) async throws -> [String] {
+        let target = ref(conversation)
+        let wanted = Set(texts)
+        let type: MessageType = outgoing ? .outgoing : .incoming
+        return try await standIn.waitUntil(timeout: timeout, "\(texts.count) messages in conversation \(conversation)") { snapshot in
+            let incoming = snapshot.messages(in: target).filter { $0.messageType == type && !$0.isPrivate }.compactMap(\.content)
+            return wanted.isSubset(of: Set(incoming)) ? incoming : nil
+        }
+    }
+
     func specViolations() async -> [String] { await standIn.specViolations().map(\.description) }
 }

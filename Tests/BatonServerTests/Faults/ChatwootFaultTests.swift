@@ -1,0 +1,120 @@
+import BatonCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Baton against a Chatwoot that misbehaves (CONTRACT §2.1, §4.1): down, rate limiting, failing, slow, refusing
+/// the token, and webhooks repeated and shuffled. Every test checks that what the user or the agent should get
+/// arrives once, in order, and writes its figures for RELIABILITY.md.
+@Suite("Faults: Chatwoot", .serialized)
+struct ChatwootFaultTests {
+    static let messagesPath = "/api/v1/accounts/*/conversations/*/messages"
+
+    /// Many live conversations keep talking while Chatwoot is unreachable; when it is back, every message reaches
+    /// the agents once and in order.
+    @Test func chatwootDownUnderManyConversationsThenBack() async throws {
+        try await FaultRig.run { chatwoot, client in
+            var users: [(RESTUser, Int)] = []
+            for index in 0..<12 { users.append(try await RESTUser.inHandover("down-\(index)", client: client, chatwoot: chatwoot)) }
+            await chatwoot.goDown()
+            let sent = users.map { user, _ in (0..<8).map { "\(user.userID) line \($0)" } }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, (user, _)) in users.enumerated() {
+                    group.addTask { for text in sent[index] { try await user.say(text) } }
+                }
+                try await group.waitForAll()
+            }
+            try await chatwoot.comeUp()
+            var total = Delivery(test: "chatwoot-down-12-conversations")
+            for (index, (_, conversation)) in users.enumerated() {
+                let incoming = try await chatwoot.waitForIncoming(conversation, including: sent[index])
+                total = total + Delivery.compare(test: total.test, sent: sent[index], received: incoming.filter { $0.contains(" line ") })
+            }
+            total.expectPerfect()
+        }
+    }
+
+    /// 429 "Retry later" (no Retry-After), 500, answers slower than the request timeout, and a token refused for a
+    /// while: every user message still reaches the agent exactly once, in order.
+    @Test(arguments: [
+        ("rate-limited", 429, "Retry later\n", Duration.zero),
+        ("server-error", 500, "{}", .zero),
+        ("token-refused", 401, #"{"error":"Invalid Access Token"}"#, .zero),
+        ("slower-than-timeout", 0, "", .milliseconds(1_600)),
+    ])
+    func userMessagesSurviveChatwootFaults(name: String, status: Int, body: String, latency: Duration) async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("fault-\(name)", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            if latency > .zero {
+                // The stand-in stores the message but answers after Baton stopped waiting: the retry must find it.
+                chatwoot.slow("POST", Self.messagesPath, by: latency, times: 2)
+            } else {
+                chatwoot.fail("POST", Self.messagesPath, status: status, body: body, times: 3)
+            }
+            let sent = (0..<10).map { "\(name) \($0)" }
+            for text in sent { try await user.say(text) }
+            let incoming = try await chatwoot.waitForIncoming(conversation, including: sent)
+            Delivery.compare(test: "chatwoot-\(name)", sent: sent, received: incoming.filter { $0.hasPrefix(name) }).expectPerfect()
+        }
+    }
+
+    /// A message Chatwoot refuses for good (the conversation was deleted: 404) is dead-lettered at once: the user
+    /// is told, the admin listing shows it, the metric counts it, and the messages after it still go through.
+    @Test func aRefusedMessageIsDeadLetteredAndTheUserIsTold() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("dead", client: client, chatwoot: chatwoot)
+            // The history, the accepted message last, is all posted before the fault is set up.
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["An agent will be with you shortly."], outgoing: true)
+            chatwoot.fail("POST", Self.messagesPath, status: 404, body: #"{"error":"Resource could not be found"}"#, times: 1)
+            try await user.say("this one is refused")
+            try await user.say("this one arrives")
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["this one arrives"])
+            let transcript = try await user.transcript()
+            #expect(transcript.contains { $0.text == HandoverNotices.undelivered("this one is refused") })
+            #expect(!(await chatwoot.incomingTexts(conversation)).contains("this one is refused"))
+
+            let listing = try await client.getJSON("/admin/outbox?state=dead", headers: [.authorization: "Bearer \(TestBaton.adminToken)"])
+            guard case .array(let items)? = listing["items"] else { throw ChatError.unexpected("no items: \(listing.jsonText)") }
+            #expect(items.count == 1)
+            #expect(items.first?["kind"] == "post")
+            #expect(items.first?["session"] == .string(user.session))
+            #expect(items.first?["lastError"]?.jsonText.contains("404") == true)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
+            #expect(String(buffer: metrics.body).contains(#"baton_outbox_dead_letters_total{kind="post"} 1"#))
+            let refused = try await client.execute(uri: "/admin/outbox?state=dead", method: .get, headers: [.authorization: "Bearer wrong"], body: nil)
+            #expect(refused.status == .unauthorized)
+        }
+    }
+
+    /// Every webhook delivered three times and shuffled: the user sees each agent reply once, in the order the
+    /// agent wrote them.
+    @Test func webhooksTripledAndShuffledReachTheUserOnceInOrder() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("shuffle", client: client, chatwoot: chatwoot)
+            chatwoot.shuffleWebhooks(window: .milliseconds(100), copies: 3)
+            let sent = (0..<20).map { "reply \($0)" }
+            for text in sent { try await chatwoot.reply(conversation, text) }
+            let shown = try await user.waitForAgentTexts(sent)
+            Delivery.compare(test: "webhooks-tripled-shuffled", sent: sent, received: shown).expectPerfect()
+            let stored = try await user.transcript().filter { $0["sender"] == "agent" }.compactMap(\.text)
+            #expect(stored == sent, "the stored transcript is in the agent's order too")
+        }
+    }
+
+    /// Webhooks that never arrive (Chatwoot does not retry) are made up for by reconciliation when the user
+    /// reconnects.
+    @Test func lostWebhooksAreReconciledWhenTheUserReconnects() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("lost", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            // Every webhook of these replies fails (Chatwoot marks the messages failed and never retries).
+            chatwoot.dropWebhooks(1_000)
+            let sent = ["lost 1", "lost 2", "lost 3"]
+            for text in sent { try await chatwoot.reply(conversation, text) }
+            let shown = try await user.waitForAgentTexts(sent)
+            Delivery.compare(test: "lost-webhooks-reconciled", sent: sent, received: shown).expectPerfect()
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import BatonCore
+import Foundation
+import Synchronization
+import Testing
+
+/// The Baton process is killed with SIGKILL while users and agents keep writing, and started again on the same
+/// database: every user message the server acknowledged reaches Chatwoot once, in order; every agent reply
+/// reaches the user once, in order (those whose webhooks hit the dead server through reconciliation).
+@Suite("Faults: crash", .serialized)
+struct CrashRecoveryTests {
+    static let sessions = 6
+    static let userMessages = 15
+    static let agentReplies = 8
+
+    @Test func sigkillUnderLoadLosesNothing() async throws {
+        let chatwoot = try await StandInHarness.start()
+        defer { Task { await chatwoot.shutdown() } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-crash-\(UUID().uuidString)")
+        let config = try Self.writeConfig(in: folder, chatwoot: chatwoot)
+        let current = Box(try await BatonProcess.start(config: config))
+        await chatwoot.pointWebhooks(to: current.value.withLock { $0.baseURL } + "/handover/chatwoot")
+        defer { current.value.withLock { $0.stop() } }
+
+        // Users in handovers.
+        var users: [(session: String, conversation: Int)] = []
+        for _ in 0..<Self.sessions {
+            let baton = current.value.withLock { $0 }
+            let first = try JSONValue(jsonText: try await baton.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"hi"}"#).body)
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session: \(first.jsonText)") }
+            for text in ["Ada", "agent"] {
+                _ = try await baton.post("/api/v1/endpoints/t0k3n/messages", json: #"{"sessionId":"\#(session)","text":"\#(text)"}"#)
+            }
+            users.append((session, try await chatwoot.waitForConversation(session: session)))
+        }
+
+        let allUsers = users
+        // Load from both sides; the server dies once a third of the user messages were acknowledged.
+        let acknowledged = Counter()
+        let restarted = Latch()
+        let killAt = Self.sessions * Self.userMessages / 3
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, user) in allUsers.enumerated() {
+                group.addTask {
+                    for line in 0..<Self.userMessages {
+                        let body = #"{"sessionId":"\#(user.session)","text":"u\#(index) line \#(line)","clientMessageId":"u\#(index)-\#(line)"}"#
+                        // A request the dead server did not answer is sent again (same clientMessageId) once it is back.
+                        while true {
+                            if let answer = try? await current.value.withLock({ $0 }).post("/api/v1/endpoints/t0k3n/messages", json: body), answer.status == 200 {
+                                break
+                            }
+                            await restarted.wait()
+                        }
+                        await acknowledged.increment()
+                    }
+                }
+                group.addTask {
+                    for reply in 0..<Self.agentReplies { try await chatwoot.reply(user.conversation, "agent \(index) reply \(reply)") }
+                }
+            }
+            group.addTask {
+                await acknowledged.wait(for: killAt)
+                current.value.withLock { $0.kill() }
+                let next = try await BatonProcess.start(config: config)
+                current.value.withLock { $0 = next }
+                await chatwoot.pointWebhooks(to: next.baseURL + "/handover/chatwoot")
+                await restarted.open()
+            }
+            try await group.waitForAll()
+        }
+
+        // Everything arrives: user lines in Chatwoot, agent replies in Baton's transcript.
+        var total = Delivery(test: "sigkill-under-load")
+        for (index, user) in users.enumerated() {
+            let sent = (0..<Self.userMessages).map { "u\(index) line \($0)" }
+            let incoming = try await chatwoot.waitForIncoming(user.conversation, including: sent)
+            total = total + Delivery.compare(test: total.test, sent: sent, received: incoming.filter { $0.hasPrefix("u\(index) line") })
+            let replies = (0..<Self.agentReplies).map { "agent \(index) reply \($0)" }
+            let shown = try await Self.waitForAgentTexts(replies, session: user.session, baton: current.value.withLock { $0 })
+            total = total + Delivery.compare(test: total.test, sent: replies, received: shown)
+        }
+        total.expectPerfect()
+    }
+
+    /// Long-polls the REST transcript until every reply is there; returns the live agent texts in order.
+    static func waitForAgentTexts(_ wanted: [String], session: String, baton: BatonProcess) async throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(60)
+        var after: Int64 = 0
+        while ContinuousClock.now < deadline {
+            let page = try JSONValue(jsonText: try await baton.get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&limit=500&wait=5").body)
+            after = page["lastId"]?.int ?? after
+            let all = try JSONValue(jsonText: try await baton.get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0&limit=500").body)
+            guard case .array(let messages)? = all["messages"] else { continue }
+            let agent = messages.filter { $0["sender"] == "agent" && $0["retracted"] != .bool(true) }.compactMap(\.text)
+            if Set(wanted).isSubset(of: Set(agent)) { return agent }
+        }
+        throw ChatError.timedOut(waitingFor: "agent replies in session \(session)")
+    }
+
+    static func writeConfig(in folder: URL, chatwoot: StandInHarness) throws -> URL {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try HandoverEndToEndTests.flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox)
+            .write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        let config = """
+            server: { host: 127.0.0.1, port: 0 }
+            storage: { sqlite: { path: baton.sqlite } }
+            log: { level: warning }
+            limits: { messagesPerMinute: 100000 }
+            delivery: { requestTimeoutSeconds: 2 }
+            endpoints:
+              test:
+                name: Crash
+                urlToken: t0k3n
+                flow: flow.yaml
+                channels: { webchat: { enabled: true }, rest: { enabled: true } }
+                handover:
+                  provider: chatwoot
+                  chatwoot:
+                    baseURL: \(chatwoot.baseURL)
+                    accountId: \(chatwoot.accountID)
+                    apiAccessToken: \(chatwoot.adminToken)
+                    webhookSecret: \(chatwoot.secret)
+            """
+        let url = folder.appendingPathComponent("baton.yaml")
+        try config.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+}
+
+/// A lock around a value that closures can share.
+final class Box<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+}
+
+/// Counts, and lets a task wait until the count reaches a value.
+actor Counter {
+    private var value = 0
+    private var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
+
+    func increment() {
+        value += 1
+        let ready = waiters.filter { $0.0 <= value }
+        waiters.removeAll { $0.0 <= value }
+        ready.forEach { $0.1.resume() }
+    }
+
+    func wait(for target: Int) async {
+        if value >= target { return }
+        await withCheckedContinuation { waiters.append((target, $0)) }
+    }
+}
+
+/// Closed until opened once; waiting on an open latch returns at once.
+actor Latch {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        isOpen = true
+        waiters.forEach { $0.resume() }
+        waiters.removeAll()
+    }
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}
