@@ -82,8 +82,14 @@ extension SQLiteSessionStore {
 
     public func nextOutboxDue() async throws -> Date? {
         try await writer.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(MAX(next_attempt_at, COALESCE(leased_until, 0))) FROM outbox WHERE dead_at IS NULL")
-                .map(Date.init(millis:))
+            // Only heads of session queues can run; a job behind a waiting head is not due, whatever its time.
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.leased_until, 0))) FROM outbox o
+                    JOIN (SELECT session_id, MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id) h ON o.id = h.head
+                    """
+            ).map(Date.init(millis:))
         }
     }
 

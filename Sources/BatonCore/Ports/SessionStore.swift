@@ -114,7 +114,7 @@ public protocol SessionStore: Sendable {
     /// How many jobs are pending and dead.
     func outboxCounts() async throws -> OutboxCounts
 
-    /// When the earliest pending job falls due, or `nil` when none is pending.
+    /// When the earliest job that may run next (the head of a session's queue) falls due, or `nil` when none is pending.
     func nextOutboxDue() async throws -> Date?
 
     // MARK: Webhook deliveries

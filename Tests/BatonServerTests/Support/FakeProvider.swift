@@ -10,9 +10,12 @@ final class FakeProvider: HandoverProvider, Sendable {
     let conversationID: Int
     let accountID: Int
     let recorder = Recorder()
+    /// When set, opening waits until the latch opens (to let webhooks overtake the API's answer).
+    let openGate: Latch?
 
-    init(store: any SessionStore, accountID: Int = 1, conversationID: Int = 1187) {
+    init(store: any SessionStore, accountID: Int = 1, conversationID: Int = 1187, openGate: Latch? = nil) {
         self.store = store
+        self.openGate = openGate
         self.accountID = accountID
         self.conversationID = conversationID
     }
@@ -53,6 +56,7 @@ final class FakeProvider: HandoverProvider, Sendable {
     }
 
     func open(_ request: HandoverRequest, number: Int, session: Session, endpoint: Endpoint, attempt: Int) async -> OpenResult {
+        if let openGate { await openGate.wait() }
         do {
             try await store.link(endpointID: endpoint.id, conversationKey: "chatwoot:\(accountID):\(conversationID)", to: session.id)
         } catch {

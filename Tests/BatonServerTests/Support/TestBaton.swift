@@ -77,11 +77,12 @@ enum TestBaton {
 
     /// An app whose endpoint hands over through `FakeProvider`, with a clock the test sets.
     static func appWithFakeProvider(
-        databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init
+        databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init,
+        limits: LimitSettings = generousLimits, openGate: Latch? = nil
     ) async throws -> (app: some ApplicationProtocol, provider: FakeProvider, store: any SessionStore) {
-        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot))
+        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot), limits: limits)
         let store = try SQLiteSessionStore(path: databasePath)
-        let provider = FakeProvider(store: store)
+        let provider = FakeProvider(store: store, openGate: openGate)
         let dependencies = AppDependencies(store: store, provider: { _ in provider }, now: now)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return (app, provider, store)

@@ -1,0 +1,137 @@
+import BatonCore
+import Foundation
+import Testing
+
+/// The outbox, webhook-delivery and provider-order parts of the store contract.
+@Suite("Store contract: outbox")
+struct OutboxContractTests {
+    static func enqueue(_ store: any SessionStore, _ session: Session, _ jobs: [OutboxJob], message: String? = nil) async throws {
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            if let message { update.append(draft(message)) }
+            jobs.forEach { update.enqueue($0) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func jobsAreSavedWithTheirStepAndNotWhenTheStepFails(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        try await Self.enqueue(store, session, [.post(messageID: 1, handover: 1)], message: "hello")
+        await #expect(throws: SessionStoreError.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("again", clientID: "c"))
+                update.append(draft("again", clientID: "c"))
+                update.enqueue(.post(messageID: 2, handover: 1))
+            }
+        }
+        #expect(try await store.outbox(dead: false, limit: 10).map(\.job) == [.post(messageID: 1, handover: 1)])
+        #expect(try await store.outboxCounts() == OutboxCounts(pending: 1, dead: 0))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func onlyTheHeadOfEachSessionsQueueIsClaimedAndALeaseKeepsItFromASecondWorker(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let first = try await newSession(store, user: "a")
+        let second = try await newSession(store, user: "b")
+        try await Self.enqueue(store, first, [.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1)])
+        try await Self.enqueue(store, second, [.close(conversationID: 9, handover: 1)])
+        let claimed = try await store.claimOutbox(now: epoch, lease: 60, limit: 10)
+        #expect(Set(claimed.map(\.job)) == [.post(messageID: 1, handover: 1), .close(conversationID: 9, handover: 1)])
+        #expect(claimed.allSatisfy { $0.attempts == 1 })
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10).isEmpty, "leased, and the next job waits its turn")
+
+        let head = try #require(claimed.first { $0.sessionID == first.id })
+        try await store.completeOutbox(id: head.id)
+        let next = try await store.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10)
+        #expect(next.map(\.job) == [.post(messageID: 2, handover: 1)])
+
+        // A lease that ran out (its worker died) makes the job claimable again, as a second attempt.
+        let again = try await store.claimOutbox(now: epoch.addingTimeInterval(61), lease: 60, limit: 10)
+        #expect(again.map(\.job) == [.close(conversationID: 9, handover: 1)])
+        #expect(again.first?.attempts == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func rescheduledJobsWaitAndDeadJobsStepAsideUntilRequeued(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        try await Self.enqueue(store, session, [.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1)])
+        let first = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 1).first)
+        try await store.rescheduleOutbox(id: first.id, at: epoch.addingTimeInterval(10), error: "HTTP 429")
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(5), lease: 60, limit: 10).isEmpty)
+        #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(10))
+        let retried = try #require(try await store.claimOutbox(now: epoch.addingTimeInterval(10), lease: 60, limit: 10).first)
+        #expect(retried.id == first.id)
+        #expect(retried.lastError == "HTTP 429")
+
+        try await store.deadLetterOutbox(id: retried.id, error: "HTTP 404", now: epoch.addingTimeInterval(11))
+        let dead = try await store.outbox(dead: true, limit: 10)
+        #expect(dead.map(\.job) == [.post(messageID: 1, handover: 1)])
+        #expect(dead.first?.deadAt == epoch.addingTimeInterval(11))
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(11), lease: 60, limit: 10).map(\.job) == [.post(messageID: 2, handover: 1)])
+
+        #expect(try await store.requeueOutbox(id: retried.id, now: epoch.addingTimeInterval(12)))
+        #expect(try await !store.requeueOutbox(id: 424_242, now: epoch))
+        #expect(try await store.outboxCounts() == OutboxCounts(pending: 2, dead: 0))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func jobsSurviveARestart(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let session = try await newSession(store)
+        let request = HandoverRequest(nodeID: "h", provider: "chatwoot", inbox: 3, acceptedMessage: MessageContent(text: "soon"))
+        try await Self.enqueue(store, session, [.open(request, number: 1), .note("note", handover: 1)])
+        _ = try await store.claimOutbox(now: epoch, lease: 60, limit: 10)
+        let reopened = try await reopen()
+        let pending = try await reopened.outbox(dead: false, limit: 10)
+        #expect(pending.map(\.job) == [.open(request, number: 1), .note("note", handover: 1)])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aDeliveryIdIsRecordedOnceAndCanBeForgotten(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        #expect(try await store.recordDelivery("d1", now: epoch))
+        #expect(try await !store.recordDelivery("d1", now: epoch))
+        try await store.forgetDelivery("d1")
+        #expect(try await store.recordDelivery("d1", now: epoch))
+        try await store.forgetDeliveries(before: epoch.addingTimeInterval(1))
+        #expect(try await store.recordDelivery("d1", now: epoch))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aLateMessageGoesBeforeTheOnesThatFollowItInTheProvidersOrder(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        @Sendable func agent(_ order: Int64) -> MessageDraft {
+            MessageDraft(sender: .agent, content: MessageContent(text: "m\(order)"), createdAt: epoch, externalID: "chatwoot:\(order)", externalOrder: order)
+        }
+        for order: Int64 in [10, 30, 40] { _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent(order)) } }
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("user says")) }
+        let (_, stored) = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent(20)) }
+        #expect(stored.map(\.content.text) == ["m20", "m30", "m40"])
+        #expect(stored.map(\.movedFrom) == [nil, 2, 3])
+
+        let all = try await store.messages(sessionID: session.id, after: 0, limit: 100)
+        let live = all.filter { !$0.retracted }.map(\.content.text)
+        #expect(live == ["m10", "user says", "m20", "m30", "m40"])
+        #expect(all.filter { $0.movedTo != nil }.map(\.id) == [2, 3])
+        // The external ids moved with the messages: a redelivery of 30 is still a duplicate.
+        await #expect(throws: SessionStoreError.duplicateExternalMessage(session.id, "chatwoot:30")) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent(30)) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sessionsWithAnActiveHandoverAreFound(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let active = try await newSession(store, user: "a")
+        let resolved = try await newSession(store, user: "b")
+        _ = try await newSession(store, user: "c")
+        for (session, phase) in [(active, HandoverState.Phase.active), (resolved, .resolved)] {
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.state.handover = HandoverState(phase: phase, nodeID: "h", number: 1, conversationID: 7)
+            }
+        }
+        #expect(try await store.sessionsWithActiveHandover() == [active.id])
+    }
+}
