@@ -7,7 +7,8 @@ import Yams
 /// ## Keys
 /// ```yaml
 /// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com }
-/// storage:  { sqlite: { path: data/baton.sqlite } }
+/// storage:  { sqlite: { path: data/baton.sqlite } }    # or, for several instances:
+///           { postgres: { url | urlFile, maxConnections: 20 } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000 }
@@ -106,14 +107,48 @@ public struct ConfigLoader: Sendable {
 
     func readStorage(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> StorageSettings {
         var settings = StorageSettings(sqlitePath: Self.resolve("data/baton.sqlite", against: baseDirectory))
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite", "postgres"], sink)
         guard let members else { return settings }
         let sqlite = members["sqlite"]
         let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path"], sink)
         if let sqliteMembers, sqliteMembers.has("path"), let path = sqliteMembers["path"].string(sink) {
             settings.sqlitePath = Self.resolve(path, against: baseDirectory)
         }
+        let postgres = members["postgres"]
+        // The environment alone may choose PostgreSQL (BATON_STORAGE_POSTGRES_URL), whatever engine the file names.
+        guard members.members.contains(where: { $0.0 == "postgres" }) || hasAnyOverride(under: postgres.path) else { return settings }
+        if members.members.contains(where: { $0.0 == "sqlite" }), members.members.contains(where: { $0.0 == "postgres" }) {
+            sink.error(postgres, "set either 'sqlite' or 'postgres', not both")
+            return settings
+        }
+        settings.postgres = readPostgres(postgres, baseDirectory: baseDirectory, sink)
         return settings
+    }
+
+    /// `storage.postgres`: `url` or `urlFile` (the URL holds a password, so it is read as a secret), `maxConnections`.
+    func readPostgres(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> PostgresStorageSettings? {
+        if case .scalar? = value.node, !value.isNull {
+            // Not "found the value '…'": the value is most likely the URL, password included.
+            sink.error(value, "expected a mapping (url: postgres://…), found a single value")
+            return nil
+        }
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["url", "urlFile", "maxConnections"], sink)
+        guard let members else { return nil }
+        var maxConnections = 20
+        if members.has("maxConnections"), let count = members["maxConnections"].int(sink, range: 1...1000) { maxConnections = count }
+        guard members.has("url") || members.has("urlFile") else {
+            sink.error(value, "missing required key 'url' (or 'urlFile'): postgres://user:password@host:port/database")
+            return nil
+        }
+        guard let url = readSecret("url", in: members, baseDirectory: baseDirectory, sink), !url.value.isEmpty else { return nil }
+        do {
+            return try PostgresStorageSettings(url: url.value, maxConnections: maxConnections)
+        } catch {
+            let source = members.has("url") ? members["url"] : members["urlFile"]
+            // The message never quotes the URL: it holds the password.
+            sink.error(source, "\(error.message)\(source.overrideNote)")
+            return nil
+        }
     }
 
     func readLog(_ value: YAMLValue, _ sink: DiagnosticSink) -> LogSettings {

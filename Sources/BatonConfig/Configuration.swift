@@ -85,10 +85,19 @@ public struct ServerSettings: Sendable, Hashable {
     }
 }
 
+/// Which store Baton keeps its sessions in: the embedded SQLite file, or PostgreSQL when `postgres` is set.
 public struct StorageSettings: Sendable, Hashable {
-    /// The SQLite database file; created with its folder when missing.
+    /// The SQLite database file; created with its folder when missing. Unused when `postgres` is set.
     public var sqlitePath: String
-    public init(sqlitePath: String) { self.sqlitePath = sqlitePath }
+    /// A PostgreSQL database, which several Baton processes can share.
+    public var postgres: PostgresStorageSettings?
+    public init(sqlitePath: String, postgres: PostgresStorageSettings? = nil) {
+        self.sqlitePath = sqlitePath
+        self.postgres = postgres
+    }
+
+    /// Where the data is, without secrets: for the start banner and logs.
+    public var location: String { postgres.map { "PostgreSQL \($0)" } ?? sqlitePath }
 }
 
 public struct LogSettings: Sendable, Hashable {
