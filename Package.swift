@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
@@ -46,11 +47,22 @@ let package = Package(
             dependencies: ["BatonCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The store for several instances: PostgreSQL through PostgresNIO's pooled `PostgresClient`.
+        .target(
+            name: "BatonStorePostgres",
+            dependencies: [
+                "BatonCore", "BatonConfig",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hummingbird wiring: routes, webchat WebSocket, REST channel, composition root.
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonConfig", "BatonStoreSQLite", "BatonChatwoot",
+                "BatonCore", "BatonConfig", "BatonStoreSQLite", "BatonStorePostgres", "BatonChatwoot",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -108,7 +120,15 @@ let package = Package(
         ),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BatonConfigTests", dependencies: ["BatonConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "BatonStoreTests", dependencies: ["BatonStoreSQLite"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatonStoreTests",
+            dependencies: [
+                "BatonStoreSQLite", "BatonStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatwootStandInTests",

@@ -1,0 +1,126 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema, as numbered migrations recorded in `baton_schema_migrations`.
+///
+/// All pending migrations are applied in one transaction that first takes a transaction-scoped advisory lock, so
+/// instances starting together apply them once, one after the other; the lock goes with the commit or rollback.
+/// Migrations never touch outbox leases: other instances may be running jobs while one starts.
+enum PostgresMigrations {
+    struct Migration: Sendable {
+        let version: Int64
+        let name: String
+        /// One statement each: PostgreSQL's extended protocol runs a single command per query.
+        let statements: [PostgresQuery]
+    }
+
+    /// A fixed key for `pg_advisory_xact_lock` ("baton" in ASCII), shared by every Baton of a database.
+    static let lockKey: Int64 = 0x62_61_74_6F_6E
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "sessions, messages, handover links, settings, outbox, webhook deliveries",
+            statements: [
+                // JSON is kept as text (see `Rows`); `handover_phase` mirrors `state`'s handover phase so that
+                // sessionsWithActiveHandover needs neither a JSON parse of every row nor a jsonb column.
+                """
+                CREATE TABLE sessions (
+                    id text PRIMARY KEY,
+                    endpoint_id text NOT NULL,
+                    user_id text NOT NULL,
+                    channel text NOT NULL,
+                    state text NOT NULL,
+                    handover_phase text,
+                    last_message_id bigint NOT NULL DEFAULT 0,
+                    created_at bigint NOT NULL,
+                    updated_at bigint NOT NULL,
+                    UNIQUE (endpoint_id, user_id)
+                )
+                """,
+                "CREATE INDEX sessions_with_active_handover ON sessions (id) WHERE handover_phase = 'active'",
+                """
+                CREATE TABLE messages (
+                    session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    id bigint NOT NULL,
+                    sender text NOT NULL,
+                    content text NOT NULL,
+                    created_at bigint NOT NULL,
+                    client_message_id text,
+                    agent_name text,
+                    external_id text,
+                    external_order bigint,
+                    retracted boolean NOT NULL DEFAULT FALSE,
+                    moved_to bigint,
+                    moved_from bigint,
+                    PRIMARY KEY (session_id, id)
+                )
+                """,
+                // The store maps violations of these two to SessionStoreError by their names.
+                "CREATE UNIQUE INDEX messages_by_client_id ON messages (session_id, client_message_id) WHERE client_message_id IS NOT NULL",
+                "CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id) WHERE external_id IS NOT NULL",
+                "CREATE INDEX messages_by_external_order ON messages (session_id, external_order) WHERE external_order IS NOT NULL",
+                """
+                CREATE TABLE handover_links (
+                    endpoint_id text NOT NULL,
+                    conversation_key text NOT NULL,
+                    session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    PRIMARY KEY (endpoint_id, conversation_key)
+                )
+                """,
+                "CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL)",
+                """
+                CREATE TABLE outbox (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    job text NOT NULL,
+                    kind text NOT NULL,
+                    attempts bigint NOT NULL DEFAULT 0,
+                    created_at bigint NOT NULL,
+                    next_attempt_at bigint NOT NULL,
+                    leased_until bigint,
+                    last_error text,
+                    dead_at bigint
+                )
+                """,
+                "CREATE INDEX outbox_pending ON outbox (session_id, id) WHERE dead_at IS NULL",
+                "CREATE INDEX outbox_dead ON outbox (id) WHERE dead_at IS NOT NULL",
+                "CREATE TABLE webhook_deliveries (delivery_id text PRIMARY KEY, received_at bigint NOT NULL)",
+                "CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at)",
+            ])
+    ]
+
+    /// Applies the migrations the database lacks.
+    /// - Returns: the versions applied now (none when the schema was up to date).
+    @discardableResult
+    static func apply(on client: PostgresClient, logger: Logger, migrations: [Migration] = all) async throws -> [Int64] {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                try await connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS baton_schema_migrations (
+                        version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                    """, logger: logger)
+                var applied = Set<Int64>()
+                for try await version in try await connection.query("SELECT version FROM baton_schema_migrations", logger: logger).decode(Int64.self) {
+                    applied.insert(version)
+                }
+                if let newest = applied.max(), let known = migrations.map(\.version).max(), newest > known {
+                    // A newer Baton migrated this database; this one would misread what it wrote.
+                    throw PostgresStoreError.schemaTooNew(database: newest, known: known)
+                }
+                var now: [Int64] = []
+                for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+                    logger.info("Applying PostgreSQL migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                    for statement in migration.statements { try await connection.query(statement, logger: logger) }
+                    try await connection.query(
+                        "INSERT INTO baton_schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                    now.append(migration.version)
+                }
+                return now
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+}

@@ -1,0 +1,109 @@
+public import BatonCore
+public import Foundation
+import PostgresNIO
+
+extension PostgresSessionStore {
+    /// Safe with several processes claiming at once: the heads are chosen from one snapshot, and each is then locked
+    /// with `SKIP LOCKED` (a head another claimer is taking right now is skipped, not waited for). A head another
+    /// claimer took and committed since the snapshot is rechecked on its new row version, whose lease now runs, so it
+    /// is dropped too; a head completed meanwhile is gone. Either way, no job is handed out twice during its lease.
+    public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
+        try await rows(
+            """
+            UPDATE outbox o SET attempts = o.attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
+            FROM (
+                SELECT c.id FROM outbox c
+                JOIN (SELECT DISTINCT ON (session_id) id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, id) head ON c.id = head.id
+                WHERE c.next_attempt_at <= \(now.millis) AND (c.leased_until IS NULL OR c.leased_until <= \(now.millis))
+                ORDER BY c.next_attempt_at, c.id
+                LIMIT \(Int64(max(0, limit)))
+                FOR UPDATE OF c SKIP LOCKED
+            ) picked
+            WHERE o.id = picked.id
+            RETURNING o.*
+            """
+        )
+        .map(Rows.outboxItem(from:))
+        // RETURNING keeps no order; hand the jobs out as SQLite does, the longest due first.
+        .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+    }
+
+    public func completeOutbox(id: Int64) async throws {
+        try await client.query("DELETE FROM outbox WHERE id = \(id)", logger: logger)
+    }
+
+    public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {
+        try await client.query(
+            "UPDATE outbox SET next_attempt_at = \(at.millis), leased_until = NULL, last_error = \(error) WHERE id = \(id)", logger: logger)
+    }
+
+    public func deadLetterOutbox(id: Int64, error: String, now: Date) async throws {
+        try await client.query(
+            "UPDATE outbox SET dead_at = \(now.millis), leased_until = NULL, last_error = \(error) WHERE id = \(id)", logger: logger)
+    }
+
+    public func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem] {
+        let limit = Int64(max(0, limit))
+        let found =
+            dead
+            ? try await rows("SELECT * FROM outbox WHERE dead_at IS NOT NULL ORDER BY id LIMIT \(limit)")
+            : try await rows("SELECT * FROM outbox WHERE dead_at IS NULL ORDER BY id LIMIT \(limit)")
+        return try found.map(Rows.outboxItem(from:))
+    }
+
+    public func requeueOutbox(id: Int64, now: Date) async throws -> Bool {
+        try await transaction { connection in
+            guard let found = try await self.rows("SELECT session_id FROM outbox WHERE id = \(id) AND dead_at IS NOT NULL", on: connection).first else {
+                return false
+            }
+            // The session's lock orders this insert with the session's updates, so outbox ids grow in commit order
+            // per session and a claimer can never see a later job as the head while an earlier one is uncommitted.
+            let sessionID = try found["session_id"].decode(String.self)
+            try await connection.query("SELECT 1 FROM sessions WHERE id = \(sessionID) FOR UPDATE", logger: self.logger)
+            // It goes to the end of its session's queue: the jobs after it have run since.
+            guard let row = try await self.rows("DELETE FROM outbox WHERE id = \(id) AND dead_at IS NOT NULL RETURNING *", on: connection).first else {
+                return false
+            }
+            let job = try row["job"].decode(String.self)
+            let kind = try row["kind"].decode(String.self)
+            let createdAt = try row["created_at"].decode(Int64.self)
+            try await connection.query(
+                """
+                INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
+                VALUES (\(sessionID), \(job), \(kind), 0, \(createdAt), \(now.millis))
+                """, logger: self.logger)
+            return true
+        }
+    }
+
+    public func outboxCounts() async throws -> OutboxCounts {
+        let row = try await rows(
+            "SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead FROM outbox"
+        ).first
+        return OutboxCounts(pending: Int(try row?["pending"].decode(Int64.self) ?? 0), dead: Int(try row?["dead"].decode(Int64.self) ?? 0))
+    }
+
+    public func nextOutboxDue() async throws -> Date? {
+        // Only heads of session queues can run; a job behind a waiting head is not due, whatever its time.
+        try await rows(
+            """
+            SELECT MIN(GREATEST(o.next_attempt_at, COALESCE(o.leased_until, 0))) AS due FROM outbox o
+            JOIN (SELECT DISTINCT ON (session_id) id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, id) head ON o.id = head.id
+            """
+        ).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
+    }
+
+    public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {
+        try await !rows(
+            "INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES (\(deliveryID), \(now.millis)) ON CONFLICT (delivery_id) DO NOTHING RETURNING 1"
+        ).isEmpty
+    }
+
+    public func forgetDelivery(_ deliveryID: String) async throws {
+        try await client.query("DELETE FROM webhook_deliveries WHERE delivery_id = \(deliveryID)", logger: logger)
+    }
+
+    public func forgetDeliveries(before: Date) async throws {
+        try await client.query("DELETE FROM webhook_deliveries WHERE received_at < \(before.millis)", logger: logger)
+    }
+}

@@ -1,0 +1,193 @@
+public import BatonCore
+import Foundation
+public import Logging
+public import PostgresNIO
+
+/// The store for several Baton processes sharing one PostgreSQL database, through a pooled `PostgresClient`.
+///
+/// The caller owns the client and must run it (`client.run()`, or as a `Service`) while the store is used.
+/// Each `SessionStore` call is one statement or one transaction. `update` locks the session's row
+/// (`SELECT … FOR UPDATE`), so updates of one session serialize across processes, and `claimOutbox` hands out
+/// jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two processes never run the same job at once.
+/// SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
+public final class PostgresSessionStore: SessionStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
+    ///   - logger: where PostgresNIO logs queries (at debug and trace).
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func migrate() async throws {
+        try await PostgresMigrations.apply(on: client, logger: logger)
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    public func findOrCreateSession(
+        endpointID: String, userID: String, channel: BatonCore.Channel, initialState: ConversationState, now: Date,
+        makeID: @Sendable () -> SessionID
+    ) async throws -> (session: Session, created: Bool) {
+        if let existing = try await sessionRow(endpointID: endpointID, userID: userID) { return (existing, false) }
+        let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
+        let state = try Rows.encode(initialState)
+        // A concurrent call for the same user may insert first: DO NOTHING waits for it to commit, and the row is read after.
+        let inserted = try await rows(
+            """
+            INSERT INTO sessions (id, endpoint_id, user_id, channel, state, handover_phase, last_message_id, created_at, updated_at)
+            VALUES (\(session.id.rawValue), \(endpointID), \(userID), \(channel.rawValue), \(state),
+                    \(initialState.handover?.phase.rawValue), 0, \(now.millis), \(now.millis))
+            ON CONFLICT (endpoint_id, user_id) DO NOTHING RETURNING id
+            """)
+        if !inserted.isEmpty { return (session, true) }
+        guard let existing = try await sessionRow(endpointID: endpointID, userID: userID) else {
+            throw PostgresStoreError.vanished("the session of user \(userID) on \(endpointID) was removed while it was created")
+        }
+        return (existing, false)
+    }
+
+    func sessionRow(endpointID: String, userID: String) async throws -> Session? {
+        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first.map(Rows.session(from:))
+    }
+
+    public func session(id: SessionID) async throws -> Session? {
+        try await rows("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map(Rows.session(from:))
+    }
+
+    public func update<T: Sendable>(
+        sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        try await transaction { connection in
+            // The row lock makes concurrent updates of this session, in any process, wait for this one to commit.
+            guard let row = try await self.rows("SELECT * FROM sessions WHERE id = \(sessionID.rawValue) FOR UPDATE", on: connection).first else {
+                throw SessionStoreError.sessionNotFound(sessionID)
+            }
+            let session = try Rows.session(from: row)
+            var update = SessionUpdate(session: session)
+            let result = try body(&update)
+            var nextID = session.lastMessageID
+            var stored: [Message] = []
+            for draft in update.drafts {
+                // Live messages that belong after this one in the provider's order move down behind it.
+                let later: [Message] =
+                    if let order = draft.externalOrder {
+                        try await self.rows(
+                            """
+                            SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND external_order > \(order) AND NOT retracted ORDER BY id
+                            """, on: connection
+                        ).map(Rows.message(from:))
+                    } else {
+                        []
+                    }
+                nextID += 1
+                let message = Message(id: nextID, sessionID: sessionID, draft: draft)
+                try await self.insert(message, on: connection)
+                stored.append(message)
+                for original in later {
+                    nextID += 1
+                    try await connection.query(
+                        """
+                        UPDATE messages SET retracted = TRUE, moved_to = \(nextID), external_id = NULL
+                        WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
+                        """, logger: self.logger)
+                    let copy = Message(id: nextID, sessionID: sessionID, draft: original.draft, movedFrom: original.id)
+                    try await self.insert(copy, on: connection)
+                    stored.append(copy)
+                }
+            }
+            for job in update.jobs {
+                let encoded = try Rows.encode(job)
+                try await connection.query(
+                    """
+                    INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
+                    VALUES (\(sessionID.rawValue), \(encoded), \(job.kind), 0, \(now.millis), \(now.millis))
+                    """, logger: self.logger)
+            }
+            let state = try Rows.encode(update.state)
+            try await connection.query(
+                """
+                UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
+                    last_message_id = \(nextID), updated_at = \(now.millis)
+                WHERE id = \(sessionID.rawValue)
+                """, logger: self.logger)
+            return (result, stored)
+        }
+    }
+
+    /// Inserts a message, reporting a repeated client or external id as the `SessionStoreError` callers expect.
+    func insert(_ message: Message, on connection: PostgresConnection) async throws {
+        let content = try Rows.encode(message.content)
+        do {
+            try await connection.query(
+                """
+                INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)
+                VALUES (\(message.sessionID.rawValue), \(message.id), \(message.sender.rawValue), \(content),
+                        \(message.createdAt.millis), \(message.clientMessageID), \(message.agentName), \(message.externalID),
+                        \(message.externalOrder), \(message.movedFrom), FALSE)
+                """, logger: logger)
+        } catch let error as PSQLError where error.isUniqueViolation(of: "messages_by_client_id") {
+            throw SessionStoreError.duplicateClientMessage(message.sessionID, message.clientMessageID ?? "")
+        } catch let error as PSQLError where error.isUniqueViolation(of: "messages_by_external_id") {
+            throw SessionStoreError.duplicateExternalMessage(message.sessionID, message.externalID ?? "")
+        }
+    }
+
+    public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
+        try await rows("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND id > \(after) ORDER BY id LIMIT \(max(0, limit))")
+            .map(Rows.message(from:))
+    }
+
+    public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
+        try await rows("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND client_message_id = \(clientMessageID)")
+            .first.map(Rows.message(from:))
+    }
+
+    public func retract(sessionID: SessionID, externalID: String) async throws -> Message? {
+        try await rows(
+            """
+            UPDATE messages SET retracted = TRUE WHERE session_id = \(sessionID.rawValue) AND external_id = \(externalID) AND NOT retracted
+            RETURNING *
+            """
+        ).first.map(Rows.message(from:))
+    }
+
+    public func sessionsWithActiveHandover() async throws -> [SessionID] {
+        // `handover_phase` is written with the state in every update; see the v1 migration for why it is a column.
+        try await rows("SELECT id FROM sessions WHERE handover_phase = \(HandoverState.Phase.active.rawValue) ORDER BY id")
+            .map { SessionID(rawValue: try $0["id"].decode(String.self)) }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` in a transaction and throws what `body` threw, not PostgresNIO's wrapper around it.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    /// Runs one statement on a pooled connection and collects its rows.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRandomAccessRow] {
+        try await connection.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+}
+
+/// What only a PostgreSQL store can run into.
+public enum PostgresStoreError: Error, Sendable, Hashable {
+    /// A row the store had just seen was gone (someone deleted it by hand).
+    case vanished(String)
+    /// The database was migrated by a newer Baton (schema version `database`; this one knows up to `known`).
+    case schemaTooNew(database: Int64, known: Int64)
+}
