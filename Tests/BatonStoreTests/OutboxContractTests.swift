@@ -52,6 +52,36 @@ struct OutboxContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func workersOfTwoProcessesClaimingAtOnceNeverShareAJob(kind: StoreKind) async throws {
+        let (first, reopen) = try await kind.make()
+        let second = try await reopen()
+        var heads: Set<OutboxJob> = []
+        for index in 0..<60 {
+            let session = try await newSession(first, user: "u\(index)")
+            try await Self.enqueue(first, session, [.post(messageID: Int64(index), handover: 1), .post(messageID: 1000 + Int64(index), handover: 1)])
+            heads.insert(.post(messageID: Int64(index), handover: 1))
+        }
+        // Eight workers, four on each store, claim small batches until they find nothing left to take.
+        let claimed = try await withThrowingTaskGroup(of: [OutboxItem].self) { group in
+            for worker in 0..<8 {
+                let store = worker.isMultiple(of: 2) ? first : second
+                group.addTask {
+                    var mine: [OutboxItem] = []
+                    while true {
+                        let batch = try await store.claimOutbox(now: epoch, lease: 600, limit: 3)
+                        if batch.isEmpty { return mine }
+                        mine += batch
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(claimed.count == 60, "each head once")
+        #expect(Set(claimed.map(\.job)) == heads, "only heads: each session's second job waits")
+        #expect(try await second.claimOutbox(now: epoch.addingTimeInterval(1), lease: 600, limit: 100).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func rescheduledJobsWaitAndDeadJobsStepAsideUntilRequeued(kind: StoreKind) async throws {
         let store = try await kind.make().store
         let session = try await newSession(store)

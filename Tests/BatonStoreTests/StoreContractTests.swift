@@ -6,6 +6,10 @@ import Testing
 /// The behaviour every `SessionStore` must have. Each test runs against every implementation in `StoreKind`.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
+    /// Needs `BATON_TEST_POSTGRES_URL`; fails without it unless `BATON_TEST_SKIP_POSTGRES=1` leaves it out.
+    case postgres
+
+    static var allCases: [StoreKind] { PostgresTestServer.isSkipped ? [.sqlite] : [.sqlite, .postgres] }
 
     var testDescription: String { rawValue }
 
@@ -21,6 +25,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
                 try await reopened.migrate()
                 return reopened
             })
+        case .postgres:
+            let schema = try await PostgresTestServer.freshSchema()
+            return (try await PostgresTestServer.store(schema: schema), { try await PostgresTestServer.store(schema: schema) })
         }
     }
 }
@@ -184,6 +191,20 @@ struct StoreContractTests {
         let stored = try #require(try await store.messages(sessionID: session.id, after: 0, limit: 1).first)
         #expect(stored == Message(id: 1, sessionID: session.id, draft: original))
         #expect(stored.createdAt.timeIntervalSince1970 == epoch.timeIntervalSince1970, "times keep millisecond precision")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aNulCharacterInTextAndStateRoundTrips(kind: StoreKind) async throws {
+        // Users can type anything; PostgreSQL's jsonb and text refuse NUL, so the stores must keep it inside JSON text.
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let text = "before\u{0}after"
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            update.append(draft(text))
+            update.state.context = ["answer": .string(text)]
+        }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 1).first?.content.text == text)
+        #expect(try await store.session(id: session.id)?.state.context == ["answer": .string(text)])
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,0 +1,64 @@
+import BatonCore
+import BatonStorePostgres
+import Foundation
+import PostgresNIO
+import Testing
+
+/// What only the PostgreSQL store promises: several processes share one database.
+@Suite("PostgreSQL store", .enabled(if: !PostgresTestServer.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
+struct PostgresStoreTests {
+    @Test func startingAnotherInstanceLeavesTheLeasesOfRunningOnesAlone() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let running = try await PostgresTestServer.store(schema: schema)
+        let session = try await newSession(running)
+        try await OutboxContractTests.enqueue(running, session, [.post(messageID: 1, handover: 1)])
+        #expect(try await running.claimOutbox(now: epoch, lease: 60, limit: 10).count == 1)
+
+        let starting = try await PostgresTestServer.store(schema: schema)  // migrates, as every start does
+        #expect(try await starting.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10).isEmpty, "the job is still leased")
+        #expect(try await starting.claimOutbox(now: epoch.addingTimeInterval(60), lease: 60, limit: 10).count == 1, "until its lease runs out")
+    }
+
+    @Test func instancesStartingTogetherApplyEachMigrationOnce() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 { group.addTask { _ = try await PostgresTestServer.store(schema: schema) } }
+            try await group.waitForAll()
+        }
+        let rows = try await PostgresTestServer.admin.get().query(
+            "SELECT version, count(*) FROM \(unescaped: schema).baton_schema_migrations GROUP BY version ORDER BY version")
+        var counts: [Int64: Int64] = [:]
+        for try await (version, count) in rows.decode((Int64, Int64).self) { counts[version] = count }
+        #expect(counts == [1: 1])
+    }
+
+    @Test func aDatabaseMigratedByANewerBatonIsRefused() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        _ = try await PostgresTestServer.store(schema: schema)
+        try await PostgresTestServer.admin.get().query(
+            "INSERT INTO \(unescaped: schema).baton_schema_migrations (version, name) VALUES (999, 'from the future')")
+        await #expect(throws: PostgresStoreError.schemaTooNew(database: 999, known: 1)) {
+            _ = try await PostgresTestServer.store(schema: schema)
+        }
+    }
+
+    @Test func concurrentUpdatesFromTwoProcessesSerialize() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let stores = [try await PostgresTestServer.store(schema: schema), try await PostgresTestServer.store(schema: schema)]
+        let session = try await newSession(stores[0])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    _ = try await stores[index % 2].update(sessionID: session.id, now: epoch) { update in
+                        let count = update.state.context["count"].flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 0
+                        update.state.context = ["count": .number(count + 1)]
+                        update.append(draft("m\(index)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await stores[1].messages(sessionID: session.id, after: 0, limit: 100).map(\.id) == Array(1...30))
+        #expect(try await stores[0].session(id: session.id)?.state.context == ["count": 30])
+    }
+}
