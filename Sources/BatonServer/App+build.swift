@@ -1,12 +1,14 @@
 public import BatonConfig
 public import BatonCore
 import BatonChatwoot
+import BatonStorePostgres
 import BatonStoreSQLite
 import Foundation
 public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 public import NIOCore
+public import ServiceLifecycle
 
 /// The parts of Baton that tests swap: the store, the handover providers, the clock and the retry timing.
 public struct AppDependencies: Sendable {
@@ -17,21 +19,38 @@ public struct AppDependencies: Sendable {
     /// Replaces the retry policy the configuration's `delivery` settings give (tests wait milliseconds, not minutes).
     public var retryPolicy: RetryPolicy?
     public var metrics: BatonMetrics
+    /// What the store needs running while it is used (PostgreSQL's connection pool); started before everything else.
+    public var services: [any Service]
 
     public init(
         store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-        retryPolicy: RetryPolicy? = nil, metrics: BatonMetrics = BatonMetrics()
+        retryPolicy: RetryPolicy? = nil, metrics: BatonMetrics = BatonMetrics(), services: [any Service] = []
     ) {
         self.store = store
         self.provider = provider
         self.now = now
         self.retryPolicy = retryPolicy
         self.metrics = metrics
+        self.services = services
     }
 
-    /// The production parts for a configuration: the SQLite store it names.
-    public static func live(_ configuration: BatonConfiguration) throws -> AppDependencies {
-        AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
+    /// The production parts for a configuration: the store it names, PostgreSQL when `storage.postgres` is set, else SQLite.
+    public static func live(_ configuration: BatonConfiguration, logger: Logger = Logger(label: "baton")) throws -> AppDependencies {
+        if let postgres = configuration.storage.postgres {
+            let store = PostgresSessionStore(settings: postgres, logger: logger)
+            return AppDependencies(store: store, services: [store.pool])
+        }
+        return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
+    }
+
+    /// Applies the store's schema migrations and returns, running the store's services only meanwhile (`baton migrate`).
+    public func migrateStore() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            try await store.migrate()
+            // The services end on cancellation; what they throw then is of no interest.
+            group.cancelAll()
+        }
     }
 }
 
@@ -73,6 +92,9 @@ public func buildApplication(
             await onRunning(channel.localAddress?.port ?? configuration.server.port)
         },
         logger: logger)
+    // The store's services first: ServiceGroup starts services in order and stops them in reverse, so the pool
+    // outlives the workers that use it.
+    app.addServices(dependencies.services)
     app.addServices(background, outbox)
     let now = dependencies.now
     app.beforeServerStarts {

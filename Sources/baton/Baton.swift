@@ -6,7 +6,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The `baton` command: serve (the default), check, version.
+/// The `baton` command: serve (the default), check, migrate, version.
 @main
 struct Baton: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -15,7 +15,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "A bot-to-human handover server: webchat and REST in front, Chatwoot agents behind.",
         version: version,
-        subcommands: [Serve.self, Check.self, Version.self],
+        subcommands: [Serve.self, Check.self, Migrate.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -32,6 +32,11 @@ struct ConfigOptions: ParsableArguments {
     }
 
     var isDemo: Bool { config == nil && (ProcessInfo.processInfo.environment["BATON_CONFIG"] ?? "").isEmpty }
+
+    /// Where the demo keeps its SQLite data: the working directory, not inside the build folder it ships in.
+    static var demoSQLitePath: String {
+        ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"] ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -45,9 +50,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var (loaded, warnings) = try Check.load(options.path())
         if options.isDemo {
-            // The demo keeps its data in the working directory, not inside the build folder it ships in.
-            let override = ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"]
-            loaded.storage.sqlitePath = override ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
+            loaded.storage.sqlitePath = ConfigOptions.demoSQLitePath
             if ProcessInfo.processInfo.environment["BATON_SERVER_PORT"] == nil, !PortProbe.isFree(loaded.server.port) {
                 let free = PortProbe.firstFree(from: loaded.server.port + 1)
                 print("Port \(loaded.server.port) is busy; the demo uses \(free) (set BATON_SERVER_PORT to choose).")
@@ -69,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         for warning in warnings where demo == nil || !warning.message.contains("no handover settings") {
             logger.warning("\(warning)")
         }
-        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: logger) { port in
+        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration, logger: logger), logger: logger) { port in
             let base = configuration.baseURL(port: port)
             var lines = ["Baton \(Baton.version) is running."]
             for endpoint in configuration.endpoints {
@@ -79,7 +82,7 @@ struct Serve: AsyncParsableCommand {
             if let demo {
                 lines.append("  Agent console (Chatwoot stand-in): \(demo.consoleURL)")
             }
-            lines.append("  Data: \(configuration.storage.sqlitePath)")
+            lines.append("  Data: \(configuration.storage.location)")
             // Written straight to the descriptor so the URLs show at once even when stdout is a pipe.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
@@ -130,6 +133,29 @@ struct Check: ParsableCommand {
             for diagnostic in error.diagnostics { print(diagnostic) }
             throw ExitCode.failure
         }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the configured store's schema migrations (SQLite or PostgreSQL) and exit.",
+        discussion: "`serve` migrates on start too; run this first to migrate once, before starting several instances of a new version.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        var (configuration, _) = try Check.load(options.path())
+        if options.isDemo { configuration.storage.sqlitePath = ConfigOptions.demoSQLitePath }
+        var logger = Logger(label: "baton")
+        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
+        do {
+            try await AppDependencies.live(configuration, logger: logger).migrateStore()
+        } catch {
+            // The location, never the URL: it may hold a password.
+            print("error: cannot migrate \(configuration.storage.location): \(error)")
+            throw ExitCode.failure
+        }
+        print("ok: \(configuration.storage.location) is up to date")
     }
 }
 
