@@ -21,10 +21,12 @@ public struct AppDependencies: Sendable {
     public var metrics: BatonMetrics
     /// What the store needs running while it is used (PostgreSQL's connection pool); started before everything else.
     public var services: [any Service]
+    /// Carries hub events to the other instances sharing the store; `nil` when this process is the only one (SQLite).
+    public var hubRelay: (any HubRelay)?
 
     public init(
         store: any SessionStore, provider: (@Sendable (Endpoint) -> any HandoverProvider)? = nil, now: @escaping @Sendable () -> Date = Date.init,
-        retryPolicy: RetryPolicy? = nil, metrics: BatonMetrics = BatonMetrics(), services: [any Service] = []
+        retryPolicy: RetryPolicy? = nil, metrics: BatonMetrics = BatonMetrics(), services: [any Service] = [], hubRelay: (any HubRelay)? = nil
     ) {
         self.store = store
         self.provider = provider
@@ -32,13 +34,14 @@ public struct AppDependencies: Sendable {
         self.retryPolicy = retryPolicy
         self.metrics = metrics
         self.services = services
+        self.hubRelay = hubRelay
     }
 
     /// The production parts for a configuration: the store it names, PostgreSQL when `storage.postgres` is set, else SQLite.
     public static func live(_ configuration: BatonConfiguration, logger: Logger = Logger(label: "baton")) throws -> AppDependencies {
         if let postgres = configuration.storage.postgres {
             let store = PostgresSessionStore(settings: postgres, logger: logger)
-            return AppDependencies(store: store, services: [store.pool])
+            return AppDependencies(store: store, services: [store.pool], hubRelay: store.notifications())
         }
         return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
     }
@@ -77,8 +80,18 @@ public func buildApplication(
         if let provider = chatwoot[endpoint.id] { return provider }
         return UnsupportedHandoverProvider()
     }
+    // With other instances on the same store, the hub's events travel between them (see HubFanOut).
+    let hub: ConversationHub
+    var fanOut: HubFanOut?
+    if let relay = dependencies.hubRelay {
+        let (relayed, announcements) = ConversationHub.relayed()
+        hub = relayed
+        fanOut = HubFanOut(hub: relayed, announcements: announcements, relay: relay, store: store, logger: logger)
+    } else {
+        hub = ConversationHub()
+    }
     let conversations = ConversationService(
-        store: store, hub: ConversationHub(), endpoints: endpoints, background: background, outbox: outbox, metrics: dependencies.metrics,
+        store: store, hub: hub, endpoints: endpoints, background: background, outbox: outbox, metrics: dependencies.metrics,
         limits: MessageLimits(configuration.limits), provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
     conversations.attachOutbox()
     let router = buildRouter(conversations: conversations, admin: configuration.admin, now: dependencies.now, logger: logger)
@@ -95,6 +108,7 @@ public func buildApplication(
     // The store's services first: ServiceGroup starts services in order and stops them in reverse, so the pool
     // outlives the workers that use it.
     app.addServices(dependencies.services)
+    if let fanOut { app.addServices(fanOut) }
     app.addServices(background, outbox)
     let now = dependencies.now
     app.beforeServerStarts {

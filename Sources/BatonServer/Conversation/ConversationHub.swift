@@ -12,6 +12,12 @@ public enum HubEvent: Sendable, Hashable {
     case typing(sender: Sender, on: Bool)
 }
 
+/// An event published on one instance's hub, for the other instances sharing the store (see `HubFanOut`).
+public struct HubAnnouncement: Sendable, Hashable {
+    public var sessionID: SessionID
+    public var event: HubEvent
+}
+
 /// In-process fan-out of session events to every socket open on the session.
 ///
 /// Events are published only after the store committed them, and a subscriber that sees a gap in message
@@ -19,11 +25,23 @@ public enum HubEvent: Sendable, Hashable {
 public actor ConversationHub {
     /// Per subscriber; a socket that falls this far behind loses live events and catches up from the store.
     static let bufferSize = 1_000
+    /// Announcements waiting for the relay; if it falls this far behind, the oldest go (receivers catch up from the store).
+    static let announcementBufferSize = 10_000
 
     private var subscribers: [SessionID: [Int: AsyncStream<HubEvent>.Continuation]] = [:]
     private var nextToken = 0
+    /// Where published events go for other instances; `nil` when this process is the only one.
+    private let announcements: AsyncStream<HubAnnouncement>.Continuation?
 
-    public init() {}
+    public init() { announcements = nil }
+
+    private init(announcements: AsyncStream<HubAnnouncement>.Continuation) { self.announcements = announcements }
+
+    /// A hub whose published events are also handed to `announcements`, for a `HubFanOut` to carry to other instances.
+    public static func relayed() -> (hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: HubAnnouncement.self, bufferingPolicy: .bufferingNewest(announcementBufferSize))
+        return (ConversationHub(announcements: continuation), stream)
+    }
 
     /// A stream of the session's events from now on; it ends when the consumer stops iterating.
     public func subscribe(_ sessionID: SessionID) -> AsyncStream<HubEvent> {
@@ -37,9 +55,19 @@ public actor ConversationHub {
         return stream
     }
 
+    /// Hands the event to the session's subscribers here and, on a relayed hub, announces it to other instances.
     public func publish(_ event: HubEvent, to sessionID: SessionID) {
+        deliver(event, to: sessionID)
+        announcements?.yield(HubAnnouncement(sessionID: sessionID, event: event))
+    }
+
+    /// Hands the event to the session's subscribers here only: for events that came from another instance.
+    public func deliver(_ event: HubEvent, to sessionID: SessionID) {
         subscribers[sessionID]?.values.forEach { $0.yield(event) }
     }
+
+    /// The sessions someone here listens to.
+    public func subscribedSessions() -> [SessionID] { Array(subscribers.keys) }
 
     public func publish(_ messages: [Message]) {
         for message in messages { publish(.message(message), to: message.sessionID) }

@@ -1,0 +1,112 @@
+public import BatonCore
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Makes the hubs of several Baton instances act as one: what is published on this instance's hub is announced
+/// through the relay, and what other instances announce is read from the store and handed to the sockets here.
+///
+/// Announcements carry ids only. A message event is resolved by reading the message from the store (it was
+/// committed before it was published). Events from this instance come back through the relay too and are dropped.
+/// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
+/// that missed messages while the relay was down sees a gap and reads the store.
+public struct HubFanOut: Service {
+    let hub: ConversationHub
+    let announcements: AsyncStream<HubAnnouncement>
+    let relay: any HubRelay
+    let store: any SessionStore
+    /// Tells this instance's announcements from the others'.
+    let instanceID: String
+    let logger: Logger
+
+    public init(
+        hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>, relay: any HubRelay, store: any SessionStore,
+        instanceID: String = UUID().uuidString, logger: Logger
+    ) {
+        self.hub = hub
+        self.announcements = announcements
+        self.relay = relay
+        self.store = store
+        self.instanceID = instanceID
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await announce() }
+                group.addTask { await listen() }
+            }
+        }
+    }
+
+    /// Sends this instance's events, one at a time so the others receive them in publication order.
+    func announce() async {
+        let encoder = JSONEncoder()
+        for await announcement in announcements {
+            do {
+                let payload = String(decoding: try encoder.encode(HubWireEvent(from: instanceID, announcement)), as: UTF8.self)
+                try await relay.send(payload)
+            } catch {
+                if Task.isCancelled { return }
+                // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
+                logger.warning("could not announce a hub event to other instances", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Listens for the other instances' events, subscribing again (after 1 s, doubling to 30 s) whenever it drops.
+    func listen() async {
+        var backoff = Duration.seconds(1)
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            do {
+                try await relay.listen(onSubscribed: { await catchUp() }, receive: { await receive($0) })
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("lost the hub relay; subscribing again", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if ContinuousClock.now - started > .seconds(30) { backoff = .seconds(1) }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(30))
+        }
+    }
+
+    func receive(_ payload: String) async {
+        guard let wire = try? JSONDecoder().decode(HubWireEvent.self, from: Data(payload.utf8)) else {
+            logger.warning("ignored a malformed hub relay payload")
+            return
+        }
+        let sessionID = SessionID(rawValue: wire.session)
+        // Our own events were delivered here when published; others' matter only if someone here listens.
+        guard wire.from != instanceID, await hub.subscriberCount(sessionID) > 0 else { return }
+        switch wire.kind {
+        case .message:
+            guard let id = wire.id else { return }
+            await deliverMessage(id, in: sessionID)
+        case .retracted:
+            if let id = wire.id { await hub.deliver(.retracted(messageID: id), to: sessionID) }
+        case .moved:
+            if let id = wire.id, let to = wire.to { await hub.deliver(.moved(messageID: id, to: to), to: sessionID) }
+        case .typing:
+            if let sender = wire.sender, let on = wire.on { await hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
+        }
+    }
+
+    /// Publishes here the newest message of every session someone here listens to (see the type's comment).
+    func catchUp() async {
+        for sessionID in await hub.subscribedSessions() {
+            guard let session = try? await store.session(id: sessionID), session.lastMessageID > 0 else { continue }
+            await deliverMessage(session.lastMessageID, in: sessionID)
+        }
+    }
+
+    func deliverMessage(_ id: Int64, in sessionID: SessionID) async {
+        do {
+            guard let message = try await store.messages(sessionID: sessionID, after: id - 1, limit: 1).first, message.id == id else { return }
+            await hub.deliver(.message(message), to: sessionID)
+        } catch {
+            logger.warning("could not read a message another instance announced", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+        }
+    }
+}
