@@ -129,6 +129,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "BatonFanOutTests",
+            dependencies: [
+                "BatonServer", "BatonStorePostgres", "BatonConfig", "BatonCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatwootStandInTests",

@@ -1,0 +1,69 @@
+import BatonCore
+import BatonServer
+import BatonStorePostgres
+import Foundation
+import Testing
+
+/// A hub event on one instance reaches the subscribers (webchat sockets, REST long-polls) of another instance.
+@Suite("Fan-out between instances", .enabled(if: !TwoInstances.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
+struct HubFanOutTests {
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// Stores a user message on `instance` and publishes it there, as ConversationService does after a turn.
+    static func say(_ text: String, on instance: TwoInstances.Instance, in session: Session) async throws -> Message {
+        let (_, stored) = try await instance.store.update(sessionID: session.id, now: now) { update in
+            update.append(MessageDraft(sender: .user, content: MessageContent(text: text), createdAt: now))
+        }
+        await instance.hub.publish(stored)
+        return try #require(stored.first)
+    }
+
+    static func isMessage(_ id: Int64) -> @Sendable (HubEvent) -> Bool {
+        { if case .message(let message) = $0 { message.id == id } else { false } }
+    }
+
+    @Test func eventsPublishedOnOneInstanceReachTheOthersSubscribersOnce() async throws {
+        let instances = try await TwoInstances.start()
+        defer { instances.stop() }
+        let session = try await instances.a.store.findOrCreateSession(
+            endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+        ).session
+        let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+        let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
+
+        let first = try await Self.say("hello from a", on: instances.a, in: session)
+        #expect(await onB.waitFor(Self.isMessage(first.id)), "the message reaches the socket on b")
+        await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+        #expect(await onB.waitFor { $0 == .typing(sender: .agent, on: true) })
+        // By now a's own announcements came back to it through the relay too, and were dropped.
+        #expect(await onA.count(Self.isMessage(first.id)) == 1)
+        #expect(await onA.count { $0 == .typing(sender: .agent, on: true) } == 1)
+
+        let fromB = try await Self.say("hello from b", on: instances.b, in: session)
+        #expect(await onA.waitFor(Self.isMessage(fromB.id)), "and back")
+        if case .message(let received)? = await onA.events.last { #expect(received == fromB, "read whole from the store") }
+    }
+
+    @Test func aListenerThatDropsSubscribesAgainAndCatchesUp() async throws {
+        let instances = try await TwoInstances.start()
+        defer { instances.stop() }
+        let session = try await instances.a.store.findOrCreateSession(
+            endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+        ).session
+        let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+        let first = try await Self.say("before the cut", on: instances.a, in: session)
+        #expect(await onB.waitFor(Self.isMessage(first.id)))
+
+        #expect(try await instances.cutListeners() >= 1, "b's listener at least")
+        // Stored but never announced, like a message whose notification went out while b was not listening:
+        // only the catch-up after b subscribes again can bring it.
+        let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+            update.append(MessageDraft(sender: .agent, content: MessageContent(text: "during the cut"), createdAt: Self.now))
+        }
+        let missed = try #require(stored.first)
+        #expect(await onB.waitFor(Self.isMessage(missed.id)), "caught up after subscribing again")
+
+        let after = try await Self.say("after the cut", on: instances.a, in: session)
+        #expect(await onB.waitFor(Self.isMessage(after.id)), "live again")
+    }
+}

@@ -1,0 +1,117 @@
+import BatonConfig
+import BatonCore
+import BatonServer
+import BatonStorePostgres
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Two Baton "instances" on one PostgreSQL schema: each its own pool, store, relayed hub and fan-out, as two
+/// processes would have. The server is the one `BATON_TEST_POSTGRES_URL` names (see `scripts/start-postgres`).
+struct TwoInstances {
+    struct Instance {
+        let store: PostgresSessionStore
+        let hub: ConversationHub
+        let notifications: PostgresNotifications
+    }
+
+    let a: Instance
+    let b: Instance
+    let schema: String
+    /// Every test has its own channel, so parallel tests do not hear each other.
+    let channel: String
+    private let tasks: [Task<Void, any Error>]
+
+    static let logger = Logger(label: "baton.test.fan-out")
+
+    static func start() async throws -> TwoInstances {
+        guard let url = ProcessInfo.processInfo.environment["BATON_TEST_POSTGRES_URL"], !url.isEmpty else {
+            throw SetupError(
+                "BATON_TEST_POSTGRES_URL is not set, so fan-out between instances cannot be tested. Run scripts/test, or "
+                    + "`eval \"$(scripts/start-postgres)\"` before `swift test`, or set BATON_TEST_SKIP_POSTGRES=1 to skip these cases.")
+        }
+        let settings = try PostgresStorageSettings(url: url, maxConnections: 4)
+        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let schema = "f_" + suffix
+        var tasks: [Task<Void, any Error>] = []
+        let admin = client(settings, schema: nil, tasks: &tasks)
+        try await admin.query("CREATE SCHEMA \(unescaped: schema)")
+        var instances: [Instance] = []
+        for name in ["a", "b"] {
+            let store = PostgresSessionStore(client: client(settings, schema: schema, tasks: &tasks), logger: logger)
+            try await store.migrate()
+            let notifications = store.notifications(channel: "hub_" + suffix)
+            let (hub, announcements) = ConversationHub.relayed()
+            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: notifications, store: store, instanceID: name, logger: logger)
+            tasks.append(Task { try await fanOut.run() })
+            instances.append(Instance(store: store, hub: hub, notifications: notifications))
+        }
+        return TwoInstances(a: instances[0], b: instances[1], schema: schema, channel: "hub_" + suffix, tasks: tasks, admin: admin)
+    }
+
+    let admin: PostgresClient
+
+    private init(a: Instance, b: Instance, schema: String, channel: String, tasks: [Task<Void, any Error>], admin: PostgresClient) {
+        self.a = a
+        self.b = b
+        self.schema = schema
+        self.channel = channel
+        self.tasks = tasks
+        self.admin = admin
+    }
+
+    static func client(_ settings: PostgresStorageSettings, schema: String?, tasks: inout [Task<Void, any Error>]) -> PostgresClient {
+        var configuration = settings.clientConfiguration
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        tasks.append(Task { await client.run() })
+        return client
+    }
+
+    /// Ends the fan-outs and the pools.
+    func stop() {
+        tasks.forEach { $0.cancel() }
+    }
+
+    /// Cuts the connections listening on this test's channel, as a database restart or a network fault would.
+    /// - Returns: how many were cut.
+    func cutListeners() async throws -> Int {
+        var count = 0
+        let rows = try await admin.query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = \(#"LISTEN ""# + channel + #"";"#) AND pid <> pg_backend_pid()")
+        for try await _ in rows { count += 1 }
+        return count
+    }
+
+    static var isSkipped: Bool { ProcessInfo.processInfo.environment["BATON_TEST_SKIP_POSTGRES"] == "1" }
+
+    struct SetupError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Records what a hub subscription yields, so a test can wait for an event with a deadline.
+actor EventRecorder {
+    private(set) var events: [HubEvent] = []
+
+    init(_ stream: AsyncStream<HubEvent>) {
+        Task { await self.consume(stream) }
+    }
+
+    private func consume(_ stream: AsyncStream<HubEvent>) async {
+        for await event in stream { events.append(event) }
+    }
+
+    /// Waits up to `timeout` for an event that satisfies `matches`.
+    func waitFor(within timeout: Duration = .seconds(15), _ matches: @Sendable (HubEvent) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if events.contains(where: matches) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return events.contains(where: matches)
+    }
+
+    func count(_ matches: @Sendable (HubEvent) -> Bool) -> Int { events.filter(matches).count }
+}
