@@ -20,36 +20,28 @@ struct TwoInstances {
     let schema: String
     /// Every test has its own channel, so parallel tests do not hear each other.
     let channel: String
+    let admin: PostgresClient
     private let tasks: [Task<Void, any Error>]
 
     static let logger = Logger(label: "baton.test.fan-out")
 
     static func start() async throws -> TwoInstances {
-        guard let url = ProcessInfo.processInfo.environment["BATON_TEST_POSTGRES_URL"], !url.isEmpty else {
-            throw SetupError(
-                "BATON_TEST_POSTGRES_URL is not set, so fan-out between instances cannot be tested. Run scripts/test, or "
-                    + "`eval \"$(scripts/start-postgres)\"` before `swift test`, or set BATON_TEST_SKIP_POSTGRES=1 to skip these cases.")
-        }
-        let settings = try PostgresStorageSettings(url: url, maxConnections: 4)
-        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let schema = "f_" + suffix
+        let database = try await TestDatabase.fresh()
         var tasks: [Task<Void, any Error>] = []
-        let admin = client(settings, schema: nil, tasks: &tasks)
-        try await admin.query("CREATE SCHEMA \(unescaped: schema)")
         var instances: [Instance] = []
         for name in ["a", "b"] {
-            let store = PostgresSessionStore(client: client(settings, schema: schema, tasks: &tasks), logger: logger)
+            let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+            tasks.append(Task { await client.run() })
+            let store = PostgresSessionStore(client: client, logger: logger)
             try await store.migrate()
-            let notifications = store.notifications(channel: "hub_" + suffix)
+            let notifications = store.notifications(channel: database.channel)
             let (hub, announcements) = ConversationHub.relayed()
             let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: notifications, store: store, instanceID: name, logger: logger)
             tasks.append(Task { try await fanOut.run() })
             instances.append(Instance(store: store, hub: hub, notifications: notifications))
         }
-        return TwoInstances(a: instances[0], b: instances[1], schema: schema, channel: "hub_" + suffix, tasks: tasks, admin: admin)
+        return TwoInstances(a: instances[0], b: instances[1], schema: database.schema, channel: database.channel, tasks: tasks, admin: database.admin)
     }
-
-    let admin: PostgresClient
 
     private init(a: Instance, b: Instance, schema: String, channel: String, tasks: [Task<Void, any Error>], admin: PostgresClient) {
         self.a = a
@@ -58,14 +50,6 @@ struct TwoInstances {
         self.channel = channel
         self.tasks = tasks
         self.admin = admin
-    }
-
-    static func client(_ settings: PostgresStorageSettings, schema: String?, tasks: inout [Task<Void, any Error>]) -> PostgresClient {
-        var configuration = settings.clientConfiguration
-        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        tasks.append(Task { await client.run() })
-        return client
     }
 
     /// Ends the fan-outs and the pools.
@@ -84,6 +68,43 @@ struct TwoInstances {
     }
 
     static var isSkipped: Bool { ProcessInfo.processInfo.environment["BATON_TEST_SKIP_POSTGRES"] == "1" }
+}
+
+/// A schema of its own and a notification channel of its own for one test, on the server `BATON_TEST_POSTGRES_URL`
+/// names, so parallel tests neither see each other's rows nor hear each other's notifications.
+struct TestDatabase {
+    let settings: PostgresStorageSettings
+    let schema: String
+    let channel: String
+    let admin: PostgresClient
+
+    /// Connections whose tables are the test's schema's (through the `search_path` startup parameter).
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration = settings.clientConfiguration
+        configuration.options.additionalStartupParameters = [("search_path", schema)]
+        return configuration
+    }
+
+    /// One client for creating schemas, shared by the tests of the process and never shut down (the process ends).
+    static let shared: Result<(PostgresStorageSettings, PostgresClient), any Error> = Result {
+        guard let url = ProcessInfo.processInfo.environment["BATON_TEST_POSTGRES_URL"], !url.isEmpty else {
+            throw SetupError(
+                "BATON_TEST_POSTGRES_URL is not set, so fan-out between instances cannot be tested. Run scripts/test, or "
+                    + "`eval \"$(scripts/start-postgres)\"` before `swift test`, or set BATON_TEST_SKIP_POSTGRES=1 to skip these cases.")
+        }
+        let settings = try PostgresStorageSettings(url: url, maxConnections: 4)
+        let admin = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: TwoInstances.logger)
+        Task { await admin.run() }
+        return (settings, admin)
+    }
+
+    static func fresh() async throws -> TestDatabase {
+        let (settings, admin) = try shared.get()
+        // Our own name of hex digits, so splicing it into the statement is safe.
+        let suffix = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await admin.query("CREATE SCHEMA \(unescaped: "f_" + suffix)")
+        return TestDatabase(settings: settings, schema: "f_" + suffix, channel: "hub_" + suffix, admin: admin)
+    }
 
     struct SetupError: Error, CustomStringConvertible {
         var description: String
