@@ -151,8 +151,9 @@ struct Migrate: AsyncParsableCommand {
         do {
             try await AppDependencies.live(configuration, logger: logger).migrateStore()
         } catch {
-            // The location, never the URL: it may hold a password.
-            print("error: cannot migrate \(configuration.storage.location): \(error)")
+            // The location, never the URL: it may hold a password. PostgresNIO's errors say what went wrong only
+            // when reflected (their description is a fixed text, so that they cannot leak into API answers).
+            print("error: cannot migrate \(configuration.storage.location): \(String(reflecting: error))")
             throw ExitCode.failure
         }
         print("ok: \(configuration.storage.location) is up to date")
