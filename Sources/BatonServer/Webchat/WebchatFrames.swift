@@ -5,6 +5,8 @@ enum ClientFrame: Decodable {
     case hello(session: String?, after: Int64)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
+    /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
+    case ping
 
     enum CodingKeys: String, CodingKey {
         case type, session, after, text, clientMessageId, payload, data, on
@@ -26,6 +28,8 @@ enum ClientFrame: Decodable {
                 data: try container.decodeIfPresent(JSONValue.self, forKey: .data))
         case "typing":
             self = .typing(on: try container.decode(Bool.self, forKey: .on))
+        case "ping":
+            self = .ping
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown frame type '\(type)'")
         }
@@ -40,6 +44,7 @@ enum ServerFrame: Encodable {
     case retract(id: Int64)
     case typing(sender: Sender, on: Bool)
     case error(code: String, message: String)
+    case pong
 
     enum CodingKeys: String, CodingKey {
         case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code
@@ -72,6 +77,8 @@ enum ServerFrame: Encodable {
             try container.encode("error", forKey: .type)
             try container.encode(code, forKey: .code)
             try container.encode(message, forKey: .message)
+        case .pong:
+            try container.encode("pong", forKey: .type)
         }
     }
 

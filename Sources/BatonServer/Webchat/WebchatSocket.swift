@@ -115,6 +115,8 @@ struct WebchatSocket {
                 try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
             case .typing?:
                 continue
+            case .ping?:
+                try await send(.pong, outbound)
             case nil:
                 try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }

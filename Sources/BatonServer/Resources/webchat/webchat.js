@@ -9,6 +9,9 @@
   const TYPING_HIDE_MS = 30000;       // hide a peer's typing dots if no update arrives
   const NEAR_BOTTOM_PX = 80;          // "at the bottom" tolerance for auto-scroll
   const WATCHDOG_MS = 15000;          // give up on a socket that never reaches `ready`
+  // A dropped network often leaves the socket half-open: no close event, just silence. After this much
+  // silence the page sends a `ping`; with no frame back in PONG_TIMEOUT_MS it gives the socket up.
+  const PING_AFTER_MS = 20000, PONG_TIMEOUT_MS = 10000;
 
   // ---- Endpoint and storage ------------------------------------------------
   const seg = /^\/webchat\/([^/]+)/.exec(location.pathname);
@@ -471,6 +474,7 @@
       case 'retract': onRetract(f); break;
       case 'typing': if (f.sender === 'bot' || f.sender === 'agent') setTyping(f.sender, !!f.on); break;
       case 'error': onError(f); break;
+      case 'pong': break; // only proves the connection alive (see the heartbeat)
       default: break; // unknown frames are ignored so the server can add types later
     }
   }
@@ -510,22 +514,41 @@
     });
     sock.addEventListener('message', (e) => {
       if (ws !== sock || typeof e.data !== 'string') return;
+      lastHeardAt = Date.now();
+      pingSentAt = 0;
       let f;
       try { f = JSON.parse(e.data); } catch { return; }
       if (f && typeof f.type === 'string') onFrame(f);
     });
     sock.addEventListener('close', () => {
       clearTimeout(watchdog);
-      if (ws !== sock) return;
-      ws = null;
-      isReady = false;
-      setState('reconnecting');
-      setTyping('bot', false);
-      setTyping('agent', false);
-      typingSent = false;
-      scheduleReconnect();
+      abandon(sock);
     });
   }
+
+  // Stops using `sock` now and reconnects. Its close event may come much later, or never, on a dead network;
+  // frames it still delivers are ignored (every handler checks `ws === sock`).
+  function abandon(sock) {
+    if (!sock || ws !== sock) return;
+    ws = null;
+    isReady = false;
+    pingSentAt = 0;
+    setState('reconnecting');
+    setTyping('bot', false);
+    setTyping('agent', false);
+    typingSent = false;
+    try { sock.close(); } catch { /* already closing */ }
+    scheduleReconnect();
+  }
+
+  // Heartbeat: any frame from the server proves the connection alive; silence earns a ping.
+  let lastHeardAt = 0, pingSentAt = 0;
+  setInterval(() => {
+    if (!ws || !isReady) return;
+    const now = Date.now();
+    if (pingSentAt && now - pingSentAt > PONG_TIMEOUT_MS) abandon(ws);
+    else if (!pingSentAt && now - lastHeardAt > PING_AFTER_MS && sendFrame({ type: 'ping' })) pingSentAt = now;
+  }, 2000);
 
   // Exponential backoff with jitter so many clients do not reconnect in lock-step after a restart.
   function scheduleReconnect() {
@@ -536,6 +559,8 @@
   }
   // Coming back online or to the foreground: do not wait out the remaining backoff.
   addEventListener('online', () => { if (!ws) connect(); });
+  // The browser knows the network is gone: do not wait for the heartbeat to find out.
+  addEventListener('offline', () => abandon(ws));
   document.addEventListener('visibilitychange', () => { if (!document.hidden && !ws) connect(); });
 
   // ---- Sending ---------------------------------------------------------------
