@@ -45,9 +45,11 @@ enum ServerFrame: Encodable {
     case typing(sender: Sender, on: Bool)
     case error(code: String, message: String)
     case pong
+    /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change.
+    case handover(phase: HandoverState.Phase?, number: Int)
 
     enum CodingKeys: String, CodingKey {
-        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code
+        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code, phase, number
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -79,6 +81,10 @@ enum ServerFrame: Encodable {
             try container.encode(message, forKey: .message)
         case .pong:
             try container.encode("pong", forKey: .type)
+        case .handover(let phase, let number):
+            try container.encode("handover", forKey: .type)
+            try container.encode(phase?.rawValue, forKey: .phase)
+            try container.encode(number, forKey: .number)
         }
     }
 

@@ -56,6 +56,8 @@ struct WebchatSocket {
 
     /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
     func forward(_ events: AsyncStream<HubEvent>, after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        var handover = HandoverFrameState()
+        try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
         var lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
         for await event in events {
             switch event {
@@ -68,6 +70,9 @@ struct WebchatSocket {
                     // Commits can publish out of order; the store has everything up to this id, in order.
                     lastSent = try await sendBacklog(after: lastSent, sessionID: sessionID, outbound: outbound)
                 }
+                // A handover changes phase in the same transaction that stores a message (a notice, the bot's
+                // answer, the user's cancel), so a message is the moment to look.
+                try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
             case .retracted(let id):
                 try await send(.retract(id: id), outbound)
             case .typing(let sender, let on):
@@ -130,5 +135,19 @@ struct WebchatSocket {
 
     func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {
         try await outbound.write(.text(frame.text))
+    }
+}
+
+/// The handover phase the browser was last told, so a `handover` frame goes out only when it changes.
+struct HandoverFrameState {
+    private var sent: (phase: HandoverState.Phase?, number: Int)?
+
+    mutating func sendIfChanged(_ socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        guard let session = try await socket.conversations.store.session(id: sessionID) else { return }
+        let phase = session.state.handover?.phase
+        let number = session.state.handover?.number ?? 0
+        if let sent, sent.phase == phase, sent.number == number { return }
+        sent = (phase, number)
+        try await socket.send(.handover(phase: phase, number: number), outbound)
     }
 }
