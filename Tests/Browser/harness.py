@@ -29,6 +29,12 @@ def screenshot(driver, name):
     driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
+def emulate_phone(driver, width=390, height=844):
+    """A phone-sized touch screen (a headless window cannot be narrower than 500 px, so emulate the device)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True})
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+
+
 # ---- Chatwoot's side: what an agent does, through the stand-in's real Application API ----------------------
 
 class Agent:

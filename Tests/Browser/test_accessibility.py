@@ -7,7 +7,7 @@ from axe_selenium_python import Axe
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from harness import png, pdf, screenshot, talk_to_agent, wait_until
+from harness import emulate_phone, png, pdf, screenshot, talk_to_agent, wait_until
 
 
 # axe-selenium-python runs axe; the axe-core it bundles is years old, so the current one is taken from
@@ -47,7 +47,7 @@ def test_axe_finds_nothing_serious_in_any_state_of_the_page(stack, chat):
     assert_axe_clean(driver, what="a handover with agent replies")
 
     # Phone width, dark mode: contrast and layout rules still hold.
-    driver.set_window_size(390, 844)
+    emulate_phone(driver)
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
     # Colours change through short CSS transitions; axe must see the end state, not a mix.
     wait_until(lambda: driver.execute_script(

@@ -21,11 +21,25 @@
   const KEY_SESSION = 'baton.session.' + urlToken;
   const KEY_LAST = 'baton.lastId.' + urlToken;
 
+  // Embedded by widget.js (docs/widget.md): ?embed=1&origin=<host page origin>&title=&accent=&onAccent=&avatar=
+  const params = new URLSearchParams(location.search);
+  const embed = params.get('embed') === '1' && window.parent !== window;
+  const hostOrigin = embed ? params.get('origin') : null;
+
   // localStorage throws in some privacy modes; the chat must still work, just without memory.
+  // Embedded, nothing is written until the user first interacts (a site's visitors must not get storage
+  // for a chat they never used); until then writes wait in memory. A stored session means they did before.
+  const held = new Map();
   const store = {
+    persist: !embed,
     get(k) { try { return localStorage.getItem(k); } catch { return null; } },
-    set(k, v) { try { localStorage.setItem(k, v); } catch { /* ignore */ } },
+    set(k, v) {
+      if (!this.persist) { held.set(k, v); return; }
+      try { localStorage.setItem(k, v); } catch { /* ignore */ }
+    },
+    remove(k) { held.delete(k); try { localStorage.removeItem(k); } catch { /* ignore */ } },
   };
+  if (store.get(KEY_SESSION)) store.persist = true;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -33,7 +47,7 @@
     statusText: $('baton-status-text'), scroll: $('baton-scroll'), content: $('baton-content'),
     log: $('baton-log'), typing: $('baton-typing'), typingLabel: $('baton-typing-label'),
     jump: $('baton-jump'), notice: $('baton-notice'), form: $('baton-composer'),
-    input: $('baton-input'), send: $('baton-send'),
+    input: $('baton-input'), send: $('baton-send'), close: $('baton-close'),
   };
 
   // ---- State -------------------------------------------------------------
@@ -47,6 +61,9 @@
   const retracted = new Set();        // ids retracted before/after they were shown
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
   let qrRow = null;                   // row currently showing quick replies
+  let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
+  let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
+  const announced = new Set();        // ids of messages told to the embedding page
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
   let stick = true;                   // keep the view pinned to the newest message
 
@@ -346,9 +363,9 @@
       lastId = 0;
       store.set(KEY_LAST, '0');
     }
-    const name = (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
+    const name = fixedTitle || (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
     ui.title.textContent = name;
-    ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
+    if (!ui.avatar.classList.contains('has-image')) ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
     document.title = name;
     // Do not read the whole re-rendered transcript aloud on page load; new messages still are.
     if (!everReady && Number(f.lastId) > lastId) {
@@ -356,10 +373,12 @@
       backlogEnd = Number(f.lastId);
       setTimeout(() => ui.log.removeAttribute('aria-busy'), 5000);
     }
+    if (liveAfter === Infinity) liveAfter = Number(f.lastId) || 0;
     isReady = everReady = true;
     attempt = 0;
     setState('online');
     flushOutbox();
+    toHost({ type: 'ready', resumed: !!f.resumed });
   }
   function onMessage(m) {
     const id = Number(m.id);
@@ -383,6 +402,11 @@
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
       if (m.sender !== 'user') noteNew();
+    }
+    // Tell the embedding page about each new message once (an `ack` may have shown the user's own already).
+    if (id > liveAfter && !announced.has(id)) {
+      announced.add(id);
+      toHost({ type: 'message', message: m });
     }
     if (id > lastId) {
       lastId = id;
@@ -475,6 +499,7 @@
       case 'typing': if (f.sender === 'bot' || f.sender === 'agent') setTyping(f.sender, !!f.on); break;
       case 'error': onError(f); break;
       case 'pong': break; // only proves the connection alive (see the heartbeat)
+      case 'handover': onHandover(f); break;
       default: break; // unknown frames are ignored so the server can add types later
     }
   }
@@ -510,7 +535,9 @@
     // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
     const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
     sock.addEventListener('open', () => {
-      sock.send(JSON.stringify({ type: 'hello', session: session || null, after: lastId }));
+      const hello = { type: 'hello', session: session || null, after: lastId };
+      if (user) hello.user = user;
+      sock.send(JSON.stringify(hello));
     });
     sock.addEventListener('message', (e) => {
       if (ws !== sock || typeof e.data !== 'string') return;
@@ -576,7 +603,17 @@
     for (const item of outbox.values()) if (sendFrame(item.frame)) item.sent = true;
   }
 
+  // The user's first message or click: from now on the page may remember the session (see `store`).
+  function interacted() {
+    if (store.persist) return;
+    store.persist = true;
+    for (const [k, v] of held) store.set(k, v);
+    held.clear();
+    toHost({ type: 'interacted' });
+  }
+
   function sendUser(text, payload) {
+    interacted();
     const frame = { type: 'message', text, clientMessageId: randomId() };
     if (payload !== undefined) frame.payload = payload;
     const row = buildRow({ sender: 'user', text, clientMessageId: frame.clientMessageId });
@@ -690,6 +727,84 @@
     }),
   });
 
+  // ---- Handover state ----------------------------------------------------------------------------------------
+  let handoverPhase = null;
+  function onHandover(f) {
+    handoverPhase = typeof f.phase === 'string' ? f.phase : null;
+    document.documentElement.dataset.handover = handoverPhase || 'none';
+    if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('agent', false);
+    toHost({ type: 'handover', phase: handoverPhase, number: Number(f.number) || 0 });
+  }
+
+  // ---- Theme from the URL (the widget's data- attributes) -------------------------------------------------------
+  function applyTheme() {
+    const css = (v) => v && typeof CSS !== 'undefined' && CSS.supports('color', v);
+    const rootStyle = document.documentElement.style; // CSSOM: allowed under the page's CSP, unlike style=""
+    if (css(params.get('accent'))) {
+      rootStyle.setProperty('--baton-accent', params.get('accent'));
+      rootStyle.setProperty('--baton-accent-hover', params.get('accent'));
+      rootStyle.setProperty('--baton-accent-text', params.get('accent'));
+    }
+    if (css(params.get('onAccent'))) rootStyle.setProperty('--baton-on-accent', params.get('onAccent'));
+    const avatar = safeUrl(params.get('avatar') || '');
+    if (avatar) {
+      const img = el('img');
+      img.src = avatar;
+      img.alt = '';
+      ui.avatar.replaceChildren(img);
+      ui.avatar.classList.add('has-image');
+    }
+  }
+  const fixedTitle = (params.get('title') || '').trim();
+
+  // ---- Embedded: talk to the widget in the host page -------------------------------------------------------------
+  function toHost(msg) {
+    if (embed && hostOrigin) {
+      try { window.parent.postMessage({ batonWidget: 1, ...msg }, hostOrigin); } catch { /* bad origin: stay quiet */ }
+    }
+  }
+  function resetConversation() {
+    store.remove(KEY_SESSION);
+    store.remove(KEY_LAST);
+    session = null;
+    user = null;
+    store.persist = !embed;
+    for (const row of [...ui.log.children]) row.remove();
+    byId.clear();
+    retracted.clear();
+    outbox.clear();
+    qrRow = null;
+    lastId = 0;
+    liveAfter = Infinity;
+    everReady = false;
+    if (ws) abandon(ws); else connect();
+  }
+  if (embed) {
+    document.documentElement.classList.add('is-embedded');
+    ui.close.hidden = false;
+    ui.close.addEventListener('click', () => toHost({ type: 'close' }));
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape') toHost({ type: 'close' }); });
+    ui.input.addEventListener('input', interacted, { once: true });
+    addEventListener('message', (e) => {
+      if (e.source !== window.parent || e.origin !== hostOrigin) return;
+      const m = e.data;
+      if (!m || m.batonWidget !== 1) return;
+      switch (m.type) {
+        case 'send': if (typeof m.text === 'string' && m.text.trim()) sendUser(m.text.trim().slice(0, MAX_TEXT)); break;
+        case 'focus': ui.input.focus(); break;
+        case 'visibility': if (m.open) scrollToBottom(); break;
+        case 'setUser':
+          // Sent with the next hello (docs/widget.md: the server does not act on it yet).
+          user = m.user && typeof m.user.id === 'string' ? m.user : null;
+          break;
+        case 'reset': resetConversation(); break;
+        default: break;
+      }
+    });
+    toHost({ type: 'loaded' });
+  }
+
+  applyTheme();
   onInput();
   connect();
 })();
