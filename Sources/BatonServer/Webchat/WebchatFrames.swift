@@ -2,14 +2,15 @@ import BatonCore
 
 /// A frame the browser sends (docs/webchat-protocol.md).
 enum ClientFrame: Decodable {
-    case hello(session: String?, after: Int64)
+    /// `handoverUpdates`: the client wants `handover` frames (older clients do not expect them).
+    case hello(session: String?, after: Int64, handoverUpdates: Bool)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates
     }
 
     init(from decoder: any Decoder) throws {
@@ -19,7 +20,8 @@ enum ClientFrame: Decodable {
         case "hello":
             self = .hello(
                 session: try container.decodeIfPresent(String.self, forKey: .session),
-                after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0)
+                after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0,
+                handoverUpdates: try container.decodeIfPresent(Bool.self, forKey: .handoverUpdates) ?? false)
         case "message":
             self = .message(
                 text: try container.decode(String.self, forKey: .text),
@@ -45,7 +47,8 @@ enum ServerFrame: Encodable {
     case typing(sender: Sender, on: Bool)
     case error(code: String, message: String)
     case pong
-    /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change.
+    /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
+    /// to clients that asked for it in `hello`.
     case handover(phase: HandoverState.Phase?, number: Int)
 
     enum CodingKeys: String, CodingKey {

@@ -17,11 +17,11 @@ struct WebchatSocket {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
-        var hello: (session: String?, after: Int64)?
+        var hello: (session: String?, after: Int64, handoverUpdates: Bool)?
         while hello == nil {
             guard let message = try await frames.next() else { return }
             switch decode(message) {
-            case .hello(let session, let after)?: hello = (session, max(0, after))
+            case .hello(let session, let after, let handoverUpdates)?: hello = (session, max(0, after), handoverUpdates)
             case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
             case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
@@ -34,7 +34,7 @@ struct WebchatSocket {
         try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await forward(events, after: after, sessionID: session.id, outbound: outbound)
+                try await forward(events, after: after, handoverUpdates: hello.handoverUpdates, sessionID: session.id, outbound: outbound)
             }
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
             try await receive(&frames, sessionID: session.id, outbound: outbound)
@@ -55,8 +55,10 @@ struct WebchatSocket {
     }
 
     /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
-    func forward(_ events: AsyncStream<HubEvent>, after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
-        var handover = HandoverFrameState()
+    func forward(
+        _ events: AsyncStream<HubEvent>, after: Int64, handoverUpdates: Bool = false, sessionID: SessionID, outbound: WebSocketOutboundWriter
+    ) async throws {
+        var handover = HandoverFrameState(enabled: handoverUpdates)
         try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
         var lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
         for await event in events {
@@ -140,10 +142,13 @@ struct WebchatSocket {
 
 /// The handover phase the browser was last told, so a `handover` frame goes out only when it changes.
 struct HandoverFrameState {
+    let enabled: Bool
     private var sent: (phase: HandoverState.Phase?, number: Int)?
 
+    init(enabled: Bool) { self.enabled = enabled }
+
     mutating func sendIfChanged(_ socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
-        guard let session = try await socket.conversations.store.session(id: sessionID) else { return }
+        guard enabled, let session = try await socket.conversations.store.session(id: sessionID) else { return }
         let phase = session.state.handover?.phase
         let number = session.state.handover?.number ?? 0
         if let sent, sent.phase == phase, sent.number == number { return }

@@ -535,7 +535,7 @@
     // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
     const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
     sock.addEventListener('open', () => {
-      const hello = { type: 'hello', session: session || null, after: lastId };
+      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true };
       if (user) hello.user = user;
       sock.send(JSON.stringify(hello));
     });
