@@ -120,3 +120,52 @@ def test_demo_flow_handover_every_kind_of_agent_reply_and_back_to_the_bot(demo, 
     chat.wait_text("Thanks for talking to our team, Ada!", "bot")
     screenshot(driver, "05-resolved-back-to-bot")
     chat.assert_no_duplicates()
+
+
+def status(chat):
+    return chat.driver.find_element(By.ID, "baton-status-text").text
+
+
+def typing_shown(chat):
+    return chat.driver.execute_script("return !document.getElementById('baton-typing').hidden")
+
+
+def test_live_feedback_typing_status_and_handover_notices(demo, chat):
+    driver = chat.driver
+    chat.open(demo.base)
+    assert status(chat) == "Online"
+    talk_to_agent(chat)
+    wait_until(lambda: status(chat) == "Talking to an agent", 15, "the status to say an agent has the user")
+    conversation = demo.agent.conversation_for(chat.session())
+
+    # The agent types: dots, labelled for screen readers; they stop: no dots.
+    demo.agent.typing(conversation, True)
+    wait_until(lambda: typing_shown(chat), 10, "the agent's typing indicator")
+    assert driver.find_element(By.ID, "baton-typing-label").get_attribute("textContent") == "An agent is typing…"
+    screenshot(driver, "15-agent-typing")
+    demo.agent.typing(conversation, False)
+    wait_until(lambda: not typing_shown(chat), 10, "the typing indicator to go")
+
+    # The agent's name, once they have written, is on their message and in the status line.
+    demo.agent.reply(conversation, "Hi, how can I help?")
+    row = chat.wait_text("Hi, how can I help?", "agent")
+    name = row.find_element(By.CSS_SELECTOR, ".baton-name").text
+    assert name
+    wait_until(lambda: status(chat) == f"Talking to {name}", 10, "the agent's name in the status")
+
+    # Resolved while still typing: the dots go, the user is told, the bot is back.
+    demo.agent.typing(conversation, True)
+    wait_until(lambda: typing_shown(chat), 10, "the agent's typing indicator")
+    demo.agent.resolve(conversation)
+    chat.wait_text("The agent has ended the conversation", "system")
+    wait_until(lambda: not typing_shown(chat) and status(chat) == "Online", 10, "no dots and the bot's status")
+    screenshot(driver, "16-handover-ended")
+
+    # A second handover, cancelled by the user: "waiting" while it opens, a notice when they leave.
+    chat.send("agent")
+    wait_until(lambda: status(chat) in ("Waiting for an agent…", "Talking to an agent"), 15, "the status of a new handover")
+    chat.wait_text("An agent will reply here shortly", "bot", timeout=20)
+    chat.send("cancel")
+    chat.wait_text("You have left the queue.", "system")
+    wait_until(lambda: status(chat) == "Online", 10, "the bot's status after cancelling")
+    chat.assert_no_duplicates()

@@ -7,6 +7,7 @@
   const MAX_TEXT = 4000;              // server limit on `text`, in characters
   const BACKOFF_MIN = 500, BACKOFF_MAX = 10000;
   const TYPING_HIDE_MS = 30000;       // hide a peer's typing dots if no update arrives
+  const BOT_TYPING_MS = 6000;         // the bot's dots, shown while it works on an answer, give up after this
   const NEAR_BOTTOM_PX = 80;          // "at the bottom" tolerance for auto-scroll
   const WATCHDOG_MS = 15000;          // give up on a socket that never reaches `ready`
   // A dropped network often leaves the socket half-open: no close event, just silence. After this much
@@ -62,6 +63,8 @@
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
   let qrRow = null;                   // row currently showing quick replies
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
+  let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed
+  let agentName = null;               // the name on the current handover's latest agent message
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
@@ -401,6 +404,10 @@
       if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
+      if (m.sender === 'agent' && typeof m.agentName === 'string' && m.agentName && handoverPhase === 'active' && id >= lastId) {
+        agentName = m.agentName;
+        if (isReady) setState('online');
+      }
       if (m.sender !== 'user') noteNew();
     }
     // Tell the embedding page about each new message once (an `ack` may have shown the user's own already).
@@ -447,10 +454,10 @@
 
   // Typing dots: shown while any peer says it is typing; each peer times out on its own.
   const typingTimers = new Map();
-  function setTyping(sender, on) {
+  function setTyping(sender, on, hideAfter = TYPING_HIDE_MS) {
     clearTimeout(typingTimers.get(sender));
     typingTimers.delete(sender);
-    if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), TYPING_HIDE_MS));
+    if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), hideAfter));
     const who = typingTimers.has('agent') ? 'agent' : typingTimers.has('bot') ? 'bot' : null;
     ui.typing.hidden = !who;
     if (who) ui.typingLabel.textContent = who === 'agent' ? 'An agent is typing…' : 'Typing…';
@@ -506,10 +513,15 @@
 
   // ---- Connection ------------------------------------------------------------
   const STATE_TEXT = { connecting: 'Connecting…', online: 'Online', reconnecting: 'Reconnecting…' };
+  // Online, the status line says who has the user: the bot, a queue, or a named agent (it is role=status,
+  // so screen readers hear the change too).
   function setState(s) {
-    if (ui.status.dataset.state === s) return;
     ui.status.dataset.state = s;
-    ui.statusText.textContent = STATE_TEXT[s];
+    let text = STATE_TEXT[s];
+    if (s === 'online' && handoverPhase === 'opening') text = 'Waiting for an agent…';
+    else if (s === 'online' && handoverPhase === 'active') text = agentName ? `Talking to ${agentName}` : 'Talking to an agent';
+    ui.status.dataset.handover = handoverPhase || 'none';
+    if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
   }
 
   function sendFrame(obj) {
@@ -625,6 +637,8 @@
     hideQuickReplies();
     stopTyping();
     flushOutbox();
+    // While the bot has the user, it answers every message: show it working until its answer arrives.
+    if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('bot', true, BOT_TYPING_MS);
     scrollToBottom();
   }
 
@@ -728,11 +742,12 @@
   });
 
   // ---- Handover state ----------------------------------------------------------------------------------------
-  let handoverPhase = null;
   function onHandover(f) {
     handoverPhase = typeof f.phase === 'string' ? f.phase : null;
-    document.documentElement.dataset.handover = handoverPhase || 'none';
+    if (handoverPhase !== 'active') agentName = null;
+    // An agent who resolved the conversation mid-sentence sends no "stopped typing".
     if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('agent', false);
+    if (isReady) setState('online');
     toHost({ type: 'handover', phase: handoverPhase, number: Number(f.number) || 0 });
   }
 
