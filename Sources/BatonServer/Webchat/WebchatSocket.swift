@@ -16,11 +16,11 @@ struct WebchatSocket {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
-        var hello: (session: String?, after: Int64)?
+        var hello: (session: String?, after: Int64, handoverUpdates: Bool)?
         while hello == nil {
             guard let message = try await frames.next() else { return }
             switch decode(message) {
-            case .hello(let session, let after)?: hello = (session, max(0, after))
+            case .hello(let session, let after, let handoverUpdates)?: hello = (session, max(0, after), handoverUpdates)
             case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
             case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
@@ -35,7 +35,7 @@ struct WebchatSocket {
         if resumed, session.state.handover?.phase == .active { conversations.reconcileLater(session.id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await forward(events, after: after, sessionID: session.id, outbound: outbound)
+                try await forward(events, after: after, handoverUpdates: hello.handoverUpdates, sessionID: session.id, outbound: outbound)
             }
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
             try await receive(&frames, sessionID: session.id, outbound: outbound)
@@ -56,7 +56,11 @@ struct WebchatSocket {
     }
 
     /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
-    func forward(_ events: AsyncStream<HubEvent>, after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+    func forward(
+        _ events: AsyncStream<HubEvent>, after: Int64, handoverUpdates: Bool = false, sessionID: SessionID, outbound: WebSocketOutboundWriter
+    ) async throws {
+        var handover = HandoverFrameState(enabled: handoverUpdates)
+        try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
         var lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
         for await event in events {
             switch event {
@@ -69,6 +73,9 @@ struct WebchatSocket {
                     // Commits can publish out of order; the store has everything up to this id, in order.
                     lastSent = try await sendBacklog(after: lastSent, sessionID: sessionID, outbound: outbound)
                 }
+                // A handover changes phase in the same transaction that stores a message (a notice, the bot's
+                // answer, the user's cancel), so a message is the moment to look.
+                try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
             case .retracted(let id):
                 try await send(.retract(id: id), outbound)
             case .moved(let id, let to):
@@ -116,6 +123,8 @@ struct WebchatSocket {
                 try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
             case .typing?:
                 continue
+            case .ping?:
+                try await send(.pong, outbound)
             case nil:
                 try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
@@ -129,5 +138,22 @@ struct WebchatSocket {
 
     func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {
         try await outbound.write(.text(frame.text))
+    }
+}
+
+/// The handover phase the browser was last told, so a `handover` frame goes out only when it changes.
+struct HandoverFrameState {
+    let enabled: Bool
+    private var sent: (phase: HandoverState.Phase?, number: Int)?
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func sendIfChanged(_ socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        guard enabled, let session = try await socket.conversations.store.session(id: sessionID) else { return }
+        let phase = session.state.handover?.phase
+        let number = session.state.handover?.number ?? 0
+        if let sent, sent.phase == phase, sent.number == number { return }
+        sent = (phase, number)
+        try await socket.send(.handover(phase: phase, number: number), outbound)
     }
 }
