@@ -126,7 +126,14 @@ public struct EndpointConfiguration: Sendable {
 
 public struct WebchatSettings: Sendable, Hashable {
     public var enabled: Bool
-    public init(enabled: Bool = true) { self.enabled = enabled }
+    /// When set, an embedding page may say who the user is (`setUser`) with the HMAC-SHA256 of the user id under
+    /// this secret, computed by the site's server (as Chatwoot's `identifier_hash`); a verified user keeps one
+    /// session across devices and reloads.
+    public var identitySecret: Secret?
+    public init(enabled: Bool = true, identitySecret: Secret? = nil) {
+        self.enabled = enabled
+        self.identitySecret = identitySecret
+    }
 }
 
 public struct RESTSettings: Sendable, Hashable {

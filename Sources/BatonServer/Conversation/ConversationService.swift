@@ -61,6 +61,18 @@ public struct ConversationService: Sendable {
         return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }
     }
 
+    /// Merges `values` into the session's profile (what the flow reads as `profile.*` and agents see).
+    /// - Returns: the updated session.
+    @discardableResult
+    public func updateProfile(_ values: [String: JSONValue], sessionID: SessionID) async throws -> Session? {
+        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+            var profile: [String: JSONValue] = if case .object(let current) = update.state.profile { current } else { [:] }
+            profile.merge(values) { _, new in new }
+            update.state.profile = .object(profile)
+        }
+        return try await store.session(id: sessionID)
+    }
+
     /// The session with this id if it belongs to `endpoint`.
     public func session(_ id: SessionID, endpoint: Endpoint) async throws -> Session? {
         guard let session = try await store.session(id: id), session.endpointID == endpoint.id else { return nil }

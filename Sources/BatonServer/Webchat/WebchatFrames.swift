@@ -3,14 +3,15 @@ import BatonCore
 /// A frame the browser sends (docs/webchat-protocol.md).
 enum ClientFrame: Decodable {
     /// `handoverUpdates`: the client wants `handover` frames (older clients do not expect them).
-    case hello(session: String?, after: Int64, handoverUpdates: Bool)
+    /// `user`: who the embedding page says the user is (`Baton.setUser`).
+    case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user
     }
 
     init(from decoder: any Decoder) throws {
@@ -21,7 +22,8 @@ enum ClientFrame: Decodable {
             self = .hello(
                 session: try container.decodeIfPresent(String.self, forKey: .session),
                 after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0,
-                handoverUpdates: try container.decodeIfPresent(Bool.self, forKey: .handoverUpdates) ?? false)
+                handoverUpdates: try container.decodeIfPresent(Bool.self, forKey: .handoverUpdates) ?? false,
+                user: try? container.decodeIfPresent(WebchatUser.self, forKey: .user))
         case "message":
             self = .message(
                 text: try container.decode(String.self, forKey: .text),
