@@ -21,7 +21,8 @@ import Yams
 ///     handover:
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
-///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes }
+///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes,
+///                   showAgentNames: false, forwardUserTyping: false }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {
@@ -209,7 +210,7 @@ public struct ConfigLoader: Sendable {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes",
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
                 ], sink)
         else { return nil }
         var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
@@ -244,6 +245,8 @@ public struct ConfigLoader: Sendable {
         if let botDescription { settings.agentBotDescription = botDescription }
         settings.profileAttributes = profileAttributes
         settings.webhookPathSecret = pathSecret
+        if chatwoot.has("showAgentNames") { settings.showAgentNames = chatwoot["showAgentNames"].bool(sink) ?? false }
+        if chatwoot.has("forwardUserTyping") { settings.forwardUserTyping = chatwoot["forwardUserTyping"].bool(sink) ?? false }
         return .chatwoot(settings)
     }
 

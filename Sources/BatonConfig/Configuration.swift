@@ -173,6 +173,10 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var webhookPathSecret: Secret?
     /// Profile fields copied into the Chatwoot conversation's custom attributes (e.g. `tier`, `email`).
     public var profileAttributes: [String] = []
+    /// Show users the agent's display name with their replies (some teams prefer agents to stay anonymous).
+    public var showAgentNames = false
+    /// Tell agents when the user is typing (`toggle_typing_status` with the agent bot's token).
+    public var forwardUserTyping = false
 
     public init(
         baseURL: String, accountID: Int, apiAccessToken: Secret, agentBotName: String = "Baton",

@@ -151,6 +151,8 @@ func expectDiagnostic(
                     agentBotName: Helper
                     agentBotDescription: The helper bot
                     webhookSecret: hook-secret
+                    showAgentNames: true
+                    forwardUserTyping: yes
             """)
         let (configuration, warnings) = try loader().load(path: path)
         #expect(warnings.isEmpty)
@@ -168,9 +170,11 @@ func expectDiagnostic(
         #expect(configuration.admin == AdminSettings())
         #expect(configuration.limits == LimitSettings())
         #expect(configuration.delivery == DeliverySettings())
-        let expected = ChatwootSettings(
+        var expected = ChatwootSettings(
             baseURL: "https://chat.example.com", accountID: 42, apiAccessToken: Secret("token-123"), agentBotName: "Helper",
             agentBotDescription: "The helper bot", webhookSecret: Secret("hook-secret"))
+        expected.showAgentNames = true
+        expected.forwardUserTyping = true
         #expect(endpoint.handover == .chatwoot(expected))
     }
 

@@ -147,6 +147,8 @@ endpoints:
         webhookSecret: {self.secret}
         agentBotName: Baton
         agentBotDescription: The browser tests' bot
+        showAgentNames: true
+        forwardUserTyping: true
 """)
         self.start_baton()
         return self

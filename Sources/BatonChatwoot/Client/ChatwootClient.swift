@@ -112,6 +112,13 @@ public struct ChatwootClient: Sendable {
         return page.payload
     }
 
+    /// Shows (or hides) the typing indicator in the dashboard for the token's owner. Chatwoot echoes it as a typing
+    /// webhook, so Baton calls it with the agent bot's token, whose typing the classifier ignores.
+    public func toggleTyping(conversationID: Int, on: Bool, token: String) async throws {
+        let _: Ignored = try await call(
+            .POST, "/conversations/\(conversationID)/toggle_typing_status", body: ["typing_status": .string(on ? "on" : "off")], token: token)
+    }
+
     /// The latest 20 messages of a conversation, oldest first.
     public func recentMessages(conversationID: Int) async throws -> [ChatwootMessage] {
         let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages")

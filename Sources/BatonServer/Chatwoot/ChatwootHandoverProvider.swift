@@ -170,6 +170,16 @@ struct ChatwootHandoverProvider: HandoverProvider {
         }
     }
 
+    func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async {
+        // Only with the bot's token: under a user token the echo would look like an agent typing to the user.
+        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let token = try? await bot.accessToken() else { return }
+        do {
+            try await client.toggleTyping(conversationID: conversationID, on: on, token: token)
+        } catch {
+            logger.debug("could not show the user's typing", metadata: ["session": "\(session.id)", "error": "\(error)"])
+        }
+    }
+
     func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory? {
         guard let conversationID = handover.conversationID else { return nil }
         let after = handover.reconciledThrough ?? 0
@@ -184,7 +194,8 @@ struct ChatwootHandoverProvider: HandoverProvider {
                     messages.append(
                         ProviderMessage(
                             externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
-                            content: MessageContent(text: message.text, attachments: message.attachments), agentName: message.agentName, deleted: false))
+                            content: MessageContent(text: message.text, attachments: message.attachments),
+                            agentName: settings.showAgentNames ? message.agentName : nil, deleted: false))
                 case .retract(let id, _):
                     messages.append(ProviderMessage(externalID: "chatwoot:\(id)", order: Int64(id), content: MessageContent(), agentName: nil, deleted: true))
                 default:

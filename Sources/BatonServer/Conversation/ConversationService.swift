@@ -17,6 +17,7 @@ public struct ConversationService: Sendable {
     let reconciler: Reconciler
     let metrics: BatonMetrics
     let limits: MessageLimits
+    let typingRelay = TypingRelay()
     let now: @Sendable () -> Date
     let logger: Logger
 

@@ -84,10 +84,13 @@ public protocol HandoverProvider: Sendable {
     /// The agents' messages in the handover's conversation after `handover.reconciledThrough`, read through the
     /// provider's API to make up for webhooks that never arrived; `nil` when it cannot be read now.
     func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory?
+    /// Shows the agents that the user is (or stopped) typing; best effort, never retried.
+    func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async
 }
 
 extension HandoverProvider {
     public func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory? { nil }
+    public func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async {}
 }
 
 /// The provider of endpoints without one: every handover fails as `unsupported`, so the flow can say so and go on

@@ -149,8 +149,8 @@ struct WebchatSocket {
                 }
             case .hello?:
                 try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
-            case .typing?:
-                continue
+            case .typing(let on)?:
+                conversations.userTyping(on, sessionID: sessionID, endpoint: endpoint)
             case .ping?:
                 try await send(.pong, outbound)
             case nil:

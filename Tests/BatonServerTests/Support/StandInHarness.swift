@@ -137,6 +137,13 @@ struct StandInHarness: Sendable {
         await standIn.requests().filter { $0.method == method && $0.path.hasSuffix(suffix) }.map(\.responseStatus)
     }
 
+    /// Waits for a request whose path ends with `suffix`; returns its JSON body and who its token belongs to.
+    func waitForRequest(_ method: String, pathSuffix suffix: String) async throws -> (body: String, tokenOwner: String?) {
+        try await standIn.waitUntil(timeout: .seconds(10), "a \(method) …\(suffix)") { snapshot in
+            snapshot.requests.last { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus != nil }.map { ($0.bodyText, $0.tokenOwner) }
+        }
+    }
+
     /// Makes the stand-in refuse connections until ``comeUp()``.
     func goDown() async { await standIn.goDown() }
     func comeUp() async throws { try await standIn.comeUp() }

@@ -45,8 +45,12 @@ enum TestBaton {
     }
 
     /// The Chatwoot settings of the sample webhooks: account 1, and the secret of the signed example.
-    static let sampleChatwoot = ChatwootSettings(
-        baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
+    static let sampleChatwoot: ChatwootSettings = {
+        var settings = ChatwootSettings(
+            baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
+        settings.showAgentNames = true
+        return settings
+    }()
 
     static let adminToken = "admin-token-for-tests-0123456789"
 
