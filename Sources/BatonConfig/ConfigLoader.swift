@@ -10,7 +10,7 @@ import Yams
 /// storage:  { sqlite: { path: data/baton.sqlite } }
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
-/// limits:   { messagesPerMinute: 60, maxMessageLength: 4000 }
+/// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
 /// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10 }
 /// endpoints:
 ///   <id>:
@@ -138,10 +138,11 @@ public struct ConfigLoader: Sendable {
 
     func readLimits(_ value: YAMLValue, _ sink: DiagnosticSink) -> LimitSettings {
         var settings = LimitSettings()
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength", "maxFileBytes"], sink)
         guard let members else { return settings }
         if members.has("messagesPerMinute"), let rate = members["messagesPerMinute"].int(sink, range: 1...100_000) { settings.messagesPerMinute = rate }
         if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
+        if members.has("maxFileBytes"), let bytes = members["maxFileBytes"].int(sink, range: 1...(40 * 1024 * 1024)) { settings.maxFileBytes = bytes }
         return settings
     }
 

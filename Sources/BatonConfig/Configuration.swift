@@ -50,9 +50,12 @@ public struct LimitSettings: Sendable, Hashable {
     public var messagesPerMinute: Int
     /// Characters per user message.
     public var maxMessageLength: Int
-    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000) {
+    /// Bytes per file a user sends the agents (Chatwoot's own default upload limit is 40 MB).
+    public var maxFileBytes: Int
+    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000, maxFileBytes: Int = 10 * 1024 * 1024) {
         self.messagesPerMinute = messagesPerMinute
         self.maxMessageLength = maxMessageLength
+        self.maxFileBytes = maxFileBytes
     }
 }
 

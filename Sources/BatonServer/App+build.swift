@@ -62,7 +62,7 @@ public func buildApplication(
         store: store, hub: ConversationHub(), endpoints: endpoints, background: background, outbox: outbox, metrics: dependencies.metrics,
         limits: MessageLimits(configuration.limits), provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
     conversations.attachOutbox()
-    let router = buildRouter(conversations: conversations, admin: configuration.admin, now: dependencies.now, logger: logger)
+    let router = buildRouter(conversations: conversations, configuration: configuration, now: dependencies.now, logger: logger)
     var app = Application(
         router: router,
         server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -106,14 +106,15 @@ func chatwootProviders(
 }
 
 func buildRouter(
-    conversations: ConversationService, admin: AdminSettings, now: @escaping @Sendable () -> Date, logger: Logger
+    conversations: ConversationService, configuration: BatonConfiguration, now: @escaping @Sendable () -> Date, logger: Logger
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         ErrorLoggingMiddleware()
     }
     HealthController(store: conversations.store).addRoutes(to: router)
-    AdminController(conversations: conversations, token: admin.token).addRoutes(to: router)
+    AdminController(conversations: conversations, token: configuration.admin.token).addRoutes(to: router)
+    FilesController(conversations: conversations, limits: configuration.limits, publicURL: configuration.server.publicURL).addRoutes(to: router)
     WebchatController(conversations: conversations, logger: logger).addRoutes(to: router)
     RESTController(conversations: conversations).addRoutes(to: router)
     ChatwootWebhookController(conversations: conversations, now: now, logger: logger).addRoutes(to: router)

@@ -169,3 +169,33 @@ def test_live_feedback_typing_status_and_handover_notices(demo, chat):
     chat.wait_text("You have left the queue.", "system")
     wait_until(lambda: status(chat) == "Online", 10, "the bot's status after cancelling")
     chat.assert_no_duplicates()
+
+
+def test_the_user_sends_the_agent_a_file(demo, chat, workdir):
+    """The paperclip shows once an agent is asked for; the file reaches Chatwoot as an attachment and the user sees it."""
+    driver = chat.driver
+    chat.open(demo.base)
+    attach = driver.find_element(By.ID, "baton-attach")
+    assert not attach.is_displayed(), "no files for the bot"
+    talk_to_agent(chat)
+    conversation = demo.agent.conversation_for(chat.session())
+    wait_until(lambda: attach.is_displayed(), 15, "the attach button")
+    assert attach.get_attribute("aria-label") == "Send a file to the agent"
+
+    picture = workdir / "receipt.png"
+    picture.write_bytes(png(64, 48, (200, 40, 40)))
+    driver.find_element(By.ID, "baton-file").send_keys(str(picture))
+    row = wait_until(
+        lambda: next((r for r in chat.rows() if r["sender"] == "user" and r["id"] and not r["text"]), None), 15, "the user's file")
+    bubble = driver.find_element(By.CSS_SELECTOR, f"#baton-log .baton-message[data-message-id='{row['id']}']")
+    wait_until(lambda: all(driver.execute_script(IMAGE_LOADED, bubble)) and driver.execute_script(IMAGE_LOADED, bubble), 15, "the picture shown")
+
+    def attachments():
+        for m in demo.agent.messages(conversation):
+            if m.get("message_type") == 0 and m.get("attachments"):
+                return m["attachments"]
+        return None
+    files = wait_until(attachments, 15, "the file in Chatwoot")
+    assert [(f["file_type"], f.get("file_size")) for f in files] == [("image", picture.stat().st_size)]
+    screenshot(driver, "17-user-sent-a-file")
+    chat.assert_no_duplicates()

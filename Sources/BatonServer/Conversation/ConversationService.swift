@@ -85,7 +85,9 @@ public struct ConversationService: Sendable {
     /// A user message: stored with the flow's answer, or passed to the agent during a handover. A message whose
     /// `clientMessageID` was stored before has no second effect.
     /// - Throws: `MessageLimitError` when the session sends too fast or too much (nothing is stored then).
-    public func receive(_ input: UserInput, clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
+    public func receive(
+        _ input: UserInput, attachments: [Attachment] = [], clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint
+    ) async throws -> Turn {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
         }
@@ -99,7 +101,7 @@ public struct ConversationService: Sendable {
         if let payload = input.payload { data["payload"] = .string(payload) }
         if input.data != .null { data["data"] = input.data }
         let draft = MessageDraft(
-            sender: .user, content: MessageContent(text: input.text, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
+            sender: .user, content: MessageContent(text: input.text, attachments: attachments, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
             clientMessageID: clientMessageID)
         do {
             return try await step(sessionID, endpoint: endpoint, userDraft: draft) { machine, state in machine.handle(.message(input), state: state) }

@@ -173,6 +173,15 @@ struct StandInHarness: Sendable {
         }
     }
 
+    /// Waits for an incoming message with files; returns each file's type, name, content type and size.
+    func waitForIncomingFiles(_ conversation: Int) async throws -> [(fileType: String, name: String, contentType: String, size: Int)] {
+        let target = ref(conversation)
+        return try await standIn.waitUntil(timeout: .seconds(10), "an incoming message with files in \(conversation)") { snapshot in
+            snapshot.messages(in: target).first { $0.messageType == .incoming && !$0.attachments.isEmpty }?
+                .attachments.map { ($0.fileType, $0.filename, $0.contentType, $0.byteSize) }
+        }
+    }
+
     /// The contents of the public incoming messages of a conversation, in Chatwoot's order.
     func incomingTexts(_ conversation: Int) async -> [String] {
         await standIn.messages(ref(conversation)).filter { $0.messageType == .incoming && !$0.isPrivate }.compactMap(\.content)

@@ -49,6 +49,7 @@
     log: $('baton-log'), typing: $('baton-typing'), typingLabel: $('baton-typing-label'),
     jump: $('baton-jump'), notice: $('baton-notice'), form: $('baton-composer'),
     input: $('baton-input'), send: $('baton-send'), close: $('baton-close'),
+    attach: $('baton-attach'), file: $('baton-file'),
   };
 
   // ---- State -------------------------------------------------------------
@@ -701,6 +702,42 @@
   });
   ui.input.addEventListener('input', () => { onInput(); noteTyping(); });
 
+  // ---- Files for the agent ---------------------------------------------------------
+  const MAX_FILE_BYTES = 10 * 1024 * 1024; // the server's default; it answers 413 with its own limit otherwise
+  ui.attach.addEventListener('click', () => ui.file.click());
+  ui.file.addEventListener('change', () => {
+    const file = ui.file.files && ui.file.files[0];
+    ui.file.value = '';
+    if (file) sendFile(file);
+  });
+  async function sendFile(file) {
+    if (!session) return;
+    if (file.size > MAX_FILE_BYTES) { notify(`“${file.name}” is too large to send (the limit is 10 MB).`); return; }
+    store.persist = true;
+    ui.attach.disabled = true;
+    try {
+      const res = await fetch(`/webchat/${encodeURIComponent(urlToken)}/sessions/${encodeURIComponent(session)}/files`, {
+        method: 'POST',
+        body: file,
+        headers: {
+          'Content-Type': file.type || 'application/octet-stream',
+          'X-File-Name': encodeURIComponent(file.name),
+          'X-Client-Message-Id': randomId(),
+        },
+      });
+      if (!res.ok) {
+        let message = `“${file.name}” could not be sent.`;
+        try { const body = await res.json(); if (body && body.error && body.error.message) message = `“${file.name}” could not be sent: ${body.error.message}.`; } catch { /* keep */ }
+        notify(message);
+      }
+      // The message itself arrives over the socket like any other.
+    } catch {
+      notify(`“${file.name}” could not be sent; check your connection and try again.`);
+    } finally {
+      ui.attach.disabled = false;
+    }
+  }
+
   // ---- Notices ---------------------------------------------------------------
   let noticeTimer = 0;
   function notify(text) {
@@ -757,6 +794,8 @@
   // ---- Handover state ----------------------------------------------------------------------------------------
   function onHandover(f) {
     handoverPhase = typeof f.phase === 'string' ? f.phase : null;
+    // Files are for agents: the button shows while one has (or is about to have) the conversation.
+    ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     if (handoverPhase !== 'active') agentName = null;
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".
     if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('agent', false);
