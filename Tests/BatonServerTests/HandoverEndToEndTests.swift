@@ -171,11 +171,7 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail(method, path, status: status, body: body)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 let answer = try await chat.messages(4)
                 #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error \(reason)", "Say something"])
             }
@@ -188,11 +184,7 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: status, body: body)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
                 _ = try await chatwoot.waitForConversation()
                 #expect(await chatwoot.answers("POST", pathSuffix: "/conversations") == [status, 200])
@@ -206,11 +198,7 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: 500, body: "{}", times: nil)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 let answer = try await chat.messages(4, within: .seconds(20))
                 #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error provider_unreachable", "Say something"])
                 #expect(await chatwoot.answers("POST", pathSuffix: "/conversations").count > 1, "it was retried before giving up")
@@ -222,11 +210,7 @@ struct HandoverEndToEndTests {
     @Test func userTypingReachesTheAgentsAsTheBotsTyping() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 _ = try await chat.messages(2)
                 let conversation = try await chatwoot.waitForConversation()
                 _ = try await chatwoot.waitForMessages(conversation.id, count: 6)
@@ -308,11 +292,7 @@ struct HandoverEndToEndTests {
     @Test func theUserCancelsAndChatwootsConversationIsResolved() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
                 let conversation = try await chatwoot.waitForConversation()
                 try await chat.say("cancel, please")
@@ -326,5 +306,16 @@ struct HandoverEndToEndTests {
                 #expect(try await chat.messages(3).map(\.text) == ["hello", "You said hello", "Say something"])
             }
         }
+    }
+}
+
+extension Chat {
+    /// The E2E flow's opening: the greeting, a name, then "agent" (its own echo and answers still to be read).
+    func askForAnAgent() async throws {
+        _ = try await hello()
+        _ = try await messages(2)
+        try await say("Ada")
+        _ = try await messages(2)
+        try await say("agent")
     }
 }
