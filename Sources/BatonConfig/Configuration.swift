@@ -80,11 +80,18 @@ public struct ServerSettings: Sendable, Hashable {
     public var port: Int
     /// The URL users and Chatwoot reach Baton at; derived from host and port when absent.
     public var publicURL: String?
+    /// Open connections (webchat sockets included) served at once; more are answered 503 and closed. `nil`: the
+    /// process's open-file limit less 1,024, so the server never runs out of descriptors.
+    public var maxConnections: Int?
+    /// Requests handled at once; more are answered 503.
+    public var maxInFlightRequests: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096) {
         self.host = host
         self.port = port
         self.publicURL = publicURL
+        self.maxConnections = maxConnections
+        self.maxInFlightRequests = maxInFlightRequests
     }
 }
 

@@ -4,6 +4,7 @@ import BatonChatwoot
 import BatonStoreSQLite
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 public import NIOCore
@@ -63,9 +64,17 @@ public func buildApplication(
         limits: MessageLimits(configuration.limits), provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
     conversations.attachOutbox()
     let router = buildRouter(conversations: conversations, configuration: configuration, now: dependencies.now, logger: logger)
+    // Never more connections than descriptors allow: above the cap a connection is answered 503 and closed.
+    let gate = ConnectionGate(limit: min(configuration.server.maxConnections ?? .max, ConnectionGate.defaultLimit()))
+    let webSocketResponder = router.buildResponder()
+    let server = HTTPServerBuilder { responder in
+        GatedChildChannel(
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: WebSocketServerConfiguration()),
+            gate: gate)
+    }
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router),
+        server: server,
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
@@ -110,6 +119,7 @@ func buildRouter(
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        InFlightLimitMiddleware(limit: configuration.server.maxInFlightRequests)
         ErrorLoggingMiddleware()
     }
     HealthController(store: conversations.store).addRoutes(to: router)
