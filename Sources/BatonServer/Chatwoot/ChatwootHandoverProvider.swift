@@ -49,6 +49,9 @@ struct ChatwootHandoverProvider: HandoverProvider {
                 endpointID: endpoint.id, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
             return .opened(OpenedConversation(contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
+        } catch let error as ChatwootError where error.mayHaveArrived {
+            logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .unsettled(error.description, settle: .nanoseconds(client.timeout.nanoseconds * 2))
         } catch let error as ChatwootError {
             if error.isTransient || error.kind == .invalidResponse {
                 logger.warning("Chatwoot cannot open the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])

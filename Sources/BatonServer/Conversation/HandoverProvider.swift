@@ -15,8 +15,11 @@ public struct OpenedConversation: Sendable, Hashable {
 /// What became of opening a provider conversation.
 public enum OpenResult: Sendable, Hashable {
     case opened(OpenedConversation)
-    /// It could not be opened now (the provider is down, slow or rate limiting): the outbox tries again.
+    /// It could not be opened now (the provider is down or rate limiting): the outbox tries again.
     case retry(String)
+    /// A call got no answer and may still be carried out: the outbox tries again after `settle`, when the retry can
+    /// find what that call made instead of making a second conversation.
+    case unsettled(String, settle: Duration)
     /// It could not be opened; the flow goes on with this outcome.
     case failed(HandoverOutcome)
 }
