@@ -6,23 +6,24 @@ import Yams
 ///
 /// ## Keys
 /// ```yaml
-/// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com }
+/// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096 }
 /// storage:  { sqlite: { path: data/baton.sqlite } }    # or, for several instances:
 ///           { postgres: { url | urlFile, maxConnections: 20 } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
-/// limits:   { messagesPerMinute: 60, maxMessageLength: 4000 }
+/// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
 /// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10 }
 /// endpoints:
 ///   <id>:
 ///     name: Support
 ///     urlToken: support            # public token in the endpoint's URLs
 ///     flow: flows/support.yaml     # relative to this file
-///     channels: { webchat: { enabled: true }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
+///     channels: { webchat: { enabled: true, identitySecret | identitySecretFile }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
 ///     handover:
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
-///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes }
+///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes,
+///                   showAgentNames: false, forwardUserTyping: false }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {
@@ -93,10 +94,12 @@ public struct ConfigLoader: Sendable {
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
         var settings = ServerSettings()
         guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests"], sink)
         guard let members else { return settings }
         if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
         if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
+        if members.has("maxConnections"), let cap = members["maxConnections"].int(sink, range: 1...1_000_000) { settings.maxConnections = cap }
+        if members.has("maxInFlightRequests"), let cap = members["maxInFlightRequests"].int(sink, range: 1...1_000_000) { settings.maxInFlightRequests = cap }
         if members.has("publicURL"), let url = members["publicURL"].string(sink) {
             if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
                 sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")
@@ -172,10 +175,11 @@ public struct ConfigLoader: Sendable {
 
     func readLimits(_ value: YAMLValue, _ sink: DiagnosticSink) -> LimitSettings {
         var settings = LimitSettings()
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength", "maxFileBytes"], sink)
         guard let members else { return settings }
         if members.has("messagesPerMinute"), let rate = members["messagesPerMinute"].int(sink, range: 1...100_000) { settings.messagesPerMinute = rate }
         if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
+        if members.has("maxFileBytes"), let bytes = members["maxFileBytes"].int(sink, range: 1...(40 * 1024 * 1024)) { settings.maxFileBytes = bytes }
         return settings
     }
 
@@ -221,8 +225,12 @@ public struct ConfigLoader: Sendable {
     func readChannels(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> (webchat: WebchatSettings, rest: RESTSettings) {
         var result = (webchat: WebchatSettings(), rest: RESTSettings())
         guard let members = value.mapping(allowed: ["webchat", "rest"], sink) else { return result }
-        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled"], sink), webchat.has("enabled") {
-            result.webchat.enabled = webchat["enabled"].bool(sink) ?? true
+        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled", "identitySecret", "identitySecretFile"], sink) {
+            if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
+            result.webchat.identitySecret = readSecret("identitySecret", in: webchat, baseDirectory: baseDirectory, sink)
+            if let secret = result.webchat.identitySecret, secret.value.count < 16 {
+                sink.error(webchat["identitySecret"], "the identity secret must have at least 16 characters")
+            }
         }
         if members.has("rest"), let rest = members["rest"].mapping(allowed: ["enabled", "apiKey", "apiKeyFile"], sink) {
             if rest.has("enabled") { result.rest.enabled = rest["enabled"].bool(sink) ?? true }
@@ -240,7 +248,7 @@ public struct ConfigLoader: Sendable {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes",
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
                 ], sink)
         else { return nil }
         var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
@@ -275,6 +283,8 @@ public struct ConfigLoader: Sendable {
         if let botDescription { settings.agentBotDescription = botDescription }
         settings.profileAttributes = profileAttributes
         settings.webhookPathSecret = pathSecret
+        if chatwoot.has("showAgentNames") { settings.showAgentNames = chatwoot["showAgentNames"].bool(sink) ?? false }
+        if chatwoot.has("forwardUserTyping") { settings.forwardUserTyping = chatwoot["forwardUserTyping"].bool(sink) ?? false }
         return .chatwoot(settings)
     }
 

@@ -50,9 +50,12 @@ public struct LimitSettings: Sendable, Hashable {
     public var messagesPerMinute: Int
     /// Characters per user message.
     public var maxMessageLength: Int
-    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000) {
+    /// Bytes per file a user sends the agents (Chatwoot's own default upload limit is 40 MB).
+    public var maxFileBytes: Int
+    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000, maxFileBytes: Int = 10 * 1024 * 1024) {
         self.messagesPerMinute = messagesPerMinute
         self.maxMessageLength = maxMessageLength
+        self.maxFileBytes = maxFileBytes
     }
 }
 
@@ -77,11 +80,18 @@ public struct ServerSettings: Sendable, Hashable {
     public var port: Int
     /// The URL users and Chatwoot reach Baton at; derived from host and port when absent.
     public var publicURL: String?
+    /// Open connections (webchat sockets included) served at once; more are answered 503 and closed. `nil`: the
+    /// process's open-file limit less 1,024, so the server never runs out of descriptors.
+    public var maxConnections: Int?
+    /// Requests handled at once; more are answered 503.
+    public var maxInFlightRequests: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096) {
         self.host = host
         self.port = port
         self.publicURL = publicURL
+        self.maxConnections = maxConnections
+        self.maxInFlightRequests = maxInFlightRequests
     }
 }
 
@@ -135,7 +145,14 @@ public struct EndpointConfiguration: Sendable {
 
 public struct WebchatSettings: Sendable, Hashable {
     public var enabled: Bool
-    public init(enabled: Bool = true) { self.enabled = enabled }
+    /// When set, an embedding page may say who the user is (`setUser`) with the HMAC-SHA256 of the user id under
+    /// this secret, computed by the site's server (as Chatwoot's `identifier_hash`); a verified user keeps one
+    /// session across devices and reloads.
+    public var identitySecret: Secret?
+    public init(enabled: Bool = true, identitySecret: Secret? = nil) {
+        self.enabled = enabled
+        self.identitySecret = identitySecret
+    }
 }
 
 public struct RESTSettings: Sendable, Hashable {
@@ -175,6 +192,10 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var webhookPathSecret: Secret?
     /// Profile fields copied into the Chatwoot conversation's custom attributes (e.g. `tier`, `email`).
     public var profileAttributes: [String] = []
+    /// Show users the agent's display name with their replies (some teams prefer agents to stay anonymous).
+    public var showAgentNames = false
+    /// Tell agents when the user is typing (`toggle_typing_status` with the agent bot's token).
+    public var forwardUserTyping = false
 
     public init(
         baseURL: String, accountID: Int, apiAccessToken: Secret, agentBotName: String = "Baton",

@@ -5,6 +5,7 @@ import BatonStorePostgres
 import BatonStoreSQLite
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import Logging
 public import NIOCore
@@ -94,10 +95,18 @@ public func buildApplication(
         store: store, hub: hub, endpoints: endpoints, background: background, outbox: outbox, metrics: dependencies.metrics,
         limits: MessageLimits(configuration.limits), provider: dependencies.provider ?? configured, now: dependencies.now, logger: logger)
     conversations.attachOutbox()
-    let router = buildRouter(conversations: conversations, admin: configuration.admin, now: dependencies.now, logger: logger)
+    let router = buildRouter(conversations: conversations, configuration: configuration, now: dependencies.now, logger: logger)
+    // Never more connections than descriptors allow: above the cap a connection is answered 503 and closed.
+    let gate = ConnectionGate(limit: min(configuration.server.maxConnections ?? .max, ConnectionGate.defaultLimit()))
+    let webSocketResponder = router.buildResponder()
+    let server = HTTPServerBuilder { responder in
+        GatedChildChannel(
+            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: WebSocketServerConfiguration()),
+            gate: gate)
+    }
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router),
+        server: server,
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
@@ -142,14 +151,16 @@ func chatwootProviders(
 }
 
 func buildRouter(
-    conversations: ConversationService, admin: AdminSettings, now: @escaping @Sendable () -> Date, logger: Logger
+    conversations: ConversationService, configuration: BatonConfiguration, now: @escaping @Sendable () -> Date, logger: Logger
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        InFlightLimitMiddleware(limit: configuration.server.maxInFlightRequests)
         ErrorLoggingMiddleware()
     }
     HealthController(store: conversations.store).addRoutes(to: router)
-    AdminController(conversations: conversations, token: admin.token).addRoutes(to: router)
+    AdminController(conversations: conversations, token: configuration.admin.token).addRoutes(to: router)
+    FilesController(conversations: conversations, limits: configuration.limits, publicURL: configuration.server.publicURL).addRoutes(to: router)
     WebchatController(conversations: conversations, logger: logger).addRoutes(to: router)
     RESTController(conversations: conversations).addRoutes(to: router)
     ChatwootWebhookController(conversations: conversations, now: now, logger: logger).addRoutes(to: router)

@@ -86,7 +86,21 @@ enum PostgresMigrations {
                 "CREATE INDEX outbox_dead ON outbox (id) WHERE dead_at IS NOT NULL",
                 "CREATE TABLE webhook_deliveries (delivery_id text PRIMARY KEY, received_at bigint NOT NULL)",
                 "CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at)",
-            ])
+            ]),
+        Migration(
+            version: 2, name: "uploaded files",
+            statements: [
+                """
+                CREATE TABLE files (
+                    id text PRIMARY KEY,
+                    session_id text NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+                    name text NOT NULL,
+                    mime_type text NOT NULL,
+                    bytes bytea NOT NULL,
+                    created_at bigint NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

@@ -110,6 +110,24 @@ extension SQLiteSessionStore {
         try await writer.write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE received_at < ?", arguments: [before.millis]) }
     }
 
+    public func saveFile(_ file: StoredFile) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO files (id, session_id, name, mime_type, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [file.id, file.sessionID.rawValue, file.name, file.mimeType, Data(file.bytes), file.createdAt.millis])
+        }
+    }
+
+    public func file(id: String) async throws -> StoredFile? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM files WHERE id = ?", arguments: [id]).map { row in
+                StoredFile(
+                    id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), name: row["name"], mimeType: row["mime_type"],
+                    bytes: [UInt8](row["bytes"] as Data), createdAt: Date(millis: row["created_at"]))
+            }
+        }
+    }
+
     static func outboxItem(from row: Row) throws -> OutboxItem {
         OutboxItem(
             id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), job: try decode(OutboxJob.self, row["job"]), attempts: row["attempts"],

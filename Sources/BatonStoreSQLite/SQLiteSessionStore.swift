@@ -292,6 +292,19 @@ public final class SQLiteSessionStore: SessionStore {
                     CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
                     """)
         }
+        migrator.registerMigration("v4: uploaded files") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE files (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        mime_type TEXT NOT NULL,
+                        bytes BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

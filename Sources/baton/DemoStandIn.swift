@@ -17,9 +17,12 @@ struct DemoStandIn {
         let webhookURL = "\(batonURL)/handover/chatwoot"
         let seed = await standIn.seedDefaults(webhookURL: webhookURL, secret: secret)
         await standIn.createInbox(account: seed.account.id, name: "VIP support", webhookURL: webhookURL, secret: secret)
-        let settings = ChatwootSettings(
+        var settings = ChatwootSettings(
             baseURL: standIn.baseURL.absoluteString, accountID: seed.account.id, apiAccessToken: Secret(seed.administrator.accessToken),
             agentBotName: "Baton demo bot", agentBotDescription: "The demo flow that talked to the user first", webhookSecret: Secret(secret))
+        // The demo shows what Baton can do: the agent's name with replies, and the user's typing in the console.
+        settings.showAgentNames = true
+        settings.forwardUserTyping = true
         return DemoStandIn(standIn: standIn, settings: settings)
     }
 

@@ -140,7 +140,7 @@ func expectDiagnostic(
                 urlToken: help-desk
                 flow: flows/main.yaml
                 channels:
-                  webchat: { enabled: false }
+                  webchat: { enabled: false, identitySecret: identity-secret-0123456789 }
                   rest: { enabled: yes, apiKeyFile: secrets/rest-key }
                 handover:
                   provider: chatwoot
@@ -151,6 +151,8 @@ func expectDiagnostic(
                     agentBotName: Helper
                     agentBotDescription: The helper bot
                     webhookSecret: hook-secret
+                    showAgentNames: true
+                    forwardUserTyping: yes
             """)
         let (configuration, warnings) = try loader().load(path: path)
         #expect(warnings.isEmpty)
@@ -163,12 +165,42 @@ func expectDiagnostic(
         #expect(endpoint.urlToken == "help-desk")
         #expect(endpoint.flowFile == files.path("flows/main.yaml"))
         #expect(endpoint.flow.nodes.count == 1)
-        #expect(endpoint.webchat.enabled == false)
+        #expect(endpoint.webchat == WebchatSettings(enabled: false, identitySecret: Secret("identity-secret-0123456789")))
         #expect(endpoint.rest == RESTSettings(enabled: true, apiKey: Secret("rest-secret")))
-        let expected = ChatwootSettings(
+        #expect(configuration.admin == AdminSettings())
+        #expect(configuration.limits == LimitSettings())
+        #expect(configuration.delivery == DeliverySettings())
+        var expected = ChatwootSettings(
             baseURL: "https://chat.example.com", accountID: 42, apiAccessToken: Secret("token-123"), agentBotName: "Helper",
             agentBotDescription: "The helper bot", webhookSecret: Secret("hook-secret"))
+        expected.showAgentNames = true
+        expected.forwardUserTyping = true
         #expect(endpoint.handover == .chatwoot(expected))
+    }
+
+    @Test func adminLimitsAndDeliveryAreRead() throws {
+        let path = try writeConfig("""
+            admin: { token: admin-token-0123456789 }
+            limits: { messagesPerMinute: 30, maxMessageLength: 1000 }
+            delivery: { giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5 }
+            endpoints:
+              web:
+                flow: flows/main.yaml
+                channels: { webchat: { identitySecret: short } }
+            """)
+        #expect(throws: ConfigurationError.self) { try loader().load(path: path) }
+        let fixed = try writeConfig("""
+            admin: { token: admin-token-0123456789 }
+            limits: { messagesPerMinute: 30, maxMessageLength: 1000 }
+            delivery: { giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5 }
+            endpoints:
+              web:
+                flow: flows/main.yaml
+            """)
+        let configuration = try loader().load(path: fixed).0
+        #expect(configuration.admin == AdminSettings(token: Secret("admin-token-0123456789")))
+        #expect(configuration.limits == LimitSettings(messagesPerMinute: 30, maxMessageLength: 1000))
+        #expect(configuration.delivery == DeliverySettings(giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5))
     }
 
     @Test func minimalConfigGetsDefaults() throws {

@@ -43,9 +43,11 @@ struct HandoverEndToEndTests {
 
     static func app(_ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath()) async throws -> some ApplicationProtocol {
         let flow = try FlowLoader().parse(text: flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
-        let settings = ChatwootSettings(
+        var settings = ChatwootSettings(
             baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: botName,
             agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
+        settings.showAgentNames = true
+        settings.forwardUserTyping = true
         let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
@@ -169,11 +171,7 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail(method, path, status: status, body: body)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 let answer = try await chat.messages(4)
                 #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error \(reason)", "Say something"])
             }
@@ -186,11 +184,7 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: status, body: body)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
                 _ = try await chatwoot.waitForConversation()
                 #expect(await chatwoot.answers("POST", pathSuffix: "/conversations") == [status, 200])
@@ -204,14 +198,31 @@ struct HandoverEndToEndTests {
         try await Self.withBaton { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: 500, body: "{}", times: nil)
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 let answer = try await chat.messages(4, within: .seconds(20))
                 #expect(answer.map(\.text) == ["agent", HandoverNotices.failed, "Handover ended: error provider_unreachable", "Say something"])
                 #expect(await chatwoot.answers("POST", pathSuffix: "/conversations").count > 1, "it was retried before giving up")
+            }
+        }
+    }
+
+    /// The user's typing shows in Chatwoot under the agent bot (whose typing echo is not mistaken for an agent's).
+    @Test func userTypingReachesTheAgentsAsTheBotsTyping() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                try await chat.askForAnAgent()
+                _ = try await chat.messages(2)
+                let conversation = try await chatwoot.waitForConversation()
+                _ = try await chatwoot.waitForMessages(conversation.id, count: 6)
+                try await chat.send(["type": "typing", "on": true])
+                let request = try await chatwoot.waitForRequest("POST", pathSuffix: "/toggle_typing_status")
+                #expect(request.body.contains(#""typing_status":"on""#))
+                #expect(request.tokenOwner?.hasPrefix("AgentBot") == true)
+                // The echo (a typing webhook from the bot) is ignored; the agent's own words still arrive.
+                try await chatwoot.reply(conversation.id, "I see you typing")
+                let next = try await chat.inbox.next(within: .seconds(10))
+                #expect(next["type"] == "message")
+                #expect(next["message"]?.text == "I see you typing")
             }
         }
     }
@@ -281,11 +292,7 @@ struct HandoverEndToEndTests {
     @Test func theUserCancelsAndChatwootsConversationIsResolved() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                try await chat.askForAnAgent()
                 #expect(try await chat.messages(2).map(\.text) == ["agent", "An agent will be with you shortly."])
                 let conversation = try await chatwoot.waitForConversation()
                 try await chat.say("cancel, please")
@@ -299,5 +306,16 @@ struct HandoverEndToEndTests {
                 #expect(try await chat.messages(3).map(\.text) == ["hello", "You said hello", "Say something"])
             }
         }
+    }
+}
+
+extension Chat {
+    /// The E2E flow's opening: the greeting, a name, then "agent" (its own echo and answers still to be read).
+    func askForAnAgent() async throws {
+        _ = try await hello()
+        _ = try await messages(2)
+        try await say("Ada")
+        _ = try await messages(2)
+        try await say("agent")
     }
 }

@@ -264,6 +264,20 @@ struct StoreContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func uploadedFilesAreKeptWholeAndFoundById(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let session = try await newSession(store)
+        // Every byte value, so no engine may treat the bytes as text.
+        let file = StoredFile(
+            id: "f_0123456789abcdef", sessionID: session.id, name: "scan 1.pdf", mimeType: "application/pdf", bytes: (0...255).map(UInt8.init) + [0, 0],
+            createdAt: epoch)
+        try await store.saveFile(file)
+        #expect(try await store.file(id: file.id) == file)
+        #expect(try await reopen().file(id: file.id) == file, "files survive a restart")
+        #expect(try await store.file(id: "f_unknown") == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func settingsAreKeptAndRemoved(kind: StoreKind) async throws {
         let (store, reopen) = try await kind.make()
         #expect(try await store.setting("bot") == nil)

@@ -22,6 +22,23 @@ import Testing
         }
     }
 
+    /// `Contacts::ConversationsController#index`: the contact's conversations, newest activity first, as objects
+    /// with their custom attributes (how a bridge finds a conversation it created before losing the answer).
+    @Test func aContactsConversationsAreListed() async throws {
+        try await Harness.with { h in
+            let (contactId, first) = try await h.createConversation(identifier: "listed")
+            let other = try await h.createConversation(identifier: "someone-else")
+            let reply = try await h.call(.GET, "/contacts/\(contactId)/conversations", token: h.adminToken)
+            #expect(reply.status == 200)
+            let listed = reply.json["payload"]?.arrayValue ?? []
+            #expect(listed.map { $0["id"]?.intValue } == [first])
+            #expect(listed.first?["custom_attributes"]?["bot_session_id"] == "7f3c9a")
+            #expect(other.displayId != first)
+            let missing = try await h.call(.GET, "/contacts/999999/conversations", token: h.adminToken)
+            #expect(missing.status == 404)
+        }
+    }
+
     @Test func uniquenessAndFormatErrorsAreRecordInvalid() async throws {
         try await Harness.with { h in
             let inbox = JSONValue.int(h.seed.inbox.id)

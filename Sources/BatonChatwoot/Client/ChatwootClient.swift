@@ -99,6 +99,21 @@ public struct ChatwootClient: Sendable {
         return try await call(.POST, "/conversations/\(conversationID)/messages", body: .object(body), token: token)
     }
 
+    /// Creates a message with files, as `multipart/form-data` with `attachments[]` parts (Chatwoot stores them and
+    /// sends agents the files themselves).
+    @discardableResult
+    public func createMessage(conversationID: Int, _ message: NewMessage, files: [NewFile], token: String? = nil) async throws -> ChatwootMessage {
+        guard !files.isEmpty else { return try await createMessage(conversationID: conversationID, message, token: token) }
+        var form = MultipartForm()
+        form.field("content", message.content)
+        form.field("message_type", message.direction.rawValue)
+        form.field("private", message.isPrivate ? "true" : "false")
+        form.field("source_id", message.sourceID)
+        if let at = message.externalCreatedAt { form.field("external_created_at", String(at)) }
+        for file in files { form.file("attachments[]", name: file.name, contentType: file.mimeType, bytes: file.bytes) }
+        return try await call(.POST, "/conversations/\(conversationID)/messages", raw: form.finish(), token: token)
+    }
+
     /// Messages of a conversation newer than `after` (at most 100 per call, oldest first).
     public func messages(conversationID: Int, after: Int) async throws -> [ChatwootMessage] {
         let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages?after=\(after)")
@@ -110,6 +125,13 @@ public struct ChatwootClient: Sendable {
     public func messagePage(conversationID: Int, after: Int) async throws -> [JSONValue] {
         let page: Payload<[JSONValue]> = try await call(.GET, "/conversations/\(conversationID)/messages?after=\(after)")
         return page.payload
+    }
+
+    /// Shows (or hides) the typing indicator in the dashboard for the token's owner. Chatwoot echoes it as a typing
+    /// webhook, so Baton calls it with the agent bot's token, whose typing the classifier ignores.
+    public func toggleTyping(conversationID: Int, on: Bool, token: String) async throws {
+        let _: Ignored = try await call(
+            .POST, "/conversations/\(conversationID)/toggle_typing_status", body: ["typing_status": .string(on ? "on" : "off")], token: token)
     }
 
     /// The latest 20 messages of a conversation, oldest first.
@@ -155,14 +177,18 @@ public struct ChatwootClient: Sendable {
     static let maxResponseSize = 4 * 1024 * 1024
 
     func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil) async throws -> T {
+        try await call(method, path, raw: body.map { (ByteBuffer(string: $0.jsonText), "application/json") }, token: token)
+    }
+
+    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, raw body: (bytes: ByteBuffer, contentType: String)?, token: String? = nil) async throws -> T {
         let operation = "\(method.rawValue) \(path.split(separator: "?").first.map(String.init) ?? path)"
         var request = HTTPClientRequest(url: "\(baseURL)/api/v1/accounts/\(accountID)\(path)")
         request.method = method
         request.headers.add(name: "api_access_token", value: token ?? self.token)
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body.jsonText))
+            request.headers.add(name: "Content-Type", value: body.contentType)
+            request.body = .bytes(body.bytes)
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer

@@ -128,6 +128,14 @@ public protocol SessionStore: Sendable {
     /// Forgets delivery ids recorded before `before` (redeliveries come within seconds, not days).
     func forgetDeliveries(before: Date) async throws
 
+    // MARK: Files
+
+    /// Keeps a file a user uploaded (sent to the agents with their message, and served back to the webchat).
+    func saveFile(_ file: StoredFile) async throws
+
+    /// The file with this id, or `nil`.
+    func file(id: String) async throws -> StoredFile?
+
     /// A small value the server keeps across restarts (e.g. the id of the Chatwoot agent bot it created).
     func setting(_ key: String) async throws -> String?
 

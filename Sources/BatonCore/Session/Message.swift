@@ -16,12 +16,15 @@ public struct Attachment: Codable, Sendable, Hashable {
     public var url: String
     public var name: String?
     public var mimeType: String?
+    /// For a file the user uploaded to Baton: its id in the store, so the provider can be sent the file itself.
+    public var fileID: String?
 
-    public init(kind: AttachmentKind, url: String, name: String? = nil, mimeType: String? = nil) {
+    public init(kind: AttachmentKind, url: String, name: String? = nil, mimeType: String? = nil, fileID: String? = nil) {
         self.kind = kind
         self.url = url
         self.name = name
         self.mimeType = mimeType
+        self.fileID = fileID
     }
 
     /// Only `http` and `https` URLs are ever rendered; anything else (javascript:, data:, file:) is refused.

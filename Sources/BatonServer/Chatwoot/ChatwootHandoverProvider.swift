@@ -49,6 +49,9 @@ struct ChatwootHandoverProvider: HandoverProvider {
                 endpointID: endpoint.id, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
             return .opened(OpenedConversation(contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
+        } catch let error as ChatwootError where error.mayHaveArrived {
+            logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .unsettled(error.description, settle: .nanoseconds(client.timeout.nanoseconds * 2))
         } catch let error as ChatwootError {
             if error.isTransient || error.kind == .invalidResponse {
                 logger.warning("Chatwoot cannot open the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
@@ -114,7 +117,18 @@ struct ChatwootHandoverProvider: HandoverProvider {
         let sourceID = ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: message.id)
         let content = NewMessage(
             content: Self.text(of: message), direction: direction, sourceID: sourceID, externalCreatedAt: Int(message.createdAt.timeIntervalSince1970))
-        return await create(content, in: conversationID, token: token, attempt: attempt, session: session)
+        // Files the user uploaded go to Chatwoot as files, so agents open them there like any attachment.
+        var files: [NewFile] = []
+        for attachment in message.content.attachments {
+            guard let id = attachment.fileID else { continue }
+            do {
+                guard let file = try await store.file(id: id) else { continue }
+                files.append(NewFile(name: file.name, mimeType: file.mimeType, bytes: file.bytes))
+            } catch {
+                return .retry("the store could not be read: \(error)")
+            }
+        }
+        return await create(content, files: files, in: conversationID, token: token, attempt: attempt, session: session)
     }
 
     func note(_ text: String, handover: HandoverState, session: Session, endpoint: Endpoint, attempt: Int) async -> DeliveryResult {
@@ -127,12 +141,12 @@ struct ChatwootHandoverProvider: HandoverProvider {
 
     /// Creates a message once: a retry first looks for the copy an unanswered attempt may have left (Chatwoot
     /// echoes `source_id`), so a timeout never shows the agent a message twice.
-    func create(_ message: NewMessage, in conversationID: Int, token: String?, attempt: Int, session: Session) async -> DeliveryResult {
+    func create(_ message: NewMessage, files: [NewFile] = [], in conversationID: Int, token: String?, attempt: Int, session: Session) async -> DeliveryResult {
         do {
             if attempt > 1, try await client.recentMessages(conversationID: conversationID).contains(where: { $0.sourceID == message.sourceID }) {
                 return .done
             }
-            try await client.createMessage(conversationID: conversationID, message, token: token)
+            try await client.createMessage(conversationID: conversationID, message, files: files, token: token)
             return .done
         } catch let error as ChatwootError where error.mayHaveArrived {
             // Give the unanswered request time to finish before the retry looks for its copy.
@@ -170,6 +184,16 @@ struct ChatwootHandoverProvider: HandoverProvider {
         }
     }
 
+    func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async {
+        // Only with the bot's token: under a user token the echo would look like an agent typing to the user.
+        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let token = try? await bot.accessToken() else { return }
+        do {
+            try await client.toggleTyping(conversationID: conversationID, on: on, token: token)
+        } catch {
+            logger.debug("could not show the user's typing", metadata: ["session": "\(session.id)", "error": "\(error)"])
+        }
+    }
+
     func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory? {
         guard let conversationID = handover.conversationID else { return nil }
         let after = handover.reconciledThrough ?? 0
@@ -184,7 +208,8 @@ struct ChatwootHandoverProvider: HandoverProvider {
                     messages.append(
                         ProviderMessage(
                             externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
-                            content: MessageContent(text: message.text, attachments: message.attachments), agentName: message.agentName, deleted: false))
+                            content: MessageContent(text: message.text, attachments: message.attachments),
+                            agentName: settings.showAgentNames ? message.agentName : nil, deleted: false))
                 case .retract(let id, _):
                     messages.append(ProviderMessage(externalID: "chatwoot:\(id)", order: Int64(id), content: MessageContent(), agentName: nil, deleted: true))
                 default:
@@ -203,11 +228,13 @@ struct ChatwootHandoverProvider: HandoverProvider {
     static func text(of message: Message) -> String {
         var parts: [String] = []
         if !message.content.text.isEmpty { parts.append(message.content.text) }
-        parts += message.content.attachments.map { "[\($0.kind.rawValue)] \($0.name.map { "\($0): " } ?? "")\($0.url)" }
+        // Uploaded files travel as files; links to other media are spelled out.
+        parts += message.content.attachments.filter { $0.fileID == nil }.map { "[\($0.kind.rawValue)] \($0.name.map { "\($0): " } ?? "")\($0.url)" }
         if !message.content.quickReplies.isEmpty {
             parts.append("Options: " + message.content.quickReplies.map(\.title).joined(separator: " · "))
         }
-        return parts.isEmpty ? "(empty message)" : parts.joined(separator: "\n")
+        if parts.isEmpty { return message.content.attachments.isEmpty ? "(empty message)" : "" }
+        return parts.joined(separator: "\n")
     }
 
     static func integer(_ value: JSONValue) -> Int? {

@@ -143,7 +143,7 @@ struct ChatwootWebhookController {
             let sessionID = try await session(for: message.conversation, endpoint: endpoint, settings: settings)
             let content = MessageContent(text: message.text, attachments: message.attachments)
             let stored = try await conversations.agentMessage(
-                content, agentName: message.agentName, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
+                content, agentName: settings.showAgentNames ? message.agentName : nil, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
                 sessionID: sessionID)
             return accepted(stored == nil ? "already delivered" : "delivered")
         case .retract(let messageID, let conversation):

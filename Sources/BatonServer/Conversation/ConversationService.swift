@@ -17,6 +17,7 @@ public struct ConversationService: Sendable {
     let reconciler: Reconciler
     let metrics: BatonMetrics
     let limits: MessageLimits
+    let typingRelay = TypingRelay()
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -61,6 +62,18 @@ public struct ConversationService: Sendable {
         return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }
     }
 
+    /// Merges `values` into the session's profile (what the flow reads as `profile.*` and agents see).
+    /// - Returns: the updated session.
+    @discardableResult
+    public func updateProfile(_ values: [String: JSONValue], sessionID: SessionID) async throws -> Session? {
+        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+            var profile: [String: JSONValue] = if case .object(let current) = update.state.profile { current } else { [:] }
+            profile.merge(values) { _, new in new }
+            update.state.profile = .object(profile)
+        }
+        return try await store.session(id: sessionID)
+    }
+
     /// The session with this id if it belongs to `endpoint`.
     public func session(_ id: SessionID, endpoint: Endpoint) async throws -> Session? {
         guard let session = try await store.session(id: id), session.endpointID == endpoint.id else { return nil }
@@ -72,7 +85,9 @@ public struct ConversationService: Sendable {
     /// A user message: stored with the flow's answer, or passed to the agent during a handover. A message whose
     /// `clientMessageID` was stored before has no second effect.
     /// - Throws: `MessageLimitError` when the session sends too fast or too much (nothing is stored then).
-    public func receive(_ input: UserInput, clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
+    public func receive(
+        _ input: UserInput, attachments: [Attachment] = [], clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint
+    ) async throws -> Turn {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
         }
@@ -86,7 +101,7 @@ public struct ConversationService: Sendable {
         if let payload = input.payload { data["payload"] = .string(payload) }
         if input.data != .null { data["data"] = input.data }
         let draft = MessageDraft(
-            sender: .user, content: MessageContent(text: input.text, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
+            sender: .user, content: MessageContent(text: input.text, attachments: attachments, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
             clientMessageID: clientMessageID)
         do {
             return try await step(sessionID, endpoint: endpoint, userDraft: draft) { machine, state in machine.handle(.message(input), state: state) }

@@ -15,8 +15,11 @@ public struct OpenedConversation: Sendable, Hashable {
 /// What became of opening a provider conversation.
 public enum OpenResult: Sendable, Hashable {
     case opened(OpenedConversation)
-    /// It could not be opened now (the provider is down, slow or rate limiting): the outbox tries again.
+    /// It could not be opened now (the provider is down or rate limiting): the outbox tries again.
     case retry(String)
+    /// A call got no answer and may still be carried out: the outbox tries again after `settle`, when the retry can
+    /// find what that call made instead of making a second conversation.
+    case unsettled(String, settle: Duration)
     /// It could not be opened; the flow goes on with this outcome.
     case failed(HandoverOutcome)
 }
@@ -84,10 +87,13 @@ public protocol HandoverProvider: Sendable {
     /// The agents' messages in the handover's conversation after `handover.reconciledThrough`, read through the
     /// provider's API to make up for webhooks that never arrived; `nil` when it cannot be read now.
     func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory?
+    /// Shows the agents that the user is (or stopped) typing; best effort, never retried.
+    func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async
 }
 
 extension HandoverProvider {
     public func history(of handover: HandoverState, session: Session, endpoint: Endpoint) async -> ProviderHistory? { nil }
+    public func userTyping(_ on: Bool, handover: HandoverState, session: Session, endpoint: Endpoint) async {}
 }
 
 /// The provider of endpoints without one: every handover fails as `unsupported`, so the flow can say so and go on

@@ -38,6 +38,8 @@ extension ConversationService {
                     sessionID: session.id, endpoint: endpoint)
             case .retry(let reason):
                 return .retry(reason)
+            case .unsettled(let reason, let settle):
+                return .unsettled(reason, settle: settle)
             case .failed(let outcome):
                 logger.warning(
                     "handover could not start",

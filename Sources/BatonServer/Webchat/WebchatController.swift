@@ -21,6 +21,7 @@ struct WebchatController {
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' https: http: data:; media-src https: http:; base-uri 'none'; form-action 'none'; frame-ancestors *"
 
     func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("widget.js", use: widget)
         router.get("webchat/assets/{file}", use: asset)
         router.get("webchat/{urlToken}", use: page)
         router.ws("webchat/{urlToken}/socket") { request, context in
@@ -53,6 +54,16 @@ struct WebchatController {
         let file = try context.parameters.require("file")
         guard let contentType = Self.assets[file] else { throw HTTPError(.notFound) }
         return try Self.resource(file, contentType: contentType)
+    }
+
+    /// The embeddable widget (docs/widget.md): loaded by other sites' pages, so it may be fetched cross-origin and
+    /// cached for a short while (every page view of every site that embeds it asks for it).
+    func widget(_ request: Request, context: AppRequestContext) async throws -> Response {
+        var response = try Self.resource("widget.js", contentType: "text/javascript; charset=utf-8")
+        response.headers[.cacheControl] = "public, max-age=300"
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "cross-origin"
+        return response
     }
 
     static func resource(_ file: String, contentType: String) throws -> Response {

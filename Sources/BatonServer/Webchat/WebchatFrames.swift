@@ -2,12 +2,16 @@ import BatonCore
 
 /// A frame the browser sends (docs/webchat-protocol.md).
 enum ClientFrame: Decodable {
-    case hello(session: String?, after: Int64)
+    /// `handoverUpdates`: the client wants `handover` frames (older clients do not expect them).
+    /// `user`: who the embedding page says the user is (`Baton.setUser`).
+    case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
+    /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
+    case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user
     }
 
     init(from decoder: any Decoder) throws {
@@ -17,7 +21,9 @@ enum ClientFrame: Decodable {
         case "hello":
             self = .hello(
                 session: try container.decodeIfPresent(String.self, forKey: .session),
-                after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0)
+                after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0,
+                handoverUpdates: try container.decodeIfPresent(Bool.self, forKey: .handoverUpdates) ?? false,
+                user: try? container.decodeIfPresent(WebchatUser.self, forKey: .user))
         case "message":
             self = .message(
                 text: try container.decode(String.self, forKey: .text),
@@ -26,6 +32,8 @@ enum ClientFrame: Decodable {
                 data: try container.decodeIfPresent(JSONValue.self, forKey: .data))
         case "typing":
             self = .typing(on: try container.decode(Bool.self, forKey: .on))
+        case "ping":
+            self = .ping
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown frame type '\(type)'")
         }
@@ -41,9 +49,13 @@ enum ServerFrame: Encodable {
     case retract(id: Int64, movedTo: Int64? = nil)
     case typing(sender: Sender, on: Bool)
     case error(code: String, message: String)
+    case pong
+    /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
+    /// to clients that asked for it in `hello`.
+    case handover(phase: HandoverState.Phase?, number: Int)
 
     enum CodingKeys: String, CodingKey {
-        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code, movedTo
+        case type, session, resumed, lastId, endpoint, message, clientMessageId, id, sender, on, code, movedTo, phase, number
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -74,6 +86,12 @@ enum ServerFrame: Encodable {
             try container.encode("error", forKey: .type)
             try container.encode(code, forKey: .code)
             try container.encode(message, forKey: .message)
+        case .pong:
+            try container.encode("pong", forKey: .type)
+        case .handover(let phase, let number):
+            try container.encode("handover", forKey: .type)
+            try container.encode(phase?.rawValue, forKey: .phase)
+            try container.encode(number, forKey: .number)
         }
     }
 

@@ -16,17 +16,17 @@ struct WebchatSocket {
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
-        var hello: (session: String?, after: Int64)?
+        var hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)?
         while hello == nil {
             guard let message = try await frames.next() else { return }
             switch decode(message) {
-            case .hello(let session, let after)?: hello = (session, max(0, after))
+            case .hello(let session, let after, let handoverUpdates, let user)?: hello = (session, max(0, after), handoverUpdates, user)
             case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
             case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
         }
         guard let hello else { return }
-        let (session, resumed) = try await resolveSession(hello.session)
+        let (session, resumed) = try await resolveSession(hello.session, user: hello.user, outbound: outbound)
         let after = resumed ? hello.after : 0
         // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
         let events = await conversations.hub.subscribe(session.id)
@@ -35,7 +35,7 @@ struct WebchatSocket {
         if resumed, session.state.handover?.phase == .active { conversations.reconcileLater(session.id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await forward(events, after: after, sessionID: session.id, outbound: outbound)
+                try await forward(events, after: after, handoverUpdates: hello.handoverUpdates, sessionID: session.id, outbound: outbound)
             }
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
             try await receive(&frames, sessionID: session.id, outbound: outbound)
@@ -43,20 +43,52 @@ struct WebchatSocket {
         }
     }
 
-    /// The session the browser asked for, or a new one (unknown, malformed or foreign tokens start afresh).
-    func resolveSession(_ token: String?) async throws -> (Session, resumed: Bool) {
-        if let token, SessionID.isWellFormed(token), let session = try await conversations.session(SessionID(rawValue: token), endpoint: endpoint) {
+    /// The session the browser asked for, or a new one (unknown, malformed or foreign tokens start afresh). A user
+    /// the embedding site vouches for (`identifierHash` matches the endpoint's identity secret) always gets their
+    /// own session, on any device; the attributes the page gives land in the session's profile either way.
+    func resolveSession(_ token: String?, user: WebchatUser?, outbound: WebSocketOutboundWriter) async throws -> (Session, resumed: Bool) {
+        var verifiedID: String?
+        if let user, let secret = endpoint.configuration.webchat.identitySecret {
+            if user.isVerified(by: secret) {
+                verifiedID = user.id
+            } else if user.identifierHash != nil {
+                try await send(.error(code: "identity_invalid", message: "the user's identifierHash does not match; continuing as a visitor"), outbound)
+            }
+        }
+        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID)
+        if let values = user?.profileValues, !values.isEmpty {
+            session = try await conversations.updateProfile(values, sessionID: session.id) ?? session
+        }
+        return (session, resumed)
+    }
+
+    func findSession(_ token: String?, verifiedUserID: String?) async throws -> (Session, resumed: Bool) {
+        if let verifiedUserID {
+            let turn = try await conversations.openSession(endpoint: endpoint, userID: verifiedUserID, channel: .webchat)
+            let session = try await conversations.store.session(id: turn.session.id) ?? turn.session
+            return (session, token == session.id.rawValue)
+        }
+        if let token, SessionID.isWellFormed(token), let session = try await conversations.session(SessionID(rawValue: token), endpoint: endpoint),
+            endpoint.configuration.webchat.identitySecret == nil || session.userID.hasPrefix(Self.visitorPrefix)
+        {
+            // With identities on, a verified user's session is reached through the identity only, never its token.
             return (session, true)
         }
         // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
-        let userID = "webchat-" + SessionID.random().rawValue.dropFirst(2)
+        let userID = Self.visitorPrefix + SessionID.random().rawValue.dropFirst(2)
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat)
         // Read it again so `ready.lastId` counts the greeting the start just stored.
         return (try await conversations.store.session(id: turn.session.id) ?? turn.session, false)
     }
 
+    static let visitorPrefix = "webchat-"
+
     /// Sends the backlog after `after`, then live events, never a message twice and never out of order.
-    func forward(_ events: AsyncStream<HubEvent>, after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+    func forward(
+        _ events: AsyncStream<HubEvent>, after: Int64, handoverUpdates: Bool = false, sessionID: SessionID, outbound: WebSocketOutboundWriter
+    ) async throws {
+        var handover = HandoverFrameState(enabled: handoverUpdates)
+        try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
         var lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
         for await event in events {
             switch event {
@@ -69,6 +101,9 @@ struct WebchatSocket {
                     // Commits can publish out of order; the store has everything up to this id, in order.
                     lastSent = try await sendBacklog(after: lastSent, sessionID: sessionID, outbound: outbound)
                 }
+                // A handover changes phase in the same transaction that stores a message (a notice, the bot's
+                // answer, the user's cancel), so a message is the moment to look.
+                try await handover.sendIfChanged(self, sessionID: sessionID, outbound: outbound)
             case .retracted(let id):
                 try await send(.retract(id: id), outbound)
             case .moved(let id, let to):
@@ -114,8 +149,10 @@ struct WebchatSocket {
                 }
             case .hello?:
                 try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
-            case .typing?:
-                continue
+            case .typing(let on)?:
+                conversations.userTyping(on, sessionID: sessionID, endpoint: endpoint)
+            case .ping?:
+                try await send(.pong, outbound)
             case nil:
                 try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
@@ -129,5 +166,22 @@ struct WebchatSocket {
 
     func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {
         try await outbound.write(.text(frame.text))
+    }
+}
+
+/// The handover phase the browser was last told, so a `handover` frame goes out only when it changes.
+struct HandoverFrameState {
+    let enabled: Bool
+    private var sent: (phase: HandoverState.Phase?, number: Int)?
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func sendIfChanged(_ socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        guard enabled, let session = try await socket.conversations.store.session(id: sessionID) else { return }
+        let phase = session.state.handover?.phase
+        let number = session.state.handover?.number ?? 0
+        if let sent, sent.phase == phase, sent.number == number { return }
+        sent = (phase, number)
+        try await socket.send(.handover(phase: phase, number: number), outbound)
     }
 }

@@ -60,6 +60,18 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// Creating the conversation answers only after Baton stopped waiting: the retry finds the conversation that
+    /// call made (by the session and handover in its custom attributes) instead of opening a second one.
+    @Test func aConversationCreatedTooSlowlyIsFoundNotOpenedTwice() async throws {
+        try await FaultRig.run { chatwoot, client in
+            chatwoot.slow("POST", "/api/v1/accounts/*/conversations", by: .milliseconds(1_600), times: 1)
+            let (_, conversation) = try await RESTUser.inHandover("slow-open", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["An agent will be with you shortly."], outgoing: true)
+            #expect(await chatwoot.conversationCount() == 1)
+            #expect(await chatwoot.answers("POST", pathSuffix: "/conversations").count == 1, "the retry looked it up instead")
+        }
+    }
+
     /// A message Chatwoot refuses for good (the conversation was deleted: 404) is dead-lettered at once: the user
     /// is told, the admin listing shows it, the metric counts it, and the messages after it still go through.
     @Test func aRefusedMessageIsDeadLetteredAndTheUserIsTold() async throws {

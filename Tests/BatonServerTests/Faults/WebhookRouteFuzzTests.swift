@@ -51,7 +51,7 @@ struct WebhookRouteFuzzTests {
             // The server still works: a genuine reply reaches the user.
             let before = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0&limit=1")["lastId"]?.int ?? 0
             var genuine = try JSONValue(jsonText: String(decoding: try ChatwootWebhookRouteTests.sample("01-"), as: UTF8.self))
-            genuine = genuine.setting(.number(987_654), at: ["id"]).setting("after the fuzz", at: ["content"])
+            genuine = genuine.setting(.number(2_000_000_000), at: ["id"]).setting("after the fuzz", at: ["content"])
             let answer = try await ChatwootWebhookRouteTests.deliver(Data(genuine.jsonText.utf8), client)
             #expect(answer.status == .ok)
             let after = try await ChatwootWebhookRouteTests.messages(client, session: session, after: Int(before))

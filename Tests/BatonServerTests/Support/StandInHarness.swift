@@ -137,6 +137,13 @@ struct StandInHarness: Sendable {
         await standIn.requests().filter { $0.method == method && $0.path.hasSuffix(suffix) }.map(\.responseStatus)
     }
 
+    /// Waits for a request whose path ends with `suffix`; returns its JSON body and who its token belongs to.
+    func waitForRequest(_ method: String, pathSuffix suffix: String) async throws -> (body: String, tokenOwner: String?) {
+        try await standIn.waitUntil(timeout: .seconds(10), "a \(method) …\(suffix)") { snapshot in
+            snapshot.requests.last { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus != nil }.map { ($0.bodyText, $0.tokenOwner) }
+        }
+    }
+
     /// Makes the stand-in refuse connections until ``comeUp()``.
     func goDown() async { await standIn.goDown() }
     func comeUp() async throws { try await standIn.comeUp() }
@@ -163,6 +170,15 @@ struct StandInHarness: Sendable {
         let account = accountID
         return try await standIn.waitUntil(timeout: .seconds(20), "a conversation for session \(session)") { snapshot in
             snapshot.conversations(account: account).first { $0.customAttributes["baton_session"]?.stringValue == session }?.displayId
+        }
+    }
+
+    /// Waits for an incoming message with files; returns each file's type, name, content type and size.
+    func waitForIncomingFiles(_ conversation: Int) async throws -> [(fileType: String, name: String, contentType: String, size: Int)] {
+        let target = ref(conversation)
+        return try await standIn.waitUntil(timeout: .seconds(10), "an incoming message with files in \(conversation)") { snapshot in
+            snapshot.messages(in: target).first { $0.messageType == .incoming && !$0.attachments.isEmpty }?
+                .attachments.map { ($0.fileType, $0.filename, $0.contentType, $0.byteSize) }
         }
     }
 

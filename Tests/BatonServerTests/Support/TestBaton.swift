@@ -45,8 +45,12 @@ enum TestBaton {
     }
 
     /// The Chatwoot settings of the sample webhooks: account 1, and the secret of the signed example.
-    static let sampleChatwoot = ChatwootSettings(
-        baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
+    static let sampleChatwoot: ChatwootSettings = {
+        var settings = ChatwootSettings(
+            baseURL: "http://127.0.0.1:1", accountID: 1, apiAccessToken: Secret("not-used"), webhookSecret: Secret("qb3Xz1N8sWcKPd7mRvT4Lh2E"))
+        settings.showAgentNames = true
+        return settings
+    }()
 
     static let adminToken = "admin-token-for-tests-0123456789"
 
@@ -54,11 +58,13 @@ enum TestBaton {
     static let generousLimits = LimitSettings(messagesPerMinute: 100_000)
 
     static func configuration(
-        databasePath: String, apiKey: String? = nil, port: Int = 0, handover: HandoverSettings? = nil, limits: LimitSettings = generousLimits
+        databasePath: String, apiKey: String? = nil, port: Int = 0, handover: HandoverSettings? = nil, limits: LimitSettings = generousLimits,
+        identitySecret: String? = nil
     ) throws -> BatonConfiguration {
         let endpoint = EndpointConfiguration(
             id: "test", name: "Test endpoint", urlToken: "t0k3n", flowFile: "test-flow.yaml", flow: try flow(),
-            rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)), handover: handover)
+            webchat: WebchatSettings(identitySecret: identitySecret.map(Secret.init)), rest: RESTSettings(enabled: true, apiKey: apiKey.map(Secret.init)),
+            handover: handover)
         return BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: port), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             admin: AdminSettings(token: Secret(adminToken)), limits: limits, endpoints: [endpoint], sourceFile: nil)
@@ -70,9 +76,16 @@ enum TestBaton {
         return logger
     }
 
-    static func app(databasePath: String = databasePath(), apiKey: String? = nil) async throws -> some ApplicationProtocol {
-        let configuration = try configuration(databasePath: databasePath, apiKey: apiKey)
+    static func app(databasePath: String = databasePath(), apiKey: String? = nil, identitySecret: String? = nil) async throws -> some ApplicationProtocol {
+        let configuration = try configuration(databasePath: databasePath, apiKey: apiKey, identitySecret: identitySecret)
         return try await buildApplication(configuration: configuration, dependencies: try .live(configuration), logger: logger)
+    }
+
+    /// The store of a test database, migrated.
+    static func store(_ path: String) async throws -> any SessionStore {
+        let store = try SQLiteSessionStore(path: path)
+        try await store.migrate()
+        return store
     }
 
     /// An app whose endpoint hands over through `FakeProvider`, with a clock the test sets.

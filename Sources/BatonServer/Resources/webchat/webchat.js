@@ -7,8 +7,12 @@
   const MAX_TEXT = 4000;              // server limit on `text`, in characters
   const BACKOFF_MIN = 500, BACKOFF_MAX = 10000;
   const TYPING_HIDE_MS = 30000;       // hide a peer's typing dots if no update arrives
+  const BOT_TYPING_MS = 6000;         // the bot's dots, shown while it works on an answer, give up after this
   const NEAR_BOTTOM_PX = 80;          // "at the bottom" tolerance for auto-scroll
   const WATCHDOG_MS = 15000;          // give up on a socket that never reaches `ready`
+  // A dropped network often leaves the socket half-open: no close event, just silence. After this much
+  // silence the page sends a `ping`; with no frame back in PONG_TIMEOUT_MS it gives the socket up.
+  const PING_AFTER_MS = 20000, PONG_TIMEOUT_MS = 10000;
 
   // ---- Endpoint and storage ------------------------------------------------
   const seg = /^\/webchat\/([^/]+)/.exec(location.pathname);
@@ -18,11 +22,25 @@
   const KEY_SESSION = 'baton.session.' + urlToken;
   const KEY_LAST = 'baton.lastId.' + urlToken;
 
+  // Embedded by widget.js (docs/widget.md): ?embed=1&origin=<host page origin>&title=&accent=&onAccent=&avatar=
+  const params = new URLSearchParams(location.search);
+  const embed = params.get('embed') === '1' && window.parent !== window;
+  const hostOrigin = embed ? params.get('origin') : null;
+
   // localStorage throws in some privacy modes; the chat must still work, just without memory.
+  // Embedded, nothing is written until the user first interacts (a site's visitors must not get storage
+  // for a chat they never used); until then writes wait in memory. A stored session means they did before.
+  const held = new Map();
   const store = {
+    persist: !embed,
     get(k) { try { return localStorage.getItem(k); } catch { return null; } },
-    set(k, v) { try { localStorage.setItem(k, v); } catch { /* ignore */ } },
+    set(k, v) {
+      if (!this.persist) { held.set(k, v); return; }
+      try { localStorage.setItem(k, v); } catch { /* ignore */ }
+    },
+    remove(k) { held.delete(k); try { localStorage.removeItem(k); } catch { /* ignore */ } },
   };
+  if (store.get(KEY_SESSION)) store.persist = true;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -30,7 +48,8 @@
     statusText: $('baton-status-text'), scroll: $('baton-scroll'), content: $('baton-content'),
     log: $('baton-log'), typing: $('baton-typing'), typingLabel: $('baton-typing-label'),
     jump: $('baton-jump'), notice: $('baton-notice'), form: $('baton-composer'),
-    input: $('baton-input'), send: $('baton-send'),
+    input: $('baton-input'), send: $('baton-send'), close: $('baton-close'),
+    attach: $('baton-attach'), file: $('baton-file'),
   };
 
   // ---- State -------------------------------------------------------------
@@ -44,6 +63,11 @@
   const retracted = new Set();        // ids retracted before/after they were shown
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
   let qrRow = null;                   // row currently showing quick replies
+  let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
+  let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed
+  let agentName = null;               // the name on the current handover's latest agent message
+  let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
+  const announced = new Set();        // ids of messages told to the embedding page
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
   let stick = true;                   // keep the view pinned to the newest message
 
@@ -343,9 +367,9 @@
       lastId = 0;
       store.set(KEY_LAST, '0');
     }
-    const name = (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
+    const name = fixedTitle || (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
     ui.title.textContent = name;
-    ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
+    if (!ui.avatar.classList.contains('has-image')) ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
     document.title = name;
     // Do not read the whole re-rendered transcript aloud on page load; new messages still are.
     if (!everReady && Number(f.lastId) > lastId) {
@@ -353,14 +377,22 @@
       backlogEnd = Number(f.lastId);
       setTimeout(() => ui.log.removeAttribute('aria-busy'), 5000);
     }
+    if (liveAfter === Infinity) liveAfter = Number(f.lastId) || 0;
     isReady = everReady = true;
     attempt = 0;
     setState('online');
     flushOutbox();
+    toHost({ type: 'ready', resumed: !!f.resumed });
   }
   function onMessage(m) {
     const id = Number(m.id);
     if (!Number.isSafeInteger(id) || id <= 0) return;
+    if (Number.isSafeInteger(Number(m.movedTo))) {
+      // Stored again further down (as `movedTo`) to keep the agent's order: the copy shows it, this one goes.
+      dropMoved(id);
+      if (id > lastId) { lastId = id; store.set(KEY_LAST, String(lastId)); }
+      return;
+    }
     const wasNewest = id > lastId;
     let row = byId.get(id);
     if (row) {
@@ -379,7 +411,16 @@
       if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
+      if (m.sender === 'agent' && typeof m.agentName === 'string' && m.agentName && handoverPhase === 'active' && id >= lastId) {
+        agentName = m.agentName;
+        if (isReady) setState('online');
+      }
       if (m.sender !== 'user') noteNew();
+    }
+    // Tell the embedding page about each new message once (an `ack` may have shown the user's own already).
+    if (id > liveAfter && !announced.has(id)) {
+      announced.add(id);
+      toHost({ type: 'message', message: m });
     }
     if (id > lastId) {
       lastId = id;
@@ -410,9 +451,16 @@
     else confirmPending(f.clientMessageId, id, null);
   }
 
+  function dropMoved(id) {
+    const row = byId.get(id);
+    if (row) row.remove();
+    byId.delete(id);
+  }
+
   function onRetract(f) {
     const id = Number(f.id);
     if (!Number.isSafeInteger(id)) return;
+    if (Number.isSafeInteger(Number(f.movedTo))) return dropMoved(id);
     retracted.add(id);
     const row = byId.get(id);
     if (row) markDeleted(row);
@@ -420,10 +468,10 @@
 
   // Typing dots: shown while any peer says it is typing; each peer times out on its own.
   const typingTimers = new Map();
-  function setTyping(sender, on) {
+  function setTyping(sender, on, hideAfter = TYPING_HIDE_MS) {
     clearTimeout(typingTimers.get(sender));
     typingTimers.delete(sender);
-    if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), TYPING_HIDE_MS));
+    if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), hideAfter));
     const who = typingTimers.has('agent') ? 'agent' : typingTimers.has('bot') ? 'bot' : null;
     ui.typing.hidden = !who;
     if (who) ui.typingLabel.textContent = who === 'agent' ? 'An agent is typing…' : 'Typing…';
@@ -471,16 +519,23 @@
       case 'retract': onRetract(f); break;
       case 'typing': if (f.sender === 'bot' || f.sender === 'agent') setTyping(f.sender, !!f.on); break;
       case 'error': onError(f); break;
+      case 'pong': break; // only proves the connection alive (see the heartbeat)
+      case 'handover': onHandover(f); break;
       default: break; // unknown frames are ignored so the server can add types later
     }
   }
 
   // ---- Connection ------------------------------------------------------------
   const STATE_TEXT = { connecting: 'Connecting…', online: 'Online', reconnecting: 'Reconnecting…' };
+  // Online, the status line says who has the user: the bot, a queue, or a named agent (it is role=status,
+  // so screen readers hear the change too).
   function setState(s) {
-    if (ui.status.dataset.state === s) return;
     ui.status.dataset.state = s;
-    ui.statusText.textContent = STATE_TEXT[s];
+    let text = STATE_TEXT[s];
+    if (s === 'online' && handoverPhase === 'opening') text = 'Waiting for an agent…';
+    else if (s === 'online' && handoverPhase === 'active') text = agentName ? `Talking to ${agentName}` : 'Talking to an agent';
+    ui.status.dataset.handover = handoverPhase || 'none';
+    if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
   }
 
   function sendFrame(obj) {
@@ -506,26 +561,47 @@
     // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
     const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
     sock.addEventListener('open', () => {
-      sock.send(JSON.stringify({ type: 'hello', session: session || null, after: lastId }));
+      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true };
+      if (user) hello.user = user;
+      sock.send(JSON.stringify(hello));
     });
     sock.addEventListener('message', (e) => {
       if (ws !== sock || typeof e.data !== 'string') return;
+      lastHeardAt = Date.now();
+      pingSentAt = 0;
       let f;
       try { f = JSON.parse(e.data); } catch { return; }
       if (f && typeof f.type === 'string') onFrame(f);
     });
     sock.addEventListener('close', () => {
       clearTimeout(watchdog);
-      if (ws !== sock) return;
-      ws = null;
-      isReady = false;
-      setState('reconnecting');
-      setTyping('bot', false);
-      setTyping('agent', false);
-      typingSent = false;
-      scheduleReconnect();
+      abandon(sock);
     });
   }
+
+  // Stops using `sock` now and reconnects. Its close event may come much later, or never, on a dead network;
+  // frames it still delivers are ignored (every handler checks `ws === sock`).
+  function abandon(sock) {
+    if (!sock || ws !== sock) return;
+    ws = null;
+    isReady = false;
+    pingSentAt = 0;
+    setState('reconnecting');
+    setTyping('bot', false);
+    setTyping('agent', false);
+    typingSent = false;
+    try { sock.close(); } catch { /* already closing */ }
+    scheduleReconnect();
+  }
+
+  // Heartbeat: any frame from the server proves the connection alive; silence earns a ping.
+  let lastHeardAt = 0, pingSentAt = 0;
+  setInterval(() => {
+    if (!ws || !isReady) return;
+    const now = Date.now();
+    if (pingSentAt && now - pingSentAt > PONG_TIMEOUT_MS) abandon(ws);
+    else if (!pingSentAt && now - lastHeardAt > PING_AFTER_MS && sendFrame({ type: 'ping' })) pingSentAt = now;
+  }, 2000);
 
   // Exponential backoff with jitter so many clients do not reconnect in lock-step after a restart.
   function scheduleReconnect() {
@@ -536,6 +612,8 @@
   }
   // Coming back online or to the foreground: do not wait out the remaining backoff.
   addEventListener('online', () => { if (!ws) connect(); });
+  // The browser knows the network is gone: do not wait for the heartbeat to find out.
+  addEventListener('offline', () => abandon(ws));
   document.addEventListener('visibilitychange', () => { if (!document.hidden && !ws) connect(); });
 
   // ---- Sending ---------------------------------------------------------------
@@ -551,7 +629,17 @@
     for (const item of outbox.values()) if (sendFrame(item.frame)) item.sent = true;
   }
 
+  // The user's first message or click: from now on the page may remember the session (see `store`).
+  function interacted() {
+    if (store.persist) return;
+    store.persist = true;
+    for (const [k, v] of held) store.set(k, v);
+    held.clear();
+    toHost({ type: 'interacted' });
+  }
+
   function sendUser(text, payload) {
+    interacted();
     const frame = { type: 'message', text, clientMessageId: randomId() };
     if (payload !== undefined) frame.payload = payload;
     const row = buildRow({ sender: 'user', text, clientMessageId: frame.clientMessageId });
@@ -563,6 +651,8 @@
     hideQuickReplies();
     stopTyping();
     flushOutbox();
+    // While the bot has the user, it answers every message: show it working until its answer arrives.
+    if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('bot', true, BOT_TYPING_MS);
     scrollToBottom();
   }
 
@@ -611,6 +701,42 @@
     }
   });
   ui.input.addEventListener('input', () => { onInput(); noteTyping(); });
+
+  // ---- Files for the agent ---------------------------------------------------------
+  const MAX_FILE_BYTES = 10 * 1024 * 1024; // the server's default; it answers 413 with its own limit otherwise
+  ui.attach.addEventListener('click', () => ui.file.click());
+  ui.file.addEventListener('change', () => {
+    const file = ui.file.files && ui.file.files[0];
+    ui.file.value = '';
+    if (file) sendFile(file);
+  });
+  async function sendFile(file) {
+    if (!session) return;
+    if (file.size > MAX_FILE_BYTES) { notify(`“${file.name}” is too large to send (the limit is 10 MB).`); return; }
+    store.persist = true;
+    ui.attach.disabled = true;
+    try {
+      const res = await fetch(`/webchat/${encodeURIComponent(urlToken)}/sessions/${encodeURIComponent(session)}/files`, {
+        method: 'POST',
+        body: file,
+        headers: {
+          'Content-Type': file.type || 'application/octet-stream',
+          'X-File-Name': encodeURIComponent(file.name),
+          'X-Client-Message-Id': randomId(),
+        },
+      });
+      if (!res.ok) {
+        let message = `“${file.name}” could not be sent.`;
+        try { const body = await res.json(); if (body && body.error && body.error.message) message = `“${file.name}” could not be sent: ${body.error.message}.`; } catch { /* keep */ }
+        notify(message);
+      }
+      // The message itself arrives over the socket like any other.
+    } catch {
+      notify(`“${file.name}” could not be sent; check your connection and try again.`);
+    } finally {
+      ui.attach.disabled = false;
+    }
+  }
 
   // ---- Notices ---------------------------------------------------------------
   let noticeTimer = 0;
@@ -665,6 +791,87 @@
     }),
   });
 
+  // ---- Handover state ----------------------------------------------------------------------------------------
+  function onHandover(f) {
+    handoverPhase = typeof f.phase === 'string' ? f.phase : null;
+    // Files are for agents: the button shows while one has (or is about to have) the conversation.
+    ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
+    if (handoverPhase !== 'active') agentName = null;
+    // An agent who resolved the conversation mid-sentence sends no "stopped typing".
+    if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('agent', false);
+    if (isReady) setState('online');
+    toHost({ type: 'handover', phase: handoverPhase, number: Number(f.number) || 0 });
+  }
+
+  // ---- Theme from the URL (the widget's data- attributes) -------------------------------------------------------
+  function applyTheme() {
+    const css = (v) => v && typeof CSS !== 'undefined' && CSS.supports('color', v);
+    const rootStyle = document.documentElement.style; // CSSOM: allowed under the page's CSP, unlike style=""
+    if (css(params.get('accent'))) {
+      rootStyle.setProperty('--baton-accent', params.get('accent'));
+      rootStyle.setProperty('--baton-accent-hover', params.get('accent'));
+      rootStyle.setProperty('--baton-accent-text', params.get('accent'));
+    }
+    if (css(params.get('onAccent'))) rootStyle.setProperty('--baton-on-accent', params.get('onAccent'));
+    const avatar = safeUrl(params.get('avatar') || '');
+    if (avatar) {
+      const img = el('img');
+      img.src = avatar;
+      img.alt = '';
+      ui.avatar.replaceChildren(img);
+      ui.avatar.classList.add('has-image');
+    }
+  }
+  const fixedTitle = (params.get('title') || '').trim();
+
+  // ---- Embedded: talk to the widget in the host page -------------------------------------------------------------
+  function toHost(msg) {
+    if (embed && hostOrigin) {
+      try { window.parent.postMessage({ batonWidget: 1, ...msg }, hostOrigin); } catch { /* bad origin: stay quiet */ }
+    }
+  }
+  function resetConversation() {
+    store.remove(KEY_SESSION);
+    store.remove(KEY_LAST);
+    session = null;
+    user = null;
+    store.persist = !embed;
+    for (const row of [...ui.log.children]) row.remove();
+    byId.clear();
+    retracted.clear();
+    outbox.clear();
+    qrRow = null;
+    lastId = 0;
+    liveAfter = Infinity;
+    everReady = false;
+    if (ws) abandon(ws); else connect();
+  }
+  if (embed) {
+    document.documentElement.classList.add('is-embedded');
+    ui.close.hidden = false;
+    ui.close.addEventListener('click', () => toHost({ type: 'close' }));
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape') toHost({ type: 'close' }); });
+    ui.input.addEventListener('input', interacted, { once: true });
+    addEventListener('message', (e) => {
+      if (e.source !== window.parent || e.origin !== hostOrigin) return;
+      const m = e.data;
+      if (!m || m.batonWidget !== 1) return;
+      switch (m.type) {
+        case 'send': if (typeof m.text === 'string' && m.text.trim()) sendUser(m.text.trim().slice(0, MAX_TEXT)); break;
+        case 'focus': ui.input.focus(); break;
+        case 'visibility': if (m.open) scrollToBottom(); break;
+        case 'setUser':
+          // Sent with the next hello (docs/widget.md: the server does not act on it yet).
+          user = m.user && typeof m.user.id === 'string' ? m.user : null;
+          break;
+        case 'reset': resetConversation(); break;
+        default: break;
+      }
+    });
+    toHost({ type: 'loaded' });
+  }
+
+  applyTheme();
   onInput();
   connect();
 })();

@@ -1,0 +1,99 @@
+import Foundation
+import HummingbirdCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// Counts open connections and refuses those above a cap, so the process never runs out of file descriptors (a
+/// server that reaches the open-file limit cannot accept, open its database or call Chatwoot, and may crash).
+public final class ConnectionGate: Sendable {
+    /// The most connections served at once.
+    public let limit: Int
+    private let open = Atomic<Int>(0)
+
+    public init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Connections open now.
+    public var count: Int { open.load(ordering: .relaxed) }
+
+    func tryAcquire() -> Bool {
+        var current = open.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func release() { open.subtract(1, ordering: .relaxed) }
+
+    /// The default cap: the process's open-file limit less room for the database, Chatwoot calls and logs.
+    public static func defaultLimit(headroom: Int = 1_024) -> Int {
+        var limit = rlimit()
+        // An unlimited (or absurdly high) limit still gets a sane cap.
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < 10_000_000 else { return 100_000 }
+        return max(64, Int(limit.rlim_cur) - headroom)
+    }
+
+    /// The answer a connection over the cap gets before it is closed: written raw, as no HTTP handler is set up.
+    static let refusal: String = {
+        let body = #"{"error":{"code":"server_busy","message":"too many open connections; try again shortly"}}"#
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+            + "Retry-After: 1\r\nConnection: close\r\n\r\n\(body)"
+    }()
+}
+
+/// A server child channel that admits a connection only through a `ConnectionGate`.
+struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+    let gate: ConnectionGate
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        guard gate.tryAcquire() else {
+            // Put in front of everything: it answers 503 as soon as the connection is up and closes it, so a flood of
+            // connections cannot hold descriptors; what the client sends never reaches the HTTP handlers.
+            do {
+                try channel.pipeline.syncOperations.addHandler(RefusalHandler(), position: .first)
+            } catch {
+                channel.close(promise: nil)
+            }
+            return base.setup(channel: channel, logger: logger)
+        }
+        let gate = self.gate
+        channel.closeFuture.whenComplete { _ in gate.release() }
+        return base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Answers a connection over the cap with a raw 503 and closes it.
+final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private var answered = false
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { refuse(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        refuse(context)
+    }
+
+    /// What the client sent is dropped: it is not going to be served.
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+
+    private func refuse(_ context: ChannelHandlerContext) {
+        guard !answered else { return }
+        answered = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: ConnectionGate.refusal))).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,118 @@
+import BatonConfig
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import BatonServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Above its connection cap the server answers 503 with a reason and closes, instead of running out of file
+/// descriptors; above its in-flight cap it answers 503 too.
+@Suite("Capacity limits")
+struct CapacityLimitTests {
+    /// A plain TCP connection to the server.
+    final class Connection {
+        let fd: Int32
+
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard result == 0 else { throw ChatError.unexpected("connect failed: \(errno)") }
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        /// Sends a GET on this connection and reads one whole answer (headers and `Content-Length` bytes), or what
+        /// came before the server closed.
+        func get(_ path: String, keepAlive: Bool = false) -> String {
+            let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !Self.isComplete(received) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                received += buffer[0..<count]
+            }
+            return String(decoding: received, as: UTF8.self)
+        }
+
+        static func isComplete(_ bytes: [UInt8]) -> Bool {
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard let end = text.range(of: "\r\n\r\n") else { return false }
+            let headers = text[..<end.lowerBound].lowercased()
+            guard let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+            else { return false }
+            return text[end.upperBound...].utf8.count >= length
+        }
+
+        deinit { close(fd) }
+    }
+
+    @Test func connectionsAboveTheCapGet503WithAReasonAndTheServerGoesOn() async throws {
+        var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
+        configuration.server.maxConnections = 3
+        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // Connections are admitted as the server sets them up (the test client's own may take a slot too):
+            // open them one by one, each proven admitted by an answer, until the cap refuses one.
+            var held: [Connection] = []
+            var refused: String?
+            while refused == nil, held.count < 4 {
+                let connection = try Connection(port: port)
+                let answer = connection.get("/healthz", keepAlive: true)
+                if answer.hasPrefix("HTTP/1.1 200") { held.append(connection) } else { refused = answer }
+            }
+            let refusal = try #require(refused, "a fourth connection is over the cap of 3")
+            #expect(refusal.hasPrefix("HTTP/1.1 503"), "\(refusal)")
+            #expect(refusal.contains("server_busy"))
+            #expect(refusal.contains("Retry-After: 1"))
+            #expect((2...3).contains(held.count))
+            // A held connection is still served.
+            #expect(held[0].get("/healthz", keepAlive: true).hasPrefix("HTTP/1.1 200"))
+            // Once one closes, new connections are served again (the server frees the slot when it sees the close).
+            held.removeLast()
+            var answer = ""
+            for _ in 0..<500 where !answer.hasPrefix("HTTP/1.1 200") {
+                answer = try Connection(port: port).get("/healthz")
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test func requestsAboveTheInFlightCapGet503() async throws {
+        let entered = Latch()
+        let release = Latch()
+        let router = Router()
+        router.addMiddleware { InFlightLimitMiddleware(limit: 1) }
+        router.get("slow") { _, _ -> String in
+            await entered.open()
+            await release.wait()
+            return "done"
+        }
+        router.get("fast") { _, _ in "fast" }
+        try await Application(router: router).test(.router) { client in
+            async let slow = client.execute(uri: "/slow", method: .get)
+            await entered.wait()
+            let busy = try await client.execute(uri: "/fast", method: .get)
+            #expect(busy.status == .serviceUnavailable)
+            #expect(busy.headers[.retryAfter] == "1")
+            #expect(String(buffer: busy.body).contains("server_busy"))
+            await release.open()
+            #expect(try await slow.status == .ok)
+            #expect(try await client.execute(uri: "/fast", method: .get).status == .ok)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+"""Resuming without loss: a page reload, a network drop while the agent keeps writing, and a Baton restart.
+
+After each, every message is shown exactly once and in order (ids 1…n with no gap), and what the user typed
+while cut off reaches the agent exactly once.
+"""
+
+from harness import screenshot, talk_to_agent, wait_until
+
+
+def shown(chat, text, sender):
+    return sum(1 for r in chat.rows() if r["sender"] == sender and r["text"] == text)
+
+
+def wait_shown_once(chat, text, sender="agent", timeout=30):
+    wait_until(lambda: shown(chat, text, sender) == 1, timeout, f"{text!r} shown once")
+
+
+def test_reload_shows_the_same_transcript_once(stack, chat):
+    chat.open(stack.base)
+    talk_to_agent(chat)
+    conversation = stack.agent.conversation_for(chat.session())
+    for text in ("First answer", "Second answer"):
+        stack.agent.reply(conversation, text)
+        wait_shown_once(chat, text)
+    before = chat.assert_no_duplicates()
+
+    chat.driver.refresh()
+    chat.wait_online()
+    chat.wait_rows(lambda rows: len(rows) == len(before), message="the transcript after the reload")
+    after = chat.assert_no_duplicates()
+    assert [(r["id"], r["sender"], r["text"]) for r in after] == [(r["id"], r["sender"], r["text"]) for r in before]
+
+    # The conversation goes on where it was: the agent still has the user.
+    chat.send("Still there?")
+    wait_until(lambda: stack.agent.incoming_texts(conversation).count("Still there?") == 1, 15, "the message in Chatwoot")
+
+
+def test_network_drop_while_the_agent_keeps_writing(stack, chat):
+    chat.open(stack.base)
+    talk_to_agent(chat)
+    conversation = stack.agent.conversation_for(chat.session())
+    stack.agent.reply(conversation, "Before the drop")
+    wait_shown_once(chat, "Before the drop")
+
+    chat.go_offline()
+    wait_until(lambda: chat.state() == "reconnecting", 30, "the page to notice the drop")
+    for text in ("Written during the drop (1)", "Written during the drop (2)"):
+        stack.agent.reply(conversation, text)
+    chat.send("Typed while offline")
+    screenshot(chat.driver, "06-network-drop")
+
+    chat.go_online()
+    chat.wait_online(30)
+    for text in ("Written during the drop (1)", "Written during the drop (2)"):
+        wait_shown_once(chat, text)
+    wait_until(lambda: not any(r["pending"] for r in chat.rows()), 15, "the offline message to be confirmed")
+    wait_until(lambda: stack.agent.incoming_texts(conversation).count("Typed while offline") == 1, 15, "the message in Chatwoot")
+    stack.agent.reply(conversation, "After the drop")
+    wait_shown_once(chat, "After the drop")
+    rows = chat.assert_no_duplicates()
+    assert shown(chat, "Typed while offline", "user") == 1
+    agent_texts = [r["text"] for r in rows if r["sender"] == "agent"]
+    assert agent_texts == ["Before the drop", "Written during the drop (1)", "Written during the drop (2)", "After the drop"]
+
+
+def test_baton_restart_in_the_middle_of_a_handover(stack, chat):
+    chat.open(stack.base)
+    talk_to_agent(chat)
+    conversation = stack.agent.conversation_for(chat.session())
+    stack.agent.reply(conversation, "Before the restart")
+    wait_shown_once(chat, "Before the restart")
+
+    stack.baton.stop()
+    wait_until(lambda: chat.state() == "reconnecting", 15, "the page to notice the server is gone")
+    chat.send("Typed while the server was down")
+    screenshot(chat.driver, "07-server-down")
+    assert any(r["pending"] for r in chat.rows()), "the message waits, shown as sending"
+
+    stack.start_baton()
+    # The agent writes at once; the page may still be waiting out its backoff: it then arrives in the backlog.
+    stack.agent.reply(conversation, "Right after the restart")
+    chat.wait_online(30)
+    wait_shown_once(chat, "Right after the restart")
+    wait_until(lambda: not any(r["pending"] for r in chat.rows()), 15, "the message typed while down to be confirmed")
+    wait_until(lambda: stack.agent.incoming_texts(conversation).count("Typed while the server was down") == 1, 15,
+               "the message in Chatwoot")
+    stack.agent.reply(conversation, "Later")
+    wait_shown_once(chat, "Later")
+
+    rows = chat.assert_no_duplicates()
+    assert shown(chat, "Typed while the server was down", "user") == 1
+    assert [r["text"] for r in rows if r["sender"] == "agent"] == ["Before the restart", "Right after the restart", "Later"]
+    screenshot(chat.driver, "08-after-restart")
+
+    # A reload after all that still shows the same, once.
+    chat.driver.refresh()
+    chat.wait_online()
+    chat.wait_rows(lambda r: len(r) == len(rows), message="the transcript after the reload")
+    assert [(r["id"], r["text"]) for r in chat.assert_no_duplicates()] == [(r["id"], r["text"]) for r in rows]

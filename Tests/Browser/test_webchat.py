@@ -1,0 +1,201 @@
+"""The webchat as a user meets it: the demo flow, a handover, every kind of agent reply, and the way back."""
+
+import urllib.request
+
+from selenium.webdriver.common.by import By
+
+from harness import animated_gif, mp4, pdf, png, screenshot, talk_to_agent, wait_until, wav
+
+IMAGE_LOADED = "return [...arguments[0].querySelectorAll('img')].map(i => i.complete && i.naturalWidth > 0)"
+
+
+def new_agent_row(chat, before):
+    """Waits for the agent message after the `before` agent messages shown so far and returns its row."""
+    def row():
+        rows = chat.driver.find_elements(By.CSS_SELECTOR, "#baton-log .baton-message[data-sender='agent']")
+        return rows[before] if len(rows) > before else None
+    return wait_until(row, 15, f"agent message #{before + 1}")
+
+
+def agent_rows(chat):
+    return len(chat.driver.find_elements(By.CSS_SELECTOR, "#baton-log .baton-message[data-sender='agent']"))
+
+
+def test_demo_flow_handover_every_kind_of_agent_reply_and_back_to_the_bot(demo, chat):
+    chat.open(demo.base)
+    greeting = chat.wait_text("I'm Baton", "bot")
+    assert greeting.find_element(By.TAG_NAME, "strong").text == "Baton", "**Baton** is bold"
+    screenshot(chat.driver, "01-greeting")
+
+    talk_to_agent(chat)
+    screenshot(chat.driver, "02-handover-requested")
+    conversation = demo.agent.conversation_for(chat.session())
+    agent, driver = demo.agent, chat.driver
+
+    # Markdown text: bold, italic, a link that opens safely in a new tab.
+    agent.reply(conversation, "Hi **Ada**, I'm _here_ to help. See [our docs](https://example.com/docs) or https://example.com/faq.")
+    row = new_agent_row(chat, 0)
+    assert row.find_element(By.CSS_SELECTOR, ".baton-text strong").text == "Ada"
+    assert row.find_element(By.CSS_SELECTOR, ".baton-text em").text == "here"
+    links = row.find_elements(By.CSS_SELECTOR, ".baton-text a")
+    assert [(a.text, a.get_attribute("href")) for a in links] == [
+        ("our docs", "https://example.com/docs"), ("https://example.com/faq", "https://example.com/faq")]
+    assert all(a.get_attribute("rel") == "noopener noreferrer nofollow" and a.get_attribute("target") == "_blank" for a in links)
+    assert row.find_element(By.CSS_SELECTOR, ".baton-name").text, "the agent's name is shown"
+
+    # A png, loaded.
+    agent.reply(conversation, "A picture:", files=[("diagram.png", "image/png", png())])
+    row = new_agent_row(chat, 1)
+    wait_until(lambda: driver.execute_script(IMAGE_LOADED, row) == [True], 15, "the png to load")
+    assert row.find_element(By.TAG_NAME, "img").get_attribute("alt") == "diagram.png"
+
+    # An animated gif: shown from its own (animated) source, not a still preview.
+    gif = animated_gif()
+    agent.reply(conversation, None, files=[("party.gif", "image/gif", gif)])
+    row = new_agent_row(chat, 2)
+    wait_until(lambda: driver.execute_script(IMAGE_LOADED, row) == [True], 15, "the gif to load")
+    src = row.find_element(By.TAG_NAME, "img").get_attribute("src")
+    with urllib.request.urlopen(src, timeout=10) as response:
+        assert response.read() == gif, "the page shows the original, animated gif"
+
+    # An mp4: a <video> with controls that really plays.
+    agent.reply(conversation, "A clip:", files=[("clip.mp4", "video/mp4", mp4())])
+    row = new_agent_row(chat, 3)
+    video = row.find_element(By.TAG_NAME, "video")
+    assert video.get_attribute("controls") is not None
+    wait_until(lambda: driver.execute_script("return arguments[0].readyState >= 1 && arguments[0].duration > 0", video), 15, "video metadata")
+    driver.execute_script("arguments[0].muted = true; arguments[0].play()", video)
+    wait_until(lambda: driver.execute_script("return arguments[0].currentTime > 0", video), 15, "the video to play")
+    driver.execute_script("arguments[0].pause()", video)
+
+    # Audio: an <audio> player that knows its length.
+    agent.reply(conversation, None, files=[("voice-note.wav", "audio/wav", wav())])
+    row = new_agent_row(chat, 4)
+    audio = row.find_element(By.TAG_NAME, "audio")
+    wait_until(lambda: driver.execute_script("return arguments[0].readyState >= 1 && Math.round(arguments[0].duration) === 1", audio),
+               15, "audio metadata")
+
+    # A pdf: a download link that says the file's name.
+    agent.reply(conversation, "The invoice:", files=[("invoice-2026.pdf", "application/pdf", pdf())])
+    row = new_agent_row(chat, 5)
+    card = row.find_element(By.CSS_SELECTOR, "a.baton-file")
+    assert "invoice-2026.pdf" in card.text
+    assert card.get_attribute("download") == "invoice-2026.pdf"
+    with urllib.request.urlopen(card.get_attribute("href"), timeout=10) as response:
+        assert response.read() == pdf()
+
+    # Several attachments in one message, all in one bubble, in order.
+    agent.reply(conversation, "Everything at once:", files=[
+        ("a.png", "image/png", png(rgb=(200, 30, 30))), ("b.pdf", "application/pdf", pdf()), ("c.gif", "image/gif", gif)])
+    row = new_agent_row(chat, 6)
+    items = row.find_elements(By.CSS_SELECTOR, ".baton-attachments > *")
+    assert [i.get_attribute("class").split()[-1] for i in items] == ["baton-image", "baton-file", "baton-image"]
+    wait_until(lambda: driver.execute_script(IMAGE_LOADED, row) == [True, True], 15, "both images to load")
+
+    # An injection attempt is shown as the text it is, and runs nothing.
+    attack = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold?</b>'
+    agent.reply(conversation, attack)
+    row = new_agent_row(chat, 7)
+    assert row.find_element(By.CSS_SELECTOR, ".baton-text").text == attack
+    assert row.find_elements(By.CSS_SELECTOR, "img, script, b") == []
+    assert driver.execute_script("return window.__pwned") is None
+
+    # A javascript: link is not a link.
+    agent.reply(conversation, "[click me](javascript:alert(document.cookie)) or javascript:alert(1)")
+    row = new_agent_row(chat, 8)
+    assert row.find_elements(By.TAG_NAME, "a") == []
+    assert row.find_element(By.CSS_SELECTOR, ".baton-text").text == "[click me](javascript:alert(document.cookie)) or javascript:alert(1)"
+    driver.execute_script("document.getElementById('baton-scroll').scrollTop = 0")
+    screenshot(driver, "03-agent-replies-top")
+    driver.execute_script("const s = document.getElementById('baton-scroll'); s.scrollTop = s.scrollHeight")
+    screenshot(driver, "04-agent-replies-bottom")
+
+    # The user's answer reaches the agent once.
+    chat.send("Thanks, that's all!")
+    wait_until(lambda: agent.incoming_texts(conversation).count("Thanks, that's all!") == 1, 15, "the user's message in Chatwoot")
+
+    # The agent resolves: the user is told, and the bot is back.
+    agent.resolve(conversation)
+    chat.wait_text("The agent has ended the conversation", "system")
+    chat.wait_text("Thanks for talking to our team, Ada!", "bot")
+    screenshot(driver, "05-resolved-back-to-bot")
+    chat.assert_no_duplicates()
+
+
+def status(chat):
+    return chat.driver.find_element(By.ID, "baton-status-text").text
+
+
+def typing_shown(chat):
+    return chat.driver.execute_script("return !document.getElementById('baton-typing').hidden")
+
+
+def test_live_feedback_typing_status_and_handover_notices(demo, chat):
+    driver = chat.driver
+    chat.open(demo.base)
+    assert status(chat) == "Online"
+    talk_to_agent(chat)
+    wait_until(lambda: status(chat) == "Talking to an agent", 15, "the status to say an agent has the user")
+    conversation = demo.agent.conversation_for(chat.session())
+
+    # The agent types: dots, labelled for screen readers; they stop: no dots.
+    demo.agent.typing(conversation, True)
+    wait_until(lambda: typing_shown(chat), 10, "the agent's typing indicator")
+    assert driver.find_element(By.ID, "baton-typing-label").get_attribute("textContent") == "An agent is typing…"
+    screenshot(driver, "15-agent-typing")
+    demo.agent.typing(conversation, False)
+    wait_until(lambda: not typing_shown(chat), 10, "the typing indicator to go")
+
+    # The agent's name, once they have written, is on their message and in the status line.
+    demo.agent.reply(conversation, "Hi, how can I help?")
+    row = chat.wait_text("Hi, how can I help?", "agent")
+    name = row.find_element(By.CSS_SELECTOR, ".baton-name").text
+    assert name
+    wait_until(lambda: status(chat) == f"Talking to {name}", 10, "the agent's name in the status")
+
+    # Resolved while still typing: the dots go, the user is told, the bot is back.
+    demo.agent.typing(conversation, True)
+    wait_until(lambda: typing_shown(chat), 10, "the agent's typing indicator")
+    demo.agent.resolve(conversation)
+    chat.wait_text("The agent has ended the conversation", "system")
+    wait_until(lambda: not typing_shown(chat) and status(chat) == "Online", 10, "no dots and the bot's status")
+    screenshot(driver, "16-handover-ended")
+
+    # A second handover, cancelled by the user: "waiting" while it opens, a notice when they leave.
+    chat.send("agent")
+    wait_until(lambda: status(chat) in ("Waiting for an agent…", "Talking to an agent"), 15, "the status of a new handover")
+    chat.wait_text("An agent will reply here shortly", "bot", timeout=20)
+    chat.send("cancel")
+    chat.wait_text("You have left the queue.", "system")
+    wait_until(lambda: status(chat) == "Online", 10, "the bot's status after cancelling")
+    chat.assert_no_duplicates()
+
+
+def test_the_user_sends_the_agent_a_file(demo, chat, workdir):
+    """The paperclip shows once an agent is asked for; the file reaches Chatwoot as an attachment and the user sees it."""
+    driver = chat.driver
+    chat.open(demo.base)
+    attach = driver.find_element(By.ID, "baton-attach")
+    assert not attach.is_displayed(), "no files for the bot"
+    talk_to_agent(chat)
+    conversation = demo.agent.conversation_for(chat.session())
+    wait_until(lambda: attach.is_displayed(), 15, "the attach button")
+    assert attach.get_attribute("aria-label") == "Send a file to the agent"
+
+    picture = workdir / "receipt.png"
+    picture.write_bytes(png(64, 48, (200, 40, 40)))
+    driver.find_element(By.ID, "baton-file").send_keys(str(picture))
+    row = wait_until(
+        lambda: next((r for r in chat.rows() if r["sender"] == "user" and r["id"] and not r["text"]), None), 15, "the user's file")
+    bubble = driver.find_element(By.CSS_SELECTOR, f"#baton-log .baton-message[data-message-id='{row['id']}']")
+    wait_until(lambda: all(driver.execute_script(IMAGE_LOADED, bubble)) and driver.execute_script(IMAGE_LOADED, bubble), 15, "the picture shown")
+
+    def attachments():
+        for m in demo.agent.messages(conversation):
+            if m.get("message_type") == 0 and m.get("attachments"):
+                return m["attachments"]
+        return None
+    files = wait_until(attachments, 15, "the file in Chatwoot")
+    assert [(f["file_type"], f.get("file_size")) for f in files] == [("image", picture.stat().st_size)]
+    screenshot(driver, "17-user-sent-a-file")
+    chat.assert_no_duplicates()
