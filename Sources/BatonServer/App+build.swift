@@ -124,6 +124,7 @@ public func buildApplication(
         try await store.migrate()
         // Redeliveries come within seconds; a week of delivery ids is plenty.
         try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
+        outbox.storeIsReady()
         // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
         for provider in chatwoot.values {
             background.submit {

@@ -125,7 +125,7 @@ struct ChatwootHandoverProvider: HandoverProvider {
                 guard let file = try await store.file(id: id) else { continue }
                 files.append(NewFile(name: file.name, mimeType: file.mimeType, bytes: file.bytes))
             } catch {
-                return .retry("the store could not be read: \(error)")
+                return .retry("the store could not be read: \(String(reflecting: error))")
             }
         }
         return await create(content, files: files, in: conversationID, token: token, attempt: attempt, session: session)

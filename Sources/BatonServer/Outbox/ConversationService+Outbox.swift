@@ -23,7 +23,7 @@ extension ConversationService {
             guard let found = try await store.session(id: item.sessionID) else { return .dead("the session no longer exists") }
             session = found
         } catch {
-            return .retry("the store could not be read: \(error)")
+            return .retry("the store could not be read: \(String(reflecting: error))")
         }
         guard let endpoint = endpoints.endpoint(id: session.endpointID) else { return .dead("endpoint '\(session.endpointID)' is not configured") }
         guard let handover = session.state.handover, handover.number == item.job.handoverNumber else { return .done }
@@ -56,7 +56,7 @@ extension ConversationService {
                 }
                 message = found
             } catch {
-                return .retry("the store could not be read: \(error)")
+                return .retry("the store could not be read: \(String(reflecting: error))")
             }
             return Self.outcome(await provider.post(message, handover: handover, session: session, endpoint: endpoint, attempt: item.attempts))
         case .note(let text, _):
@@ -73,7 +73,7 @@ extension ConversationService {
             try await handover(event, sessionID: sessionID, endpoint: endpoint)
             return .done
         } catch {
-            return .retry("the store could not be written: \(error)")
+            return .retry("the store could not be written: \(String(reflecting: error))")
         }
     }
 

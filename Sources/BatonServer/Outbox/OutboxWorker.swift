@@ -41,6 +41,7 @@ public final class OutboxWorker: Service, Sendable {
     private let handlers = Mutex<(perform: Perform, deadLetter: DeadLetter)?>(nil)
     private let doorbell = Doorbell()
     private let inFlight = Mutex(0)
+    private let isReady = Mutex(false)
 
     public init(store: any SessionStore, policy: RetryPolicy, metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
@@ -58,9 +59,18 @@ public final class OutboxWorker: Service, Sendable {
     /// Says that jobs were stored, so they start now rather than at the next poll.
     public func wake() { doorbell.ring() }
 
+    /// Lets the worker start: called once the store's schema is migrated (before, its tables may not exist).
+    public func storeIsReady() {
+        isReady.withLock { $0 = true }
+        doorbell.ring()
+    }
+
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
+                    await doorbell.wait(upTo: Self.pollInterval)
+                }
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let room = Self.concurrency - inFlight.withLock { $0 }
                     var claimed: [OutboxItem] = []

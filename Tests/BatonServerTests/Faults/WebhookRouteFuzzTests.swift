@@ -54,8 +54,10 @@ struct WebhookRouteFuzzTests {
             genuine = genuine.setting(.number(2_000_000_000), at: ["id"]).setting("after the fuzz", at: ["content"])
             let answer = try await ChatwootWebhookRouteTests.deliver(Data(genuine.jsonText.utf8), client)
             #expect(answer.status == .ok)
+            // Fuzzed ids can be larger than the genuine one, so earlier replies may be moved behind it: what counts is
+            // that it arrived, once.
             let after = try await ChatwootWebhookRouteTests.messages(client, session: session, after: Int(before))
-            #expect(after.map(\.text) == ["after the fuzz"])
+            #expect(after.filter { $0["retracted"] != .bool(true) && $0.text == "after the fuzz" }.count == 1)
             var figures = Delivery(test: "webhook-fuzz")
             figures.badInputs = Self.iterations
             figures.record()
@@ -79,12 +81,14 @@ struct WebhookRouteFuzzTests {
             let junk = (0..<Int.random(in: 1...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             body.insert(contentsOf: junk, at: Int.random(in: 0...body.count, using: &generator))
         case .replaceValue, .nestValue:
-            guard case .object(var object) = try JSONValue(jsonText: String(decoding: body, as: UTF8.self)), let key = object.keys.randomElement(using: &generator)
+            // Keys sorted: a dictionary's order changes from run to run, and the seed must replay the same run.
+            guard case .object(var object) = try JSONValue(jsonText: String(decoding: body, as: UTF8.self)),
+                let key = object.keys.sorted().randomElement(using: &generator)
             else { break }
             let odd = oddValues.randomElement(using: &generator)!
             if mutation == .replaceValue {
                 object[key] = odd
-            } else if case .object(var inner)? = object[key], let innerKey = inner.keys.randomElement(using: &generator) {
+            } else if case .object(var inner)? = object[key], let innerKey = inner.keys.sorted().randomElement(using: &generator) {
                 inner[innerKey] = odd
                 object[key] = .object(inner)
             } else {
