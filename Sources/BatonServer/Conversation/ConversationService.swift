@@ -65,13 +65,16 @@ public struct ConversationService: Sendable {
     /// Merges `values` into the session's profile (what the flow reads as `profile.*` and agents see).
     /// - Returns: the updated session.
     @discardableResult
-    public func updateProfile(_ values: [String: JSONValue], sessionID: SessionID) async throws -> Session? {
-        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+    public func updateProfile(_ values: [String: JSONValue], sessionID: SessionID) async throws -> Session {
+        try await store.update(sessionID: sessionID, now: now()) { update in
             var profile: [String: JSONValue] = if case .object(let current) = update.state.profile { current } else { [:] }
             profile.merge(values) { _, new in new }
             update.state.profile = .object(profile)
-        }
-        return try await store.session(id: sessionID)
+            // No message is appended, so the session is the one read, with its new state.
+            var session = update.session
+            session.state = update.state
+            return session
+        }.result
     }
 
     /// The session with this id if it belongs to `endpoint`.

@@ -108,15 +108,17 @@ struct RESTController {
         let after = try Self.integer(request.uri.queryParameters["after"], name: "after", default: 0, range: 0...Int64.max)
         let limit = try Self.integer(request.uri.queryParameters["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
         let wait = try Self.integer(request.uri.queryParameters["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
-        if wait > 0, session.lastMessageID <= after {
+        var lastID = session.lastMessageID
+        if wait > 0, lastID <= after {
             // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
             let store = conversations.store
             await conversations.hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
                 ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
             }
+            // Only a wait makes the session read above stale.
+            lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
         }
         let page = try await conversations.store.messages(sessionID: session.id, after: after, limit: Int(limit))
-        let lastID = try await conversations.store.session(id: session.id)?.lastMessageID ?? session.lastMessageID
         return try json(MessagesResponse(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: lastID))
     }
 

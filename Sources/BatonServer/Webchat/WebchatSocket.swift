@@ -57,7 +57,7 @@ struct WebchatSocket {
         }
         var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID)
         if let values = user?.profileValues, !values.isEmpty {
-            session = try await conversations.updateProfile(values, sessionID: session.id) ?? session
+            session = try await conversations.updateProfile(values, sessionID: session.id)
         }
         return (session, resumed)
     }
