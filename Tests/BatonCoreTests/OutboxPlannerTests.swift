@@ -14,6 +14,19 @@ import Testing
         #expect(OutboxPlanner.jobs(for: [.sync], state: &state, lastMessageID: 6, sessionID: "s").isEmpty, "nothing twice")
     }
 
+    /// An agent's reply is never posted back: with nothing waiting before it, the position passes over it, so the
+    /// next sync posts only what came after.
+    @Test func anAgentsReplyIsPassedOverWhenNothingWaits() {
+        var state = Self.state(.active, syncedThrough: 3)
+        state.handover?.passOver(after: 3, through: 4)
+        #expect(state.handover?.syncedThrough == 4)
+        #expect(OutboxPlanner.jobs(for: [.sync], state: &state, lastMessageID: 5, sessionID: "s") == [.post(messageID: 5, handover: 2)])
+        // With a message still waiting (a gap), nothing is skipped.
+        var waiting = Self.state(.active, syncedThrough: 2)
+        waiting.handover?.passOver(after: 3, through: 4)
+        #expect(waiting.handover?.syncedThrough == 2)
+    }
+
     @Test func aLongBacklogIsCutWithANoteForTheAgents() {
         var state = Self.state(.active, syncedThrough: 0)
         let jobs = OutboxPlanner.jobs(for: [.sync], state: &state, lastMessageID: 200, sessionID: "s")

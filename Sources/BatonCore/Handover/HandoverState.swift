@@ -23,7 +23,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// The provider's contact and conversation, once opened.
     public var contactID: Int?
     public var conversationID: Int?
-    /// The id of the last transcript message handled for the provider (posted or deliberately skipped).
+    /// The id of the last transcript message handed to the outbox for the provider (or passed over: the agents'
+    /// own replies are never posted back).
     public var syncedThrough: Int64
     /// The provider's time of the newest status event applied, to ignore events that arrive late.
     public var statusUpdatedAt: Double?
@@ -60,6 +61,12 @@ public struct HandoverState: Codable, Sendable, Hashable {
         self.syncedThrough = syncedThrough
         self.statusUpdatedAt = statusUpdatedAt
         self.acceptedMessage = acceptedMessage
+    }
+
+    /// Moves the position past messages the provider itself sent (an agent's reply, stored after `previousLast` up
+    /// to `newLast`) when nothing before them waits to be posted, so they never become outbox jobs.
+    public mutating func passOver(after previousLast: Int64, through newLast: Int64) {
+        if phase == .active, syncedThrough == previousLast { syncedThrough = newLast }
     }
 
     /// Whether user messages belong to agents now.
