@@ -42,6 +42,11 @@ public struct WebhookClassifier: Sendable {
         }
     }
 
+    /// The `id` of a message read through the API, whatever the classifier makes of the message.
+    public static func id(ofAPIMessage message: JSONValue) -> Int? {
+        message["id"].flatMap(JSONReader.integer)
+    }
+
     // MARK: - Messages
 
     private func classifyMessage(_ message: ChatwootWebhook.MessageEvent, isUpdate: Bool) -> WebhookAction {

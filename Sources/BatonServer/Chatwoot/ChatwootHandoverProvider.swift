@@ -202,7 +202,7 @@ struct ChatwootHandoverProvider: HandoverProvider {
             var messages: [ProviderMessage] = []
             var through = after
             for raw in page {
-                if case .object(let fields) = raw, let id = fields["id"].flatMap(Self.integer) { through = max(through, Int64(id)) }
+                if let id = WebhookClassifier.id(ofAPIMessage: raw) { through = max(through, Int64(id)) }
                 switch ChatwootWebhookController.classifier.classify(apiMessage: raw, conversationID: conversationID) {
                 case .deliver(let message):
                     messages.append(
@@ -235,11 +235,6 @@ struct ChatwootHandoverProvider: HandoverProvider {
         }
         if parts.isEmpty { return message.content.attachments.isEmpty ? "(empty message)" : "" }
         return parts.joined(separator: "\n")
-    }
-
-    static func integer(_ value: JSONValue) -> Int? {
-        if case .number(let number) = value, number == number.rounded() { return Int(number) }
-        return nil
     }
 
     static func inboxID(_ value: JSONValue?) -> Int? {
