@@ -97,7 +97,7 @@ public func buildApplication(
     conversations.attachOutbox()
     let router = buildRouter(conversations: conversations, configuration: configuration, now: dependencies.now, logger: logger)
     // Never more connections than descriptors allow: above the cap a connection is answered 503 and closed.
-    let gate = ConnectionGate(limit: min(configuration.server.maxConnections ?? .max, ConnectionGate.defaultLimit()))
+    let gate = CapacityGate(limit: min(configuration.server.maxConnections ?? .max, CapacityGate.defaultLimit()))
     let webSocketResponder = router.buildResponder()
     let server = HTTPServerBuilder { responder in
         GatedChildChannel(

@@ -3,11 +3,11 @@ import Hummingbird
 /// Answers 503 with a reason when more than `limit` requests are being served at once, instead of queueing work
 /// until memory or the store gives out. WebSocket sessions are counted by the connection cap, not here.
 struct InFlightLimitMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Counts requests in flight the way the connection cap counts connections.
-    let slots: ConnectionGate
+    /// Requests in flight, counted like connections.
+    let slots: CapacityGate
 
     init(limit: Int) {
-        slots = ConnectionGate(limit: limit)
+        slots = CapacityGate(limit: limit)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -4,10 +4,11 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// Counts open connections and refuses those above a cap, so the process never runs out of file descriptors (a
-/// server that reaches the open-file limit cannot accept, open its database or call Chatwoot, and may crash).
-public final class ConnectionGate: Sendable {
-    /// The most connections served at once.
+/// Counts what is held at once (open connections, requests in flight) and refuses more than a cap. For
+/// connections this keeps the process from running out of file descriptors (a server that reaches the open-file
+/// limit cannot accept, open its database or call Chatwoot, and may crash).
+public final class CapacityGate: Sendable {
+    /// The most held at once.
     public let limit: Int
     private let open = Atomic<Int>(0)
 
@@ -15,7 +16,7 @@ public final class ConnectionGate: Sendable {
         self.limit = max(1, limit)
     }
 
-    /// Connections open now.
+    /// How many are held now.
     public var count: Int { open.load(ordering: .relaxed) }
 
     func tryAcquire() -> Bool {
@@ -46,16 +47,17 @@ public final class ConnectionGate: Sendable {
     }()
 }
 
-/// A server child channel that admits a connection only through a `ConnectionGate`.
+/// A server child channel that admits a connection only through a `CapacityGate`.
 struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
-    let gate: ConnectionGate
+    let gate: CapacityGate
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         guard gate.tryAcquire() else {
-            // Put in front of everything: it answers 503 as soon as the connection is up and closes it, so a flood of
-            // connections cannot hold descriptors; what the client sends never reaches the HTTP handlers.
+            // The HTTP pipeline is still set up below (setup must produce its value), behind a handler that answers
+            // 503 as soon as the connection is up and closes it, so a flood of connections cannot hold descriptors;
+            // what the client sends never reaches the HTTP handlers.
             do {
                 try channel.pipeline.syncOperations.addHandler(RefusalHandler(), position: .first)
             } catch {
@@ -94,6 +96,6 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !answered else { return }
         answered = true
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: ConnectionGate.refusal))).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: CapacityGate.refusal))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
