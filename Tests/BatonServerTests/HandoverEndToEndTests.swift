@@ -41,7 +41,13 @@ struct HandoverEndToEndTests {
         """
     }
 
-    static func app(_ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath()) async throws -> some ApplicationProtocol {
+    /// Retries that wait milliseconds, and an opening that gives up after 2 s.
+    static let retry = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(2))
+
+    static func app(
+        _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
+        requestTimeoutSeconds: Int = 10
+    ) async throws -> some ApplicationProtocol {
         let flow = try FlowLoader().parse(text: flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         var settings = ChatwootSettings(
             baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: botName,
@@ -51,17 +57,22 @@ struct HandoverEndToEndTests {
         let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
-            limits: LimitSettings(messagesPerMinute: 100_000), endpoints: [endpoint], sourceFile: nil)
+            admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits,
+            delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
-        dependencies.retryPolicy = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(2))
+        dependencies.retryPolicy = retry
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
     }
 
-    /// Runs `body` with Baton live and the stand-in's webhooks pointing at it.
-    static func withBaton(_ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void) async throws {
+    /// Runs `body` with Baton live and the stand-in's webhooks pointing at it; checks the stand-in saw only
+    /// requests Chatwoot's OpenAPI spec allows.
+    static func withBaton(
+        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10,
+        _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let chatwoot = try await StandInHarness.start()
         do {
-            try await app(chatwoot).test(.live) { client in
+            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds).test(.live) { client in
                 await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
                 try await body(chatwoot, client)
             }

@@ -7,47 +7,13 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 
-/// Baton live against the Chatwoot stand-in with short retry waits and a short request timeout, for fault tests.
-/// Users talk over the REST channel, each with a user id of their own.
+/// The end-to-end Baton (`HandoverEndToEndTests`) with a 1 s request timeout and retries that never give up
+/// within a test, for fault tests. Users talk over the REST channel.
 enum FaultRig {
     static let retry = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(250), giveUpAfter: .seconds(60), openGiveUpAfter: .seconds(60))
 
-    static func app(
-        _ chatwoot: StandInHarness, databasePath: String, retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 1
-    ) async throws -> some ApplicationProtocol {
-        let flow = try FlowLoader().parse(text: HandoverEndToEndTests.flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
-        let settings = ChatwootSettings(
-            baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: "Fault bot",
-            agentBotDescription: "Baton under faults", webhookSecret: Secret(chatwoot.secret))
-        let endpoint = EndpointConfiguration(id: "test", name: "Faults", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
-        let configuration = BatonConfiguration(
-            server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
-            admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits,
-            delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], sourceFile: nil)
-        var dependencies = try AppDependencies.live(configuration)
-        dependencies.retryPolicy = retry
-        return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
-    }
-
-    /// Runs `body` with Baton live and the stand-in's webhooks pointing at it; checks the stand-in saw only
-    /// requests Chatwoot's OpenAPI spec allows.
-    static func run(
-        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 1,
-        _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
-    ) async throws {
-        let chatwoot = try await StandInHarness.start()
-        do {
-            try await app(chatwoot, databasePath: TestBaton.databasePath(), retry: retry, requestTimeoutSeconds: requestTimeoutSeconds).test(.live) { client in
-                await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
-                try await body(chatwoot, client)
-            }
-        } catch {
-            await chatwoot.shutdown()
-            throw error
-        }
-        let violations = await chatwoot.specViolations()
-        await chatwoot.shutdown()
-        if !violations.isEmpty { throw ChatError.unexpected("requests outside Chatwoot's spec: \(violations)") }
+    static func run(_ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void) async throws {
+        try await HandoverEndToEndTests.withBaton(retry: retry, requestTimeoutSeconds: 1, body)
     }
 }
 

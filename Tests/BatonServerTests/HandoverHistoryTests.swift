@@ -4,8 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@Suite("Handover sync")
-struct HandoverSyncTests {
+@Suite("Handover history")
+struct HandoverHistoryTests {
     /// Chatwoot takes at most 200 messages a minute per conversation, so a long history is cut to its newest
     /// messages and the agents get a note saying how many older ones there are.
     @Test func aLongHistoryIsCutToItsNewestMessagesWithANote() async throws {
