@@ -74,16 +74,6 @@ public final class SQLiteSessionStore: SessionStore {
             var nextID = session.lastMessageID
             var stored: [Message] = []
             for draft in update.drafts {
-                if let clientID = draft.clientMessageID,
-                    try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE session_id = ? AND client_message_id = ?", arguments: [sessionID.rawValue, clientID]) == true
-                {
-                    throw SessionStoreError.duplicateClientMessage(sessionID, clientID)
-                }
-                if let externalID = draft.externalID,
-                    try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE session_id = ? AND external_id = ?", arguments: [sessionID.rawValue, externalID]) == true
-                {
-                    throw SessionStoreError.duplicateExternalMessage(sessionID, externalID)
-                }
                 // Live messages that belong after this one in the provider's order move down behind it.
                 let later: [Message] =
                     if let order = draft.externalOrder {
@@ -119,7 +109,24 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    /// Inserts a message; the unique indexes turn a repeated client or external id into the `SessionStoreError`
+    /// callers expect (no look-up first: the index answers in the same statement).
     static func insert(_ message: Message, _ db: Database) throws {
+        do {
+            try insertRow(message, db)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            let detail = error.message ?? ""
+            if let clientID = message.clientMessageID, detail.contains("client_message_id") {
+                throw SessionStoreError.duplicateClientMessage(message.sessionID, clientID)
+            }
+            if let externalID = message.externalID, detail.contains("external_id") {
+                throw SessionStoreError.duplicateExternalMessage(message.sessionID, externalID)
+            }
+            throw error
+        }
+    }
+
+    static func insertRow(_ message: Message, _ db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)
