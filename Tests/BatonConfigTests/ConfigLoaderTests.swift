@@ -179,25 +179,19 @@ func expectDiagnostic(
     }
 
     @Test func adminLimitsAndDeliveryAreRead() throws {
-        let path = try writeConfig("""
+        let settings = """
             admin: { token: admin-token-0123456789 }
             limits: { messagesPerMinute: 30, maxMessageLength: 1000 }
             delivery: { giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5 }
             endpoints:
               web:
                 flow: flows/main.yaml
-                channels: { webchat: { identitySecret: short } }
-            """)
-        #expect(throws: ConfigurationError.self) { try loader().load(path: path) }
-        let fixed = try writeConfig("""
-            admin: { token: admin-token-0123456789 }
-            limits: { messagesPerMinute: 30, maxMessageLength: 1000 }
-            delivery: { giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5 }
-            endpoints:
-              web:
-                flow: flows/main.yaml
-            """)
-        let configuration = try loader().load(path: fixed).0
+
+            """
+        let shortSecret = try writeConfig(settings + "    channels: { webchat: { identitySecret: short } }\n")
+        let refused = #expect(throws: ConfigurationError.self) { try loader().load(path: shortSecret) }
+        #expect(refused?.diagnostics.map(\.message) == ["the identity secret must have at least 16 characters"])
+        let configuration = try loader().load(path: try writeConfig(settings)).0
         #expect(configuration.admin == AdminSettings(token: Secret("admin-token-0123456789")))
         #expect(configuration.limits == LimitSettings(messagesPerMinute: 30, maxMessageLength: 1000))
         #expect(configuration.delivery == DeliverySettings(giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5))
