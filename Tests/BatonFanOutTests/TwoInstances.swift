@@ -115,23 +115,36 @@ struct TestDatabase {
 /// Records what a hub subscription yields, so a test can wait for an event with a deadline.
 actor EventRecorder {
     private(set) var events: [HubEvent] = []
+    private var waiters: [UUID: (matches: @Sendable (HubEvent) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
 
     init(_ stream: AsyncStream<HubEvent>) {
         Task { await self.consume(stream) }
     }
 
     private func consume(_ stream: AsyncStream<HubEvent>) async {
-        for await event in stream { events.append(event) }
+        for await event in stream {
+            events.append(event)
+            for (id, waiter) in waiters where waiter.matches(event) {
+                waiters[id] = nil
+                waiter.continuation.resume(returning: true)
+            }
+        }
     }
 
-    /// Waits up to `timeout` for an event that satisfies `matches`.
-    func waitFor(within timeout: Duration = .seconds(15), _ matches: @Sendable (HubEvent) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if events.contains(where: matches) { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+    /// Waits up to `timeout` for an event that satisfies `matches`: woken by the event itself, not by polling.
+    func waitFor(within timeout: Duration = .seconds(15), _ matches: @escaping @Sendable (HubEvent) -> Bool) async -> Bool {
+        if events.contains(where: matches) { return true }
+        let id = UUID()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            self.expire(id)
         }
-        return events.contains(where: matches)
+        defer { timer.cancel() }
+        return await withCheckedContinuation { waiters[id] = (matches, $0) }
+    }
+
+    private func expire(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.continuation.resume(returning: false)
     }
 
     func count(_ matches: @Sendable (HubEvent) -> Bool) -> Int { events.filter(matches).count }
