@@ -12,7 +12,7 @@ import Yams
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
-/// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10 }
+/// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 60 }
 /// endpoints:
 ///   <id>:
 ///     name: Support
@@ -185,12 +185,23 @@ public struct ConfigLoader: Sendable {
 
     func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {
         var settings = DeliverySettings()
-        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds"]
+        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds", "leaseSeconds"]
         let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: keys, sink)
         guard let members else { return settings }
         if members.has(keys[0]), let seconds = members[keys[0]].int(sink, range: 1...604_800) { settings.giveUpAfterSeconds = seconds }
         if members.has(keys[1]), let seconds = members[keys[1]].int(sink, range: 1...86_400) { settings.openGiveUpAfterSeconds = seconds }
-        if members.has(keys[2]), let seconds = members[keys[2]].int(sink, range: 1...120) { settings.requestTimeoutSeconds = seconds }
+        let timeout = members.has(keys[2]) ? members[keys[2]].int(sink, range: 1...120) : nil
+        if let timeout { settings.requestTimeoutSeconds = timeout }
+        let lease = members.has(keys[3]) ? members[keys[3]].int(sink, range: 2...3_600) : nil
+        if let lease { settings.leaseSeconds = lease }
+        // A lease that runs out while its call still waits for Chatwoot hands the job to a second worker: a double send.
+        if (lease != nil || timeout != nil), settings.leaseSeconds <= settings.requestTimeoutSeconds {
+            let at = lease != nil ? members[keys[3]] : members[keys[2]]
+            sink.error(
+                at,
+                "leaseSeconds (\(settings.leaseSeconds)\(lease == nil ? ", the default" : "")) must be longer than requestTimeoutSeconds "
+                    + "(\(settings.requestTimeoutSeconds)): a job's lease must outlast its Chatwoot calls, or another worker runs it a second time\(at.overrideNote)")
+        }
         return settings
     }
 

@@ -72,7 +72,8 @@ public func buildApplication(
     let policy =
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
-    let outbox = OutboxWorker(store: store, policy: policy, metrics: dependencies.metrics, now: dependencies.now, logger: logger)
+    let outbox = OutboxWorker(
+        store: store, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: dependencies.metrics, now: dependencies.now, logger: logger)
     // Providers given by the caller (tests) replace the configured ones entirely.
     let chatwoot =
         dependencies.provider == nil

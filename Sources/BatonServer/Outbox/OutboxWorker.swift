@@ -31,8 +31,9 @@ public final class OutboxWorker: Service, Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics: BatonMetrics
-    /// How long a claimed job is reserved for its worker; longer than any provider call takes.
-    static let lease: TimeInterval = 60
+    /// How long a claimed job is reserved for its worker (`delivery.leaseSeconds`): longer than any job takes, and
+    /// how long a job whose instance died waits before another instance takes it over.
+    let lease: TimeInterval
     /// Jobs carried out at once.
     static let concurrency = 64
     /// Other instances may add jobs this one is not told about; it looks at least this often.
@@ -43,9 +44,13 @@ public final class OutboxWorker: Service, Sendable {
     private let inFlight = Mutex(0)
     private let isReady = Mutex(false)
 
-    public init(store: any SessionStore, policy: RetryPolicy, metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger) {
+    public init(
+        store: any SessionStore, policy: RetryPolicy, lease: Duration = .seconds(60), metrics: BatonMetrics, now: @escaping @Sendable () -> Date,
+        logger: Logger
+    ) {
         self.store = store
         self.policy = policy
+        self.lease = lease.seconds
         self.metrics = metrics
         self.now = now
         self.logger = logger
@@ -76,7 +81,7 @@ public final class OutboxWorker: Service, Sendable {
                     var claimed: [OutboxItem] = []
                     if room > 0, handlers.withLock({ $0 }) != nil {
                         do {
-                            claimed = try await store.claimOutbox(now: now(), lease: Self.lease, limit: room)
+                            claimed = try await store.claimOutbox(now: now(), lease: lease, limit: room)
                         } catch {
                             logger.error("the outbox could not be read", metadata: ["error": "\(String(reflecting: error))"])
                         }
