@@ -27,4 +27,23 @@ extension PostgresSessionStore {
             try await client.query("DELETE FROM settings WHERE key = \(key)", logger: logger)
         }
     }
+
+    /// One transaction holds a transaction-scoped advisory lock for `key` while it looks and makes: every Baton on
+    /// the database waits for it, and the lock goes with the transaction, however it ends (a process killed
+    /// meanwhile included: PostgreSQL rolls its transaction back when the connection drops).
+    public func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
+        try await transaction { connection in
+            // Two 32-bit keys: a space apart from the migrations' 64-bit key, then the setting's name.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.settingLockSpace), hashtext(\(key)))", logger: self.logger)
+            let current = try await self.rows("SELECT value FROM settings WHERE key = \(key)", on: connection).first.map { try $0["value"].decode(String.self) }
+            if let current, current != stale { return current }
+            let value = try await make()
+            try await connection.query(
+                "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger: self.logger)
+            return value
+        }
+    }
+
+    /// The first key of the settings' advisory locks ("bats" in ASCII).
+    static let settingLockSpace: Int32 = 0x6261_7473
 }

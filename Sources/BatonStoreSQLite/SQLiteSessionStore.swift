@@ -8,6 +8,9 @@ import GRDB
 /// write block, so two updates of a session can never interleave and a turn is saved whole or not at all.
 public final class SQLiteSessionStore: SessionStore {
     let writer: any DatabaseWriter
+    /// Makes callers of `setting(_:replacing:orMake:)` for one key take turns: one for the process, as every
+    /// store on the file is in this process.
+    static let settingLocks = KeyedLock()
 
     /// Opens (and creates) the database file at `path`, creating its folder too.
     public init(path: String) throws {
@@ -201,6 +204,24 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    /// A SQLite file belongs to one process, so a lock in this process is all it takes to make callers take turns.
+    public func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
+        await Self.settingLocks.lock(key)
+        do {
+            if let current = try await setting(key), current != stale {
+                await Self.settingLocks.unlock(key)
+                return current
+            }
+            let value = try await make()
+            try await setSetting(key, to: value)
+            await Self.settingLocks.unlock(key)
+            return value
+        } catch {
+            await Self.settingLocks.unlock(key)
+            throw error
+        }
+    }
+
     // MARK: Rows
 
     static func session(from row: Row) throws -> Session {
@@ -320,4 +341,29 @@ extension Date {
     /// Milliseconds since 1970: what both engines store, so times compare equal across them.
     var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
     init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+/// A lock per key for async code: `lock` waits while another caller holds the key; `unlock` hands it to the next.
+actor KeyedLock {
+    private var held: Set<String> = []
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func lock(_ key: String) async {
+        guard held.contains(key) else {
+            held.insert(key)
+            return
+        }
+        await withCheckedContinuation { waiting[key, default: []].append($0) }
+    }
+
+    func unlock(_ key: String) {
+        if var queue = waiting[key], !queue.isEmpty {
+            // The key stays held: it passes to the next waiter.
+            let next = queue.removeFirst()
+            waiting[key] = queue.isEmpty ? nil : queue
+            next.resume()
+        } else {
+            held.remove(key)
+        }
+    }
 }

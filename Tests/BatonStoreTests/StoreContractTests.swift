@@ -287,4 +287,49 @@ struct StoreContractTests {
         try await store.setSetting("bot", to: nil)
         #expect(try await store.setting("bot") == nil)
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aSettingMadeByCallersAtOnceIsMadeOnce(kind: StoreKind) async throws {
+        let (first, reopen) = try await kind.make()
+        let second = try await reopen()  // for PostgreSQL another pool, as another process has
+        let makes = Counter()
+        let values = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    try await (index.isMultiple(of: 2) ? first : second).setting("bot", replacing: nil) {
+                        let made = await makes.next()
+                        // Slow, like a call to Chatwoot, so callers without turns would all find the setting absent.
+                        try await Task.sleep(for: .milliseconds(50))
+                        return "bot-\(made)"
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(await makes.count == 1)
+        #expect(values == Array(repeating: "bot-1", count: 8))
+        #expect(try await first.setting("bot") == "bot-1")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aStaleSettingIsMadeAgainOnceAndAFailedMakeStoresNothing(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await store.setting("bot", replacing: nil) { throw Refused() } }
+        #expect(try await store.setting("bot") == nil)
+        #expect(try await store.setting("bot", replacing: nil) { "1" } == "1", "the failed maker left no lock behind")
+        #expect(try await store.setting("bot", replacing: nil) { "never" } == "1")
+        #expect(try await store.setting("bot", replacing: "1") { "2" } == "2")
+        #expect(try await store.setting("bot", replacing: "1") { "never" } == "2", "someone replaced the stale value already")
+        #expect(try await store.setting("bot") == "2")
+    }
+}
+
+/// Counts calls across tasks.
+actor Counter {
+    private(set) var count = 0
+    func next() -> Int {
+        count += 1
+        return count
+    }
 }

@@ -141,4 +141,11 @@ public protocol SessionStore: Sendable {
 
     /// Stores or, with `nil`, removes a setting.
     func setSetting(_ key: String, to value: String?) async throws
+
+    /// The setting `key`; when it is absent, or still `stale` (a value the caller found to be no good), `make`
+    /// runs and what it returns is stored and returned. Callers sharing the store (in this process or any other)
+    /// take turns: while one looks and makes, the others wait, then find what it stored. So something that must
+    /// exist once, such as the Chatwoot agent bot, is made once. `make` runs while the store holds a lock (and, for
+    /// PostgreSQL, a connection), so it should be short and should not wait on other store calls.
+    func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String
 }
