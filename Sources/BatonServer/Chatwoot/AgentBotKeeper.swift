@@ -2,6 +2,7 @@ import BatonChatwoot
 import BatonConfig
 import BatonCore
 import Logging
+import Synchronization
 
 /// Makes sure the endpoint's Chatwoot agent bot exists with the configured name and description, and keeps its
 /// token. The bot's id is remembered in the store, so a renamed bot is updated rather than created again.
@@ -37,20 +38,36 @@ actor AgentBotKeeper {
     }
 
     private func ensureBot() async throws -> ChatwootAgentBot {
-        if let remembered = try await store.setting(settingKey).flatMap(Int.init) {
+        let remembered = try await store.setting(settingKey)
+        if let remembered, let id = Int(remembered) {
             do {
-                let bot = try await client.agentBot(id: remembered)
+                let bot = try await client.agentBot(id: id)
                 guard bot.name != settings.agentBotName || bot.description != settings.agentBotDescription else { return bot }
-                logger.info("renaming the Chatwoot agent bot", metadata: ["endpoint": "\(endpointID)", "bot": "\(remembered)"])
-                return try await client.updateAgentBot(id: remembered, name: settings.agentBotName, description: settings.agentBotDescription)
+                logger.info("renaming the Chatwoot agent bot", metadata: ["endpoint": "\(endpointID)", "bot": "\(id)"])
+                return try await client.updateAgentBot(id: id, name: settings.agentBotName, description: settings.agentBotDescription)
             } catch let error as ChatwootError where error.kind == .notFound {
                 logger.warning("the remembered Chatwoot agent bot is gone; making a new one", metadata: ["endpoint": "\(endpointID)"])
             }
         }
-        let existing = try await client.agentBots().first { $0.name == settings.agentBotName && $0.accessToken != nil }
-        let bot: ChatwootAgentBot
-        if let existing { bot = existing } else { bot = try await client.createAgentBot(name: settings.agentBotName, description: settings.agentBotDescription) }
-        try await store.setSetting(settingKey, to: String(bot.id))
-        return bot
+        // No bot yet (or the remembered one is no good). Every instance on the store, and every caller in this one,
+        // may get here at once: they take turns, so only the first finds or makes the bot and the others read its id.
+        let made = MadeBot()
+        let id = try await store.setting(settingKey, replacing: remembered) { [client, settings] in
+            let existing = try await client.agentBots().first { $0.name == settings.agentBotName && $0.accessToken != nil }
+            let bot: ChatwootAgentBot
+            if let existing { bot = existing } else { bot = try await client.createAgentBot(name: settings.agentBotName, description: settings.agentBotDescription) }
+            made.bot.withLock { $0 = bot }
+            return String(bot.id)
+        }
+        if let bot = made.bot.withLock({ $0 }) { return bot }
+        guard let number = Int(id) else {
+            throw ChatwootError(kind: .invalidResponse, status: nil, message: "the stored agent bot id '\(id)' is not a number", operation: "GET /agent_bots")
+        }
+        return try await client.agentBot(id: number)
     }
+}
+
+/// The bot a caller made or found itself, so it need not read it back.
+private final class MadeBot: Sendable {
+    let bot = Mutex<ChatwootAgentBot?>(nil)
 }
