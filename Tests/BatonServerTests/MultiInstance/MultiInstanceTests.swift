@@ -1,0 +1,207 @@
+import BatonCore
+import Foundation
+import Synchronization
+import Testing
+
+/// Two real `baton` processes on loopback share one fresh PostgreSQL database (issue 6): a webhook that lands on
+/// one reaches the user whose socket is on the other, the outbox is shared without double sends, an instance
+/// killed mid-work loses nothing, and instances starting together make one Chatwoot agent bot.
+@Suite(
+    "Multi-instance: real processes on one PostgreSQL", .serialized, .timeLimit(.minutes(3)),
+    .enabled(if: !ScratchDatabase.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
+struct MultiInstanceTests {
+    @Test func anAgentReplyLandingOnOneInstanceReachesTheSocketOnTheOther() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let a = try await rig.launch(try await rig.instance("a"))
+            let b = try await rig.launch(try await rig.instance("b"))
+            // Chatwoot talks to A only; the user talks to B only.
+            await chatwoot.pointWebhooks(to: a.baseURL + "/handover/chatwoot")
+            let question = "A question typed on B"
+            let conversationBox = Box<Int?>(nil)
+            try await b.chat { chat in
+                let session = try await chat.newVisitorInActiveHandover()
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                conversationBox.value.withLock { $0 = conversation }
+
+                let reply = try await chatwoot.reply(conversation, "Hello from an agent, through A")
+                let webhook = try await chatwoot.waitForWebhook(aboutMessage: reply)
+                #expect(webhook.url.hasPrefix(a.baseURL), "the agent's webhook went to A, not B: \(webhook.url)")
+                #expect(webhook.succeeded, "A took the webhook")
+                try await chat.until("the reply A took, on B's socket", within: .seconds(5)) {
+                    Chat.isMessage($0, from: "agent", "Hello from an agent, through A")
+                }
+
+                try await chat.say(question, clientID: "c-question")
+                try await chat.until("the ack") { $0["type"] == "ack" && $0["clientMessageId"] == "c-question" }
+            }
+            let conversation = try #require(conversationBox.value.withLock { $0 })
+            _ = try await chatwoot.waitForIncoming(conversation, including: [question])
+            try await chatwoot.waitForRequestsIdle()
+            let copies = await chatwoot.incomingMessages(conversation).filter { $0.content == question }
+            #expect(copies.count == 1, "the user's message reached Chatwoot \(copies.count) times")
+            #expect(await chatwoot.specViolations() == [])
+        }
+    }
+
+    static let sessions = 8
+    static let lines = 6
+
+    @Test func bothInstancesCarryTheOutboxAndNothingIsSentTwice() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let configs = [try await rig.instance("a"), try await rig.instance("b")]
+            let instances = [try await rig.launch(configs[0]), try await rig.launch(configs[1])]
+            await chatwoot.pointWebhooks(to: instances[0].baseURL + "/handover/chatwoot")
+
+            // Users start on alternating instances.
+            var sessions: [String] = []
+            for index in 0..<Self.sessions { sessions.append(try await instances[index % 2].newUserInHandover()) }
+            var conversations: [Int] = []
+            for session in sessions { conversations.append(try await chatwoot.waitForConversation(session: session)) }
+
+            // Each user's lines go to A and B in turn (each line once the previous one was stored); users write at once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, session) in sessions.enumerated() {
+                    group.addTask {
+                        for line in 0..<Self.lines {
+                            try await instances[(index + line) % 2].say("u\(index) line \(line)", session: session, clientID: "u\(index)-\(line)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+
+            for (index, conversation) in conversations.enumerated() {
+                _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
+            }
+            try await chatwoot.waitForRequestsIdle()
+            var total = Delivery(test: "two-instances-round-robin")
+            var sourceIDs: [String?] = []
+            for (index, conversation) in conversations.enumerated() {
+                let incoming = await chatwoot.incomingMessages(conversation)
+                sourceIDs += incoming.map(\.sourceID)
+                let sent = (0..<Self.lines).map { "u\(index) line \($0)" }
+                total = total + Delivery.compare(test: total.test, sent: sent, received: incoming.compactMap(\.content).filter { $0.hasPrefix("u\(index) line") })
+            }
+            total.expectPerfect()
+            #expect(Set(sourceIDs).count == sourceIDs.count, "a Baton message reached Chatwoot twice")
+            let posters = Set(await chatwoot.messagePosters())
+            #expect(posters.contains(configs[0].tokenOwner), "A carried none of the outbox")
+            #expect(posters.contains(configs[1].tokenOwner), "B carried none of the outbox")
+            #expect(await chatwoot.specViolations() == [])
+        }
+    }
+
+    static let crashSessions = 6
+    static let crashLines = 5
+
+    @Test func workClaimedByAKilledInstanceIsTakenOverOnceItsLeaseRunsOut() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            // A short lease, so B takes over in seconds; the timeout is longer than Chatwoot's slowness below.
+            let configA = try await rig.instance("a", requestTimeoutSeconds: 2, leaseSeconds: 3)
+            let configB = try await rig.instance("b", requestTimeoutSeconds: 2, leaseSeconds: 3)
+            let a = try await rig.launch(configA)
+            let b = try await rig.launch(configB)
+            await chatwoot.pointWebhooks(to: a.baseURL + "/handover/chatwoot")
+
+            var users: [(session: String, conversation: Int)] = []
+            for _ in 0..<Self.crashSessions {
+                let session = try await a.newUserInHandover()
+                users.append((session, try await chatwoot.waitForConversation(session: session)))
+            }
+            // The transcripts so far are in Chatwoot before it slows down.
+            for user in users { _ = try await chatwoot.waitForIncoming(user.conversation, including: ["agent"]) }
+
+            // Every message Chatwoot is sent from now on takes 1.5 s: A holds jobs it claimed for that long.
+            chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .milliseconds(1500), times: 10_000)
+            let allSent = (0..<Self.crashSessions).map { index in (0..<Self.crashLines).map { "u\(index) line \($0)" } }
+            for line in 0..<Self.crashLines {
+                for (index, user) in users.enumerated() {
+                    try await a.say(allSent[index][line], session: user.session, clientID: "u\(index)-\(line)")
+                }
+            }
+            // A acknowledged every line and has posts on their way to Chatwoot: it dies now.
+            let inFlightAtKill = try await chatwoot.waitForMessagePostsInFlight(3)
+            var deliveredBeforeKill = 0
+            for (index, user) in users.enumerated() {
+                deliveredBeforeKill += Set(await chatwoot.incomingTexts(user.conversation)).intersection(allSent[index]).count
+            }
+            a.kill()
+            let killedAt = ContinuousClock.now
+            #expect(deliveredBeforeKill < Self.crashSessions * Self.crashLines, "A had nothing left to do when it died")
+
+            // Agents answer meanwhile; those webhooks go to the dead A and are lost. Then Chatwoot is pointed at B.
+            for (index, user) in users.enumerated() { try await chatwoot.reply(user.conversation, "agent \(index) while A is dead") }
+            await chatwoot.pointWebhooks(to: b.baseURL + "/handover/chatwoot")
+
+            // B delivers everything A acknowledged, each message once, in order.
+            for (index, user) in users.enumerated() {
+                _ = try await chatwoot.waitForIncoming(user.conversation, including: allSent[index], timeout: .seconds(90))
+            }
+            let takeover = ContinuousClock.now - killedAt
+            try await chatwoot.waitForRequestsIdle()
+            var total = Delivery(test: "instance-killed-mid-work")
+            var sourceIDs: [String?] = []
+            for (index, user) in users.enumerated() {
+                let incoming = await chatwoot.incomingMessages(user.conversation)
+                sourceIDs += incoming.map(\.sourceID)
+                total = total + Delivery.compare(test: total.test, sent: allSent[index], received: incoming.compactMap(\.content).filter { $0.hasPrefix("u\(index) line") })
+            }
+            total.expectPerfect()
+            #expect(Set(sourceIDs).count == sourceIDs.count, "a Baton message reached Chatwoot twice")
+            // The posts in flight when A died were A's (the stand-in answered them, to nobody), and B finished the work.
+            let diedWith = await chatwoot.tokenOwners(of: inFlightAtKill)
+            #expect(diedWith.contains(configA.tokenOwner), "A had no post in flight when it died: \(diedWith)")
+            #expect(await chatwoot.messagePosters().contains(configB.tokenOwner), "B posted nothing: no takeover happened")
+            print("multi-instance: \(deliveredBeforeKill) of \(Self.crashSessions * Self.crashLines) lines in Chatwoot when A was killed; all in after \(takeover)")
+
+            // The replies whose webhooks went to the dead A reach the users through B (reconciled when they come back).
+            for (index, user) in users.enumerated() {
+                try await b.chat { chat in
+                    try await chat.send(["type": "hello", "session": .string(user.session), "after": 0])
+                    let ready = try await chat.until("ready") { $0["type"] == "ready" }
+                    #expect(ready["resumed"] == true)
+                    let replies = try await chat.agentTexts(including: ["agent \(index) while A is dead"])
+                    #expect(replies == ["agent \(index) while A is dead"])
+                }
+            }
+        }
+    }
+
+    @Test func instancesStartingTogetherMakeOneAgentBot() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let configA = try await rig.instance("a")
+            let configB = try await rig.instance("b")
+            // A Chatwoot slow to create a bot widens the moment in which the other instance looks for it and finds none.
+            chatwoot.slow("POST", "/api/v1/accounts/*/agent_bots", by: .milliseconds(800), times: 4)
+            async let startA = rig.launch(configA)
+            async let startB = rig.launch(configB)
+            let (a, b) = try await (startA, startB)
+            await chatwoot.pointWebhooks(to: a.baseURL + "/handover/chatwoot")
+
+            // Each process shows its user's typing to the agents with the bot's token: both must use the same bot.
+            let typingTokens = Box<[String]>([])
+            for process in [a, b] {
+                try await process.chat { chat in
+                    let session = try await chat.newVisitorInActiveHandover()
+                    let conversation = try await chatwoot.waitForConversation(session: session)
+                    try await chat.send(["type": "typing", "on": true])
+                    let owner = try await chatwoot.waitForTyping(conversation)
+                    typingTokens.value.withLock { $0.append(owner) }
+                }
+            }
+            let bots = await chatwoot.agentBots().filter { $0.name == MultiInstanceRig.botName }
+            #expect(bots.count == 1, "bots made: \(bots.map(\.id))")
+            if let bot = bots.first { #expect(typingTokens.value.withLock { $0 } == ["AgentBot \(bot.id)", "AgentBot \(bot.id)"]) }
+
+            // Nothing still on its way makes a second one.
+            a.stop()
+            b.stop()
+            try await chatwoot.waitForRequestsIdle()
+            #expect(await chatwoot.agentBots().filter { $0.name == MultiInstanceRig.botName }.count == 1)
+        }
+    }
+}
