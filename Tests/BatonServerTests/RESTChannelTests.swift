@@ -94,6 +94,9 @@ struct RESTChannelTests {
             try await client.expectError(.post, Self.messagesPath, body: ["text": "x", "sessionId": "s_nope"], status: .notFound, code: "session_not_found")
             try await client.expectError(.post, "/api/v1/endpoints/unknown/messages", body: ["text": "x"], status: .notFound, code: "endpoint_not_found")
             try await client.expectError(.post, Self.messagesPath, body: ["text": "x", "clientMessageId": ""], status: .badRequest, code: "invalid_client_message_id")
+            // PostgreSQL refuses NUL in text: such an id is turned away here, never a 500 from the store.
+            try await client.expectError(
+                .post, Self.messagesPath, body: ["text": "x", "clientMessageId": "c\u{0}1"], status: .badRequest, code: "invalid_client_message_id")
         }
     }
 

@@ -140,6 +140,8 @@ struct WebchatSocketTests {
                 #expect(try await chat.next("error")["code"] == "text_too_long")
                 try await chat.say("   ")
                 #expect(try await chat.next("error")["code"] == "invalid_frame")
+                try await chat.say("with a NUL in its id", clientID: "c\u{0}1")
+                #expect(try await chat.next("error")["code"] == "invalid_frame")
                 try await chat.send(["type": "hello", "session": nil, "after": 0])
                 #expect(try await chat.next("error")["code"] == "invalid_frame", "hello is allowed once")
                 try await chat.say("Ada")

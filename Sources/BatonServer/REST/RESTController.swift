@@ -54,8 +54,8 @@ struct RESTController {
         guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty || body.payload != nil else {
             throw APIError(.badRequest, "text_required", "'text' must be a non-empty string")
         }
-        if let clientID = body.clientMessageId, clientID.isEmpty || clientID.count > 128 {
-            throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters")
+        if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
+            throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
         }
         let (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
         let input = UserInput(text: text, payload: body.payload, data: body.data ?? .null)
@@ -78,7 +78,9 @@ struct RESTController {
         var userID = "rest-" + SessionID.random().rawValue.dropFirst(2)
         if let given = body.userId {
             try authorize(request, endpoint: endpoint)
-            guard !given.isEmpty, given.count <= 200 else { throw APIError(.badRequest, "invalid_user_id", "'userId' must have 1 to 200 characters") }
+            guard ClientIdentifier.isValid(given, maxLength: ClientIdentifier.maxUserIDLength) else {
+                throw APIError(.badRequest, "invalid_user_id", "'userId' must have 1 to 200 characters and no control characters")
+            }
             userID = given
         }
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)

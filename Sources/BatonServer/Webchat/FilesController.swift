@@ -52,7 +52,7 @@ struct FilesController {
         }
         guard body.readableBytes > 0 else { throw APIError(.badRequest, "empty_file", "the file is empty") }
         let name = Self.safeName(request.headers[HTTPField.Name("X-File-Name")!])
-        let clientMessageID = request.headers[HTTPField.Name("X-Client-Message-Id")!].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
+        let clientMessageID = request.headers[HTTPField.Name("X-Client-Message-Id")!].flatMap { ClientIdentifier.isValid($0, maxLength: ClientIdentifier.maxMessageIDLength) ? $0 : nil }
         if let clientMessageID, let earlier = try await conversations.store.message(sessionID: session.id, clientMessageID: clientMessageID) {
             // The same upload again (the browser retried): answered from the first, without a second file.
             return try Self.created(earlier)

@@ -135,6 +135,10 @@ struct WebchatSocket {
                     try await send(.error(code: "invalid_frame", message: "a message needs text"), outbound)
                     continue
                 }
+                if let clientMessageID, !ClientIdentifier.isValid(clientMessageID, maxLength: ClientIdentifier.maxMessageIDLength) {
+                    try await send(.error(code: "invalid_frame", message: "'clientMessageId' must have 1 to 128 characters and no control characters"), outbound)
+                    continue
+                }
                 let input = UserInput(text: trimmed, payload: payload, data: data ?? .null)
                 do {
                     let turn = try await conversations.receive(input, clientMessageID: clientMessageID, in: sessionID, endpoint: endpoint)

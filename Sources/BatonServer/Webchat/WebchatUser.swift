@@ -15,7 +15,7 @@ struct WebchatUser: Decodable, Sendable, Hashable {
 
     /// Whether `identifierHash` is the HMAC-SHA256 (hex) of `id` under `secret`, compared in constant time.
     func isVerified(by secret: Secret) -> Bool {
-        guard let identifierHash, !id.isEmpty, id.count <= 200 else { return false }
+        guard let identifierHash, ClientIdentifier.isValid(id, maxLength: ClientIdentifier.maxUserIDLength) else { return false }
         let expected = HMAC<SHA256>.authenticationCode(for: Data(id.utf8), using: SymmetricKey(data: Data(secret.value.utf8)))
         let hex = expected.map { String(format: "%02x", $0) }.joined()
         return constantTimeEquals(identifierHash.lowercased(), hex)
