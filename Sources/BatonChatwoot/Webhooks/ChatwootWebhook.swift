@@ -44,9 +44,9 @@ public enum ChatwootWebhook: Sendable, Hashable {
     public static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> ChatwootWebhook {
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: body)
+            json = try JSONValue.parse(body)
         } catch {
-            throw ChatwootWebhookDecodingError(path: "", reason: "body is not valid JSON (\(Self.summary(of: error)))")
+            throw ChatwootWebhookDecodingError(path: "", reason: "body is not valid JSON (\(error))")
         }
         return try ChatwootWebhook(json: json)
     }
@@ -69,11 +69,6 @@ public enum ChatwootWebhook: Sendable, Hashable {
         }
     }
 
-    /// A one-line reason from Foundation's JSON errors, which otherwise carry a long coding path and dictionary.
-    private static func summary(of error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error { return context.debugDescription }
-        return "\(error)"
-    }
 }
 
 extension ChatwootWebhook: Decodable {

@@ -55,7 +55,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses JSON text.
     public init(jsonText: String) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8))
+        self = try JSONValue.parse(Array(jsonText.utf8))
     }
 
     static func format(_ number: Double) -> String {

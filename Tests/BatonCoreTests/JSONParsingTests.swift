@@ -1,0 +1,47 @@
+import BatonCore
+import Foundation
+import Testing
+
+@Suite struct JSONParsingTests {
+    static let documents = [
+        #"{"event":"message_created","id":57,"content":"Hi \"there\"\n\u00e9\ud83d\ude00","private":false,"attachments":[],"sender":null}"#,
+        #"[1, -0.5, 2e3, 1E-2, 0, -0, 123456789012, true, false, null, "", {}, []]"#,
+        #"  {"a": {"b": [{"c": "\/\\\b\f\n\r\t"}]}, "unicode": "漢字 ü ñ", "empty": {} }  "#,
+        #""just a string""#,
+        "42",
+    ]
+
+    @Test(arguments: documents)
+    func parsesWhatFoundationParsesToTheSameValue(_ text: String) throws {
+        let expected = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        #expect(try JSONValue.parse(Array(text.utf8)) == expected)
+    }
+
+    @Test func aValueSurvivesWritingAndParsing() throws {
+        let value: JSONValue = ["text": "line\nbreak \u{1F600} \"quoted\"", "n": 3.25, "list": [1, "two", nil, false], "nested": ["deep": ["x": "y"]]]
+        #expect(try JSONValue.parse(Array(value.jsonText.utf8)) == value)
+    }
+
+    @Test(arguments: [
+        "", "{", "[1,]", #"{"a":1,}"#, "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", #"{"a" 1}"#, #"{a:1}"#, "[1 2]", "{} {}",
+        "\"unterminated", "\"tab\there\"", #""\x""#, #""\u12g4""#, "1e999", "NaN",
+    ])
+    func refusesWhatIsNotJSON(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) }
+    }
+
+    @Test func loneSurrogatesBecomeReplacementCharacters() throws {
+        #expect(try JSONValue.parse(Array(#""a\ud800b""#.utf8)) == "a\u{FFFD}b")
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(deep.utf8)) }
+        let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect(throws: Never.self) { try JSONValue.parse(Array(fine.utf8)) }
+    }
+}
