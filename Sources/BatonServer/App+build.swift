@@ -88,7 +88,7 @@ public func buildApplication(
     if let relay = dependencies.hubRelay {
         let (relayed, announcements) = ConversationHub.relayed()
         hub = relayed
-        fanOut = HubFanOut(hub: relayed, announcements: announcements, relay: relay, store: store, logger: logger)
+        fanOut = HubFanOut(hub: relayed, announcements: announcements, relay: relay, store: store, metrics: dependencies.metrics, logger: logger)
     } else {
         hub = ConversationHub()
     }

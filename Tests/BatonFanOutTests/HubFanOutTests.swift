@@ -23,47 +23,56 @@ struct HubFanOutTests {
     }
 
     @Test func eventsPublishedOnOneInstanceReachTheOthersSubscribersOnce() async throws {
-        let instances = try await TwoInstances.start()
-        defer { instances.stop() }
-        let session = try await instances.a.store.findOrCreateSession(
-            endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
-        ).session
-        let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
-        let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await instances.a.store.findOrCreateSession(
+                endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+            ).session
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
 
-        let first = try await Self.say("hello from a", on: instances.a, in: session)
-        #expect(await onB.waitFor(Self.isMessage(first.id)), "the message reaches the socket on b")
-        await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
-        #expect(await onB.waitFor { $0 == .typing(sender: .agent, on: true) })
-        // By now a's own announcements came back to it through the relay too, and were dropped.
-        #expect(await onA.count(Self.isMessage(first.id)) == 1)
-        #expect(await onA.count { $0 == .typing(sender: .agent, on: true) } == 1)
+            let first = try await Self.say("hello from a", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(first.id)), "the message reaches the socket on b")
+            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+            #expect(await onB.waitFor { $0 == .typing(sender: .agent, on: true) })
+            // By now a's own announcements came back to it through the relay too, and were dropped.
+            #expect(await onA.count(Self.isMessage(first.id)) == 1)
+            #expect(await onA.count { $0 == .typing(sender: .agent, on: true) } == 1)
 
-        let fromB = try await Self.say("hello from b", on: instances.b, in: session)
-        #expect(await onA.waitFor(Self.isMessage(fromB.id)), "and back")
-        if case .message(let received)? = await onA.events.last { #expect(received == fromB, "read whole from the store") }
+            let fromB = try await Self.say("hello from b", on: instances.b, in: session)
+            #expect(await onA.waitFor(Self.isMessage(fromB.id)), "and back")
+            if case .message(let received)? = await onA.events.last { #expect(received == fromB, "read whole from the store") }
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="received"}"#) >= 2, "counted in b's /metrics")
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="sent"}"#) >= 2)
+        }
     }
 
     @Test func aListenerThatDropsSubscribesAgainAndCatchesUp() async throws {
-        let instances = try await TwoInstances.start()
-        defer { instances.stop() }
-        let session = try await instances.a.store.findOrCreateSession(
-            endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
-        ).session
-        let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
-        let first = try await Self.say("before the cut", on: instances.a, in: session)
-        #expect(await onB.waitFor(Self.isMessage(first.id)))
+        // About one full parallel run in eight, some await after pg_terminate_backend never returns (not yet found:
+        // the pool's lease of a new connection, or PostgresNIO's LISTEN clean-up on the dead one).
+        try await withDeadline(.seconds(60), knownHang: "an await hangs after the listening connection is terminated (issue 6 notes)") {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await instances.a.store.findOrCreateSession(
+                endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+            ).session
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let first = try await Self.say("before the cut", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(first.id)))
 
-        #expect(try await instances.cutListeners() >= 1, "b's listener at least")
-        // Stored but never announced, like a message whose notification went out while b was not listening:
-        // only the catch-up after b subscribes again can bring it.
-        let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
-            update.append(MessageDraft(sender: .agent, content: MessageContent(text: "during the cut"), createdAt: Self.now))
+            #expect(try await instances.cutListeners() >= 1, "b's listener at least")
+            // Stored but never announced, like a message whose notification went out while b was not listening:
+            // only the catch-up after b subscribes again can bring it.
+            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "during the cut"), createdAt: Self.now))
+            }
+            let missed = try #require(stored.first)
+            #expect(await onB.waitFor(Self.isMessage(missed.id)), "caught up after subscribing again")
+
+            let after = try await Self.say("after the cut", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(after.id)), "live again")
+            #expect(instances.b.counter("baton_fanout_resubscribes_total") >= 1, "the drop shows in b's /metrics")
         }
-        let missed = try #require(stored.first)
-        #expect(await onB.waitFor(Self.isMessage(missed.id)), "caught up after subscribing again")
-
-        let after = try await Self.say("after the cut", on: instances.a, in: session)
-        #expect(await onB.waitFor(Self.isMessage(after.id)), "live again")
     }
 }

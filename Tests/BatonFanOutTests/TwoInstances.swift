@@ -13,6 +13,12 @@ struct TwoInstances {
         let store: PostgresSessionStore
         let hub: ConversationHub
         let notifications: PostgresNotifications
+        let metrics: BatonMetrics
+
+        /// The value of a counter in this instance's `/metrics` text, 0 when it was never counted.
+        func counter(_ line: String) -> Int {
+            metrics.text().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        }
     }
 
     let a: Instance
@@ -36,9 +42,10 @@ struct TwoInstances {
             try await store.migrate()
             let notifications = store.notifications(channel: database.channel)
             let (hub, announcements) = ConversationHub.relayed()
-            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: notifications, store: store, instanceID: name, logger: logger)
+            let metrics = BatonMetrics()
+            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: notifications, store: store, instanceID: name, metrics: metrics, logger: logger)
             tasks.append(Task { try await fanOut.run() })
-            instances.append(Instance(store: store, hub: hub, notifications: notifications))
+            instances.append(Instance(store: store, hub: hub, notifications: notifications, metrics: metrics))
         }
         return TwoInstances(a: instances[0], b: instances[1], schema: database.schema, channel: database.channel, tasks: tasks, admin: database.admin)
     }

@@ -33,34 +33,36 @@ struct TwoServersTests {
     }
 
     @Test func aMessagePostedToOneServerReachesAWebchatOnTheOther() async throws {
-        let database = try await TestDatabase.fresh()
-        let first = try await Self.server(on: database)
-        let second = try await Self.server(on: database)
-        try await first.test(.live) { a in
-            try await second.test(.live) { b in
-                try await b.ws("/webchat/demo/socket") { inbound, outbound, _ in
-                    // Reads have no timeout: should the fan-out fail, closing the socket ends the wait.
-                    let watchdog = Task {
-                        try await Task.sleep(for: .seconds(20))
-                        try await outbound.close(.goingAway, reason: "test timed out")
+        try await withDeadline {
+            let database = try await TestDatabase.fresh()
+            let first = try await Self.server(on: database)
+            let second = try await Self.server(on: database)
+            try await first.test(.live) { a in
+                try await second.test(.live) { b in
+                    try await b.ws("/webchat/demo/socket") { inbound, outbound, _ in
+                        // Reads have no timeout: should the fan-out fail, closing the socket ends the wait.
+                        let watchdog = Task {
+                            try await Task.sleep(for: .seconds(20))
+                            try await outbound.close(.goingAway, reason: "test timed out")
+                        }
+                        defer { watchdog.cancel() }
+                        try await outbound.write(.text(#"{"type":"hello"}"#))
+                        var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
+                        let ready = try await Self.next(&frames) { $0["type"] == "ready" }
+                        guard case .string(let session)? = ready["session"] else { throw TestDatabase.SetupError("no session in \(ready)") }
+
+                        // The same session, through the other server's REST channel.
+                        let body = ByteBuffer(string: #"{"sessionId":"\#(session)","text":"Ada","clientMessageId":"c-1"}"#)
+                        let response = try await a.execute(
+                            uri: "/api/v1/endpoints/demo/messages", method: .post, headers: [.contentType: "application/json"], body: body)
+                        #expect(response.status == .ok)
+
+                        let echoed = try await Self.next(&frames) { $0["type"] == "message" && $0["message"]?["clientMessageId"] == "c-1" }
+                        #expect(echoed["message"]?["text"] == "Ada")
+                        let answer = try await Self.next(&frames) { $0["type"] == "message" && $0["message"]?["sender"] == "bot" }
+                        #expect(Self.id(answer) == Self.id(echoed) + 1, "the bot's answer, live too")
+                        try await outbound.close(.normalClosure, reason: nil)
                     }
-                    defer { watchdog.cancel() }
-                    try await outbound.write(.text(#"{"type":"hello"}"#))
-                    var frames = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()
-                    let ready = try await Self.next(&frames) { $0["type"] == "ready" }
-                    guard case .string(let session)? = ready["session"] else { throw TestDatabase.SetupError("no session in \(ready)") }
-
-                    // The same session, through the other server's REST channel.
-                    let body = ByteBuffer(string: #"{"sessionId":"\#(session)","text":"Ada","clientMessageId":"c-1"}"#)
-                    let response = try await a.execute(
-                        uri: "/api/v1/endpoints/demo/messages", method: .post, headers: [.contentType: "application/json"], body: body)
-                    #expect(response.status == .ok)
-
-                    let echoed = try await Self.next(&frames) { $0["type"] == "message" && $0["message"]?["clientMessageId"] == "c-1" }
-                    #expect(echoed["message"]?["text"] == "Ada")
-                    let answer = try await Self.next(&frames) { $0["type"] == "message" && $0["message"]?["sender"] == "bot" }
-                    #expect(Self.id(answer) == Self.id(echoed) + 1, "the bot's answer, live too")
-                    try await outbound.close(.normalClosure, reason: nil)
                 }
             }
         }

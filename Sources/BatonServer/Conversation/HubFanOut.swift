@@ -17,12 +17,14 @@ public struct HubFanOut: Service {
     let store: any SessionStore
     /// Tells this instance's announcements from the others'.
     let instanceID: String
+    let metrics: BatonMetrics
     let logger: Logger
 
     public init(
         hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>, relay: any HubRelay, store: any SessionStore,
-        instanceID: String = UUID().uuidString, logger: Logger
+        instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), logger: Logger
     ) {
+        self.metrics = metrics
         self.hub = hub
         self.announcements = announcements
         self.relay = relay
@@ -47,8 +49,10 @@ public struct HubFanOut: Service {
             do {
                 let payload = String(decoding: try encoder.encode(HubWireEvent(from: instanceID, announcement)), as: UTF8.self)
                 try await relay.send(payload)
+                metrics.fanOut("sent")
             } catch {
                 if Task.isCancelled { return }
+                metrics.fanOut("send_failed")
                 // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
                 logger.warning("could not announce a hub event to other instances", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -66,6 +70,8 @@ public struct HubFanOut: Service {
                 if Task.isCancelled { return }
                 logger.warning("lost the hub relay; subscribing again", metadata: ["error": "\(String(reflecting: error))"])
             }
+            if Task.isCancelled { return }
+            metrics.fanOutResubscribed()
             if ContinuousClock.now - started > .seconds(30) { backoff = .seconds(1) }
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(30))
@@ -80,6 +86,7 @@ public struct HubFanOut: Service {
         let sessionID = SessionID(rawValue: wire.session)
         // Our own events were delivered here when published; others' matter only if someone here listens.
         guard wire.from != instanceID, await hub.subscriberCount(sessionID) > 0 else { return }
+        metrics.fanOut("received")
         switch wire.kind {
         case .message:
             guard let id = wire.id else { return }
@@ -106,6 +113,7 @@ public struct HubFanOut: Service {
             guard let message = try await store.messages(sessionID: sessionID, after: id - 1, limit: 1).first, message.id == id else { return }
             await hub.deliver(.message(message), to: sessionID)
         } catch {
+            metrics.fanOut("read_failed")
             logger.warning("could not read a message another instance announced", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
         }
     }

@@ -38,8 +38,19 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_reconciled_messages_total").increment(by: Int64(count))
     }
 
+    /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
+    /// `read_failed` (an announced message could not be read from the store).
+    func fanOut(_ outcome: String) {
+        registry.makeCounter(name: "baton_fanout_events_total", labels: [("outcome", outcome)]).increment()
+    }
+
+    /// The listening connection dropped and is subscribed again.
+    func fanOutResubscribed() {
+        registry.makeCounter(name: "baton_fanout_resubscribes_total").increment()
+    }
+
     /// The text exposition format.
-    func text() -> String {
+    public func text() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
