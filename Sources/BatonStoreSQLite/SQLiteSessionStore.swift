@@ -8,8 +8,9 @@ import GRDB
 /// write block, so two updates of a session can never interleave and a turn is saved whole or not at all.
 public final class SQLiteSessionStore: SessionStore {
     let writer: any DatabaseWriter
-    /// Makes callers of `setting(_:replacing:orMake:)` for one key take turns: one for the process, as every
-    /// store on the file is in this process.
+    /// Makes callers of `setting(_:replacing:orMake:)` for one key of one database file take turns. The file
+    /// belongs to this process, so a lock here is enough; keyed by file too, so unrelated databases never wait
+    /// on each other.
     static let settingLocks = KeyedLock()
 
     /// Opens (and creates) the database file at `path`, creating its folder too.
@@ -206,18 +207,19 @@ public final class SQLiteSessionStore: SessionStore {
 
     /// A SQLite file belongs to one process, so a lock in this process is all it takes to make callers take turns.
     public func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
-        await Self.settingLocks.lock(key)
+        let lockKey = writer.path + "\n" + key
+        await Self.settingLocks.lock(lockKey)
         do {
             if let current = try await setting(key), current != stale {
-                await Self.settingLocks.unlock(key)
+                await Self.settingLocks.unlock(lockKey)
                 return current
             }
             let value = try await make()
             try await setSetting(key, to: value)
-            await Self.settingLocks.unlock(key)
+            await Self.settingLocks.unlock(lockKey)
             return value
         } catch {
-            await Self.settingLocks.unlock(key)
+            await Self.settingLocks.unlock(lockKey)
             throw error
         }
     }
