@@ -1,0 +1,171 @@
+import AsyncHTTPClient
+import ChatwootStandIn
+import Foundation
+import NIOCore
+
+/// Runs the scenarios in an order that keeps them apart: start-up on fresh processes; relay, latency and Chatwoot
+/// calls on one Baton with 50 users in handovers, and on the bare route; sockets last (they need the most
+/// descriptors); PostgreSQL with two instances when a server is given.
+struct Bench {
+    let settings: BenchSettings
+    static let users = 50
+
+    func run(only: Set<String>?) async throws -> BenchReport {
+        func wants(_ name: String) -> Bool { only?.contains(name) ?? true }
+        var report = BenchReport(settings: settings)
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+        do {
+            if wants("startup") { report.startup = try await startup() }
+            if wants("relay") || wants("ack") || wants("user") || wants("calls") {
+                try await relayAndCalls(into: &report, client: client, relay: wants("relay") || wants("ack"), user: wants("user"), calls: wants("calls"))
+            }
+            if wants("sockets") { report.sockets = try await sockets() }
+            if wants("postgres"), let url = settings.postgresURL { report.postgresRelay = try await postgresRelay(url: url, client: client) }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return report
+    }
+
+    // MARK: Start-up
+
+    func startup() async throws -> BenchReport.Startup {
+        var result = BenchReport.Startup()
+        var times: [Double] = []
+        var resident: [Int] = []
+        for _ in 0..<3 {
+            let rig = try await BatonRig.start(settings, storage: .sqlite)
+            times.append(rig.instances[0].startToReady / .milliseconds(1))
+            // Idle: after the start-up work (migrations, agent bot, reconciliation) has settled.
+            try await Task.sleep(for: .seconds(1))
+            resident.append(rig.instances[0].residentBytes)
+            await rig.stop()
+        }
+        result.batonStartToReadyMs = times.sorted()[1]
+        result.batonIdleResident = resident.sorted()[1]
+        let bare = try await startBare()
+        result.bareStartToReadyMs = bare.process.startToReady / .milliseconds(1)
+        try await Task.sleep(for: .seconds(1))
+        result.bareIdleResident = bare.process.residentBytes
+        bare.process.stop()
+        return result
+    }
+
+    // MARK: Relay, latency, Chatwoot calls
+
+    func relayAndCalls(into report: inout BenchReport, client: HTTPClient, relay: Bool, user: Bool, calls: Bool) async throws {
+        let rig = try await BatonRig.start(settings, storage: .sqlite)
+        let desk = ArrivalDesk()
+        let users = try await rig.handedOverUsers(Self.users) { desk.receive($0) }
+        let templates = try await rig.agentReplyTemplates(users)
+        let chatwoot = ChatwootCallsScenario(rig: rig, client: client)
+        do {
+            if relay {
+                await rig.standIn.clearRecords()
+                let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
+                report.relay = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+                report.relay?.chatwootCalls = await rig.standIn.requests().count
+                report.bareRelay = try await bareRelay(templates: templates, client: client)
+            }
+            if user {
+                let (latencies, sent, received, requests) = try await chatwoot.userMessages(users, rate: 1000, seconds: settings.seconds)
+                report.calls.userToChatwoot = latencies
+                report.calls.userMessagesSent = sent
+                report.calls.userMessagesReceived = received
+                report.calls.callsPerUserMessage = Double(requests) / Double(sent)
+            }
+            if calls {
+                let replies = 200
+                report.calls.callsPerAgentReply = Double(try await chatwoot.agentReplies(users, count: replies, desk: desk)) / Double(replies)
+                for turns in [0, 5, 20] { report.calls.handoverCalls[turns] = try await chatwoot.handoverCalls(turns: turns) }
+            }
+        } catch {
+            await rig.stop()
+            throw error
+        }
+        await SocketsScenario.closeAll(users.map(\.socket))
+        await rig.stop()
+    }
+
+    /// The same load on the bare route: one socket per conversation, the same webhook bodies.
+    func bareRelay(templates: [AgentReplyTemplate], client: HTTPClient) async throws -> RelayScenario.Figures {
+        let bare = try await startBare()
+        let desk = ArrivalDesk()
+        var sockets: [BenchSocket] = []
+        for template in templates {
+            sockets.append(try await BenchSocket.open(url: bare.socketURL(template.conversation), hello: nil) { desk.receive($0) })
+        }
+        let load = WebhookLoad(client: client, url: bare.url + "/push", secret: "unused", templates: templates)
+        let figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+        await SocketsScenario.closeAll(sockets)
+        bare.process.stop()
+        return figures
+    }
+
+    struct Bare {
+        let process: ChildProcess
+        let url: String
+        func socketURL(_ conversation: Int) -> String { url.replacingOccurrences(of: "http://", with: "ws://") + "/socket/\(conversation)" }
+    }
+
+    func startBare() async throws -> Bare {
+        let process = try await ChildProcess.start(settings.bench, arguments: ["bare-server"]) { $0.contains("bare server listening") }
+        guard let port = process.readyLine.split(separator: " ").last.flatMap({ Int($0) }) else { throw BenchError("no port in '\(process.readyLine)'") }
+        return Bare(process: process, url: "http://127.0.0.1:\(port)")
+    }
+
+    // MARK: Sockets
+
+    func sockets() async throws -> BenchReport.Sockets {
+        var result = BenchReport.Sockets()
+        let count = settings.sockets
+        // The bare server first: its sockets are closed before Baton's are opened.
+        let bare = try await startBare()
+        let (bareSockets, bareFigures) = try await SocketsScenario.hold(count, server: bare.process) { number in
+            try await BenchSocket.open(url: bare.socketURL(number), hello: nil) { _ in }
+        }
+        result.bare = bareFigures
+        await SocketsScenario.closeAll(bareSockets)
+        bare.process.stop()
+
+        let rig = try await BatonRig.start(settings, storage: .sqlite)
+        let url = rig.socketURL()
+        let open: @Sendable (Int) async throws -> BenchSocket = { _ in try await BenchSocket.open(url: url, hello: #"{"type":"hello"}"#) { _ in } }
+        let (sockets, figures) = try await SocketsScenario.hold(count, server: rig.instances[0], open: open)
+        result.baton = figures
+        // On to the cap: the open-file limit allows 20,000 descriptors, and Baton's default cap stays 1,024 below it.
+        let (extra, refusal) = await SocketsScenario.openUntilRefused(alreadyOpen: sockets.count, limit: 25_000 - sockets.count, open: open)
+        result.baton.openAtRefusal = sockets.count + extra.count
+        result.baton.refusal = refusal
+        result.baton.aliveAfterRefusal = rig.instances[0].isRunning
+        result.batonResidentAtCap = rig.instances[0].residentBytes
+        result.batonOpenFilesAtCap = rig.instances[0].openFiles
+        await SocketsScenario.closeAll(sockets + extra)
+        await rig.stop()
+        return result
+    }
+
+    // MARK: PostgreSQL
+
+    /// Two Baton processes on one database: webhooks to the first, users' sockets on the second.
+    func postgresRelay(url: String, client: HTTPClient) async throws -> RelayScenario.Figures {
+        let rig = try await BatonRig.start(settings, storage: .postgres(url: url), count: 2)
+        let desk = ArrivalDesk()
+        do {
+            let users = try await rig.handedOverUsers(Self.users, instance: 1) { desk.receive($0) }
+            let templates = try await rig.agentReplyTemplates(users)
+            let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
+            let figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+            await SocketsScenario.closeAll(users.map(\.socket))
+            await rig.stop()
+            return figures
+        } catch {
+            await rig.stop()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+extension BenchReport {
+    /// The results as Markdown: a summary against the targets, then the details.
+    var markdown: String {
+        var lines: [String] = []
+        lines.append("Run \(date) on \(machine).  ")
+        lines.append("Command: `\(command)`; each measured load runs \(seconds) s; every server is a release build in its own process, on loopback.")
+        lines.append("")
+        lines.append("| Measure | Baton | Bare Hummingbird route | Target | Met |")
+        lines.append("|---|---|---|---|---|")
+        if let relay, let bare = bareRelay {
+            let ratio = bare.throughput > 0 ? relay.throughput / bare.throughput : 0
+            lines.append(row("Relay throughput, webhook → socket (msg/s)", Self.rate(relay.throughput), Self.rate(bare.throughput), "≥ ½ bare", ratio >= 0.5, note: String(format: "%.2f × bare", ratio)))
+            lines.append(row("Relay p50 / p99 at 250 msg/s (ms)", Self.pair(relay.relay250), Self.pair(bare.relay250), "—", nil))
+            lines.append(row("Relay p50 / p99 at 1,000 msg/s (ms)", Self.pair(relay.relay1000), Self.pair(bare.relay1000), "p99 ≤ 5 ms", (relay.relay1000.p99 ?? .infinity) <= 5))
+            lines.append(row("Webhook ack p50 / p99 at 2,000 msg/s (ms)", Self.pair(relay.ack2000), Self.pair(bare.ack2000), "—", nil))
+            lines.append(row("Relay p50 / p99 at 2,000 msg/s (ms)", Self.pair(relay.relay2000), Self.pair(bare.relay2000), "—", nil))
+            lines.append(row("Relayed messages lost / webhooks refused", "\(relay.lost) / \(relay.refused)", "\(bare.lost) / \(bare.refused)", "0 / 0", relay.lost + relay.refused == 0))
+        }
+        if calls.userMessagesSent > 0 {
+            lines.append(row("User message → Chatwoot stand-in p50 / p99 at 1,000 msg/s (ms)", Self.pair(calls.userToChatwoot), "", "—", nil, note: "\(calls.userMessagesReceived) of \(calls.userMessagesSent) arrived"))
+            lines.append(row("Chatwoot calls per relayed user message", String(format: "%.3f", calls.callsPerUserMessage), "", "exactly 1", calls.callsPerUserMessage == 1 && calls.userMessagesReceived == calls.userMessagesSent))
+        }
+        if !calls.handoverCalls.isEmpty {
+            lines.append(row("Chatwoot calls per relayed agent reply", String(format: "%.3f", calls.callsPerAgentReply), "", "0", calls.callsPerAgentReply == 0))
+            for (turns, byCall) in calls.handoverCalls.sorted(by: { $0.key < $1.key }) {
+                lines.append(row("Chatwoot calls to open a handover after \(turns) bot turns", "\(byCall.values.reduce(0, +))", "", "—", nil))
+            }
+        }
+        if let sockets {
+            lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
+            lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))
+        }
+        if let startup {
+            lines.append(row("Idle resident memory (MB)", Self.megabytes(startup.batonIdleResident), Self.megabytes(startup.bareIdleResident), "—", nil))
+            lines.append(row("Start to ready (ms, median of 3)", String(format: "%.0f", startup.batonStartToReadyMs), String(format: "%.0f", startup.bareStartToReadyMs), "—", nil))
+        }
+        if let postgres = postgresRelay {
+            lines.append(row("PostgreSQL, 2 instances: relay throughput (msg/s)", Self.rate(postgres.throughput), "", "—", nil))
+            lines.append(row("PostgreSQL, 2 instances: relay p50 / p99 at 250 msg/s (ms)", Self.pair(postgres.relay250), "", "—", nil))
+            lines.append(row("PostgreSQL, 2 instances: relay p50 / p99 at 1,000 msg/s (ms)", Self.pair(postgres.relay1000), "", "—", nil))
+            lines.append(row("PostgreSQL, 2 instances: ack p50 / p99 at 2,000 msg/s (ms)", Self.pair(postgres.ack2000), "", "—", nil))
+            lines.append(row("PostgreSQL, 2 instances: lost / refused", "\(postgres.lost) / \(postgres.refused)", "", "0 / 0", postgres.lost + postgres.refused == 0))
+        }
+        lines.append("")
+        lines.append(contentsOf: details)
+        return lines.joined(separator: "\n")
+    }
+
+    private var details: [String] {
+        var lines: [String] = []
+        if let relay {
+            lines.append("- Relay on SQLite: \(relay.chatwootCalls.map { "\($0) Chatwoot calls during all relay phases; " } ?? "")ack p50 / p99 at 1,000 msg/s \(Self.pair(relay.ack1000)) ms; max relay latency at 1,000 / 2,000 msg/s \(Self.max(relay.relay1000)) / \(Self.max(relay.relay2000)) ms.")
+        }
+        if let postgres = postgresRelay {
+            lines.append("- Relay on PostgreSQL (webhooks to instance A, sockets on instance B): relay p50 / p99 at 2,000 msg/s \(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms.")
+        }
+        for (turns, byCall) in calls.handoverCalls.sorted(by: { $0.key < $1.key }) {
+            let parts = byCall.sorted { $0.key < $1.key }.map { "\($0.value) × `\($0.key)`" }.joined(separator: ", ")
+            lines.append("- Handover after \(turns) bot turns: \(parts).")
+        }
+        if let sockets {
+            lines.append("- Sockets: Baton \(Self.count(sockets.baton.opened)) opened in \(String(format: "%.1f", sockets.baton.openSeconds)) s (resident \(Self.megabytes(sockets.baton.residentBefore)) → \(Self.megabytes(sockets.baton.residentAfter)) MB); bare \(Self.count(sockets.bare.opened)) in \(String(format: "%.1f", sockets.bare.openSeconds)) s (\(Self.megabytes(sockets.bare.residentBefore)) → \(Self.megabytes(sockets.bare.residentAfter)) MB). At the cap: \(Self.megabytes(sockets.batonResidentAtCap)) MB resident, \(Self.count(sockets.batonOpenFilesAtCap)) descriptors open; first refusal: \(sockets.baton.refusal ?? "none"); still running: \(sockets.baton.aliveAfterRefusal == true ? "yes" : "no").")
+        }
+        return lines
+    }
+
+    private func row(_ measure: String, _ baton: String, _ bare: String, _ target: String, _ met: Bool?, note: String? = nil) -> String {
+        let verdict = met.map { $0 ? "yes" : "**no**" } ?? ""
+        return "| \(measure) | \(baton) | \(bare) | \(target) | \(verdict)\(note.map { " (\($0))" } ?? "") |"
+    }
+
+    static func rate(_ value: Double) -> String { count(Int(value.rounded())) }
+
+    static func count(_ value: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.groupingSeparator = ","
+        return formatter.string(from: NSNumber(value: value)) ?? String(value)
+    }
+
+    static func pair(_ latencies: Latencies) -> String {
+        guard let p50 = latencies.p50, let p99 = latencies.p99 else { return "–" }
+        return String(format: "%.2f / %.2f", p50, p99)
+    }
+
+    static func max(_ latencies: Latencies) -> String { latencies.max.map { String(format: "%.1f", $0) } ?? "–" }
+
+    static func kilobytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1024) }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / (1024 * 1024)) }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Synchronization
+
+/// A server under measurement, run as its own process so its memory and CPU are its own.
+final class ChildProcess: Sendable {
+    let process: Process
+    /// The line it printed that said it was ready.
+    let readyLine: String
+    /// From launch to that line.
+    let startToReady: Duration
+
+    private init(process: Process, readyLine: String, startToReady: Duration) {
+        self.process = process
+        self.readyLine = readyLine
+        self.startToReady = startToReady
+    }
+
+    /// Launches `executable` and returns once a line of its standard output satisfies `isReady`.
+    static func start(
+        _ executable: URL, arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        timeout: Duration = .seconds(30), isReady: @escaping @Sendable (String) -> Bool
+    ) async throws -> ChildProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
+        let partial = Mutex("")
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                continuation.finish()
+                handle.readabilityHandler = nil
+                return
+            }
+            let complete = partial.withLock { text -> [String] in
+                text += String(decoding: data, as: UTF8.self)
+                var parts = text.components(separatedBy: "\n")
+                text = parts.removeLast()
+                return parts
+            }
+            complete.forEach { continuation.yield($0) }
+        }
+        let clock = ContinuousClock()
+        let launched = clock.now
+        try process.run()
+        let line = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                for await line in lines where isReady(line) { return line }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        let elapsed = clock.now - launched
+        guard let line else {
+            process.terminate()
+            throw BenchError("\(executable.lastPathComponent) did not become ready within \(timeout)")
+        }
+        return ChildProcess(process: process, readyLine: line, startToReady: elapsed)
+    }
+
+    /// Resident memory in bytes, from /proc.
+    var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes * 1024
+    }
+
+    /// Open descriptors, from /proc.
+    var openFiles: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,102 @@
+import AsyncHTTPClient
+import Foundation
+import Synchronization
+
+/// Routes the frames every socket receives to the stopwatch of the phase being measured.
+final class ArrivalDesk: Sendable {
+    private let current = Mutex<Stopwatch?>(nil)
+    /// Text frames that carried no bench marker (greetings, notices, echoes), counted to show nothing is lost.
+    let other = Mutex(0)
+
+    func measure(with stopwatch: Stopwatch) { current.withLock { $0 = stopwatch } }
+
+    func receive(_ text: String) {
+        let now = Stopwatch.now()
+        guard let number = number(after: "bench:", in: text) else {
+            other.withLock { $0 += 1 }
+            return
+        }
+        current.withLock { $0 }?.arrived(number, at: now)
+    }
+}
+
+/// Agent replies relayed to users' sockets, measured the same way for Baton and for the bare route: a closed
+/// loop for throughput, then open loops at fixed rates for latency.
+final class RelayScenario: Sendable {
+    let load: WebhookLoad
+    let desk: ArrivalDesk
+    let seconds: Int
+    /// Numbers each phase from its own range, so a straggler of one phase is never counted in another.
+    private let numbering = Mutex(0)
+
+    init(load: WebhookLoad, desk: ArrivalDesk, seconds: Int) {
+        self.load = load
+        self.desk = desk
+        self.seconds = seconds
+    }
+
+    struct Figures: Sendable, Codable {
+        var throughput: Double = 0
+        var throughputLost = 0
+        var relay1000 = Latencies()
+        var ack1000 = Latencies()
+        var lost1000 = 0
+        var refused1000 = 0
+        var relay2000 = Latencies()
+        var ack2000 = Latencies()
+        var lost2000 = 0
+        var refused2000 = 0
+        /// At a rate every server here sustains, to show latency without a queue.
+        var relay250 = Latencies()
+        var lost250 = 0
+        /// Calls Baton made to Chatwoot while it relayed all of these (agent replies should cost none).
+        var chatwootCalls: Int?
+
+        /// Messages sent and never seen on a socket, in every phase.
+        var lost: Int { throughputLost + lost250 + lost1000 + lost2000 }
+        /// Webhooks not answered 200 within 10 s.
+        var refused: Int { refused1000 + refused2000 }
+    }
+
+    static let senders = 32
+
+    func nextRange() -> Int {
+        numbering.withLock { value in
+            value += 1_000_000
+            return value
+        }
+    }
+
+    func run() async throws -> Figures {
+        var figures = Figures()
+        // Warm-up: connections, caches and the JIT-free but cold code paths.
+        _ = try await closedLoop(seconds: 1)
+        let (throughput, lost) = try await closedLoop(seconds: seconds)
+        figures.throughput = throughput
+        figures.throughputLost = lost
+        (figures.relay250, _, figures.lost250, _) = try await openLoop(rate: 250)
+        (figures.relay1000, figures.ack1000, figures.lost1000, figures.refused1000) = try await openLoop(rate: 1000)
+        (figures.relay2000, figures.ack2000, figures.lost2000, figures.refused2000) = try await openLoop(rate: 2000)
+        return figures
+    }
+
+    /// Messages per second from the first send to the last frame, and how many never arrived.
+    func closedLoop(seconds: Int) async throws -> (Double, Int) {
+        let stopwatch = Stopwatch()
+        desk.measure(with: stopwatch)
+        let start = Stopwatch.now()
+        let outcome = await load.closedLoop(senders: Self.senders, seconds: seconds, first: nextRange(), stopwatch: stopwatch)
+        _ = await stopwatch.waitForArrivals(outcome.sent - outcome.refused, timeout: .seconds(30))
+        let end = stopwatch.lastArrival ?? Stopwatch.now()
+        let delivered = stopwatch.arrivedCount
+        return (Double(delivered) / (Double(end - start) / 1e9), outcome.sent - delivered)
+    }
+
+    func openLoop(rate: Int) async throws -> (Latencies, Latencies, Int, Int) {
+        let stopwatch = Stopwatch()
+        desk.measure(with: stopwatch)
+        let outcome = await load.openLoop(rate: rate, seconds: seconds, first: nextRange(), stopwatch: stopwatch)
+        _ = await stopwatch.waitForArrivals(outcome.sent - outcome.refused, timeout: .seconds(30))
+        return (stopwatch.latencies(), outcome.acknowledgements, stopwatch.missing(), outcome.refused)
+    }
+}
