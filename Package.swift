@@ -140,6 +140,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What several test targets share (a seeded generator for the fuzz tests).
+        .target(name: "BatonTestSupport", path: "Tests/BatonTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BatonConfigTests", dependencies: ["BatonConfig"], swiftSettings: swiftSettings),
         .testTarget(
@@ -166,7 +168,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot", "BatonTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatwootStandInTests",
             dependencies: [
@@ -181,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "BatonChatwoot", "ChatwootStandIn",
+                "BatonServer", "BatonChatwoot", "ChatwootStandIn", "BatonTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

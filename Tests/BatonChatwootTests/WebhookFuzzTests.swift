@@ -1,23 +1,12 @@
 import BatonChatwoot
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 
 /// Random mutations of the samples must decode or throw, never trap, and never turn into a delivery that
 /// breaks the §4.6 rules.
 @Suite struct WebhookFuzzTests {
-    /// SplitMix64: deterministic, so a failing case can be replayed from its seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let oddValues: [JSONValue] = [
         .null, true, false, 0, -1, 1.5, 1e300, -1e300, 9_007_199_254_740_993, "", "1187", "outgoing", "user",
         "agent_bot", "javascript:alert(1)", "https://x.example/a.gif", "🙂\u{0}\u{202E}", [], [1, "a", nil], [:],

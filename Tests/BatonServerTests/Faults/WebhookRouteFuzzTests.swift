@@ -1,5 +1,6 @@
 import BatonChatwoot
 import BatonCore
+import BatonTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,18 +15,6 @@ import Testing
 struct WebhookRouteFuzzTests {
     static let iterations = 3_000
 
-    /// SplitMix64, so a failing run can be replayed from its seed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let oddValues: [JSONValue] = [
         .null, true, 0, -1, 1.5, 1e300, 9_007_199_254_740_993, "", "1187", "outgoing", "message_updated", "user", "javascript:alert(1)",
         "<script>alert(1)</script>", "🙂\u{0}\u{202E}", [], [1, "a", nil], [:], ["type": "user"], ["deleted": true], ["id": 1187],
@@ -38,7 +27,7 @@ struct WebhookRouteFuzzTests {
         let samples = try FileManager.default.contentsOfDirectory(atPath: ChatwootWebhookRouteTests.samples.path).filter { $0.hasSuffix(".json") && !$0.contains("headers") }
             .sorted().map { try Data(contentsOf: ChatwootWebhookRouteTests.samples.appendingPathComponent($0)) }
         try await app.test(.router) { client in
-            var generator = Seeded(state: 0xBA70_2026)
+            var generator = SeededGenerator(state: 0xBA70_2026)
             let session = try await ChatwootWebhookRouteTests.sessionInHandover(client, provider: provider)
             var statuses: [Int: Int] = [:]
             for _ in 0..<Self.iterations {
@@ -65,7 +54,7 @@ struct WebhookRouteFuzzTests {
         }
     }
 
-    static func send(_ sample: Data, _ mutation: Mutation, _ client: some TestClientProtocol, _ generator: inout Seeded) async throws -> TestResponse {
+    static func send(_ sample: Data, _ mutation: Mutation, _ client: some TestClientProtocol, _ generator: inout SeededGenerator) async throws -> TestResponse {
         var body = [UInt8](sample)
         var signed = true
         var timestamp = ChatwootWebhookRouteTests.signedAt
