@@ -71,10 +71,9 @@ public final class PostgresSessionStore: SessionStore {
             let session = try Rows.session(from: row)
             var update = SessionUpdate(session: session)
             let result = try body(&update)
-            var nextID = session.lastMessageID
+            var placement = MessagePlacement(after: session.lastMessageID)
             var stored: [Message] = []
             for draft in update.drafts {
-                // Live messages that belong after this one in the provider's order move down behind it.
                 let later: [Message] =
                     if let order = draft.externalOrder {
                         try await self.rows(
@@ -85,18 +84,15 @@ public final class PostgresSessionStore: SessionStore {
                     } else {
                         []
                     }
-                nextID += 1
-                let message = Message(id: nextID, sessionID: sessionID, draft: draft)
-                try await self.insert(message, on: connection)
-                stored.append(message)
-                for original in later {
-                    nextID += 1
+                let placed = placement.place(draft, in: sessionID, later: later)
+                try await self.insert(placed.message, on: connection)
+                stored.append(placed.message)
+                for (original, copy) in placed.moves {
                     try await connection.query(
                         """
-                        UPDATE messages SET retracted = TRUE, moved_to = \(nextID), external_id = NULL
+                        UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
                         WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
                         """, logger: self.logger)
-                    let copy = Message(id: nextID, sessionID: sessionID, draft: original.draft, movedFrom: original.id)
                     try await self.insert(copy, on: connection)
                     stored.append(copy)
                 }
@@ -113,7 +109,7 @@ public final class PostgresSessionStore: SessionStore {
             try await connection.query(
                 """
                 UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
-                    last_message_id = \(nextID), updated_at = \(now.millis)
+                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis)
                 WHERE id = \(sessionID.rawValue)
                 """, logger: self.logger)
             return (result, stored)

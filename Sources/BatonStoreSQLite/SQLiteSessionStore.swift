@@ -75,10 +75,9 @@ public final class SQLiteSessionStore: SessionStore {
             let session = try Self.session(from: row)
             var update = SessionUpdate(session: session)
             let result = try body(&update)
-            var nextID = session.lastMessageID
+            var placement = MessagePlacement(after: session.lastMessageID)
             var stored: [Message] = []
             for draft in update.drafts {
-                // Live messages that belong after this one in the provider's order move down behind it.
                 let later: [Message] =
                     if let order = draft.externalOrder {
                         try Row.fetchAll(
@@ -88,15 +87,13 @@ public final class SQLiteSessionStore: SessionStore {
                     } else {
                         []
                     }
-                nextID += 1
-                try Self.insert(Message(id: nextID, sessionID: sessionID, draft: draft), db)
-                stored.append(Message(id: nextID, sessionID: sessionID, draft: draft))
-                for original in later {
-                    nextID += 1
+                let placed = placement.place(draft, in: sessionID, later: later)
+                try Self.insert(placed.message, db)
+                stored.append(placed.message)
+                for (original, copy) in placed.moves {
                     try db.execute(
                         sql: "UPDATE messages SET retracted = 1, moved_to = ?, external_id = NULL WHERE session_id = ? AND id = ?",
-                        arguments: [nextID, sessionID.rawValue, original.id])
-                    let copy = Message(id: nextID, sessionID: sessionID, draft: original.draft, movedFrom: original.id)
+                        arguments: [copy.id, sessionID.rawValue, original.id])
                     try Self.insert(copy, db)
                     stored.append(copy)
                 }
@@ -108,7 +105,7 @@ public final class SQLiteSessionStore: SessionStore {
             }
             try db.execute(
                 sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?",
-                arguments: [try Self.encode(update.state), nextID, now.millis, sessionID.rawValue])
+                arguments: [try Self.encode(update.state), placement.lastMessageID, now.millis, sessionID.rawValue])
             return (result, stored)
         }
     }
