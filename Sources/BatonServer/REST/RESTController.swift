@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOFoundationCompat
+import ServiceLifecycle
 
 /// The REST channel (docs/rest-api.md, docs/openapi.yaml): post a user message and get the bot's answer; read
 /// a session's messages after an id to receive what arrives later (agent replies).
@@ -114,8 +115,11 @@ struct RESTController {
         if wait > 0, lastID <= after {
             // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
             let store = conversations.store
-            await conversations.hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
-                ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
+            // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
+            try? await cancelWhenGracefulShutdown {
+                await conversations.hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
+                    ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
+                }
             }
             // Only a wait makes the session read above stale.
             lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID

@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOWebSocket
+import ServiceLifecycle
 
 /// Serves the webchat page and its assets, and upgrades its WebSocket.
 struct WebchatController {
@@ -33,7 +35,13 @@ struct WebchatController {
             guard let token = context.requestContext.parameters.get("urlToken"), let endpoint = conversations.endpoints.endpoint(urlToken: token) else { return }
             let socket = WebchatSocket(conversations: conversations, endpoint: endpoint, logger: logger)
             do {
-                try await socket.run(inbound: inbound, outbound: outbound)
+                // An open socket would hold a stopping server forever: say goodbye (1001), and the page reconnects,
+                // to another instance or to this one once it is back.
+                try await withGracefulShutdownHandler {
+                    try await socket.run(inbound: inbound, outbound: outbound)
+                } onGracefulShutdown: {
+                    Task { try? await outbound.close(.goingAway, reason: "server restarting") }
+                }
             } catch is CancellationError {
                 return
             } catch {

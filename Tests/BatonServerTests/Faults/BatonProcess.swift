@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import Synchronization
+import Testing
 
 /// The real `baton` executable (built by `swift build --build-tests`) run as a child process, so a test can kill
 /// it with SIGKILL and start it again on the same files.
@@ -73,20 +74,50 @@ final class BatonProcess: Sendable {
         return BatonProcess(process: process, baseURL: url)
     }
 
+    /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
+    /// with `token`; `storage` and `delivery` are YAML flow mappings, `chatwootExtra` more lines of its settings.
+    static func configText(
+        storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = []
+    ) -> String {
+        let extra = chatwootExtra.map { "\n        " + $0 }.joined()
+        return """
+            server: { host: 127.0.0.1, port: 0 }
+            storage: \(storage)
+            log: { level: warning }
+            limits: { messagesPerMinute: 100000 }
+            delivery: \(delivery)
+            endpoints:
+              test:
+                name: Test
+                urlToken: t0k3n
+                flow: flow.yaml
+                channels: { webchat: { enabled: true }, rest: { enabled: true } }
+                handover:
+                  provider: chatwoot
+                  chatwoot:
+                    baseURL: \(chatwoot.baseURL)
+                    accountId: \(chatwoot.accountID)
+                    apiAccessToken: \(token)
+                    webhookSecret: \(chatwoot.secret)\(extra)
+            """
+    }
+
     /// SIGKILL: no shutdown, no flushing, exactly like a crash or an OOM kill.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then SIGKILL if it has not exited within 10 s: a process on PostgreSQL was seen to hang in its
-    /// graceful shutdown (issue 6 notes), and a test must not hang with it.
+    /// SIGTERM, as a service manager stops it. Baton must then exit by itself, open sockets and long polls
+    /// included: one still running after 10 s is killed (so the test does not hang) and fails the test.
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill() }
+        guard process.isRunning else { return }
+        kill()
+        Issue.record("baton did not stop within 10 s of SIGTERM and was killed")
     }
 
     /// POSTs JSON and returns the status and body; throws when nothing answers.
