@@ -18,6 +18,12 @@ struct HubFanOutTests {
         return try #require(stored.first)
     }
 
+    static func newSession(on instance: TwoInstances.Instance) async throws -> Session {
+        try await instance.store.findOrCreateSession(
+            endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: now, makeID: SessionID.random
+        ).session
+    }
+
     static func isMessage(_ id: Int64) -> @Sendable (HubEvent) -> Bool {
         { if case .message(let message) = $0 { message.id == id } else { false } }
     }
@@ -26,9 +32,7 @@ struct HubFanOutTests {
         try await withDeadline {
             let instances = try await TwoInstances.start()
             defer { instances.stop() }
-            let session = try await instances.a.store.findOrCreateSession(
-                endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
-            ).session
+            let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
 
@@ -54,9 +58,7 @@ struct HubFanOutTests {
         try await withDeadline(.seconds(60), knownHang: "an await hangs after the listening connection is terminated (issue 6 notes)") {
             let instances = try await TwoInstances.start()
             defer { instances.stop() }
-            let session = try await instances.a.store.findOrCreateSession(
-                endpointID: "e", userID: "u", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
-            ).session
+            let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             let first = try await Self.say("before the cut", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(first.id)))

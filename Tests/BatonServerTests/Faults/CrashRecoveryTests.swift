@@ -100,26 +100,8 @@ struct CrashRecoveryTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try HandoverEndToEndTests.flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox)
             .write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
-        let config = """
-            server: { host: 127.0.0.1, port: 0 }
-            storage: { sqlite: { path: baton.sqlite } }
-            log: { level: warning }
-            limits: { messagesPerMinute: 100000 }
-            delivery: { requestTimeoutSeconds: 2 }
-            endpoints:
-              test:
-                name: Crash
-                urlToken: t0k3n
-                flow: flow.yaml
-                channels: { webchat: { enabled: true }, rest: { enabled: true } }
-                handover:
-                  provider: chatwoot
-                  chatwoot:
-                    baseURL: \(chatwoot.baseURL)
-                    accountId: \(chatwoot.accountID)
-                    apiAccessToken: \(chatwoot.adminToken)
-                    webhookSecret: \(chatwoot.secret)
-            """
+        let config = BatonProcess.configText(
+            storage: "{ sqlite: { path: baton.sqlite } }", delivery: "{ requestTimeoutSeconds: 2 }", chatwoot: chatwoot, token: chatwoot.adminToken)
         let url = folder.appendingPathComponent("baton.yaml")
         try config.write(to: url, atomically: true, encoding: .utf8)
         return url

@@ -110,28 +110,10 @@ final class MultiInstanceRig: Sendable {
     /// Writes the config of a process named `name`.
     func instance(_ name: String, requestTimeoutSeconds: Int = 5, leaseSeconds: Int = 60) async throws -> Instance {
         let (token, owner) = await chatwoot.addAdministrator("Baton \(name)")
-        let config = """
-            server: { host: 127.0.0.1, port: 0 }
-            storage: { postgres: { url: "\(database.url)", maxConnections: 6 } }
-            log: { level: warning }
-            limits: { messagesPerMinute: 100000 }
-            delivery: { requestTimeoutSeconds: \(requestTimeoutSeconds), leaseSeconds: \(leaseSeconds) }
-            endpoints:
-              test:
-                name: Multi
-                urlToken: t0k3n
-                flow: flow.yaml
-                channels: { webchat: { enabled: true }, rest: { enabled: true } }
-                handover:
-                  provider: chatwoot
-                  chatwoot:
-                    baseURL: \(chatwoot.baseURL)
-                    accountId: \(chatwoot.accountID)
-                    apiAccessToken: \(token)
-                    webhookSecret: \(chatwoot.secret)
-                    agentBotName: \(Self.botName)
-                    forwardUserTyping: true
-            """
+        let config = BatonProcess.configText(
+            storage: "{ postgres: { url: \"\(database.url)\", maxConnections: 6 } }",
+            delivery: "{ requestTimeoutSeconds: \(requestTimeoutSeconds), leaseSeconds: \(leaseSeconds) }", chatwoot: chatwoot, token: token,
+            chatwootExtra: ["agentBotName: \(Self.botName)", "forwardUserTyping: true"])
         let url = folder.appendingPathComponent("baton-\(name).yaml")
         try config.write(to: url, atomically: true, encoding: .utf8)
         return Instance(name: name, config: url, tokenOwner: owner)
@@ -177,18 +159,7 @@ extension BatonProcess {
         var logger = Logger(label: "baton.test.socket")
         logger.logLevel = .warning
         try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
-            let inbox = Inbox()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do { try await body(Chat(inbox: inbox, outbound: outbound)) } catch { await failure.set(error) }
-                    try await outbound.close(.normalClosure, reason: nil)
-                }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message { await inbox.push(try JSONValue(jsonText: text)) }
-                }
-                await inbox.close()
-                try await group.waitForAll()
-            }
+            try await Chat.run(inbound: inbound, outbound: outbound, failure: failure, body)
         }
         if let error = await failure.error { throw error }
     }

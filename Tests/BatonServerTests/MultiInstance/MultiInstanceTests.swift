@@ -76,21 +76,27 @@ struct MultiInstanceTests {
                 _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
             }
             try await chatwoot.waitForRequestsIdle()
-            var total = Delivery(test: "two-instances-round-robin")
-            var sourceIDs: [String?] = []
-            for (index, conversation) in conversations.enumerated() {
-                let incoming = await chatwoot.incomingMessages(conversation)
-                sourceIDs += incoming.map(\.sourceID)
-                let sent = (0..<Self.lines).map { "u\(index) line \($0)" }
-                total = total + Delivery.compare(test: total.test, sent: sent, received: incoming.compactMap(\.content).filter { $0.hasPrefix("u\(index) line") })
-            }
-            total.expectPerfect()
-            #expect(Set(sourceIDs).count == sourceIDs.count, "a Baton message reached Chatwoot twice")
+            let sent = conversations.indices.map { index in (0..<Self.lines).map { "u\(index) line \($0)" } }
+            await Self.expectEachLineOnceInOrder("two-instances-round-robin", sent: sent, conversations: conversations, chatwoot: chatwoot)
             let posters = Set(await chatwoot.messagePosters())
             #expect(posters.contains(configs[0].tokenOwner), "A carried none of the outbox")
             #expect(posters.contains(configs[1].tokenOwner), "B carried none of the outbox")
             #expect(await chatwoot.specViolations() == [])
         }
+    }
+
+    /// User `index`'s lines (`u<index> line …`) are in conversation `index` once each and in order (recorded in
+    /// the reliability ledger), and no Baton message reached Chatwoot twice (by `source_id`).
+    static func expectEachLineOnceInOrder(_ test: String, sent: [[String]], conversations: [Int], chatwoot: StandInHarness) async {
+        var total = Delivery(test: test)
+        var sourceIDs: [String?] = []
+        for (index, conversation) in conversations.enumerated() {
+            let incoming = await chatwoot.incomingMessages(conversation)
+            sourceIDs += incoming.map(\.sourceID)
+            total = total + Delivery.compare(test: test, sent: sent[index], received: incoming.compactMap(\.content).filter { $0.hasPrefix("u\(index) line") })
+        }
+        total.expectPerfect()
+        #expect(Set(sourceIDs).count == sourceIDs.count, "a Baton message reached Chatwoot twice")
     }
 
     static let crashSessions = 6
@@ -142,15 +148,7 @@ struct MultiInstanceTests {
             }
             let takeover = ContinuousClock.now - killedAt
             try await chatwoot.waitForRequestsIdle()
-            var total = Delivery(test: "instance-killed-mid-work")
-            var sourceIDs: [String?] = []
-            for (index, user) in users.enumerated() {
-                let incoming = await chatwoot.incomingMessages(user.conversation)
-                sourceIDs += incoming.map(\.sourceID)
-                total = total + Delivery.compare(test: total.test, sent: allSent[index], received: incoming.compactMap(\.content).filter { $0.hasPrefix("u\(index) line") })
-            }
-            total.expectPerfect()
-            #expect(Set(sourceIDs).count == sourceIDs.count, "a Baton message reached Chatwoot twice")
+            await Self.expectEachLineOnceInOrder("instance-killed-mid-work", sent: allSent, conversations: users.map(\.conversation), chatwoot: chatwoot)
             // The posts in flight when A died were A's (the stand-in answered them, to nobody), and B finished the work.
             let diedWith = await chatwoot.tokenOwners(of: inFlightAtKill)
             #expect(diedWith.contains(configA.tokenOwner), "A had no post in flight when it died: \(diedWith)")

@@ -137,20 +137,30 @@ extension TestClientProtocol {
     func chat(_ urlToken: String, _ body: @escaping @Sendable (Chat) async throws -> Void) async throws {
         let failure = Failure()
         try await ws("/webchat/\(urlToken)/socket") { inbound, outbound, _ in
-            let inbox = Inbox()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do { try await body(Chat(inbox: inbox, outbound: outbound)) } catch { await failure.set(error) }
-                    try await outbound.close(.normalClosure, reason: nil)
-                }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message { await inbox.push(try JSONValue(jsonText: text)) }
-                }
-                await inbox.close()
-                try await group.waitForAll()
-            }
+            try await Chat.run(inbound: inbound, outbound: outbound, failure: failure, body)
         }
         if let error = await failure.error { throw error }
+    }
+}
+
+extension Chat {
+    /// Runs `body` with a chat over an open socket while every text frame goes to its inbox; closes the socket
+    /// when `body` ends. An error of `body` goes to `failure`, so the socket still closes cleanly.
+    static func run(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, failure: Failure, _ body: @escaping @Sendable (Chat) async throws -> Void
+    ) async throws {
+        let inbox = Inbox()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do { try await body(Chat(inbox: inbox, outbound: outbound)) } catch { await failure.set(error) }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            for try await message in inbound.messages(maxSize: 1 << 20) {
+                if case .text(let text) = message { await inbox.push(try JSONValue(jsonText: text)) }
+            }
+            await inbox.close()
+            try await group.waitForAll()
+        }
     }
 }
 
