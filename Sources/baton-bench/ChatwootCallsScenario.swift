@@ -30,26 +30,16 @@ struct ChatwootCallsScenario {
         await rig.standIn.clearRecords()
         let total = rate * seconds
         let sentAt = SentTimes(count: total)
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await withThrowingDiscardingTaskGroup { group in
-            var next = 0
-            var tick = 0
-            while next < total {
-                tick += 1
-                try? await clock.sleep(until: start + .milliseconds(tick))
-                let due = min(total, Int((clock.now - start) / .milliseconds(1)) * rate / 1000)
-                while next < due {
-                    let number = next
-                    let user = users[number % users.count]
-                    next += 1
-                    group.addTask {
-                        sentAt.record(number)
-                        try await user.socket.send(#"{"type":"message","text":"user:\#(number);","clientMessageId":"u\#(number)"}"#)
-                    }
-                }
+        let unsent = Locked(0)
+        await atFixedRate(rate, total: total) { number in
+            sentAt.record(number)
+            do {
+                try await users[number % users.count].socket.send(#"{"type":"message","text":"user:\#(number);","clientMessageId":"u\#(number)"}"#)
+            } catch {
+                unsent.withLock { $0 += 1 }
             }
         }
+        if unsent.withLock({ $0 }) > 0 { throw BenchError("\(unsent.withLock { $0 }) user messages could not be written to their sockets") }
         let received = try await rig.standIn.waitUntil(timeout: .seconds(60), "\(total) user messages in Chatwoot") { snapshot in
             let posts = snapshot.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/messages") }
             return posts.count >= total ? snapshot.requests : nil

@@ -5,17 +5,13 @@ import Synchronization
 /// Routes the frames every socket receives to the stopwatch of the phase being measured.
 final class ArrivalDesk: Sendable {
     private let current = Mutex<Stopwatch?>(nil)
-    /// Text frames that carried no bench marker (greetings, notices, echoes), counted to show nothing is lost.
-    let other = Mutex(0)
 
     func measure(with stopwatch: Stopwatch) { current.withLock { $0 = stopwatch } }
 
     func receive(_ text: String) {
         let now = Stopwatch.now()
-        guard let number = number(after: "bench:", in: text) else {
-            other.withLock { $0 += 1 }
-            return
-        }
+        // Frames without a marker (greetings, notices, echoes of the user's own messages) are not measured.
+        guard let number = number(after: "bench:", in: text) else { return }
         current.withLock { $0 }?.arrived(number, at: now)
     }
 }

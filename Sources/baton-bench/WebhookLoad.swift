@@ -80,38 +80,26 @@ struct WebhookLoad: Sendable {
 
     /// `rate` webhooks a second for `seconds`, round-robin over the conversations; numbered from `first`.
     func openLoop(rate: Int, seconds: Int, first: Int, stopwatch: Stopwatch) async -> Outcome {
-        let total = rate * seconds
         let outcome = Locked(Outcome())
-        let clock = ContinuousClock()
-        let start = clock.now
-        await withDiscardingTaskGroup { group in
-            var next = 0
-            var tick = 0
-            while next < total {
-                tick += 1
-                try? await clock.sleep(until: start + .milliseconds(tick))
-                // Everything due by now goes out now, so a late wake-up does not lower the rate.
-                let due = min(total, Int((clock.now - start) / .milliseconds(1)) * rate / 1000)
-                while next < due {
-                    let number = first + next
-                    let template = templates[next % templates.count]
-                    next += 1
-                    group.addTask {
-                        let begin = Stopwatch.now()
-                        stopwatch.sent(number, at: begin)
-                        let status = await send(number, template: template)
-                        let took = Stopwatch.now() - begin
-                        outcome.withLock { outcome in
-                            outcome.sent += 1
-                            if status == 200 { outcome.acknowledgements.add(took) } else { outcome.refused += 1 }
-                        }
-                    }
-                }
-            }
+        let start = ContinuousClock.now
+        await atFixedRate(rate, total: rate * seconds) { index in
+            await timedSend(first + index, template: templates[index % templates.count], stopwatch: stopwatch, into: outcome)
         }
         return outcome.withLock { outcome in
-            outcome.elapsed = clock.now - start
+            outcome.elapsed = ContinuousClock.now - start
             return outcome
+        }
+    }
+
+    /// Sends one webhook, stamping its start on the stopwatch and its answer in `outcome`.
+    func timedSend(_ number: Int, template: AgentReplyTemplate, stopwatch: Stopwatch, into outcome: Locked<Outcome>) async {
+        let begin = Stopwatch.now()
+        stopwatch.sent(number, at: begin)
+        let status = await send(number, template: template)
+        let took = Stopwatch.now() - begin
+        outcome.withLock { outcome in
+            outcome.sent += 1
+            if status == 200 { outcome.acknowledgements.add(took) } else { outcome.refused += 1 }
         }
     }
 
@@ -134,15 +122,8 @@ struct WebhookLoad: Sendable {
                             defer { value += 1 }
                             return value
                         }
-                        let begin = Stopwatch.now()
-                        stopwatch.sent(number, at: begin)
-                        let status = await send(number, template: own[turn % own.count])
+                        await timedSend(number, template: own[turn % own.count], stopwatch: stopwatch, into: outcome)
                         turn += 1
-                        let took = Stopwatch.now() - begin
-                        outcome.withLock { outcome in
-                            outcome.sent += 1
-                            if status == 200 { outcome.acknowledgements.add(took) } else { outcome.refused += 1 }
-                        }
                     }
                 }
             }
