@@ -17,9 +17,13 @@ final class BatonProcess: Sendable {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../.build/debug/baton").standardized
     }
 
-    private init(process: Process, baseURL: String) {
+    /// Fires when the process has exited (set up before it runs, so no exit is missed).
+    private let exit: ExitSignal
+
+    private init(process: Process, baseURL: String, exit: ExitSignal) {
         self.process = process
         self.baseURL = baseURL
+        self.exit = exit
     }
 
     /// Starts `baton serve --config <config>` and returns once it printed that it runs.
@@ -30,6 +34,8 @@ final class BatonProcess: Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
+        let exit = ExitSignal()
+        process.terminationHandler = { _ in exit.fire() }
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let buffer = Mutex("")
         output.fileHandleForReading.readabilityHandler = { handle in
@@ -71,7 +77,7 @@ final class BatonProcess: Sendable {
             process.terminate()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
-        return BatonProcess(process: process, baseURL: url)
+        return BatonProcess(process: process, baseURL: url, exit: exit)
     }
 
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
@@ -110,12 +116,10 @@ final class BatonProcess: Sendable {
 
     /// SIGTERM, as a service manager stops it. Baton must then exit by itself, open sockets and long polls
     /// included: one still running after 10 s is killed (so the test does not hang) and fails the test.
-    func stop() {
+    func stop() async {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        guard process.isRunning else { return }
+        guard await !exit.wait(upTo: .seconds(10)) else { return }
         kill()
         Issue.record("baton did not stop within 10 s of SIGTERM and was killed")
     }
@@ -135,5 +139,36 @@ final class BatonProcess: Sendable {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), String(buffer: body))
+    }
+}
+
+/// Set once, when a process exits; waiting on it never blocks a thread (tests share a small thread pool).
+final class ExitSignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [UUID: CheckedContinuation<Bool, Never>])>((false, [:]))
+
+    func fire() {
+        let waiters = state.withLock { state in
+            state.fired = true
+            defer { state.waiters = [:] }
+            return state.waiters.values
+        }
+        waiters.forEach { $0.resume(returning: true) }
+    }
+
+    /// Whether it fired within `timeout`.
+    func wait(upTo timeout: Duration) async -> Bool {
+        let id = UUID()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            let fired = state.withLock { state in
+                if !state.fired { state.waiters[id] = continuation }
+                return state.fired
+            }
+            if fired { continuation.resume(returning: true) }
+        }
     }
 }

@@ -19,7 +19,8 @@ struct CrashRecoveryTests {
         let config = try Self.writeConfig(in: folder, chatwoot: chatwoot)
         let current = Box(try await BatonProcess.start(config: config))
         await chatwoot.pointWebhooks(to: current.value.withLock { $0.baseURL } + "/handover/chatwoot")
-        defer { current.value.withLock { $0.stop() } }
+        // Clean-up only: how Baton stops is ShutdownTests' business.
+        defer { current.value.withLock { $0.kill() } }
 
         // Users in handovers.
         var users: [(session: String, conversation: Int)] = []

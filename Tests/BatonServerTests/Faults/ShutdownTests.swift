@@ -12,11 +12,11 @@ struct ShutdownTests {
         defer { Task { await chatwoot.shutdown() } }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-shutdown-\(UUID().uuidString)")
         let baton = try await BatonProcess.start(config: try CrashRecoveryTests.writeConfig(in: folder, chatwoot: chatwoot))
-        defer { baton.stop() }
+        defer { if baton.process.isRunning { baton.kill() } }
         try await baton.chat { chat in
             _ = try await chat.hello()
-            // stop() blocks while it waits for the exit: off this task, so the socket keeps being read.
-            let stopping = Task.detached { baton.stop() }
+            // The socket is read here while the server stops.
+            let stopping = Task { await baton.stop() }
             var closed = false
             do {
                 while true { _ = try await chat.inbox.next(within: .seconds(15)) }

@@ -93,7 +93,7 @@ final class MultiInstanceRig: Sendable {
     }
 
     private func tearDown() async {
-        for process in started.withLock({ $0 }) { process.stop() }
+        for process in started.withLock({ $0 }) { await process.stop() }
         await database.drop()
         await chatwoot.shutdown()
         try? FileManager.default.removeItem(at: folder)

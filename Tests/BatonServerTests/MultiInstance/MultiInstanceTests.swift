@@ -196,8 +196,8 @@ struct MultiInstanceTests {
             if let bot = bots.first { #expect(typingTokens.value.withLock { $0 } == ["AgentBot \(bot.id)", "AgentBot \(bot.id)"]) }
 
             // Nothing still on its way makes a second one.
-            a.stop()
-            b.stop()
+            await a.stop()
+            await b.stop()
             try await chatwoot.waitForRequestsIdle()
             #expect(await chatwoot.agentBots().filter { $0.name == MultiInstanceRig.botName }.count == 1)
         }
