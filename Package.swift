@@ -143,7 +143,7 @@ let package = Package(
         ),
         // What several test targets share (a seeded generator for the fuzz tests).
         .target(name: "BatonTestSupport", path: "Tests/BatonTestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatonCoreTests", dependencies: ["BatonCore", "BatonTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BatonConfigTests", dependencies: ["BatonConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatonStoreTests",

@@ -36,7 +36,7 @@ public final class PostgresSessionStore: SessionStore {
     ) async throws -> (session: Session, created: Bool) {
         if let existing = try await sessionRow(endpointID: endpointID, userID: userID) { return (existing, false) }
         let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
-        let state = try Rows.encode(initialState)
+        let state = initialState.storageText
         // A concurrent call for the same user may insert first: DO NOTHING waits for it to commit, and the row is read after.
         let inserted = try await rows(
             """
@@ -105,7 +105,7 @@ public final class PostgresSessionStore: SessionStore {
                     VALUES (\(sessionID.rawValue), \(encoded), \(job.kind), 0, \(now.millis), \(now.millis))
                     """, logger: self.logger)
             }
-            let state = try Rows.encode(update.state)
+            let state = update.state.storageText
             try await connection.query(
                 """
                 UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
@@ -118,7 +118,7 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Inserts a message, reporting a repeated client or external id as the `SessionStoreError` callers expect.
     func insert(_ message: Message, on connection: PostgresConnection) async throws {
-        let content = try Rows.encode(message.content)
+        let content = message.content.storageText
         do {
             try await connection.query(
                 """

@@ -9,14 +9,14 @@ enum Rows {
         Session(
             id: SessionID(rawValue: try row["id"].decode(String.self)), endpointID: try row["endpoint_id"].decode(String.self),
             userID: try row["user_id"].decode(String.self), channel: BatonCore.Channel(rawValue: try row["channel"].decode(String.self)) ?? .webchat,
-            state: try decode(ConversationState.self, try row["state"].decode(String.self)), lastMessageID: try row["last_message_id"].decode(Int64.self),
+            state: try ConversationState(storageText: try row["state"].decode(String.self)), lastMessageID: try row["last_message_id"].decode(Int64.self),
             createdAt: Date(millis: try row["created_at"].decode(Int64.self)), updatedAt: Date(millis: try row["updated_at"].decode(Int64.self)))
     }
 
     static func message(from row: PostgresRandomAccessRow) throws -> Message {
         let draft = MessageDraft(
             sender: Sender(rawValue: try row["sender"].decode(String.self)) ?? .system,
-            content: try decode(MessageContent.self, try row["content"].decode(String.self)), createdAt: Date(millis: try row["created_at"].decode(Int64.self)),
+            content: try MessageContent(storageText: try row["content"].decode(String.self)), createdAt: Date(millis: try row["created_at"].decode(Int64.self)),
             clientMessageID: try row["client_message_id"].decode(String?.self), agentName: try row["agent_name"].decode(String?.self),
             externalID: try row["external_id"].decode(String?.self), externalOrder: try row["external_order"].decode(Int64?.self))
         return Message(

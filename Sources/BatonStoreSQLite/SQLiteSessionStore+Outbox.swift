@@ -11,7 +11,7 @@ extension SQLiteSessionStore {
     }
 
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
-        try await writer.write { db in
+        try await write { db in
             // Only the head of each session's queue may run, so a session's jobs keep their order.
             let rows = try Row.fetchAll(
                 db,
@@ -36,18 +36,18 @@ extension SQLiteSessionStore {
     }
 
     public func completeOutbox(id: Int64) async throws {
-        try await writer.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+        try await write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
     }
 
     public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE outbox SET next_attempt_at = ?, leased_until = NULL, last_error = ? WHERE id = ?", arguments: [at.millis, error, id])
         }
     }
 
     public func deadLetterOutbox(id: Int64, error: String, now: Date) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE outbox SET dead_at = ?, leased_until = NULL, last_error = ? WHERE id = ?", arguments: [now.millis, error, id])
         }
     }
@@ -61,7 +61,7 @@ extension SQLiteSessionStore {
     }
 
     public func requeueOutbox(id: Int64, now: Date) async throws -> Bool {
-        try await writer.write { db in
+        try await write { db in
             // It goes to the end of its session's queue: the jobs after it have run since.
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND dead_at IS NOT NULL", arguments: [id]) else { return false }
             try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
@@ -94,24 +94,23 @@ extension SQLiteSessionStore {
     }
 
     public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {
-        try await writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES (?, ?) ON CONFLICT (delivery_id) DO NOTHING",
-                arguments: [deliveryID, now.millis])
+        try await write { db in
+            try db.cachedStatement(sql: "INSERT INTO webhook_deliveries (delivery_id, received_at) VALUES (?, ?) ON CONFLICT (delivery_id) DO NOTHING")
+                .execute(arguments: [deliveryID, now.millis])
             return db.changesCount > 0
         }
     }
 
     public func forgetDelivery(_ deliveryID: String) async throws {
-        try await writer.write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE delivery_id = ?", arguments: [deliveryID]) }
+        try await write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE delivery_id = ?", arguments: [deliveryID]) }
     }
 
     public func forgetDeliveries(before: Date) async throws {
-        try await writer.write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE received_at < ?", arguments: [before.millis]) }
+        try await write { db in try db.execute(sql: "DELETE FROM webhook_deliveries WHERE received_at < ?", arguments: [before.millis]) }
     }
 
     public func saveFile(_ file: StoredFile) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO files (id, session_id, name, mime_type, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [file.id, file.sessionID.rawValue, file.name, file.mimeType, Data(file.bytes), file.createdAt.millis])

@@ -1,6 +1,7 @@
 public import BatonCore
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode (one writer, concurrent readers), through GRDB.
 ///
@@ -12,6 +13,12 @@ public final class SQLiteSessionStore: SessionStore {
     /// belongs to this process, so a lock here is enough; keyed by file too, so unrelated databases never wait
     /// on each other.
     static let settingLocks = KeyedLock()
+    /// Decoded session states by the exact text they were decoded from (see ``StateCache``).
+    let states = StateCache()
+    /// Provider conversations' sessions, looked up on every webhook. The file belongs to this process and every
+    /// link is written through this store, so the copy here is kept exact by `link`.
+    let links = Mutex<[String: SessionID]>([:])
+    let checkpointer: WALCheckpointer
 
     /// Opens (and creates) the database file at `path`, creating its folder too.
     public init(path: String) throws {
@@ -24,15 +31,25 @@ public final class SQLiteSessionStore: SessionStore {
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Checkpoints run on a connection of their own (see WALCheckpointer), not inside a request's commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
+        checkpointer = try WALCheckpointer(path: path)
+    }
+
+    /// One write transaction; every write of the store goes through here so the log is checkpointed in time.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        let result = try await writer.write(body)
+        checkpointer.didCommit()
+        return result
     }
 
     public func migrate() async throws {
         try Self.migrator.migrate(writer)
         // One process owns a SQLite file, so leases left by an earlier process (killed mid-job) are void: its jobs
         // may run again at once instead of after their lease.
-        try await writer.write { db in try db.execute(sql: "UPDATE outbox SET leased_until = NULL WHERE leased_until IS NOT NULL") }
+        try await write { db in try db.execute(sql: "UPDATE outbox SET leased_until = NULL WHERE leased_until IS NOT NULL") }
     }
 
     public func ping() async throws {
@@ -43,10 +60,10 @@ public final class SQLiteSessionStore: SessionStore {
         endpointID: String, userID: String, channel: Channel, initialState: ConversationState, now: Date,
         makeID: @Sendable () -> SessionID
     ) async throws -> (session: Session, created: Bool) {
-        let stateJSON = try Self.encode(initialState)
-        return try await writer.write { db in
+        let stateJSON = initialState.storageText
+        return try await write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE endpoint_id = ? AND user_id = ?", arguments: [endpointID, userID]) {
-                return (try Self.session(from: row), false)
+                return (try self.session(from: row), false)
             }
             let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
             try db.execute(
@@ -61,18 +78,18 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func session(id: SessionID) async throws -> Session? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(Self.session(from:))
+            try Row.fetchOne(db.cachedStatement(sql: Self.selectSession), arguments: [id.rawValue]).map(self.session(from:))
         }
     }
 
     public func update<T: Sendable>(
         sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]) else {
+        try await write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectSession), arguments: [sessionID.rawValue]) else {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
-            let session = try Self.session(from: row)
+            let session = try self.session(from: row)
             var update = SessionUpdate(session: session)
             let result = try body(&update)
             var placement = MessagePlacement(after: session.lastMessageID)
@@ -81,7 +98,7 @@ public final class SQLiteSessionStore: SessionStore {
                 let later: [Message] =
                     if let order = draft.externalOrder {
                         try Row.fetchAll(
-                            db, sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id",
+                            db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id"),
                             arguments: [sessionID.rawValue, order]
                         ).map(Self.message(from:))
                     } else {
@@ -99,13 +116,14 @@ public final class SQLiteSessionStore: SessionStore {
                 }
             }
             for job in update.jobs {
-                try db.execute(
-                    sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)",
-                    arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis])
+                try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)")
+                    .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis])
             }
-            try db.execute(
-                sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?",
-                arguments: [try Self.encode(update.state), placement.lastMessageID, now.millis, sessionID.rawValue])
+            // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
+            let stateText: String = update.state == session.state ? row["state"] : update.state.storageText
+            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?")
+                .execute(arguments: [stateText, placement.lastMessageID, now.millis, sessionID.rawValue])
+            self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
         }
     }
@@ -128,13 +146,14 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     static func insertRow(_ message: Message, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """,
+                """
+        ).execute(
             arguments: [
-                message.sessionID.rawValue, message.id, message.sender.rawValue, try encode(message.content), message.createdAt.millis,
+                message.sessionID.rawValue, message.id, message.sender.rawValue, message.content.storageText, message.createdAt.millis,
                 message.clientMessageID, message.agentName, message.externalID, message.externalOrder, message.movedFrom,
             ])
     }
@@ -142,7 +161,7 @@ public final class SQLiteSessionStore: SessionStore {
     public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?",
+                db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?"),
                 arguments: [sessionID.rawValue, after, max(0, limit)]
             ).map(Self.message(from:))
         }
@@ -151,13 +170,13 @@ public final class SQLiteSessionStore: SessionStore {
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?", arguments: [sessionID.rawValue, clientMessageID]
+                db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?"), arguments: [sessionID.rawValue, clientMessageID]
             ).map(Self.message(from:))
         }
     }
 
     public func retract(sessionID: SessionID, externalID: String) async throws -> Message? {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE messages SET retracted = 1 WHERE session_id = ? AND external_id = ? AND retracted = 0",
                 arguments: [sessionID.rawValue, externalID])
@@ -169,7 +188,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO handover_links (endpoint_id, conversation_key, session_id) VALUES (?, ?, ?)
@@ -177,14 +196,28 @@ public final class SQLiteSessionStore: SessionStore {
                     """,
                 arguments: [endpointID, conversationKey, sessionID.rawValue])
         }
+        links.withLock { $0[Self.linkKey(endpointID, conversationKey)] = sessionID }
     }
 
+    static func linkKey(_ endpointID: String, _ conversationKey: String) -> String { endpointID + "\n" + conversationKey }
+
     public func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
-        try await writer.read { db in
+        let key = Self.linkKey(endpointID, conversationKey)
+        if let known = links.withLock({ $0[key] }) { return known }
+        let found = try await writer.read { db in
             try String.fetchOne(
-                db, sql: "SELECT session_id FROM handover_links WHERE endpoint_id = ? AND conversation_key = ?", arguments: [endpointID, conversationKey]
+                db.cachedStatement(sql: "SELECT session_id FROM handover_links WHERE endpoint_id = ? AND conversation_key = ?"),
+                arguments: [endpointID, conversationKey]
             ).map(SessionID.init(rawValue:))
         }
+        if let found {
+            links.withLock { links in
+                // Bounded like the state cache: past it, start over.
+                if links.count >= StateCache.capacity { links.removeAll(keepingCapacity: true) }
+                links[key] = found
+            }
+        }
+        return found
     }
 
     public func setting(_ key: String) async throws -> String? {
@@ -192,7 +225,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func setSetting(_ key: String, to value: String?) async throws {
-        try await writer.write { db in
+        try await write { db in
             if let value {
                 try db.execute(
                     sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", arguments: [key, value])
@@ -223,16 +256,19 @@ public final class SQLiteSessionStore: SessionStore {
 
     // MARK: Rows
 
-    static func session(from row: Row) throws -> Session {
-        Session(
-            id: SessionID(rawValue: row["id"]), endpointID: row["endpoint_id"], userID: row["user_id"],
-            channel: Channel(rawValue: row["channel"]) ?? .webchat, state: try decode(ConversationState.self, row["state"]),
+    static let selectSession = "SELECT * FROM sessions WHERE id = ?"
+
+    func session(from row: Row) throws -> Session {
+        let id = SessionID(rawValue: row["id"])
+        return Session(
+            id: id, endpointID: row["endpoint_id"], userID: row["user_id"],
+            channel: Channel(rawValue: row["channel"]) ?? .webchat, state: try states.state(for: id, text: row["state"]),
             lastMessageID: row["last_message_id"], createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]))
     }
 
     static func message(from row: Row) throws -> Message {
         let draft = MessageDraft(
-            sender: Sender(rawValue: row["sender"]) ?? .system, content: try decode(MessageContent.self, row["content"]),
+            sender: Sender(rawValue: row["sender"]) ?? .system, content: try MessageContent(storageText: row["content"]),
             createdAt: Date(millis: row["created_at"]), clientMessageID: row["client_message_id"], agentName: row["agent_name"],
             externalID: row["external_id"], externalOrder: row["external_order"])
         return Message(
@@ -241,12 +277,16 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
+        try decoder.decode(type, from: Data(text.utf8))
     }
+
+    // Both are safe to share: their settings are never changed after this.
+    static let encoder = JSONEncoder()
+    static let decoder = JSONDecoder()
 
     // MARK: Schema
 

@@ -44,15 +44,6 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// Compact JSON with sorted keys (deterministic, for storage and tests).
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to valid JSON (NaN/inf are encoded as null).
-        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// Parses JSON text.
     public init(jsonText: String) throws {
         self = try JSONValue.parse(Array(jsonText.utf8))

@@ -88,8 +88,8 @@ struct ChatwootWebhookController {
         let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
         context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery ?? "-")", "endpoint": "\(endpoint.0.id)"])
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
-        // later copy can still apply.
-        let deliveryKey = delivery.map { "\(endpoint.0.id):\($0.prefix(100))" }
+        // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
+        let deliveryKey = Self.needsDeliveryRecord(action) ? delivery.map { "\(endpoint.0.id):\($0.prefix(100))" } : nil
         if let deliveryKey, try await !conversations.store.recordDelivery(deliveryKey, now: now()) {
             conversations.metrics.webhook("duplicate")
             return accepted("duplicate delivery")
@@ -102,6 +102,16 @@ struct ChatwootWebhookController {
             if let deliveryKey { try? await conversations.store.forgetDelivery(deliveryKey) }
             conversations.metrics.webhook("refused")
             throw error
+        }
+    }
+
+    /// Whether applying the action twice could do something twice. An agent's message is stored once per Chatwoot
+    /// message id (and a moved copy keeps it), a retraction of a retracted message does nothing, typing and
+    /// ignored events change nothing; a status change is the one that needs the delivery id to be told apart.
+    static func needsDeliveryRecord(_ action: WebhookAction) -> Bool {
+        switch action {
+        case .status: true
+        case .deliver, .retract, .typing, .ignore: false
         }
     }
 

@@ -29,6 +29,28 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         movedTo = message.movedTo
     }
 
+    /// The payload as JSON, the same members `Codable` gives (absent optionals left out), for socket frames.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .number(Double(id)), "sender": .string(sender.rawValue), "text": .string(text), "createdAt": .string(createdAt),
+            "quickReplies": .array(quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
+            "attachments": .array(attachments.map(Self.json(of:))),
+        ]
+        if let clientMessageId { members["clientMessageId"] = .string(clientMessageId) }
+        if let agentName { members["agentName"] = .string(agentName) }
+        if let retracted { members["retracted"] = .bool(retracted) }
+        if let movedTo { members["movedTo"] = .number(Double(movedTo)) }
+        return .object(members)
+    }
+
+    static func json(of attachment: Attachment) -> JSONValue {
+        var members: [String: JSONValue] = ["kind": .string(attachment.kind.rawValue), "url": .string(attachment.url)]
+        if let name = attachment.name { members["name"] = .string(name) }
+        if let mimeType = attachment.mimeType { members["mimeType"] = .string(mimeType) }
+        if let fileID = attachment.fileID { members["fileID"] = .string(fileID) }
+        return .object(members)
+    }
+
     static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

@@ -1,0 +1,125 @@
+// What the stores write for session states and message contents (see `JSONStorable`). Each shape is the one
+// the synthesized `Codable` conformance of the type gives.
+
+extension ConversationState: JSONStorable {
+    public var storageJSON: JSONValue {
+        var object = JSONObjectBuilder()
+        object["flow"] = flow.storageJSON
+        object["context"] = context
+        object["profile"] = profile
+        object["handover"] = handover?.storageJSON
+        return object.value
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "ConversationState")
+        self.init(
+            flow: try FlowState(storageJSON: members.value("flow")), context: try members.value("context"), profile: try members.value("profile"),
+            handover: try members.optional("handover").map { json throws(JSONShapeError) in try HandoverState(storageJSON: json) })
+    }
+}
+
+extension FlowState: JSONStorable {
+    public var storageJSON: JSONValue {
+        let position: JSONValue =
+            switch self.position {
+            case .idle: .object(["idle": .emptyObject])
+            case .awaitingAnswer(let nodeID, let attempts): .object(["awaitingAnswer": .object(["nodeID": .string(nodeID), "attempts": attempts.json])])
+            case .inHandover(let nodeID): .object(["inHandover": .object(["nodeID": .string(nodeID)])])
+            }
+        return .object(["position": position])
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "FlowState")
+        guard case .object(let cases) = try members.value("position"), cases.count == 1, let (name, payload) = cases.first else {
+            throw members.fail("position", "an object with one case")
+        }
+        let fields = try JSONMembers(payload, of: "FlowState.Position.\(name)")
+        switch name {
+        case "idle": self.init(position: .idle)
+        case "awaitingAnswer": self.init(position: .awaitingAnswer(nodeID: try fields.string("nodeID"), attempts: try fields.int("attempts")))
+        case "inHandover": self.init(position: .inHandover(nodeID: try fields.string("nodeID")))
+        default: throw members.fail("position", "idle, awaitingAnswer or inHandover")
+        }
+    }
+}
+
+extension HandoverState: JSONStorable {
+    public var storageJSON: JSONValue {
+        var object = JSONObjectBuilder()
+        object["phase"] = .string(phase.rawValue)
+        object["nodeID"] = .string(nodeID)
+        object["number"] = number.json
+        object["inboxID"] = inboxID?.json
+        object["contactID"] = contactID?.json
+        object["conversationID"] = conversationID?.json
+        object["syncedThrough"] = syncedThrough.json
+        object["statusUpdatedAt"] = statusUpdatedAt.map(JSONValue.number)
+        object["acceptedMessage"] = acceptedMessage?.storageJSON
+        object["reconciledThrough"] = reconciledThrough?.json
+        object["earlyStatus"] = earlyStatus.map { early in
+            var status = JSONObjectBuilder()
+            status["status"] = .string(early.status.rawValue)
+            status["conversationID"] = early.conversationID.json
+            status["updatedAt"] = early.updatedAt.map(JSONValue.number)
+            return status.value
+        }
+        return object.value
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "HandoverState")
+        self.init(
+            phase: try members.raw("phase", as: Phase.self), nodeID: try members.string("nodeID"), number: try members.int("number"),
+            inboxID: try members.optionalInt("inboxID"), contactID: try members.optionalInt("contactID"),
+            conversationID: try members.optionalInt("conversationID"), syncedThrough: try members.int64("syncedThrough"),
+            statusUpdatedAt: try members.optionalDouble("statusUpdatedAt"),
+            acceptedMessage: try members.optional("acceptedMessage").map { json throws(JSONShapeError) in try MessageContent(storageJSON: json) })
+        reconciledThrough = try members.optionalInt64("reconciledThrough")
+        if let early = members.optional("earlyStatus") {
+            let fields = try JSONMembers(early, of: "HandoverState.EarlyStatus")
+            earlyStatus = EarlyStatus(
+                status: try fields.raw("status", as: ProviderStatus.self), conversationID: try fields.int("conversationID"),
+                updatedAt: try fields.optionalDouble("updatedAt"))
+        }
+    }
+}
+
+extension MessageContent: JSONStorable {
+    public var storageJSON: JSONValue {
+        var object = JSONObjectBuilder()
+        object["text"] = .string(text)
+        object["quickReplies"] = .array(quickReplies.map { .object(["title": .string($0.title), "payload": .string($0.payload)]) })
+        object["attachments"] = .array(
+            attachments.map { attachment in
+                var fields = JSONObjectBuilder()
+                fields["kind"] = .string(attachment.kind.rawValue)
+                fields["url"] = .string(attachment.url)
+                fields["name"] = attachment.name.json
+                fields["mimeType"] = attachment.mimeType.json
+                fields["fileID"] = attachment.fileID.json
+                return fields.value
+            })
+        object["data"] = data
+        return object.value
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "MessageContent")
+        var quickReplies: [QuickReply] = []
+        for item in try members.array("quickReplies") {
+            let fields = try JSONMembers(item, of: "QuickReply")
+            quickReplies.append(QuickReply(title: try fields.string("title"), payload: try fields.string("payload")))
+        }
+        var attachments: [Attachment] = []
+        for item in try members.array("attachments") {
+            let fields = try JSONMembers(item, of: "Attachment")
+            attachments.append(
+                Attachment(
+                    kind: try fields.raw("kind", as: AttachmentKind.self), url: try fields.string("url"), name: try fields.optionalString("name"),
+                    mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID")))
+        }
+        self.init(text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"))
+    }
+}

@@ -1,0 +1,36 @@
+import BatonCore
+import Foundation
+import Synchronization
+
+/// Session states already decoded, each under the exact text it was decoded from or encoded to.
+///
+/// Every turn reads its session's state, and decoding it through `Codable` was the largest single cost of relaying
+/// an agent's reply. A hit needs the stored text to be equal to the remembered one, so the cache can never hand out a
+/// stale state: whoever changed the row (a rolled-back transaction, another connection) changed its text too.
+final class StateCache: Sendable {
+    private struct Entry {
+        var text: String
+        var state: ConversationState
+    }
+
+    /// Enough for every session that is busy at once; beyond it the cache starts over rather than tracking use.
+    static let capacity = 4_096
+
+    private let entries = Mutex<[SessionID: Entry]>([:])
+
+    /// The state stored as `text`, decoded only when it is not the text remembered for the session.
+    func state(for id: SessionID, text: String) throws -> ConversationState {
+        if let entry = entries.withLock({ $0[id] }), entry.text == text { return entry.state }
+        let state = try ConversationState(storageText: text)
+        remember(state, text: text, for: id)
+        return state
+    }
+
+    /// Remembers that `text` is `state`.
+    func remember(_ state: ConversationState, text: String, for id: SessionID) {
+        entries.withLock { entries in
+            if entries.count >= Self.capacity, entries[id] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[id] = Entry(text: text, state: state)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import BatonCore
+import BatonTestSupport
+import Foundation
+import Testing
+
+/// The hand-written storage JSON must read what `Codable` wrote (rows from before it) and write what `Codable`
+/// reads, for every shape a state or a content can take.
+@Suite struct JSONStorableTests {
+    /// Random values of every shape, from a fixed seed so a failure can be replayed.
+    struct Values {
+        var random: SeededGenerator
+
+        mutating func text() -> String {
+            let pieces = ["", "a", "hé", "漢字", "\u{1F600}", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "\u{7F}", "</script>", "x y"]
+            return (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+        }
+
+        mutating func maybe<T>(_ make: (inout Values) -> T) -> T? { Bool.random(using: &random) ? make(&self) : nil }
+
+        mutating func json(depth: Int = 0) -> JSONValue {
+            switch Int.random(in: 0...(depth > 2 ? 3 : 5), using: &random) {
+            case 0: return .null
+            case 1: return .bool(Bool.random(using: &random))
+            case 2:
+                let numbers: [Double] = [0, -1, 42, 0.5, -3.25, 1e-7, 1.5e300, 9_007_199_254_740_991, Double(Int.random(in: -1_000_000...1_000_000, using: &random))]
+                return .number(numbers.randomElement(using: &random)!)
+            case 3: return .string(text())
+            case 4: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in json(depth: depth + 1) })
+            default:
+                var members: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &random) { members[text()] = json(depth: depth + 1) }
+                return .object(members)
+            }
+        }
+
+        mutating func content() -> MessageContent {
+            let kinds = AttachmentKind.allCases
+            return MessageContent(
+                text: text(),
+                quickReplies: (0..<Int.random(in: 0...2, using: &random)).map { _ in QuickReply(title: text(), payload: text()) },
+                attachments: (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                    Attachment(
+                        kind: kinds.randomElement(using: &random)!, url: "https://example.com/" + text(), name: maybe { $0.text() },
+                        mimeType: maybe { $0.text() }, fileID: maybe { $0.text() })
+                },
+                // `null` data reads back as no data, through Codable as well.
+                data: maybe { $0.json() }.flatMap { $0 == .null ? nil : $0 })
+        }
+
+        mutating func state() -> ConversationState {
+            let positions: [FlowState.Position] = [.idle, .awaitingAnswer(nodeID: text(), attempts: Int.random(in: 0...5, using: &random)), .inHandover(nodeID: text())]
+            let handover: HandoverState? = maybe { values in
+                var handover = HandoverState(
+                    phase: [.opening, .active, .resolved, .cancelled, .failed].randomElement(using: &values.random)!, nodeID: values.text(),
+                    number: Int.random(in: 1...9, using: &values.random), inboxID: values.maybe { Int.random(in: 1...99, using: &$0.random) },
+                    contactID: values.maybe { Int.random(in: 1...99_999, using: &$0.random) },
+                    conversationID: values.maybe { Int.random(in: 1...99_999, using: &$0.random) },
+                    syncedThrough: Int64.random(in: 0...10_000, using: &values.random), statusUpdatedAt: values.maybe { _ in 1_764_000_000.125 },
+                    acceptedMessage: values.maybe { $0.content() })
+                handover.reconciledThrough = values.maybe { Int64.random(in: 0...10_000, using: &$0.random) }
+                handover.earlyStatus = values.maybe {
+                    HandoverState.EarlyStatus(
+                        status: [.open, .pending, .snoozed, .resolved].randomElement(using: &$0.random)!, conversationID: Int.random(in: 1...99, using: &$0.random),
+                        updatedAt: $0.maybe { _ in 1_764_000_001.5 })
+                }
+                return handover
+            }
+            return ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!), context: json(), profile: json(), handover: handover)
+        }
+    }
+
+    @Test func statesReadAndWriteAsCodableDoes() throws {
+        var values = Values(random: SeededGenerator(state: 0x5EED_0001))
+        for _ in 0..<500 {
+            let state = values.state()
+            let written = state.storageText
+            #expect(try ConversationState(storageText: written) == state)
+            #expect(try JSONDecoder().decode(ConversationState.self, from: Data(written.utf8)) == state, "Codable cannot read \(written)")
+            let codable = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+            #expect(try ConversationState(storageText: codable) == state, "cannot read what Codable wrote: \(codable)")
+        }
+    }
+
+    @Test func contentsReadAndWriteAsCodableDoes() throws {
+        var values = Values(random: SeededGenerator(state: 0x5EED_0002))
+        for _ in 0..<500 {
+            let content = values.content()
+            let written = content.storageText
+            #expect(try MessageContent(storageText: written) == content)
+            #expect(try JSONDecoder().decode(MessageContent.self, from: Data(written.utf8)) == content, "Codable cannot read \(written)")
+            let codable = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
+            #expect(try MessageContent(storageText: codable) == content, "cannot read what Codable wrote: \(codable)")
+        }
+    }
+
+    @Test func writtenJSONIsWhatFoundationReadsBack() throws {
+        var values = Values(random: SeededGenerator(state: 0x5EED_0003))
+        for _ in 0..<1_000 {
+            let value = values.json()
+            let text = value.jsonText
+            #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value, "\(text)")
+            #expect(try JSONValue.parse(text.utf8) == value)
+        }
+    }
+
+    @Test func writingIsCompactSortedAndEscapesOnlyWhatJSONNeeds() {
+        let value: JSONValue = ["b": 1, "a": [true, nil, 2.5, -0.125, 1e21], "c": "q\"b\\s/n\n\u{1}é"]
+        #expect(value.jsonText == #"{"a":[true,null,2.5,-0.125,1e+21],"b":1,"c":"q\"b\\s/n\n\u0001é"}"#)
+        #expect(JSONValue.number(.nan).jsonText == "null")
+        #expect(JSONValue.number(12).jsonText == "12")
+    }
+
+    @Test(arguments: [
+        #"{"flow":{"position":{"idle":{}}},"context":{}}"#,
+        #"{"flow":{"position":{"sleeping":{}}},"context":{},"profile":{}}"#,
+        #"{"flow":{"position":{"awaitingAnswer":{"nodeID":"q"}}},"context":{},"profile":{}}"#,
+        #"{"flow":{"position":{"idle":{}}},"context":{},"profile":{},"handover":{"phase":"dancing","nodeID":"h","number":1,"syncedThrough":0}}"#,
+        #"{"flow":{"position":{"idle":{}}},"context":{},"profile":{},"handover":{"phase":"active","nodeID":"h","number":1.5,"syncedThrough":0}}"#,
+        "[]",
+    ])
+    func malformedStatesAreErrorsNamingThePlace(_ text: String) {
+        #expect(throws: JSONShapeError.self) { try ConversationState(storageText: text) }
+    }
+}
