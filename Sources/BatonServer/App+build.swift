@@ -42,7 +42,8 @@ public struct AppDependencies: Sendable {
     public static func live(_ configuration: BatonConfiguration, logger: Logger = Logger(label: "baton")) throws -> AppDependencies {
         if let postgres = configuration.storage.postgres {
             let store = PostgresSessionStore(settings: postgres, logger: logger)
-            return AppDependencies(store: store, services: [store.pool], hubRelay: store.notifications())
+            let relay = store.notifications(listenerConfiguration: try postgres.connectionConfiguration(applicationName: "baton hub listener"))
+            return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
         }
         return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
     }

@@ -1,18 +1,39 @@
 public import Logging
 public import PostgresNIO
+import Synchronization
 
-/// Short messages between the Baton processes that share a database: `pg_notify` to send, `LISTEN` on one
-/// connection of the pool to receive. Delivery is best effort (a process that is not listening at that moment
-/// misses the message), so receivers re-read the store after every (re)subscribe.
+/// Short messages between the Baton processes that share a database: `pg_notify` to send, `LISTEN` to receive.
+/// Delivery is best effort (a process that is not listening at that moment misses the message), so receivers
+/// re-read the store after every (re)subscribe.
+///
+/// Sending goes through the pool. Listening holds a connection of its own, outside the pool: a listener whose
+/// connection is cut must notice at once and reconnect, with nothing of the pool's (leases, idle connections,
+/// back-off after a failed connect) between it and the server. That connection is pinged, so a connection that
+/// died without a word (a dropped network path, a server that froze) is noticed too, within `pingInterval` plus
+/// `pingTimeout`.
 public struct PostgresNotifications: Sendable {
     /// The notification channel; per database, shared by every process that uses the same name.
     public let channel: String
     let client: PostgresClient
+    let listenerConfiguration: PostgresConnection.Configuration
+    let pingInterval: Duration
+    let pingTimeout: Duration
     let logger: Logger
 
-    public init(client: PostgresClient, channel: String, logger: Logger) {
+    /// - Parameters:
+    ///   - client: the pool that sends.
+    ///   - listenerConfiguration: how to open the listening connection (`PostgresStorageSettings.connectionConfiguration()`).
+    ///   - pingInterval: how long the listening connection may stay quiet before it is asked for a sign of life.
+    ///   - pingTimeout: how long that answer may take before the connection is taken for dead and closed.
+    public init(
+        client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, channel: String,
+        pingInterval: Duration = .seconds(30), pingTimeout: Duration = .seconds(10), logger: Logger
+    ) {
         self.client = client
+        self.listenerConfiguration = listenerConfiguration
         self.channel = channel
+        self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
         self.logger = logger
     }
 
@@ -22,21 +43,70 @@ public struct PostgresNotifications: Sendable {
         try await client.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
     }
 
-    /// Holds one pooled connection and passes every payload to `receive`, until the connection drops (it throws
-    /// then) or the task is cancelled. `onSubscribed` runs once `LISTEN` is in place, before any payload.
+    /// Opens a connection, listens on it and passes every payload to `receive`, until the connection drops or stops
+    /// answering pings (it throws then) or the task is cancelled. `onSubscribed` runs once `LISTEN` is in place,
+    /// before any payload.
     public func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
-        try await client.withConnection { connection in
-            try await connection.listen(on: channel) { notifications in
-                await onSubscribed()
-                for try await notification in notifications { await receive(notification.payload) }
+        let connection = try await PostgresConnection.connect(configuration: listenerConfiguration, id: Self.nextConnectionID(), logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Closing the connection is what ends a listen that waits on a dead one.
+                group.addTask { [self] in await keepAlive(connection) }
+                defer { group.cancelAll() }
+                try await connection.listen(on: channel) { notifications in
+                    await onSubscribed()
+                    for try await notification in notifications { await receive(notification.payload) }
+                }
+                if !Task.isCancelled { throw ListenerClosed() }
+            }
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
+    }
+
+    /// Pings `connection` every `pingInterval` and closes it when a ping fails or takes longer than `pingTimeout`.
+    func keepAlive(_ connection: PostgresConnection) async {
+        while true {
+            do { try await Task.sleep(for: pingInterval) } catch { return }
+            let alive = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { (try? await connection.query("SELECT 1", logger: logger).collect()) != nil }
+                group.addTask { [pingTimeout] in
+                    try? await Task.sleep(for: pingTimeout)
+                    return false
+                }
+                let first = await group.next() ?? false
+                // A ping that hangs ends only when its connection closes, so close before waiting for it.
+                if !first { try? await connection.close() }
+                group.cancelAll()
+                return first
+            }
+            if !alive {
+                if !Task.isCancelled { logger.warning("the hub's listening connection stopped answering; reconnecting") }
+                return
             }
         }
     }
+
+    /// The notification stream ended without an error (the connection closed quietly).
+    struct ListenerClosed: Error, CustomStringConvertible {
+        var description: String { "the listening connection closed" }
+    }
+
+    private static let connectionIDs = Atomic<Int>(0)
+    static func nextConnectionID() -> Int { connectionIDs.add(1, ordering: .relaxed).newValue }
 }
 
 extension PostgresSessionStore {
-    /// Notifications over this store's connection pool (a listener keeps one of its connections).
-    public func notifications(channel: String = "baton_hub") -> PostgresNotifications {
-        PostgresNotifications(client: client, channel: channel, logger: logger)
+    /// Notifications sent over this store's connection pool, received on a connection of their own made from
+    /// `listenerConfiguration` (see `PostgresNotifications.init` for the pings).
+    public func notifications(
+        channel: String = "baton_hub", listenerConfiguration: PostgresConnection.Configuration,
+        pingInterval: Duration = .seconds(30), pingTimeout: Duration = .seconds(10)
+    ) -> PostgresNotifications {
+        PostgresNotifications(
+            client: client, listenerConfiguration: listenerConfiguration, channel: channel, pingInterval: pingInterval,
+            pingTimeout: pingTimeout, logger: logger)
     }
 }

@@ -7,10 +7,8 @@ import Testing
 /// Swift Testing's `.timeLimit` cancels the test and then still waits for it, so an await that ignores
 /// cancellation (a pool request on a connection PostgreSQL just terminated, say) would hold the whole run and
 /// CI with it. Here the body runs as its own task and the test stops waiting for it; the task is left behind.
-/// - Parameter knownHang: when a hang of this test is a known issue, why: running out of time is then recorded as
-///   that known issue rather than a failure (every expectation the body reaches still counts).
 func withDeadline(
-    _ limit: Duration = .seconds(90), knownHang: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+    _ limit: Duration = .seconds(90), sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> Void
 ) async throws {
     // Whichever comes first, the body's end or the deadline, is the outcome; it may come before the wait begins.
@@ -41,10 +39,6 @@ func withDeadline(
     timer.cancel()
     if case .failure(let error) = result, error is DeadlineExceeded {
         work.cancel()
-        if let knownHang {
-            withKnownIssue(knownHang, isIntermittent: true, sourceLocation: sourceLocation) { try result.get() }
-            return
-        }
         Issue.record("the test did not finish within \(limit); it was left running", sourceLocation: sourceLocation)
     }
     try result.get()

@@ -12,8 +12,9 @@ struct TwoInstances {
     struct Instance {
         let store: PostgresSessionStore
         let hub: ConversationHub
-        let notifications: PostgresNotifications
         let metrics: BatonMetrics
+        /// One element each time the instance's fan-out starts listening (after it caught up).
+        let listening: AsyncStream<Void>
 
         /// The value of a counter in this instance's `/metrics` text, 0 when it was never counted.
         func counter(_ line: String) -> Int {
@@ -31,7 +32,8 @@ struct TwoInstances {
 
     static let logger = Logger(label: "baton.test.fan-out")
 
-    static func start() async throws -> TwoInstances {
+    /// - Parameter ping: how often each listener pings its connection, and how long it waits for the answer.
+    static func start(ping: (interval: Duration, timeout: Duration) = (.seconds(30), .seconds(10))) async throws -> TwoInstances {
         let database = try await TestDatabase.fresh()
         var tasks: [Task<Void, any Error>] = []
         var instances: [Instance] = []
@@ -40,12 +42,18 @@ struct TwoInstances {
             tasks.append(Task { await client.run() })
             let store = PostgresSessionStore(client: client, logger: logger)
             try await store.migrate()
-            let notifications = store.notifications(channel: database.channel)
+            let (listening, listened) = AsyncStream.makeStream(of: Void.self)
+            let relay = SignallingRelay(base: try database.notifications(on: store, ping: ping), listened: listened)
             let (hub, announcements) = ConversationHub.relayed()
             let metrics = BatonMetrics()
-            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: notifications, store: store, instanceID: name, metrics: metrics, logger: logger)
+            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: relay, store: store, instanceID: name, metrics: metrics, logger: logger)
             tasks.append(Task { try await fanOut.run() })
-            instances.append(Instance(store: store, hub: hub, notifications: notifications, metrics: metrics))
+            instances.append(Instance(store: store, hub: hub, metrics: metrics, listening: listening))
+        }
+        // What is announced before an instance listens reaches it only through a catch-up; the tests want both ways.
+        for instance in instances {
+            var listened = instance.listening.makeAsyncIterator()
+            _ = await listened.next()
         }
         return TwoInstances(a: instances[0], b: instances[1], schema: database.schema, channel: database.channel, tasks: tasks, admin: database.admin)
     }
@@ -68,13 +76,45 @@ struct TwoInstances {
     /// - Returns: how many were cut.
     func cutListeners() async throws -> Int {
         var count = 0
-        let rows = try await admin.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = \(#"LISTEN ""# + channel + #"";"#) AND pid <> pg_backend_pid()")
-        for try await _ in rows { count += 1 }
+        for try await _ in try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(channel)") {
+            count += 1
+        }
         return count
     }
 
+    /// Stops the server processes behind this test's listening connections (SIGSTOP), as a server that froze or a
+    /// network path that drops everything would: the connections stay open and nothing answers.
+    /// - Returns: the processes, for `thaw`. The server must run on this machine (as `scripts/start-postgres`'s does).
+    func freezeListeners() async throws -> [Int32] {
+        var pids: [Int32] = []
+        for try await pid in try await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = \(channel)").decode(Int32.self) {
+            guard kill(pid, SIGSTOP) == 0 else { throw TestDatabase.SetupError("cannot stop the PostgreSQL process \(pid): errno \(errno)") }
+            pids.append(pid)
+        }
+        return pids
+    }
+
+    /// Lets frozen server processes go on and ends their connections.
+    func thaw(_ pids: [Int32]) async throws {
+        for pid in pids {
+            kill(pid, SIGCONT)
+            try await admin.query("SELECT pg_terminate_backend(\(pid))")
+        }
+    }
+
     static var isSkipped: Bool { ProcessInfo.processInfo.environment["BATON_TEST_SKIP_POSTGRES"] == "1" }
+}
+
+/// A test instance's relay: PostgreSQL's, telling the test each time it starts listening.
+struct SignallingRelay: HubRelay {
+    let base: PostgresNotifications
+    let listened: AsyncStream<Void>.Continuation
+
+    func send(_ payload: String) async throws { try await base.send(payload) }
+
+    func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
+        try await base.listen(onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)
+    }
 }
 
 /// A schema of its own and a notification channel of its own for one test, on the server `BATON_TEST_POSTGRES_URL`
@@ -90,6 +130,16 @@ struct TestDatabase {
         var configuration = settings.clientConfiguration
         configuration.options.additionalStartupParameters = [("search_path", schema)]
         return configuration
+    }
+
+    /// The test's own channel on `store`, listened to on a connection of its own as in production, which
+    /// `pg_stat_activity` shows with the channel's name.
+    func notifications(
+        on store: PostgresSessionStore, ping: (interval: Duration, timeout: Duration) = (.seconds(30), .seconds(10))
+    ) throws -> PostgresNotifications {
+        store.notifications(
+            channel: channel, listenerConfiguration: try settings.connectionConfiguration(applicationName: channel),
+            pingInterval: ping.interval, pingTimeout: ping.timeout)
     }
 
     /// One client for creating schemas, shared by the tests of the process and never shut down (the process ends).

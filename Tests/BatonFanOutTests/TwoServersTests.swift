@@ -22,7 +22,7 @@ struct TwoServersTests {
         var (configuration, _) = try ConfigLoader(environment: [:]).load(path: try #require(DemoConfiguration.configPath))
         configuration.server.port = 0
         let store = PostgresSessionStore(client: PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger), logger: logger)
-        let dependencies = AppDependencies(store: store, services: [store.pool], hubRelay: store.notifications(channel: database.channel))
+        let dependencies = AppDependencies(store: store, services: [store.pool], hubRelay: try database.notifications(on: store))
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
     }
 
