@@ -28,7 +28,7 @@ public actor ConversationHub {
     /// Announcements waiting for the relay; if it falls this far behind, the oldest go (receivers catch up from the store).
     static let announcementBufferSize = 10_000
 
-    private var subscribers: [SessionID: [Int: AsyncStream<HubEvent>.Continuation]] = [:]
+    private var subscribers: [SessionID: [Int: @Sendable (HubEvent) -> Void]] = [:]
     private var nextToken = 0
     /// Where published events go for other instances; `nil` when this process is the only one.
     private let announcements: AsyncStream<HubAnnouncement>.Continuation?
@@ -46,13 +46,21 @@ public actor ConversationHub {
     /// A stream of the session's events from now on; it ends when the consumer stops iterating.
     public func subscribe(_ sessionID: SessionID) -> AsyncStream<HubEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: HubEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
-        let token = nextToken
-        nextToken += 1
-        subscribers[sessionID, default: [:]][token] = continuation
+        let token = subscribe(sessionID) { continuation.yield($0) }
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(sessionID, token: token) }
         }
         return stream
+    }
+
+    /// Calls `receive` with each of the session's events from now on, on the publisher's side: it must only hand the
+    /// event over, never wait. Webchat sockets take events this way, so an idle socket has no task waiting for them.
+    /// - Returns: the token that ends the subscription (`unsubscribe`).
+    public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) -> Int {
+        let token = nextToken
+        nextToken += 1
+        subscribers[sessionID, default: [:]][token] = receive
+        return token
     }
 
     /// Hands the event to the session's subscribers here and, on a relayed hub, announces it to other instances.
@@ -63,7 +71,7 @@ public actor ConversationHub {
 
     /// Hands the event to the session's subscribers here only: for events that came from another instance.
     public func deliver(_ event: HubEvent, to sessionID: SessionID) {
-        subscribers[sessionID]?.values.forEach { $0.yield(event) }
+        subscribers[sessionID]?.values.forEach { $0(event) }
     }
 
     /// The sessions someone here listens to.
@@ -95,7 +103,8 @@ public actor ConversationHub {
     /// How many sockets listen to the session (for tests and metrics).
     public func subscriberCount(_ sessionID: SessionID) -> Int { subscribers[sessionID]?.count ?? 0 }
 
-    private func unsubscribe(_ sessionID: SessionID, token: Int) {
+    /// Ends a subscription made with `subscribe(_:receive:)`.
+    public func unsubscribe(_ sessionID: SessionID, token: Int) {
         subscribers[sessionID]?[token] = nil
         if subscribers[sessionID]?.isEmpty == true { subscribers[sessionID] = nil }
     }

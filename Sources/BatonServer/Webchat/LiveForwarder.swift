@@ -1,0 +1,102 @@
+import BatonCore
+import HummingbirdWebSocket
+import Logging
+import Synchronization
+
+/// Forwards a session's live events to one webchat socket: the backlog after the client's last id first, then each
+/// event in order, never a message twice.
+///
+/// It has no task while there is nothing to send. The hub hands it events (`enqueue`), and a task runs only while
+/// some are waiting, then ends. A socket that spends its life waiting for agents thus costs no task, no stream and
+/// no task-local stack for this half of its work: with a forwarding task per socket that was about 5 KB of an
+/// idle socket's memory.
+final class LiveForwarder: Sendable {
+    /// Events waiting beyond this are dropped oldest first; a skipped message id makes the next one read the store.
+    static let maxPending = 1_000
+
+    private struct State {
+        var pending: [HubEvent] = []
+        /// Whether a task is sending (it takes what arrives meanwhile); set from the start, for the backlog.
+        var running = true
+        var closed = false
+        var position: WebchatSocket.ForwardPosition?
+    }
+
+    private let socket: WebchatSocket
+    private let sessionID: SessionID
+    private let outbound: WebSocketOutboundWriter
+    private let state = Mutex(State())
+
+    init(socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) {
+        self.socket = socket
+        self.sessionID = sessionID
+        self.outbound = outbound
+    }
+
+    /// Sends the handover state and the backlog after `after`, then whatever arrived meanwhile.
+    func start(after: Int64, handoverUpdates: Bool) {
+        Task {
+            do {
+                let position = try await socket.start(after: after, handoverUpdates: handoverUpdates, sessionID: sessionID, outbound: outbound)
+                state.withLock { $0.position = position }
+                await drain()
+            } catch {
+                stop(error)
+            }
+        }
+    }
+
+    /// Takes one event from the hub (called on the publisher's side, so it only queues).
+    func enqueue(_ event: HubEvent) {
+        let startDraining = state.withLock { state in
+            guard !state.closed else { return false }
+            if state.pending.count >= Self.maxPending { state.pending.removeFirst() }
+            state.pending.append(event)
+            guard !state.running else { return false }
+            state.running = true
+            return true
+        }
+        if startDraining { Task { await drain() } }
+    }
+
+    /// Stops forwarding: the socket is gone.
+    func close() {
+        state.withLock { state in
+            state.closed = true
+            state.pending = []
+        }
+    }
+
+    /// Sends what is waiting until nothing is; the task that calls it is the only sender until it returns.
+    private func drain() async {
+        while let (events, position) = takePending() {
+            var position = position
+            do {
+                for event in events {
+                    try await socket.forward(event, position: &position, sessionID: sessionID, outbound: outbound)
+                }
+                state.withLock { $0.position = position }
+            } catch {
+                return stop(error)
+            }
+        }
+    }
+
+    /// The waiting events and where sending stands, or `nil` (and no longer running) when there are none.
+    private func takePending() -> ([HubEvent], WebchatSocket.ForwardPosition)? {
+        state.withLock { state in
+            guard !state.closed, !state.pending.isEmpty, let position = state.position else {
+                state.running = false
+                return nil
+            }
+            defer { state.pending = [] }
+            return (state.pending, position)
+        }
+    }
+
+    private func stop(_ error: any Error) {
+        // The socket closed under a write, or the store failed: the page reconnects and resumes from its last id.
+        socket.logger.debug("webchat forwarding stopped", metadata: ["session": "\(sessionID)", "error": "\(error)"])
+        close()
+    }
+}
