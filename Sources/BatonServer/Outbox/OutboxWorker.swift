@@ -39,7 +39,19 @@ public final class OutboxWorker: Service, Sendable {
     /// Other instances may add jobs this one is not told about; it looks at least this often.
     static let pollInterval: Duration = .seconds(1)
 
-    private let handlers = Mutex<(perform: Perform, deadLetter: DeadLetter)?>(nil)
+    /// What carries jobs out, boxed: closures kept as a tuple in the generic `Mutex` were wrapped in another pair of
+    /// reabstraction thunks by the lock's accesses, so a job's call went through ever more of them (about 2,600 deep
+    /// per job after a few thousand jobs, most of Baton's time in the user-message benchmark).
+    private final class Handlers: Sendable {
+        let perform: Perform
+        let deadLetter: DeadLetter
+        init(perform: @escaping Perform, deadLetter: @escaping DeadLetter) {
+            self.perform = perform
+            self.deadLetter = deadLetter
+        }
+    }
+
+    private let handlers = Mutex<Handlers?>(nil)
     private let doorbell = Doorbell()
     private let inFlight = Mutex(0)
     private let isReady = Mutex(false)
@@ -58,7 +70,8 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Sets what carries jobs out; the conversation service does this once it exists.
     public func handle(perform: @escaping Perform, deadLetter: @escaping DeadLetter) {
-        handlers.withLock { $0 = (perform, deadLetter) }
+        let handlers = Handlers(perform: perform, deadLetter: deadLetter)
+        self.handlers.withLock { $0 = handlers }
     }
 
     /// Says that jobs were stored, so they start now rather than at the next poll.
@@ -113,8 +126,8 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     func attempt(_ item: OutboxItem) async {
-        guard let (perform, deadLetter) = handlers.withLock({ $0 }) else { return }
-        let outcome = await perform(item)
+        guard let handlers = handlers.withLock({ $0 }) else { return }
+        let outcome = await handlers.perform(item)
         do {
             switch outcome {
             case .done:
@@ -135,7 +148,7 @@ public final class OutboxWorker: Service, Sendable {
                 logger.error(
                     "provider work given up (dead-lettered)",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "outbox": "\(item.id)", "attempts": "\(item.attempts)", "reason": "\(reason)"])
-                await deadLetter(item, reason)
+                await handlers.deadLetter(item, reason)
             }
         } catch {
             // The lease runs out and the job is tried again: at worst once more than needed, never lost.
