@@ -60,6 +60,26 @@ import Testing
         }
     }
 
+    @Test func waitForRequestsCountsThoseRecordedAlreadyAndThoseToCome() async throws {
+        try await Harness.with { h in
+            let isInboxRead: @Sendable (RecordedRequest) -> Bool = { $0.method == "GET" && $0.path.hasSuffix("/inboxes/\(h.seed.inbox.id)") }
+            _ = try await h.call(.GET, "/inboxes/\(h.seed.inbox.id)", token: h.adminToken)
+            _ = try await h.call(.GET, "/contacts", token: h.adminToken)
+            let already = try await h.standIn.waitForRequests(count: 1, timeout: .seconds(5), where: isInboxRead)
+            #expect(already.map(\.path) == ["/api/v1/accounts/\(h.account)/inboxes/\(h.seed.inbox.id)"])
+
+            async let three = h.standIn.waitForRequests(count: 3, timeout: .seconds(10), where: isInboxRead)
+            for _ in 0..<2 { _ = try await h.call(.GET, "/inboxes/\(h.seed.inbox.id)", token: h.adminToken) }
+            let found = try await three
+            #expect(found.count == 3)
+            #expect(found.map(\.id) == found.map(\.id).sorted(), "in arrival order")
+
+            await #expect(throws: StandInTimeoutError.self) {
+                _ = try await h.standIn.waitForRequests(count: 5, timeout: .milliseconds(200), where: isInboxRead)
+            }
+        }
+    }
+
     @Test func consoleIsServed() async throws {
         try await Harness.with { h in
             let root = try await h.call(.GET, "/", token: nil)

@@ -52,7 +52,8 @@ extension Presenter {
     /// `Conversations::EventDataPresenter#webhook_data` (webhook `conversation` / conversation events).
     func conversationWebhook(_ conversation: Conversation) -> JSONValue {
         // `messages.chat.last`: the last message that is neither private nor an activity.
-        let lastChat = messages(of: conversation).last { !$0.isPrivate && $0.messageType != .activity }
+        // From the end, without copying the conversation's messages: this runs for every webhook.
+        let lastChat = db.messages.last { $0.conversationId == conversation.id && !$0.isPrivate && $0.messageType != .activity }
         var assignee: JSONValue = .null
         var assigneeType: JSONValue = .null
         if let botId = conversation.assigneeAgentBotId, let bot = db.agentBot(botId) {

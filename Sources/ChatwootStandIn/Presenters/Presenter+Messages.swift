@@ -139,11 +139,11 @@ extension Presenter {
 
     /// `Conversation#unread_incoming_messages.count`: incoming messages since the agent last looked, at most 10.
     func unreadCount(_ conversation: Conversation) -> Int {
-        let incoming = db.messages.filter { message in
+        // Newest first, stopping at the cap: this runs for every message webhook.
+        db.messages.reversed().lazy.filter { message in
             message.conversationId == conversation.id && message.messageType == .incoming
                 && (conversation.agentLastSeenAt.map { seen in message.createdAt > seen } ?? true)
-        }
-        return min(incoming.count, 10)
+        }.prefix(10).count
     }
 }
 

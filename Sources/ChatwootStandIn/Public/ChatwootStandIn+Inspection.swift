@@ -1,3 +1,5 @@
+import Foundation
+
 /// Thrown by the `waitFor…` helpers when the condition is not met in time.
 public struct StandInTimeoutError: Error, CustomStringConvertible {
     public let description: String
@@ -80,6 +82,24 @@ extension ChatwootStandIn {
             let messages = snapshot.messages(in: ref).filter(filter)
             return messages.count >= count ? messages : nil
         }
+    }
+
+    /// Waits until `count` recorded requests pass `filter` (those recorded already count) and returns them in arrival
+    /// order. Unlike `waitUntil`, each request is looked at once, when it arrives, and no copy of the state is kept
+    /// meanwhile, so it costs next to nothing while thousands of requests a second come in.
+    public func waitForRequests(
+        count: Int, timeout: Duration = .seconds(5), where filter: @escaping @Sendable (RecordedRequest) -> Bool = { _ in true }
+    ) async throws -> [RecordedRequest] {
+        let id = UUID()
+        let timer = Task { [state] in
+            try await Task.sleep(for: timeout)
+            await state.expireRequestWait(id)
+        }
+        defer { timer.cancel() }
+        guard let found = await state.waitForRequests(id: id, count: count, matches: filter) else {
+            throw StandInTimeoutError(description: "chatwoot-standin: timed out after \(timeout) waiting for \(count) matching requests")
+        }
+        return found
     }
 
     /// Waits until at least `count` webhook attempts (optionally of one event) have finished; returns them.

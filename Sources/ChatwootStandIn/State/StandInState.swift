@@ -20,6 +20,17 @@ actor StandInState {
     nonisolated let buildPayloadsAtEventTime = Mutex(false)
     /// Events of the operation in progress, handed to the sink when it commits.
     private var pendingEvents: [WebhookEvent] = []
+    /// Those waiting for requests (`waitForRequests`): each request is matched once, as it is recorded.
+    private var requestWaiters: [UUID: RequestWaiter] = [:]
+    /// Waits that timed out before they were registered.
+    private var expiredRequestWaits: Set<UUID> = []
+
+    private struct RequestWaiter {
+        let count: Int
+        let matches: @Sendable (RecordedRequest) -> Bool
+        var found: [RecordedRequest]
+        let continuation: CheckedContinuation<[RecordedRequest]?, Never>
+    }
 
     init(clock: StandInClock, messagesPerMinuteLimit: Int, frontendURL: String) {
         self.clock = clock
@@ -135,10 +146,40 @@ actor StandInState {
         let id = nextId("request")
         // A long-running console session polls constantly; keep the newest 10 000 records.
         if db.requests.count >= 10_000 { db.requests.removeFirst(1_000) }
-        db.requests.append(
-            RecordedRequest(id: id, method: method, path: path, query: query, headers: headers, body: body, tokenOwner: nil, responseStatus: nil, receivedAt: now()))
+        let request = RecordedRequest(
+            id: id, method: method, path: path, query: query, headers: headers, body: body, tokenOwner: nil, responseStatus: nil, receivedAt: now())
+        db.requests.append(request)
+        for (waiterID, var waiter) in requestWaiters where waiter.matches(request) {
+            waiter.found.append(request)
+            if waiter.found.count >= waiter.count {
+                requestWaiters[waiterID] = nil
+                waiter.continuation.resume(returning: waiter.found)
+            } else {
+                requestWaiters[waiterID] = waiter
+            }
+        }
         didChange()
         return id
+    }
+
+    /// The first `count` recorded requests that `matches` (those recorded already included), once there are as many;
+    /// `nil` when `expireRequestWait(id)` came first.
+    func waitForRequests(id: UUID, count: Int, matches: @escaping @Sendable (RecordedRequest) -> Bool) async -> [RecordedRequest]? {
+        let found = db.requests.filter(matches)
+        if found.count >= count { return Array(found.prefix(count)) }
+        if expiredRequestWaits.remove(id) != nil { return nil }
+        return await withCheckedContinuation { continuation in
+            requestWaiters[id] = RequestWaiter(count: count, matches: matches, found: found, continuation: continuation)
+        }
+    }
+
+    /// Ends a `waitForRequests` with `nil`, or makes it end at once if it has not begun.
+    func expireRequestWait(_ id: UUID) {
+        if let waiter = requestWaiters.removeValue(forKey: id) {
+            waiter.continuation.resume(returning: nil)
+        } else {
+            expiredRequestWaits.insert(id)
+        }
     }
 
     func completeRequest(_ id: Int, status: Int, tokenOwner: String?) {
