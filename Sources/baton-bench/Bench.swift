@@ -72,11 +72,13 @@ struct Bench {
                 report.bareRelay = try await bareRelay(templates: templates, client: client)
             }
             if user {
-                let (latencies, sent, received, requests) = try await chatwoot.userMessages(users, rate: 1000, seconds: settings.seconds)
-                report.calls.userToChatwoot = latencies
-                report.calls.userMessagesSent = sent
-                report.calls.userMessagesReceived = received
-                report.calls.callsPerUserMessage = Double(requests) / Double(sent)
+                let slow = try await chatwoot.userMessages(users, rate: 250, seconds: settings.seconds)
+                let fast = try await chatwoot.userMessages(users, rate: 1000, seconds: settings.seconds)
+                report.calls.userToChatwoot250 = slow.0
+                report.calls.userToChatwoot = fast.0
+                report.calls.userMessagesSent = slow.sent + fast.sent
+                report.calls.userMessagesReceived = slow.received + fast.received
+                report.calls.callsPerUserMessage = Double(slow.calls + fast.calls) / Double(slow.sent + fast.sent)
             }
             if calls {
                 let replies = 200

@@ -19,6 +19,7 @@ extension BenchReport {
             lines.append(row("Relayed messages lost / webhooks refused", "\(relay.lost) / \(relay.refused)", "\(bare.lost) / \(bare.refused)", "0 / 0", relay.lost + relay.refused == 0))
         }
         if calls.userMessagesSent > 0 {
+            lines.append(row("User message → Chatwoot stand-in p50 / p99 at 250 msg/s (ms)", Self.pair(calls.userToChatwoot250), "", "—", nil))
             lines.append(row("User message → Chatwoot stand-in p50 / p99 at 1,000 msg/s (ms)", Self.pair(calls.userToChatwoot), "", "—", nil, note: "\(calls.userMessagesReceived) of \(calls.userMessagesSent) arrived"))
             lines.append(row("Chatwoot calls per relayed user message", String(format: "%.3f", calls.callsPerUserMessage), "", "exactly 1", calls.callsPerUserMessage == 1 && calls.userMessagesReceived == calls.userMessagesSent))
         }
