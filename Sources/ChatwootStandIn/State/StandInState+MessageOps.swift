@@ -49,7 +49,7 @@ extension StandInState {
         }
         guard message.status != before.status || message.contentAttributes != before.contentAttributes else { return false }
         message.updatedAt = now()
-        db.messages[index] = message
+        replaceMessage(at: index, with: message)
         emit(WebhookEvent(kind: .messageUpdated(messageId: messageId), inboxId: message.inboxId))
         return true
     }
@@ -68,13 +68,15 @@ extension StandInState {
             guard let index = messageIndex(message.id) else { throw StandInAPIError.notFound }
             let blobIds = Set(message.attachments.map(\.blobId))
             db.blobs.removeAll { blobIds.contains($0.id) }
-            db.messages[index].content = "This message was deleted"
-            db.messages[index].contentType = "text"
-            db.messages[index].contentAttributes = ["deleted": true]
-            db.messages[index].attachments = []
-            db.messages[index].updatedAt = now()
+            var deleted = db.messages[index]
+            deleted.content = "This message was deleted"
+            deleted.contentType = "text"
+            deleted.contentAttributes = ["deleted": true]
+            deleted.attachments = []
+            deleted.updatedAt = now()
+            replaceMessage(at: index, with: deleted)
             emit(WebhookEvent(kind: .messageUpdated(messageId: message.id), inboxId: message.inboxId))
-            return db.messages[index]
+            return deleted
         }
     }
 }

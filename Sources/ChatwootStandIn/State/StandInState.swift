@@ -22,6 +22,8 @@ actor StandInState {
     private var pendingEvents: [WebhookEvent] = []
     /// Those waiting for requests (`waitForRequests`): each request is matched once, as it is recorded.
     private var requestWaiters: [UUID: RequestWaiter] = [:]
+    /// Old values of the messages changed by the transactions in progress, innermost last (see `transaction`).
+    private var messageUndo: [[Int: Message]] = []
     /// Waits that timed out before they were registered.
     private var expiredRequestWaits: Set<UUID> = []
 
@@ -69,18 +71,42 @@ actor StandInState {
     /// Runs one request's worth of changes as a transaction: on error the state and its events are rolled back
     /// (Chatwoot wraps controller actions such as conversation create in `ActiveRecord::Base.transaction`); on
     /// success the events go to the webhook dispatcher and waiters see the new state.
+    ///
+    /// The message table, the one that grows, is left out of the copy kept for the rollback: a copy would make the
+    /// first change to the table copy all of it, for every message created. It is restored from its length (rows
+    /// are only ever appended) and the old values of the rows changed (`replaceMessage`).
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        let saved = db
+        var saved = db
+        saved.messages = []
+        let messageCount = db.messages.count
         let savedEventCount = pendingEvents.count
+        messageUndo.append([:])
         do {
             let result = try body()
+            let undo = messageUndo.removeLast()
+            // An enclosing transaction that rolls back must restore these rows too, to their older values.
+            if !messageUndo.isEmpty { messageUndo[messageUndo.count - 1].merge(undo) { outer, _ in outer } }
             commit()
             return result
         } catch {
+            let undo = messageUndo.removeLast()
+            var messages = db.messages
+            db.messages = []
+            messages.removeSubrange(messageCount...)
+            for (index, old) in undo where index < messageCount { messages[index] = old }
+            saved.messages = messages
             db = saved
             pendingEvents.removeSubrange(savedEventCount...)
             throw error
         }
+    }
+
+    /// Replaces the message at `index`, remembering its old value for the transactions in progress.
+    func replaceMessage(at index: Int, with message: Message) {
+        if let innermost = messageUndo.indices.last, messageUndo[innermost][index] == nil {
+            messageUndo[innermost][index] = db.messages[index]
+        }
+        db.messages[index] = message
     }
 
     /// Hands queued events to the dispatcher and publishes the state.
