@@ -78,6 +78,7 @@ struct Bench {
                 report.calls.userToChatwoot = fast.0
                 report.calls.userMessagesSent = slow.sent + fast.sent
                 report.calls.userMessagesReceived = slow.received + fast.received
+                report.calls.userMessagesDuplicated = slow.duplicated + fast.duplicated
                 report.calls.callsPerUserMessage = Double(slow.calls + fast.calls) / Double(slow.sent + fast.sent)
             }
             if calls {

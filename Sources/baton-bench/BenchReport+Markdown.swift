@@ -20,8 +20,8 @@ extension BenchReport {
         }
         if calls.userMessagesSent > 0 {
             lines.append(row("User message → Chatwoot stand-in p50 / p99 at 250 msg/s (ms)", Self.pair(calls.userToChatwoot250), "", "—", nil))
-            lines.append(row("User message → Chatwoot stand-in p50 / p99 at 1,000 msg/s (ms)", Self.pair(calls.userToChatwoot), "", "—", nil, note: "\(calls.userMessagesReceived) of \(calls.userMessagesSent) arrived"))
-            lines.append(row("Chatwoot calls per relayed user message", String(format: "%.3f", calls.callsPerUserMessage), "", "exactly 1", calls.callsPerUserMessage == 1 && calls.userMessagesReceived == calls.userMessagesSent))
+            lines.append(row("User message → Chatwoot stand-in p50 / p99 at 1,000 msg/s (ms)", Self.pair(calls.userToChatwoot), "", "—", nil, note: "\(calls.userMessagesReceived) of \(calls.userMessagesSent) arrived, \(calls.userMessagesDuplicated) twice"))
+            lines.append(row("Chatwoot calls per relayed user message", String(format: "%.3f", calls.callsPerUserMessage), "", "exactly 1", calls.callsPerUserMessage == 1 && calls.userMessagesReceived == calls.userMessagesSent && calls.userMessagesDuplicated == 0))
         }
         if !calls.handoverCalls.isEmpty {
             lines.append(row("Chatwoot calls per relayed agent reply", String(format: "%.3f", calls.callsPerAgentReply), "", "0", calls.callsPerAgentReply == 0))

@@ -18,6 +18,8 @@ struct ChatwootCallsScenario {
         var userToChatwoot = Latencies()
         var userMessagesSent = 0
         var userMessagesReceived = 0
+        /// User messages that reached Chatwoot more than once.
+        var userMessagesDuplicated = 0
         /// Chatwoot calls while users sent messages, per message sent.
         var callsPerUserMessage: Double = 0
         /// Chatwoot calls while agents replied, per reply.
@@ -28,15 +30,18 @@ struct ChatwootCallsScenario {
 
     /// Users send `rate` messages a second for `seconds` over their sockets; the stand-in's own receipt time of
     /// each (it runs in this process, on the same clock) minus the moment it was written to the socket.
-    func userMessages(_ users: [BatonRig.User], rate: Int, seconds: Int) async throws -> (Latencies, sent: Int, received: Int, calls: Int) {
+    func userMessages(_ users: [BatonRig.User], rate: Int, seconds: Int) async throws -> (Latencies, sent: Int, received: Int, duplicated: Int, calls: Int) {
         await rig.standIn.clearRecords()
         let total = rate * seconds
         let sentAt = SentTimes(count: total)
         let unsent = Locked(0)
+        // Each phase its own marker and client ids: a later phase must neither count an earlier one's messages nor
+        // have its own deduplicated as resends of them.
+        let marker = "user\(rate):"
         await atFixedRate(rate, total: total) { number in
             sentAt.record(number)
             do {
-                try await users[number % users.count].socket.send(#"{"type":"message","text":"user:\#(number);","clientMessageId":"u\#(rate)-\#(number)"}"#)
+                try await users[number % users.count].socket.send(#"{"type":"message","text":"\#(marker)\#(number);","clientMessageId":"u\#(rate)-\#(number)"}"#)
             } catch {
                 unsent.withLock { $0 += 1 }
             }
@@ -44,18 +49,22 @@ struct ChatwootCallsScenario {
         if unsent.withLock({ $0 }) > 0 { throw BenchError("\(unsent.withLock { $0 }) user messages could not be written to their sockets") }
         // Counted as they arrive: a snapshot of the stand-in's state per request would cost the load generator more
         // than Baton spends on the message.
-        let isPost: @Sendable (RecordedRequest) -> Bool = { $0.method == "POST" && $0.path.hasSuffix("/messages") }
+        let isPost: @Sendable (RecordedRequest) -> Bool = { $0.method == "POST" && $0.path.hasSuffix("/messages") && $0.bodyText.contains(marker) }
         _ = try await rig.standIn.waitForRequests(count: total, timeout: .seconds(60), where: isPost)
         let received = await rig.standIn.requests()
         var latencies = Latencies()
-        var arrived = 0
+        var arrived = Set<Int>()
+        var duplicated = 0
         for request in received where isPost(request) {
-            guard let number = number(after: "user:", in: request.bodyText), let sent = sentAt.time(number) else { continue }
-            arrived += 1
+            guard let number = number(after: marker, in: request.bodyText), let sent = sentAt.time(number) else { continue }
+            guard arrived.insert(number).inserted else {
+                duplicated += 1
+                continue
+            }
             let micros = request.receivedAt.microseconds - sent
             latencies.add(UInt64(max(0, micros)) * 1000)
         }
-        return (latencies, total, arrived, received.count)
+        return (latencies, total, arrived.count, duplicated, received.count)
     }
 
     /// Agent replies through the stand-in (as an agent in Chatwoot's UI): Baton should need no call for them.
