@@ -97,6 +97,7 @@ public final class PostgresSessionStore: SessionStore {
                     stored.append(copy)
                 }
             }
+            update.placed(through: placement.lastMessageID)
             for job in update.jobs {
                 let encoded = try Rows.encode(job)
                 try await connection.query(

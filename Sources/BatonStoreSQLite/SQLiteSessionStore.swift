@@ -115,6 +115,7 @@ public final class SQLiteSessionStore: SessionStore {
                     stored.append(copy)
                 }
             }
+            update.placed(through: placement.lastMessageID)
             for job in update.jobs {
                 try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)")
                     .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis])

@@ -46,6 +46,29 @@ func newSession(_ store: any SessionStore, user: String = "u1", endpoint: String
 
 @Suite("Store contract")
 struct StoreContractTests {
+    /// An agent's reply passes the handover's sync position over itself and over the copies of later replies it
+    /// moves behind it, so the provider is never sent its own messages back.
+    @Test(arguments: StoreKind.allCases)
+    func passingOverCountsTheCopiesAReplyMovesBehindIt(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            update.append(draft("hi"))
+            update.state.handover = HandoverState(phase: .active, nodeID: "h", number: 1, conversationID: 7, syncedThrough: 1)
+        }
+        for (text, order) in [("third", Int64(30)), ("fourth", 40), ("second", 20), ("fifth", 50)] {
+            let reply = MessageDraft(sender: .agent, content: MessageContent(text: text), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(reply)
+                update.passOverAppended()
+            }
+        }
+        let stored = try #require(try await store.session(id: session.id))
+        // "second" came late and moved "third" and "fourth" behind it: 2 replies, 2 copies, 1 more reply after.
+        #expect(stored.lastMessageID == 1 + 3 + 2 + 1)
+        #expect(stored.state.handover?.syncedThrough == stored.lastMessageID, "nothing of the agent's waits to go back")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func findOrCreateCreatesOnceAndThenFinds(kind: StoreKind) async throws {
         let store = try await kind.make().store

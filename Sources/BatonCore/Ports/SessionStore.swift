@@ -11,6 +11,8 @@ public struct SessionUpdate: Sendable {
     public private(set) var drafts: [MessageDraft] = []
     /// Outbox jobs to save with the change, in order.
     public private(set) var jobs: [OutboxJob] = []
+    /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
+    public private(set) var passesOverAppended = false
 
     public init(session: Session) {
         self.session = session
@@ -23,8 +25,21 @@ public struct SessionUpdate: Sendable {
     /// Saves provider work with the change (see ``OutboxJob``).
     public mutating func enqueue(_ job: OutboxJob) { jobs.append(job) }
 
-    /// The id the newest message will have once the change is saved (ids have no gaps).
+    /// The id the newest message will have once the change is saved (ids have no gaps), unless an agent's reply
+    /// moves later replies behind it: their copies take the ids after these (see `MessagePlacement`).
     public var lastMessageID: Int64 { session.lastMessageID + Int64(drafts.count) }
+
+    /// Says that the provider has, or never needs, every message this change appends (an agent's reply, a notice
+    /// for the user), so the handover's sync position moves past them, and past the copies of replies they move,
+    /// when nothing before them waits to be posted (`HandoverState.passOver`). Applied by `placed(through:)`, once
+    /// the store has numbered them.
+    public mutating func passOverAppended() { passesOverAppended = true }
+
+    /// Called by the store once the appended messages (and any copies they moved) are numbered, before the state
+    /// is written: `lastMessageID` is the session's newest id then.
+    public mutating func placed(through lastMessageID: Int64) {
+        if passesOverAppended { state.handover?.passOver(after: session.lastMessageID, through: lastMessageID) }
+    }
 }
 
 /// Errors every store reports the same way, so callers can tell them apart whatever the engine.

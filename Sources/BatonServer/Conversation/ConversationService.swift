@@ -130,11 +130,9 @@ public struct ConversationService: Sendable {
         let time = now()
         do {
             let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
-                let previousLast = update.lastMessageID
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
-                let newLast = update.lastMessageID
-                update.state.handover?.passOver(after: previousLast, through: newLast)
+                update.passOverAppended()
             }
             // Messages that arrived before this one but come after it in the provider's order moved down.
             for copy in stored {

@@ -102,6 +102,8 @@ extension ConversationService {
                 text: HandoverNotices.undelivered(message.content.text), data: .object(["undelivered": .number(Double(messageID))]))
             if let (_, stored) = try? await store.update(sessionID: session.id, now: time, { update in
                 update.append(MessageDraft(sender: .system, content: notice, createdAt: time))
+                // A notice for the user only: the agents never get it, so it must not hold the sync position back.
+                update.passOverAppended()
             }) {
                 await hub.publish(stored)
             }
