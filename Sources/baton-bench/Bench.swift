@@ -79,7 +79,8 @@ struct Bench {
                 report.calls.userMessagesSent = slow.sent + fast.sent
                 report.calls.userMessagesReceived = slow.received + fast.received
                 report.calls.userMessagesDuplicated = slow.duplicated + fast.duplicated
-                report.calls.callsPerUserMessage = Double(slow.calls + fast.calls) / Double(slow.sent + fast.sent)
+                report.calls.userMessageCalls = slow.calls.merging(fast.calls, uniquingKeysWith: +)
+                report.calls.callsPerUserMessage = Double(report.calls.userMessageCalls.values.reduce(0, +)) / Double(slow.sent + fast.sent)
             }
             if calls {
                 let replies = 200

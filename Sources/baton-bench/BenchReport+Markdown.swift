@@ -57,14 +57,21 @@ extension BenchReport {
         if let postgres = postgresRelay {
             lines.append("- Relay on PostgreSQL (webhooks to instance A, sockets on instance B): relay p50 / p99 at 2,000 msg/s \(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms.")
         }
+        if calls.userMessagesSent > 0 {
+            lines.append("- Users' \(Self.count(calls.userMessagesSent)) messages (both rates): \(Self.calls(calls.userMessageCalls)).")
+        }
         for (turns, byCall) in calls.handoverCalls.sorted(by: { $0.key < $1.key }) {
-            let parts = byCall.sorted { $0.key < $1.key }.map { "\($0.value) × `\($0.key)`" }.joined(separator: ", ")
-            lines.append("- Handover after \(turns) bot turns: \(parts).")
+            lines.append("- Handover after \(turns) bot turns: \(Self.calls(byCall)).")
         }
         if let sockets {
             lines.append("- Sockets: Baton \(Self.count(sockets.baton.opened)) opened in \(String(format: "%.1f", sockets.baton.openSeconds)) s (resident \(Self.megabytes(sockets.baton.residentBefore)) → \(Self.megabytes(sockets.baton.residentAfter)) MB); bare \(Self.count(sockets.bare.opened)) in \(String(format: "%.1f", sockets.bare.openSeconds)) s (\(Self.megabytes(sockets.bare.residentBefore)) → \(Self.megabytes(sockets.bare.residentAfter)) MB). At the cap: \(Self.megabytes(sockets.batonResidentAtCap)) MB resident, \(Self.count(sockets.batonOpenFilesAtCap)) descriptors open; first refusal: \(sockets.baton.refusal ?? "none"); still running: \(sockets.baton.aliveAfterRefusal == true ? "yes" : "no").")
         }
         return lines
+    }
+
+    /// `3 × \`POST …\`, 1 × \`GET …\``, by endpoint.
+    static func calls(_ byCall: [String: Int]) -> String {
+        byCall.sorted { $0.key < $1.key }.map { "\(count($0.value)) × `\($0.key)`" }.joined(separator: ", ")
     }
 
     private func row(_ measure: String, _ baton: String, _ bare: String, _ target: String, _ met: Bool?, note: String? = nil) -> String {

@@ -22,6 +22,8 @@ struct ChatwootCallsScenario {
         var userMessagesDuplicated = 0
         /// Chatwoot calls while users sent messages, per message sent.
         var callsPerUserMessage: Double = 0
+        /// Those calls by endpoint.
+        var userMessageCalls: [String: Int] = [:]
         /// Chatwoot calls while agents replied, per reply.
         var callsPerAgentReply: Double = 0
         /// History turns → the calls opening that handover took, by endpoint.
@@ -30,7 +32,9 @@ struct ChatwootCallsScenario {
 
     /// Users send `rate` messages a second for `seconds` over their sockets; the stand-in's own receipt time of
     /// each (it runs in this process, on the same clock) minus the moment it was written to the socket.
-    func userMessages(_ users: [BatonRig.User], rate: Int, seconds: Int) async throws -> (Latencies, sent: Int, received: Int, duplicated: Int, calls: Int) {
+    func userMessages(
+        _ users: [BatonRig.User], rate: Int, seconds: Int
+    ) async throws -> (Latencies, sent: Int, received: Int, duplicated: Int, calls: [String: Int]) {
         await rig.standIn.clearRecords()
         let total = rate * seconds
         let sentAt = SentTimes(count: total)
@@ -64,7 +68,9 @@ struct ChatwootCallsScenario {
             let micros = request.receivedAt.microseconds - sent
             latencies.add(UInt64(max(0, micros)) * 1000)
         }
-        return (latencies, total, arrived.count, duplicated, received.count)
+        var calls: [String: Int] = [:]
+        for request in received { calls["\(request.method) \(Self.pattern(request.path))", default: 0] += 1 }
+        return (latencies, total, arrived.count, duplicated, calls)
     }
 
     /// Agent replies through the stand-in (as an agent in Chatwoot's UI): Baton should need no call for them.
