@@ -47,7 +47,8 @@ public final class CapacityGate: Sendable {
     }()
 }
 
-/// A server child channel that admits a connection only through a `CapacityGate`.
+/// A server child channel that admits a connection only through a `CapacityGate`, and closes an admitted one that
+/// sends nothing (see `FirstRequestGuard`).
 struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
@@ -67,6 +68,11 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
         }
         let gate = self.gate
         channel.closeFuture.whenComplete { _ in gate.release() }
+        do {
+            try channel.pipeline.syncOperations.addHandler(FirstRequestGuard(), position: .first)
+        } catch {
+            channel.close(promise: nil)
+        }
         return base.setup(channel: channel, logger: logger)
     }
 
