@@ -98,6 +98,11 @@ public struct PostgresNotifications: Sendable {
     static func nextConnectionID() -> Int { connectionIDs.add(1, ordering: .relaxed).newValue }
 }
 
+extension PostgresNotifications: CustomStringConvertible {
+    /// The channel only: the listener's configuration holds the database password, and service lists are logged.
+    public var description: String { "PostgresNotifications(channel: \(channel))" }
+}
+
 extension PostgresSessionStore {
     /// Notifications sent over this store's connection pool, received on a connection of their own made from
     /// `listenerConfiguration` (see `PostgresNotifications.init` for the pings).

@@ -1,7 +1,9 @@
+import BatonConfig
 import BatonCore
 import BatonServer
 import BatonStorePostgres
 import Foundation
+import PostgresNIO
 import Testing
 
 /// A hub event on one instance reaches the subscribers (webchat sockets, REST long-polls) of another instance.
@@ -100,6 +102,21 @@ struct HubFanOutTests {
             let after = try await Self.say("after the freeze", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(after.id)), "live again")
             #expect(instances.b.counter("baton_fanout_resubscribes_total") >= 1)
+        }
+    }
+
+    /// Services are logged by their descriptions when they start (ServiceLifecycle, debug level).
+    @Test func theFanOutAndItsRelayDescribeThemselvesWithoutThePassword() async throws {
+        let database = try await TestDatabase.fresh()
+        let password = try #require(database.settings.password?.value)
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: TwoInstances.logger)
+        let store = PostgresSessionStore(client: client, logger: TwoInstances.logger)
+        let relay = try database.notifications(on: store)
+        let (hub, announcements) = ConversationHub.relayed()
+        let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: relay, store: store, logger: TwoInstances.logger)
+        for text in [String(describing: relay), String(reflecting: relay), String(describing: fanOut), String(reflecting: fanOut)] {
+            #expect(!text.contains(password))
+            #expect(text.contains(database.channel))
         }
     }
 }

@@ -118,3 +118,9 @@ public struct HubFanOut: Service {
         }
     }
 }
+
+extension HubFanOut: CustomStringConvertible {
+    /// ServiceLifecycle logs every service by its description: a synthesized one would print the relay's whole
+    /// configuration, database password included.
+    public var description: String { "HubFanOut(instance: \(instanceID), relay: \(relay))" }
+}
