@@ -6,7 +6,8 @@ import Yams
 ///
 /// ## Keys
 /// ```yaml
-/// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096 }
+/// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096,
+///             idleTimeoutSeconds: 75 }
 /// storage:  { sqlite: { path: data/baton.sqlite } }    # or, for several instances:
 ///           { postgres: { url | urlFile, maxConnections: 20 } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
@@ -94,12 +95,13 @@ public struct ConfigLoader: Sendable {
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
         var settings = ServerSettings()
         guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds"], sink)
         guard let members else { return settings }
         if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
         if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
         if members.has("maxConnections"), let cap = members["maxConnections"].int(sink, range: 1...1_000_000) { settings.maxConnections = cap }
         if members.has("maxInFlightRequests"), let cap = members["maxInFlightRequests"].int(sink, range: 1...1_000_000) { settings.maxInFlightRequests = cap }
+        if members.has("idleTimeoutSeconds"), let seconds = members["idleTimeoutSeconds"].int(sink, range: 1...3_600) { settings.idleTimeoutSeconds = seconds }
         if members.has("publicURL"), let url = members["publicURL"].string(sink) {
             if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
                 sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")

@@ -89,13 +89,20 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxConnections: Int?
     /// Requests handled at once; more are answered 503.
     public var maxInFlightRequests: Int
+    /// How long a kept-alive HTTP connection may wait for its next request before it is closed, so idle clients
+    /// cannot hold the connection cap. WebSockets and requests in progress (long polls) are not affected.
+    public var idleTimeoutSeconds: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096,
+        idleTimeoutSeconds: Int = 75
+    ) {
         self.host = host
         self.port = port
         self.publicURL = publicURL
         self.maxConnections = maxConnections
         self.maxInFlightRequests = maxInFlightRequests
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
 

@@ -103,7 +103,9 @@ public func buildApplication(
     let webSocketResponder = router.buildResponder()
     let server = HTTPServerBuilder { responder in
         GatedChildChannel(
-            base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: WebSocketServerConfiguration()),
+            base: HTTP1WebSocketUpgradeChannel(
+                responder: responder, webSocketResponder: webSocketResponder,
+                configuration: .init(http1: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeoutSeconds))), ws: WebSocketServerConfiguration())),
             gate: gate)
     }
     var app = Application(

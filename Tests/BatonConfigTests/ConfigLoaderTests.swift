@@ -228,6 +228,18 @@ func expectDiagnostic(
             message: "must be between 2 and 3600, found 1")
     }
 
+    @Test func theIdleTimeoutIsReadBoundedAndOverridable() throws {
+        let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
+        let path = try writeConfig("server: { idleTimeoutSeconds: 30 }\n" + endpoints)
+        #expect(try loader().load(path: path).0.server.idleTimeoutSeconds == 30)
+        #expect(try loader(["BATON_SERVER_IDLE_TIMEOUT_SECONDS": "5"]).load(path: path).0.server.idleTimeoutSeconds == 5)
+        #expect(try loader().load(path: try writeConfig(endpoints)).0.server.idleTimeoutSeconds == 75, "the default")
+        let zero = try writeConfig("server: { idleTimeoutSeconds: 0 }\n" + endpoints)
+        expectDiagnostic(
+            failureDiagnostics { try loader().load(path: zero) }, file: zero, line: 1, path: "server.idleTimeoutSeconds",
+            message: "must be between 1 and 3600, found 0")
+    }
+
     @Test func minimalConfigGetsDefaults() throws {
         let path = try writeConfig("endpoints:\n  web:\n    flow: flows/main.yaml\n")
         let (configuration, warnings) = try loader().load(path: path)

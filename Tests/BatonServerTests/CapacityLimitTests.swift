@@ -14,8 +14,15 @@ import Glibc
 /// descriptors; above its in-flight cap it answers 503 too.
 @Suite("Capacity limits")
 struct CapacityLimitTests {
-    /// A plain TCP connection to the server.
-    final class Connection {
+    /// Runs `work` on a thread of its own and returns its result.
+    static func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: work()) }
+        }
+    }
+
+    /// A plain TCP connection to the server. (Its descriptor is used by one thread at a time.)
+    final class Connection: @unchecked Sendable {
         let fd: Int32
 
         init(port: Int) throws {
@@ -89,6 +96,25 @@ struct CapacityLimitTests {
                 answer = try Connection(port: port).get("/healthz")
             }
             #expect(answer.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    /// Idle kept-alive connections would otherwise hold slots of the connection cap for as long as clients like.
+    @Test func aKeptAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
+        var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
+        configuration.server.idleTimeoutSeconds = 1
+        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
+        try await app.test(.live) { client in
+            let connection = try Connection(port: try #require(client.port))
+            // Blocking socket calls, so on a thread of their own: the server needs the cooperative pool's few threads.
+            let (answer, afterIdle) = await Self.onOwnThread { () -> (String, Int) in
+                let answer = connection.get("/healthz", keepAlive: true)
+                // Returns when the server closes the connection (0) or the socket's 10 s receive timeout passes (-1).
+                var byte: UInt8 = 0
+                return (answer, recv(connection.fd, &byte, 1, 0))
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+            #expect(afterIdle == 0, "closed by the server once idle for a second")
         }
     }
 
