@@ -89,8 +89,9 @@ public struct ServerSettings: Sendable, Hashable {
     public var maxConnections: Int?
     /// Requests handled at once; more are answered 503.
     public var maxInFlightRequests: Int
-    /// How long a kept-alive HTTP connection may wait for its next request before it is closed, so idle clients
-    /// cannot hold the connection cap. WebSockets and requests in progress (long polls) are not affected.
+    /// How long a connection may wait for its first request, or a kept-alive one for its next, before it is closed,
+    /// so idle clients cannot hold the connection cap. WebSockets and requests in progress (long polls) are not
+    /// affected.
     public var idleTimeoutSeconds: Int
 
     public init(

@@ -101,12 +101,14 @@ public func buildApplication(
     // Never more connections than descriptors allow: above the cap a connection is answered 503 and closed.
     let gate = CapacityGate(limit: min(configuration.server.maxConnections ?? .max, CapacityGate.defaultLimit()))
     let webSocketResponder = router.buildResponder()
+    // One idle limit for every connection: before its first request (FirstRequestGuard) and between requests.
+    let idleTimeout = TimeAmount.seconds(Int64(configuration.server.idleTimeoutSeconds))
     let server = HTTPServerBuilder { responder in
         GatedChildChannel(
             base: HTTP1WebSocketUpgradeChannel(
                 responder: responder, webSocketResponder: webSocketResponder,
-                configuration: .init(http1: .init(idleTimeout: .seconds(Int64(configuration.server.idleTimeoutSeconds))), ws: WebSocketServerConfiguration())),
-            gate: gate)
+                configuration: .init(http1: .init(idleTimeout: idleTimeout), ws: WebSocketServerConfiguration())),
+            gate: gate, firstRequestTimeout: idleTimeout)
     }
     var app = Application(
         router: router,

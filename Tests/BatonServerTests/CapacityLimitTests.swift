@@ -99,22 +99,26 @@ struct CapacityLimitTests {
         }
     }
 
-    /// Idle kept-alive connections would otherwise hold slots of the connection cap for as long as clients like.
-    @Test func aKeptAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
+    /// Idle connections, before their first request or between two, would otherwise hold slots of the connection
+    /// cap for as long as clients like.
+    @Test func idleConnectionsAreClosedAfterTheIdleTimeout() async throws {
         var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
         configuration.server.idleTimeoutSeconds = 1
         let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
         try await app.test(.live) { client in
-            let connection = try Connection(port: try #require(client.port))
+            let port = try #require(client.port)
+            let silent = try Connection(port: port)
+            let keptAlive = try Connection(port: port)
             // Blocking socket calls, so on a thread of their own: the server needs the cooperative pool's few threads.
-            let (answer, afterIdle) = await Self.onOwnThread { () -> (String, Int) in
-                let answer = connection.get("/healthz", keepAlive: true)
-                // Returns when the server closes the connection (0) or the socket's 10 s receive timeout passes (-1).
+            let (answer, keptAliveEnd, silentEnd) = await Self.onOwnThread { () -> (String, Int, Int) in
+                let answer = keptAlive.get("/healthz", keepAlive: true)
+                // Each returns when the server closes the connection (0) or the socket's 10 s receive timeout passes (-1).
                 var byte: UInt8 = 0
-                return (answer, recv(connection.fd, &byte, 1, 0))
+                return (answer, recv(keptAlive.fd, &byte, 1, 0), recv(silent.fd, &byte, 1, 0))
             }
             #expect(answer.hasPrefix("HTTP/1.1 200"))
-            #expect(afterIdle == 0, "closed by the server once idle for a second")
+            #expect(keptAliveEnd == 0, "the kept-alive connection was closed once idle for a second")
+            #expect(silentEnd == 0, "so was the one that never sent a request")
         }
     }
 

@@ -48,11 +48,12 @@ public final class CapacityGate: Sendable {
 }
 
 /// A server child channel that admits a connection only through a `CapacityGate`, and closes an admitted one that
-/// sends nothing (see `FirstRequestGuard`).
+/// sends nothing within `firstRequestTimeout` or before the server stops (see `FirstRequestGuard`).
 struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
     let gate: CapacityGate
+    let firstRequestTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         guard gate.tryAcquire() else {
@@ -69,7 +70,7 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
         let gate = self.gate
         channel.closeFuture.whenComplete { _ in gate.release() }
         do {
-            try channel.pipeline.syncOperations.addHandler(FirstRequestGuard(), position: .first)
+            try channel.pipeline.syncOperations.addHandler(FirstRequestGuard(timeout: firstRequestTimeout), position: .first)
         } catch {
             channel.close(promise: nil)
         }

@@ -11,13 +11,12 @@ final class FirstRequestGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    /// How long a new connection may stay silent: a browser or HTTP client sends its request at once.
-    static let defaultTimeout = TimeAmount.seconds(30)
-
     private let timeout: TimeAmount
     private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount = FirstRequestGuard.defaultTimeout) {
+    /// - Parameter timeout: how long a new connection may stay silent (`server.idleTimeoutSeconds`, like an idle
+    ///   kept-alive one); a browser or HTTP client sends its request at once.
+    init(timeout: TimeAmount) {
         self.timeout = timeout
     }
 
