@@ -20,16 +20,11 @@ struct WebchatSocket {
         do {
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
             try await receive(&frames, sessionID: opened.sessionID, outbound: outbound)
-            await stopForwarding(opened.forwarder, sessionID: opened.sessionID, subscription: opened.subscription)
         } catch {
-            await stopForwarding(opened.forwarder, sessionID: opened.sessionID, subscription: opened.subscription)
+            await opened.stop(conversations.hub)
             throw error
         }
-    }
-
-    func stopForwarding(_ forwarder: LiveForwarder, sessionID: SessionID, subscription: Int) async {
-        forwarder.close()
-        await conversations.hub.unsubscribe(sessionID, token: subscription)
+        await opened.stop(conversations.hub)
     }
 
     /// A socket past its `hello`: its session, and what forwards the session's events to it.
@@ -37,6 +32,12 @@ struct WebchatSocket {
         var sessionID: SessionID
         var forwarder: LiveForwarder
         var subscription: Int
+
+        /// Stops forwarding: the socket is gone.
+        func stop(_ hub: ConversationHub) async {
+            forwarder.close()
+            await hub.unsubscribe(sessionID, token: subscription)
+        }
     }
 
     /// Waits for `hello`, finds or opens the session, subscribes and sends `ready`; `nil` when the socket closed
@@ -56,17 +57,18 @@ struct WebchatSocket {
             let (session, resumed) = try await resolveSession(hello.session, user: hello.user, outbound: outbound)
             // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
             let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
-            let subscription = await conversations.hub.subscribe(session.id) { forwarder.enqueue($0) }
+            let opened = Opened(
+                sessionID: session.id, forwarder: forwarder, subscription: await conversations.hub.subscribe(session.id) { forwarder.enqueue($0) })
             do {
                 try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
             } catch {
-                await stopForwarding(forwarder, sessionID: session.id, subscription: subscription)
+                await opened.stop(conversations.hub)
                 throw error
             }
             forwarder.start(after: resumed ? hello.after : 0, handoverUpdates: hello.handoverUpdates)
             // A reconnecting user may have missed agent replies whose webhooks were lost meanwhile.
             if resumed, session.state.handover?.phase == .active { conversations.reconcileLater(session.id) }
-            return Opened(sessionID: session.id, forwarder: forwarder, subscription: subscription)
+            return opened
         }
     }
 
