@@ -12,6 +12,11 @@ import Synchronization
 /// died without a word (a dropped network path, a server that froze) is noticed too, within `pingInterval` plus
 /// `pingTimeout`.
 public struct PostgresNotifications: Sendable {
+    /// How long the listening connection may stay quiet before it is pinged, by default.
+    public static let defaultPingInterval = Duration.seconds(30)
+    /// How long a ping may go unanswered before the connection is taken for dead, by default.
+    public static let defaultPingTimeout = Duration.seconds(10)
+
     /// The notification channel; per database, shared by every process that uses the same name.
     public let channel: String
     let client: PostgresClient
@@ -27,7 +32,7 @@ public struct PostgresNotifications: Sendable {
     ///   - pingTimeout: how long that answer may take before the connection is taken for dead and closed.
     public init(
         client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, channel: String,
-        pingInterval: Duration = .seconds(30), pingTimeout: Duration = .seconds(10), logger: Logger
+        pingInterval: Duration = defaultPingInterval, pingTimeout: Duration = defaultPingTimeout, logger: Logger
     ) {
         self.client = client
         self.listenerConfiguration = listenerConfiguration
@@ -108,7 +113,7 @@ extension PostgresSessionStore {
     /// `listenerConfiguration` (see `PostgresNotifications.init` for the pings).
     public func notifications(
         channel: String = "baton_hub", listenerConfiguration: PostgresConnection.Configuration,
-        pingInterval: Duration = .seconds(30), pingTimeout: Duration = .seconds(10)
+        pingInterval: Duration = PostgresNotifications.defaultPingInterval, pingTimeout: Duration = PostgresNotifications.defaultPingTimeout
     ) -> PostgresNotifications {
         PostgresNotifications(
             client: client, listenerConfiguration: listenerConfiguration, channel: channel, pingInterval: pingInterval,

@@ -74,8 +74,8 @@ struct Bench {
             if user {
                 let slow = try await chatwoot.userMessages(users, rate: 250, seconds: settings.seconds)
                 let fast = try await chatwoot.userMessages(users, rate: 1000, seconds: settings.seconds)
-                report.calls.userToChatwoot250 = slow.0
-                report.calls.userToChatwoot = fast.0
+                report.calls.userToChatwoot250 = slow.latencies
+                report.calls.userToChatwoot = fast.latencies
                 report.calls.userMessagesSent = slow.sent + fast.sent
                 report.calls.userMessagesReceived = slow.received + fast.received
                 report.calls.userMessagesDuplicated = slow.duplicated + fast.duplicated

@@ -34,7 +34,7 @@ struct ChatwootCallsScenario {
     /// each (it runs in this process, on the same clock) minus the moment it was written to the socket.
     func userMessages(
         _ users: [BatonRig.User], rate: Int, seconds: Int
-    ) async throws -> (Latencies, sent: Int, received: Int, duplicated: Int, calls: [String: Int]) {
+    ) async throws -> (latencies: Latencies, sent: Int, received: Int, duplicated: Int, calls: [String: Int]) {
         await rig.standIn.clearRecords()
         let total = rate * seconds
         let sentAt = SentTimes(count: total)

@@ -33,7 +33,9 @@ struct TwoInstances {
     static let logger = Logger(label: "baton.test.fan-out")
 
     /// - Parameter ping: how often each listener pings its connection, and how long it waits for the answer.
-    static func start(ping: (interval: Duration, timeout: Duration) = (.seconds(30), .seconds(10))) async throws -> TwoInstances {
+    static func start(
+        ping: (interval: Duration, timeout: Duration) = (PostgresNotifications.defaultPingInterval, PostgresNotifications.defaultPingTimeout)
+    ) async throws -> TwoInstances {
         let database = try await TestDatabase.fresh()
         var tasks: [Task<Void, any Error>] = []
         var instances: [Instance] = []
@@ -135,7 +137,8 @@ struct TestDatabase {
     /// The test's own channel on `store`, listened to on a connection of its own as in production, which
     /// `pg_stat_activity` shows with the channel's name.
     func notifications(
-        on store: PostgresSessionStore, ping: (interval: Duration, timeout: Duration) = (.seconds(30), .seconds(10))
+        on store: PostgresSessionStore,
+        ping: (interval: Duration, timeout: Duration) = (PostgresNotifications.defaultPingInterval, PostgresNotifications.defaultPingTimeout)
     ) throws -> PostgresNotifications {
         store.notifications(
             channel: channel, listenerConfiguration: try settings.connectionConfiguration(applicationName: channel),

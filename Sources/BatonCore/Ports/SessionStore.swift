@@ -12,7 +12,7 @@ public struct SessionUpdate: Sendable {
     /// Outbox jobs to save with the change, in order.
     public private(set) var jobs: [OutboxJob] = []
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
-    public private(set) var passesOverAppended = false
+    private var passesOverAppended = false
 
     public init(session: Session) {
         self.session = session
