@@ -67,12 +67,16 @@ struct CapacityLimitTests {
         deinit { close(fd) }
     }
 
-    @Test func connectionsAboveTheCapGet503WithAReasonAndTheServerGoesOn() async throws {
+    /// Runs `body` with the port of a whole Baton server on loopback whose server settings `adjust` changed.
+    static func withServer(_ adjust: (inout ServerSettings) -> Void, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
         var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
-        configuration.server.maxConnections = 3
+        adjust(&configuration.server)
         let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        try await app.test(.live) { client in try await body(try #require(client.port)) }
+    }
+
+    @Test func connectionsAboveTheCapGet503WithAReasonAndTheServerGoesOn() async throws {
+        try await Self.withServer({ $0.maxConnections = 3 }) { port in
             // Connections are admitted as the server sets them up (the test client's own may take a slot too):
             // open them one by one, each proven admitted by an answer, until the cap refuses one.
             var held: [Connection] = []
@@ -102,11 +106,7 @@ struct CapacityLimitTests {
     /// Idle connections, before their first request or between two, would otherwise hold slots of the connection
     /// cap for as long as clients like.
     @Test func idleConnectionsAreClosedAfterTheIdleTimeout() async throws {
-        var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
-        configuration.server.idleTimeoutSeconds = 1
-        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        try await Self.withServer({ $0.idleTimeoutSeconds = 1 }) { port in
             let silent = try Connection(port: port)
             let keptAlive = try Connection(port: port)
             // Blocking socket calls, so on a thread of their own: the server needs the cooperative pool's few threads.
