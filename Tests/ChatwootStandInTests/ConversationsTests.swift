@@ -29,7 +29,7 @@ import Testing
             let conversation = try await h.call(
                 .POST, "/conversations", token: otherAdmin.accessToken, json: ["inbox_id": .int(otherInbox.id), "contact_id": contactId], account: other.id)
             #expect(conversation.json["id"] == 1)
-            #expect(await h.standIn.specViolations().isEmpty, "source_id is optional per CONTRACT §9")
+            #expect(await h.standIn.specViolations().isEmpty, "source_id is optional: inbox_id + contact_id generate one")
         }
     }
 

@@ -47,8 +47,8 @@ import Testing
         try await Harness.with { h in
             let conversation = try await h.createConversation()
             let base = "/conversations/\(conversation.displayId)"
-            // message_type "template" (CONTRACT §2.4), content_attributes as a JSON string in multipart, PATCH status,
-            // contact_inboxes/filter (real routes swagger omits), set_agent_bot null.
+            // message_type "template" (`app/builders/messages/message_builder.rb`), content_attributes as a JSON string in
+            // multipart, PATCH status, contact_inboxes/filter (real routes swagger omits), set_agent_bot null.
             let template = try await h.call(.POST, "\(base)/messages", token: h.adminToken, json: ["content": "Greeting", "message_type": "template"])
             #expect(template.status == 200)
             let (body, type) = Harness.multipart(fields: [("content", "x"), ("content_attributes", #"{"a":1}"#)], files: [])

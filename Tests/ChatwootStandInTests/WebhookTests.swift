@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct WebhookTests {
     /// Compares a delivered message webhook with a sample, level by level. `attachments` is only present when a
-    /// message has some (CONTRACT §4.3), so it is left out of key comparisons.
+    /// message has some (`Message#webhook_data`), so it is left out of key comparisons.
     static func expectSameShape(_ actual: JSONValue, _ sample: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) {
         var problems = Shape.differences(actual, sample, ignoring: ["attachments"])
         problems += Shape.differences(actual["conversation"], sample["conversation"], path: "conversation")

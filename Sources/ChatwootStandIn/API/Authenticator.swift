@@ -14,7 +14,7 @@ enum Authenticator {
     /// Resolves and checks the caller for an Application-API route.
     static func authenticate(_ request: IncomingRequest, route: Route, accountIdText: String?, db: StandInSnapshot) throws -> (Caller, Int) {
         guard let token = token(in: request) else {
-            // devise_token_auth's answer when no token header is sent (gem text, CONTRACT §2.1).
+            // devise_token_auth's answer when no token header is sent (gem text; `app/controllers/api/base_controller.rb`).
             throw StandInAPIError(status: 401, json: ["errors": ["You need to sign in or sign up before continuing."]])
         }
         let caller: Caller

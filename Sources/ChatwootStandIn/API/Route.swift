@@ -34,7 +34,7 @@ struct Route: Sendable {
         return values
     }
 
-    /// `AccessTokenAuthHelper::BOT_ACCESSIBLE_ENDPOINTS` (CONTRACT §1.1).
+    /// `AccessTokenAuthHelper::BOT_ACCESSIBLE_ENDPOINTS` (`app/controllers/concerns/access_token_auth_helper.rb`).
     static let botAccessible: [String: Set<String>] = [
         "api/v1/accounts/conversations": ["show", "create", "update", "toggle_status", "toggle_typing_status", "toggle_priority", "custom_attributes"],
         "api/v1/accounts/conversations/messages": ["create"],

@@ -2,7 +2,7 @@
 ///
 /// Compact (no spaces), keys in insertion order, UTF-8 output with non-ASCII characters left raw, and Rails'
 /// HTML-safe escaping: `<` `>` `&` U+2028 U+2029 become `\u003c` `\u003e` `\u0026` `\u2028` `\u2029`
-/// (ActiveSupport `escape_html_entities_in_json`, CONTRACT §4.1). `/` is not escaped.
+/// (ActiveSupport `escape_html_entities_in_json`, via `lib/webhooks/trigger.rb`). `/` is not escaped.
 public enum JSONWriter {
     /// The serialised text.
     public static func string(_ value: JSONValue) -> String {

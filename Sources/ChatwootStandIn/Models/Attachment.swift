@@ -6,7 +6,7 @@ public struct Attachment: Sendable, Hashable, Identifiable {
     public let messageId: Int
     /// Chatwoot's `account_id`.
     public let accountId: Int
-    /// `image`, `audio`, `video` or `file` (from the MIME type, CONTRACT §2.4).
+    /// `image`, `audio`, `video` or `file` (from the MIME type, `app/helpers/file_type_helper.rb`).
     public let fileType: String
     /// Chatwoot's `blob_id`.
     public let blobId: Int

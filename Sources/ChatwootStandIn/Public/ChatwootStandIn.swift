@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import ServiceLifecycle
+public import Foundation
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// A faithful stand-in for Chatwoot v4.15.1's Application API and API-inbox webhooks, for tests and local use.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Acts as one agent (a ``User``) in the dashboard: the same rules and webhooks as the real thing, without HTTP.
 /// Errors are the ones Chatwoot would answer with (``StandInAPIError``).

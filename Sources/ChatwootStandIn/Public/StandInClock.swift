@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Where the stand-in reads "now" from: every timestamp it stores and the 200-messages-per-minute flood guard.

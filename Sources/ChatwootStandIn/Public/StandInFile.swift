@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A file to attach from Swift code.
 public struct StandInFile: Sendable {

@@ -10,7 +10,7 @@ struct StandInRequestContext: RequestContext {
         self.coreContext = .init(source: source)
     }
 
-    /// 100 MB: Chatwoot itself has no limit for API inboxes (CONTRACT §6); proxies usually do.
+    /// 100 MB: Chatwoot itself has no limit for API inboxes (`app/models/attachment.rb`); proxies usually do.
     var maxUploadSize: Int { 100 * 1024 * 1024 }
 }
 

@@ -1,15 +1,15 @@
 /// The places where swagger.json is known to be wrong about what Chatwoot v4.15.1 accepts, each backed by
-/// CONTRACT.md. Everything else in the spec is enforced as written.
+/// the Chatwoot source file named beside it. Everything else in the spec is enforced as written.
 enum SpecLeniency {
     /// Real routes that swagger.json does not list; requests to them are not violations.
     static let extraOperations: [(method: String, template: String, source: String)] = [
-        // CONTRACT §2.4: message status PATCH (API inboxes, v4.2.0+).
-        ("PATCH", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}", "CONTRACT §2.4"),
-        // CONTRACT §2.2: contact lookup by source id (v3.2.0+).
-        ("POST", "/api/v1/accounts/{account_id}/contact_inboxes/filter", "CONTRACT §2.2"),
+        // Message status PATCH (API inboxes, v4.2.0+).
+        ("PATCH", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}", "app/controllers/api/v1/accounts/conversations/messages_controller.rb"),
+        // Contact lookup by source id (v3.2.0+).
+        ("POST", "/api/v1/accounts/{account_id}/contact_inboxes/filter", "app/controllers/api/v1/accounts/contact_inboxes_controller.rb"),
     ]
 
-    /// Full list of `content_type` values (CONTRACT §2.4); swagger lists only six.
+    /// Full list of `content_type` values (`app/models/message.rb`); swagger lists only six.
     static let contentTypes: [JSONValue] = [
         "text", "input_text", "input_textarea", "input_email", "input_select", "cards", "form", "article", "incoming_email", "input_csat",
         "integrations", "sticker", "voice_call",
@@ -19,20 +19,20 @@ enum SpecLeniency {
     static func adjust(method: String, template: String, schema: JSONValue) -> JSONValue {
         switch (method, template) {
         case ("POST", "/api/v1/accounts/{account_id}/conversations"):
-            // CONTRACT §9: `source_id` is not required (inbox_id + contact_id generate one).
-            // CONTRACT §2.3: the status enum also accepts `snoozed`.
+            // `app/controllers/api/v1/accounts/conversations_controller.rb`: `source_id` is not required (inbox_id +
+            // contact_id generate one). `app/models/conversation.rb`: the status enum also accepts `snoozed`.
             var patched = removingRequired(schema, "source_id")
             patched = extendingEnum(patched, property: "status", with: ["snoozed"])
             return patched
         case ("POST", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages"):
-            // CONTRACT §2.4/§9: message_type is a string also accepting `template`; content_type has more values;
-            // content_attributes may be an object or a JSON string.
+            // `app/builders/messages/message_builder.rb`: message_type is a string also accepting `template`; content_type
+            // has more values; content_attributes may be an object or a JSON string.
             var patched = extendingEnum(schema, property: "message_type", with: ["template"])
             patched = replacingEnum(patched, property: "content_type", with: contentTypes)
             patched = addingType(patched, property: "content_attributes", type: "string")
             return patched
         case ("POST", "/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot"):
-            // CONTRACT §2.5: `{"agent_bot": null}` disconnects the bot.
+            // `app/controllers/api/v1/accounts/inboxes_controller.rb`: `{"agent_bot": null}` disconnects the bot.
             return addingType(schema, property: "agent_bot", type: "null")
         default:
             return schema

@@ -3,7 +3,7 @@
 struct WebhookEvent: Sendable {
     enum Kind: Sendable {
         case conversationCreated(conversationId: Int)
-        /// `changed_attributes` is always null for this event in practice (CONTRACT §4.2).
+        /// `changed_attributes` is always null for this event in practice (`Conversation#notify_status_change`).
         case conversationStatusChanged(conversationId: Int)
         /// `changed_attributes`: `[{"attr":{"previous_value":…,"current_value":…}}, …]`.
         case conversationUpdated(conversationId: Int, changedAttributes: JSONValue)

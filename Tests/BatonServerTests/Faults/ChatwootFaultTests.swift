@@ -4,9 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// Baton against a Chatwoot that misbehaves (CONTRACT §2.1, §4.1): down, rate limiting, failing, slow, refusing
-/// the token, and webhooks repeated and shuffled. Every test checks that what the user or the agent should get
-/// arrives once, in order, and writes its figures for RELIABILITY.md.
+/// Baton against a Chatwoot that misbehaves (`config/initializers/rack_attack.rb`, `lib/webhooks/trigger.rb`): down,
+/// rate limiting, failing, slow, refusing the token, and webhooks repeated and shuffled. Every test checks that what
+/// the user or the agent should get arrives once, in order, and writes its figures for RELIABILITY.md.
 @Suite("Faults: Chatwoot", .serialized)
 struct ChatwootFaultTests {
     static let messagesPath = "/api/v1/accounts/*/conversations/*/messages"
