@@ -4,6 +4,7 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
@@ -59,11 +60,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Hummingbird wiring: routes, webchat WebSocket, REST channel, composition root.
+        // Everything that talks to the world: the channels (webchat, REST), the desks (Chatwoot: API client, webhooks),
+        // the write path every event takes, the outbox worker, operations, and the one composition root (App/).
         .target(
             name: "BatonServer",
             dependencies: [
-                "BatonCore", "BatonConfig", "BatonStoreSQLite", "BatonStorePostgres", "BatonChatwoot",
+                "BatonCore", "BatonConfig", "BatonStoreSQLite", "BatonStorePostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -77,18 +79,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/webchat")],
-            swiftSettings: swiftSettings
-        ),
-        // Chatwoot's side of a handover, as Baton sees it: API client, webhook payloads and signatures, the gateway.
-        .target(
-            name: "BatonChatwoot",
-            dependencies: [
-                "BatonCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
             swiftSettings: swiftSettings
         ),
         // A faithful Chatwoot v4.15 stand-in for tests and local use (never used by Baton itself).
@@ -169,7 +159,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BatonChatwootTests", dependencies: ["BatonChatwoot", "BatonTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatonChatwootTests", dependencies: ["BatonServer", "BatonCore", "BatonTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ChatwootStandInTests",
             dependencies: [
@@ -184,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "BatonChatwoot", "ChatwootStandIn", "BatonTestSupport",
+                "BatonServer", "ChatwootStandIn", "BatonTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,5 @@
 public import BatonCore
-import Foundation
+public import Foundation
 import Yams
 
 /// Reads and validates a config file and every flow it names.

@@ -1,5 +1,5 @@
 public import BatonCore
-import Foundation
+public import Foundation
 import GRDB
 import Synchronization
 

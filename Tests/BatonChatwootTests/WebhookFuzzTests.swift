@@ -1,4 +1,4 @@
-import BatonChatwoot
+import BatonServer
 import BatonCore
 import BatonTestSupport
 import Foundation

@@ -1,4 +1,4 @@
-import BatonChatwoot
+import BatonServer
 import BatonCore
 import Foundation
 import Testing
@@ -114,6 +114,24 @@ import Testing
         for timestamp in ["abc", "1781691824.5", "1781691824x", "99999999999999999999999", "17816 91824"] {
             #expect(verifier.verify(signature: vector.signature, timestamp: timestamp, body: vector.body, now: vector.now) == .malformed, "\(timestamp)")
         }
+    }
+
+    /// The cheap path the route takes before it reads a body: the headers' verdict agrees with `verify`'s for every
+    /// refusal it can make alone, and leaves only the HMAC when they are fine.
+    @Test func headersAloneRefuseWhatTheyCanAndLeaveTheRestToTheHMAC() throws {
+        let vector = try Self.vector()
+        let check = { (signature: String?, timestamp: String?) in
+            WebhookSignature.checkHeaders(signature: signature, timestamp: timestamp, now: vector.now)
+        }
+        #expect(check(nil, vector.timestamp) == .missingHeaders)
+        #expect(check("sha1=abc", vector.timestamp) == .malformed)
+        #expect(check(vector.signature, "abc") == .malformed)
+        #expect(check(vector.signature, String(Int(vector.timestamp)! - 301)) == .stale)
+        #expect(check(vector.signature, vector.timestamp) == nil)
+        // A well-formed signature over other bytes passes the headers' check: only the HMAC can refuse it.
+        let other = "sha256=" + String(repeating: "0", count: 64)
+        #expect(check(other, vector.timestamp) == nil)
+        #expect(WebhookSignature(secret: vector.secret).verify(signature: other, timestamp: vector.timestamp, body: vector.body, now: vector.now) == .mismatch)
     }
 
     @Test func headerValuesAreReadTolerantly() throws {

@@ -1,4 +1,4 @@
-import BatonChatwoot
+import BatonServer
 import BatonCore
 import Foundation
 import Testing

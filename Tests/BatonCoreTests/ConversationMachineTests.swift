@@ -70,7 +70,7 @@ private struct Conversation {
 
     init(_ nodes: [FlowNode], intents: [Intent] = [], state: ConversationState = ConversationState()) {
         let engine = FlowEngine(flow: Flow(name: "test", nodes: nodes, intents: intents))
-        machine = ConversationMachine(engine: engine, session: flowTestSession, now: machineClock)
+        machine = ConversationMachine(bot: engine, session: flowTestSession, now: machineClock)
         self.state = state
     }
 

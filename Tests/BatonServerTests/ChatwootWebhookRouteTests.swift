@@ -1,6 +1,6 @@
-import BatonChatwoot
 import BatonConfig
 import BatonCore
+import BatonServer
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -23,7 +23,7 @@ struct ChatwootWebhookRouteTests {
     }
 
     /// A session that has handed over (to conversation 1187 of account 1, as in the samples).
-    static func sessionInHandover(_ client: some TestClientProtocol, provider: FakeProvider) async throws -> String {
+    static func sessionInHandover(_ client: some TestClientProtocol, provider: FakeDesk) async throws -> String {
         let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
         guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
         _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
@@ -57,7 +57,7 @@ struct ChatwootWebhookRouteTests {
         ("11-", nil, [String]()),
     ] as [(String, String?, [String])])
     func agentMessagesReachTheUser(prefix: String, text: String?, kinds: [String]) async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
             let session = try await Self.sessionInHandover(client, provider: provider)
             let body = try Self.sample(prefix)
@@ -79,7 +79,7 @@ struct ChatwootWebhookRouteTests {
 
     @Test(arguments: ["08-", "09-", "10-", "18-"])
     func echoesNotesAndBotMessagesNeverReachTheUser(prefix: String) async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
             let session = try await Self.sessionInHandover(client, provider: provider)
             let response = try await Self.deliver(try Self.sample(prefix), client)
@@ -89,7 +89,7 @@ struct ChatwootWebhookRouteTests {
     }
 
     @Test func resolveHandsTheUserBackToTheBotAndReopenBringsTheAgentBack() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
             let session = try await Self.sessionInHandover(client, provider: provider)
             #expect(try await Self.deliver(try Self.sample("14-"), client).status == .ok)
@@ -111,7 +111,7 @@ struct ChatwootWebhookRouteTests {
     }
 
     @Test func theSignedExampleVerifiesAndTamperedOrStaleOnesAreRefused() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
             let session = try await Self.sessionInHandover(client, provider: provider)
             let body = try Self.sample("signed-example.body")
@@ -137,7 +137,7 @@ struct ChatwootWebhookRouteTests {
     }
 
     @Test func typingAndDeletionReachTheWebchat() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.live) { client in
             let session = SessionBox()
             try await client.chat("t0k3n") { chat in
@@ -166,7 +166,7 @@ struct ChatwootWebhookRouteTests {
     }
 
     @Test func unknownConversationsAndBadBodiesGetClearErrors() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
             _ = try await Self.sessionInHandover(client, provider: provider)
             var other = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
@@ -185,7 +185,7 @@ struct ChatwootWebhookRouteTests {
         var settings = TestBaton.sampleChatwoot
         settings.webhookSecret = nil
         settings.webhookPathSecret = Secret(pathSecret)
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(chatwoot: settings, now: Self.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(chatwoot: settings, now: Self.fixedNow)
         try await app.test(.router) { client in
             let session = try await Self.sessionInHandover(client, provider: provider)
             let reply = try Self.sample("01-")

@@ -9,7 +9,7 @@ struct HandoverHistoryTests {
     /// Chatwoot takes at most 200 messages a minute per conversation, so a long history is cut to its newest
     /// messages and the agents get a note saying how many older ones there are.
     @Test func aLongHistoryIsCutToItsNewestMessagesWithANote() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider()
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk()
         try await app.test(.router) { client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
             guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }

@@ -56,7 +56,7 @@ struct UserFilesTests {
     }
 
     @Test func filesAreRefusedOutsideAHandoverAndBeyondTheLimits() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(limits: LimitSettings(maxFileBytes: 1_000))
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(limits: LimitSettings(maxFileBytes: 1_000))
         try await app.test(.router) { client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
             guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }

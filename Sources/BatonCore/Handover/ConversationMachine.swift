@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Something that happened to a handover, reported by the provider or the user.
 public enum HandoverEvent: Sendable, Hashable {
@@ -52,12 +52,12 @@ public enum HandoverNotices {
 /// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
 /// store transaction can save the result of any event. No I/O: provider work comes out as `ProviderCommand`s.
 public struct ConversationMachine: Sendable {
-    public let engine: FlowEngine
+    public let bot: any Bot
     public let session: SessionFacts
     public let now: Date
 
-    public init(engine: FlowEngine, session: SessionFacts, now: Date) {
-        self.engine = engine
+    public init(bot: any Bot, session: SessionFacts, now: Date) {
+        self.bot = bot
         self.session = session
         self.now = now
     }
@@ -147,7 +147,7 @@ public struct ConversationMachine: Sendable {
 
     /// Runs the flow and turns its effects into messages, lifecycle changes and commands.
     func run(_ event: FlowEvent, into step: inout ConversationStep) {
-        let result = engine.handle(event, state: step.state, session: session)
+        let result = bot.handle(event, state: step.state, session: session)
         step.state = result.state
         step.problems += result.problems
         for effect in result.effects {

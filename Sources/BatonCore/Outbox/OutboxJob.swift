@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Provider work a conversation is owed. A job is saved in the same store transaction as the step that asked for
 /// it (the user message it carries, the handover it opens), so a crash can delay it but never lose it; the outbox

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One change to a session, made inside the store's transaction: the state can be read and replaced, and
 /// messages appended. The store gives the appended messages their ids when it commits.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Who wrote a message in a transcript.
 public enum Sender: String, Codable, Sendable, Hashable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A session's id. It doubles as the webchat user's only credential, so it is 128 bits from the system CSPRNG.
 public struct SessionID: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A file a user uploaded in the webchat, kept in the store so every instance can serve it and send it on.
 public struct StoredFile: Sendable, Hashable {

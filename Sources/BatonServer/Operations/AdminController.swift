@@ -6,15 +6,19 @@ import Hummingbird
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
 /// `/admin/outbox` to list pending or dead-lettered provider work and put dead jobs back in the queue.
 struct AdminController {
-    let conversations: ConversationService
+    let store: any SessionStore
+    let metrics: BatonMetrics
+    /// Rung when a dead job is put back, so the outbox worker takes it now.
+    let outboxBell: Doorbell
     let token: Secret?
+    let now: @Sendable () -> Date
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("metrics") { _, _ -> Response in
-            if let counts = try? await conversations.store.outboxCounts() { conversations.metrics.outboxCounts((counts.pending, counts.dead)) }
+            if let counts = try? await store.outboxCounts() { metrics.outboxCounts((counts.pending, counts.dead)) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: conversations.metrics.text())))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("admin/outbox", use: list)
         router.post("admin/outbox/{id}/retry", use: retry)
@@ -26,8 +30,8 @@ struct AdminController {
         let state = request.uri.queryParameters.get("state") ?? "dead"
         guard state == "dead" || state == "pending" else { throw APIError(.badRequest, "invalid_state", "'state' is 'dead' or 'pending'") }
         let limit = min(max(request.uri.queryParameters.get("limit", as: Int.self) ?? 100, 1), 1_000)
-        let items = try await conversations.store.outbox(dead: state == "dead", limit: limit)
-        let counts = try await conversations.store.outboxCounts()
+        let items = try await store.outbox(dead: state == "dead", limit: limit)
+        let counts = try await store.outboxCounts()
         let body = OutboxListing(items: items.map(OutboxListing.Item.init), pending: counts.pending, dead: counts.dead)
         return Response(
             status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.baton.encode(body))))
@@ -37,10 +41,10 @@ struct AdminController {
     func retry(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError(.badRequest, "invalid_id", "the job id is a number") }
-        guard try await conversations.store.requeueOutbox(id: id, now: conversations.now()) else {
+        guard try await store.requeueOutbox(id: id, now: now()) else {
             throw APIError(.notFound, "not_found", "no dead job \(id)")
         }
-        conversations.outbox.wake()
+        outboxBell.ring()
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"requeued":true}"#)))
     }
 

@@ -4,16 +4,12 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// What became of one attempt at an outbox job.
-public enum JobOutcome: Sendable, Hashable {
-    /// Done: the job is removed.
-    case done
-    /// Not now: tried again after a backoff, or dead-lettered once the retry budget is spent.
-    case retry(String)
-    /// Sent without an answer: like `retry`, but not before `settle` has passed.
-    case unsettled(String, settle: Duration)
-    /// Never: dead-lettered at once.
-    case dead(String)
+/// Carries outbox jobs out: the desks' side of the outbox, given to the worker when it is built.
+public protocol OutboxPerformer: Sendable {
+    /// Carries out one job. Never `.reported`: a performer applies what a desk reports before it answers.
+    func perform(_ item: OutboxItem) async -> JobOutcome
+    /// Told about a job given up, after it was dead-lettered.
+    func deadLettered(_ item: OutboxItem, reason: String) async
 }
 
 /// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
@@ -21,13 +17,11 @@ public enum JobOutcome: Sendable, Hashable {
 /// what fails. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
 /// workers (two instances on one database) from running one job twice.
 public final class OutboxWorker: Service, Sendable {
-    /// Carries out one job.
-    public typealias Perform = @Sendable (OutboxItem) async -> JobOutcome
-    /// Told about a job given up, after it was dead-lettered.
-    public typealias DeadLetter = @Sendable (OutboxItem, String) async -> Void
-
     let store: any SessionStore
+    let performer: any OutboxPerformer
     let policy: RetryPolicy
+    /// Draws each retry's jitter fraction from a range (`Double.random(in:)` in production).
+    let random: @Sendable (ClosedRange<Double>) -> Double
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics: BatonMetrics
@@ -39,43 +33,26 @@ public final class OutboxWorker: Service, Sendable {
     /// Other instances may add jobs this one is not told about; it looks at least this often.
     static let pollInterval: Duration = .seconds(1)
 
-    /// What carries jobs out, boxed: closures kept as a tuple in the generic `Mutex` were wrapped in another pair of
-    /// reabstraction thunks by the lock's accesses, so a job's call went through ever more of them (about 2,600 deep
-    /// per job after a few thousand jobs, most of Baton's time in the user-message benchmark).
-    private final class Handlers: Sendable {
-        let perform: Perform
-        let deadLetter: DeadLetter
-        init(perform: @escaping Perform, deadLetter: @escaping DeadLetter) {
-            self.perform = perform
-            self.deadLetter = deadLetter
-        }
-    }
-
-    private let handlers = Mutex<Handlers?>(nil)
-    private let doorbell = Doorbell()
+    /// Rung by whoever stores jobs, so they start now rather than at the next poll.
+    private let doorbell: Doorbell
     private let inFlight = Mutex(0)
     private let isReady = Mutex(false)
 
-    public init(
-        store: any SessionStore, policy: RetryPolicy, lease: Duration = .seconds(60), metrics: BatonMetrics, now: @escaping @Sendable () -> Date,
-        logger: Logger
+    init(
+        store: any SessionStore, performer: any OutboxPerformer, doorbell: Doorbell, policy: RetryPolicy, lease: Duration = .seconds(60),
+        metrics: BatonMetrics, random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
+        self.performer = performer
+        self.doorbell = doorbell
         self.policy = policy
-        self.lease = lease.seconds
+        self.lease = lease.inSeconds
         self.metrics = metrics
+        self.random = random
         self.now = now
         self.logger = logger
     }
-
-    /// Sets what carries jobs out; the conversation service does this once it exists.
-    public func handle(perform: @escaping Perform, deadLetter: @escaping DeadLetter) {
-        let handlers = Handlers(perform: perform, deadLetter: deadLetter)
-        self.handlers.withLock { $0 = handlers }
-    }
-
-    /// Says that jobs were stored, so they start now rather than at the next poll.
-    public func wake() { doorbell.ring() }
 
     /// Lets the worker start: called once the store's schema is migrated (before, its tables may not exist).
     public func storeIsReady() {
@@ -92,7 +69,7 @@ public final class OutboxWorker: Service, Sendable {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let room = Self.concurrency - inFlight.withLock { $0 }
                     var claimed: [OutboxItem] = []
-                    if room > 0, handlers.withLock({ $0 }) != nil {
+                    if room > 0 {
                         do {
                             claimed = try await store.claimOutbox(now: now(), lease: lease, limit: room)
                         } catch {
@@ -126,18 +103,17 @@ public final class OutboxWorker: Service, Sendable {
     }
 
     func attempt(_ item: OutboxItem) async {
-        guard let handlers = handlers.withLock({ $0 }) else { return }
-        let outcome = await handlers.perform(item)
+        let outcome = await performer.perform(item)
         do {
             switch outcome {
-            case .done:
+            case .done, .reported:
                 try await store.completeOutbox(id: item.id)
                 metrics.outboxDone(kind: item.job.kind, retried: item.attempts > 1)
             case .retry(let reason) where !policy.isExhausted(item, now: now()),
                 .unsettled(let reason, _) where !policy.isExhausted(item, now: now()):
-                var delay = policy.delay(afterAttempts: item.attempts)
+                var delay = policy.delay(afterAttempts: item.attempts, jitter: random(RetryPolicy.jitterRange))
                 if case .unsettled(_, let settle) = outcome { delay = max(delay, settle) }
-                try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.seconds), error: reason)
+                try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.inSeconds), error: reason)
                 metrics.outboxRetried(kind: item.job.kind)
                 logger.info(
                     "provider work will be retried",
@@ -148,7 +124,7 @@ public final class OutboxWorker: Service, Sendable {
                 logger.error(
                     "provider work given up (dead-lettered)",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "outbox": "\(item.id)", "attempts": "\(item.attempts)", "reason": "\(reason)"])
-                await handlers.deadLetter(item, reason)
+                await performer.deadLettered(item, reason: reason)
             }
         } catch {
             // The lease runs out and the job is tried again: at worst once more than needed, never lost.

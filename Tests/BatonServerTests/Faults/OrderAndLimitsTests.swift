@@ -1,6 +1,6 @@
-import BatonChatwoot
 import BatonConfig
 import BatonCore
+import BatonServer
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,7 +21,7 @@ struct OrderAndLimitsTests {
     /// The agent resolves, and the webhook of their last reply arrives after the resolve: the user still gets the
     /// reply, and the handover stays resolved.
     @Test func aReplyArrivingAfterTheResolveIsStillDelivered() async throws {
-        let (app, provider, store) = try await TestBaton.appWithFakeProvider(now: ChatwootWebhookRouteTests.fixedNow)
+        let (app, provider, store) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow)
         try await app.test(.router) { client in
             let session = try await ChatwootWebhookRouteTests.sessionInHandover(client, provider: provider)
             #expect(try await Self.deliver(try Self.sample("14-"), client).status == .ok)
@@ -39,7 +39,7 @@ struct OrderAndLimitsTests {
     /// session; the reply reaches the user and the resolve is applied once the conversation is known.
     @Test func webhooksBeforeTheConversationIsKnownAreNotLost() async throws {
         let gate = Latch()
-        let (app, _, store) = try await TestBaton.appWithFakeProvider(now: ChatwootWebhookRouteTests.fixedNow, openGate: gate)
+        let (app, _, store) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow, openGate: gate)
         try await app.test(.router) { client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
             guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
@@ -63,7 +63,7 @@ struct OrderAndLimitsTests {
     /// A webhook for a conversation that is nobody's is refused with 404, so Chatwoot marks the agent's message
     /// failed and the agent sees it.
     @Test func aStrangersConversationIsRefused() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: ChatwootWebhookRouteTests.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow)
         try await app.test(.router) { client in
             _ = try await ChatwootWebhookRouteTests.sessionInHandover(client, provider: provider)
             let stranger = try Self.sample("01-").setting(4_242, at: ["conversation", "id"])
@@ -73,7 +73,7 @@ struct OrderAndLimitsTests {
     }
 
     @Test func tooManyMessagesAreRefusedWithRetryAfter() async throws {
-        let (app, _, _) = try await TestBaton.appWithFakeProvider(limits: LimitSettings(messagesPerMinute: 20))
+        let (app, _, _) = try await TestBaton.appWithFakeDesk(limits: LimitSettings(messagesPerMinute: 20))
         try await app.test(.router) { client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
             guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
@@ -92,7 +92,7 @@ struct OrderAndLimitsTests {
     }
 
     @Test func aTooLongMessageIsRefusedWithTheLimit() async throws {
-        let (app, _, _) = try await TestBaton.appWithFakeProvider(limits: LimitSettings(maxMessageLength: 100))
+        let (app, _, _) = try await TestBaton.appWithFakeDesk(limits: LimitSettings(maxMessageLength: 100))
         try await app.test(.router) { client in
             let response = try await client.execute(
                 uri: RESTChannelTests.messagesPath, method: .post, headers: [.contentType: "application/json"],

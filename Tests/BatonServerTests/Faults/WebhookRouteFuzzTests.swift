@@ -1,5 +1,5 @@
-import BatonChatwoot
 import BatonCore
+import BatonServer
 import BatonTestSupport
 import Foundation
 import HTTPTypes
@@ -23,7 +23,7 @@ struct WebhookRouteFuzzTests {
     enum Mutation: CaseIterable { case flipBytes, truncate, junk, replaceValue, nestValue, forgedSignature, staleTimestamp, unsigned }
 
     @Test func mutatedForgedAndStaleWebhooksAreAllAnsweredWithoutACrash() async throws {
-        let (app, provider, _) = try await TestBaton.appWithFakeProvider(now: ChatwootWebhookRouteTests.fixedNow)
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow)
         let samples = try FileManager.default.contentsOfDirectory(atPath: ChatwootWebhookRouteTests.samples.path).filter { $0.hasSuffix(".json") && !$0.contains("headers") }
             .sorted().map { try Data(contentsOf: ChatwootWebhookRouteTests.samples.appendingPathComponent($0)) }
         try await app.test(.router) { client in

@@ -88,15 +88,15 @@ enum TestBaton {
         return store
     }
 
-    /// An app whose endpoint hands over through `FakeProvider`, with a clock the test sets.
-    static func appWithFakeProvider(
+    /// An app whose endpoint hands over through `FakeDesk`, with a clock the test sets.
+    static func appWithFakeDesk(
         databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init,
         limits: LimitSettings = generousLimits, openGate: Latch? = nil
-    ) async throws -> (app: some ApplicationProtocol, provider: FakeProvider, store: any SessionStore) {
+    ) async throws -> (app: some ApplicationProtocol, provider: FakeDesk, store: any SessionStore) {
         let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot), limits: limits)
         let store = try SQLiteSessionStore(path: databasePath)
-        let provider = FakeProvider(store: store, openGate: openGate)
-        let dependencies = AppDependencies(store: store, provider: { _ in provider }, now: now)
+        let provider = FakeDesk(store: store, openGate: openGate)
+        let dependencies = AppDependencies(store: store, desk: { _ in provider }, now: now)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return (app, provider, store)
     }

@@ -1,0 +1,128 @@
+public import BatonConfig
+import BatonCore
+import Foundation
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+public import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds the whole server: the one place where configuration, store, channels, desks and services meet. Each part
+/// is built after what it needs and handed what it uses; nothing is attached afterwards, and nothing reaches
+/// through another part for its dependencies (docs/architecture.md draws the graph).
+/// - Parameters:
+///   - onRunning: called with the bound port once the server listens (the port is the real one when 0 was asked).
+public func buildApplication(
+    configuration: BatonConfiguration, dependencies: AppDependencies, logger: Logger,
+    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let endpoints = EndpointRegistry(configuration.endpoints)
+    let store = dependencies.store
+    let metrics = dependencies.metrics
+    let now = dependencies.now
+    let delivery = configuration.delivery
+    let background = BackgroundWork()
+    let outboxBell = Doorbell()
+
+    // With other instances on the same store, the hub's events travel between them (see HubFanOut).
+    let hub: ConversationHub
+    var fanOut: HubFanOut?
+    if let relay = dependencies.hubRelay {
+        let (relayed, announcements) = ConversationHub.relayed()
+        hub = relayed
+        fanOut = HubFanOut(hub: relayed, announcements: announcements, relay: relay, store: store, metrics: metrics, now: now, logger: logger)
+    } else {
+        hub = ConversationHub()
+    }
+
+    // Desks given by the caller (tests) replace the configured ones entirely.
+    let chatwoot =
+        dependencies.desk == nil
+        ? ChatwootDesks(endpoints: endpoints, store: store, timeout: .seconds(delivery.requestTimeoutSeconds), logger: logger) : ChatwootDesks()
+    let desks = dependencies.desk.map { Desks($0) } ?? Desks(chatwoot.desks)
+
+    let conversations = Conversations(
+        store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, metrics: metrics, now: now, logger: logger)
+    let reconciler = Reconciler(
+        store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)
+    let dispatcher = DeskDispatcher(store: store, desks: desks, endpoints: endpoints, conversations: conversations, reconciler: reconciler, logger: logger)
+    let policy =
+        dependencies.retryPolicy
+        ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
+    let outbox = OutboxWorker(
+        store: store, performer: dispatcher, doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
+        random: dependencies.random, now: now, logger: logger)
+    let typing = TypingRelay(store: store, desks: desks, background: background, now: now)
+
+    let router = Router(context: AppRequestContext.self)
+    router.addMiddleware {
+        InFlightLimitMiddleware(limit: configuration.server.maxInFlightRequests)
+        ErrorLoggingMiddleware()
+    }
+    HealthController(store: store).addRoutes(to: router)
+    AdminController(store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, now: now).addRoutes(to: router)
+    // Channels: where users are.
+    WebchatController(
+        endpoints: endpoints, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler, logger: logger
+    ).addRoutes(to: router)
+    FilesController(
+        endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
+    ).addRoutes(to: router)
+    RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub).addRoutes(to: router)
+    // Desks: what they report back.
+    ChatwootWebhookController(endpoints: endpoints, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
+        .addRoutes(to: router)
+    // The root sends people to the first webchat, which is what someone trying Baton out wants to see.
+    if let first = endpoints.endpoints.first(where: { $0.configuration.webchat.enabled }) {
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/webchat/\(first.configuration.urlToken)"]) }
+    }
+
+    var app = Application(
+        router: router, server: server(configuration.server, responder: router.buildResponder()),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
+        onServerRunning: { channel in
+            // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
+            background.submit { await reconciler.reconcileAllActive() }
+            await onRunning(channel.localAddress?.port ?? configuration.server.port)
+        },
+        logger: logger)
+    // The store's services first: ServiceGroup starts services in order and stops them in reverse, so the pool
+    // outlives the workers that use it.
+    app.addServices(dependencies.services)
+    if let fanOut { app.addServices(fanOut) }
+    app.addServices(background, outbox)
+    app.beforeServerStarts {
+        try await store.migrate()
+        // Redeliveries come within seconds; a week of delivery ids is plenty.
+        try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
+        outbox.storeIsReady()
+        // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
+        background.submit { await chatwoot.prepare() }
+    }
+    return app
+}
+
+/// HTTP/1 with WebSocket upgrades, behind the connection cap (above it a connection is answered 503 and closed)
+/// and one idle limit for every connection: before its first request (FirstRequestGuard) and between requests.
+func server<WebSocketResponder: HTTPResponder>(_ settings: ServerSettings, responder: WebSocketResponder) -> HTTPServerBuilder
+where WebSocketResponder.Context: WebSocketRequestContext {
+    let gate = CapacityGate(limit: min(settings.maxConnections ?? .max, CapacityGate.defaultLimit()))
+    let idleTimeout = TimeAmount.seconds(Int64(settings.idleTimeoutSeconds))
+    return HTTPServerBuilder { handler in
+        GatedChildChannel(
+            base: HTTP1WebSocketUpgradeChannel(
+                responder: handler, webSocketResponder: responder,
+                configuration: .init(http1: .init(idleTimeout: idleTimeout), ws: WebSocketServerConfiguration())),
+            gate: gate, firstRequestTimeout: idleTimeout)
+    }
+}
+
+extension BatonConfiguration {
+    /// The URL people reach the server at: `server.publicURL`, else derived from the bound address.
+    public func baseURL(port: Int) -> String {
+        if let publicURL = server.publicURL { return publicURL }
+        let host = server.host == "0.0.0.0" || server.host == "::" ? "127.0.0.1" : server.host
+        return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+    }
+}

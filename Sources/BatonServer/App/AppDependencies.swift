@@ -1,0 +1,60 @@
+public import BatonConfig
+public import BatonCore
+import BatonStorePostgres
+import BatonStoreSQLite
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// The parts of Baton that tests swap: the store, the desks, the clock, the random source and the retry timing.
+public struct AppDependencies: Sendable {
+    public var store: any SessionStore
+    /// The desk of an endpoint's handovers; `nil` picks the one its configuration names.
+    public var desk: (@Sendable (Endpoint) -> any Desk)?
+    /// Wall-clock time: stored timestamps, signature windows, retry schedules, rate limits.
+    public var now: @Sendable () -> Date
+    /// Draws a number from a range: the outbox's retry jitter.
+    public var random: @Sendable (ClosedRange<Double>) -> Double
+    /// Replaces the retry policy the configuration's `delivery` settings give (tests wait milliseconds, not minutes).
+    public var retryPolicy: RetryPolicy?
+    public var metrics: BatonMetrics
+    /// What the store needs running while it is used (PostgreSQL's connection pool); started before everything else.
+    public var services: [any Service]
+    /// Carries hub events to the other instances sharing the store; `nil` when this process is the only one (SQLite).
+    public var hubRelay: (any HubRelay)?
+
+    public init(
+        store: any SessionStore, desk: (@Sendable (Endpoint) -> any Desk)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+        random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }, retryPolicy: RetryPolicy? = nil,
+        metrics: BatonMetrics = BatonMetrics(), services: [any Service] = [], hubRelay: (any HubRelay)? = nil
+    ) {
+        self.store = store
+        self.desk = desk
+        self.now = now
+        self.random = random
+        self.retryPolicy = retryPolicy
+        self.metrics = metrics
+        self.services = services
+        self.hubRelay = hubRelay
+    }
+
+    /// The production parts for a configuration: the store it names, PostgreSQL when `storage.postgres` is set, else SQLite.
+    public static func live(_ configuration: BatonConfiguration, logger: Logger = Logger(label: "baton")) throws -> AppDependencies {
+        if let postgres = configuration.storage.postgres {
+            let store = PostgresSessionStore(settings: postgres, logger: logger)
+            let relay = store.notifications(listenerConfiguration: try postgres.connectionConfiguration(applicationName: "baton hub listener"))
+            return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
+        }
+        return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
+    }
+
+    /// Applies the store's schema migrations and returns, running the store's services only meanwhile (`baton migrate`).
+    public func migrateStore() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for service in services { group.addTask { try await service.run() } }
+            try await store.migrate()
+            // The services end on cancellation; what they throw then is of no interest.
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+public import BatonCore
+public import Foundation
+
+/// A message as the webchat and the REST channel show it (docs/webchat-protocol.md, docs/rest-api.md).
+public struct MessagePayload: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var sender: Sender
+    public var text: String
+    public var quickReplies: [QuickReply]
+    public var attachments: [Attachment]
+    public var createdAt: String
+    public var clientMessageId: String?
+    public var agentName: String?
+    public var retracted: Bool?
+    /// Set on a message stored again further down (as this id) to keep the agents' order; clients drop it.
+    public var movedTo: Int64?
+
+    public init(_ message: Message) {
+        id = message.id
+        sender = message.sender
+        text = message.retracted ? "" : message.content.text
+        quickReplies = message.retracted ? [] : message.content.quickReplies
+        // Only http(s) media ever leave the server, whatever a flow or an agent put in.
+        attachments = message.retracted ? [] : message.content.attachments.filter(\.hasWebURL)
+        createdAt = Self.timestamp(message.createdAt)
+        clientMessageId = message.clientMessageID
+        agentName = message.agentName
+        retracted = message.retracted ? true : nil
+        movedTo = message.movedTo
+    }
+
+    /// The payload as JSON, the same members `Codable` gives (absent optionals left out), for socket frames.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .number(Double(id)), "sender": .string(sender.rawValue), "text": .string(text), "createdAt": .string(createdAt),
+            "quickReplies": .array(quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
+            "attachments": .array(attachments.map(Self.json(of:))),
+        ]
+        if let clientMessageId { members["clientMessageId"] = .string(clientMessageId) }
+        if let agentName { members["agentName"] = .string(agentName) }
+        if let retracted { members["retracted"] = .bool(retracted) }
+        if let movedTo { members["movedTo"] = .number(Double(movedTo)) }
+        return .object(members)
+    }
+
+    static func json(of attachment: Attachment) -> JSONValue {
+        var members: [String: JSONValue] = ["kind": .string(attachment.kind.rawValue), "url": .string(attachment.url)]
+        if let name = attachment.name { members["name"] = .string(name) }
+        if let mimeType = attachment.mimeType { members["mimeType"] = .string(mimeType) }
+        if let fileID = attachment.fileID { members["fileID"] = .string(fileID) }
+        return .object(members)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,163 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOFoundationCompat
+import ServiceLifecycle
+
+/// The REST channel (docs/rest-api.md, docs/openapi.yaml): post a user message and get the bot's answer; read
+/// a session's messages after an id to receive what arrives later (agent replies).
+struct RESTController {
+    let endpoints: EndpointRegistry
+    let conversations: Conversations
+    let store: any SessionStore
+    let hub: ConversationHub
+
+    static let maxPageSize = 500
+
+    struct PostMessage: Decodable {
+        var sessionId: String?
+        var userId: String?
+        var text: String?
+        var payload: String?
+        var data: JSONValue?
+        var clientMessageId: String?
+    }
+
+    struct TurnResponse: Encodable {
+        var sessionId: SessionID
+        var userId: String
+        var duplicate: Bool
+        var messages: [MessagePayload]
+        var lastId: Int64
+    }
+
+    struct MessagesResponse: Encodable {
+        var sessionId: SessionID
+        var messages: [MessagePayload]
+        var lastId: Int64
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("api/v1/endpoints/{urlToken}/messages", use: postMessage)
+        router.get("api/v1/endpoints/{urlToken}/sessions/{sessionId}/messages", use: messages)
+    }
+
+    func postMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let endpoint = try endpoint(context)
+        let body: PostMessage
+        do {
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            body = try JSONDecoder().decode(PostMessage.self, from: buffer)
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, "invalid_json", "the body is not a valid message: \(Self.describe(error))")
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty || body.payload != nil else {
+            throw APIError(.badRequest, "text_required", "'text' must be a non-empty string")
+        }
+        if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
+            throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
+        }
+        let (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
+        let input = UserInput(text: text, payload: body.payload, data: body.data ?? .null)
+        let turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
+        // A new session's greeting comes first: the caller has never seen it.
+        let messages = opening + (turn.duplicate ? [turn.userMessage].compactMap { $0 } : turn.messages)
+        let lastID = try await store.session(id: sessionID)?.lastMessageID ?? messages.last?.id ?? 0
+        return try json(TurnResponse(sessionId: sessionID, userId: turn.session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init), lastId: lastID))
+    }
+
+    /// The session a POST addresses: by its id (a capability), by the caller's user id (needs the API key),
+    /// or a new one. Returns the messages a new session opened with.
+    func resolveSession(_ body: PostMessage, request: Request, endpoint: Endpoint) async throws -> (SessionID, opening: [Message]) {
+        if let token = body.sessionId {
+            guard let session = try await store.session(token, of: endpoint) else {
+                throw APIError(.notFound, "session_not_found", "no session '\(token.prefix(40))' on this endpoint")
+            }
+            return (session.id, [])
+        }
+        var userID = "rest-" + SessionID.random().rawValue.dropFirst(2)
+        if let given = body.userId {
+            try authorize(request, endpoint: endpoint)
+            guard ClientIdentifier.isValid(given, maxLength: ClientIdentifier.maxUserIDLength) else {
+                throw APIError(.badRequest, "invalid_user_id", "'userId' must have 1 to 200 characters and no control characters")
+            }
+            userID = given
+        }
+        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)
+        return (turn.session.id, turn.messages)
+    }
+
+    /// Addressing a user by id is only for the endpoint's own back end, which proves itself with the API key.
+    func authorize(_ request: Request, endpoint: Endpoint) throws {
+        guard let key = endpoint.configuration.rest.apiKey else {
+            throw APIError(.forbidden, "user_id_not_enabled", "this endpoint has no REST apiKey, so sessions can only be addressed by 'sessionId'")
+        }
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), constantTimeEquals(String(header.dropFirst(7)), key.value) else {
+            throw APIError(.unauthorized, "unauthorized", "addressing a session by 'userId' needs 'Authorization: Bearer <apiKey>'")
+        }
+    }
+
+    /// The longest `wait` a client may ask for: below common proxy timeouts (60 s).
+    static let maxWaitSeconds: Int64 = 50
+
+    func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let endpoint = try endpoint(context)
+        let token = try context.parameters.require("sessionId")
+        guard let session = try await store.session(token, of: endpoint) else {
+            throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
+        }
+        let after = try Self.integer(request.uri.queryParameters["after"], name: "after", default: 0, range: 0...Int64.max)
+        let limit = try Self.integer(request.uri.queryParameters["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
+        let wait = try Self.integer(request.uri.queryParameters["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
+        var lastID = session.lastMessageID
+        if wait > 0, lastID <= after {
+            // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
+            // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
+            try? await cancelWhenGracefulShutdown {
+                await hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
+                    ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
+                }
+            }
+            // Only a wait makes the session read above stale.
+            lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
+        }
+        let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
+        return try json(MessagesResponse(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: lastID))
+    }
+
+    func endpoint(_ context: AppRequestContext) throws -> Endpoint {
+        let token = try context.parameters.require("urlToken")
+        guard let endpoint = endpoints.endpoint(urlToken: token), endpoint.configuration.rest.enabled else {
+            throw APIError(.notFound, "endpoint_not_found", "no REST endpoint '\(token.prefix(60))'")
+        }
+        return endpoint
+    }
+
+    static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
+        guard let text else { return value }
+        guard let number = Int64(text), range.contains(number) else {
+            throw APIError(.badRequest, "invalid_\(name)", "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? "malformed JSON" : "'\(path)': \(context.debugDescription)"
+        @unknown default:
+            return "malformed JSON"
+        }
+    }
+
+    func json(_ value: some Encodable) throws -> Response {
+        let data = try JSONEncoder.baton.encode(value)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

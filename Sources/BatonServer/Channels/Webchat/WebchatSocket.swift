@@ -1,0 +1,261 @@
+import BatonCore
+import Foundation
+import HummingbirdWebSocket
+import BatonConfig
+import Logging
+
+/// One webchat WebSocket: the `hello` handshake, the backlog after the client's last id, live events, and the
+/// user's messages.
+struct WebchatSocket {
+    static let maxFrameSize = 64 * 1024
+    static let backlogPage = 200
+
+    let endpoint: Endpoint
+    let conversations: Conversations
+    let store: any SessionStore
+    let hub: ConversationHub
+    let typing: TypingRelay
+    let reconciler: Reconciler
+    let logger: Logger
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
+        guard let opened = try await open(&frames, outbound: outbound) else { return }
+        do {
+            // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
+            try await receive(&frames, sessionID: opened.sessionID, outbound: outbound)
+        } catch {
+            await opened.stop(hub)
+            throw error
+        }
+        await opened.stop(hub)
+    }
+
+    /// A socket past its `hello`: its session, and what forwards the session's events to it.
+    struct Opened: Sendable {
+        var sessionID: SessionID
+        var forwarder: LiveForwarder
+        var subscription: Int
+
+        /// Stops forwarding: the socket is gone.
+        func stop(_ hub: ConversationHub) async {
+            forwarder.close()
+            await hub.unsubscribe(sessionID, token: subscription)
+        }
+    }
+
+    /// Waits for `hello`, finds or opens the session, subscribes and sends `ready`; `nil` when the socket closed
+    /// first. The session work runs in a child task (see `inChildTask`).
+    func open(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter) async throws -> Opened? {
+        var hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)?
+        while hello == nil {
+            guard let message = try await frames.next() else { return nil }
+            switch decode(message) {
+            case .hello(let session, let after, let handoverUpdates, let user)?: hello = (session, max(0, after), handoverUpdates, user)
+            case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
+            case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+            }
+        }
+        guard let hello else { return nil }
+        return try await Self.inChildTask { [self] in
+            let (session, resumed) = try await resolveSession(hello.session, user: hello.user, outbound: outbound)
+            // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
+            let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
+            let opened = Opened(
+                sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
+            do {
+                try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
+            } catch {
+                await opened.stop(hub)
+                throw error
+            }
+            forwarder.start(after: resumed ? hello.after : 0, handoverUpdates: hello.handoverUpdates)
+            // A reconnecting user may have missed agent replies whose webhooks were lost meanwhile.
+            if resumed, session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
+            return opened
+        }
+    }
+
+    /// Runs `work` in a child task of its own and returns its result.
+    ///
+    /// A socket's task lives as long as the socket, and a task keeps every slab of task-local stack it ever grew
+    /// (the runtime reuses them rather than freeing them) until it ends. Handling a frame goes deep (the store,
+    /// the flow, the writer), so it runs in a short-lived child task that gives its memory back; the socket's own
+    /// task only ever waits. With the handling in it, an idle socket kept about 10 KB more (heaptrack: slabs
+    /// attributed to the next wait).
+    static func inChildTask<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask(operation: work)
+            return try await group.next()!
+        }
+    }
+
+    /// The session the browser asked for, or a new one (unknown, malformed or foreign tokens start afresh). A user
+    /// the embedding site vouches for (`identifierHash` matches the endpoint's identity secret) always gets their
+    /// own session, on any device; the attributes the page gives land in the session's profile either way.
+    func resolveSession(_ token: String?, user: WebchatUser?, outbound: WebSocketOutboundWriter) async throws -> (Session, resumed: Bool) {
+        var verifiedID: String?
+        if let user, let secret = endpoint.configuration.webchat.identitySecret {
+            if user.isVerified(by: secret) {
+                verifiedID = user.id
+            } else if user.identifierHash != nil {
+                try await send(.error(code: "identity_invalid", message: "the user's identifierHash does not match; continuing as a visitor"), outbound)
+            }
+        }
+        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID)
+        if let values = user?.profileValues, !values.isEmpty {
+            session = try await conversations.updateProfile(values, sessionID: session.id)
+        }
+        return (session, resumed)
+    }
+
+    func findSession(_ token: String?, verifiedUserID: String?) async throws -> (Session, resumed: Bool) {
+        if let verifiedUserID {
+            let turn = try await conversations.openSession(endpoint: endpoint, userID: verifiedUserID, channel: .webchat)
+            let session = try await store.session(id: turn.session.id) ?? turn.session
+            return (session, token == session.id.rawValue)
+        }
+        if let token, let session = try await store.session(token, of: endpoint),
+            endpoint.configuration.webchat.identitySecret == nil || session.userID.hasPrefix(Self.visitorPrefix)
+        {
+            // With identities on, a verified user's session is reached through the identity only, never its token.
+            return (session, true)
+        }
+        // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
+        let userID = Self.visitorPrefix + SessionID.random().rawValue.dropFirst(2)
+        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat)
+        // Read it again so `ready.lastId` counts the greeting the start just stored.
+        return (try await store.session(id: turn.session.id) ?? turn.session, false)
+    }
+
+    static let visitorPrefix = "webchat-"
+
+    /// What the forwarder has sent so far.
+    struct ForwardPosition {
+        var lastSent: Int64
+        var handover: HandoverFrameState
+    }
+
+    /// Sends the handover state and the backlog after `after` (see `LiveForwarder`). The one read of the session
+    /// a socket makes for its handover: from here on the hub's events carry each new phase.
+    func start(after: Int64, handoverUpdates: Bool, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws -> ForwardPosition {
+        var position = ForwardPosition(lastSent: after, handover: HandoverFrameState(enabled: handoverUpdates))
+        try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
+        position.lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
+        return position
+    }
+
+    /// Sends one live event, never a message twice and never out of order.
+    func forward(_ event: HubEvent, position: inout ForwardPosition, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        switch event {
+        case .message(let message):
+            if message.id <= position.lastSent { return }
+            if message.id == position.lastSent + 1 {
+                try await send(.message(MessagePayload(message)), outbound)
+                position.lastSent = message.id
+            } else {
+                // Commits can publish out of order, and a socket that fell behind lost events: the store has
+                // everything up to this id, in order, and the handover phase that goes with it.
+                position.lastSent = try await sendBacklog(after: position.lastSent, sessionID: sessionID, outbound: outbound)
+                try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
+            }
+        case .handover(let phase):
+            if let frame = position.handover.frame(for: phase) { try await send(frame, outbound) }
+        case .retracted(let id):
+            try await send(.retract(id: id), outbound)
+        case .moved(let id, let to):
+            try await send(.retract(id: id, movedTo: to), outbound)
+        case .typing(let sender, let on):
+            try await send(.typing(sender: sender, on: on), outbound)
+        }
+    }
+
+    func sendHandoverFromStore(_ position: inout ForwardPosition, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        guard position.handover.enabled, let session = try await store.session(id: sessionID) else { return }
+        if let frame = position.handover.frame(for: HandoverPhase(session.state.handover, asOf: session.lastMessageID)) { try await send(frame, outbound) }
+    }
+
+    func sendBacklog(after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws -> Int64 {
+        var lastSent = after
+        while true {
+            let page = try await store.messages(sessionID: sessionID, after: lastSent, limit: Self.backlogPage)
+            for message in page {
+                try await send(.message(MessagePayload(message)), outbound)
+                lastSent = message.id
+            }
+            if page.count < Self.backlogPage { return lastSent }
+        }
+    }
+
+    /// Reads the user's frames until the socket closes, each handled in a child task (see `inChildTask`).
+    func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        while let frame = try await frames.next() {
+            try await Self.inChildTask { [self] in try await handle(frame, sessionID: sessionID, outbound: outbound) }
+        }
+    }
+
+    func handle(_ frame: WebSocketMessage, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        switch decode(frame) {
+        case .message(let text, let clientMessageID, let payload, let data)?:
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty || payload != nil else {
+                try await send(.error(code: "invalid_frame", message: "a message needs text"), outbound)
+                return
+            }
+            if let clientMessageID, !ClientIdentifier.isValid(clientMessageID, maxLength: ClientIdentifier.maxMessageIDLength) {
+                try await send(.error(code: "invalid_frame", message: "'clientMessageId' must have 1 to 128 characters and no control characters"), outbound)
+                return
+            }
+            let input = UserInput(text: trimmed, payload: payload, data: data ?? .null)
+            do {
+                let turn = try await conversations.receive(input, clientMessageID: clientMessageID, in: sessionID, endpoint: endpoint)
+                if let clientMessageID, let stored = turn.userMessage {
+                    try await send(.ack(clientMessageID: clientMessageID, id: stored.id), outbound)
+                }
+            } catch let error as MessageLimitError {
+                try await send(.error(code: error.code, message: error.description), outbound)
+            } catch {
+                logger.error("webchat message failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+                try await send(.error(code: "internal", message: "your message could not be processed; please try again"), outbound)
+            }
+        case .hello?:
+            try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
+        case .typing(let on)?:
+            typing.userTyping(on, sessionID: sessionID, endpoint: endpoint)
+        case .ping?:
+            try await send(.pong, outbound)
+        case nil:
+            try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+        }
+    }
+
+    func decode(_ message: WebSocketMessage) -> ClientFrame? {
+        guard case .text(let text) = message else { return nil }
+        return try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
+
+    func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {
+        try await outbound.write(.text(frame.text))
+    }
+}
+
+/// The handover phase the browser was last told, so a `handover` frame goes out only when it changes, and never
+/// for a phase older than one already sent.
+struct HandoverFrameState {
+    let enabled: Bool
+    private var sent: HandoverPhase?
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// The frame that tells the browser `phase`, or `nil` when it knows it or something newer.
+    mutating func frame(for phase: HandoverPhase) -> ServerFrame? {
+        guard enabled else { return nil }
+        if let sent {
+            guard phase.isNewer(than: sent) else { return nil }
+            self.sent = phase
+            if sent.phase == phase.phase, sent.number == phase.number { return nil }
+        }
+        sent = phase
+        return .handover(phase: phase.phase, number: phase.number)
+    }
+}

@@ -1,0 +1,113 @@
+public import BatonCore
+
+/// Something a session's open sockets must hear about.
+public enum HubEvent: Sendable, Hashable {
+    /// A message was stored.
+    case message(Message)
+    /// A message was deleted by its author.
+    case retracted(messageID: Int64)
+    /// A message was stored again as `to`, further down, to keep the provider's order.
+    case moved(messageID: Int64, to: Int64)
+    /// Someone started or stopped typing.
+    case typing(sender: Sender, on: Bool)
+    /// The handover moved to another phase (published after the messages of the same step).
+    case handover(HandoverPhase)
+}
+
+/// An event published on one instance's hub, for the other instances sharing the store (see `HubFanOut`).
+public struct HubAnnouncement: Sendable, Hashable {
+    public var sessionID: SessionID
+    public var event: HubEvent
+}
+
+/// In-process fan-out of session events to every socket open on the session.
+///
+/// Events are published only after the store committed them, and a subscriber that sees a gap in message
+/// ids reads the store, so a dropped or reordered event never loses a message.
+public actor ConversationHub {
+    /// Per subscriber; a socket that falls this far behind loses live events and catches up from the store.
+    static let bufferSize = 1_000
+    /// Announcements waiting for the relay; if it falls this far behind, the oldest go (receivers catch up from the store).
+    static let announcementBufferSize = 10_000
+
+    private var subscribers: [SessionID: [Int: @Sendable (HubEvent) -> Void]] = [:]
+    private var nextToken = 0
+    /// Where published events go for other instances; `nil` when this process is the only one.
+    private let announcements: AsyncStream<HubAnnouncement>.Continuation?
+
+    public init() { announcements = nil }
+
+    private init(announcements: AsyncStream<HubAnnouncement>.Continuation) { self.announcements = announcements }
+
+    /// A hub whose published events are also handed to `announcements`, for a `HubFanOut` to carry to other instances.
+    public static func relayed() -> (hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: HubAnnouncement.self, bufferingPolicy: .bufferingNewest(announcementBufferSize))
+        return (ConversationHub(announcements: continuation), stream)
+    }
+
+    /// A stream of the session's events from now on; it ends when the consumer stops iterating.
+    public func subscribe(_ sessionID: SessionID) -> AsyncStream<HubEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: HubEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
+        let token = subscribe(sessionID) { continuation.yield($0) }
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.unsubscribe(sessionID, token: token) }
+        }
+        return stream
+    }
+
+    /// Calls `receive` with each of the session's events from now on, on the publisher's side: it must only hand the
+    /// event over, never wait. Webchat sockets take events this way, so an idle socket has no task waiting for them.
+    /// - Returns: the token that ends the subscription (`unsubscribe`).
+    public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) -> Int {
+        let token = nextToken
+        nextToken += 1
+        subscribers[sessionID, default: [:]][token] = receive
+        return token
+    }
+
+    /// Hands the event to the session's subscribers here and, on a relayed hub, announces it to other instances.
+    public func publish(_ event: HubEvent, to sessionID: SessionID) {
+        deliver(event, to: sessionID)
+        announcements?.yield(HubAnnouncement(sessionID: sessionID, event: event))
+    }
+
+    /// Hands the event to the session's subscribers here only: for events that came from another instance.
+    public func deliver(_ event: HubEvent, to sessionID: SessionID) {
+        subscribers[sessionID]?.values.forEach { $0(event) }
+    }
+
+    /// The sessions someone here listens to.
+    public func subscribedSessions() -> [SessionID] { Array(subscribers.keys) }
+
+    public func publish(_ messages: [Message]) {
+        for message in messages { publish(.message(message), to: message.sessionID) }
+    }
+
+    /// Returns when a message with an id above `after` is published for the session, or after `timeout`, or at once
+    /// when `alreadyThere` (asked once listening, so a message stored just before cannot be missed) says so.
+    public func waitForMessage(
+        in sessionID: SessionID, after: Int64, upTo timeout: Duration, alreadyThere: @Sendable () async -> Bool
+    ) async {
+        let events = subscribe(sessionID)
+        if await alreadyThere() { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in events {
+                    if case .message(let message) = event, message.id > after { return }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// How many sockets listen to the session (for tests and metrics).
+    public func subscriberCount(_ sessionID: SessionID) -> Int { subscribers[sessionID]?.count ?? 0 }
+
+    /// Ends a subscription made with `subscribe(_:receive:)`.
+    public func unsubscribe(_ sessionID: SessionID, token: Int) {
+        subscribers[sessionID]?[token] = nil
+        if subscribers[sessionID]?.isEmpty == true { subscribers[sessionID] = nil }
+    }
+}

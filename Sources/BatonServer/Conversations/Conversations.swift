@@ -1,0 +1,243 @@
+public import BatonConfig
+public import BatonCore
+public import Foundation
+public import Logging
+
+/// The one write path every event takes, whatever brought it: a channel's user message, a desk's report (a
+/// handover opened, a status change), an agent's reply. Each event is one store transaction in which the pure
+/// `ConversationMachine` decides the new state, the messages to store and the desk work to save with them (the
+/// outbox); once it is committed, what it stored is published to the hub (sockets here, other instances through
+/// the fan-out) and the outbox is woken. No request waits for a desk.
+///
+/// It holds its dependencies and lends none of them out: readers get the store, the hub or the metrics from the
+/// composition root, not through this type.
+public struct Conversations: Sendable {
+    private let store: any SessionStore
+    private let hub: ConversationHub
+    private let limits: MessageLimits
+    /// Rung when a step saved outbox jobs, so the worker starts them now rather than at its next poll.
+    private let outboxBell: Doorbell
+    private let metrics: BatonMetrics
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+
+    init(
+        store: any SessionStore, hub: ConversationHub, limits: MessageLimits, outboxBell: Doorbell, metrics: BatonMetrics,
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.hub = hub
+        self.limits = limits
+        self.outboxBell = outboxBell
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+    }
+
+    // MARK: Sessions
+
+    /// Opens a new session for `userID` (or finds the existing one) and, when new, runs the bot's start.
+    public func openSession(endpoint: Endpoint, userID: String, channel: Channel) async throws -> Turn {
+        let (session, created) = try await store.findOrCreateSession(
+            endpointID: endpoint.id, userID: userID, channel: channel, initialState: ConversationState(), now: now(), makeID: SessionID.random)
+        guard created else { return Turn(session: session) }
+        logger.info("session opened", metadata: ["session": "\(session.id)", "endpoint": "\(endpoint.id)", "channel": "\(channel.rawValue)"])
+        return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }
+    }
+
+    /// Merges `values` into the session's profile (what the flow reads as `profile.*` and agents see).
+    /// - Returns: the updated session.
+    @discardableResult
+    public func updateProfile(_ values: [String: JSONValue], sessionID: SessionID) async throws -> Session {
+        try await store.update(sessionID: sessionID, now: now()) { update in
+            var profile: [String: JSONValue] = if case .object(let current) = update.state.profile { current } else { [:] }
+            profile.merge(values) { _, new in new }
+            update.state.profile = .object(profile)
+            // No message is appended, so the session is the one read, with its new state.
+            var session = update.session
+            session.state = update.state
+            return session
+        }.result
+    }
+
+    // MARK: Events
+
+    /// A user message: stored with the bot's answer, or passed to the agent during a handover. A message whose
+    /// `clientMessageID` was stored before has no second effect.
+    /// - Throws: `MessageLimitError` when the session sends too fast or too much (nothing is stored then).
+    public func receive(
+        _ input: UserInput, attachments: [Attachment] = [], clientMessageID: String?, in sessionID: SessionID, endpoint: Endpoint
+    ) async throws -> Turn {
+        if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
+            return try await duplicateTurn(existing, sessionID: sessionID)
+        }
+        do {
+            try limits.admit(input.text, sessionID: sessionID)
+        } catch {
+            metrics.refused(error.metricLabel)
+            throw error
+        }
+        var data: [String: JSONValue] = [:]
+        if let payload = input.payload { data["payload"] = .string(payload) }
+        if input.data != .null { data["data"] = input.data }
+        let draft = MessageDraft(
+            sender: .user, content: MessageContent(text: input.text, attachments: attachments, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
+            clientMessageID: clientMessageID)
+        do {
+            return try await step(sessionID, endpoint: endpoint, userDraft: draft) { machine, state in machine.handle(.message(input), state: state) }
+        } catch SessionStoreError.duplicateClientMessage(_, let clientID) {
+            // Two copies raced past the first check; the store let exactly one in.
+            guard let existing = try await store.message(sessionID: sessionID, clientMessageID: clientID) else { throw SessionStoreError.sessionNotFound(sessionID) }
+            return try await duplicateTurn(existing, sessionID: sessionID)
+        }
+    }
+
+    /// A handover event reported by the desk.
+    @discardableResult
+    public func handover(_ event: HandoverEvent, sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
+        try await step(sessionID, endpoint: endpoint) { machine, state in machine.handle(event, state: state) }
+    }
+
+    /// An agent's message for the user. `externalID` (the desk's message id) makes a repeated delivery harmless.
+    /// - Returns: the stored message, or `nil` when it had been delivered before.
+    @discardableResult
+    public func agentMessage(
+        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sessionID: SessionID
+    ) async throws -> Message? {
+        let time = now()
+        do {
+            let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+                update.append(
+                    MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
+                update.passOverAppended()
+            }
+            // Messages that arrived before this one but come after it in the desk's order moved down.
+            for copy in stored {
+                if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
+            }
+            await hub.publish(stored)
+            return stored.first
+        } catch SessionStoreError.duplicateExternalMessage {
+            return nil
+        }
+    }
+
+    /// A notice for the user alone (the agents never get it, so it does not hold the desk's sync position back).
+    func notice(_ content: MessageContent, sessionID: SessionID) async throws {
+        let time = now()
+        let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            update.append(MessageDraft(sender: .system, content: content, createdAt: time))
+            update.passOverAppended()
+        }
+        await hub.publish(stored)
+    }
+
+    /// The desk's message `externalID` was deleted by its author.
+    public func retract(externalID: String, sessionID: SessionID) async throws {
+        guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return }
+        await hub.publish(.retracted(messageID: message.id), to: sessionID)
+    }
+
+    /// Moves the handover's reconciliation mark: every desk message up to `through` has been read.
+    func reconciled(through: Int64, handover number: Int, sessionID: SessionID) async throws {
+        _ = try await store.update(sessionID: sessionID, now: now()) { update in
+            guard var current = update.state.handover, current.number == number else { return }
+            current.reconciledThrough = max(current.reconciledThrough ?? 0, through)
+            update.state.handover = current
+        }
+    }
+
+    /// An agent started or stopped typing.
+    public func agentTyping(_ on: Bool, sessionID: SessionID) async {
+        await hub.publish(.typing(sender: .agent, on: on), to: sessionID)
+    }
+
+    // MARK: Steps
+
+    /// Runs one machine step in one store transaction (its desk work saved in the outbox with it), publishes what
+    /// it stored and the handover's new phase, and wakes the outbox worker.
+    func step(
+        _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil,
+        _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
+    ) async throws -> Turn {
+        let time = now()
+        let bot = endpoint.bot
+        let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            if let userDraft { update.append(userDraft) }
+            let before = update.state.handover
+            let step = work(ConversationMachine(bot: bot, session: SessionFacts(update.session), now: time), update.state)
+            update.apply(step)
+            let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
+            let changed = after.phase != before?.phase || after.number != before?.number ?? 0
+            return StepOutcome(session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil)
+        }
+        for problem in outcome.problems {
+            logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
+        }
+        await hub.publish(stored)
+        if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
+        if outcome.enqueued { outboxBell.ring() }
+        return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored, handover: outcome.handover)
+    }
+
+    /// What a step's transaction hands back out.
+    private struct StepOutcome: Sendable {
+        var session: Session
+        var problems: [FlowProblem]
+        var enqueued: Bool
+        var handover: HandoverPhase?
+    }
+
+    func duplicateTurn(_ existing: Message, sessionID: SessionID) async throws -> Turn {
+        guard let session = try await store.session(id: sessionID) else { throw SessionStoreError.sessionNotFound(sessionID) }
+        return Turn(session: session, userMessage: existing, duplicate: true)
+    }
+}
+
+/// What one event stored, as committed: what every consumer of the event needs, so none reads the store again.
+public struct Turn: Sendable {
+    /// The session as it was before the event.
+    public var session: Session
+    /// The user's stored message; for a re-sent message, the one stored the first time.
+    public var userMessage: Message?
+    /// Messages stored by this event, the user's included, in order.
+    public var messages: [Message] = []
+    /// The handover's phase after the event, when the event changed it.
+    public var handover: HandoverPhase?
+    /// True when the message had been received before and this event changed nothing.
+    public var duplicate = false
+}
+
+/// Where a session's handover stands, as channels show it: its phase (`nil` before the first handover) and number,
+/// and when it was committed, so a channel that hears of phases out of order keeps the newest.
+public struct HandoverPhase: Sendable, Hashable {
+    public var phase: HandoverState.Phase?
+    public var number: Int
+    /// The session's newest message id when the phase was committed.
+    public var asOf: Int64
+
+    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64) {
+        self.phase = phase
+        self.number = number
+        self.asOf = asOf
+    }
+
+    public init(_ handover: HandoverState?, asOf: Int64) {
+        self.init(phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf)
+    }
+
+    /// Whether this phase was committed after `other`. Every step that changes a phase stores a message (a notice,
+    /// the user's), except opening → active without an accepted message, which the phase order settles.
+    public func isNewer(than other: HandoverPhase) -> Bool {
+        (number, asOf, order) > (other.number, other.asOf, other.order)
+    }
+
+    private var order: Int {
+        switch phase {
+        case nil: 0
+        case .opening?: 1
+        case .active?: 2
+        case .resolved?, .cancelled?, .failed?: 3
+        }
+    }
+}

@@ -1,0 +1,135 @@
+public import BatonCore
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Makes the hubs of several Baton instances act as one: what is published on this instance's hub is announced
+/// through the relay, and what other instances announce is read from the store and handed to the sockets here.
+///
+/// Announcements carry ids only. A message event is resolved by reading the message from the store (it was
+/// committed before it was published). Events from this instance come back through the relay too and are dropped.
+/// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
+/// that missed messages while the relay was down sees a gap and reads the store.
+public struct HubFanOut: Service {
+    let hub: ConversationHub
+    let announcements: AsyncStream<HubAnnouncement>
+    let relay: any HubRelay
+    let store: any SessionStore
+    /// Tells this instance's announcements from the others'.
+    let instanceID: String
+    let metrics: BatonMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// The wait before subscribing again after the relay dropped.
+    static let resubscribeBackoff = Backoff(base: .seconds(1), cap: .seconds(30))
+    /// A subscription that lasted this long was healthy: the next drop waits the shortest time again.
+    static let healthySubscription: TimeInterval = 30
+
+    public init(
+        hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>, relay: any HubRelay, store: any SessionStore,
+        instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+    ) {
+        self.metrics = metrics
+        self.now = now
+        self.hub = hub
+        self.announcements = announcements
+        self.relay = relay
+        self.store = store
+        self.instanceID = instanceID
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await announce() }
+                group.addTask { await listen() }
+            }
+        }
+    }
+
+    /// Sends this instance's events, one at a time so the others receive them in publication order.
+    func announce() async {
+        let encoder = JSONEncoder()
+        for await announcement in announcements {
+            do {
+                let payload = String(decoding: try encoder.encode(HubWireEvent(from: instanceID, announcement)), as: UTF8.self)
+                try await relay.send(payload)
+                metrics.fanOut("sent")
+            } catch {
+                if Task.isCancelled { return }
+                metrics.fanOut("send_failed")
+                // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
+                logger.warning("could not announce a hub event to other instances", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Listens for the other instances' events, subscribing again (after 1 s, doubling to 30 s) whenever it drops.
+    func listen() async {
+        var drops = 0
+        while !Task.isCancelled {
+            let started = now()
+            do {
+                try await relay.listen(onSubscribed: { await catchUp() }, receive: { await receive($0) })
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("lost the hub relay; subscribing again", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            if Task.isCancelled { return }
+            metrics.fanOutResubscribed()
+            drops = now().timeIntervalSince(started) > Self.healthySubscription ? 1 : drops + 1
+            try? await Task.sleep(for: Self.resubscribeBackoff.delay(afterAttempts: drops))
+        }
+    }
+
+    func receive(_ payload: String) async {
+        guard let wire = try? JSONDecoder().decode(HubWireEvent.self, from: Data(payload.utf8)) else {
+            logger.warning("ignored a malformed hub relay payload")
+            return
+        }
+        let sessionID = SessionID(rawValue: wire.session)
+        // Our own events were delivered here when published; others' matter only if someone here listens.
+        guard wire.from != instanceID, await hub.subscriberCount(sessionID) > 0 else { return }
+        metrics.fanOut("received")
+        switch wire.kind {
+        case .message:
+            guard let id = wire.id else { return }
+            await deliverMessage(id, in: sessionID)
+        case .retracted:
+            if let id = wire.id { await hub.deliver(.retracted(messageID: id), to: sessionID) }
+        case .moved:
+            if let id = wire.id, let to = wire.to { await hub.deliver(.moved(messageID: id, to: to), to: sessionID) }
+        case .typing:
+            if let sender = wire.sender, let on = wire.on { await hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
+        case .handover:
+            if let number = wire.number, let asOf = wire.id { await hub.deliver(.handover(HandoverPhase(phase: wire.phase, number: number, asOf: asOf)), to: sessionID) }
+        }
+    }
+
+    /// Publishes here the handover phase and the newest message of every session someone here listens to (see
+    /// the type's comment).
+    func catchUp() async {
+        for sessionID in await hub.subscribedSessions() {
+            guard let session = try? await store.session(id: sessionID) else { continue }
+            await hub.deliver(.handover(HandoverPhase(session.state.handover, asOf: session.lastMessageID)), to: sessionID)
+            if session.lastMessageID > 0 { await deliverMessage(session.lastMessageID, in: sessionID) }
+        }
+    }
+
+    func deliverMessage(_ id: Int64, in sessionID: SessionID) async {
+        do {
+            guard let message = try await store.messages(sessionID: sessionID, after: id - 1, limit: 1).first, message.id == id else { return }
+            await hub.deliver(.message(message), to: sessionID)
+        } catch {
+            metrics.fanOut("read_failed")
+            logger.warning("could not read a message another instance announced", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+        }
+    }
+}
+
+extension HubFanOut: CustomStringConvertible {
+    /// ServiceLifecycle logs every service by its description: a synthesized one would print the relay's whole
+    /// configuration, database password included.
+    public var description: String { "HubFanOut(instance: \(instanceID), relay: \(relay))" }
+}

@@ -1,0 +1,43 @@
+public import BatonCore
+public import BatonStorePostgres
+
+/// Carries short payloads between the Baton instances that share a store, so a hub event on one instance reaches
+/// the sockets open on another. Best effort: what is sent while an instance is not listening is not kept for it.
+public protocol HubRelay: Sendable {
+    /// Sends `payload` to every listening instance (the sender's own listener may receive it too).
+    func send(_ payload: String) async throws
+
+    /// Passes every payload to `receive` until the underlying connection drops (it throws then) or the task is
+    /// cancelled. `onSubscribed` runs each time listening starts, before any payload, so the caller can catch up.
+    func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws
+}
+
+/// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
+extension PostgresNotifications: HubRelay {}
+
+/// A hub event as it travels between instances: who sent it, the session, and ids, never a message's content
+/// (NOTIFY payloads are capped at 8000 bytes, and the store is the truth the receiver reads).
+struct HubWireEvent: Codable, Hashable {
+    enum Kind: String, Codable { case message, retracted, moved, typing, handover }
+    var from: String
+    var session: String
+    var kind: Kind
+    var id: Int64?
+    var to: Int64?
+    var sender: Sender?
+    var on: Bool?
+    var phase: HandoverState.Phase?
+    var number: Int?
+
+    init(from instance: String, _ announcement: HubAnnouncement) {
+        from = instance
+        session = announcement.sessionID.rawValue
+        switch announcement.event {
+        case .message(let message): (kind, id) = (.message, message.id)
+        case .retracted(let messageID): (kind, id) = (.retracted, messageID)
+        case .moved(let messageID, let to): (kind, id, self.to) = (.moved, messageID, to)
+        case .typing(let sender, let on): (kind, self.sender, self.on) = (.typing, sender, on)
+        case .handover(let handover): (kind, id, phase, number) = (.handover, handover.asOf, handover.phase, handover.number)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Logging
+
+extension ChatwootDesk {
+    func post(_ message: Message, handover: HandoverState, session: Session, attempt: Int) async -> JobOutcome {
+        guard let conversationID = handover.conversationID else { return .retry("the conversation is not open yet") }
+        let direction: NewMessage.Direction
+        var token: String?
+        switch message.sender {
+        case .user:
+            direction = .incoming
+        case .bot:
+            direction = .outgoing
+            token = try? await bot.accessToken()
+        case .agent, .system:
+            // Agents' words came from Chatwoot, and notices are Baton's own; neither goes back.
+            return .done
+        }
+        let sourceID = ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: message.id)
+        let content = NewMessage(
+            content: Self.text(of: message), direction: direction, sourceID: sourceID, externalCreatedAt: Int(message.createdAt.timeIntervalSince1970))
+        // Files the user uploaded go to Chatwoot as files, so agents open them there like any attachment.
+        var files: [NewFile] = []
+        for attachment in message.content.attachments {
+            guard let id = attachment.fileID else { continue }
+            do {
+                guard let file = try await store.file(id: id) else { continue }
+                files.append(NewFile(name: file.name, mimeType: file.mimeType, bytes: file.bytes))
+            } catch {
+                return .retry("the store could not be read: \(String(reflecting: error))")
+            }
+        }
+        return await create(content, files: files, in: conversationID, token: token, attempt: attempt, session: session)
+    }
+
+    func note(_ text: String, handover: HandoverState, session: Session, attempt: Int) async -> JobOutcome {
+        guard let conversationID = handover.conversationID else { return .retry("the conversation is not open yet") }
+        let note = NewMessage(
+            content: text, direction: .outgoing, isPrivate: true,
+            sourceID: ChatwootIdentity.messageSourceID(sessionID: session.id.rawValue, messageID: 0) + ":note:\(handover.number):\(handover.syncedThrough)")
+        return await create(note, in: conversationID, token: try? await bot.accessToken(), attempt: attempt, session: session)
+    }
+
+    /// Creates a message once: a retry first looks for the copy an unanswered attempt may have left (Chatwoot
+    /// echoes `source_id`), so a timeout never shows the agent a message twice.
+    func create(_ message: NewMessage, files: [NewFile] = [], in conversationID: Int, token: String?, attempt: Int, session: Session) async -> JobOutcome {
+        do {
+            if attempt > 1, try await client.recentMessages(conversationID: conversationID).contains(where: { $0.sourceID == message.sourceID }) {
+                return .done
+            }
+            try await client.createMessage(conversationID: conversationID, message, files: files, token: token)
+            return .done
+        } catch let error as ChatwootError where error.mayHaveArrived {
+            // Give the unanswered request time to finish before the retry looks for its copy.
+            logger.warning("Chatwoot did not answer in time", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .unsettled(error.description, settle: settleTime)
+        } catch let error as ChatwootError {
+            switch error.kind {
+            case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:
+                // Outages and rate limits pass; a refused token is an operator's mistake that is usually mended
+                // within the retry budget.
+                logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .retry(error.description)
+            case .unprocessable where error.message.contains("Too many messages"):
+                return .retry(error.description)
+            case .notFound, .unprocessable:
+                logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .dead(error.description)
+            }
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+
+    func close(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
+        do {
+            try await client.setStatus(conversationID: conversationID, status: "resolved")
+            return .done
+        } catch let error as ChatwootError where error.kind == .notFound {
+            return .done
+        } catch let error as ChatwootError where error.kind == .unprocessable {
+            return .dead(error.description)
+        } catch {
+            logger.warning("could not resolve the Chatwoot conversation yet", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+            return .retry(String(describing: error))
+        }
+    }
+
+    func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {
+        // Only with the bot's token: under a user token the echo would look like an agent typing to the user.
+        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let token = try? await bot.accessToken() else { return }
+        do {
+            try await client.toggleTyping(conversationID: conversationID, on: on, token: token)
+        } catch {
+            logger.debug("could not show the user's typing", metadata: ["session": "\(session.id)", "error": "\(error)"])
+        }
+    }
+
+    func history(of handover: HandoverState, session: Session) async -> DeskHistory? {
+        guard let conversationID = handover.conversationID else { return nil }
+        let after = handover.reconciledThrough ?? 0
+        do {
+            let page = try await client.messagePage(conversationID: conversationID, after: Int(after))
+            var messages: [DeskMessage] = []
+            var through = after
+            for raw in page {
+                if let id = WebhookClassifier.id(ofAPIMessage: raw) { through = max(through, Int64(id)) }
+                switch ChatwootWebhookController.classifier.classify(apiMessage: raw, conversationID: conversationID) {
+                case .deliver(let message):
+                    messages.append(
+                        DeskMessage(
+                            externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
+                            content: MessageContent(text: message.text, attachments: message.attachments),
+                            agentName: settings.showAgentNames ? message.agentName : nil, deleted: false))
+                case .retract(let id, _):
+                    messages.append(DeskMessage(externalID: "chatwoot:\(id)", order: Int64(id), content: MessageContent(), agentName: nil, deleted: true))
+                default:
+                    continue
+                }
+            }
+            return DeskHistory(messages: messages, through: through)
+        } catch {
+            logger.warning("could not read the Chatwoot conversation", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// A message as text for Chatwoot: the text, then attachment links and quick-reply options, which an agent
+    /// needs to understand what the user saw.
+    static func text(of message: Message) -> String {
+        var parts: [String] = []
+        if !message.content.text.isEmpty { parts.append(message.content.text) }
+        // Uploaded files travel as files; links to other media are spelled out.
+        parts += message.content.attachments.filter { $0.fileID == nil }.map { "[\($0.kind.rawValue)] \($0.name.map { "\($0): " } ?? "")\($0.url)" }
+        if !message.content.quickReplies.isEmpty {
+            parts.append("Options: " + message.content.quickReplies.map(\.title).joined(separator: " · "))
+        }
+        if parts.isEmpty { return message.content.attachments.isEmpty ? "(empty message)" : "" }
+        return parts.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,131 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Logging
+import NIOCore
+
+/// The Chatwoot desk of one endpoint: handovers to a Chatwoot API-channel inbox. Opens a contact and conversation,
+/// posts the transcript (user turns as `incoming`, bot turns as `outgoing` from the agent bot), and resolves the
+/// conversation when the user leaves. What Chatwoot reports back arrives at `ChatwootWebhookController`.
+struct ChatwootDesk: Desk {
+    /// The endpoint this desk serves, and its name (a new contact's name when the user gave none).
+    let endpointID: String
+    let endpointName: String
+    let settings: ChatwootSettings
+    let client: ChatwootClient
+    let bot: AgentBotKeeper
+    let store: any SessionStore
+    let logger: Logger
+
+    /// The key under which a conversation is linked to its session.
+    static func conversationKey(accountID: Int, conversationID: Int) -> String {
+        "chatwoot:\(accountID):\(conversationID)"
+    }
+
+    func open(_ request: HandoverRequest, number: Int, session: Session, attempt: Int) async -> JobOutcome {
+        guard let inboxID = Self.inboxID(request.inbox) else {
+            return Self.failedToOpen(number, reason: .invalidInbox, detail: "the inbox expression gave '\(request.inbox?.displayText ?? "nothing")', not an inbox id")
+        }
+        do {
+            let inbox = try await client.inbox(id: inboxID)
+            guard inbox.channelType == "Channel::Api" else {
+                return Self.failedToOpen(number, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox")
+            }
+            do {
+                _ = try await bot.accessToken()
+            } catch {
+                // Bot turns then go out under the user token; the handover itself can still work.
+                logger.warning("the Chatwoot agent bot is not available", metadata: ["endpoint": "\(endpointID)", "error": "\(error)"])
+            }
+            let sourceID = ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue)
+            let contactID = try await contact(for: session, inboxID: inboxID, sourceID: sourceID)
+            // An earlier attempt may have created the conversation and lost the answer: use that one.
+            let existing = attempt > 1 ? try await client.conversations(contactID: contactID).first { Self.isConversation($0, of: session, number: number) } : nil
+            let conversation: ChatwootConversation
+            if let existing {
+                conversation = existing
+            } else {
+                conversation = try await client.createConversation(
+                    NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: customAttributes(session, number: number)))
+            }
+            try await store.link(
+                endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
+            logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
+            return .reported(.opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
+        } catch let error as ChatwootError where error.mayHaveArrived {
+            logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .unsettled(error.description, settle: settleTime)
+        } catch let error as ChatwootError {
+            if error.isTransient || error.kind == .invalidResponse {
+                logger.warning("Chatwoot cannot open the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
+                return .retry(error.description)
+            }
+            logger.error("Chatwoot refused the handover", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            return .reported(.failedToOpen(number: number, Self.outcome(for: error)))
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+
+    /// Whether a conversation is the one Baton opened for handover `number` of the session.
+    static func isConversation(_ conversation: ChatwootConversation, of session: Session, number: Int) -> Bool {
+        guard case .object(let attributes)? = conversation.customAttributes else { return false }
+        return attributes["baton_session"] == .string(session.id.rawValue) && attributes["baton_handover"]?.displayText == String(number)
+    }
+
+    /// The user's contact: found by its stable identifier, else created with its contact inbox.
+    func contact(for session: Session, inboxID: Int, sourceID: String) async throws -> Int {
+        let identifier = ChatwootIdentity.contactIdentifier(endpointID: endpointID, userID: session.userID)
+        if let found = try await client.searchContacts(identifier).first(where: { $0.identifier == identifier }) {
+            try await client.createContactInbox(contactID: found.id, inboxID: inboxID, sourceID: sourceID)
+            return found.id
+        }
+        let profile = session.state.profile
+        let name = profile["name"].map(\.displayText).flatMap { $0.isEmpty ? nil : $0 } ?? "\(endpointName) visitor"
+        let email = profile["email"].map(\.displayText).flatMap { $0.contains("@") ? $0 : nil }
+        let contact = NewContact(name: name, identifier: identifier, email: email, inboxID: inboxID, sourceID: sourceID)
+        return try await client.createContact(contact).id
+    }
+
+    func customAttributes(_ session: Session, number: Int) -> [String: JSONValue] {
+        var attributes: [String: JSONValue] = [
+            "baton_session": .string(session.id.rawValue), "baton_endpoint": .string(endpointID), "baton_handover": .number(Double(number)),
+        ]
+        for field in settings.profileAttributes {
+            guard let value = session.state.profile[field], value != .null else { continue }
+            // Chatwoot keeps attribute strings up to 1,500 characters and refuses nested values.
+            switch value {
+            case .string(let text): attributes[field] = .string(String(text.prefix(1_500)))
+            case .number, .bool: attributes[field] = value
+            case .array, .object, .null: attributes[field] = .string(String(value.jsonText.prefix(1_500)))
+            }
+        }
+        return attributes
+    }
+
+    /// How long a call that got no answer is given to finish before a retry looks for what it made.
+    var settleTime: Duration { Duration(client.timeout) * 2 }
+
+    static func failedToOpen(_ number: Int, reason: HandoverOutcome.Reason, detail: String) -> JobOutcome {
+        .reported(.failedToOpen(number: number, HandoverOutcome(status: .error, reason: reason, detail: detail)))
+    }
+
+    static func inboxID(_ value: JSONValue?) -> Int? {
+        switch value {
+        case .number(let number)?: number == number.rounded() && number > 0 ? Int(number) : nil
+        case .string(let text)?: Int(text.trimmingCharacters(in: .whitespaces)).flatMap { $0 > 0 ? $0 : nil }
+        default: nil
+        }
+    }
+
+    static func outcome(for error: ChatwootError) -> HandoverOutcome {
+        let reason: HandoverOutcome.Reason =
+            switch error.kind {
+            case .unauthorized: .rejectedCredentials
+            case .notFound: .invalidInbox
+            case .unprocessable, .rateLimited: .rejected
+            case .server, .unreachable, .invalidResponse: .providerUnreachable
+            }
+        return HandoverOutcome(status: .error, reason: reason, detail: error.description)
+    }
+}

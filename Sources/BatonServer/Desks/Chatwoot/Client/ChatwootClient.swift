@@ -1,0 +1,230 @@
+public import AsyncHTTPClient
+public import BatonCore
+public import Foundation
+public import Logging
+public import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+
+/// Chatwoot's Application API, the calls a handover needs (`/api/v1/accounts/{account_id}/…`).
+///
+/// Every call is one HTTP request with a timeout; failures come back as `ChatwootError`, whose message never
+/// contains a token. Requests carry only fields Chatwoot's OpenAPI spec allows (plus documented extras such as
+/// `source_id`), so the same code works against a real Chatwoot.
+public struct ChatwootClient: Sendable {
+    public let baseURL: String
+    public let accountID: Int
+    let token: String
+    let http: HTTPClient
+    /// How long one call waits for its answer.
+    public let timeout: TimeAmount
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - baseURL: e.g. `https://app.chatwoot.com` (no `/api/v1`).
+    ///   - token: a user's API access token (an administrator's, for agent-bot management).
+    public init(baseURL: String, accountID: Int, token: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10), logger: Logger) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.accountID = accountID
+        self.token = token
+        self.http = http
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    // MARK: Inboxes
+
+    public func inbox(id: Int) async throws -> ChatwootInbox {
+        try await call(.GET, "/inboxes/\(id)")
+    }
+
+    // MARK: Contacts
+
+    /// Contacts whose name, e-mail, phone or identifier contain `query`.
+    public func searchContacts(_ query: String) async throws -> [ChatwootContact] {
+        let encoded = query.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&+=?#"))) ?? query
+        let page: Payload<[ChatwootContact]> = try await call(.GET, "/contacts/search?q=\(encoded)")
+        return page.payload
+    }
+
+    /// Creates a contact together with its contact inbox for `contact.inboxID` and `contact.sourceID`.
+    public func createContact(_ contact: NewContact) async throws -> ChatwootContact {
+        var body: [String: JSONValue] = [
+            "name": .string(contact.name), "identifier": .string(contact.identifier), "inbox_id": .number(Double(contact.inboxID)),
+            "source_id": .string(contact.sourceID),
+        ]
+        if let email = contact.email { body["email"] = .string(email) }
+        if !contact.customAttributes.isEmpty { body["custom_attributes"] = .object(contact.customAttributes) }
+        let created: Payload<ContactPayload> = try await call(.POST, "/contacts", body: .object(body))
+        return created.payload.contact
+    }
+
+    /// Makes sure the contact can talk in the inbox under `sourceID` (find-or-create in Chatwoot).
+    public func createContactInbox(contactID: Int, inboxID: Int, sourceID: String) async throws {
+        let _: Ignored = try await call(
+            .POST, "/contacts/\(contactID)/contact_inboxes", body: ["inbox_id": .number(Double(inboxID)), "source_id": .string(sourceID)])
+    }
+
+    // MARK: Conversations
+
+    public func createConversation(_ conversation: NewConversation) async throws -> ChatwootConversation {
+        var body: [String: JSONValue] = [
+            "source_id": .string(conversation.sourceID), "inbox_id": .number(Double(conversation.inboxID)),
+            "contact_id": .number(Double(conversation.contactID)), "status": "open",
+        ]
+        if !conversation.customAttributes.isEmpty { body["custom_attributes"] = .object(conversation.customAttributes) }
+        if !conversation.additionalAttributes.isEmpty { body["additional_attributes"] = .object(conversation.additionalAttributes) }
+        return try await call(.POST, "/conversations", body: .object(body))
+    }
+
+    public func conversation(id: Int) async throws -> ChatwootConversation {
+        try await call(.GET, "/conversations/\(id)")
+    }
+
+    /// Sets the conversation's status (`resolved` ends a handover from Baton's side).
+    public func setStatus(conversationID: Int, status: String) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/toggle_status", body: ["status": .string(status)])
+    }
+
+    // MARK: Messages
+
+    /// Posts a message. `token` overrides the client's token, e.g. to post as the agent bot.
+    @discardableResult
+    public func createMessage(conversationID: Int, _ message: NewMessage, token: String? = nil) async throws -> ChatwootMessage {
+        var body: [String: JSONValue] = [
+            "content": .string(message.content), "message_type": .string(message.direction.rawValue), "private": .bool(message.isPrivate),
+            "source_id": .string(message.sourceID),
+        ]
+        if let at = message.externalCreatedAt { body["external_created_at"] = .number(Double(at)) }
+        return try await call(.POST, "/conversations/\(conversationID)/messages", body: .object(body), token: token)
+    }
+
+    /// Creates a message with files, as `multipart/form-data` with `attachments[]` parts (Chatwoot stores them and
+    /// sends agents the files themselves).
+    @discardableResult
+    public func createMessage(conversationID: Int, _ message: NewMessage, files: [NewFile], token: String? = nil) async throws -> ChatwootMessage {
+        guard !files.isEmpty else { return try await createMessage(conversationID: conversationID, message, token: token) }
+        var form = MultipartForm()
+        form.field("content", message.content)
+        form.field("message_type", message.direction.rawValue)
+        form.field("private", message.isPrivate ? "true" : "false")
+        form.field("source_id", message.sourceID)
+        if let at = message.externalCreatedAt { form.field("external_created_at", String(at)) }
+        for file in files { form.file("attachments[]", name: file.name, contentType: file.mimeType, bytes: file.bytes) }
+        return try await call(.POST, "/conversations/\(conversationID)/messages", raw: form.finish(), token: token)
+    }
+
+    /// Messages of a conversation newer than `after` (at most 100 per call, oldest first).
+    public func messages(conversationID: Int, after: Int) async throws -> [ChatwootMessage] {
+        let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages?after=\(after)")
+        return page.payload
+    }
+
+    /// Messages of a conversation newer than `after` as Chatwoot sent them (at most 100 per call, oldest first), for
+    /// reading agent replies with the webhook classifier's rules (``WebhookClassifier/classify(apiMessage:conversationID:)``).
+    public func messagePage(conversationID: Int, after: Int) async throws -> [JSONValue] {
+        let page: Payload<[JSONValue]> = try await call(.GET, "/conversations/\(conversationID)/messages?after=\(after)")
+        return page.payload
+    }
+
+    /// Shows (or hides) the typing indicator in the dashboard for the token's owner. Chatwoot echoes it as a typing
+    /// webhook, so Baton calls it with the agent bot's token, whose typing the classifier ignores.
+    public func toggleTyping(conversationID: Int, on: Bool, token: String) async throws {
+        let _: Ignored = try await call(
+            .POST, "/conversations/\(conversationID)/toggle_typing_status", body: ["typing_status": .string(on ? "on" : "off")], token: token)
+    }
+
+    /// The latest 20 messages of a conversation, oldest first.
+    public func recentMessages(conversationID: Int) async throws -> [ChatwootMessage] {
+        let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages")
+        return page.payload
+    }
+
+    /// The contact's conversations (the latest 20 by activity).
+    public func conversations(contactID: Int) async throws -> [ChatwootConversation] {
+        let page: Payload<[ChatwootConversation]> = try await call(.GET, "/contacts/\(contactID)/conversations")
+        return page.payload
+    }
+
+    // MARK: Agent bots
+
+    public func agentBots() async throws -> [ChatwootAgentBot] {
+        try await call(.GET, "/agent_bots")
+    }
+
+    public func agentBot(id: Int) async throws -> ChatwootAgentBot {
+        try await call(.GET, "/agent_bots/\(id)")
+    }
+
+    public func createAgentBot(name: String, description: String) async throws -> ChatwootAgentBot {
+        try await call(.POST, "/agent_bots", body: ["name": .string(name), "description": .string(description)])
+    }
+
+    public func updateAgentBot(id: Int, name: String, description: String) async throws -> ChatwootAgentBot {
+        try await call(.PATCH, "/agent_bots/\(id)", body: ["name": .string(name), "description": .string(description)])
+    }
+
+    // MARK: Transport
+
+    struct Payload<T: Decodable>: Decodable { var payload: T }
+    struct ContactPayload: Decodable { var contact: ChatwootContact }
+    /// For calls whose answer Baton does not read (any JSON, or none).
+    struct Ignored: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+
+    /// Bodies larger than this are not Chatwoot's answers to these calls.
+    static let maxResponseSize = 4 * 1024 * 1024
+
+    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil) async throws -> T {
+        try await call(method, path, raw: body.map { (ByteBuffer(string: $0.jsonText), "application/json") }, token: token)
+    }
+
+    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, raw body: (bytes: ByteBuffer, contentType: String)?, token: String? = nil) async throws -> T {
+        let operation = "\(method.rawValue) \(path.split(separator: "?").first.map(String.init) ?? path)"
+        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/accounts/\(accountID)\(path)")
+        request.method = method
+        request.headers.add(name: "api_access_token", value: token ?? self.token)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: body.contentType)
+            request.body = .bytes(body.bytes)
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: timeout, logger: logger)
+            bytes = try await response.body.collect(upTo: Self.maxResponseSize)
+        } catch {
+            var failure = ChatwootError(kind: .unreachable, status: nil, message: "no answer: \(String(describing: error))", operation: operation)
+            // A request that was sent but not answered may still be carried out by Chatwoot.
+            if let clientError = error as? HTTPClientError {
+                failure.mayHaveArrived = [.deadlineExceeded, .readTimeout, .remoteConnectionClosed, .cancelled].contains(clientError)
+            }
+            throw failure
+        }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            throw ChatwootError(kind: ChatwootError.kind(forStatus: status), status: status, message: Self.errorText(bytes), operation: operation)
+        }
+        if T.self == Ignored.self, let ignored = try? JSONDecoder().decode(Ignored.self, from: Data("{}".utf8)) as? T { return ignored }
+        do {
+            return try JSONDecoder().decode(T.self, from: bytes)
+        } catch {
+            throw ChatwootError(kind: .invalidResponse, status: status, message: "unexpected answer: \(error)", operation: operation)
+        }
+    }
+
+    /// Chatwoot's error text: `{"error": "…"}`, `{"message": "…"}`, `{"errors": […]}` or plain text ("Retry later").
+    static func errorText(_ bytes: ByteBuffer) -> String {
+        let text = String(buffer: bytes)
+        if let json = try? JSONValue(jsonText: text) {
+            for key in ["error", "message"] {
+                if case .string(let message)? = json[key] { return message }
+            }
+            if case .array(let errors)? = json["errors"] { return errors.map(\.displayText).joined(separator: "; ") }
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "no details" : String(trimmed.prefix(300))
+    }
+}

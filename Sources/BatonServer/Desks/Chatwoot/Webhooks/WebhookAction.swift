@@ -1,0 +1,77 @@
+public import BatonCore
+
+/// What Baton must do about one webhook, as decided by ``WebhookClassifier``.
+public enum WebhookAction: Sendable, Hashable {
+    /// An agent's message for the user: event message_created (or message_updated for a not-deleted eligible
+    /// message: Baton dedupes by id), message_type outgoing, private false, sender.type "user", source_id not
+    /// starting with Baton's prefix.
+    case deliver(AgentMessage)
+    /// message_updated with content_attributes.deleted == true for an outgoing message: retract it.
+    case retract(chatwootMessageID: Int, conversation: ConversationRef)
+    /// conversation_status_changed, or conversation_updated (status read from `status`), or conversation_created:
+    /// the conversation's current status, with updated_at so Baton can ignore stale events.
+    case status(ConversationRef, status: ConversationStatus, updatedAt: Double?)
+    /// Agent typing (not is_private), from conversation_typing_on/off; typing by bots/contacts is ignored.
+    case typing(ConversationRef, on: Bool, agentName: String?)
+    /// Everything else, with the reason (echo of our own post, incoming, private note, template, bot message,
+    /// typing of a private note, unknown event…).
+    case ignore(reason: String)
+}
+
+/// Which Chatwoot conversation an action is about, with what Baton needs to find its session.
+public struct ConversationRef: Sendable, Hashable {
+    /// `nil` when Chatwoot did not send it (conversation `account` exists since 4.14.2).
+    public var accountID: Int?
+    public var inboxID: Int?
+    /// The display id.
+    public var conversationID: Int
+    /// `contact_inbox.source_id`.
+    public var sourceID: String?
+    /// The conversation's `custom_attributes`, where Baton stores its session id at handover.
+    public var customAttributes: JSONValue
+
+    /// Creates a reference.
+    public init(
+        accountID: Int? = nil, inboxID: Int? = nil, conversationID: Int, sourceID: String? = nil,
+        customAttributes: JSONValue = .emptyObject
+    ) {
+        self.accountID = accountID
+        self.inboxID = inboxID
+        self.conversationID = conversationID
+        self.sourceID = sourceID
+        self.customAttributes = customAttributes
+    }
+}
+
+/// A Chatwoot conversation status; `resolved` ends a handover.
+public enum ConversationStatus: String, Sendable, Hashable {
+    case open, resolved, pending, snoozed
+}
+
+/// An agent's message to forward to the end user.
+public struct AgentMessage: Sendable, Hashable {
+    /// Chatwoot's message id: Baton's dedupe key (a message may arrive again as message_updated).
+    public var chatwootMessageID: Int
+    public var conversation: ConversationRef
+    /// The content as-is (Markdown; the webchat renders it inertly); `""` for attachment-only messages.
+    public var text: String
+    /// The message's files with web URLs, in Chatwoot's order.
+    public var attachments: [Attachment]
+    /// The agent's display name (`sender.name`).
+    public var agentName: String?
+    /// When Chatwoot created the message (ISO 8601), as sent.
+    public var createdAt: String?
+
+    /// Creates an agent message.
+    public init(
+        chatwootMessageID: Int, conversation: ConversationRef, text: String, attachments: [Attachment] = [],
+        agentName: String? = nil, createdAt: String? = nil
+    ) {
+        self.chatwootMessageID = chatwootMessageID
+        self.conversation = conversation
+        self.text = text
+        self.attachments = attachments
+        self.agentName = agentName
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+public import BatonCore
+
+/// Turns a decoded webhook into what Baton must do: only agents' public outgoing messages reach the user.
+///
+/// Chatwoot sends an API inbox **every** message (private notes, templates, the integration's own posts), so
+/// everything is ignored unless it is positively an agent's public reply: forwarding too much leaks agents'
+/// notes or loops Baton's own posts back to the user, forwarding too little only loses a message.
+public struct WebhookClassifier: Sendable {
+    /// The prefix of the `source_id`s Baton sets on what it posts; messages carrying it are echoes.
+    /// An empty prefix marks nothing as an echo.
+    public var ownSourceIDPrefix: String
+
+    /// Creates a classifier recognising Baton's own posts by `ownSourceIDPrefix`.
+    public init(ownSourceIDPrefix: String) {
+        self.ownSourceIDPrefix = ownSourceIDPrefix
+    }
+
+    /// The action for `webhook`. Total: every input gets an action, `.ignore` with a reason when nothing is to do.
+    public func classify(_ webhook: ChatwootWebhook) -> WebhookAction {
+        switch webhook {
+        case .messageCreated(let message): classifyMessage(message, isUpdate: false)
+        case .messageUpdated(let message): classifyMessage(message, isUpdate: true)
+        case .conversationCreated(let event), .conversationStatusChanged(let event), .conversationUpdated(let event):
+            classifyStatus(event.conversation, event: webhook.event)
+        case .typingOn(let typing): classifyTyping(typing, on: true)
+        case .typingOff(let typing): classifyTyping(typing, on: false)
+        case .unknown(let name): .ignore(reason: "unknown event \"\(name)\"")
+        }
+    }
+
+    /// A message read through the API (`GET …/messages`), judged by the same rules as a `message_updated` webhook:
+    /// an agent's public reply is delivered, a deleted one retracted, everything else ignored.
+    public func classify(apiMessage: JSONValue, conversationID: Int) -> WebhookAction {
+        guard case .object(var fields) = apiMessage else { return .ignore(reason: "a message that is not an object") }
+        fields["event"] = .string("message_updated")
+        fields["conversation"] = .object(["id": .number(Double(conversationID))])
+        do {
+            return classify(try ChatwootWebhook.decode(Data(JSONValue.object(fields).jsonText.utf8)))
+        } catch {
+            return .ignore(reason: "unreadable message: \(error.description)")
+        }
+    }
+
+    /// The `id` of a message read through the API, whatever the classifier makes of the message.
+    public static func id(ofAPIMessage message: JSONValue) -> Int? {
+        message["id"].flatMap(JSONReader.integer)
+    }
+
+    // MARK: - Messages
+
+    private func classifyMessage(_ message: ChatwootWebhook.MessageEvent, isUpdate: Bool) -> WebhookAction {
+        if let sourceID = message.sourceID, isOwn(sourceID) {
+            return .ignore(reason: "echo of our own post (source_id \(sourceID))")
+        }
+        switch message.messageType {
+        case .outgoing?: break
+        case .incoming?: return .ignore(reason: "incoming message (the user's side)")
+        case .template?: return .ignore(reason: "template message (greeting, out-of-office or CSAT)")
+        case .activity?: return .ignore(reason: "activity message")
+        case .other(let type)?: return .ignore(reason: "unknown message_type \"\(type)\"")
+        case nil: return .ignore(reason: "message without message_type")
+        }
+        if message.isDeleted {
+            // Deleting a private note never concerns the user; a deleted public reply is taken back.
+            guard isUpdate, message.isPrivate != true else { return .ignore(reason: "deleted private note or deleted new message") }
+            return .retract(chatwootMessageID: message.id, conversation: reference(for: message))
+        }
+        switch message.isPrivate {
+        case false?: break
+        case true?: return .ignore(reason: "private note")
+        // Without the flag the message could be a note: not forwarding is the safe side.
+        case nil: return .ignore(reason: "message without the private flag")
+        }
+        switch message.sender?.kind {
+        case .user?: break
+        case .agentBot?: return .ignore(reason: "bot message (sender is an agent bot)")
+        case .contact?: return .ignore(reason: "outgoing message with a contact sender")
+        case .other(let type)?: return .ignore(reason: "sender of unknown type \"\(type)\"")
+        case nil: return .ignore(reason: "message without sender (system or template)")
+        }
+        let attachments = message.attachments.compactMap(\.batonAttachment)
+        let text = message.content ?? ""
+        if text.isEmpty && attachments.isEmpty {
+            return .ignore(reason: "nothing to deliver (no text and no attachment with a web URL)")
+        }
+        return .deliver(
+            AgentMessage(
+                chatwootMessageID: message.id, conversation: reference(for: message), text: text,
+                attachments: attachments, agentName: message.sender?.name, createdAt: message.createdAt))
+    }
+
+    private func isOwn(_ sourceID: String) -> Bool {
+        !ownSourceIDPrefix.isEmpty && sourceID.hasPrefix(ownSourceIDPrefix)
+    }
+
+    /// The conversation of a message, with the message's top-level account and inbox filling what an older
+    /// Chatwoot leaves out of the conversation.
+    private func reference(for message: ChatwootWebhook.MessageEvent) -> ConversationRef {
+        var ref = Self.reference(for: message.conversation)
+        ref.accountID = ref.accountID ?? message.accountID
+        ref.inboxID = ref.inboxID ?? message.inboxID
+        return ref
+    }
+
+    static func reference(for conversation: ChatwootWebhook.Conversation) -> ConversationRef {
+        ConversationRef(
+            accountID: conversation.accountID, inboxID: conversation.inboxID, conversationID: conversation.id,
+            sourceID: conversation.contactInboxSourceID, customAttributes: conversation.customAttributes)
+    }
+
+    // MARK: - Conversations
+
+    /// Every conversation event reports the current `status`; Baton compares `updatedAt` to drop stale ones
+    /// (Chatwoot delivers events out of order and builds payloads at job time).
+    private func classifyStatus(_ conversation: ChatwootWebhook.Conversation, event: String) -> WebhookAction {
+        guard let raw = conversation.status else { return .ignore(reason: "\(event) without status") }
+        guard let status = ConversationStatus(rawValue: raw.lowercased()) else {
+            return .ignore(reason: "\(event) with unknown status \"\(raw)\"")
+        }
+        return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt)
+    }
+
+    // MARK: - Typing
+
+    private func classifyTyping(_ typing: ChatwootWebhook.TypingEvent, on: Bool) -> WebhookAction {
+        switch typing.isPrivate {
+        case false?: break
+        case true?: return .ignore(reason: "typing of a private note")
+        case nil: return .ignore(reason: "typing event without is_private")
+        }
+        switch typing.user?.kind {
+        case .user?: break
+        case .agentBot?: return .ignore(reason: "typing by an agent bot")
+        case .contact?: return .ignore(reason: "typing by the contact")
+        case .other(let type)?: return .ignore(reason: "typing by unknown type \"\(type)\"")
+        case nil: return .ignore(reason: "typing event without user")
+        }
+        return .typing(Self.reference(for: typing.conversation), on: on, agentName: typing.user?.name)
+    }
+}

@@ -1,0 +1,122 @@
+import Crypto
+public import Foundation
+
+/// Chatwoot's webhook signature (v4.13.0+, `lib/webhooks/trigger.rb`): `X-Chatwoot-Signature: sha256=<hex>` is
+/// HMAC-SHA256 keyed with the inbox `secret` (not `hmac_token`) over `"<X-Chatwoot-Timestamp>.<raw body>"`.
+///
+/// Verify against the raw body bytes exactly as received: re-encoding the JSON changes them (Rails escapes
+/// `<`, `>`, `&` as `\u003c`…). The timestamp window stops an old, captured delivery from being replayed.
+public struct WebhookSignature: Sendable {
+    /// The outcome of ``verify(signature:timestamp:body:now:)``; everything but `.valid` means "refuse",
+    /// the case says why for the log.
+    public enum Verdict: Sendable, Hashable {
+        /// The signature matches and the timestamp is fresh.
+        case valid
+        /// The signature or timestamp header is absent or empty (an unsigned sender, or Chatwoot before 4.13).
+        case missingHeaders
+        /// A header is present but unreadable: no `sha256=` prefix, not 64 hex digits, a non-integer timestamp.
+        case malformed
+        /// The timestamp is more than ``tolerance`` seconds away from now.
+        case stale
+        /// Well-formed and fresh, but signed with another secret or over other bytes.
+        case mismatch
+    }
+
+    /// `X-Chatwoot-Signature`.
+    public static let signatureHeader = "X-Chatwoot-Signature"
+    /// `X-Chatwoot-Timestamp`: Unix seconds.
+    public static let timestampHeader = "X-Chatwoot-Timestamp"
+    /// `X-Chatwoot-Delivery`: a UUID per delivery, for deduplication.
+    public static let deliveryHeader = "X-Chatwoot-Delivery"
+    /// The accepted clock difference, in seconds, suggested where Chatwoot introduced signing (PR #13573).
+    public static let defaultTolerance = 300
+
+    /// The inbox's webhook secret.
+    public var secret: String
+    /// How far, in seconds and either way, the timestamp may be from `now`.
+    public var tolerance: Int
+
+    /// Creates a verifier for `secret`.
+    public init(secret: String, tolerance: Int = Self.defaultTolerance) {
+        self.secret = secret
+        self.tolerance = tolerance
+    }
+
+    /// Checks a delivery's signature.
+    ///
+    /// - Parameters:
+    ///   - signature: the `X-Chatwoot-Signature` header value.
+    ///   - timestamp: the `X-Chatwoot-Timestamp` header value.
+    ///   - body: the raw request body.
+    ///   - now: the current time (injected so tests and replays are deterministic).
+    public func verify(signature: String?, timestamp: String?, body: some DataProtocol, now: Date) -> Verdict {
+        if let refused = Self.checkHeaders(signature: signature, timestamp: timestamp, now: now, tolerance: tolerance) { return refused }
+        guard let mac = Self.parseSignature(signature?.trimmingCharacters(in: .whitespaces) ?? "") else { return .malformed }
+        let timestamp = timestamp?.trimmingCharacters(in: .whitespaces) ?? ""
+        let valid = HMAC<SHA256>.isValidAuthenticationCode(
+            mac, authenticating: Self.signedBytes(timestamp: timestamp, body: body), using: key)
+        return valid ? .valid : .mismatch
+    }
+
+    /// What the headers alone say, before a byte of the body is read: `nil` when they are present, well-formed and
+    /// fresh (only the HMAC over the body is left to check), else why the delivery is refused. The cheap path
+    /// that turns away unsigned, malformed and replayed deliveries whatever their size.
+    public static func checkHeaders(signature: String?, timestamp: String?, now: Date, tolerance: Int = defaultTolerance) -> Verdict? {
+        let signature = signature?.trimmingCharacters(in: .whitespaces) ?? ""
+        let timestamp = timestamp?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !signature.isEmpty, !timestamp.isEmpty else { return .missingHeaders }
+        guard let seconds = Int(timestamp), parseSignature(signature) != nil else { return .malformed }
+        // Doubles: an absurd timestamp must not overflow Int arithmetic.
+        guard abs(Double(seconds) - now.timeIntervalSince1970) <= Double(tolerance) else { return .stale }
+        return nil
+    }
+
+    /// The `X-Chatwoot-Signature` value Chatwoot would send for `body` at `timestamp`: `sha256=<lowercase hex>`.
+    /// For tests and stand-ins.
+    public func sign(body: some DataProtocol, timestamp: Int) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Self.signedBytes(timestamp: String(timestamp), body: body), using: key)
+        return "sha256=" + mac.map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    private var key: SymmetricKey { SymmetricKey(data: Data(secret.utf8)) }
+
+    /// `"<timestamp>.<body>"` with the timestamp text exactly as sent.
+    private static func signedBytes(timestamp: String, body: some DataProtocol) -> Data {
+        var bytes = Data(timestamp.utf8)
+        bytes.append(UInt8(ascii: "."))
+        bytes.append(contentsOf: body)
+        return bytes
+    }
+
+    /// The 32 bytes of `sha256=<64 hex digits>`, or `nil` when the value has another form.
+    private static func parseSignature(_ value: String) -> [UInt8]? {
+        let prefix = "sha256="
+        guard value.count == prefix.count + 64, value.lowercased().hasPrefix(prefix) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for character in value.utf8.dropFirst(prefix.utf8.count) {
+            guard let nibble = hexValue(character) else { return nil }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes.count == 32 ? bytes : nil
+    }
+
+    private static func hexValue(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

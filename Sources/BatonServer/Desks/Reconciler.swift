@@ -1,0 +1,109 @@
+import BatonCore
+import Foundation
+import Logging
+
+/// Reads a handover's conversation through its desk's API and delivers the agent replies no webhook brought
+/// (Chatwoot never retries a webhook), in the desk's order and without duplicates. Runs after a restart, when a
+/// webchat reconnects, and when the desk answers again after an outage.
+struct Reconciler: Sendable {
+    /// A session is read at most this often (a flapping webchat connection must not flood the desk with reads).
+    static let minimumInterval: TimeInterval = 5
+    /// Pages read per reconciliation at most (100 messages each).
+    static let maxPages = 20
+
+    let store: any SessionStore
+    let desks: Desks
+    let endpoints: EndpointRegistry
+    let conversations: Conversations
+    let background: BackgroundWork
+    let metrics: BatonMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+    private let gate = ReconcileGate()
+
+    init(
+        store: any SessionStore, desks: Desks, endpoints: EndpointRegistry, conversations: Conversations, background: BackgroundWork,
+        metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.desks = desks
+        self.endpoints = endpoints
+        self.conversations = conversations
+        self.background = background
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Reconciles one session now, unless it is being reconciled or was within `minimumInterval` (`force` skips
+    /// the interval).
+    /// - Returns: how many messages were delivered.
+    @discardableResult
+    func reconcile(_ sessionID: SessionID, force: Bool = false) async -> Int {
+        guard await gate.begin(sessionID, force: force, now: now(), minimumInterval: Self.minimumInterval) else { return 0 }
+        var changed = 0
+        for _ in 0..<Self.maxPages {
+            guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil,
+                handover.phase == .active || handover.phase == .resolved,
+                let endpoint = endpoints.endpoint(id: session.endpointID),
+                let history = await desks.desk(for: endpoint).history(of: handover, session: session)
+            else { break }
+            changed += await deliver(history.messages, sessionID: sessionID)
+            guard history.through > handover.reconciledThrough ?? 0 else { break }
+            try? await conversations.reconciled(through: history.through, handover: handover.number, sessionID: sessionID)
+        }
+        await gate.end(sessionID)
+        if changed > 0 {
+            metrics.reconciled(changed)
+            logger.notice("reconciliation delivered agent messages no webhook brought", metadata: ["session": "\(sessionID)", "count": "\(changed)"])
+        }
+        return changed
+    }
+
+    /// Stores what the desk has that the session does not; returns how many messages were new.
+    private func deliver(_ messages: [DeskMessage], sessionID: SessionID) async -> Int {
+        var changed = 0
+        for message in messages {
+            do {
+                if message.deleted {
+                    try await conversations.retract(externalID: message.externalID, sessionID: sessionID)
+                } else if try await conversations.agentMessage(
+                    message.content, agentName: message.agentName, externalID: message.externalID, order: message.order, sessionID: sessionID) != nil
+                {
+                    changed += 1
+                }
+            } catch {
+                logger.error("reconciliation could not store a message", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        return changed
+    }
+
+    /// Reconciles in the background.
+    func reconcileLater(_ sessionID: SessionID, force: Bool = false) {
+        background.submit { await reconcile(sessionID, force: force) }
+    }
+
+    /// Reconciles every session with an active handover (at start: webhooks sent while Baton was down are lost).
+    func reconcileAllActive() async {
+        guard let sessions = try? await store.sessionsWithActiveHandover() else { return }
+        for sessionID in sessions { await reconcile(sessionID, force: true) }
+    }
+}
+
+/// Keeps reconciliations of one session from running twice at once or too often.
+actor ReconcileGate {
+    private var running: Set<SessionID> = []
+    private var lastRun: [SessionID: Date] = [:]
+
+    func begin(_ sessionID: SessionID, force: Bool, now: Date, minimumInterval: TimeInterval) -> Bool {
+        if running.contains(sessionID) { return false }
+        if !force, let last = lastRun[sessionID], now.timeIntervalSince(last) < minimumInterval { return false }
+        running.insert(sessionID)
+        lastRun[sessionID] = now
+        if lastRun.count > 10_000 { lastRun = lastRun.filter { now.timeIntervalSince($0.value) < minimumInterval } }
+        return true
+    }
+
+    func end(_ sessionID: SessionID) { running.remove(sessionID) }
+}
