@@ -72,8 +72,10 @@ struct Chat: Sendable {
         try await outbound.write(.text(text))
     }
 
-    func hello(session: String? = nil, after: Int64 = 0) async throws -> JSONValue {
-        try await send(["type": "hello", "session": session.map(JSONValue.string) ?? .null, "after": .number(Double(after))])
+    func hello(session: String? = nil, after: Int64 = 0, handoverUpdates: Bool = false) async throws -> JSONValue {
+        try await send([
+            "type": "hello", "session": session.map(JSONValue.string) ?? .null, "after": .number(Double(after)), "handoverUpdates": .bool(handoverUpdates),
+        ])
         return try await next("ready")
     }
 

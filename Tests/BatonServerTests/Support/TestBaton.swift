@@ -91,10 +91,10 @@ enum TestBaton {
     /// An app whose endpoint hands over through `FakeDesk`, with a clock the test sets.
     static func appWithFakeDesk(
         databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init,
-        limits: LimitSettings = generousLimits, openGate: Latch? = nil
+        limits: LimitSettings = generousLimits, openGate: Latch? = nil, wrapStore: (any SessionStore) -> any SessionStore = { $0 }
     ) async throws -> (app: some ApplicationProtocol, provider: FakeDesk, store: any SessionStore) {
         let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot), limits: limits)
-        let store = try SQLiteSessionStore(path: databasePath)
+        let store = wrapStore(try SQLiteSessionStore(path: databasePath))
         let provider = FakeDesk(store: store, openGate: openGate)
         let dependencies = AppDependencies(store: store, desk: { _ in provider }, now: now)
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)

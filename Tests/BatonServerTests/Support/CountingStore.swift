@@ -1,0 +1,63 @@
+import BatonCore
+import Foundation
+import Synchronization
+
+/// A store that passes every call to a real one and counts the reads of whole sessions, so a test can show which
+/// paths read the store and which are told what they need.
+final class CountingStore: SessionStore {
+    let base: any SessionStore
+    private let sessionReads = Mutex(0)
+
+    init(_ base: any SessionStore) { self.base = base }
+
+    /// How many times `session(id:)` was called so far.
+    var sessionReadCount: Int { sessionReads.withLock { $0 } }
+
+    func session(id: SessionID) async throws -> Session? {
+        sessionReads.withLock { $0 += 1 }
+        return try await base.session(id: id)
+    }
+
+    func migrate() async throws { try await base.migrate() }
+    func ping() async throws { try await base.ping() }
+    func findOrCreateSession(
+        endpointID: String, userID: String, channel: Channel, initialState: ConversationState, now: Date, makeID: @Sendable () -> SessionID
+    ) async throws -> (session: Session, created: Bool) {
+        try await base.findOrCreateSession(endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
+    }
+    func update<T: Sendable>(sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T) async throws -> (result: T, messages: [Message]) {
+        try await base.update(sessionID: sessionID, now: now, body)
+    }
+    func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
+        try await base.messages(sessionID: sessionID, after: after, limit: limit)
+    }
+    func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
+        try await base.message(sessionID: sessionID, clientMessageID: clientMessageID)
+    }
+    func retract(sessionID: SessionID, externalID: String) async throws -> Message? { try await base.retract(sessionID: sessionID, externalID: externalID) }
+    func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
+        try await base.link(endpointID: endpointID, conversationKey: conversationKey, to: sessionID)
+    }
+    func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
+        try await base.sessionID(endpointID: endpointID, conversationKey: conversationKey)
+    }
+    func sessionsWithActiveHandover() async throws -> [SessionID] { try await base.sessionsWithActiveHandover() }
+    func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] { try await base.claimOutbox(now: now, lease: lease, limit: limit) }
+    func completeOutbox(id: Int64) async throws { try await base.completeOutbox(id: id) }
+    func rescheduleOutbox(id: Int64, at: Date, error: String) async throws { try await base.rescheduleOutbox(id: id, at: at, error: error) }
+    func deadLetterOutbox(id: Int64, error: String, now: Date) async throws { try await base.deadLetterOutbox(id: id, error: error, now: now) }
+    func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem] { try await base.outbox(dead: dead, limit: limit) }
+    func requeueOutbox(id: Int64, now: Date) async throws -> Bool { try await base.requeueOutbox(id: id, now: now) }
+    func outboxCounts() async throws -> OutboxCounts { try await base.outboxCounts() }
+    func nextOutboxDue() async throws -> Date? { try await base.nextOutboxDue() }
+    func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool { try await base.recordDelivery(deliveryID, now: now) }
+    func forgetDelivery(_ deliveryID: String) async throws { try await base.forgetDelivery(deliveryID) }
+    func forgetDeliveries(before: Date) async throws { try await base.forgetDeliveries(before: before) }
+    func saveFile(_ file: StoredFile) async throws { try await base.saveFile(file) }
+    func file(id: String) async throws -> StoredFile? { try await base.file(id: id) }
+    func setting(_ key: String) async throws -> String? { try await base.setting(key) }
+    func setSetting(_ key: String, to value: String?) async throws { try await base.setSetting(key, to: value) }
+    func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
+        try await base.setting(key, replacing: stale, orMake: make)
+    }
+}
