@@ -71,32 +71,26 @@ public final class PostgresSessionStore: SessionStore {
             let session = try Rows.session(from: row)
             var update = SessionUpdate(session: session)
             let result = try body(&update)
-            var placement = MessagePlacement(after: session.lastMessageID)
-            var stored: [Message] = []
-            for draft in update.drafts {
-                let later: [Message] =
-                    if let order = draft.externalOrder {
-                        try await self.rows(
-                            """
-                            SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND external_order > \(order) AND NOT retracted ORDER BY id
-                            """, on: connection
-                        ).map(Rows.message(from:))
-                    } else {
-                        []
-                    }
-                let placed = placement.place(draft, in: sessionID, later: later)
-                try await self.insert(placed.message, on: connection)
-                stored.append(placed.message)
-                for (original, copy) in placed.moves {
+            var later: [Int64: [Message]] = [:]
+            for order in Set(update.drafts.compactMap(\.externalOrder)) {
+                later[order] = try await self.rows(
+                    """
+                    SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND external_order > \(order) AND NOT retracted ORDER BY id
+                    """, on: connection
+                ).map(Rows.message(from:))
+            }
+            let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
+            for write in placement.writes {
+                if case .move(let original, let copy) = write {
                     try await connection.query(
                         """
                         UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
                         WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
                         """, logger: self.logger)
-                    try await self.insert(copy, on: connection)
-                    stored.append(copy)
                 }
+                try await self.insert(write.stored, on: connection)
             }
+            let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
             for job in update.jobs {
                 let encoded = try Rows.encode(job)

@@ -92,29 +92,23 @@ public final class SQLiteSessionStore: SessionStore {
             let session = try self.session(from: row)
             var update = SessionUpdate(session: session)
             let result = try body(&update)
-            var placement = MessagePlacement(after: session.lastMessageID)
-            var stored: [Message] = []
-            for draft in update.drafts {
-                let later: [Message] =
-                    if let order = draft.externalOrder {
-                        try Row.fetchAll(
-                            db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id"),
-                            arguments: [sessionID.rawValue, order]
-                        ).map(Self.message(from:))
-                    } else {
-                        []
-                    }
-                let placed = placement.place(draft, in: sessionID, later: later)
-                try Self.insert(placed.message, db)
-                stored.append(placed.message)
-                for (original, copy) in placed.moves {
+            var later: [Int64: [Message]] = [:]
+            for order in Set(update.drafts.compactMap(\.externalOrder)) {
+                later[order] = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id"),
+                    arguments: [sessionID.rawValue, order]
+                ).map(Self.message(from:))
+            }
+            let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
+            for write in placement.writes {
+                if case .move(let original, let copy) = write {
                     try db.execute(
                         sql: "UPDATE messages SET retracted = 1, moved_to = ?, external_id = NULL WHERE session_id = ? AND id = ?",
                         arguments: [copy.id, sessionID.rawValue, original.id])
-                    try Self.insert(copy, db)
-                    stored.append(copy)
                 }
+                try Self.insert(write.stored, db)
             }
+            let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
             for job in update.jobs {
                 try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)")
@@ -288,122 +282,10 @@ public final class SQLiteSessionStore: SessionStore {
     // Both are safe to share: their settings are never changed after this.
     static let encoder = JSONEncoder()
     static let decoder = JSONDecoder()
-
-    // MARK: Schema
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: sessions and messages") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE sessions (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        endpoint_id TEXT NOT NULL,
-                        user_id TEXT NOT NULL,
-                        channel TEXT NOT NULL,
-                        state TEXT NOT NULL,
-                        last_message_id INTEGER NOT NULL DEFAULT 0,
-                        created_at INTEGER NOT NULL,
-                        updated_at INTEGER NOT NULL,
-                        UNIQUE (endpoint_id, user_id)
-                    );
-                    CREATE TABLE messages (
-                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                        id INTEGER NOT NULL,
-                        sender TEXT NOT NULL,
-                        content TEXT NOT NULL,
-                        created_at INTEGER NOT NULL,
-                        client_message_id TEXT,
-                        agent_name TEXT,
-                        external_id TEXT,
-                        retracted INTEGER NOT NULL DEFAULT 0,
-                        PRIMARY KEY (session_id, id)
-                    );
-                    CREATE UNIQUE INDEX messages_by_client_id ON messages (session_id, client_message_id) WHERE client_message_id IS NOT NULL;
-                    CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id) WHERE external_id IS NOT NULL;
-                    """)
-        }
-        migrator.registerMigration("v2: handover links and settings") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE handover_links (
-                        endpoint_id TEXT NOT NULL,
-                        conversation_key TEXT NOT NULL,
-                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                        PRIMARY KEY (endpoint_id, conversation_key)
-                    );
-                    CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                    """)
-        }
-        migrator.registerMigration("v3: outbox, webhook deliveries, provider order") { db in
-            try db.execute(
-                sql: """
-                    ALTER TABLE messages ADD COLUMN external_order INTEGER;
-                    ALTER TABLE messages ADD COLUMN moved_to INTEGER;
-                    ALTER TABLE messages ADD COLUMN moved_from INTEGER;
-                    CREATE INDEX messages_by_external_order ON messages (session_id, external_order) WHERE external_order IS NOT NULL;
-                    CREATE TABLE outbox (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                        job TEXT NOT NULL,
-                        kind TEXT NOT NULL,
-                        attempts INTEGER NOT NULL DEFAULT 0,
-                        created_at INTEGER NOT NULL,
-                        next_attempt_at INTEGER NOT NULL,
-                        leased_until INTEGER,
-                        last_error TEXT,
-                        dead_at INTEGER
-                    );
-                    CREATE INDEX outbox_pending ON outbox (session_id, id) WHERE dead_at IS NULL;
-                    CREATE INDEX outbox_dead ON outbox (dead_at) WHERE dead_at IS NOT NULL;
-                    CREATE TABLE webhook_deliveries (delivery_id TEXT PRIMARY KEY NOT NULL, received_at INTEGER NOT NULL);
-                    CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
-                    """)
-        }
-        migrator.registerMigration("v4: uploaded files") { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE files (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-                        name TEXT NOT NULL,
-                        mime_type TEXT NOT NULL,
-                        bytes BLOB NOT NULL,
-                        created_at INTEGER NOT NULL
-                    );
-                    """)
-        }
-        return migrator
-    }
 }
 
 extension Date {
     /// Milliseconds since 1970: what both engines store, so times compare equal across them.
     var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
     init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}
-
-/// A lock per key for async code: `lock` waits while another caller holds the key; `unlock` hands it to the next.
-actor KeyedLock {
-    private var held: Set<String> = []
-    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
-
-    func lock(_ key: String) async {
-        guard held.contains(key) else {
-            held.insert(key)
-            return
-        }
-        await withCheckedContinuation { waiting[key, default: []].append($0) }
-    }
-
-    func unlock(_ key: String) {
-        if var queue = waiting[key], !queue.isEmpty {
-            // The key stays held: it passes to the next waiter.
-            let next = queue.removeFirst()
-            waiting[key] = queue.isEmpty ? nil : queue
-            next.resume()
-        } else {
-            held.remove(key)
-        }
-    }
 }

@@ -33,4 +33,18 @@ import Testing
         #expect(placed.moves.map(\.copy.content.text) == ["third", "fourth"])
         #expect(placement.lastMessageID == 8)
     }
+
+    @Test func aPlanWritesEachPlacementInOrderAndCountsWhatTheSameUpdatePlaced() {
+        let stored = [Message(id: 4, sessionID: Self.session, draft: Self.draft("fourth", order: 40))]
+        // Two replies in one update, the second older than the first and than the stored one.
+        let drafts = [Self.draft("third", order: 30), Self.draft("second", order: 20)]
+        let plan = MessagePlacement.plan(drafts, in: Self.session, after: 4, later: [30: stored, 20: stored])
+        // "third" (5) moves "fourth" (6); "second" (7) then moves "third" and the copy of "fourth", not the original again.
+        #expect(plan.writes.map(\.stored.id) == [5, 6, 7, 8, 9])
+        #expect(plan.writes.map(\.stored.content.text) == ["third", "fourth", "second", "third", "fourth"])
+        let moves = plan.writes.compactMap { write -> Int64? in if case .move(let original, _) = write { original.id } else { nil } }
+        #expect(moves == [4, 5, 6])
+        #expect(plan.lastMessageID == 9)
+        #expect(MessagePlacement.plan([Self.draft("a")], in: Self.session, after: 2, later: [:]) == ([.insert(Message(id: 3, sessionID: Self.session, draft: Self.draft("a")))], 3))
+    }
 }

@@ -22,3 +22,52 @@ public struct MessagePlacement: Sendable {
         return (message, moves)
     }
 }
+
+/// One write a store makes for an update's messages, in order.
+public enum PlacedWrite: Sendable, Hashable {
+    /// Store this message.
+    case insert(Message)
+    /// Retract `original` (marking it moved to `copy.id`, its external id going with it), then store `copy`.
+    case move(original: Message, copy: Message)
+}
+
+extension MessagePlacement {
+    /// The writes that store `drafts` after message `lastMessageID`, in order, and the id of the newest message
+    /// once they are made. The store reads, before writing anything, the live stored messages after each draft's
+    /// `externalOrder` (`later`, by order, oldest id first); messages placed earlier in the same update count too.
+    public static func plan(
+        _ drafts: [MessageDraft], in sessionID: SessionID, after lastMessageID: Int64, later stored: [Int64: [Message]]
+    ) -> (writes: [PlacedWrite], lastMessageID: Int64) {
+        var placement = MessagePlacement(after: lastMessageID)
+        var writes: [PlacedWrite] = []
+        // What this update placed that is still live, and the stored messages it moved (no longer live).
+        var placedLive: [Message] = []
+        var moved: Set<Int64> = []
+        for draft in drafts {
+            var later: [Message] = []
+            if let order = draft.externalOrder {
+                later = (stored[order] ?? []).filter { !moved.contains($0.id) } + placedLive.filter { ($0.externalOrder ?? .min) > order }
+                later.sort { $0.id < $1.id }
+            }
+            let placed = placement.place(draft, in: sessionID, later: later)
+            writes.append(.insert(placed.message))
+            placedLive.append(placed.message)
+            for (original, copy) in placed.moves {
+                writes.append(.move(original: original, copy: copy))
+                moved.insert(original.id)
+                placedLive.removeAll { $0.id == original.id }
+                placedLive.append(copy)
+            }
+        }
+        return (writes, placement.lastMessageID)
+    }
+}
+
+extension PlacedWrite {
+    /// The message this write stores.
+    public var stored: Message {
+        switch self {
+        case .insert(let message), .move(_, let message): message
+        }
+    }
+}

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Starts and stops the HTTP server and the webhook worker; serialises start/stop/down/up.
@@ -38,7 +39,7 @@ actor ServerLifecycle {
         } else {
             var configuration = HTTPClient.Configuration()
             // Each delivery has its own deadline (the current `timeout` option); the client only bounds connecting.
-            configuration.timeout = .init(connect: webhookOptions.timeout.timeAmount, read: nil)
+            configuration.timeout = .init(connect: TimeAmount(webhookOptions.timeout), read: nil)
             // Net::HTTP gives up at the first refused connection; AHC would retry until the connect timeout.
             configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)

@@ -109,7 +109,7 @@ final class WebhookDispatcher: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: prepared.body))
         do {
-            let response = try await client.execute(request, timeout: timeout.timeAmount)
+            let response = try await client.execute(request, timeout: TimeAmount(timeout))
             // Chatwoot reads (and ignores) the body.
             _ = try? await response.body.collect(upTo: 40 * 1024 * 1024)
             let code = Int(response.status.code)

@@ -11,12 +11,9 @@ import ServiceLifecycle
 /// Serves the webchat page and its assets, and upgrades its WebSocket.
 struct WebchatController {
     let endpoints: EndpointRegistry
-    let conversations: Conversations
-    let store: any SessionStore
-    let hub: ConversationHub
-    let typing: TypingRelay
-    let reconciler: Reconciler
     let logger: Logger
+    /// The socket that serves an endpoint's webchat: it holds what a conversation needs.
+    let socket: @Sendable (Endpoint) -> WebchatSocket
 
     /// The assets a page may load; anything else is a 404, so no path can reach outside the bundle folder.
     static let assets: [String: String] = [
@@ -39,8 +36,7 @@ struct WebchatController {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             guard let token = context.requestContext.parameters.get("urlToken"), let endpoint = endpoints.endpoint(urlToken: token) else { return }
-            let socket = WebchatSocket(
-                endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler, logger: logger)
+            let socket = socket(endpoint)
             do {
                 // An open socket would hold a stopping server forever: say goodbye (1001), and the page reconnects,
                 // to another instance or to this one once it is back.

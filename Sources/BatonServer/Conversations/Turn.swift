@@ -1,0 +1,49 @@
+public import BatonCore
+
+/// What one event stored, as committed: what every consumer of the event needs, so none reads the store again.
+public struct Turn: Sendable {
+    /// The session as it was before the event.
+    public var session: Session
+    /// The user's stored message; for a re-sent message, the one stored the first time.
+    public var userMessage: Message?
+    /// Messages stored by this event, the user's included, in order.
+    public var messages: [Message] = []
+    /// The handover's phase after the event, when the event changed it.
+    public var handover: HandoverPhase?
+    /// True when the message had been received before and this event changed nothing.
+    public var duplicate = false
+}
+
+/// Where a session's handover stands, as channels show it: its phase (`nil` before the first handover) and number,
+/// and when it was committed, so a channel that hears of phases out of order keeps the newest.
+public struct HandoverPhase: Sendable, Hashable {
+    public var phase: HandoverState.Phase?
+    public var number: Int
+    /// The session's newest message id when the phase was committed.
+    public var asOf: Int64
+
+    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64) {
+        self.phase = phase
+        self.number = number
+        self.asOf = asOf
+    }
+
+    public init(_ handover: HandoverState?, asOf: Int64) {
+        self.init(phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf)
+    }
+
+    /// Whether this phase was committed after `other`. Every step that changes a phase stores a message (a notice,
+    /// the user's), except opening → active without an accepted message, which the phase order settles.
+    public func isNewer(than other: HandoverPhase) -> Bool {
+        (number, asOf, order) > (other.number, other.asOf, other.order)
+    }
+
+    private var order: Int {
+        switch phase {
+        case nil: 0
+        case .opening?: 1
+        case .active?: 2
+        case .resolved?, .cancelled?, .failed?: 3
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import GRDB
+
+extension SQLiteSessionStore {
+    /// The schema's migrations, in order; each runs once per database file.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sessions and messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        endpoint_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        channel TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        last_message_id INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (endpoint_id, user_id)
+                    );
+                    CREATE TABLE messages (
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        id INTEGER NOT NULL,
+                        sender TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        client_message_id TEXT,
+                        agent_name TEXT,
+                        external_id TEXT,
+                        retracted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (session_id, id)
+                    );
+                    CREATE UNIQUE INDEX messages_by_client_id ON messages (session_id, client_message_id) WHERE client_message_id IS NOT NULL;
+                    CREATE UNIQUE INDEX messages_by_external_id ON messages (session_id, external_id) WHERE external_id IS NOT NULL;
+                    """)
+        }
+        migrator.registerMigration("v2: handover links and settings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE handover_links (
+                        endpoint_id TEXT NOT NULL,
+                        conversation_key TEXT NOT NULL,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        PRIMARY KEY (endpoint_id, conversation_key)
+                    );
+                    CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v3: outbox, webhook deliveries, provider order") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN external_order INTEGER;
+                    ALTER TABLE messages ADD COLUMN moved_to INTEGER;
+                    ALTER TABLE messages ADD COLUMN moved_from INTEGER;
+                    CREATE INDEX messages_by_external_order ON messages (session_id, external_order) WHERE external_order IS NOT NULL;
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        job TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        leased_until INTEGER,
+                        last_error TEXT,
+                        dead_at INTEGER
+                    );
+                    CREATE INDEX outbox_pending ON outbox (session_id, id) WHERE dead_at IS NULL;
+                    CREATE INDEX outbox_dead ON outbox (dead_at) WHERE dead_at IS NOT NULL;
+                    CREATE TABLE webhook_deliveries (delivery_id TEXT PRIMARY KEY NOT NULL, received_at INTEGER NOT NULL);
+                    CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (received_at);
+                    """)
+        }
+        migrator.registerMigration("v4: uploaded files") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE files (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        mime_type TEXT NOT NULL,
+                        bytes BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}
