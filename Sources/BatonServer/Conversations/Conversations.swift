@@ -1,7 +1,7 @@
-public import BatonConfig
+import BatonConfig
 public import BatonCore
-public import Foundation
-public import Logging
+import Foundation
+import Logging
 
 /// The one write path every event takes, whatever brought it: a channel's user message, a desk's report (a
 /// handover opened, a status change), an agent's reply. Each event is one store transaction in which the pure
@@ -133,9 +133,12 @@ public struct Conversations: Sendable {
     }
 
     /// The desk's message `externalID` was deleted by its author.
-    public func retract(externalID: String, sessionID: SessionID) async throws {
-        guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return }
+    /// - Returns: false when there was nothing to retract (unknown, or retracted before).
+    @discardableResult
+    public func retract(externalID: String, sessionID: SessionID) async throws -> Bool {
+        guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return false }
         await hub.publish(.retracted(messageID: message.id), to: sessionID)
+        return true
     }
 
     /// Moves the handover's reconciliation mark: every desk message up to `through` has been read.

@@ -26,8 +26,21 @@ public struct BatonMetrics: Sendable {
         registry.makeGauge(name: "baton_outbox_dead").set(Double(counts.dead))
     }
 
-    func webhook(_ outcome: String) {
-        registry.makeCounter(name: "baton_chatwoot_webhooks_total", labels: [("outcome", outcome)]).increment()
+    /// What became of one Chatwoot webhook delivery.
+    enum WebhookOutcome: String {
+        /// It changed the conversation (a reply stored, a status applied, typing shown).
+        case applied
+        /// It had been applied before: a redelivery, or the same reply or deletion again.
+        case duplicate
+        /// Nothing to do: an echo, a private note, an event or conversation Baton does not act on.
+        case ignored
+        /// It failed (unknown conversation, a store error); Chatwoot may send it again.
+        case refused
+    }
+
+    /// `baton_chatwoot_webhooks_total{outcome}`: deliveries that passed authentication, by what they did.
+    func webhook(_ outcome: WebhookOutcome) {
+        registry.makeCounter(name: "baton_chatwoot_webhooks_total", labels: [("outcome", outcome.rawValue)]).increment()
     }
 
     func refused(_ reason: String) {

@@ -107,16 +107,16 @@ struct ChatwootWebhookController {
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
         let deliveryKey = Self.needsDeliveryRecord(action) ? delivery.map { "\(endpoint.0.id):\($0.prefix(100))" } : nil
         if let deliveryKey, try await !store.recordDelivery(deliveryKey, now: now()) {
-            metrics.webhook("duplicate")
+            metrics.webhook(.duplicate)
             return accepted("duplicate delivery")
         }
         do {
-            let response = try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
-            metrics.webhook("applied")
-            return response
+            let (outcome, result) = try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+            metrics.webhook(outcome)
+            return accepted(result)
         } catch {
             if let deliveryKey { try? await store.forgetDelivery(deliveryKey) }
-            metrics.webhook("refused")
+            metrics.webhook(.refused)
             throw error
         }
     }
@@ -170,37 +170,38 @@ struct ChatwootWebhookController {
         return APIError(.unauthorized, "invalid_signature", reason)
     }
 
-    /// Applies the action to its session.
-    func apply(_ action: WebhookAction, endpoint: Endpoint, settings: ChatwootSettings) async throws -> Response {
+    /// Applies the action to its session; says whether it changed anything (a redelivered reply or deletion does
+    /// not) and what to answer.
+    func apply(_ action: WebhookAction, endpoint: Endpoint, settings: ChatwootSettings) async throws -> (BatonMetrics.WebhookOutcome, String) {
         switch action {
         case .ignore(let reason):
-            return accepted("ignored: \(reason)")
+            return (.ignored, "ignored: \(reason)")
         case .deliver(let message):
             let sessionID = try await session(for: message.conversation, endpoint: endpoint, settings: settings)
             let content = MessageContent(text: message.text, attachments: message.attachments)
             let stored = try await conversations.agentMessage(
                 content, agentName: settings.showAgentNames ? message.agentName : nil, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
                 sessionID: sessionID)
-            return accepted(stored == nil ? "already delivered" : "delivered")
+            return stored == nil ? (.duplicate, "already delivered") : (.applied, "delivered")
         case .retract(let messageID, let conversation):
             let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
-            try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
-            return accepted("retracted")
+            let retracted = try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
+            return retracted ? (.applied, "retracted") : (.duplicate, "already retracted")
         case .status(let conversation, let status, let updatedAt):
             // conversation_created arrives for conversations Baton is still linking; only known ones matter.
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
-                return accepted("ignored: not a Baton conversation")
+                return (.ignored, "ignored: not a Baton conversation")
             }
             let providerStatus = ProviderStatus(rawValue: status.rawValue) ?? .open
             try await conversations.handover(
                 .providerStatus(providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
-            return accepted("status \(status.rawValue)")
+            return (.applied, "status \(status.rawValue)")
         case .typing(let conversation, let on, _):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
-                return accepted("ignored: not a Baton conversation")
+                return (.ignored, "ignored: not a Baton conversation")
             }
             await conversations.agentTyping(on, sessionID: sessionID)
-            return accepted("typing")
+            return (.applied, "typing")
         }
     }
 
