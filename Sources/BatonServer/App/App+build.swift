@@ -69,7 +69,7 @@ public func buildApplication(
     FilesController(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
     ).addRoutes(to: router)
-    RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub).addRoutes(to: router)
+    RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub, reconciler: reconciler).addRoutes(to: router)
     // Desks: what they report back.
     ChatwootWebhookController(endpoints: endpoints, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
         .addRoutes(to: router)

@@ -129,4 +129,18 @@ struct ChatwootFaultTests {
             Delivery.compare(test: "lost-webhooks-reconciled", sent: sent, received: shown).expectPerfect()
         }
     }
+
+    /// The same for a client of the REST channel, which never opens a socket: its reads (and long polls) make up
+    /// for lost webhooks.
+    @Test func lostWebhooksAreReconciledWhenARESTClientReads() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("lost-rest", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            chatwoot.dropWebhooks(1_000)
+            let sent = ["lost over REST 1", "lost over REST 2"]
+            for text in sent { try await chatwoot.reply(conversation, text) }
+            let shown = try await user.pollAgentTexts(sent)
+            Delivery.compare(test: "lost-webhooks-reconciled-rest", sent: sent, received: shown).expectPerfect()
+        }
+    }
 }

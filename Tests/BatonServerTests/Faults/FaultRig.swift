@@ -39,6 +39,20 @@ struct RESTUser: Sendable {
         _ = try await client.postJSON(Self.path, ["sessionId": .string(session), "text": .string(text)])
     }
 
+    /// Long-polls the session's messages, as a REST client that never opens a socket does, until its agent messages
+    /// include every one of `texts`; returns the agent texts, in order.
+    func pollAgentTexts(_ texts: [String], timeout: Duration = .seconds(30)) async throws -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        var after: Int64 = 0
+        while ContinuousClock.now < deadline {
+            let page = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
+            after = page["lastId"]?.int ?? after
+            let agent = try await transcript().filter { $0["sender"] == "agent" }.compactMap(\.text)
+            if Set(texts).isSubset(of: Set(agent)) { return agent }
+        }
+        throw ChatError.timedOut(waitingFor: "agent replies \(texts) over REST")
+    }
+
     /// The session's live messages (moved and deleted ones left out), oldest first.
     func transcript() async throws -> [JSONValue] {
         let page = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0&limit=500")

@@ -13,6 +13,8 @@ struct RESTController {
     let conversations: Conversations
     let store: any SessionStore
     let hub: ConversationHub
+    /// A REST client has no socket whose reconnect would make up for lost webhooks: its reads and posts do.
+    let reconciler: Reconciler
 
     static let maxPageSize = 500
 
@@ -64,6 +66,7 @@ struct RESTController {
         let (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
         let input = UserInput(text: text, payload: body.payload, data: body.data ?? .null)
         let turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
+        if turn.session.state.handover?.phase == .active { reconciler.reconcileLater(sessionID) }
         // A new session's greeting comes first: the caller has never seen it.
         let messages = opening + (turn.duplicate ? [turn.userMessage].compactMap { $0 } : turn.messages)
         let lastID = try await store.session(id: sessionID)?.lastMessageID ?? messages.last?.id ?? 0
@@ -111,6 +114,7 @@ struct RESTController {
         guard let session = try await store.session(token, of: endpoint) else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
+        if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
         let after = try Self.integer(request.uri.queryParameters["after"], name: "after", default: 0, range: 0...Int64.max)
         let limit = try Self.integer(request.uri.queryParameters["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
         let wait = try Self.integer(request.uri.queryParameters["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
