@@ -11,7 +11,7 @@ import Testing
 struct HubFanOutTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    /// Stores a user message on `instance` and publishes it there, as ConversationService does after a turn.
+    /// Stores a user message on `instance` and publishes it there, as the write path (Conversations) does after a step.
     static func say(_ text: String, on instance: TwoInstances.Instance, in session: Session) async throws -> Message {
         let (_, stored) = try await instance.store.update(sessionID: session.id, now: now) { update in
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text), createdAt: now))

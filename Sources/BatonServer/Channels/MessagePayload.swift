@@ -1,5 +1,5 @@
 public import BatonCore
-public import Foundation
+import Foundation
 
 /// A message as the webchat and the REST channel show it (docs/webchat-protocol.md, docs/rest-api.md).
 public struct MessagePayload: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import BatonCore
+import BatonCore
 public import BatonStorePostgres
 
 /// Carries short payloads between the Baton instances that share a store, so a hub event on one instance reaches

@@ -1,6 +1,6 @@
 public import BatonCore
-public import Foundation
-public import Logging
+import Foundation
+import Logging
 public import ServiceLifecycle
 import Synchronization
 

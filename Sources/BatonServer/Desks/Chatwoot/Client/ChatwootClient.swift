@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import BatonCore
-public import Foundation
+import Foundation
 public import Logging
 public import NIOCore
 import NIOFoundationCompat
