@@ -14,6 +14,9 @@ actor AgentBotKeeper {
     let store: any SessionStore
     let logger: Logger
     private var token: String?
+    /// The set-up in progress, which every caller that comes meanwhile waits for: the actor is reentrant, so
+    /// without it two callers (the start-up check and a first handover) would each set the bot up.
+    private var settingUp: Task<String, any Error>?
 
     init(endpointID: String, settings: ChatwootSettings, client: ChatwootClient, store: any SessionStore, logger: Logger) {
         self.endpointID = endpointID
@@ -25,14 +28,28 @@ actor AgentBotKeeper {
 
     var settingKey: String { "chatwoot.agentBot.\(endpointID)" }
 
-    /// The bot's access token, creating or updating the bot on first use.
+    /// The bot's access token, creating or updating the bot on first use. A failed set-up is tried again by the
+    /// next caller.
     func accessToken() async throws -> String {
         if let token { return token }
+        let setUp = settingUp ?? Task { try await self.setUp() }
+        settingUp = setUp
+        do {
+            let token = try await setUp.value
+            self.token = token
+            settingUp = nil
+            return token
+        } catch {
+            settingUp = nil
+            throw error
+        }
+    }
+
+    private func setUp() async throws -> String {
         let bot = try await ensureBot()
         guard let token = bot.accessToken else {
             throw ChatwootError(kind: .invalidResponse, status: nil, message: "the agent bot's access token is not visible to this API token", operation: "GET /agent_bots")
         }
-        self.token = token
         return token
     }
 
