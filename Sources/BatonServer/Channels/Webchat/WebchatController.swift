@@ -11,15 +11,13 @@ import ServiceLifecycle
 /// Serves the webchat page and its assets, and upgrades its WebSocket.
 struct WebchatController {
     let endpoints: EndpointRegistry
+    let assets: WebchatAssets
     let logger: Logger
     /// The socket that serves an endpoint's webchat: it holds what a conversation needs.
     let socket: @Sendable (Endpoint) -> WebchatSocket
 
-    /// The assets a page may load; anything else is a 404, so no path can reach outside the bundle folder.
-    static let assets: [String: String] = [
-        "webchat.js": "text/javascript; charset=utf-8",
-        "webchat.css": "text/css; charset=utf-8",
-    ]
+    /// The assets a page may load by `webchat/assets/{file}`.
+    static let pageAssets: Set<String> = ["webchat.js", "webchat.css"]
 
     /// A strict policy: the page runs only its own script and style and talks only to its own origin.
     static let contentSecurityPolicy =
@@ -58,36 +56,31 @@ struct WebchatController {
         guard let endpoint = endpoints.endpoint(urlToken: token), endpoint.configuration.webchat.enabled else {
             throw HTTPError(.notFound, message: "no webchat endpoint '\(token)'")
         }
-        return try Self.resource("index.html", contentType: "text/html; charset=utf-8")
+        return try serve("index.html", to: request)
     }
 
+    /// The page's script and style: revalidated on every visit (`no-cache`), which costs a `304` while they are
+    /// unchanged, so a new version is picked up at once.
     func asset(_ request: Request, context: AppRequestContext) async throws -> Response {
         let file = try context.parameters.require("file")
-        guard let contentType = Self.assets[file] else { throw HTTPError(.notFound) }
-        return try Self.resource(file, contentType: contentType)
+        guard Self.pageAssets.contains(file) else { throw HTTPError(.notFound) }
+        return try serve(file, to: request)
     }
 
     /// The embeddable widget (docs/widget.md): loaded by other sites' pages, so it may be fetched cross-origin and
     /// cached for a short while (every page view of every site that embeds it asks for it).
     func widget(_ request: Request, context: AppRequestContext) async throws -> Response {
-        var response = try Self.resource("widget.js", contentType: "text/javascript; charset=utf-8")
-        response.headers[.cacheControl] = "public, max-age=300"
+        var response = try serve("widget.js", to: request, cacheControl: "public, max-age=300")
         response.headers[.accessControlAllowOrigin] = "*"
         response.headers[HTTPField.Name("Cross-Origin-Resource-Policy")!] = "cross-origin"
         return response
     }
 
-    static func resource(_ file: String, contentType: String) throws -> Response {
-        let name = (file as NSString).deletingPathExtension
-        let ext = (file as NSString).pathExtension
-        guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "webchat") else {
-            throw HTTPError(.notFound)
-        }
-        let data = try Data(contentsOf: url)
-        var headers: HTTPFields = [.contentType: contentType, .cacheControl: "no-cache"]
-        headers[.contentSecurityPolicy] = contentSecurityPolicy
-        headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    func serve(_ file: String, to request: Request, cacheControl: String = "no-cache") throws -> Response {
+        guard var response = assets.response(file, to: request, cacheControl: cacheControl) else { throw HTTPError(.notFound) }
+        response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return response
     }
 }

@@ -1,0 +1,84 @@
+import CompressNIO
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The webchat's files, read and prepared once at start: each with a strong `ETag` (a hash of its bytes) and a
+/// gzip copy, so a returning browser revalidates for a `304` and a first visit downloads about a third of the bytes.
+struct WebchatAssets: Sendable {
+    /// One file, ready to serve.
+    struct Asset: Sendable {
+        let contentType: String
+        let identity: ByteBuffer
+        /// Only kept when it is smaller.
+        let gzipped: ByteBuffer?
+        /// The hash of the file's bytes; the gzip copy's tag adds `-gz` (another representation, another tag).
+        let hash: String
+    }
+
+    /// Every file the webchat serves, by name: anything else is a 404, so no path reaches outside the bundle folder.
+    static let contentTypes: [String: String] = [
+        "index.html": "text/html; charset=utf-8",
+        "webchat.js": "text/javascript; charset=utf-8",
+        "webchat.css": "text/css; charset=utf-8",
+        "widget.js": "text/javascript; charset=utf-8",
+    ]
+
+    private let files: [String: Asset]
+
+    /// Reads the files from the bundle's `webchat` folder.
+    init() throws {
+        var files: [String: Asset] = [:]
+        for (file, contentType) in Self.contentTypes {
+            let url = Bundle.module.url(forResource: (file as NSString).deletingPathExtension, withExtension: (file as NSString).pathExtension, subdirectory: "webchat")
+            guard let url else { throw HTTPError(.internalServerError, message: "the webchat file \(file) is missing from the bundle") }
+            files[file] = try Self.prepare(Data(contentsOf: url), contentType: contentType)
+        }
+        self.files = files
+    }
+
+    static func prepare(_ data: Data, contentType: String) throws -> Asset {
+        var identity = ByteBuffer(bytes: data)
+        var source = identity
+        let gzipped = try source.compress(with: .gzip(configuration: .init(compressionLevel: .bestCompression)))
+        let hash = SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined()
+        identity.moveReaderIndex(to: 0)
+        return Asset(contentType: contentType, identity: identity, gzipped: gzipped.readableBytes < identity.readableBytes ? gzipped : nil, hash: hash)
+    }
+
+    /// The file as this request should get it: gzipped when the client accepts gzip, `304` when the client's copy
+    /// (`If-None-Match`) is current; `nil` for a name that is not a webchat file.
+    func response(_ file: String, to request: Request, cacheControl: String) -> Response? {
+        guard let asset = files[file] else { return nil }
+        let gzip = asset.gzipped != nil && Self.acceptsGzip(request.headers[.acceptEncoding])
+        let etag = "\"\(asset.hash)\(gzip ? "-gz" : "")\""
+        var headers: HTTPFields = [.contentType: asset.contentType, .cacheControl: cacheControl, .eTag: etag, .vary: "Accept-Encoding"]
+        if let tags = request.headers[.ifNoneMatch], Self.matches(tags, hash: asset.hash) {
+            return Response(status: .notModified, headers: headers)
+        }
+        if gzip { headers[.contentEncoding] = "gzip" }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: gzip ? asset.gzipped! : asset.identity))
+    }
+
+    /// Whether `Accept-Encoding` allows gzip: `gzip` or `*` listed with a quality above 0.
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        return header.lowercased().split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.first == "gzip" || fields.first == "*" else { return false }
+            let quality = fields.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
+        }
+    }
+
+    /// Whether `If-None-Match` names either representation of this file (weak comparison, as the header asks).
+    static func matches(_ header: String, hash: String) -> Bool {
+        header.split(separator: ",").contains { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            let opaque = tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag
+            return opaque == "*" || opaque == "\"\(hash)\"" || opaque == "\"\(hash)-gz\""
+        }
+    }
+}
