@@ -3,6 +3,8 @@ struct APIResponse: Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
+    /// Close the connection instead of answering (a fault rule's `closeConnection`).
+    var dropsConnection = false
 
     /// A JSON body rendered the Rails way.
     static func json(_ value: JSONValue, status: Int = 200) -> APIResponse {

@@ -6,6 +6,9 @@ public struct FaultRule: Sendable, Identifiable {
         case custom(status: Int, body: String, contentType: String?)
         /// Handle the request normally (use with ``FaultRule/latency`` to only slow requests down).
         case passThrough
+        /// Drop the connection without an answer, as a Chatwoot worker that dies mid-request (or its proxy) does;
+        /// `afterHandling`: the request was carried out first. The recorded request has no status.
+        case closeConnection(afterHandling: Bool)
 
         /// 401 `{"error":"Invalid Access Token"}`.
         public static let invalidAccessToken = Response.custom(status: 401, body: #"{"error":"Invalid Access Token"}"#, contentType: "application/json; charset=utf-8")

@@ -29,7 +29,7 @@ final class RequestPipeline: Sendable {
         let requestId = await state.appendRequest(method: request.method, path: request.path, query: request.query, headers: redacted, body: request.body)
         var tokenOwner: String?
         let response = await respond(request, requestId: requestId, tokenOwner: &tokenOwner)
-        await state.completeRequest(requestId, status: response.status, tokenOwner: tokenOwner)
+        if !response.dropsConnection { await state.completeRequest(requestId, status: response.status, tokenOwner: tokenOwner) }
         return response
     }
 
@@ -41,12 +41,29 @@ final class RequestPipeline: Sendable {
             await state.appendViolations(violations)
             for violation in violations { logger.warning("swagger violation: \(violation)") }
         }
+        var dropsConnection = false
         if let rule = faults.take(method: request.method, path: request.path) {
             if rule.latency > .zero { try? await Task.sleep(for: rule.latency) }
-            if case .custom(let status, let body, let contentType) = rule.response {
+            switch rule.response {
+            case .custom(let status, let body, let contentType):
                 return APIResponse(status: status, headers: contentType.map { [("Content-Type", $0)] } ?? [], body: Array(body.utf8))
+            case .closeConnection(afterHandling: false):
+                return APIResponse(status: 0, headers: [], body: [], dropsConnection: true)
+            case .closeConnection(afterHandling: true):
+                dropsConnection = true
+            case .passThrough:
+                break
             }
         }
+        if dropsConnection {
+            var handled = await respondNormally(request, violations: violations, tokenOwner: &tokenOwner)
+            handled.dropsConnection = true
+            return handled
+        }
+        return await respondNormally(request, violations: violations, tokenOwner: &tokenOwner)
+    }
+
+    private func respondNormally(_ request: IncomingRequest, violations: [SpecViolation], tokenOwner: inout String?) async -> APIResponse {
         if !violations.isEmpty && strictSpec.withLock({ $0 }) {
             return .json(
                 [

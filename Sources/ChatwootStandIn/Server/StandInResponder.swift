@@ -5,9 +5,12 @@ import NIOCore
 /// Per-request context: large bodies allowed (video attachments).
 struct StandInRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
+    /// The request's connection, for a fault that drops it.
+    let channel: any Channel
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 
     /// 100 MB: Chatwoot itself has no limit for API inboxes (`app/models/attachment.rb`); proxies usually do.
@@ -31,6 +34,11 @@ struct StandInResponder: HTTPResponder {
         let incoming = IncomingRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query, headers: headers, body: body)
         let answer = await pipeline.handle(incoming)
+        if answer.dropsConnection {
+            // Closed before a byte of the answer: the client sees the connection end with its request unanswered.
+            try await context.channel.close()
+            throw CancellationError()
+        }
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }

@@ -35,6 +35,24 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// A Chatwoot worker that dies mid-request closes Baton's connection without an answer, before or after it
+    /// stored the message. Such a request is over, so the retry looks for it at once instead of waiting twice the
+    /// request timeout (here 30 s, so 60 s: longer than this test waits); the messages arrive once each, in order.
+    @Test(arguments: [false, true])
+    func connectionsClosedWithoutAnAnswerAreRetriedWithinTheBackoff(afterHandling: Bool) async throws {
+        try await HandoverEndToEndTests.withBaton(retry: FaultRig.retry, requestTimeoutSeconds: 30) { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("closed", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            chatwoot.closeConnections("POST", Self.messagesPath, afterHandling: afterHandling, times: 3)
+            let sent = (0..<5).map { "closed \($0)" }
+            for text in sent { try await user.say(text) }
+            let incoming = try await chatwoot.waitForIncoming(conversation, including: sent, timeout: .seconds(20))
+            let name = "chatwoot-closes-connections-\(afterHandling ? "after" : "before")-handling"
+            Delivery.compare(test: name, sent: sent, received: incoming.filter { $0.hasPrefix("closed ") }).expectPerfect()
+            #expect(await chatwoot.answers("POST", pathSuffix: "/messages").filter { $0 == nil }.count == 3, "three connections were dropped")
+        }
+    }
+
     /// 429 "Retry later" (no Retry-After), 500, answers slower than the request timeout, and a token refused for a
     /// while: every user message still reaches the agent exactly once, in order.
     @Test(arguments: [

@@ -132,6 +132,12 @@ struct StandInHarness: Sendable {
         _ = standIn.injectFault(.custom(status: status, body: body, contentType: "application/json; charset=utf-8"), method: method, path: path, times: times)
     }
 
+    /// Makes the next `times` requests to `path` drop their connection without an answer, after carrying the
+    /// request out when `afterHandling` (a worker that dies before it answers).
+    func closeConnections(_ method: String, _ path: String, afterHandling: Bool, times: Int) {
+        _ = standIn.injectFault(.closeConnection(afterHandling: afterHandling), method: method, path: path, times: times)
+    }
+
     /// The statuses the stand-in answered to requests whose path ends with `suffix`, in order.
     func answers(_ method: String, pathSuffix suffix: String) async -> [Int?] {
         await standIn.requests().filter { $0.method == method && $0.path.hasSuffix(suffix) }.map(\.responseStatus)

@@ -55,7 +55,7 @@ extension ChatwootDesk {
         } catch let error as ChatwootError where error.mayHaveArrived {
             // Give the unanswered request time to finish before the retry looks for its copy.
             logger.warning("Chatwoot did not answer in time", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .unsettled(error.description, settle: settleTime)
+            return .unsettled(error.description, settle: settleTime(after: error))
         } catch let error as ChatwootError {
             switch error.kind {
             case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:

@@ -54,7 +54,7 @@ struct ChatwootDesk: Desk {
             return .reported(.opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
         } catch let error as ChatwootError where error.mayHaveArrived {
             logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .unsettled(error.description, settle: settleTime)
+            return .unsettled(error.description, settle: settleTime(after: error))
         } catch let error as ChatwootError {
             if error.isTransient || error.kind == .invalidResponse {
                 logger.warning("Chatwoot cannot open the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
@@ -103,8 +103,12 @@ struct ChatwootDesk: Desk {
         return attributes
     }
 
-    /// How long a call that got no answer is given to finish before a retry looks for what it made.
-    var settleTime: Duration { Duration(client.timeout) * 2 }
+    /// How long a call that got no answer is given to finish before a retry looks for what it made: twice the
+    /// request timeout while Chatwoot may still be working on it, nothing (the usual backoff) once it closed the
+    /// connection, so recovery from an outage that drops connections starts within a second.
+    func settleTime(after error: ChatwootError) -> Duration {
+        error.mayStillBeProcessed ? Duration(client.timeout) * 2 : .zero
+    }
 
     static func failedToOpen(_ number: Int, reason: HandoverOutcome.Reason, detail: String) -> JobOutcome {
         .reported(.failedToOpen(number: number, HandoverOutcome(status: .error, reason: reason, detail: detail)))

@@ -197,9 +197,11 @@ public struct ChatwootClient: Sendable {
             bytes = try await response.body.collect(upTo: Self.maxResponseSize)
         } catch {
             var failure = ChatwootError(kind: .unreachable, status: nil, message: "no answer: \(String(describing: error))", operation: operation)
-            // A request that was sent but not answered may still be carried out by Chatwoot.
+            // A request that was sent but not answered may have been carried out by Chatwoot, and unless Chatwoot
+            // closed the connection, may still be.
             if let clientError = error as? HTTPClientError {
                 failure.mayHaveArrived = [.deadlineExceeded, .readTimeout, .remoteConnectionClosed, .cancelled].contains(clientError)
+                failure.mayStillBeProcessed = [.deadlineExceeded, .readTimeout, .cancelled].contains(clientError)
             }
             throw failure
         }

@@ -24,8 +24,12 @@ public struct ChatwootError: Error, Sendable, Hashable, CustomStringConvertible 
     public var message: String
     /// The call, e.g. `POST /conversations`.
     public var operation: String
-    /// The request was sent but no answer came (a timeout): Chatwoot may still carry it out.
+    /// The request was sent but no answer came: Chatwoot may have carried it out, so a retry looks first.
     public var mayHaveArrived = false
+    /// No answer came in time (or Baton gave up waiting): Chatwoot may still be carrying it out, so a retry that
+    /// looked now could miss it and make a second copy. Not so when Chatwoot's side closed the connection: the
+    /// request was done with, carried out or not, and a retry can look at once.
+    public var mayStillBeProcessed = false
 
     public init(kind: Kind, status: Int?, message: String, operation: String) {
         self.kind = kind
