@@ -11,4 +11,11 @@ import Testing
     func emptyLongOrControlCharactersAreRefused(_ id: String) {
         #expect(!ClientIdentifier.isValid(id, maxLength: 128))
     }
+
+    /// Lengths count Unicode scalars, as the API's JSON Schema does: an id of 128 letters each with a combining
+    /// accent is 256 scalars, too long, though it shows as 128 characters.
+    @Test func lengthsCountScalarsAsTheSchemaDoes() {
+        #expect(!ClientIdentifier.isValid(String(repeating: "e\u{301}", count: 128), maxLength: 128))
+        #expect(ClientIdentifier.isValid(String(repeating: "e\u{301}", count: 64), maxLength: 128))
+    }
 }

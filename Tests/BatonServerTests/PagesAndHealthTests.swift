@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -11,8 +12,29 @@ struct PagesAndHealthTests {
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/plain; charset=utf-8", "as docs/openapi.yaml says")
                 #expect(String(buffer: response.body) == "ready\n")
             }
+        }
+    }
+
+    /// A method a path does not serve is a 405 with `Allow`, not the 404 of a path that does not exist.
+    @Test func methodsAPathDoesNotServeAre405WithAllow() async throws {
+        let app = try await TestBaton.app()
+        try await app.test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, String)] = [
+                ("/api/v1/endpoints/t0k3n/messages", .delete, "POST"), ("/api/v1/endpoints/t0k3n/messages", .get, "POST"),
+                ("/readyz", .put, "GET"), ("/api/v1/endpoints/t0k3n/sessions/s_1/messages", .trace, "GET"),
+                ("/healthz", HTTPRequest.Method("QUERY")!, "GET"),
+            ]
+            for (path, method, allow) in cases {
+                try await client.execute(uri: path, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow)
+                    #expect(String(buffer: response.body).contains("method_not_allowed"))
+                }
+            }
+            try await client.execute(uri: "/no/such/path", method: .delete) { #expect($0.status == .notFound) }
         }
     }
 

@@ -77,6 +77,7 @@ public func buildApplication(
     if let first = endpoints.endpoints.first(where: { $0.configuration.webchat.enabled }) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/webchat/\(first.configuration.urlToken)"]) }
     }
+    MethodNotAllowed.register(on: router)
 
     var app = Application(
         router: router, server: server(configuration.server, responder: router.buildResponder()),

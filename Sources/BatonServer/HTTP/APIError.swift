@@ -14,6 +14,11 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
+        try response()
+    }
+
+    /// The error's JSON answer.
+    func response() throws -> Response {
         let body = ["error": ["code": code, "message": message]]
         let data = try JSONEncoder.baton.encode(body)
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
