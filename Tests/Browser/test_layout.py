@@ -19,6 +19,8 @@ const over = doc.scrollHeight > window.innerHeight || doc.scrollWidth > window.i
 window.scrollTo(0, 0);
 return moved || over ? [doc.scrollHeight, doc.scrollWidth, window.innerHeight, window.innerWidth] : null;
 """
+VISIBLE_TIMES = """return [...document.querySelectorAll(`#baton-log .baton-message[data-sender='${arguments[0]}'] time`)]
+  .filter(t => t.offsetParent !== null).length;"""
 LIST_SCROLLS = "const s = document.getElementById('baton-scroll'); return s.scrollHeight > s.clientHeight;"
 
 
@@ -49,6 +51,9 @@ def test_only_the_message_list_scrolls_in_every_state(demo, chat, phone):
                15, "the picture to load")
     assert driver.execute_script(LIST_SCROLLS), "the message list holds more than it shows"
     assert_page_stays(driver, "media are shown")
+    # One agent's replies within minutes are a group: the name on the first, the time once, under the last.
+    assert driver.execute_script(VISIBLE_TIMES, "agent") == 1
+    assert driver.execute_script(VISIBLE_TIMES, "bot") == 3, "one per bot group: the greeting, each answer to the user"
 
     demo.agent.typing(conversation, True)
     wait_until(lambda: driver.find_element(By.ID, "baton-typing").is_displayed(), 15, "the typing dots")

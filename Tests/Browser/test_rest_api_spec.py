@@ -7,12 +7,13 @@ import sys
 from pathlib import Path
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 
 
 def test_the_rest_api_answers_as_its_openapi_spec_says(demo):
     schemathesis = Path(sys.executable).parent / "schemathesis"
     result = subprocess.run(
-        [str(schemathesis), "run", str(SPEC), "--url", demo.base, "--checks", "all", "--max-examples", "30",
+        [str(schemathesis), "--config-file", str(CONFIG), "run", str(SPEC), "--url", demo.base, "--checks", "all", "--max-examples", "30",
          "--phases", "examples,coverage,fuzzing,stateful", "--no-color"],
         capture_output=True, text=True, timeout=600)
     # The report ends with the seed, so a failure can be replayed with --seed.

@@ -265,6 +265,7 @@
     t.title = d.toLocaleString();
     meta.append(t);
     row.dataset.time = '1';
+    row.dataset.at = String(d.getTime());
   }
 
   function fillBubble(bubble, m) {
@@ -300,13 +301,17 @@
     return row;
   }
 
-  // Consecutive messages from the same author sit closer together and show the name once.
+  // Consecutive messages from the same author within a few minutes are a group: they sit closer together, show
+  // the name once (on the first) and the time once (on the last).
+  const GROUP_GAP_MS = 5 * 60 * 1000;
   function regroup(row) {
     if (!row) return;
     const prev = row.previousElementSibling;
     const same = prev && row.dataset.sender !== 'system' && prev.dataset.sender === row.dataset.sender &&
-      prev.dataset.agentName === row.dataset.agentName;
+      prev.dataset.agentName === row.dataset.agentName &&
+      !(Number(row.dataset.at) - Number(prev.dataset.at) > GROUP_GAP_MS);
     row.classList.toggle('is-continued', !!same);
+    if (prev) prev.classList.toggle('is-followed', !!same);
   }
 
   // Keeps the log ordered: confirmed rows by id, then pending/failed user bubbles in send order.
