@@ -13,7 +13,8 @@ import Testing
             .with("attachments", [Fixture.attachment(fileType: "image", fileName: "photo.jpg", contentType: "image/jpeg", extension: "jpg")])
         let message = try #require(try Fixture.classify(json).deliveredMessage)
         #expect(message.text == "")
-        #expect(message.attachments == [Attachment(kind: .image, url: Fixture.blobURL("photo.jpg"), name: "photo.jpg", mimeType: "image/jpeg")])
+        // `file_size` (1234 in the fixture) comes along for the file card.
+        #expect(message.attachments == [Attachment(kind: .image, url: Fixture.blobURL("photo.jpg"), name: "photo.jpg", mimeType: "image/jpeg", size: 1234)])
     }
 
     @Test func severalAttachmentsKeepTheirOrder() throws {
@@ -41,7 +42,7 @@ import Testing
         let json = try Fixture.agentReply().with("content", .null).with(
             "attachments", [Fixture.attachment(fileType: "audio", fileName: "", contentType: "audio/mpeg", extension: "mp3", dataURL: url)])
         let message = try #require(try Fixture.classify(json).deliveredMessage)
-        #expect(message.attachments == [Attachment(kind: .audio, url: url, name: "voice note ü.mp3", mimeType: "audio/mpeg")])
+        #expect(message.attachments == [Attachment(kind: .audio, url: url, name: "voice note ü.mp3", mimeType: "audio/mpeg", size: 1234)])
     }
 
     @Test func otherFileTypesWithAWebURLAreFiles() throws {

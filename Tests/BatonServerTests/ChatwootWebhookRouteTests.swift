@@ -70,6 +70,8 @@ struct ChatwootWebhookRouteTests {
             let json = try JSONValue(jsonText: String(decoding: body, as: UTF8.self))
             #expect(message.text == (text ?? json["content"]?.displayText ?? ""))
             #expect(message["attachments"].list.map { $0["kind"]?.displayText ?? "" } == kinds)
+            // The file card says how big the file is: Chatwoot's `file_size`, in bytes.
+            #expect(message["attachments"].list.map { $0["size"] } == json["attachments"].list.map { $0["file_size"] })
             #expect(message["agentName"] == json["sender"]?["name"])
             // A second delivery of the same message (Chatwoot may repeat) has no second effect.
             _ = try await Self.deliver(body, client)

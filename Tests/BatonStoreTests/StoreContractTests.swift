@@ -206,7 +206,7 @@ struct StoreContractTests {
         let session = try await newSession(store)
         let content = MessageContent(
             text: "Look **here** 🎉", quickReplies: [QuickReply(title: "Yes", payload: "y")],
-            attachments: [Attachment(kind: .gif, url: "https://example.com/a.gif", name: "a.gif", mimeType: "image/gif")],
+            attachments: [Attachment(kind: .gif, url: "https://example.com/a.gif", name: "a.gif", mimeType: "image/gif", size: 48_213)],
             data: ["nested": ["n": 1.5, "flag": true, "none": nil]])
         let original = MessageDraft(
             sender: .agent, content: content, createdAt: epoch, clientMessageID: nil, agentName: "Jane", externalID: "cw-42")

@@ -80,6 +80,7 @@ def test_demo_flow_handover_every_kind_of_agent_reply_and_back_to_the_bot(demo, 
     row = new_agent_row(chat, 5)
     card = row.find_element(By.CSS_SELECTOR, "a.baton-file")
     assert "invoice-2026.pdf" in card.text
+    assert f"PDF · {len(pdf())} bytes · Download" in card.text, "the card says how big the file is"
     assert card.get_attribute("download") == "invoice-2026.pdf"
     with urllib.request.urlopen(card.get_attribute("href"), timeout=10) as response:
         assert response.read() == pdf()

@@ -18,13 +18,16 @@ public struct Attachment: Codable, Sendable, Hashable {
     public var mimeType: String?
     /// For a file the user uploaded to Baton: its id in the store, so the provider can be sent the file itself.
     public var fileID: String?
+    /// The file's size in bytes, when known (an upload's, or Chatwoot's `file_size`), shown on file cards.
+    public var size: Int?
 
-    public init(kind: AttachmentKind, url: String, name: String? = nil, mimeType: String? = nil, fileID: String? = nil) {
+    public init(kind: AttachmentKind, url: String, name: String? = nil, mimeType: String? = nil, fileID: String? = nil, size: Int? = nil) {
         self.kind = kind
         self.url = url
         self.name = name
         self.mimeType = mimeType
         self.fileID = fileID
+        self.size = size
     }
 
     /// Only `http` and `https` URLs are ever rendered; anything else (javascript:, data:, file:) is refused.

@@ -99,6 +99,7 @@ extension MessageContent: JSONStorable {
                 fields["name"] = attachment.name.json
                 fields["mimeType"] = attachment.mimeType.json
                 fields["fileID"] = attachment.fileID.json
+                fields["size"] = attachment.size?.json
                 return fields.value
             })
         object["data"] = data
@@ -118,7 +119,7 @@ extension MessageContent: JSONStorable {
             attachments.append(
                 Attachment(
                     kind: try fields.raw("kind", as: AttachmentKind.self), url: try fields.string("url"), name: try fields.optionalString("name"),
-                    mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID")))
+                    mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID"), size: try fields.optionalInt("size")))
         }
         self.init(text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"))
     }

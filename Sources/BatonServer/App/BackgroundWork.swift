@@ -1,6 +1,6 @@
 public import ServiceLifecycle
 
-/// Work that must not hold up a request: provider calls after a user message or a webhook. A `Service`, so a
+/// Work that must not hold up a request: reconciliation reads, typing relayed to a desk, the agent bot set-up. A `Service`, so a
 /// graceful shutdown stops taking new jobs and waits for the running ones.
 public final class BackgroundWork: Service, Sendable {
     public typealias Job = @Sendable () async -> Void

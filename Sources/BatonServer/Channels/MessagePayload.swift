@@ -48,6 +48,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         if let name = attachment.name { members["name"] = .string(name) }
         if let mimeType = attachment.mimeType { members["mimeType"] = .string(mimeType) }
         if let fileID = attachment.fileID { members["fileID"] = .string(fileID) }
+        if let size = attachment.size { members["size"] = .number(Double(size)) }
         return .object(members)
     }
 

@@ -6,7 +6,7 @@ public enum HubEvent: Sendable, Hashable {
     case message(Message)
     /// A message was deleted by its author.
     case retracted(messageID: Int64)
-    /// A message was stored again as `to`, further down, to keep the provider's order.
+    /// A message was stored again as `to`, further down, to keep the desk's order.
     case moved(messageID: Int64, to: Int64)
     /// Someone started or stopped typing.
     case typing(sender: Sender, on: Bool)

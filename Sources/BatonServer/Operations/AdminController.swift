@@ -4,7 +4,7 @@ import Foundation
 import Hummingbird
 
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
-/// `/admin/outbox` to list pending or dead-lettered provider work and put dead jobs back in the queue.
+/// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue.
 struct AdminController {
     let store: any SessionStore
     let metrics: BatonMetrics

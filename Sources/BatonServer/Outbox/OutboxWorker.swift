@@ -13,7 +13,7 @@ public protocol OutboxPerformer: Sendable {
 }
 
 /// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
-/// provider work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
+/// desk work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
 /// what fails. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
 /// workers (two instances on one database) from running one job twice.
 public final class OutboxWorker: Service, Sendable {
@@ -116,13 +116,13 @@ public final class OutboxWorker: Service, Sendable {
                 try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.inSeconds), error: reason)
                 metrics.outboxRetried(kind: item.job.kind)
                 logger.info(
-                    "provider work will be retried",
+                    "desk work will be retried",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "attempt": "\(item.attempts)", "after": "\(delay)", "reason": "\(reason)"])
             case .retry(let reason), .unsettled(let reason, _), .dead(let reason):
                 try await store.deadLetterOutbox(id: item.id, error: reason, now: now())
                 metrics.outboxDead(kind: item.job.kind)
                 logger.error(
-                    "provider work given up (dead-lettered)",
+                    "desk work given up (dead-lettered)",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "outbox": "\(item.id)", "attempts": "\(item.attempts)", "reason": "\(reason)"])
                 await performer.deadLettered(item, reason: reason)
             }

@@ -67,7 +67,7 @@ struct FilesController {
         let base = publicURL ?? "http://\(request.head.authority ?? "127.0.0.1")"
         let attachment = Attachment(
             kind: Self.kind(of: mimeType), url: "\(base)/files/\(file.id)/\(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "file")",
-            name: name, mimeType: mimeType, fileID: file.id)
+            name: name, mimeType: mimeType, fileID: file.id, size: file.bytes.count)
         let turn = try await conversations.receive(
             UserInput(text: ""), attachments: [attachment], clientMessageID: clientMessageID, in: session.id, endpoint: endpoint)
         guard let stored = turn.userMessage else { throw APIError(.internalServerError, "internal", "the message was not stored") }

@@ -201,14 +201,22 @@
     } catch { /* fall through */ }
     return 'file';
   }
-  function fileCard(href, name) {
+  // "980 bytes", "14 KB", "2.4 MB": what a file card says of a file's size.
+  function formatSize(bytes) {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) return '';
+    if (bytes < 1000) return bytes + (bytes === 1 ? ' byte' : ' bytes');
+    const [value, unit] = bytes < 1e6 ? [bytes / 1e3, 'KB'] : bytes < 1e9 ? [bytes / 1e6, 'MB'] : [bytes / 1e9, 'GB'];
+    return (value < 10 ? value.toFixed(1).replace(/\.0$/, '') : String(Math.round(value))) + ' ' + unit;
+  }
+  function fileCard(href, name, size) {
     const a = link(href, null, 'baton-att baton-file');
     a.download = name; // honoured for same-origin files; cross-origin ones just open in a new tab
     const icon = el('span', 'baton-file-icon');
     icon.append(svg(['M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z', 'M14 2v6h6', 'M12 12v6m-3-3 3 3 3-3']));
     const ext = /\.([a-z0-9]{1,5})$/i.exec(name);
     const info = el('span', 'baton-file-info');
-    info.append(el('span', 'baton-file-name', name), el('span', 'baton-file-sub', ext ? ext[1].toUpperCase() + ' · Download' : 'Download'));
+    const sub = [ext ? ext[1].toUpperCase() : '', formatSize(size), 'Download'].filter(Boolean).join(' · ');
+    info.append(el('span', 'baton-file-name', name), el('span', 'baton-file-sub', sub));
     a.append(icon, info);
     return a;
   }
@@ -247,7 +255,7 @@
       }
       case 'video': return player('video', href, att, fileName(href, given));
       case 'audio': return player('audio', href, att, fileName(href, given));
-      default: return fileCard(href, fileName(href, given));
+      default: return fileCard(href, fileName(href, given), att.size);
     }
   }
 

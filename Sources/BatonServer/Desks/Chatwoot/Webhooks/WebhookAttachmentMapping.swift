@@ -18,7 +18,7 @@ extension ChatwootWebhook.AttachmentPayload {
         case "audio": kind = .audio
         default: kind = .file
         }
-        return Attachment(kind: kind, url: url, name: name, mimeType: contentType)
+        return Attachment(kind: kind, url: url, name: name, mimeType: contentType, size: fileSize.flatMap { $0 >= 0 ? $0 : nil })
     }
 
     private func isGIF(name: String?) -> Bool {
