@@ -8,6 +8,8 @@ import Logging
 struct Reconciler: Sendable {
     /// A session is read at most this often (a flapping webchat connection must not flood the desk with reads).
     static let minimumInterval: TimeInterval = 5
+    /// How often an open, silent webchat page makes the desk be read (on its pings).
+    static let idleInterval: TimeInterval = 60
     /// Pages read per reconciliation at most (100 messages each).
     static let maxPages = 20
 
@@ -39,8 +41,8 @@ struct Reconciler: Sendable {
     /// the interval).
     /// - Returns: how many messages were delivered.
     @discardableResult
-    func reconcile(_ sessionID: SessionID, force: Bool = false) async -> Int {
-        guard await gate.begin(sessionID, force: force, now: now(), minimumInterval: Self.minimumInterval) else { return 0 }
+    func reconcile(_ sessionID: SessionID, force: Bool = false, minimumInterval: TimeInterval = Self.minimumInterval) async -> Int {
+        guard await gate.begin(sessionID, force: force, now: now(), minimumInterval: minimumInterval) else { return 0 }
         var changed = 0
         for _ in 0..<Self.maxPages {
             guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil,
@@ -80,8 +82,8 @@ struct Reconciler: Sendable {
     }
 
     /// Reconciles in the background.
-    func reconcileLater(_ sessionID: SessionID, force: Bool = false) {
-        background.submit { await reconcile(sessionID, force: force) }
+    func reconcileLater(_ sessionID: SessionID, force: Bool = false, minimumInterval: TimeInterval = Self.minimumInterval) {
+        background.submit { await reconcile(sessionID, force: force, minimumInterval: minimumInterval) }
     }
 
     /// Reconciles every session with an active handover (at start: webhooks sent while Baton was down are lost).

@@ -161,4 +161,26 @@ struct ChatwootFaultTests {
             Delivery.compare(test: "lost-webhooks-reconciled-rest", sent: sent, received: shown).expectPerfect()
         }
     }
+
+    /// A page that stays open never reconnects, so its reconnect cannot make up for a lost webhook: its pings
+    /// (sent after 20 s of silence) do, during a handover, at most once a minute.
+    @Test func lostWebhooksReachAnOpenPageThroughItsPings() async throws {
+        try await FaultRig.run { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello(handoverUpdates: true)
+                guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session") }
+                try await chat.say("Ada")
+                try await chat.say("agent")
+                _ = try await HandoverFramesTests.frames(chat) { $0["type"] == "handover" && $0["phase"] == "active" }
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+                chatwoot.dropWebhooks(1_000)
+                let sent = ["lost while the page is open 1", "lost while the page is open 2"]
+                for text in sent { try await chatwoot.reply(conversation, text) }
+                try await chat.send(["type": "ping"])
+                let shown = try await chat.agentTexts(including: Set(sent), within: .seconds(20))
+                Delivery.compare(test: "lost-webhooks-reconciled-open-page", sent: sent, received: shown).expectPerfect()
+            }
+        }
+    }
 }

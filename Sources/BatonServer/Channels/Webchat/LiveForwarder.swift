@@ -46,6 +46,11 @@ final class LiveForwarder: Sendable {
         }
     }
 
+    /// Whether the session's handover is active as far as this socket has been told.
+    var handoverIsActive: Bool {
+        state.withLock { $0.position?.handover.known?.phase == .active }
+    }
+
     /// Takes one event from the hub (called on the publisher's side, so it only queues).
     func enqueue(_ event: HubEvent) {
         let startDraining = state.withLock { state in

@@ -23,7 +23,7 @@ struct WebchatSocket {
         guard let opened = try await open(&frames, outbound: outbound) else { return }
         do {
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
-            try await receive(&frames, sessionID: opened.sessionID, outbound: outbound)
+            try await receive(&frames, opened: opened, outbound: outbound)
         } catch {
             await opened.stop(hub)
             throw error
@@ -171,7 +171,7 @@ struct WebchatSocket {
     }
 
     func sendHandoverFromStore(_ position: inout ForwardPosition, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
-        guard position.handover.enabled, let session = try await store.session(id: sessionID) else { return }
+        guard let session = try await store.session(id: sessionID) else { return }
         if let frame = position.handover.frame(for: HandoverPhase(session.state.handover, asOf: session.lastMessageID)) { try await send(frame, outbound) }
     }
 
@@ -188,13 +188,14 @@ struct WebchatSocket {
     }
 
     /// Reads the user's frames until the socket closes, each handled in a child task (see `inChildTask`).
-    func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+    func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, opened: Opened, outbound: WebSocketOutboundWriter) async throws {
         while let frame = try await frames.next() {
-            try await Self.inChildTask { [self] in try await handle(frame, sessionID: sessionID, outbound: outbound) }
+            try await Self.inChildTask { [self] in try await handle(frame, opened: opened, outbound: outbound) }
         }
     }
 
-    func handle(_ frame: WebSocketMessage, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+    func handle(_ frame: WebSocketMessage, opened: Opened, outbound: WebSocketOutboundWriter) async throws {
+        let sessionID = opened.sessionID
         switch decode(frame) {
         case .message(let text, let clientMessageID, let payload, let data)?:
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -224,6 +225,9 @@ struct WebchatSocket {
             typing.userTyping(on, sessionID: sessionID, endpoint: endpoint)
         case .ping?:
             try await send(.pong, outbound)
+            // The page pings after 20 s of silence. During a handover that silence may be a reply whose webhook was
+            // lost: look, at most once a minute, so an open page gets it without reconnecting.
+            if opened.forwarder.handoverIsActive { reconciler.reconcileLater(sessionID, minimumInterval: Reconciler.idleInterval) }
         case nil:
             try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
         }
@@ -239,23 +243,22 @@ struct WebchatSocket {
     }
 }
 
-/// The handover phase the browser was last told, so a `handover` frame goes out only when it changes, and never
-/// for a phase older than one already sent.
+/// The newest handover phase the socket knows, and whether the browser has been told it: a `handover` frame goes out
+/// (to a page that asked for them) only when the phase changes, and never for a phase older than one already known.
 struct HandoverFrameState {
     let enabled: Bool
-    private var sent: HandoverPhase?
+    private(set) var known: HandoverPhase?
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    /// The frame that tells the browser `phase`, or `nil` when it knows it or something newer.
+    /// Takes `phase` in; returns the frame that tells the browser, or `nil` when it knows it or something newer.
     mutating func frame(for phase: HandoverPhase) -> ServerFrame? {
-        guard enabled else { return nil }
-        if let sent {
-            guard phase.isNewer(than: sent) else { return nil }
-            self.sent = phase
-            if sent.phase == phase.phase, sent.number == phase.number { return nil }
+        if let known {
+            guard phase.isNewer(than: known) else { return nil }
+            self.known = phase
+            if known.phase == phase.phase, known.number == phase.number { return nil }
         }
-        sent = phase
-        return .handover(phase: phase.phase, number: phase.number)
+        known = phase
+        return enabled ? .handover(phase: phase.phase, number: phase.number) : nil
     }
 }
