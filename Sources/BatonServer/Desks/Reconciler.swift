@@ -4,7 +4,8 @@ import Logging
 
 /// Reads a handover's conversation through its desk's API and delivers the agent replies no webhook brought
 /// (Chatwoot never retries a webhook), in the desk's order and without duplicates. Runs after a restart, when a
-/// webchat reconnects, and when the desk answers again after an outage.
+/// webchat reconnects or an open page pings, when a REST client posts or reads, and when the desk answers again
+/// after an outage.
 struct Reconciler: Sendable {
     /// A session is read at most this often (a flapping webchat connection must not flood the desk with reads).
     static let minimumInterval: TimeInterval = 5
