@@ -19,7 +19,7 @@ import Yams
 ///     name: Support
 ///     urlToken: support            # public token in the endpoint's URLs
 ///     flow: flows/support.yaml     # relative to this file
-///     channels: { webchat: { enabled: true, identitySecret | identitySecretFile }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
+///     channels: { webchat: { enabled: true, identitySecret | identitySecretFile, subtitle }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
 ///     handover:
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
@@ -238,8 +238,12 @@ public struct ConfigLoader: Sendable {
     func readChannels(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> (webchat: WebchatSettings, rest: RESTSettings) {
         var result = (webchat: WebchatSettings(), rest: RESTSettings())
         guard let members = value.mapping(allowed: ["webchat", "rest"], sink) else { return result }
-        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled", "identitySecret", "identitySecretFile"], sink) {
+        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled", "identitySecret", "identitySecretFile", "subtitle"], sink) {
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
+            if webchat.has("subtitle"), let subtitle = webchat["subtitle"].string(sink) {
+                if subtitle.count > 120 { sink.error(webchat["subtitle"], "the subtitle is one short line: at most 120 characters") }
+                result.webchat.subtitle = subtitle.isEmpty ? nil : subtitle
+            }
             result.webchat.identitySecret = readSecret("identitySecret", in: webchat, baseDirectory: baseDirectory, sink)
             if let secret = result.webchat.identitySecret, secret.value.count < 16 {
                 sink.error(webchat["identitySecret"], "the identity secret must have at least 16 characters")

@@ -161,9 +161,13 @@ public struct WebchatSettings: Sendable, Hashable {
     /// this secret, computed by the site's server (as Chatwoot's `identifier_hash`); a verified user keeps one
     /// session across devices and reloads.
     public var identitySecret: Secret?
-    public init(enabled: Bool = true, identitySecret: Secret? = nil) {
+    /// A line under the chat's title while the bot has the user (e.g. "We usually reply within a few minutes");
+    /// during a handover the line says who has the user instead.
+    public var subtitle: String?
+    public init(enabled: Bool = true, identitySecret: Secret? = nil, subtitle: String? = nil) {
         self.enabled = enabled
         self.identitySecret = identitySecret
+        self.subtitle = subtitle
     }
 }
 

@@ -191,6 +191,11 @@ func expectDiagnostic(
         let shortSecret = try writeConfig(settings + "    channels: { webchat: { identitySecret: short } }\n")
         let refused = #expect(throws: ConfigurationError.self) { try loader().load(path: shortSecret) }
         #expect(refused?.diagnostics.map(\.message) == ["the identity secret must have at least 16 characters"])
+        let subtitled = try writeConfig(settings + "    channels: { webchat: { subtitle: \"We reply within minutes\" } }\n")
+        #expect(try loader().load(path: subtitled).0.endpoints.first?.webchat.subtitle == "We reply within minutes")
+        let rambling = try writeConfig(settings + "    channels: { webchat: { subtitle: \"\(String(repeating: "x", count: 121))\" } }\n")
+        let tooLong = #expect(throws: ConfigurationError.self) { try loader().load(path: rambling) }
+        #expect(tooLong?.diagnostics.map(\.message) == ["the subtitle is one short line: at most 120 characters"])
         let configuration = try loader().load(path: try writeConfig(settings)).0
         #expect(configuration.admin == AdminSettings(token: Secret("admin-token-0123456789")))
         #expect(configuration.limits == LimitSettings(messagesPerMinute: 30, maxMessageLength: 1000))

@@ -37,9 +37,12 @@ def test_only_the_message_list_scrolls_in_every_state(demo, chat, phone):
     chat.open(demo.base)
     chat.wait_text("I'm Baton", "bot")
     assert_page_stays(driver, "the greeting shows")
+    # While the bot has the user, the line under the title is the endpoint's subtitle.
+    assert driver.find_element(By.ID, "baton-status-text").text == "A bot, with humans one click away"
 
     talk_to_agent(chat)
     assert_page_stays(driver, "a handover is open")
+    screenshot(driver, f"layout-{device}-handover")
 
     # A long conversation with media: the list overflows and scrolls, the page does not.
     conversation = demo.agent.conversation_for(chat.session())

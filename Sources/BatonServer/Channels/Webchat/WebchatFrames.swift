@@ -42,7 +42,7 @@ enum ClientFrame: Decodable {
 
 /// A frame the server sends.
 enum ServerFrame {
-    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String)
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, subtitle: String?)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
@@ -58,8 +58,11 @@ enum ServerFrame {
     /// than the rest of the push.
     var json: JSONValue {
         switch self {
-        case .ready(let session, let resumed, let lastID, let endpointName):
-            ["type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)), "endpoint": ["name": .string(endpointName)]]
+        case .ready(let session, let resumed, let lastID, let endpointName, let subtitle):
+            [
+                "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
+                "endpoint": .object(["name": .string(endpointName), "subtitle": subtitle.map(JSONValue.string) ?? .null].filter { $0.value != .null }),
+            ]
         case .message(let message):
             ["type": "message", "message": message.json]
         case .ack(let clientMessageID, let id):

@@ -64,7 +64,8 @@ struct WebchatSocket {
             let opened = Opened(
                 sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
             do {
-                try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name), outbound)
+                try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
+                        subtitle: endpoint.configuration.webchat.subtitle), outbound)
             } catch {
                 await opened.stop(hub)
                 throw error

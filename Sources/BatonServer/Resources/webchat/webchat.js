@@ -66,6 +66,7 @@
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed
   let agentName = null;               // the name on the current handover's latest agent message
+  let subtitle = '';                  // the endpoint's line under the title while the bot has the user
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
@@ -382,6 +383,7 @@
     }
     const name = fixedTitle || (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
     ui.title.textContent = name;
+    subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
     if (!ui.avatar.classList.contains('has-image')) ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
     document.title = name;
     // Do not read the whole re-rendered transcript aloud on page load; new messages still are.
@@ -547,8 +549,12 @@
     let text = STATE_TEXT[s];
     if (s === 'online' && handoverPhase === 'opening') text = 'Waiting for an agent…';
     else if (s === 'online' && handoverPhase === 'active') text = agentName ? `Talking to ${agentName}` : 'Talking to an agent';
+    else if (s === 'online' && subtitle) text = subtitle;
     ui.status.dataset.handover = handoverPhase || 'none';
-    if (ui.statusText.textContent !== text) ui.statusText.textContent = text;
+    if (ui.statusText.textContent !== text) {
+      ui.statusText.textContent = text;
+      ui.statusText.title = text;
+    }
   }
 
   function sendFrame(obj) {
