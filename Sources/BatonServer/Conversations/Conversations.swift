@@ -180,7 +180,7 @@ public struct Conversations: Sendable {
         await hub.publish(stored)
         if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
         if outcome.enqueued { outboxBell.ring() }
-        return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored, handover: outcome.handover)
+        return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
     }
 
     /// What a step's transaction hands back out.

@@ -1,6 +1,6 @@
 public import BatonCore
 
-/// What one event stored, as committed: what every consumer of the event needs, so none reads the store again.
+/// What one event stored, as committed. (Sockets get the same through the hub, with the handover's new phase.)
 public struct Turn: Sendable {
     /// The session as it was before the event.
     public var session: Session
@@ -8,8 +8,6 @@ public struct Turn: Sendable {
     public var userMessage: Message?
     /// Messages stored by this event, the user's included, in order.
     public var messages: [Message] = []
-    /// The handover's phase after the event, when the event changed it.
-    public var handover: HandoverPhase?
     /// True when the message had been received before and this event changed nothing.
     public var duplicate = false
 }
