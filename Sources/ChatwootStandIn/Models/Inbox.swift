@@ -1,9 +1,28 @@
-/// The channel behind an inbox. Only API inboxes get webhooks and accept `incoming` messages from the API.
-public enum InboxChannel: String, Sendable, Hashable {
-    /// `Channel::Api`
+/// The channel behind an inbox. Only API inboxes get inbox webhooks and accept `incoming` messages from the API;
+/// every kind can have an agent bot (`app/controllers/api/v1/accounts/inboxes_controller.rb#set_agent_bot` has no
+/// channel check). Contacts of the other kinds write through ``ChatwootStandIn/contactWrites(inbox:as:content:attachments:)``.
+public enum InboxChannel: String, Sendable, Hashable, CaseIterable {
     case api = "Channel::Api"
-    /// `Channel::WebWidget` (present so the "incoming only in API inboxes" rule can be exercised).
     case webWidget = "Channel::WebWidget"
+    case whatsapp = "Channel::Whatsapp"
+    case facebookPage = "Channel::FacebookPage"
+    case instagram = "Channel::Instagram"
+    case telegram = "Channel::Telegram"
+    case email = "Channel::Email"
+    case sms = "Channel::Sms"
+    case twilioSms = "Channel::TwilioSms"
+    case line = "Channel::Line"
+    case tiktok = "Channel::Tiktok"
+    case twitterProfile = "Channel::TwitterProfile"
+
+    /// Channels whose returning contact lands in the last non-resolved conversation, else a new one, unless the
+    /// inbox locks to a single conversation (`set_conversation` in the channels' incoming services). The widget
+    /// always writes into its last conversation; the API inbox lets the integration choose.
+    var startsNewConversationAfterResolve: Bool { self != .webWidget && self != .api && self != .email }
+
+    /// Whether `SendReplyJob` hands outgoing messages to an outside platform, which then stores its message id
+    /// in `source_id` (the widget and API inboxes send nothing anywhere).
+    var sendsThroughPlatform: Bool { self != .webWidget && self != .api }
 }
 
 /// An inbox with its channel record folded in.

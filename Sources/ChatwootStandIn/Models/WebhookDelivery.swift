@@ -28,6 +28,10 @@ public struct WebhookDelivery: Sendable, Hashable, Identifiable {
     public let startedAt: Instant
     /// The attempt end.
     public let finishedAt: Instant
+    /// For an agent-bot webhook, the bot it was sent to (nil: the API inbox's `webhook_url`).
+    public var agentBotId: Int? = nil
+    /// Which attempt of the delivery this was (agent-bot webhooks are retried on 429 and 500, up to 3 in all).
+    public var attempt = 1
 
     /// True for a 2xx answer.
     public var succeeded: Bool { error == nil }

@@ -117,7 +117,22 @@ extension Presenter {
         case .typing(_, let id, let user, let isPrivate):
             guard let conversation = db.conversation(id: id) else { return nil }
             return ["event": .string(event.name), "user": user, "conversation": conversationWebhook(conversation), "is_private": .bool(isPrivate)]
+        case .conversationOpened(let id), .conversationResolved(let id):
+            return db.conversation(id: id).map { conversationWebhook($0).setting("event", .string(event.name)) }
+        case .webwidgetTriggered(let contactInboxId, let eventInfo):
+            return db.contactInbox(contactInboxId).flatMap { widgetTrigger($0, eventInfo: eventInfo) }
         }
+    }
+
+    /// `ContactInbox#webhook_data` + `event_info` (`app/models/contact_inbox.rb`, `AgentBotListener#webwidget_triggered`).
+    func widgetTrigger(_ link: ContactInbox, eventInfo: JSONValue) -> JSONValue? {
+        guard let contact = db.contact(link.contactId), let inbox = db.inbox(link.inboxId) else { return nil }
+        let current = db.conversations.last { $0.contactInboxId == link.id }
+        return [
+            "id": .int(link.id), "contact": contactWebhook(contact), "inbox": inboxWebhook(inbox), "account": accountWebhook(inbox.accountId),
+            "current_conversation": current.map(conversationWebhook) ?? .null, "source_id": .string(link.sourceId),
+            "event": "webwidget_triggered", "event_info": eventInfo,
+        ]
     }
 
     /// Meta of `GET …/messages` (`messages/index.json.jbuilder`).

@@ -26,7 +26,8 @@ extension ChatwootStandIn {
     /// Removes all request rules and pending webhook faults.
     public func clearFaults() {
         faults.removeAll()
-        dispatcher.withLock { $0 }?.clearFaults()
+        dispatchers.withLock { $0 }?.inbox.clearFaults()
+        dispatchers.withLock { $0 }?.agentBots.clearFaults()
     }
 
     /// The request rules still active.
@@ -52,16 +53,23 @@ extension ChatwootStandIn {
     /// Fakes the next `count` webhook deliveries failing (nothing is sent); message events then mark their
     /// message `failed` exactly as a real failure does.
     public func failNextWebhooks(_ count: Int = 1, with fault: WebhookFault = .status(500)) {
-        dispatcher.withLock { $0 }?.addFaults(fault, count: count)
+        dispatchers.withLock { $0 }?.inbox.addFaults(fault, count: count)
+    }
+
+    /// Fakes the next `count` agent-bot webhook attempts failing (nothing is sent). A 429 or 500 is retried like a
+    /// real one; after the last attempt a message event opens its pending conversation.
+    public func failNextAgentBotWebhooks(_ count: Int = 1, with fault: WebhookFault = .status(500)) {
+        dispatchers.withLock { $0 }?.agentBots.addFaults(fault, count: count)
     }
 
     /// Changes webhook delivery knobs (timeout, order, duplicates, delay) from now on.
     public func updateWebhookOptions(_ change: (inout WebhookOptions) -> Void) {
-        guard let dispatcher = dispatcher.withLock({ $0 }) else { return }
-        let updated = dispatcher.options.withLock { options in
+        guard let dispatchers = dispatchers.withLock({ $0 }) else { return }
+        let updated = dispatchers.inbox.options.withLock { options in
             change(&options)
             return options
         }
+        dispatchers.agentBots.options.withLock { $0 = updated }
         state.buildPayloadsAtEventTime.withLock { $0 = updated.buildPayloadsAtEventTime }
     }
 }

@@ -75,6 +75,16 @@ extension ChatwootStandIn {
         try await state.connectAgentBotTransaction(botId, inboxId: inboxId, accountId: await state.db.inbox(inboxId)?.accountId ?? -1)
     }
 
+    /// Sets the account's `keep_pending_on_bot_failure` (a failed agent-bot webhook then leaves conversations pending).
+    public func setKeepPendingOnBotFailure(_ keep: Bool, account: Int) async {
+        await state.setKeepPendingOnBotFailure(keep, accountId: account)
+    }
+
+    /// Changes an agent bot's `outgoing_url` (nil or empty: it gets no webhooks).
+    public func setOutgoingURL(_ url: String?, agentBot botId: Int) async {
+        await state.setOutgoingURL(url, botId: botId)
+    }
+
     /// Lowers or raises the messages-per-minute flood guard at runtime.
     public func setMessagesPerMinuteLimit(_ limit: Int) async {
         await state.setMessagesPerMinuteLimit(limit)

@@ -3,7 +3,8 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// A faithful stand-in for Chatwoot v4.15.1's Application API and API-inbox webhooks, for tests and local use.
+/// A faithful stand-in for Chatwoot v4.15.1's Application API, API-inbox webhooks and agent-bot
+/// webhooks, for tests and local use.
 ///
 /// ```swift
 /// let standIn = try ChatwootStandIn()
@@ -64,7 +65,7 @@ public final class ChatwootStandIn: Service, Sendable {
     let lifecycle: ServerLifecycle
     private let boundPort = Mutex<Int?>(nil)
     private let startWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-    let dispatcher = Mutex<WebhookDispatcher?>(nil)
+    let dispatchers = Mutex<ServerLifecycle.Dispatchers?>(nil)
 
     /// Creates a stopped stand-in with empty data. Throws when the bundled swagger.json cannot be read.
     public init(configuration: Configuration = Configuration()) throws {
@@ -82,9 +83,9 @@ public final class ChatwootStandIn: Service, Sendable {
 
     /// Binds the listener and starts the webhook worker. Returns once requests are accepted.
     public func start() async throws {
-        let (port, dispatcher) = try await lifecycle.start(state: state, webhookOptions: configuration.webhooks)
+        let (port, dispatchers) = try await lifecycle.start(state: state, webhookOptions: configuration.webhooks)
         boundPort.withLock { $0 = port }
-        self.dispatcher.withLock { $0 = dispatcher }
+        self.dispatchers.withLock { $0 = dispatchers }
         if configuration.frontendURL == nil { await state.setFrontendURL(baseURL.absoluteString) }
         for waiter in startWaiters.withLock({ waiters in defer { waiters.removeAll() }; return waiters }) { waiter.resume() }
     }

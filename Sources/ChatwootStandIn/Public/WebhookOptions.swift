@@ -26,6 +26,9 @@ public struct WebhookOptions: Sendable {
     /// changes (a `message_created` of a message deleted meanwhile shows "This message was deleted"). That is the
     /// default here too; turn this on when a test wants every payload frozen at its event.
     public var buildPayloadsAtEventTime = false
+    /// How long an agent-bot webhook that got 429 or 500 waits before its next attempt (`retry_on … wait:
+    /// 3.seconds`; Sidekiq adds jitter and polling on top). Tests shorten it.
+    public var agentBotRetryWait: Duration = .seconds(3)
 
     public init(
         timeout: Duration = .seconds(5), order: Order = .inOrder, duplicateDeliveries: Bool = false, delay: Duration = .zero,

@@ -17,7 +17,13 @@ actor ServerLifecycle {
     private let pipeline: RequestPipeline
     private let gate: ConnectionGate
     private var server: (group: ServiceGroup, task: Task<Void, Never>)?
-    private var worker: (dispatcher: WebhookDispatcher, task: Task<Void, Never>, client: HTTPClient)?
+    private var worker: (dispatchers: Dispatchers, tasks: [Task<Void, Never>], client: HTTPClient)?
+
+    /// The two webhook workers: API-inbox webhooks and agent-bot webhooks.
+    struct Dispatchers: Sendable {
+        let inbox: WebhookDispatcher
+        let agentBots: AgentBotDispatcher
+    }
     /// The port in use; fixed after the first start so "coming back up" keeps the URL.
     private(set) var boundPort: Int?
 
@@ -32,10 +38,10 @@ actor ServerLifecycle {
     var isListening: Bool { server != nil }
 
     /// Starts the webhook worker (once) and the listener; returns the bound port.
-    func start(state: StandInState, webhookOptions: WebhookOptions) async throws -> (Int, WebhookDispatcher) {
-        let dispatcher: WebhookDispatcher
+    func start(state: StandInState, webhookOptions: WebhookOptions) async throws -> (Int, Dispatchers) {
+        let dispatchers: Dispatchers
         if let worker {
-            dispatcher = worker.dispatcher
+            dispatchers = worker.dispatchers
         } else {
             var configuration = HTTPClient.Configuration()
             // Each delivery has its own deadline (the current `timeout` option); the client only bounds connecting.
@@ -43,13 +49,15 @@ actor ServerLifecycle {
             // Net::HTTP gives up at the first refused connection; AHC would retry until the connect timeout.
             configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            dispatcher = WebhookDispatcher(state: state, client: client, options: webhookOptions, logger: logger)
+            let dispatcher = WebhookDispatcher(state: state, client: client, options: webhookOptions, logger: logger)
+            let botDispatcher = AgentBotDispatcher(state: state, client: client, options: webhookOptions)
             await state.setEventSink { [dispatcher] event in dispatcher.enqueue(event) }
-            let task = Task { await dispatcher.run() }
-            worker = (dispatcher, task, client)
+            await state.setBotSink { [botDispatcher] delivery in botDispatcher.enqueue(delivery) }
+            dispatchers = Dispatchers(inbox: dispatcher, agentBots: botDispatcher)
+            worker = (dispatchers, [Task { await dispatcher.run() }, Task { await botDispatcher.run() }], client)
         }
         if server == nil { try await listen() }
-        return (boundPort ?? requestedPort, dispatcher)
+        return (boundPort ?? requestedPort, dispatchers)
     }
 
     /// Binds the listener (on the same port as before when restarting).
@@ -100,9 +108,12 @@ actor ServerLifecycle {
         await stopListening()
         if let worker {
             self.worker = nil
-            worker.dispatcher.stop()
-            worker.task.cancel()
-            await worker.task.value
+            worker.dispatchers.inbox.stop()
+            worker.dispatchers.agentBots.stop()
+            for task in worker.tasks {
+                task.cancel()
+                await task.value
+            }
             try? await worker.client.shutdown()
         }
     }

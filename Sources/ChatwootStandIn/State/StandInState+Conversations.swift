@@ -128,7 +128,12 @@ extension StandInState {
         let statusChanged = before.status != after.status
         // `handle_resolved_status_change` clears waiting_since with update_column (no callbacks, no event).
         if statusChanged && after.status == .resolved { db.conversations[index].waitingSince = nil }
-        if statusChanged { emit(WebhookEvent(kind: .conversationStatusChanged(conversationId: id), inboxId: after.inboxId)) }
+        if statusChanged {
+            // Dispatch order: the legacy opened/resolved event (bots only), then status_changed, then updated.
+            if after.status == .open { emit(WebhookEvent(kind: .conversationOpened(conversationId: id), inboxId: after.inboxId)) }
+            if after.status == .resolved { emit(WebhookEvent(kind: .conversationResolved(conversationId: id), inboxId: after.inboxId)) }
+            emit(WebhookEvent(kind: .conversationStatusChanged(conversationId: id), inboxId: after.inboxId))
+        }
         createChangeActivities(before: before, after: after, caller: caller, contactReopened: contactReopened)
         let interesting: Set<String> = [
             "team_id", "assignee_id", "assignee_agent_bot_id", "status", "snoozed_until", "custom_attributes", "label_list", "waiting_since",

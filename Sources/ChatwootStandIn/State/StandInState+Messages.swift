@@ -17,6 +17,9 @@ struct MessageInput: Sendable {
     var campaignId: JSONValue?
     var templateParams: JSONValue?
     var files: [UploadedFile] = []
+    /// Written by the contact in their channel (WhatsApp, the widget…), not posted through the API: the API's
+    /// "incoming only in API inboxes" rule does not apply.
+    var fromChannel = false
 }
 
 /// An exception raised while building a message. `MessagesController#create` renders every one as
@@ -59,7 +62,7 @@ extension StandInState {
             throw StandInAPIError.notFound
         }
         let rawType = input.messageType ?? "outgoing"
-        if inbox.channel != .api && rawType == "incoming" {
+        if inbox.channel != .api && rawType == "incoming" && !input.fromChannel {
             throw MessageCreationError(message: "Incoming messages are only allowed in Api inboxes", validationErrors: nil)
         }
         guard let messageType = MessageType(name: rawType) else {
@@ -87,6 +90,7 @@ extension StandInState {
             sender = .contact(conversation.contactId)
         }
         var contentAttributes = input.contentAttributes ?? .emptyObject
+        try Self.validateItems(contentType: contentType, attributes: contentAttributes)
         if let external = input.externalCreatedAt, !external.isNull { contentAttributes = contentAttributes.setting("external_created_at", external) }
         var additionalAttributes = JSONValue.emptyObject
         if let campaign = input.campaignId, !campaign.isNull { additionalAttributes = additionalAttributes.setting("campaign_id", campaign) }
@@ -112,6 +116,32 @@ extension StandInState {
         db.messages.append(message)
         runAfterCreateCallbacks(message, caller: caller)
         return db.message(messageId) ?? message
+    }
+
+    /// `ContentAttributeValidator` for the types with `items` (`app/validators/content_attribute_validator.rb`).
+    static func validateItems(contentType: String, attributes: JSONValue) throws {
+        let allowed: [String: Set<String>] = [
+            "input_select": ["title", "value"], "cards": ["title", "description", "media_url", "actions"],
+            "form": ["type", "placeholder", "label", "name", "options", "default", "required", "pattern", "title", "pattern_error"],
+            "article": ["title", "description", "link"],
+        ]
+        guard let keys = allowed[contentType] else { return }
+        guard case .array(let items)? = attributes["items"] else {
+            // `items.reject` on nil: the controller renders the NoMethodError as 422.
+            throw MessageCreationError(message: "undefined method `reject' for nil", validationErrors: nil)
+        }
+        if items.isEmpty { throw MessageCreationError.invalid([("content_attributes", "Content attributes At least one item is required.")]) }
+        let invalid = items.flatMap { item -> [String] in
+            guard case .object(let members) = item else { return [] }
+            return members.map(\.0).filter { !keys.contains($0) }
+        }
+        if !invalid.isEmpty {
+            let list = Array(Set(invalid)).sorted().map { ":" + $0 }.joined(separator: ", ")
+            throw MessageCreationError.invalid([("content_attributes", "Content attributes contains invalid keys for items : [\(list)]")])
+        }
+        if contentType == "cards", items.contains(where: { $0["actions"] == nil }) {
+            throw MessageCreationError.invalid([("content_attributes", "Content attributes contains items missing actions")])
+        }
     }
 
     /// Stores the bytes as a blob and returns the attachment record.
@@ -146,6 +176,9 @@ extension StandInState {
         // dispatch_create_events: MESSAGE_CREATED goes to the webhook for incoming/outgoing/template only.
         if message.messageType != .activity {
             emit(WebhookEvent(kind: .messageCreated(messageId: message.id), inboxId: message.inboxId))
+        }
+        if (message.messageType == .outgoing || message.messageType == .template) && !message.isPrivate && inbox.channel.sendsThroughPlatform {
+            sendReply(message, channel: inbox.channel)
         }
         if isValidFirstReply(message) {
             saveConversation(conversation.id, caller: caller) {

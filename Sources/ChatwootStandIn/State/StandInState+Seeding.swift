@@ -9,6 +9,18 @@ extension StandInState {
         return account
     }
 
+    func setKeepPendingOnBotFailure(_ keep: Bool, accountId: Int) {
+        guard let index = accountIndex(accountId) else { return }
+        db.accounts[index].keepPendingOnBotFailure = keep
+        didChange()
+    }
+
+    func setOutgoingURL(_ url: String?, botId: Int) {
+        guard let index = agentBotIndex(botId) else { return }
+        db.agentBots[index].outgoingURL = url
+        didChange()
+    }
+
     func setAccountSuspended(_ accountId: Int, _ suspended: Bool) {
         guard let index = accountIndex(accountId) else { return }
         db.accounts[index].suspended = suspended

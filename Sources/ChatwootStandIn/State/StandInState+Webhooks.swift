@@ -7,17 +7,11 @@ extension StandInState {
         if let messageId = event.messageId, db.message(messageId)?.messageType == .activity { return nil }
         let presenter = Presenter(db: db, frontendURL: frontendURL)
         guard let body = presenter.webhookBody(event) else { return nil }
-        var displayId: Int?
-        switch event.kind {
-        case .conversationCreated(let id), .conversationStatusChanged(let id), .conversationUpdated(let id, _), .typing(_, let id, _, _):
-            displayId = db.conversation(id: id)?.displayId
-        case .messageCreated(let id), .messageUpdated(let id):
-            displayId = db.message(id)?.conversationDisplayId
-        }
+        let displayId = event.conversationId.flatMap { db.conversation(id: $0)?.displayId } ?? event.messageId.flatMap { db.message($0)?.conversationDisplayId }
         return PreparedWebhook(eventName: event.name, inboxId: event.inboxId, messageId: event.messageId, url: url, secret: inbox.secret, body: JSONWriter.bytes(body), conversationDisplayId: displayId)
     }
 
-    func recordDelivery(prepared: PreparedWebhook, deliveryId: String, outcome: WebhookDispatcher.Outcome, isDuplicate: Bool) {
+    func recordDelivery(prepared: PreparedWebhook, deliveryId: String, outcome: WebhookPoster.Outcome, isDuplicate: Bool) {
         appendDelivery { id in
             WebhookDelivery(
                 id: id, deliveryId: deliveryId, event: prepared.eventName, inboxId: prepared.inboxId, url: prepared.url, body: prepared.body,

@@ -20,6 +20,10 @@ actor StandInState {
     nonisolated let buildPayloadsAtEventTime = Mutex(false)
     /// Events of the operation in progress, handed to the sink when it commits.
     private var pendingEvents: [WebhookEvent] = []
+    /// The agent-bot copies of those events (`AgentBotListener`), built into deliveries when the operation commits.
+    private var pendingBotEvents: [WebhookEvent] = []
+    /// Receives every agent-bot delivery, its payload built at commit (see `agentBotDeliveries`).
+    private var botSink: (@Sendable (AgentBotDelivery) -> Void)?
     /// Those waiting for requests (`waitForRequests`): each request is matched once, as it is recorded.
     private var requestWaiters: [UUID: RequestWaiter] = [:]
     /// Old values of the messages changed by the transactions in progress, innermost last (see `transaction`).
@@ -58,13 +62,15 @@ actor StandInState {
     func now() -> Instant { Instant(clock.now()) }
 
     func setEventSink(_ sink: (@Sendable (WebhookEvent) -> Void)?) { eventSink = sink }
+    func setBotSink(_ sink: (@Sendable (AgentBotDelivery) -> Void)?) { botSink = sink }
     func setFrontendURL(_ url: String) { frontendURL = url }
     func setMessagesPerMinuteLimit(_ limit: Int) { messagesPerMinuteLimit = limit }
 
-    /// Queues a webhook event for API inboxes (Chatwoot's `WebhookListener#deliver_api_inbox_webhooks`); it is
-    /// handed over when the operation commits.
+    /// Queues a webhook event for API inboxes (Chatwoot's `WebhookListener#deliver_api_inbox_webhooks`) and for
+    /// agent bots (`AgentBotListener`); both are handed over when the operation commits.
     func emit(_ event: WebhookEvent) {
-        guard let inbox = db.inbox(event.inboxId), inbox.channel == .api else { return }
+        if event.goesToAgentBots { pendingBotEvents.append(event) }
+        guard event.goesToAPIInbox, let inbox = db.inbox(event.inboxId), inbox.channel == .api else { return }
         pendingEvents.append(event)
     }
 
@@ -80,6 +86,7 @@ actor StandInState {
         saved.messages = []
         let messageCount = db.messages.count
         let savedEventCount = pendingEvents.count
+        let savedBotEventCount = pendingBotEvents.count
         messageUndo.append([:])
         do {
             let result = try body()
@@ -97,6 +104,7 @@ actor StandInState {
             saved.messages = messages
             db = saved
             pendingEvents.removeSubrange(savedEventCount...)
+            pendingBotEvents.removeSubrange(savedBotEventCount...)
             throw error
         }
     }
@@ -109,8 +117,15 @@ actor StandInState {
         db.messages[index] = message
     }
 
-    /// Hands queued events to the dispatcher and publishes the state.
+    /// Hands queued events to the dispatchers and publishes the state.
     func commit() {
+        let botEvents = pendingBotEvents
+        pendingBotEvents.removeAll()
+        if let botSink {
+            let deliveries = botEvents.flatMap(agentBotDeliveries)
+            db.pendingWebhooks += deliveries.count
+            deliveries.forEach(botSink)
+        }
         let events = pendingEvents
         pendingEvents.removeAll()
         if let eventSink {

@@ -10,7 +10,7 @@ import Synchronization
 /// any non-2xx or transport error is a failure, and a failed message event marks the message `failed`.
 final class WebhookDispatcher: Sendable {
     private let state: StandInState
-    private let client: HTTPClient
+    private let poster: WebhookPoster
     private let logger: Logger
     private let queue = DeliveryQueue()
     private let intake: AsyncStream<WebhookEvent>.Continuation
@@ -21,7 +21,7 @@ final class WebhookDispatcher: Sendable {
 
     init(state: StandInState, client: HTTPClient, options: WebhookOptions, logger: Logger) {
         self.state = state
-        self.client = client
+        self.poster = WebhookPoster(state: state, client: client)
         self.logger = logger
         self.options = Mutex(options)
         (stream, intake) = AsyncStream.makeStream(of: WebhookEvent.self)
@@ -73,50 +73,14 @@ final class WebhookDispatcher: Sendable {
         let deliveryId = UUID().uuidString.lowercased()
         let copies = max(1, current.deliveryCopies)
         for copy in 0..<copies {
-            let outcome = await send(prepared, deliveryId: deliveryId, timeout: current.timeout)
+            let outcome = await poster.post(
+                to: prepared.url, body: prepared.body, secret: prepared.secret, deliveryId: deliveryId, timeout: current.timeout,
+                fault: faults.withLock { $0.isEmpty ? nil : $0.removeFirst() })
             await state.recordDelivery(prepared: prepared, deliveryId: deliveryId, outcome: outcome, isDuplicate: copy > 0)
             if let error = outcome.error, let messageId = event.messageId {
                 // `Webhooks::Trigger#handle_error` → `Messages::StatusUpdateService(message, 'failed', error.message)`.
                 await state.markMessageFailed(messageId: messageId, error: error)
             }
-        }
-    }
-
-    struct Outcome: Sendable {
-        var statusCode: Int?
-        var error: String?
-        var headers: [String: String]
-        var startedAt: Instant
-        var finishedAt: Instant
-    }
-
-    private func send(_ prepared: PreparedWebhook, deliveryId: String, timeout: Duration) async -> Outcome {
-        let started = await state.now()
-        let timestamp = String(started.unixSeconds)
-        var headers: [String: String] = [
-            "Content-Type": "application/json", "Accept": "application/json", "X-Chatwoot-Delivery": deliveryId,
-        ]
-        if !prepared.secret.isEmpty {
-            headers["X-Chatwoot-Timestamp"] = timestamp
-            headers["X-Chatwoot-Signature"] = WebhookSigner.signature(secret: prepared.secret, timestamp: timestamp, body: prepared.body)
-        }
-        if let fault = faults.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
-            let (code, text) = Self.describe(fault, url: prepared.url)
-            return Outcome(statusCode: code, error: text, headers: headers, startedAt: started, finishedAt: await state.now())
-        }
-        var request = HTTPClientRequest(url: prepared.url)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: prepared.body))
-        do {
-            let response = try await client.execute(request, timeout: TimeAmount(timeout))
-            // Chatwoot reads (and ignores) the body.
-            _ = try? await response.body.collect(upTo: 40 * 1024 * 1024)
-            let code = Int(response.status.code)
-            let error = (200..<300).contains(code) ? nil : "\(code) \(response.status.reasonPhrase)"
-            return Outcome(statusCode: code, error: error, headers: headers, startedAt: started, finishedAt: await state.now())
-        } catch {
-            return Outcome(statusCode: nil, error: Self.describe(error, url: prepared.url), headers: headers, startedAt: started, finishedAt: await state.now())
         }
     }
 
