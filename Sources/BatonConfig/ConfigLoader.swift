@@ -87,6 +87,18 @@ public struct ConfigLoader: Sendable {
                 }
                 seen[endpoint.urlToken] = endpoint.id
             }
+            // An inbox has one agent bot: two endpoints cannot both answer it.
+            var answered: [String: String] = [:]
+            for endpoint in endpoints {
+                guard let channel = endpoint.chatwoot, case .chatwoot(let settings)? = endpoint.handover else { continue }
+                for inbox in channel.inboxes {
+                    let key = "\(settings.baseURL)#\(settings.accountID)#\(inbox)"
+                    if let other = answered[key] {
+                        sink.error(members[endpoint.id], "Chatwoot inbox \(inbox) is already answered by endpoint '\(other)'")
+                    }
+                    answered[key] = endpoint.id
+                }
+            }
         }
         return BatonConfiguration(
             server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, sourceFile: root.file)
@@ -217,9 +229,12 @@ public struct ConfigLoader: Sendable {
             }
             urlToken = token
         }
-        var channels = (webchat: WebchatSettings(), rest: RESTSettings())
+        var channels = (webchat: WebchatSettings(), rest: RESTSettings(), chatwoot: ChatwootChannelSettings?.none)
         if members.has("channels") { channels = readChannels(members["channels"], baseDirectory: baseDirectory, sink) }
         let handover = members.has("handover") ? readHandover(members["handover"], baseDirectory: baseDirectory, sink) : nil
+        if channels.chatwoot != nil, handover == nil {
+            sink.error(members["channels"].child("chatwoot", members["channels"].node?["chatwoot"]), "the chatwoot channel answers as the agent bot of the endpoint's Chatwoot account: add handover.provider chatwoot with its settings")
+        }
         guard let flowValue = members.required("flow", sink), let flowPath = flowValue.string(sink) else { return nil }
         let flowFile = Self.resolve(flowPath, against: baseDirectory)
         guard let flow = FlowLoader(overrides: Overrides(environment: [:])).load(path: flowFile, referencedFrom: flowValue, sink: sink) else { return nil }
@@ -232,12 +247,19 @@ public struct ConfigLoader: Sendable {
                 sink.add(Diagnostic(.warning, at: location, path: "endpoints.\(id)", "node '\(node.id)' asks for provider '\(handoverNode.provider)' but the endpoint uses '\(handover.providerName)'"))
             }
         }
-        return EndpointConfiguration(id: id, name: name, urlToken: urlToken, flowFile: flowFile, flow: flow, webchat: channels.webchat, rest: channels.rest, handover: handover)
+        return EndpointConfiguration(
+            id: id, name: name, urlToken: urlToken, flowFile: flowFile, flow: flow, webchat: channels.webchat, rest: channels.rest, chatwoot: channels.chatwoot,
+            handover: handover)
     }
 
-    func readChannels(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> (webchat: WebchatSettings, rest: RESTSettings) {
-        var result = (webchat: WebchatSettings(), rest: RESTSettings())
-        guard let members = value.mapping(allowed: ["webchat", "rest"], sink) else { return result }
+    func readChannels(
+        _ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink
+    ) -> (webchat: WebchatSettings, rest: RESTSettings, chatwoot: ChatwootChannelSettings?) {
+        var result = (webchat: WebchatSettings(), rest: RESTSettings(), chatwoot: ChatwootChannelSettings?.none)
+        guard let members = value.mapping(allowed: ["webchat", "rest", "chatwoot"], sink) else { return result }
+        if members.has("chatwoot"), let chatwoot = members["chatwoot"].mapping(allowed: ["inboxes", "webhookPathSecret", "webhookPathSecretFile"], sink) {
+            result.chatwoot = readChatwootChannel(chatwoot, baseDirectory: baseDirectory, sink)
+        }
         if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled", "identitySecret", "identitySecretFile", "subtitle"], sink) {
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
             if webchat.has("subtitle"), let subtitle = webchat["subtitle"].string(sink) {
@@ -254,6 +276,24 @@ public struct ConfigLoader: Sendable {
             result.rest.apiKey = readSecret("apiKey", in: rest, baseDirectory: baseDirectory, sink)
         }
         return result
+    }
+
+    func readChatwootChannel(_ members: YAMLMapping, baseDirectory: String, _ sink: DiagnosticSink) -> ChatwootChannelSettings? {
+        guard let inboxesValue = members.required("inboxes", sink) else { return nil }
+        let items: [YAMLValue] = if let node = inboxesValue.node, case .scalar = node { [inboxesValue] } else { inboxesValue.sequence(sink) ?? [] }
+        let inboxes = items.compactMap { $0.int(sink, range: 1...Int(Int32.max)) }
+        if inboxes.isEmpty { sink.error(inboxesValue, "list the ids of the Chatwoot inboxes this endpoint answers, e.g. [21]") }
+        if Set(inboxes).count != inboxes.count { sink.error(inboxesValue, "an inbox is listed twice") }
+        let pathSecret = readSecret("webhookPathSecret", in: members, baseDirectory: baseDirectory, sink)
+        if let pathSecret, !Self.isPathSecret(pathSecret.value) {
+            sink.error(members[members.has("webhookPathSecret") ? "webhookPathSecret" : "webhookPathSecretFile"], "must be at least 24 URL-safe characters (letters, digits, '-', '_'), so it cannot be guessed")
+        }
+        return ChatwootChannelSettings(inboxes: inboxes, webhookPathSecret: pathSecret)
+    }
+
+    /// Long and URL-safe enough to stand in for a signature.
+    static func isPathSecret(_ text: String) -> Bool {
+        text.count >= 24 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     func readHandover(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> HandoverSettings? {
@@ -287,7 +327,7 @@ public struct ConfigLoader: Sendable {
         let botDescription = chatwoot.has("agentBotDescription") ? chatwoot["agentBotDescription"].string(sink) : nil
         let webhookSecret = readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
         let pathSecret = readSecret("webhookPathSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
-        if let pathSecret, pathSecret.value.count < 24 || !pathSecret.value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+        if let pathSecret, !Self.isPathSecret(pathSecret.value) {
             sink.error(chatwoot[chatwoot.has("webhookPathSecret") ? "webhookPathSecret" : "webhookPathSecretFile"], "must be at least 24 URL-safe characters (letters, digits, '-', '_'), so it cannot be guessed")
         }
         if webhookSecret == nil, pathSecret == nil, baseURL != nil, accountID != nil, token != nil {

@@ -138,11 +138,14 @@ public struct EndpointConfiguration: Sendable {
     public var flow: Flow
     public var webchat: WebchatSettings
     public var rest: RESTSettings
+    /// Chatwoot inboxes (WhatsApp, the website widget, e-mail…) whose conversations this endpoint answers as
+    /// Chatwoot's agent bot, with the Chatwoot account of `handover`.
+    public var chatwoot: ChatwootChannelSettings?
     public var handover: HandoverSettings?
 
     public init(
         id: String, name: String, urlToken: String, flowFile: String, flow: Flow, webchat: WebchatSettings = WebchatSettings(),
-        rest: RESTSettings = RESTSettings(), handover: HandoverSettings? = nil
+        rest: RESTSettings = RESTSettings(), chatwoot: ChatwootChannelSettings? = nil, handover: HandoverSettings? = nil
     ) {
         self.id = id
         self.name = name
@@ -151,7 +154,23 @@ public struct EndpointConfiguration: Sendable {
         self.flow = flow
         self.webchat = webchat
         self.rest = rest
+        self.chatwoot = chatwoot
         self.handover = handover
+    }
+}
+
+/// The Chatwoot channel of an endpoint: Baton's agent bot is connected to these inboxes and answers every
+/// conversation in them until a handover gives it to humans.
+public struct ChatwootChannelSettings: Sendable, Hashable {
+    /// The inbox ids (any channel type) whose conversations the endpoint's flow answers.
+    public var inboxes: [Int]
+    /// For Chatwoot before 4.13, which does not sign agent-bot webhooks: an unguessable path segment; the bot's
+    /// `outgoing_url` is then `<base>/channels/chatwoot/<endpoint id>/<this secret>`.
+    public var webhookPathSecret: Secret?
+
+    public init(inboxes: [Int], webhookPathSecret: Secret? = nil) {
+        self.inboxes = inboxes
+        self.webhookPathSecret = webhookPathSecret
     }
 }
 

@@ -660,3 +660,65 @@ func expectDiagnostic(
         #expect(warnings.first?.message.contains("refuses this endpoint's webhooks") == true)
     }
 }
+
+// MARK: - The Chatwoot channel
+
+extension ConfigLoaderTests {
+    static func channelConfig(_ channel: String, handover: Bool = true, second: String = "") -> String {
+        var text = """
+            endpoints:
+              shop:
+                flow: flows/main.yaml
+                channels:
+                  chatwoot: \(channel)
+
+            """
+        if handover {
+            text += """
+                    handover:
+                      provider: chatwoot
+                      chatwoot: { baseURL: https://chat.example.com, accountId: 7, apiAccessToken: t0k3n, webhookSecret: s3cr3t }
+
+                """
+        }
+        return text + second
+    }
+
+    @Test func aChatwootChannelNamesItsInboxesAndUsesTheHandoverAccount() throws {
+        let path = try writeConfig(Self.channelConfig("{ inboxes: [21, 22], webhookPathSecret: abcdefghijklmnopqrstuvwxyz012345 }"))
+        let (configuration, _) = try loader().load(path: path)
+        let channel = try #require(configuration.endpoints.first?.chatwoot)
+        #expect(channel.inboxes == [21, 22])
+        #expect(channel.webhookPathSecret?.value == "abcdefghijklmnopqrstuvwxyz012345")
+    }
+
+    @Test(arguments: [
+        ("{ inboxes: [] }", true, "list the ids of the Chatwoot inboxes"),
+        ("{ inboxes: [21, 21] }", true, "an inbox is listed twice"),
+        ("{ inboxes: [0] }", true, "must be between 1 and"),
+        ("{ inboxes: [21], webhookPathSecret: short }", true, "at least 24 URL-safe characters"),
+        ("{ inboxes: [21] }", false, "add handover.provider chatwoot"),
+        ("{ inbox: [21] }", true, "inbox"),
+    ])
+    func aWrongChatwootChannelIsExplained(channel: String, handover: Bool, message: String) throws {
+        let path = try writeConfig(Self.channelConfig(channel, handover: handover))
+        let diagnostics = failureDiagnostics { try loader().load(path: path) }
+        #expect(diagnostics.contains { $0.message.contains(message) }, "\(diagnostics.map(\.message))")
+    }
+
+    @Test func anInboxIsAnsweredByOneEndpoint() throws {
+        let second = """
+              other:
+                flow: flows/main.yaml
+                channels:
+                  chatwoot: { inboxes: [21] }
+                handover:
+                  provider: chatwoot
+                  chatwoot: { baseURL: https://chat.example.com, accountId: 7, apiAccessToken: t0k3n, webhookSecret: s3cr3t }
+
+            """
+        let path = try writeConfig(Self.channelConfig("{ inboxes: [21] }", second: second))
+        let diagnostics = failureDiagnostics { try loader().load(path: path) }
+        #expect(diagnostics.contains { $0.message == "Chatwoot inbox 21 is already answered by endpoint 'shop'" }, "\(diagnostics.map(\.message))")
+    }
+}

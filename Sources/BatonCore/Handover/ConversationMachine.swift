@@ -8,6 +8,13 @@ public enum HandoverEvent: Sendable, Hashable {
     case failedToOpen(number: Int, HandoverOutcome)
     /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
     case providerStatus(ProviderStatus, conversationID: Int, updatedAt: Double?)
+    /// The channel's own desk conversation was opened to humans (Chatwoot channel). Baton's own handover, or an
+    /// agent reopening a resolved one, needs nothing new; otherwise the desk took the user without a handover node
+    /// asking (an agent, or Chatwoot after the agent bot's webhook failed): the bot falls silent as in a handover.
+    case deskTookOver(conversationID: Int, inboxID: Int?, updatedAt: Double?)
+    /// Agents gave the conversation back to the bot without resolving it (Chatwoot channel: status `pending`, or
+    /// the conversation assigned to Baton's agent bot); the flow goes on as after a resolve.
+    case returnedToBot(conversationID: Int, updatedAt: Double?)
 }
 
 /// A provider conversation's status as Baton cares about it.
@@ -39,6 +46,8 @@ public enum HandoverNotices {
     public static let reopened = "An agent has reopened the conversation."
     public static let cancelled = "You have left the queue."
     public static let failed = "Sorry, no agent could be reached right now."
+    /// `input.handover.detail` of a handover the desk started on its own.
+    public static let openedInDesk = "the conversation was opened in the desk without a handover node (an agent, or the desk after the bot's webhook failed)"
 
     /// Told when a message could not be delivered to the agent however often it was tried.
     public static func undelivered(_ text: String) -> String {
@@ -72,6 +81,16 @@ public struct ConversationMachine: Sendable {
     /// A handover event.
     public func handle(_ event: HandoverEvent, state: ConversationState) -> ConversationStep {
         var step = ConversationStep(state: state)
+        switch event {
+        case .deskTookOver(let conversationID, let inboxID, let updatedAt):
+            return takeOver(conversationID: conversationID, inboxID: inboxID, updatedAt: updatedAt, state: state)
+        case .returnedToBot(let conversationID, let updatedAt):
+            // As a resolve, but only of a handover that is running: a stray `pending` is the bot's already.
+            guard let handover = state.handover, handover.phase == .active else { return step }
+            return handle(.providerStatus(.resolved, conversationID: conversationID, updatedAt: updatedAt), state: state)
+        default:
+            break
+        }
         guard var handover = state.handover else { return step }
         switch event {
         case .opened(let number, let contactID, let conversationID, let inboxID):
@@ -103,6 +122,8 @@ public struct ConversationMachine: Sendable {
                 step.commands += later.commands
                 step.problems += later.problems
             }
+        case .deskTookOver, .returnedToBot:
+            break
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
@@ -130,7 +151,10 @@ public struct ConversationMachine: Sendable {
                 handover.phase = .resolved
                 step.state.handover = handover
                 notice(HandoverNotices.resolved, into: &step)
-                run(.handoverEnded(HandoverOutcome(status: .completed)), into: &step)
+                let outcome =
+                    handover.openedInDesk == true
+                    ? HandoverOutcome(status: .error, reason: .openedInDesk, detail: HandoverNotices.openedInDesk) : HandoverOutcome(status: .completed)
+                run(.handoverEnded(outcome), into: &step)
             case (.open, .resolved), (.pending, .resolved):
                 handover.phase = .active
                 step.state.handover = handover
@@ -142,6 +166,26 @@ public struct ConversationMachine: Sendable {
                 break
             }
         }
+        return step
+    }
+
+    /// See `HandoverEvent.deskTookOver`.
+    func takeOver(conversationID: Int, inboxID: Int?, updatedAt: Double?, state: ConversationState) -> ConversationStep {
+        var step = ConversationStep(state: state)
+        if let handover = state.handover {
+            if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
+            if handover.isLive { return step }
+            if handover.phase == .resolved, handover.conversationID == conversationID {
+                return handle(.providerStatus(.open, conversationID: conversationID, updatedAt: updatedAt), state: state)
+            }
+        }
+        var handover = HandoverState(
+            phase: .active, nodeID: "", number: (state.handover?.number ?? 0) + 1, inboxID: inboxID, conversationID: conversationID,
+            syncedThrough: state.handover?.syncedThrough ?? 0, statusUpdatedAt: updatedAt)
+        handover.openedInDesk = true
+        step.state.handover = handover
+        // No node asked for it: whatever the bot was asking, the agents have the user now.
+        step.state.flow.position = .inHandover(nodeID: "")
         return step
     }
 

@@ -35,6 +35,9 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// A status event that arrived while the conversation was still being opened (webhooks are unordered and
     /// may beat the API's answer); applied as soon as the conversation is known.
     public var earlyStatus: EarlyStatus?
+    /// The desk opened the conversation itself, not a handover node (see `HandoverEvent.deskTookOver`): when it
+    /// ends, the flow hears `error` with reason `opened_in_desk`.
+    public var openedInDesk: Bool?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

@@ -12,6 +12,9 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     case note(String, handover: Int)
     /// Resolve the provider conversation of handover `handover` (the user left, or it was opened too late).
     case close(conversationID: Int, handover: Int)
+    /// Deliver the bot's (or a notice's) message `messageID` to the user through a channel that Baton posts to
+    /// (a Chatwoot inbox); channels whose users read from Baton never get these.
+    case reply(messageID: Int64)
 
     /// A short name for logs, metrics and the admin listing.
     public var kind: String {
@@ -20,14 +23,16 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         case .post: "post"
         case .note: "note"
         case .close: "close"
+        case .reply: "reply"
         }
     }
 
-    /// The handover the job belongs to.
-    public var handoverNumber: Int {
+    /// The handover the job belongs to; `nil` for a reply, which belongs to the conversation.
+    public var handoverNumber: Int? {
         switch self {
         case .open(_, let number): number
         case .post(_, let handover), .note(_, let handover), .close(_, let handover): handover
+        case .reply: nil
         }
     }
 }

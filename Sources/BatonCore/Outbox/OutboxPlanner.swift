@@ -7,7 +7,11 @@ public enum OutboxPlanner {
     /// The jobs for `commands`. A sync becomes one `post` job per message the provider has not been given yet
     /// (up to `lastMessageID`, the newest message once the step is saved), and moves `syncedThrough` past them,
     /// so each message is handed to the provider exactly once.
-    public static func jobs(for commands: [ProviderCommand], state: inout ConversationState, lastMessageID: Int64, sessionID: String) -> [OutboxJob] {
+    /// When `transcriptIsInDesk`, the desk conversation is the channel's own and already has every message: a sync
+    /// only moves the position.
+    public static func jobs(
+        for commands: [ProviderCommand], state: inout ConversationState, lastMessageID: Int64, sessionID: String, transcriptIsInDesk: Bool = false
+    ) -> [OutboxJob] {
         var jobs: [OutboxJob] = []
         for command in commands {
             switch command {
@@ -15,6 +19,11 @@ public enum OutboxPlanner {
                 jobs.append(.open(request, number: number))
             case .sync:
                 guard var handover = state.handover, handover.phase == .active, handover.syncedThrough < lastMessageID else { continue }
+                if transcriptIsInDesk {
+                    handover.syncedThrough = lastMessageID
+                    state.handover = handover
+                    continue
+                }
                 let backlog = lastMessageID - handover.syncedThrough
                 if backlog > Int64(maxBacklog) {
                     let skipped = backlog - Int64(maxBacklog)

@@ -35,7 +35,19 @@ public struct SessionID: RawRepresentable, Codable, Sendable, Hashable, CustomSt
 
 /// The channel a session talks through.
 public enum Channel: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Baton's own: the user reads what Baton stores (socket, page, REST calls).
     case webchat, rest
+    /// A Chatwoot inbox of any kind (WhatsApp, the website widget, e-mail…) that Baton answers as its agent bot:
+    /// the session is one Chatwoot conversation.
+    case chatwoot
+
+    /// Whether the bot's messages reach the user only when Baton posts them somewhere (an outbox `reply` job),
+    /// rather than being read from Baton by the user's client.
+    public var repliesThroughOutbox: Bool { self == .chatwoot }
+
+    /// Whether the user's messages already are in the desk's conversation, so a handover posts no history: the
+    /// desk conversation is the channel's own.
+    public var transcriptIsInDesk: Bool { self == .chatwoot }
 }
 
 /// Everything that changes as a conversation goes on, stored as one value per session.

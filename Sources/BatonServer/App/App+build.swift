@@ -37,16 +37,21 @@ public func buildApplication(
     }
 
     // Desks given by the caller (tests) replace the configured ones entirely.
+    let address = PublicAddress(configuration.server.publicURL)
     let chatwoot =
         dependencies.desk == nil
-        ? ChatwootDesks(endpoints: endpoints, store: store, timeout: .seconds(delivery.requestTimeoutSeconds), logger: logger) : ChatwootDesks()
-    let desks = dependencies.desk.map { Desks($0) } ?? Desks(chatwoot.desks)
+        ? ChatwootDesks(
+            endpoints: endpoints, store: store, timeout: .seconds(delivery.requestTimeoutSeconds), maxFileBytes: configuration.limits.maxFileBytes,
+            address: address, logger: logger) : ChatwootDesks()
+    let desks = dependencies.desk.map { Desks($0) } ?? Desks(chatwoot.desks, channelDesks: chatwoot.inboxes)
+    let replies = ReplyChannels(chatwoot.inboxes)
 
     let conversations = Conversations(
         store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, metrics: metrics, now: now, logger: logger)
     let reconciler = Reconciler(
         store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)
-    let dispatcher = DeskDispatcher(store: store, desks: desks, endpoints: endpoints, conversations: conversations, reconciler: reconciler, logger: logger)
+    let dispatcher = DeskDispatcher(
+        store: store, desks: desks, replies: replies, endpoints: endpoints, conversations: conversations, reconciler: reconciler, logger: logger)
     let policy =
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
@@ -70,6 +75,8 @@ public func buildApplication(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
     ).addRoutes(to: router)
     RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub, reconciler: reconciler).addRoutes(to: router)
+    AgentBotWebhookController(channels: chatwoot.channels, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
+        .addRoutes(to: router)
     // Desks: what they report back.
     ChatwootWebhookController(endpoints: endpoints, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
         .addRoutes(to: router)
@@ -85,6 +92,10 @@ public func buildApplication(
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
             background.submit { await reconciler.reconcileAllActive() }
+            // Set the agent bots up now (a wrong token shows in the log at start, not at the first handover), once
+            // Baton's own URL, which a Chatwoot channel's bot posts to, is known.
+            if configuration.server.publicURL == nil { address.set(configuration.baseURL(port: channel.localAddress?.port ?? configuration.server.port)) }
+            background.submit { await chatwoot.prepare() }
             await onRunning(channel.localAddress?.port ?? configuration.server.port)
         },
         logger: logger)
@@ -98,8 +109,6 @@ public func buildApplication(
         // Redeliveries come within seconds; a week of delivery ids is plenty.
         try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
         outbox.storeIsReady()
-        // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
-        background.submit { await chatwoot.prepare() }
     }
     return app
 }

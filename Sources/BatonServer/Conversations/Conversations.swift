@@ -37,10 +37,15 @@ public struct Conversations: Sendable {
     // MARK: Sessions
 
     /// Opens a new session for `userID` (or finds the existing one) and, when new, runs the bot's start.
-    public func openSession(endpoint: Endpoint, userID: String, channel: Channel) async throws -> Turn {
+    /// `profile` is what the channel knows of the user when the session is new (the flow's start can read it);
+    /// without `start` a new session waits silently for its first event (humans have the user already).
+    public func openSession(
+        endpoint: Endpoint, userID: String, channel: Channel, profile: JSONValue = .emptyObject, start: Bool = true
+    ) async throws -> Turn {
         let (session, created) = try await store.findOrCreateSession(
-            endpointID: endpoint.id, userID: userID, channel: channel, initialState: ConversationState(), now: now(), makeID: SessionID.random)
-        guard created else { return Turn(session: session) }
+            endpointID: endpoint.id, userID: userID, channel: channel, initialState: ConversationState(profile: profile), now: now(),
+            makeID: SessionID.random)
+        guard created, start else { return Turn(session: session) }
         logger.info("session opened", metadata: ["session": "\(session.id)", "endpoint": "\(endpoint.id)", "channel": "\(channel.rawValue)"])
         return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }
     }

@@ -8,6 +8,7 @@ import Logging
 struct DeskDispatcher: OutboxPerformer {
     let store: any SessionStore
     let desks: Desks
+    let replies: ReplyChannels
     let endpoints: EndpointRegistry
     let conversations: Conversations
     let reconciler: Reconciler
@@ -29,8 +30,9 @@ struct DeskDispatcher: OutboxPerformer {
             return .retry("the store could not be read: \(String(reflecting: error))")
         }
         guard let endpoint = endpoints.endpoint(id: session.endpointID) else { return .dead("endpoint '\(session.endpointID)' is not configured") }
+        if case .reply(let messageID) = item.job { return await reply(messageID, session: session, endpoint: endpoint, attempt: item.attempts) }
         guard let handover = session.state.handover, handover.number == item.job.handoverNumber else { return .done }
-        let desk = desks.desk(for: endpoint)
+        let desk = desks.desk(for: endpoint, channel: session.channel)
         switch item.job {
         case .open(let request, let number):
             guard handover.phase == .opening else { return .done }
@@ -57,6 +59,19 @@ struct DeskDispatcher: OutboxPerformer {
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
+        case .reply:
+            return .done
+        }
+    }
+
+    /// Delivers a bot message or notice through the session's channel.
+    func reply(_ messageID: Int64, session: Session, endpoint: Endpoint, attempt: Int) async -> JobOutcome {
+        guard let channel = replies.channel(for: endpoint) else { return .dead("endpoint '\(endpoint.id)' has no channel to post replies to") }
+        do {
+            guard let message = try await store.message(sessionID: session.id, id: messageID) else { return .done }
+            return await channel.deliver(message, session: session, attempt: attempt)
+        } catch {
+            return .retry("the store could not be read: \(String(reflecting: error))")
         }
     }
 
@@ -87,7 +102,7 @@ struct DeskDispatcher: OutboxPerformer {
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }
-        case .note, .close:
+        case .note, .close, .reply:
             break
         }
     }

@@ -49,7 +49,7 @@ struct Reconciler: Sendable {
             guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil,
                 handover.phase == .active || handover.phase == .resolved,
                 let endpoint = endpoints.endpoint(id: session.endpointID),
-                let history = await desks.desk(for: endpoint).history(of: handover, session: session)
+                let history = await desks.desk(for: endpoint, channel: session.channel).history(of: handover, session: session)
             else { break }
             changed += await deliver(history.messages, sessionID: sessionID)
             guard history.through > handover.reconciledThrough ?? 0 else { break }

@@ -23,10 +23,9 @@ final class TypingRelay: Sendable {
     /// The user started or stopped typing.
     func userTyping(_ on: Bool, sessionID: SessionID, endpoint: Endpoint) {
         guard shouldForward(on, sessionID: sessionID) else { return }
-        let desk = desks.desk(for: endpoint)
-        background.submit { [store] in
+        background.submit { [store, desks] in
             guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.phase == .active else { return }
-            await desk.userTyping(on, handover: handover, session: session)
+            await desks.desk(for: endpoint, channel: session.channel).userTyping(on, handover: handover, session: session)
         }
     }
 

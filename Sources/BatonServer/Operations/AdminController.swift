@@ -61,7 +61,8 @@ struct OutboxListing: Encodable {
         var id: Int64
         var session: String
         var kind: String
-        var handover: Int
+        /// `nil` for a reply, which belongs to the conversation rather than a handover.
+        var handover: Int?
         var messageId: Int64?
         var attempts: Int
         var createdAt: String
@@ -74,7 +75,10 @@ struct OutboxListing: Encodable {
             session = item.sessionID.rawValue
             kind = item.job.kind
             handover = item.job.handoverNumber
-            if case .post(let messageID, _) = item.job { messageId = messageID }
+            switch item.job {
+            case .post(let messageID, _), .reply(let messageID): messageId = messageID
+            default: break
+            }
             attempts = item.attempts
             createdAt = MessagePayload.timestamp(item.createdAt)
             nextAttemptAt = MessagePayload.timestamp(item.nextAttemptAt)

@@ -43,6 +43,12 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_chatwoot_webhooks_total", labels: [("outcome", outcome.rawValue)]).increment()
     }
 
+    /// `baton_handovers_opened_in_desk_total`: Chatwoot-channel conversations that Chatwoot gave to humans without
+    /// Baton's handover (an agent, or Chatwoot after the agent bot's webhook failed): handovers with status `error`.
+    func openedInDesk(endpoint: String) {
+        registry.makeCounter(name: "baton_handovers_opened_in_desk_total", labels: [("endpoint", endpoint)]).increment()
+    }
+
     func refused(_ reason: String) {
         registry.makeCounter(name: "baton_requests_refused_total", labels: [("reason", reason)]).increment()
     }

@@ -69,6 +69,9 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         case rejected
         /// The user cancelled.
         case user
+        /// The desk opened the conversation without a handover node asking (on the Chatwoot channel: an agent, or
+        /// Chatwoot itself after the agent bot's webhook failed).
+        case openedInDesk = "opened_in_desk"
     }
 
     public var status: Status

@@ -5,24 +5,38 @@ import Synchronization
 
 /// Makes sure the endpoint's Chatwoot agent bot exists with the configured name and description, and keeps its
 /// token. The bot's id is remembered in the store, so a renamed bot is updated rather than created again.
-/// The bot is deliberately not connected to the inbox: that would start every conversation `pending` and send the
-/// bot a webhook for every conversation of the inbox (`app/listeners/agent_bot_listener.rb`).
+///
+/// For handovers to an API inbox the bot is deliberately not connected to that inbox: that would start every
+/// conversation `pending` and send the bot a webhook for every conversation of it (`app/listeners/agent_bot_listener.rb`).
+/// For the endpoint's Chatwoot channel it is: its `outgoing_url` points at Baton and it is connected to the
+/// channel's inboxes, whose conversations it then answers.
 actor AgentBotKeeper {
+    /// What the Chatwoot channel needs of the bot.
+    struct ChannelLink: Sendable {
+        /// Where Baton is reached, and the path of its agent-bot webhook route for the endpoint: together the
+        /// bot's `outgoing_url`.
+        let address: PublicAddress
+        let path: String
+        let inboxes: [Int]
+    }
+
     let endpointID: String
     let settings: ChatwootSettings
     let client: ChatwootClient
     let store: any SessionStore
+    let channel: ChannelLink?
     let logger: Logger
-    private var token: String?
+    private var ready: ChatwootAgentBot?
     /// The set-up in progress, which every caller that comes meanwhile waits for: the actor is reentrant, so
     /// without it two callers (the start-up check and a first handover) would each set the bot up.
-    private var settingUp: Task<String, any Error>?
+    private var settingUp: Task<ChatwootAgentBot, any Error>?
 
-    init(endpointID: String, settings: ChatwootSettings, client: ChatwootClient, store: any SessionStore, logger: Logger) {
+    init(endpointID: String, settings: ChatwootSettings, client: ChatwootClient, store: any SessionStore, channel: ChannelLink? = nil, logger: Logger) {
         self.endpointID = endpointID
         self.settings = settings
         self.client = client
         self.store = store
+        self.channel = channel
         self.logger = logger
     }
 
@@ -31,26 +45,49 @@ actor AgentBotKeeper {
     /// The bot's access token, creating or updating the bot on first use. A failed set-up is tried again by the
     /// next caller.
     func accessToken() async throws -> String {
-        if let token { return token }
+        guard let token = try await agentBot().accessToken else {
+            throw ChatwootError(kind: .invalidResponse, status: nil, message: "the agent bot's access token is not visible to this API token", operation: "GET /agent_bots")
+        }
+        return token
+    }
+
+    /// The bot's webhook secret (Chatwoot 4.13+, read with an administrator's token), `nil` when Chatwoot shows none.
+    func webhookSecret() async throws -> String? {
+        try await agentBot().secret.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The bot, set up on first use (and, for a Chatwoot channel, pointed at Baton and connected to its inboxes).
+    func agentBot() async throws -> ChatwootAgentBot {
+        if let ready { return ready }
         let setUp = settingUp ?? Task { try await self.setUp() }
         settingUp = setUp
         do {
-            let token = try await setUp.value
-            self.token = token
+            let bot = try await setUp.value
+            ready = bot
             settingUp = nil
-            return token
+            return bot
         } catch {
             settingUp = nil
             throw error
         }
     }
 
-    private func setUp() async throws -> String {
-        let bot = try await ensureBot()
-        guard let token = bot.accessToken else {
-            throw ChatwootError(kind: .invalidResponse, status: nil, message: "the agent bot's access token is not visible to this API token", operation: "GET /agent_bots")
+    private func setUp() async throws -> ChatwootAgentBot {
+        var bot = try await ensureBot()
+        guard let channel else { return bot }
+        guard let base = channel.address.value else {
+            throw ChatwootError(kind: .unreachable, status: nil, message: "Baton's own URL is not known until it listens", operation: "PATCH /agent_bots")
         }
-        return token
+        let outgoingURL = base + channel.path
+        if bot.outgoingURL != outgoingURL {
+            logger.info("pointing the Chatwoot agent bot at Baton", metadata: ["endpoint": "\(endpointID)", "bot": "\(bot.id)"])
+            bot = try await client.updateAgentBot(id: bot.id, name: settings.agentBotName, description: settings.agentBotDescription, outgoingURL: outgoingURL)
+        }
+        for inbox in channel.inboxes {
+            try await client.connectAgentBot(bot.id, toInbox: inbox)
+        }
+        logger.info("Chatwoot agent bot answers its inboxes", metadata: ["endpoint": "\(endpointID)", "bot": "\(bot.id)", "inboxes": "\(channel.inboxes)"])
+        return bot
     }
 
     private func ensureBot() async throws -> ChatwootAgentBot {

@@ -4,33 +4,56 @@ import Logging
 import NIOCore
 
 /// The Chatwoot desk of every endpoint whose configuration hands over to Chatwoot, each with its API client and
-/// agent bot.
+/// agent bot; and for endpoints with a Chatwoot channel, that channel (its replies, its in-conversation desk and
+/// what its webhook route needs).
 struct ChatwootDesks: Sendable {
     /// By endpoint id.
     let desks: [String: any Desk]
+    /// The Chatwoot channels, by endpoint id.
+    let inboxes: [String: ChatwootInboxChannel]
+    /// What the agent-bot webhook route needs of each channel, by endpoint id.
+    let channels: [String: AgentBotWebhookController.Channel]
     private let bots: [AgentBotKeeper]
     private let logger: Logger?
 
     /// None: the caller brings its own desks.
     init() {
         desks = [:]
+        inboxes = [:]
+        channels = [:]
         bots = []
         logger = nil
     }
 
-    init(endpoints: EndpointRegistry, store: any SessionStore, timeout: Duration, logger: Logger) {
+    init(endpoints: EndpointRegistry, store: any SessionStore, timeout: Duration, maxFileBytes: Int, address: PublicAddress, logger: Logger) {
         var desks: [String: any Desk] = [:]
+        var inboxes: [String: ChatwootInboxChannel] = [:]
+        var channels: [String: AgentBotWebhookController.Channel] = [:]
         var bots: [AgentBotKeeper] = []
         for endpoint in endpoints.endpoints {
             guard case .chatwoot(let settings)? = endpoint.configuration.handover else { continue }
             let client = ChatwootClient(
                 baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: TimeAmount(timeout), logger: logger)
-            let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, logger: logger)
+            let channel = endpoint.configuration.chatwoot
+            let link = channel.map { channel in
+                // Chatwoot before 4.13 does not sign: the secret path is then the proof.
+                let path = "/channels/chatwoot/\(endpoint.id)" + (channel.webhookPathSecret.map { "/\($0.value)" } ?? "")
+                return AgentBotKeeper.ChannelLink(address: address, path: path, inboxes: channel.inboxes)
+            }
+            let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, channel: link, logger: logger)
             desks[endpoint.id] = ChatwootDesk(
                 endpointID: endpoint.id, endpointName: endpoint.configuration.name, settings: settings, client: client, bot: bot, store: store, logger: logger)
+            if let channel {
+                inboxes[endpoint.id] = ChatwootInboxChannel(
+                    endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, maxFileBytes: maxFileBytes, logger: logger)
+                channels[endpoint.id] = AgentBotWebhookController.Channel(
+                    endpoint: endpoint, settings: settings, inboxes: Set(channel.inboxes), pathSecret: channel.webhookPathSecret, bot: bot)
+            }
             bots.append(bot)
         }
         self.desks = desks
+        self.inboxes = inboxes
+        self.channels = channels
         self.bots = bots
         self.logger = logger
     }

@@ -81,9 +81,16 @@ public struct ChatwootClient: Sendable {
         try await call(.GET, "/conversations/\(id)")
     }
 
-    /// Sets the conversation's status (`resolved` ends a handover from Baton's side).
-    public func setStatus(conversationID: Int, status: String) async throws {
-        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/toggle_status", body: ["status": .string(status)])
+    /// Sets the conversation's status (`resolved` ends a handover from Baton's side). With the agent bot's token,
+    /// `open` on a pending conversation is Chatwoot's bot handoff (`Conversation#bot_handoff!`).
+    public func setStatus(conversationID: Int, status: String, token: String? = nil) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/toggle_status", body: ["status": .string(status)], token: token)
+    }
+
+    /// Adds labels to the conversation (`POST /conversations/{id}/labels` replaces the list, so the current ones are
+    /// passed in too).
+    public func setLabels(conversationID: Int, labels: [String], token: String? = nil) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/labels", body: ["labels": .array(labels.map(JSONValue.string))], token: token)
     }
 
     // MARK: Messages
@@ -112,6 +119,23 @@ public struct ChatwootClient: Sendable {
         if let at = message.externalCreatedAt { form.field("external_created_at", String(at)) }
         for file in files { form.file("attachments[]", name: file.name, contentType: file.mimeType, bytes: file.bytes) }
         return try await call(.POST, "/conversations/\(conversationID)/messages", raw: form.finish(), token: token)
+    }
+
+    /// Posts the agent bot's reply in a channel inbox: no `source_id` (Chatwoot would take the message for one
+    /// that came from the channel and not send it), interactive content as `content_type` + `content_attributes`.
+    @discardableResult
+    public func createReply(conversationID: Int, _ reply: NewReply, token: String) async throws -> ChatwootMessage {
+        guard reply.files.isEmpty else {
+            var form = MultipartForm()
+            form.field("content", reply.content)
+            form.field("message_type", "outgoing")
+            for file in reply.files { form.file("attachments[]", name: file.name, contentType: file.mimeType, bytes: file.bytes) }
+            return try await call(.POST, "/conversations/\(conversationID)/messages", raw: form.finish(), token: token)
+        }
+        var body: [String: JSONValue] = ["content": .string(reply.content), "message_type": "outgoing", "private": .bool(reply.isPrivate)]
+        if let contentType = reply.contentType { body["content_type"] = .string(contentType) }
+        if let attributes = reply.contentAttributes { body["content_attributes"] = attributes }
+        return try await call(.POST, "/conversations/\(conversationID)/messages", body: .object(body), token: token)
     }
 
     /// Messages of a conversation newer than `after` (at most 100 per call, oldest first).
@@ -160,8 +184,16 @@ public struct ChatwootClient: Sendable {
         try await call(.POST, "/agent_bots", body: ["name": .string(name), "description": .string(description)])
     }
 
-    public func updateAgentBot(id: Int, name: String, description: String) async throws -> ChatwootAgentBot {
-        try await call(.PATCH, "/agent_bots/\(id)", body: ["name": .string(name), "description": .string(description)])
+    public func updateAgentBot(id: Int, name: String, description: String, outgoingURL: String? = nil) async throws -> ChatwootAgentBot {
+        var body: [String: JSONValue] = ["name": .string(name), "description": .string(description)]
+        if let outgoingURL { body["outgoing_url"] = .string(outgoingURL) }
+        return try await call(.PATCH, "/agent_bots/\(id)", body: .object(body))
+    }
+
+    /// Connects the bot to the inbox (`set_agent_bot`, administrators only): new conversations there start
+    /// `pending` and the bot gets the inbox's events.
+    public func connectAgentBot(_ botID: Int, toInbox inboxID: Int) async throws {
+        let _: Ignored = try await call(.POST, "/inboxes/\(inboxID)/set_agent_bot", body: ["agent_bot": .number(Double(botID))])
     }
 
     // MARK: Transport

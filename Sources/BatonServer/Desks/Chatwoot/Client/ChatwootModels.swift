@@ -25,10 +25,15 @@ public struct ChatwootAgentBot: Decodable, Sendable, Hashable {
     public var description: String?
     /// Present for bots the account owns.
     public var accessToken: String?
+    /// Where Chatwoot posts the bot's webhooks.
+    public var outgoingURL: String?
+    /// The webhook signing key (Chatwoot 4.13+), shown to administrators only.
+    public var secret: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, description
+        case id, name, description, secret
         case accessToken = "access_token"
+        case outgoingURL = "outgoing_url"
     }
 }
 
@@ -54,12 +59,34 @@ public struct ChatwootMessage: Decodable, Sendable, Hashable {
     public var messageType: Int?
     public var isPrivate: Bool?
     public var sourceID: String?
+    /// Interactive content and the marker Baton's channel replies carry (`ChatwootInboxChannel.markerKey`).
+    public var contentAttributes: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case id, content
         case messageType = "message_type"
         case isPrivate = "private"
         case sourceID = "source_id"
+        case contentAttributes = "content_attributes"
+    }
+}
+
+/// A reply the agent bot posts in a channel inbox.
+public struct NewReply: Sendable, Hashable {
+    public var content: String
+    /// `input_select` for options the channel shows as buttons; `nil` for text.
+    public var contentType: String?
+    public var contentAttributes: JSONValue?
+    public var files: [NewFile]
+    /// An internal note for the agents (never sent to the contact).
+    public var isPrivate: Bool
+
+    public init(content: String, contentType: String? = nil, contentAttributes: JSONValue? = nil, files: [NewFile] = [], isPrivate: Bool = false) {
+        self.content = content
+        self.contentType = contentType
+        self.contentAttributes = contentAttributes
+        self.files = files
+        self.isPrivate = isPrivate
     }
 }
 

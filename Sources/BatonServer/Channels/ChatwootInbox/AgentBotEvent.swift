@@ -1,0 +1,118 @@
+import BatonCore
+import Foundation
+
+/// The conversation an agent-bot webhook is about, as its payload shows it at the event.
+struct InboxConversation: Sendable, Hashable {
+    var accountID: Int
+    /// The display id, used in every API path.
+    var conversationID: Int
+    var inboxID: Int
+    /// `Channel::Whatsapp`, `Channel::WebWidget`…
+    var channelType: String
+    /// `pending` while the bot has it, `open` once humans do, `resolved`, `snoozed`.
+    var status: String
+    /// The bot the conversation is assigned to (`meta.assignee_type == "AgentBot"`), if any.
+    var assignedBotID: Int?
+    /// Chatwoot's `updated_at`, to drop status events that arrive after newer ones.
+    var updatedAt: Double?
+    var contact: InboxContact
+}
+
+/// The contact of a conversation (`meta.sender`).
+struct InboxContact: Sendable, Hashable {
+    var id: Int?
+    var name: String?
+    var email: String?
+    var phoneNumber: String?
+}
+
+/// What an agent-bot webhook asks of Baton, decided from its payload alone (§5.5 of the webhook rules:
+/// only the contact's public messages and the widget's choices are the bot's input; everything the bot, agents
+/// or Chatwoot post comes back too and is ignored).
+enum AgentBotEvent: Sendable, Hashable {
+    /// The contact wrote (`message_created`, `incoming`, not private).
+    case contactMessage(InboxConversation, messageID: Int, text: String, attachments: [Attachment])
+    /// A widget visitor picked an option of the bot's `input_select` (`message_updated` with `submitted_values`).
+    case choice(InboxConversation, messageID: Int, title: String, value: String)
+    /// The conversation's status changed (`conversation_status_changed`, or the legacy opened/resolved pair).
+    case status(InboxConversation)
+    /// The conversation was assigned to a bot (`conversation_updated` whose changes include `assignee_agent_bot_id`).
+    case assignedToBot(InboxConversation, botID: Int)
+    case ignore(String)
+}
+
+extension AgentBotEvent {
+    /// Reads a webhook body. Throws when the body is not JSON or a field the event needs has a wrong type.
+    static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(body)
+        } catch {
+            throw ChatwootWebhookDecodingError(path: "$", reason: "the body is not JSON: \(error)")
+        }
+        let reader = try JSONReader(root, path: "")
+        guard let event = try reader.string("event") else { throw reader.error("event", "missing") }
+        switch event {
+        case "message_created":
+            return try contactMessage(reader)
+        case "message_updated":
+            return try choice(reader)
+        case "conversation_status_changed", "conversation_opened", "conversation_resolved":
+            return .status(try conversation(reader))
+        case "conversation_updated":
+            let changes = try reader.array("changed_attributes") ?? []
+            let botChange = changes.compactMap { $0["assignee_agent_bot_id"]?["current_value"] }.first
+            guard let botChange, let botID = JSONReader.integer(botChange) else { return .ignore("conversation_updated") }
+            return .assignedToBot(try conversation(reader), botID: botID)
+        case "webwidget_triggered":
+            // No conversation to answer in yet: the flow starts with the visitor's first message.
+            return .ignore("webwidget_triggered")
+        default:
+            return .ignore("event \(event.prefix(40))")
+        }
+    }
+
+    private static func contactMessage(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
+        guard try reader.string("message_type") == "incoming" else { return .ignore("not the contact's message") }
+        if try reader.bool("private") == true { return .ignore("private note") }
+        let messageID = try reader.requiredInt("id")
+        var attachments: [Attachment] = []
+        for (index, value) in (try reader.array("attachments") ?? []).enumerated() {
+            let payload = try ChatwootWebhook.AttachmentPayload(JSONReader(value, path: reader.childPath("attachments[\(index)]")))
+            if let attachment = payload.batonAttachment { attachments.append(attachment) }
+        }
+        return .contactMessage(try conversation(reader), messageID: messageID, text: try reader.string("content") ?? "", attachments: attachments)
+    }
+
+    /// Only the first `submitted_values` on the bot's own options message is an answer; the rest of
+    /// `message_updated` (delivery receipts, `source_id`, deletions) is noise.
+    private static func choice(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
+        guard try reader.string("message_type") == "outgoing", try reader.string("content_type") == "input_select",
+            let submitted = try reader.object("content_attributes")?.array("submitted_values")?.first
+        else { return .ignore("message_updated") }
+        let value = try JSONReader(submitted, path: "content_attributes.submitted_values[0]")
+        let chosenTitle = try value.identifierString("title")
+        let chosenValue = try value.identifierString("value")
+        guard let title = chosenTitle ?? chosenValue else { return .ignore("empty choice") }
+        return .choice(try conversation(reader), messageID: try reader.requiredInt("id"), title: title, value: chosenValue ?? title)
+    }
+
+    /// The conversation of a message event (its `conversation`) or a conversation event (the root).
+    private static func conversation(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> InboxConversation {
+        let object = try reader.object("conversation").map { $0 } ?? reader
+        var accountID = try object.object("account")?.int("id")
+        if accountID == nil { accountID = try reader.object("account")?.int("id") }
+        guard let accountID else { throw reader.error("account", "missing") }
+        var inboxID = try object.int("inbox_id")
+        if inboxID == nil { inboxID = try reader.object("inbox")?.int("id") }
+        let meta = try object.object("meta")
+        let sender = try meta?.object("sender")
+        var assignedBotID: Int?
+        if try meta?.string("assignee_type") == "AgentBot" { assignedBotID = try meta?.object("assignee")?.int("id") }
+        let contact = InboxContact(
+            id: try sender?.int("id"), name: try sender?.string("name"), email: try sender?.string("email"), phoneNumber: try sender?.string("phone_number"))
+        return InboxConversation(
+            accountID: accountID, conversationID: try object.requiredInt("id"), inboxID: inboxID ?? 0, channelType: try object.string("channel") ?? "",
+            status: try object.string("status") ?? "", assignedBotID: assignedBotID, updatedAt: try object.double("updated_at"), contact: contact)
+    }
+}

@@ -1,0 +1,245 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOFoundationCompat
+
+/// The agent bot's webhooks for an endpoint's Chatwoot channel: `POST /channels/chatwoot/{endpointID}` (signed
+/// with the bot's secret, Chatwoot 4.13+) or `POST /channels/chatwoot/{endpointID}/{pathSecret}` (older Chatwoot).
+///
+/// Chatwoot sends these from its request cycle's jobs with a 5 s timeout, retries only on 429/500, and opens a
+/// pending conversation to humans when a message event finally fails. So each one is authenticated before its
+/// body is read, applied as one store write (the bot's answers go out from the outbox), and answered at once:
+/// 2xx when applied or ignored, 500 only when it should come again. Redeliveries have no second effect: the
+/// contact's messages are stored once per Chatwoot message id, status events once per delivery id.
+struct AgentBotWebhookController {
+    /// An endpoint's Chatwoot channel, with what its webhooks need.
+    struct Channel: Sendable {
+        let endpoint: Endpoint
+        let settings: ChatwootSettings
+        let inboxes: Set<Int>
+        let pathSecret: Secret?
+        let bot: AgentBotKeeper
+    }
+
+    let channels: [String: Channel]
+    let conversations: Conversations
+    let store: any SessionStore
+    let metrics: BatonMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    static let maxBodySize = 2 * 1024 * 1024
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("channels/chatwoot/{endpointID}", use: receiveSigned)
+        router.post("channels/chatwoot/{endpointID}/{pathSecret}", use: receiveWithPathSecret)
+    }
+
+    func receiveSigned(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("endpointID")
+        guard let channel = channels[id] else { throw APIError(.notFound, "endpoint_not_found", "no endpoint '\(id.prefix(60))' has a Chatwoot channel") }
+        // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
+        let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!]
+        let timestamp = request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!]
+        switch WebhookSignature.checkHeaders(signature: signature, timestamp: timestamp, now: now()) {
+        case nil, .valid?, .mismatch?: break
+        case .missingHeaders?: throw refusal("the webhook is not signed; Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
+        case .stale?: throw refusal("the webhook's timestamp is too old or in the future")
+        case .malformed?: throw refusal("the signature headers are malformed")
+        }
+        let bytes = try await body(of: request)
+        let secret: String?
+        do {
+            secret = try await channel.bot.webhookSecret()
+        } catch {
+            // Chatwoot retries a 500: the bot may be set up by then.
+            logger.error("the Chatwoot agent bot is not set up", metadata: ["endpoint": "\(id)", "error": "\(error)"])
+            throw APIError(.internalServerError, "agent_bot_unavailable", "the agent bot is not set up yet")
+        }
+        guard let secret, WebhookSignature(secret: secret).verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid else {
+            throw refusal("the signature does not match the agent bot's secret")
+        }
+        return try await handle(bytes, request: request, channel: channel)
+    }
+
+    /// For Chatwoot before 4.13, which does not sign: the unguessable path segment is the proof.
+    func receiveWithPathSecret(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.parameters.require("endpointID")
+        let given = try context.parameters.require("pathSecret")
+        guard let channel = channels[id], let secret = channel.pathSecret, constantTimeEquals(given, secret.value) else {
+            // The same answer for an unknown endpoint and a wrong secret, so neither can be probed.
+            throw APIError(.notFound, "not_found", "no such webhook")
+        }
+        return try await handle(try await body(of: request), request: request, channel: channel)
+    }
+
+    func body(of request: Request) async throws -> Data {
+        do {
+            return Data(buffer: try await request.body.collect(upTo: Self.maxBodySize))
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "webhook bodies are limited to \(Self.maxBodySize) bytes")
+        }
+    }
+
+    func refusal(_ reason: String) -> APIError {
+        logger.warning("refused an agent-bot webhook", metadata: ["why": "\(reason)"])
+        return APIError(.unauthorized, "invalid_signature", reason)
+    }
+
+    func handle(_ bytes: Data, request: Request, channel: Channel) async throws -> Response {
+        let event: AgentBotEvent
+        do {
+            event = try AgentBotEvent.decode(bytes)
+        } catch {
+            throw APIError(.badRequest, "invalid_webhook", error.description)
+        }
+        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
+        // Status changes repeat harmlessly only by luck; a redelivery of one must not apply again.
+        let deliveryKey = Self.needsDeliveryRecord(event) ? delivery.map { "bot:\(channel.endpoint.id):\($0.prefix(100))" } : nil
+        if let deliveryKey, try await !store.recordDelivery(deliveryKey, now: now()) {
+            metrics.webhook(.duplicate)
+            return accepted("duplicate delivery")
+        }
+        do {
+            let (outcome, result) = try await apply(event, channel: channel)
+            metrics.webhook(outcome)
+            return accepted(result)
+        } catch {
+            if let deliveryKey { try? await store.forgetDelivery(deliveryKey) }
+            metrics.webhook(.refused)
+            throw error
+        }
+    }
+
+    static func needsDeliveryRecord(_ event: AgentBotEvent) -> Bool {
+        switch event {
+        case .status, .assignedToBot: true
+        case .contactMessage, .choice, .ignore: false
+        }
+    }
+
+    func apply(_ event: AgentBotEvent, channel: Channel) async throws -> (BatonMetrics.WebhookOutcome, String) {
+        switch event {
+        case .ignore(let reason):
+            return (.ignored, "ignored: \(reason)")
+        case .contactMessage(let conversation, let messageID, let text, let attachments):
+            guard answers(conversation, channel) else { return (.ignored, "ignored: not an inbox of this endpoint") }
+            return try await contactWrote(text, attachments: attachments, choice: nil, clientID: "chatwoot:\(messageID)", in: conversation, channel: channel)
+        case .choice(let conversation, let messageID, let title, let value):
+            guard answers(conversation, channel) else { return (.ignored, "ignored: not an inbox of this endpoint") }
+            return try await contactWrote(title, attachments: [], choice: value, clientID: "chatwoot:\(messageID):choice", in: conversation, channel: channel)
+        case .status(let conversation):
+            guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
+                return (.ignored, "ignored: not a conversation Baton answers")
+            }
+            guard let handover = handoverEvent(for: conversation) else { return (.ignored, "ignored: status \(conversation.status.prefix(20))") }
+            try await apply(handover, sessionID: sessionID, channel: channel)
+            return (.applied, "status \(conversation.status)")
+        case .assignedToBot(let conversation, let botID):
+            guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel),
+                try await botID == channel.bot.agentBot().id
+            else { return (.ignored, "ignored: not assigned to this endpoint's bot") }
+            try await apply(.returnedToBot(conversationID: conversation.conversationID, updatedAt: conversation.updatedAt), sessionID: sessionID, channel: channel)
+            return (.applied, "assigned to the bot")
+        }
+    }
+
+    /// The handover event a status means on this channel: `open` is humans' (a handover, Baton's or not),
+    /// `pending` is the bot's again, `resolved` ends the handover; `snoozed` waits.
+    func handoverEvent(for conversation: InboxConversation) -> HandoverEvent? {
+        let id = conversation.conversationID
+        switch conversation.status {
+        case "open": return .deskTookOver(conversationID: id, inboxID: conversation.inboxID, updatedAt: conversation.updatedAt)
+        case "pending": return .returnedToBot(conversationID: id, updatedAt: conversation.updatedAt)
+        case "resolved": return .providerStatus(.resolved, conversationID: id, updatedAt: conversation.updatedAt)
+        default: return nil
+        }
+    }
+
+    func apply(_ event: HandoverEvent, sessionID: SessionID, channel: Channel) async throws {
+        let before = try await store.session(id: sessionID)?.state.handover?.number
+        try await conversations.handover(event, sessionID: sessionID, endpoint: channel.endpoint)
+        guard case .deskTookOver = event else { return }
+        if let handover = try await store.session(id: sessionID)?.state.handover, handover.number != before, handover.openedInDesk == true {
+            logger.warning(
+                "Chatwoot gave the conversation to humans without a handover (an agent, or the agent bot's webhook failed)",
+                metadata: ["session": "\(sessionID)", "endpoint": "\(channel.endpoint.id)", "conversation": "\(handover.conversationID ?? 0)"])
+            metrics.openedInDesk(endpoint: channel.endpoint.id)
+        }
+    }
+
+    func answers(_ conversation: InboxConversation, _ channel: Channel) -> Bool {
+        conversation.accountID == channel.settings.accountID && channel.inboxes.contains(conversation.inboxID)
+    }
+
+    /// The contact's message (or widget choice): its session found or opened (with what Chatwoot shows of the
+    /// contact), then given to the bot while the conversation is the bot's, or stored for the transcript while
+    /// humans have it (the flow relays it to the handover, which posts nothing: it is in Chatwoot already).
+    func contactWrote(
+        _ text: String, attachments: [Attachment], choice: String?, clientID: String, in conversation: InboxConversation, channel: Channel
+    ) async throws -> (BatonMetrics.WebhookOutcome, String) {
+        let endpoint = channel.endpoint
+        let botHasIt = conversation.status == "pending" || conversation.assignedBotID != nil
+        // No separate start: the contact's first message starts the flow from the top, intents first, as its input.
+        let opened = try await conversations.openSession(
+            endpoint: endpoint, userID: ChatwootInboxChannel.userID(accountID: conversation.accountID, conversationID: conversation.conversationID),
+            channel: .chatwoot, profile: Self.profile(of: conversation), start: false)
+        var session = opened.session
+        try await store.link(endpointID: endpoint.id, conversationKey: key(conversation), to: session.id)
+        if !botHasIt, conversation.status == "open", session.state.handover?.isLive != true {
+            // Humans took it while the bot was not looking (or before the bot was connected).
+            try await apply(.deskTookOver(conversationID: conversation.conversationID, inboxID: conversation.inboxID, updatedAt: nil), sessionID: session.id, channel: channel)
+        } else if botHasIt, session.state.handover?.phase == .active {
+            // Given back to the bot (pending again, or assigned to it) and the status event has not come yet.
+            try await conversations.handover(.returnedToBot(conversationID: conversation.conversationID, updatedAt: nil), sessionID: session.id, endpoint: endpoint)
+            session = try await store.session(id: session.id) ?? session
+        }
+        var payload = choice
+        if payload == nil { payload = try await chosenOption(text, session: session) }
+        let input = UserInput(text: text, payload: payload)
+        do {
+            let turn = try await conversations.receive(input, attachments: attachments, clientMessageID: clientID, in: session.id, endpoint: endpoint)
+            return turn.duplicate ? (.duplicate, "already received") : (.applied, "received")
+        } catch let error as MessageLimitError {
+            // Chatwoot retries a 429 and then gives the conversation to humans, who can deal with a flood.
+            throw APIError(.tooManyRequests, "rate_limited", error.description)
+        }
+    }
+
+    /// The quick reply the contact's words pick from the bot's latest message, if it offered any.
+    func chosenOption(_ text: String, session: Session) async throws -> String? {
+        let recent = try await store.messages(sessionID: session.id, after: max(0, session.lastMessageID - 20), limit: 20)
+        guard let offer = recent.last(where: { $0.sender == .bot }), !offer.content.quickReplies.isEmpty else { return nil }
+        return InboxChannelKind.chosen(text, among: offer.content.quickReplies)?.payload
+    }
+
+    /// What a new session's profile says of the contact and of the Chatwoot conversation.
+    static func profile(of conversation: InboxConversation) -> JSONValue {
+        var profile: [String: JSONValue] = [:]
+        if let name = conversation.contact.name, !name.isEmpty { profile["name"] = .string(name) }
+        if let email = conversation.contact.email, !email.isEmpty { profile["email"] = .string(email) }
+        if let phone = conversation.contact.phoneNumber, !phone.isEmpty { profile["phone"] = .string(phone) }
+        var chatwoot: [String: JSONValue] = [
+            "conversationId": .number(Double(conversation.conversationID)), "inboxId": .number(Double(conversation.inboxID)),
+            "channelType": .string(conversation.channelType), "channel": .string(InboxChannelKind(channelType: conversation.channelType).name),
+        ]
+        if let contact = conversation.contact.id { chatwoot["contactId"] = .number(Double(contact)) }
+        profile["chatwoot"] = .object(chatwoot)
+        return .object(profile)
+    }
+
+    func key(_ conversation: InboxConversation) -> String {
+        ChatwootDesk.conversationKey(accountID: conversation.accountID, conversationID: conversation.conversationID)
+    }
+
+    func knownSession(_ conversation: InboxConversation, _ channel: Channel) async throws -> SessionID? {
+        try await store.sessionID(endpointID: channel.endpoint.id, conversationKey: key(conversation))
+    }
+
+    func accepted(_ outcome: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(["result": .string(outcome)]).jsonText)))
+    }
+}

@@ -1,0 +1,186 @@
+import BatonConfig
+import BatonCore
+import BatonServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A Chatwoot inbox as Baton's channel: Baton is the inbox's agent bot (the stand-in delivers its webhooks as
+/// Chatwoot does), answers with the flow, hands the same conversation to humans and gets it back.
+@Suite("Chatwoot inbox channel")
+struct ChatwootChannelTests {
+    static let flowText = """
+        name: Channel
+        intents:
+          - { name: human, keywords: [agent, human], goto: handover }
+        nodes:
+          - say: "Hi {{ profile.name }}, you write from {{ session.channel }}."
+          - id: menu
+            question:
+              text: "What do you need?"
+              store: topic
+              quickReplies:
+                - { title: "Orders", payload: "orders" }
+                - { title: "Returns", payload: "returns" }
+                - { title: "A person", payload: "agent" }
+          - if: "{{ context.topic == 'agent' }}"
+            then: handover
+          - say: "Topic: {{ context.topic }}"
+          - goto: menu
+          - id: handover
+            say: "Let me get a colleague."
+          - handover:
+              provider: chatwoot
+              onResolve: after-agent
+          - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
+          - goto: menu
+          - id: after-agent
+            say: "Back with the bot ({{ input.handover.status }})."
+          - goto: menu
+        """
+
+    struct Inboxes {
+        let whatsapp: Int
+        let instagram: Int
+        let widget: Int
+    }
+
+    static func withBaton(_ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void) async throws {
+        let chatwoot = try await StandInHarness.start()
+        let inboxes = Inboxes(
+            whatsapp: await chatwoot.channelInbox("whatsapp", name: "Acme WhatsApp"), instagram: await chatwoot.channelInbox("instagram", name: "Acme Instagram"),
+            widget: await chatwoot.channelInbox("webwidget", name: "Acme website"))
+        chatwoot.agentBotWebhooks()
+        let flow = try FlowLoader().parse(text: flowText, file: "channel.yaml").0
+        var settings = ChatwootSettings(
+            baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: "Channel bot",
+            agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
+        settings.profileAttributes = ["phone"]
+        let endpoint = EndpointConfiguration(
+            id: "shop", name: "Shop", urlToken: "shop", flowFile: "channel.yaml", flow: flow,
+            chatwoot: ChatwootChannelSettings(inboxes: [inboxes.whatsapp, inboxes.instagram, inboxes.widget]), handover: .chatwoot(settings))
+        let configuration = BatonConfiguration(
+            server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: TestBaton.databasePath()), log: LogSettings(),
+            admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits, endpoints: [endpoint], sourceFile: nil)
+        var dependencies = try AppDependencies.live(configuration)
+        dependencies.retryPolicy = HandoverEndToEndTests.retry
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        do {
+            try await app.test(.live) { client in
+                // Baton points its agent bot at itself and connects it to every inbox of the channel.
+                for inbox in [inboxes.whatsapp, inboxes.instagram, inboxes.widget] {
+                    let bot = try await chatwoot.waitForConnectedBot(inbox: inbox)
+                    #expect(bot.outgoingURL == "http://127.0.0.1:\(client.port ?? 0)/channels/chatwoot/shop")
+                }
+                try await body(chatwoot, inboxes, client)
+            }
+        } catch {
+            await chatwoot.shutdown()
+            throw error
+        }
+        #expect(await chatwoot.specViolations() == [], "every request Baton sent is one Chatwoot's OpenAPI spec allows")
+        await chatwoot.shutdown()
+    }
+
+    @Test func aWhatsAppConversationRunsTheFlowIsHandedOverAndComesBack() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "Hi")
+            let greeting = try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            #expect(greeting[0].content == "Hi Lena, you write from whatsapp.")
+            // Three short options: WhatsApp reply buttons.
+            #expect(greeting[1].contentType == "input_select")
+            #expect(greeting[1].options == ["Orders", "Returns", "A person"])
+
+            // WhatsApp sends the tapped button's title; the flow gets its payload.
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "Orders")
+            let topic = try await chatwoot.waitForBotMessages(first.conversation, count: 4)
+            #expect(topic[2].content == "Topic: orders")
+
+            // The handover: a note for the agents, then Chatwoot's bot handoff of the same conversation.
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "A person")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            let sent = await chatwoot.botMessages(first.conversation)
+            #expect(sent.last { !$0.isPrivate }?.content == "Let me get a colleague.")
+            let note = try #require(sent.first { $0.isPrivate })
+            #expect(note.content?.contains("handed this conversation to the team") == true)
+            #expect(note.content?.contains("phone: +4917612345678") == true)
+            #expect(await chatwoot.conversationCount() == 1, "no second conversation for the handover")
+
+            // While humans have it, the bot is silent: the agent's reply, a note and the contact's message.
+            let before = await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count
+            try await chatwoot.reply(first.conversation, "Hi Lena, Maria here.")
+            try await chatwoot.privateNote(first.conversation, "checking the order")
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "Thanks Maria")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count == before)
+
+            // The agent resolves: the flow goes on at onResolve, in the conversation the contact saw.
+            try await chatwoot.resolve(first.conversation)
+            let after = try await chatwoot.waitForBotMessages(first.conversation, count: before + 3)
+            #expect(after.suffix(3).map(\.content) == [HandoverNotices.resolved, "Back with the bot (completed).", "What do you need?"])
+
+            // On WhatsApp the contact's next message starts a new conversation, which the bot answers.
+            let again = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "Hello again")
+            #expect(again.conversation != first.conversation)
+            #expect(try await chatwoot.waitForBotMessages(again.conversation, count: 2)[0].content == "Hi Lena, you write from whatsapp.")
+        }
+    }
+
+    @Test func instagramGetsNumberedOptionsAndTheWidgetItsButtons() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let insta = try await chatwoot.contactWrites(inbox: inboxes.instagram, from: "ig-778899", name: "Sam", "hey")
+            let offered = try await chatwoot.waitForBotMessages(insta.conversation, count: 2)
+            // Instagram drops input_select items: the options are in the text, numbered.
+            #expect(offered[1].contentType == "text")
+            #expect(offered[1].content == "What do you need?\n\n1. Orders\n2. Returns\n3. A person")
+            try await chatwoot.contactWrites(inbox: inboxes.instagram, from: "ig-778899", name: "Sam", "2")
+            #expect(try await chatwoot.waitForBotMessages(insta.conversation, count: 4)[2].content == "Topic: returns")
+
+            // The widget answers an option by updating the bot's message, not with a new message.
+            let site = try await chatwoot.contactWrites(inbox: inboxes.widget, from: "7f0e8c1e-5a8b-4f39-9d0e-3c1b2a4d5e6f", name: "delicate-haze-231", "hi")
+            let buttons = try await chatwoot.waitForBotMessages(site.conversation, count: 2)
+            #expect(buttons[1].contentType == "input_select")
+            try await chatwoot.widgetChooses("Orders", value: "orders", message: buttons[1].id)
+            #expect(try await chatwoot.waitForBotMessages(site.conversation, count: 4)[2].content == "Topic: orders")
+            #expect(await chatwoot.botMessages(site.conversation).filter { $0.content == "Topic: orders" }.count == 1)
+        }
+    }
+
+    @Test func redeliveredWebhooksHaveOneEffectAndMessagesAreAnsweredInOrder() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            chatwoot.agentBotWebhooks(copies: 3)
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550001", name: "Ben", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            // Two answers written together.
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550001", name: "Ben", "Orders")
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550001", name: "Ben", "Returns")
+            let answers = try await chatwoot.waitForBotMessages(first.conversation, count: 6)
+            try await chatwoot.waitForWebhooksIdle()
+            let all = await chatwoot.botMessages(first.conversation).map(\.content)
+            #expect(all == ["Hi Ben, you write from whatsapp.", "What do you need?", "Topic: orders", "What do you need?", "Topic: returns", "What do you need?"])
+            #expect(answers.count == 6)
+        }
+    }
+
+    @Test func aBotThatFailsLeavesTheConversationToHumansAndBatonStaysSilent() async throws {
+        try await Self.withBaton { chatwoot, inboxes, client in
+            // Three 500s: Chatwoot retries twice, then opens the pending conversation.
+            chatwoot.failAgentBotWebhooks(3, status: 500)
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550002", name: "Cleo", "Is anyone there?")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            #expect(await chatwoot.hasBotFailureActivity(first.conversation))
+            // Baton hears of the opened conversation and keeps out of it: it is a handover with status error.
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550002", name: "Cleo", "Hello?")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(await chatwoot.botMessages(first.conversation).isEmpty)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestBaton.adminToken)"])
+            #expect(String(buffer: metrics.body).contains(#"baton_handovers_opened_in_desk_total{endpoint="shop"} 1"#))
+            // When the agent resolves, the conversation is the bot's again: no handover node started it, so the flow
+            // starts over.
+            try await chatwoot.resolve(first.conversation)
+            let said = try await chatwoot.waitForBotMessages(first.conversation, count: 3).map(\.content)
+            #expect(said == [HandoverNotices.resolved, "Hi Cleo, you write from whatsapp.", "What do you need?"])
+        }
+    }
+}

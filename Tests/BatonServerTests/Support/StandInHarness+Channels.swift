@@ -1,0 +1,89 @@
+// Like StandInHarness.swift, this imports the stand-in but not BatonCore, and talks in plain values.
+import ChatwootStandIn
+import Foundation
+
+/// Channel inboxes (WhatsApp, Instagram, the website widget) answered by Baton's agent bot.
+extension StandInHarness {
+    /// A bot message as the contact's conversation holds it.
+    struct BotMessage: Sendable, Hashable {
+        var id: Int
+        var content: String?
+        var contentType: String
+        var options: [String]
+        var isPrivate: Bool
+        var status: String
+    }
+
+    /// Creates an inbox of `kind` (`whatsapp`, `instagram`, `webwidget`); returns its id.
+    func channelInbox(_ kind: String, name: String) async -> Int {
+        let channel: InboxChannel =
+            switch kind {
+            case "whatsapp": .whatsapp
+            case "instagram": .instagram
+            case "webwidget": .webWidget
+            default: .sms
+            }
+        return await standIn.createInbox(account: accountID, name: name, channel: channel).id
+    }
+
+    /// The contact writes in their channel; returns the conversation it landed in and the message id.
+    @discardableResult
+    func contactWrites(inbox: Int, from source: String, name: String, _ text: String) async throws -> (conversation: Int, message: Int) {
+        let message = try await standIn.contactWrites(inbox: inbox, as: ChannelContact(sourceId: source, name: name, phoneNumber: source.allSatisfy(\.isNumber) ? "+\(source)" : nil), content: text)
+        return (message.conversationDisplayId, message.id)
+    }
+
+    /// The bot's messages (public and private) in the conversation, in order.
+    func botMessages(_ conversation: Int) async -> [BotMessage] {
+        await standIn.messages(ref(conversation)).filter { $0.sender?.typeName == "AgentBot" }.map(Self.botMessage)
+    }
+
+    /// Waits until the conversation holds `count` public bot messages; returns them.
+    @discardableResult
+    func waitForBotMessages(_ conversation: Int, count: Int, timeout: Duration = .seconds(10)) async throws -> [BotMessage] {
+        try await standIn.waitForMessages(ref(conversation), count: count, timeout: timeout) { message in
+            message.sender?.typeName == "AgentBot" && !message.isPrivate
+        }.map(Self.botMessage)
+    }
+
+    static func botMessage(_ message: Message) -> BotMessage {
+        let items = message.contentAttributes["items"]?.arrayValue ?? []
+        return BotMessage(
+            id: message.id, content: message.content, contentType: message.contentType, options: items.compactMap { $0["title"]?.stringValue },
+            isPrivate: message.isPrivate, status: message.status.rawValue)
+    }
+
+    /// The agent bot Baton set up, with its `outgoing_url`, once it is connected to `inbox`.
+    func waitForConnectedBot(inbox: Int) async throws -> (id: Int, outgoingURL: String?) {
+        try await standIn.waitUntil(timeout: .seconds(10), "a bot connected to inbox \(inbox)") { snapshot in
+            guard let botID = snapshot.inbox(inbox)?.agentBotId, let bot = snapshot.agentBots.first(where: { $0.id == botID }),
+                bot.outgoingURL?.isEmpty == false
+            else { return nil }
+            return (bot.id, bot.outgoingURL)
+        }
+    }
+
+    /// A widget visitor taps an option of the bot's message.
+    func widgetChooses(_ title: String, value: String, message: Int) async throws {
+        _ = try await standIn.widgetChooses(title, value: value, message: message)
+    }
+
+    /// Agent-bot webhooks: retries come after `retryWait`; `copies` deliveries of each, shuffled within `window`.
+    func agentBotWebhooks(retryWait: Duration = .milliseconds(50), copies: Int = 1, shuffleWindow: Duration? = nil) {
+        standIn.updateWebhookOptions {
+            $0.agentBotRetryWait = retryWait
+            $0.deliveryCopies = copies
+            if let shuffleWindow { $0.order = .shuffled(window: shuffleWindow) }
+        }
+    }
+
+    /// Fails the next `count` agent-bot webhook attempts with `status`.
+    func failAgentBotWebhooks(_ count: Int, status: Int) { standIn.failNextAgentBotWebhooks(count, with: .status(status)) }
+
+    /// Whether the conversation has Chatwoot's "marked open … error with the agent bot" activity.
+    func hasBotFailureActivity(_ conversation: Int) async -> Bool {
+        await standIn.messages(ref(conversation)).contains { $0.messageType == .activity && $0.content?.contains("error with the agent bot") == true }
+    }
+
+    func waitForWebhooksIdle() async throws { try await standIn.waitForWebhooksIdle(timeout: .seconds(20)) }
+}
