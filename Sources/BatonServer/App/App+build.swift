@@ -92,10 +92,9 @@ public func buildApplication(
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
             background.submit { await reconciler.reconcileAllActive() }
-            // Set the agent bots up now (a wrong token shows in the log at start, not at the first handover), once
-            // Baton's own URL, which a Chatwoot channel's bot posts to, is known.
+            // A Chatwoot channel's bot posts to Baton's own URL, known now.
             if configuration.server.publicURL == nil { address.set(configuration.baseURL(port: channel.localAddress?.port ?? configuration.server.port)) }
-            background.submit { await chatwoot.prepare() }
+            background.submit { await chatwoot.prepare(channels: true) }
             await onRunning(channel.localAddress?.port ?? configuration.server.port)
         },
         logger: logger)
@@ -109,6 +108,8 @@ public func buildApplication(
         // Redeliveries come within seconds; a week of delivery ids is plenty.
         try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
         outbox.storeIsReady()
+        // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
+        background.submit { await chatwoot.prepare(channels: false) }
     }
     return app
 }

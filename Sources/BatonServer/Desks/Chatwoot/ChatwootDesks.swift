@@ -59,9 +59,11 @@ struct ChatwootDesks: Sendable {
     }
 
     /// Sets the agent bots up, so a wrong token shows in the log at start rather than at the first handover.
-    func prepare() async {
+    /// `channels` picks the bots of Chatwoot channels, whose set-up needs Baton's own URL (known once it
+    /// listens), or the others.
+    func prepare(channels: Bool) async {
         await withTaskGroup(of: Void.self) { group in
-            for bot in bots {
+            for bot in bots where (bot.channel != nil) == channels {
                 group.addTask {
                     do { _ = try await bot.accessToken() } catch {
                         logger?.error("Chatwoot agent bot setup failed", metadata: ["endpoint": "\(bot.endpointID)", "error": "\(error)"])
