@@ -414,6 +414,55 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(step, state: expected)
     }
 
+    // MARK: - The desk's own moves (Chatwoot channel)
+
+    @Test func anAgentGivingTheConversationBackCountsAsAResolve() throws {
+        var conversation = try Conversation.active()
+        let step = conversation.handle(.returnedToBot(conversationID: firstConversation, updatedAt: 100))
+        expectStep(
+            step,
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "rate", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100)),
+            messages: [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
+        // The bot's already: a second one changes nothing.
+        expectNothing(conversation.handle(.returnedToBot(conversationID: firstConversation, updatedAt: 120)), from: conversation.state)
+    }
+
+    @Test func theDeskOpeningItsOwnConversationOfBatonsHandoverChangesNothing() throws {
+        var conversation = try Conversation.active()
+        expectNothing(conversation.handle(.deskTookOver(conversationID: firstConversation, inboxID: 7, updatedAt: 50)), from: conversation.state)
+    }
+
+    @Test func theDeskTakingTheUserWithoutANodeSilencesTheBotAndEndsInError() throws {
+        var conversation = try Conversation()
+        conversation.handle(.start)
+        let step = conversation.handle(.deskTookOver(conversationID: 40, inboxID: 3, updatedAt: 10))
+        #expect(step.messages.isEmpty)
+        #expect(step.commands.isEmpty)
+        #expect(step.state.flow.position == .inHandover(nodeID: ""))
+        #expect(step.state.handover?.phase == .active)
+        #expect(step.state.handover?.openedInDesk == true)
+        #expect(step.state.handover?.number == 1)
+        // The user's words go to the humans.
+        let relayed = conversation.send("hello?")
+        #expect(relayed.messages.isEmpty)
+        #expect(relayed.commands == [.sync])
+        // A stale event from before the takeover is dropped; the resolve ends it with error / opened_in_desk.
+        expectNothing(conversation.handle(.deskTookOver(conversationID: 40, inboxID: 3, updatedAt: 5)), from: conversation.state)
+        let resolved = conversation.status(.resolved, in: 40, at: 20)
+        #expect(resolved.state.handover?.phase == .resolved)
+        #expect(resolved.messages.first == systemSays(HandoverNotices.resolved))
+        #expect(resolved.messages.dropFirst().first == botSays("How can I help?"), "no node to resume at: the flow starts over")
+    }
+
+    @Test func theDeskOpeningAResolvedConversationAgainIsAReopen() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let step = conversation.handle(.deskTookOver(conversationID: firstConversation, inboxID: 7, updatedAt: 150))
+        #expect(step.state.handover?.phase == .active)
+        #expect(step.state.handover?.openedInDesk == nil)
+        #expect(step.messages == [systemSays(HandoverNotices.reopened)])
+    }
+
     // MARK: - Reopened
 
     @Test(arguments: [ProviderStatus.open, .pending])

@@ -1,4 +1,5 @@
 import BatonCore
+import Foundation
 import Testing
 
 @Suite struct OutboxPlannerTests {
@@ -48,5 +49,55 @@ import Testing
         let request = HandoverRequest(nodeID: "h", provider: "chatwoot", inbox: 1, acceptedMessage: nil)
         let jobs = OutboxPlanner.jobs(for: [.close(conversationID: 5), .open(request, number: 3)], state: &state, lastMessageID: 1, sessionID: "s")
         #expect(jobs == [.close(conversationID: 5, handover: 2), .open(request, number: 3)])
+    }
+}
+
+/// A channel Baton posts to (a Chatwoot inbox): its desk conversation is the channel's own.
+@Suite struct ReplyPlanningTests {
+    static func session(_ channel: Channel, handover: HandoverState? = nil, lastMessageID: Int64 = 2) -> Session {
+        Session(
+            id: SessionID(rawValue: "s_0123456789abcdef0123456789abcdef"), endpointID: "e", userID: "u", channel: channel,
+            state: ConversationState(handover: handover), lastMessageID: lastMessageID, createdAt: Date(timeIntervalSince1970: 0),
+            updatedAt: Date(timeIntervalSince1970: 0))
+    }
+
+    static func step(_ messages: [MessageDraft], commands: [ProviderCommand] = [], handover: HandoverState? = nil) -> ConversationStep {
+        ConversationStep(state: ConversationState(handover: handover), messages: messages, commands: commands)
+    }
+
+    static let at = Date(timeIntervalSince1970: 0)
+
+    @Test func onAChatwootChannelEachBotMessageAndNoticeIsAReplyBeforeTheDeskWork() {
+        var update = SessionUpdate(session: Self.session(.chatwoot))
+        update.append(MessageDraft(sender: .user, content: MessageContent(text: "hi"), createdAt: Self.at))
+        let request = HandoverRequest(nodeID: "h", provider: "chatwoot", inbox: nil, acceptedMessage: nil)
+        update.apply(
+            Self.step(
+                [MessageDraft(sender: .bot, content: MessageContent(text: "One moment"), createdAt: Self.at),
+                 MessageDraft(sender: .system, content: MessageContent(text: "notice"), createdAt: Self.at)],
+                commands: [.open(request, number: 1)]))
+        #expect(update.jobs == [.reply(messageID: 4), .reply(messageID: 5), .open(request, number: 1)])
+    }
+
+    @Test(arguments: [Channel.webchat, .rest])
+    func channelsWhoseClientsReadFromBatonGetNoReplies(channel: Channel) {
+        var update = SessionUpdate(session: Self.session(channel))
+        update.apply(Self.step([MessageDraft(sender: .bot, content: MessageContent(text: "Hello"), createdAt: Self.at)]))
+        #expect(update.jobs.isEmpty)
+    }
+
+    @Test func aHandoverInTheChannelsOwnConversationPostsNoHistory() {
+        let active = HandoverState(phase: .active, nodeID: "h", number: 1, conversationID: 9, syncedThrough: 0)
+        var update = SessionUpdate(session: Self.session(.chatwoot, handover: active, lastMessageID: 7))
+        update.apply(Self.step([], commands: [.sync], handover: active))
+        #expect(update.jobs.isEmpty)
+        #expect(update.state.handover?.syncedThrough == 7, "the position still moves, so nothing is posted later either")
+    }
+
+    @Test func onTheChatwootChannelTheFlowSeesTheInboxKind() {
+        var session = Self.session(.chatwoot)
+        session.state.profile = ["chatwoot": ["channel": "whatsapp"]]
+        #expect(SessionFacts(session).channel == "whatsapp")
+        #expect(SessionFacts(Self.session(.webchat)).channel == "webchat")
     }
 }

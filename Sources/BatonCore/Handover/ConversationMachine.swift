@@ -38,6 +38,13 @@ public struct ConversationStep: Sendable, Hashable {
     public var messages: [MessageDraft] = []
     public var commands: [ProviderCommand] = []
     public var problems: [FlowProblem] = []
+
+    public init(state: ConversationState, messages: [MessageDraft] = [], commands: [ProviderCommand] = [], problems: [FlowProblem] = []) {
+        self.state = state
+        self.messages = messages
+        self.commands = commands
+        self.problems = problems
+    }
 }
 
 /// Notices Baton tells the user as the handover goes on.
