@@ -62,6 +62,8 @@ struct Serve: AsyncParsableCommand {
             // The stand-in must know Baton's URL for its webhooks before Baton starts, hence the fixed port above.
             let standIn = try await DemoStandIn.start(port: PortProbe.firstFree(from: 3000), batonURL: loaded.baseURL(port: loaded.server.port))
             for index in loaded.endpoints.indices { loaded.endpoints[index].handover = .chatwoot(standIn.settings) }
+            // The first endpoint also answers the stand-in's WhatsApp inbox, as Chatwoot's agent bot.
+            if !loaded.endpoints.isEmpty { loaded.endpoints[0].chatwoot = ChatwootChannelSettings(inboxes: [standIn.whatsappInbox]) }
             demoStandIn = standIn
         }
         let demo = demoStandIn
@@ -81,6 +83,7 @@ struct Serve: AsyncParsableCommand {
             }
             if let demo {
                 lines.append("  Agent console (Chatwoot stand-in): \(demo.consoleURL)")
+                lines.append("  WhatsApp, answered by the bot: in the console, \"+ Test conversation\" in \"Acme WhatsApp\"")
             }
             lines.append("  Data: \(configuration.storage.location)")
             // Written straight to the descriptor so the URLs show at once even when stdout is a pipe.

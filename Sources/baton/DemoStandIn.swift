@@ -7,9 +7,11 @@ import Foundation
 struct DemoStandIn {
     let standIn: ChatwootStandIn
     let settings: ChatwootSettings
+    /// A WhatsApp inbox whose conversations the demo flow answers as Chatwoot's agent bot (the Chatwoot channel).
+    let whatsappInbox: Int
 
-    /// Starts the stand-in on `port` (or a free one) with the demo flow's two inboxes: 1 (everyone) and 2 (VIPs),
-    /// both sending their webhooks to `batonURL`.
+    /// Starts the stand-in on `port` (or a free one) with the demo flow's two API inboxes: 1 (everyone) and 2 (VIPs),
+    /// both sending their webhooks to `batonURL`, and a WhatsApp inbox (3) for the Chatwoot channel.
     static func start(port: Int, batonURL: String) async throws -> DemoStandIn {
         let standIn = try ChatwootStandIn(configuration: .init(host: "127.0.0.1", port: port))
         try await standIn.start()
@@ -17,13 +19,14 @@ struct DemoStandIn {
         let webhookURL = "\(batonURL)/handover/chatwoot"
         let seed = await standIn.seedDefaults(webhookURL: webhookURL, secret: secret)
         await standIn.createInbox(account: seed.account.id, name: "VIP support", webhookURL: webhookURL, secret: secret)
+        let whatsapp = await standIn.createInbox(account: seed.account.id, name: "Acme WhatsApp", channel: .whatsapp)
         var settings = ChatwootSettings(
             baseURL: standIn.baseURL.absoluteString, accountID: seed.account.id, apiAccessToken: Secret(seed.administrator.accessToken),
             agentBotName: "Baton demo bot", agentBotDescription: "The demo flow that talked to the user first", webhookSecret: Secret(secret))
         // The demo shows what Baton can do: the agent's name with replies, and the user's typing in the console.
         settings.showAgentNames = true
         settings.forwardUserTyping = true
-        return DemoStandIn(standIn: standIn, settings: settings)
+        return DemoStandIn(standIn: standIn, settings: settings, whatsappInbox: whatsapp.id)
     }
 
     var consoleURL: String { standIn.consoleURL.absoluteString }

@@ -32,6 +32,36 @@ struct ConsoleAssets: Sendable {
     }
 }
 
+extension ConsoleAssets {
+    /// The console's "write as the contact": `{"account", "conversation", "content"}` writes into that
+    /// conversation's channel as its contact (Chatwoot's channel rules then pick the conversation: a resolved
+    /// WhatsApp one gives a new conversation); `{"account", "inbox", "name", "content"}` starts as a new contact.
+    /// Not part of Chatwoot's API: it is what a contact does on their phone or in the widget.
+    func contactMessage(_ body: [UInt8], state: StandInState) async -> APIResponse {
+        guard let json = try? JSONParser.parse(body), let account = json["account"]?.intValue, let content = json["content"]?.stringValue,
+            !content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else { return .json(["error": "send account, content and a conversation or an inbox"], status: 400) }
+        do {
+            let message: Message
+            if let conversation = json["conversation"]?.intValue {
+                message = try await state.contactWritesAgain(ref: ConversationRef(accountId: account, displayId: conversation), content: content)
+            } else if let inbox = json["inbox"]?.intValue, await state.db.inbox(inbox)?.accountId == account {
+                let name = json["name"]?.stringValue ?? "Test Customer"
+                let source = String(UInt64.random(in: 4_900_000_000_000...4_999_999_999_999))
+                let contact = ChannelContact(sourceId: source, name: name, phoneNumber: "+" + source)
+                message = try await state.contactWrites(inboxId: inbox, contact: contact, content: content, files: [], sourceId: nil)
+            } else {
+                return .json(["error": "no such inbox in this account"], status: 404)
+            }
+            return .json(["id": .int(message.id), "conversation_id": .int(message.conversationDisplayId)])
+        } catch let error as StandInAPIError {
+            return .error(error)
+        } catch {
+            return .error(.internalServerError)
+        }
+    }
+}
+
 extension StandInState {
     /// The console's starting point: every account with its administrators' and agents' tokens, so the page can
     /// act as an agent without a login (the stand-in is a local development tool).
@@ -46,7 +76,10 @@ extension StandInState {
                             "id": .int(account.id), "name": .string(account.name),
                             "users": .array(
                                 users.map { ["id": .int($0.id), "name": .string($0.name), "role": .string($0.roles[account.id]?.rawValue ?? ""), "access_token": .string($0.accessToken)] }),
-                            "inboxes": .array(db.inboxes.filter { $0.accountId == account.id }.map { ["id": .int($0.id), "name": .string($0.name)] }),
+                            "inboxes": .array(
+                                db.inboxes.filter { $0.accountId == account.id }.map {
+                                    ["id": .int($0.id), "name": .string($0.name), "channel_type": .string($0.channel.rawValue)]
+                                }),
                         ]
                     })
             )

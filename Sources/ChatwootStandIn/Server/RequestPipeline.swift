@@ -100,6 +100,7 @@ final class RequestPipeline: Sendable {
 
     /// The stand-in's own pages: the console and ActiveStorage-style file URLs.
     private func localResponse(_ request: IncomingRequest) async -> APIResponse? {
+        if request.method == "POST", request.path == "/console/contact-message" { return await console.contactMessage(request.body, state: state) }
         guard request.method == "GET" || request.method == "HEAD" else { return nil }
         let path = request.path
         if path == "/" { return APIResponse(status: 302, headers: [("Location", "/console")], body: []) }

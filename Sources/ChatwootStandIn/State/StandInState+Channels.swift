@@ -27,6 +27,22 @@ extension StandInState {
         }
     }
 
+    /// The contact of conversation `ref` writes again in their channel (API inboxes: into that conversation, as
+    /// the integration would post it).
+    func contactWritesAgain(ref: ConversationRef, content: String) throws -> Message {
+        let conversation = try requireConversation(ref)
+        guard let inbox = db.inbox(conversation.inboxId), let link = db.contactInbox(conversation.contactInboxId), let contact = db.contact(conversation.contactId)
+        else { throw StandInAPIError.notFound }
+        if inbox.channel == .api {
+            var input = MessageInput()
+            input.content = content
+            input.messageType = "incoming"
+            return try createMessage(ref: ref, caller: .none, input: input)
+        }
+        let who = ChannelContact(sourceId: link.sourceId, name: contact.name, phoneNumber: contact.phoneNumber, email: contact.email)
+        return try contactWrites(inboxId: inbox.id, contact: who, content: content, files: [], sourceId: nil)
+    }
+
     /// The widget's `POST /api/v1/widget/events {"name":"webwidget.triggered"}`: the inbox's bot gets
     /// `webwidget_triggered` with the visitor's contact inbox (created on the first visit).
     func widgetTriggered(inboxId: Int, contact: ChannelContact, eventInfo: JSONValue) throws {

@@ -90,6 +90,13 @@ async function bootstrap() {
     const user = account.users.find((u) => String(u.id) === select.value);
     if (user) { state.userId = user.id; state.token = user.access_token; }
   });
+  const inboxSelect = $("inbox-select");
+  inboxSelect.replaceChildren();
+  for (const inbox of account.inboxes || []) {
+    const option = el("option", null, `${inbox.name} (${(inbox.channel_type || "").replace("Channel::", "")})`);
+    option.value = String(inbox.id);
+    inboxSelect.appendChild(option);
+  }
   await refreshConversations();
   // Deep link: /console?conversation=<display id>
   const wantedConversation = Number(params.get("conversation"));
@@ -241,6 +248,8 @@ function renderMessage(message) {
   if (message.content) bubble.appendChild(document.createTextNode(message.content));
   if (message.attachments && message.attachments.length) bubble.appendChild(renderAttachments(message.attachments));
   if (!message.content && !(message.attachments && message.attachments.length)) bubble.textContent = "…";
+  const items = message.content_type === "input_select" && message.content_attributes && message.content_attributes.items;
+  if (Array.isArray(items) && items.length) bubble.appendChild(renderOptions(message, items));
   item.appendChild(bubble);
   if (kind !== "activity") {
     const meta = el("div", "meta");
@@ -263,6 +272,18 @@ function renderMessage(message) {
     item.appendChild(meta);
   }
   return item;
+}
+
+/** The options of an input_select as the contact sees them; in the widget a tap answers them. */
+function renderOptions(message, items) {
+  const row = el("div", "options");
+  const chosen = (message.content_attributes.submitted_values || [])[0];
+  for (const item of items) {
+    const option = el("span", "option", String(item.title));
+    if (chosen && chosen.value === item.value) option.classList.add("chosen");
+    row.appendChild(option);
+  }
+  return row;
 }
 
 function renderAttachments(attachments) {
@@ -320,6 +341,15 @@ async function send(event) {
   $("send-button").disabled = true;
   showError("");
   try {
+    if (currentMode === "contact" && !files.length) {
+      // As the contact writes in their channel: on WhatsApp-like inboxes a resolved conversation gives a new one.
+      const written = await contactMessage({ conversation: state.selected, content: text });
+      $("composer-text").value = "";
+      await refreshConversations();
+      if (written.conversation_id !== state.selected) await selectConversation(written.conversation_id);
+      else { await refreshMessages(); renderMessages(true); }
+      return;
+    }
     if (files.length) {
       const form = new FormData();
       if (text.trim()) form.append("content", text);
@@ -390,20 +420,30 @@ async function deleteMessage(id) {
   }
 }
 
+/** The stand-in's "contact writes in their channel" (not a Chatwoot API call). */
+async function contactMessage(body) {
+  const response = await fetch("/console/contact-message", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ account: state.accountId, ...body }),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || data.message || `HTTP ${response.status}`);
+  return data;
+}
+
+/** A new contact writes into the inbox chosen beside the button (a WhatsApp inbox's bot answers at once). */
 async function newTestConversation() {
-  const inboxes = (state.accounts.find((a) => a.id === state.accountId) || {}).inboxes || [];
-  if (!inboxes.length) return showError("No inbox in this account");
+  const inbox = Number($("inbox-select").value);
+  if (!inbox) return showError("No inbox in this account");
   const name = prompt("Contact name for the test conversation", "Test Customer");
   if (!name) return;
+  const first = prompt("Their first message", "Hello! Where is my order?");
+  if (!first) return;
   try {
-    const created = await api("POST", "/contacts", { inbox_id: inboxes[0].id, name });
-    const contact = created.payload.contact;
-    const conversation = await api("POST", "/conversations", { inbox_id: inboxes[0].id, contact_id: contact.id });
-    await api("POST", `/conversations/${conversation.id}/messages`, { content: "Hello! I need a human, please.", message_type: "incoming" });
+    const written = await contactMessage({ inbox, name, content: first });
     state.status = "all";
     for (const tab of document.querySelectorAll(".tab")) tab.classList.toggle("active", tab.dataset.status === "all");
     await refreshConversations();
-    await selectConversation(conversation.id);
+    await selectConversation(written.conversation_id);
   } catch (error) {
     showError(error.message);
   }
@@ -425,7 +465,7 @@ document.addEventListener("DOMContentLoaded", () => {
     radio.addEventListener("change", () => {
       $("composer").classList.toggle("note", mode() === "note");
       $("composer-text").placeholder = mode() === "note" ? "Write a private note (only agents see it)…"
-        : mode() === "contact" ? "Write as the contact (sent as an incoming message)…"
+        : mode() === "contact" ? "Write as the contact, as if in their channel (WhatsApp, the widget…)"
         : "Type a reply… (Markdown is sent as typed; Enter sends, Shift+Enter adds a line)";
     });
   }
