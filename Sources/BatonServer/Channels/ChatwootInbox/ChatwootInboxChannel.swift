@@ -154,13 +154,25 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
         }
     }
 
-    /// What the agents read first: that the bot handed over, from which node, and what is known of the contact.
+    /// What the agents read first: that the bot handed over (from which node, when it has a name), what the flow
+    /// learned in the conversation (its context's plain values) and the profile fields the endpoint shares.
     func summary(of session: Session, request: HandoverRequest) -> String {
-        var lines = ["Baton's bot handed this conversation to the team (flow node '\(request.nodeID)')."]
+        let generated = request.nodeID.hasPrefix("node-") && request.nodeID.dropFirst(5).allSatisfy(\.isNumber)
+        var lines = ["Baton's bot handed this conversation to the team" + (generated ? "." : " (flow node '\(request.nodeID)').")]
+        var facts: [String] = []
+        if case .object(let context) = session.state.context {
+            for (key, value) in context.sorted(by: { $0.key < $1.key }) {
+                switch value {
+                case .string, .number, .bool: facts.append("\(key): \(value.displayText.prefix(200))")
+                default: continue
+                }
+            }
+        }
         for field in settings.profileAttributes {
             guard let value = session.state.profile[field], value != .null else { continue }
-            lines.append("\(field): \(value.displayText.prefix(200))")
+            facts.append("\(field): \(value.displayText.prefix(200))")
         }
+        if !facts.isEmpty { lines.append("What the bot learned:\n" + facts.prefix(20).map { "• \($0)" }.joined(separator: "\n")) }
         lines.append("Baton session \(session.id.rawValue)")
         return lines.joined(separator: "\n")
     }

@@ -178,6 +178,9 @@ function renderHeader(conversation) {
   $("contact-avatar").textContent = initials(sender.name);
   $("contact-name").textContent = sender.name || `Contact ${sender.id}`;
   const bits = [`#${conversation.id}`];
+  const channel = conversation.meta && conversation.meta.channel;
+  if (channel) bits.push(channel.replace("Channel::", "").replace("WebWidget", "Website").replace("Whatsapp", "WhatsApp"));
+  if (sender.phone_number) bits.push(sender.phone_number);
   if (sender.identifier) bits.push(sender.identifier);
   if (sender.email) bits.push(sender.email);
   const assignee = conversation.meta && conversation.meta.assignee;
