@@ -163,6 +163,21 @@ struct ChatwootChannelTests {
         }
     }
 
+    /// Chatwoot's workers deliver in parallel: two messages written together arrive at once, in either order.
+    @Test func messagesArrivingAtOnceAreAnsweredInTheContactsOrder() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Dana", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            chatwoot.agentBotWebhooks(shuffleWindow: .milliseconds(300))
+            for round in 0..<3 {
+                try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Dana", "Returns")
+                try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Dana", "Orders")
+                let answers = try await chatwoot.waitForBotMessages(first.conversation, count: 2 + 4 * (round + 1)).map(\.content)
+                #expect(answers.suffix(4) == ["Topic: returns", "What do you need?", "Topic: orders", "What do you need?"], "round \(round)")
+            }
+        }
+    }
+
     @Test func aBotThatFailsLeavesTheConversationToHumansAndBatonStaysSilent() async throws {
         try await Self.withBaton { chatwoot, inboxes, client in
             // Three 500s: Chatwoot retries twice, then opens the pending conversation.

@@ -75,7 +75,9 @@ public func buildApplication(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
     ).addRoutes(to: router)
     RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub, reconciler: reconciler).addRoutes(to: router)
-    AgentBotWebhookController(channels: chatwoot.channels, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
+    AgentBotWebhookController(
+        channels: chatwoot.channels, arrival: ArrivalOrder(window: .milliseconds(100)), conversations: conversations, store: store, metrics: metrics,
+        now: now, logger: logger)
         .addRoutes(to: router)
     // Desks: what they report back.
     ChatwootWebhookController(endpoints: endpoints, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)

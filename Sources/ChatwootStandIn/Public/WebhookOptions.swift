@@ -4,7 +4,8 @@ public struct WebhookOptions: Sendable {
     public enum Order: Sendable, Equatable {
         /// One at a time in event order (the default; Chatwoot does not promise this, but it makes tests stable).
         case inOrder
-        /// Events arriving within `window` are delivered in random order (Chatwoot's parallel Sidekiq workers).
+        /// Events arriving within `window` are delivered in random order (Chatwoot's parallel Sidekiq workers); agent-bot
+        /// webhooks of such a batch are sent all at once.
         case shuffled(window: Duration)
     }
 

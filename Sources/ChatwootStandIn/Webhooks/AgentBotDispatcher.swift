@@ -35,20 +35,29 @@ final class AgentBotDispatcher: Sendable {
     func addFaults(_ fault: WebhookFault, count: Int) { faults.withLock { $0 += Array(repeating: fault, count: count) } }
     func clearFaults() { faults.withLock { $0.removeAll() } }
 
-    /// Runs until ``stop()``.
+    /// Runs until ``stop()``: one task moves deliveries into the queue, the other sends them.
     func run() async {
-        var batch: [AgentBotDelivery] = []
-        for await delivery in queue {
-            let order = options.withLock { $0.order }
-            guard case .shuffled(let window) = order else {
-                await attempt(delivery)
-                continue
+        let buffer = DeliveryQueue<AgentBotDelivery>()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [queue] in
+                for await delivery in queue { await buffer.append(delivery) }
+                await buffer.close()
             }
-            // Parallel Sidekiq workers: what arrives within the window goes out in any order.
-            batch.append(delivery)
-            try? await Task.sleep(for: window)
-            for item in batch.shuffled() { await attempt(item) }
-            batch.removeAll()
+            group.addTask { [self] in
+                while true {
+                    switch options.withLock({ $0.order }) {
+                    case .inOrder:
+                        guard let delivery = await buffer.next() else { return }
+                        await attempt(delivery)
+                    case .shuffled(let window):
+                        // Parallel Sidekiq workers: what arrives within the window goes out at once, in any order.
+                        guard let batch = await buffer.nextShuffledBatch(window: window) else { return }
+                        await withTaskGroup(of: Void.self) { sends in
+                            for item in batch { sends.addTask { await self.attempt(item) } }
+                        }
+                    }
+                }
+            }
         }
         for task in retries.withLock({ Array($0.values) }) { task.cancel() }
     }

@@ -2,13 +2,13 @@
 ///
 /// Events enter through a synchronous `yield` (keeping event order across requests) and the worker takes them
 /// one at a time, or as a shuffled batch when the shuffle knob is on.
-actor DeliveryQueue {
-    private var items: [WebhookEvent] = []
+actor DeliveryQueue<Item: Sendable> {
+    private var items: [Item] = []
     private var waiter: CheckedContinuation<Void, Never>?
     private var closed = false
 
-    func append(_ event: WebhookEvent) {
-        items.append(event)
+    func append(_ item: Item) {
+        items.append(item)
         waiter?.resume()
         waiter = nil
     }
@@ -29,13 +29,13 @@ actor DeliveryQueue {
     }
 
     /// The next event (in order).
-    func next() async -> WebhookEvent? {
+    func next() async -> Item? {
         guard await waitForItems() else { return nil }
         return items.removeFirst()
     }
 
     /// Everything queued after waiting `window` for more to arrive, shuffled.
-    func nextShuffledBatch(window: Duration) async -> [WebhookEvent]? {
+    func nextShuffledBatch(window: Duration) async -> [Item]? {
         guard await waitForItems() else { return nil }
         try? await Task.sleep(for: window)
         let batch = items.shuffled()

@@ -12,7 +12,7 @@ final class WebhookDispatcher: Sendable {
     private let state: StandInState
     private let poster: WebhookPoster
     private let logger: Logger
-    private let queue = DeliveryQueue()
+    private let queue = DeliveryQueue<WebhookEvent>()
     private let intake: AsyncStream<WebhookEvent>.Continuation
     private let stream: AsyncStream<WebhookEvent>
     let options: Mutex<WebhookOptions>

@@ -25,6 +25,8 @@ struct AgentBotWebhookController {
     }
 
     let channels: [String: Channel]
+    /// The contact's messages of one conversation, in Chatwoot's order when they arrive together.
+    let arrival: ArrivalOrder
     let conversations: Conversations
     let store: any SessionStore
     let metrics: BatonMetrics
@@ -127,10 +129,14 @@ struct AgentBotWebhookController {
             return (.ignored, "ignored: \(reason)")
         case .contactMessage(let conversation, let messageID, let text, let attachments):
             guard answers(conversation, channel) else { return (.ignored, "ignored: not an inbox of this endpoint") }
-            return try await contactWrote(text, attachments: attachments, choice: nil, clientID: "chatwoot:\(messageID)", in: conversation, channel: channel)
+            return try await arrival.run(key(conversation), order: messageID) {
+                try await contactWrote(text, attachments: attachments, choice: nil, clientID: "chatwoot:\(messageID)", in: conversation, channel: channel)
+            }
         case .choice(let conversation, let messageID, let title, let value):
             guard answers(conversation, channel) else { return (.ignored, "ignored: not an inbox of this endpoint") }
-            return try await contactWrote(title, attachments: [], choice: value, clientID: "chatwoot:\(messageID):choice", in: conversation, channel: channel)
+            return try await arrival.run(key(conversation), order: messageID) {
+                try await contactWrote(title, attachments: [], choice: value, clientID: "chatwoot:\(messageID):choice", in: conversation, channel: channel)
+            }
         case .status(let conversation):
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
                 return (.ignored, "ignored: not a conversation Baton answers")
