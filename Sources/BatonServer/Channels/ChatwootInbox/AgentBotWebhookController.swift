@@ -101,18 +101,8 @@ struct AgentBotWebhookController {
         let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
         // Status changes repeat harmlessly only by luck; a redelivery of one must not apply again.
         let deliveryKey = Self.needsDeliveryRecord(event) ? delivery.map { "bot:\(channel.endpoint.id):\($0.prefix(100))" } : nil
-        if let deliveryKey, try await !store.recordDelivery(deliveryKey, now: now()) {
-            metrics.webhook(.duplicate)
-            return accepted("duplicate delivery")
-        }
-        do {
-            let (outcome, result) = try await apply(event, channel: channel)
-            metrics.webhook(outcome)
-            return accepted(result)
-        } catch {
-            if let deliveryKey { try? await store.forgetDelivery(deliveryKey) }
-            metrics.webhook(.refused)
-            throw error
+        return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {
+            try await apply(event, channel: channel)
         }
     }
 
@@ -243,9 +233,5 @@ struct AgentBotWebhookController {
 
     func knownSession(_ conversation: InboxConversation, _ channel: Channel) async throws -> SessionID? {
         try await store.sessionID(endpointID: channel.endpoint.id, conversationKey: key(conversation))
-    }
-
-    func accepted(_ outcome: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(["result": .string(outcome)]).jsonText)))
     }
 }

@@ -110,20 +110,9 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             }
             try await client.createReply(conversationID: conversationID, reply, token: token)
             return .done
-        } catch let error as ChatwootError where error.mayHaveArrived {
-            logger.warning("Chatwoot did not answer in time", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .unsettled(error.description, settle: error.mayStillBeProcessed ? Duration(client.timeout) * 2 : .zero)
         } catch let error as ChatwootError {
-            switch error.kind {
-            case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:
-                logger.warning("Chatwoot is not taking the bot's replies now", metadata: ["session": "\(session.id)", "error": "\(error)"])
-                return .retry(error.description)
-            case .unprocessable where error.message.contains("Too many messages"):
-                return .retry(error.description)
-            case .notFound, .unprocessable:
-                logger.error("Chatwoot refused the bot's reply", metadata: ["session": "\(session.id)", "error": "\(error)"])
-                return .dead(error.description)
-            }
+            // Twice the timeout while Chatwoot may still be working on the request; none once it closed the connection.
+            return error.postingOutcome(settle: error.mayStillBeProcessed ? Duration(client.timeout) * 2 : .zero, session: session.id, logger: logger)
         } catch {
             return .retry(String(describing: error))
         }

@@ -52,23 +52,8 @@ extension ChatwootDesk {
             }
             try await client.createMessage(conversationID: conversationID, message, files: files, token: token)
             return .done
-        } catch let error as ChatwootError where error.mayHaveArrived {
-            // Give the unanswered request time to finish before the retry looks for its copy.
-            logger.warning("Chatwoot did not answer in time", metadata: ["session": "\(session.id)", "error": "\(error)"])
-            return .unsettled(error.description, settle: settleTime(after: error))
         } catch let error as ChatwootError {
-            switch error.kind {
-            case .rateLimited, .server, .unreachable, .invalidResponse, .unauthorized:
-                // Outages and rate limits pass; a refused token is an operator's mistake that is usually mended
-                // within the retry budget.
-                logger.warning("Chatwoot is not taking messages now", metadata: ["session": "\(session.id)", "error": "\(error)"])
-                return .retry(error.description)
-            case .unprocessable where error.message.contains("Too many messages"):
-                return .retry(error.description)
-            case .notFound, .unprocessable:
-                logger.error("Chatwoot refused a message", metadata: ["session": "\(session.id)", "error": "\(error)"])
-                return .dead(error.description)
-            }
+            return error.postingOutcome(settle: settleTime(after: error), session: session.id, logger: logger)
         } catch {
             return .retry(String(describing: error))
         }

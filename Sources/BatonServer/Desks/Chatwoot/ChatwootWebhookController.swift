@@ -106,18 +106,8 @@ struct ChatwootWebhookController {
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
         let deliveryKey = Self.needsDeliveryRecord(action) ? delivery.map { "\(endpoint.0.id):\($0.prefix(100))" } : nil
-        if let deliveryKey, try await !store.recordDelivery(deliveryKey, now: now()) {
-            metrics.webhook(.duplicate)
-            return accepted("duplicate delivery")
-        }
-        do {
-            let (outcome, result) = try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
-            metrics.webhook(outcome)
-            return accepted(result)
-        } catch {
-            if let deliveryKey { try? await store.forgetDelivery(deliveryKey) }
-            metrics.webhook(.refused)
-            throw error
+        return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {
+            try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
         }
     }
 
@@ -234,9 +224,5 @@ struct ChatwootWebhookController {
         case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _): conversation.accountID
         case .ignore: nil
         }
-    }
-
-    func accepted(_ outcome: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(["result": .string(outcome)]).jsonText)))
     }
 }
