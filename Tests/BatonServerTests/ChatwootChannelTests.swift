@@ -2,8 +2,11 @@ import BatonConfig
 import BatonCore
 import BatonServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// A Chatwoot inbox as Baton's channel: Baton is the inbox's agent bot (the stand-in delivers its webhooks as
@@ -175,6 +178,80 @@ struct ChatwootChannelTests {
                 let answers = try await chatwoot.waitForBotMessages(first.conversation, count: 2 + 4 * (round + 1)).map(\.content)
                 #expect(answers.suffix(4) == ["Topic: returns", "What do you need?", "Topic: orders", "What do you need?"], "round \(round)")
             }
+        }
+    }
+
+    @Test func agentsGiveTheConversationBackByMarkingItPendingOrAssigningTheBot() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let bot = try await chatwoot.waitForConnectedBot(inbox: inboxes.whatsapp)
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550004", name: "Eli", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550004", name: "Eli", "A person")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            try await chatwoot.waitForWebhooksIdle()
+            let handedOver = await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count
+
+            // "Mark as pending" in the dashboard: the bot has the conversation again and the flow goes on.
+            try await chatwoot.markPending(first.conversation)
+            let back = try await chatwoot.waitForBotMessages(first.conversation, count: handedOver + 3).map(\.content)
+            #expect(back.suffix(3) == [HandoverNotices.resolved, "Back with the bot (completed).", "What do you need?"])
+
+            // Handed over again, then assigned to the bot: the status stays open, the bot answers anyway.
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550004", name: "Eli", "A person")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            try await chatwoot.waitForWebhooksIdle()
+            let again = await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count
+            try await chatwoot.assignToBot(first.conversation, bot: bot.id)
+            try await chatwoot.waitForBotMessages(first.conversation, count: again + 3)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550004", name: "Eli", "Orders")
+            let answered = try await chatwoot.waitForBotMessages(first.conversation, count: again + 5).map(\.content)
+            #expect(answered.suffix(2) == ["Topic: orders", "What do you need?"])
+            #expect(await chatwoot.conversationStatus(first.conversation) == "open", "assigning a bot does not change the status")
+        }
+    }
+
+    @Test func repliesChatwootCannotTakeNowAreRetriedInOrderAndNeverPostedTwice() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let messages = "/api/v1/accounts/*/conversations/*/messages"
+            chatwoot.fail("POST", messages, status: 500, body: "{}", times: 2)
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550005", name: "Fay", "Hi")
+            let greeting = try await chatwoot.waitForBotMessages(first.conversation, count: 2).map(\.content)
+            #expect(greeting == ["Hi Fay, you write from whatsapp.", "What do you need?"])
+            // Chatwoot creates the reply but the answer is lost: the retry finds it by its marker.
+            chatwoot.closeConnections("POST", messages, afterHandling: true, times: 1)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550005", name: "Fay", "Orders")
+            let answers = try await chatwoot.waitForBotMessages(first.conversation, count: 4).map(\.content)
+            #expect(answers.suffix(2) == ["Topic: orders", "What do you need?"])
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(await chatwoot.count("Topic: orders", in: first.conversation) == 1)
+            #expect(await chatwoot.botMessages(first.conversation).count == 4)
+        }
+    }
+
+    @Test func forgedStaleOrUnsignedWebhooksAreRefusedBeforeTheirBodyIsRead() async throws {
+        try await Self.withBaton { chatwoot, inboxes, client in
+            let bot = try await chatwoot.waitForConnectedBot(inbox: inboxes.whatsapp)
+            let secret = try #require(await chatwoot.botSecret(bot.id))
+            let now = Int(Date().timeIntervalSince1970)
+            func post(_ body: ByteBuffer, signedWith key: String?, at time: Int = now) async throws -> TestResponse {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let key {
+                    headers[HTTPField.Name(WebhookSignature.signatureHeader)!] = WebhookSignature(secret: key).sign(body: Data(buffer: body), timestamp: time)
+                    headers[HTTPField.Name(WebhookSignature.timestampHeader)!] = String(time)
+                }
+                return try await client.execute(uri: "/channels/chatwoot/shop", method: .post, headers: headers, body: body)
+            }
+            let hugeGarbage = ByteBuffer(repeating: UInt8(ascii: "{"), count: 5 * 1024 * 1024)
+            #expect(try await post(hugeGarbage, signedWith: nil).status == .unauthorized, "unsigned: refused before 5 MB are read")
+            let event = ByteBuffer(string: #"{"event":"message_created","message_type":"incoming","id":1,"content":"hi","conversation":{"id":999,"inbox_id":\#(inboxes.whatsapp),"status":"pending","account":{"id":\#(chatwoot.accountID)}}}"#)
+            #expect(try await post(event, signedWith: "not-the-bots-secret").status == .unauthorized, "forged")
+            #expect(try await post(event, signedWith: secret, at: now - 3_600).status == .unauthorized, "stale")
+            #expect(try await post(ByteBuffer(string: "{not json"), signedWith: secret).status == .badRequest)
+            let unknown = try await post(ByteBuffer(string: #"{"event":"contact_merged","id":3}"#), signedWith: secret)
+            #expect(unknown.status == .ok)
+            #expect(String(buffer: unknown.body).contains("ignored"))
+            #expect(try await client.execute(uri: "/channels/chatwoot/nope", method: .post, body: event).status == .notFound)
+            #expect(await chatwoot.conversationCount() == 0, "nothing was answered")
         }
     }
 

@@ -76,6 +76,13 @@ public struct StandInAgent: Sendable {
             ref: ref, caller: try await caller(for: ref), assigneeId: assigneeId ?? -1, hasAssigneeKey: true, assigneeType: nil, teamId: nil)
     }
 
+    /// Assigns the conversation to an agent bot (`assignee_type: AgentBot`): the human assignee is cleared, the status
+    /// stays, and the bot gets `conversation_updated` with `assignee_agent_bot_id`.
+    public func assignToBot(_ ref: ConversationRef, bot botId: Int) async throws {
+        _ = try await standIn.state.assign(
+            ref: ref, caller: try await caller(for: ref), assigneeId: botId, hasAssigneeKey: true, assigneeType: "AgentBot", teamId: nil)
+    }
+
     /// Replaces the conversation's labels.
     public func setLabels(_ ref: ConversationRef, _ labels: [String]) async throws {
         _ = try await standIn.state.setLabels(ref: ref, caller: try await caller(for: ref), labels: labels)

@@ -83,7 +83,8 @@ final class BatonProcess: Sendable {
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
     /// with `token`; `storage` and `delivery` are YAML flow mappings, `chatwootExtra` more lines of its settings.
     static func configText(
-        storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = []
+        storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = [],
+        channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }"
     ) -> String {
         let extra = chatwootExtra.map { "\n        " + $0 }.joined()
         return """
@@ -97,7 +98,7 @@ final class BatonProcess: Sendable {
                 name: Test
                 urlToken: t0k3n
                 flow: flow.yaml
-                channels: { webchat: { enabled: true }, rest: { enabled: true } }
+                channels: \(channels)
                 handover:
                   provider: chatwoot
                   chatwoot:
@@ -110,6 +111,8 @@ final class BatonProcess: Sendable {
 
     /// SIGKILL: no shutdown, no flushing, exactly like a crash or an OOM kill.
     func kill() {
+        // Once it has exited its pid may belong to another process.
+        guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

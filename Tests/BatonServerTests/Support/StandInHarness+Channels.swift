@@ -53,13 +53,14 @@ extension StandInHarness {
             isPrivate: message.isPrivate, status: message.status.rawValue)
     }
 
-    /// The agent bot Baton set up, with its `outgoing_url`, once it is connected to `inbox`.
-    func waitForConnectedBot(inbox: Int) async throws -> (id: Int, outgoingURL: String?) {
-        try await standIn.waitUntil(timeout: .seconds(10), "a bot connected to inbox \(inbox)") { snapshot in
+    /// The agent bot Baton set up, with its `outgoing_url`, once it is connected to `inbox` (and, when given, posts
+    /// to `outgoingURL`).
+    func waitForConnectedBot(inbox: Int, outgoingURL wanted: String? = nil) async throws -> (id: Int, outgoingURL: String?) {
+        try await standIn.waitUntil(timeout: .seconds(20), "a bot connected to inbox \(inbox)") { snapshot in
             guard let botID = snapshot.inbox(inbox)?.agentBotId, let bot = snapshot.agentBots.first(where: { $0.id == botID }),
-                bot.outgoingURL?.isEmpty == false
+                let url = bot.outgoingURL, !url.isEmpty, wanted == nil || url == wanted
             else { return nil }
-            return (bot.id, bot.outgoingURL)
+            return (bot.id, url)
         }
     }
 
@@ -86,4 +87,21 @@ extension StandInHarness {
     }
 
     func waitForWebhooksIdle() async throws { try await standIn.waitForWebhooksIdle(timeout: .seconds(20)) }
+
+    /// Removes every injected fault.
+    func clearFaults() { standIn.clearFaults() }
+
+    /// The agent gives the conversation back to the bot without resolving it.
+    func markPending(_ conversation: Int) async throws { try await standIn.agent(agentID).markPending(ref(conversation)) }
+
+    /// The agent assigns the conversation to the agent bot `bot`.
+    func assignToBot(_ conversation: Int, bot: Int) async throws { try await standIn.agent(agentID).assignToBot(ref(conversation), bot: bot) }
+
+    /// The agent bot's webhook secret.
+    func botSecret(_ bot: Int) async -> String? { await standIn.snapshot().agentBots.first { $0.id == bot }?.secret }
+
+    /// How many messages with this exact content the conversation holds.
+    func count(_ content: String, in conversation: Int) async -> Int {
+        await standIn.messages(ref(conversation)).filter { $0.content == content }.count
+    }
 }
