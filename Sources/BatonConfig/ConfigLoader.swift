@@ -90,6 +90,11 @@ public struct ConfigLoader: Sendable {
             // An inbox has one agent bot: two endpoints cannot both answer it.
             var answered: [String: String] = [:]
             for endpoint in endpoints {
+                if endpoint.chatwoot != nil, server.publicURL == nil {
+                    sink.warning(
+                        members[endpoint.id],
+                        "server.publicURL is not set, so the Chatwoot agent bot will post to http://\(server.host):<port>, which only a Chatwoot on this machine reaches; set it to the address Chatwoot reaches Baton at")
+                }
                 guard let channel = endpoint.chatwoot, case .chatwoot(let settings)? = endpoint.handover else { continue }
                 for inbox in channel.inboxes {
                     let key = "\(settings.baseURL)#\(settings.accountID)#\(inbox)"

@@ -686,7 +686,9 @@ extension ConfigLoaderTests {
 
     @Test func aChatwootChannelNamesItsInboxesAndUsesTheHandoverAccount() throws {
         let path = try writeConfig(Self.channelConfig("{ inboxes: [21, 22], webhookPathSecret: abcdefghijklmnopqrstuvwxyz012345 }"))
-        let (configuration, _) = try loader().load(path: path)
+        let (configuration, warnings) = try loader().load(path: path)
+        #expect(warnings.contains { $0.message.hasPrefix("server.publicURL is not set") })
+        #expect(try loader(["BATON_SERVER_PUBLIC_URL": "https://baton.example.com"]).load(path: path).warnings.allSatisfy { !$0.message.contains("publicURL") })
         let channel = try #require(configuration.endpoints.first?.chatwoot)
         #expect(channel.inboxes == [21, 22])
         #expect(channel.webhookPathSecret?.value == "abcdefghijklmnopqrstuvwxyz012345")

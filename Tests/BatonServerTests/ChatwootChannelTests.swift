@@ -49,13 +49,15 @@ struct ChatwootChannelTests {
         let widget: Int
     }
 
-    static func withBaton(_ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void) async throws {
+    static func withBaton(
+        flow text: String = flowText, _ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let chatwoot = try await StandInHarness.start()
         let inboxes = Inboxes(
             whatsapp: await chatwoot.channelInbox("whatsapp", name: "Acme WhatsApp"), instagram: await chatwoot.channelInbox("instagram", name: "Acme Instagram"),
             widget: await chatwoot.channelInbox("webwidget", name: "Acme website"))
         chatwoot.agentBotWebhooks()
-        let flow = try FlowLoader().parse(text: flowText, file: "channel.yaml").0
+        let flow = try FlowLoader().parse(text: text, file: "channel.yaml").0
         var settings = ChatwootSettings(
             baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: "Channel bot",
             agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
@@ -252,6 +254,36 @@ struct ChatwootChannelTests {
             #expect(String(buffer: unknown.body).contains("ignored"))
             #expect(try await client.execute(uri: "/channels/chatwoot/nope", method: .post, body: event).status == .notFound)
             #expect(await chatwoot.conversationCount() == 0, "nothing was answered")
+        }
+    }
+
+    /// A flow's pictures reach the contact as files (multipart), fetched once; a link that cannot be fetched is
+    /// sent as text rather than dropped.
+    @Test func aFlowsAttachmentsArePostedAsFiles() async throws {
+        let router = Router()
+        router.get("cat.png") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(data: HandoverEndToEndTests.png)))
+        }
+        try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { files in
+            let base = "http://127.0.0.1:\(files.port ?? 0)"
+            let flow = """
+                name: Pictures
+                nodes:
+                  - say:
+                      text: "Here you go"
+                      attachments:
+                        - { type: image, url: "\(base)/cat.png", name: "cat.png" }
+                        - { type: file, url: "\(base)/gone.pdf", name: "gone.pdf" }
+                """
+            try await Self.withBaton(flow: flow) { chatwoot, inboxes, _ in
+                let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550006", name: "Hal", "pictures?")
+                let sent = try await chatwoot.waitForBotMessages(first.conversation, count: 1)
+                #expect(sent[0].content == "Here you go\n\(base)/gone.pdf")
+                let files = await chatwoot.attachments(of: sent[0].id, in: first.conversation)
+                #expect(files.map(\.name) == ["cat.png"])
+                #expect(files.first?.contentType == "image/png")
+                #expect(files.first?.size == HandoverEndToEndTests.png.count)
+            }
         }
     }
 

@@ -88,6 +88,11 @@ extension StandInHarness {
 
     func waitForWebhooksIdle() async throws { try await standIn.waitForWebhooksIdle(timeout: .seconds(20)) }
 
+    /// The files of message `id`: name, content type and size.
+    func attachments(of id: Int, in conversation: Int) async -> [(name: String, contentType: String, size: Int)] {
+        await standIn.messages(ref(conversation)).first { $0.id == id }?.attachments.map { ($0.filename, $0.contentType, $0.byteSize) } ?? []
+    }
+
     /// Removes every injected fault.
     func clearFaults() { standIn.clearFaults() }
 

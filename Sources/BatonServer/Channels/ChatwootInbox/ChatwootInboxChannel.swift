@@ -61,14 +61,16 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     func reply(for message: Message, kind: InboxChannelKind) async throws -> NewReply {
         let content = message.content
         var files: [NewFile] = []
+        var links: [String] = []
         for attachment in content.attachments {
-            if let file = try await file(for: attachment) { files.append(file) }
+            if let file = try await file(for: attachment) {
+                files.append(file)
+            } else if attachment.hasWebURL {
+                // Not to be had as a file: the contact still gets the link.
+                links.append(attachment.url)
+            }
         }
-        let links = content.attachments.filter { attachment in attachment.fileID == nil && !files.contains { $0.name == attachment.name } }
-        var text = content.text
-        if files.isEmpty, !links.isEmpty {
-            text = ([text].filter { !$0.isEmpty } + links.map(\.url)).joined(separator: "\n")
-        }
+        let text = ([content.text].filter { !$0.isEmpty } + links).joined(separator: "\n")
         guard !content.quickReplies.isEmpty else { return NewReply(content: text, files: files) }
         switch kind.optionStyle(for: content.quickReplies, text: text, hasAttachments: !files.isEmpty) {
         case .buttons:
