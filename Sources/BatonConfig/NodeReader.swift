@@ -172,8 +172,13 @@ struct NodeReader {
         return SetNode(assignments: assignments)
     }
 
+    /// Chatwoot's conversation priorities.
+    static let priorities = ["low", "medium", "high", "urgent"]
+
     func handover(_ value: YAMLValue) -> HandoverNode? {
-        let allowed = ["provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve"]
+        let allowed = [
+            "provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve", "team", "assignee", "priority", "labels", "attributes",
+        ]
         // A bare `handover:` takes every default.
         guard let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: allowed, sink) else { return nil }
         let provider = members.has("provider") ? members["provider"].string(sink) ?? "chatwoot" : "chatwoot"
@@ -187,6 +192,21 @@ struct NodeReader {
         if members.has("cancelKeywords") { node.cancelKeywords = members["cancelKeywords"].strings(sink) ?? [] }
         if members.has("cancelButton") { node.cancelButton = members["cancelButton"].string(sink) }
         if members.has("onResolve") { node.onResolve = members["onResolve"].string(sink) }
+        if members.has("team") { node.team = typedTemplate(members["team"]) }
+        if members.has("assignee") { node.assignee = typedTemplate(members["assignee"]) }
+        if members.has("priority"), let priority = template(members["priority"]) {
+            if priority.isLiteral, !Self.priorities.contains(priority.source) {
+                sink.error(members["priority"], "priority must be one of \(Self.priorities.joined(separator: ", ")) or an expression, found '\(priority.source)'")
+            }
+            node.priority = priority
+        }
+        if members.has("labels") {
+            let items: [YAMLValue] = if let node = members["labels"].node, case .scalar = node { [members["labels"]] } else { members["labels"].sequence(sink) ?? [] }
+            node.labels = items.compactMap(template)
+        }
+        if members.has("attributes"), let attributes = members["attributes"].mapping(allowed: nil, sink) {
+            for (name, value) in attributes.members { if let template = typedTemplate(value) { node.attributes[name] = template } }
+        }
         return node
     }
 

@@ -273,6 +273,30 @@ private func trimmed(_ expression: BatonCore.Expression?) -> String? {
         #expect(flow.nodes.map(\.kind) == expected)
     }
 
+    @Test func handoverRouting() throws {
+        let flow = try load(
+            """
+            nodes:
+              - handover:
+                  team: 4
+                  assignee: "{{ context.agent }}"
+                  priority: high
+                  labels: [vip, "{{ context.topic }}"]
+                  attributes: { tier: "{{ profile.tier }}", score: 3 }
+            """)
+        guard case .handover(let node) = flow.nodes[0].kind else {
+            Issue.record("not a handover node")
+            return
+        }
+        #expect(node.team?.source == "{{ 4 }}", "a plain number stays a number")
+        #expect(node.assignee == template("{{ context.agent }}"))
+        #expect(node.priority == template("high"))
+        #expect(node.labels == [template("vip"), template("{{ context.topic }}")])
+        #expect(node.attributes["tier"] == template("{{ profile.tier }}"))
+        let diagnostics = failureDiagnostics { try FlowLoader().parse(text: "nodes:\n  - handover: { priority: asap }\n", file: "inline.yaml") }
+        #expect(diagnostics.map(\.message) == ["priority must be one of low, medium, high, urgent or an expression, found 'asap'"])
+    }
+
     @Test func intents() throws {
         let flow = try load(
             """

@@ -287,6 +287,55 @@ struct ChatwootChannelTests {
         }
     }
 
+    static func routedFlow(team: String) -> String {
+        """
+        name: Routed
+        nodes:
+          - id: menu
+            question:
+              text: "What do you need?"
+              store: topic
+          - handover:
+              team: \(team)
+              assignee: 2
+              priority: "{{ context.topic == 'refund' ? 'urgent' : 'low' }}"
+              labels: [bot-handover, "{{ context.topic }}"]
+              attributes: { topic: "{{ context.topic }}", tier: 3 }
+          - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
+        """
+    }
+
+    @Test func theHandoverRoutesTheSameConversationToATeamAnAgentAPriorityAndLabels() async throws {
+        // Ids in a fresh stand-in: the first team is 1; the seeded agent (Maria) is user 2.
+        try await Self.withBaton(flow: Self.routedFlow(team: "1")) { chatwoot, inboxes, _ in
+            #expect(await chatwoot.createTeam("Billing") == 1)
+            #expect(chatwoot.agentID == 2)
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550007", name: "Ida", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 1)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550007", name: "Ida", "refund")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            let routing = await chatwoot.routing(of: first.conversation)
+            #expect(routing.team == 1)
+            #expect(routing.assignee == 2)
+            #expect(routing.priority == "urgent")
+            #expect(routing.labels == ["bot-handover", "refund"])
+            #expect(routing.attributes["topic"] == "refund")
+            #expect(routing.attributes["tier"] == "3")
+        }
+    }
+
+    @Test func aTeamChatwootDoesNotHaveFailsTheHandoverVisiblyInsteadOfRoutingNowhere() async throws {
+        try await Self.withBaton(flow: Self.routedFlow(team: "42")) { chatwoot, inboxes, _ in
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550008", name: "Jo", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 1)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550008", name: "Jo", "refund")
+            let said = try await chatwoot.waitForBotMessages(first.conversation, count: 3).map(\.content)
+            #expect(said.suffix(2) == [HandoverNotices.failed, "Handover: error invalid_routing"])
+            #expect(await chatwoot.conversationStatus(first.conversation) == "pending", "the bot keeps the conversation")
+            #expect(await chatwoot.routing(of: first.conversation).team == nil)
+        }
+    }
+
     @Test func aBotThatFailsLeavesTheConversationToHumansAndBatonStaysSilent() async throws {
         try await Self.withBaton { chatwoot, inboxes, client in
             // Three 500s: Chatwoot retries twice, then opens the pending conversation.

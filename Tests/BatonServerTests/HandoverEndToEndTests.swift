@@ -46,9 +46,9 @@ struct HandoverEndToEndTests {
 
     static func app(
         _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
-        requestTimeoutSeconds: Int = 10
+        requestTimeoutSeconds: Int = 10, flow text: String? = nil
     ) async throws -> some ApplicationProtocol {
-        let flow = try FlowLoader().parse(text: flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
+        let flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         var settings = ChatwootSettings(
             baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: botName,
             agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
@@ -67,12 +67,12 @@ struct HandoverEndToEndTests {
     /// Runs `body` with Baton live and the stand-in's webhooks pointing at it; checks the stand-in saw only
     /// requests Chatwoot's OpenAPI spec allows.
     static func withBaton(
-        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10,
+        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil,
         _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
         do {
-            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds).test(.live) { client in
+            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow).test(.live) { client in
                 await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
                 try await body(chatwoot, client)
             }
@@ -258,6 +258,54 @@ struct HandoverEndToEndTests {
             #expect(Set(posted.compactMap(\.content).filter { $0.hasPrefix("agent ") }).count == 8)
             #expect(await chatwoot.conversationCount() == 1)
             #expect(await chatwoot.contactIdentifiers().count == 1)
+        }
+    }
+
+    /// Routing on a handover to an API inbox: the new conversation gets the team, agent, priority, labels and
+    /// attributes (next to Baton's own), and an agent who is not in the account fails the handover.
+    @Test func aHandoverToAnAPIInboxIsRouted() async throws {
+        let flow = { (assignee: Int) in
+            """
+            name: Routed
+            nodes:
+              - question: { text: "Your name?", store: name }
+              - handover:
+                  inboxId: 1
+                  team: 1
+                  assignee: \(assignee)
+                  priority: high
+                  labels: [webchat]
+                  attributes: { customer: "{{ context.name }}" }
+              - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
+            """
+        }
+        try await Self.withBaton(flow: flow(2)) { chatwoot, client in
+            #expect(await chatwoot.createTeam("Support") == 1)
+            // The REST channel's first message answers the flow's first question.
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let routing = try await chatwoot.waitForLabels(conversation)
+            #expect(routing.team == 1 && routing.assignee == 2 && routing.priority == "high" && routing.labels == ["webchat"])
+            #expect(routing.attributes["customer"] == "Ada")
+            #expect(routing.attributes["baton_session"] == session)
+        }
+        try await Self.withBaton(flow: flow(77)) { chatwoot, client in
+            // The REST channel's first message answers the flow's first question.
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            // Long polls until the flow has said how the handover ended.
+            var texts: [String] = []
+            var after: Int64 = 0
+            for _ in 0..<10 where !texts.contains(where: { $0.hasPrefix("Handover:") }) {
+                let page = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=10")
+                for message in page["messages"].list {
+                    texts.append(message.text ?? "")
+                    if case .number(let id)? = message["id"] { after = Int64(id) }
+                }
+            }
+            #expect(texts.suffix(2) == [HandoverNotices.failed, "Handover: error invalid_routing"])
+            #expect(await chatwoot.conversationCount() == 0, "nothing opened")
         }
     }
 

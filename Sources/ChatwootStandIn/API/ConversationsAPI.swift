@@ -115,6 +115,7 @@ enum ConversationsAPI {
         switch result {
         case .user(let user): return .json(presenter.agent(user, accountId: conversation.accountId))
         case .agentBot(let bot): return .json(presenter.agentBotSlim(bot))
+        case .team(let team): return .json(presenter.teamRecord(team))
         case .none: return .json(.null)
         }
     }

@@ -11,6 +11,8 @@ public struct StandInSnapshot: Sendable {
     public internal(set) var agentBots: [AgentBot] = []
     /// Chatwoot's `inboxes`.
     public internal(set) var inboxes: [Inbox] = []
+    /// Teams of every account.
+    public internal(set) var teams: [Team] = []
     /// Chatwoot's `contacts`.
     public internal(set) var contacts: [Contact] = []
     /// Chatwoot's `contact_inboxes`.
@@ -40,6 +42,8 @@ public struct StandInSnapshot: Sendable {
     public func agentBot(_ id: Int) -> AgentBot? { agentBots.first { $0.id == id } }
     /// The inbox with `id`.
     public func inbox(_ id: Int) -> Inbox? { inboxes.first { $0.id == id } }
+
+    public func team(_ id: Int) -> Team? { teams.first { $0.id == id } }
     /// The contact with `id`.
     public func contact(_ id: Int) -> Contact? { contacts.first { $0.id == id } }
     /// The contact-inbox with `id`.

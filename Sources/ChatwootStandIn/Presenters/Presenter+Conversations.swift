@@ -17,6 +17,7 @@ extension Presenter {
             meta.append(("assignee", agent(user, accountId: conversation.accountId)))
             meta.append(("assignee_type", "User"))
         }
+        if let team = conversation.teamId.flatMap({ db.team($0) }) { meta.append(("team", self.team(team))) }
         meta.append(("hmac_verified", .bool(db.contactInbox(conversation.contactInboxId)?.hmacVerified ?? false)))
         let lastNonActivity = all.last { $0.messageType != .activity }
         return [
@@ -77,7 +78,8 @@ extension Presenter {
                 "sender": db.contact(conversation.contactId).map(contactPush) ?? .null,
                 "assignee": assignee,
                 "assignee_type": assigneeType,
-                "team": .null,
+                // `Team#push_event_data`.
+                "team": conversation.teamId.flatMap { db.team($0) }.map { ["id": .int($0.id), "name": .string($0.name)] } ?? .null,
                 "hmac_verified": .bool(link?.hmacVerified ?? false),
             ],
             "status": .string(conversation.status.rawValue),

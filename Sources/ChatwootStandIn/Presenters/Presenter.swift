@@ -38,6 +38,25 @@ struct Presenter {
         ]
     }
 
+    // MARK: Teams
+
+    /// `views/api/v1/models/_team.json.jbuilder` (teams index/show, conversation `meta.team`).
+    func team(_ team: Team) -> JSONValue {
+        [
+            "id": .int(team.id), "name": .string(team.name), "description": .string(team.description), "allow_auto_assign": .bool(team.allowAutoAssign),
+            // `Current.user.teams.include?`: team members are not modelled.
+            "account_id": .int(team.accountId), "is_member": false,
+        ]
+    }
+
+    /// The whole record, as `set_team` renders it.
+    func teamRecord(_ team: Team) -> JSONValue {
+        [
+            "id": .int(team.id), "name": .string(team.name), "description": .string(team.description), "allow_auto_assign": .bool(team.allowAutoAssign),
+            "created_at": .string(team.createdAt.iso8601), "updated_at": .string(team.createdAt.iso8601), "account_id": .int(team.accountId),
+        ]
+    }
+
     // MARK: Agent bots
 
     /// `AgentBot#push_event_data`.

@@ -75,6 +75,12 @@ extension ChatwootStandIn {
         try await state.connectAgentBotTransaction(botId, inboxId: inboxId, accountId: await state.db.inbox(inboxId)?.accountId ?? -1)
     }
 
+    /// Creates a team in the account (its name is downcased, as Chatwoot saves it).
+    @discardableResult
+    public func createTeam(account: Int, name: String, description: String? = nil, allowAutoAssign: Bool = true) async -> Team {
+        await state.createTeam(accountId: account, name: name, description: description, allowAutoAssign: allowAutoAssign)
+    }
+
     /// Sets the account's `keep_pending_on_bot_failure` (a failed agent-bot webhook then leaves conversations pending).
     public func setKeepPendingOnBotFailure(_ keep: Bool, account: Int) async {
         await state.setKeepPendingOnBotFailure(keep, accountId: account)

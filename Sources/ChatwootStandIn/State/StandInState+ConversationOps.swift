@@ -84,6 +84,7 @@ extension StandInState {
     enum AssignmentResult: Sendable {
         case user(User)
         case agentBot(AgentBot)
+        case team(Team)
         case none
     }
 
@@ -111,8 +112,12 @@ extension StandInState {
                 }
                 if let user { result = .user(user) }
             }
-            // Teams are not modelled: a `team_id` assignment finds no team and renders null.
-            _ = teamId
+            if let teamId, !hasAssigneeKey, assigneeType != "AgentBot" {
+                // `set_team`: `Current.account.teams.find_by(id:)`; an unknown id clears the team and renders null.
+                let team = db.team(teamId).flatMap { $0.accountId == ref.accountId ? $0 : nil }
+                saveConversation(conversation.id, caller: caller) { $0.teamId = team?.id }
+                if let team { result = .team(team) }
+            }
             return (db.conversation(id: conversation.id) ?? conversation, result)
         }
     }

@@ -9,6 +9,14 @@ extension StandInState {
         return account
     }
 
+    func createTeam(accountId: Int, name: String, description: String?, allowAutoAssign: Bool) -> Team {
+        let team = Team(id: nextId("team"), accountId: accountId, name: name.lowercased(), description: description, allowAutoAssign: allowAutoAssign,
+            createdAt: now())
+        db.teams.append(team)
+        didChange()
+        return team
+    }
+
     func setKeepPendingOnBotFailure(_ keep: Bool, accountId: Int) {
         guard let index = accountIndex(accountId) else { return }
         db.accounts[index].keepPendingOnBotFailure = keep

@@ -93,6 +93,28 @@ extension StandInHarness {
         await standIn.messages(ref(conversation)).first { $0.id == id }?.attachments.map { ($0.filename, $0.contentType, $0.byteSize) } ?? []
     }
 
+    /// Creates a team; returns its id.
+    func createTeam(_ name: String) async -> Int { await standIn.createTeam(account: accountID, name: name).id }
+
+    /// Where the conversation is routed: team, assignee, priority, labels and its custom attributes as text.
+    func routing(of conversation: Int) async -> (team: Int?, assignee: Int?, priority: String?, labels: [String], attributes: [String: String]) {
+        guard let found = await standIn.conversation(ref(conversation)) else { return (nil, nil, nil, [], [:]) }
+        var attributes: [String: String] = [:]
+        if case .object(let members) = found.customAttributes {
+            for (key, value) in members { attributes[key] = value.stringValue ?? value.intValue.map(String.init) ?? "\(value)" }
+        }
+        return (found.teamId, found.assigneeId, found.priority, found.labels, attributes)
+    }
+
+    /// Waits until the conversation has labels (routing is applied after it is created); returns its routing.
+    func waitForLabels(_ conversation: Int) async throws -> (team: Int?, assignee: Int?, priority: String?, labels: [String], attributes: [String: String]) {
+        let target = ref(conversation)
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "labels on \(conversation)") { snapshot in
+            snapshot.conversation(target).flatMap { $0.labels.isEmpty ? nil : true }
+        }
+        return await routing(of: conversation)
+    }
+
     /// Removes every injected fault.
     func clearFaults() { standIn.clearFaults() }
 

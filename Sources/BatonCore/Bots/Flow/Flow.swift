@@ -214,6 +214,12 @@ public struct HandoverNode: Sendable, Hashable {
     public var cancelButton: String?
     /// Where the flow continues once an agent resolves the conversation; below the node when absent.
     public var onResolve: String?
+    /// Routing, each value a literal or an expression: a team id, an agent id, a priority, labels, custom attributes.
+    public var team: Template?
+    public var assignee: Template?
+    public var priority: Template?
+    public var labels: [Template] = []
+    public var attributes: [String: Template] = [:]
 
     public init(
         provider: String, inbox: Template? = nil, acceptedMessage: MessageTemplate? = nil, cancelKeywords: [String] = [],

@@ -201,7 +201,10 @@ private struct Run {
                 accepted = accepted ?? MessageContent()
                 accepted?.quickReplies.append(QuickReply(title: button))
             }
-            effects.append(.requestHandover(HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted)))
+            let routing = try Self.routing(of: handover, in: scope)
+            effects.append(
+                .requestHandover(
+                    HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted, routing: routing.isEmpty ? nil : routing)))
             state.flow.position = .inHandover(nodeID: node.id)
             return nil
         case .end(let end):
@@ -286,6 +289,24 @@ struct StepFailure: Error {
 
 extension Run {
     /// Inbox ids are numbers; a literal `inboxId: 5` arrives as the text "5" and is turned into one here.
+    /// The node's routing, evaluated now; empty labels and `null` values are left out.
+    static func routing(of node: HandoverNode, in scope: JSONValue) throws(ExpressionError) -> HandoverRouting {
+        func value(_ template: Template?) throws(ExpressionError) -> JSONValue? {
+            guard let template else { return nil }
+            let value = inboxValue(try template.evaluate(in: scope))
+            return value == .null || value == .string("") ? nil : value
+        }
+        var routing = HandoverRouting(team: try value(node.team), assignee: try value(node.assignee), priority: try value(node.priority))
+        for label in node.labels {
+            let text = try label.render(in: scope).trimmingSpaces
+            if !text.isEmpty, !routing.labels.contains(text) { routing.labels.append(text) }
+        }
+        for (name, template) in node.attributes {
+            if let attribute = try value(template) { routing.attributes[name] = attribute }
+        }
+        return routing
+    }
+
     static func inboxValue(_ value: JSONValue) -> JSONValue {
         if case .string(let text) = value, let number = Int(text.trimmingSpaces) { return .number(Double(number)) }
         return value

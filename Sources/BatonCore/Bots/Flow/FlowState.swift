@@ -69,6 +69,8 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         case rejected
         /// The user cancelled.
         case user
+        /// The node's team, assignee, priority or labels are not ones the desk knows.
+        case invalidRouting = "invalid_routing"
         /// The desk opened the conversation without a handover node asking (on the Chatwoot channel: an agent, or
         /// Chatwoot itself after the agent bot's webhook failed).
         case openedInDesk = "opened_in_desk"
@@ -101,13 +103,41 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
     public var inbox: JSONValue?
     /// The message to send the user once the provider accepted.
     public var acceptedMessage: MessageContent?
+    /// Where the desk puts the conversation (team, assignee, priority, labels, attributes); `nil` when the node
+    /// names none (and in jobs saved before routing existed).
+    public var routing: HandoverRouting?
 
-    public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?) {
+    public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?, routing: HandoverRouting? = nil) {
         self.nodeID = nodeID
         self.provider = provider
         self.inbox = inbox
         self.acceptedMessage = acceptedMessage
+        self.routing = routing
     }
+}
+
+/// A handover's routing as the node's expressions gave it, checked by the desk before anything is opened (a value
+/// the desk does not know is the handover's error `invalid_routing`, never a silent default).
+public struct HandoverRouting: Codable, Sendable, Hashable {
+    /// A team id.
+    public var team: JSONValue?
+    /// An agent id.
+    public var assignee: JSONValue?
+    /// `low`, `medium`, `high` or `urgent`.
+    public var priority: JSONValue?
+    public var labels: [String]
+    /// Custom attributes of the desk conversation.
+    public var attributes: [String: JSONValue]
+
+    public init(team: JSONValue? = nil, assignee: JSONValue? = nil, priority: JSONValue? = nil, labels: [String] = [], attributes: [String: JSONValue] = [:]) {
+        self.team = team
+        self.assignee = assignee
+        self.priority = priority
+        self.labels = labels
+        self.attributes = attributes
+    }
+
+    public var isEmpty: Bool { team == nil && assignee == nil && priority == nil && labels.isEmpty && attributes.isEmpty }
 }
 
 /// Something the flow wants done; the server performs it.

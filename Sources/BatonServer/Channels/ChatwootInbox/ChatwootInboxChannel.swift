@@ -129,8 +129,22 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             return .reported(.failedToOpen(number: number, HandoverOutcome(status: .error, reason: .unsupported, detail: "not a Chatwoot conversation")))
         }
         do {
+            let routing: ChatwootRouting
+            switch try await ChatwootRouting.check(request.routing, client: client) {
+            case .failure(let problem):
+                logger.warning("the handover's routing is invalid", metadata: ["session": "\(session.id)", "problem": "\(problem.detail)"])
+                return .reported(.failedToOpen(number: number, problem.outcome))
+            case .success(let checked):
+                routing = checked
+            }
             let token = try await bot.accessToken()
             if attempt == 1 { try await client.createReply(conversationID: conversation.id, NewReply(content: summary(of: session, request: request), isPrivate: true), token: token) }
+            // With the administrator's token: Chatwoot answers a bot token 500 for a conversation that has a team.
+            let current: [String: JSONValue]? =
+                routing.attributes.isEmpty ? nil : try await client.conversation(id: conversation.id).customAttributes.flatMap {
+                    if case .object(let members) = $0 { members } else { nil }
+                } ?? [:]
+            try await routing.apply(to: conversation.id, client: client, currentAttributes: current)
             try await client.setStatus(conversationID: conversation.id, status: "open", token: token)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
             return .reported(.opened(number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0))

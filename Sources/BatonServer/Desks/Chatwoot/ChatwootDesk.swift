@@ -31,6 +31,14 @@ struct ChatwootDesk: Desk {
             guard inbox.channelType == "Channel::Api" else {
                 return Self.failedToOpen(number, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox")
             }
+            let routing: ChatwootRouting
+            switch try await ChatwootRouting.check(request.routing, client: client) {
+            case .failure(let problem):
+                logger.warning("the handover's routing is invalid", metadata: ["session": "\(session.id)", "problem": "\(problem.detail)"])
+                return .reported(.failedToOpen(number: number, problem.outcome))
+            case .success(let checked):
+                routing = checked
+            }
             do {
                 _ = try await bot.accessToken()
             } catch {
@@ -45,9 +53,12 @@ struct ChatwootDesk: Desk {
             if let existing {
                 conversation = existing
             } else {
+                let attributes = routing.attributes.merging(customAttributes(session, number: number)) { _, baton in baton }
                 conversation = try await client.createConversation(
-                    NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: customAttributes(session, number: number)))
+                    NewConversation(sourceID: sourceID, inboxID: inboxID, contactID: contactID, customAttributes: attributes))
             }
+            // The attributes went in with the conversation; the rest is harmless to repeat on a retry.
+            try await routing.apply(to: conversation.id, client: client, currentAttributes: nil)
             try await store.link(
                 endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])

@@ -87,6 +87,42 @@ public struct ChatwootClient: Sendable {
         let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/toggle_status", body: ["status": .string(status)], token: token)
     }
 
+    /// Assigns the conversation to a team (an unknown id clears the team: check with ``team(id:)`` first).
+    public func assign(conversationID: Int, teamID: Int) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/assignments", body: ["team_id": .number(Double(teamID))])
+    }
+
+    /// Assigns the conversation to an agent (an unknown id unassigns it: check with ``agents()`` first).
+    public func assign(conversationID: Int, agentID: Int) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/assignments", body: ["assignee_id": .number(Double(agentID))])
+    }
+
+    /// Sets the conversation's priority (`low`, `medium`, `high`, `urgent`).
+    public func setPriority(conversationID: Int, _ priority: String) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/toggle_priority", body: ["priority": .string(priority)])
+    }
+
+    /// The conversation's labels.
+    public func labels(conversationID: Int) async throws -> [String] {
+        let page: Payload<[String]> = try await call(.GET, "/conversations/\(conversationID)/labels")
+        return page.payload
+    }
+
+    /// Replaces the conversation's custom attributes.
+    public func setCustomAttributes(conversationID: Int, _ attributes: [String: JSONValue]) async throws {
+        let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/custom_attributes", body: ["custom_attributes": .object(attributes)])
+    }
+
+    /// The account's team `id` (404 when there is none).
+    public func team(id: Int) async throws -> ChatwootTeam {
+        try await call(.GET, "/teams/\(id)")
+    }
+
+    /// The account's agents (administrators included).
+    public func agents() async throws -> [ChatwootAgent] {
+        try await call(.GET, "/agents")
+    }
+
     /// Adds labels to the conversation (`POST /conversations/{id}/labels` replaces the list, so the current ones are
     /// passed in too).
     public func setLabels(conversationID: Int, labels: [String], token: String? = nil) async throws {

@@ -71,6 +71,18 @@ public struct ChatwootMessage: Decodable, Sendable, Hashable {
     }
 }
 
+/// A team (`GET /teams/{id}`).
+public struct ChatwootTeam: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var name: String
+}
+
+/// An agent of the account (`GET /agents`).
+public struct ChatwootAgent: Decodable, Sendable, Hashable {
+    public var id: Int
+    public var name: String
+}
+
 /// A reply the agent bot posts in a channel inbox.
 public struct NewReply: Sendable, Hashable {
     public var content: String

@@ -1,0 +1,29 @@
+/// `TeamsController` and `AgentsController` reads: index and show for everyone in the account
+/// (`app/policies/team_policy.rb`, `user_policy.rb`); writes are not modelled.
+enum TeamsAndAgentsAPI {
+    static let routes: [Route] = [
+        Route("GET", "/api/v1/accounts/:account_id/teams", "api/v1/accounts/teams", "index", teams),
+        Route("GET", "/api/v1/accounts/:account_id/teams/:id", "api/v1/accounts/teams", "show", team),
+        Route("GET", "/api/v1/accounts/:account_id/agents", "api/v1/accounts/agents", "index", agents),
+    ]
+
+    static func teams(_ ctx: HandlerContext) async throws -> APIResponse {
+        let teams = await ctx.state.db.teams.filter { $0.accountId == ctx.accountId }
+        let presenter = await ctx.presenter()
+        return .json(.array(teams.map { presenter.team($0) }))
+    }
+
+    static func team(_ ctx: HandlerContext) async throws -> APIResponse {
+        let id = try ctx.pathInt("id")
+        // `Current.account.teams.find(params[:id])`: another account's team is not found either.
+        guard let team = await ctx.state.db.team(id), team.accountId == ctx.accountId else { throw StandInAPIError.notFound }
+        return .json(await ctx.presenter().team(team))
+    }
+
+    /// `GET /agents`: the account's users, ordered by name (`agents_controller.rb#index`).
+    static func agents(_ ctx: HandlerContext) async throws -> APIResponse {
+        let users = await ctx.state.db.users.filter { $0.roles[ctx.accountId] != nil }.sorted { $0.name < $1.name }
+        let presenter = await ctx.presenter()
+        return .json(.array(users.map { presenter.agent($0, accountId: ctx.accountId) }))
+    }
+}
