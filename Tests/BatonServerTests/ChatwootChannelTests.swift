@@ -261,8 +261,10 @@ struct ChatwootChannelTests {
     /// sent as text rather than dropped.
     @Test func aFlowsAttachmentsArePostedAsFiles() async throws {
         let router = Router()
-        router.get("cat.png") { _, _ in
-            Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(data: HandoverEndToEndTests.png)))
+        for name in ["cat.png", "dog.png"] {
+            router.get(RouterPath(name)) { _, _ in
+                Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(data: HandoverEndToEndTests.png)))
+            }
         }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { files in
             let base = "http://127.0.0.1:\(files.port ?? 0)"
@@ -274,15 +276,23 @@ struct ChatwootChannelTests {
                       attachments:
                         - { type: image, url: "\(base)/cat.png", name: "cat.png" }
                         - { type: file, url: "\(base)/gone.pdf", name: "gone.pdf" }
+                        - { type: image, url: "\(base)/dog.png", name: "dog.png" }
                 """
             try await Self.withBaton(flow: flow) { chatwoot, inboxes, _ in
-                let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550006", name: "Hal", "pictures?")
-                let sent = try await chatwoot.waitForBotMessages(first.conversation, count: 1)
-                #expect(sent[0].content == "Here you go\n\(base)/gone.pdf")
-                let files = await chatwoot.attachments(of: sent[0].id, in: first.conversation)
-                #expect(files.map(\.name) == ["cat.png"])
+                // On Instagram one message carries the text and every file.
+                let insta = try await chatwoot.contactWrites(inbox: inboxes.instagram, from: "ig-1", name: "Hal", "pictures?")
+                let one = try await chatwoot.waitForBotMessages(insta.conversation, count: 1)
+                #expect(one[0].content == "Here you go\n\(base)/gone.pdf")
+                let files = await chatwoot.attachments(of: one[0].id, in: insta.conversation)
+                #expect(files.map(\.name) == ["cat.png", "dog.png"])
                 #expect(files.first?.contentType == "image/png")
                 #expect(files.first?.size == HandoverEndToEndTests.png.count)
+                // WhatsApp sends a message's first file only: each file goes in its own message, the text as the caption.
+                let whatsapp = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550006", name: "Hal", "pictures?")
+                let two = try await chatwoot.waitForBotMessages(whatsapp.conversation, count: 2)
+                #expect(two.map(\.content) == ["Here you go\n\(base)/gone.pdf", nil])
+                #expect(await chatwoot.attachments(of: two[0].id, in: whatsapp.conversation).map(\.name) == ["cat.png"])
+                #expect(await chatwoot.attachments(of: two[1].id, in: whatsapp.conversation).map(\.name) == ["dog.png"])
             }
         }
     }
@@ -333,6 +343,19 @@ struct ChatwootChannelTests {
             #expect(said.suffix(2) == [HandoverNotices.failed, "Handover: error invalid_routing"])
             #expect(await chatwoot.conversationStatus(first.conversation) == "pending", "the bot keeps the conversation")
             #expect(await chatwoot.routing(of: first.conversation).team == nil)
+        }
+    }
+
+    /// A widget visitor whose conversation the bot has not talked in yet is greeted when they open the widget, once.
+    @Test func aWidgetVisitorOpeningTheirConversationIsGreetedOnce() async throws {
+        try await Self.withBaton { chatwoot, inboxes, _ in
+            let source = "0d6f2c1a-8e3b-4c57-9a61-2f4e5d7c9b10"
+            let conversation = try await chatwoot.widgetVisitorOpens(inbox: inboxes.widget, source: source, name: "Kai")
+            let greeting = try await chatwoot.waitForBotMessages(conversation, count: 2).map(\.content)
+            #expect(greeting == ["Hi Kai, you write from website.", "What do you need?"])
+            try await chatwoot.widgetOpenedAgain(inbox: inboxes.widget, source: source, name: "Kai")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(await chatwoot.botMessages(conversation).count == 2)
         }
     }
 

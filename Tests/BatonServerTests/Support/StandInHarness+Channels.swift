@@ -115,6 +115,19 @@ extension StandInHarness {
         return await routing(of: conversation)
     }
 
+    /// A widget visitor has a conversation without a message yet (the widget's pre-chat form made it) and opens
+    /// the widget; returns the conversation.
+    func widgetVisitorOpens(inbox: Int, source: String, name: String) async throws -> Int {
+        let conversation = try await standIn.startConversation(inbox: inbox, contactName: name, sourceId: source)
+        try await standIn.widgetOpened(inbox: inbox, by: ChannelContact(sourceId: source, name: name))
+        return conversation.displayId
+    }
+
+    /// The visitor opens the widget again.
+    func widgetOpenedAgain(inbox: Int, source: String, name: String) async throws {
+        try await standIn.widgetOpened(inbox: inbox, by: ChannelContact(sourceId: source, name: name))
+    }
+
     /// Removes every injected fault.
     func clearFaults() { standIn.clearFaults() }
 

@@ -38,6 +38,9 @@ enum AgentBotEvent: Sendable, Hashable {
     case status(InboxConversation)
     /// The conversation was assigned to a bot (`conversation_updated` whose changes include `assignee_agent_bot_id`).
     case assignedToBot(InboxConversation, botID: Int)
+    /// A website visitor opened the widget of a conversation they have (`webwidget_triggered` with a
+    /// `current_conversation`).
+    case widgetOpened(InboxConversation)
     case ignore(String)
 }
 
@@ -65,8 +68,9 @@ extension AgentBotEvent {
             guard let botChange, let botID = JSONReader.integer(botChange) else { return .ignore("conversation_updated") }
             return .assignedToBot(try conversation(reader), botID: botID)
         case "webwidget_triggered":
-            // No conversation to answer in yet: the flow starts with the visitor's first message.
-            return .ignore("webwidget_triggered")
+            // A first visit has no conversation to answer in yet: the flow starts with the visitor's first message.
+            guard let current = try reader.object("current_conversation") else { return .ignore("webwidget_triggered without a conversation") }
+            return .widgetOpened(try conversation(current))
         default:
             return .ignore("event \(event.prefix(40))")
         }

@@ -109,7 +109,7 @@ struct AgentBotWebhookController {
     static func needsDeliveryRecord(_ event: AgentBotEvent) -> Bool {
         switch event {
         case .status, .assignedToBot: true
-        case .contactMessage, .choice, .ignore: false
+        case .contactMessage, .choice, .widgetOpened, .ignore: false
         }
     }
 
@@ -134,6 +134,14 @@ struct AgentBotWebhookController {
             guard let handover = handoverEvent(for: conversation) else { return (.ignored, "ignored: status \(conversation.status.prefix(20))") }
             try await apply(handover, sessionID: sessionID, channel: channel)
             return (.applied, "status \(conversation.status)")
+        case .widgetOpened(let conversation):
+            // The bot greets a returning visitor whose conversation it has and has not talked in yet.
+            guard answers(conversation, channel), conversation.status == "pending" else { return (.ignored, "ignored: not the bot's conversation") }
+            let turn = try await conversations.openSession(
+                endpoint: channel.endpoint, userID: ChatwootInboxChannel.userID(accountID: conversation.accountID, conversationID: conversation.conversationID),
+                channel: .chatwoot, profile: Self.profile(of: conversation), start: true)
+            try await store.link(endpointID: channel.endpoint.id, conversationKey: key(conversation), to: turn.session.id)
+            return turn.messages.isEmpty ? (.duplicate, "already greeted") : (.applied, "greeted")
         case .assignedToBot(let conversation, let botID):
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel),
                 try await botID == channel.bot.agentBot().id

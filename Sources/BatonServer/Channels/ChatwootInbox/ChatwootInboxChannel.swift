@@ -42,15 +42,22 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     func deliver(_ message: Message, session: Session, attempt: Int) async -> JobOutcome {
         guard let conversation = Self.conversation(of: session) else { return .dead("session \(session.id) is not a Chatwoot conversation") }
         guard !message.retracted else { return .done }
-        let marker = "\(session.id.rawValue):\(message.id)"
-        var reply: NewReply
+        let reply: NewReply
         do {
             reply = try await self.reply(for: message, kind: conversation.kind)
         } catch {
             return .retry("the store could not be read: \(String(reflecting: error))")
         }
-        if reply.files.isEmpty { reply.contentAttributes = (reply.contentAttributes ?? .emptyObject).setting(.string(marker), at: [Self.markerKey]) }
-        return await post(reply, marker: marker, in: conversation.id, attempt: attempt, session: session)
+        // Where the channel cannot carry it as one message, it goes as several, in order. Text parts carry a
+        // marker a retry looks for; Chatwoot's multipart form has no room for one, so a file part whose answer
+        // was lost may be sent twice.
+        for (index, var part) in conversation.kind.split(reply).enumerated() {
+            let marker = "\(session.id.rawValue):\(message.id)" + (index == 0 ? "" : ":\(index)")
+            if part.files.isEmpty { part.contentAttributes = (part.contentAttributes ?? .emptyObject).setting(.string(marker), at: [Self.markerKey]) }
+            let outcome = await post(part, marker: marker, in: conversation.id, attempt: attempt, session: session)
+            guard outcome == .done else { return outcome }
+        }
+        return .done
     }
 
     /// The key under which a reply carries Baton's id for it, so a retry after a lost answer can find it.
@@ -105,7 +112,7 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     func post(_ reply: NewReply, marker: String, in conversationID: Int, attempt: Int, session: Session) async -> JobOutcome {
         do {
             let token = try await bot.accessToken()
-            if attempt > 1, !reply.files.isEmpty || reply.contentAttributes != nil,
+            if attempt > 1, reply.files.isEmpty,
                 try await client.recentMessages(conversationID: conversationID).contains(where: { $0.contentAttributes?[Self.markerKey] == .string(marker) })
             {
                 return .done

@@ -55,6 +55,22 @@ struct InboxChannelKind: Sendable, Hashable {
         }
     }
 
+    /// A reply as the messages this channel can take (`app/services/*/send_on_*_service.rb`): Chatwoot's WhatsApp
+    /// services send only a message's first attachment, so each file goes on its own (the first with the text as
+    /// its caption); TikTok refuses text and an image in one message, so the text goes first, then each file.
+    func split(_ reply: NewReply) -> [NewReply] {
+        switch name {
+        case "whatsapp" where reply.files.count > 1:
+            return reply.files.enumerated().map { index, file in NewReply(content: index == 0 ? reply.content : "", files: [file]) }
+        case "tiktok" where !reply.files.isEmpty && !reply.content.isEmpty:
+            var text = reply
+            text.files = []
+            return [text] + reply.files.map { NewReply(content: "", files: [$0]) }
+        default:
+            return [reply]
+        }
+    }
+
     /// The options under the text, one per line, for channels that show no buttons.
     static func numbered(_ text: String, _ replies: [QuickReply]) -> String {
         let lines = replies.enumerated().map { "\($0.offset + 1). \($0.element.title)" }

@@ -163,7 +163,7 @@ public struct ChatwootClient: Sendable {
     public func createReply(conversationID: Int, _ reply: NewReply, token: String) async throws -> ChatwootMessage {
         guard reply.files.isEmpty else {
             var form = MultipartForm()
-            form.field("content", reply.content)
+            if !reply.content.isEmpty { form.field("content", reply.content) }
             form.field("message_type", "outgoing")
             for file in reply.files { form.file("attachments[]", name: file.name, contentType: file.mimeType, bytes: file.bytes) }
             return try await call(.POST, "/conversations/\(conversationID)/messages", raw: form.finish(), token: token)
