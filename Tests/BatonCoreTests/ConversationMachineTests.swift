@@ -428,9 +428,15 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectNothing(conversation.handle(.returnedToBot(conversationID: firstConversation, updatedAt: 120)), from: conversation.state)
     }
 
-    @Test func theDeskOpeningItsOwnConversationOfBatonsHandoverChangesNothing() throws {
+    @Test func theDeskOpeningItsOwnConversationOfBatonsHandoverOnlyNotesWhen() throws {
         var conversation = try Conversation.active()
-        expectNothing(conversation.handle(.deskTookOver(conversationID: firstConversation, inboxID: 7, updatedAt: 50)), from: conversation.state)
+        let before = conversation.state
+        let step = conversation.handle(.deskTookOver(conversationID: firstConversation, inboxID: 7, updatedAt: 50))
+        var expected = before
+        expected.handover?.statusUpdatedAt = 50
+        expectStep(step, state: expected)
+        // So a status from before the handoff (a late delivery) cannot end it.
+        expectNothing(conversation.handle(.returnedToBot(conversationID: firstConversation, updatedAt: 40)), from: conversation.state)
     }
 
     @Test func theDeskTakingTheUserWithoutANodeSilencesTheBotAndEndsInError() throws {

@@ -230,6 +230,40 @@ struct ChatwootChannelTests {
         }
     }
 
+    /// Chatwoot's parallel workers can deliver a message made while the bot had the conversation after the
+    /// handoff's status change: its "pending" is old news and must not give the conversation back to the bot.
+    @Test func aLateMessageFromBeforeTheHandoffDoesNotEndIt() async throws {
+        try await Self.withBaton { chatwoot, inboxes, client in
+            let bot = try await chatwoot.waitForConnectedBot(inbox: inboxes.whatsapp)
+            let secret = try #require(await chatwoot.botSecret(bot.id))
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550009", name: "Lou", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550009", name: "Lou", "A person")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            try await chatwoot.waitForWebhooksIdle()
+            let before = await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count
+
+            let late = try await chatwoot.lateCopy(ofMessage: first.message, as: 900_001)
+            let now = Int(Date().timeIntervalSince1970)
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name(WebhookSignature.signatureHeader)!] = WebhookSignature(secret: secret).sign(body: late, timestamp: now)
+            headers[HTTPField.Name(WebhookSignature.timestampHeader)!] = String(now)
+            let answer = try await client.execute(uri: "/channels/chatwoot/shop", method: .post, headers: headers, body: ByteBuffer(data: late))
+            #expect(answer.status == .ok)
+            #expect(await chatwoot.conversationStatus(first.conversation) == "open")
+            // The agent gives it back, the contact writes: the bot's words since the handoff are exactly these (a
+            // handover ended by the late message would have said its notices and answered "Hi" in between; the
+            // outbox posts a session's replies in order, so they would come first).
+            try await chatwoot.markPending(first.conversation)
+            try await chatwoot.waitForBotMessages(first.conversation, count: before + 3)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550009", name: "Lou", "Orders")
+            let after = try await chatwoot.waitForBotMessages(first.conversation, count: before + 5).map(\.content)
+            #expect(
+                Array(after.dropFirst(before).prefix(5))
+                    == [HandoverNotices.resolved, "Back with the bot (completed).", "What do you need?", "Topic: orders", "What do you need?"])
+        }
+    }
+
     @Test func forgedStaleOrUnsignedWebhooksAreRefusedBeforeTheirBodyIsRead() async throws {
         try await Self.withBaton { chatwoot, inboxes, client in
             let bot = try await chatwoot.waitForConnectedBot(inbox: inboxes.whatsapp)

@@ -179,9 +179,16 @@ public struct ConversationMachine: Sendable {
     /// See `HandoverEvent.deskTookOver`.
     func takeOver(conversationID: Int, inboxID: Int?, updatedAt: Double?, state: ConversationState) -> ConversationStep {
         var step = ConversationStep(state: state)
-        if let handover = state.handover {
+        if var handover = state.handover {
             if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
-            if handover.isLive { return step }
+            if handover.isLive {
+                // Baton's own handover: remember when Chatwoot opened it, so an older event cannot end it.
+                if handover.phase == .active, handover.conversationID == conversationID, let updatedAt {
+                    handover.statusUpdatedAt = updatedAt
+                    step.state.handover = handover
+                }
+                return step
+            }
             if handover.phase == .resolved, handover.conversationID == conversationID {
                 return handle(.providerStatus(.open, conversationID: conversationID, updatedAt: updatedAt), state: state)
             }

@@ -128,6 +128,16 @@ extension StandInHarness {
         try await standIn.widgetOpened(inbox: inbox, by: ChannelContact(sourceId: source, name: name))
     }
 
+    /// The body of the agent bot's `message_created` for message `id`, as if it were message `newID` (a message
+    /// made at that moment whose webhook comes late): Chatwoot's view of the conversation in it is as old as it is.
+    func lateCopy(ofMessage id: Int, as newID: Int) async throws -> Data {
+        let delivery = try await standIn.waitUntil(timeout: .seconds(10), "the bot's copy of message \(id)") { snapshot in
+            snapshot.deliveries.first { $0.agentBotId != nil && $0.event == "message_created" && $0.messageId == id }
+        }
+        guard let json = delivery.json else { throw StandInAPIError.internalServerError }
+        return Data(JSONWriter.bytes(json.setting("id", .int(newID))))
+    }
+
     /// Removes every injected fault.
     func clearFaults() { standIn.clearFaults() }
 

@@ -193,12 +193,17 @@ struct AgentBotWebhookController {
             channel: .chatwoot, profile: Self.profile(of: conversation), start: false)
         var session = opened.session
         try await store.link(endpointID: endpoint.id, conversationKey: key(conversation), to: session.id)
+        // The payload is Chatwoot's view when the message was made, and deliveries overtake each other: a status
+        // read from it counts only when it is newer than the last status event applied (`updatedAt`).
+        let at = conversation.updatedAt
         if !botHasIt, conversation.status == "open", session.state.handover?.isLive != true {
             // Humans took it while the bot was not looking (or before the bot was connected).
-            try await apply(.deskTookOver(conversationID: conversation.conversationID, inboxID: conversation.inboxID, updatedAt: nil), sessionID: session.id, channel: channel)
-        } else if botHasIt, session.state.handover?.phase == .active {
-            // Given back to the bot (pending again, or assigned to it) and the status event has not come yet.
-            try await conversations.handover(.returnedToBot(conversationID: conversation.conversationID, updatedAt: nil), sessionID: session.id, endpoint: endpoint)
+            try await apply(.deskTookOver(conversationID: conversation.conversationID, inboxID: conversation.inboxID, updatedAt: at), sessionID: session.id, channel: channel)
+            session = try await store.session(id: session.id) ?? session
+        } else if botHasIt, let handover = session.state.handover, handover.phase == .active, let at, let last = handover.statusUpdatedAt, at > last {
+            // Given back to the bot (pending again, or assigned to it) and the status event has not come yet. Without
+            // a known status time the message may be older than the handover: it goes to the agents.
+            try await conversations.handover(.returnedToBot(conversationID: conversation.conversationID, updatedAt: at), sessionID: session.id, endpoint: endpoint)
             session = try await store.session(id: session.id) ?? session
         }
         var payload = choice
