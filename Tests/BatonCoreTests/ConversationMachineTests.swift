@@ -45,17 +45,28 @@ private enum SupportFlow {
 
     /// The accepted message the handover node renders after "billing", with its cancel button.
     static let accepted = MessageContent(text: "An agent will help you with billing.", quickReplies: [QuickReply(title: "Leave queue")])
-    static let request = HandoverRequest(nodeID: "agent", provider: "chatwoot", inbox: .number(7), acceptedMessage: accepted)
+    /// What led to the handover: the flow's own order (the question's answer), or the `human` intent.
+    static let byFlow: HandoverTrigger? = nil
+    static let byIntent = HandoverTrigger(kind: .intent, name: "human")
+    static let request = request(trigger: byFlow)
+    static func request(trigger: HandoverTrigger?) -> HandoverRequest {
+        var request = HandoverRequest(nodeID: "agent", provider: "chatwoot", inbox: .number(7), acceptedMessage: accepted)
+        request.trigger = trigger
+        return request
+    }
     static let context: JSONValue = ["need": "billing"]
 
     /// The support flow's handover as the machine keeps it.
     static func handover(
-        _ phase: HandoverState.Phase, number: Int = 1, opened: Bool, syncedThrough: Int64 = 0, statusUpdatedAt: Double? = nil
+        _ phase: HandoverState.Phase, number: Int = 1, opened: Bool, syncedThrough: Int64 = 0, statusUpdatedAt: Double? = nil,
+        trigger: HandoverTrigger? = byFlow
     ) -> HandoverState {
-        HandoverState(
+        var handover = HandoverState(
             phase: phase, nodeID: "agent", number: number, inboxID: opened ? 7 : nil, contactID: opened ? 11 : nil,
             conversationID: opened ? firstConversation : nil, syncedThrough: syncedThrough, statusUpdatedAt: statusUpdatedAt,
             acceptedMessage: accepted)
+        handover.trigger = trigger
+        return handover
     }
 
     static func state(_ position: FlowState.Position, context: JSONValue = context, handover: HandoverState?) -> ConversationState {
@@ -414,6 +425,28 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(step, state: expected)
     }
 
+    // MARK: - What led to the handover
+
+    /// The flow hears what led to the handover node: the flow's own order, an intent, or a question's failures.
+    @Test(arguments: [
+        (["agent"], "intent/human"),
+        (["ten", "eleven"], "escalation/age"),
+        (["12"], "flow/"),
+    ])
+    func theFlowIsToldWhatLedToTheHandover(answers: [String], told: String) throws {
+        var conversation = Conversation(
+            [
+                try .question("age", "Your age?", .number, store: "age", maxAttempts: 2, onFailure: "agent"),
+                try .handover("agent", inbox: "7"),
+                try .say("after", "{{ input.handover.trigger }}/{{ input.handover.triggerName }}"),
+            ], intents: [Intent(name: "human", keywords: ["agent"], target: "agent")])
+        conversation.handle(.start)
+        for answer in answers { conversation.send(answer) }
+        #expect(conversation.state.handover?.phase == .opening)
+        let ended = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .rejected)))
+        #expect(ended.messages.last == botSays(told))
+    }
+
     // MARK: - The desk's own moves (Chatwoot channel)
 
     @Test func anAgentGivingTheConversationBackCountsAsAResolve() throws {
@@ -676,11 +709,15 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.resolved(at: 100)
         conversation.state.handover?.syncedThrough = 40
         let step = conversation.send("agent please")
-        let request = HandoverRequest(
+        var request = HandoverRequest(
             nodeID: "agent", provider: "chatwoot", inbox: .number(7),
             acceptedMessage: MessageContent(text: "An agent will help you with billing.", quickReplies: [QuickReply(title: "Leave queue")]))
+        // The `human` intent led there, and the flow will be told so.
+        request.trigger = SupportFlow.byIntent
         expectStep(
-            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 40)),
+            step,
+            state: SupportFlow.state(
+                .inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 40, trigger: SupportFlow.byIntent)),
             commands: [.open(request, number: 2)])
     }
 
@@ -690,8 +727,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         conversation.state.handover?.syncedThrough = 17
         let step = conversation.send("I need an agent")
         expectStep(
-            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 17)),
-            commands: [.open(SupportFlow.request, number: 2)])
+            step,
+            state: SupportFlow.state(
+                .inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, syncedThrough: 17, trigger: SupportFlow.byIntent)),
+            commands: [.open(SupportFlow.request(trigger: SupportFlow.byIntent), number: 2)])
     }
 
     @Test func theSecondHandoverRunsItsOwnLifecycle() throws {
@@ -700,9 +739,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         conversation.send("agent please")
 
         let opened = conversation.handle(.opened(number: 2, contactID: 11, conversationID: 23, inboxID: 7))
-        let active = HandoverState(
+        var active = HandoverState(
             phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 11, conversationID: 23, syncedThrough: 40,
             acceptedMessage: SupportFlow.accepted)
+        active.trigger = SupportFlow.byIntent
         expectStep(
             opened, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: active),
             messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
@@ -719,8 +759,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         conversation.state.handover?.syncedThrough = 55
         let third = conversation.send("agent again")
         expectStep(
-            third, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 3, opened: false, syncedThrough: 55)),
-            commands: [.open(SupportFlow.request, number: 3)])
+            third,
+            state: SupportFlow.state(
+                .inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 3, opened: false, syncedThrough: 55, trigger: SupportFlow.byIntent)),
+            commands: [.open(SupportFlow.request(trigger: SupportFlow.byIntent), number: 3)])
     }
 
     @Test func cancellingIntoAnotherHandoverClosesTheFirstAndOpensTheSecondInOneStep() throws {
@@ -769,13 +811,19 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.opening()
         conversation.send("stop waiting")
         conversation.send("I need an agent")
-        #expect(conversation.state == SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false)))
+        #expect(
+            conversation.state
+                == SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.opening, number: 2, opened: false, trigger: SupportFlow.byIntent)))
         return conversation
     }
 
     /// What handover 2 is once the provider opened conversation 23 for it.
-    static let secondActive = HandoverState(
-        phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 12, conversationID: 23, acceptedMessage: SupportFlow.accepted)
+    static let secondActive: HandoverState = {
+        var handover = HandoverState(
+            phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 12, conversationID: 23, acceptedMessage: SupportFlow.accepted)
+        handover.trigger = SupportFlow.byIntent
+        return handover
+    }()
 
     @Test func aLateOpenedForACancelledHandoverOnlyClosesItsConversationWhileTheNextOpens() throws {
         var conversation = try Self.secondOpeningAfterACancelledOpening()
@@ -804,7 +852,8 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         let own = conversation.handle(.failedToOpen(number: 2, HandoverOutcome(status: .error, reason: .rejected)))
         expectStep(
             own,
-            state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, number: 2, opened: false)),
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, number: 2, opened: false, trigger: SupportFlow.byIntent)),
             messages: [systemSays(HandoverNotices.failed), botSays("error/rejected"), botSays("Anything else?")])
     }
 
@@ -822,7 +871,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.resolved(at: 100)
         conversation.send("agent please")
         let opening = conversation.state
-        #expect(opening.handover == SupportFlow.handover(.opening, number: 2, opened: false))
+        #expect(opening.handover == SupportFlow.handover(.opening, number: 2, opened: false, trigger: SupportFlow.byIntent))
 
         // While handover 2 opens, not even a reopened conversation 22 takes the user back to handover 1: the event
         // is only kept in case 22 were the conversation being opened, and dropped when 23 opens.
@@ -892,7 +941,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         let second = try Self.script()
         #expect(first.count == 15)
         #expect(first == second)
-        #expect(first.last?.state.handover == SupportFlow.handover(.opening, number: 2, opened: false).with(phase: .failed))
+        #expect(first.last?.state.handover == SupportFlow.handover(.opening, number: 2, opened: false, trigger: SupportFlow.byIntent).with(phase: .failed))
     }
 
     @Test(arguments: handoverEvents)

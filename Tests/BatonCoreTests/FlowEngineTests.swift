@@ -1047,6 +1047,9 @@ enum BrokenFlowNode: String, CaseIterable, Sendable {
         var driver = FlowDriver(try Self.deterministicFlow().nodes, intents: try Self.deterministicFlow().intents)
         let effects = Self.script.map { driver.handle($0).effects }
         let queued = HandoverRequest(nodeID: "handover", provider: "chatwoot", inbox: 1, acceptedMessage: MessageContent(text: "Queued"))
+        // The second time an intent leads there.
+        var asked = queued
+        asked.trigger = HandoverTrigger(kind: .intent, name: "human")
         #expect(
             effects == [
                 [.sayText("Hi u-42"), .sayText("Name?")],
@@ -1058,7 +1061,7 @@ enum BrokenFlowNode: String, CaseIterable, Sendable {
                 [.sayText("Back (unsupported)"), .sayText("More?")],
                 [.sayText("Bye Ada")],
                 [.sayText("Hi u-42"), .sayText("Name?")],
-                [.requestHandover(queued)],
+                [.requestHandover(asked)],
             ])
     }
 }

@@ -215,9 +215,11 @@ public struct ConversationMachine: Sendable {
             case .requestHandover(let request):
                 let number = (step.state.handover?.number ?? 0) + 1
                 // The previous handover's sync position carries over, so its messages are not posted again.
-                step.state.handover = HandoverState(
+                var handover = HandoverState(
                     phase: .opening, nodeID: request.nodeID, number: number, syncedThrough: step.state.handover?.syncedThrough ?? 0,
                     acceptedMessage: request.acceptedMessage)
+                handover.trigger = request.trigger
+                step.state.handover = handover
                 step.commands.append(.open(request, number: number))
             case .relayToAgent:
                 if step.state.handover?.phase == .active { step.commands.append(.sync) }

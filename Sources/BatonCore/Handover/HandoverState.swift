@@ -38,6 +38,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// The desk opened the conversation itself, not a handover node (see `HandoverEvent.deskTookOver`): when it
     /// ends, the flow hears `error` with reason `opened_in_desk`.
     public var openedInDesk: Bool?
+    /// What led the flow to the handover node when it was not the flow's own order.
+    public var trigger: HandoverTrigger?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

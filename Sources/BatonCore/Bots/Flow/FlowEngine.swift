@@ -28,6 +28,9 @@ private struct Run {
     var effects: [FlowEffect] = []
     var problems: [FlowProblem] = []
     var steps = 0
+    /// What sent the flow on its way in this event, when not the flow's own order: an intent or a question's
+    /// failures. A handover node reached from there records it (`input.handover.trigger`).
+    var trigger: HandoverTrigger?
 
     init(flow: Flow, state: ConversationState, session: SessionFacts) {
         self.flow = flow
@@ -50,7 +53,7 @@ private struct Run {
             handle(message)
         case .handoverEnded(let outcome):
             guard case .inHandover(let nodeID) = state.flow.position else { return }
-            input = ["text": "", "data": .null, "handover": outcome.scopeValue]
+            input = ["text": "", "data": .null, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
             guard let index = flow.index(of: nodeID) else {
                 // The flow was edited under the handover and its node is gone: start over rather than stay
                 // `inHandover` for good, relaying every later message to a handover that no longer exists.
@@ -72,7 +75,7 @@ private struct Run {
             if Self.isCancel(message, node: node) {
                 effects.append(.cancelHandover)
                 let outcome = HandoverOutcome(status: .cancelled, reason: .user)
-                input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue]
+                input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
                 state.flow.position = .idle
                 run(from: index + 1)
             } else {
@@ -89,6 +92,7 @@ private struct Run {
                 state.flow.position = .idle
                 return
             }
+            trigger = HandoverTrigger(kind: .intent, name: intent.name)
             run(from: index)
             return
         }
@@ -116,6 +120,7 @@ private struct Run {
         if wrong >= question.maxAttempts {
             state.flow.position = .idle
             if let target = question.onFailure {
+                trigger = HandoverTrigger(kind: .escalation, name: flow.nodes[index].id)
                 jump(to: target, from: flow.nodes[index])
             } else {
                 run(from: index + 1)
@@ -202,9 +207,10 @@ private struct Run {
                 accepted?.quickReplies.append(QuickReply(title: button))
             }
             let routing = try Self.routing(of: handover, in: scope)
-            effects.append(
-                .requestHandover(
-                    HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted, routing: routing.isEmpty ? nil : routing)))
+            var request = HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted, routing: routing.isEmpty ? nil : routing)
+            // The flow's own order is the default, told to the flow as `flow`.
+            request.trigger = trigger
+            effects.append(.requestHandover(request))
             state.flow.position = .inHandover(nodeID: node.id)
             return nil
         case .end(let end):

@@ -87,10 +87,13 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         self.detail = detail
     }
 
-    var scopeValue: JSONValue {
+    /// `input.handover`: the outcome, and what led to the handover when it is known.
+    func scopeValue(trigger: HandoverTrigger?) -> JSONValue {
         var members: [String: JSONValue] = ["status": .string(status.rawValue)]
         members["reason"] = reason.map { .string($0.rawValue) } ?? .null
         members["detail"] = detail.map { .string($0) } ?? .null
+        members["trigger"] = .string((trigger?.kind ?? .flow).rawValue)
+        members["triggerName"] = trigger?.name.map { .string($0) } ?? .null
         return .object(members)
     }
 }
@@ -106,6 +109,8 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
     /// Where the desk puts the conversation (team, assignee, priority, labels, attributes); `nil` when the node
     /// names none (and in jobs saved before routing existed).
     public var routing: HandoverRouting?
+    /// What led to the handover node when it was not the flow's own order (an intent, a question's failures).
+    public var trigger: HandoverTrigger?
 
     public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?, routing: HandoverRouting? = nil) {
         self.nodeID = nodeID
@@ -113,6 +118,27 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
         self.inbox = inbox
         self.acceptedMessage = acceptedMessage
         self.routing = routing
+    }
+}
+
+/// What led the flow to a handover node, told to the flow when the handover ends (`input.handover.trigger`,
+/// `input.handover.triggerName`).
+public struct HandoverTrigger: Codable, Sendable, Hashable {
+    public enum Kind: String, Codable, Sendable, Hashable {
+        /// The flow's own order: the node came next, or a `goto`, `if` or `switch` led there.
+        case flow
+        /// An intent matched the user's words (`triggerName` is the intent's name).
+        case intent
+        /// A question got too many wrong answers and its `onFailure` led there (`triggerName` is the question's id).
+        case escalation
+    }
+
+    public var kind: Kind
+    public var name: String?
+
+    public init(kind: Kind, name: String?) {
+        self.kind = kind
+        self.name = name
     }
 }
 
