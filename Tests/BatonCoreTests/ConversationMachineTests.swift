@@ -59,13 +59,14 @@ private enum SupportFlow {
     /// The support flow's handover as the machine keeps it.
     static func handover(
         _ phase: HandoverState.Phase, number: Int = 1, opened: Bool, syncedThrough: Int64 = 0, statusUpdatedAt: Double? = nil,
-        trigger: HandoverTrigger? = byFlow
+        trigger: HandoverTrigger? = byFlow, agentJoined: Bool? = nil
     ) -> HandoverState {
         var handover = HandoverState(
             phase: phase, nodeID: "agent", number: number, inboxID: opened ? 7 : nil, contactID: opened ? 11 : nil,
             conversationID: opened ? firstConversation : nil, syncedThrough: syncedThrough, statusUpdatedAt: statusUpdatedAt,
             acceptedMessage: accepted)
         handover.trigger = trigger
+        handover.agentJoined = agentJoined
         return handover
     }
 
@@ -272,7 +273,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.resolved(at: 100)
         conversation.status(.open, at: 200)
         let before = conversation.state
-        #expect(before.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200))
+        #expect(before.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200, agentJoined: true))
         expectNothing(conversation.handle(opened), from: before)
     }
 
@@ -502,6 +503,21 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(step.messages == [systemSays(HandoverNotices.reopened)])
     }
 
+    // MARK: - An agent joins
+
+    @Test func anAgentTakingTheConversationIsToldOnceAndOnlyWhileActive() throws {
+        var opening = try Conversation.opening()
+        expectNothing(opening.handle(.agentJoined(conversationID: firstConversation, agentName: "Maria")), from: opening.state)
+        var conversation = try Conversation.active()
+        let step = conversation.handle(.agentJoined(conversationID: firstConversation, agentName: "Maria"))
+        var joined = SupportFlow.handover(.active, opened: true, agentJoined: true)
+        joined.agentName = "Maria"
+        expectStep(step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: joined), messages: [systemSays(HandoverNotices.joined("Maria"))])
+        expectNothing(conversation.handle(.agentJoined(conversationID: firstConversation, agentName: "Tom")), from: conversation.state)
+        expectNothing(conversation.handle(.agentJoined(conversationID: 99, agentName: nil)), from: conversation.state)
+        #expect(HandoverNotices.joined(nil) == "An agent has joined the conversation.")
+    }
+
     // MARK: - Reopened
 
     @Test(arguments: [ProviderStatus.open, .pending])
@@ -509,7 +525,8 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.resolved(at: 100)
         let step = conversation.status(status, at: 200)
         expectStep(
-            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200)),
+            // An agent reopened it: the agent is there.
+            step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200, agentJoined: true)),
             messages: [systemSays(HandoverNotices.reopened)], commands: [.sync])
     }
 
@@ -527,7 +544,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(
             step,
             state: SupportFlow.state(
-                .awaitingAnswer(nodeID: "rate", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 300)),
+                .awaitingAnswer(nodeID: "rate", attempts: 0), handover: SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 300, agentJoined: true)),
             messages: [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
     }
 
@@ -540,7 +557,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             step,
             state: SupportFlow.state(
                 .inHandover(nodeID: "agent"), context: ["need": "billing", "rating": "5"],
-                handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200)),
+                handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200, agentJoined: true)),
             messages: [systemSays(HandoverNotices.reopened)], commands: [.sync])
     }
 
@@ -551,7 +568,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(
             step,
             state: SupportFlow.state(
-                .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true, statusUpdatedAt: 200)),
+                .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.cancelled, opened: true, statusUpdatedAt: 200, agentJoined: true)),
             messages: [systemSays(HandoverNotices.cancelled), botSays("cancelled/user"), botSays("Anything else?")],
             commands: [.close(conversationID: firstConversation)])
     }
@@ -586,7 +603,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     @Test func aNewerStatusIsAppliedAndRemembered() throws {
         var conversation = try Conversation.resolved(at: 100)
         let step = conversation.status(.open, at: 100.5)
-        #expect(step.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100.5))
+        #expect(step.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100.5, agentJoined: true))
         #expect(step.commands == [.sync])
     }
 
@@ -597,7 +614,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(resolved.state.handover == SupportFlow.handover(.resolved, opened: true, statusUpdatedAt: 100))
         #expect(resolved.messages == [systemSays(HandoverNotices.resolved), botSays("Thanks, completed"), botSays("Rate us?")])
         let reopened = conversation.status(.open)
-        #expect(reopened.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100))
+        #expect(reopened.state.handover == SupportFlow.handover(.active, opened: true, statusUpdatedAt: 100, agentJoined: true))
         #expect(reopened.commands == [.sync])
         // The remembered time still drops older events.
         let before = conversation.state

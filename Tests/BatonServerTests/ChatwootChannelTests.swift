@@ -50,7 +50,8 @@ struct ChatwootChannelTests {
     }
 
     static func withBaton(
-        flow text: String = flowText, _ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void
+        flow text: String = flowText, arrivalWindow: Duration? = nil,
+        _ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
         let inboxes = Inboxes(
@@ -70,6 +71,7 @@ struct ChatwootChannelTests {
             admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits, endpoints: [endpoint], sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = HandoverEndToEndTests.retry
+        if let arrivalWindow { dependencies.arrivalWindow = arrivalWindow }
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
         do {
             try await app.test(.live) { client in
@@ -170,7 +172,8 @@ struct ChatwootChannelTests {
 
     /// Chatwoot's workers deliver in parallel: two messages written together arrive at once, in either order.
     @Test func messagesArrivingAtOnceAreAnsweredInTheContactsOrder() async throws {
-        try await Self.withBaton { chatwoot, inboxes, _ in
+        // A wider window than production's 150 ms: the whole suite runs at once on two cores here.
+        try await Self.withBaton(arrivalWindow: .milliseconds(600)) { chatwoot, inboxes, _ in
             let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Dana", "Hi")
             try await chatwoot.waitForBotMessages(first.conversation, count: 2)
             chatwoot.agentBotWebhooks(shuffleWindow: .milliseconds(300))

@@ -309,6 +309,32 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// Open in Chatwoot is not yet with an agent: the user is queued until one takes the conversation, then told who.
+    @Test func theUserIsToldWhenAnAgentTakesTheConversation() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello(handoverUpdates: true)
+                _ = try await HandoverFramesTests.frames(chat) { $0["message"]?["text"] == "Your name?" }
+                try await chat.say("Ada")
+                _ = try await HandoverFramesTests.frames(chat) { $0["message"]?["text"] == "Say something" }
+                try await chat.say("agent")
+                let queued = try await HandoverFramesTests.frames(chat) { $0["type"] == "handover" && $0["phase"] == "active" }
+                #expect(queued.last?["agentJoined"] == false, "open, but nobody has taken it")
+                let conversation = try await chatwoot.waitForConversation()
+
+                try await chatwoot.take(conversation.id)
+                let joined = try await HandoverFramesTests.frames(chat) { $0["type"] == "handover" && $0["agentJoined"] == true }
+                let notices = joined.compactMap { $0["message"] }.filter { $0["sender"] == "system" }.map(\.text)
+                #expect(notices == ["\(chatwoot.agentName) has joined the conversation."])
+                // Taken again (a reassignment): nothing new for the user.
+                try await chatwoot.take(conversation.id)
+                try await chatwoot.reply(conversation.id, "Hello Ada")
+                let reply = try await HandoverFramesTests.frames(chat) { $0["message"]?["sender"] == "agent" }
+                #expect(reply.compactMap { $0["message"] }.map(\.text) == ["Hello Ada"])
+            }
+        }
+    }
+
     @Test func theAgentBotIsCreatedOnceAndRenamedWhenTheConfigChanges() async throws {
         let chatwoot = try await StandInHarness.start()
         let path = TestBaton.databasePath()

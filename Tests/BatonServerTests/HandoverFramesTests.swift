@@ -25,14 +25,14 @@ struct HandoverFramesTests {
         try await app.test(.live) { client in
             try await client.chat("t0k3n") { chat in
                 _ = try await chat.hello(handoverUpdates: true)
-                #expect(try await chat.next("handover") == ["type": "handover", "phase": nil, "number": 0])
+                #expect(try await chat.next("handover") == ["type": "handover", "phase": nil, "number": 0, "agentJoined": false])
                 _ = try await chat.messages(2)
                 try await chat.say("Ada")
                 _ = try await chat.messages(3)
                 try await chat.say("agent")
                 let opening = try await Self.frames(chat) { $0["type"] == "handover" && $0["phase"] == "active" }
                 #expect(opening.filter { $0["type"] == "handover" } == [
-                    ["type": "handover", "phase": "opening", "number": 1], ["type": "handover", "phase": "active", "number": 1],
+                    ["type": "handover", "phase": "opening", "number": 1, "agentJoined": false], ["type": "handover", "phase": "active", "number": 1, "agentJoined": false],
                 ])
                 try await provider.recorder.waitForPosts(6)
 
@@ -45,7 +45,7 @@ struct HandoverFramesTests {
                 #expect(try await chat.messages(5).map(\.text) == (1...5).map { "reply \($0)" })
                 #expect(try await ChatwootWebhookRouteTests.deliver(try ChatwootWebhookRouteTests.sample("14-"), client).status == .ok)
                 let resolved = try await Self.frames(chat) { $0["type"] == "handover" }
-                #expect(resolved.last == ["type": "handover", "phase": "resolved", "number": 1])
+                #expect(resolved.last == ["type": "handover", "phase": "resolved", "number": 1, "agentJoined": false])
                 #expect(resolved.dropLast().contains { $0["message"]?["sender"] == "system" }, "the notice comes before the phase it announces")
                 #expect(counting.sessionReadCount == readsBefore, "forwarding five replies and a resolve read no session")
             }

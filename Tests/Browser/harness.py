@@ -40,8 +40,8 @@ def emulate_phone(driver, width=390, height=844):
 class Agent:
     """An agent (Maria, role `agent`) acting through Chatwoot's API with her own api_access_token."""
 
-    def __init__(self, base, account, token, admin_token):
-        self.base, self.account, self.token, self.admin_token = base, account, token, admin_token
+    def __init__(self, base, account, token, admin_token, user_id=None):
+        self.base, self.account, self.token, self.admin_token, self.user_id = base, account, token, admin_token, user_id
 
     @classmethod
     def from_console(cls, base):
@@ -50,7 +50,7 @@ class Agent:
         users = account["users"]
         agent = next(u for u in users if u["role"] == "agent")
         admin = next(u for u in users if u["role"] == "administrator")
-        return cls(base, account["id"], agent["access_token"], admin["access_token"])
+        return cls(base, account["id"], agent["access_token"], admin["access_token"], agent["id"])
 
     def request(self, method, path, body=None, content_type="application/json"):
         data = json.dumps(body).encode() if isinstance(body, dict) else body
@@ -94,6 +94,10 @@ class Agent:
 
     def typing(self, conversation, on):
         self.request("POST", f"/conversations/{conversation}/toggle_typing_status", {"typing_status": "on" if on else "off"})
+
+    def take(self, conversation):
+        """Assigns the conversation to herself, as an agent picking it from the queue does."""
+        self.request("POST", f"/conversations/{conversation}/assignments", {"assignee_id": self.user_id})
 
     def resolve(self, conversation):
         self.request("POST", f"/conversations/{conversation}/toggle_status", {"status": "resolved"})

@@ -138,8 +138,17 @@ def test_live_feedback_typing_status_and_handover_notices(demo, chat):
     chat.open(demo.base)
     assert status(chat) == BOT_STATUS
     talk_to_agent(chat)
-    wait_until(lambda: status(chat) == "Talking to an agent", 15, "the status to say an agent has the user")
+    # Open in Chatwoot but nobody has taken it: the user is queued.
+    wait_until(lambda: status(chat) == "Waiting for an agent…", 15, "the status to say the user is queued")
     conversation = demo.agent.conversation_for(chat.session())
+    screenshot(driver, "14-queued")
+
+    # An agent takes it: the user is told who (the demo shows agents' names) and the status changes.
+    demo.agent.take(conversation)
+    joined = chat.wait_text("has joined the conversation", "system")
+    agent = joined.text.split(" has joined")[0]
+    wait_until(lambda: status(chat) == f"Talking to {agent}", 15, "the status to name the agent who has the user")
+    screenshot(driver, "14-agent-joined")
 
     # The agent types: dots, labelled for screen readers; they stop: no dots.
     demo.agent.typing(conversation, True)

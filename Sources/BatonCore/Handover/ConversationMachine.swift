@@ -15,6 +15,8 @@ public enum HandoverEvent: Sendable, Hashable {
     /// Agents gave the conversation back to the bot without resolving it (Chatwoot channel: status `pending`, or
     /// the conversation assigned to Baton's agent bot); the flow goes on as after a resolve.
     case returnedToBot(conversationID: Int, updatedAt: Double?)
+    /// An agent took the handover's conversation (it was assigned to them); `agentName` only when users may see it.
+    case agentJoined(conversationID: Int, agentName: String?)
 }
 
 /// A provider conversation's status as Baton cares about it.
@@ -53,6 +55,11 @@ public enum HandoverNotices {
     public static let reopened = "An agent has reopened the conversation."
     public static let cancelled = "You have left the queue."
     public static let failed = "Sorry, no agent could be reached right now."
+
+    /// Told when an agent takes the conversation.
+    public static func joined(_ agentName: String?) -> String {
+        agentName.map { "\($0) has joined the conversation." } ?? "An agent has joined the conversation."
+    }
     /// `input.handover.detail` of a handover the desk started on its own.
     public static let openedInDesk = "the conversation was opened in the desk without a handover node (an agent, or the desk after the bot's webhook failed)"
 
@@ -131,6 +138,13 @@ public struct ConversationMachine: Sendable {
             }
         case .deskTookOver, .returnedToBot:
             break
+        case .agentJoined(let conversationID, let agentName):
+            // Once per handover: a reassignment to another agent is the desk's business.
+            guard handover.phase == .active, handover.conversationID == conversationID, handover.agentJoined != true else { return step }
+            handover.agentJoined = true
+            handover.agentName = agentName
+            step.state.handover = handover
+            notice(HandoverNotices.joined(agentName), into: &step)
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
@@ -164,6 +178,8 @@ public struct ConversationMachine: Sendable {
                 run(.handoverEnded(outcome), into: &step)
             case (.open, .resolved), (.pending, .resolved):
                 handover.phase = .active
+                // An agent reopened it: they are there (their assignment, which may follow, says nothing new).
+                handover.agentJoined = true
                 step.state.handover = handover
                 // The agent has the user again: their next messages go to the agent, whatever the bot was asking.
                 step.state.flow.position = .inHandover(nodeID: handover.nodeID)

@@ -40,6 +40,10 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var openedInDesk: Bool?
     /// What led the flow to the handover node when it was not the flow's own order.
     public var trigger: HandoverTrigger?
+    /// An agent took the conversation (it was assigned to one): until then the user is queued.
+    public var agentJoined: Bool?
+    /// The name of the agent who took it, when users may see agents' names.
+    public var agentName: String?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

@@ -76,7 +76,7 @@ public func buildApplication(
     ).addRoutes(to: router)
     RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub, reconciler: reconciler).addRoutes(to: router)
     AgentBotWebhookController(
-        channels: chatwoot.channels, arrival: ArrivalOrder(window: .milliseconds(100)), conversations: conversations, store: store, metrics: metrics,
+        channels: chatwoot.channels, arrival: ArrivalOrder(window: dependencies.arrivalWindow), conversations: conversations, store: store, metrics: metrics,
         now: now, logger: logger)
         .addRoutes(to: router)
     // Desks: what they report back.

@@ -22,6 +22,9 @@ public struct AppDependencies: Sendable {
     public var services: [any Service]
     /// Carries hub events to the other instances sharing the store; `nil` when this process is the only one (SQLite).
     public var hubRelay: (any HubRelay)?
+    /// How long the first of a burst of a Chatwoot conversation's messages waits for the others (Chatwoot's
+    /// workers deliver in parallel), so they are answered in the contact's order.
+    public var arrivalWindow: Duration = .milliseconds(150)
 
     public init(
         store: any SessionStore, desk: (@Sendable (Endpoint) -> any Desk)? = nil, now: @escaping @Sendable () -> Date = Date.init,

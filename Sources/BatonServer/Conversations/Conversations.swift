@@ -176,7 +176,7 @@ public struct Conversations: Sendable {
             let step = work(ConversationMachine(bot: bot, session: SessionFacts(update.session), now: time), update.state)
             update.apply(step)
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
-            let changed = after.phase != before?.phase || after.number != before?.number ?? 0
+            let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
             return StepOutcome(session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil)
         }
         for problem in outcome.problems {

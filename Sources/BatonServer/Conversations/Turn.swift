@@ -19,15 +19,28 @@ public struct HandoverPhase: Sendable, Hashable {
     public var number: Int
     /// The session's newest message id when the phase was committed.
     public var asOf: Int64
+    /// An agent has taken the active handover (before that the user is queued). Its change stores a notice, so
+    /// it comes with a newer `asOf`.
+    public var agentJoined: Bool
+    /// Who joined, when users may see agents' names.
+    public var agentName: String?
 
-    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64) {
+    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64, agentJoined: Bool = false, agentName: String? = nil) {
         self.phase = phase
         self.number = number
         self.asOf = asOf
+        self.agentJoined = agentJoined
+        self.agentName = agentName
     }
 
     public init(_ handover: HandoverState?, asOf: Int64) {
-        self.init(phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf)
+        let joined = handover?.phase == .active && handover?.agentJoined == true
+        self.init(phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf, agentJoined: joined, agentName: joined ? handover?.agentName : nil)
+    }
+
+    /// Whether the browser would show something else for `other`.
+    func differs(from other: HandoverPhase?) -> Bool {
+        phase != other?.phase || number != other?.number || agentJoined != other?.agentJoined
     }
 
     /// Whether this phase was committed after `other`. Every step that changes a phase stores a message (a notice,

@@ -103,7 +103,9 @@ public struct HubFanOut: Service {
         case .typing:
             if let sender = wire.sender, let on = wire.on { await hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
         case .handover:
-            if let number = wire.number, let asOf = wire.id { await hub.deliver(.handover(HandoverPhase(phase: wire.phase, number: number, asOf: asOf)), to: sessionID) }
+            if let number = wire.number, let asOf = wire.id {
+                await hub.deliver(.handover(HandoverPhase(phase: wire.phase, number: number, asOf: asOf, agentJoined: wire.agentJoined ?? false, agentName: wire.agentName)), to: sessionID)
+            }
         }
     }
 

@@ -28,6 +28,8 @@ struct HubWireEvent: Codable, Hashable {
     var on: Bool?
     var phase: HandoverState.Phase?
     var number: Int?
+    var agentJoined: Bool?
+    var agentName: String?
 
     init(from instance: String, _ announcement: HubAnnouncement) {
         from = instance
@@ -37,7 +39,8 @@ struct HubWireEvent: Codable, Hashable {
         case .retracted(let messageID): (kind, id) = (.retracted, messageID)
         case .moved(let messageID, let to): (kind, id, self.to) = (.moved, messageID, to)
         case .typing(let sender, let on): (kind, self.sender, self.on) = (.typing, sender, on)
-        case .handover(let handover): (kind, id, phase, number) = (.handover, handover.asOf, handover.phase, handover.number)
+        case .handover(let handover):
+            (kind, id, phase, number, agentJoined, agentName) = (.handover, handover.asOf, handover.phase, handover.number, handover.agentJoined, handover.agentName)
         }
     }
 }

@@ -138,6 +138,9 @@ extension StandInHarness {
         return Data(JSONWriter.bytes(json.setting("id", .int(newID))))
     }
 
+    /// The agent takes the conversation (assigns it to themself).
+    func take(_ conversation: Int) async throws { try await standIn.agent(agentID).assign(ref(conversation), to: agentID) }
+
     /// Removes every injected fault.
     func clearFaults() { standIn.clearFaults() }
 

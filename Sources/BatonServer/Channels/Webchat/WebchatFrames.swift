@@ -52,7 +52,7 @@ enum ServerFrame {
     case pong
     /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
     /// to clients that asked for it in `hello`.
-    case handover(phase: HandoverState.Phase?, number: Int)
+    case handover(phase: HandoverState.Phase?, number: Int, agentJoined: Bool, agentName: String?)
 
     /// The frame as JSON. Built by hand: a frame goes to a socket for every message, and `JSONEncoder` cost more
     /// than the rest of the push.
@@ -79,9 +79,18 @@ enum ServerFrame {
             ["type": "error", "code": .string(code), "message": .string(message)]
         case .pong:
             ["type": "pong"]
-        case .handover(let phase, let number):
-            ["type": "handover", "phase": phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(number))]
+        case .handover(let phase, let number, let agentJoined, let agentName):
+            Self.handover(phase: phase, number: number, agentJoined: agentJoined, agentName: agentName)
         }
+    }
+
+    /// `agentName` only when an agent joined and users may see agents' names.
+    static func handover(phase: HandoverState.Phase?, number: Int, agentJoined: Bool, agentName: String?) -> JSONValue {
+        var frame: [String: JSONValue] = [
+            "type": "handover", "phase": phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(number)), "agentJoined": .bool(agentJoined),
+        ]
+        if let agentName { frame["agentName"] = .string(agentName) }
+        return .object(frame)
     }
 
     var text: String { json.jsonText }

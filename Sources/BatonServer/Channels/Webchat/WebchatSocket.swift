@@ -257,9 +257,9 @@ struct HandoverFrameState {
         if let known {
             guard phase.isNewer(than: known) else { return nil }
             self.known = phase
-            if known.phase == phase.phase, known.number == phase.number { return nil }
+            if !phase.differs(from: known) { return nil }
         }
         known = phase
-        return enabled ? .handover(phase: phase.phase, number: phase.number) : nil
+        return enabled ? .handover(phase: phase.phase, number: phase.number, agentJoined: phase.agentJoined, agentName: phase.agentName) : nil
     }
 }

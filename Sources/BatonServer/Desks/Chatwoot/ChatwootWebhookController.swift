@@ -116,7 +116,7 @@ struct ChatwootWebhookController {
     /// ignored events change nothing; a status change is the one that needs the delivery id to be told apart.
     static func needsDeliveryRecord(_ action: WebhookAction) -> Bool {
         switch action {
-        case .status: true
+        case .status, .assigned: true
         case .deliver, .retract, .typing, .ignore: false
         }
     }
@@ -186,6 +186,14 @@ struct ChatwootWebhookController {
             try await conversations.handover(
                 .providerStatus(providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
             return (.applied, "status \(status.rawValue)")
+        case .assigned(let conversation, let agentName):
+            guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
+                return (.ignored, "ignored: not a Baton conversation")
+            }
+            try await conversations.handover(
+                .agentJoined(conversationID: conversation.conversationID, agentName: settings.showAgentNames ? agentName : nil), sessionID: sessionID,
+                endpoint: endpoint)
+            return (.applied, "agent joined")
         case .typing(let conversation, let on, _):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
                 return (.ignored, "ignored: not a Baton conversation")
@@ -221,7 +229,8 @@ struct ChatwootWebhookController {
     static func accountID(of action: WebhookAction) -> Int? {
         switch action {
         case .deliver(let message): message.conversation.accountID
-        case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _): conversation.accountID
+        case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _), .assigned(let conversation, _):
+            conversation.accountID
         case .ignore: nil
         }
     }

@@ -66,6 +66,7 @@
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed
   let agentName = null;               // the name on the current handover's latest agent message
+  let agentHere = false;              // an agent took the handover (assigned, or wrote): until then the user is queued
   let subtitle = '';                  // the endpoint's line under the title while the bot has the user
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
@@ -426,8 +427,10 @@
       if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
-      if (m.sender === 'agent' && typeof m.agentName === 'string' && m.agentName && handoverPhase === 'active' && id >= lastId) {
-        agentName = m.agentName;
+      if (m.sender === 'agent' && handoverPhase === 'active' && id >= lastId) {
+        // An agent who writes is here, assigned or not.
+        agentHere = true;
+        if (typeof m.agentName === 'string' && m.agentName) agentName = m.agentName;
         if (isReady) setState('online');
       }
       if (m.sender !== 'user') noteNew();
@@ -547,10 +550,11 @@
   function setState(s) {
     ui.status.dataset.state = s;
     let text = STATE_TEXT[s];
-    if (s === 'online' && handoverPhase === 'opening') text = 'Waiting for an agent…';
+    const queued = handoverPhase === 'opening' || (handoverPhase === 'active' && !agentHere);
+    if (s === 'online' && queued) text = 'Waiting for an agent…';
     else if (s === 'online' && handoverPhase === 'active') text = agentName ? `Talking to ${agentName}` : 'Talking to an agent';
     else if (s === 'online' && subtitle) text = subtitle;
-    ui.status.dataset.handover = handoverPhase || 'none';
+    ui.status.dataset.handover = handoverPhase === 'active' && !agentHere ? 'queued' : handoverPhase || 'none';
     if (ui.statusText.textContent !== text) {
       ui.statusText.textContent = text;
       ui.statusText.title = text;
@@ -813,6 +817,9 @@
   // ---- Handover state ----------------------------------------------------------------------------------------
   function onHandover(f) {
     handoverPhase = typeof f.phase === 'string' ? f.phase : null;
+    if (f.agentJoined === true) agentHere = true;
+    if (typeof f.agentName === 'string' && f.agentName && handoverPhase === 'active') agentName = f.agentName;
+    else if (handoverPhase !== 'active') agentHere = false;
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     if (handoverPhase !== 'active') agentName = null;

@@ -11,6 +11,9 @@ public enum WebhookAction: Sendable, Hashable {
     /// conversation_status_changed, or conversation_updated (status read from `status`), or conversation_created:
     /// the conversation's current status, with updated_at so Baton can ignore stale events.
     case status(ConversationRef, status: ConversationStatus, updatedAt: Double?)
+    /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
+    /// did not change in the same save).
+    case assigned(ConversationRef, agentName: String?)
     /// Agent typing (not is_private), from conversation_typing_on/off; typing by bots/contacts is ignored.
     case typing(ConversationRef, on: Bool, agentName: String?)
     /// Everything else, with the reason (echo of our own post, incoming, private note, template, bot message,

@@ -21,6 +21,8 @@ public struct WebhookClassifier: Sendable {
         switch webhook {
         case .messageCreated(let message): classifyMessage(message, isUpdate: false)
         case .messageUpdated(let message): classifyMessage(message, isUpdate: true)
+        case .conversationUpdated(let event) where Self.assignsAnAgent(event):
+            .assigned(Self.reference(for: event.conversation), agentName: event.conversation.assignee?.name)
         case .conversationCreated(let event), .conversationStatusChanged(let event), .conversationUpdated(let event):
             classifyStatus(event.conversation, event: webhook.event)
         case .typingOn(let typing): classifyTyping(typing, on: true)
@@ -119,6 +121,12 @@ public struct WebhookClassifier: Sendable {
             return .ignore(reason: "\(event) with unknown status \"\(raw)\"")
         }
         return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt)
+    }
+
+    /// Whether the save gave the conversation a human assignee and left its status alone.
+    static func assignsAnAgent(_ event: ChatwootWebhook.ConversationEvent) -> Bool {
+        guard let changes = event.changedAttributes, !changes.contains(where: { $0.name == "status" }) else { return false }
+        return changes.contains { $0.name == "assignee_id" && $0.currentValue != .null } && event.conversation.assignee?.kind == .user
     }
 
     // MARK: - Typing
