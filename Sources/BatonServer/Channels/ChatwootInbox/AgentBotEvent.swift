@@ -101,22 +101,20 @@ extension AgentBotEvent {
         return .choice(try conversation(reader), messageID: try reader.requiredInt("id"), title: title, value: chosenValue ?? title)
     }
 
-    /// The conversation of a message event (its `conversation`) or a conversation event (the root).
+    /// The conversation of a message event (its `conversation`) or a conversation event (the root), read as every
+    /// Chatwoot webhook's conversation is (`ChatwootWebhook.Conversation`); account and inbox fall back to the
+    /// message's own.
     private static func conversation(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> InboxConversation {
-        let object = try reader.object("conversation").map { $0 } ?? reader
-        var accountID = try object.object("account")?.int("id")
+        let webhook = try ChatwootWebhook.Conversation(try reader.object("conversation") ?? reader)
+        var accountID = webhook.accountID
         if accountID == nil { accountID = try reader.object("account")?.int("id") }
         guard let accountID else { throw reader.error("account", "missing") }
-        var inboxID = try object.int("inbox_id")
+        var inboxID = webhook.inboxID
         if inboxID == nil { inboxID = try reader.object("inbox")?.int("id") }
-        let meta = try object.object("meta")
-        let sender = try meta?.object("sender")
-        var assignedBotID: Int?
-        if try meta?.string("assignee_type") == "AgentBot" { assignedBotID = try meta?.object("assignee")?.int("id") }
-        let contact = InboxContact(
-            id: try sender?.int("id"), name: try sender?.string("name"), email: try sender?.string("email"), phoneNumber: try sender?.string("phone_number"))
+        let sender = webhook.contact
         return InboxConversation(
-            accountID: accountID, conversationID: try object.requiredInt("id"), inboxID: inboxID ?? 0, channelType: try object.string("channel") ?? "",
-            status: try object.string("status") ?? "", assignedBotID: assignedBotID, updatedAt: try object.double("updated_at"), contact: contact)
+            accountID: accountID, conversationID: webhook.id, inboxID: inboxID ?? 0, channelType: webhook.channel ?? "", status: webhook.status ?? "",
+            assignedBotID: webhook.assignee?.kind == .agentBot ? webhook.assignee?.id : nil, updatedAt: webhook.updatedAt,
+            contact: InboxContact(id: sender?.id, name: sender?.name, email: sender?.email, phoneNumber: sender?.phoneNumber))
     }
 }

@@ -164,9 +164,13 @@ struct AgentBotWebhookController {
     }
 
     func apply(_ event: HandoverEvent, sessionID: SessionID, channel: Channel) async throws {
+        guard case .deskTookOver = event else {
+            try await conversations.handover(event, sessionID: sessionID, endpoint: channel.endpoint)
+            return
+        }
+        // Only a takeover that started a handover of its own is worth a warning: compare the handover numbers.
         let before = try await store.session(id: sessionID)?.state.handover?.number
         try await conversations.handover(event, sessionID: sessionID, endpoint: channel.endpoint)
-        guard case .deskTookOver = event else { return }
         if let handover = try await store.session(id: sessionID)?.state.handover, handover.number != before, handover.openedInDesk == true {
             logger.warning(
                 "Chatwoot gave the conversation to humans without a handover (an agent, or the agent bot's webhook failed)",

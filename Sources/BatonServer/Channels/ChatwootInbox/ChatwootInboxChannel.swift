@@ -138,11 +138,8 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
         do {
             let routing: ChatwootRouting
             switch try await ChatwootRouting.check(request.routing, client: client) {
-            case .failure(let problem):
-                logger.warning("the handover's routing is invalid", metadata: ["session": "\(session.id)", "problem": "\(problem.detail)"])
-                return .reported(.failedToOpen(number: number, problem.outcome))
-            case .success(let checked):
-                routing = checked
+            case .failure(let problem): return problem.report(handover: number, session: session, logger: logger)
+            case .success(let checked): routing = checked
             }
             let token = try await bot.accessToken()
             if attempt == 1 { try await client.createReply(conversationID: conversation.id, NewReply(content: summary(of: session, request: request), isPrivate: true), token: token) }

@@ -33,11 +33,8 @@ struct ChatwootDesk: Desk {
             }
             let routing: ChatwootRouting
             switch try await ChatwootRouting.check(request.routing, client: client) {
-            case .failure(let problem):
-                logger.warning("the handover's routing is invalid", metadata: ["session": "\(session.id)", "problem": "\(problem.detail)"])
-                return .reported(.failedToOpen(number: number, problem.outcome))
-            case .success(let checked):
-                routing = checked
+            case .failure(let problem): return problem.report(handover: number, session: session, logger: logger)
+            case .success(let checked): routing = checked
             }
             do {
                 _ = try await bot.accessToken()

@@ -1,4 +1,5 @@
 import BatonCore
+import Logging
 
 /// A handover node's routing, checked against Chatwoot and then applied to the conversation.
 ///
@@ -82,5 +83,9 @@ struct RoutingProblem: Error, Sendable {
     let detail: String
     init(_ detail: String) { self.detail = detail }
 
-    var outcome: HandoverOutcome { HandoverOutcome(status: .error, reason: .invalidRouting, detail: detail) }
+    /// The desk's answer: handover `number` fails with `invalid_routing`, logged for the operator.
+    func report(handover number: Int, session: Session, logger: Logger) -> JobOutcome {
+        logger.warning("the handover's routing is invalid", metadata: ["session": "\(session.id)", "problem": "\(detail)"])
+        return .reported(.failedToOpen(number: number, HandoverOutcome(status: .error, reason: .invalidRouting, detail: detail)))
+    }
 }

@@ -23,6 +23,8 @@ extension ChatwootWebhook {
         public var updatedAt: Double?
         /// `timestamp`: the last activity, seconds since 1970.
         public var timestamp: Double?
+        /// The inbox's channel class (`Channel::Api`, `Channel::Whatsapp`, `Channel::WebWidget`…).
+        public var channel: String?
 
         /// Creates a conversation.
         public init(
@@ -61,6 +63,7 @@ extension ChatwootWebhook {
             contact = try meta?.object("sender").map { reader throws(ChatwootWebhookDecodingError) in try Participant(reader) }
             updatedAt = try reader.double("updated_at")
             timestamp = try reader.double("timestamp")
+            channel = try reader.string("channel")
         }
     }
 

@@ -19,6 +19,8 @@ extension ChatwootWebhook {
         public var id: Int?
         public var name: String?
         public var email: String?
+        /// A contact's phone number (`+4917612345678`), when Chatwoot has one.
+        public var phoneNumber: String?
 
         /// Creates a participant.
         public init(kind: Kind, id: Int? = nil, name: String? = nil, email: String? = nil) {
@@ -39,6 +41,7 @@ extension ChatwootWebhook {
             name = try reader.string("name")
             // Contacts may have no e-mail, and their `email` is a plain string when present.
             email = try reader.string("email")
+            phoneNumber = try reader.string("phone_number")
         }
     }
 }
