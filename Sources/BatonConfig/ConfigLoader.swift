@@ -20,6 +20,9 @@ import Yams
 ///     urlToken: support            # public token in the endpoint's URLs
 ///     flow: flows/support.yaml     # relative to this file
 ///     channels: { webchat: { enabled: true, identitySecret | identitySecretFile, subtitle }, rest: { enabled: true, apiKey: …, apiKeyFile: … } }
+///     language: en                 # notices for users whose profile has no `language`
+///     notices: { de: { resolved: "…" } }                   # Baton's notices, per language (docs/flows.md)
+///     handoverDefaults: { inactivity: { userSeconds, agentSeconds }, reminder: { everySeconds, times } }
 ///     handover:
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
@@ -225,7 +228,9 @@ public struct ConfigLoader: Sendable {
     }
 
     func readEndpoint(id: String, _ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> EndpointConfiguration? {
-        guard let members = value.mapping(allowed: ["name", "urlToken", "flow", "channels", "handover"], sink) else { return nil }
+        guard let members = value.mapping(allowed: ["name", "urlToken", "flow", "channels", "handover", "language", "notices", "handoverDefaults"], sink) else {
+            return nil
+        }
         let name = members.has("name") ? members["name"].string(sink) ?? id : id
         var urlToken = id
         if members.has("urlToken"), let token = members["urlToken"].string(sink) {
@@ -254,7 +259,21 @@ public struct ConfigLoader: Sendable {
         }
         return EndpointConfiguration(
             id: id, name: name, urlToken: urlToken, flowFile: flowFile, flow: flow, webchat: channels.webchat, rest: channels.rest, chatwoot: channels.chatwoot,
-            handover: handover)
+            handover: handover, handoverPolicy: readHandoverPolicy(members, sink))
+    }
+
+    /// `language`, `notices` and `handoverDefaults` (the timers nodes leave out).
+    func readHandoverPolicy(_ members: YAMLMapping, _ sink: DiagnosticSink) -> HandoverPolicy {
+        var language = "en"
+        if members.has("language"), let tag = members["language"].string(sink) {
+            if HandoverPolicyReader.isLanguageTag(tag) { language = tag } else { sink.error(members["language"], "'\(tag)' is not a language tag (such as en, de, pt-BR)") }
+        }
+        var policy = HandoverPolicy(notices: Notices(defaultLanguage: language))
+        if members.has("notices") { policy.notices = HandoverPolicyReader.notices(members["notices"], defaultLanguage: language, sink) }
+        if members.has("handoverDefaults"), let defaults = members["handoverDefaults"].mapping(allowed: HandoverPolicyReader.timerKeys, sink) {
+            policy.timers = HandoverPolicyReader.timers(defaults, sink)
+        }
+        return policy
     }
 
     func readChannels(

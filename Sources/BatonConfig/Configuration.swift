@@ -142,10 +142,13 @@ public struct EndpointConfiguration: Sendable {
     /// Chatwoot's agent bot, with the Chatwoot account of `handover`.
     public var chatwoot: ChatwootChannelSettings?
     public var handover: HandoverSettings?
+    /// The words of Baton's notices (per language) and the handover timers nodes do not set.
+    public var handoverPolicy: HandoverPolicy
 
     public init(
         id: String, name: String, urlToken: String, flowFile: String, flow: Flow, webchat: WebchatSettings = WebchatSettings(),
-        rest: RESTSettings = RESTSettings(), chatwoot: ChatwootChannelSettings? = nil, handover: HandoverSettings? = nil
+        rest: RESTSettings = RESTSettings(), chatwoot: ChatwootChannelSettings? = nil, handover: HandoverSettings? = nil,
+        handoverPolicy: HandoverPolicy = HandoverPolicy()
     ) {
         self.id = id
         self.name = name
@@ -156,6 +159,7 @@ public struct EndpointConfiguration: Sendable {
         self.rest = rest
         self.chatwoot = chatwoot
         self.handover = handover
+        self.handoverPolicy = handoverPolicy
     }
 }
 

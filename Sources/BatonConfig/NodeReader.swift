@@ -6,10 +6,10 @@ struct NodeReader {
     let sink: DiagnosticSink
 
     static let kinds = ["say", "question", "if", "switch", "set", "goto", "handover", "end"]
-    static let companions = ["if": ["then", "else"], "switch": ["cases", "default"]]
+    static let companions = ["if": ["then", "else"], "switch": ["cases", "default"], "say": ["to"]]
 
     func node(_ value: YAMLValue, position: Int) -> FlowNode? {
-        guard let members = value.mapping(allowed: ["id"] + Self.kinds + ["then", "else", "cases", "default"], sink) else { return nil }
+        guard let members = value.mapping(allowed: ["id"] + Self.kinds + ["then", "else", "cases", "default", "to"], sink) else { return nil }
         var id = "node-\(position)"
         if members.has("id"), let given = members["id"].string(sink) {
             if given.isEmpty { sink.error(members["id"], "a node id must not be empty") }
@@ -23,13 +23,14 @@ struct NodeReader {
             sink.error(value, kinds.isEmpty ? "a node needs one of: \(Self.kinds.joined(separator: ", "))" : "a node has exactly one kind, found \(kinds.joined(separator: " and "))")
             return broken
         }
-        for (key, member) in members.members where ["then", "else", "cases", "default"].contains(key) && !(Self.companions[kind] ?? []).contains(key) {
-            sink.error(member, "'\(key)' belongs to \(key == "then" || key == "else" ? "an 'if'" : "a 'switch'") node, not a '\(kind)' node")
+        for (key, member) in members.members where ["then", "else", "cases", "default", "to"].contains(key) && !(Self.companions[kind] ?? []).contains(key) {
+            let owner = key == "then" || key == "else" ? "an 'if'" : key == "to" ? "a 'say'" : "a 'switch'"
+            sink.error(member, "'\(key)' belongs to \(owner) node, not a '\(kind)' node")
         }
         let body = members[kind]
         let parsed: FlowNode.Kind?
         switch kind {
-        case "say": parsed = message(body).map { .say(SayNode(message: $0)) }
+        case "say": parsed = message(body).map { .say(SayNode(message: $0, to: audience(members))) }
         case "question": parsed = question(body).map { .question($0) }
         case "if": parsed = branch(body, members).map { .branch($0) }
         case "switch": parsed = switchNode(body, members).map { .switchOn($0) }
@@ -94,6 +95,16 @@ struct NodeReader {
     }
 
     // MARK: Node kinds
+
+    /// A `say`'s `to:` (user, agent or both); the user when absent.
+    func audience(_ members: YAMLMapping) -> SayNode.Audience {
+        guard members.has("to"), let name = members["to"].string(sink) else { return .user }
+        guard let audience = SayNode.Audience(rawValue: name) else {
+            sink.error(members["to"], "'to' is one of \(SayNode.Audience.allCases.map(\.rawValue).joined(separator: ", ")), found '\(name)'")
+            return .user
+        }
+        return audience
+    }
 
     func question(_ value: YAMLValue) -> QuestionNode? {
         guard let members = value.mapping(allowed: ["text", "quickReplies", "attachments", "type", "pattern", "store", "reprompt", "maxAttempts", "onFailure"], sink)
@@ -178,7 +189,8 @@ struct NodeReader {
     func handover(_ value: YAMLValue) -> HandoverNode? {
         let allowed = [
             "provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve", "team", "assignee", "priority", "labels", "attributes",
-        ]
+            "note",
+        ] + HandoverPolicyReader.timerKeys
         // A bare `handover:` takes every default.
         guard let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: allowed, sink) else { return nil }
         let provider = members.has("provider") ? members["provider"].string(sink) ?? "chatwoot" : "chatwoot"
@@ -207,6 +219,8 @@ struct NodeReader {
         if members.has("attributes"), let attributes = members["attributes"].mapping(allowed: nil, sink) {
             for (name, value) in attributes.members { if let template = typedTemplate(value) { node.attributes[name] = template } }
         }
+        if members.has("note") { node.note = template(members["note"]) }
+        node.timers = HandoverPolicyReader.timers(members, sink)
         return node
     }
 

@@ -101,6 +101,13 @@ enum PostgresMigrations {
                 )
                 """
             ]),
+        Migration(
+            version: 3, name: "handover timers",
+            statements: [
+                // Mirrors the state's next handover timer (see `ConversationState.wakeAt`), like `handover_phase`.
+                "ALTER TABLE sessions ADD COLUMN wake_at bigint",
+                "CREATE INDEX sessions_by_wake_at ON sessions (wake_at) WHERE wake_at IS NOT NULL",
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

@@ -83,6 +83,24 @@ extension PostgresSessionStore {
         return OutboxCounts(pending: Int(try row?["pending"].decode(Int64.self) ?? 0), dead: Int(try row?["dead"].decode(Int64.self) ?? 0))
     }
 
+    public func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {
+        // SKIP LOCKED: a session being updated right now is taken at the next look; two instances never take one.
+        try await rows(
+            """
+            UPDATE sessions SET wake_at = \(now.addingTimeInterval(lease).millis)
+            WHERE id IN (
+                SELECT id FROM sessions WHERE wake_at IS NOT NULL AND wake_at <= \(now.millis)
+                ORDER BY wake_at LIMIT \(max(0, limit)) FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """
+        ).map { SessionID(rawValue: try $0["id"].decode(String.self)) }
+    }
+
+    public func nextWakeUp() async throws -> Date? {
+        try await rows("SELECT MIN(wake_at) AS due FROM sessions WHERE wake_at IS NOT NULL").first.flatMap { try $0["due"].decode(Int64?.self) }
+            .map(Date.init(millis:))
+    }
+
     public func nextOutboxDue() async throws -> Date? {
         // Only heads of session queues can run; a job behind a waiting head is not due, whatever its time.
         try await rows(

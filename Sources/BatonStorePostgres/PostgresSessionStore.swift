@@ -104,7 +104,7 @@ public final class PostgresSessionStore: SessionStore {
             try await connection.query(
                 """
                 UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
-                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis)
+                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis), wake_at = \(update.state.wakeAt?.millis)
                 WHERE id = \(sessionID.rawValue)
                 """, logger: self.logger)
             return (result, stored)

@@ -10,6 +10,24 @@ extension SQLiteSessionStore {
         }
     }
 
+    public func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {
+        try await write { db in
+            let ids = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT id FROM sessions WHERE wake_at IS NOT NULL AND wake_at <= ? ORDER BY wake_at LIMIT ?"),
+                arguments: [now.millis, max(0, limit)])
+            for id in ids {
+                try db.cachedStatement(sql: "UPDATE sessions SET wake_at = ? WHERE id = ?").execute(arguments: [now.addingTimeInterval(lease).millis, id])
+            }
+            return ids.map(SessionID.init(rawValue:))
+        }
+    }
+
+    public func nextWakeUp() async throws -> Date? {
+        try await writer.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(wake_at) FROM sessions WHERE wake_at IS NOT NULL").map(Date.init(millis:))
+        }
+    }
+
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await write { db in
             // Only the head of each session's queue may run, so a session's jobs keep their order.

@@ -84,6 +84,13 @@ extension SQLiteSessionStore {
                     );
                     """)
         }
+        migrator.registerMigration("v5: handover timers") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE sessions ADD COLUMN wake_at INTEGER;
+                    CREATE INDEX sessions_by_wake_at ON sessions (wake_at) WHERE wake_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -116,8 +116,9 @@ public final class SQLiteSessionStore: SessionStore {
             }
             // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
             let stateText: String = update.state == session.state ? row["state"] : update.state.storageText
-            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ? WHERE id = ?")
-                .execute(arguments: [stateText, placement.lastMessageID, now.millis, sessionID.rawValue])
+            // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index.
+            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, wake_at = ? WHERE id = ?")
+                .execute(arguments: [stateText, placement.lastMessageID, now.millis, update.state.wakeAt?.millis, sessionID.rawValue])
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
         }

@@ -101,7 +101,7 @@ extension FlowEffect {
     }
 
     /// The notice the user gets when the flow is broken.
-    static var apology: FlowEffect { .sayText(FlowEngine.apology) }
+    static var apology: FlowEffect { .apologize }
 }
 
 extension ConversationState {

@@ -32,6 +32,8 @@ public enum ProviderCommand: Sendable, Hashable {
     case sync
     /// Resolve the provider conversation (the user left).
     case close(conversationID: Int)
+    /// Post a private note for the agents of the current handover.
+    case note(String)
 }
 
 /// The outcome of one step: the new state, messages to store, provider work to do, and flow faults to log.
@@ -49,27 +51,26 @@ public struct ConversationStep: Sendable, Hashable {
     }
 }
 
-/// Notices Baton tells the user as the handover goes on.
+/// Baton's notices in English, as `Notices.standard` gives them (endpoints use their own `Notices`).
 public enum HandoverNotices {
-    public static let resolved = "The agent has ended the conversation. You're back with the bot."
-    public static let reopened = "An agent has reopened the conversation."
-    public static let cancelled = "You have left the queue."
-    public static let failed = "Sorry, no agent could be reached right now."
+    public static var resolved: String { english(.resolved) }
+    public static var reopened: String { english(.reopened) }
+    public static var cancelled: String { english(.cancelled) }
+    public static var failed: String { english(.failed) }
+    public static var reminder: String { english(.reminder) }
+    public static var inactiveUser: String { english(.inactiveUser) }
+    public static var inactiveAgent: String { english(.inactiveAgent) }
 
     /// Told when an agent takes the conversation.
-    public static func joined(_ agentName: String?) -> String {
-        agentName.map { "\($0) has joined the conversation." } ?? "An agent has joined the conversation."
-    }
+    public static func joined(_ agentName: String?) -> String { Notices.standard.for(profile: .null).joined(agentName) }
+
+    /// Told when a message could not be delivered to the agent however often it was tried.
+    public static func undelivered(_ text: String) -> String { Notices.standard.for(profile: .null).undelivered(text) }
+
     /// `input.handover.detail` of a handover the desk started on its own.
     public static let openedInDesk = "the conversation was opened in the desk without a handover node (an agent, or the desk after the bot's webhook failed)"
 
-    /// Told when a message could not be delivered to the agent however often it was tried.
-    public static func undelivered(_ text: String) -> String {
-        let excerpt = text.count > 80 ? text.prefix(77) + "…" : Substring(text)
-        return excerpt.isEmpty
-            ? "Your last message could not be delivered to the agent. Please send it again."
-            : "Your message “\(excerpt)” could not be delivered to the agent. Please send it again."
-    }
+    static func english(_ key: NoticeKey) -> String { Notices.standard.text(key, language: nil) }
 }
 
 /// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
@@ -78,11 +79,14 @@ public struct ConversationMachine: Sendable {
     public let bot: any Bot
     public let session: SessionFacts
     public let now: Date
+    /// The endpoint's notices and default timers.
+    public let policy: HandoverPolicy
 
-    public init(bot: any Bot, session: SessionFacts, now: Date) {
+    public init(bot: any Bot, session: SessionFacts, now: Date, policy: HandoverPolicy = HandoverPolicy()) {
         self.bot = bot
         self.session = session
         self.now = now
+        self.policy = policy
     }
 
     /// A flow event: the conversation's start, a user message, or a handover's end.
@@ -121,6 +125,7 @@ public struct ConversationMachine: Sendable {
             handover.contactID = contactID
             handover.conversationID = conversationID
             handover.inboxID = inboxID
+            handover.startClocks(at: now)
             if let accepted = handover.acceptedMessage {
                 step.messages.append(MessageDraft(sender: .bot, content: accepted, createdAt: now))
             }
@@ -144,12 +149,12 @@ public struct ConversationMachine: Sendable {
             handover.agentJoined = true
             handover.agentName = agentName
             step.state.handover = handover
-            notice(HandoverNotices.joined(agentName), into: &step)
+            notice(notices(step).joined(agentName), into: &step)
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
             step.state.handover = handover
-            notice(HandoverNotices.failed, into: &step)
+            notice(.failed, into: &step)
             run(.handoverEnded(outcome), into: &step)
         case .providerStatus(let status, let conversationID, let updatedAt):
             if handover.phase == .opening, handover.conversationID == nil {
@@ -171,25 +176,63 @@ public struct ConversationMachine: Sendable {
             case (.resolved, .active):
                 handover.phase = .resolved
                 step.state.handover = handover
-                notice(HandoverNotices.resolved, into: &step)
+                notice(.resolved, into: &step)
                 let outcome =
                     handover.openedInDesk == true
                     ? HandoverOutcome(status: .error, reason: .openedInDesk, detail: HandoverNotices.openedInDesk) : HandoverOutcome(status: .completed)
                 run(.handoverEnded(outcome), into: &step)
-            case (.open, .resolved), (.pending, .resolved):
+            case (.open, .resolved), (.pending, .resolved), (.open, .inactive), (.pending, .inactive):
                 handover.phase = .active
                 // An agent reopened it: they are there (their assignment, which may follow, says nothing new).
                 handover.agentJoined = true
+                handover.agentReopened(at: now)
                 step.state.handover = handover
                 // The agent has the user again: their next messages go to the agent, whatever the bot was asking.
                 step.state.flow.position = .inHandover(nodeID: handover.nodeID)
-                notice(HandoverNotices.reopened, into: &step)
+                notice(.reopened, into: &step)
                 step.commands.append(.sync)
             default:
                 break
             }
         }
         return step
+    }
+
+    /// The clock: runs the handover timer that has run out, if any (see `HandoverTimers`). Safe to call at any
+    /// time and from any instance: with nothing due it changes nothing, and what it does changes the state so
+    /// that it is not due again.
+    public func wake(state: ConversationState) -> ConversationStep {
+        var step = ConversationStep(state: state)
+        guard var handover = state.handover, let due = handover.dueTimer(at: now) else { return step }
+        switch due {
+        case .reminder:
+            handover.remindersSent = (handover.remindersSent ?? 0) + 1
+            handover.lastReminderAt = now
+            step.state.handover = handover
+            notice(.reminder, into: &step)
+        case .userInactive, .agentInactive:
+            let user = due == .userInactive
+            handover.phase = .inactive
+            step.state.handover = handover
+            let seconds = Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0)
+            step.commands.append(
+                .note(
+                    user
+                        ? "Baton closed this conversation: the user wrote nothing for \(Self.spoken(seconds: seconds)). They are back with the bot."
+                        : "Baton closed this conversation: no agent answered the user for \(Self.spoken(seconds: seconds)). They are back with the bot."))
+            if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
+            notice(user ? .inactiveUser : .inactiveAgent, into: &step)
+            let outcome = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)
+            run(.handoverEnded(outcome), into: &step)
+        }
+        return step
+    }
+
+    /// "90 seconds", "10 minutes", "2 hours", for the agents' note.
+    static func spoken(seconds: Int) -> String {
+        if seconds >= 3600, seconds % 3600 == 0 { return seconds == 3600 ? "1 hour" : "\(seconds / 3600) hours" }
+        if seconds >= 60, seconds % 60 == 0 { return seconds == 60 ? "1 minute" : "\(seconds / 60) minutes" }
+        return seconds == 1 ? "1 second" : "\(seconds) seconds"
     }
 
     /// See `HandoverEvent.deskTookOver`.
@@ -228,6 +271,8 @@ public struct ConversationMachine: Sendable {
             switch effect {
             case .say(let content):
                 step.messages.append(MessageDraft(sender: .bot, content: content, createdAt: now))
+            case .apologize:
+                step.messages.append(MessageDraft(sender: .bot, content: MessageContent(text: notices(step)(.apology)), createdAt: now))
             case .requestHandover(let request):
                 let number = (step.state.handover?.number ?? 0) + 1
                 // The previous handover's sync position carries over, so its messages are not posted again.
@@ -235,18 +280,41 @@ public struct ConversationMachine: Sendable {
                     phase: .opening, nodeID: request.nodeID, number: number, syncedThrough: step.state.handover?.syncedThrough ?? 0,
                     acceptedMessage: request.acceptedMessage)
                 handover.trigger = request.trigger
+                let timers = (request.timers ?? HandoverTimers()).over(policy.timers)
+                handover.timers = timers.isEmpty ? nil : timers
                 step.state.handover = handover
                 step.commands.append(.open(request, number: number))
+                // The node's note, then what the flow wrote for the agents on the way: each runs once the
+                // conversation is open (the outbox keeps a session's jobs in order).
+                if let note = request.note { step.commands.append(.note(note)) }
+                for note in step.state.agentNotes ?? [] { step.commands.append(.note(note)) }
+                step.state.agentNotes = nil
             case .relayToAgent:
-                if step.state.handover?.phase == .active { step.commands.append(.sync) }
+                if step.state.handover?.phase == .active {
+                    step.state.handover?.userWrote(at: now)
+                    step.commands.append(.sync)
+                }
             case .cancelHandover:
                 guard var handover = step.state.handover, handover.isLive else { continue }
                 handover.phase = .cancelled
                 step.state.handover = handover
                 if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
-                notice(HandoverNotices.cancelled, into: &step)
+                notice(.cancelled, into: &step)
+            case .noteToAgent(let text):
+                if step.state.handover?.isLive == true {
+                    step.commands.append(.note(text))
+                } else {
+                    step.state.agentNotes = Array(((step.state.agentNotes ?? []) + [text]).suffix(HandoverPolicy.maxPendingNotes))
+                }
             }
         }
+    }
+
+    /// The notices in the session's language (its profile's, as the step has it now).
+    func notices(_ step: ConversationStep) -> SessionNotices { policy.notices.for(profile: step.state.profile) }
+
+    func notice(_ key: NoticeKey, into step: inout ConversationStep) {
+        notice(notices(step)(key), into: &step)
     }
 
     func notice(_ text: String, into step: inout ConversationStep) {

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Where a session's handover stands. Kept in `ConversationState`, so it is saved with the turn that changes it.
 public struct HandoverState: Codable, Sendable, Hashable {
     public enum Phase: String, Codable, Sendable, Hashable {
@@ -11,6 +13,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
         case cancelled
         /// It could not start.
         case failed
+        /// Baton closed it because the user, or every agent, stayed quiet too long (see `HandoverTimers`).
+        case inactive
     }
 
     public var phase: Phase
@@ -44,6 +48,19 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var agentJoined: Bool?
     /// The name of the agent who took it, when users may see agents' names.
     public var agentName: String?
+    /// The handover's timers, the node's over the endpoint's defaults; `nil` when none runs.
+    public var timers: HandoverTimers?
+    /// When the desk conversation opened (the handover became active).
+    public var openedAt: Date?
+    /// When the user last wrote to the agents (or the opening): the user-inactivity clock.
+    public var userWroteAt: Date?
+    /// Since when the user has been waiting for an agent's answer; `nil` while they are not: the agent-inactivity clock.
+    public var waitingSince: Date?
+    /// An agent has written to the user in this handover (reminders stop).
+    public var agentAnswered: Bool?
+    /// How many "still waiting" reminders the user got, and when the last one went.
+    public var remindersSent: Int?
+    public var lastReminderAt: Date?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

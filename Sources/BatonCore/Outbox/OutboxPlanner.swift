@@ -37,6 +37,8 @@ public enum OutboxPlanner {
                 state.handover = handover
             case .close(let conversationID):
                 jobs.append(.close(conversationID: conversationID, handover: state.handover?.number ?? 0))
+            case .note(let text):
+                jobs.append(.note(text, handover: state.handover?.number ?? 0))
             }
         }
         return jobs

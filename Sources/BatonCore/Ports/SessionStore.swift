@@ -104,6 +104,16 @@ public protocol SessionStore: Sendable {
     /// Sessions whose handover is active (agents and user talking), to reconcile after a restart.
     func sessionsWithActiveHandover() async throws -> [SessionID]
 
+    // MARK: Timers
+
+    /// Sessions whose `ConversationState.wakeAt` has come (at most `limit`, earliest first), each reserved until
+    /// `now + lease` so that other workers, in this process or another, pass it over meanwhile. The next update of
+    /// the session sets its time from its state again.
+    func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID]
+
+    /// The earliest `wakeAt` of any session (reservations included), or `nil` when no timer runs.
+    func nextWakeUp() async throws -> Date?
+
     // MARK: Outbox
 
     /// Hands out due outbox jobs: for each session only its oldest pending job, and only when that job is not

@@ -60,6 +60,9 @@ public struct ConversationState: Codable, Sendable, Hashable {
     public var profile: JSONValue
     /// The session's current or latest handover.
     public var handover: HandoverState?
+    /// Notes for the agents the flow wrote (`say` with `to: agent`) before any handover was running; posted when
+    /// the next one opens.
+    public var agentNotes: [String]?
 
     public init(flow: FlowState = FlowState(), context: JSONValue = .emptyObject, profile: JSONValue = .emptyObject, handover: HandoverState? = nil) {
         self.flow = flow

@@ -24,6 +24,7 @@ public func buildApplication(
     let delivery = configuration.delivery
     let background = BackgroundWork()
     let outboxBell = Doorbell()
+    let clockBell = Doorbell()
 
     // With other instances on the same store, the hub's events travel between them (see HubFanOut).
     let hub: ConversationHub
@@ -47,7 +48,9 @@ public func buildApplication(
     let replies = ReplyChannels(chatwoot.inboxes)
 
     let conversations = Conversations(
-        store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, metrics: metrics, now: now, logger: logger)
+        store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, clockBell: clockBell, metrics: metrics,
+        now: now, logger: logger)
+    let clock = HandoverClock(store: store, conversations: conversations, endpoints: endpoints, bell: clockBell, now: now, logger: logger)
     let reconciler = Reconciler(
         store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)
     let dispatcher = DeskDispatcher(
@@ -104,12 +107,13 @@ public func buildApplication(
     // outlives the workers that use it.
     app.addServices(dependencies.services)
     if let fanOut { app.addServices(fanOut) }
-    app.addServices(background, outbox)
+    app.addServices(background, outbox, clock)
     app.beforeServerStarts {
         try await store.migrate()
         // Redeliveries come within seconds; a week of delivery ids is plenty.
         try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
         outbox.storeIsReady()
+        clock.storeIsReady()
         // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
         background.submit { await chatwoot.prepare(channels: false) }
     }

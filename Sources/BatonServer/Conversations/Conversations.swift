@@ -17,18 +17,21 @@ public struct Conversations: Sendable {
     private let limits: MessageLimits
     /// Rung when a step saved outbox jobs, so the worker starts them now rather than at its next poll.
     private let outboxBell: Doorbell
+    /// Rung when a step brought a handover timer forward, so the clock does not sleep past it.
+    private let clockBell: Doorbell
     private let metrics: BatonMetrics
     private let now: @Sendable () -> Date
     private let logger: Logger
 
     init(
-        store: any SessionStore, hub: ConversationHub, limits: MessageLimits, outboxBell: Doorbell, metrics: BatonMetrics,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        store: any SessionStore, hub: ConversationHub, limits: MessageLimits, outboxBell: Doorbell, clockBell: Doorbell = Doorbell(),
+        metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
         self.hub = hub
         self.limits = limits
         self.outboxBell = outboxBell
+        self.clockBell = clockBell
         self.metrics = metrics
         self.now = now
         self.logger = logger
@@ -103,6 +106,12 @@ public struct Conversations: Sendable {
         try await step(sessionID, endpoint: endpoint) { machine, state in machine.handle(event, state: state) }
     }
 
+    /// The clock reached the session's `wakeAt`: runs its handover timer that is due (a reminder, an inactivity
+    /// close). Nothing happens when none is (another instance ran it first, or a message moved the clock on).
+    public func wake(_ sessionID: SessionID, endpoint: Endpoint) async throws {
+        _ = try await step(sessionID, endpoint: endpoint) { machine, state in machine.wake(state: state) }
+    }
+
     /// An agent's message for the user. `externalID` (the desk's message id) makes a repeated delivery harmless.
     /// - Returns: the stored message, or `nil` when it had been delivered before.
     @discardableResult
@@ -115,6 +124,8 @@ public struct Conversations: Sendable {
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
                 update.passOverAppended()
+                // The user has an answer: the agent-inactivity clock stops, and so do reminders.
+                update.state.handover?.agentWrote(at: time)
             }
             // Messages that arrived before this one but come after it in the desk's order moved down.
             for copy in stored {
@@ -170,14 +181,18 @@ public struct Conversations: Sendable {
     ) async throws -> Turn {
         let time = now()
         let bot = endpoint.bot
+        let policy = endpoint.policy
         let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
             if let userDraft { update.append(userDraft) }
             let before = update.state.handover
-            let step = work(ConversationMachine(bot: bot, session: SessionFacts(update.session), now: time), update.state)
+            let step = work(ConversationMachine(bot: bot, session: SessionFacts(update.session), now: time, policy: policy), update.state)
             update.apply(step)
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
-            return StepOutcome(session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil)
+            let wakeAt = update.state.wakeAt
+            let sooner = wakeAt != nil && wakeAt != before?.wakeAt && (before?.wakeAt == nil || wakeAt! < before!.wakeAt!)
+            return StepOutcome(
+                session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner)
         }
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
@@ -185,6 +200,7 @@ public struct Conversations: Sendable {
         await hub.publish(stored)
         if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
         if outcome.enqueued { outboxBell.ring() }
+        if outcome.timerSooner { clockBell.ring() }
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
     }
 
@@ -194,6 +210,7 @@ public struct Conversations: Sendable {
         var problems: [FlowProblem]
         var enqueued: Bool
         var handover: HandoverPhase?
+        var timerSooner: Bool
     }
 
     func duplicateTurn(_ existing: Message, sessionID: SessionID) async throws -> Turn {

@@ -11,6 +11,9 @@ public struct Endpoint: Sendable {
         self.bot = FlowEngine(flow: configuration.flow)
     }
 
+    /// The endpoint's notices and handover timer defaults.
+    public var policy: HandoverPolicy { configuration.handoverPolicy }
+
     public var id: String { configuration.id }
 }
 

@@ -55,7 +55,8 @@ struct DeskDispatcher: OutboxPerformer {
             }
             return await applyReport(await desk.post(message, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .note(let text, _):
-            guard handover.phase == .active, handover.conversationID != nil else { return .done }
+            // Also after Baton closed it (the note says why) or the user left.
+            guard [.active, .inactive, .cancelled].contains(handover.phase), handover.conversationID != nil else { return .done }
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
@@ -96,7 +97,8 @@ struct DeskDispatcher: OutboxPerformer {
             _ = await applyReport(.reported(.failedToOpen(number: number, failure)), sessionID: session.id, endpoint: endpoint)
         case .post(let messageID, _):
             guard let message = try? await store.message(sessionID: session.id, id: messageID), message.sender == .user else { return }
-            let notice = MessageContent(text: HandoverNotices.undelivered(message.content.text), data: .object(["undelivered": .number(Double(messageID))]))
+            let text = endpoint.policy.notices.for(profile: session.state.profile).undelivered(message.content.text)
+            let notice = MessageContent(text: text, data: .object(["undelivered": .number(Double(messageID))]))
             do {
                 try await conversations.notice(notice, sessionID: session.id)
             } catch {

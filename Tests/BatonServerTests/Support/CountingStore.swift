@@ -35,6 +35,10 @@ final class CountingStore: SessionStore {
         try await base.message(sessionID: sessionID, clientMessageID: clientMessageID)
     }
     func retract(sessionID: SessionID, externalID: String) async throws -> Message? { try await base.retract(sessionID: sessionID, externalID: externalID) }
+    func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {
+        try await base.claimWakeUps(now: now, lease: lease, limit: limit)
+    }
+    func nextWakeUp() async throws -> Date? { try await base.nextWakeUp() }
     func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
         try await base.link(endpointID: endpointID, conversationKey: conversationKey, to: sessionID)
     }

@@ -102,8 +102,16 @@ public struct AttachmentTemplate: Sendable, Hashable {
 }
 
 public struct SayNode: Sendable, Hashable {
+    /// Who reads a `say`: the user (the default), the agents (a private note in the desk conversation), or both.
+    public enum Audience: String, Sendable, Hashable, CaseIterable {
+        case user, agent, both
+    }
     public var message: MessageTemplate
-    public init(message: MessageTemplate) { self.message = message }
+    public var to: Audience
+    public init(message: MessageTemplate, to: Audience = .user) {
+        self.message = message
+        self.to = to
+    }
 }
 
 /// How a question's answer is checked and what is stored.
@@ -220,6 +228,10 @@ public struct HandoverNode: Sendable, Hashable {
     public var priority: Template?
     public var labels: [Template] = []
     public var attributes: [String: Template] = [:]
+    /// A private note for the agents when the handover opens (the flow's words for why and what is known).
+    public var note: Template?
+    /// The node's timers; what it leaves out comes from the endpoint's defaults.
+    public var timers = HandoverTimers()
 
     public init(
         provider: String, inbox: Template? = nil, acceptedMessage: MessageTemplate? = nil, cancelKeywords: [String] = [],

@@ -4,8 +4,9 @@ public struct FlowEngine: Sendable {
     /// Node visits allowed for one event; a flow that loops through `goto`s without waiting stops here.
     public static let maxStepsPerEvent = 200
 
-    /// The polite notice the user gets when the flow itself is broken (the problem goes to the log).
-    public static let apology = "Sorry, something went wrong on our side. Please try again later."
+    /// The polite notice the user gets when the flow itself is broken (the problem goes to the log), in English;
+    /// endpoints give it in the user's language (`NoticeKey.apology`).
+    public static var apology: String { Notices.standard.text(.apology, language: nil) }
 
     public let flow: Flow
 
@@ -88,7 +89,7 @@ private struct Run {
         if let intent = matchingIntent(message.effectiveText) {
             guard let index = flow.index(of: intent.target) else {
                 problems.append(FlowProblem(nodeID: nil, location: intent.location, message: "intent '\(intent.name)' jumps to unknown node '\(intent.target)'"))
-                effects.append(.say(MessageContent(text: FlowEngine.apology)))
+                effects.append(.apologize)
                 state.flow.position = .idle
                 return
             }
@@ -173,7 +174,8 @@ private struct Run {
     mutating func step(_ node: FlowNode, at index: Int) throws -> Int? {
         switch node.kind {
         case .say(let say):
-            try effects.append(.say(render(say.message)))
+            if say.to != .agent { try effects.append(.say(render(say.message))) }
+            if say.to != .user, let text = try say.message.text?.render(in: scope), !text.isEmpty { effects.append(.noteToAgent(text)) }
             return index + 1
         case .question(let question):
             try effects.append(.say(render(question.prompt)))
@@ -210,6 +212,13 @@ private struct Run {
             var request = HandoverRequest(nodeID: node.id, provider: handover.provider, inbox: inbox, acceptedMessage: accepted, routing: routing.isEmpty ? nil : routing)
             // The flow's own order is the default, told to the flow as `flow`.
             request.trigger = trigger
+            if let note = handover.note {
+                let scope = self.scope.setting(.string((trigger?.kind ?? .flow).rawValue), at: ["input", "trigger"])
+                    .setting(trigger?.name.map { .string($0) } ?? .null, at: ["input", "triggerName"])
+                let text = try note.render(in: scope).trimmingSpaces
+                request.note = text.isEmpty ? nil : text
+            }
+            request.timers = handover.timers == HandoverTimers() ? nil : handover.timers
             effects.append(.requestHandover(request))
             state.flow.position = .inHandover(nodeID: node.id)
             return nil
@@ -263,7 +272,7 @@ private struct Run {
 
     mutating func fail(_ node: FlowNode?, _ message: String) {
         problems.append(FlowProblem(nodeID: node?.id, location: node?.location, message: message))
-        effects.append(.say(MessageContent(text: FlowEngine.apology)))
+        effects.append(.apologize)
         state.flow.position = .idle
     }
 

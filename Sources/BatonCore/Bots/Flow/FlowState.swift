@@ -53,6 +53,11 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         case cancelled
         /// It could not start or broke down; `reason` says why.
         case error
+        /// Baton closed it: the user wrote nothing, or no agent answered, for too long (`reason` says which).
+        case inactive
+        /// It was not opened: no agent is online, or the inbox is outside its working hours (`reason` says which),
+        /// and the node says `whenUnavailable: skip`.
+        case unavailable
     }
 
     /// Why a handover failed, in words a flow can branch on.
@@ -74,6 +79,14 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         /// The desk opened the conversation without a handover node asking (on the Chatwoot channel: an agent, or
         /// Chatwoot itself after the agent bot's webhook failed).
         case openedInDesk = "opened_in_desk"
+        /// The user wrote nothing for the node's `inactivity.userSeconds`.
+        case userInactive = "user_inactive"
+        /// No agent answered the waiting user for the node's `inactivity.agentSeconds`.
+        case agentInactive = "agent_inactive"
+        /// No member of the inbox is online.
+        case noAgentOnline = "no_agent_online"
+        /// The inbox is outside its working hours.
+        case outsideBusinessHours = "outside_business_hours"
     }
 
     public var status: Status
@@ -111,6 +124,10 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
     public var routing: HandoverRouting?
     /// What led to the handover node when it was not the flow's own order (an intent, a question's failures).
     public var trigger: HandoverTrigger?
+    /// The node's private note for the agents, rendered.
+    public var note: String?
+    /// The node's timers (the endpoint's defaults fill in what it leaves out).
+    public var timers: HandoverTimers?
 
     public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?, routing: HandoverRouting? = nil) {
         self.nodeID = nodeID
@@ -176,6 +193,11 @@ public enum FlowEffect: Sendable, Hashable {
     case relayToAgent
     /// The user cancelled the running handover; the provider must close it.
     case cancelHandover
+    /// A private note for the agents (`say` with `to: agent`): posted in the running handover's conversation, or
+    /// kept until the next handover opens.
+    case noteToAgent(String)
+    /// The flow itself is broken: the user gets the endpoint's apology in their language (the problem is logged).
+    case apologize
 }
 
 /// A fault in the flow met while running it (a bad expression value, a loop). The user gets a polite notice;

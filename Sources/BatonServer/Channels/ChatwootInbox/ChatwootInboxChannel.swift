@@ -142,7 +142,10 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             case .success(let checked): routing = checked
             }
             let token = try await bot.accessToken()
-            if attempt == 1 { try await client.createReply(conversationID: conversation.id, NewReply(content: summary(of: session, request: request), isPrivate: true), token: token) }
+            // A node's own `note` replaces the generated summary (it follows as a note job of its own).
+            if attempt == 1, request.note == nil {
+                try await client.createReply(conversationID: conversation.id, NewReply(content: summary(of: session, request: request), isPrivate: true), token: token)
+            }
             // With the administrator's token: Chatwoot answers a bot token 500 for a conversation that has a team.
             let current: [String: JSONValue]? =
                 routing.attributes.isEmpty ? nil : try await client.conversation(id: conversation.id).customAttributes.flatMap {

@@ -64,7 +64,7 @@
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
   let qrRow = null;                   // row currently showing quick replies
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
-  let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed
+  let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed, inactive
   let agentName = null;               // the name on the current handover's latest agent message
   let agentHere = false;              // an agent took the handover (assigned, or wrote): until then the user is queued
   let subtitle = '';                  // the endpoint's line under the title while the bot has the user

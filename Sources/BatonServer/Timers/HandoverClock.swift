@@ -1,0 +1,78 @@
+import BatonCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs handover timers (reminders, inactivity closes; see `HandoverTimers`) when they fall due. Each session's
+/// next time is kept in the store beside its state (`ConversationState.wakeAt`), so timers survive restarts; a
+/// claim reserves a due session for one worker, so several instances on one database run each timer once; and the
+/// step itself is safe to repeat (the pure machine acts only on what is due, and acting moves the time on).
+final class HandoverClock: Service, Sendable {
+    let store: any SessionStore
+    let conversations: Conversations
+    let endpoints: EndpointRegistry
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// Rung when a step sets an earlier time than the clock waits for.
+    let bell: Doorbell
+    /// How long a claimed session is reserved: far longer than a wake step takes.
+    static let lease: TimeInterval = 60
+    /// Other instances may set times this one is not told about; it looks at least this often.
+    static let pollInterval: Duration = .seconds(2)
+    static let batch = 50
+    private let isReady = Mutex(false)
+
+    init(store: any SessionStore, conversations: Conversations, endpoints: EndpointRegistry, bell: Doorbell, now: @escaping @Sendable () -> Date, logger: Logger) {
+        self.store = store
+        self.conversations = conversations
+        self.endpoints = endpoints
+        self.bell = bell
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Lets the clock start: called once the store's schema is migrated.
+    func storeIsReady() {
+        isReady.withLock { $0 = true }
+        bell.ring()
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
+                await bell.wait(upTo: Self.pollInterval)
+            }
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                var claimed: [SessionID] = []
+                do {
+                    claimed = try await store.claimWakeUps(now: now(), lease: Self.lease, limit: Self.batch)
+                } catch {
+                    logger.error("handover timers could not be read", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                for sessionID in claimed { await wake(sessionID) }
+                if claimed.count == Self.batch { continue }
+                await bell.wait(upTo: await waitDuration())
+            }
+        } onGracefulShutdown: {
+            self.bell.ring()
+        }
+    }
+
+    func wake(_ sessionID: SessionID) async {
+        do {
+            guard let session = try await store.session(id: sessionID), let endpoint = endpoints.endpoint(id: session.endpointID) else { return }
+            try await conversations.wake(sessionID, endpoint: endpoint)
+        } catch {
+            // The reservation runs out and the session is claimed again.
+            logger.error("a handover timer could not run", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Until the earliest time falls due, at most the poll interval.
+    func waitDuration() async -> Duration {
+        guard let due = try? await store.nextWakeUp() else { return Self.pollInterval }
+        let milliseconds = Int(due.timeIntervalSince(now()) * 1000)
+        return min(.milliseconds(max(milliseconds, 0) + 1), Self.pollInterval)
+    }
+}
