@@ -51,7 +51,7 @@ import Testing
             let positions: [FlowState.Position] = [.idle, .awaitingAnswer(nodeID: text(), attempts: Int.random(in: 0...5, using: &random)), .inHandover(nodeID: text())]
             let handover: HandoverState? = maybe { values in
                 var handover = HandoverState(
-                    phase: [.opening, .active, .resolved, .cancelled, .failed].randomElement(using: &values.random)!, nodeID: values.text(),
+                    phase: [.opening, .active, .resolved, .cancelled, .failed, .inactive].randomElement(using: &values.random)!, nodeID: values.text(),
                     number: Int.random(in: 1...9, using: &values.random), inboxID: values.maybe { Int.random(in: 1...99, using: &$0.random) },
                     contactID: values.maybe { Int.random(in: 1...99_999, using: &$0.random) },
                     conversationID: values.maybe { Int.random(in: 1...99_999, using: &$0.random) },
@@ -63,9 +63,28 @@ import Testing
                         status: [.open, .pending, .snoozed, .resolved].randomElement(using: &$0.random)!, conversationID: Int.random(in: 1...99, using: &$0.random),
                         updatedAt: $0.maybe { _ in 1_764_000_001.5 })
                 }
+                handover.openedInDesk = values.maybe { Bool.random(using: &$0.random) }
+                handover.trigger = values.maybe {
+                    HandoverTrigger(kind: [.flow, .intent, .escalation].randomElement(using: &$0.random)!, name: $0.maybe { $0.text() })
+                }
+                handover.agentJoined = values.maybe { Bool.random(using: &$0.random) }
+                handover.agentName = values.maybe { $0.text() }
+                handover.timers = values.maybe {
+                    HandoverTimers(
+                        userInactivity: $0.maybe { _ in 600 }, agentInactivity: $0.maybe { _ in 90.5 }, reminderEvery: $0.maybe { _ in 60 },
+                        reminderTimes: $0.maybe { Int.random(in: 1...5, using: &$0.random) })
+                }
+                handover.openedAt = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_002.25) }
+                handover.userWroteAt = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_003.5) }
+                handover.waitingSince = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_004) }
+                handover.agentAnswered = values.maybe { Bool.random(using: &$0.random) }
+                handover.remindersSent = values.maybe { Int.random(in: 0...5, using: &$0.random) }
+                handover.lastReminderAt = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_005.75) }
                 return handover
             }
-            return ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!), context: json(), profile: json(), handover: handover)
+            var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!), context: json(), profile: json(), handover: handover)
+            state.agentNotes = maybe { values in (0..<Int.random(in: 0...3, using: &values.random)).map { _ in values.text() } }
+            return state
         }
     }
 

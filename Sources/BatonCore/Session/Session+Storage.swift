@@ -1,3 +1,5 @@
+import Foundation
+
 // What the stores write for session states and message contents (see `JSONStorable`). Each shape is the one
 // the synthesized `Codable` conformance of the type gives.
 
@@ -8,6 +10,7 @@ extension ConversationState: JSONStorable {
         object["context"] = context
         object["profile"] = profile
         object["handover"] = handover?.storageJSON
+        object["agentNotes"] = agentNotes.map { .array($0.map(JSONValue.string)) }
         return object.value
     }
 
@@ -16,6 +19,12 @@ extension ConversationState: JSONStorable {
         self.init(
             flow: try FlowState(storageJSON: members.value("flow")), context: try members.value("context"), profile: try members.value("profile"),
             handover: try members.optional("handover").map { json throws(JSONShapeError) in try HandoverState(storageJSON: json) })
+        if members.optional("agentNotes") != nil {
+            agentNotes = try members.array("agentNotes").map { note throws(JSONShapeError) in
+                guard case .string(let text) = note else { throw members.fail("agentNotes", "an array of strings") }
+                return text
+            }
+        }
     }
 }
 
@@ -65,6 +74,29 @@ extension HandoverState: JSONStorable {
             status["updatedAt"] = early.updatedAt.map(JSONValue.number)
             return status.value
         }
+        object["openedInDesk"] = openedInDesk.map(JSONValue.bool)
+        object["trigger"] = trigger.map { trigger in
+            var fields = JSONObjectBuilder()
+            fields["kind"] = .string(trigger.kind.rawValue)
+            fields["name"] = trigger.name.map(JSONValue.string)
+            return fields.value
+        }
+        object["agentJoined"] = agentJoined.map(JSONValue.bool)
+        object["agentName"] = agentName.map(JSONValue.string)
+        object["timers"] = timers.map { timers in
+            var fields = JSONObjectBuilder()
+            fields["userInactivity"] = timers.userInactivity.map(JSONValue.number)
+            fields["agentInactivity"] = timers.agentInactivity.map(JSONValue.number)
+            fields["reminderEvery"] = timers.reminderEvery.map(JSONValue.number)
+            fields["reminderTimes"] = timers.reminderTimes?.json
+            return fields.value
+        }
+        object["openedAt"] = openedAt?.storageJSON
+        object["userWroteAt"] = userWroteAt?.storageJSON
+        object["waitingSince"] = waitingSince?.storageJSON
+        object["agentAnswered"] = agentAnswered.map(JSONValue.bool)
+        object["remindersSent"] = remindersSent?.json
+        object["lastReminderAt"] = lastReminderAt?.storageJSON
         return object.value
     }
 
@@ -83,7 +115,31 @@ extension HandoverState: JSONStorable {
                 status: try fields.raw("status", as: ProviderStatus.self), conversationID: try fields.int("conversationID"),
                 updatedAt: try fields.optionalDouble("updatedAt"))
         }
+        openedInDesk = try members.optionalBool("openedInDesk")
+        if let trigger = members.optional("trigger") {
+            let fields = try JSONMembers(trigger, of: "HandoverTrigger")
+            self.trigger = HandoverTrigger(kind: try fields.raw("kind", as: HandoverTrigger.Kind.self), name: try fields.optionalString("name"))
+        }
+        agentJoined = try members.optionalBool("agentJoined")
+        agentName = try members.optionalString("agentName")
+        if let timers = members.optional("timers") {
+            let fields = try JSONMembers(timers, of: "HandoverTimers")
+            self.timers = HandoverTimers(
+                userInactivity: try fields.optionalDouble("userInactivity"), agentInactivity: try fields.optionalDouble("agentInactivity"),
+                reminderEvery: try fields.optionalDouble("reminderEvery"), reminderTimes: try fields.optionalInt("reminderTimes"))
+        }
+        openedAt = try members.optionalDate("openedAt")
+        userWroteAt = try members.optionalDate("userWroteAt")
+        waitingSince = try members.optionalDate("waitingSince")
+        agentAnswered = try members.optionalBool("agentAnswered")
+        remindersSent = try members.optionalInt("remindersSent")
+        lastReminderAt = try members.optionalDate("lastReminderAt")
     }
+}
+
+extension Date {
+    /// As `Codable` writes a date by default: seconds since 2001-01-01.
+    var storageJSON: JSONValue { .number(timeIntervalSinceReferenceDate) }
 }
 
 extension MessageContent: JSONStorable {

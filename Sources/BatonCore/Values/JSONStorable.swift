@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value the stores keep as JSON text, converted by hand instead of through `Codable`.
 ///
 /// Every turn writes its session's state and every message its content; through `JSONEncoder`/`JSONDecoder` that
@@ -83,6 +85,17 @@ struct JSONMembers {
         guard let value = optional(key) else { return nil }
         guard case .number(let number) = value else { throw fail(key, "a number") }
         return number
+    }
+
+    func optionalBool(_ key: String) throws(JSONShapeError) -> Bool? {
+        guard let value = optional(key) else { return nil }
+        guard case .bool(let flag) = value else { throw fail(key, "true or false") }
+        return flag
+    }
+
+    /// A date as `Codable` writes one by default: seconds since 2001-01-01.
+    func optionalDate(_ key: String) throws(JSONShapeError) -> Date? {
+        try optionalDouble(key).map(Date.init(timeIntervalSinceReferenceDate:))
     }
 
     func array(_ key: String) throws(JSONShapeError) -> [JSONValue] {
