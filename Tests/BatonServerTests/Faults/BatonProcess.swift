@@ -81,12 +81,14 @@ final class BatonProcess: Sendable {
     }
 
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
-    /// with `token`; `storage` and `delivery` are YAML flow mappings, `chatwootExtra` more lines of its settings.
+    /// with `token`; `storage` and `delivery` are YAML flow mappings, `chatwootExtra` more lines of its settings,
+    /// `endpointExtra` more lines of the endpoint's.
     static func configText(
         storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = [],
-        channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }"
+        channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }", endpointExtra: [String] = []
     ) -> String {
         let extra = chatwootExtra.map { "\n        " + $0 }.joined()
+        let endpoint = endpointExtra.map { "\n    " + $0 }.joined()
         return """
             server: { host: 127.0.0.1, port: 0 }
             storage: \(storage)
@@ -98,7 +100,7 @@ final class BatonProcess: Sendable {
                 name: Test
                 urlToken: t0k3n
                 flow: flow.yaml
-                channels: \(channels)
+                channels: \(channels)\(endpoint)
                 handover:
                   provider: chatwoot
                   chatwoot:

@@ -202,4 +202,45 @@ struct MultiInstanceTests {
             #expect(await chatwoot.agentBots().filter { $0.name == MultiInstanceRig.botName }.count == 1)
         }
     }
+
+    /// Handover timers run once however many instances share the database: every user gets each reminder once and
+    /// one close, and Chatwoot gets one closing note and one resolve per conversation.
+    @Test func handoverTimersRunOnceAcrossInstances() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let timers = ["handoverDefaults: { reminder: { everySeconds: 1, times: 2 }, inactivity: { agentSeconds: 4 } }"]
+            let instances = [
+                try await rig.launch(try await rig.instance("a", endpointExtra: timers)), try await rig.launch(try await rig.instance("b", endpointExtra: timers)),
+            ]
+            await chatwoot.pointWebhooks(to: instances[0].baseURL + "/handover/chatwoot")
+            var sessions: [String] = []
+            for index in 0..<6 { sessions.append(try await instances[index % 2].newUserInHandover()) }
+            let closing = "Baton closed this conversation: no agent answered the user for 4 seconds. They are back with the bot."
+            for (index, session) in sessions.enumerated() {
+                let texts = try await instances[(index + 1) % 2].waitForText("Handover ended: inactive agent_inactive", session: session)
+                #expect(texts.filter { $0 == HandoverNotices.reminder }.count == 2, "session \(index): \(texts)")
+                #expect(texts.filter { $0 == HandoverNotices.inactiveAgent }.count == 1, "session \(index): \(texts)")
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                _ = try await chatwoot.waitForStatus(conversation, "resolved")
+                #expect(await chatwoot.count(closing, in: conversation) == 1)
+            }
+        }
+    }
+}
+
+extension BatonProcess {
+    /// Long-polls the session's transcript over REST until a message with `text` is stored; returns all texts then.
+    func waitForText(_ text: String, session: String, timeout: Duration = .seconds(20)) async throws -> [String] {
+        let deadline = ContinuousClock.now + timeout
+        var after: Int64 = 0
+        var texts: [String] = []
+        while !texts.contains(text) {
+            guard ContinuousClock.now < deadline else { throw ChatError.timedOut(waitingFor: "'\(text)' in session \(session)") }
+            let answer = try await get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
+            let page = try JSONValue(jsonText: answer.body)
+            texts += page["messages"].list.compactMap(\.text)
+            after = page["lastId"]?.int ?? after
+        }
+        return texts
+    }
 }
