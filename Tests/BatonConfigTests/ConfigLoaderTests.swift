@@ -203,6 +203,51 @@ func expectDiagnostic(
         #expect(configuration.delivery.leaseSeconds == 60)
     }
 
+    @Test func noticesLanguageAndHandoverDefaultsAreReadAndChecked() throws {
+        let endpoint = """
+            endpoints:
+              web:
+                flow: flows/main.yaml
+
+            """
+        let good = try writeConfig(
+            endpoint + """
+                    language: de
+                    notices:
+                      de: { resolved: "Zurück beim Bot.", agentJoinedNamed: "{name} ist da." }
+                      pt_BR: { cancelled: "Você saiu." }
+                    handoverDefaults: { inactivity: { userSeconds: 600 }, reminder: { everySeconds: 60, times: 3 } }
+
+                """)
+        let policy = try #require(try loader().load(path: good).0.endpoints.first?.handoverPolicy)
+        #expect(policy.notices.defaultLanguage == "de")
+        #expect(policy.notices.text(.resolved, language: nil) == "Zurück beim Bot.")
+        #expect(policy.notices.text(.agentJoinedNamed, language: "de-CH", ["name": "Eva"]) == "Eva ist da.")
+        #expect(policy.notices.text(.cancelled, language: "pt-br") == "Você saiu.")
+        #expect(policy.timers == HandoverTimers(userInactivity: 600, reminderEvery: 60, reminderTimes: 3))
+
+        let bad = try writeConfig(
+            endpoint + """
+                    language: "english please"
+                    notices:
+                      de: { resolvd: "x", agentJoined: "{name} ist da.", failed: " " }
+                      "1x": { resolved: "y" }
+                    handoverDefaults: { inactivity: { userSeconds: 0 }, reminder: { times: 2 } }
+
+                """)
+        let refused = #expect(throws: ConfigurationError.self) { try loader().load(path: bad) }
+        #expect(
+            Set(refused?.diagnostics.map(\.message) ?? []) == [
+                "'english please' is not a language tag (such as en, de, pt-BR)",
+                "unknown key 'resolvd' (did you mean 'resolved'?); allowed here: \(NoticeKey.allCases.map(\.rawValue).joined(separator: ", "))",
+                "'{name}' is not known in the agentJoined notice; it may use: none",
+                "a notice must say something",
+                "'1x' is not a language tag (such as en, de, pt-BR)",
+                "must be between 1 and 604800, found 0",
+                "missing required key 'everySeconds'",
+            ])
+    }
+
     @Test func theOutboxLeaseIsReadAndMustOutlastTheRequestTimeout() throws {
         let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
         let short = try loader().load(path: try writeConfig("delivery: { requestTimeoutSeconds: 1, leaseSeconds: 3 }\n" + endpoints)).0

@@ -297,6 +297,32 @@ private func trimmed(_ expression: BatonCore.Expression?) -> String? {
         #expect(diagnostics.map(\.message) == ["priority must be one of low, medium, high, urgent or an expression, found 'asap'"])
     }
 
+    @Test func handoverNotesTimersAndSaysForTheAgents() throws {
+        let flow = try load(
+            """
+            nodes:
+              - say: "VIP: {{ profile.tier }}"
+                to: agent
+              - say: "We will call you."
+                to: both
+              - handover:
+                  note: "Why: {{ input.trigger }}"
+                  inactivity: { userSeconds: 600, agentSeconds: 120 }
+                  reminder: { everySeconds: 45, times: 2 }
+            """)
+        guard case .say(let agent) = flow.nodes[0].kind, case .say(let both) = flow.nodes[1].kind, case .handover(let node) = flow.nodes[2].kind else {
+            Issue.record("unexpected node kinds")
+            return
+        }
+        #expect(agent.to == .agent && both.to == .both)
+        #expect(node.note == template("Why: {{ input.trigger }}"))
+        #expect(node.timers == HandoverTimers(userInactivity: 600, agentInactivity: 120, reminderEvery: 45, reminderTimes: 2))
+        let diagnostics = failureDiagnostics {
+            try FlowLoader().parse(text: "nodes:\n  - say: hi\n    to: boss\n  - goto: x\n    to: agent\n  - id: x\n    end: bye\n", file: "inline.yaml")
+        }
+        #expect(diagnostics.map(\.message) == ["'to' is one of user, agent, both, found 'boss'", "'to' belongs to a 'say' node, not a 'goto' node"])
+    }
+
     @Test func intents() throws {
         let flow = try load(
             """
