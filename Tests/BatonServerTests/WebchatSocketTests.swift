@@ -45,6 +45,22 @@ struct WebchatSocketTests {
         }
     }
 
+    /// The browser's language picks the words of Baton's own notices; one that is not a language tag is ignored.
+    @Test(arguments: [("pt-BR", "Desculpe, nenhum atendente está disponível no momento."), ("<b>", HandoverNotices.failed)])
+    func noticesSpeakTheBrowsersLanguage(language: String, failed: String) async throws {
+        let app = try await TestBaton.app()
+        try await app.test(.live) { client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello(language: language)
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(3)
+                try await chat.say("agent")
+                #expect(try await chat.messages(4)[1].text == failed)
+            }
+        }
+    }
+
     @Test func aQuickReplyPayloadDrivesTheFlow() async throws {
         let app = try await TestBaton.app()
         try await app.test(.live) { client in

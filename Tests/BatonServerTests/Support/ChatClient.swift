@@ -72,9 +72,10 @@ struct Chat: Sendable {
         try await outbound.write(.text(text))
     }
 
-    func hello(session: String? = nil, after: Int64 = 0, handoverUpdates: Bool = false) async throws -> JSONValue {
+    func hello(session: String? = nil, after: Int64 = 0, handoverUpdates: Bool = false, language: String? = nil) async throws -> JSONValue {
         try await send([
             "type": "hello", "session": session.map(JSONValue.string) ?? .null, "after": .number(Double(after)), "handoverUpdates": .bool(handoverUpdates),
+            "language": language.map(JSONValue.string) ?? .null,
         ])
         return try await next("ready")
     }

@@ -4,14 +4,23 @@ import BatonCore
 enum ClientFrame: Decodable {
     /// `handoverUpdates`: the client wants `handover` frames (older clients do not expect them).
     /// `user`: who the embedding page says the user is (`Baton.setUser`).
-    case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)
+    case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language
+    }
+
+    /// The browser's language (`navigator.language`) when it looks like a language tag, lower-cased; anything else
+    /// is ignored (it only picks the words of Baton's notices).
+    static func languageTag(_ text: String?) -> String? {
+        guard let text, (2...35).contains(text.count),
+            text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }), text.first?.isLetter == true
+        else { return nil }
+        return text.lowercased()
     }
 
     init(from decoder: any Decoder) throws {
@@ -23,7 +32,8 @@ enum ClientFrame: Decodable {
                 session: try container.decodeIfPresent(String.self, forKey: .session),
                 after: try container.decodeIfPresent(Int64.self, forKey: .after) ?? 0,
                 handoverUpdates: try container.decodeIfPresent(Bool.self, forKey: .handoverUpdates) ?? false,
-                user: try? container.decodeIfPresent(WebchatUser.self, forKey: .user))
+                user: try? container.decodeIfPresent(WebchatUser.self, forKey: .user),
+                language: (try? container.decodeIfPresent(String.self, forKey: .language)).flatMap(Self.languageTag))
         case "message":
             self = .message(
                 text: try container.decode(String.self, forKey: .text),

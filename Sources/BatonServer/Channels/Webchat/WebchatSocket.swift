@@ -47,18 +47,18 @@ struct WebchatSocket {
     /// Waits for `hello`, finds or opens the session, subscribes and sends `ready`; `nil` when the socket closed
     /// first. The session work runs in a child task (see `inChildTask`).
     func open(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter) async throws -> Opened? {
-        var hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?)?
+        var hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)?
         while hello == nil {
             guard let message = try await frames.next() else { return nil }
             switch decode(message) {
-            case .hello(let session, let after, let handoverUpdates, let user)?: hello = (session, max(0, after), handoverUpdates, user)
+            case .hello(let session, let after, let handoverUpdates, let user, let language)?: hello = (session, max(0, after), handoverUpdates, user, language)
             case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
             case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             }
         }
         guard let hello else { return nil }
         return try await Self.inChildTask { [self] in
-            let (session, resumed) = try await resolveSession(hello.session, user: hello.user, outbound: outbound)
+            let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
             // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
             let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
             let opened = Opened(
@@ -94,7 +94,8 @@ struct WebchatSocket {
     /// The session the browser asked for, or a new one (unknown, malformed or foreign tokens start afresh). A user
     /// the embedding site vouches for (`identifierHash` matches the endpoint's identity secret) always gets their
     /// own session, on any device; the attributes the page gives land in the session's profile either way.
-    func resolveSession(_ token: String?, user: WebchatUser?, outbound: WebSocketOutboundWriter) async throws -> (Session, resumed: Bool) {
+    /// A new session's profile gets the browser's `language`, so Baton's notices are in it (a flow may change it).
+    func resolveSession(_ token: String?, user: WebchatUser?, language: String?, outbound: WebSocketOutboundWriter) async throws -> (Session, resumed: Bool) {
         var verifiedID: String?
         if let user, let secret = endpoint.configuration.webchat.identitySecret {
             if user.isVerified(by: secret) {
@@ -103,16 +104,17 @@ struct WebchatSocket {
                 try await send(.error(code: "identity_invalid", message: "the user's identifierHash does not match; continuing as a visitor"), outbound)
             }
         }
-        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID)
+        let profile: JSONValue = language.map { ["language": .string($0)] } ?? .emptyObject
+        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID, profile: profile)
         if let values = user?.profileValues, !values.isEmpty {
             session = try await conversations.updateProfile(values, sessionID: session.id)
         }
         return (session, resumed)
     }
 
-    func findSession(_ token: String?, verifiedUserID: String?) async throws -> (Session, resumed: Bool) {
+    func findSession(_ token: String?, verifiedUserID: String?, profile: JSONValue) async throws -> (Session, resumed: Bool) {
         if let verifiedUserID {
-            let turn = try await conversations.openSession(endpoint: endpoint, userID: verifiedUserID, channel: .webchat)
+            let turn = try await conversations.openSession(endpoint: endpoint, userID: verifiedUserID, channel: .webchat, profile: profile)
             let session = try await store.session(id: turn.session.id) ?? turn.session
             return (session, token == session.id.rawValue)
         }
@@ -124,7 +126,7 @@ struct WebchatSocket {
         }
         // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
         let userID = Self.visitorPrefix + SessionID.random().rawValue.dropFirst(2)
-        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat)
+        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat, profile: profile)
         // Read it again so `ready.lastId` counts the greeting the start just stored.
         return (try await store.session(id: turn.session.id) ?? turn.session, false)
     }

@@ -584,7 +584,7 @@
     // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
     const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
     sock.addEventListener('open', () => {
-      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true };
+      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true, language: navigator.language || null };
       if (user) hello.user = user;
       sock.send(JSON.stringify(hello));
     });
