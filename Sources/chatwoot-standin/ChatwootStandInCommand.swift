@@ -22,6 +22,9 @@ struct ChatwootStandInCommand: AsyncParsableCommand {
     @Option(help: "The default inbox's webhook signing secret (random when omitted).")
     var secret: String?
 
+    @Option(name: .customLong("frontend-url"), help: "FRONTEND_URL: the base of attachment and CSAT survey links (default: the stand-in's own URL).")
+    var frontendURL: String?
+
     @Flag(name: .customLong("lenient"), help: "Serve requests that violate swagger.json instead of answering 400 (they are still logged).")
     var lenient = false
 
@@ -32,7 +35,7 @@ struct ChatwootStandInCommand: AsyncParsableCommand {
         var logger = Logger(label: "chatwoot-standin")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let standIn = try ChatwootStandIn(
-            configuration: .init(host: host, port: port, strictSpec: !lenient, logger: logger))
+            configuration: .init(host: host, port: port, frontendURL: frontendURL, strictSpec: !lenient, logger: logger))
         try await standIn.start()
         let seed = await standIn.seedDefaults(webhookURL: webhookURL, secret: secret)
         let banner = """

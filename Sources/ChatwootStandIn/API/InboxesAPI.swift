@@ -41,18 +41,24 @@ enum InboxesAPI {
         return .json(await ctx.presenter().inbox(inbox, viewerIsAdmin: true))
     }
 
+    /// `InboxesController#update` with the attributes the stand-in models (see `StandInState.InboxUpdate`).
     static func update(_ ctx: HandlerContext) async throws -> APIResponse {
         try ctx.requireAdmin()
         let existing = try await inbox(ctx)
-        let name = ctx.params.presentString("name")
-        let channel = ctx.params.nested("channel")
-        let lock = ctx.params.bool("lock_to_single_conversation")
-        let updated = await ctx.state.updateInboxTransaction(existing.id) { inbox in
-            if let name { inbox.name = name }
-            if let url = channel?["webhook_url"] { inbox.webhookURL = url.stringValue }
-            if let lock { inbox.lockToSingleConversation = lock }
-        }
-        return .json(await ctx.presenter().inbox(updated ?? existing, viewerIsAdmin: true))
+        let params = ctx.params
+        var update = StandInState.InboxUpdate()
+        update.name = params.presentString("name")
+        update.lockToSingleConversation = params.bool("lock_to_single_conversation")
+        update.workingHoursEnabled = params.bool("working_hours_enabled")
+        update.timezone = params["timezone"]
+        update.outOfOfficeMessage = params["out_of_office_message"]
+        update.csatSurveyEnabled = params.bool("csat_survey_enabled")
+        update.csatConfig = params.object("csat_config")
+        // `if params[:working_hours]`: sent and not null.
+        update.workingHours = params["working_hours"].flatMap { $0.isNull ? nil : $0 }
+        update.webhookURL = params.nested("channel")?["webhook_url"]
+        let updated = try await ctx.state.updateInboxSettings(existing.id, update)
+        return .json(await ctx.presenter().inbox(updated, viewerIsAdmin: true))
     }
 
     static func agentBot(_ ctx: HandlerContext) async throws -> APIResponse {

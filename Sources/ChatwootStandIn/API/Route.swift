@@ -9,13 +9,16 @@ struct Route: Sendable {
     /// Rails controller path, e.g. `api/v1/accounts/conversations/messages`.
     let controller: String
     let action: String
+    /// A `PublicController` route: no token, no account (`HandlerContext.accountId` is 0, the caller `.none`).
+    let isPublic: Bool
     let handler: Handler
 
-    init(_ method: String, _ path: String, _ controller: String, _ action: String, _ handler: @escaping Handler) {
+    init(_ method: String, _ path: String, _ controller: String, _ action: String, isPublic: Bool = false, _ handler: @escaping Handler) {
         self.method = method
         self.segments = path.split(separator: "/").map(String.init)
         self.controller = controller
         self.action = action
+        self.isPublic = isPublic
         self.handler = handler
     }
 

@@ -1,10 +1,11 @@
 /// `TeamsController` and `AgentsController` reads: index and show for everyone in the account
-/// (`app/policies/team_policy.rb`, `user_policy.rb`); writes are not modelled.
+/// (`app/policies/team_policy.rb`, `user_policy.rb`); of the writes only the agent update (administrators).
 enum TeamsAndAgentsAPI {
     static let routes: [Route] = [
         Route("GET", "/api/v1/accounts/:account_id/teams", "api/v1/accounts/teams", "index", teams),
         Route("GET", "/api/v1/accounts/:account_id/teams/:id", "api/v1/accounts/teams", "show", team),
         Route("GET", "/api/v1/accounts/:account_id/agents", "api/v1/accounts/agents", "index", agents),
+        Route("PATCH", "/api/v1/accounts/:account_id/agents/:id", "api/v1/accounts/agents", "update", updateAgent),
     ]
 
     static func teams(_ ctx: HandlerContext) async throws -> APIResponse {
@@ -25,5 +26,18 @@ enum TeamsAndAgentsAPI {
         let users = await ctx.state.db.users.filter { $0.roles[ctx.accountId] != nil }.sorted { $0.name < $1.name }
         let presenter = await ctx.presenter()
         return .json(.array(users.map { presenter.agent($0, accountId: ctx.accountId) }))
+    }
+
+    /// `PATCH /agents/{id}`: `params.require(:agent)`; Rails' `wrap_parameters` puts a JSON body's top-level keys under
+    /// `agent` too, so both shapes work. Renders the agent (`update.json.jbuilder`).
+    static func updateAgent(_ ctx: HandlerContext) async throws -> APIResponse {
+        let id = try ctx.pathInt("id")
+        // `fetch_agent` runs before `check_authorization`: an unknown id is 404 even for an agent.
+        guard await ctx.state.db.user(id)?.roles[ctx.accountId] != nil else { throw StandInAPIError.notFound }
+        try ctx.requireAdmin()
+        let agent = ctx.params.nested("agent") ?? ctx.params
+        let update = StandInState.AgentUpdate(name: agent.string("name"), role: agent.string("role"), availability: agent.string("availability"))
+        let user = try await ctx.state.updateAgent(accountId: ctx.accountId, userId: id, update)
+        return .json(await ctx.presenter().agent(user, accountId: ctx.accountId))
     }
 }

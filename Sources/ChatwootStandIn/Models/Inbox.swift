@@ -49,6 +49,20 @@ public struct Inbox: Sendable, Hashable, Identifiable {
     public internal(set) var agentBotId: Int?
     /// Chatwoot's `lock_to_single_conversation`.
     public internal(set) var lockToSingleConversation: Bool
+    /// The agents of the inbox (`inbox_members.user_id`), in the order they were added.
+    public internal(set) var memberIds: [Int] = []
+    /// The seven business-hour rows, Sunday first (see ``WorkingHour/defaultWeek``).
+    public internal(set) var workingHours: [WorkingHour] = WorkingHour.defaultWeek
+    /// Chatwoot's `working_hours_enabled` (default false).
+    public internal(set) var workingHoursEnabled = false
+    /// Chatwoot's `timezone`: a TZInfo identifier (default `"UTC"`).
+    public internal(set) var timezone = "UTC"
+    /// Chatwoot's `out_of_office_message`.
+    public internal(set) var outOfOfficeMessage: String?
+    /// Chatwoot's `csat_survey_enabled` (default false).
+    public internal(set) var csatSurveyEnabled = false
+    /// Chatwoot's `csat_config` (default `{}`): `display_type`, `message`, `survey_rules`, ….
+    public internal(set) var csatConfig: JSONValue = .emptyObject
     /// Chatwoot's `created_at`.
     public let createdAt: Instant
     /// Chatwoot's `updated_at`.

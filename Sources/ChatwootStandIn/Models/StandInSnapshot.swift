@@ -21,6 +21,8 @@ public struct StandInSnapshot: Sendable {
     public internal(set) var conversations: [Conversation] = []
     /// All messages in creation order (ids ascending).
     public internal(set) var messages: [Message] = []
+    /// Chatwoot's `csat_survey_responses`.
+    public internal(set) var csatSurveyResponses: [CsatSurveyResponse] = []
     /// Chatwoot's `blobs`.
     public internal(set) var blobs: [Blob] = []
     /// Every HTTP request received, in arrival order.

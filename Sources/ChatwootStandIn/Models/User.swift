@@ -18,8 +18,12 @@ public struct User: Sendable, Hashable, Identifiable {
     public internal(set) var accessToken: String
     /// Role per account id (Chatwoot's `account_users`).
     public internal(set) var roles: [Int: UserRole]
-    /// Chatwoot's `availability`.
-    public internal(set) var availability: String
+    /// The availability setting per account id (`account_users.availability`); an account missing here has the
+    /// column default, online.
+    public internal(set) var availabilities: [Int: AgentAvailability] = [:]
+
+    /// The availability setting in `account`.
+    public func availability(in account: Int) -> AgentAvailability { availabilities[account] ?? .online }
 
     /// `available_name`: the display name when set, else the name.
     public var availableName: String { (displayName?.isEmpty == false ? displayName : nil) ?? name }

@@ -61,7 +61,7 @@ extension Presenter {
             assignee = agentBotPush(bot)
             assigneeType = "AgentBot"
         } else if let userId = conversation.assigneeId, let user = db.user(userId) {
-            assignee = userPush(user)
+            assignee = userPush(user, accountId: conversation.accountId)
             assigneeType = "User"
         }
         let link = db.contactInbox(conversation.contactInboxId)
@@ -143,7 +143,7 @@ extension Presenter {
             ("labels", .array(conversation.labels.map(JSONValue.string))), ("additional_attributes", conversation.additionalAttributes),
             ("contact", db.contact(conversation.contactId).map(contactPush) ?? .null),
         ]
-        if let userId = conversation.assigneeId, let user = db.user(userId) { members.append(("assignee", userPush(user))) }
+        if let userId = conversation.assigneeId, let user = db.user(userId) { members.append(("assignee", userPush(user, accountId: conversation.accountId))) }
         members.append(("agent_last_seen_at", .string(conversation.agentLastSeenAt?.iso8601)))
         members.append(("assignee_last_seen_at", .string(conversation.assigneeLastSeenAt?.iso8601)))
         return .object(members)

@@ -1,8 +1,8 @@
 extension Presenter {
     /// The sender's `push_event_data` (nil for system/template messages).
-    func senderPush(_ sender: MessageSender?) -> JSONValue? {
+    func senderPush(_ sender: MessageSender?, accountId: Int) -> JSONValue? {
         switch sender {
-        case .user(let id): db.user(id).map(userPush)
+        case .user(let id): db.user(id).map { userPush($0, accountId: accountId) }
         case .contact(let id): db.contact(id).map(contactPush)
         case .agentBot(let id): db.agentBot(id).map(agentBotPush)
         case nil: nil
@@ -92,7 +92,7 @@ extension Presenter {
         }
         if let echoId, !echoId.isEmpty { members.append(("echo_id", .string(echoId))) }
         if !message.attachments.isEmpty { members.append(("attachments", .array(message.attachments.map(attachment)))) }
-        if let sender = senderPush(message.sender) { members.append(("sender", sender)) }
+        if let sender = senderPush(message.sender, accountId: message.accountId) { members.append(("sender", sender)) }
         return .object(members)
     }
 
@@ -108,7 +108,7 @@ extension Presenter {
             ("content_attributes", message.contentAttributes), ("created_at", .int(message.createdAt.unixSeconds)),
             ("private", .bool(message.isPrivate)), ("source_id", .string(message.sourceId)),
         ]
-        if let sender = senderPush(message.sender) { members.append(("sender", sender)) }
+        if let sender = senderPush(message.sender, accountId: message.accountId) { members.append(("sender", sender)) }
         if !message.attachments.isEmpty { members.append(("attachments", .array(message.attachments.map(attachment)))) }
         return .object(members)
     }
@@ -119,7 +119,7 @@ extension Presenter {
         var members: [(String, JSONValue)] = [
             ("account", accountWebhook(message.accountId)), ("additional_attributes", message.additionalAttributes),
             ("content_attributes", message.contentAttributes), ("content_type", .string(message.contentType)),
-            ("content", .string(Self.webhookContent(message.content))), ("conversation", conversationWebhook(conversation)),
+            ("content", .string(webhookContent(of: message))), ("conversation", conversationWebhook(conversation)),
             ("created_at", .string(message.createdAt.iso8601)), ("id", .int(message.id)), ("inbox", inboxWebhook(inbox)),
             ("message_type", .string(message.messageType.name)), ("private", .bool(message.isPrivate)),
             ("sender", senderWebhook(message.sender)), ("source_id", .string(message.sourceId)),

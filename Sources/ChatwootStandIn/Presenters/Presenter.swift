@@ -16,11 +16,16 @@ struct Presenter {
 
     // MARK: Users
 
-    /// `User#push_event_data`.
-    func userPush(_ user: User) -> JSONValue {
+    /// `availability_status` (`app/models/concerns/availability_statusable.rb`): with `auto_offline` it is offline
+    /// unless the agent has dashboard presence. Stand-in users count as present on the dashboard, so it is their
+    /// availability setting in the account.
+    func availabilityStatus(_ user: User, accountId: Int) -> JSONValue { .string(user.availability(in: accountId).rawValue) }
+
+    /// `User#push_event_data` (`availability_status` of the account the payload belongs to).
+    func userPush(_ user: User, accountId: Int) -> JSONValue {
         [
             "id": .int(user.id), "name": .string(user.name), "available_name": .string(user.availableName), "avatar_url": "",
-            "type": "user", "availability_status": .string(user.availability), "thumbnail": "",
+            "type": "user", "availability_status": availabilityStatus(user, accountId: accountId), "thumbnail": "",
         ]
     }
 
@@ -32,7 +37,7 @@ struct Presenter {
     /// `views/api/v1/models/_agent.json.jbuilder` (assignee in conversations, assignments response).
     func agent(_ user: User, accountId: Int) -> JSONValue {
         [
-            "id": .int(user.id), "account_id": .int(accountId), "availability_status": .string(user.availability), "auto_offline": true,
+            "id": .int(user.id), "account_id": .int(accountId), "availability_status": availabilityStatus(user, accountId: accountId), "auto_offline": true,
             "confirmed": true, "email": .string(user.email), "provider": "email", "available_name": .string(user.availableName),
             "name": .string(user.name), "role": .string(user.roles[accountId]?.rawValue ?? "agent"), "thumbnail": "", "custom_role_id": .null,
         ]
@@ -111,10 +116,11 @@ struct Presenter {
             "id": .int(inbox.id), "channel_id": .int(inbox.channelId), "account_id": .int(inbox.accountId), "name": .string(inbox.name),
             "created_at": .string(inbox.createdAt.iso8601), "updated_at": .string(inbox.updatedAt.iso8601),
             "channel_type": .string(inbox.channel.rawValue), "enable_auto_assignment": true, "greeting_enabled": false, "greeting_message": .null,
-            "email_address": .null, "working_hours_enabled": false, "out_of_office_message": .null, "timezone": "UTC",
-            "enable_email_collect": true, "csat_survey_enabled": false, "allow_messages_after_resolved": true, "auto_assignment_config": .emptyObject,
+            "email_address": .null, "working_hours_enabled": .bool(inbox.workingHoursEnabled),
+            "out_of_office_message": .string(inbox.outOfOfficeMessage), "timezone": .string(inbox.timezone),
+            "enable_email_collect": true, "csat_survey_enabled": .bool(inbox.csatSurveyEnabled), "allow_messages_after_resolved": true, "auto_assignment_config": .emptyObject,
             "lock_to_single_conversation": .bool(inbox.lockToSingleConversation), "portal_id": .null, "sender_name_type": "friendly",
-            "business_name": .null, "csat_config": .emptyObject,
+            "business_name": .null, "csat_config": inbox.csatConfig,
         ]
     }
 
@@ -123,9 +129,10 @@ struct Presenter {
         var members: [(String, JSONValue)] = [
             ("id", .int(inbox.id)), ("avatar_url", ""), ("channel_id", .int(inbox.channelId)), ("name", .string(inbox.name)),
             ("channel_type", .string(inbox.channel.rawValue)), ("greeting_enabled", false), ("greeting_message", .null),
-            ("working_hours_enabled", false), ("enable_email_collect", true), ("csat_survey_enabled", false), ("csat_config", .emptyObject),
-            ("enable_auto_assignment", true), ("auto_assignment_config", .emptyObject), ("out_of_office_message", .null),
-            ("working_hours", Self.defaultWorkingHours), ("timezone", "UTC"), ("callback_webhook_url", .null),
+            ("working_hours_enabled", .bool(inbox.workingHoursEnabled)), ("enable_email_collect", true),
+            ("csat_survey_enabled", .bool(inbox.csatSurveyEnabled)), ("csat_config", inbox.csatConfig), ("enable_auto_assignment", true),
+            ("auto_assignment_config", .emptyObject), ("out_of_office_message", .string(inbox.outOfOfficeMessage)),
+            ("working_hours", weeklySchedule(inbox)), ("timezone", .string(inbox.timezone)), ("callback_webhook_url", .null),
             ("allow_messages_after_resolved", true), ("lock_to_single_conversation", .bool(inbox.lockToSingleConversation)),
             ("sender_name_type", "friendly"), ("business_name", .null), ("allowed_domains", .null), ("widget_color", .null),
             ("website_url", .null), ("hmac_mandatory", false), ("welcome_title", .null), ("welcome_tagline", .null),
@@ -145,14 +152,15 @@ struct Presenter {
         return .object(members)
     }
 
-    /// Chatwoot's default working hours (Mon–Fri 9–17), as in the inbox example.
-    static let defaultWorkingHours: JSONValue = .array(
-        (0...6).map { day in
-            let closed = day == 0 || day == 6
-            return [
-                "day_of_week": .int(day), "closed_all_day": .bool(closed), "open_hour": closed ? .null : 9,
-                "open_minutes": closed ? .null : 0, "close_hour": closed ? .null : 17, "close_minutes": closed ? .null : 0,
-                "open_all_day": false,
-            ]
-        })
+    /// `Inbox#weekly_schedule` (`app/models/concerns/out_of_offisable.rb`): the rows by day of week.
+    func weeklySchedule(_ inbox: Inbox) -> JSONValue {
+        .array(
+            inbox.workingHours.sorted { $0.dayOfWeek < $1.dayOfWeek }.map { row in
+                [
+                    "day_of_week": .int(row.dayOfWeek), "closed_all_day": .bool(row.closedAllDay), "open_hour": .int(row.openHour),
+                    "open_minutes": .int(row.openMinutes), "close_hour": .int(row.closeHour), "close_minutes": .int(row.closeMinutes),
+                    "open_all_day": .bool(row.openAllDay),
+                ]
+            })
+    }
 }

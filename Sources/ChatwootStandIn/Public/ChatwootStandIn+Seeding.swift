@@ -5,19 +5,21 @@ public struct DefaultSeed: Sendable {
     public let inbox: Inbox
     /// An administrator (can create agent bots, sees inbox secrets).
     public let administrator: User
-    /// An agent (role `agent`).
+    /// An agent (role `agent`), a member of ``inbox``.
     public let agent: User
 }
 
 extension ChatwootStandIn {
-    /// Account 1 "Acme Support", API inbox "Bot Handover" and two users (administrator Alex, agent Maria).
+    /// Account 1 "Acme Support", API inbox "Bot Handover" and two users (administrator Alex, agent Maria, who is a
+    /// member of the inbox; administrators are not members unless added).
     @discardableResult
     public func seedDefaults(webhookURL: String? = nil, secret: String? = nil) async -> DefaultSeed {
         let account = await createAccount(name: "Acme Support")
         let inbox = await createInbox(account: account.id, name: "Bot Handover", webhookURL: webhookURL, secret: secret)
         let administrator = await createUser(name: "Alex Admin", email: "alex@acme.example", roles: [account.id: .administrator])
         let agent = await createUser(name: "Maria Schmidt", displayName: "Maria", email: "maria@acme.example", roles: [account.id: .agent])
-        return DefaultSeed(account: account, inbox: inbox, administrator: administrator, agent: agent)
+        let member = (try? await addInboxMembers(inbox: inbox.id, users: [agent.id])) ?? inbox
+        return DefaultSeed(account: account, inbox: member, administrator: administrator, agent: agent)
     }
 
     /// Creates an account (ids count up from 1 unless given).

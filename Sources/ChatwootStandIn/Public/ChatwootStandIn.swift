@@ -25,7 +25,7 @@ public final class ChatwootStandIn: Service, Sendable {
         public var host = "127.0.0.1"
         /// Port; 0 picks a free one (read it back from ``ChatwootStandIn/port``).
         public var port = 0
-        /// `FRONTEND_URL` used in attachment URLs; default: the stand-in's own base URL.
+        /// `FRONTEND_URL` used in attachment URLs and CSAT survey links; default: the stand-in's own base URL.
         public var frontendURL: String?
         /// Answer requests that violate swagger.json with 400 (they are recorded either way).
         public var strictSpec = true

@@ -45,6 +45,11 @@ public struct StandInAPIError: Error, Sendable, CustomStringConvertible {
     /// 422 `{"error":"param is missing or the value is empty: name"}` (`ActionController::ParameterMissing`).
     public static func parameterMissing(_ name: String) -> StandInAPIError { unprocessable("param is missing or the value is empty: \(name)") }
 
+    /// Rails' production 404 page (`public/404.html`): an unknown route, or `RecordNotFound` where nothing rescues it.
+    public static let railsNotFound = StandInAPIError(
+        status: 404,
+        text: "<!DOCTYPE html>\n<html><head><title>The page you were looking for doesn't exist (404)</title></head><body><h1>The page you were looking for doesn't exist.</h1></body></html>\n")
+
     /// Rails' production 500 page (unrescued exceptions such as an invalid enum value).
     public static let internalServerError = StandInAPIError(
         status: 500, text: "<!DOCTYPE html>\n<html>\n<head><title>We're sorry, but something went wrong (500)</title></head>\n<body><h1>We're sorry, but something went wrong.</h1></body>\n</html>\n")

@@ -12,7 +12,7 @@ final class RequestPipeline: Sendable {
     let console: ConsoleAssets
     let logger: Logger
     static let routes: [Route] = ContactsAPI.routes + ConversationsAPI.routes + MessagesAPI.routes + AgentBotsAPI.routes + InboxesAPI.routes
-        + TeamsAndAgentsAPI.routes
+        + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes
 
     init(state: StandInState, validator: SpecValidator?, faults: FaultInjector, strictSpec: Bool, console: ConsoleAssets, logger: Logger) {
         self.state = state
@@ -77,13 +77,13 @@ final class RequestPipeline: Sendable {
         let candidates = Self.routes.compactMap { route in route.match(method: request.method, segments: segments).map { (route, $0) } }
         guard let (route, pathParams) = candidates.max(by: { $0.0.literalCount < $1.0.literalCount }) else {
             // Rails' routing error page.
-            return .text(
-                "<!DOCTYPE html>\n<html><head><title>The page you were looking for doesn't exist (404)</title></head><body><h1>The page you were looking for doesn't exist.</h1></body></html>\n",
-                status: 404, contentType: "text/html; charset=utf-8")
+            return .error(.railsNotFound)
         }
         do {
             let db = await state.db
-            let (caller, accountId) = try Authenticator.authenticate(request, route: route, accountIdText: pathParams["account_id"], db: db)
+            let (caller, accountId) =
+                route.isPublic
+                ? (Caller.none, 0) : try Authenticator.authenticate(request, route: route, accountIdText: pathParams["account_id"], db: db)
             tokenOwner = caller.label
             var params = try ParamsBuilder.build(request)
             for (key, value) in pathParams { params.values = params.values.setting(key, .string(value)) }

@@ -7,6 +7,10 @@ enum SpecLeniency {
         ("PATCH", "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}", "app/controllers/api/v1/accounts/conversations/messages_controller.rb"),
         // Contact lookup by source id (v3.2.0+).
         ("POST", "/api/v1/accounts/{account_id}/contact_inboxes/filter", "app/controllers/api/v1/accounts/contact_inboxes_controller.rb"),
+        // The CSAT survey page's API (`config/routes.rb`: `resources :csat_survey, only: [:show, :update]`).
+        ("GET", "/public/api/v1/csat_survey/{id}", "app/controllers/public/api/v1/csat_survey_controller.rb"),
+        ("PUT", "/public/api/v1/csat_survey/{id}", "app/controllers/public/api/v1/csat_survey_controller.rb"),
+        ("PATCH", "/public/api/v1/csat_survey/{id}", "app/controllers/public/api/v1/csat_survey_controller.rb"),
     ]
 
     /// Full list of `content_type` values (`app/models/message.rb`); swagger lists only six.
@@ -31,6 +35,14 @@ enum SpecLeniency {
             patched = replacingEnum(patched, property: "content_type", with: contentTypes)
             patched = addingType(patched, property: "content_attributes", type: "string")
             return patched
+        case ("PATCH", "/api/v1/accounts/{account_id}/agents/{id}"):
+            // `app/controllers/api/v1/accounts/agents_controller.rb#update`: `slice(:role, :availability, :auto_offline).compact`,
+            // so `role` may be left out (and Rails' `wrap_parameters` also takes the fields under `agent`).
+            return removingRequired(schema, "role")
+        case ("PATCH", "/api/v1/accounts/{account_id}/inbox_members"), ("DELETE", "/api/v1/accounts/{account_id}/inbox_members"):
+            // `app/controllers/api/v1/accounts/inbox_members_controller.rb`: `inboxes.find(params[:inbox_id])` takes the
+            // integer id that `POST` documents; swagger types it as a string here.
+            return addingType(schema, property: "inbox_id", type: "integer")
         case ("POST", "/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot"):
             // `app/controllers/api/v1/accounts/inboxes_controller.rb`: `{"agent_bot": null}` disconnects the bot.
             return addingType(schema, property: "agent_bot", type: "null")

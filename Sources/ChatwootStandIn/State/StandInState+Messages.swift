@@ -20,6 +20,8 @@ struct MessageInput: Sendable {
     /// Written by the contact in their channel (WhatsApp, the widget…), not posted through the API: the API's
     /// "incoming only in API inboxes" rule does not apply.
     var fromChannel = false
+    /// A template Chatwoot itself writes (`MessageTemplates::Template::*`: CSAT survey, out of office): no sender.
+    var fromSystem = false
 }
 
 /// An exception raised while building a message. `MessagesController#create` renders every one as
@@ -74,7 +76,9 @@ extension StandInState {
         }
         // Sender: outgoing → the `sender_type: AgentBot` bot if given, else the token owner; otherwise the contact.
         let sender: MessageSender?
-        if messageType == .outgoing {
+        if input.fromSystem {
+            sender = nil
+        } else if messageType == .outgoing {
             if input.senderType == "AgentBot", let botId = input.senderId, let bot = db.agentBot(botId),
                 bot.accountId == nil || bot.accountId == conversation.accountId
             {
@@ -188,6 +192,7 @@ extension StandInState {
         } else {
             updateWaitingSince(message, caller: caller)
         }
+        executeMessageTemplateHooks(message)
         if case .contact(let contactId) = message.sender { touchContact(contactId, at: now()) }
     }
 

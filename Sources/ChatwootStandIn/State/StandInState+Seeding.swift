@@ -39,8 +39,7 @@ extension StandInState {
         let userId = id ?? nextId("user")
         bumpSequence("user", past: userId)
         let user = User(
-            id: userId, name: name, displayName: displayName, email: email, accessToken: accessToken ?? Tokens.secure(), roles: roles,
-            availability: "online")
+            id: userId, name: name, displayName: displayName, email: email, accessToken: accessToken ?? Tokens.secure(), roles: roles)
         db.users.append(user)
         didChange()
         return user

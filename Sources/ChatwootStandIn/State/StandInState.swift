@@ -30,6 +30,9 @@ actor StandInState {
     private var messageUndo: [[Int: Message]] = []
     /// Waits that timed out before they were registered.
     private var expiredRequestWaits: Set<UUID> = []
+    /// Listener work Chatwoot runs in jobs after the events of an operation (see `AfterCommitJob`), run when the
+    /// outermost transaction commits.
+    private var afterCommitJobs: [AfterCommitJob] = []
 
     private struct RequestWaiter {
         let count: Int
@@ -69,6 +72,7 @@ actor StandInState {
     /// Queues a webhook event for API inboxes (Chatwoot's `WebhookListener#deliver_api_inbox_webhooks`) and for
     /// agent bots (`AgentBotListener`); both are handed over when the operation commits.
     func emit(_ event: WebhookEvent) {
+        afterCommitJobs += listenerJobs(for: event)
         if event.goesToAgentBots { pendingBotEvents.append(event) }
         guard event.goesToAPIInbox, let inbox = db.inbox(event.inboxId), inbox.channel == .api else { return }
         pendingEvents.append(event)
@@ -87,6 +91,7 @@ actor StandInState {
         let messageCount = db.messages.count
         let savedEventCount = pendingEvents.count
         let savedBotEventCount = pendingBotEvents.count
+        let savedJobCount = afterCommitJobs.count
         messageUndo.append([:])
         do {
             let result = try body()
@@ -105,6 +110,7 @@ actor StandInState {
             db = saved
             pendingEvents.removeSubrange(savedEventCount...)
             pendingBotEvents.removeSubrange(savedBotEventCount...)
+            afterCommitJobs.removeSubrange(min(savedJobCount, afterCommitJobs.count)...)
             throw error
         }
     }
@@ -140,6 +146,12 @@ actor StandInState {
             }
         }
         didChange()
+        // Outside any transaction, run the listeners' jobs; their own events follow the ones just handed over.
+        if messageUndo.isEmpty && !afterCommitJobs.isEmpty {
+            let jobs = afterCommitJobs
+            afterCommitJobs.removeAll()
+            for job in jobs { run(job) }
+        }
     }
 
     /// Publishes the new state to waiters. Call once at the end of each mutating operation.
