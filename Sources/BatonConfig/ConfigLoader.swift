@@ -27,7 +27,7 @@ import Yams
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
 ///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes,
-///                   showAgentNames: false, forwardUserTyping: false }
+///                   showAgentNames: false, forwardUserTyping: false, busyIsAvailable: false, availabilityCacheSeconds: 30 }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {
@@ -330,6 +330,7 @@ public struct ConfigLoader: Sendable {
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
                 allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
+                    "busyIsAvailable", "availabilityCacheSeconds",
                 ], sink)
         else { return nil }
         var baseURL = chatwoot.required("baseURL", sink)?.string(sink)
@@ -365,6 +366,10 @@ public struct ConfigLoader: Sendable {
         settings.profileAttributes = profileAttributes
         settings.webhookPathSecret = pathSecret
         if chatwoot.has("showAgentNames") { settings.showAgentNames = chatwoot["showAgentNames"].bool(sink) ?? false }
+        if chatwoot.has("busyIsAvailable") { settings.busyIsAvailable = chatwoot["busyIsAvailable"].bool(sink) ?? false }
+        if chatwoot.has("availabilityCacheSeconds"), let seconds = chatwoot["availabilityCacheSeconds"].int(sink, range: 0...3_600) {
+            settings.availabilityCacheSeconds = seconds
+        }
         if chatwoot.has("forwardUserTyping") { settings.forwardUserTyping = chatwoot["forwardUserTyping"].bool(sink) ?? false }
         return .chatwoot(settings)
     }

@@ -235,6 +235,10 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var showAgentNames = false
     /// Tell agents when the user is typing (`toggle_typing_status` with the agent bot's token).
     public var forwardUserTyping = false
+    /// For handover nodes with `whenUnavailable`: whether an agent whose status is `busy` counts as there.
+    public var busyIsAvailable = false
+    /// How long an inbox's working hours and its members' availability are kept before they are read again.
+    public var availabilityCacheSeconds = 30
 
     public init(
         baseURL: String, accountID: Int, apiAccessToken: Secret, agentBotName: String = "Baton",

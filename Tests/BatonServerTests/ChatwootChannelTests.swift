@@ -383,6 +383,27 @@ struct ChatwootChannelTests {
         }
     }
 
+    /// The WhatsApp inbox has no members: with `whenUnavailable: skip` the bot keeps the conversation and says why.
+    @Test func withNobodyInTheInboxTheBotKeepsTheConversation() async throws {
+        let flow = """
+            name: Unavailable
+            nodes:
+              - id: menu
+                question: { text: "What do you need?", store: topic }
+              - handover: { whenUnavailable: skip }
+              - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
+            """
+        try await Self.withBaton(flow: flow) { chatwoot, inboxes, _ in
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550009", name: "Lu", "Hi")
+            try await chatwoot.waitForBotMessages(first.conversation, count: 1)
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550009", name: "Lu", "refund")
+            let said = try await chatwoot.waitForBotMessages(first.conversation, count: 2).map(\.content)
+            #expect(said.last == "Handover: unavailable no_agent_online")
+            #expect(await chatwoot.conversationStatus(first.conversation) == "pending", "the bot keeps the conversation")
+            #expect(await chatwoot.memberReads(inboxes.whatsapp) == 1)
+        }
+    }
+
     /// A widget visitor whose conversation the bot has not talked in yet is greeted when they open the widget, once.
     @Test func aWidgetVisitorOpeningTheirConversationIsGreetedOnce() async throws {
         try await Self.withBaton { chatwoot, inboxes, _ in

@@ -2,8 +2,9 @@ public import Foundation
 
 /// Something that happened to a handover, reported by the provider or the user.
 public enum HandoverEvent: Sendable, Hashable {
-    /// The provider opened the conversation of handover `number`.
-    case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int)
+    /// The provider opened the conversation of handover `number`; `unavailable` says why nobody may answer soon
+    /// when the node asked to hand over anyway (`WhenUnavailable.handover`).
+    case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int, unavailable: HandoverOutcome.Reason? = nil)
     /// The provider could not open one for handover `number`.
     case failedToOpen(number: Int, HandoverOutcome)
     /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
@@ -70,7 +71,8 @@ public enum HandoverNotices {
     /// `input.handover.detail` of a handover the desk started on its own.
     public static let openedInDesk = "the conversation was opened in the desk without a handover node (an agent, or the desk after the bot's webhook failed)"
 
-    static func english(_ key: NoticeKey) -> String { Notices.standard.text(key, language: nil) }
+    /// Any notice in English.
+    public static func english(_ key: NoticeKey) -> String { Notices.standard.text(key, language: nil) }
 }
 
 /// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
@@ -111,7 +113,7 @@ public struct ConversationMachine: Sendable {
         }
         guard var handover = state.handover else { return step }
         switch event {
-        case .opened(let number, let contactID, let conversationID, let inboxID):
+        case .opened(let number, let contactID, let conversationID, let inboxID, let unavailable):
             // A repeated report of this handover's own conversation: never close it, whatever the phase (an agent
             // may have reopened it).
             if handover.conversationID == conversationID { return step }
@@ -128,6 +130,11 @@ public struct ConversationMachine: Sendable {
             handover.startClocks(at: now)
             if let accepted = handover.acceptedMessage {
                 step.messages.append(MessageDraft(sender: .bot, content: accepted, createdAt: now))
+            }
+            switch unavailable {
+            case .outsideBusinessHours?: notice(.outsideBusinessHours, into: &step)
+            case .some: notice(.noAgentOnline, into: &step)
+            case nil: break
             }
             let early = handover.earlyStatus
             handover.earlyStatus = nil
@@ -154,7 +161,8 @@ public struct ConversationMachine: Sendable {
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
             step.state.handover = handover
-            notice(.failed, into: &step)
+            // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
+            if outcome.status != .unavailable { notice(.failed, into: &step) }
             run(.handoverEnded(outcome), into: &step)
         case .providerStatus(let status, let conversationID, let updatedAt):
             if handover.phase == .opening, handover.conversationID == nil {

@@ -232,6 +232,9 @@ public struct HandoverNode: Sendable, Hashable {
     public var note: Template?
     /// The node's timers; what it leaves out comes from the endpoint's defaults.
     public var timers = HandoverTimers()
+    /// What to do when no agent is online or the inbox is outside its working hours; `nil`: hand over without
+    /// asking.
+    public var whenUnavailable: WhenUnavailable?
 
     public init(
         provider: String, inbox: Template? = nil, acceptedMessage: MessageTemplate? = nil, cancelKeywords: [String] = [],

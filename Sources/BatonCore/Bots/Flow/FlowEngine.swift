@@ -219,6 +219,7 @@ private struct Run {
                 request.note = text.isEmpty ? nil : text
             }
             request.timers = handover.timers == HandoverTimers() ? nil : handover.timers
+            request.whenUnavailable = handover.whenUnavailable
             effects.append(.requestHandover(request))
             state.flow.position = .inHandover(nodeID: node.id)
             return nil

@@ -128,6 +128,8 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
     public var note: String?
     /// The node's timers (the endpoint's defaults fill in what it leaves out).
     public var timers: HandoverTimers?
+    /// Whether the desk checks that someone is there first, and what it does when nobody is.
+    public var whenUnavailable: WhenUnavailable?
 
     public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?, routing: HandoverRouting? = nil) {
         self.nodeID = nodeID
@@ -136,6 +138,14 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
         self.acceptedMessage = acceptedMessage
         self.routing = routing
     }
+}
+
+/// What a handover node does when no agent is online or the inbox is outside its working hours.
+public enum WhenUnavailable: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Hand over anyway and tell the user it may take a while (`noAgentOnline`, `outsideBusinessHours` notices).
+    case handover
+    /// Do not hand over: the flow goes on with `input.handover.status = unavailable` and the reason.
+    case skip
 }
 
 /// What led the flow to a handover node, told to the flow when the handover ends (`input.handover.trigger`,

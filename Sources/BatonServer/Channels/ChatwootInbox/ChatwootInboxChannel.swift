@@ -18,6 +18,8 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     let client: ChatwootClient
     let bot: AgentBotKeeper
     let store: any SessionStore
+    /// Whether anyone is there, for nodes that ask (`whenUnavailable`).
+    let availability: ChatwootAvailability
     /// Files a flow links to are fetched and posted as files, up to this size.
     let maxFileBytes: Int
     let logger: Logger
@@ -136,6 +138,11 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             return .reported(.failedToOpen(number: number, HandoverOutcome(status: .error, reason: .unsupported, detail: "not a Chatwoot conversation")))
         }
         do {
+            var unavailable: HandoverOutcome.Reason?
+            if let choice = request.whenUnavailable, let inboxID = conversation.inboxID {
+                unavailable = try await availability.problem(inboxID: inboxID)
+                if let unavailable, choice == .skip { return ChatwootDesk.unavailable(number, unavailable, inboxID: inboxID) }
+            }
             let routing: ChatwootRouting
             switch try await ChatwootRouting.check(request.routing, client: client) {
             case .failure(let problem): return problem.report(handover: number, session: session, logger: logger)
@@ -154,7 +161,8 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             try await routing.apply(to: conversation.id, client: client, currentAttributes: current)
             try await client.setStatus(conversationID: conversation.id, status: "open", token: token)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
-            return .reported(.opened(number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0))
+            return .reported(
+                .opened(number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0, unavailable: unavailable))
         } catch let error as ChatwootError where error.isTransient || error.kind == .invalidResponse || error.mayHaveArrived {
             logger.warning("Chatwoot cannot take the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .retry(error.description)

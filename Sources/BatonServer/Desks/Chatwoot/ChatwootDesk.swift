@@ -15,6 +15,8 @@ struct ChatwootDesk: Desk {
     let client: ChatwootClient
     let bot: AgentBotKeeper
     let store: any SessionStore
+    /// Whether anyone is there, for nodes that ask (`whenUnavailable`).
+    let availability: ChatwootAvailability
     let logger: Logger
 
     /// The key under which a conversation is linked to its session.
@@ -30,6 +32,11 @@ struct ChatwootDesk: Desk {
             let inbox = try await client.inbox(id: inboxID)
             guard inbox.channelType == "Channel::Api" else {
                 return Self.failedToOpen(number, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox")
+            }
+            var unavailable: HandoverOutcome.Reason?
+            if let choice = request.whenUnavailable {
+                unavailable = try await availability.problem(inboxID: inboxID, known: inbox)
+                if let unavailable, choice == .skip { return Self.unavailable(number, unavailable, inboxID: inboxID) }
             }
             let routing: ChatwootRouting
             switch try await ChatwootRouting.check(request.routing, client: client) {
@@ -59,7 +66,7 @@ struct ChatwootDesk: Desk {
             try await store.link(
                 endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
-            return .reported(.opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID))
+            return .reported(.opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID, unavailable: unavailable))
         } catch let error as ChatwootError where error.mayHaveArrived {
             logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .unsettled(error.description, settle: settleTime(after: error))
@@ -73,6 +80,12 @@ struct ChatwootDesk: Desk {
         } catch {
             return .retry(String(describing: error))
         }
+    }
+
+    /// Nobody can answer and the node said `skip`: nothing is opened, and the flow hears why.
+    static func unavailable(_ number: Int, _ reason: HandoverOutcome.Reason, inboxID: Int) -> JobOutcome {
+        let detail = reason == .outsideBusinessHours ? "inbox \(inboxID) is outside its working hours" : "no member of inbox \(inboxID) is online"
+        return .reported(.failedToOpen(number: number, HandoverOutcome(status: .unavailable, reason: reason, detail: detail)))
     }
 
     /// Whether a conversation is the one Baton opened for handover `number` of the session.

@@ -1,5 +1,6 @@
 import BatonConfig
 import BatonCore
+import Foundation
 import Logging
 import NIOCore
 
@@ -41,11 +42,15 @@ struct ChatwootDesks: Sendable {
                 return AgentBotKeeper.ChannelLink(address: address, path: path, inboxes: channel.inboxes)
             }
             let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, channel: link, logger: logger)
+            let availability = ChatwootAvailability(
+                client: client, lifetime: TimeInterval(settings.availabilityCacheSeconds), busyIsAvailable: settings.busyIsAvailable)
             desks[endpoint.id] = ChatwootDesk(
-                endpointID: endpoint.id, endpointName: endpoint.configuration.name, settings: settings, client: client, bot: bot, store: store, logger: logger)
+                endpointID: endpoint.id, endpointName: endpoint.configuration.name, settings: settings, client: client, bot: bot, store: store,
+                availability: availability, logger: logger)
             if let channel {
                 inboxes[endpoint.id] = ChatwootInboxChannel(
-                    endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, maxFileBytes: maxFileBytes, logger: logger)
+                    endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, availability: availability, maxFileBytes: maxFileBytes,
+                    logger: logger)
                 channels[endpoint.id] = AgentBotWebhookController.Channel(
                     endpoint: endpoint, settings: settings, inboxes: Set(channel.inboxes), pathSecret: channel.webhookPathSecret, bot: bot)
             }

@@ -123,6 +123,12 @@ public struct ChatwootClient: Sendable {
         try await call(.GET, "/agents")
     }
 
+    /// The inbox's members (administrators only when added), each with their availability.
+    public func inboxMembers(inboxID: Int) async throws -> [ChatwootAgent] {
+        let page: Payload<[ChatwootAgent]> = try await call(.GET, "/inbox_members/\(inboxID)")
+        return page.payload
+    }
+
     /// Adds labels to the conversation (`POST /conversations/{id}/labels` replaces the list, so the current ones are
     /// passed in too).
     public func setLabels(conversationID: Int, labels: [String], token: String? = nil) async throws {

@@ -6,10 +6,61 @@ public struct ChatwootInbox: Decodable, Sendable, Hashable {
     public var name: String
     /// `Channel::Api` for the API-channel inboxes Baton hands over to.
     public var channelType: String?
+    /// Whether the inbox keeps working hours (`Inbox#out_of_office?` is false without them).
+    public var workingHoursEnabled: Bool?
+    /// A TZInfo identifier (`UTC` by default).
+    public var timezone: String?
+    public var workingHours: [ChatwootWorkingHours]?
 
     enum CodingKeys: String, CodingKey {
-        case id, name
+        case id, name, timezone
         case channelType = "channel_type"
+        case workingHoursEnabled = "working_hours_enabled"
+        case workingHours = "working_hours"
+    }
+
+    public init(id: Int, name: String, channelType: String? = nil, workingHoursEnabled: Bool? = nil, timezone: String? = nil, workingHours: [ChatwootWorkingHours]? = nil) {
+        self.id = id
+        self.name = name
+        self.channelType = channelType
+        self.workingHoursEnabled = workingHoursEnabled
+        self.timezone = timezone
+        self.workingHours = workingHours
+    }
+}
+
+/// One day of an inbox's working hours (`app/models/working_hour.rb`, rendered as `weekly_schedule`).
+public struct ChatwootWorkingHours: Decodable, Sendable, Hashable {
+    /// 0 is Sunday, as Ruby's `wday`.
+    public var dayOfWeek: Int
+    public var closedAllDay: Bool
+    public var openAllDay: Bool?
+    public var openHour: Int?
+    public var openMinutes: Int?
+    public var closeHour: Int?
+    public var closeMinutes: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case dayOfWeek = "day_of_week"
+        case closedAllDay = "closed_all_day"
+        case openAllDay = "open_all_day"
+        case openHour = "open_hour"
+        case openMinutes = "open_minutes"
+        case closeHour = "close_hour"
+        case closeMinutes = "close_minutes"
+    }
+
+    public init(
+        dayOfWeek: Int, closedAllDay: Bool = false, openAllDay: Bool? = nil, openHour: Int? = nil, openMinutes: Int? = nil, closeHour: Int? = nil,
+        closeMinutes: Int? = nil
+    ) {
+        self.dayOfWeek = dayOfWeek
+        self.closedAllDay = closedAllDay
+        self.openAllDay = openAllDay
+        self.openHour = openHour
+        self.openMinutes = openMinutes
+        self.closeHour = closeHour
+        self.closeMinutes = closeMinutes
     }
 }
 
@@ -81,6 +132,13 @@ public struct ChatwootTeam: Decodable, Sendable, Hashable {
 public struct ChatwootAgent: Decodable, Sendable, Hashable {
     public var id: Int
     public var name: String
+    /// `online`, `busy` or `offline` (`app/models/concerns/availability_statusable.rb`).
+    public var availabilityStatus: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name
+        case availabilityStatus = "availability_status"
+    }
 }
 
 /// A reply the agent bot posts in a channel inbox.
