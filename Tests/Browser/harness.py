@@ -52,10 +52,10 @@ class Agent:
         admin = next(u for u in users if u["role"] == "administrator")
         return cls(base, account["id"], agent["access_token"], admin["access_token"], agent["id"])
 
-    def request(self, method, path, body=None, content_type="application/json"):
+    def request(self, method, path, body=None, content_type="application/json", as_admin=False):
         data = json.dumps(body).encode() if isinstance(body, dict) else body
         req = urllib.request.Request(f"{self.base}/api/v1/accounts/{self.account}{path}", data=data, method=method)
-        req.add_header("api_access_token", self.token)
+        req.add_header("api_access_token", self.admin_token if as_admin else self.token)
         if data is not None:
             req.add_header("Content-Type", content_type)
         with urllib.request.urlopen(req, timeout=15) as response:
@@ -98,6 +98,17 @@ class Agent:
     def take(self, conversation):
         """Assigns the conversation to herself, as an agent picking it from the queue does."""
         self.request("POST", f"/conversations/{conversation}/assignments", {"assignee_id": self.user_id})
+
+    def enable_survey(self, conversation):
+        """Turns the satisfaction survey on for the conversation's inbox (an administrator's setting)."""
+        inbox = self.request("GET", f"/conversations/{conversation}")["inbox_id"]
+        self.request("PATCH", f"/inboxes/{inbox}", {"csat_survey_enabled": True}, as_admin=True)
+
+    def survey_response(self, conversation):
+        """The survey's recorded answer, read as the survey page does (by the conversation's uuid), or None."""
+        uuid_ = self.request("GET", f"/conversations/{conversation}")["uuid"]
+        with urllib.request.urlopen(f"{self.base}/public/api/v1/csat_survey/{uuid_}", timeout=10) as response:
+            return json.load(response).get("csat_survey_response")
 
     def resolve(self, conversation):
         self.request("POST", f"/conversations/{conversation}/toggle_status", {"status": "resolved"})

@@ -15,6 +15,8 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     /// Deliver the bot's (or a notice's) message `messageID` to the user through a channel that Baton posts to
     /// (a Chatwoot inbox); channels whose users read from Baton never get these.
     case reply(messageID: Int64)
+    /// Answer the desk's satisfaction survey with the user's rating.
+    case survey(SurveyAnswer)
 
     /// A short name for logs, metrics and the admin listing.
     public var kind: String {
@@ -24,16 +26,32 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         case .note: "note"
         case .close: "close"
         case .reply: "reply"
+        case .survey: "survey"
         }
     }
 
-    /// The handover the job belongs to; `nil` for a reply, which belongs to the conversation.
+    /// The handover the job belongs to; `nil` for a reply or a survey answer, which belong to the conversation.
     public var handoverNumber: Int? {
         switch self {
         case .open(_, let number): number
         case .post(_, let handover), .note(_, let handover), .close(_, let handover): handover
-        case .reply: nil
+        case .reply, .survey: nil
         }
+    }
+}
+
+/// A user's answer to the satisfaction survey a desk sent after an agent resolved the conversation.
+public struct SurveyAnswer: Codable, Sendable, Hashable {
+    /// The desk conversation's uuid, which names its survey (Chatwoot's survey link ends with it).
+    public var conversationUUID: String
+    /// 1 (worst) to 5 (best).
+    public var rating: Int
+    public var feedback: String?
+
+    public init(conversationUUID: String, rating: Int, feedback: String?) {
+        self.conversationUUID = conversationUUID
+        self.rating = rating
+        self.feedback = feedback
     }
 }
 

@@ -20,11 +20,14 @@ public protocol Desk: Sendable {
     func history(of handover: HandoverState, session: Session) async -> DeskHistory?
     /// Shows the agents that the user is (or stopped) typing; best effort, never retried.
     func userTyping(_ on: Bool, handover: HandoverState, session: Session) async
+    /// Sends the user's answer to the desk's satisfaction survey.
+    func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome
 }
 
 extension Desk {
     public func history(of handover: HandoverState, session: Session) async -> DeskHistory? { nil }
     public func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {}
+    public func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome { .done }
 }
 
 /// An agent's message read back from a desk by reconciliation.

@@ -14,6 +14,20 @@ public struct MessagePayload: Codable, Sendable, Hashable {
     public var retracted: Bool?
     /// Set on a message stored again further down (as this id) to keep the agents' order; clients drop it.
     public var movedTo: Int64?
+    /// Set on the desk's satisfaction survey: answer it with a rating (webchat `survey` frame, REST `POST …/survey`).
+    public var survey: Survey?
+    /// Set on the user's answer to a survey.
+    public var surveyAnswer: SurveyAnswer?
+
+    public struct Survey: Codable, Sendable, Hashable {
+        /// `emoji` or `star`: how Chatwoot's own widget shows the ratings.
+        public var displayType: String
+    }
+
+    public struct SurveyAnswer: Codable, Sendable, Hashable {
+        public var messageId: Int64
+        public var rating: Int
+    }
 
     public init(_ message: Message) {
         id = message.id
@@ -27,6 +41,12 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         agentName = message.agentName
         retracted = message.retracted ? true : nil
         movedTo = message.movedTo
+        // What the page needs to show a survey; the desk's survey link stays on the server.
+        let data = message.content.data
+        if message.sender == .system, case .string(let type)? = data?["survey"]?["displayType"] { survey = Survey(displayType: type) }
+        if message.sender == .user, case .number(let id)? = data?["surveyAnswer"]?["messageId"], case .number(let rating)? = data?["surveyAnswer"]?["rating"] {
+            surveyAnswer = SurveyAnswer(messageId: Int64(id), rating: Int(rating))
+        }
     }
 
     /// The payload as JSON, the same members `Codable` gives (absent optionals left out), for socket frames.
@@ -40,6 +60,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         if let agentName { members["agentName"] = .string(agentName) }
         if let retracted { members["retracted"] = .bool(retracted) }
         if let movedTo { members["movedTo"] = .number(Double(movedTo)) }
+        if let survey { members["survey"] = ["displayType": .string(survey.displayType)] }
+        if let surveyAnswer { members["surveyAnswer"] = ["messageId": .number(Double(surveyAnswer.messageId)), "rating": .number(Double(surveyAnswer.rating))] }
         return .object(members)
     }
 

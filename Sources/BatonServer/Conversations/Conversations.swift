@@ -3,6 +3,20 @@ public import BatonCore
 import Foundation
 import Logging
 
+/// Why a survey answer was refused.
+public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notASurvey
+    case invalidRating
+
+    public var code: String { self == .notASurvey ? "not_a_survey" : "invalid_rating" }
+    public var description: String {
+        switch self {
+        case .notASurvey: "'messageId' is not a survey of this session"
+        case .invalidRating: "'rating' is a whole number from 1 to 5"
+        }
+    }
+}
+
 /// The one write path every event takes, whatever brought it: a channel's user message, a desk's report (a
 /// handover opened, a status change), an agent's reply. Each event is one store transaction in which the pure
 /// `ConversationMachine` decides the new state, the messages to store and the desk work to save with them (the
@@ -146,6 +160,74 @@ public struct Conversations: Sendable {
             update.passOverAppended()
         }
         await hub.publish(stored)
+    }
+
+    // MARK: Satisfaction surveys
+
+    /// What became of a survey the desk sent.
+    public enum SurveyOutcome: Sendable {
+        case stored
+        /// Its webhook came before.
+        case duplicate
+        /// The handover of that conversation did not end with an agent resolving it (the user left the queue, it
+        /// timed out, or a newer one runs): a survey about agents would puzzle the user, so it is not shown.
+        case notAfterAnAgent
+    }
+
+    /// The desk's satisfaction survey for the user, shown when the session's latest handover is the one in
+    /// `conversationID` and an agent resolved it. `content.data.survey` says how to answer it.
+    public func survey(_ content: MessageContent, externalID: String, conversationID: Int, sessionID: SessionID) async throws -> SurveyOutcome {
+        let time = now()
+        do {
+            let (shown, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+                guard let handover = update.state.handover, handover.conversationID == conversationID, handover.phase == .resolved else { return false }
+                update.append(MessageDraft(sender: .system, content: content, createdAt: time, externalID: externalID))
+                update.passOverAppended()
+                return true
+            }
+            guard shown else { return .notAfterAnAgent }
+            await hub.publish(stored)
+            return .stored
+        } catch SessionStoreError.duplicateExternalMessage {
+            return .duplicate
+        }
+    }
+
+    /// The user's answer to survey message `surveyID`: kept in the transcript (as the user's message, its text the
+    /// feedback, `data.surveyAnswer` naming the survey and the rating) and sent to the desk through the outbox. A
+    /// `clientMessageID` stored before has no second effect; answering again sends the new answer (the desk keeps
+    /// the last).
+    /// - Throws: `SurveyError` for a message that is not a survey or a rating outside 1–5; `MessageLimitError` as for
+    ///   any message.
+    public func answerSurvey(
+        _ surveyID: Int64, rating: Int, feedback: String?, clientMessageID: String?, sessionID: SessionID
+    ) async throws -> Turn {
+        if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
+            return try await duplicateTurn(existing, sessionID: sessionID)
+        }
+        guard (1...5).contains(rating) else { throw SurveyError.invalidRating }
+        guard let survey = try await store.message(sessionID: sessionID, id: surveyID), survey.sender == .system,
+            case .string(let uuid)? = survey.content.data?["survey"]?["conversationUUID"]
+        else { throw SurveyError.notASurvey }
+        let text = feedback?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        do {
+            try limits.admit(text, sessionID: sessionID)
+        } catch {
+            metrics.refused(error.metricLabel)
+            throw error
+        }
+        let time = now()
+        let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
+        let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            update.append(MessageDraft(sender: .user, content: MessageContent(text: text, data: data), createdAt: time, clientMessageID: clientMessageID))
+            // For the desk's survey page, not for the agents' conversation.
+            update.passOverAppended()
+            update.enqueue(.survey(SurveyAnswer(conversationUUID: uuid, rating: rating, feedback: text.isEmpty ? nil : text)))
+        }
+        await hub.publish(stored)
+        outboxBell.ring()
+        guard let session = try await store.session(id: sessionID) else { throw SessionStoreError.sessionNotFound(sessionID) }
+        return Turn(session: session, userMessage: stored.first, messages: stored)
     }
 
     /// The desk's message `externalID` was deleted by its author.

@@ -31,6 +31,9 @@ struct DeskDispatcher: OutboxPerformer {
         }
         guard let endpoint = endpoints.endpoint(id: session.endpointID) else { return .dead("endpoint '\(session.endpointID)' is not configured") }
         if case .reply(let messageID) = item.job { return await reply(messageID, session: session, endpoint: endpoint, attempt: item.attempts) }
+        if case .survey(let answer) = item.job {
+            return await desks.desk(for: endpoint, channel: session.channel).answerSurvey(answer, session: session, attempt: item.attempts)
+        }
         guard let handover = session.state.handover, handover.number == item.job.handoverNumber else { return .done }
         let desk = desks.desk(for: endpoint, channel: session.channel)
         switch item.job {
@@ -60,7 +63,7 @@ struct DeskDispatcher: OutboxPerformer {
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
-        case .reply:
+        case .reply, .survey:
             return .done
         }
     }
@@ -104,7 +107,7 @@ struct DeskDispatcher: OutboxPerformer {
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }
-        case .note, .close, .reply:
+        case .note, .close, .reply, .survey:
             break
         }
     }

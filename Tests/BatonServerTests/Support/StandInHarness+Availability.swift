@@ -17,3 +17,40 @@ extension StandInHarness {
     /// How many times the inbox's members were read.
     func memberReads(_ inbox: Int) async -> Int { await answers("GET", pathSuffix: "/inbox_members/\(inbox)").count }
 }
+
+extension StandInHarness {
+    /// Turns the inbox's satisfaction survey on (sent when a conversation is resolved).
+    func enableSurvey(_ inbox: Int, message: String? = nil, displayType: String = "emoji") async throws {
+        try await standIn.setCsatSurvey(inbox: inbox, enabled: true, message: message, displayType: displayType)
+    }
+
+    /// Waits until the account has `count` survey responses; returns them, oldest first.
+    func waitForSurveyResponses(_ count: Int) async throws -> [(conversation: Int, rating: Int, feedback: String?)] {
+        try await standIn.waitUntil(timeout: .seconds(10), "\(count) survey responses") { snapshot in
+            let responses = snapshot.csatSurveyResponses.filter { $0.accountId == accountID }
+            return responses.count >= count ? responses.map { ($0.conversationDisplayId, $0.rating, $0.feedbackMessage) } : nil
+        }
+    }
+
+    /// How many survey messages (`input_csat`) the conversation holds.
+    func surveys(in conversation: Int) async -> Int {
+        await standIn.messages(ref(conversation)).filter { $0.contentType == "input_csat" }.count
+    }
+}
+
+extension StandInHarness {
+    /// Waits until a survey response carries `feedback`.
+    func waitUntilSurveyFeedback(_ feedback: String) async throws {
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "survey feedback \(feedback)") { snapshot in
+            snapshot.csatSurveyResponses.contains { $0.feedbackMessage == feedback } ? true : nil
+        }
+    }
+
+    /// Waits until Chatwoot has sent the conversation's survey.
+    func waitUntilSurveySent(in conversation: Int) async throws {
+        let target = ref(conversation)
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "a survey in conversation \(conversation)") { snapshot in
+            snapshot.messages.contains { $0.conversation == target && $0.contentType == "input_csat" } ? true : nil
+        }
+    }
+}

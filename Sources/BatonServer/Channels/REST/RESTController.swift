@@ -44,6 +44,46 @@ struct RESTController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("api/v1/endpoints/{urlToken}/messages", use: postMessage)
         router.get("api/v1/endpoints/{urlToken}/sessions/{sessionId}/messages", use: messages)
+        router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/survey", use: answerSurvey)
+    }
+
+    struct SurveyAnswerBody: Decodable {
+        var messageId: Int64
+        var rating: Int
+        var feedback: String?
+        var clientMessageId: String?
+    }
+
+    /// The user's answer to a satisfaction survey message (one whose `data.survey` is set).
+    func answerSurvey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let endpoint = try endpoint(context)
+        let token = try context.parameters.require("sessionId")
+        guard let session = try await store.session(token, of: endpoint) else {
+            throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
+        }
+        let body: SurveyAnswerBody
+        do {
+            body = try JSONDecoder().decode(SurveyAnswerBody.self, from: try await request.body.collect(upTo: context.maxUploadSize))
+        } catch let error as DecodingError {
+            throw APIError(.badRequest, "invalid_json", "the body is not a survey answer: \(Self.describe(error))")
+        } catch {
+            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(context.maxUploadSize) bytes")
+        }
+        if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
+            throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
+        }
+        let turn: Turn
+        do {
+            turn = try await conversations.answerSurvey(
+                body.messageId, rating: body.rating, feedback: body.feedback, clientMessageID: body.clientMessageId, sessionID: session.id)
+        } catch let error as SurveyError {
+            throw APIError(error == .notASurvey ? .notFound : .badRequest, error.code, error.description)
+        }
+        let messages = [turn.userMessage].compactMap { $0 }
+        return try json(
+            TurnResponse(
+                sessionId: session.id, userId: session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init),
+                lastId: turn.session.lastMessageID))
     }
 
     func postMessage(_ request: Request, context: AppRequestContext) async throws -> Response {

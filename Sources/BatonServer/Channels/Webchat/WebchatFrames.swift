@@ -7,11 +7,13 @@ enum ClientFrame: Decodable {
     case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
+    /// The user's answer to a satisfaction survey message.
+    case survey(messageID: Int64, rating: Int, feedback: String?, clientMessageID: String?)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language, messageId, rating, feedback
     }
 
     /// The browser's language (`navigator.language`) when it looks like a language tag, lower-cased; anything else
@@ -40,6 +42,11 @@ enum ClientFrame: Decodable {
                 clientMessageID: try container.decodeIfPresent(String.self, forKey: .clientMessageId),
                 payload: try container.decodeIfPresent(String.self, forKey: .payload),
                 data: try container.decodeIfPresent(JSONValue.self, forKey: .data))
+        case "survey":
+            self = .survey(
+                messageID: try container.decode(Int64.self, forKey: .messageId), rating: try container.decode(Int.self, forKey: .rating),
+                feedback: try container.decodeIfPresent(String.self, forKey: .feedback),
+                clientMessageID: try container.decodeIfPresent(String.self, forKey: .clientMessageId))
         case "typing":
             self = .typing(on: try container.decode(Bool.self, forKey: .on))
         case "ping":

@@ -222,6 +222,22 @@ struct WebchatSocket {
                 logger.error("webchat message failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
                 try await send(.error(code: "internal", message: "your message could not be processed; please try again"), outbound)
             }
+        case .survey(let surveyID, let rating, let feedback, let clientMessageID)?:
+            if let clientMessageID, !ClientIdentifier.isValid(clientMessageID, maxLength: ClientIdentifier.maxMessageIDLength) {
+                try await send(.error(code: "invalid_frame", message: "'clientMessageId' must have 1 to 128 characters and no control characters"), outbound)
+                return
+            }
+            do {
+                let turn = try await conversations.answerSurvey(surveyID, rating: rating, feedback: feedback, clientMessageID: clientMessageID, sessionID: sessionID)
+                if let clientMessageID, let stored = turn.userMessage { try await send(.ack(clientMessageID: clientMessageID, id: stored.id), outbound) }
+            } catch let error as SurveyError {
+                try await send(.error(code: error.code, message: error.description), outbound)
+            } catch let error as MessageLimitError {
+                try await send(.error(code: error.code, message: error.description), outbound)
+            } catch {
+                logger.error("webchat survey answer failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+                try await send(.error(code: "internal", message: "your answer could not be saved; please try again"), outbound)
+            }
         case .hello?:
             try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
         case .typing(let on)?:

@@ -82,6 +82,20 @@ struct ChatwootDesk: Desk {
         }
     }
 
+    /// Answers the survey as the contact would on its page. Chatwoot keeps one answer per survey and updates it in
+    /// place, so a retry is harmless; a survey that is gone or older than 14 days (404, 422) is given up.
+    func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome {
+        do {
+            try await client.answerSurvey(conversationUUID: answer.conversationUUID, rating: answer.rating, feedback: answer.feedback)
+            logger.info("survey answered", metadata: ["session": "\(session.id)", "rating": "\(answer.rating)"])
+            return .done
+        } catch let error as ChatwootError where error.kind == .notFound || error.kind == .unprocessable {
+            return .dead(error.description)
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+
     /// Nobody can answer and the node said `skip`: nothing is opened, and the flow hears why.
     static func unavailable(_ number: Int, _ reason: HandoverOutcome.Reason, inboxID: Int) -> JobOutcome {
         let detail = reason == .outsideBusinessHours ? "inbox \(inboxID) is outside its working hours" : "no member of inbox \(inboxID) is online"

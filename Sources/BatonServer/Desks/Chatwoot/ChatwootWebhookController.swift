@@ -117,7 +117,7 @@ struct ChatwootWebhookController {
     static func needsDeliveryRecord(_ action: WebhookAction) -> Bool {
         switch action {
         case .status, .assigned: true
-        case .deliver, .retract, .typing, .ignore: false
+        case .deliver, .retract, .typing, .ignore, .survey: false
         }
     }
 
@@ -173,6 +173,19 @@ struct ChatwootWebhookController {
                 content, agentName: settings.showAgentNames ? message.agentName : nil, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
                 sessionID: sessionID)
             return stored == nil ? (.duplicate, "already delivered") : (.applied, "delivered")
+        case .survey(let survey):
+            guard let sessionID = try await knownSession(for: survey.conversation, endpoint: endpoint, settings: settings) else {
+                return (.ignored, "ignored: not a Baton conversation")
+            }
+            let data: JSONValue = ["survey": ["conversationUUID": .string(survey.conversationUUID), "displayType": .string(survey.displayType)]]
+            switch try await conversations.survey(
+                MessageContent(text: survey.text, data: data), externalID: "chatwoot:\(survey.chatwootMessageID)", conversationID: survey.conversation.conversationID,
+                sessionID: sessionID)
+            {
+            case .stored: return (.applied, "survey shown")
+            case .duplicate: return (.duplicate, "survey already shown")
+            case .notAfterAnAgent: return (.ignored, "ignored: a survey after a handover no agent ended")
+            }
         case .retract(let messageID, let conversation):
             let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
             let retracted = try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
@@ -229,6 +242,7 @@ struct ChatwootWebhookController {
     static func accountID(of action: WebhookAction) -> Int? {
         switch action {
         case .deliver(let message): message.conversation.accountID
+        case .survey(let survey): survey.conversation.accountID
         case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _), .assigned(let conversation, _):
             conversation.accountID
         case .ignore: nil

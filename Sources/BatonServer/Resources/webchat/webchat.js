@@ -62,6 +62,7 @@
   const byId = new Map();             // message id -> row element
   const retracted = new Set();        // ids retracted before/after they were shown
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
+  const surveyOutbox = new Map();     // clientMessageId -> {frame, row}: survey answers not acknowledged yet
   let qrRow = null;                   // row currently showing quick replies
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed, inactive
@@ -295,6 +296,82 @@
     }
   }
 
+  // ---- Satisfaction survey (sent by Chatwoot when an agent resolves), shown as Chatwoot's own widget shows it --
+  const RATINGS = [
+    { value: 1, emoji: '😞', label: 'Very unsatisfied' }, { value: 2, emoji: '😑', label: 'Unsatisfied' },
+    { value: 3, emoji: '😐', label: 'Neutral' }, { value: 4, emoji: '😀', label: 'Satisfied' },
+    { value: 5, emoji: '😍', label: 'Very satisfied' },
+  ];
+
+  function buildSurvey(row, m) {
+    const card = el('div', 'baton-survey');
+    const question = el('p', 'baton-survey-question', typeof m.text === 'string' && m.text ? m.text : 'Please rate this conversation.');
+    question.id = 'baton-survey-q-' + m.id;
+    const stars = m.survey.displayType === 'star';
+    const group = el('div', 'baton-survey-ratings' + (stars ? ' is-stars' : ''));
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-labelledby', question.id);
+    for (const r of RATINGS) {
+      const b = el('button', 'baton-survey-rating', stars ? '★' : r.emoji);
+      b.type = 'button';
+      b.dataset.rating = String(r.value);
+      b.setAttribute('aria-label', r.value + ' of 5: ' + r.label);
+      b.setAttribute('aria-pressed', 'false');
+      b.addEventListener('click', () => answerSurvey(row, r.value, null));
+      group.append(b);
+    }
+    const form = el('form', 'baton-survey-feedback');
+    form.hidden = true;
+    const label = el('label', 'baton-sr-only', 'Tell us more (optional)');
+    const box = el('textarea', 'baton-survey-text');
+    box.id = label.htmlFor = 'baton-survey-text-' + m.id;
+    box.rows = 2;
+    box.maxLength = 2000;
+    box.placeholder = 'Tell us more (optional)';
+    const send = el('button', 'baton-survey-send', 'Send feedback');
+    send.type = 'submit';
+    form.append(label, box, send);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = box.value.trim();
+      if (text && row.dataset.rating) answerSurvey(row, Number(row.dataset.rating), text);
+    });
+    const status = el('p', 'baton-survey-status');
+    status.setAttribute('role', 'status');
+    card.append(question, group, form, status);
+    return card;
+  }
+
+  // Shows the survey as answered with `rating` (from our own click, an ack, or the stored answer after a reload).
+  function showSurveyAnswer(row, rating, feedbackSent) {
+    if (!row) return;
+    row.dataset.rating = String(rating);
+    for (const b of row.querySelectorAll('.baton-survey-rating')) {
+      const on = stars(row) ? Number(b.dataset.rating) <= rating : Number(b.dataset.rating) === rating;
+      b.classList.toggle('is-selected', on);
+      b.setAttribute('aria-pressed', String(Number(b.dataset.rating) === rating));
+    }
+    const form = row.querySelector('.baton-survey-feedback');
+    const status = row.querySelector('.baton-survey-status');
+    if (feedbackSent) {
+      form.hidden = true;
+      status.textContent = 'Thank you for your feedback.';
+    } else {
+      form.hidden = false;
+      status.textContent = 'Thanks! You rated ' + rating + ' of 5.';
+    }
+  }
+  const stars = (row) => !!row.querySelector('.baton-survey-ratings.is-stars');
+
+  function answerSurvey(row, rating, feedback) {
+    interacted();
+    const frame = { type: 'survey', messageId: Number(row.dataset.messageId), rating, clientMessageId: randomId() };
+    if (feedback) frame.feedback = feedback;
+    surveyOutbox.set(frame.clientMessageId, { frame, row, feedback: !!feedback });
+    showSurveyAnswer(row, rating, !!feedback);
+    flushOutbox();
+  }
+
   function buildRow(m) {
     const sender = SENDERS.includes(m.sender) ? m.sender : 'bot';
     const row = el('div', 'baton-message baton-message--' + sender);
@@ -304,6 +381,11 @@
     if (sender === 'agent' && typeof m.agentName === 'string' && m.agentName) {
       row.dataset.agentName = m.agentName;
       row.append(el('div', 'baton-name', m.agentName));
+    }
+    if (sender === 'system' && m.survey && typeof m.survey === 'object' && m.id != null) {
+      row.classList.add('baton-message--survey');
+      row.append(buildSurvey(row, m), el('div', 'baton-meta'));
+      return row;
     }
     const bubble = el('div', 'baton-bubble');
     fillBubble(bubble, m);
@@ -410,6 +492,13 @@
       return;
     }
     const wasNewest = id > lastId;
+    if (m.sender === 'user' && m.surveyAnswer && typeof m.surveyAnswer === 'object') {
+      // An answer shows on its survey, not as a bubble of its own.
+      showSurveyAnswer(byId.get(Number(m.surveyAnswer.messageId)), Number(m.surveyAnswer.rating), typeof m.text === 'string' && m.text !== '');
+      if (typeof m.clientMessageId === 'string') surveyOutbox.delete(m.clientMessageId);
+      if (id > lastId) { lastId = id; store.set(KEY_LAST, String(lastId)); }
+      return;
+    }
     let row = byId.get(id);
     if (row) {
       // Already shown (backlog overlap, or our own message confirmed earlier by `ack`).
@@ -464,6 +553,7 @@
   function onAck(f) {
     const id = Number(f.id);
     if (typeof f.clientMessageId !== 'string' || !Number.isSafeInteger(id)) return;
+    if (surveyOutbox.delete(f.clientMessageId)) return;
     // `ack` does not move lastId: only `message` frames do, so a reconnect never skips one.
     if (byId.has(id)) outbox.delete(f.clientMessageId);
     else confirmPending(f.clientMessageId, id, null);
@@ -499,6 +589,8 @@
   function onError(f) {
     const code = f.code;
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
+    // A survey answer the server cannot take would be refused again on every reconnect.
+    if (code === 'not_a_survey' || code === 'invalid_rating') surveyOutbox.clear();
     if (code === 'rate_limited' && !retryTimer) {
       // The refused frame changed nothing; re-send unacknowledged messages a bit later.
       retryTimer = setTimeout(() => { retryTimer = 0; flushOutbox(); }, 3000 + Math.random() * 2000);
@@ -650,6 +742,7 @@
   function flushOutbox() {
     if (!isReady) return;
     for (const item of outbox.values()) if (sendFrame(item.frame)) item.sent = true;
+    for (const item of surveyOutbox.values()) sendFrame(item.frame);
   }
 
   // The user's first message or click: from now on the page may remember the session (see `store`).

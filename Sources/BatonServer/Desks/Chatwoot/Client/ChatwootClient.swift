@@ -123,6 +123,15 @@ public struct ChatwootClient: Sendable {
         try await call(.GET, "/agents")
     }
 
+    /// Answers a conversation's satisfaction survey as its contact would on the survey page
+    /// (`PUT /public/api/v1/csat_survey/{conversation uuid}`, no credentials). Repeating it updates the answer.
+    public func answerSurvey(conversationUUID: String, rating: Int, feedback: String?) async throws {
+        var response: [String: JSONValue] = ["rating": .number(Double(rating))]
+        if let feedback { response["feedback_message"] = .string(feedback) }
+        let body: JSONValue = ["message": ["submitted_values": ["csat_survey_response": .object(response)]]]
+        let _: Ignored = try await call(.PUT, "/csat_survey/\(conversationUUID)", body: body, scope: .publicAPI)
+    }
+
     /// The inbox's members (administrators only when added), each with their availability.
     public func inboxMembers(inboxID: Int) async throws -> [ChatwootAgent] {
         let page: Payload<[ChatwootAgent]> = try await call(.GET, "/inbox_members/\(inboxID)")
@@ -250,15 +259,29 @@ public struct ChatwootClient: Sendable {
     /// Bodies larger than this are not Chatwoot's answers to these calls.
     static let maxResponseSize = 4 * 1024 * 1024
 
-    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil) async throws -> T {
-        try await call(method, path, raw: body.map { (ByteBuffer(string: $0.jsonText), "application/json") }, token: token)
+    /// Where a call goes: the account's Application API (with a token), or the public API (without one).
+    enum Scope {
+        case account, publicAPI
     }
 
-    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, raw body: (bytes: ByteBuffer, contentType: String)?, token: String? = nil) async throws -> T {
+    func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, scope: Scope = .account) async throws -> T {
+        try await call(method, path, raw: body.map { (ByteBuffer(string: $0.jsonText), "application/json") }, token: token, scope: scope)
+    }
+
+    func call<T: Decodable>(
+        _ method: HTTPMethod, _ path: String, raw body: (bytes: ByteBuffer, contentType: String)?, token: String? = nil, scope: Scope = .account
+    ) async throws -> T {
         let operation = "\(method.rawValue) \(path.split(separator: "?").first.map(String.init) ?? path)"
-        var request = HTTPClientRequest(url: "\(baseURL)/api/v1/accounts/\(accountID)\(path)")
+        var request: HTTPClientRequest
+        switch scope {
+        case .account:
+            request = HTTPClientRequest(url: "\(baseURL)/api/v1/accounts/\(accountID)\(path)")
+            request.headers.add(name: "api_access_token", value: token ?? self.token)
+        case .publicAPI:
+            // Anyone with the link may call these: no credential is sent along.
+            request = HTTPClientRequest(url: "\(baseURL)/public/api/v1\(path)")
+        }
         request.method = method
-        request.headers.add(name: "api_access_token", value: token ?? self.token)
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: body.contentType)

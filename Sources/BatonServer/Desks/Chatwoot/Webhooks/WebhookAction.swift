@@ -14,6 +14,9 @@ public enum WebhookAction: Sendable, Hashable {
     /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
     /// did not change in the same save).
     case assigned(ConversationRef, agentName: String?)
+    /// message_created of Chatwoot's satisfaction survey (a `template` message, content_type `input_csat`) with the
+    /// conversation uuid read from its link.
+    case survey(SurveyRequest)
     /// Agent typing (not is_private), from conversation_typing_on/off; typing by bots/contacts is ignored.
     case typing(ConversationRef, on: Bool, agentName: String?)
     /// Everything else, with the reason (echo of our own post, incoming, private note, template, bot message,
@@ -44,6 +47,18 @@ public struct ConversationRef: Sendable, Hashable {
         self.sourceID = sourceID
         self.customAttributes = customAttributes
     }
+}
+
+/// Chatwoot's satisfaction survey, sent when a conversation is resolved (`app/services/csat_survey_service.rb`).
+public struct SurveyRequest: Sendable, Hashable {
+    public var chatwootMessageID: Int
+    public var conversation: ConversationRef
+    /// The survey's question, the link taken out.
+    public var text: String
+    /// From the link `<FRONTEND_URL>/survey/responses/<uuid>`.
+    public var conversationUUID: String
+    /// `emoji` or `star` (`content_attributes.display_type`).
+    public var displayType: String
 }
 
 /// A Chatwoot conversation status; `resolved` ends a handover.

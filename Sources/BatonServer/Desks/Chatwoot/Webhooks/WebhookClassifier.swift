@@ -58,7 +58,9 @@ public struct WebhookClassifier: Sendable {
         switch message.messageType {
         case .outgoing?: break
         case .incoming?: return .ignore(reason: "incoming message (the user's side)")
-        case .template?: return .ignore(reason: "template message (greeting, out-of-office or CSAT)")
+        case .template? where message.contentType == "input_csat" && !isUpdate:
+            return survey(message)
+        case .template?: return .ignore(reason: "template message (greeting, out-of-office or CSAT answer)")
         case .activity?: return .ignore(reason: "activity message")
         case .other(let type)?: return .ignore(reason: "unknown message_type \"\(type)\"")
         case nil: return .ignore(reason: "message without message_type")
@@ -90,6 +92,26 @@ public struct WebhookClassifier: Sendable {
             AgentMessage(
                 chatwootMessageID: message.id, conversation: reference(for: message), text: text,
                 attachments: attachments, agentName: message.sender?.name, createdAt: message.createdAt))
+    }
+
+    /// Chatwoot replaces the survey's content in webhooks to non-widget inboxes by "Please rate this conversation,
+    /// <link>" or "<csat_config.message> <link>" (`app/presenters/message_content_presenter.rb`); the link ends with the
+    /// conversation's uuid, which webhooks carry nowhere else.
+    private func survey(_ message: ChatwootWebhook.MessageEvent) -> WebhookAction {
+        let content = message.content ?? ""
+        guard let marker = content.range(of: "/survey/responses/") else { return .ignore(reason: "survey without its link") }
+        let uuid = content[marker.upperBound...].prefix { $0.isHexDigit || $0 == "-" }
+        guard uuid.count == 36 else { return .ignore(reason: "survey link without a conversation uuid") }
+        // The text before the link, without the default's trailing comma and the URL's scheme and host.
+        var question = String(content[..<marker.lowerBound])
+        if let scheme = question.range(of: "http", options: .backwards) { question = String(question[..<scheme.lowerBound]) }
+        question = question.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ",")))
+        if question == "Please rate this conversation" { question += "." }
+        let displayType: String = if case .string(let type)? = message.contentAttributes["display_type"], type == "star" { "star" } else { "emoji" }
+        return .survey(
+            SurveyRequest(
+                chatwootMessageID: message.id, conversation: reference(for: message), text: question.isEmpty ? "Please rate this conversation." : question,
+                conversationUUID: uuid.lowercased(), displayType: displayType))
     }
 
     private func isOwn(_ sourceID: String) -> Bool {
