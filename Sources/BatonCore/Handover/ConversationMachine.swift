@@ -18,6 +18,8 @@ public enum HandoverEvent: Sendable, Hashable {
     case returnedToBot(conversationID: Int, updatedAt: Double?)
     /// An agent took the handover's conversation (it was assigned to them); `agentName` only when users may see it.
     case agentJoined(conversationID: Int, agentName: String?)
+    /// An agent gave the user back to the bot at flow node `nodeID` without resolving the conversation.
+    case handedBack(conversationID: Int, nodeID: String)
 }
 
 /// A provider conversation's status as Baton cares about it.
@@ -35,6 +37,8 @@ public enum ProviderCommand: Sendable, Hashable {
     case close(conversationID: Int)
     /// Post a private note for the agents of the current handover.
     case note(String)
+    /// Give the desk conversation back after a hand-back (clear the agents' choice; on a channel, the bot has it).
+    case release(conversationID: Int)
 }
 
 /// The outcome of one step: the new state, messages to store, provider work to do, and flow faults to log.
@@ -157,6 +161,14 @@ public struct ConversationMachine: Sendable {
             handover.agentName = agentName
             step.state.handover = handover
             notice(notices(step).joined(agentName), into: &step)
+        case .handedBack(let conversationID, let nodeID):
+            guard handover.phase == .active, handover.conversationID == conversationID else { return step }
+            handover.phase = .returned
+            step.state.handover = handover
+            step.commands.append(.note("Baton: the user is back with the bot, at flow node '\(nodeID)'. This conversation was not resolved."))
+            step.commands.append(.release(conversationID: conversationID))
+            notice(.handedBack, into: &step)
+            run(.handoverEnded(HandoverOutcome(status: .returned, resumeAt: nodeID)), into: &step)
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed

@@ -15,6 +15,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
         case failed
         /// Baton closed it because the user, or every agent, stayed quiet too long (see `HandoverTimers`).
         case inactive
+        /// An agent gave the user back to the bot at a node of their choice, without resolving the conversation.
+        case returned
     }
 
     public var phase: Phase

@@ -10,6 +10,8 @@ public enum NoticeKey: String, CaseIterable, Codable, Sendable, Hashable {
     case resolved
     /// An agent reopened a resolved conversation.
     case reopened
+    /// An agent gave the user back to the bot without resolving.
+    case handedBack
     /// The user left the queue (a cancel keyword or button).
     case cancelled
     /// The handover could not be opened.

@@ -17,6 +17,8 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     case reply(messageID: Int64)
     /// Answer the desk's satisfaction survey with the user's rating.
     case survey(SurveyAnswer)
+    /// Give the conversation of handover `handover` back after an agent handed the user to the bot.
+    case release(conversationID: Int, handover: Int)
 
     /// A short name for logs, metrics and the admin listing.
     public var kind: String {
@@ -27,6 +29,7 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         case .close: "close"
         case .reply: "reply"
         case .survey: "survey"
+        case .release: "release"
         }
     }
 
@@ -34,7 +37,7 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     public var handoverNumber: Int? {
         switch self {
         case .open(_, let number): number
-        case .post(_, let handover), .note(_, let handover), .close(_, let handover): handover
+        case .post(_, let handover), .note(_, let handover), .close(_, let handover), .release(_, let handover): handover
         case .reply, .survey: nil
         }
     }

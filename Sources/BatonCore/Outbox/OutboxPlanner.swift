@@ -39,6 +39,8 @@ public enum OutboxPlanner {
                 jobs.append(.close(conversationID: conversationID, handover: state.handover?.number ?? 0))
             case .note(let text):
                 jobs.append(.note(text, handover: state.handover?.number ?? 0))
+            case .release(let conversationID):
+                jobs.append(.release(conversationID: conversationID, handover: state.handover?.number ?? 0))
             }
         }
         return jobs

@@ -22,12 +22,15 @@ public protocol Desk: Sendable {
     func userTyping(_ on: Bool, handover: HandoverState, session: Session) async
     /// Sends the user's answer to the desk's satisfaction survey.
     func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome
+    /// Gives the conversation back after an agent handed the user to the bot without resolving.
+    func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome
 }
 
 extension Desk {
     public func history(of handover: HandoverState, session: Session) async -> DeskHistory? { nil }
     public func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {}
     public func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome { .done }
+    public func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome { .done }
 }
 
 /// An agent's message read back from a desk by reconciliation.

@@ -54,7 +54,7 @@ public struct HandoverPhase: Sendable, Hashable {
         case nil: 0
         case .opening?: 1
         case .active?: 2
-        case .resolved?, .cancelled?, .failed?, .inactive?: 3
+        case .resolved?, .cancelled?, .failed?, .inactive?, .returned?: 3
         }
     }
 }

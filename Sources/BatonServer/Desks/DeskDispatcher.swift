@@ -59,10 +59,12 @@ struct DeskDispatcher: OutboxPerformer {
             return await applyReport(await desk.post(message, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .note(let text, _):
             // Also after Baton closed it (the note says why) or the user left.
-            guard [.active, .inactive, .cancelled].contains(handover.phase), handover.conversationID != nil else { return .done }
+            guard [.active, .inactive, .cancelled, .returned].contains(handover.phase), handover.conversationID != nil else { return .done }
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
+        case .release(let conversationID, _):
+            return await desk.release(conversationID: conversationID, session: session, attempt: item.attempts)
         case .reply, .survey:
             return .done
         }
@@ -107,7 +109,7 @@ struct DeskDispatcher: OutboxPerformer {
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }
-        case .note, .close, .reply, .survey:
+        case .note, .close, .reply, .survey, .release:
             break
         }
     }

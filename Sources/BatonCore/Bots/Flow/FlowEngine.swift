@@ -134,7 +134,18 @@ private struct Run {
 
     mutating func resumeAfterHandover(nodeIndex: Int, outcome: HandoverOutcome) {
         state.flow.position = .idle
-        if outcome.status == .completed, case .handover(let node) = flow.nodes[nodeIndex].kind, let target = node.onResolve {
+        if let target = outcome.resumeAt {
+            if flow.index(of: target) != nil {
+                jump(to: target, from: flow.nodes[nodeIndex])
+                return
+            }
+            // The agent's words are not the flow's: a node that does not exist is logged, and the flow goes on as
+            // after a resolve.
+            let node = flow.nodes[nodeIndex]
+            problems.append(FlowProblem(nodeID: node.id, location: node.location, message: "an agent handed the user back at unknown node '\(target)'"))
+        }
+        let backWithTheBot = outcome.status == .completed || outcome.status == .returned
+        if backWithTheBot, case .handover(let node) = flow.nodes[nodeIndex].kind, let target = node.onResolve {
             jump(to: target, from: flow.nodes[nodeIndex])
         } else {
             run(from: nodeIndex + 1)

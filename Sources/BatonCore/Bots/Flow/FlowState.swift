@@ -58,6 +58,8 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         /// It was not opened: no agent is online, or the inbox is outside its working hours (`reason` says which),
         /// and the node says `whenUnavailable: skip`.
         case unavailable
+        /// An agent handed the user back to the bot without resolving (the flow goes on at the node they chose).
+        case returned
     }
 
     /// Why a handover failed, in words a flow can branch on.
@@ -93,11 +95,14 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
     public var reason: Reason?
     /// Words for logs and for the flow (`input.handover.detail`), never containing secrets.
     public var detail: String?
+    /// The node an agent chose to give the user back at (status `returned`).
+    public var resumeAt: String?
 
-    public init(status: Status, reason: Reason? = nil, detail: String? = nil) {
+    public init(status: Status, reason: Reason? = nil, detail: String? = nil, resumeAt: String? = nil) {
         self.status = status
         self.reason = reason
         self.detail = detail
+        self.resumeAt = resumeAt
     }
 
     /// `input.handover`: the outcome, and what led to the handover when it is known.

@@ -38,6 +38,8 @@ enum AgentBotEvent: Sendable, Hashable {
     case status(InboxConversation)
     /// The conversation was assigned to a bot (`conversation_updated` whose changes include `assignee_agent_bot_id`).
     case assignedToBot(InboxConversation, botID: Int)
+    /// An agent set the conversation's `baton_resume_at` to a flow node: the bot has the contact again from there.
+    case handBack(InboxConversation, nodeID: String)
     /// A website visitor opened the widget of a conversation they have (`webwidget_triggered` with a
     /// `current_conversation`).
     case widgetOpened(InboxConversation)
@@ -64,6 +66,7 @@ extension AgentBotEvent {
             return .status(try conversation(reader))
         case "conversation_updated":
             let changes = try reader.array("changed_attributes") ?? []
+            if let node = handBackNode(changes) { return .handBack(try conversation(reader), nodeID: node) }
             let botChange = changes.compactMap { $0["assignee_agent_bot_id"]?["current_value"] }.first
             guard let botChange, let botID = JSONReader.integer(botChange) else { return .ignore("conversation_updated") }
             return .assignedToBot(try conversation(reader), botID: botID)
@@ -74,6 +77,16 @@ extension AgentBotEvent {
         default:
             return .ignore("event \(event.prefix(40))")
         }
+    }
+
+    /// The node of a `custom_attributes` change that sets `baton_resume_at` to a new, non-empty text.
+    static func handBackNode(_ changes: [JSONValue]) -> String? {
+        guard let change = changes.compactMap({ $0["custom_attributes"] }).first,
+            case .string(let value)? = change["current_value"]?[HandBack.attribute]
+        else { return nil }
+        let node = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !node.isEmpty, change["previous_value"]?[HandBack.attribute] != change["current_value"]?[HandBack.attribute] else { return nil }
+        return String(node.prefix(200))
     }
 
     private static func contactMessage(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {

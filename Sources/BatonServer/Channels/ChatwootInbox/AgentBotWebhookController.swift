@@ -108,7 +108,7 @@ struct AgentBotWebhookController {
 
     static func needsDeliveryRecord(_ event: AgentBotEvent) -> Bool {
         switch event {
-        case .status, .assignedToBot: true
+        case .status, .assignedToBot, .handBack: true
         case .contactMessage, .choice, .widgetOpened, .ignore: false
         }
     }
@@ -148,6 +148,12 @@ struct AgentBotWebhookController {
             else { return (.ignored, "ignored: not assigned to this endpoint's bot") }
             try await apply(.returnedToBot(conversationID: conversation.conversationID, updatedAt: conversation.updatedAt), sessionID: sessionID, channel: channel)
             return (.applied, "assigned to the bot")
+        case .handBack(let conversation, let nodeID):
+            guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
+                return (.ignored, "ignored: not a conversation of this channel")
+            }
+            try await apply(.handedBack(conversationID: conversation.conversationID, nodeID: nodeID), sessionID: sessionID, channel: channel)
+            return (.applied, "handed back")
         }
     }
 

@@ -205,6 +205,20 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
         return await post(NewReply(content: text, isPrivate: true), marker: "", in: conversation.id, attempt: 1, session: session)
     }
 
+    /// An agent handed the contact back to the bot: their choice is cleared and the conversation is the bot's again
+    /// (`pending`), without a resolve.
+    func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
+        do {
+            try await client.removeCustomAttribute(HandBack.attribute, conversationID: conversationID)
+            try await client.setStatus(conversationID: conversationID, status: "pending", token: try await bot.accessToken())
+            return .done
+        } catch let error as ChatwootError where error.kind == .notFound {
+            return .dead(error.description)
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+
     /// The contact left the queue: the conversation goes back to the bot (`pending`), not to resolved.
     func close(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
         do {

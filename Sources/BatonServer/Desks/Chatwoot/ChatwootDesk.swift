@@ -96,6 +96,19 @@ struct ChatwootDesk: Desk {
         }
     }
 
+    /// The agent's choice (`baton_resume_at`) is cleared, so the attribute can hand back again; the conversation
+    /// stays as the agent left it (resolving it would send the survey the hand-back is meant to avoid).
+    func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
+        do {
+            try await client.removeCustomAttribute(HandBack.attribute, conversationID: conversationID)
+            return .done
+        } catch let error as ChatwootError where error.kind == .notFound {
+            return .dead(error.description)
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+
     /// Nobody can answer and the node said `skip`: nothing is opened, and the flow hears why.
     static func unavailable(_ number: Int, _ reason: HandoverOutcome.Reason, inboxID: Int) -> JobOutcome {
         let detail = reason == .outsideBusinessHours ? "inbox \(inboxID) is outside its working hours" : "no member of inbox \(inboxID) is online"

@@ -113,6 +113,14 @@ public struct ChatwootClient: Sendable {
         let _: Ignored = try await call(.POST, "/conversations/\(conversationID)/custom_attributes", body: ["custom_attributes": .object(attributes)])
     }
 
+    /// Removes one custom attribute of the conversation, keeping the others (Chatwoot's call replaces them all).
+    /// With the administrator's token: Chatwoot answers a bot token 500 for a conversation that has a team.
+    public func removeCustomAttribute(_ key: String, conversationID: Int) async throws {
+        guard case .object(var attributes)? = try await conversation(id: conversationID).customAttributes, attributes[key] != nil else { return }
+        attributes[key] = nil
+        try await setCustomAttributes(conversationID: conversationID, attributes)
+    }
+
     /// The account's team `id` (404 when there is none).
     public func team(id: Int) async throws -> ChatwootTeam {
         try await call(.GET, "/teams/\(id)")

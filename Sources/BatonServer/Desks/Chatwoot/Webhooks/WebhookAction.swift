@@ -17,6 +17,9 @@ public enum WebhookAction: Sendable, Hashable {
     /// message_created of Chatwoot's satisfaction survey (a `template` message, content_type `input_csat`) with the
     /// conversation uuid read from its link.
     case survey(SurveyRequest)
+    /// conversation_updated whose changes set the conversation's `baton_resume_at` attribute: an agent gives the
+    /// user back to the bot at that flow node, without resolving.
+    case handBack(ConversationRef, nodeID: String)
     /// Agent typing (not is_private), from conversation_typing_on/off; typing by bots/contacts is ignored.
     case typing(ConversationRef, on: Bool, agentName: String?)
     /// Everything else, with the reason (echo of our own post, incoming, private note, template, bot message,
@@ -47,6 +50,12 @@ public struct ConversationRef: Sendable, Hashable {
         self.sourceID = sourceID
         self.customAttributes = customAttributes
     }
+}
+
+/// How an agent gives the user back to the bot without resolving: by setting a conversation custom attribute.
+public enum HandBack {
+    /// The attribute's key; its value names the flow node the bot goes on at.
+    public static let attribute = "baton_resume_at"
 }
 
 /// Chatwoot's satisfaction survey, sent when a conversation is resolved (`app/services/csat_survey_service.rb`).

@@ -21,6 +21,8 @@ public struct WebhookClassifier: Sendable {
         switch webhook {
         case .messageCreated(let message): classifyMessage(message, isUpdate: false)
         case .messageUpdated(let message): classifyMessage(message, isUpdate: true)
+        case .conversationUpdated(let event) where Self.handBackNode(event) != nil:
+            .handBack(Self.reference(for: event.conversation), nodeID: Self.handBackNode(event) ?? "")
         case .conversationUpdated(let event) where Self.assignsAnAgent(event):
             .assigned(Self.reference(for: event.conversation), agentName: event.conversation.assignee?.name)
         case .conversationCreated(let event), .conversationStatusChanged(let event), .conversationUpdated(let event):
@@ -143,6 +145,16 @@ public struct WebhookClassifier: Sendable {
             return .ignore(reason: "\(event) with unknown status \"\(raw)\"")
         }
         return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt)
+    }
+
+    /// The node an agent chose by setting `baton_resume_at` in this save (a new, non-empty text value), if any.
+    static func handBackNode(_ event: ChatwootWebhook.ConversationEvent) -> String? {
+        guard let change = event.changedAttributes?.first(where: { $0.name == "custom_attributes" }),
+            case .string(let value)? = change.currentValue[HandBack.attribute]
+        else { return nil }
+        let node = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !node.isEmpty, change.previousValue[HandBack.attribute] != change.currentValue[HandBack.attribute] else { return nil }
+        return String(node.prefix(200))
     }
 
     /// Whether the save gave the conversation a human assignee and left its status alone.

@@ -54,3 +54,24 @@ extension StandInHarness {
         }
     }
 }
+
+extension StandInHarness {
+    /// The agent gives the user back to the bot at `node`, as documented: the conversation attribute `baton_resume_at`.
+    func handBack(_ conversation: Int, at node: String) async throws {
+        let current = await standIn.conversation(ref(conversation))?.customAttributes ?? .object([])
+        guard case .object(var members) = current else { return }
+        members.removeAll { $0.0 == "baton_resume_at" }
+        members.append(("baton_resume_at", .string(node)))
+        try await standIn.agent(agentID).setCustomAttributes(ref(conversation), .object(members))
+    }
+}
+
+extension StandInHarness {
+    /// Waits until the conversation no longer has the custom attribute `key`.
+    func waitUntilAttributeRemoved(_ key: String, of conversation: Int) async throws {
+        let target = ref(conversation)
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "\(key) to be removed from conversation \(conversation)") { snapshot in
+            snapshot.conversation(target).flatMap { $0.customAttributes[key] == nil ? true : nil }
+        }
+    }
+}
