@@ -189,7 +189,7 @@ struct NodeReader {
     func handover(_ value: YAMLValue) -> HandoverNode? {
         let allowed = [
             "provider", "inboxId", "acceptedMessage", "cancelKeywords", "cancelButton", "onResolve", "team", "assignee", "priority", "labels", "attributes",
-            "note", "whenUnavailable",
+            "note", "whenUnavailable", "announcePosition",
         ] + HandoverPolicyReader.timerKeys
         // A bare `handover:` takes every default.
         guard let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: allowed, sink) else { return nil }
@@ -220,6 +220,7 @@ struct NodeReader {
             for (name, value) in attributes.members { if let template = typedTemplate(value) { node.attributes[name] = template } }
         }
         if members.has("note") { node.note = template(members["note"]) }
+        if members.has("announcePosition") { node.announcePosition = members["announcePosition"].bool(sink) ?? false }
         if members.has("whenUnavailable"), let name = members["whenUnavailable"].string(sink) {
             if let choice = WhenUnavailable(rawValue: name) {
                 node.whenUnavailable = choice

@@ -10,7 +10,7 @@ import Testing
 /// member is online, and either skips the handover or hands over with a word about the wait.
 @Suite("Handover availability")
 struct HandoverAvailabilityTests {
-    static func flow(_ choice: String) -> String {
+    static func flow(_ choice: String, extra: String = "") -> String {
         """
         name: Availability
         nodes:
@@ -19,7 +19,7 @@ struct HandoverAvailabilityTests {
           - handover:
               inboxId: 1
               acceptedMessage: "Queued."
-              whenUnavailable: \(choice)
+              whenUnavailable: \(choice)\(extra)
           - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
           - goto: loop
         """
@@ -75,6 +75,18 @@ struct HandoverAvailabilityTests {
             let session = try await Self.say("help", client)
             _ = try await client.waitForText("Queued.", session: session)
             _ = try await chatwoot.waitForConversation(session: session)
+        }
+    }
+
+    /// With `announcePosition`, each user hears their place among the inbox's open unassigned conversations.
+    @Test func theQueuePositionIsToldWhenTheNodeAsks() async throws {
+        try await HandoverEndToEndTests.withBaton(flow: Self.flow("handover", extra: "\n      announcePosition: true")) { chatwoot, client in
+            let first = try await Self.say("help", client)
+            let texts = try await client.waitForText("You're next in line.", session: first)
+            #expect(texts.suffix(2) == ["Queued.", "You're next in line."])
+            _ = try await chatwoot.waitForConversation(session: first)
+            let second = try await Self.say("me too", client)
+            _ = try await client.waitForText("You're number 2 in the queue.", session: second)
         }
     }
 }

@@ -3,8 +3,9 @@ public import Foundation
 /// Something that happened to a handover, reported by the provider or the user.
 public enum HandoverEvent: Sendable, Hashable {
     /// The provider opened the conversation of handover `number`; `unavailable` says why nobody may answer soon
-    /// when the node asked to hand over anyway (`WhenUnavailable.handover`).
-    case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int, unavailable: HandoverOutcome.Reason? = nil)
+    /// when the node asked to hand over anyway (`WhenUnavailable.handover`); `queuePosition` is the user's place
+    /// among the inbox's waiting conversations, when the node asked for it and the desk could count.
+    case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int, unavailable: HandoverOutcome.Reason? = nil, queuePosition: Int? = nil)
     /// The provider could not open one for handover `number`.
     case failedToOpen(number: Int, HandoverOutcome)
     /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
@@ -117,7 +118,7 @@ public struct ConversationMachine: Sendable {
         }
         guard var handover = state.handover else { return step }
         switch event {
-        case .opened(let number, let contactID, let conversationID, let inboxID, let unavailable):
+        case .opened(let number, let contactID, let conversationID, let inboxID, let unavailable, let position):
             // A repeated report of this handover's own conversation: never close it, whatever the phase (an agent
             // may have reopened it).
             if handover.conversationID == conversationID { return step }
@@ -139,6 +140,9 @@ public struct ConversationMachine: Sendable {
             case .outsideBusinessHours?: notice(.outsideBusinessHours, into: &step)
             case .some: notice(.noAgentOnline, into: &step)
             case nil: break
+            }
+            if let position, position >= 1 {
+                notice(position == 1 ? notices(step)(.queueNext) : notices(step)(.queuePosition, ["position": String(position)]), into: &step)
             }
             let early = handover.earlyStatus
             handover.earlyStatus = nil

@@ -6,6 +6,8 @@ public enum NoticeKey: String, CaseIterable, Codable, Sendable, Hashable {
     case agentJoined, agentJoinedNamed
     /// Said every so often while no agent has written yet (`HandoverTimers.reminderEvery`).
     case reminder
+    /// The user's place among the conversations waiting in the inbox (`announcePosition`): first, or `{position}`.
+    case queueNext, queuePosition
     /// The agent resolved the conversation: the bot has the user again.
     case resolved
     /// An agent reopened a resolved conversation.
@@ -30,6 +32,7 @@ public enum NoticeKey: String, CaseIterable, Codable, Sendable, Hashable {
         switch self {
         case .agentJoinedNamed: ["name"]
         case .undeliveredExcerpt: ["excerpt"]
+        case .queuePosition: ["position"]
         default: []
         }
     }

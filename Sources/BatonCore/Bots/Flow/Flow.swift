@@ -235,6 +235,8 @@ public struct HandoverNode: Sendable, Hashable {
     /// What to do when no agent is online or the inbox is outside its working hours; `nil`: hand over without
     /// asking.
     public var whenUnavailable: WhenUnavailable?
+    /// Tell the user their place among the inbox's waiting conversations once the handover opens.
+    public var announcePosition = false
 
     public init(
         provider: String, inbox: Template? = nil, acceptedMessage: MessageTemplate? = nil, cancelKeywords: [String] = [],

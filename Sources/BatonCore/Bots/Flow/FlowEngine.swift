@@ -231,6 +231,7 @@ private struct Run {
             }
             request.timers = handover.timers == HandoverTimers() ? nil : handover.timers
             request.whenUnavailable = handover.whenUnavailable
+            request.announcePosition = handover.announcePosition ? true : nil
             effects.append(.requestHandover(request))
             state.flow.position = .inHandover(nodeID: node.id)
             return nil

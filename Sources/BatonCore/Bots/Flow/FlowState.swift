@@ -135,6 +135,8 @@ public struct HandoverRequest: Codable, Sendable, Hashable {
     public var timers: HandoverTimers?
     /// Whether the desk checks that someone is there first, and what it does when nobody is.
     public var whenUnavailable: WhenUnavailable?
+    /// Whether the desk counts the conversations waiting before the user's (`HandoverEvent.opened`'s `queuePosition`).
+    public var announcePosition: Bool?
 
     public init(nodeID: String, provider: String, inbox: JSONValue?, acceptedMessage: MessageContent?, routing: HandoverRouting? = nil) {
         self.nodeID = nodeID

@@ -161,8 +161,12 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             try await routing.apply(to: conversation.id, client: client, currentAttributes: current)
             try await client.setStatus(conversationID: conversation.id, status: "open", token: token)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
+            var position: Int?
+            if let inboxID = conversation.inboxID { position = await client.queuePosition(for: request, inboxID: inboxID) }
             return .reported(
-                .opened(number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0, unavailable: unavailable))
+                .opened(
+                    number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0,
+                    unavailable: unavailable, queuePosition: position))
         } catch let error as ChatwootError where error.isTransient || error.kind == .invalidResponse || error.mayHaveArrived {
             logger.warning("Chatwoot cannot take the handover now", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .retry(error.description)

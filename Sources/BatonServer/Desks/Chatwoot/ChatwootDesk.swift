@@ -66,7 +66,9 @@ struct ChatwootDesk: Desk {
             try await store.link(
                 endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
-            return .reported(.opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID, unavailable: unavailable))
+            let position = await client.queuePosition(for: request, inboxID: inboxID)
+            return .reported(
+                .opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID, unavailable: unavailable, queuePosition: position))
         } catch let error as ChatwootError where error.mayHaveArrived {
             logger.warning("Chatwoot did not answer in time while opening", metadata: ["session": "\(session.id)", "error": "\(error)"])
             return .unsettled(error.description, settle: settleTime(after: error))

@@ -140,6 +140,31 @@ public struct ChatwootClient: Sendable {
         let _: Ignored = try await call(.PUT, "/csat_survey/\(conversationUUID)", body: body, scope: .publicAPI)
     }
 
+    /// How many open conversations of the inbox have no assignee: its queue (`GET /conversations`' `meta`, counted
+    /// by `ConversationFinder` over the status and inbox filters).
+    public func waitingConversations(inboxID: Int) async throws -> Int {
+        struct Page: Decodable {
+            struct Data: Decodable {
+                struct Meta: Decodable { var unassigned_count: Int }
+                var meta: Meta
+            }
+            var data: Data
+        }
+        let page: Page = try await call(.GET, "/conversations?inbox_id=\(inboxID)&status=open&assignee_type=unassigned&page=1")
+        return page.data.meta.unassigned_count
+    }
+
+    /// The user's place in the inbox's queue right after their conversation opened: the open conversations without
+    /// an assignee, theirs (the newest, since Chatwoot assigns oldest first) included. `nil` when the node did not
+    /// ask, when it names an agent (the user is nobody's queue then), or when Chatwoot cannot tell now: the handover
+    /// does not wait on it.
+    func queuePosition(for request: HandoverRequest, inboxID: Int) async -> Int? {
+        guard request.announcePosition == true, request.routing?.assignee == nil,
+            let count = try? await waitingConversations(inboxID: inboxID), count >= 1
+        else { return nil }
+        return count
+    }
+
     /// The inbox's members (administrators only when added), each with their availability.
     public func inboxMembers(inboxID: Int) async throws -> [ChatwootAgent] {
         let page: Payload<[ChatwootAgent]> = try await call(.GET, "/inbox_members/\(inboxID)")
