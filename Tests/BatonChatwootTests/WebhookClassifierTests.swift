@@ -128,12 +128,36 @@ import Testing
     }
 
     @Test func templateWithoutSenderIsIgnored() throws {
-        let json = try Fixture.agentReply().with("message_type", "template").with("sender", .null).with("content_type", "input_csat")
+        let json = try Fixture.agentReply().with("message_type", "template").with("sender", .null)
         #expect(try Fixture.classify(json).ignoreReason?.contains("template") == true)
+        // A survey whose link is missing (nothing to answer it with) is ignored too.
+        #expect(try Fixture.classify(json.with("content_type", "input_csat")).ignoreReason?.contains("survey") == true)
         // An outgoing message without sender (system) is not an agent's either.
         let system = try Fixture.agentReply().with("sender", .null)
         #expect(try Fixture.classify(system).ignoreReason?.contains("without sender") == true)
         #expect(try Fixture.classify(try Fixture.agentReply().with("sender", nil)).ignoreReason != nil)
+    }
+
+    /// Chatwoot replaces a survey's content in webhooks by the question and a link ending with the conversation's uuid
+    /// (`app/presenters/message_content_presenter.rb`): the question and the uuid are read back out of it.
+    @Test(arguments: [
+        ("Please rate this conversation, https://chat.example.com/survey/responses/0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0", "emoji", "Please rate this conversation."),
+        ("How did we do? https://chat.example.com/survey/responses/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "star", "How did we do?"),
+    ])
+    func aSurveyIsReadFromItsLink(content: String, displayType: String, question: String) throws {
+        let json = try Fixture.agentReply().with("message_type", "template").with("sender", .null).with("content_type", "input_csat")
+            .with("content", .string(content)).with("content_attributes", ["display_type": .string(displayType)])
+        guard case .survey(let survey) = try Fixture.classify(json) else {
+            Issue.record("not read as a survey")
+            return
+        }
+        #expect(survey.text == question)
+        #expect(survey.conversationUUID == "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0")
+        #expect(survey.displayType == displayType)
+        // Only when it is created: an update of a survey (its answer) is not a new survey, and a link whose uuid is
+        // cut short is no link.
+        #expect(try Fixture.classify(json.with("event", "message_updated")).ignoreReason != nil)
+        #expect(try Fixture.classify(json.with("content", "Rate us https://x/survey/responses/0f1e2d3c")).ignoreReason?.contains("uuid") == true)
     }
 
     @Test func agentBotMessageIsIgnored() throws {

@@ -12,12 +12,7 @@ struct HandBackEndToEndTests {
         try await HandoverEndToEndTests.withBaton { chatwoot, client in
             try await chatwoot.enableSurvey(chatwoot.supportInbox)
             try await client.chat("t0k3n") { chat in
-                let ready = try await chat.hello()
-                guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session") }
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                let session = try await chat.askForAnAgent()
                 _ = try await chat.messages(2)
                 let conversation = try await chatwoot.waitForConversation(session: session)
                 try await chatwoot.waitForMessages(conversation, count: 6)

@@ -397,11 +397,15 @@ struct HandoverEndToEndTests {
 
 extension Chat {
     /// The E2E flow's opening: the greeting, a name, then "agent" (its own echo and answers still to be read).
-    func askForAnAgent() async throws {
-        _ = try await hello()
+    /// - Returns: the session id.
+    @discardableResult
+    func askForAnAgent() async throws -> String {
+        let ready = try await hello()
+        guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session in \(ready.jsonText)") }
         _ = try await messages(2)
         try await say("Ada")
         _ = try await messages(2)
         try await say("agent")
+        return session
     }
 }

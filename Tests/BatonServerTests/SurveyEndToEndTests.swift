@@ -14,12 +14,7 @@ struct SurveyEndToEndTests {
         try await HandoverEndToEndTests.withBaton { chatwoot, client in
             try await chatwoot.enableSurvey(chatwoot.supportInbox)
             try await client.chat("t0k3n") { chat in
-                let ready = try await chat.hello()
-                guard case .string(let session)? = ready["session"] else { throw ChatError.unexpected("no session") }
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent")
+                let session = try await chat.askForAnAgent()
                 _ = try await chat.messages(2)
                 let conversation = try await chatwoot.waitForConversation(session: session)
                 _ = try await chatwoot.reply(conversation, "All sorted?")

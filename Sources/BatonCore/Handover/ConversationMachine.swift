@@ -57,29 +57,6 @@ public struct ConversationStep: Sendable, Hashable {
     }
 }
 
-/// Baton's notices in English, as `Notices.standard` gives them (endpoints use their own `Notices`).
-public enum HandoverNotices {
-    public static var resolved: String { english(.resolved) }
-    public static var reopened: String { english(.reopened) }
-    public static var cancelled: String { english(.cancelled) }
-    public static var failed: String { english(.failed) }
-    public static var reminder: String { english(.reminder) }
-    public static var inactiveUser: String { english(.inactiveUser) }
-    public static var inactiveAgent: String { english(.inactiveAgent) }
-
-    /// Told when an agent takes the conversation.
-    public static func joined(_ agentName: String?) -> String { Notices.standard.for(profile: .null).joined(agentName) }
-
-    /// Told when a message could not be delivered to the agent however often it was tried.
-    public static func undelivered(_ text: String) -> String { Notices.standard.for(profile: .null).undelivered(text) }
-
-    /// `input.handover.detail` of a handover the desk started on its own.
-    public static let openedInDesk = "the conversation was opened in the desk without a handover node (an agent, or the desk after the bot's webhook failed)"
-
-    /// Any notice in English.
-    public static func english(_ key: NoticeKey) -> String { Notices.standard.text(key, language: nil) }
-}
-
 /// The pure heart of a conversation: runs the flow and the handover lifecycle together on one state, so one
 /// store transaction can save the result of any event. No I/O: provider work comes out as `ProviderCommand`s.
 public struct ConversationMachine: Sendable {
@@ -220,43 +197,6 @@ public struct ConversationMachine: Sendable {
             }
         }
         return step
-    }
-
-    /// The clock: runs the handover timer that has run out, if any (see `HandoverTimers`). Safe to call at any
-    /// time and from any instance: with nothing due it changes nothing, and what it does changes the state so
-    /// that it is not due again.
-    public func wake(state: ConversationState) -> ConversationStep {
-        var step = ConversationStep(state: state)
-        guard var handover = state.handover, let due = handover.dueTimer(at: now) else { return step }
-        switch due {
-        case .reminder:
-            handover.remindersSent = (handover.remindersSent ?? 0) + 1
-            handover.lastReminderAt = now
-            step.state.handover = handover
-            notice(.reminder, into: &step)
-        case .userInactive, .agentInactive:
-            let user = due == .userInactive
-            handover.phase = .inactive
-            step.state.handover = handover
-            let seconds = Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0)
-            step.commands.append(
-                .note(
-                    user
-                        ? "Baton closed this conversation: the user wrote nothing for \(Self.spoken(seconds: seconds)). They are back with the bot."
-                        : "Baton closed this conversation: no agent answered the user for \(Self.spoken(seconds: seconds)). They are back with the bot."))
-            if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
-            notice(user ? .inactiveUser : .inactiveAgent, into: &step)
-            let outcome = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)
-            run(.handoverEnded(outcome), into: &step)
-        }
-        return step
-    }
-
-    /// "90 seconds", "10 minutes", "2 hours", for the agents' note.
-    static func spoken(seconds: Int) -> String {
-        if seconds >= 3600, seconds % 3600 == 0 { return seconds == 3600 ? "1 hour" : "\(seconds / 3600) hours" }
-        if seconds >= 60, seconds % 60 == 0 { return seconds == 60 ? "1 minute" : "\(seconds / 60) minutes" }
-        return seconds == 1 ? "1 second" : "\(seconds) seconds"
     }
 
     /// See `HandoverEvent.deskTookOver`.
