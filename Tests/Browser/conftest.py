@@ -108,8 +108,9 @@ class Stack:
     """A Chatwoot stand-in and Baton as separate processes, Baton configured by a file to hand over to the
     stand-in, so either can be restarted while the other keeps its state (the stand-in keeps it in memory)."""
 
-    def __init__(self, workdir, webchat_settings=""):
+    def __init__(self, workdir, webchat_settings="", endpoint_settings=""):
         self.workdir = workdir
+        self.endpoint_settings = endpoint_settings
         self.baton_port, self.standin_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.baton_port}"
         self.secret = "browser-test-webhook-secret"
@@ -138,6 +139,7 @@ endpoints:
     channels:
       webchat: {{ enabled: true {self.webchat_settings} }}
       rest: {{ enabled: true }}
+{self.endpoint_settings}
     handover:
       provider: chatwoot
       chatwoot:

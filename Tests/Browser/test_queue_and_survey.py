@@ -1,4 +1,4 @@
-"""Chatwoot's satisfaction survey after an agent resolves, shown and answered in the webchat as in Chatwoot's widget."""
+"""After the handover opens: Baton's reminders in the browser's language, and Chatwoot's satisfaction survey after an agent resolves."""
 
 from selenium.webdriver.common.by import By
 
@@ -49,3 +49,25 @@ def test_the_user_rates_the_conversation_after_the_agent_resolves(demo, chat):
     card = driver.find_element(By.CSS_SELECTOR, ".baton-survey")
     driver.execute_script("arguments[0].scrollIntoView({block: 'end'})", card)
     screenshot(driver, "18-survey-phone")
+
+
+def test_a_queued_user_is_reminded_in_their_language(workdir, driver):
+    """Baton's notices in the browser's language: a German browser queued with nobody answering gets the reminder, then
+    the inactivity close, in German (the endpoint's handoverDefaults set short timers)."""
+    from conftest import Stack
+    from harness import Chat
+    stack = Stack(workdir, endpoint_settings="    handoverDefaults: { reminder: { everySeconds: 1, times: 1 }, inactivity: { agentSeconds: 3 } }").start()
+    try:
+        # A browser whose language is German (navigator.language, as a German Chrome has it).
+        agent = driver.execute_script("return navigator.userAgent")
+        driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": "de-DE"})
+        chat = Chat(driver).open(stack.base)
+        talk_to_agent(chat)
+        reminder = chat.wait_text("Danke für Ihre Geduld", "system", timeout=15)
+        assert reminder.text == "Danke für Ihre Geduld. Gleich ist jemand aus unserem Team für Sie da."
+        screenshot(driver, "19-reminder-de")
+        chat.wait_text("Leider konnte Ihnen niemand aus unserem Team rechtzeitig antworten", "system", timeout=20)
+        conversation = stack.agent.conversation_for(chat.session())
+        wait_until(lambda: stack.agent.request("GET", f"/conversations/{conversation}")["status"] == "resolved", 15, "the close in Chatwoot")
+    finally:
+        stack.stop()
