@@ -137,6 +137,7 @@ final class BatonRig: Sendable {
         name: Bench
         intents:
           - { name: human, keywords: [agent], goto: handover }
+          - { name: checked, keywords: [queue], goto: checked-handover }
         nodes:
           - id: loop
             question: { text: "Say something", store: last }
@@ -146,6 +147,13 @@ final class BatonRig: Sendable {
             handover:
               inboxId: \(inbox)
               acceptedMessage: "An agent will be with you shortly."
+          - goto: loop
+          - id: checked-handover
+            handover:
+              inboxId: \(inbox)
+              acceptedMessage: "An agent will be with you shortly."
+              whenUnavailable: handover
+              announcePosition: true
           - goto: loop
         """
     }

@@ -86,6 +86,7 @@ struct Bench {
                 let replies = 200
                 report.calls.callsPerAgentReply = Double(try await chatwoot.agentReplies(users, count: replies, desk: desk)) / Double(replies)
                 for turns in [0, 5, 20] { report.calls.handoverCalls[turns] = try await chatwoot.handoverCalls(turns: turns) }
+                for _ in 0..<2 { report.calls.checkedHandoverCalls.append(try await chatwoot.handoverCalls(turns: 0, keyword: "queue")) }
             }
         } catch {
             await rig.stop()

@@ -28,6 +28,10 @@ extension BenchReport {
             for (turns, byCall) in calls.handoverCalls.sorted(by: { $0.key < $1.key }) {
                 lines.append(row("Chatwoot calls to open a handover after \(turns) bot turns", "\(byCall.values.reduce(0, +))", "", "—", nil))
             }
+            if calls.checkedHandoverCalls.count == 2 {
+                let totals = calls.checkedHandoverCalls.map { "\($0.values.reduce(0, +))" }.joined(separator: " / ")
+                lines.append(row("… with whenUnavailable and announcePosition, first / second within the cache", totals, "", "—", nil))
+            }
         }
         if let sockets {
             lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
@@ -62,6 +66,9 @@ extension BenchReport {
         }
         for (turns, byCall) in calls.handoverCalls.sorted(by: { $0.key < $1.key }) {
             lines.append("- Handover after \(turns) bot turns: \(Self.calls(byCall)).")
+        }
+        for (index, byCall) in calls.checkedHandoverCalls.enumerated() {
+            lines.append("- Handover checking availability and announcing the position (\(index == 0 ? "first" : "second, availability cached")): \(Self.calls(byCall)).")
         }
         if let sockets {
             lines.append("- Sockets: Baton \(Self.count(sockets.baton.opened)) opened in \(String(format: "%.1f", sockets.baton.openSeconds)) s (resident \(Self.megabytes(sockets.baton.residentBefore)) → \(Self.megabytes(sockets.baton.residentAfter)) MB); bare \(Self.count(sockets.bare.opened)) in \(String(format: "%.1f", sockets.bare.openSeconds)) s (\(Self.megabytes(sockets.bare.residentBefore)) → \(Self.megabytes(sockets.bare.residentAfter)) MB). At the cap: \(Self.megabytes(sockets.batonResidentAtCap)) MB resident, \(Self.count(sockets.batonOpenFilesAtCap)) descriptors open; first refusal: \(sockets.baton.refusal ?? "none"); still running: \(sockets.baton.aliveAfterRefusal == true ? "yes" : "no").")

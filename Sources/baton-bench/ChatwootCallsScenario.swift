@@ -28,6 +28,9 @@ struct ChatwootCallsScenario {
         var callsPerAgentReply: Double = 0
         /// History turns → the calls opening that handover took, by endpoint.
         var handoverCalls: [Int: [String: Int]] = [:]
+        /// A handover whose node checks availability and announces the queue position: the first, then a second one
+        /// while the availability answer is cached, by endpoint.
+        var checkedHandoverCalls: [[String: Int]] = []
     }
 
     /// Users send `rate` messages a second for `seconds` over their sockets; the stand-in's own receipt time of
@@ -89,7 +92,7 @@ struct ChatwootCallsScenario {
     }
 
     /// The calls Baton makes to open a handover after `turns` exchanges with the bot, by method and path.
-    func handoverCalls(turns: Int) async throws -> [String: Int] {
+    func handoverCalls(turns: Int, keyword: String = "agent") async throws -> [String: Int] {
         let desk = ArrivalDesk()
         let socket = try await BenchSocket.open(url: rig.socketURL(), hello: #"{"type":"hello"}"#) { desk.receive($0) }
         defer { Task { await socket.close() } }
@@ -103,7 +106,7 @@ struct ChatwootCallsScenario {
         }
         try await waitForOutboxIdle()
         await rig.standIn.clearRecords()
-        try await socket.send(#"{"type":"message","text":"agent","clientMessageId":"a-\#(session)"}"#)
+        try await socket.send(#"{"type":"message","text":"\#(keyword)","clientMessageId":"a-\#(session)"}"#)
         _ = try await rig.conversation(of: session)
         try await waitForOutboxIdle()
         var calls: [String: Int] = [:]
