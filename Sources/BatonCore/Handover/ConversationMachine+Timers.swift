@@ -17,12 +17,9 @@ extension ConversationMachine {
             let user = due == .userInactive
             handover.phase = .inactive
             step.state.handover = handover
-            let seconds = Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0)
-            step.commands.append(
-                .note(
-                    user
-                        ? "Baton closed this conversation: the user wrote nothing for \(Self.spoken(seconds: seconds)). They are back with the bot."
-                        : "Baton closed this conversation: no agent answered the user for \(Self.spoken(seconds: seconds)). They are back with the bot."))
+            let quiet = Self.spoken(seconds: Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0))
+            let why = user ? "the user wrote nothing for \(quiet)" : "no agent answered the user for \(quiet)"
+            step.commands.append(.note("Baton closed this conversation: \(why). They are back with the bot."))
             if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
             notice(user ? .inactiveUser : .inactiveAgent, into: &step)
             let outcome = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)

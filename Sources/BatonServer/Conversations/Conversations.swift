@@ -218,15 +218,16 @@ public struct Conversations: Sendable {
         }
         let time = now()
         let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
-        let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+        let (session, stored) = try await store.update(sessionID: sessionID, now: time) { update in
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text, data: data), createdAt: time, clientMessageID: clientMessageID))
             // For the desk's survey page, not for the agents' conversation.
             update.passOverAppended()
             update.enqueue(.survey(SurveyAnswer(conversationUUID: uuid, rating: rating, feedback: text.isEmpty ? nil : text)))
+            return update.session
         }
         await hub.publish(stored)
         outboxBell.ring()
-        guard let session = try await store.session(id: sessionID) else { throw SessionStoreError.sessionNotFound(sessionID) }
+        // The session as it was read: its `lastMessageID` is before the answer (callers read `messages`).
         return Turn(session: session, userMessage: stored.first, messages: stored)
     }
 
@@ -271,8 +272,8 @@ public struct Conversations: Sendable {
             update.apply(step)
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
-            let wakeAt = update.state.wakeAt
-            let sooner = wakeAt != nil && wakeAt != before?.wakeAt && (before?.wakeAt == nil || wakeAt! < before!.wakeAt!)
+            // The clock sleeps until the time it knew; an earlier one must wake it.
+            let sooner = update.state.wakeAt.map { wakeAt in before?.wakeAt.map { wakeAt < $0 } ?? true } ?? false
             return StepOutcome(
                 session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner)
         }

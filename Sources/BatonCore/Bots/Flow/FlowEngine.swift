@@ -185,8 +185,10 @@ private struct Run {
     mutating func step(_ node: FlowNode, at index: Int) throws -> Int? {
         switch node.kind {
         case .say(let say):
-            if say.to != .agent { try effects.append(.say(render(say.message))) }
-            if say.to != .user, let text = try say.message.text?.render(in: scope), !text.isEmpty { effects.append(.noteToAgent(text)) }
+            let content = try render(say.message)
+            if say.to != .agent { effects.append(.say(content)) }
+            // Agents get the words; quick replies and attachments are the user's.
+            if say.to != .user, !content.text.isEmpty { effects.append(.noteToAgent(content.text)) }
             return index + 1
         case .question(let question):
             try effects.append(.say(render(question.prompt)))

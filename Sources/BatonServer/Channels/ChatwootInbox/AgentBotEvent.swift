@@ -79,14 +79,10 @@ extension AgentBotEvent {
         }
     }
 
-    /// The node of a `custom_attributes` change that sets `baton_resume_at` to a new, non-empty text.
+    /// The node of a `custom_attributes` change that sets `baton_resume_at`, if any.
     static func handBackNode(_ changes: [JSONValue]) -> String? {
-        guard let change = changes.compactMap({ $0["custom_attributes"] }).first,
-            case .string(let value)? = change["current_value"]?[HandBack.attribute]
-        else { return nil }
-        let node = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !node.isEmpty, change["previous_value"]?[HandBack.attribute] != change["current_value"]?[HandBack.attribute] else { return nil }
-        return String(node.prefix(200))
+        guard let change = changes.compactMap({ $0["custom_attributes"] }).first else { return nil }
+        return HandBack.node(previous: change["previous_value"], current: change["current_value"])
     }
 
     private static func contactMessage(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {

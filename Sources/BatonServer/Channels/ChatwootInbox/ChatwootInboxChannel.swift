@@ -154,15 +154,12 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
                 try await client.createReply(conversationID: conversation.id, NewReply(content: summary(of: session, request: request), isPrivate: true), token: token)
             }
             // With the administrator's token: Chatwoot answers a bot token 500 for a conversation that has a team.
-            let current: [String: JSONValue]? =
-                routing.attributes.isEmpty ? nil : try await client.conversation(id: conversation.id).customAttributes.flatMap {
-                    if case .object(let members) = $0 { members } else { nil }
-                } ?? [:]
+            let current = routing.attributes.isEmpty ? nil : try await client.customAttributes(conversationID: conversation.id)
             try await routing.apply(to: conversation.id, client: client, currentAttributes: current)
             try await client.setStatus(conversationID: conversation.id, status: "open", token: token)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
             var position: Int?
-            if let inboxID = conversation.inboxID { position = await client.queuePosition(for: request, inboxID: inboxID) }
+            if let inboxID = conversation.inboxID { position = await availability.queuePosition(for: request, inboxID: inboxID) }
             return .reported(
                 .opened(
                     number: number, contactID: conversation.contactID ?? 0, conversationID: conversation.id, inboxID: conversation.inboxID ?? 0,
@@ -212,26 +209,17 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     /// An agent handed the contact back to the bot: their choice is cleared and the conversation is the bot's again
     /// (`pending`), without a resolve.
     func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
-        do {
+        let cleared = await JobOutcome.chatwoot(givingUpOn: [.notFound]) {
             try await client.removeCustomAttribute(HandBack.attribute, conversationID: conversationID)
-            try await client.setStatus(conversationID: conversationID, status: "pending", token: try await bot.accessToken())
-            return .done
-        } catch let error as ChatwootError where error.kind == .notFound {
-            return .dead(error.description)
-        } catch {
-            return .retry(String(describing: error))
         }
+        guard cleared == .done else { return cleared }
+        return await close(conversationID: conversationID, session: session, attempt: attempt)
     }
 
     /// The contact left the queue: the conversation goes back to the bot (`pending`), not to resolved.
     func close(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
-        do {
+        await .chatwoot(givingUpOn: [.notFound, .unprocessable]) {
             try await client.setStatus(conversationID: conversationID, status: "pending", token: try await bot.accessToken())
-            return .done
-        } catch let error as ChatwootError where error.kind == .notFound || error.kind == .unprocessable {
-            return .dead(error.description)
-        } catch {
-            return .retry(String(describing: error))
         }
     }
 }

@@ -83,7 +83,7 @@ struct RESTController {
         return try json(
             TurnResponse(
                 sessionId: session.id, userId: session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init),
-                lastId: turn.session.lastMessageID))
+                lastId: max(turn.session.lastMessageID, messages.last?.id ?? 0)))
     }
 
     func postMessage(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -2,7 +2,8 @@ import BatonCore
 import Foundation
 import Synchronization
 
-/// Whether a Chatwoot inbox can take a handover now: inside its working hours, with a member online. Chatwoot
+/// Whether a Chatwoot inbox can take a handover now (inside its working hours, with a member online), and where a
+/// new conversation stands in its queue. Chatwoot
 /// announces neither (presence travels over its dashboard's ActionCable only), so both are read through the API
 /// and kept for `lifetime`: at most two calls per inbox per lifetime, however many users hand over.
 final class ChatwootAvailability: Sendable {
@@ -48,5 +49,16 @@ final class ChatwootAvailability: Sendable {
         let available = statuses.contains("online") || (busyIsAvailable && statuses.contains("busy"))
         members.withLock { $0[inboxID] = (time, available) }
         return available
+    }
+
+    /// The user's place in the inbox's queue right after their conversation opened: the open conversations without
+    /// an assignee, theirs (the newest, since Chatwoot assigns oldest first) included. `nil` when the node did not
+    /// ask, when it names an agent (the user is nobody's queue then), or when Chatwoot cannot tell now: the handover
+    /// does not wait on it.
+    func queuePosition(for request: HandoverRequest, inboxID: Int) async -> Int? {
+        guard request.announcePosition == true, request.routing?.assignee == nil,
+            let count = try? await client.waitingConversations(inboxID: inboxID), count >= 1
+        else { return nil }
+        return count
     }
 }

@@ -66,7 +66,7 @@ struct ChatwootDesk: Desk {
             try await store.link(
                 endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
             logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
-            let position = await client.queuePosition(for: request, inboxID: inboxID)
+            let position = await availability.queuePosition(for: request, inboxID: inboxID)
             return .reported(
                 .opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID, unavailable: unavailable, queuePosition: position))
         } catch let error as ChatwootError where error.mayHaveArrived {
@@ -87,28 +87,16 @@ struct ChatwootDesk: Desk {
     /// Answers the survey as the contact would on its page. Chatwoot keeps one answer per survey and updates it in
     /// place, so a retry is harmless; a survey that is gone or older than 14 days (404, 422) is given up.
     func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome {
-        do {
+        await .chatwoot(givingUpOn: [.notFound, .unprocessable]) {
             try await client.answerSurvey(conversationUUID: answer.conversationUUID, rating: answer.rating, feedback: answer.feedback)
             logger.info("survey answered", metadata: ["session": "\(session.id)", "rating": "\(answer.rating)"])
-            return .done
-        } catch let error as ChatwootError where error.kind == .notFound || error.kind == .unprocessable {
-            return .dead(error.description)
-        } catch {
-            return .retry(String(describing: error))
         }
     }
 
     /// The agent's choice (`baton_resume_at`) is cleared, so the attribute can hand back again; the conversation
     /// stays as the agent left it (resolving it would send the survey the hand-back is meant to avoid).
     func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome {
-        do {
-            try await client.removeCustomAttribute(HandBack.attribute, conversationID: conversationID)
-            return .done
-        } catch let error as ChatwootError where error.kind == .notFound {
-            return .dead(error.description)
-        } catch {
-            return .retry(String(describing: error))
-        }
+        await .chatwoot(givingUpOn: [.notFound]) { try await client.removeCustomAttribute(HandBack.attribute, conversationID: conversationID) }
     }
 
     /// Nobody can answer and the node said `skip`: nothing is opened, and the flow hears why.

@@ -24,3 +24,18 @@ extension ChatwootError {
         }
     }
 }
+
+extension JobOutcome {
+    /// The outcome of Chatwoot calls that are harmless to repeat: done, given up when Chatwoot refuses them for good
+    /// (an error of `refusals`' kinds), retried otherwise.
+    static func chatwoot(givingUpOn refusals: Set<ChatwootError.Kind>, _ calls: () async throws -> Void) async -> JobOutcome {
+        do {
+            try await calls()
+            return .done
+        } catch let error as ChatwootError where refusals.contains(error.kind) {
+            return .dead(error.description)
+        } catch {
+            return .retry(String(describing: error))
+        }
+    }
+}

@@ -116,9 +116,15 @@ public struct ChatwootClient: Sendable {
     /// Removes one custom attribute of the conversation, keeping the others (Chatwoot's call replaces them all).
     /// With the administrator's token: Chatwoot answers a bot token 500 for a conversation that has a team.
     public func removeCustomAttribute(_ key: String, conversationID: Int) async throws {
-        guard case .object(var attributes)? = try await conversation(id: conversationID).customAttributes, attributes[key] != nil else { return }
-        attributes[key] = nil
+        var attributes = try await customAttributes(conversationID: conversationID)
+        guard attributes.removeValue(forKey: key) != nil else { return }
         try await setCustomAttributes(conversationID: conversationID, attributes)
+    }
+
+    /// The conversation's custom attributes (read with the administrator's token, for the same reason).
+    public func customAttributes(conversationID: Int) async throws -> [String: JSONValue] {
+        if case .object(let attributes)? = try await conversation(id: conversationID).customAttributes { return attributes }
+        return [:]
     }
 
     /// The account's team `id` (404 when there is none).
@@ -152,17 +158,6 @@ public struct ChatwootClient: Sendable {
         }
         let page: Page = try await call(.GET, "/conversations?inbox_id=\(inboxID)&status=open&assignee_type=unassigned&page=1")
         return page.data.meta.unassigned_count
-    }
-
-    /// The user's place in the inbox's queue right after their conversation opened: the open conversations without
-    /// an assignee, theirs (the newest, since Chatwoot assigns oldest first) included. `nil` when the node did not
-    /// ask, when it names an agent (the user is nobody's queue then), or when Chatwoot cannot tell now: the handover
-    /// does not wait on it.
-    func queuePosition(for request: HandoverRequest, inboxID: Int) async -> Int? {
-        guard request.announcePosition == true, request.routing?.assignee == nil,
-            let count = try? await waitingConversations(inboxID: inboxID), count >= 1
-        else { return nil }
-        return count
     }
 
     /// The inbox's members (administrators only when added), each with their availability.

@@ -1,4 +1,5 @@
 public import BatonCore
+import Foundation
 
 /// What Baton must do about one webhook, as decided by ``WebhookClassifier``.
 public enum WebhookAction: Sendable, Hashable {
@@ -56,6 +57,13 @@ public struct ConversationRef: Sendable, Hashable {
 public enum HandBack {
     /// The attribute's key; its value names the flow node the bot goes on at.
     public static let attribute = "baton_resume_at"
+
+    /// The node a `custom_attributes` change chose: `baton_resume_at` set to a new, non-empty text; else `nil`.
+    static func node(previous: JSONValue?, current: JSONValue?) -> String? {
+        guard case .string(let value)? = current?[attribute], previous?[attribute] != current?[attribute] else { return nil }
+        let node = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        return node.isEmpty ? nil : String(node.prefix(200))
+    }
 }
 
 /// Chatwoot's satisfaction survey, sent when a conversation is resolved (`app/services/csat_survey_service.rb`).

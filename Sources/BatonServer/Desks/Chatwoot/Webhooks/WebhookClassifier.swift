@@ -147,14 +147,10 @@ public struct WebhookClassifier: Sendable {
         return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt)
     }
 
-    /// The node an agent chose by setting `baton_resume_at` in this save (a new, non-empty text value), if any.
+    /// The node an agent chose by setting `baton_resume_at` in this save, if any.
     static func handBackNode(_ event: ChatwootWebhook.ConversationEvent) -> String? {
-        guard let change = event.changedAttributes?.first(where: { $0.name == "custom_attributes" }),
-            case .string(let value)? = change.currentValue[HandBack.attribute]
-        else { return nil }
-        let node = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !node.isEmpty, change.previousValue[HandBack.attribute] != change.currentValue[HandBack.attribute] else { return nil }
-        return String(node.prefix(200))
+        guard let change = event.changedAttributes?.first(where: { $0.name == "custom_attributes" }) else { return nil }
+        return HandBack.node(previous: change.previousValue, current: change.currentValue)
     }
 
     /// Whether the save gave the conversation a human assignee and left its status alone.
