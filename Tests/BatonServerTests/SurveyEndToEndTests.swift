@@ -31,15 +31,13 @@ struct SurveyEndToEndTests {
                 let surveyID = try #require(survey["id"]?.int)
 
                 try await chat.send(["type": "survey", "messageId": .number(Double(surveyID)), "rating": 4, "clientMessageId": "s1"])
-                let answer = try await chat.messages(1)[0]
-                #expect(try await chat.next("ack")["clientMessageId"] == "s1")
+                let answer = try await chat.storedAndAcknowledged("s1")
                 #expect(answer["surveyAnswer"] == ["messageId": .number(Double(surveyID)), "rating": 4])
                 #expect(try await chatwoot.waitForSurveyResponses(1).map(\.rating) == [4])
 
                 // Feedback afterwards updates the same response, as on Chatwoot's own survey page.
                 try await chat.send(["type": "survey", "messageId": .number(Double(surveyID)), "rating": 4, "feedback": "Quick and kind", "clientMessageId": "s2"])
-                #expect(try await chat.messages(1)[0].text == "Quick and kind")
-                _ = try await chat.next("ack")
+                #expect(try await chat.storedAndAcknowledged("s2").text == "Quick and kind")
                 try await chatwoot.waitUntilSurveyFeedback("Quick and kind")
                 #expect(try await chatwoot.waitForSurveyResponses(1).count == 1)
 

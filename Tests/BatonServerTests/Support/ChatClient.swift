@@ -94,6 +94,22 @@ struct Chat: Sendable {
         return frame
     }
 
+    /// The message stored for what was just sent with `clientID`, once its `ack` came too: the socket writes the ack
+    /// itself and the message through the hub, so either may come first.
+    func storedAndAcknowledged(_ clientID: String, within timeout: Duration = .seconds(10)) async throws -> JSONValue {
+        var message: JSONValue?
+        var acknowledged = false
+        while message == nil || !acknowledged {
+            let frame = try await inbox.next(within: timeout)
+            switch frame["type"] {
+            case "message": message = frame["message"]
+            case "ack" where frame["clientMessageId"] == .string(clientID): acknowledged = true
+            default: throw ChatError.unexpected("expected the message and ack of \(clientID), got \(frame.jsonText)")
+            }
+        }
+        return message ?? .null
+    }
+
     /// The next `count` message objects, skipping acks.
     func messages(_ count: Int, within timeout: Duration = .seconds(10)) async throws -> [JSONValue] {
         var messages: [JSONValue] = []
