@@ -24,12 +24,15 @@ extension StandInState {
             !text.allSatisfy(\.isWhitespace)
         else { return false }
         let now = now()
+        // The clock check first: it is cheap, and inside working hours nothing else matters.
+        guard inbox.outOfOffice(at: clock.now()) else { return false }
         let fiveMinutesAgo = now.adding(seconds: -300)
         let today = now.unixSeconds.floorDiv(86_400)
-        let mine = db.messages.filter { $0.conversationId == message.conversationId }
-        if mine.contains(where: { $0.messageType == .outgoing && !$0.isPrivate && $0.createdAt > fiveMinutesAgo }) { return false }
-        if mine.contains(where: { $0.messageType == .template && $0.createdAt.unixSeconds.floorDiv(86_400) == today }) { return false }
-        return inbox.outOfOffice(at: clock.now())
+        return !db.messages.contains { other in
+            other.conversationId == message.conversationId
+                && ((other.messageType == .outgoing && !other.isPrivate && other.createdAt > fiveMinutesAgo)
+                    || (other.messageType == .template && other.createdAt.unixSeconds.floorDiv(86_400) == today))
+        }
     }
 }
 

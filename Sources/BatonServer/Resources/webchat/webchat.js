@@ -62,12 +62,13 @@
   const byId = new Map();             // message id -> row element
   const retracted = new Set();        // ids retracted before/after they were shown
   const outbox = new Map();           // clientMessageId -> {frame, el}; insertion-ordered = send order
-  const surveyOutbox = new Map();     // clientMessageId -> {frame, row}: survey answers not acknowledged yet
+  const surveyOutbox = new Map();     // clientMessageId -> frame: survey answers not acknowledged yet
   let qrRow = null;                   // row currently showing quick replies
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed, inactive
   let agentName = null;               // the name on the current handover's latest agent message
   let agentHere = false;              // an agent took the handover (assigned, or wrote): until then the user is queued
+  let handoverNumber = 0;             // which handover the three above belong to
   let subtitle = '';                  // the endpoint's line under the title while the bot has the user
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
@@ -307,12 +308,12 @@
     const card = el('div', 'baton-survey');
     const question = el('p', 'baton-survey-question', typeof m.text === 'string' && m.text ? m.text : 'Please rate this conversation.');
     question.id = 'baton-survey-q-' + m.id;
-    const stars = m.survey.displayType === 'star';
-    const group = el('div', 'baton-survey-ratings' + (stars ? ' is-stars' : ''));
+    const isStars = m.survey.displayType === 'star';
+    const group = el('div', 'baton-survey-ratings' + (isStars ? ' is-stars' : ''));
     group.setAttribute('role', 'group');
     group.setAttribute('aria-labelledby', question.id);
     for (const r of RATINGS) {
-      const b = el('button', 'baton-survey-rating', stars ? '★' : r.emoji);
+      const b = el('button', 'baton-survey-rating', isStars ? '★' : r.emoji);
       b.type = 'button';
       b.dataset.rating = String(r.value);
       b.setAttribute('aria-label', r.value + ' of 5: ' + r.label);
@@ -346,8 +347,10 @@
   function showSurveyAnswer(row, rating, feedbackSent) {
     if (!row) return;
     row.dataset.rating = String(rating);
+    // Stars fill up to the rating; an emoji stands alone.
+    const isStars = !!row.querySelector('.baton-survey-ratings.is-stars');
     for (const b of row.querySelectorAll('.baton-survey-rating')) {
-      const on = stars(row) ? Number(b.dataset.rating) <= rating : Number(b.dataset.rating) === rating;
+      const on = isStars ? Number(b.dataset.rating) <= rating : Number(b.dataset.rating) === rating;
       b.classList.toggle('is-selected', on);
       b.setAttribute('aria-pressed', String(Number(b.dataset.rating) === rating));
     }
@@ -361,13 +364,12 @@
       status.textContent = 'Thanks! You rated ' + rating + ' of 5.';
     }
   }
-  const stars = (row) => !!row.querySelector('.baton-survey-ratings.is-stars');
 
   function answerSurvey(row, rating, feedback) {
     interacted();
     const frame = { type: 'survey', messageId: Number(row.dataset.messageId), rating, clientMessageId: randomId() };
     if (feedback) frame.feedback = feedback;
-    surveyOutbox.set(frame.clientMessageId, { frame, row, feedback: !!feedback });
+    surveyOutbox.set(frame.clientMessageId, frame);
     showSurveyAnswer(row, rating, !!feedback);
     flushOutbox();
   }
@@ -491,14 +493,28 @@
       if (id > lastId) { lastId = id; store.set(KEY_LAST, String(lastId)); }
       return;
     }
-    const wasNewest = id > lastId;
     if (m.sender === 'user' && m.surveyAnswer && typeof m.surveyAnswer === 'object') {
       // An answer shows on its survey, not as a bubble of its own.
       showSurveyAnswer(byId.get(Number(m.surveyAnswer.messageId)), Number(m.surveyAnswer.rating), typeof m.text === 'string' && m.text !== '');
       if (typeof m.clientMessageId === 'string') surveyOutbox.delete(m.clientMessageId);
-      if (id > lastId) { lastId = id; store.set(KEY_LAST, String(lastId)); }
-      return;
+    } else {
+      showMessage(m, id);
     }
+    // Tell the embedding page about each new message once (an `ack` may have shown the user's own already).
+    if (id > liveAfter && !announced.has(id)) {
+      announced.add(id);
+      toHost({ type: 'message', message: m });
+    }
+    if (id > lastId) {
+      lastId = id;
+      store.set(KEY_LAST, String(lastId));
+    }
+    if (backlogEnd && lastId >= backlogEnd) { backlogEnd = 0; ui.log.removeAttribute('aria-busy'); }
+  }
+
+  // Shows message `id` in the log, or updates its row when it is there already.
+  function showMessage(m, id) {
+    const wasNewest = id > lastId;
     let row = byId.get(id);
     if (row) {
       // Already shown (backlog overlap, or our own message confirmed earlier by `ack`).
@@ -524,16 +540,6 @@
       }
       if (m.sender !== 'user') noteNew();
     }
-    // Tell the embedding page about each new message once (an `ack` may have shown the user's own already).
-    if (id > liveAfter && !announced.has(id)) {
-      announced.add(id);
-      toHost({ type: 'message', message: m });
-    }
-    if (id > lastId) {
-      lastId = id;
-      store.set(KEY_LAST, String(lastId));
-    }
-    if (backlogEnd && lastId >= backlogEnd) { backlogEnd = 0; ui.log.removeAttribute('aria-busy'); }
   }
 
   // Turns a pending bubble into the stored message `id`. Returns the row, or null if unknown.
@@ -742,7 +748,7 @@
   function flushOutbox() {
     if (!isReady) return;
     for (const item of outbox.values()) if (sendFrame(item.frame)) item.sent = true;
-    for (const item of surveyOutbox.values()) sendFrame(item.frame);
+    for (const frame of surveyOutbox.values()) sendFrame(frame);
   }
 
   // The user's first message or click: from now on the page may remember the session (see `store`).
@@ -910,16 +916,18 @@
   // ---- Handover state ----------------------------------------------------------------------------------------
   function onHandover(f) {
     handoverPhase = typeof f.phase === 'string' ? f.phase : null;
-    if (f.agentJoined === true) agentHere = true;
-    if (typeof f.agentName === 'string' && f.agentName && handoverPhase === 'active') agentName = f.agentName;
-    else if (handoverPhase !== 'active') agentHere = false;
+    // A new handover (a reconnect may skip the frames that ended the last one) starts with nobody there.
+    const number = Number(f.number) || 0;
+    if (number !== handoverNumber || handoverPhase !== 'active') { agentHere = false; agentName = null; }
+    handoverNumber = number;
+    if (handoverPhase === 'active' && f.agentJoined === true) agentHere = true;
+    if (handoverPhase === 'active' && typeof f.agentName === 'string' && f.agentName) agentName = f.agentName;
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
-    if (handoverPhase !== 'active') agentName = null;
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".
     if (handoverPhase !== 'active' && handoverPhase !== 'opening') setTyping('agent', false);
     if (isReady) setState('online');
-    toHost({ type: 'handover', phase: handoverPhase, number: Number(f.number) || 0 });
+    toHost({ type: 'handover', phase: handoverPhase, number });
   }
 
   // ---- Theme from the URL (the widget's data- attributes) -------------------------------------------------------
