@@ -266,7 +266,7 @@ public struct ConfigLoader: Sendable {
     func readHandoverPolicy(_ members: YAMLMapping, _ sink: DiagnosticSink) -> HandoverPolicy {
         var language = "en"
         if members.has("language"), let tag = members["language"].string(sink) {
-            if HandoverPolicyReader.isLanguageTag(tag) { language = tag } else { sink.error(members["language"], "'\(tag)' is not a language tag (such as en, de, pt-BR)") }
+            if Notices.isLanguageTag(tag) { language = tag } else { sink.error(members["language"], "'\(tag)' is not a language tag (such as en, de, pt-BR)") }
         }
         var policy = HandoverPolicy(notices: Notices(defaultLanguage: language))
         if members.has("notices") { policy.notices = HandoverPolicyReader.notices(members["notices"], defaultLanguage: language, sink) }

@@ -33,7 +33,7 @@ enum HandoverPolicyReader {
         var texts: [String: [NoticeKey: String]] = [:]
         let keys = NoticeKey.allCases.map(\.rawValue)
         for (language, entries) in languages.members {
-            if !isLanguageTag(language) { sink.error(entries, "'\(language)' is not a language tag (such as en, de, pt-BR)") }
+            if !Notices.isLanguageTag(language) { sink.error(entries, "'\(language)' is not a language tag (such as en, de, pt-BR)") }
             guard let members = entries.mapping(allowed: keys, sink) else { continue }
             var table: [NoticeKey: String] = [:]
             for (name, member) in members.members {
@@ -48,13 +48,6 @@ enum HandoverPolicyReader {
             texts[language] = table
         }
         return Notices(texts: texts, defaultLanguage: defaultLanguage)
-    }
-
-    /// `en`, `de`, `pt-BR`, `zh_Hant`: letters, then parts of letters or digits after `-` or `_`.
-    static func isLanguageTag(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }
-        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
-        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
     }
 
     /// The names between `{` and `}` (not `{{`, which opens an expression in flow texts).

@@ -78,6 +78,13 @@ public struct Notices: Sendable, Hashable {
         return base == tag ? [tag] : [tag, base]
     }
 
+    /// `en`, `de`, `pt-BR`, `zh_Hant`: letters, then parts of letters or digits after `-` or `_`.
+    public static func isLanguageTag(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }
+        guard let first = parts.first, (2...3).contains(first.count), first.allSatisfy({ $0.isASCII && $0.isLetter }) else { return false }
+        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
     /// Language tags compared without case, `_` read as `-` (`pt_BR` is `pt-br`).
     public static func normalized(_ tag: String) -> String {
         tag.trimmingSpaces.lowercased().replacingOccurrences(of: "_", with: "-")

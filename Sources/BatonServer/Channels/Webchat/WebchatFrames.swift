@@ -19,10 +19,8 @@ enum ClientFrame: Decodable {
     /// The browser's language (`navigator.language`) when it looks like a language tag, lower-cased; anything else
     /// is ignored (it only picks the words of Baton's notices).
     static func languageTag(_ text: String?) -> String? {
-        guard let text, (2...35).contains(text.count),
-            text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }), text.first?.isLetter == true
-        else { return nil }
-        return text.lowercased()
+        guard let text, text.count <= 35, Notices.isLanguageTag(text) else { return nil }
+        return Notices.normalized(text)
     }
 
     init(from decoder: any Decoder) throws {
