@@ -11,7 +11,7 @@ extension StandInState {
         case remove
     }
 
-    /// The account's users with these ids, in member order, for `{"payload":[agent…]}`.
+    /// The inbox's members who are users of its account, by id, for `{"payload":[agent…]}`.
     func members(of inbox: Inbox) -> [User] {
         // `Current.account.users.where(id: @inbox.members.select(:user_id))`: no order given; by id as Postgres usually returns them.
         db.users.filter { inbox.memberIds.contains($0.id) && $0.roles[inbox.accountId] != nil }.sorted { $0.id < $1.id }
