@@ -129,13 +129,13 @@ struct CapacityLimitTests {
         router.addMiddleware { InFlightLimitMiddleware(limit: 1) }
         router.get("slow") { _, _ -> String in
             await entered.open()
-            await release.wait()
+            try await release.wait()
             return "done"
         }
         router.get("fast") { _, _ in "fast" }
         try await Application(router: router).test(.router) { client in
             async let slow = client.execute(uri: "/slow", method: .get)
-            await entered.wait()
+            try await entered.wait()
             let busy = try await client.execute(uri: "/fast", method: .get)
             #expect(busy.status == .serviceUnavailable)
             #expect(busy.headers[.retryAfter] == "1")

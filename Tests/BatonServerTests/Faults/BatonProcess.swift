@@ -33,9 +33,14 @@ final class BatonProcess: Sendable {
         process.arguments = ["serve", "--config", config.path]
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and
+        // `swift test`, reading it to the end, would wait for it for good.
+        process.standardError = ChildProcesses.forwardingPipe()
         let exit = ExitSignal()
-        process.terminationHandler = { _ in exit.fire() }
+        process.terminationHandler = { ended in
+            ChildProcesses.forget(ended.processIdentifier)
+            exit.fire()
+        }
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let buffer = Mutex("")
         output.fileHandleForReading.readabilityHandler = { handle in
@@ -54,6 +59,7 @@ final class BatonProcess: Sendable {
             complete.forEach { continuation.yield($0) }
         }
         try process.run()
+        ChildProcesses.remember(process.processIdentifier)
         let url = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 for await line in lines {
@@ -74,7 +80,9 @@ final class BatonProcess: Sendable {
             return first
         }
         guard let url else {
-            process.terminate()
+            // SIGKILL, not SIGTERM: a process stuck in its start may not get as far as stopping.
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
         return BatonProcess(process: process, baseURL: url, exit: exit)
@@ -144,6 +152,44 @@ final class BatonProcess: Sendable {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), String(buffer: body))
+    }
+}
+
+/// The `baton` processes the tests started and that still run: all are killed when the test process exits,
+/// so none outlives the suite whatever a test did.
+enum ChildProcesses {
+    private static let running = Mutex<Set<Int32>>([])
+    private static let installed = Mutex(false)
+
+    static func remember(_ pid: Int32) {
+        running.withLock { _ = $0.insert(pid) }
+        installed.withLock { installed in
+            guard !installed else { return }
+            installed = true
+            atexit { ChildProcesses.killAll() }
+        }
+    }
+
+    static func forget(_ pid: Int32) {
+        running.withLock { _ = $0.remove(pid) }
+    }
+
+    static func killAll() {
+        for pid in running.withLock({ $0 }) { Foundation.kill(pid, SIGKILL) }
+    }
+
+    /// A pipe whose lines are copied to this process's stderr, so a child's log still shows with the test's output.
+    static func forwardingPipe() -> Pipe {
+        let pipe = Pipe()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            FileHandle.standardError.write(data)
+        }
+        return pipe
     }
 }
 

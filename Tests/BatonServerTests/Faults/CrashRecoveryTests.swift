@@ -45,11 +45,13 @@ struct CrashRecoveryTests {
                     for line in 0..<Self.userMessages {
                         let body = #"{"sessionId":"\#(user.session)","text":"u\#(index) line \#(line)","clientMessageId":"u\#(index)-\#(line)"}"#
                         // A request the dead server did not answer is sent again (same clientMessageId) once it is back.
+                        let deadline = ContinuousClock.now + .seconds(90)
                         while true {
                             if let answer = try? await current.value.withLock({ $0 }).post("/api/v1/endpoints/t0k3n/messages", json: body), answer.status == 200 {
                                 break
                             }
-                            await restarted.wait()
+                            try await restarted.wait()
+                            guard ContinuousClock.now < deadline else { throw ChatError.timedOut(waitingFor: "baton to take u\(index) line \(line)") }
                         }
                         await acknowledged.increment()
                     }
@@ -59,7 +61,7 @@ struct CrashRecoveryTests {
                 }
             }
             group.addTask {
-                await acknowledged.wait(for: killAt)
+                try await acknowledged.wait(for: killAt)
                 current.value.withLock { $0.kill() }
                 let next = try await BatonProcess.start(config: config)
                 current.value.withLock { $0 = next }
@@ -115,37 +117,71 @@ final class Box<Value: Sendable>: Sendable {
     init(_ value: Value) { self.value = Mutex(value) }
 }
 
-/// Counts, and lets a task wait until the count reaches a value.
+/// Counts, and lets a task wait until the count reaches a value. A waiting task that is cancelled stops waiting
+/// with `CancellationError`, so a test whose task group failed ends instead of hanging.
 actor Counter {
     private var value = 0
-    private var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
+    private var waiters: [UUID: (target: Int, continuation: CheckedContinuation<Void, any Error>)] = [:]
 
     func increment() {
         value += 1
-        let ready = waiters.filter { $0.0 <= value }
-        waiters.removeAll { $0.0 <= value }
-        ready.forEach { $0.1.resume() }
+        let ready = waiters.filter { $0.value.target <= value }
+        for (id, waiter) in ready {
+            waiters[id] = nil
+            waiter.continuation.resume()
+        }
     }
 
-    func wait(for target: Int) async {
-        if value >= target { return }
-        await withCheckedContinuation { waiters.append((target, $0)) }
+    func wait(for target: Int) async throws {
+        let id = UUID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if value >= target || Task.isCancelled {
+                    continuation.resume(with: Task.isCancelled ? .failure(CancellationError()) : .success(()))
+                } else {
+                    waiters[id] = (target, continuation)
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.continuation.resume(throwing: CancellationError())
     }
 }
 
-/// Closed until opened once; waiting on an open latch returns at once.
+/// Closed until opened once; waiting on an open latch returns at once, and a cancelled wait throws.
 actor Latch {
     private var isOpen = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [UUID: CheckedContinuation<Void, any Error>] = [:]
 
     func open() {
         isOpen = true
-        waiters.forEach { $0.resume() }
+        let all = waiters.values
         waiters.removeAll()
+        all.forEach { $0.resume() }
     }
 
-    func wait() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiters.append($0) }
+    func wait() async throws {
+        let id = UUID()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                if isOpen {
+                    continuation.resume()
+                } else if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancel(id) }
+        }
+    }
+
+    private func cancel(_ id: UUID) {
+        waiters.removeValue(forKey: id)?.resume(throwing: CancellationError())
     }
 }

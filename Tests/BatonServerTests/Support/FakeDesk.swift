@@ -56,7 +56,9 @@ final class FakeDesk: Desk, Sendable {
     }
 
     func open(_ request: HandoverRequest, number: Int, session: Session, attempt: Int) async -> JobOutcome {
-        if let openGate { await openGate.wait() }
+        if let openGate {
+            do { try await openGate.wait() } catch { return .retry("cancelled") }
+        }
         do {
             try await store.link(endpointID: session.endpointID, conversationKey: "chatwoot:\(accountID):\(conversationID)", to: session.id)
         } catch {
