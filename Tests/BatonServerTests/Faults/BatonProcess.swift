@@ -41,16 +41,12 @@ final class BatonProcess: Sendable {
             ChildProcesses.forget(ended.processIdentifier)
             exit.fire()
         }
+        process.standardInput = FileHandle.nullDevice
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        let buffer = Mutex("")
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                continuation.finish()
-                handle.readabilityHandler = nil
-                return
-            }
-            let complete: [String] = buffer.withLock { text in
+        let pending = Mutex("")
+        ChildProcesses.read(output.fileHandleForReading) { data in
+            guard let data else { return continuation.finish() }
+            let complete: [String] = pending.withLock { text in
                 text += String(decoding: data, as: UTF8.self)
                 var parts = text.components(separatedBy: "\n")
                 text = parts.removeLast()
@@ -178,18 +174,27 @@ enum ChildProcesses {
         for pid in running.withLock({ $0 }) { Foundation.kill(pid, SIGKILL) }
     }
 
-    /// A pipe whose lines are copied to this process's stderr, so a child's log still shows with the test's output.
+    /// A pipe whose bytes are copied to this process's stderr, so a child's log still shows with the test's output.
     static func forwardingPipe() -> Pipe {
         let pipe = Pipe()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
-            FileHandle.standardError.write(data)
+        read(pipe.fileHandleForReading) { data in
+            if let data { FileHandle.standardError.write(data) }
         }
         return pipe
+    }
+
+    /// Reads `handle` to its end on a thread of its own, handing each chunk to `receive` and then `nil`. Blocking
+    /// reads, not `readabilityHandler`: its dispatch sources crashed the test process in libdispatch's event loop
+    /// (`_dispatch_event_loop_drain`), leaving the children orphaned.
+    static func read(_ handle: FileHandle, _ receive: @escaping @Sendable (Data?) -> Void) {
+        Thread.detachNewThread {
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                receive(data)
+            }
+            receive(nil)
+        }
     }
 }
 
