@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ChatwootStandIn", targets: ["ChatwootStandIn"]),
         .executable(name: "chatwoot-standin", targets: ["chatwoot-standin"]),
         .library(name: "BotStandIn", targets: ["BotStandIn"]),
+        .executable(name: "bot-standin", targets: ["bot-standin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -120,6 +121,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bot-standin",
+            dependencies: ["BotStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
