@@ -196,6 +196,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "BotStandInTests",
+            dependencies: [
+                "BotStandIn",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "BatonServerTests",
             dependencies: [
                 "BatonServer", "ChatwootStandIn", "BatonTestSupport",
