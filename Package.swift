@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "BatonServer", targets: ["BatonServer"]),
         .library(name: "ChatwootStandIn", targets: ["ChatwootStandIn"]),
         .executable(name: "chatwoot-standin", targets: ["chatwoot-standin"]),
+        .library(name: "BotStandIn", targets: ["BotStandIn"]),
+        .executable(name: "bot-standin", targets: ["bot-standin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -107,6 +109,25 @@ let package = Package(
             dependencies: ["ChatwootStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
+        // Stand-ins for the bots Baton talks to: an OpenAI-compatible chat-completions server (OpenAI, Ollama and
+        // Azure flavours) and a Rasa REST-channel bot, for tests and local use (never used by Baton itself).
+        .target(
+            name: "BotStandIn",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bot-standin",
+            dependencies: ["BotStandIn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "baton",
             dependencies: [
@@ -171,6 +192,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BotStandInTests",
+            dependencies: [
+                "BotStandIn",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
