@@ -110,7 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Stand-ins for the bots Baton talks to: an OpenAI-compatible chat-completions server (OpenAI, Ollama and
-        // Azure flavours) and a Rasa REST-channel bot, for tests and local use (never used by Baton itself).
+        // Azure flavours) and a Rasa REST-channel bot, for tests and local use (Baton itself uses them only in the demo).
         .target(
             name: "BotStandIn",
             dependencies: [
@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonConfig", "ChatwootStandIn",
+                "BatonServer", "BatonConfig", "ChatwootStandIn", "BotStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -208,7 +208,8 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "ChatwootStandIn", "BatonTestSupport",
+                "BatonServer", "ChatwootStandIn", "BotStandIn", "BatonTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -14,6 +14,8 @@ import Yams
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
 /// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 60 }
+/// bots:     { <name>: { openai: { … } | webhook: { … }, systemPrompt, timeoutSeconds, retrySeconds, history } }
+///           # the outside bots flows' `bot` nodes name (see `BotSettingsReader`)
 /// endpoints:
 ///   <id>:
 ///     name: Support
@@ -65,13 +67,14 @@ public struct ConfigLoader: Sendable {
     }
 
     func read(_ root: YAMLValue, baseDirectory: String, sink: DiagnosticSink) -> BatonConfiguration? {
-        guard let top = root.mapping(allowed: ["server", "storage", "log", "admin", "limits", "delivery", "endpoints"], sink) else { return nil }
+        guard let top = root.mapping(allowed: ["server", "storage", "log", "admin", "limits", "delivery", "bots", "endpoints"], sink) else { return nil }
         let server = readServer(top["server"], sink)
         let storage = readStorage(top["storage"], baseDirectory: baseDirectory, sink)
         let log = readLog(top["log"], sink)
         let admin = readAdmin(top["admin"], baseDirectory: baseDirectory, sink)
         let limits = readLimits(top["limits"], sink)
         let delivery = readDelivery(top["delivery"], sink)
+        let bots = BotSettingsReader(loader: self, baseDirectory: baseDirectory, leaseSeconds: delivery.leaseSeconds, sink: sink).bots(top["bots"])
         var endpoints: [EndpointConfiguration] = []
         if let endpointsValue = top.required("endpoints", sink), let members = endpointsValue.mapping(allowed: nil, sink) {
             if members.members.isEmpty { sink.error(endpointsValue, "declare at least one endpoint") }
@@ -79,7 +82,7 @@ public struct ConfigLoader: Sendable {
                 if id.isEmpty || !id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) {
                     sink.error(value, "endpoint ids may use letters, digits, '-' and '_' only")
                 }
-                if let endpoint = readEndpoint(id: id, value, baseDirectory: baseDirectory, sink) { endpoints.append(endpoint) }
+                if let endpoint = readEndpoint(id: id, value, baseDirectory: baseDirectory, bots: bots, sink) { endpoints.append(endpoint) }
             }
             var seen: [String: String] = [:]
             for endpoint in endpoints {
@@ -109,7 +112,7 @@ public struct ConfigLoader: Sendable {
             }
         }
         return BatonConfiguration(
-            server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, sourceFile: root.file)
+            server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, bots: bots, sourceFile: root.file)
     }
 
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
@@ -227,7 +230,7 @@ public struct ConfigLoader: Sendable {
         return settings
     }
 
-    func readEndpoint(id: String, _ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> EndpointConfiguration? {
+    func readEndpoint(id: String, _ value: YAMLValue, baseDirectory: String, bots: [String: BotSettings] = [:], _ sink: DiagnosticSink) -> EndpointConfiguration? {
         guard let members = value.mapping(allowed: ["name", "urlToken", "flow", "channels", "handover", "language", "notices", "handoverDefaults"], sink) else {
             return nil
         }
@@ -247,7 +250,8 @@ public struct ConfigLoader: Sendable {
         }
         guard let flowValue = members.required("flow", sink), let flowPath = flowValue.string(sink) else { return nil }
         let flowFile = Self.resolve(flowPath, against: baseDirectory)
-        guard let flow = FlowLoader(overrides: Overrides(environment: [:])).load(path: flowFile, referencedFrom: flowValue, sink: sink) else { return nil }
+        guard var flow = FlowLoader(overrides: Overrides(environment: [:])).load(path: flowFile, referencedFrom: flowValue, sink: sink) else { return nil }
+        BotSettingsReader.resolve(&flow, bots: bots, flowValue: flowValue, sink: sink)
         for node in flow.nodes {
             guard case .handover(let handoverNode) = node.kind else { continue }
             let location = node.location ?? flowValue.location

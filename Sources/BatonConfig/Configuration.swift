@@ -19,13 +19,16 @@ public struct BatonConfiguration: Sendable {
     public var limits: LimitSettings
     public var delivery: DeliverySettings
     public var endpoints: [EndpointConfiguration]
+    /// The outside bots flows' `bot` nodes name, by name.
+    public var bots: [String: BotSettings]
     /// The file it was read from (`nil` for the built-in demo).
     public var sourceFile: String?
 
     public init(
         server: ServerSettings, storage: StorageSettings, log: LogSettings, admin: AdminSettings = AdminSettings(), limits: LimitSettings = LimitSettings(),
-        delivery: DeliverySettings = DeliverySettings(), endpoints: [EndpointConfiguration], sourceFile: String?
+        delivery: DeliverySettings = DeliverySettings(), endpoints: [EndpointConfiguration], bots: [String: BotSettings] = [:], sourceFile: String?
     ) {
+        self.bots = bots
         self.server = server
         self.storage = storage
         self.log = log

@@ -115,6 +115,7 @@ struct FlowValidator {
         case .goto(let target): [target]
         case .question(let question): [question.onFailure].compactMap { $0 }
         case .handover(let handover): [handover.onResolve].compactMap { $0 }
+        case .bot(let bot): bot.exits.sorted { $0.key < $1.key }.map(\.value)
         case .say, .set, .end: []
         }
     }

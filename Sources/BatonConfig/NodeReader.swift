@@ -5,7 +5,7 @@ import Yams
 struct NodeReader {
     let sink: DiagnosticSink
 
-    static let kinds = ["say", "question", "if", "switch", "set", "goto", "handover", "end"]
+    static let kinds = ["say", "question", "if", "switch", "set", "goto", "handover", "bot", "end"]
     static let companions = ["if": ["then", "else"], "switch": ["cases", "default"], "say": ["to"]]
 
     func node(_ value: YAMLValue, position: Int) -> FlowNode? {
@@ -37,6 +37,7 @@ struct NodeReader {
         case "set": parsed = set(body).map { .set($0) }
         case "goto": parsed = body.string(sink).map { .goto($0) }
         case "handover": parsed = handover(body).map { .handover($0) }
+        case "bot": parsed = bot(body).map { .bot($0) }
         default: parsed = body.isNull ? .end(EndNode()) : message(body).map { .end(EndNode(message: $0)) }
         }
         guard let parsed else { return broken }
@@ -185,6 +186,25 @@ struct NodeReader {
 
     /// Chatwoot's conversation priorities.
     static let priorities = ["low", "medium", "high", "urgent"]
+
+    /// `bot: assistant`, or `bot: { use: assistant, prompt, speaksFirst, silenceIsFine, exits: { handover: node } }`.
+    func bot(_ value: YAMLValue) -> BotNode? {
+        if let node = value.node, case .scalar = node {
+            return value.string(sink).map { BotNode(bot: $0) }
+        }
+        guard let members = value.mapping(allowed: ["use", "prompt", "speaksFirst", "silenceIsFine", "exits"], sink) else { return nil }
+        guard let name = members.required("use", sink)?.string(sink) else { return nil }
+        var node = BotNode(bot: name)
+        if members.has("prompt") { node.prompt = template(members["prompt"]) }
+        if members.has("speaksFirst") { node.speaksFirst = members["speaksFirst"].bool(sink) ?? false }
+        if members.has("silenceIsFine") { node.silenceIsFine = members["silenceIsFine"].bool(sink) ?? false }
+        if members.has("exits"), let exits = members["exits"].mapping(allowed: nil, sink) {
+            for (outcome, target) in exits.members {
+                if let target = target.string(sink) { node.exits[outcome] = target }
+            }
+        }
+        return node
+    }
 
     func handover(_ value: YAMLValue) -> HandoverNode? {
         let allowed = [

@@ -48,7 +48,11 @@ import Testing
         }
 
         mutating func state() -> ConversationState {
-            let positions: [FlowState.Position] = [.idle, .awaitingAnswer(nodeID: text(), attempts: Int.random(in: 0...5, using: &random)), .inHandover(nodeID: text())]
+            let visit = BotVisit(
+                nodeID: text(), visit: Int.random(in: 1...9, using: &random), asked: Int.random(in: 0...9, using: &random), answered: Int.random(in: 0...9, using: &random))
+            let positions: [FlowState.Position] = [
+                .idle, .awaitingAnswer(nodeID: text(), attempts: Int.random(in: 0...5, using: &random)), .inHandover(nodeID: text()), .withBot(visit: visit),
+            ]
             let handover: HandoverState? = maybe { values in
                 var handover = HandoverState(
                     phase: [.opening, .active, .resolved, .cancelled, .failed, .inactive].randomElement(using: &values.random)!, nodeID: values.text(),
@@ -82,7 +86,7 @@ import Testing
                 handover.lastReminderAt = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_005.75) }
                 return handover
             }
-            var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!), context: json(), profile: json(), handover: handover)
+            var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!, botVisits: Int.random(in: 0...3, using: &random)), context: json(), profile: json(), handover: handover)
             state.agentNotes = maybe { values in (0..<Int.random(in: 0...3, using: &values.random)).map { _ in values.text() } }
             return state
         }

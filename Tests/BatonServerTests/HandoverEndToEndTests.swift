@@ -46,9 +46,16 @@ struct HandoverEndToEndTests {
 
     static func app(
         _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
-        requestTimeoutSeconds: Int = 10, flow text: String? = nil, configure: (inout ChatwootSettings) -> Void = { _ in }
+        requestTimeoutSeconds: Int = 10, flow text: String? = nil, bots: [String: BotSettings] = [:], configure: (inout ChatwootSettings) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        let flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
+        var flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
+        // As the config loader does: a bot node without a prompt takes its bot's.
+        for index in flow.nodes.indices {
+            if case .bot(var node) = flow.nodes[index].kind, node.prompt == nil {
+                node.prompt = bots[node.bot]?.systemPrompt
+                flow.nodes[index].kind = .bot(node)
+            }
+        }
         var settings = ChatwootSettings(
             baseURL: chatwoot.baseURL, accountID: chatwoot.accountID, apiAccessToken: Secret(chatwoot.adminToken), agentBotName: botName,
             agentBotDescription: "Baton in tests", webhookSecret: Secret(chatwoot.secret))
@@ -59,7 +66,7 @@ struct HandoverEndToEndTests {
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits,
-            delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], sourceFile: nil)
+            delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], bots: bots, sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = retry
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
@@ -68,12 +75,12 @@ struct HandoverEndToEndTests {
     /// Runs `body` with Baton live and the stand-in's webhooks pointing at it; checks the stand-in saw only
     /// requests Chatwoot's OpenAPI spec allows.
     static func withBaton(
-        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil, configure: (inout ChatwootSettings) -> Void = { _ in },
-        _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
+        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil, bots: [String: BotSettings] = [:],
+        configure: (inout ChatwootSettings) -> Void = { _ in }, _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
         do {
-            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, configure: configure).test(.live) { client in
+            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, bots: bots, configure: configure).test(.live) { client in
                 await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
                 try await body(chatwoot, client)
             }

@@ -40,6 +40,8 @@ public enum ProviderCommand: Sendable, Hashable {
     case note(String)
     /// Give the desk conversation back after a hand-back (clear the agents' choice; on a channel, the bot has it).
     case release(conversationID: Int)
+    /// Ask an outside bot for its answer to a bot node's turn.
+    case askBot(BotTurnRequest)
 }
 
 /// The outcome of one step: the new state, messages to store, provider work to do, and flow faults to log.
@@ -264,6 +266,10 @@ public struct ConversationMachine: Sendable {
                 step.state.handover = handover
                 if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
                 notice(.cancelled, into: &step)
+            case .askBot(let request):
+                step.commands.append(.askBot(request))
+            case .notice(let key):
+                notice(key, into: &step)
             case .noteToAgent(let text):
                 if step.state.handover?.isLive == true {
                     step.commands.append(.note(text))

@@ -26,6 +26,8 @@ public enum NoticeKey: String, CaseIterable, Codable, Sendable, Hashable {
     case undelivered, undeliveredExcerpt
     /// The flow itself is broken (the problem goes to the log).
     case apology
+    /// An outside bot (a bot node's) could not answer; the flow goes on with `input.bot.outcome = error`.
+    case botUnavailable
 
     /// The placeholders the text may use.
     public var placeholders: [String] {

@@ -21,6 +21,7 @@ enum ShippedNotices {
         .undelivered: "Your last message could not be delivered to the agent. Please send it again.",
         .undeliveredExcerpt: "Your message “{excerpt}” could not be delivered to the agent. Please send it again.",
         .apology: "Sorry, something went wrong on our side. Please try again later.",
+        .botUnavailable: "Sorry, our assistant can't answer right now.",
     ]
 
     static let german: [NoticeKey: String] = [
@@ -41,6 +42,7 @@ enum ShippedNotices {
         .undelivered: "Ihre letzte Nachricht konnte nicht zugestellt werden. Bitte senden Sie sie noch einmal.",
         .undeliveredExcerpt: "Ihre Nachricht „{excerpt}“ konnte nicht zugestellt werden. Bitte senden Sie sie noch einmal.",
         .apology: "Entschuldigung, bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es später noch einmal.",
+        .botUnavailable: "Entschuldigung, unser Assistent kann gerade nicht antworten.",
     ]
 
     static let spanish: [NoticeKey: String] = [
@@ -61,6 +63,7 @@ enum ShippedNotices {
         .undelivered: "Tu último mensaje no se pudo entregar al agente. Por favor, envíalo de nuevo.",
         .undeliveredExcerpt: "Tu mensaje «{excerpt}» no se pudo entregar al agente. Por favor, envíalo de nuevo.",
         .apology: "Lo sentimos, algo ha fallado por nuestra parte. Inténtalo de nuevo más tarde.",
+        .botUnavailable: "Lo sentimos, nuestro asistente no puede responder en este momento.",
     ]
 
     static let french: [NoticeKey: String] = [
@@ -81,6 +84,7 @@ enum ShippedNotices {
         .undelivered: "Votre dernier message n’a pas pu être transmis à l’agent. Veuillez le renvoyer.",
         .undeliveredExcerpt: "Votre message « {excerpt} » n’a pas pu être transmis à l’agent. Veuillez le renvoyer.",
         .apology: "Désolé, un problème est survenu de notre côté. Veuillez réessayer plus tard.",
+        .botUnavailable: "Désolé, notre assistant ne peut pas répondre pour le moment.",
     ]
 
     static let portuguese: [NoticeKey: String] = [
@@ -101,5 +105,6 @@ enum ShippedNotices {
         .undelivered: "Sua última mensagem não pôde ser entregue ao atendente. Por favor, envie-a novamente.",
         .undeliveredExcerpt: "Sua mensagem “{excerpt}” não pôde ser entregue ao atendente. Por favor, envie-a novamente.",
         .apology: "Desculpe, algo deu errado do nosso lado. Tente novamente mais tarde.",
+        .botUnavailable: "Desculpe, nosso assistente não pode responder agora.",
     ]
 }

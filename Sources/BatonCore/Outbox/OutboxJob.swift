@@ -19,6 +19,8 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     case survey(SurveyAnswer)
     /// Give the conversation of handover `handover` back after an agent handed the user to the bot.
     case release(conversationID: Int, handover: Int)
+    /// Ask an outside bot for its answer to a turn, showing it the transcript through `throughMessageID`.
+    case botTurn(BotTurnRequest, throughMessageID: Int64)
 
     /// A short name for logs, metrics and the admin listing.
     public var kind: String {
@@ -30,15 +32,17 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         case .reply: "reply"
         case .survey: "survey"
         case .release: "release"
+        case .botTurn: "bot"
         }
     }
 
-    /// The handover the job belongs to; `nil` for a reply or a survey answer, which belong to the conversation.
+    /// The handover the job belongs to; `nil` for a reply, a survey answer or a bot's turn, which belong to the
+    /// conversation.
     public var handoverNumber: Int? {
         switch self {
         case .open(_, let number): number
         case .post(_, let handover), .note(_, let handover), .close(_, let handover), .release(_, let handover): handover
-        case .reply, .survey: nil
+        case .reply, .survey, .botTurn: nil
         }
     }
 }

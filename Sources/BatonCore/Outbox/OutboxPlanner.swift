@@ -41,6 +41,9 @@ public enum OutboxPlanner {
                 jobs.append(.note(text, handover: state.handover?.number ?? 0))
             case .release(let conversationID):
                 jobs.append(.release(conversationID: conversationID, handover: state.handover?.number ?? 0))
+            case .askBot(let request):
+                // The bot reads the transcript through the step's newest message: the user's, when one led here.
+                jobs.append(.botTurn(request, throughMessageID: lastMessageID))
             }
         }
         return jobs

@@ -65,6 +65,9 @@ public struct MessageContent: Codable, Sendable, Hashable {
         self.attachments = attachments
         self.data = data
     }
+
+    /// Nothing to show: no text, no quick replies, no attachments, no data.
+    public var isEmpty: Bool { text.isEmpty && quickReplies.isEmpty && attachments.isEmpty && (data == nil || data == .null) }
 }
 
 /// A message about to be stored; the store gives it its id.

@@ -35,8 +35,19 @@ extension FlowState: JSONStorable {
             case .idle: .object(["idle": .emptyObject])
             case .awaitingAnswer(let nodeID, let attempts): .object(["awaitingAnswer": .object(["nodeID": .string(nodeID), "attempts": attempts.json])])
             case .inHandover(let nodeID): .object(["inHandover": .object(["nodeID": .string(nodeID)])])
+            case .withBot(let visit):
+                .object([
+                    "withBot": .object([
+                        "visit": .object([
+                            "nodeID": .string(visit.nodeID), "visit": visit.visit.json, "asked": visit.asked.json, "answered": visit.answered.json,
+                        ])
+                    ])
+                ])
             }
-        return .object(["position": position])
+        var object = JSONObjectBuilder()
+        object["position"] = position
+        object["botVisits"] = botVisits == 0 ? nil : botVisits.json
+        return object.value
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -49,8 +60,14 @@ extension FlowState: JSONStorable {
         case "idle": self.init(position: .idle)
         case "awaitingAnswer": self.init(position: .awaitingAnswer(nodeID: try fields.string("nodeID"), attempts: try fields.int("attempts")))
         case "inHandover": self.init(position: .inHandover(nodeID: try fields.string("nodeID")))
-        default: throw members.fail("position", "idle, awaitingAnswer or inHandover")
+        case "withBot":
+            let members = try JSONMembers(try fields.value("visit"), of: "BotVisit")
+            let visit = BotVisit(
+                nodeID: try members.string("nodeID"), visit: try members.int("visit"), asked: try members.int("asked"), answered: try members.int("answered"))
+            self.init(position: .withBot(visit: visit))
+        default: throw members.fail("position", "idle, awaitingAnswer, inHandover or withBot")
         }
+        if members.optional("botVisits") != nil { botVisits = try members.int("botVisits") }
     }
 }
 

@@ -55,11 +55,15 @@ public func buildApplication(
         store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)
     let dispatcher = DeskDispatcher(
         store: store, desks: desks, replies: replies, endpoints: endpoints, conversations: conversations, reconciler: reconciler, logger: logger)
+    // Bots: the outside bots flows' `bot` nodes talk to, each turn through the outbox like desk work.
+    let bots = BotTurns(
+        store: store, bots: RemoteBots(configuration.bots, metrics: metrics, now: now), endpoints: endpoints, conversations: conversations, metrics: metrics,
+        now: now, logger: logger)
     let policy =
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
     let outbox = OutboxWorker(
-        store: store, performer: dispatcher, doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
+        store: store, performer: OutboxRouter(desks: dispatcher, bots: bots), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
         random: dependencies.random, now: now, logger: logger)
     let typing = TypingRelay(store: store, desks: desks, background: background, now: now)
 

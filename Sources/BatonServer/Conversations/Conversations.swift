@@ -254,6 +254,26 @@ public struct Conversations: Sendable {
         await hub.publish(.typing(sender: .agent, on: on), to: sessionID)
     }
 
+    // MARK: Bots
+
+    /// An outside bot answered a bot node's turn: the flow takes it (an answer to a turn it no longer waits for
+    /// changes nothing).
+    @discardableResult
+    public func botAnswered(_ answer: BotAnswer, sessionID: SessionID, endpoint: Endpoint) async throws -> Turn {
+        try await step(sessionID, endpoint: endpoint) { machine, state in machine.handle(.botAnswered(answer), state: state) }
+    }
+
+    /// An outside bot was asked for its answer: the user sees it typing until the answer (or its draft) comes.
+    public func botIsThinking(sessionID: SessionID) async {
+        await hub.publish(.typing(sender: .bot, on: true), to: sessionID)
+    }
+
+    /// The text of a bot answer being written, shown growing to the session's sockets and never stored; `nil`
+    /// withdraws it (the answer failed). The stored answer replaces it.
+    public func botDraft(_ text: String?, sessionID: SessionID) async {
+        await hub.publish(.draft(text: text), to: sessionID)
+    }
+
     // MARK: Steps
 
     /// Runs one machine step in one store transaction (its desk work saved in the outbox with it), publishes what

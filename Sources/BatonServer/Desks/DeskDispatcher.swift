@@ -5,7 +5,7 @@ import Logging
 /// Carries the outbox's jobs out against each session's desk, and feeds what the desk reports back through the
 /// write path. Jobs of a handover that has moved on (the user left before it opened, a newer handover began)
 /// are dropped as done.
-struct DeskDispatcher: OutboxPerformer {
+struct DeskDispatcher: Sendable {
     let store: any SessionStore
     let desks: Desks
     let replies: ReplyChannels
@@ -65,7 +65,7 @@ struct DeskDispatcher: OutboxPerformer {
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .release(let conversationID, _):
             return await desk.release(conversationID: conversationID, session: session, attempt: item.attempts)
-        case .reply, .survey:
+        case .reply, .survey, .botTurn:
             return .done
         }
     }
@@ -109,7 +109,7 @@ struct DeskDispatcher: OutboxPerformer {
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }
-        case .note, .close, .reply, .survey, .release:
+        case .note, .close, .reply, .survey, .release, .botTurn:
             break
         }
     }

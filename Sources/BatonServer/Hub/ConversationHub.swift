@@ -12,6 +12,9 @@ public enum HubEvent: Sendable, Hashable {
     case typing(sender: Sender, on: Bool)
     /// The handover moved to another phase (published after the messages of the same step).
     case handover(HandoverPhase)
+    /// A bot's answer as written so far (streamed), never stored; `nil` withdraws it. The bot's next stored
+    /// message replaces it.
+    case draft(text: String?)
 }
 
 /// An event published on one instance's hub, for the other instances sharing the store (see `HubFanOut`).

@@ -102,6 +102,12 @@ public struct HubFanOut: Service {
             if let id = wire.id, let to = wire.to { await hub.deliver(.moved(messageID: id, to: to), to: sessionID) }
         case .typing:
             if let sender = wire.sender, let on = wire.on { await hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
+        case .draft:
+            if let text = wire.text {
+                await hub.deliver(.draft(text: text), to: sessionID)
+            } else {
+                await hub.deliver(wire.on == true ? .typing(sender: .bot, on: true) : .draft(text: nil), to: sessionID)
+            }
         case .handover:
             if let number = wire.number, let asOf = wire.id {
                 await hub.deliver(.handover(HandoverPhase(phase: wire.phase, number: number, asOf: asOf, agentJoined: wire.agentJoined ?? false, agentName: wire.agentName)), to: sessionID)

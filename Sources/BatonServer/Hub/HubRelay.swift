@@ -18,7 +18,10 @@ extension PostgresNotifications: HubRelay {}
 /// A hub event as it travels between instances: who sent it, the session, and ids, never a message's content
 /// (NOTIFY payloads are capped at 8000 bytes, and the store is the truth the receiver reads).
 struct HubWireEvent: Codable, Hashable {
-    enum Kind: String, Codable { case message, retracted, moved, typing, handover }
+    enum Kind: String, Codable { case message, retracted, moved, typing, handover, draft }
+    /// A draft's text travels only while it is short enough for a NOTIFY payload; a longer one travels as
+    /// "still writing" (`text` absent, `on` true), and the stored answer follows.
+    static let maxDraftBytes = 6_000
     var from: String
     var session: String
     var kind: Kind
@@ -30,6 +33,7 @@ struct HubWireEvent: Codable, Hashable {
     var number: Int?
     var agentJoined: Bool?
     var agentName: String?
+    var text: String?
 
     init(from instance: String, _ announcement: HubAnnouncement) {
         from = instance
@@ -41,6 +45,10 @@ struct HubWireEvent: Codable, Hashable {
         case .typing(let sender, let on): (kind, self.sender, self.on) = (.typing, sender, on)
         case .handover(let handover):
             (kind, id, phase, number, agentJoined, agentName) = (.handover, handover.asOf, handover.phase, handover.number, handover.agentJoined, handover.agentName)
+        case .draft(let text):
+            kind = .draft
+            on = text != nil
+            if let text, text.utf8.count <= Self.maxDraftBytes { self.text = text }
         }
     }
 }

@@ -49,6 +49,22 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_handovers_opened_in_desk_total", labels: [("endpoint", endpoint)]).increment()
     }
 
+    /// `baton_bot_turns_total{bot, outcome}` and `baton_bot_turn_seconds{bot}`: turns asked of outside bots, by how
+    /// they went (`answered`, `error`, `retry`), and how long the bot took.
+    func botTurn(bot: String, outcome: String, duration: Duration) {
+        registry.makeCounter(name: "baton_bot_turns_total", labels: [("bot", bot), ("outcome", outcome)]).increment()
+        registry.makeDurationHistogram(
+            name: "baton_bot_turn_seconds", labels: [("bot", bot)],
+            buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)]
+        ).record(duration)
+    }
+
+    /// `baton_bot_tokens_total{bot, kind}`: the tokens a language model reported using (`prompt`, `completion`).
+    func botTokens(bot: String, prompt: Int, completion: Int) {
+        registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "prompt")]).increment(by: Int64(prompt))
+        registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "completion")]).increment(by: Int64(completion))
+    }
+
     func refused(_ reason: String) {
         registry.makeCounter(name: "baton_requests_refused_total", labels: [("reason", reason)]).increment()
     }

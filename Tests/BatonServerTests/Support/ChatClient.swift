@@ -87,6 +87,11 @@ struct Chat: Sendable {
         try await send(frame)
     }
 
+    /// The next frame, whatever its type.
+    func frame(within timeout: Duration = .seconds(10)) async throws -> JSONValue {
+        try await inbox.next(within: timeout)
+    }
+
     /// The next frame, which must be of `type`.
     func next(_ type: String, within timeout: Duration = .seconds(10)) async throws -> JSONValue {
         let frame = try await inbox.next(within: timeout)

@@ -61,6 +61,8 @@ public struct FlowNode: Sendable, Hashable {
         case goto(String)
         /// Hands the user over to a human agent and waits for the outcome.
         case handover(HandoverNode)
+        /// Lets an outside bot (a language model, a webhook bot) talk with the user until it ends its turn.
+        case bot(BotNode)
         /// Ends the flow; the next message starts it again from the top.
         case end(EndNode)
     }

@@ -21,7 +21,7 @@ public struct FlowEngine: Sendable {
 }
 
 /// The mutable bookkeeping of one `handle` call.
-private struct Run {
+struct Run {
     let flow: Flow
     var state: ConversationState
     let session: SessionFacts
@@ -32,6 +32,8 @@ private struct Run {
     /// What sent the flow on its way in this event, when not the flow's own order: an intent or a question's
     /// failures. A handover node reached from there records it (`input.handover.trigger`).
     var trigger: HandoverTrigger?
+    /// The user message this event brought, until a bot node takes it as its bot's first input.
+    var unanswered: UserInput?
 
     init(flow: Flow, state: ConversationState, session: SessionFacts) {
         self.flow = flow
@@ -51,7 +53,10 @@ private struct Run {
             run(from: 0)
         case .message(let message):
             input = ["text": .string(message.effectiveText), "data": message.data]
+            unanswered = message
             handle(message)
+        case .botAnswered(let answer):
+            take(answer)
         case .handoverEnded(let outcome):
             guard case .inHandover(let nodeID) = state.flow.position else { return }
             input = ["text": "", "data": .null, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
@@ -74,6 +79,8 @@ private struct Run {
                 return
             }
             if Self.isCancel(message, node: node) {
+                // The cancel word was the handover node's to answer; a bot node below does not get it.
+                unanswered = nil
                 effects.append(.cancelHandover)
                 let outcome = HandoverOutcome(status: .cancelled, reason: .user)
                 input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
@@ -83,7 +90,7 @@ private struct Run {
                 effects.append(.relayToAgent)
             }
             return
-        case .idle, .awaitingAnswer:
+        case .idle, .awaitingAnswer, .withBot:
             break
         }
         if let intent = matchingIntent(message.effectiveText) {
@@ -104,6 +111,12 @@ private struct Run {
                 return
             }
             answer(message, to: question, at: index, attempts: attempts)
+        case .withBot(let visit):
+            guard let index = flow.index(of: visit.nodeID), case .bot(let node) = flow.nodes[index].kind else {
+                run(from: 0)
+                return
+            }
+            ask(node, at: index, visit: visit)
         case .idle, .inHandover:
             run(from: 0)
         }
@@ -236,6 +249,9 @@ private struct Run {
             request.announcePosition = handover.announcePosition ? true : nil
             effects.append(.requestHandover(request))
             state.flow.position = .inHandover(nodeID: node.id)
+            return nil
+        case .bot(let bot):
+            try enter(bot, node: node, at: index)
             return nil
         case .end(let end):
             if let message = end.message { try effects.append(.say(render(message))) }

@@ -8,11 +8,27 @@ public struct FlowState: Codable, Sendable, Hashable {
         case awaitingAnswer(nodeID: String, attempts: Int)
         /// A handover node started a handover; user messages go to the agent until it ends.
         case inHandover(nodeID: String)
+        /// A bot node handed the conversation to its bot; user messages go to the bot until it ends its turn.
+        case withBot(visit: BotVisit)
     }
 
     public var position: Position
+    /// Visits to bot nodes so far, which numbers the next one (`BotVisit.visit`).
+    public var botVisits: Int
 
-    public init(position: Position = .idle) { self.position = position }
+    public init(position: Position = .idle, botVisits: Int = 0) {
+        self.position = position
+        self.botVisits = botVisits
+    }
+
+    private enum CodingKeys: String, CodingKey { case position, botVisits }
+
+    /// States saved before bot nodes existed have no `botVisits`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        position = try container.decode(Position.self, forKey: .position)
+        botVisits = try container.decodeIfPresent(Int.self, forKey: .botVisits) ?? 0
+    }
 }
 
 /// What the flow is asked to handle.
@@ -23,6 +39,8 @@ public enum FlowEvent: Sendable, Hashable {
     case message(UserInput)
     /// The handover started by a handover node ended, well or not.
     case handoverEnded(HandoverOutcome)
+    /// An outside bot answered a turn a bot node asked for.
+    case botAnswered(BotAnswer)
 }
 
 /// A user's message as the flow sees it.
@@ -215,6 +233,10 @@ public enum FlowEffect: Sendable, Hashable {
     case noteToAgent(String)
     /// The flow itself is broken: the user gets the endpoint's apology in their language (the problem is logged).
     case apologize
+    /// Ask an outside bot for its answer to a turn (a bot node).
+    case askBot(BotTurnRequest)
+    /// Tell the user one of Baton's notices, in their language.
+    case notice(NoticeKey)
 }
 
 /// A fault in the flow met while running it (a bad expression value, a loop). The user gets a polite notice;

@@ -63,6 +63,8 @@ enum ServerFrame {
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
     case retract(id: Int64, movedTo: Int64? = nil)
     case typing(sender: Sender, on: Bool)
+    /// A bot's answer as written so far (`nil`: withdrawn); the bot's next message replaces it.
+    case draft(text: String?)
     case error(code: String, message: String)
     case pong
     /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
@@ -90,6 +92,8 @@ enum ServerFrame {
             }
         case .typing(let sender, let on):
             ["type": "typing", "sender": .string(sender.rawValue), "on": .bool(on)]
+        case .draft(let text):
+            if let text { ["type": "draft", "text": .string(text)] } else { ["type": "draft", "withdrawn": .bool(true)] }
         case .error(let code, let message):
             ["type": "error", "code": .string(code), "message": .string(message)]
         case .pong:

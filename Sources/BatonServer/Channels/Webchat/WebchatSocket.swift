@@ -170,6 +170,8 @@ struct WebchatSocket {
             try await send(.retract(id: id, movedTo: to), outbound)
         case .typing(let sender, let on):
             try await send(.typing(sender: sender, on: on), outbound)
+        case .draft(let text):
+            try await send(.draft(text: text), outbound)
         }
     }
 

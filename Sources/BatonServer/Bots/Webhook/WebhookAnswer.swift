@@ -1,0 +1,96 @@
+import BatonCore
+
+/// A webhook bot's answer read as the turn's outcome. Two shapes:
+/// - Rasa's REST channel: an array of `{recipient_id, text, image, buttons, attachment, custom}`; a `custom` with
+///   `handover` (or Rasa's helpdesk-example `handoff_host`), `end`, `exit` or `set` is an action, not a message.
+/// - Baton's: `{"messages": [<the same elements>], "handover": {reason, summary, inbox, team, assignee, priority,
+///   labels, attributes}, "end": {reason} | true, "exit": "<name>", "set": {"<dotted.path>": value}}`.
+/// An empty answer (`[]`) is the bot keeping silent, which the node takes as the error `empty` unless its
+/// `silenceIsFine`.
+enum WebhookAnswer {
+    static func answer(_ json: JSONValue, request: BotTurnRequest) -> BotCall {
+        var answer = BotAnswer(nodeID: request.nodeID, visit: request.visit, turn: request.turn)
+        let elements: [JSONValue]
+        switch json {
+        case .array(let items):
+            elements = items
+        case .object(let members):
+            if let messages = members["messages"] {
+                guard case .array(let items) = messages else { return .failed(.malformed, detail: "'messages' is not an array") }
+                elements = items
+            } else {
+                elements = []
+            }
+            if let problem = takeActions(members, into: &answer) { return .failed(.malformed, detail: problem) }
+        default:
+            return .failed(.malformed, detail: "the answer is neither an array of messages nor an object")
+        }
+        for element in elements {
+            guard case .object(let members) = element else { return .failed(.malformed, detail: "a message is not an object: \(BotHTTP.clipped(element.jsonText))") }
+            if case .object(let custom)? = members["custom"], let problem = takeActions(custom, into: &answer) {
+                return .failed(.malformed, detail: problem)
+            }
+            let content = message(members)
+            if !content.isEmpty { answer.messages.append(content) }
+        }
+        return .answered(answer)
+    }
+
+    /// A Rasa element's text, buttons, image and attachment as a message (`custom` is read as actions).
+    static func message(_ members: [String: JSONValue]) -> MessageContent {
+        var content = MessageContent(text: members["text"]?.stringValue ?? "")
+        if case .array(let buttons)? = members["buttons"] {
+            for button in buttons {
+                guard let title = button["title"]?.stringValue, !title.isEmpty else { continue }
+                content.quickReplies.append(QuickReply(title: title, payload: button["payload"]?.stringValue))
+            }
+        }
+        if let image = members["image"]?.stringValue, Attachment.isWebURL(image) {
+            content.attachments.append(Attachment(kind: .image, url: image))
+        }
+        if let attachment = members["attachment"], let file = Self.attachment(attachment) { content.attachments.append(file) }
+        return content
+    }
+
+    /// Rasa passes `attachment` on as the bot gave it: a URL, or an object naming one (`url`, `src`, or Facebook's
+    /// `{type, payload: {url | src}}`). Only http(s) URLs are kept.
+    static func attachment(_ value: JSONValue) -> Attachment? {
+        let url = value.stringValue ?? value["url"]?.stringValue ?? value["src"]?.stringValue ?? value["payload"]?["url"]?.stringValue
+            ?? value["payload"]?["src"]?.stringValue
+        guard let url, Attachment.isWebURL(url) else { return nil }
+        let kind = value["type"]?.stringValue.flatMap(AttachmentKind.init(rawValue:)) ?? .file
+        return Attachment(kind: kind, url: url, name: value["name"]?.stringValue)
+    }
+
+    /// Reads `handover`, `handoff_host`, `end`, `exit` and `set`; returns a problem when they are malformed.
+    static func takeActions(_ members: [String: JSONValue], into answer: inout BotAnswer) -> String? {
+        if case .object(let values)? = members["set"] {
+            for (path, value) in values { answer.set[path] = value }
+        } else if let set = members["set"], set != .null {
+            return "'set' is not an object of values"
+        }
+        if let handover = members["handover"], handover != .null, handover != .bool(false) {
+            var routing = handover
+            var reason: String?
+            var summary: String?
+            if case .object(var fields) = handover {
+                reason = fields.removeValue(forKey: "reason")?.stringValue
+                summary = fields.removeValue(forKey: "summary")?.stringValue
+                routing = .object(fields)
+            } else if handover != .bool(true) {
+                return "'handover' is not an object (or true)"
+            }
+            answer.ending = .handover(BotHandover(reason: reason, summary: summary, routing: routing == .object([:]) || routing == .bool(true) ? nil : routing, arguments: handover))
+        } else if let host = members["handoff_host"]?.stringValue {
+            // Rasa's helpdesk-assistant: `{"handoff_host": url, "title": name}`.
+            let title = members["title"]?.stringValue
+            answer.ending = .handover(BotHandover(reason: title.map { "handoff to \($0)" } ?? "handoff", routing: ["handoffHost": .string(host)], arguments: .object(members)))
+        } else if let end = members["end"], end != .null, end != .bool(false), answer.ending == nil {
+            answer.ending = .end(reason: end["reason"]?.stringValue)
+        } else if let exit = members["exit"], exit != .null, answer.ending == nil {
+            guard let name = exit.stringValue, !name.isEmpty else { return "'exit' is not a name" }
+            answer.ending = .exit(name)
+        }
+        return nil
+    }
+}
