@@ -2,6 +2,7 @@ import ArgumentParser
 import BatonConfig
 import BatonCore
 import BatonServer
+import BotStandIn
 import Foundation
 import Hummingbird
 import Logging
@@ -66,6 +67,16 @@ struct Serve: AsyncParsableCommand {
             if !loaded.endpoints.isEmpty { loaded.endpoints[0].chatwoot = ChatwootChannelSettings(inboxes: [standIn.whatsappInbox]) }
             demoStandIn = standIn
         }
+        // The demo's assistant: the model stand-in, in this process, unless the bot was pointed at a real server.
+        var demoModel: OpenAIStandIn?
+        if options.isDemo, ProcessInfo.processInfo.environment[DemoModel.baseURLVariable] == nil,
+            case .openAI(var model)? = loaded.bots[DemoModel.botName]?.kind
+        {
+            let standIn = try await OpenAIStandIn.start(.init(flavor: .ollama))
+            model.baseURL = standIn.baseURL
+            loaded.bots[DemoModel.botName]?.kind = .openAI(model)
+            demoModel = standIn
+        }
         let demo = demoStandIn
         let configuration = loaded
         var logger = Logger(label: "baton")
@@ -91,6 +102,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
         await demo?.shutdown()
+        await demoModel?.shutdown()
     }
 }
 

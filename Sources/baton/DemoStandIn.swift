@@ -2,6 +2,13 @@ import BatonConfig
 import ChatwootStandIn
 import Foundation
 
+/// The demo's assistant (`bots.assistant` in the demo config): answered by the model stand-in unless
+/// `BATON_BOTS_ASSISTANT_OPENAI_BASE_URL` points it at a real server (Ollama, say).
+enum DemoModel {
+    static let botName = "assistant"
+    static let baseURLVariable = "BATON_BOTS_ASSISTANT_OPENAI_BASE_URL"
+}
+
 /// The demo's Chatwoot: the stand-in, running in this process, so anyone can try a handover without an account.
 /// Its data lives in memory: a restart of the demo starts Chatwoot afresh (Baton's own data is kept).
 struct DemoStandIn {

@@ -131,6 +131,10 @@ class Stack:
 server: {{ host: 127.0.0.1, port: {self.baton_port} }}
 storage: {{ sqlite: {{ path: data/baton.sqlite }} }}
 log: {{ level: {self.log_level} }}
+# The demo flow's assistant; nothing listens there, so it is unreachable for these tests, which do not ask it.
+bots:
+  assistant:
+    openai: {{ baseURL: "http://127.0.0.1:{free_port()}/v1", model: demo }}
 endpoints:
   demo:
     name: Baton demo

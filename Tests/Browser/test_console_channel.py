@@ -38,8 +38,8 @@ def test_a_whatsapp_contact_written_from_the_console_is_answered_by_the_bot_and_
     # The flow starts from the contact's first message and asks for a name.
     wait_until(lambda: "What's your name?" in bubbles(driver), timeout=20, message="the bot's question")
     write_as_contact(driver, "Lena")
-    # WhatsApp shows three short options as reply buttons: Baton sends them as input_select.
-    wait_until(lambda: options(driver) == ["Pictures", "A quiz", "Talk to a human"], timeout=20, message="the options")
+    # WhatsApp shows four short options as a list: Baton sends them as input_select.
+    wait_until(lambda: options(driver) == ["Pictures", "A quiz", "Ask the assistant", "Talk to a human"], timeout=20, message="the options")
     screenshot(driver, "console-whatsapp-bot-options")
 
     # WhatsApp sends the tapped button's title; the flow's handover gives this conversation to the team.

@@ -453,6 +453,8 @@
 
   // ---- Incoming frames -----------------------------------------------------
   function onReady(f) {
+    // A draft's stream ended with the old connection; the stored answer (or nothing) comes with the backlog.
+    dropDraft();
     if (typeof f.session === 'string' && f.session) {
       session = f.session;
       store.set(KEY_SESSION, session);
@@ -532,6 +534,7 @@
       if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
+      if (m.sender === 'bot' && wasNewest) dropDraft();
       if (m.sender === 'agent' && handoverPhase === 'active' && id >= lastId) {
         // An agent who writes is here, assigned or not.
         agentHere = true;
@@ -591,6 +594,24 @@
     if (who) ui.typingLabel.textContent = who === 'agent' ? 'An agent is typing…' : 'Typing…';
   }
 
+  // A bot's answer while it is being written (streamed): shown growing below the log, outside the live region
+  // (screen readers hear the stored answer once, not every piece), never stored; the bot's message replaces it.
+  let draftRow = null;
+  function showDraft(text) {
+    if (!draftRow) {
+      draftRow = el('div', 'baton-message baton-message--bot baton-draft');
+      draftRow.setAttribute('aria-hidden', 'true');
+      draftRow.append(el('div', 'baton-bubble'));
+      ui.typing.before(draftRow);
+    }
+    draftRow.firstChild.textContent = text;
+    setTyping('bot', false);
+  }
+  function dropDraft() {
+    if (draftRow) draftRow.remove();
+    draftRow = null;
+  }
+
   let retryTimer = 0;
   function onError(f) {
     const code = f.code;
@@ -634,6 +655,7 @@
       case 'ack': onAck(f); break;
       case 'retract': onRetract(f); break;
       case 'typing': if (f.sender === 'bot' || f.sender === 'agent') setTyping(f.sender, !!f.on); break;
+      case 'draft': if (typeof f.text === 'string') showDraft(f.text); else { dropDraft(); setTyping('bot', false); } break;
       case 'error': onError(f); break;
       case 'pong': break; // only proves the connection alive (see the heartbeat)
       case 'handover': onHandover(f); break;
