@@ -72,7 +72,8 @@ struct Serve: AsyncParsableCommand {
         if options.isDemo, ProcessInfo.processInfo.environment[DemoModel.baseURLVariable] == nil,
             case .openAI(var model)? = loaded.bots[DemoModel.botName]?.kind
         {
-            let standIn = try await OpenAIStandIn.start(.init(flavor: .ollama))
+            // Written a word at a time, as a local model would, so the demo shows the answer growing.
+            let standIn = try await OpenAIStandIn.start(.init(flavor: .ollama, pieceDelay: .milliseconds(70)))
             model.baseURL = standIn.baseURL
             loaded.bots[DemoModel.botName]?.kind = .openAI(model)
             demoModel = standIn

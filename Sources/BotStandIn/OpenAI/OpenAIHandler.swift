@@ -38,7 +38,8 @@ struct OpenAIHandler: Sendable {
         case .malformed(let text):
             return .full(status: 200, headers: [("Content-Type", chat.stream ? "text/event-stream" : "application/json")], body: Array(text.utf8))
         default:
-            guard let plan = CompletionPlan.make(reply) else { return OpenAIErrorInfo.serverError.reply(for: flavor) }
+            guard var plan = CompletionPlan.make(reply) else { return OpenAIErrorInfo.serverError.reply(for: flavor) }
+            if plan.pieceDelay == .zero { plan.pieceDelay = options.pieceDelay }
             let context = CompletionContext(model: model, flavor: flavor, promptTokens: chat.promptTokens)
             return chat.stream ? stream(plan, context: context, chat: chat) : whole(plan, context: context)
         }

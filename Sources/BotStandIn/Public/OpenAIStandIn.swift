@@ -40,11 +40,15 @@ public final class OpenAIStandIn: Sendable {
         public var port: Int
         /// Larger bodies are answered 413.
         public var maxBodyBytes: Int
+        /// The pause between streamed pieces of every answer that sets none (as a model writing at its pace; the
+        /// demo uses it so the answer is seen growing). Zero streams at once.
+        public var pieceDelay: Duration
 
         public init(
             apiKey: String? = nil, flavor: Flavor = .openai, models: [String]? = nil, host: String = "127.0.0.1", port: Int = 0,
-            maxBodyBytes: Int = 4 * 1024 * 1024
+            maxBodyBytes: Int = 4 * 1024 * 1024, pieceDelay: Duration = .zero
         ) {
+            self.pieceDelay = pieceDelay
             self.apiKey = apiKey
             self.flavor = flavor
             self.models = models
