@@ -428,7 +428,7 @@ private func trimmed(_ expression: BatonCore.Expression?) -> String? {
             message: "unknown key 'maxAttempt' (did you mean 'maxAttempts'?); allowed here: text, quickReplies, attachments, type, pattern")
         expectDiagnostic(diagnostics, file: path, line: 6, path: "nodes[1].Say", message: "unknown key 'Say' (did you mean 'say'?)")
         expectDiagnostic(
-            diagnostics, file: path, line: 6, path: "nodes[1]", message: "a node needs one of: say, question, if, switch, set, goto, handover, end")
+            diagnostics, file: path, line: 6, path: "nodes[1]", message: "a node needs one of: say, question, if, switch, set, goto, handover, bot, end")
         expectDiagnostic(
             diagnostics, file: path, line: 7, path: "intent", message: "unknown key 'intent' (did you mean 'intents'?); allowed here: name, intents, nodes")
         #expect(diagnostics.count == 4)
