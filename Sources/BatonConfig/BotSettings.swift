@@ -8,7 +8,9 @@ public struct BotSettings: Sendable, Hashable {
         case webhook(WebhookBotSettings)
     }
 
+    /// The name nodes use (`bot: { use: <name> }`).
     public var name: String
+    /// The kind of bot and its own settings.
     public var kind: Kind
     /// How long one request may take, from sending it to the last byte of the answer.
     public var timeoutSeconds = 30
@@ -31,12 +33,14 @@ public struct OpenAIBotSettings: Sendable, Hashable {
     /// Up to, not including, `/chat/completions`: `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`, or for
     /// Azure's dated API `https://{resource}.openai.azure.com/openai/deployments/{deployment}`.
     public var baseURL: String
+    /// The model (Azure's dated API: ignored in favour of the deployment in `baseURL`).
     public var model: String
     /// Sent as `Authorization: Bearer`, or as Azure's `api-key` header when `azureAPIVersion` is set; none for a
     /// local server that needs none.
     public var apiKey: Secret?
     /// Azure OpenAI's dated API: `?api-version=` on every request and the key in `api-key`.
     public var azureAPIVersion: String?
+    /// Sampling temperature (0–2) and the answer's token limit; the server's defaults when absent.
     public var temperature: Double?
     public var maxTokens: Int?
     /// The name the token limit is sent under: `max_tokens` (understood by every server) or OpenAI's newer

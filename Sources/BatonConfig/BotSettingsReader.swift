@@ -18,11 +18,14 @@ import Foundation
 struct BotSettingsReader {
     let loader: ConfigLoader
     let baseDirectory: String
-    /// The outbox's lease (`delivery.leaseSeconds`): a bot's turn runs under it, so its timeout must be shorter.
-    let leaseSeconds: Int
+    /// The outbox's settings: a turn runs under its lease, so its timeout must be well shorter, and its retries
+    /// must end before the outbox gives the job up.
+    let delivery: DeliverySettings
     let sink: DiagnosticSink
 
     static let sharedKeys = ["systemPrompt", "timeoutSeconds", "retrySeconds", "history"]
+    /// What a turn does under the lease besides waiting for the bot.
+    static let leaseMargin = 10
 
     func bots(_ value: YAMLValue) -> [String: BotSettings] {
         guard !value.isNull, let members = value.mapping(allowed: nil, sink) else { return [:] }
@@ -53,12 +56,17 @@ struct BotSettingsReader {
         }
         var bot = BotSettings(name: name, kind: kind)
         if members.has("timeoutSeconds"), let seconds = members["timeoutSeconds"].int(sink, range: 1...600) { bot.timeoutSeconds = seconds }
-        if bot.timeoutSeconds >= leaseSeconds {
+        if bot.timeoutSeconds + Self.leaseMargin > delivery.leaseSeconds {
             sink.error(
                 members.has("timeoutSeconds") ? members["timeoutSeconds"] : value,
-                "timeoutSeconds (\(bot.timeoutSeconds)) must be shorter than delivery.leaseSeconds (\(leaseSeconds)): a turn runs under the outbox's lease, or another worker asks the bot a second time")
+                "timeoutSeconds (\(bot.timeoutSeconds)) must be at least \(Self.leaseMargin) s shorter than delivery.leaseSeconds (\(delivery.leaseSeconds)): a turn (the bot, the transcript read and the answer's write) runs under the outbox's lease, or another worker asks the bot a second time")
         }
         if members.has("retrySeconds"), let seconds = members["retrySeconds"].int(sink, range: 0...600) { bot.retrySeconds = seconds }
+        if bot.retrySeconds + bot.timeoutSeconds >= delivery.giveUpAfterSeconds {
+            sink.error(
+                members.has("retrySeconds") ? members["retrySeconds"] : value,
+                "retrySeconds (\(bot.retrySeconds)) plus timeoutSeconds (\(bot.timeoutSeconds)) must be shorter than delivery.giveUpAfterSeconds (\(delivery.giveUpAfterSeconds)), so a turn fails with its own reason before the outbox gives it up")
+        }
         if members.has("history"), let count = members["history"].int(sink, range: 1...500) { bot.history = count }
         if members.has("systemPrompt"), let text = members["systemPrompt"].string(sink) {
             do {

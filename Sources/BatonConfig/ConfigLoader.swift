@@ -74,7 +74,7 @@ public struct ConfigLoader: Sendable {
         let admin = readAdmin(top["admin"], baseDirectory: baseDirectory, sink)
         let limits = readLimits(top["limits"], sink)
         let delivery = readDelivery(top["delivery"], sink)
-        let bots = BotSettingsReader(loader: self, baseDirectory: baseDirectory, leaseSeconds: delivery.leaseSeconds, sink: sink).bots(top["bots"])
+        let bots = BotSettingsReader(loader: self, baseDirectory: baseDirectory, delivery: delivery, sink: sink).bots(top["bots"])
         var endpoints: [EndpointConfiguration] = []
         if let endpointsValue = top.required("endpoints", sink), let members = endpointsValue.mapping(allowed: nil, sink) {
             if members.members.isEmpty { sink.error(endpointsValue, "declare at least one endpoint") }

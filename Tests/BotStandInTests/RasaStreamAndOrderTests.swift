@@ -68,7 +68,9 @@ import Testing
                 try await group.waitForAll()
             }
             #expect(finished.all.first == "three: Rasa heard: three")
-            #expect(Array(finished.all.dropFirst()) == ["one: first", "two: Rasa heard: two"], "the same sender's turns in order")
+            // The two answers of one sender are written back at once when the first turn ends; which response the
+            // client reads first is the network's business (the wait of "two" above shows the order of the turns).
+            #expect(Set(finished.all.dropFirst()) == ["one: first", "two: Rasa heard: two"])
         }
     }
 }

@@ -11,9 +11,9 @@ public enum JobOutcome: Sendable, Hashable {
     /// Sent without an answer (a timeout): the desk may still carry it out, so it is tried again like `retry`, but
     /// not before `settle` has passed, when the retry can see whether it did.
     case unsettled(String, settle: Duration)
-    /// Not now, and the other side said when to come back (a `Retry-After`): tried again like `retry`, but not
-    /// before `after` has passed.
-    case retryNotBefore(String, Duration)
+    /// Not now, and the performer chose when to try again (a `Retry-After`, or its own backoff within a budget of
+    /// its own): tried again after exactly `after`, unless the job is out of the outbox's budget.
+    case retryAfter(String, Duration)
     /// Refused for good (the same request would be refused again): dead-lettered at once.
     case dead(String)
 }

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOPosix
 
 /// What the bot providers share: one request under the turn's deadline, and the mapping of what can go wrong to
 /// the closed set of `BotFailure`s.
@@ -42,9 +43,22 @@ struct BotHTTP: Sendable {
             if let client = error as? HTTPClientError, [.deadlineExceeded, .readTimeout].contains(client) {
                 return .failure(BotCallError(.failed(.timeout, detail: "no answer in time")))
             }
-            // Refused, reset, DNS: a bot that restarts is back in a moment.
-            return .failure(BotCallError(.retry(.unreachable, detail: redact("could not reach the bot: \(String(describing: error))"), after: nil)))
+            let words = redact(String(describing: error))
+            // Refused, unresolvable, no route: the request never went out, and a bot that restarts is back in a
+            // moment. A connection that broke once the request was sent is not tried again: a bot that keeps
+            // state (Rasa's tracker) would take the user's message twice.
+            guard Self.neverSent(error) else { return .failure(BotCallError(.failed(.unreachable, detail: "the connection broke before an answer: \(words)"))) }
+            return .failure(BotCallError(.retry(.unreachable, detail: "could not reach the bot: \(words)", after: nil)))
         }
+    }
+
+    /// Whether the error says the request was never sent: the connection could not be made.
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let client = error as? HTTPClientError, client == .connectTimeout { return true }
+        if let io = error as? IOError { return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(io.errnoCode) }
+        if case ChannelError.connectTimeout = error { return true }
+        return false
     }
 
     /// Reads a whole (non-streamed) answer body.
@@ -62,13 +76,15 @@ struct BotHTTP: Sendable {
     /// 408/409/5xx retried, other 4xx rejected. The HTTP status decides; the body is only words for the log.
     func failure(status: Int, headers: HTTPHeaders, body: ByteBuffer?) -> BotCall {
         let text = body.map { redact(Self.errorText($0)) } ?? ""
+        let raw = body.map { String(buffer: $0) } ?? ""
         let detail = "the bot answered HTTP \(status)" + (text.isEmpty ? "" : ": \(text)")
         switch status {
         case 401, 403:
             return .failed(.refused, detail: detail)
         case 429:
             // OpenAI's "insufficient_quota" is a 429 no waiting helps.
-            if text.contains("insufficient_quota") { return .failed(.rateLimited, detail: detail) }
+            // OpenAI says so in the error's `code` and `type`, not its message: the whole body is searched.
+            if raw.contains("insufficient_quota") { return .failed(.rateLimited, detail: detail) }
             return .retry(.rateLimited, detail: detail, after: Self.retryAfter(headers))
         case 408, 409, 500...599:
             return .retry(.serverError, detail: detail, after: Self.retryAfter(headers))

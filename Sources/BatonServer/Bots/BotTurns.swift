@@ -30,7 +30,8 @@ struct BotTurns: Sendable {
         }
         let transcript: [Message]
         do {
-            transcript = try await store.transcript(of: session.id, through: through, last: settings.history)
+            // Read now, not as it was when the turn was asked: the bot's answers to earlier turns are part of it.
+            transcript = try await store.transcript(of: session, upTo: through, last: settings.history)
         } catch {
             return .retry("the store could not be read: \(String(reflecting: error))")
         }
@@ -43,21 +44,24 @@ struct BotTurns: Sendable {
         switch call {
         case .answered(let answer):
             let outcome = await report(limited(answer, bot: request.bot, session: session), session: session, endpoint: endpoint)
-            // No message of the bot's replaces what the user saw of it (the typing dots, a draft of spaces).
-            if answer.messages.isEmpty { await conversations.botDraft(nil, sessionID: session.id) }
+            // Whatever the step stored (nothing, for an answer the conversation no longer waits for), the draft and
+            // the typing dots go; a stored answer has replaced them already.
+            await conversations.botDraft(nil, sessionID: session.id)
             return outcome
         case .failed(let failure, let detail):
             await conversations.botDraft(nil, sessionID: session.id)
             return await report(.failure(request, failure, detail: detail), session: session, endpoint: endpoint)
         case .retry(let failure, let detail, let after):
             await conversations.botDraft(nil, sessionID: session.id)
-            // A user is waiting: past the bot's budget the flow hears of the failure and goes on.
-            let elapsed = now().timeIntervalSince(item.createdAt) + (after?.inSeconds ?? 0)
+            // A user is waiting: the next try comes after the bot's Retry-After or a short backoff, and when that
+            // would be past the bot's budget the flow hears of the failure now.
+            let delay = after ?? Self.backoff.delay(afterAttempts: item.attempts)
+            let elapsed = now().timeIntervalSince(item.createdAt) + delay.inSeconds
             guard elapsed < Double(settings.retrySeconds) else {
                 return await report(.failure(request, failure, detail: detail), session: session, endpoint: endpoint)
             }
-            logger.info("bot turn will be retried", metadata: ["session": "\(session.id)", "bot": "\(request.bot)", "reason": "\(detail)"])
-            return after.map { .retryNotBefore(detail, $0) } ?? .retry(detail)
+            logger.info("bot turn will be retried", metadata: ["session": "\(session.id)", "bot": "\(request.bot)", "after": "\(delay)", "reason": "\(detail)"])
+            return .retryAfter(detail, delay)
         }
     }
 
@@ -65,7 +69,7 @@ struct BotTurns: Sendable {
     /// its turn taken, or is asked again).
     func report(_ answer: BotAnswer, session: Session, endpoint: Endpoint) async -> JobOutcome {
         if case .error(let failure, let detail)? = answer.ending {
-            logger.warning("bot turn failed", metadata: ["session": "\(session.id)", "bot": "\(answer.nodeID)", "reason": "\(failure.rawValue)", "detail": "\(detail)"])
+            logger.warning("bot turn failed", metadata: ["session": "\(session.id)", "node": "\(answer.nodeID)", "reason": "\(failure.rawValue)", "detail": "\(detail)"])
         }
         do {
             try await conversations.botAnswered(answer, sessionID: session.id, endpoint: endpoint)
@@ -84,6 +88,7 @@ struct BotTurns: Sendable {
             answer.messages = Array(answer.messages.prefix(Self.maxMessages))
         }
         for index in answer.messages.indices where answer.messages[index].text.count > Self.maxText {
+            logger.warning("a bot message was too long and was cut", metadata: ["session": "\(session.id)", "bot": "\(bot)", "characters": "\(answer.messages[index].text.count)"])
             answer.messages[index].text = String(answer.messages[index].text.prefix(Self.maxText - 1)) + "…"
         }
         return answer
@@ -91,6 +96,8 @@ struct BotTurns: Sendable {
 
     static let maxMessages = 20
     static let maxText = 8_000
+    /// Between tries of a turn the bot could not take: short, because a user is waiting.
+    static let backoff = Backoff(base: .milliseconds(500), cap: .seconds(4))
 
     /// A turn given up by the outbox (its store kept failing): the flow hears of it, so the user is not left waiting.
     func deadLettered(_ item: OutboxItem, request: BotTurnRequest, reason: String) async {
@@ -112,14 +119,5 @@ extension BotCall {
         case .retry: "retry"
         case .failed: "error"
         }
-    }
-}
-
-extension SessionStore {
-    /// The session's `last` newest messages through message `through`, oldest first, without withdrawn ones.
-    func transcript(of sessionID: SessionID, through: Int64, last: Int) async throws -> [Message] {
-        let start = max(0, through - Int64(last) * 2)
-        let page = try await messages(sessionID: sessionID, after: start, limit: last * 2 + 1)
-        return Array(page.filter { $0.id <= through && !$0.retracted }.suffix(last))
     }
 }

@@ -44,6 +44,7 @@ public struct RemoteBots: Sendable {
     let bots: [String: any RemoteBot]
     let settings: [String: BotSettings]
 
+    /// Bots built elsewhere (tests), with the settings `BotTurns` reads (history, retry budget).
     public init(bots: [String: any RemoteBot], settings: [String: BotSettings]) {
         self.bots = bots
         self.settings = settings

@@ -111,16 +111,16 @@ public final class OutboxWorker: Service, Sendable {
                 metrics.outboxDone(kind: item.job.kind, retried: item.attempts > 1)
             case .retry(let reason) where !policy.isExhausted(item, now: now()),
                 .unsettled(let reason, _) where !policy.isExhausted(item, now: now()),
-                .retryNotBefore(let reason, _) where !policy.isExhausted(item, now: now()):
+                .retryAfter(let reason, _) where !policy.isExhausted(item, now: now()):
                 var delay = policy.delay(afterAttempts: item.attempts, jitter: random(RetryPolicy.jitterRange))
                 if case .unsettled(_, let settle) = outcome { delay = max(delay, settle) }
-                if case .retryNotBefore(_, let after) = outcome { delay = max(delay, after) }
+                if case .retryAfter(_, let chosen) = outcome { delay = chosen }
                 try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.inSeconds), error: reason)
                 metrics.outboxRetried(kind: item.job.kind)
                 logger.info(
                     "desk work will be retried",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "attempt": "\(item.attempts)", "after": "\(delay)", "reason": "\(reason)"])
-            case .retry(let reason), .unsettled(let reason, _), .retryNotBefore(let reason, _), .dead(let reason):
+            case .retry(let reason), .unsettled(let reason, _), .retryAfter(let reason, _), .dead(let reason):
                 try await store.deadLetterOutbox(id: item.id, error: reason, now: now())
                 metrics.outboxDead(kind: item.job.kind)
                 logger.error(

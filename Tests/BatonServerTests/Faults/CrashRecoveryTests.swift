@@ -90,7 +90,7 @@ struct CrashRecoveryTests {
         var after: Int64 = 0
         while ContinuousClock.now < deadline {
             let page = try JSONValue(jsonText: try await baton.get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&limit=500&wait=5").body)
-            after = page["lastId"]?.int ?? after
+            after = page["messages"].list.compactMap { $0["id"]?.int }.max() ?? after
             let all = try JSONValue(jsonText: try await baton.get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0&limit=500").body)
             guard case .array(let messages)? = all["messages"] else { continue }
             let agent = messages.filter { $0["sender"] == "agent" && $0["retracted"] != .bool(true) }.compactMap(\.text)

@@ -46,7 +46,7 @@ struct RESTUser: Sendable {
         var after: Int64 = 0
         while ContinuousClock.now < deadline {
             let page = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
-            after = page["lastId"]?.int ?? after
+            after = page["messages"].list.compactMap { $0["id"]?.int }.max() ?? after
             let agent = try await transcript().filter { $0["sender"] == "agent" }.compactMap(\.text)
             if Set(texts).isSubset(of: Set(agent)) { return agent }
         }

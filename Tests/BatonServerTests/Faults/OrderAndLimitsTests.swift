@@ -113,7 +113,8 @@ extension TestClientProtocol {
             guard ContinuousClock.now < deadline else { throw ChatError.timedOut(waitingFor: "'\(text)' in session \(session)") }
             let page = try await getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
             texts += page["messages"].list.compactMap(\.text)
-            after = page["lastId"]?.int ?? after
+            // As the docs say: the next `after` is the highest id read (`lastId` may be ahead of a limited page).
+            after = page["messages"].list.compactMap { $0["id"]?.int }.max() ?? after
         }
         return texts
     }

@@ -239,7 +239,7 @@ extension BatonProcess {
             let answer = try await get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
             let page = try JSONValue(jsonText: answer.body)
             texts += page["messages"].list.compactMap(\.text)
-            after = page["lastId"]?.int ?? after
+            after = page["messages"].list.compactMap { $0["id"]?.int }.max() ?? after
         }
         return texts
     }

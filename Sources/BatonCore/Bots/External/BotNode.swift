@@ -27,6 +27,7 @@ public struct BotNode: Sendable, Hashable {
 
 /// A stay of the conversation with a bot node, kept in the flow's position.
 public struct BotVisit: Codable, Sendable, Hashable {
+    /// The bot node.
     public var nodeID: String
     /// Tells this visit's turns from those of an earlier visit to the same node (a late answer must not land in a
     /// later visit).

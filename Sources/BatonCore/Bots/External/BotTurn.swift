@@ -1,9 +1,11 @@
 /// One turn asked of an outside bot: produced by the flow, saved as an outbox job in the step's transaction and
 /// carried out by the server, which reports the bot's `BotAnswer` back as a flow event.
 public struct BotTurnRequest: Codable, Sendable, Hashable {
+    /// The bot node that asks.
     public var nodeID: String
     /// The bot's name among the endpoint's `bots`.
     public var bot: String
+    /// The node's visit (`BotVisit.visit`) and the turn within it: together they tell an answer that still counts.
     public var visit: Int
     public var turn: Int
     /// What the user said that the bot answers; `nil` when the bot speaks first.
@@ -39,6 +41,7 @@ public struct BotInput: Codable, Sendable, Hashable {
 
 /// What a bot answered to one turn.
 public struct BotAnswer: Codable, Sendable, Hashable {
+    /// The turn answered (see `BotTurnRequest`).
     public var nodeID: String
     public var visit: Int
     public var turn: Int
@@ -46,6 +49,9 @@ public struct BotAnswer: Codable, Sendable, Hashable {
     public var messages: [MessageContent]
     /// Values the bot sets in the flow's `context` (a webhook bot's `set` action), by dotted path.
     public var set: [String: JSONValue]
+    /// Private notes for the agents (a webhook bot's `note` action): posted in the running handover's conversation,
+    /// or kept until the next handover opens.
+    public var notes: [String] = []
     /// Whether the bot keeps talking (`nil`) or ends its turn, and how.
     public var ending: BotEnding?
 
@@ -88,6 +94,7 @@ public enum BotEnding: Codable, Sendable, Hashable {
 
 /// A bot's request for a human, with what it knows for the agent and, optionally, where to route.
 public struct BotHandover: Codable, Sendable, Hashable {
+    /// Why a person should take over, and what the agent should know: both go to the agents as a note.
     public var reason: String?
     public var summary: String?
     /// Routing the bot asks for (`inbox`, `team`, `assignee`, `priority`, `labels`), for the flow's handover node to

@@ -2,7 +2,7 @@
 extension Run {
     /// Reaches a bot node: a new visit, whose first turn answers the user message that led here, if any, or lets
     /// the bot speak first when the node says so; otherwise the node waits for the user.
-    mutating func enter(_ node: BotNode, node flowNode: FlowNode, at index: Int) throws {
+    mutating func enter(_ node: BotNode, node flowNode: FlowNode) throws {
         state.flow.botVisits += 1
         let visit = BotVisit(nodeID: flowNode.id, visit: state.flow.botVisits)
         state.flow.position = .withBot(visit: visit)
@@ -46,8 +46,11 @@ extension Run {
         for message in answer.messages where !message.isEmpty {
             effects.append(.say(message))
         }
+        for note in answer.notes where !note.isEmpty {
+            effects.append(.noteToAgent(note))
+        }
         var ending = answer.ending
-        if ending == nil, answer.messages.allSatisfy(\.isEmpty), answer.set.isEmpty, !node.silenceIsFine {
+        if ending == nil, answer.messages.allSatisfy(\.isEmpty), answer.set.isEmpty, answer.notes.isEmpty, !node.silenceIsFine {
             ending = .error(.empty, detail: "the bot answered nothing")
         }
         guard let ending else { return }

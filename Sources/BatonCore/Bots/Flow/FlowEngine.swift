@@ -251,7 +251,7 @@ struct Run {
             state.flow.position = .inHandover(nodeID: node.id)
             return nil
         case .bot(let bot):
-            try enter(bot, node: node, at: index)
+            try enter(bot, node: node)
             return nil
         case .end(let end):
             if let message = end.message { try effects.append(.say(render(message))) }

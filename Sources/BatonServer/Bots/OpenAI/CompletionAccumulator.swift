@@ -12,6 +12,8 @@ struct CompletionAccumulator {
 
     var text = ""
     var toolCalls: [Int: ToolCall] = [:]
+    /// Where the later fragments of a reused `index` go (see `take`).
+    private var indexAliases: [Int: Int] = [:]
     var finishReason: String?
     var usage: (prompt: Int, completion: Int)?
     /// The message of an error event sent after the 200 (`data: {"error":{…}}`).
@@ -51,10 +53,18 @@ struct CompletionAccumulator {
         }
         guard case .array(let calls)? = part["tool_calls"] else { return }
         for (position, call) in calls.enumerated() {
-            // Streamed fragments carry `index`; a whole message's calls are in order.
-            let index = call["index"]?.intValue ?? position
+            // Streamed fragments carry `index`; a whole message's calls are in order. Older Ollama builds send
+            // every call with index 0: a fragment that brings another id is another call.
+            var index = call["index"]?.intValue ?? position
+            let id = call["id"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            if let id, let known = toolCalls[index]?.id, known != id {
+                index = (toolCalls.keys.max() ?? index) + 1
+                indexAliases[call["index"]?.intValue ?? position] = index
+            } else if id == nil, let alias = indexAliases[index] {
+                index = alias
+            }
             var current = toolCalls[index] ?? ToolCall()
-            if case .string(let id)? = call["id"], !id.isEmpty { current.id = id }
+            if let id { current.id = id }
             if case .string(let name)? = call["function"]?["name"] { current.name += name }
             if case .string(let arguments)? = call["function"]?["arguments"] { current.arguments += arguments }
             toolCalls[index] = current

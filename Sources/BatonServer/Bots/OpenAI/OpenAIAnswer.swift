@@ -1,10 +1,11 @@
+import BatonConfig
 import BatonCore
 import Foundation
 
 /// A completion, put together, as the turn's answer: the text said to the user, and a `handover` or
 /// `end_conversation` call as the end of the bot's turn with its arguments.
 enum OpenAIAnswer {
-    static func answer(_ completion: CompletionAccumulator, request: BotTurnRequest) -> BotCall {
+    static func answer(_ completion: CompletionAccumulator, request: BotTurnRequest, settings: OpenAIBotSettings) -> BotCall {
         if let error = completion.error { return .failed(.serverError, detail: "the model server reported an error: \(BotHTTP.clipped(error))") }
         var answer = BotAnswer(nodeID: request.nodeID, visit: request.visit, turn: request.turn)
         let text = completion.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -17,13 +18,13 @@ enum OpenAIAnswer {
                 return nil
             }
             switch call.name {
-            case OpenAIRequest.handoverTool:
+            case OpenAIRequest.handoverTool where settings.handoverTool:
                 answer.ending = .handover(
                     BotHandover(reason: arguments?["reason"]?.stringValue, summary: arguments?["summary"]?.stringValue, arguments: arguments ?? .string(call.arguments)))
-            case OpenAIRequest.endTool where answer.ending == nil:
+            case OpenAIRequest.endTool where settings.endTool && answer.ending == nil:
                 answer.ending = .end(reason: arguments?["reason"]?.stringValue)
             default:
-                // A tool Baton did not offer: the model made it up; its text, if any, still counts.
+                // A tool Baton did not offer (made up, or turned off): its text, if any, still counts.
                 continue
             }
             if case .handover = answer.ending { break }

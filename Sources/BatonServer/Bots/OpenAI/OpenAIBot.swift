@@ -63,9 +63,10 @@ struct OpenAIBot: RemoteBot {
             let completion = isStream ? await streamed(response) : await whole(response)
             switch completion {
             case .failure(let error): return error.call
-            case .success(let completion):
+            case .success(var completion):
                 if let usage = completion.usage { bot.metrics.botTokens(bot: bot.name, prompt: usage.prompt, completion: usage.completion) }
-                return OpenAIAnswer.answer(completion, request: turn)
+                completion.error = completion.error.map(bot.http.redact)
+                return OpenAIAnswer.answer(completion, request: turn, settings: bot.settings)
             }
         }
 

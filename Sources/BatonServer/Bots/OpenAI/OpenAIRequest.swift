@@ -22,21 +22,30 @@ enum OpenAIRequest {
         return .object(members)
     }
 
+    /// The system prompt, then the transcript as alternating user and assistant messages: consecutive messages of
+    /// one side are joined (a flow's two questions, a user's three quick lines), because some servers' chat
+    /// templates refuse two in a row.
     static func messages(for turn: BotTurn) -> [JSONValue] {
-        var messages: [JSONValue] = []
-        if let prompt = turn.request.prompt { messages.append(["role": "system", "content": .string(prompt)]) }
+        var turns: [(role: String, text: String)] = []
         for message in turn.transcript {
             let text = content(of: message)
             guard !text.isEmpty else { continue }
+            let role: String
+            var line = text
             switch message.sender {
-            case .user: messages.append(["role": "user", "content": .string(text)])
-            case .bot: messages.append(["role": "assistant", "content": .string(text)])
+            case .user: role = "user"
+            case .bot: role = "assistant"
             // What an agent wrote, the model should know was said, and by whom.
-            case .agent: messages.append(["role": "assistant", "content": .string("[\(message.agentName ?? "Agent")] \(text)")])
+            case .agent:
+                role = "assistant"
+                line = "[\(message.agentName ?? "Agent")] \(text)"
             // Baton's notices ("You're back with the bot") are not the conversation.
             case .system: continue
             }
+            if turns.last?.role == role { turns[turns.count - 1].text += "\n\n" + line } else { turns.append((role, line)) }
         }
+        var messages: [JSONValue] = turn.request.prompt.map { [["role": "system", "content": .string($0)]] } ?? []
+        messages += turns.map { ["role": .string($0.role), "content": .string($0.text)] }
         return messages
     }
 

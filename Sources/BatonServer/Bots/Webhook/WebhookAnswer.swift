@@ -4,10 +4,15 @@ import BatonCore
 /// - Rasa's REST channel: an array of `{recipient_id, text, image, buttons, attachment, custom}`; a `custom` with
 ///   `handover` (or Rasa's helpdesk-example `handoff_host`), `end`, `exit` or `set` is an action, not a message.
 /// - Baton's: `{"messages": [<the same elements>], "handover": {reason, summary, inbox, team, assignee, priority,
-///   labels, attributes}, "end": {reason} | true, "exit": "<name>", "set": {"<dotted.path>": value}}`.
+///   labels, attributes}, "end": {reason} | true, "exit": "<name>", "set": {"<dotted.path>": value},
+///   "note": "<for the agents>" | [..]}`.
 /// An empty answer (`[]`) is the bot keeping silent, which the node takes as the error `empty` unless its
 /// `silenceIsFine`.
 enum WebhookAnswer {
+    /// How deep a `set` path may go, and how much it may store: context is the flow's, not the bot's database.
+    static let maxSetDepth = 8
+    static let maxSetBytes = 64 << 10
+
     static func answer(_ json: JSONValue, request: BotTurnRequest) -> BotCall {
         var answer = BotAnswer(nodeID: request.nodeID, visit: request.visit, turn: request.turn)
         let elements: [JSONValue]
@@ -62,10 +67,28 @@ enum WebhookAnswer {
         return Attachment(kind: kind, url: url, name: value["name"]?.stringValue)
     }
 
-    /// Reads `handover`, `handoff_host`, `end`, `exit` and `set`; returns a problem when they are malformed.
+    /// Reads `handover`, `handoff_host`, `end`, `exit`, `set` and `note`; returns a problem when they are malformed.
     static func takeActions(_ members: [String: JSONValue], into answer: inout BotAnswer) -> String? {
+        switch members["note"] {
+        case .string(let note)?: answer.notes.append(note)
+        case .array(let notes)?:
+            for note in notes {
+                guard let text = note.stringValue else { return "'note' is not a text or a list of texts" }
+                answer.notes.append(text)
+            }
+        case nil, .null?: break
+        default: return "'note' is not a text or a list of texts"
+        }
         if case .object(let values)? = members["set"] {
-            for (path, value) in values { answer.set[path] = value }
+            for (path, value) in values {
+                // A path with an empty part (`""`, `a..b`) would replace a whole branch of the context, or all of it.
+                let parts = path.split(separator: ".", omittingEmptySubsequences: false)
+                guard !parts.isEmpty, parts.count <= maxSetDepth, parts.allSatisfy({ !$0.isEmpty }) else { return "'set' has a bad path '\(BotHTTP.clipped(path))'" }
+                answer.set[path] = value
+            }
+            if JSONValue.object(answer.set).jsonText.utf8.count > maxSetBytes {
+                return "'set' is larger than \(maxSetBytes) bytes"
+            }
         } else if let set = members["set"], set != .null {
             return "'set' is not an object of values"
         }
@@ -89,6 +112,8 @@ enum WebhookAnswer {
             answer.ending = .end(reason: end["reason"]?.stringValue)
         } else if let exit = members["exit"], exit != .null, answer.ending == nil {
             guard let name = exit.stringValue, !name.isEmpty else { return "'exit' is not a name" }
+            // The outcomes Baton gives meaning to are asked for by their own actions.
+            guard !["handover", "end", "error"].contains(name) else { return "'exit' may not be named '\(name)': use the '\(name == "error" ? "end" : name)' action" }
             answer.ending = .exit(name)
         }
         return nil

@@ -48,6 +48,9 @@ struct WebhookBot: RemoteBot {
             }
             switch await http.body(of: response) {
             case .failure(let error): return error.call
+            // 204, or 200 with nothing: the bot has nothing to say (as Rasa's `[]`).
+            case .success(let bytes) where bytes.readableBytes == 0 || status == 204:
+                return WebhookAnswer.answer(.array([]), request: turnRequest)
             case .success(let bytes):
                 guard let json = try? JSONValue(jsonText: String(buffer: bytes)) else {
                     return .failed(.malformed, detail: "the answer is not JSON: \(BotHTTP.clipped(http.redact(String(buffer: bytes))))")

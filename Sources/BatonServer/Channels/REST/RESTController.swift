@@ -171,7 +171,8 @@ struct RESTController {
             lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
         }
         let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
-        return try json(MessagesResponse(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: lastID))
+        // Messages stored between the session read and the page read are in the page: the newest id is theirs.
+        return try json(MessagesResponse(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: max(lastID, page.last?.id ?? 0)))
     }
 
     func endpoint(_ context: AppRequestContext) throws -> Endpoint {
