@@ -69,6 +69,25 @@ struct BotNodeTests {
         #expect(Self.asked(next).first?.input == BotInput(text: "And?", payload: "/more"))
     }
 
+    @Test func messagesWrittenWhileTheBotAnswersWaitAndAreAskedOneAtATime() throws {
+        var driver = FlowDriver(try Self.flow())
+        driver.start()
+        #expect(Self.asked(driver.handle(.message(UserInput(text: "hi", messageID: 3)))).map(\.input?.messageID) == [3])
+        // Two more while the first turn is being answered: no second turn in flight.
+        #expect(driver.handle(.message(UserInput(text: "I need help", messageID: 4))).effects.isEmpty)
+        #expect(driver.handle(.message(UserInput(text: "with my order", payload: "/order", messageID: 5))).effects.isEmpty)
+        guard case .withBot(let visit) = driver.state.flow.position else { throw ChatTestError("not with the bot") }
+        #expect(visit.asked == 1 && visit.waiting.map(\.text) == ["I need help", "with my order"])
+        // Each answer lets the next waiting message be asked, with its own id.
+        let first = driver.handle(.botAnswered(BotAnswer(nodeID: "assistant", visit: 1, turn: 1, messages: [MessageContent(text: "Hello!")])))
+        #expect(Self.said(first) == ["Hello!"])
+        #expect(Self.asked(first).map { [$0.turn, Int($0.input?.messageID ?? 0)] } == [[2, 4]])
+        let second = driver.handle(.botAnswered(BotAnswer(nodeID: "assistant", visit: 1, turn: 2, messages: [MessageContent(text: "Sure.")])))
+        #expect(Self.asked(second).first?.input == BotInput(text: "with my order", payload: "/order", messageID: 5))
+        let third = driver.handle(.botAnswered(BotAnswer(nodeID: "assistant", visit: 1, turn: 3, messages: [MessageContent(text: "Which one?")])))
+        #expect(Self.asked(third).isEmpty, "nothing waits any more")
+    }
+
     @Test func aRepeatedOrStaleAnswerChangesNothing() throws {
         var driver = FlowDriver(try Self.flow())
         driver.start()
@@ -136,7 +155,8 @@ struct BotNodeTests {
     }
 
     @Test func theBotsVisitSurvivesStorage() throws {
-        let state = ConversationState(flow: FlowState(position: .withBot(visit: BotVisit(nodeID: "n", visit: 3, asked: 5, answered: 4)), botVisits: 3))
+        let waiting = [BotInput(text: "more", payload: "/more", messageID: 9), BotInput(text: "plain")]
+        let state = ConversationState(flow: FlowState(position: .withBot(visit: BotVisit(nodeID: "n", visit: 3, asked: 5, answered: 4, waiting: waiting)), botVisits: 3))
         #expect(try ConversationState(storageJSON: state.storageJSON) == state)
     }
 }
@@ -153,8 +173,19 @@ struct BotTurnMachineTests {
             Issue.record("expected a bot turn, got \(step.commands)")
             return
         }
+        #expect(request.input?.messageID == nil, "a machine told no message id passes none")
         let jobs = OutboxPlanner.jobs(for: step.commands, state: &step.state, lastMessageID: 3, sessionID: "s")
-        #expect(jobs == [.botTurn(request, throughMessageID: 3)])
+        #expect(jobs == [.botTurn(request, throughMessageID: 3)], "without the message's id, up to the step's newest")
+        let stored = ConversationMachine(
+            bot: FlowEngine(flow: Flow(name: "t", nodes: try BotNodeTests.flow())), session: flowTestSession, now: Date(timeIntervalSince1970: 1_750_000_000),
+            userMessageID: 2)
+        var second = stored.handle(.message(UserInput(text: "Hi")), state: started.state)
+        #expect(OutboxPlanner.jobs(for: second.commands, state: &second.state, lastMessageID: 3, sessionID: "s").first?.kind == "bot")
+        guard case .botTurn(_, let through)? = OutboxPlanner.jobs(for: second.commands, state: &second.state, lastMessageID: 3, sessionID: "s").first else {
+            Issue.record("no bot turn")
+            return
+        }
+        #expect(through == 2, "up to the user's own message, which the machine was told")
         #expect(jobs.first?.kind == "bot")
         #expect(jobs.first?.handoverNumber == nil)
 
@@ -162,4 +193,9 @@ struct BotTurnMachineTests {
         #expect(failed.messages.first?.sender == .system)
         #expect(failed.messages.first?.content.text == "Sorry, our assistant can't answer right now.")
     }
+}
+
+struct ChatTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -48,8 +48,12 @@ import Testing
         }
 
         mutating func state() -> ConversationState {
+            let waiting = (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                BotInput(text: text(), payload: maybe { $0.text() }, messageID: maybe { Int64.random(in: 1...999, using: &$0.random) })
+            }
             let visit = BotVisit(
-                nodeID: text(), visit: Int.random(in: 1...9, using: &random), asked: Int.random(in: 0...9, using: &random), answered: Int.random(in: 0...9, using: &random))
+                nodeID: text(), visit: Int.random(in: 1...9, using: &random), asked: Int.random(in: 0...9, using: &random),
+                answered: Int.random(in: 0...9, using: &random), waiting: waiting)
             let positions: [FlowState.Position] = [
                 .idle, .awaitingAnswer(nodeID: text(), attempts: Int.random(in: 0...5, using: &random)), .inHandover(nodeID: text()), .withBot(visit: visit),
             ]

@@ -258,6 +258,31 @@ struct BotEndToEndTests {
         }
     }
 
+    /// On a Chatwoot inbox the answers are posted to the contact's conversation; what the contact writes while the
+    /// model answers is the next turn, asked once the answer before it is posted.
+    @Test func onWhatsAppTheAnswersArePostedInTheConversationsOrder() async throws {
+        let llm = try await OpenAIStandIn.start(.init(apiKey: "sk-test-key"))
+        llm.enqueue(.delay(seconds: 1, then: .text("First answer.")))
+        llm.enqueue(.text("Second answer."))
+        let flow = "name: Channel bot\nnodes:\n  - id: assistant\n    bot: assistant\n  - end: Bye.\n"
+        do {
+            try await ChatwootChannelTests.withBaton(flow: flow, bots: Self.model(llm)) { chatwoot, inboxes, _ in
+                let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917600000001", name: "Lena", "Where is my order?")
+                _ = try await llm.waitForRequests(count: 1)
+                try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917600000001", name: "Lena", "It is A-7")
+                let answers = try await chatwoot.waitForBotMessages(first.conversation, count: 2, timeout: .seconds(20)).map(\.content)
+                #expect(answers == ["First answer.", "Second answer."])
+                let second = try #require(await llm.requests().last.map { try JSONValue(jsonText: $0.bodyText) })
+                #expect(second["messages"].list.suffix(3).map(\.content) == ["Where is my order?", "First answer.", "It is A-7"], "the second turn sees the first answer")
+                #expect(await llm.requests().count == 2)
+            }
+        } catch {
+            await llm.shutdown()
+            throw error
+        }
+        await llm.shutdown()
+    }
+
     // MARK: Webhook bots (Rasa)
 
     @Test func aRasaBotAnswersSignedTurnsAndItsButtonsComeBackAsPayloads() async throws {

@@ -50,7 +50,7 @@ struct ChatwootChannelTests {
     }
 
     static func withBaton(
-        flow text: String = flowText, arrivalWindow: Duration? = nil,
+        flow text: String = flowText, arrivalWindow: Duration? = nil, bots: [String: BotSettings] = [:],
         _ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
@@ -68,7 +68,7 @@ struct ChatwootChannelTests {
             chatwoot: ChatwootChannelSettings(inboxes: [inboxes.whatsapp, inboxes.instagram, inboxes.widget]), handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: TestBaton.databasePath()), log: LogSettings(),
-            admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits, endpoints: [endpoint], sourceFile: nil)
+            admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits, endpoints: [endpoint], bots: bots, sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = HandoverEndToEndTests.retry
         if let arrivalWindow { dependencies.arrivalWindow = arrivalWindow }

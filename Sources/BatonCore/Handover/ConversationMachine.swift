@@ -67,18 +67,26 @@ public struct ConversationMachine: Sendable {
     public let now: Date
     /// The endpoint's notices and default timers.
     public let policy: HandoverPolicy
+    /// The id the step's user message was stored with, if the step stored one.
+    public let userMessageID: Int64?
 
-    public init(bot: any Bot, session: SessionFacts, now: Date, policy: HandoverPolicy = HandoverPolicy()) {
+    public init(bot: any Bot, session: SessionFacts, now: Date, policy: HandoverPolicy = HandoverPolicy(), userMessageID: Int64? = nil) {
         self.bot = bot
         self.session = session
         self.now = now
         self.policy = policy
+        self.userMessageID = userMessageID
     }
 
     /// A flow event: the conversation's start, a user message, or a handover's end.
     public func handle(_ event: FlowEvent, state: ConversationState) -> ConversationStep {
         var step = ConversationStep(state: state)
-        run(event, into: &step)
+        if case .message(var input) = event, input.messageID == nil {
+            input.messageID = userMessageID
+            run(.message(input), into: &step)
+        } else {
+            run(event, into: &step)
+        }
         return step
     }
 

@@ -42,8 +42,9 @@ public enum OutboxPlanner {
             case .release(let conversationID):
                 jobs.append(.release(conversationID: conversationID, handover: state.handover?.number ?? 0))
             case .askBot(let request):
-                // The bot reads the transcript through the step's newest message: the user's, when one led here.
-                jobs.append(.botTurn(request, throughMessageID: lastMessageID))
+                // The bot reads the transcript up to the user's message it answers (later ones are later turns');
+                // a bot that speaks first, up to the step's newest.
+                jobs.append(.botTurn(request, throughMessageID: request.input?.messageID ?? lastMessageID))
             }
         }
         return jobs

@@ -35,14 +35,7 @@ extension FlowState: JSONStorable {
             case .idle: .object(["idle": .emptyObject])
             case .awaitingAnswer(let nodeID, let attempts): .object(["awaitingAnswer": .object(["nodeID": .string(nodeID), "attempts": attempts.json])])
             case .inHandover(let nodeID): .object(["inHandover": .object(["nodeID": .string(nodeID)])])
-            case .withBot(let visit):
-                .object([
-                    "withBot": .object([
-                        "visit": .object([
-                            "nodeID": .string(visit.nodeID), "visit": visit.visit.json, "asked": visit.asked.json, "answered": visit.answered.json,
-                        ])
-                    ])
-                ])
+            case .withBot(let visit): .object(["withBot": .object(["visit": visit.storageJSON])])
             }
         var object = JSONObjectBuilder()
         object["position"] = position
@@ -61,10 +54,7 @@ extension FlowState: JSONStorable {
         case "awaitingAnswer": self.init(position: .awaitingAnswer(nodeID: try fields.string("nodeID"), attempts: try fields.int("attempts")))
         case "inHandover": self.init(position: .inHandover(nodeID: try fields.string("nodeID")))
         case "withBot":
-            let members = try JSONMembers(try fields.value("visit"), of: "BotVisit")
-            let visit = BotVisit(
-                nodeID: try members.string("nodeID"), visit: try members.int("visit"), asked: try members.int("asked"), answered: try members.int("answered"))
-            self.init(position: .withBot(visit: visit))
+            self.init(position: .withBot(visit: try BotVisit(storageJSON: try fields.value("visit"))))
         default: throw members.fail("position", "idle, awaitingAnswer, inHandover or withBot")
         }
         if members.optional("botVisits") != nil { botVisits = try members.int("botVisits") }
@@ -195,5 +185,40 @@ extension MessageContent: JSONStorable {
                     mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID"), size: try fields.optionalInt("size")))
         }
         self.init(text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"))
+    }
+}
+
+extension BotVisit: JSONStorable {
+    public var storageJSON: JSONValue {
+        var object = JSONObjectBuilder()
+        object["nodeID"] = .string(nodeID)
+        object["visit"] = visit.json
+        object["asked"] = asked.json
+        object["answered"] = answered.json
+        object["waiting"] = waiting.isEmpty ? nil : .array(waiting.map(\.storageJSON))
+        return object.value
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "BotVisit")
+        self.init(nodeID: try members.string("nodeID"), visit: try members.int("visit"), asked: try members.int("asked"), answered: try members.int("answered"))
+        if members.optional("waiting") != nil {
+            waiting = try members.array("waiting").map { input throws(JSONShapeError) in try BotInput(storageJSON: input) }
+        }
+    }
+}
+
+extension BotInput: JSONStorable {
+    public var storageJSON: JSONValue {
+        var object = JSONObjectBuilder()
+        object["text"] = .string(text)
+        object["payload"] = payload.json
+        object["messageID"] = messageID.map { .number(Double($0)) }
+        return object.value
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "BotInput")
+        self.init(text: try members.string("text"), payload: try members.optionalString("payload"), messageID: try members.optionalInt64("messageID"))
     }
 }

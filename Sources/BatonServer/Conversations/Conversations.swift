@@ -288,7 +288,9 @@ public struct Conversations: Sendable {
         let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
             if let userDraft { update.append(userDraft) }
             let before = update.state.handover
-            let step = work(ConversationMachine(bot: bot, session: SessionFacts(update.session), now: time, policy: policy), update.state)
+            let machine = ConversationMachine(
+                bot: bot, session: SessionFacts(update.session), now: time, policy: policy, userMessageID: userDraft == nil ? nil : update.lastMessageID)
+            let step = work(machine, update.state)
             update.apply(step)
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))

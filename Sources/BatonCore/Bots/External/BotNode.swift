@@ -36,11 +36,33 @@ public struct BotVisit: Codable, Sendable, Hashable {
     public var asked: Int
     /// The latest turn whose answer was taken: answers arrive once, in order, and a repeat is dropped.
     public var answered: Int
+    /// What the user wrote while a turn was still being answered, oldest first: each is asked, in turn, once the
+    /// answer before it is in. One turn at a time keeps a bot's answers in the conversation's order, and on a
+    /// Chatwoot inbox each answer goes out before the next turn is asked.
+    public var waiting: [BotInput]
 
-    public init(nodeID: String, visit: Int, asked: Int = 0, answered: Int = 0) {
+    public init(nodeID: String, visit: Int, asked: Int = 0, answered: Int = 0, waiting: [BotInput] = []) {
         self.nodeID = nodeID
         self.visit = visit
         self.asked = asked
         self.answered = answered
+        self.waiting = waiting
+    }
+
+    /// A turn was asked and its answer is not in yet.
+    public var isAnswering: Bool { asked > answered }
+
+    /// At most this many messages wait for the bot; a user who writes more while it answers loses the oldest.
+    public static let maxWaiting = 20
+
+    private enum CodingKeys: String, CodingKey { case nodeID, visit, asked, answered, waiting }
+
+    /// Visits saved before `waiting` existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            nodeID: try container.decode(String.self, forKey: .nodeID), visit: try container.decode(Int.self, forKey: .visit),
+            asked: try container.decode(Int.self, forKey: .asked), answered: try container.decode(Int.self, forKey: .answered),
+            waiting: try container.decodeIfPresent([BotInput].self, forKey: .waiting) ?? [])
     }
 }

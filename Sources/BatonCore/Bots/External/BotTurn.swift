@@ -29,10 +29,13 @@ public struct BotInput: Codable, Sendable, Hashable {
     public var text: String
     /// A quick reply's payload (a Rasa button's `/intent{…}`), which the bot gets instead of the title.
     public var payload: String?
+    /// The stored message: the turn's transcript goes up to it (the user's later messages are later turns').
+    public var messageID: Int64?
 
-    public init(text: String, payload: String? = nil) {
+    public init(text: String, payload: String? = nil, messageID: Int64? = nil) {
         self.text = text
         self.payload = payload
+        self.messageID = messageID
     }
 
     /// What a bot that reads one message (a webhook bot) is sent.

@@ -11,19 +11,34 @@ extension Run {
         }
     }
 
-    /// A user message while the bot has the conversation: the bot's next turn.
+    /// A user message while the bot has the conversation: the bot's next turn, or, while a turn is being answered,
+    /// one that waits for it.
     mutating func ask(_ node: BotNode, at index: Int, visit: BotVisit) {
+        var visit = visit
+        if visit.isAnswering, let message = unanswered {
+            visit.waiting = Array((visit.waiting + [Self.botInput(message)]).suffix(BotVisit.maxWaiting))
+            unanswered = nil
+            state.flow.position = .withBot(visit: visit)
+            return
+        }
         do {
-            try askTurn(of: node, visit: visit)
+            try askTurn(of: node, visit: visit, input: unanswered.map(Self.botInput))
         } catch {
             fail(flow.nodes[index], StepFailure.describe(error))
         }
     }
 
+    static func botInput(_ message: UserInput) -> BotInput {
+        BotInput(text: message.text, payload: message.payload, messageID: message.messageID)
+    }
+
     private mutating func askTurn(of node: BotNode, visit: BotVisit) throws {
+        try askTurn(of: node, visit: visit, input: unanswered.map(Self.botInput))
+    }
+
+    private mutating func askTurn(of node: BotNode, visit: BotVisit, input: BotInput?) throws {
         var visit = visit
         visit.asked += 1
-        let input = unanswered.map { BotInput(text: $0.text, payload: $0.payload) }
         unanswered = nil
         let prompt = try node.prompt?.render(in: scope).trimmingSpaces
         effects.append(
@@ -53,7 +68,18 @@ extension Run {
         if ending == nil, answer.messages.allSatisfy(\.isEmpty), answer.set.isEmpty, answer.notes.isEmpty, !node.silenceIsFine {
             ending = .error(.empty, detail: "the bot answered nothing")
         }
-        guard let ending else { return }
+        guard let ending else {
+            // The user wrote meanwhile: the oldest of those messages is the next turn.
+            if !visit.isAnswering, !visit.waiting.isEmpty {
+                let next = visit.waiting.removeFirst()
+                do {
+                    try askTurn(of: node, visit: visit, input: next)
+                } catch {
+                    fail(flow.nodes[index], StepFailure.describe(error))
+                }
+            }
+            return
+        }
         leave(node, at: index, ending: ending)
     }
 

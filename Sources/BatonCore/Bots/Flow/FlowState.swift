@@ -51,11 +51,14 @@ public struct UserInput: Sendable, Hashable {
     public var payload: String?
     /// Structured data sent along.
     public var data: JSONValue
+    /// The stored message's id, when the step stored it (a bot node's turn reads the transcript up to it).
+    public var messageID: Int64?
 
-    public init(text: String, payload: String? = nil, data: JSONValue = .null) {
+    public init(text: String, payload: String? = nil, data: JSONValue = .null, messageID: Int64? = nil) {
         self.text = text
         self.payload = payload
         self.data = data
+        self.messageID = messageID
     }
 
     /// The text intents and questions look at.
