@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "baton-bench",
             dependencies: [
-                "ChatwootStandIn",
+                "ChatwootStandIn", "BotStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -36,7 +36,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Webchat sockets to hold open for the per-socket memory figure.")
     var sockets = 10_000
 
-    @Option(help: "Only these scenarios (comma-separated: startup,relay,ack,user,calls,sockets,postgres).")
+    @Option(help: "Only these scenarios (comma-separated: startup,relay,ack,user,calls,bot,sockets,postgres).")
     var only: String?
 
     func run() async throws {

@@ -31,7 +31,8 @@ final class BatonRig: Sendable {
 
     /// Starts the stand-in and `count` Baton processes on one store; the stand-in's webhooks go to the first.
     /// - Parameter checkSpec: whether the stand-in checks every request against Chatwoot's swagger (costs CPU).
-    static func start(_ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false) async throws -> BatonRig {
+    /// - Parameter modelURL: the model server the flow's `assistant` bot node talks to (the bot scenario's stand-in).
+    static func start(_ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false, modelURL: String? = nil) async throws -> BatonRig {
         let standIn = try ChatwootStandIn(configuration: .init(checkSpec: checkSpec, messagesPerMinuteLimit: 1_000_000))
         try await standIn.start()
         let secret = "bench-secret-\(UUID().uuidString)"
@@ -40,7 +41,7 @@ final class BatonRig: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try flow(inbox: seed.inbox.id).write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
-        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret).write(to: config, atomically: true, encoding: .utf8)
+        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret, modelURL: modelURL).write(to: config, atomically: true, encoding: .utf8)
         var instances: [ChildProcess] = []
         var urls: [String] = []
         for _ in 0..<count {
@@ -138,6 +139,7 @@ final class BatonRig: Sendable {
         intents:
           - { name: human, keywords: [agent], goto: handover }
           - { name: checked, keywords: [queue], goto: checked-handover }
+          - { name: ask, keywords: [assistant], goto: assistant }
         nodes:
           - id: loop
             question: { text: "Say something", store: last }
@@ -155,10 +157,13 @@ final class BatonRig: Sendable {
               whenUnavailable: handover
               announcePosition: true
           - goto: loop
+          - id: assistant
+            bot: assistant
+          - goto: loop
         """
     }
 
-    static func configuration(storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String) -> String {
+    static func configuration(storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, modelURL: String? = nil) -> String {
         let store: String
         switch storage {
         case .sqlite: store = "{ sqlite: { path: baton.sqlite } }"
@@ -170,6 +175,10 @@ final class BatonRig: Sendable {
             log: { level: error }
             admin: { token: \(adminToken) }
             limits: { messagesPerMinute: 100000 }
+            bots:
+              assistant:
+                # Without the bot scenario's model nothing listens there; no other scenario asks it.
+                openai: { baseURL: "\(modelURL ?? "http://127.0.0.1:9/v1")", model: bench }
             endpoints:
               \(endpoint):
                 name: Bench

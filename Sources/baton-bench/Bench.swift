@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BotStandIn
 import ChatwootStandIn
 import Foundation
 import NIOCore
@@ -21,6 +22,7 @@ struct Bench {
             if wants("relay") || wants("ack") || wants("user") || wants("calls") {
                 try await relayAndCalls(into: &report, client: client, relay: wants("relay") || wants("ack"), user: wants("user"), calls: wants("calls"))
             }
+            if wants("bot") { report.bot = try await botTurns(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL { report.postgresRelay = try await postgresRelay(url: url, client: client) }
         } catch {
@@ -29,6 +31,28 @@ struct Bench {
         }
         try await client.shutdown()
         return report
+    }
+
+    // MARK: Bot turns
+
+    /// A `bot` node's turns on one Baton, against the model stand-in (5 ms a word, as a fast local model).
+    func botTurns(client: HTTPClient) async throws -> BotScenario.Figures {
+        let model = try await OpenAIStandIn.start(.init(flavor: .openai, pieceDelay: .milliseconds(5)))
+        do {
+            let rig = try await BatonRig.start(settings, storage: .sqlite, modelURL: model.baseURL)
+            do {
+                let figures = try await BotScenario(rig: rig, model: model, client: client, turns: 200).run()
+                await rig.stop()
+                await model.shutdown()
+                return figures
+            } catch {
+                await rig.stop()
+                throw error
+            }
+        } catch {
+            await model.shutdown()
+            throw error
+        }
     }
 
     // MARK: Start-up

@@ -33,6 +33,10 @@ extension BenchReport {
                 lines.append(row("… with whenUnavailable and announcePosition, first / second within the cache", totals, "", "—", nil))
             }
         }
+        if let bot {
+            lines.append(row("Bot node turn, message → first words shown p50 / p99 (ms)", Self.pair(bot.batonFirstWords), Self.pair(bot.directFirstWords), "—", nil, note: "bare: the model stand-in called directly"))
+            lines.append(row("Bot node turn, message → answer stored and shown p50 / p99 (ms)", Self.pair(bot.batonAnswer), Self.pair(bot.directAnswer), "—", nil, note: Self.added(bot.batonAnswer, bot.directAnswer)))
+        }
         if let sockets {
             lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
             lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))
@@ -98,6 +102,12 @@ extension BenchReport {
     static func pair(_ latencies: Latencies) -> String {
         guard let p50 = latencies.p50, let p99 = latencies.p99 else { return "–" }
         return String(format: "%.2f / %.2f", p50, p99)
+    }
+
+    /// What Baton adds at p50 and p99: "+x / +y ms".
+    static func added(_ baton: Latencies, _ direct: Latencies) -> String {
+        guard let p50 = baton.p50, let p99 = baton.p99, let bareP50 = direct.p50, let bareP99 = direct.p99 else { return "–" }
+        return String(format: "Baton adds %+.1f / %+.1f ms", p50 - bareP50, p99 - bareP99)
     }
 
     static func max(_ latencies: Latencies) -> String { latencies.max.map { String(format: "%.1f", $0) } ?? "–" }

@@ -26,6 +26,7 @@ struct BenchReport: Codable, Sendable {
     var postgresRelay: RelayScenario.Figures?
     var calls = ChatwootCallsScenario.Figures()
     var sockets: Sockets?
+    var bot: BotScenario.Figures?
 
     init(settings: BenchSettings) {
         let formatter = ISO8601DateFormatter()
