@@ -87,10 +87,13 @@ let package = Package(
             resources: [.copy("Resources/webchat")],
             swiftSettings: swiftSettings
         ),
+        // The stand-ins' JSON: values that keep their keys' order, a strict parser, the servers' writers.
+        .target(name: "StandInJSON", swiftSettings: swiftSettings),
         // A faithful Chatwoot v4.15 stand-in for tests and local use (never used by Baton itself).
         .target(
             name: "ChatwootStandIn",
             dependencies: [
+                "StandInJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +118,7 @@ let package = Package(
         .target(
             name: "BotStandIn",
             dependencies: [
+                "StandInJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -199,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "BotStandInTests",
             dependencies: [
-                "BotStandIn",
+                "BotStandIn", "StandInJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -209,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "ChatwootStandIn", "BotStandIn", "BatonTestSupport",
+                "BatonServer", "ChatwootStandIn", "BotStandIn", "StandInJSON", "BatonTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -1,7 +1,9 @@
-/// A JSON value that keeps object keys in insertion order.
+/// A JSON value that keeps object keys in insertion order: the stand-ins' one JSON type.
 ///
-/// Chatwoot's payloads are Ruby hashes serialised in insertion order; keeping the order lets the stand-in emit
-/// bodies that match Chatwoot's byte for byte (the signed example proves it) and lets tests compare key lists.
+/// Chatwoot's payloads are Ruby hashes serialised in insertion order, and the bot servers write their answers in
+/// a fixed key order too; keeping the order lets a stand-in emit bodies that match the real server's byte for byte
+/// (Chatwoot's signed example proves it) and lets tests compare key lists. Parsed without Foundation, which blurs
+/// booleans with numbers (a `stream: 1` must not pass as `stream: true`).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
@@ -148,6 +150,9 @@ extension JSONValue {
 
     /// Parses UTF-8 JSON text.
     public static func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
+
+    /// Parses UTF-8 JSON bytes.
+    public static func parse(bytes: [UInt8]) throws -> JSONValue { try JSONParser.parse(bytes) }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

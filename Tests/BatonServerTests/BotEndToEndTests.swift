@@ -315,7 +315,7 @@ struct BotEndToEndTests {
 
     @Test func aRasaCustomHandoverOpensAChatwootConversationWithTheSummary() async throws {
         try await Self.withRasa { chatwoot, rasa, client in
-            rasa.enqueue(.messages([.text("Connecting you."), .custom(["note": "Customer since 2019", "handover": ["reason": "billing", "summary": "Invoice 12 is wrong", "team": 1]])]))
+            rasa.enqueue(.messages([.text("Connecting you."), RasaReplies.handover(note: "Customer since 2019", reason: "billing", summary: "Invoice 12 is wrong", team: 1)]))
             let session = try await Self.say("My invoice is wrong", client: client)
             let texts = try await client.waitForText("Queued.", session: session)
             #expect(texts.suffix(3) == ["My invoice is wrong", "Connecting you.", "Queued."])

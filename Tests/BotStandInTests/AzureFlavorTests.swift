@@ -1,5 +1,6 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// Azure OpenAI's dated API: deployment in the path, `api-version`, `api-key` (contract §1.10, §6).
 @Suite struct AzureFlavorTests {

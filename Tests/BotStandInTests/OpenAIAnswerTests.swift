@@ -1,5 +1,6 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// Non-streamed answers: the `chat.completion` shape of contract §3, scripted and default.
 @Suite struct OpenAIAnswerTests {

@@ -1,15 +1,16 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// The answers without scripting: echo, hand-over tool, end-of-conversation tool, after a tool result.
 @Suite struct OpenAIDefaultBotTests {
-    func answer(_ llm: OpenAIStandIn, _ body: BotJSON) async throws -> BotJSON {
+    func answer(_ llm: OpenAIStandIn, _ body: JSONValue) async throws -> JSONValue {
         try #require(try await HTTP.send(llm.chatCompletionsURL(), json: body).json?["choices"]?[0]?["message"])
     }
 
     @Test func echoesTheLastUserMessageIncludingContentParts() async throws {
         try await withOpenAI { llm async throws in
-            let parts: BotJSON = ["role": "user", "content": [["type": "text", "text": "Where is"], ["type": "text", "text": "my parcel?"]]]
+            let parts: JSONValue = ["role": "user", "content": [["type": "text", "text": "Where is"], ["type": "text", "text": "my parcel?"]]]
             let message = try await answer(llm, Chat.body(messages: [Chat.user("earlier"), parts]))
             #expect(message["content"] == "You said: Where is my parcel?")
         }
@@ -21,7 +22,7 @@ import Testing
                 let message = try await answer(llm, Chat.body(messages: [Chat.user("Can I talk to a real PERSON?")], tools: ["other", tool]))
                 let call = try #require(message["tool_calls"]?[0])
                 #expect(call["function"]?["name"] == .string(tool))
-                let arguments = try BotJSON.parse(try #require(call["function"]?["arguments"]?.stringValue))
+                let arguments = try JSONValue.parse(try #require(call["function"]?["arguments"]?.stringValue))
                 #expect(arguments["reason"] == "the user asked for a person")
                 #expect(arguments["summary"]?.stringValue?.contains("Can I talk to a real PERSON?") == true)
             }
@@ -45,8 +46,8 @@ import Testing
 
     @Test func answersTextAfterAToolResultSoToolLoopsEnd() async throws {
         try await withOpenAI { llm async throws in
-            let call: BotJSON = ["id": "call_1", "type": "function", "function": ["name": "handover", "arguments": "{}"]]
-            let messages: [BotJSON] = [
+            let call: JSONValue = ["id": "call_1", "type": "function", "function": ["name": "handover", "arguments": "{}"]]
+            let messages: [JSONValue] = [
                 Chat.user("a human please"), ["role": "assistant", "content": nil, "tool_calls": [call]],
                 ["role": "tool", "tool_call_id": "call_1", "content": "queued for an agent"],
             ]

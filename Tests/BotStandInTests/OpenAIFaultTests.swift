@@ -1,6 +1,7 @@
 import BotStandIn
 import NIOCore
 import Testing
+import StandInJSON
 
 /// Scripted failures: statuses, cut streams, errors after 200, garbage, delays.
 @Suite struct OpenAIFaultTests {

@@ -1,5 +1,6 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// `stream: true`: SSE framing, pieces, finish chunk, usage chunk, `[DONE]` (contract §4).
 @Suite struct OpenAIStreamTests {

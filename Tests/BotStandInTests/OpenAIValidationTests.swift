@@ -1,5 +1,6 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// Authentication and request validation, in OpenAI's words and shapes (contract §1.9, §5).
 @Suite struct OpenAIValidationTests {
@@ -39,7 +40,7 @@ import Testing
     @Test func malformedRequestsAre400AndDoNotUseUpScripts() async throws {
         try await withOpenAI { llm async throws in
             llm.enqueue(.text("kept for a valid request"))
-            let cases: [(BotJSON?, String?, String)] = [
+            let cases: [(JSONValue?, String?, String)] = [
                 (nil, "{not json", "We could not parse the JSON body"),
                 (Chat.body(model: nil), nil, "you must provide a model parameter"),
                 (Chat.body(messages: []), nil, "empty array"),
@@ -59,8 +60,8 @@ import Testing
     }
 
     @Test func toolCallsMustBeAnsweredByToolMessages() async throws {
-        let call: BotJSON = ["id": "call_abc123", "type": "function", "function": ["name": "handover", "arguments": "{}"]]
-        let assistant: BotJSON = ["role": "assistant", "content": nil, "tool_calls": [call]]
+        let call: JSONValue = ["id": "call_abc123", "type": "function", "function": ["name": "handover", "arguments": "{}"]]
+        let assistant: JSONValue = ["role": "assistant", "content": nil, "tool_calls": [call]]
         let unanswered = Chat.body(messages: [Chat.user("a person please"), assistant, Chat.user("hello?")], tools: ["handover"])
         let stray = Chat.body(messages: [Chat.user("hi"), ["role": "tool", "tool_call_id": "call_x", "content": "done"]])
         let answered = Chat.body(

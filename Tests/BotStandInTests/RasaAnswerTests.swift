@@ -1,11 +1,12 @@
 import BotStandIn
 import NIOHTTP1
 import Testing
+import StandInJSON
 
 /// The REST channel's answer: an array of elements as `CollectingOutputChannel` builds them (contract §1, §3).
 @Suite struct RasaAnswerTests {
     func post(_ rasa: RasaStandIn, sender: String? = "c0a8f2e1", _ message: String) async throws -> Reply {
-        var body: BotJSON = ["message": .string(message)]
+        var body: JSONValue = ["message": .string(message)]
         if let sender { body = body.setting("sender", .string(sender)) }
         return try await HTTP.send(rasa.webhookURL, json: body)
     }
@@ -96,7 +97,7 @@ import Testing
 
     @Test func recordsMetadataAndHeaders() async throws {
         try await withRasa { rasa async throws in
-            let body: BotJSON = ["sender": "s1", "message": "hi", "metadata": ["locale": "de-DE"]]
+            let body: JSONValue = ["sender": "s1", "message": "hi", "metadata": ["locale": "de-DE"]]
             _ = try await HTTP.send(rasa.webhookURL, json: body, headers: [("X-Baton-Signature", "sha256=abc"), ("X-Baton-Timestamp", "1700000000")])
             let recorded = try #require(await rasa.requests().first)
             #expect(recorded.path == "/webhooks/rest/webhook")

@@ -1,5 +1,6 @@
 import BotStandIn
 import Testing
+import StandInJSON
 
 /// `?stream=true`, scripted failures, and one turn at a time per sender (contract §1.9, §4).
 @Suite struct RasaStreamAndOrderTests {
@@ -26,7 +27,7 @@ import Testing
             rasa.enqueue(.malformed("[{\"text\": "))
             rasa.enqueue(.cutConnection)
             rasa.enqueue(.delay(seconds: 0.3, then: .messages([.text("slow")])))
-            let body: BotJSON = ["sender": "s", "message": "m"]
+            let body: JSONValue = ["sender": "s", "message": "m"]
             let gateway = try await HTTP.send(rasa.webhookURL, json: body)
             #expect(gateway.status == 502)
             #expect(gateway.text == "Bad Gateway")

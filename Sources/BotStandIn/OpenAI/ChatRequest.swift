@@ -1,3 +1,4 @@
+import StandInJSON
 /// A chat-completions request body that passed validation, with the readings the stand-in needs.
 struct ChatRequest: Sendable {
     /// How the request restricts tool use (contract §2, `tool_choice`).
@@ -6,10 +7,10 @@ struct ChatRequest: Sendable {
         case function(String)
     }
 
-    let body: BotJSON
+    let body: JSONValue
 
     var model: String? { body["model"]?.stringValue }
-    var messages: [BotJSON] { body["messages"]?.arrayValue ?? [] }
+    var messages: [JSONValue] { body["messages"]?.arrayValue ?? [] }
     var stream: Bool { body["stream"]?.boolValue ?? false }
     var includeUsage: Bool { body["stream_options"]?["include_usage"]?.boolValue ?? false }
     /// `stream_options.include_obfuscation` (OpenAI adds an `obfuscation` pad to chunks unless it is false).
@@ -44,7 +45,7 @@ struct ChatRequest: Sendable {
     var promptTokens: Int { messages.reduce(0) { $0 + Self.wordCount(Self.text(of: $1)) } }
 
     /// `content` as text: a string, or the `text` of `{"type":"text","text":…}` parts joined with a space.
-    static func text(of message: BotJSON) -> String {
+    static func text(of message: JSONValue) -> String {
         switch message["content"] {
         case .string(let text)?: return text
         case .array(let parts)?:

@@ -1,6 +1,7 @@
+import StandInJSON
 /// Checks the fields besides `model` and `messages`: `stream`, `stream_options`, `temperature`, `tools`.
 enum ChatRequestOptionsValidator {
-    static func problem(in body: BotJSON) -> OpenAIErrorInfo? {
+    static func problem(in body: JSONValue) -> OpenAIErrorInfo? {
         if let stream = body["stream"], stream != .null, stream.boolValue == nil {
             return .invalidRequest("Invalid type for 'stream': expected a boolean.", param: "stream", code: "invalid_type")
         }
@@ -26,7 +27,7 @@ enum ChatRequestOptionsValidator {
     }
 
     /// `tools[].function.name` matches `[a-zA-Z0-9_-]`, at most 64 characters (contract §2).
-    private static func toolsProblem(_ value: BotJSON?) -> OpenAIErrorInfo? {
+    private static func toolsProblem(_ value: JSONValue?) -> OpenAIErrorInfo? {
         guard let value, value != .null else { return nil }
         guard let tools = value.arrayValue else {
             return .invalidRequest("Invalid type for 'tools': expected an array of objects.", param: "tools", code: "invalid_type")

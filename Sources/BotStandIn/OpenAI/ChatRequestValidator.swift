@@ -1,3 +1,4 @@
+import StandInJSON
 /// Checks a chat-completions body the way the servers do (contract §2, §5), first problem wins.
 ///
 /// Messages follow OpenAI's validation wording. The rule that an assistant message with `tool_calls` must be
@@ -6,7 +7,7 @@
 enum ChatRequestValidator {
     static let roles = ["developer", "system", "user", "assistant", "tool", "function"]
 
-    static func problem(in body: BotJSON, flavor: OpenAIStandIn.Flavor) -> OpenAIErrorInfo? {
+    static func problem(in body: JSONValue, flavor: OpenAIStandIn.Flavor) -> OpenAIErrorInfo? {
         guard body.isObject else { return unparsable }
         // Azure's dated API takes the model from the deployment in the path.
         if flavor != .azure || body["model"] != nil {
@@ -24,7 +25,7 @@ enum ChatRequestValidator {
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
     )
 
-    private static func messagesProblem(_ value: BotJSON?) -> OpenAIErrorInfo? {
+    private static func messagesProblem(_ value: JSONValue?) -> OpenAIErrorInfo? {
         guard let value else { return .invalidRequest("Missing required parameter: 'messages'.", param: "messages", code: "missing_required_parameter") }
         guard let messages = value.arrayValue else {
             return .invalidRequest("Invalid type for 'messages': expected an array of objects.", param: "messages", code: "invalid_type")
@@ -42,7 +43,7 @@ enum ChatRequestValidator {
             }
             guard let name = role.stringValue, roles.contains(name) else {
                 return .invalidRequest(
-                    "Invalid value: '\(role.stringValue ?? role.compactText)'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
+                    "Invalid value: '\(role.stringValue ?? JSONWriter.string(role, style: .compact))'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.",
                     param: "\(at).role", code: "invalid_value")
             }
             if let problem = contentProblem(message, role: name, at: at) { return problem }
@@ -50,7 +51,7 @@ enum ChatRequestValidator {
         return nil
     }
 
-    private static func contentProblem(_ message: BotJSON, role: String, at: String) -> OpenAIErrorInfo? {
+    private static func contentProblem(_ message: JSONValue, role: String, at: String) -> OpenAIErrorInfo? {
         let content = message["content"]
         let hasToolCalls = !(message["tool_calls"]?.arrayValue ?? []).isEmpty
         // Only an assistant message that calls tools may leave out its content (spec: "Required unless tool_calls").
@@ -68,7 +69,7 @@ enum ChatRequestValidator {
     }
 
     /// Every `tool_calls` id must be answered by the `tool` messages right after it, and a `tool` message must answer one.
-    private static func toolResponseProblem(_ messages: [BotJSON]) -> OpenAIErrorInfo? {
+    private static func toolResponseProblem(_ messages: [JSONValue]) -> OpenAIErrorInfo? {
         var index = 0
         while index < messages.count {
             let message = messages[index]

@@ -1,3 +1,4 @@
+import StandInJSON
 /// Writes one answer as Server-Sent Events: `data: <chunk>\n\n` … `data: [DONE]\n\n` (contract §4).
 struct CompletionStream: Sendable {
     let plan: CompletionPlan
@@ -14,7 +15,7 @@ struct CompletionStream: Sendable {
         for (index, piece) in plan.pieces.enumerated() {
             if try await endsEarly(afterPieces: index, out: &out) { return }
             if index > 0 { try await pause() }
-            let delta: BotJSON = flavor == .ollama ? ["role": "assistant", "content": .string(piece)] : ["content": .string(piece)]
+            let delta: JSONValue = flavor == .ollama ? ["role": "assistant", "content": .string(piece)] : ["content": .string(piece)]
             try await send(factory.chunk(delta: delta), to: &out)
         }
         if try await endsEarly(afterPieces: plan.pieces.count, out: &out) { return }
@@ -27,10 +28,10 @@ struct CompletionStream: Sendable {
     /// The first chunk: the role, and for an answer without text OpenAI's first tool-call fragment (as recorded).
     private func sendRoleChunk(to out: inout StreamOut) async throws {
         if plan.text == nil, flavor != .ollama, let first = plan.calls.first {
-            let delta: BotJSON = ["role": "assistant", "content": nil, "tool_calls": [Self.opening(first, index: 0)], "refusal": nil]
+            let delta: JSONValue = ["role": "assistant", "content": nil, "tool_calls": [Self.opening(first, index: 0)], "refusal": nil]
             return try await send(factory.chunk(delta: delta), to: &out)
         }
-        let delta: BotJSON = flavor == .openai ? ["role": "assistant", "content": "", "refusal": nil] : ["role": "assistant", "content": ""]
+        let delta: JSONValue = flavor == .openai ? ["role": "assistant", "content": "", "refusal": nil] : ["role": "assistant", "content": ""]
         try await send(factory.chunk(delta: delta), to: &out)
     }
 
@@ -38,7 +39,7 @@ struct CompletionStream: Sendable {
     private func sendToolCalls(to out: inout StreamOut) async throws {
         guard !plan.calls.isEmpty else { return }
         if flavor == .ollama {
-            let calls: [BotJSON] = plan.calls.enumerated().map { index, call in
+            let calls: [JSONValue] = plan.calls.enumerated().map { index, call in
                 ["id": .string(call.id), "index": .int(Int64(index)), "type": "function",
                  "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
             }
@@ -49,14 +50,14 @@ struct CompletionStream: Sendable {
             if !openedInRoleChunk { try await send(factory.chunk(delta: ["tool_calls": [Self.opening(call, index: index)]]), to: &out) }
             for fragment in CompletionPlan.fragments(of: call.arguments) {
                 try await pause()
-                let piece: BotJSON = ["index": .int(Int64(index)), "function": ["arguments": .string(fragment)]]
+                let piece: JSONValue = ["index": .int(Int64(index)), "function": ["arguments": .string(fragment)]]
                 try await send(factory.chunk(delta: ["tool_calls": [piece]]), to: &out)
             }
         }
     }
 
     /// The first fragment of a call: `id`, `type`, `function.name` and empty `arguments`.
-    static func opening(_ call: CompletionPlan.Call, index: Int) -> BotJSON {
+    static func opening(_ call: CompletionPlan.Call, index: Int) -> JSONValue {
         ["index": .int(Int64(index)), "id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": ""]]
     }
 
@@ -85,7 +86,7 @@ struct CompletionStream: Sendable {
         guard await signal.sleep(for: plan.pieceDelay) else { throw StreamCut() }
     }
 
-    private func send(_ chunk: BotJSON, to out: inout StreamOut) async throws {
-        try await out.send("data: \(BotJSONWriter.string(chunk))\n\n")
+    private func send(_ chunk: JSONValue, to out: inout StreamOut) async throws {
+        try await out.send("data: \(JSONWriter.string(chunk, style: .compact))\n\n")
     }
 }

@@ -1,3 +1,4 @@
+import StandInJSON
 /// What the OpenAI-compatible stand-in answers when no reply is scripted: a deterministic little bot, so a demo or
 /// a test without scripting still sees text, a hand-over and an ending.
 ///
@@ -32,6 +33,6 @@ enum DefaultAssistant {
     static func arguments(for tool: String, userText: String) -> String {
         guard handoverTools.contains(tool) else { return "{}" }
         let quoted = userText.count > 120 ? String(userText.prefix(120)) + "…" : userText
-        return BotJSONWriter.string(["reason": "the user asked for a person", "summary": .string("The user wrote: \"\(quoted)\"")])
+        return JSONWriter.string(["reason": "the user asked for a person", "summary": .string("The user wrote: \"\(quoted)\"")], style: .compact)
     }
 }

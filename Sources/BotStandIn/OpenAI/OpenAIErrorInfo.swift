@@ -1,3 +1,4 @@
+import StandInJSON
 /// One error the OpenAI-compatible stand-in can answer, before it is put in a flavour's body shape.
 struct OpenAIErrorInfo: Sendable {
     var status: Int
@@ -13,12 +14,13 @@ struct OpenAIErrorInfo: Sendable {
 
     /// OpenAI's body shape (contract §5): all four keys, `param` and `code` may be null.
     var openAIBody: String {
-        BotJSONWriter.string([
-            "error": [
-                "message": .string(message), "type": type.map(BotJSON.string) ?? .null,
-                "param": param.map(BotJSON.string) ?? .null, "code": code.map(BotJSON.string) ?? .null,
-            ]
-        ])
+        JSONWriter.string(
+            [
+                "error": [
+                    "message": .string(message), "type": type.map(JSONValue.string) ?? .null,
+                    "param": param.map(JSONValue.string) ?? .null, "code": code.map(JSONValue.string) ?? .null,
+                ]
+            ], style: .compact)
     }
 
     /// The body in the flavour's shape (contract §6, "error body").
@@ -29,13 +31,13 @@ struct OpenAIErrorInfo: Sendable {
         case .ollama:
             // Ollama's `NewError`: the type follows the status; param and code are always null.
             let type = status == 404 ? "not_found_error" : status < 500 ? "invalid_request_error" : "api_error"
-            return BotJSONWriter.string(["error": ["message": .string(message), "type": .string(type), "param": nil, "code": nil]])
+            return JSONWriter.string(["error": ["message": .string(message), "type": .string(type), "param": nil, "code": nil]], style: .compact)
         case .azure:
             // Azure: the status as a string code, no type unless the error has one.
-            var inner: BotJSON = ["code": .string(code ?? String(status)), "message": .string(message)]
+            var inner: JSONValue = ["code": .string(code ?? String(status)), "message": .string(message)]
             if let param { inner = inner.setting("param", .string(param)) }
             if let type { inner = inner.setting("type", .string(type)) }
-            return BotJSONWriter.string(["error": inner])
+            return JSONWriter.string(["error": inner], style: .compact)
         }
     }
 

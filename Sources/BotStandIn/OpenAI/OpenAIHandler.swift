@@ -1,3 +1,4 @@
+import StandInJSON
 /// Answers one request to the OpenAI-compatible stand-in: size → route and auth → validation → model → reply.
 struct OpenAIHandler: Sendable {
     let options: OpenAIStandIn.Options
@@ -14,7 +15,7 @@ struct OpenAIHandler: Sendable {
         case .answer(let reply): return reply
         case .chat(let routed): deployment = routed
         }
-        guard let body = try? BotJSONParser.parse(request.body) else { return ChatRequestValidator.unparsable.reply(for: flavor) }
+        guard let body = try? JSONParser.parse(request.body) else { return ChatRequestValidator.unparsable.reply(for: flavor) }
         if let problem = ChatRequestValidator.problem(in: body, flavor: flavor) { return problem.reply(for: flavor) }
         let chat = ChatRequest(body: body)
         let model = chat.model ?? deployment ?? ""

@@ -1,3 +1,5 @@
+public import StandInJSON
+
 /// One bot response as a Rasa domain response or `dispatcher.utter_message(…)` would give it; the REST channel
 /// turns it into one or more array elements (see ``RasaStandIn``).
 public struct RasaMessage: Sendable, Hashable {
@@ -8,11 +10,11 @@ public struct RasaMessage: Sendable, Hashable {
     /// Buttons, sent with the text in one element.
     public var buttons: [RasaButton]
     /// An attachment: a string or an object, passed through as given.
-    public var attachment: BotJSON?
+    public var attachment: JSONValue?
     /// `json_message`: any JSON object the bot chose (hand-over conventions live here, contract §5).
-    public var custom: BotJSON?
+    public var custom: JSONValue?
 
-    public init(text: String? = nil, image: String? = nil, buttons: [RasaButton] = [], attachment: BotJSON? = nil, custom: BotJSON? = nil) {
+    public init(text: String? = nil, image: String? = nil, buttons: [RasaButton] = [], attachment: JSONValue? = nil, custom: JSONValue? = nil) {
         self.text = text
         self.image = image
         self.buttons = buttons
@@ -24,7 +26,7 @@ public struct RasaMessage: Sendable, Hashable {
     public static func text(_ text: String) -> RasaMessage { RasaMessage(text: text) }
 
     /// A custom-JSON-only response.
-    public static func custom(_ custom: BotJSON) -> RasaMessage { RasaMessage(custom: custom) }
+    public static func custom(_ custom: JSONValue) -> RasaMessage { RasaMessage(custom: custom) }
 }
 
 /// A button: the `payload` is what the client sends back as the next `message` when it is clicked.

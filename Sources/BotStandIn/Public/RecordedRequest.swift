@@ -1,3 +1,5 @@
+public import StandInJSON
+
 /// One HTTP request a stand-in received, kept so tests can check what the client sent.
 public struct RecordedRequest: Sendable, Identifiable {
     /// Sequence number, 1-based, in arrival order.
@@ -17,7 +19,7 @@ public struct RecordedRequest: Sendable, Identifiable {
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 
     /// The body parsed as JSON; nil when it is not JSON.
-    public var json: BotJSON? { try? BotJSONParser.parse(body) }
+    public var json: JSONValue? { try? JSONParser.parse(body) }
 
     /// The first value of a header (case-insensitive).
     public func header(_ name: String) -> String? {

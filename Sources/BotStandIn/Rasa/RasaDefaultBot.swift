@@ -1,3 +1,5 @@
+import StandInJSON
+
 /// What the Rasa stand-in answers when no reply is scripted (checked in this order, case-insensitive):
 ///
 /// - "human", "agent" or "person" → `Let me get you a person.` and `custom.handover` with `reason` and `summary`

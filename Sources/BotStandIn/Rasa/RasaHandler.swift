@@ -1,4 +1,5 @@
 import Foundation
+import StandInJSON
 
 /// Answers one request to the Rasa stand-in: the REST channel's two routes (`rasa/core/channels/rest.py`).
 struct RasaHandler: Sendable {
@@ -20,7 +21,7 @@ struct RasaHandler: Sendable {
         // Sanic's `request.json`: an empty body is None and a body that does not parse is its BadRequest; then
         // rest.py's `request.json.get(…)` fails on anything that is not an object (inferred, contract §3).
         guard !request.body.isEmpty else { return SanicError.internalServerError }
-        guard let body = try? BotJSONParser.parse(request.body) else { return SanicError.badJSON }
+        guard let body = try? JSONParser.parse(request.body) else { return SanicError.badJSON }
         guard body.isObject else { return SanicError.internalServerError }
         let sender = Self.senderId(body["sender"])
         let message = (body["message"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -37,12 +38,12 @@ struct RasaHandler: Sendable {
         guard streamed else { return .json(.array(elements), style: .compactASCII) }
         // `?stream=true`: event-stream content type, but each message is `json.dumps(message) + "\n"` (contract §1.9).
         return .stream(status: 200, headers: [("Content-Type", "text/event-stream")]) { out in
-            for element in elements { try await out.send(BotJSONWriter.string(element, style: .pythonDumps) + "\n") }
+            for element in elements { try await out.send(JSONWriter.string(element, style: .pythonDumps) + "\n") }
         }
     }
 
     private enum Outcome {
-        case elements([BotJSON])
+        case elements([JSONValue])
         case reply(StandInReply)
     }
 
@@ -66,11 +67,11 @@ struct RasaHandler: Sendable {
     }
 
     /// `UserMessage`: a missing sender is the shared `"default"`; anything else is used as its string.
-    static func senderId(_ value: BotJSON?) -> String {
+    static func senderId(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: return "default"
         case .string(let text)?: return text
-        case let other?: return other.compactText
+        case let other?: return JSONWriter.string(other, style: .compact)
         }
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
+import StandInJSON
 
 /// How the REST channel turns bot responses into array elements: `OutputChannel.send_response` and
 /// `CollectingOutputChannel._message` (contract §1.3–1.4, §3).
 enum RasaRendering {
     /// Per response: text (with buttons, or split on blank lines), then custom, then image, then attachment, each its
     /// own element. Empty values count as absent, as Python's truthiness does.
-    static func elements(for responses: [RasaMessage], recipient: String) -> [BotJSON] {
-        var elements: [BotJSON] = []
+    static func elements(for responses: [RasaMessage], recipient: String) -> [JSONValue] {
+        var elements: [JSONValue] = []
         for response in responses {
             if !response.buttons.isEmpty {
                 elements.append(element(recipient, text: response.text, buttons: response.buttons))
@@ -27,10 +28,10 @@ enum RasaRendering {
 
     /// `recipient_id` always, then only the keys that are not null, in `_message`'s order.
     private static func element(
-        _ recipient: String, text: String? = nil, image: String? = nil, buttons: [RasaButton] = [], attachment: BotJSON? = nil,
-        custom: BotJSON? = nil
-    ) -> BotJSON {
-        var members: [(String, BotJSON)] = [("recipient_id", .string(recipient))]
+        _ recipient: String, text: String? = nil, image: String? = nil, buttons: [RasaButton] = [], attachment: JSONValue? = nil,
+        custom: JSONValue? = nil
+    ) -> JSONValue {
+        var members: [(String, JSONValue)] = [("recipient_id", .string(recipient))]
         if let text { members.append(("text", .string(text))) }
         if let image { members.append(("image", .string(image))) }
         if !buttons.isEmpty {

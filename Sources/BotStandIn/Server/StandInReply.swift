@@ -1,5 +1,6 @@
 import HummingbirdCore
 import NIOCore
+import StandInJSON
 
 /// What a handler answers; the HTTP bridge turns it into bytes on the wire.
 enum StandInReply: Sendable {
@@ -12,8 +13,8 @@ enum StandInReply: Sendable {
     case dropConnection
 
     /// A JSON body.
-    static func json(_ value: BotJSON, status: Int = 200, style: BotJSONWriter.Style = .compact, headers: [(String, String)] = []) -> StandInReply {
-        .full(status: status, headers: [("Content-Type", "application/json")] + headers, body: BotJSONWriter.bytes(value, style: style))
+    static func json(_ value: JSONValue, status: Int = 200, style: JSONWriter.Style = .compact, headers: [(String, String)] = []) -> StandInReply {
+        .full(status: status, headers: [("Content-Type", "application/json")] + headers, body: JSONWriter.bytes(value, style: style))
     }
 
     /// A text body.

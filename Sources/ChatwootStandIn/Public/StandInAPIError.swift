@@ -19,7 +19,7 @@ public struct StandInAPIError: Error, Sendable, CustomStringConvertible {
         self.text = text
     }
 
-    public var description: String { "HTTP \(status) \(json.map(JSONWriter.string) ?? text ?? "")" }
+    public var description: String { "HTTP \(status) \(json.map { JSONWriter.string($0) } ?? text ?? "")" }
 
     /// 404 `{"error":"Resource could not be found"}` (`ActiveRecord::RecordNotFound`).
     public static let notFound = StandInAPIError(status: 404, json: ["error": "Resource could not be found"])

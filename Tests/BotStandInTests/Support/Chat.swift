@@ -1,18 +1,19 @@
 import BotStandIn
+import StandInJSON
 
 /// Chat-completions request bodies for the tests.
 enum Chat {
-    static func user(_ text: String) -> BotJSON { ["role": "user", "content": .string(text)] }
+    static func user(_ text: String) -> JSONValue { ["role": "user", "content": .string(text)] }
 
-    static func tool(_ name: String) -> BotJSON {
+    static func tool(_ name: String) -> JSONValue {
         ["type": "function", "function": ["name": .string(name), "parameters": ["type": "object", "properties": [:]]]]
     }
 
     static func body(
-        model: String? = "gpt-4o-mini", messages: [BotJSON] = [user("Hello there")], tools: [String] = [], stream: Bool = false,
+        model: String? = "gpt-4o-mini", messages: [JSONValue] = [user("Hello there")], tools: [String] = [], stream: Bool = false,
         includeUsage: Bool = false
-    ) -> BotJSON {
-        var body: BotJSON = [:]
+    ) -> JSONValue {
+        var body: JSONValue = [:]
         if let model { body = body.setting("model", .string(model)) }
         body = body.setting("messages", .array(messages))
         if !tools.isEmpty { body = body.setting("tools", .array(tools.map(tool))) }

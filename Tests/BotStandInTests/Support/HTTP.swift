@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import BotStandIn
 import NIOCore
 import NIOHTTP1
+import StandInJSON
 
 /// A whole answer.
 struct Reply: Sendable {
@@ -10,7 +11,7 @@ struct Reply: Sendable {
     let headers: HTTPHeaders
     let body: [UInt8]
     var text: String { String(decoding: body, as: UTF8.self) }
-    var json: BotJSON? { try? BotJSON.parse(text) }
+    var json: JSONValue? { try? JSONValue.parse(text) }
     func header(_ name: String) -> String? { headers.first(name: name) }
 }
 
@@ -33,10 +34,10 @@ struct Streamed: Sendable {
     }
     var comments: [String] { blocks.flatMap { $0.filter { $0.hasPrefix(":") } } }
     /// The JSON events (everything but `[DONE]`).
-    var chunks: [BotJSON] { dataEvents.filter { $0 != "[DONE]" }.compactMap { try? BotJSON.parse($0) } }
+    var chunks: [JSONValue] { dataEvents.filter { $0 != "[DONE]" }.compactMap { try? JSONValue.parse($0) } }
     var sawDone: Bool { dataEvents.last == "[DONE]" }
     /// The chunks that have a first choice.
-    var choiceChunks: [BotJSON] { chunks.filter { $0["choices"]?[0] != nil } }
+    var choiceChunks: [JSONValue] { chunks.filter { $0["choices"]?[0] != nil } }
     /// The streamed text, `delta.content` joined.
     var content: String { choiceChunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined() }
 
@@ -46,13 +47,13 @@ struct Streamed: Sendable {
 }
 
 enum HTTP {
-    static func request(_ method: HTTPMethod, _ url: String, json: BotJSON?, raw: String?, headers: [(String, String)]) -> HTTPClientRequest {
+    static func request(_ method: HTTPMethod, _ url: String, json: JSONValue?, raw: String?, headers: [(String, String)]) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: json.compactText))
+            request.body = .bytes(ByteBuffer(string: json.compactString))
         } else if let raw {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: raw))
@@ -62,7 +63,7 @@ enum HTTP {
 
     /// Sends a request and reads the whole answer.
     static func send(
-        _ url: String, method: HTTPMethod = .POST, json: BotJSON? = nil, raw: String? = nil, headers: [(String, String)] = [],
+        _ url: String, method: HTTPMethod = .POST, json: JSONValue? = nil, raw: String? = nil, headers: [(String, String)] = [],
         timeout: TimeAmount = .seconds(10)
     ) async throws -> Reply {
         let response = try await HTTPClient.shared.execute(request(method, url, json: json, raw: raw, headers: headers), timeout: timeout)
@@ -72,7 +73,7 @@ enum HTTP {
 
     /// Sends a request and reads the body chunk by chunk until it ends or fails; `onChunk` sees the text so far.
     static func stream(
-        _ url: String, json: BotJSON, headers: [(String, String)] = [], timeout: TimeAmount = .seconds(10),
+        _ url: String, json: JSONValue, headers: [(String, String)] = [], timeout: TimeAmount = .seconds(10),
         onChunk: @Sendable (String) -> Void = { _ in }
     ) async throws -> Streamed {
         let response = try await HTTPClient.shared.execute(request(.POST, url, json: json, raw: nil, headers: headers), timeout: timeout)
