@@ -40,6 +40,12 @@ public struct OpenAIBotSettings: Sendable, Hashable {
     public var apiKey: Secret?
     /// Azure OpenAI's dated API: `?api-version=` on every request and the key in `api-key`.
     public var azureAPIVersion: String?
+    /// Send the key in an `api-key` header rather than `Authorization: Bearer`: Azure's v1 API (no api-version)
+    /// and other gateways that take it so. Implied by `azureAPIVersion`.
+    public var apiKeyHeader = false
+
+    /// Whether the key goes in `api-key`.
+    public var keyInAPIKeyHeader: Bool { apiKeyHeader || azureAPIVersion != nil }
     /// Sampling temperature (0–2) and the answer's token limit; the server's defaults when absent.
     public var temperature: Double?
     public var maxTokens: Int?

@@ -80,8 +80,8 @@ struct BotSettingsReader {
 
     func openAI(_ value: YAMLValue) -> OpenAIBotSettings? {
         let allowed = [
-            "baseURL", "model", "apiKey", "apiKeyFile", "apiKeyEnv", "azureApiVersion", "temperature", "maxTokens", "maxTokensField", "stream", "handoverTool",
-            "endTool",
+            "baseURL", "model", "apiKey", "apiKeyFile", "apiKeyEnv", "apiKeyHeader", "azureApiVersion", "temperature", "maxTokens", "maxTokensField", "stream",
+            "handoverTool", "endTool",
         ]
         guard let members = value.mapping(allowed: allowed, sink) else { return nil }
         guard let url = members.required("baseURL", sink), let baseURL = url.string(sink), let model = members.required("model", sink)?.string(sink) else { return nil }
@@ -92,6 +92,13 @@ struct BotSettingsReader {
         var settings = OpenAIBotSettings(baseURL: baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL, model: model)
         settings.apiKey = secret("apiKey", in: members)
         if members.has("azureApiVersion") { settings.azureAPIVersion = members["azureApiVersion"].string(sink) }
+        if members.has("apiKeyHeader"), let header = members["apiKeyHeader"].string(sink) {
+            switch header.lowercased() {
+            case "authorization": settings.apiKeyHeader = false
+            case "api-key": settings.apiKeyHeader = true
+            default: sink.error(members["apiKeyHeader"], "apiKeyHeader is authorization (Bearer) or api-key, found '\(header)'")
+            }
+        }
         if members.has("temperature"), let text = members["temperature"].string(sink) {
             if let number = Double(text), (0...2).contains(number) { settings.temperature = number } else {
                 sink.error(members["temperature"], "temperature is a number from 0 to 2, found '\(text)'")

@@ -59,6 +59,7 @@ import Testing
         #expect(model.baseURL == "http://127.0.0.1:11434/v1", "a trailing slash is dropped")
         #expect(model.model == "llama3.2")
         #expect(model.apiKey?.value == "sk-test")
+        #expect(!model.keyInAPIKeyHeader, "Bearer unless Azure or apiKeyHeader says otherwise")
         #expect(model.temperature == 0.2 && model.maxTokens == 300 && model.maxTokensField == "max_completion_tokens" && !model.stream)
         #expect(assistant.timeoutSeconds == 20 && assistant.retrySeconds == 5 && assistant.history == 12)
         guard case .webhook(let webhook)? = config.bots["helpdesk"]?.kind else {
@@ -94,6 +95,7 @@ import Testing
         ("bots: { b: { webhook: { url: 'http://x' }, timeoutSeconds: 51 } }", "must be at least 10 s shorter than delivery.leaseSeconds (60)"),
         ("delivery: { giveUpAfterSeconds: 40 }\nbots: { b: { webhook: { url: 'http://x' }, retrySeconds: 20 } }", "must be shorter than delivery.giveUpAfterSeconds (40)"),
         ("bots: { b: { webhook: { url: 'http://x' }, history: 0 } }", "between 1 and 500"),
+        ("bots: { b: { openai: { baseURL: 'http://x', model: m, apiKeyHeader: x-key } } }", "apiKeyHeader is authorization (Bearer) or api-key"),
     ])
     func badBotSettingsAreErrors(config: String, message: String) throws {
         let messages = failureDiagnostics { try self.load(config + "\n" + Self.endpoints, flow: "nodes:\n  - say: hi\n") }.map(\.message)

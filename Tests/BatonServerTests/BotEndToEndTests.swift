@@ -192,6 +192,8 @@ struct BotEndToEndTests {
         (.empty, "empty"),
         (.errorEvent(afterPieces: 2, text: "half an answer and then"), "server_error"),
         (.status(404, body: #"{"error":{"message":"The model does not exist","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#, headers: [:]), "rejected"),
+        // Redirects are refused: the key and the user's words do not follow one elsewhere.
+        (.status(307, body: "", headers: ["Location": "http://127.0.0.1:9/v1/chat/completions"]), "rejected"),
     ])
     func aFailingModelEndsTheNodeWithItsReason(reply: ScriptedReply, reason: String) async throws {
         try await Self.withModel(bots: { Self.model($0, timeoutSeconds: 1, retrySeconds: 2) }) { _, llm, client in
@@ -243,6 +245,25 @@ struct BotEndToEndTests {
             _ = try await client.waitForText("Sorry, our assistant can't answer right now.", session: session)
             let all = try await Self.transcript(session, client: client).map(\.text)
             #expect(all.contains("Fallback: refused the bot answered HTTP 403: Key <redacted> may not use this model"), "\(all)")
+        }
+    }
+
+    /// Azure's dated API: the deployment in the path, `?api-version=`, the key in `api-key`.
+    @Test func azureIsCalledAtItsDeploymentWithItsHeader() async throws {
+        try await Self.withModel(apiKey: "azure-key", flavor: .azure, bots: { llm in
+            var bots = Self.model(llm, apiKey: "azure-key")
+            guard case .openAI(var settings)? = bots["assistant"]?.kind else { return bots }
+            settings.baseURL = llm.baseURL + "/deployments/gpt-test"
+            settings.azureAPIVersion = "2024-10-21"
+            bots["assistant"]?.kind = .openAI(settings)
+            return bots
+        }) { _, llm, client in
+            let session = try await Self.say("Hello Azure", client: client)
+            _ = try await client.waitForText("You said: Hello Azure", session: session)
+            let request = try #require(await llm.requests().last)
+            #expect(request.path == "/openai/deployments/gpt-test/chat/completions")
+            #expect(request.queryItem("api-version") == "2024-10-21")
+            #expect(request.header("api-key") == "azure-key" && request.header("authorization") == nil)
         }
     }
 

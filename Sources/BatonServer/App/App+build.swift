@@ -57,8 +57,8 @@ public func buildApplication(
         store: store, desks: desks, replies: replies, endpoints: endpoints, conversations: conversations, reconciler: reconciler, logger: logger)
     // Bots: the outside bots flows' `bot` nodes talk to, each turn through the outbox like desk work.
     let bots = BotTurns(
-        store: store, bots: RemoteBots(configuration.bots, metrics: metrics, now: now), endpoints: endpoints, conversations: conversations, metrics: metrics,
-        now: now, logger: logger)
+        store: store, bots: RemoteBots(configuration.bots, metrics: metrics, now: now, http: BotHTTPClient.shared), endpoints: endpoints,
+        conversations: conversations, metrics: metrics, now: now, logger: logger)
     let policy =
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))

@@ -51,7 +51,7 @@ public struct RemoteBots: Sendable {
     }
 
     /// The configured bots, each talking HTTP through `http`.
-    init(_ settings: [String: BotSettings], metrics: BatonMetrics, now: @escaping @Sendable () -> Date, http: HTTPClient = .shared) {
+    init(_ settings: [String: BotSettings], metrics: BatonMetrics, now: @escaping @Sendable () -> Date, http: HTTPClient) {
         var bots: [String: any RemoteBot] = [:]
         for (name, bot) in settings {
             let timeout = Duration.seconds(bot.timeoutSeconds)

@@ -33,7 +33,7 @@ struct OpenAIBot: RemoteBot {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         if let key = settings.apiKey?.value {
-            if settings.azureAPIVersion != nil { request.headers.add(name: "api-key", value: key) } else { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+            if settings.keyInAPIKeyHeader { request.headers.add(name: "api-key", value: key) } else { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
         }
         if settings.stream { request.headers.add(name: "Accept", value: "text/event-stream") }
         request.body = .bytes(ByteBuffer(string: OpenAIRequest.body(for: turn, settings: settings, stream: settings.stream).jsonText))
