@@ -30,20 +30,22 @@ final class ChildProcess: Sendable {
         process.standardError = FileHandle.standardError
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let partial = Mutex("")
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                continuation.finish()
-                handle.readabilityHandler = nil
-                return
+        let reader = output.fileHandleForReading
+        // Blocking reads on a thread of their own, not `readabilityHandler`, whose dispatch sources crashed a test
+        // process in libdispatch's event loop (see the tests' BatonProcess).
+        Thread.detachNewThread {
+            while true {
+                let data = reader.availableData
+                guard !data.isEmpty else { break }
+                let complete = partial.withLock { text -> [String] in
+                    text += String(decoding: data, as: UTF8.self)
+                    var parts = text.components(separatedBy: "\n")
+                    text = parts.removeLast()
+                    return parts
+                }
+                complete.forEach { continuation.yield($0) }
             }
-            let complete = partial.withLock { text -> [String] in
-                text += String(decoding: data, as: UTF8.self)
-                var parts = text.components(separatedBy: "\n")
-                text = parts.removeLast()
-                return parts
-            }
-            complete.forEach { continuation.yield($0) }
+            continuation.finish()
         }
         let clock = ContinuousClock()
         let launched = clock.now
