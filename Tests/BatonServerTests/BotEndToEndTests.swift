@@ -321,9 +321,12 @@ struct BotEndToEndTests {
 
             let requests = await rasa.requests()
             #expect(requests.count == 3)
+            let senders = try Set(requests.map { try JSONValue(jsonText: $0.bodyText)["sender"] })
+            #expect(senders.count == 1, "one Rasa tracker per conversation")
+            #expect(!senders.contains(.string(session)), "not the session id, the REST channel's credential")
+            #expect(!requests.contains { $0.bodyText.contains(session) || ($0.header("x-baton-delivery") ?? "").contains(session) })
             for request in requests {
                 let body = try JSONValue(jsonText: request.bodyText)
-                #expect(body["sender"] == .string(session), "one Rasa tracker per conversation")
                 let timestamp = try #require(request.header("x-baton-timestamp"))
                 let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(request.bodyText)".utf8), using: SymmetricKey(data: Data("rasa-signing-secret".utf8)))
                 #expect(request.header("x-baton-signature") == "sha256=" + code.map { String(format: "%02x", $0) }.joined())

@@ -26,7 +26,7 @@ struct WebhookBot: RemoteBot {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         // The same id for every attempt at a turn, so a bot can tell a retry from a new message.
-        request.headers.add(name: "X-Baton-Delivery", value: "\(turn.session.id.rawValue)-\(turn.request.visit)-\(turn.request.turn)")
+        request.headers.add(name: "X-Baton-Delivery", value: "\(Self.conversationID(of: turn.session))-\(turn.request.visit)-\(turn.request.turn)")
         if let secret = settings.secret?.value {
             let timestamp = String(Int(now().timeIntervalSince1970))
             request.headers.add(name: "X-Baton-Timestamp", value: timestamp)
@@ -63,8 +63,9 @@ struct WebhookBot: RemoteBot {
     /// Rasa's REST channel request, with what Baton knows in `metadata` (Rasa keeps it on the user's event).
     static func body(for turn: BotTurn) -> JSONValue {
         let session = turn.session
+        let conversation = conversationID(of: session)
         let baton: JSONValue = [
-            "session": .string(session.id.rawValue), "endpoint": .string(session.endpointID), "channel": .string(session.channel.rawValue),
+            "conversation": .string(conversation), "endpoint": .string(session.endpointID), "channel": .string(session.channel.rawValue),
             "node": .string(turn.request.nodeID), "visit": .number(Double(turn.request.visit)), "turn": .number(Double(turn.request.turn)),
             "speaksFirst": .bool(turn.request.input == nil), "prompt": turn.request.prompt.map(JSONValue.string) ?? .null,
         ]
@@ -72,11 +73,18 @@ struct WebhookBot: RemoteBot {
         if let language = session.state.profile["language"] { metadata["locale"] = language }
         return [
             // Rasa's tracker key: one per conversation.
-            "sender": .string(session.id.rawValue),
+            "sender": .string(conversation),
             "message": .string(turn.request.input?.effectiveText ?? ""),
             "input_channel": "baton",
             "metadata": .object(metadata),
         ]
+    }
+
+    /// The conversation's name for the bot: stable, and not the session id, which is a credential of the REST
+    /// channel that a bot has no business holding.
+    static func conversationID(of session: Session) -> String {
+        let digest = SHA256.hash(data: Data("baton bot conversation \(session.id.rawValue)".utf8))
+        return "c_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Hex HMAC-SHA256 of `<timestamp>.<body>`, as Chatwoot signs its webhooks.
