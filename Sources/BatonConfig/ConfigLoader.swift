@@ -288,7 +288,9 @@ public struct ConfigLoader: Sendable {
         if members.has("chatwoot"), let chatwoot = members["chatwoot"].mapping(allowed: ["inboxes", "webhookPathSecret", "webhookPathSecretFile"], sink) {
             result.chatwoot = readChatwootChannel(chatwoot, baseDirectory: baseDirectory, sink)
         }
-        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: ["enabled", "identitySecret", "identitySecretFile", "subtitle"], sink) {
+        let webchatKeys = ["enabled", "identitySecret", "identitySecretFile", "subtitle", "title", "color", "textColor", "logo", "position"]
+        if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: webchatKeys, sink) {
+            result.webchat.branding = readBranding(webchat, sink)
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
             if webchat.has("subtitle"), let subtitle = webchat["subtitle"].string(sink) {
                 if subtitle.count > 120 { sink.error(webchat["subtitle"], "the subtitle is one short line: at most 120 characters") }
@@ -304,6 +306,29 @@ public struct ConfigLoader: Sendable {
             result.rest.apiKey = readSecret("apiKey", in: rest, baseDirectory: baseDirectory, sink)
         }
         return result
+    }
+
+    /// `title`, `color`, `textColor`, `logo`, `position` of a webchat: each checked, none required.
+    func readBranding(_ webchat: YAMLMapping, _ sink: DiagnosticSink) -> WebchatBranding {
+        var branding = WebchatBranding()
+        if webchat.has("title"), let title = webchat["title"].string(sink) {
+            if title.isEmpty || title.count > 60 { sink.error(webchat["title"], "the title is 1 to 60 characters") } else { branding.title = title }
+        }
+        for key in ["color", "textColor"] where webchat.has(key) {
+            guard let color = webchat[key].string(sink) else { continue }
+            guard WebchatBranding.isColor(color) else {
+                sink.error(webchat[key], "\(key) is a colour written #rgb or #rrggbb, found '\(color)'")
+                continue
+            }
+            if key == "color" { branding.color = color } else { branding.textColor = color }
+        }
+        if webchat.has("logo"), let logo = webchat["logo"].string(sink) {
+            if Attachment.isWebURL(logo) { branding.logo = logo } else { sink.error(webchat["logo"], "the logo is an http(s) URL, found '\(logo)'") }
+        }
+        if webchat.has("position"), let position = webchat["position"].string(sink) {
+            if ["left", "right"].contains(position) { branding.position = position } else { sink.error(webchat["position"], "position is left or right, found '\(position)'") }
+        }
+        return branding
     }
 
     func readChatwootChannel(_ members: YAMLMapping, baseDirectory: String, _ sink: DiagnosticSink) -> ChatwootChannelSettings? {

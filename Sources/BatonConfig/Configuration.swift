@@ -190,10 +190,41 @@ public struct WebchatSettings: Sendable, Hashable {
     /// A line under the chat's title while the bot has the user (e.g. "We usually reply within a few minutes");
     /// during a handover the line says who has the user instead.
     public var subtitle: String?
+    /// The endpoint's look, on its page and as the widget's defaults (the widget's `data-` attributes win).
+    public var branding = WebchatBranding()
+
     public init(enabled: Bool = true, identitySecret: Secret? = nil, subtitle: String? = nil) {
         self.enabled = enabled
         self.identitySecret = identitySecret
         self.subtitle = subtitle
+    }
+}
+
+/// How an endpoint's webchat looks: every value checked when the config is read, so nothing a config says can
+/// become script or style on the page.
+public struct WebchatBranding: Sendable, Hashable {
+    /// The chat's title; the endpoint's name when absent.
+    public var title: String?
+    /// The accent (the user's bubbles, buttons, the launcher) and the text on it: `#rgb` or `#rrggbb`.
+    public var color: String?
+    public var textColor: String?
+    /// An http(s) image for the header and the launcher.
+    public var logo: String?
+    /// The widget launcher's corner: `right` (default) or `left`.
+    public var position: String?
+
+    public init(title: String? = nil, color: String? = nil, textColor: String? = nil, logo: String? = nil, position: String? = nil) {
+        self.title = title
+        self.color = color
+        self.textColor = textColor
+        self.logo = logo
+        self.position = position
+    }
+
+    /// A colour the config may give: `#rgb` or `#rrggbb`.
+    public static func isColor(_ text: String) -> Bool {
+        let hex = text.dropFirst()
+        return text.first == "#" && (hex.count == 3 || hex.count == 6) && hex.allSatisfy(\.isHexDigit)
     }
 }
 

@@ -108,3 +108,33 @@ import Testing
         #expect(!String(reflecting: config.bots).contains("s3cret"))
     }
 }
+
+/// An endpoint's webchat branding: read, and every value checked so nothing a config says becomes script or style.
+@Suite final class WebchatBrandingConfigTests {
+    let files: FixtureDirectory
+
+    init() throws { files = try FixtureDirectory() }
+    deinit { files.remove() }
+
+    func load(_ webchat: String) throws -> BatonConfiguration {
+        try files.write("flows/main.yaml", "nodes:\n  - say: hi\n")
+        return try ConfigLoader(environment: [:]).load(path: try files.write("baton.yaml", "endpoints:\n  web:\n    flow: flows/main.yaml\n    channels: { webchat: \(webchat) }\n")).0
+    }
+
+    @Test func brandingIsRead() throws {
+        let config = try load(##"{ title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", position: left }"##)
+        #expect(config.endpoints.first?.webchat.branding == WebchatBranding(title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", position: "left"))
+    }
+
+    @Test(arguments: [
+        (#"{ color: "red; background: url(x)" }"#, "color is a colour written #rgb or #rrggbb"),
+        (##"{ textColor: "#12345" }"##, "textColor is a colour written #rgb or #rrggbb"),
+        (#"{ logo: "javascript:alert(1)" }"#, "the logo is an http(s) URL"),
+        (#"{ position: top }"#, "position is left or right"),
+        (#"{ title: "" }"#, "the title is 1 to 60 characters"),
+    ])
+    func badBrandingIsAnError(webchat: String, message: String) throws {
+        let messages = failureDiagnostics { try self.load(webchat) }.map(\.message)
+        #expect(messages.contains { $0.contains(message) }, "\(messages)")
+    }
+}

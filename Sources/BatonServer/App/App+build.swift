@@ -75,7 +75,7 @@ public func buildApplication(
     HealthController(store: store).addRoutes(to: router)
     AdminController(store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, now: now).addRoutes(to: router)
     // Channels: where users are.
-    WebchatController(endpoints: endpoints, assets: try WebchatAssets(), logger: logger) { endpoint in
+    WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
         WebchatSocket(endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler, logger: logger)
     }.addRoutes(to: router)
     FilesController(

@@ -1,3 +1,4 @@
+import BatonCore
 import CompressNIO
 import Crypto
 import Foundation
@@ -28,13 +29,22 @@ struct WebchatAssets: Sendable {
 
     private let files: [String: Asset]
 
-    /// Reads the files from the bundle's `webchat` folder.
-    init() throws {
+    /// Where `widget.js` takes the endpoints' branding (their configs'), filled in once here: the widget then
+    /// needs no request of its own for it, so a host page's CSP need not let it connect anywhere.
+    static let brandsMarker = "/*BATON_BRANDS*/{}"
+
+    /// Reads the files from the bundle's `webchat` folder; `brands` (each endpoint's branding, by URL token) goes
+    /// into `widget.js`.
+    init(brands: JSONValue = .emptyObject) throws {
         var files: [String: Asset] = [:]
         for (file, contentType) in Self.contentTypes {
             let url = Bundle.module.url(forResource: (file as NSString).deletingPathExtension, withExtension: (file as NSString).pathExtension, subdirectory: "webchat")
             guard let url else { throw HTTPError(.internalServerError, message: "the webchat file \(file) is missing from the bundle") }
-            files[file] = try Self.prepare(Data(contentsOf: url), contentType: contentType)
+            var data = try Data(contentsOf: url)
+            if file == "widget.js" {
+                data = Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: Self.brandsMarker, with: brands.jsonText).utf8)
+            }
+            files[file] = try Self.prepare(data, contentType: contentType)
         }
         self.files = files
     }

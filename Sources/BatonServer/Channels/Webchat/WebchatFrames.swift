@@ -1,3 +1,4 @@
+import BatonConfig
 import BatonCore
 
 /// A frame the browser sends (docs/webchat-protocol.md).
@@ -57,7 +58,7 @@ enum ClientFrame: Decodable {
 
 /// A frame the server sends.
 enum ServerFrame {
-    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, subtitle: String?)
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, subtitle: String?, branding: WebchatBranding)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
@@ -75,10 +76,10 @@ enum ServerFrame {
     /// than the rest of the push.
     var json: JSONValue {
         switch self {
-        case .ready(let session, let resumed, let lastID, let endpointName, let subtitle):
+        case .ready(let session, let resumed, let lastID, let endpointName, let subtitle, let branding):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": .object(["name": .string(endpointName), "subtitle": subtitle.map(JSONValue.string) ?? .null].filter { $0.value != .null }),
+                "endpoint": branding.json.merging(["name": .string(endpointName), "subtitle": subtitle.map(JSONValue.string) ?? .null].filter { $0.value != .null }),
             ]
         case .message(let message):
             ["type": "message", "message": message.json]
@@ -116,3 +117,32 @@ enum ServerFrame {
 }
 
 import Foundation
+
+extension WebchatBranding {
+    /// The set values, for the page (`ready`) and the widget (`widget.js`).
+    var json: [String: JSONValue] {
+        var members: [String: JSONValue] = [:]
+        for (key, value) in [("title", title), ("color", color), ("textColor", textColor), ("logo", logo), ("position", position)] {
+            if let value { members[key] = .string(value) }
+        }
+        return members
+    }
+}
+
+extension [String: JSONValue] {
+    func merging(_ other: [String: JSONValue]) -> JSONValue { .object(merging(other) { _, new in new }) }
+}
+
+extension EndpointRegistry {
+    /// Each webchat endpoint's branding, by URL token, with its title (the endpoint's name when the config gives
+    /// none): what `widget.js` shows before the chat is opened.
+    var webchatBrands: JSONValue {
+        var brands: [String: JSONValue] = [:]
+        for endpoint in endpoints where endpoint.configuration.webchat.enabled {
+            var members = endpoint.configuration.webchat.branding.json
+            members["title"] = members["title"] ?? .string(endpoint.configuration.name)
+            brands[endpoint.configuration.urlToken] = .object(members)
+        }
+        return .object(brands)
+    }
+}

@@ -64,8 +64,11 @@ struct WebchatSocket {
             let opened = Opened(
                 sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
             do {
-                try await send(.ready(session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                        subtitle: endpoint.configuration.webchat.subtitle), outbound)
+                let webchat = endpoint.configuration.webchat
+                try await send(
+                    .ready(
+                        session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
+                        subtitle: webchat.subtitle, branding: webchat.branding), outbound)
             } catch {
                 await opened.stop(hub)
                 throw error

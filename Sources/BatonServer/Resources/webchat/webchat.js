@@ -468,7 +468,10 @@
       lastId = 0;
       store.set(KEY_LAST, '0');
     }
-    const name = fixedTitle || (f.endpoint && typeof f.endpoint.name === 'string' && f.endpoint.name.trim()) || 'Chat';
+    const brand = f.endpoint && typeof f.endpoint === 'object' ? f.endpoint : {};
+    const text = (v) => (typeof v === 'string' ? v.trim() : '');
+    const name = fixedTitle || text(brand.title) || text(brand.name) || 'Chat';
+    applyBranding(brand);
     ui.title.textContent = name;
     subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
     if (!ui.avatar.classList.contains('has-image')) ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
@@ -953,23 +956,35 @@
   }
 
   // ---- Theme from the URL (the widget's data- attributes) -------------------------------------------------------
+  // The widget's data- attributes come in the URL; the endpoint's own branding (its config) comes with `ready`
+  // and fills in what the URL left out.
+  const isColor = (v) => typeof v === 'string' && v !== '' && typeof CSS !== 'undefined' && CSS.supports('color', v);
+  const rootStyle = document.documentElement.style; // CSSOM: allowed under the page's CSP, unlike style=""
+  function setAccent(color) {
+    if (!isColor(color)) return;
+    rootStyle.setProperty('--baton-accent', color);
+    rootStyle.setProperty('--baton-accent-hover', color);
+    rootStyle.setProperty('--baton-accent-text', color);
+  }
+  function setOnAccent(color) { if (isColor(color)) rootStyle.setProperty('--baton-on-accent', color); }
+  function setAvatar(url) {
+    const avatar = typeof url === 'string' ? safeUrl(url) : null;
+    if (!avatar) return;
+    const img = el('img');
+    img.src = avatar;
+    img.alt = '';
+    ui.avatar.replaceChildren(img);
+    ui.avatar.classList.add('has-image');
+  }
   function applyTheme() {
-    const css = (v) => v && typeof CSS !== 'undefined' && CSS.supports('color', v);
-    const rootStyle = document.documentElement.style; // CSSOM: allowed under the page's CSP, unlike style=""
-    if (css(params.get('accent'))) {
-      rootStyle.setProperty('--baton-accent', params.get('accent'));
-      rootStyle.setProperty('--baton-accent-hover', params.get('accent'));
-      rootStyle.setProperty('--baton-accent-text', params.get('accent'));
-    }
-    if (css(params.get('onAccent'))) rootStyle.setProperty('--baton-on-accent', params.get('onAccent'));
-    const avatar = safeUrl(params.get('avatar') || '');
-    if (avatar) {
-      const img = el('img');
-      img.src = avatar;
-      img.alt = '';
-      ui.avatar.replaceChildren(img);
-      ui.avatar.classList.add('has-image');
-    }
+    setAccent(params.get('accent'));
+    setOnAccent(params.get('onAccent'));
+    setAvatar(params.get('avatar') || '');
+  }
+  function applyBranding(brand) {
+    if (!params.get('accent')) setAccent(brand.color);
+    if (!params.get('onAccent')) setOnAccent(brand.textColor);
+    if (!ui.avatar.classList.contains('has-image')) setAvatar(brand.logo);
   }
   const fixedTitle = (params.get('title') || '').trim();
 

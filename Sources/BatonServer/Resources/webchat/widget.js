@@ -18,7 +18,11 @@
   const data = script.dataset;
   const origin = new URL(script.src, location.href).origin;
   const endpoint = data.endpoint || 'demo';
-  const position = data.position === 'left' ? 'left' : 'right';
+  // Each endpoint's branding from its config, written into this file by the server that sends it; the script
+  // tag's data- attributes win over it.
+  const BRANDS = /*BATON_BRANDS*/{};
+  const brand = (Object.prototype.hasOwnProperty.call(BRANDS, endpoint) && BRANDS[endpoint]) || {};
+  const position = (data.position || brand.position) === 'left' ? 'left' : 'right';
   const FLAG = 'baton.widget.' + endpoint; // host-side memory: "this visitor has talked to us" (after interaction)
 
   const storage = (kind) => { try { return window[kind]; } catch { return null; } };
@@ -74,8 +78,8 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
   // Theme from data- attributes; CSS custom properties set by the host page on #baton-widget work too.
   const setVar = (name, value) => { if (value && CSS_SUPPORTS('color', value)) host.style.setProperty(name, value); };
   function CSS_SUPPORTS(prop, value) { return typeof CSS === 'undefined' || !CSS.supports || CSS.supports(prop, value); }
-  setVar('--baton-accent', data.color);
-  setVar('--baton-on-accent', data.textColor);
+  setVar('--baton-accent', data.color || brand.color);
+  setVar('--baton-on-accent', data.textColor || brand.textColor);
   const root = host.attachShadow({ mode: 'open' });
   if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
     const sheet = new CSSStyleSheet();
@@ -101,14 +105,14 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     return s;
   }
 
-  const title = data.title || 'Chat';
+  const title = data.title || (typeof brand.title === 'string' && brand.title.trim()) || 'Chat';
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'launcher';
   launcher.setAttribute('aria-label', 'Open chat: ' + title);
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'baton-panel');
-  const avatar = data.avatar ? safeHttpUrl(data.avatar) : null;
+  const avatar = data.avatar ? safeHttpUrl(data.avatar) : typeof brand.logo === 'string' ? safeHttpUrl(brand.logo) : null;
   if (avatar) {
     const img = document.createElement('img');
     img.src = avatar;
