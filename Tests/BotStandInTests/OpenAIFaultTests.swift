@@ -38,7 +38,10 @@ import StandInJSON
             let streamed = try await HTTP.stream(llm.chatCompletionsURL(), json: Chat.body(stream: true))
             #expect(streamed.failure != nil)
             #expect(!streamed.sawDone)
-            #expect(streamed.content == "alpha beta")
+            // The pieces written before the cut, or fewer: a client that is slow to read may lose what it had
+            // buffered when the connection breaks (AsyncHTTPClient then reports the error first), never more.
+            #expect("alpha beta".hasPrefix(streamed.content), "\(streamed.content)")
+            #expect(!streamed.content.contains("gamma"))
             #expect(streamed.choiceChunks.allSatisfy { $0["choices"]?[0]?["finish_reason"] == .null })
         }
     }
