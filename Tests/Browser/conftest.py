@@ -8,6 +8,7 @@ them first); BATON_BUILD_DIR points elsewhere.
 import os
 import shutil
 import signal
+import random
 import socket
 import subprocess
 import tempfile
@@ -25,8 +26,27 @@ BUILD = Path(os.environ.get("BATON_BUILD_DIR", ROOT / ".build" / "debug"))
 DEMO_FLOW = ROOT / "Sources" / "BatonConfig" / "Resources" / "demo" / "flows" / "demo.yaml"
 
 
+def _ephemeral_range():
+    try:
+        low, high = (int(n) for n in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    """A port the kernel just called free on 127.0.0.1 (others on this machine may hold the usual ones)."""
+    """A free port on 127.0.0.1 below the kernel's ephemeral range. A server started later binds it: a port from
+    the ephemeral range (what binding port 0 gives) can be taken meanwhile by any outgoing connection, the
+    browser's or Baton's own, and the server then fails with "Address already in use"."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(max(1025, low - 12000), low - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
