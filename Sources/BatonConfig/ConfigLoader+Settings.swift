@@ -1,0 +1,121 @@
+import BatonCore
+import Foundation
+import Yams
+
+/// The server-wide sections: `server`, `storage`, `log`, `admin`, `limits`, `delivery`.
+extension ConfigLoader {
+    func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
+        var settings = ServerSettings()
+        guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds"], sink)
+        guard let members else { return settings }
+        if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
+        if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
+        if members.has("maxConnections"), let cap = members["maxConnections"].int(sink, range: 1...1_000_000) { settings.maxConnections = cap }
+        if members.has("maxInFlightRequests"), let cap = members["maxInFlightRequests"].int(sink, range: 1...1_000_000) { settings.maxInFlightRequests = cap }
+        if members.has("idleTimeoutSeconds"), let seconds = members["idleTimeoutSeconds"].int(sink, range: 1...3_600) { settings.idleTimeoutSeconds = seconds }
+        if members.has("publicURL"), let url = members["publicURL"].string(sink) {
+            if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
+                sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")
+            }
+        }
+        return settings
+    }
+
+    func readStorage(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> StorageSettings {
+        var settings = StorageSettings(sqlitePath: Self.resolve("data/baton.sqlite", against: baseDirectory))
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite", "postgres"], sink)
+        guard let members else { return settings }
+        let sqlite = members["sqlite"]
+        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path"], sink)
+        if let sqliteMembers, sqliteMembers.has("path"), let path = sqliteMembers["path"].string(sink) {
+            settings.sqlitePath = Self.resolve(path, against: baseDirectory)
+        }
+        let postgres = members["postgres"]
+        // The environment alone may choose PostgreSQL (BATON_STORAGE_POSTGRES_URL), whatever engine the file names.
+        guard members.members.contains(where: { $0.0 == "postgres" }) || hasAnyOverride(under: postgres.path) else { return settings }
+        if members.members.contains(where: { $0.0 == "sqlite" }), members.members.contains(where: { $0.0 == "postgres" }) {
+            sink.error(postgres, "set either 'sqlite' or 'postgres', not both")
+            return settings
+        }
+        settings.postgres = readPostgres(postgres, baseDirectory: baseDirectory, sink)
+        return settings
+    }
+
+    /// `storage.postgres`: `url` or `urlFile` (the URL holds a password, so it is read as a secret), `maxConnections`.
+    func readPostgres(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> PostgresStorageSettings? {
+        if case .scalar? = value.node, !value.isNull {
+            // Not "found the value '…'": the value is most likely the URL, password included.
+            sink.error(value, "expected a mapping (url: postgres://…), found a single value")
+            return nil
+        }
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["url", "urlFile", "maxConnections"], sink)
+        guard let members else { return nil }
+        var maxConnections = 20
+        if members.has("maxConnections"), let count = members["maxConnections"].int(sink, range: 1...1000) { maxConnections = count }
+        guard members.has("url") || members.has("urlFile") else {
+            sink.error(value, "missing required key 'url' (or 'urlFile'): postgres://user:password@host:port/database")
+            return nil
+        }
+        guard let url = readSecret("url", in: members, baseDirectory: baseDirectory, sink), !url.value.isEmpty else { return nil }
+        do {
+            return try PostgresStorageSettings(url: url.value, maxConnections: maxConnections)
+        } catch {
+            let source = members.has("url") ? members["url"] : members["urlFile"]
+            // The message never quotes the URL: it holds the password.
+            sink.error(source, "\(error.message)\(source.overrideNote)")
+            return nil
+        }
+    }
+
+    func readLog(_ value: YAMLValue, _ sink: DiagnosticSink) -> LogSettings {
+        var settings = LogSettings()
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["level"], sink)
+        if let members, members.has("level"), let level = members["level"].string(sink) {
+            if LogSettings.levels.contains(level) { settings.level = level } else {
+                sink.error(members["level"], "unknown log level '\(level)'; use one of \(LogSettings.levels.joined(separator: ", "))")
+            }
+        }
+        return settings
+    }
+
+    func readAdmin(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> AdminSettings {
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["token", "tokenFile"], sink)
+        guard let members else { return AdminSettings() }
+        let token = readSecret("token", in: members, baseDirectory: baseDirectory, sink)
+        if let token, token.value.count < 16 { sink.error(members["token"], "the admin token must have at least 16 characters") }
+        return AdminSettings(token: token)
+    }
+
+    func readLimits(_ value: YAMLValue, _ sink: DiagnosticSink) -> LimitSettings {
+        var settings = LimitSettings()
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength", "maxFileBytes"], sink)
+        guard let members else { return settings }
+        if members.has("messagesPerMinute"), let rate = members["messagesPerMinute"].int(sink, range: 1...100_000) { settings.messagesPerMinute = rate }
+        if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
+        if members.has("maxFileBytes"), let bytes = members["maxFileBytes"].int(sink, range: 1...(40 * 1024 * 1024)) { settings.maxFileBytes = bytes }
+        return settings
+    }
+
+    func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {
+        var settings = DeliverySettings()
+        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds", "leaseSeconds"]
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: keys, sink)
+        guard let members else { return settings }
+        if members.has(keys[0]), let seconds = members[keys[0]].int(sink, range: 1...604_800) { settings.giveUpAfterSeconds = seconds }
+        if members.has(keys[1]), let seconds = members[keys[1]].int(sink, range: 1...86_400) { settings.openGiveUpAfterSeconds = seconds }
+        let timeout = members.has(keys[2]) ? members[keys[2]].int(sink, range: 1...120) : nil
+        if let timeout { settings.requestTimeoutSeconds = timeout }
+        let lease = members.has(keys[3]) ? members[keys[3]].int(sink, range: 2...3_600) : nil
+        if let lease { settings.leaseSeconds = lease }
+        // A lease that runs out while its call still waits for Chatwoot hands the job to a second worker: a double send.
+        if (lease != nil || timeout != nil), settings.leaseSeconds <= settings.requestTimeoutSeconds {
+            let at = lease != nil ? members[keys[3]] : members[keys[2]]
+            sink.error(
+                at,
+                "leaseSeconds (\(settings.leaseSeconds)\(lease == nil ? ", the default" : "")) must be longer than requestTimeoutSeconds "
+                    + "(\(settings.requestTimeoutSeconds)): a job's lease must outlast its Chatwoot calls, or another worker runs it a second time\(at.overrideNote)")
+        }
+        return settings
+    }
+}
