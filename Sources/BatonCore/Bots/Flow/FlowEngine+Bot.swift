@@ -7,7 +7,7 @@ extension Run {
         let visit = BotVisit(nodeID: flowNode.id, visit: state.flow.botVisits)
         state.flow.position = .withBot(visit: visit)
         if unanswered != nil || node.speaksFirst {
-            try askTurn(of: node, visit: visit)
+            try askTurn(of: node, visit: visit, input: unanswered.map(Self.botInput))
         }
     }
 
@@ -30,10 +30,6 @@ extension Run {
 
     static func botInput(_ message: UserInput) -> BotInput {
         BotInput(text: message.text, payload: message.payload, messageID: message.messageID)
-    }
-
-    private mutating func askTurn(of node: BotNode, visit: BotVisit) throws {
-        try askTurn(of: node, visit: visit, input: unanswered.map(Self.botInput))
     }
 
     private mutating func askTurn(of node: BotNode, visit: BotVisit, input: BotInput?) throws {

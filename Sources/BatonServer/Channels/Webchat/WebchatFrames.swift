@@ -79,7 +79,7 @@ enum ServerFrame {
         case .ready(let session, let resumed, let lastID, let endpointName, let subtitle, let branding):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": branding.json.merging(["name": .string(endpointName), "subtitle": subtitle.map(JSONValue.string) ?? .null].filter { $0.value != .null }),
+                "endpoint": branding.endpointJSON(name: endpointName, subtitle: subtitle),
             ]
         case .message(let message):
             ["type": "message", "message": message.json]
@@ -119,6 +119,14 @@ enum ServerFrame {
 import Foundation
 
 extension WebchatBranding {
+    /// `ready`'s `endpoint`: its name and subtitle with the set values of its branding.
+    func endpointJSON(name: String, subtitle: String?) -> JSONValue {
+        var members = json
+        members["name"] = .string(name)
+        if let subtitle { members["subtitle"] = .string(subtitle) }
+        return .object(members)
+    }
+
     /// The set values, for the page (`ready`) and the widget (`widget.js`).
     var json: [String: JSONValue] {
         var members: [String: JSONValue] = [:]
@@ -129,9 +137,6 @@ extension WebchatBranding {
     }
 }
 
-extension [String: JSONValue] {
-    func merging(_ other: [String: JSONValue]) -> JSONValue { .object(merging(other) { _, new in new }) }
-}
 
 extension EndpointRegistry {
     /// Each webchat endpoint's branding, by URL token, with its title (the endpoint's name when the config gives
