@@ -75,11 +75,35 @@ extension ConfigLoader {
                 sink.error(webchat["identitySecret"], "the identity secret must have at least 16 characters")
             }
         }
-        if members.has("rest"), let rest = members["rest"].mapping(allowed: ["enabled", "apiKey", "apiKeyFile"], sink) {
+        if members.has("rest"), let rest = members["rest"].mapping(allowed: ["enabled", "apiKey", "apiKeyFile", "callback"], sink) {
             if rest.has("enabled") { result.rest.enabled = rest["enabled"].bool(sink) ?? true }
             result.rest.apiKey = readSecret("apiKey", in: rest, baseDirectory: baseDirectory, sink)
+            if rest.has("callback"), let callback = rest["callback"].mapping(allowed: ["url", "secret", "secretFile"], sink) {
+                result.rest.callback = readCallback(callback, baseDirectory: baseDirectory, sink)
+                if result.rest.apiKey == nil {
+                    sink.error(rest["callback"], "a callback is for the handovers API, which needs 'apiKey' (or 'apiKeyFile') beside it")
+                }
+            }
         }
         return result
+    }
+
+    /// `rest.callback`: an http(s) URL and the secret notifications are signed with (16 characters or more).
+    func readCallback(_ callback: YAMLMapping, baseDirectory: String, _ sink: DiagnosticSink) -> HandoverCallbackSettings? {
+        var url: String?
+        if let value = callback.required("url", sink), let text = value.string(sink) {
+            if Attachment.isWebURL(text) { url = text } else { sink.error(value, "the callback is an http(s) URL, found '\(text)'") }
+        }
+        guard callback.has("secret") || callback.has("secretFile") else {
+            sink.error(callback.owner, "the callback needs a 'secret' (or 'secretFile') to sign its notifications with")
+            return nil
+        }
+        guard let secret = readSecret("secret", in: callback, baseDirectory: baseDirectory, sink) else { return nil }
+        guard secret.value.count >= 16 else {
+            sink.error(callback[callback.has("secret") ? "secret" : "secretFile"], "the callback's secret must have at least 16 characters")
+            return nil
+        }
+        return url.map { HandoverCallbackSettings(url: $0, secret: secret) }
     }
 
     /// `title`, `color`, `textColor`, `logo`, `position` of a webchat: each checked, none required.

@@ -230,11 +230,30 @@ public struct WebchatBranding: Sendable, Hashable {
 
 public struct RESTSettings: Sendable, Hashable {
     public var enabled: Bool
-    /// When set, callers may address sessions by their own `userId` if they present it as a bearer token.
+    /// When set, callers may address sessions by their own `userId` if they present it as a bearer token, and
+    /// outside bots may use the handovers API with it.
     public var apiKey: Secret?
-    public init(enabled: Bool = true, apiKey: Secret? = nil) {
+    /// Where the handovers of sessions an outside bot owns are told of (queued, agent assigned, agent message,
+    /// resolved, reopened, cancelled, inactive, failed); `nil` when the bot reads them by polling.
+    public var callback: HandoverCallbackSettings?
+
+    public init(enabled: Bool = true, apiKey: Secret? = nil, callback: HandoverCallbackSettings? = nil) {
         self.enabled = enabled
         self.apiKey = apiKey
+        self.callback = callback
+    }
+}
+
+/// An outside bot's callback URL for handover notifications, and the secret they are signed with.
+public struct HandoverCallbackSettings: Sendable, Hashable {
+    /// An http(s) URL.
+    public var url: String
+    /// Signs every notification: `X-Baton-Signature: sha256=<hex HMAC-SHA256 of "<X-Baton-Timestamp>.<body>">`.
+    public var secret: Secret
+
+    public init(url: String, secret: Secret) {
+        self.url = url
+        self.secret = secret
     }
 }
 

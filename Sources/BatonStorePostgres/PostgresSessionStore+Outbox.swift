@@ -7,13 +7,14 @@ extension PostgresSessionStore {
     /// with `SKIP LOCKED` (a head another claimer is taking right now is skipped, not waited for). A head another
     /// claimer took and committed since the snapshot is rechecked on its new row version, whose lease now runs, so it
     /// is dropped too; a head completed meanwhile is gone. Either way, no job is handed out twice during its lease.
+    /// A session has two queues, its `event` jobs and the rest (`OutboxJob`), each with its own head.
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await rows(
             """
             UPDATE outbox o SET attempts = o.attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
             FROM (
                 SELECT c.id FROM outbox c
-                JOIN (SELECT DISTINCT ON (session_id) id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, id) head ON c.id = head.id
+                JOIN (SELECT DISTINCT ON (session_id, kind = 'event') id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, kind = 'event', id) head ON c.id = head.id
                 WHERE c.next_attempt_at <= \(now.millis) AND (c.leased_until IS NULL OR c.leased_until <= \(now.millis))
                 ORDER BY c.next_attempt_at, c.id
                 LIMIT \(Int64(max(0, limit)))
@@ -102,11 +103,12 @@ extension PostgresSessionStore {
     }
 
     public func nextOutboxDue() async throws -> Date? {
-        // Only heads of session queues can run; a job behind a waiting head is not due, whatever its time.
+        // Only heads of session queues (two per session: `event` jobs, the rest) can run; a job behind a waiting
+        // head is not due, whatever its time.
         try await rows(
             """
             SELECT MIN(GREATEST(o.next_attempt_at, COALESCE(o.leased_until, 0))) AS due FROM outbox o
-            JOIN (SELECT DISTINCT ON (session_id) id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, id) head ON o.id = head.id
+            JOIN (SELECT DISTINCT ON (session_id, kind = 'event') id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, kind = 'event', id) head ON o.id = head.id
             """
         ).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
     }

@@ -30,12 +30,13 @@ extension SQLiteSessionStore {
 
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await write { db in
-            // Only the head of each session's queue may run, so a session's jobs keep their order.
+            // Only the head of each of a session's two queues (its `event` jobs, the rest) may run, so each keeps
+            // its order.
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT o.* FROM outbox o
-                    JOIN (SELECT session_id, MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id) h ON o.id = h.head
+                    JOIN (SELECT MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id, kind = 'event') h ON o.id = h.head
                     WHERE o.next_attempt_at <= ? AND (o.leased_until IS NULL OR o.leased_until <= ?)
                     ORDER BY o.next_attempt_at, o.id LIMIT ?
                     """,
@@ -100,12 +101,13 @@ extension SQLiteSessionStore {
 
     public func nextOutboxDue() async throws -> Date? {
         try await writer.read { db in
-            // Only heads of session queues can run; a job behind a waiting head is not due, whatever its time.
+            // Only heads of session queues (two per session) can run; a job behind a waiting head is not due,
+            // whatever its time.
             try Int64.fetchOne(
                 db,
                 sql: """
                     SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.leased_until, 0))) FROM outbox o
-                    JOIN (SELECT session_id, MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id) h ON o.id = h.head
+                    JOIN (SELECT MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id, kind = 'event') h ON o.id = h.head
                     """
             ).map(Date.init(millis:))
         }

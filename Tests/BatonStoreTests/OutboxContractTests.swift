@@ -52,6 +52,26 @@ struct OutboxContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aSessionsNotificationsAreAQueueOfTheirOwnBesideItsDeskWork(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
+        let queued = OutboxJob.event(HandoverNotification(id: "n1", kind: .queued, createdAt: epoch, handover: snapshot))
+        let message = OutboxJob.event(HandoverNotification(id: "n2", kind: .agentMessage, createdAt: epoch, handover: snapshot, messageID: 3))
+        try await Self.enqueue(store, session, [.post(messageID: 1, handover: 1), queued, .post(messageID: 2, handover: 1), message])
+        #expect(try await store.nextOutboxDue() == epoch)
+        let heads = try await store.claimOutbox(now: epoch, lease: 60, limit: 10)
+        #expect(Set(heads.map(\.job)) == [.post(messageID: 1, handover: 1), queued], "one head per queue")
+        // The desk work fails and waits; the notifications go on, in their own order.
+        let post = try #require(heads.first { $0.job.kind == "post" })
+        try await store.rescheduleOutbox(id: post.id, at: epoch.addingTimeInterval(600), error: "down")
+        try await store.completeOutbox(id: try #require(heads.first { $0.job == queued }).id)
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(1), lease: 60, limit: 10).map(\.job) == [message])
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(2), lease: 60, limit: 10).isEmpty, "the desk queue waits its retry")
+        #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(61), "the notification's lease runs out first")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func workersOfTwoProcessesClaimingAtOnceNeverShareAJob(kind: StoreKind) async throws {
         let (first, reopen) = try await kind.make()
         let second = try await reopen()

@@ -16,14 +16,14 @@ extension ConversationMachine {
         case .userInactive, .agentInactive:
             let user = due == .userInactive
             handover.phase = .inactive
+            handover.ending = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)
             step.state.handover = handover
             let quiet = Self.spoken(seconds: Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0))
             let why = user ? "the user wrote nothing for \(quiet)" : "no agent answered the user for \(quiet)"
             step.commands.append(.note("Baton closed this conversation: \(why). They are back with the bot."))
             if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
             notice(user ? .inactiveUser : .inactiveAgent, into: &step)
-            let outcome = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)
-            run(.handoverEnded(outcome), into: &step)
+            run(.handoverEnded(handover.ending ?? HandoverOutcome(status: .inactive)), into: &step)
         }
         return step
     }

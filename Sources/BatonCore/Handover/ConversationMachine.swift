@@ -155,6 +155,7 @@ public struct ConversationMachine: Sendable {
         case .handedBack(let conversationID, let nodeID):
             guard handover.phase == .active, handover.conversationID == conversationID else { return step }
             handover.phase = .returned
+            handover.ending = HandoverOutcome(status: .returned, resumeAt: nodeID)
             step.state.handover = handover
             step.commands.append(.note("Baton: the user is back with the bot, at flow node '\(nodeID)'. This conversation was not resolved."))
             step.commands.append(.release(conversationID: conversationID))
@@ -163,6 +164,7 @@ public struct ConversationMachine: Sendable {
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
+            handover.ending = outcome
             step.state.handover = handover
             // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
             if outcome.status != .unavailable { notice(.failed, into: &step) }
@@ -241,49 +243,52 @@ public struct ConversationMachine: Sendable {
         let result = bot.handle(event, state: step.state, session: session)
         step.state = result.state
         step.problems += result.problems
-        for effect in result.effects {
-            switch effect {
-            case .say(let content):
-                step.messages.append(MessageDraft(sender: .bot, content: content, createdAt: now))
-            case .apologize:
-                step.messages.append(MessageDraft(sender: .bot, content: MessageContent(text: notices(step)(.apology)), createdAt: now))
-            case .requestHandover(let request):
-                let number = (step.state.handover?.number ?? 0) + 1
-                // The previous handover's sync position carries over, so its messages are not posted again.
-                var handover = HandoverState(
-                    phase: .opening, nodeID: request.nodeID, number: number, syncedThrough: step.state.handover?.syncedThrough ?? 0,
-                    acceptedMessage: request.acceptedMessage)
-                handover.trigger = request.trigger
-                let timers = (request.timers ?? HandoverTimers()).over(policy.timers)
-                handover.timers = timers.isEmpty ? nil : timers
-                step.state.handover = handover
-                step.commands.append(.open(request, number: number))
-                // The node's note, then what the flow wrote for the agents on the way: each runs once the
-                // conversation is open (the outbox keeps a session's jobs in order).
-                if let note = request.note { step.commands.append(.note(note)) }
-                for note in step.state.agentNotes ?? [] { step.commands.append(.note(note)) }
-                step.state.agentNotes = nil
-            case .relayToAgent:
-                if step.state.handover?.phase == .active {
-                    step.state.handover?.userWrote(at: now)
-                    step.commands.append(.sync)
-                }
-            case .cancelHandover:
-                guard var handover = step.state.handover, handover.isLive else { continue }
-                handover.phase = .cancelled
-                step.state.handover = handover
-                if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
-                notice(.cancelled, into: &step)
-            case .askBot(let request):
-                step.commands.append(.askBot(request))
-            case .notice(let key):
-                notice(key, into: &step)
-            case .noteToAgent(let text):
-                if step.state.handover?.isLive == true {
-                    step.commands.append(.note(text))
-                } else {
-                    step.state.agentNotes = Array(((step.state.agentNotes ?? []) + [text]).suffix(HandoverPolicy.maxPendingNotes))
-                }
+        for effect in result.effects { apply(effect, into: &step) }
+    }
+
+    /// Carries out one of the bot's effects.
+    func apply(_ effect: FlowEffect, into step: inout ConversationStep) {
+        switch effect {
+        case .say(let content):
+            step.messages.append(MessageDraft(sender: .bot, content: content, createdAt: now))
+        case .apologize:
+            step.messages.append(MessageDraft(sender: .bot, content: MessageContent(text: notices(step)(.apology)), createdAt: now))
+        case .requestHandover(let request):
+            let number = (step.state.handover?.number ?? 0) + 1
+            // The previous handover's sync position carries over, so its messages are not posted again.
+            var handover = HandoverState(
+                phase: .opening, nodeID: request.nodeID, number: number, syncedThrough: step.state.handover?.syncedThrough ?? 0,
+                acceptedMessage: request.acceptedMessage)
+            handover.trigger = request.trigger
+            let timers = (request.timers ?? HandoverTimers()).over(policy.timers)
+            handover.timers = timers.isEmpty ? nil : timers
+            step.state.handover = handover
+            step.commands.append(.open(request, number: number))
+            // The node's note, then what the flow wrote for the agents on the way: each runs once the
+            // conversation is open (the outbox keeps a session's jobs in order).
+            if let note = request.note { step.commands.append(.note(note)) }
+            for note in step.state.agentNotes ?? [] { step.commands.append(.note(note)) }
+            step.state.agentNotes = nil
+        case .relayToAgent:
+            if step.state.handover?.phase == .active {
+                step.state.handover?.userWrote(at: now)
+                step.commands.append(.sync)
+            }
+        case .cancelHandover:
+            guard var handover = step.state.handover, handover.isLive else { return }
+            handover.phase = .cancelled
+            step.state.handover = handover
+            if let conversationID = handover.conversationID { step.commands.append(.close(conversationID: conversationID)) }
+            notice(.cancelled, into: &step)
+        case .askBot(let request):
+            step.commands.append(.askBot(request))
+        case .notice(let key):
+            notice(key, into: &step)
+        case .noteToAgent(let text):
+            if step.state.handover?.isLive == true {
+                step.commands.append(.note(text))
+            } else {
+                step.state.agentNotes = Array(((step.state.agentNotes ?? []) + [text]).suffix(HandoverPolicy.maxPendingNotes))
             }
         }
     }

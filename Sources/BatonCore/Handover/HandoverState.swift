@@ -63,6 +63,9 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// How many "still waiting" reminders the user got, and when the last one went.
     public var remindersSent: Int?
     public var lastReminderAt: Date?
+    /// How it ended when an agent did not resolve it (it failed to open, went inactive, was handed back): what the
+    /// flow was told, kept for the notifications of a session an outside bot owns.
+    public var ending: HandoverOutcome?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

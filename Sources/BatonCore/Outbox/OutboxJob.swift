@@ -3,6 +3,9 @@ public import Foundation
 /// Provider work a conversation is owed. A job is saved in the same store transaction as the step that asked for
 /// it (the user message it carries, the handover it opens), so a crash can delay it but never lose it; the outbox
 /// worker carries jobs out in order per session, retrying what the provider cannot take now.
+///
+/// A session has two queues, each run in order: its `event` jobs (notifications for an outside bot's callback
+/// URL), and everything else. A callback that is down never holds the user's messages back from the agents.
 public enum OutboxJob: Codable, Sendable, Hashable {
     /// Open a provider conversation for handover `number`.
     case open(HandoverRequest, number: Int)
@@ -21,6 +24,8 @@ public enum OutboxJob: Codable, Sendable, Hashable {
     case release(conversationID: Int, handover: Int)
     /// Ask an outside bot for its answer to a turn, showing it the transcript through `throughMessageID`.
     case botTurn(BotTurnRequest, throughMessageID: Int64)
+    /// Tell the outside bot that owns the session what became of its handover (its callback URL).
+    case event(HandoverNotification)
 
     /// A short name for logs, metrics and the admin listing.
     public var kind: String {
@@ -33,16 +38,17 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         case .survey: "survey"
         case .release: "release"
         case .botTurn: "bot"
+        case .event: "event"
         }
     }
 
-    /// The handover the job belongs to; `nil` for a reply, a survey answer or a bot's turn, which belong to the
-    /// conversation.
+    /// The handover the job belongs to; `nil` for a reply, a survey answer, a bot's turn or a notification, which
+    /// belong to the conversation.
     public var handoverNumber: Int? {
         switch self {
         case .open(_, let number): number
         case .post(_, let handover), .note(_, let handover), .close(_, let handover), .release(_, let handover): handover
-        case .reply, .survey, .botTurn: nil
+        case .reply, .survey, .botTurn, .event: nil
         }
     }
 }

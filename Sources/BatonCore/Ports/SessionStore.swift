@@ -116,8 +116,9 @@ public protocol SessionStore: Sendable {
 
     // MARK: Outbox
 
-    /// Hands out due outbox jobs: for each session only its oldest pending job, and only when that job is not
-    /// already handed out (its lease runs until `now + lease`). Each job handed out counts one attempt. Two
+    /// Hands out due outbox jobs: for each session only the oldest pending job of each of its two queues (its
+    /// `event` jobs, the rest: see `OutboxJob`), and only when that job is not already handed out (its lease runs
+    /// until `now + lease`). Each job handed out counts one attempt. Two
     /// workers, in one process or several, never get the same job while its lease runs.
     func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
 

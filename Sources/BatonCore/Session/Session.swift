@@ -40,6 +40,12 @@ public enum Channel: String, Codable, Sendable, Hashable, CaseIterable {
     /// A Chatwoot inbox of any kind (WhatsApp, the website widget, e-mail…) that Baton answers as its agent bot:
     /// the session is one Chatwoot conversation.
     case chatwoot
+    /// A bot outside Baton owns the conversation and reaches the user itself; Baton holds only its handovers
+    /// (the handovers API, `/api/v1/endpoints/{urlToken}/handovers`). The endpoint's flow never runs here.
+    case api
+
+    /// Whether the outside bot owns the conversation, so the session's bot is `HandoverOnlyBot`, not the flow.
+    public var isOwnedByOutsideBot: Bool { self == .api }
 
     /// Whether the bot's messages reach the user only when Baton posts them somewhere (an outbox `reply` job),
     /// rather than being read from Baton by the user's client.

@@ -26,20 +26,22 @@ public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
 /// It holds its dependencies and lends none of them out: readers get the store, the hub or the metrics from the
 /// composition root, not through this type.
 public struct Conversations: Sendable {
-    private let store: any SessionStore
+    let store: any SessionStore
     private let hub: ConversationHub
-    private let limits: MessageLimits
+    let limits: MessageLimits
     /// Rung when a step saved outbox jobs, so the worker starts them now rather than at its next poll.
     private let outboxBell: Doorbell
     /// Rung when a step brought a handover timer forward, so the clock does not sleep past it.
     private let clockBell: Doorbell
-    private let metrics: BatonMetrics
-    private let now: @Sendable () -> Date
-    private let logger: Logger
+    let metrics: BatonMetrics
+    /// The endpoints with a callback URL: their outside bots' sessions are told of their handovers.
+    private let notifiedEndpoints: Set<String>
+    let now: @Sendable () -> Date
+    let logger: Logger
 
     init(
         store: any SessionStore, hub: ConversationHub, limits: MessageLimits, outboxBell: Doorbell, clockBell: Doorbell = Doorbell(),
-        metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger
+        metrics: BatonMetrics, notifiedEndpoints: Set<String> = [], now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
         self.hub = hub
@@ -47,6 +49,7 @@ public struct Conversations: Sendable {
         self.outboxBell = outboxBell
         self.clockBell = clockBell
         self.metrics = metrics
+        self.notifiedEndpoints = notifiedEndpoints
         self.now = now
         self.logger = logger
     }
@@ -93,12 +96,7 @@ public struct Conversations: Sendable {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
         }
-        do {
-            try limits.admit(input.text, sessionID: sessionID)
-        } catch {
-            metrics.refused(error.metricLabel)
-            throw error
-        }
+        try admit(input.text, sessionID: sessionID)
         var data: [String: JSONValue] = [:]
         if let payload = input.payload { data["payload"] = .string(payload) }
         if input.data != .null { data["data"] = input.data }
@@ -140,6 +138,10 @@ public struct Conversations: Sendable {
                 update.passOverAppended()
                 // The user has an answer: the agent-inactivity clock stops, and so do reminders.
                 update.state.handover?.agentWrote(at: time)
+                // A single draft takes the session's next id (`MessagePlacement`).
+                if notifies(update.session), let handover = update.state.handover {
+                    update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
+                }
             }
             // Messages that arrived before this one but come after it in the desk's order moved down.
             for copy in stored {
@@ -210,12 +212,7 @@ public struct Conversations: Sendable {
             case .string(let uuid)? = survey.content.data?["survey"]?["conversationUUID"]
         else { throw SurveyError.notASurvey }
         let text = feedback?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        do {
-            try limits.admit(text, sessionID: sessionID)
-        } catch {
-            metrics.refused(error.metricLabel)
-            throw error
-        }
+        try admit(text, sessionID: sessionID)
         let time = now()
         let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
         let (session, stored) = try await store.update(sessionID: sessionID, now: time) { update in
@@ -283,15 +280,22 @@ public struct Conversations: Sendable {
         _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
     ) async throws -> Turn {
         let time = now()
-        let bot = endpoint.bot
+        let flow = endpoint.bot
         let policy = endpoint.policy
+        let notifiedEndpoints = notifiedEndpoints
         let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
             if let userDraft { update.append(userDraft) }
             let before = update.state.handover
+            let bot: any Bot = update.session.channel.isOwnedByOutsideBot ? HandoverOnlyBot() : flow
             let machine = ConversationMachine(
                 bot: bot, session: SessionFacts(update.session), now: time, policy: policy, userMessageID: userDraft == nil ? nil : update.lastMessageID)
             let step = work(machine, update.state)
             update.apply(step)
+            if Self.notifies(update.session, among: notifiedEndpoints), let handover = update.state.handover {
+                for kind in HandoverNotification.kinds(from: before, to: handover) {
+                    update.enqueue(.event(Self.notification(kind, handover: handover, at: time)))
+                }
+            }
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
             // The clock sleeps until the time it knew; an earlier one must wake it.
@@ -316,6 +320,32 @@ public struct Conversations: Sendable {
         var enqueued: Bool
         var handover: HandoverPhase?
         var timerSooner: Bool
+    }
+
+    // MARK: Notifications
+
+    /// Whether the session's handovers are told of at a callback URL: an outside bot owns it, and its endpoint
+    /// has a callback.
+    func notifies(_ session: Session) -> Bool { Self.notifies(session, among: notifiedEndpoints) }
+
+    static func notifies(_ session: Session, among endpoints: Set<String>) -> Bool {
+        session.channel.isOwnedByOutsideBot && endpoints.contains(session.endpointID)
+    }
+
+    /// A notification with a new id: 128 random bits, the same on every attempt to deliver it.
+    static func notification(_ kind: HandoverNotification.Kind, handover: HandoverState, at time: Date, messageID: Int64? = nil) -> HandoverNotification {
+        let id = "n_" + SessionID.random().rawValue.dropFirst(2)
+        return HandoverNotification(id: id, kind: kind, createdAt: time, handover: HandoverNotification.Snapshot(handover), messageID: messageID)
+    }
+
+    /// Counts a message against the session's limits, counting refusals in the metrics.
+    func admit(_ text: String, sessionID: SessionID) throws {
+        do {
+            try limits.admit(text, sessionID: sessionID)
+        } catch {
+            metrics.refused(error.metricLabel)
+            throw error
+        }
     }
 
     func duplicateTurn(_ existing: Message, sessionID: SessionID) async throws -> Turn {

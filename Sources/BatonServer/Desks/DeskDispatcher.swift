@@ -65,7 +65,7 @@ struct DeskDispatcher: Sendable {
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .release(let conversationID, _):
             return await desk.release(conversationID: conversationID, session: session, attempt: item.attempts)
-        case .reply, .survey, .botTurn:
+        case .reply, .survey, .botTurn, .event:
             return .done
         }
     }
@@ -109,7 +109,7 @@ struct DeskDispatcher: Sendable {
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }
-        case .note, .close, .reply, .survey, .release, .botTurn:
+        case .note, .close, .reply, .survey, .release, .botTurn, .event:
             break
         }
     }
