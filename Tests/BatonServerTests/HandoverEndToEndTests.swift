@@ -46,7 +46,8 @@ struct HandoverEndToEndTests {
 
     static func app(
         _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
-        requestTimeoutSeconds: Int = 10, flow text: String? = nil, bots: [String: BotSettings] = [:], configure: (inout ChatwootSettings) -> Void = { _ in }
+        requestTimeoutSeconds: Int = 10, flow text: String? = nil, bots: [String: BotSettings] = [:], rest: RESTSettings = RESTSettings(),
+        configure: (inout ChatwootSettings) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         var flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         // As the config loader does: a bot node without a prompt takes its bot's.
@@ -62,7 +63,7 @@ struct HandoverEndToEndTests {
         settings.showAgentNames = true
         settings.forwardUserTyping = true
         configure(&settings)
-        let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, handover: .chatwoot(settings))
+        let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, rest: rest, handover: .chatwoot(settings))
         let configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits,
@@ -75,12 +76,12 @@ struct HandoverEndToEndTests {
     /// Runs `body` with Baton live and the stand-in's webhooks pointing at it; checks the stand-in saw only
     /// requests Chatwoot's OpenAPI spec allows.
     static func withBaton(
-        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil, bots: [String: BotSettings] = [:],
+        retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil, bots: [String: BotSettings] = [:], rest: RESTSettings = RESTSettings(),
         configure: (inout ChatwootSettings) -> Void = { _ in }, _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
         do {
-            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, bots: bots, configure: configure).test(.live) { client in
+            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, bots: bots, rest: rest, configure: configure).test(.live) { client in
                 await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
                 try await body(chatwoot, client)
             }

@@ -47,6 +47,8 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         public var phase: HandoverState.Phase
         public var inboxID: Int?
         public var conversationID: Int?
+        /// An agent took it (and has not resolved it since).
+        public var agentAssigned: Bool
         /// The agent who took it, when users may see agents' names.
         public var agentName: String?
         /// Why it failed or ended otherwise than resolved (`HandoverOutcome.Reason`'s words, or `returned`).
@@ -59,7 +61,8 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
             phase = handover.phase
             inboxID = handover.inboxID
             conversationID = handover.conversationID
-            agentName = handover.agentJoined == true ? handover.agentName : nil
+            agentAssigned = handover.phase == .active && handover.agentJoined == true
+            agentName = agentAssigned ? handover.agentName : nil
             reason = handover.ending.flatMap { $0.reason?.rawValue ?? ($0.status == .returned ? "returned" : nil) }
             detail = handover.ending?.detail
         }

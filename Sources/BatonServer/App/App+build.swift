@@ -49,7 +49,7 @@ public func buildApplication(
 
     let conversations = Conversations(
         store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, clockBell: clockBell, metrics: metrics,
-        now: now, logger: logger)
+        notifiedEndpoints: Set(configuration.endpoints.filter { $0.rest.callback != nil }.map(\.id)), now: now, logger: logger)
     let clock = HandoverClock(store: store, conversations: conversations, endpoints: endpoints, bell: clockBell, now: now, logger: logger)
     let reconciler = Reconciler(
         store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)
@@ -59,11 +59,14 @@ public func buildApplication(
     let bots = BotTurns(
         store: store, bots: RemoteBots(configuration.bots, metrics: metrics, now: now, http: BotHTTPClient.shared), endpoints: endpoints,
         conversations: conversations, metrics: metrics, now: now, logger: logger)
+    // Outside bots that own their conversations hear of their handovers at their callback URL.
+    let callbacks = HandoverCallbacks(
+        store: store, endpoints: endpoints, http: BotHTTPClient.shared, timeout: .seconds(delivery.requestTimeoutSeconds), now: now, logger: logger)
     let policy =
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
     let outbox = OutboxWorker(
-        store: store, performer: OutboxRouter(desks: dispatcher, bots: bots), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
+        store: store, performer: OutboxRouter(desks: dispatcher, bots: bots, callbacks: callbacks), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
         random: dependencies.random, now: now, logger: logger)
     let typing = TypingRelay(store: store, desks: desks, background: background, now: now)
 
@@ -81,7 +84,13 @@ public func buildApplication(
     FilesController(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
     ).addRoutes(to: router)
-    RESTController(endpoints: endpoints, conversations: conversations, store: store, hub: hub, reconciler: reconciler).addRoutes(to: router)
+    let pages = MessagePages(store: store, hub: hub, reconciler: reconciler)
+    RESTController(endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler).addRoutes(to: router)
+    // Outside bots that own their conversations and need only the handover.
+    HandoversController(
+        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler,
+        maxTextLength: configuration.limits.maxMessageLength, now: now
+    ).addRoutes(to: router)
     AgentBotWebhookController(
         channels: chatwoot.channels, arrival: ArrivalOrder(window: dependencies.arrivalWindow), conversations: conversations, store: store, metrics: metrics,
         now: now, logger: logger)

@@ -14,11 +14,11 @@ extension Conversations {
     /// Opens a handover for the outside bot's user `userID` (finding or creating the user's session), storing
     /// `transcript` first and merging `profile` into the user's. While a handover is opening or running this
     /// changes nothing (a retried request is harmless).
-    /// - Returns: the session after the step.
+    /// - Returns: the session after the step, and whether it opened a handover (false: one was live already).
     /// - Throws: `OutsideBotError` when the user id belongs to another channel's session.
     public func openHandover(
         _ request: HandoverRequest, transcript: [MessageDraft], profile: [String: JSONValue], userID: String, endpoint: Endpoint
-    ) async throws -> Session {
+    ) async throws -> (session: Session, opened: Bool) {
         let session = try await outsideBotSession(userID: userID, endpoint: endpoint)
         var fresh: [MessageDraft] = []
         for draft in transcript {
@@ -27,10 +27,12 @@ extension Conversations {
             fresh.append(draft)
         }
         let transcript = fresh
-        _ = try await step(session.id, endpoint: endpoint) { machine, state in
+        let turn = try await step(session.id, endpoint: endpoint) { machine, state in
             machine.openHandover(request, transcript: transcript, profile: profile, state: state)
         }
-        return try await current(session.id)
+        // The turn's session is the one the step's transaction began with.
+        let after = try await current(session.id)
+        return (after, after.state.handover?.number != turn.session.state.handover?.number)
     }
 
     /// Ends the user's handover that is opening or running; nothing happens when none is.

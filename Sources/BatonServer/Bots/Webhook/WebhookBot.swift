@@ -27,11 +27,7 @@ struct WebhookBot: RemoteBot {
         request.headers.add(name: "Content-Type", value: "application/json")
         // The same id for every attempt at a turn, so a bot can tell a retry from a new message.
         request.headers.add(name: "X-Baton-Delivery", value: "\(Self.conversationID(of: turn.session))-\(turn.request.visit)-\(turn.request.turn)")
-        if let secret = settings.secret?.value {
-            let timestamp = String(Int(now().timeIntervalSince1970))
-            request.headers.add(name: "X-Baton-Timestamp", value: timestamp)
-            request.headers.add(name: "X-Baton-Signature", value: "sha256=" + Self.signature(secret: secret, timestamp: timestamp, body: body))
-        }
+        if let secret = settings.secret?.value { BatonSignature.sign(&request.headers, body: body, secret: secret, at: now()) }
         request.body = .bytes(ByteBuffer(string: body))
         let http = self.http
         let signed = request
@@ -85,11 +81,5 @@ struct WebhookBot: RemoteBot {
     static func conversationID(of session: Session) -> String {
         let digest = SHA256.hash(data: Data("baton bot conversation \(session.id.rawValue)".utf8))
         return "c_" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Hex HMAC-SHA256 of `<timestamp>.<body>`, as Chatwoot signs its webhooks.
-    static func signature(secret: String, timestamp: String, body: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -4,7 +4,6 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOFoundationCompat
-import ServiceLifecycle
 
 /// The REST channel (docs/rest-api.md, docs/openapi.yaml): post a user message and get the bot's answer; read
 /// a session's messages after an id to receive what arrives later (agent replies).
@@ -12,11 +11,9 @@ struct RESTController {
     let endpoints: EndpointRegistry
     let conversations: Conversations
     let store: any SessionStore
-    let hub: ConversationHub
+    let pages: MessagePages
     /// A REST client has no socket whose reconnect would make up for lost webhooks: its reads and posts do.
     let reconciler: Reconciler
-
-    static let maxPageSize = 500
 
     struct PostMessage: Decodable {
         var sessionId: String?
@@ -31,12 +28,6 @@ struct RESTController {
         var sessionId: SessionID
         var userId: String
         var duplicate: Bool
-        var messages: [MessagePayload]
-        var lastId: Int64
-    }
-
-    struct MessagesResponse: Encodable {
-        var sessionId: SessionID
         var messages: [MessagePayload]
         var lastId: Int64
     }
@@ -58,7 +49,7 @@ struct RESTController {
     func answerSurvey(_ request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try endpoint(context)
         let token = try context.parameters.require("sessionId")
-        guard let session = try await store.session(token, of: endpoint) else {
+        guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
         let body: SurveyAnswerBody
@@ -117,7 +108,8 @@ struct RESTController {
     /// or a new one. Returns the messages a new session opened with.
     func resolveSession(_ body: PostMessage, request: Request, endpoint: Endpoint) async throws -> (SessionID, opening: [Message]) {
         if let token = body.sessionId {
-            guard let session = try await store.session(token, of: endpoint) else {
+            // An outside bot's session is reached through the handovers API only.
+            guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
                 throw APIError(.notFound, "session_not_found", "no session '\(token.prefix(40))' on this endpoint")
             }
             return (session.id, [])
@@ -131,6 +123,9 @@ struct RESTController {
             userID = given
         }
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)
+        guard turn.session.channel != .api else {
+            throw APIError(.conflict, "user_owned_by_outside_bot", "user '\(userID.prefix(60))' is an outside bot's (the handovers API): post through it")
+        }
         return (turn.session.id, turn.messages)
     }
 
@@ -145,34 +140,13 @@ struct RESTController {
         }
     }
 
-    /// The longest `wait` a client may ask for: below common proxy timeouts (60 s).
-    static let maxWaitSeconds: Int64 = 50
-
     func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try endpoint(context)
         let token = try context.parameters.require("sessionId")
-        guard let session = try await store.session(token, of: endpoint) else {
+        guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
-        if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
-        let after = try Self.integer(request.uri.queryParameters["after"], name: "after", default: 0, range: 0...Int64.max)
-        let limit = try Self.integer(request.uri.queryParameters["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
-        let wait = try Self.integer(request.uri.queryParameters["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
-        var lastID = session.lastMessageID
-        if wait > 0, lastID <= after {
-            // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
-            // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
-            try? await cancelWhenGracefulShutdown {
-                await hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
-                    ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
-                }
-            }
-            // Only a wait makes the session read above stale.
-            lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
-        }
-        let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
-        // Messages stored between the session read and the page read are in the page: the newest id is theirs.
-        return try json(MessagesResponse(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: max(lastID, page.last?.id ?? 0)))
+        return try json(try await pages.page(of: session, request))
     }
 
     func endpoint(_ context: AppRequestContext) throws -> Endpoint {
@@ -181,14 +155,6 @@ struct RESTController {
             throw APIError(.notFound, "endpoint_not_found", "no REST endpoint '\(token.prefix(60))'")
         }
         return endpoint
-    }
-
-    static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
-        guard let text else { return value }
-        guard let number = Int64(text), range.contains(number) else {
-            throw APIError(.badRequest, "invalid_\(name)", "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
     }
 
     static func describe(_ error: DecodingError) -> String {

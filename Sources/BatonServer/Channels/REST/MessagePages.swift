@@ -1,0 +1,54 @@
+import BatonCore
+import Hummingbird
+import ServiceLifecycle
+
+/// A page of a session's messages after an id, waiting for the first one when asked (a long poll): how REST
+/// clients and outside bots (the handovers API) read what arrived later, such as an agent's replies.
+struct MessagePages: Sendable {
+    let store: any SessionStore
+    let hub: ConversationHub
+    /// A reader has no socket whose reconnect would make up for lost webhooks: its reads do.
+    let reconciler: Reconciler
+
+    static let maxPageSize = 500
+    /// The longest `wait` a client may ask for: below common proxy timeouts (60 s).
+    static let maxWaitSeconds: Int64 = 50
+
+    struct Page: Encodable {
+        var sessionId: SessionID
+        var messages: [MessagePayload]
+        var lastId: Int64
+    }
+
+    /// The page `request`'s `after`, `limit` and `wait` ask for.
+    func page(of session: Session, _ request: Request) async throws -> Page {
+        if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
+        let query = request.uri.queryParameters
+        let after = try Self.integer(query["after"], name: "after", default: 0, range: 0...Int64.max)
+        let limit = try Self.integer(query["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
+        let wait = try Self.integer(query["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
+        var lastID = session.lastMessageID
+        if wait > 0, lastID <= after {
+            // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
+            // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
+            try? await cancelWhenGracefulShutdown {
+                await hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
+                    ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
+                }
+            }
+            // Only a wait makes the session read above stale.
+            lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
+        }
+        let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
+        // Messages stored between the session read and the page read are in the page: the newest id is theirs.
+        return Page(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: max(lastID, page.last?.id ?? 0))
+    }
+
+    static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
+        guard let text else { return value }
+        guard let number = Int64(text), range.contains(number) else {
+            throw APIError(.badRequest, "invalid_\(name)", "'\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}

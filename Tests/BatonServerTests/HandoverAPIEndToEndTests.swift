@@ -1,0 +1,212 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The handovers API: a bot outside Baton that owns its conversations opens a handover with its transcript, posts
+/// later turns, reads the agent's replies and closes it; its callback URL hears every change, signed, retried and
+/// in order. Over real HTTP on loopback, with the Chatwoot stand-in and a callback receiver.
+@Suite("Handovers API end to end")
+struct HandoverAPIEndToEndTests {
+    static let apiKey = "handovers-api-key-0123456789"
+    static let secret = "callback-signing-secret-0123456789"
+    static let handovers = "/api/v1/endpoints/t0k3n/handovers"
+
+    /// Runs `body` with the callback receiver, Baton (its REST API key and callback set) and the Chatwoot stand-in.
+    static func withAPI(_ body: @escaping @Sendable (StandInHarness, CallbackReceiver, any TestClientProtocol) async throws -> Void) async throws {
+        try await CallbackReceiver.run { receiver, url in
+            let rest = RESTSettings(apiKey: Secret(apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(secret)))
+            try await HandoverEndToEndTests.withBaton(rest: rest) { chatwoot, client in try await body(chatwoot, receiver, client) }
+        }
+    }
+
+    static func time(_ text: String) -> Date { try! Date(text, strategy: Date.ISO8601FormatStyle()) }
+
+    @Test func anOutsideBotHandsOverWithItsTranscriptAndHearsEverythingInOrder() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let opened = try await client.api(
+                .post, Self.handovers,
+                [
+                    "userId": "crm-7", "inboxId": .number(Double(chatwoot.supportInbox)), "note": "Order 42 is late; the user asked for a person.",
+                    "profile": ["name": "Grace", "email": "grace@example.com"],
+                    "transcript": [
+                        ["id": "m1", "sender": "user", "text": "Where is my order?", "createdAt": "2026-12-03T09:30:00Z"],
+                        ["id": "m2", "sender": "bot", "text": "Let me find someone who can check.", "createdAt": "2026-12-03T09:30:05.250Z"],
+                    ],
+                ])
+            #expect(opened.status == .created)
+            #expect(opened.json["userId"] == "crm-7")
+            #expect(opened.json["handover"]?["status"] == "opening")
+            #expect(opened.json["lastId"] == 2)
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let resource = "\(Self.handovers)/\(session)"
+
+            // The agents get the transcript as a Baton handover's history, with its times, and the bot's note.
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let history = try await chatwoot.waitForMessages(conversation, count: 2)
+            #expect(history.map(\.content) == ["Where is my order?", "Let me find someone who can check."])
+            #expect(history.map(\.type) == ["incoming", "outgoing"])
+            #expect(history.map(\.externalCreatedAt) == [Int(Self.time("2026-12-03T09:30:00Z").timeIntervalSince1970), Int(Self.time("2026-12-03T09:30:05Z").timeIntervalSince1970)])
+            #expect(await chatwoot.contactName(of: conversation) == "Grace")
+            #expect(await chatwoot.messages(conversation).contains { $0.isPrivate && $0.content == "Order 42 is late; the user asked for a person." })
+            let queued = try await receiver.waitForTaken(1)
+            #expect(queued.map(\.type) == ["handover.queued"])
+            #expect(queued[0].json["handover"]?["conversationId"] == .number(Double(conversation)))
+
+            // An agent takes it; the user and the bot go on writing, and the agents see both.
+            try await chatwoot.take(conversation)
+            _ = try await receiver.waitForTaken(2)
+            let fromUser = try await client.api(.post, "\(resource)/messages", ["sender": "user", "text": "Thanks, I will wait", "clientMessageId": "u-3"])
+            #expect(fromUser.json["message"]?["sender"] == "user")
+            #expect(try await client.api(.post, "\(resource)/messages", ["sender": "user", "text": "Thanks, I will wait", "clientMessageId": "u-3"]).json["duplicate"] == true)
+            _ = try await client.api(.post, "\(resource)/messages", ["sender": "bot", "text": "(The assistant is still here if you need it.)"])
+            let relayed = try await chatwoot.waitForMessages(conversation, count: 4)
+            #expect(relayed.suffix(2).map(\.content) == ["Thanks, I will wait", "(The assistant is still here if you need it.)"])
+            #expect(relayed.suffix(2).map(\.type) == ["incoming", "outgoing"])
+
+            // The agent's reply: by long poll and at the callback, with the message.
+            guard case .number(let lastID)? = try await client.api(.get, resource).json["lastId"] else { throw ChatError.unexpected("no lastId") }
+            async let polled = client.api(.get, "\(resource)/messages?after=\(Int(lastID))&wait=10")
+            try await chatwoot.reply(conversation, "Hello Grace, your parcel left today.")
+            let page = try await polled.json
+            #expect(page["messages"].list.map(\.text) == ["Hello Grace, your parcel left today."])
+            #expect(page["messages"].list.first?["sender"] == "agent")
+            let withReply = try await receiver.waitForTaken(3)
+            #expect(withReply[2].type == "handover.agent_message")
+            #expect(withReply[2].json["message"]?["text"] == "Hello Grace, your parcel left today.")
+
+            // Resolve, reopen, and the bot closes it: the conversation is resolved in Chatwoot.
+            try await chatwoot.resolve(conversation)
+            _ = try await receiver.waitForTaken(4)
+            #expect(try await client.api(.get, resource).json["handover"]?["status"] == "resolved")
+            try await chatwoot.reopen(conversation)
+            _ = try await receiver.waitForTaken(5)
+            let closed = try await client.api(.post, "\(resource)/close")
+            #expect(closed.json["handover"]?["status"] == "cancelled")
+            _ = try await chatwoot.waitForStatus(conversation, "resolved")
+
+            let all = try await receiver.waitForTaken(6)
+            #expect(all.map(\.type) == [
+                "handover.queued", "handover.agent_assigned", "handover.agent_message", "handover.resolved", "handover.reopened", "handover.cancelled",
+            ])
+            #expect(all.allSatisfy { CallbackReceiver.isSigned($0, secret: Self.secret) })
+            #expect(!all.contains { CallbackReceiver.isSigned($0, secret: "another-secret-0123456789") })
+            #expect(all.allSatisfy { $0.headers["x-baton-delivery"] == $0.json["id"]?.stringText && $0.headers["x-baton-event"] == $0.type })
+            #expect(Set(all.compactMap { $0.json["id"]?.stringText }).count == 6, "each notification has its own id")
+            #expect(all.allSatisfy { $0.json["sessionId"] == .string(session) && $0.json["userId"] == "crm-7" && $0.json["endpoint"] == "test" })
+            #expect(all[1].json["handover"]?["agentAssigned"] == true)
+            #expect(!all.contains { $0.body.contains(Self.apiKey) || $0.body.contains(Self.secret) })
+        }
+    }
+
+    @Test func notificationsAreRetriedInOrderAndADownCallbackNeverHoldsTheUsersMessagesBack() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            await receiver.fail(3, status: 500)
+            await receiver.fail(1, status: 429, headers: ["Retry-After": "0"])
+            let opened = try await client.api(.post, Self.handovers, ["userId": "crm-8", "inboxId": .number(Double(chatwoot.supportInbox))])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            // The callback is failing, yet the user's message reaches the agents.
+            _ = try await client.api(.post, "\(Self.handovers)/\(session)/messages", ["sender": "user", "text": "Is anyone there?"])
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["Is anyone there?"])
+            try await chatwoot.reply(conversation, "Yes, I am here.")
+            try await chatwoot.resolve(conversation)
+
+            let taken = try await receiver.waitForTaken(3)
+            #expect(taken.map(\.type) == ["handover.queued", "handover.agent_message", "handover.resolved"])
+            let everything = await receiver.all()
+            #expect(everything.prefix(5).map(\.status) == [500, 500, 500, 429, 200])
+            #expect(Set(everything.prefix(5).compactMap { $0.headers["x-baton-delivery"] }).count == 1, "every attempt is the same notification")
+            #expect(everything.allSatisfy { CallbackReceiver.isSigned($0, secret: Self.secret) })
+        }
+    }
+
+    @Test func aHandoverThatCannotOpenIsReportedAndTheNextOneTakesOnlyWhatIsNew() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let transcript: JSONValue = [["id": "m1", "sender": "user", "text": "Help"], ["id": "m2", "sender": "bot", "text": "One moment"]]
+            let first = try await client.api(.post, Self.handovers, ["userId": "crm-9", "inboxId": 999_999, "transcript": transcript])
+            let session = try #require(first.json["sessionId"]?.stringText)
+            let failed = try await receiver.waitForTaken(1)
+            #expect(failed.map(\.type) == ["handover.failed"])
+            #expect(failed[0].json["handover"]?["reason"] == "invalid_inbox")
+            #expect(try await client.api(.get, "\(Self.handovers)/\(session)").json["handover"]?["status"] == "failed")
+
+            // The same transcript, one message longer, for a working inbox: the agents get all three, once.
+            var longer = transcript.list
+            longer.append(["id": "m3", "sender": "user", "text": "Still there?"])
+            let second = try await client.api(.post, Self.handovers, ["userId": "crm-9", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": .array(longer)])
+            #expect(second.status == .created)
+            #expect(second.json["sessionId"] == .string(session))
+            #expect(second.json["handover"]?["number"] == 2)
+            let retried = try await client.api(.post, Self.handovers, ["userId": "crm-9", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": .array(longer)])
+            #expect(retried.status == .ok, "a handover is opening already: nothing changes")
+            #expect(retried.json["handover"]?["number"] == 2)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let history = try await chatwoot.waitForMessages(conversation, count: 3)
+            #expect(history.map(\.content) == ["Help", "One moment", "Still there?"])
+            let page = try await client.api(.get, "\(Self.handovers)/\(session)/messages").json
+            #expect(page["messages"].list.filter { $0["sender"] != "system" }.map(\.text) == ["Help", "One moment", "Still there?"])
+            #expect(try await receiver.waitForTaken(2).map(\.type) == ["handover.failed", "handover.queued"])
+        }
+    }
+
+    @Test func theAPIRefusesWhatItCannotTakeAndKeepsItsSessionsToItself() async throws {
+        try await Self.withAPI { chatwoot, _, client in
+            let inbox = JSONValue.number(Double(chatwoot.supportInbox))
+            try await client.expectError(.post, Self.handovers, body: ["userId": "u", "inboxId": inbox], status: .unauthorized, code: "unauthorized")
+            try await client.expectError(
+                .post, Self.handovers, body: ["userId": "u", "inboxId": inbox], headers: [.authorization: "Bearer wrong"], status: .unauthorized, code: "unauthorized")
+            let auth: HTTPFields = [.authorization: "Bearer \(Self.apiKey)"]
+            try await client.expectError(.post, Self.handovers, raw: "{not json", headers: auth, status: .badRequest, code: "invalid_json")
+            try await client.expectError(.post, Self.handovers, body: ["userId": "u"], headers: auth, status: .badRequest, code: "invalid_json")
+            try await client.expectError(.post, Self.handovers, body: ["userId": "", "inboxId": inbox], headers: auth, status: .badRequest, code: "invalid_user_id")
+            try await client.expectError(
+                .post, Self.handovers, body: ["userId": "u", "inboxId": inbox, "transcript": [["sender": "agent", "text": "hi"]]], headers: auth,
+                status: .badRequest, code: "invalid_sender")
+            try await client.expectError(
+                .post, Self.handovers, body: ["userId": "u", "inboxId": inbox, "transcript": [["sender": "user", "text": "hi", "createdAt": "yesterday"]]],
+                headers: auth, status: .badRequest, code: "invalid_time")
+            try await client.expectError(
+                .get, "\(Self.handovers)/s_00000000000000000000000000000000", headers: auth, status: .notFound, code: "session_not_found")
+
+            // A REST user is not an outside bot's, and an outside bot's session is not the REST channel's.
+            let rest = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "hello"])
+            let restSession = try #require(rest["sessionId"]?.stringText)
+            let restUser = try #require(rest["userId"]?.stringText)
+            try await client.expectError(.get, "\(Self.handovers)/\(restSession)", headers: auth, status: .notFound, code: "session_not_found")
+            try await client.expectError(
+                .post, Self.handovers, body: ["userId": .string(restUser), "inboxId": inbox], headers: auth, status: .conflict, code: "user_on_another_channel")
+            let opened = try await client.api(.post, Self.handovers, ["userId": "bot-user", "inboxId": inbox])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            try await client.expectError(
+                .get, "/api/v1/endpoints/t0k3n/sessions/\(session)/messages", status: .notFound, code: "session_not_found")
+            try await client.expectError(
+                .post, RESTChannelTests.messagesPath, body: ["sessionId": .string(session), "text": "hi"], status: .notFound, code: "session_not_found")
+            try await client.expectError(
+                .post, RESTChannelTests.messagesPath, body: ["userId": "bot-user", "text": "hi"], headers: auth, status: .conflict, code: "user_owned_by_outside_bot")
+            try await client.expectError(
+                .post, "\(Self.handovers)/\(session)/messages", body: ["sender": "agent", "text": "hi"], headers: auth, status: .badRequest, code: "invalid_sender")
+        }
+        // Without an API key the handovers API is off.
+        try await HandoverEndToEndTests.withBaton { chatwoot, client in
+            try await client.expectError(
+                .post, Self.handovers, body: ["userId": "u", "inboxId": .number(Double(chatwoot.supportInbox))],
+                headers: [.authorization: "Bearer \(Self.apiKey)"], status: .forbidden, code: "handovers_not_enabled")
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// A handovers API call with the API key; throws unless it answers 2xx.
+    func api(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
+        var headers: HTTPFields = [.authorization: "Bearer \(HandoverAPIEndToEndTests.apiKey)"]
+        if body != nil { headers[.contentType] = "application/json" }
+        let response = try await execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0.jsonText) })
+        guard (200..<300).contains(response.status.code) else {
+            throw ChatError.unexpected("\(method) \(path) answered \(response.status): \(String(buffer: response.body))")
+        }
+        return (response.status, try JSONValue(jsonText: String(buffer: response.body)))
+    }
+}
