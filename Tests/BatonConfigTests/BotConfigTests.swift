@@ -138,3 +138,37 @@ import Testing
         #expect(messages.contains { $0.contains(message) }, "\(messages)")
     }
 }
+
+/// The handovers API's callback: read with its secret from a file, and every mistake named.
+@Suite final class HandoverCallbackConfigTests {
+    let files: FixtureDirectory
+
+    init() throws { files = try FixtureDirectory() }
+    deinit { files.remove() }
+
+    func load(_ rest: String) throws -> BatonConfiguration {
+        try files.write("flows/main.yaml", "nodes:\n  - say: hi\n")
+        try files.write("callback.secret", "0123456789abcdef-signing\n")
+        return try ConfigLoader(environment: [:]).load(path: try files.write("baton.yaml", "endpoints:\n  api:\n    flow: flows/main.yaml\n    channels: { rest: \(rest) }\n")).0
+    }
+
+    @Test func theCallbackIsReadWithItsSecret() throws {
+        let config = try load("{ apiKey: k3y-0123456789, callback: { url: \"https://bot.example/baton\", secretFile: callback.secret } }")
+        let rest = try #require(config.endpoints.first?.rest)
+        #expect(rest.callback == HandoverCallbackSettings(url: "https://bot.example/baton", secret: Secret("0123456789abcdef-signing")))
+        #expect(!String(reflecting: rest).contains("0123456789abcdef-signing"), "the secret never shows")
+    }
+
+    @Test(arguments: [
+        ("{ apiKey: k, callback: { url: \"ftp://bot.example\", secret: 0123456789abcdef } }", "the callback is an http(s) URL"),
+        ("{ apiKey: k, callback: { secret: 0123456789abcdef } }", "missing required key 'url'"),
+        ("{ apiKey: k, callback: { url: \"https://bot.example\" } }", "the callback needs a 'secret'"),
+        ("{ apiKey: k, callback: { url: \"https://bot.example\", secret: short } }", "at least 16 characters"),
+        ("{ callback: { url: \"https://bot.example\", secret: 0123456789abcdef } }", "needs 'apiKey'"),
+        ("{ apiKey: k, callback: { url: \"https://bot.example\", secret: 0123456789abcdef, retries: 3 } }", "retries"),
+    ])
+    func badCallbacksAreErrors(rest: String, message: String) throws {
+        let messages = failureDiagnostics { try self.load(rest) }.map(\.message)
+        #expect(messages.contains { $0.contains(message) }, "\(messages)")
+    }
+}

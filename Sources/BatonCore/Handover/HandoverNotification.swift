@@ -74,9 +74,9 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         // A new handover: what came before belongs to the earlier one, whose own steps told of it.
         let previous = before?.number == after.number ? before : nil
         var kinds: [Kind] = []
+        // The desk's conversation opened in this step (an agent may have resolved it before Baton heard it open).
+        if after.conversationID != nil, previous?.conversationID == nil { kinds.append(.queued) }
         switch (previous?.phase, after.phase) {
-        case (.opening?, .active), (nil, .active):
-            kinds.append(.queued)
         case (.resolved?, .active), (.inactive?, .active):
             kinds.append(.reopened)
         case (let old, .resolved) where old != .resolved:
