@@ -123,6 +123,41 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    @Test func aNotificationNotYetTakenSurvivesARestart() async throws {
+        try await CallbackReceiver.run { receiver, url in
+            let chatwoot = try await StandInHarness.start()
+            let rest = RESTSettings(apiKey: Secret(Self.apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(Self.secret)))
+            let path = TestBaton.databasePath()
+            await receiver.fail(10_000, status: 503)
+            do {
+                try await Self.restart(chatwoot, receiver, databasePath: path, rest: rest)
+            } catch {
+                await chatwoot.shutdown()
+                throw error
+            }
+            await chatwoot.shutdown()
+        }
+    }
+
+    /// Opens a handover on a Baton whose callback refuses everything, stops it, then starts another over the same
+    /// database with the callback taking notifications.
+    static func restart(_ chatwoot: StandInHarness, _ receiver: CallbackReceiver, databasePath path: String, rest: RESTSettings) async throws {
+        try await HandoverEndToEndTests.app(chatwoot, databasePath: path, rest: rest).test(.live) { client in
+            await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
+            _ = try await client.api(.post, Self.handovers, ["userId": "crm-10", "inboxId": .number(Double(chatwoot.supportInbox))])
+            _ = try await receiver.waitUntil("a first attempt") { $0.first }
+        }
+        await receiver.recover()
+        // A new server over the same database: the notification is still owed, and is the same one.
+        try await HandoverEndToEndTests.app(chatwoot, databasePath: path, rest: rest).test(.live) { client in
+            await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
+            let taken = try await receiver.waitForTaken(1)
+            #expect(taken.map(\.type) == ["handover.queued"])
+            let first = await receiver.all().first
+            #expect(taken[0].headers["x-baton-delivery"] == first?.headers["x-baton-delivery"])
+        }
+    }
+
     @Test func aHandoverThatCannotOpenIsReportedAndTheNextOneTakesOnlyWhatIsNew() async throws {
         try await Self.withAPI { chatwoot, receiver, client in
             let transcript: JSONValue = [["id": "m1", "sender": "user", "text": "Help"], ["id": "m2", "sender": "bot", "text": "One moment"]]

@@ -28,6 +28,9 @@ actor CallbackReceiver {
         answers += Array(repeating: (status, headers), count: count)
     }
 
+    /// From now on every notification is taken.
+    func recover() { answers = [] }
+
     func record(_ headers: [String: String], body: String) -> (status: Int, headers: [String: String]) {
         let answer = answers.isEmpty ? (status: 200, headers: [:]) : answers.removeFirst()
         deliveries.append(Delivery(headers: headers, body: body, status: answer.status))
