@@ -203,6 +203,12 @@ struct HandoverAPIEndToEndTests {
             try await client.expectError(
                 .post, Self.handovers, body: ["userId": "u", "inboxId": inbox, "transcript": [["sender": "user", "text": "hi", "createdAt": "yesterday"]]],
                 headers: auth, status: .badRequest, code: "invalid_time")
+            for lenient in ["2026-02-31T00:00:00Z", "2026-12-03T09:30:60Z", "2026-12-03T09:30:00+23:00", "2026-12-03 09:30:00Z"] {
+                // Foundation's parser would take these (as another day, or the next minute); a date-time validator would not.
+                try await client.expectError(
+                    .post, "\(Self.handovers)", body: ["userId": "u", "inboxId": inbox, "transcript": [["sender": "user", "text": "hi", "createdAt": .string(lenient)]]],
+                    headers: auth, status: .badRequest, code: "invalid_time")
+            }
             try await client.expectError(
                 .get, "\(Self.handovers)/s_00000000000000000000000000000000", headers: auth, status: .notFound, code: "session_not_found")
 

@@ -204,11 +204,11 @@ def stack(workdir):
 class Demo:
     """`baton` with no config: the built-in demo, with its in-process Chatwoot stand-in (as `swift run baton`)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, env=None):
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.baton = Process("baton-demo", [str(BUILD / "baton")], cwd=workdir, log_dir=workdir, env={
-            "BATON_SERVER_PORT": str(port), "BATON_STORAGE_SQLITE_PATH": str(workdir / "baton.sqlite")}).start()
+            "BATON_SERVER_PORT": str(port), "BATON_STORAGE_SQLITE_PATH": str(workdir / "baton.sqlite"), **(env or {})}).start()
         out = self.baton.wait_for_output("Agent console")
         console = next(line.split(": ", 1)[1].strip() for line in out.splitlines() if "Agent console" in line)
         self.agent = Agent.from_console(console.rsplit("/console", 1)[0])

@@ -20,6 +20,8 @@ struct HandoversController {
     let now: @Sendable () -> Date
 
     static let maxTranscript = 200
+    /// Chatwoot's conversation priorities.
+    static let priorities: Set = ["low", "medium", "high", "urgent"]
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("api/v1/endpoints/{urlToken}/handovers", use: open)
@@ -90,6 +92,9 @@ struct HandoversController {
         if let note = body.note, note.count > 10_000 { throw APIError(.badRequest, "note_too_long", "'note' has at most 10000 characters") }
         var handover = HandoverRequest(nodeID: "", provider: endpoint.configuration.handover?.providerName ?? "chatwoot", inbox: .number(Double(body.inboxId)), acceptedMessage: nil)
         handover.note = body.note.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        if let priority = body.routing?.priority, !Self.priorities.contains(priority) {
+            throw APIError(.badRequest, "invalid_routing", "'routing.priority' is low, medium, high or urgent, found '\(priority.prefix(20))'")
+        }
         if let routing = body.routing {
             handover.routing = HandoverRouting(
                 team: routing.team.map { .number(Double($0)) }, assignee: routing.assignee.map { .number(Double($0)) },
@@ -207,7 +212,7 @@ struct HandoversController {
         }
         let text = item.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw APIError(.badRequest, "text_required", "transcript[\(index)].text must be a non-empty string") }
-        guard text.count <= maxTextLength else { throw APIError(.contentTooLarge, "message_too_long", "transcript[\(index)].text has more than \(maxTextLength) characters") }
+        guard text.count <= maxTextLength else { throw APIError(.contentTooLarge, "text_too_long", "transcript[\(index)].text has more than \(maxTextLength) characters") }
         if let id = item.id, !ClientIdentifier.isValid(id, maxLength: ClientIdentifier.maxMessageIDLength) {
             throw APIError(.badRequest, "invalid_client_message_id", "transcript[\(index)].id must have 1 to 128 characters and no control characters")
         }
@@ -215,11 +220,12 @@ struct HandoversController {
         return MessageDraft(sender: sender, content: MessageContent(text: text), createdAt: createdAt, clientMessageID: item.id)
     }
 
-    /// An RFC 3339 time, with or without fractions of a second.
+    /// An RFC 3339 time (`RFC3339`).
     static func date(_ text: String, name: String) throws -> Date {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        throw APIError(.badRequest, "invalid_time", "'\(name)' is an RFC 3339 time such as 2026-12-03T09:30:00Z, found '\(text.prefix(40))'")
+        guard let date = RFC3339.date(text) else {
+            throw APIError(.badRequest, "invalid_time", "'\(name)' is an RFC 3339 time such as 2026-12-03T09:30:00Z, found '\(text.prefix(40))'")
+        }
+        return date
     }
 
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
