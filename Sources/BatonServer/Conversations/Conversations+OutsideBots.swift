@@ -6,6 +6,8 @@ import Logging
 public enum OutsideBotError: Error, Sendable, Hashable {
     /// The user id already names a session of another channel of the endpoint (a REST or webchat user).
     case userOnAnotherChannel(Channel)
+    /// Another channel addressed a user the handovers API owns.
+    case userOwnedByOutsideBot
 }
 
 /// The write path of sessions a bot outside Baton owns (`Channel.api`, the handovers API): the same steps, store

@@ -57,6 +57,7 @@ public struct Conversations: Sendable {
     // MARK: Sessions
 
     /// Opens a new session for `userID` (or finds the existing one) and, when new, runs the bot's start.
+    /// - Throws: `OutsideBotError.userOwnedByOutsideBot` when the user is an outside bot's (the handovers API).
     /// `profile` is what the channel knows of the user when the session is new (the flow's start can read it);
     /// without `start` a new session waits silently for its first event (humans have the user already).
     public func openSession(
@@ -65,6 +66,8 @@ public struct Conversations: Sendable {
         let (session, created) = try await store.findOrCreateSession(
             endpointID: endpoint.id, userID: userID, channel: channel, initialState: ConversationState(profile: profile), now: now(),
             makeID: SessionID.random)
+        // An outside bot's user is reached through the handovers API alone.
+        if session.channel.isOwnedByOutsideBot, channel != session.channel { throw OutsideBotError.userOwnedByOutsideBot }
         guard created, start else { return Turn(session: session) }
         logger.info("session opened", metadata: ["session": "\(session.id)", "endpoint": "\(endpoint.id)", "channel": "\(channel.rawValue)"])
         return try await step(session.id, endpoint: endpoint) { machine, state in machine.handle(.start, state: state) }

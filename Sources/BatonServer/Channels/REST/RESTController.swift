@@ -122,11 +122,12 @@ struct RESTController {
             }
             userID = given
         }
-        let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)
-        guard turn.session.channel != .api else {
+        do {
+            let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)
+            return (turn.session.id, turn.messages)
+        } catch OutsideBotError.userOwnedByOutsideBot {
             throw APIError(.conflict, "user_owned_by_outside_bot", "user '\(userID.prefix(60))' is an outside bot's (the handovers API): post through it")
         }
-        return (turn.session.id, turn.messages)
     }
 
     /// Addressing a user by id is only for the endpoint's own back end, which proves itself with the API key.

@@ -121,7 +121,7 @@ struct WebchatSocket {
             let session = try await store.session(id: turn.session.id) ?? turn.session
             return (session, token == session.id.rawValue)
         }
-        if let token, let session = try await store.session(token, of: endpoint),
+        if let token, let session = try await store.session(token, of: endpoint), !session.channel.isOwnedByOutsideBot,
             endpoint.configuration.webchat.identitySecret == nil || session.userID.hasPrefix(Self.visitorPrefix)
         {
             // With identities on, a verified user's session is reached through the identity only, never its token.
