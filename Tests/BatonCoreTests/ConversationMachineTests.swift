@@ -293,7 +293,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.opening()
         let step = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: reason, detail: "HTTP 503")))
         expectStep(
-            step, state: SupportFlow.state(.awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, opened: false)),
+            step,
+            state: SupportFlow.state(
+                .awaitingAnswer(nodeID: "again", attempts: 0),
+                handover: SupportFlow.handover(.failed, opened: false).ending(HandoverOutcome(status: .error, reason: reason, detail: "HTTP 503"))),
             messages: [systemSays(HandoverNotices.failed), botSays("error/\(reason.rawValue)"), botSays("Anything else?")])
     }
 
@@ -302,7 +305,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         conversation.handle(.start)
         let step = conversation.handle(.failedToOpen(number: 1, HandoverOutcome(status: .error, reason: .rejected)))
         expectStep(
-            step, state: ConversationState(handover: HandoverState(phase: .failed, nodeID: "h", number: 1)),
+            step, state: ConversationState(handover: HandoverState(phase: .failed, nodeID: "h", number: 1).ending(HandoverOutcome(status: .error, reason: .rejected))),
             messages: [systemSays(HandoverNotices.failed), botSays(FlowEngine.apology)],
             problems: [FlowProblem(nodeID: "broken", location: flowTestLocation(12), message: "column 6: division by zero")])
     }
@@ -311,7 +314,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var conversation = try Conversation.failed()
         let step = conversation.send("no thanks")
         expectStep(
-            step, state: SupportFlow.state(.idle, context: ["need": "billing", "more": "no thanks"], handover: SupportFlow.handover(.failed, opened: false)),
+            step,
+            state: SupportFlow.state(
+                .idle, context: ["need": "billing", "more": "no thanks"],
+                handover: SupportFlow.handover(.failed, opened: false).ending(HandoverOutcome(status: .error, reason: .providerUnreachable))),
             messages: [botSays("Bye")])
     }
 
@@ -870,7 +876,8 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         expectStep(
             own,
             state: SupportFlow.state(
-                .awaitingAnswer(nodeID: "again", attempts: 0), handover: SupportFlow.handover(.failed, number: 2, opened: false, trigger: SupportFlow.byIntent)),
+                .awaitingAnswer(nodeID: "again", attempts: 0),
+                handover: SupportFlow.handover(.failed, number: 2, opened: false, trigger: SupportFlow.byIntent).ending(HandoverOutcome(status: .error, reason: .rejected))),
             messages: [systemSays(HandoverNotices.failed), botSays("error/rejected"), botSays("Anything else?")])
     }
 
@@ -958,7 +965,10 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         let second = try Self.script()
         #expect(first.count == 15)
         #expect(first == second)
-        #expect(first.last?.state.handover == SupportFlow.handover(.opening, number: 2, opened: false, trigger: SupportFlow.byIntent).with(phase: .failed))
+        #expect(
+            first.last?.state.handover
+                == SupportFlow.handover(.opening, number: 2, opened: false, trigger: SupportFlow.byIntent).with(phase: .failed)
+                .ending(HandoverOutcome(status: .error, reason: .rejected, detail: "rate limit")))
     }
 
     @Test(arguments: handoverEvents)
@@ -974,6 +984,13 @@ extension HandoverState {
     fileprivate func with(phase: Phase) -> HandoverState {
         var copy = self
         copy.phase = phase
+        return copy
+    }
+
+    /// The handover with how it ended, as the machine keeps it for an outside bot's notifications.
+    func ending(_ outcome: HandoverOutcome) -> HandoverState {
+        var copy = self
+        copy.ending = outcome
         return copy
     }
 }

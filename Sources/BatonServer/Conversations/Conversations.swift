@@ -57,9 +57,9 @@ public struct Conversations: Sendable {
     // MARK: Sessions
 
     /// Opens a new session for `userID` (or finds the existing one) and, when new, runs the bot's start.
-    /// - Throws: `OutsideBotError.userOwnedByOutsideBot` when the user is an outside bot's (the handovers API).
     /// `profile` is what the channel knows of the user when the session is new (the flow's start can read it);
     /// without `start` a new session waits silently for its first event (humans have the user already).
+    /// - Throws: `OutsideBotError.userOwnedByOutsideBot` when the user is an outside bot's (the handovers API).
     public func openSession(
         endpoint: Endpoint, userID: String, channel: Channel, profile: JSONValue = .emptyObject, start: Bool = true
     ) async throws -> Turn {

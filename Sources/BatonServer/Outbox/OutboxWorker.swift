@@ -118,13 +118,13 @@ public final class OutboxWorker: Service, Sendable {
                 try await store.rescheduleOutbox(id: item.id, at: now().addingTimeInterval(delay.inSeconds), error: reason)
                 metrics.outboxRetried(kind: item.job.kind)
                 logger.info(
-                    "desk work will be retried",
+                    "outbox job will be retried",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "attempt": "\(item.attempts)", "after": "\(delay)", "reason": "\(reason)"])
             case .retry(let reason), .unsettled(let reason, _), .retryAfter(let reason, _), .dead(let reason):
                 try await store.deadLetterOutbox(id: item.id, error: reason, now: now())
                 metrics.outboxDead(kind: item.job.kind)
                 logger.error(
-                    "desk work given up (dead-lettered)",
+                    "outbox job given up (dead-lettered)",
                     metadata: ["session": "\(item.sessionID)", "job": "\(item.job.kind)", "outbox": "\(item.id)", "attempts": "\(item.attempts)", "reason": "\(reason)"])
                 await performer.deadLettered(item, reason: reason)
             }

@@ -47,7 +47,7 @@ struct HandoverCallbacks: Sendable {
         BatonSignature.sign(&request.headers, body: body, secret: callback.secret.value, at: now())
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+            let response = try await http.execute(request, timeout: .seconds(timeout.components.seconds))
             let status = Int(response.status.code)
             // The answer's body says nothing Baton needs; reading a little lets the connection be reused.
             _ = try? await response.body.collect(upTo: 64 << 10)

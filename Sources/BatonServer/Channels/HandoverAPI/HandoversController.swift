@@ -171,8 +171,7 @@ struct HandoversController {
         guard let key = endpoint.configuration.rest.apiKey else {
             throw APIError(.forbidden, "handovers_not_enabled", "this endpoint has no REST apiKey, so its handovers API is off")
         }
-        let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), constantTimeEquals(String(header.dropFirst(7)), key.value) else {
+        guard request.presents(key) else {
             throw APIError(.unauthorized, "unauthorized", "the handovers API needs 'Authorization: Bearer <apiKey>'")
         }
         return endpoint

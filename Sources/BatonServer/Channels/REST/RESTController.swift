@@ -135,8 +135,7 @@ struct RESTController {
         guard let key = endpoint.configuration.rest.apiKey else {
             throw APIError(.forbidden, "user_id_not_enabled", "this endpoint has no REST apiKey, so sessions can only be addressed by 'sessionId'")
         }
-        let header = request.headers[.authorization] ?? ""
-        guard header.hasPrefix("Bearer "), constantTimeEquals(String(header.dropFirst(7)), key.value) else {
+        guard request.presents(key) else {
             throw APIError(.unauthorized, "unauthorized", "addressing a session by 'userId' needs 'Authorization: Bearer <apiKey>'")
         }
     }
