@@ -62,7 +62,7 @@ extension ConfigLoader {
         if members.has("chatwoot"), let chatwoot = members["chatwoot"].mapping(allowed: ["inboxes", "webhookPathSecret", "webhookPathSecretFile"], sink) {
             result.chatwoot = readChatwootChannel(chatwoot, baseDirectory: baseDirectory, sink)
         }
-        let webchatKeys = ["enabled", "identitySecret", "identitySecretFile", "subtitle", "title", "color", "textColor", "logo", "position"]
+        let webchatKeys = ["enabled", "identitySecret", "identitySecretFile", "subtitle", "title", "color", "textColor", "logo", "botAvatar", "position"]
         if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: webchatKeys, sink) {
             result.webchat.branding = readBranding(webchat, sink)
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
@@ -106,7 +106,7 @@ extension ConfigLoader {
         return url.map { HandoverCallbackSettings(url: $0, secret: secret) }
     }
 
-    /// `title`, `color`, `textColor`, `logo`, `position` of a webchat: each checked, none required.
+    /// `title`, `color`, `textColor`, `logo`, `botAvatar`, `position` of a webchat: each checked, none required.
     func readBranding(_ webchat: YAMLMapping, _ sink: DiagnosticSink) -> WebchatBranding {
         var branding = WebchatBranding()
         if webchat.has("title"), let title = webchat["title"].string(sink) {
@@ -122,6 +122,13 @@ extension ConfigLoader {
         }
         if webchat.has("logo"), let logo = webchat["logo"].string(sink) {
             if Attachment.isWebURL(logo) { branding.logo = logo } else { sink.error(webchat["logo"], "the logo is an http(s) URL, found '\(logo)'") }
+        }
+        if webchat.has("botAvatar"), let avatar = webchat["botAvatar"].string(sink) {
+            if Attachment.isWebURL(avatar) {
+                branding.botAvatar = avatar
+            } else {
+                sink.error(webchat["botAvatar"], "the bot's avatar is an http(s) URL, found '\(avatar)'")
+            }
         }
         if webchat.has("position"), let position = webchat["position"].string(sink) {
             if ["left", "right"].contains(position) { branding.position = position } else { sink.error(webchat["position"], "position is left or right, found '\(position)'") }

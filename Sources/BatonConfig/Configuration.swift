@@ -210,6 +210,8 @@ public struct WebchatBranding: Sendable, Hashable {
     public var textColor: String?
     /// An http(s) image for the header and the launcher.
     public var logo: String?
+    /// An http(s) image beside the bot's messages; the logo (else the title's initial) when absent.
+    public var botAvatar: String?
     /// The widget launcher's corner: `right` (default) or `left`.
     public var position: String?
 

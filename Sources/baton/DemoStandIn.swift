@@ -27,6 +27,7 @@ struct DemoStandIn {
         let seed = await standIn.seedDefaults(webhookURL: webhookURL, secret: secret)
         await standIn.createInbox(account: seed.account.id, name: "VIP support", webhookURL: webhookURL, secret: secret)
         let whatsapp = await standIn.createInbox(account: seed.account.id, name: "Acme WhatsApp", channel: .whatsapp)
+        try await standIn.setAvatar(user: seed.agent.id, filename: "agent.png", contentType: "image/png", data: DemoAgentPicture.png)
         var settings = ChatwootSettings(
             baseURL: standIn.baseURL.absoluteString, accountID: seed.account.id, apiAccessToken: Secret(seed.administrator.accessToken),
             agentBotName: "Baton demo bot", agentBotDescription: "The demo flow that talked to the user first", webhookSecret: Secret(secret))

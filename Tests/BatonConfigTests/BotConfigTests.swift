@@ -122,14 +122,18 @@ import Testing
     }
 
     @Test func brandingIsRead() throws {
-        let config = try load(##"{ title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", position: left }"##)
-        #expect(config.endpoints.first?.webchat.branding == WebchatBranding(title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", position: "left"))
+        let config = try load(
+            ##"{ title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", botAvatar: "https://acme.example/bot.png", position: left }"##)
+        var expected = WebchatBranding(title: "Acme Help", color: "#0f766e", textColor: "#fff", logo: "https://acme.example/logo.png", position: "left")
+        expected.botAvatar = "https://acme.example/bot.png"
+        #expect(config.endpoints.first?.webchat.branding == expected)
     }
 
     @Test(arguments: [
         (#"{ color: "red; background: url(x)" }"#, "color is a colour written #rgb or #rrggbb"),
         (##"{ textColor: "#12345" }"##, "textColor is a colour written #rgb or #rrggbb"),
         (#"{ logo: "javascript:alert(1)" }"#, "the logo is an http(s) URL"),
+        (#"{ botAvatar: "data:image/png;base64,AAAA" }"#, "the bot's avatar is an http(s) URL"),
         (#"{ position: top }"#, "position is left or right"),
         (#"{ title: "" }"#, "the title is 1 to 60 characters"),
     ])

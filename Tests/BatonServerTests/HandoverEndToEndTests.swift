@@ -331,15 +331,39 @@ struct HandoverEndToEndTests {
                 #expect(queued.last?["agentJoined"] == false, "open, but nobody has taken it")
                 let conversation = try await chatwoot.waitForConversation()
 
+                // The agent has a profile picture in Chatwoot: the page gets it with their name.
+                try await chatwoot.agentUploadsPicture(Self.png)
                 try await chatwoot.take(conversation.id)
                 let joined = try await HandoverFramesTests.frames(chat) { $0["type"] == "handover" && $0["agentJoined"] == true }
                 let notices = joined.compactMap { $0["message"] }.filter { $0["sender"] == "system" }.map(\.text)
                 #expect(notices == ["\(chatwoot.agentName) has joined the conversation."])
+                #expect(joined.last?["agentName"] == .string(chatwoot.agentName))
+                let picture = try #require(joined.last?["agentAvatar"]?.stringText)
+                #expect(picture.hasPrefix(chatwoot.baseURL) && picture.contains("/rails/active_storage/representations/redirect/"))
                 // Taken again (a reassignment): nothing new for the user.
                 try await chatwoot.take(conversation.id)
                 try await chatwoot.reply(conversation.id, "Hello Ada")
                 let reply = try await HandoverFramesTests.frames(chat) { $0["message"]?["sender"] == "agent" }
                 #expect(reply.compactMap { $0["message"] }.map(\.text) == ["Hello Ada"])
+            }
+        }
+    }
+
+    /// An endpoint that keeps agents' names from users keeps their pictures from them too.
+    @Test func withoutAgentNamesTheUserGetsNeitherTheNameNorThePicture() async throws {
+        try await Self.withBaton(configure: { $0.showAgentNames = false }) { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello(handoverUpdates: true)
+                _ = try await HandoverFramesTests.frames(chat) { $0["message"]?["text"] == "Your name?" }
+                try await chat.say("Ada")
+                _ = try await HandoverFramesTests.frames(chat) { $0["message"]?["text"] == "Say something" }
+                try await chat.say("agent")
+                let conversation = try await chatwoot.waitForConversation()
+                try await chatwoot.agentUploadsPicture(Self.png)
+                try await chatwoot.take(conversation.id)
+                let joined = try await HandoverFramesTests.frames(chat) { $0["type"] == "handover" && $0["agentJoined"] == true }
+                #expect(joined.last?["agentName"] == nil)
+                #expect(joined.last?["agentAvatar"] == nil)
             }
         }
     }

@@ -129,6 +129,24 @@ def status(chat):
     return chat.driver.find_element(By.ID, "baton-status-text").text
 
 
+def title(chat):
+    return chat.driver.find_element(By.ID, "baton-title").text
+
+
+def header_picture(chat):
+    """The header's picture: its loaded image's URL, or its letter."""
+    return chat.driver.execute_script(
+        "const a = document.getElementById('baton-avatar'); const img = a.querySelector('img');"
+        "return img ? (img.complete && img.naturalWidth > 0 ? img.src : null) : a.textContent;")
+
+
+def face(row):
+    """The picture beside a message: its loaded image's URL, its letter, or None when the group hides it."""
+    return row.parent.execute_script(
+        "const f = arguments[0].querySelector('.baton-message-avatar'); if (!f || getComputedStyle(f).visibility === 'hidden') return null;"
+        "const img = f.querySelector('img'); return img ? (img.complete && img.naturalWidth > 0 ? img.src : 'loading') : f.textContent;", row)
+
+
 def typing_shown(chat):
     return chat.driver.execute_script("return !document.getElementById('baton-typing').hidden")
 
@@ -144,10 +162,13 @@ def test_live_feedback_typing_status_and_handover_notices(demo, chat):
     screenshot(driver, "14-queued")
 
     # An agent takes it: the user is told who (the demo shows agents' names) and the status changes.
+    assert title(chat) == "Baton demo"
     demo.agent.take(conversation)
     joined = chat.wait_text("has joined the conversation", "system")
     agent = joined.text.split(" has joined")[0]
-    wait_until(lambda: status(chat) == f"Talking to {agent}", 15, "the status to name the agent who has the user")
+    # The header becomes the agent's: their name, their Chatwoot picture (the demo's agent has one), the team below.
+    wait_until(lambda: title(chat) == agent and status(chat) == "Baton demo", 15, "the header to name the agent who has the user")
+    wait_until(lambda: "/rails/active_storage/representations/redirect/" in (header_picture(chat) or ""), 15, "the agent's picture in the header")
     screenshot(driver, "14-agent-joined")
 
     # The agent types: dots, labelled for screen readers; they stop: no dots.
@@ -162,15 +183,22 @@ def test_live_feedback_typing_status_and_handover_notices(demo, chat):
     demo.agent.reply(conversation, "Hi, how can I help?")
     row = chat.wait_text("Hi, how can I help?", "agent")
     name = row.find_element(By.CSS_SELECTOR, ".baton-name").text
-    assert name
-    wait_until(lambda: status(chat) == f"Talking to {name}", 10, "the agent's name in the status")
+    assert name == agent
+    wait_until(lambda: (face(row) or "").startswith("http"), 10, "the agent's picture beside their reply")
+    # The bot's messages carry the endpoint's picture: the demo has none, so the title's initial.
+    assert face(driver.find_elements(By.CSS_SELECTOR, "#baton-log .baton-message--bot")[-1]) == "B"
+    demo.agent.reply(conversation, "One moment please.")
+    second = chat.wait_text("One moment please.", "agent")
+    wait_until(lambda: face(row) is None and (face(second) or "").startswith("http"), 10, "one picture per group, beside its last reply")
+    screenshot(driver, "14-agent-replies-with-picture")
 
     # Resolved while still typing: the dots go, the user is told, the bot is back.
     demo.agent.typing(conversation, True)
     wait_until(lambda: typing_shown(chat), 10, "the agent's typing indicator")
     demo.agent.resolve(conversation)
     chat.wait_text("The agent has ended the conversation", "system")
-    wait_until(lambda: not typing_shown(chat) and status(chat) == BOT_STATUS, 10, "no dots and the bot's status")
+    wait_until(lambda: not typing_shown(chat) and status(chat) == BOT_STATUS and title(chat) == "Baton demo", 10, "no dots, the bot's header")
+    assert header_picture(chat) == "B"
     screenshot(driver, "16-handover-ended")
 
     # A second handover, cancelled by the user: "waiting" while it opens, a notice when they leave.

@@ -17,8 +17,9 @@ public enum HandoverEvent: Sendable, Hashable {
     /// Agents gave the conversation back to the bot without resolving it (Chatwoot channel: status `pending`, or
     /// the conversation assigned to Baton's agent bot); the flow goes on as after a resolve.
     case returnedToBot(conversationID: Int, updatedAt: Double?)
-    /// An agent took the handover's conversation (it was assigned to them); `agentName` only when users may see it.
-    case agentJoined(conversationID: Int, agentName: String?)
+    /// An agent took the handover's conversation (it was assigned to them); `agentName` and `agentAvatar` (an
+    /// http(s) picture) only when users may see them.
+    case agentJoined(conversationID: Int, agentName: String?, agentAvatar: String? = nil)
     /// An agent gave the user back to the bot at flow node `nodeID` without resolving the conversation.
     case handedBack(conversationID: Int, nodeID: String)
 }
@@ -145,11 +146,12 @@ public struct ConversationMachine: Sendable {
             }
         case .deskTookOver, .returnedToBot:
             break
-        case .agentJoined(let conversationID, let agentName):
+        case .agentJoined(let conversationID, let agentName, let agentAvatar):
             // Once per handover: a reassignment to another agent is the desk's business.
             guard handover.phase == .active, handover.conversationID == conversationID, handover.agentJoined != true else { return step }
             handover.agentJoined = true
             handover.agentName = agentName
+            handover.agentAvatar = agentAvatar
             step.state.handover = handover
             notice(notices(step).joined(agentName), into: &step)
         case .handedBack(let conversationID, let nodeID):

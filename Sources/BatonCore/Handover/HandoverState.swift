@@ -50,6 +50,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var agentJoined: Bool?
     /// The name of the agent who took it, when users may see agents' names.
     public var agentName: String?
+    /// The picture (an http(s) URL) of the agent who took it, when users may see agents' names.
+    public var agentAvatar: String?
     /// The handover's timers, the node's over the endpoint's defaults; `nil` when none runs.
     public var timers: HandoverTimers?
     /// When the desk conversation opened (the handover became active).

@@ -24,18 +24,23 @@ public struct HandoverPhase: Sendable, Hashable {
     public var agentJoined: Bool
     /// Who joined, when users may see agents' names.
     public var agentName: String?
+    /// Their picture (an http(s) URL), when users may see agents' names and they have one.
+    public var agentAvatar: String?
 
-    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64, agentJoined: Bool = false, agentName: String? = nil) {
+    public init(phase: HandoverState.Phase?, number: Int, asOf: Int64, agentJoined: Bool = false, agentName: String? = nil, agentAvatar: String? = nil) {
         self.phase = phase
         self.number = number
         self.asOf = asOf
         self.agentJoined = agentJoined
         self.agentName = agentName
+        self.agentAvatar = agentAvatar
     }
 
     public init(_ handover: HandoverState?, asOf: Int64) {
         let joined = handover?.phase == .active && handover?.agentJoined == true
-        self.init(phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf, agentJoined: joined, agentName: joined ? handover?.agentName : nil)
+        self.init(
+            phase: handover?.phase, number: handover?.number ?? 0, asOf: asOf, agentJoined: joined, agentName: joined ? handover?.agentName : nil,
+            agentAvatar: joined ? handover?.agentAvatar : nil)
     }
 
     /// Whether the browser would show something else for `other`.

@@ -110,7 +110,9 @@ public struct HubFanOut: Service {
             }
         case .handover:
             if let number = wire.number, let asOf = wire.id {
-                await hub.deliver(.handover(HandoverPhase(phase: wire.phase, number: number, asOf: asOf, agentJoined: wire.agentJoined ?? false, agentName: wire.agentName)), to: sessionID)
+                let phase = HandoverPhase(
+                    phase: wire.phase, number: number, asOf: asOf, agentJoined: wire.agentJoined ?? false, agentName: wire.agentName, agentAvatar: wire.agentAvatar)
+                await hub.deliver(.handover(phase), to: sessionID)
             }
         }
     }

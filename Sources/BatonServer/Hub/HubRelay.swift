@@ -33,6 +33,7 @@ struct HubWireEvent: Codable, Hashable {
     var number: Int?
     var agentJoined: Bool?
     var agentName: String?
+    var agentAvatar: String?
     var text: String?
 
     init(from instance: String, _ announcement: HubAnnouncement) {
@@ -45,6 +46,7 @@ struct HubWireEvent: Codable, Hashable {
         case .typing(let sender, let on): (kind, self.sender, self.on) = (.typing, sender, on)
         case .handover(let handover):
             (kind, id, phase, number, agentJoined, agentName) = (.handover, handover.asOf, handover.phase, handover.number, handover.agentJoined, handover.agentName)
+            agentAvatar = handover.agentAvatar
         case .draft(let text):
             kind = .draft
             on = text != nil

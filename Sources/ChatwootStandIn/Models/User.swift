@@ -21,6 +21,8 @@ public struct User: Sendable, Hashable, Identifiable {
     /// The availability setting per account id (`account_users.availability`); an account missing here has the
     /// column default, online.
     public internal(set) var availabilities: [Int: AgentAvailability] = [:]
+    /// The blob of the profile picture (`has_one_attached :avatar`); `avatar_url` and `thumbnail` are "" without one.
+    public internal(set) var avatarBlobId: Int?
 
     /// The availability setting in `account`.
     public func availability(in account: Int) -> AgentAvailability { availabilities[account] ?? .online }

@@ -21,11 +21,22 @@ struct Presenter {
     /// availability setting in the account.
     func availabilityStatus(_ user: User, accountId: Int) -> JSONValue { .string(user.availability(in: accountId).rawValue) }
 
+    /// `Avatarable#avatar_url`: the attached picture's 250x250 representation, or "" without one (Chatwoot fetches a
+    /// Gravatar into the attachment in a background job; the stand-in has none).
+    func avatarURL(_ user: User) -> String {
+        guard let blob = user.avatarBlobId.flatMap(db.blob) else { return "" }
+        return "\(frontendURL)/rails/active_storage/representations/redirect/\(blob.signedId)/\(Self.avatarVariationKey)/\(Self.escapePathSegment(blob.filename))"
+    }
+
+    /// The variation key of `representation(resize: '250x250')`.
+    static let avatarVariationKey =
+        "eyJfcmFpbHMiOnsiZGF0YSI6eyJmb3JtYXQiOiJwbmciLCJyZXNpemUiOiIyNTB4MjUwIn0sInB1ciI6InZhcmlhdGlvbiJ9fQ==--0c4f1e2d3b5a69788796a5b4c3d2e1f0a9b8c7d6"
+
     /// `User#push_event_data` (`availability_status` of the account the payload belongs to).
     func userPush(_ user: User, accountId: Int) -> JSONValue {
         [
-            "id": .int(user.id), "name": .string(user.name), "available_name": .string(user.availableName), "avatar_url": "",
-            "type": "user", "availability_status": availabilityStatus(user, accountId: accountId), "thumbnail": "",
+            "id": .int(user.id), "name": .string(user.name), "available_name": .string(user.availableName), "avatar_url": .string(avatarURL(user)),
+            "type": "user", "availability_status": availabilityStatus(user, accountId: accountId), "thumbnail": .string(avatarURL(user)),
         ]
     }
 
@@ -39,7 +50,8 @@ struct Presenter {
         [
             "id": .int(user.id), "account_id": .int(accountId), "availability_status": availabilityStatus(user, accountId: accountId), "auto_offline": true,
             "confirmed": true, "email": .string(user.email), "provider": "email", "available_name": .string(user.availableName),
-            "name": .string(user.name), "role": .string(user.roles[accountId]?.rawValue ?? "agent"), "thumbnail": "", "custom_role_id": .null,
+            "name": .string(user.name), "role": .string(user.roles[accountId]?.rawValue ?? "agent"), "thumbnail": .string(avatarURL(user)),
+            "custom_role_id": .null,
         ]
     }
 

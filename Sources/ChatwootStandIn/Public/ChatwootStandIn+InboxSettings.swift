@@ -22,6 +22,12 @@ extension ChatwootStandIn {
         _ = try await state.setAvailability(userId: user, accountId: account, availability)
     }
 
+    /// Gives a user a profile picture (JPEG, PNG or GIF), as they would in their profile settings: agent payloads
+    /// then carry its URL as `avatar_url` and `thumbnail`, and the stand-in serves it.
+    public func setAvatar(user: Int, filename: String, contentType: String, data: [UInt8]) async throws {
+        _ = try await state.setAvatar(userId: user, filename: filename, contentType: contentType, data: data)
+    }
+
     /// Sets an inbox's business hours as `PATCH /inboxes/{id}` would: `rows` update the rows of their days (an invalid
     /// row — closing before opening, hours out of range, open and closed all day — is silently kept as it was, as in
     /// Chatwoot; read the returned inbox to check). Throws 422 for a time zone that is not a TZInfo identifier.

@@ -52,6 +52,24 @@ extension StandInState {
         }
     }
 
+    /// Attaches a profile picture to the user, as `PUT /api/v1/profile` with `profile[avatar]` does (JPEG, PNG or
+    /// GIF up to 15 MB, `Avatarable#acceptable_avatar`; anything else is refused with 422).
+    func setAvatar(userId: Int, filename: String, contentType: String, data: [UInt8]) throws -> User {
+        try transaction {
+            guard let index = db.users.firstIndex(where: { $0.id == userId }) else { throw StandInAPIError.notFound }
+            guard ["image/jpeg", "image/png", "image/gif"].contains(contentType), data.count <= 15 << 20 else {
+                throw StandInAPIError.recordInvalid([("avatar", "Avatar filetype not supported")])
+            }
+            let blobId = nextId("blob")
+            db.blobs.append(
+                Blob(
+                    id: blobId, key: Tokens.secure(length: 28).lowercased(), signedId: Tokens.signedBlobId(blobId, key: Self.signingKey),
+                    filename: filename, contentType: contentType, data: data))
+            db.users[index].avatarBlobId = blobId
+            return db.users[index]
+        }
+    }
+
     /// What `PATCH /agents/{id}` may change (`agent_params.slice(:name)` and `slice(:role, :availability, :auto_offline).compact`).
     struct AgentUpdate: Sendable {
         var name: String?

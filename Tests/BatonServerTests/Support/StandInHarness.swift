@@ -116,6 +116,11 @@ struct StandInHarness: Sendable {
         return try await standIn.agent(agentID).reply(ref(conversation), text, attachments: attachments).id
     }
 
+    /// The agent uploads a profile picture (PNG) in Chatwoot.
+    func agentUploadsPicture(_ png: Data) async throws {
+        try await standIn.setAvatar(user: agentID, filename: "agent.png", contentType: "image/png", data: Array(png))
+    }
+
     func privateNote(_ conversation: Int, _ text: String) async throws {
         _ = try await standIn.agent(agentID).privateNote(ref(conversation), text)
     }

@@ -70,7 +70,7 @@ enum ServerFrame {
     case pong
     /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
     /// to clients that asked for it in `hello`.
-    case handover(phase: HandoverState.Phase?, number: Int, agentJoined: Bool, agentName: String?)
+    case handover(HandoverPhase)
 
     /// The frame as JSON. Built by hand: a frame goes to a socket for every message, and `JSONEncoder` cost more
     /// than the rest of the push.
@@ -99,17 +99,20 @@ enum ServerFrame {
             ["type": "error", "code": .string(code), "message": .string(message)]
         case .pong:
             ["type": "pong"]
-        case .handover(let phase, let number, let agentJoined, let agentName):
-            Self.handover(phase: phase, number: number, agentJoined: agentJoined, agentName: agentName)
+        case .handover(let phase):
+            Self.handover(phase)
         }
     }
 
-    /// `agentName` only when an agent joined and users may see agents' names.
-    static func handover(phase: HandoverState.Phase?, number: Int, agentJoined: Bool, agentName: String?) -> JSONValue {
+    /// `agentName` and `agentAvatar` only when an agent joined and users may see agents' names; the avatar only when
+    /// it is an http(s) URL.
+    static func handover(_ handover: HandoverPhase) -> JSONValue {
         var frame: [String: JSONValue] = [
-            "type": "handover", "phase": phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(number)), "agentJoined": .bool(agentJoined),
+            "type": "handover", "phase": handover.phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(handover.number)),
+            "agentJoined": .bool(handover.agentJoined),
         ]
-        if let agentName { frame["agentName"] = .string(agentName) }
+        if let agentName = handover.agentName { frame["agentName"] = .string(agentName) }
+        if let avatar = handover.agentAvatar, Attachment.isWebURL(avatar) { frame["agentAvatar"] = .string(avatar) }
         return .object(frame)
     }
 
@@ -130,7 +133,7 @@ extension WebchatBranding {
     /// The set values, for the page (`ready`) and the widget (`widget.js`).
     var json: [String: JSONValue] {
         var members: [String: JSONValue] = [:]
-        for (key, value) in [("title", title), ("color", color), ("textColor", textColor), ("logo", logo), ("position", position)] {
+        for (key, value) in [("title", title), ("color", color), ("textColor", textColor), ("logo", logo), ("botAvatar", botAvatar), ("position", position)] {
             if let value { members[key] = .string(value) }
         }
         return members

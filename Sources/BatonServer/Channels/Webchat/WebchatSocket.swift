@@ -283,6 +283,6 @@ struct HandoverFrameState {
             if !phase.differs(from: known) { return nil }
         }
         known = phase
-        return enabled ? .handover(phase: phase.phase, number: phase.number, agentJoined: phase.agentJoined, agentName: phase.agentName) : nil
+        return enabled ? .handover(phase) : nil
     }
 }

@@ -205,13 +205,15 @@ struct ChatwootWebhookController {
             try await conversations.handover(
                 .providerStatus(providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt), sessionID: sessionID, endpoint: endpoint)
             return (.applied, "status \(status.rawValue)")
-        case .assigned(let conversation, let agentName):
+        case .assigned(let conversation, let agentName, let agentAvatar):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
                 return (.ignored, "ignored: not a Baton conversation")
             }
+            // The agent's picture says who they are as much as their name: shown only when names are.
+            let avatar = settings.showAgentNames ? agentAvatar.flatMap { Attachment.isWebURL($0) ? $0 : nil } : nil
             try await conversations.handover(
-                .agentJoined(conversationID: conversation.conversationID, agentName: settings.showAgentNames ? agentName : nil), sessionID: sessionID,
-                endpoint: endpoint)
+                .agentJoined(conversationID: conversation.conversationID, agentName: settings.showAgentNames ? agentName : nil, agentAvatar: avatar),
+                sessionID: sessionID, endpoint: endpoint)
             return (.applied, "agent joined")
         case .typing(let conversation, let on, _):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
@@ -250,7 +252,7 @@ struct ChatwootWebhookController {
         case .deliver(let message): message.conversation.accountID
         case .survey(let survey): survey.conversation.accountID
         case .handBack(let conversation, _): conversation.accountID
-        case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _), .assigned(let conversation, _):
+        case .retract(_, let conversation), .status(let conversation, _, _), .typing(let conversation, _, _), .assigned(let conversation, _, _):
             conversation.accountID
         case .ignore: nil
         }

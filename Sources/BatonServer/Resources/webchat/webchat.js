@@ -67,6 +67,10 @@
   let user = null;                    // set by the embedding page: {id, attributes, identifierHash}
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed, inactive
   let agentName = null;               // the name on the current handover's latest agent message
+  const agentAvatars = new Map();     // agent name → picture, from `handover` frames (names shown only when allowed)
+  let brandName = 'Chat';             // the chat's title while the bot has the user
+  let brandAvatar = null;             // the header's picture: the widget's data-avatar, else the endpoint's logo
+  let botAvatar = null;               // beside the bot's messages: data-bot-avatar, else the endpoint's botAvatar, else the logo
   let agentHere = false;              // an agent took the handover (assigned, or wrote): until then the user is queued
   let handoverNumber = 0;             // which handover the three above belong to
   let subtitle = '';                  // the endpoint's line under the title while the bot has the user
@@ -391,7 +395,7 @@
     }
     const bubble = el('div', 'baton-bubble');
     fillBubble(bubble, m);
-    row.append(bubble, el('div', 'baton-meta'));
+    row.append(sender === 'bot' || sender === 'agent' ? withFace(bubble, row) : bubble, el('div', 'baton-meta'));
     return row;
   }
 
@@ -471,10 +475,11 @@
     const brand = f.endpoint && typeof f.endpoint === 'object' ? f.endpoint : {};
     const text = (v) => (typeof v === 'string' ? v.trim() : '');
     const name = fixedTitle || text(brand.title) || text(brand.name) || 'Chat';
+    brandName = name;
     applyBranding(brand);
-    ui.title.textContent = name;
     subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
-    if (!ui.avatar.classList.contains('has-image')) ui.avatar.textContent = ([...name][0] || 'C').toUpperCase();
+    paintHeader();
+    paintFaces();
     document.title = name;
     // Do not read the whole re-rendered transcript aloud on page load; new messages still are.
     if (!everReady && Number(f.lastId) > lastId) {
@@ -604,10 +609,10 @@
     if (!draftRow) {
       draftRow = el('div', 'baton-message baton-message--bot baton-draft');
       draftRow.setAttribute('aria-hidden', 'true');
-      draftRow.append(el('div', 'baton-bubble'));
+      draftRow.append(withFace(el('div', 'baton-bubble'), draftRow));
       ui.typing.before(draftRow);
     }
-    draftRow.firstChild.textContent = text;
+    draftRow.querySelector('.baton-bubble').textContent = text;
     setTyping('bot', false);
   }
   function dropDraft() {
@@ -675,7 +680,8 @@
     let text = STATE_TEXT[s];
     const queued = handoverPhase === 'opening' || (handoverPhase === 'active' && !agentHere);
     if (s === 'online' && queued) text = 'Waiting for an agent…';
-    else if (s === 'online' && handoverPhase === 'active') text = agentName ? `Talking to ${agentName}` : 'Talking to an agent';
+    // A named agent is the header's title; the line under it says whose team they are on.
+    else if (s === 'online' && handoverPhase === 'active') text = agentName ? brandName : 'Talking to an agent';
     else if (s === 'online' && subtitle) text = subtitle;
     ui.status.dataset.handover = handoverPhase === 'active' && !agentHere ? 'queued' : handoverPhase || 'none';
     if (ui.statusText.textContent !== text) {
@@ -946,7 +952,15 @@
     if (number !== handoverNumber || handoverPhase !== 'active') { agentHere = false; agentName = null; }
     handoverNumber = number;
     if (handoverPhase === 'active' && f.agentJoined === true) agentHere = true;
-    if (handoverPhase === 'active' && typeof f.agentName === 'string' && f.agentName) agentName = f.agentName;
+    if (handoverPhase === 'active' && typeof f.agentName === 'string' && f.agentName) {
+      agentName = f.agentName;
+      const picture = typeof f.agentAvatar === 'string' ? safeUrl(f.agentAvatar) : null;
+      if (picture && agentAvatars.get(agentName) !== picture) {
+        agentAvatars.set(agentName, picture);
+        paintFaces();
+      }
+    }
+    paintHeader();
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".
@@ -967,24 +981,69 @@
     rootStyle.setProperty('--baton-accent-text', color);
   }
   function setOnAccent(color) { if (isColor(color)) rootStyle.setProperty('--baton-on-accent', color); }
-  function setAvatar(url) {
-    const avatar = typeof url === 'string' ? safeUrl(url) : null;
-    if (!avatar) return;
-    const img = el('img');
-    img.src = avatar;
-    img.alt = '';
-    ui.avatar.replaceChildren(img);
-    ui.avatar.classList.add('has-image');
-  }
+  const webUrl = (v) => (typeof v === 'string' && v ? safeUrl(v) : null);
   function applyTheme() {
     setAccent(params.get('accent'));
     setOnAccent(params.get('onAccent'));
-    setAvatar(params.get('avatar') || '');
+    brandAvatar = webUrl(params.get('avatar'));
+    botAvatar = webUrl(params.get('botAvatar'));
   }
   function applyBranding(brand) {
     if (!params.get('accent')) setAccent(brand.color);
     if (!params.get('onAccent')) setOnAccent(brand.textColor);
-    if (!ui.avatar.classList.contains('has-image')) setAvatar(brand.logo);
+    brandAvatar = brandAvatar || webUrl(brand.logo);
+    botAvatar = botAvatar || webUrl(brand.botAvatar) || brandAvatar;
+  }
+
+  // ---- Pictures: the header's (the endpoint's, or the agent's who has the user) and each author's ---------------
+  const initial = (name) => ([...(name || '').trim()][0] || '?').toUpperCase();
+  // Shows `url` in `node`, or the name's initial when there is none or it does not load (an agent's picture may
+  // be gone from Chatwoot).
+  function paintAvatar(node, url, name) {
+    const letter = initial(name);
+    if (url && node.dataset.src === url) return;
+    if (!url && !node.dataset.src && node.textContent === letter) return;
+    node.dataset.src = url || '';
+    if (!url) {
+      node.classList.remove('has-image');
+      node.textContent = letter;
+      return;
+    }
+    const img = el('img');
+    img.alt = '';
+    img.addEventListener('error', () => {
+      node.classList.remove('has-image');
+      node.textContent = letter;
+    }, { once: true });
+    img.src = url;
+    node.replaceChildren(img);
+    node.classList.add('has-image');
+  }
+  // The header is the agent's while a named one has the user, the endpoint's otherwise.
+  function paintHeader() {
+    const agent = handoverPhase === 'active' && agentHere && agentName ? agentName : null;
+    ui.title.textContent = agent || brandName;
+    paintAvatar(ui.avatar, agent ? agentAvatars.get(agent) || null : brandAvatar, agent || brandName);
+  }
+  function paintFace(face, row) {
+    if (row.dataset.sender === 'agent') {
+      const name = row.dataset.agentName || '';
+      paintAvatar(face, (name && agentAvatars.get(name)) || null, name || 'Agent');
+    } else {
+      paintAvatar(face, botAvatar, brandName);
+    }
+  }
+  function paintFaces() {
+    for (const face of ui.log.querySelectorAll('.baton-message-avatar')) paintFace(face, face.closest('.baton-message'));
+  }
+  // The bubble on a line with its author's picture, which lines up with the bubble's bottom.
+  function withFace(bubble, row) {
+    const face = el('div', 'baton-message-avatar');
+    face.setAttribute('aria-hidden', 'true');
+    const line = el('div', 'baton-line');
+    line.append(face, bubble);
+    paintFace(face, row);
+    return line;
   }
   const fixedTitle = (params.get('title') || '').trim();
 

@@ -151,6 +151,8 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     if (data.color) q.set('accent', data.color);
     if (data.textColor) q.set('onAccent', data.textColor);
     if (avatar) q.set('avatar', avatar);
+    const botAvatar = data.botAvatar ? safeHttpUrl(data.botAvatar) : null;
+    if (botAvatar) q.set('botAvatar', botAvatar);
     frame = document.createElement('iframe');
     frame.title = title;
     frame.src = `${origin}/webchat/${encodeURIComponent(endpoint)}?${q}`;

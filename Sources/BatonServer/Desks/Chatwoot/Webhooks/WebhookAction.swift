@@ -14,7 +14,7 @@ public enum WebhookAction: Sendable, Hashable {
     case status(ConversationRef, status: ConversationStatus, updatedAt: Double?)
     /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
     /// did not change in the same save).
-    case assigned(ConversationRef, agentName: String?)
+    case assigned(ConversationRef, agentName: String?, agentAvatar: String?)
     /// message_created of Chatwoot's satisfaction survey (a `template` message, content_type `input_csat`) with the
     /// conversation uuid read from its link.
     case survey(SurveyRequest)

@@ -24,7 +24,7 @@ public struct WebhookClassifier: Sendable {
         case .conversationUpdated(let event) where Self.handBackNode(event) != nil:
             .handBack(Self.reference(for: event.conversation), nodeID: Self.handBackNode(event) ?? "")
         case .conversationUpdated(let event) where Self.assignsAnAgent(event):
-            .assigned(Self.reference(for: event.conversation), agentName: event.conversation.assignee?.name)
+            .assigned(Self.reference(for: event.conversation), agentName: event.conversation.assignee?.name, agentAvatar: event.conversation.assignee?.avatarURL)
         case .conversationCreated(let event), .conversationStatusChanged(let event), .conversationUpdated(let event):
             classifyStatus(event.conversation, event: webhook.event)
         case .typingOn(let typing): classifyTyping(typing, on: true)

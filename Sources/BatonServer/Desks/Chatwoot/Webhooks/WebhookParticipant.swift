@@ -21,6 +21,9 @@ extension ChatwootWebhook {
         public var email: String?
         /// A contact's phone number (`+4917612345678`), when Chatwoot has one.
         public var phoneNumber: String?
+        /// The profile picture (`avatar_url`, else `thumbnail`), in payloads that carry one (an assignee's push data);
+        /// `nil` when there is none (Chatwoot sends "").
+        public var avatarURL: String?
 
         /// Creates a participant.
         public init(kind: Kind, id: Int? = nil, name: String? = nil, email: String? = nil) {
@@ -42,6 +45,7 @@ extension ChatwootWebhook {
             // Contacts may have no e-mail, and their `email` is a plain string when present.
             email = try reader.string("email")
             phoneNumber = try reader.string("phone_number")
+            avatarURL = try [reader.string("avatar_url"), reader.string("thumbnail")].compactMap { $0 }.first { !$0.isEmpty }
         }
     }
 }
