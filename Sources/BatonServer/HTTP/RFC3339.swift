@@ -2,19 +2,49 @@ import Foundation
 
 /// Reads RFC 3339 times strictly: Foundation's ISO 8601 parser is lenient (it takes February 31 as March 3, and
 /// second 60), and a time the API accepts must be one a JSON Schema `date-time` validator accepts too.
+///
+/// Read by hand rather than with a shared `Regex`: one `Regex` value used from several threads at once is not safe.
 enum RFC3339 {
     /// `2026-12-03T09:30:00Z`, `2026-12-03t10:30:00.250+01:00`: up to nine digits of fractions, offsets up to
     /// ±18:00 (what `TimeZone` can hold); `nil` for anything else, or a day the month does not have.
     static func date(_ text: String) -> Date? {
-        guard let match = text.wholeMatch(of: pattern) else { return nil }
-        let (year, month, day) = (Int(match.1)!, Int(match.2)!, Int(match.3)!)
-        guard day <= days(inMonth: month, of: year) else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= 35 else { return nil }
+        func number(_ start: Int, _ length: Int) -> Int? {
+            guard start + length <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[start..<start + length] {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0, 4), bytes[4] == UInt8(ascii: "-"), let month = number(5, 2), bytes[7] == UInt8(ascii: "-"),
+            let day = number(8, 2), [UInt8(ascii: "T"), UInt8(ascii: "t")].contains(bytes[10]), let hour = number(11, 2),
+            bytes[13] == UInt8(ascii: ":"), let minute = number(14, 2), bytes[16] == UInt8(ascii: ":"), let second = number(17, 2),
+            (1...12).contains(month), (1...days(inMonth: month, of: year)).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var index = 19
+        if bytes[index] == UInt8(ascii: ".") {
+            let start = index + 1
+            index = start
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            guard (1...9).contains(index - start) else { return nil }
+        }
+        guard index < bytes.count else { return nil }
+        switch bytes[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            guard index + 1 == bytes.count else { return nil }
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == bytes.count, let offsetHours = number(index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
+                let offsetMinutes = number(index + 4, 2), offsetMinutes < 60, offsetHours * 60 + offsetMinutes <= 18 * 60
+            else { return nil }
+        default:
+            return nil
+        }
         let upper = text.uppercased()
         return (try? Date(upper, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(upper, strategy: Date.ISO8601FormatStyle()))
     }
-
-    nonisolated(unsafe) static let pattern =
-        /(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:[Zz]|[+-](?:0\d|1[0-7]):[0-5]\d|[+-]18:00)/
 
     static func days(inMonth month: Int, of year: Int) -> Int {
         switch month {
