@@ -46,12 +46,12 @@ struct NodeReader {
 
     // MARK: Messages
 
-    /// A message: a plain string, or a mapping with text, quickReplies and attachments.
+    /// A message: a plain string, or a mapping with text, quickReplies, attachments and cards.
     func message(_ value: YAMLValue) -> MessageTemplate? {
         if let node = value.node, case .scalar = node {
             return template(value).map { MessageTemplate(text: $0) }
         }
-        guard let members = value.mapping(allowed: ["text", "quickReplies", "attachments"], sink) else { return nil }
+        guard let members = value.mapping(allowed: ["text", "quickReplies", "attachments", "cards"], sink) else { return nil }
         var message = MessageTemplate()
         if members.has("text") { message.text = template(members["text"]) }
         if members.has("quickReplies"), let list = members["quickReplies"].sequence(sink) {
@@ -60,8 +60,45 @@ struct NodeReader {
         if members.has("attachments"), let list = members["attachments"].sequence(sink) {
             message.attachments = list.compactMap(attachment)
         }
-        if message.isEmpty { sink.error(value, "a message needs text, quickReplies or attachments") }
+        if members.has("cards"), let list = members["cards"].sequence(sink) {
+            if list.count > Card.maxPerMessage { sink.error(members["cards"], "a message shows at most \(Card.maxPerMessage) cards") }
+            message.cards = list.compactMap(card)
+        }
+        if message.isEmpty { sink.error(value, "a message needs text, quickReplies, attachments or cards") }
         return message
+    }
+
+    /// `{ title, subtitle, image, buttons: [{ title, url } | { title, payload }] }`: at least a title, an image or a button.
+    func card(_ value: YAMLValue) -> CardTemplate? {
+        guard let members = value.mapping(allowed: ["title", "subtitle", "image", "buttons"], sink) else { return nil }
+        var card = CardTemplate()
+        if members.has("title") { card.title = template(members["title"]) }
+        if members.has("subtitle") { card.subtitle = template(members["subtitle"]) }
+        if members.has("image"), let image = template(members["image"]) {
+            if image.isLiteral, !Attachment.isWebURL(image.source) { sink.error(members["image"], "a card's image is an absolute http(s) URL, found '\(image.source)'") }
+            card.image = image
+        }
+        if members.has("buttons"), let list = members["buttons"].sequence(sink) {
+            if list.count > Card.maxButtons { sink.error(members["buttons"], "a card has at most \(Card.maxButtons) buttons") }
+            card.buttons = list.compactMap(cardButton)
+        }
+        if card.title == nil, card.image == nil, card.buttons.isEmpty { sink.error(value, "a card needs a title, an image or buttons") }
+        return card
+    }
+
+    func cardButton(_ value: YAMLValue) -> CardButtonTemplate? {
+        guard let members = value.mapping(allowed: ["title", "url", "payload"], sink), let title = members.required("title", sink).flatMap(template) else {
+            return nil
+        }
+        if members.has("url"), members.has("payload") { sink.error(members["payload"], "a button is a link (url) or a reply (payload), not both") }
+        var button = CardButtonTemplate(title: title)
+        if members.has("url"), let url = template(members["url"]) {
+            if url.isLiteral, !Attachment.isWebURL(url.source) { sink.error(members["url"], "a button's url is an absolute http(s) URL, found '\(url.source)'") }
+            button.url = url
+        } else if members.has("payload") {
+            button.payload = template(members["payload"])
+        }
+        return button
     }
 
     func quickReply(_ value: YAMLValue) -> QuickReplyTemplate? {

@@ -4,7 +4,7 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 
-from harness import animated_gif, mp4, pdf, png, screenshot, talk_to_agent, wait_until, wav
+from harness import animated_gif, emulate_phone, mp4, pdf, png, screenshot, talk_to_agent, wait_until, wav
 
 # While the bot has the user, the status line shows the demo endpoint's subtitle (the green dot says online).
 BOT_STATUS = "A bot, with humans one click away"
@@ -238,4 +238,49 @@ def test_the_user_sends_the_agent_a_file(demo, chat, workdir):
     files = wait_until(attachments, 15, "the file in Chatwoot")
     assert [(f["file_type"], f.get("file_size")) for f in files] == [("image", picture.stat().st_size)]
     screenshot(driver, "17-user-sent-a-file")
+    chat.assert_no_duplicates()
+
+
+def test_cards_a_carousel_links_and_reply_buttons(demo, chat):
+    driver = chat.driver
+    chat.open(demo.base)
+    chat.wait_text("What's your name?", "bot")
+    chat.send("Ada")
+    chat.quick_reply("Pictures")
+    row = chat.wait_text("And cards", "bot")
+    carousel = row.find_element(By.CSS_SELECTOR, "ul.baton-cards.is-carousel")
+    assert carousel.get_attribute("aria-label") == "3 cards"
+    assert carousel.get_attribute("tabindex") == "0", "a carousel scrolls by keyboard too"
+    cards = carousel.find_elements(By.CSS_SELECTOR, "li.baton-card")
+    assert [c.get_attribute("aria-label") for c in cards] == ["1 of 3", "2 of 3", "3 of 3"]
+    assert [c.find_element(By.CSS_SELECTOR, ".baton-card-title").text for c in cards] == ["A bot in front", "Humans behind", "Every channel"]
+    # The first card's picture is on the web: shown once loaded, or left out (offline) rather than a broken frame.
+    wait_until(lambda: driver.execute_script(
+        "const imgs = [...arguments[0].querySelectorAll('img')]; return imgs.every(i => i.complete && i.naturalWidth > 0)", carousel),
+        15, "the card's picture to load or go")
+    links = carousel.find_elements(By.CSS_SELECTOR, "a.baton-card-button")
+    assert [a.get_attribute("href") for a in links][1] == "https://www.chatwoot.com/"
+    assert all(a.get_attribute("target") == "_blank" and a.get_attribute("rel") == "noopener noreferrer nofollow" for a in links)
+    assert links[0].get_attribute("textContent") == "Agent bots in Chatwoot (opens in a new tab)"
+    # Wider than the chat: the carousel scrolls sideways, the page does not.
+    assert driver.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", carousel)
+    assert driver.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+    screenshot(driver, "24-cards-carousel")
+    from test_accessibility import assert_axe_clean
+    assert_axe_clean(driver, context="#baton-log", what="a carousel of cards")
+    # On a phone, in dark mode: still a carousel inside the list, still clean.
+    emulate_phone(driver)
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    wait_until(lambda: driver.execute_script(
+        "return document.getAnimations().filter(a => a instanceof CSSTransition).length === 0"), 5, "colour transitions to end")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", carousel)
+    assert driver.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert_axe_clean(driver, context="#baton-log", what="a carousel of cards on a phone in dark mode")
+    screenshot(driver, "24-cards-carousel-phone-dark")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+
+    # A reply button answers for the user: its title as their message, its payload to the flow (the menu).
+    carousel.find_element(By.CSS_SELECTOR, "button.baton-card-button").click()
+    chat.wait_text("Show me the menu", "user")
+    wait_until(lambda: chat.texts("bot")[-1].startswith("Nice to meet you, Ada!"), 15, "the menu again")
     chat.assert_no_duplicates()

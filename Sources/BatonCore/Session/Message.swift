@@ -51,23 +51,28 @@ public struct QuickReply: Codable, Sendable, Hashable {
     }
 }
 
-/// What a message says: text, buttons, media and optional structured data.
+/// What a message says: text, buttons, media, cards and optional structured data.
 public struct MessageContent: Codable, Sendable, Hashable {
     public var text: String
     public var quickReplies: [QuickReply]
     public var attachments: [Attachment]
     /// Structured data sent along (the REST channel's `data`, a quick reply's payload).
     public var data: JSONValue?
+    /// Cards under the text (a carousel when several); `nil` when none (and in messages stored before cards).
+    public var cards: [Card]?
 
-    public init(text: String = "", quickReplies: [QuickReply] = [], attachments: [Attachment] = [], data: JSONValue? = nil) {
+    public init(text: String = "", quickReplies: [QuickReply] = [], attachments: [Attachment] = [], data: JSONValue? = nil, cards: [Card]? = nil) {
         self.text = text
         self.quickReplies = quickReplies
         self.attachments = attachments
         self.data = data
+        self.cards = cards
     }
 
-    /// Nothing to show: no text, no quick replies, no attachments, no data.
-    public var isEmpty: Bool { text.isEmpty && quickReplies.isEmpty && attachments.isEmpty && (data == nil || data == .null) }
+    /// Nothing to show: no text, no quick replies, no attachments, no data, no cards.
+    public var isEmpty: Bool {
+        text.isEmpty && quickReplies.isEmpty && attachments.isEmpty && (data == nil || data == .null) && (cards ?? []).isEmpty
+    }
 }
 
 /// A message about to be stored; the store gives it its id.

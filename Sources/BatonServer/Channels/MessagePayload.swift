@@ -18,6 +18,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
     public var survey: Survey?
     /// Set on the user's answer to a survey.
     public var surveyAnswer: SurveyAnswer?
+    /// Cards under the text (a carousel when several), with only http(s) images and links.
+    public var cards: [Card]?
 
     public struct Survey: Codable, Sendable, Hashable {
         /// `emoji` or `star`: how Chatwoot's own widget shows the ratings.
@@ -41,6 +43,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         agentName = message.agentName
         retracted = message.retracted ? true : nil
         movedTo = message.movedTo
+        if !message.retracted, let cards = message.content.cards?.map(Self.webOnly).filter({ !$0.isEmpty }), !cards.isEmpty { self.cards = cards }
         // What the page needs to show a survey; the desk's survey link stays on the server.
         let data = message.content.data
         if message.sender == .system, case .string(let type)? = data?["survey"]?["displayType"] { survey = Survey(displayType: type) }
@@ -62,6 +65,29 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         if let movedTo { members["movedTo"] = .number(Double(movedTo)) }
         if let survey { members["survey"] = ["displayType": .string(survey.displayType)] }
         if let surveyAnswer { members["surveyAnswer"] = ["messageId": .number(Double(surveyAnswer.messageId)), "rating": .number(Double(surveyAnswer.rating))] }
+        if let cards { members["cards"] = .array(cards.map(Self.json(of:))) }
+        return .object(members)
+    }
+
+    /// The card with what may leave the server: an http(s) image, buttons that link to http(s) or send a reply.
+    static func webOnly(_ card: Card) -> Card {
+        var card = card
+        if let image = card.imageURL, !Attachment.isWebURL(image) { card.imageURL = nil }
+        card.buttons = card.buttons.filter { button in button.url.map(Attachment.isWebURL) ?? (button.payload != nil) }
+        return card
+    }
+
+    static func json(of card: Card) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        if let title = card.title, !title.isEmpty { members["title"] = .string(title) }
+        if let subtitle = card.subtitle, !subtitle.isEmpty { members["subtitle"] = .string(subtitle) }
+        if let image = card.imageURL { members["imageUrl"] = .string(image) }
+        members["buttons"] = .array(
+            card.buttons.map { button in
+                var fields: [String: JSONValue] = ["title": .string(button.title)]
+                if let url = button.url { fields["url"] = .string(url) } else if let payload = button.payload { fields["payload"] = .string(payload) }
+                return .object(fields)
+            })
         return .object(members)
     }
 

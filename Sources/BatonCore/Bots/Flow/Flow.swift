@@ -73,14 +73,44 @@ public struct MessageTemplate: Sendable, Hashable {
     public var text: Template?
     public var quickReplies: [QuickReplyTemplate]
     public var attachments: [AttachmentTemplate]
+    public var cards: [CardTemplate]
 
-    public init(text: Template? = nil, quickReplies: [QuickReplyTemplate] = [], attachments: [AttachmentTemplate] = []) {
+    public init(text: Template? = nil, quickReplies: [QuickReplyTemplate] = [], attachments: [AttachmentTemplate] = [], cards: [CardTemplate] = []) {
         self.text = text
         self.quickReplies = quickReplies
         self.attachments = attachments
+        self.cards = cards
     }
 
-    public var isEmpty: Bool { text == nil && quickReplies.isEmpty && attachments.isEmpty }
+    public var isEmpty: Bool { text == nil && quickReplies.isEmpty && attachments.isEmpty && cards.isEmpty }
+}
+
+/// A card of a `say` (see `Card`), every value a template.
+public struct CardTemplate: Sendable, Hashable {
+    public var title: Template?
+    public var subtitle: Template?
+    public var image: Template?
+    public var buttons: [CardButtonTemplate]
+
+    public init(title: Template? = nil, subtitle: Template? = nil, image: Template? = nil, buttons: [CardButtonTemplate] = []) {
+        self.title = title
+        self.subtitle = subtitle
+        self.image = image
+        self.buttons = buttons
+    }
+}
+
+/// A card's button: `url` for a link, else a reply with `payload` (its title when absent).
+public struct CardButtonTemplate: Sendable, Hashable {
+    public var title: Template
+    public var url: Template?
+    public var payload: Template?
+
+    public init(title: Template, url: Template? = nil, payload: Template? = nil) {
+        self.title = title
+        self.url = url
+        self.payload = payload
+    }
 }
 
 public struct QuickReplyTemplate: Sendable, Hashable {

@@ -298,7 +298,26 @@ struct Run {
             }
             content.attachments.append(Attachment(kind: attachment.kind, url: url, name: try attachment.name?.render(in: scope)))
         }
+        if !template.cards.isEmpty { content.cards = try template.cards.map(render) }
         return content
+    }
+
+    func render(_ template: CardTemplate) throws -> Card {
+        var card = Card(title: try template.title?.render(in: scope), subtitle: try template.subtitle?.render(in: scope))
+        if let image = try template.image?.render(in: scope).trimmingSpaces {
+            guard Attachment.isWebURL(image) else { throw StepFailure(message: "card image '\(image)' is not an http(s) URL") }
+            card.imageURL = image
+        }
+        for button in template.buttons {
+            let title = try button.title.render(in: scope)
+            if let url = try button.url?.render(in: scope).trimmingSpaces {
+                guard Attachment.isWebURL(url) else { throw StepFailure(message: "card button URL '\(url)' is not an http(s) URL") }
+                card.buttons.append(.link(title, url: url))
+            } else {
+                card.buttons.append(.reply(title, payload: try button.payload?.render(in: scope)))
+            }
+        }
+        return card
     }
 
     mutating func fail(_ node: FlowNode?, _ message: String) {

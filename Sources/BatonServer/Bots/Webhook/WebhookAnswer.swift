@@ -41,20 +41,56 @@ enum WebhookAnswer {
         return .answered(answer)
     }
 
-    /// A Rasa element's text, buttons, image and attachment as a message (`custom` is read as actions).
+    /// A Rasa element's text, buttons, image and attachment as a message (`custom` is read as actions). Buttons with
+    /// an http(s) `url` are links under the text; Facebook's generic template (`attachment.payload.template_type:
+    /// generic`, as Rasa passes it on) and Baton's `cards` are cards.
     static func message(_ members: [String: JSONValue]) -> MessageContent {
         var content = MessageContent(text: members["text"]?.stringValue ?? "")
+        var cards: [Card] = []
         if case .array(let buttons)? = members["buttons"] {
+            var links: [CardButton] = []
             for button in buttons {
                 guard let title = button["title"]?.stringValue, !title.isEmpty else { continue }
-                content.quickReplies.append(QuickReply(title: title, payload: button["payload"]?.stringValue))
+                if button["url"] != nil {
+                    // A link, kept only when it is http(s): a bot's link never becomes a reply.
+                    if let link = cardButton(button) { links.append(link) }
+                } else {
+                    content.quickReplies.append(QuickReply(title: title, payload: button["payload"]?.stringValue))
+                }
             }
+            if !links.isEmpty { cards.append(Card(buttons: Array(links.prefix(Card.maxButtons)))) }
         }
         if let image = members["image"]?.stringValue, Attachment.isWebURL(image) {
             content.attachments.append(Attachment(kind: .image, url: image))
         }
-        if let attachment = members["attachment"], let file = Self.attachment(attachment) { content.attachments.append(file) }
+        if let attachment = members["attachment"] {
+            if attachment["payload"]?["template_type"]?.stringValue == "generic", case .array(let elements)? = attachment["payload"]?["elements"] {
+                cards += elements.compactMap(card)
+            } else if let file = Self.attachment(attachment) {
+                content.attachments.append(file)
+            }
+        }
+        if case .array(let given)? = members["cards"] { cards += given.compactMap(card) }
+        if !cards.isEmpty { content.cards = Array(cards.prefix(Card.maxPerMessage)) }
         return content
+    }
+
+    /// A card in Baton's shape (`title`, `subtitle`, `imageUrl`, `buttons`) or Facebook's (`image_url`); a non-http(s)
+    /// image is left out, and a card with nothing left is dropped.
+    static func card(_ value: JSONValue) -> Card? {
+        let image = (value["imageUrl"] ?? value["image_url"] ?? value["image"])?.stringValue.flatMap { Attachment.isWebURL($0) ? $0 : nil }
+        var card = Card(title: value["title"]?.stringValue, subtitle: value["subtitle"]?.stringValue, imageURL: image)
+        if case .array(let buttons)? = value["buttons"] { card.buttons = Array(buttons.compactMap(cardButton).prefix(Card.maxButtons)) }
+        return card.isEmpty ? nil : card
+    }
+
+    /// A link (`url`, Facebook's `web_url`) when its URL is http(s), else a reply (`payload`, Facebook's `postback`).
+    static func cardButton(_ value: JSONValue) -> CardButton? {
+        guard let title = value["title"]?.stringValue, !title.isEmpty else { return nil }
+        if let url = value["url"]?.stringValue {
+            return Attachment.isWebURL(url) ? .link(title, url: url) : nil
+        }
+        return .reply(title, payload: value["payload"]?.stringValue)
     }
 
     /// Rasa passes `attachment` on as the bot gave it: a URL, or an object naming one (`url`, `src`, or Facebook's

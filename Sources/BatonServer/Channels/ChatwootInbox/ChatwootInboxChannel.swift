@@ -79,7 +79,8 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
                 links.append(attachment.url)
             }
         }
-        let text = ([content.text].filter { !$0.isEmpty } + links).joined(separator: "\n")
+        // Cards go as text on every inbox: the website widget's own cards cannot send a reply back to Chatwoot.
+        let text = ([content.textWithCards].filter { !$0.isEmpty } + links).joined(separator: "\n")
         guard !content.quickReplies.isEmpty else { return NewReply(content: text, files: files) }
         switch kind.optionStyle(for: content.quickReplies, text: text, hasAttachments: !files.isEmpty) {
         case .buttons:

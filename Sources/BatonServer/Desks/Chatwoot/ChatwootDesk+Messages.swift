@@ -112,11 +112,12 @@ extension ChatwootDesk {
         }
     }
 
-    /// A message as text for Chatwoot: the text, then attachment links and quick-reply options, which an agent
-    /// needs to understand what the user saw.
+    /// A message as text for Chatwoot: the text and its cards, then attachment links and quick-reply options, which
+    /// an agent needs to understand what the user saw.
     static func text(of message: Message) -> String {
         var parts: [String] = []
-        if !message.content.text.isEmpty { parts.append(message.content.text) }
+        let text = message.content.textWithCards
+        if !text.isEmpty { parts.append(text) }
         // Uploaded files travel as files; links to other media are spelled out.
         parts += message.content.attachments.filter { $0.fileID == nil }.map { "[\($0.kind.rawValue)] \($0.name.map { "\($0): " } ?? "")\($0.url)" }
         if !message.content.quickReplies.isEmpty {

@@ -301,6 +301,61 @@
     }
   }
 
+  // ---- Cards: a card, a carousel of them, or a row of link buttons under the text --------------------------------
+  function buildCards(cards) {
+    const items = cards.map(buildCard).filter(Boolean);
+    if (!items.length) return null;
+    const list = el('ul', 'baton-cards');
+    if (items.length > 1) {
+      // A carousel scrolls sideways: reachable by keyboard, and named with how many cards it holds.
+      list.classList.add('is-carousel');
+      list.tabIndex = 0;
+      list.setAttribute('aria-label', `${items.length} cards`);
+      items.forEach((item, i) => item.setAttribute('aria-label', `${i + 1} of ${items.length}`));
+    }
+    list.append(...items);
+    return list;
+  }
+  function buildCard(c) {
+    if (!c || typeof c !== 'object') return null;
+    const card = el('li', 'baton-card');
+    const image = typeof c.imageUrl === 'string' ? safeUrl(c.imageUrl) : null;
+    if (image) {
+      const img = el('img', 'baton-card-image');
+      img.alt = '';
+      img.loading = 'lazy';
+      // A picture that does not load leaves the card as it would be without one, not a broken-image frame.
+      img.addEventListener('error', () => img.remove(), { once: true });
+      img.src = image;
+      card.append(img);
+    }
+    if (typeof c.title === 'string' && c.title) card.append(el('div', 'baton-card-title', c.title));
+    if (typeof c.subtitle === 'string' && c.subtitle) card.append(el('div', 'baton-card-subtitle', c.subtitle));
+    const buttons = el('div', 'baton-card-buttons');
+    for (const b of Array.isArray(c.buttons) ? c.buttons : []) {
+      if (!b || typeof b.title !== 'string' || !b.title) continue;
+      const url = typeof b.url === 'string' ? safeUrl(b.url) : null;
+      if (url) {
+        const a = el('a', 'baton-card-button', b.title);
+        a.href = url;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer nofollow';
+        a.append(el('span', 'baton-sr-only', ' (opens in a new tab)'));
+        buttons.append(a);
+      } else if (typeof b.payload === 'string') {
+        const button = el('button', 'baton-card-button', b.title);
+        button.type = 'button';
+        button.addEventListener('click', () => sendUser(b.title, b.payload));
+        buttons.append(button);
+      }
+    }
+    if (buttons.childElementCount) card.append(buttons);
+    if (!card.childElementCount) return null;
+    // Buttons alone are links under the text, not a card.
+    if (card.childElementCount === 1 && buttons.childElementCount) card.classList.add('is-buttons');
+    return card;
+  }
+
   // ---- Satisfaction survey (sent by Chatwoot when an agent resolves), shown as Chatwoot's own widget shows it --
   const RATINGS = [
     { value: 1, emoji: '😞', label: 'Very unsatisfied' }, { value: 2, emoji: '😑', label: 'Unsatisfied' },
@@ -395,7 +450,16 @@
     }
     const bubble = el('div', 'baton-bubble');
     fillBubble(bubble, m);
-    row.append(sender === 'bot' || sender === 'agent' ? withFace(bubble, row) : bubble, el('div', 'baton-meta'));
+    if (sender !== 'bot' && sender !== 'agent') {
+      row.append(bubble, el('div', 'baton-meta'));
+      return row;
+    }
+    // The bubble and its cards, beside the author's picture; a message of cards alone has no empty bubble.
+    const stack = el('div', 'baton-stack');
+    const cards = Array.isArray(m.cards) ? buildCards(m.cards) : null;
+    if (bubble.childElementCount || !cards) stack.append(bubble);
+    if (cards) stack.append(cards);
+    row.append(withFace(stack, row), el('div', 'baton-meta'));
     return row;
   }
 
