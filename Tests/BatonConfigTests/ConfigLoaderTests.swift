@@ -110,14 +110,14 @@ func expectDiagnostic(
         #expect(endpoint.handover == nil)
         #expect(endpoint.flow.name == "Demo")
         #expect(endpoint.flow.intents.map(\.name) == ["human", "restart", "menu"])
-        #expect(endpoint.flow.nodes.count == 28)
+        #expect(endpoint.flow.nodes.count == 29)
         #expect(configuration.bots.keys.sorted() == ["assistant"], "the assistant, answered offline by the demo's model stand-in")
 
         #expect(warnings.count == 1)
         #expect(!warnings.contains { $0.severity == .error })
         expectDiagnostic(
-            warnings, .warning, file: endpoint.flowFile, line: 85, path: "endpoints.demo",
-            message: "the flow hands over at node 'node-21' but the endpoint has no handover settings")
+            warnings, .warning, file: endpoint.flowFile, line: 101, path: "endpoints.demo",
+            message: "the flow hands over at node 'node-22' but the endpoint has no handover settings")
     }
 
     // MARK: Values and defaults

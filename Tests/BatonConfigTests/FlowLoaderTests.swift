@@ -516,7 +516,7 @@ private func trimmed(_ expression: BatonCore.Expression?) -> String? {
         expectDiagnostic(
             diagnostics, file: path, line: 14, path: "nodes[4].cases[0].equals", message: "'equals' needs a value to compare: write it after 'switch:'")
         expectDiagnostic(diagnostics, file: path, line: 15, path: "nodes[4].cases[1]", message: "a case has either 'equals' or 'when'")
-        expectDiagnostic(diagnostics, file: path, line: 16, path: "nodes[5].say", message: "a message needs text, quickReplies or attachments")
+        expectDiagnostic(diagnostics, file: path, line: 16, path: "nodes[5].say", message: "a message needs text, quickReplies, attachments or cards")
         expectDiagnostic(diagnostics, file: path, line: 17, path: "nodes[6].question", message: "a question needs text to ask")
         expectDiagnostic(diagnostics, file: path, line: 18, path: "nodes[7].id", message: "a node id must not be empty")
         #expect(diagnostics.count == 11)
