@@ -209,7 +209,8 @@ struct BotEndToEndTests {
     }
 
     @Test func serverErrorsAreRetriedUntilTheBudgetAndA429WaitsForItsRetryAfter() async throws {
-        try await Self.withModel(bots: { Self.model($0, retrySeconds: 5) }) { _, llm, client in
+        // A budget that a loaded machine (the whole suite at once) cannot spend on two retries' waits by accident.
+        try await Self.withModel(bots: { Self.model($0, retrySeconds: 20) }) { _, llm, client in
             llm.enqueue(.rateLimited(retryAfterSeconds: 1))
             llm.enqueue(.serverError)
             llm.enqueue(.text("Worth the wait."))
