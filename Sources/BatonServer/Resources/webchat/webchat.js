@@ -611,6 +611,7 @@
         // An agent who writes is here, assigned or not.
         agentHere = true;
         if (typeof m.agentName === 'string' && m.agentName) agentName = m.agentName;
+        paintHeader();
         if (isReady) setState('online');
       }
       if (m.sender !== 'user') noteNew();
@@ -745,7 +746,7 @@
     const queued = handoverPhase === 'opening' || (handoverPhase === 'active' && !agentHere);
     if (s === 'online' && queued) text = 'Waiting for an agent…';
     // A named agent is the header's title; the line under it says whose team they are on.
-    else if (s === 'online' && handoverPhase === 'active') text = agentName ? brandName : 'Talking to an agent';
+    else if (s === 'online' && handoverPhase === 'active') text = headerAgent() ? brandName : 'Talking to an agent';
     else if (s === 'online' && subtitle) text = subtitle;
     ui.status.dataset.handover = handoverPhase === 'active' && !agentHere ? 'queued' : handoverPhase || 'none';
     if (ui.statusText.textContent !== text) {
@@ -1084,8 +1085,10 @@
     node.classList.add('has-image');
   }
   // The header is the agent's while a named one has the user, the endpoint's otherwise.
+  // The agent the header names: one who took the user and whose name users may see.
+  function headerAgent() { return handoverPhase === 'active' && agentHere && agentName ? agentName : null; }
   function paintHeader() {
-    const agent = handoverPhase === 'active' && agentHere && agentName ? agentName : null;
+    const agent = headerAgent();
     ui.title.textContent = agent || brandName;
     paintAvatar(ui.avatar, agent ? agentAvatars.get(agent) || null : brandAvatar, agent || brandName);
   }
