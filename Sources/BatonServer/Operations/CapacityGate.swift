@@ -11,6 +11,10 @@ public final class CapacityGate: Sendable {
     /// The most held at once.
     public let limit: Int
     private let open = Atomic<Int>(0)
+    /// Refused connections kept open a moment after their 503 (see `RefusalHandler`); bounded, so a flood of
+    /// refusals cannot hold descriptors either.
+    private let lingering = Atomic<Int>(0)
+    static let maxLingering = 256
 
     public init(limit: Int) {
         self.limit = max(1, limit)
@@ -30,6 +34,19 @@ public final class CapacityGate: Sendable {
     }
 
     func release() { open.subtract(1, ordering: .relaxed) }
+
+    /// Takes a place for a refused connection to linger, when fewer than `maxLingering` do.
+    func tryLinger() -> Bool {
+        var current = lingering.load(ordering: .relaxed)
+        while current < Self.maxLingering {
+            let (exchanged, original) = lingering.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func endLinger() { lingering.subtract(1, ordering: .relaxed) }
 
     /// The default cap: the process's open-file limit less room for the database, Chatwoot calls and logs.
     public static func defaultLimit(headroom: Int = 1_024) -> Int {
@@ -61,7 +78,7 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             // 503 as soon as the connection is up and closes it, so a flood of connections cannot hold descriptors;
             // what the client sends never reaches the HTTP handlers.
             do {
-                try channel.pipeline.syncOperations.addHandler(RefusalHandler(), position: .first)
+                try channel.pipeline.syncOperations.addHandler(RefusalHandler(gate: gate), position: .first)
             } catch {
                 channel.close(promise: nil)
             }
@@ -87,6 +104,12 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     private var answered = false
+    private let gate: CapacityGate
+
+    /// How long a refused connection stays half-open after its answer, for the client's request to arrive.
+    static let linger: TimeAmount = .milliseconds(250)
+
+    init(gate: CapacityGate) { self.gate = gate }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { refuse(context) }
@@ -103,6 +126,15 @@ final class RefusalHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !answered else { return }
         answered = true
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: CapacityGate.refusal))).whenComplete { _ in channel.close(promise: nil) }
+        let gate = self.gate
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: CapacityGate.refusal))).whenComplete { _ in
+            // Closing at once would make the kernel answer the request the client is still sending with a reset,
+            // which can destroy the 503 before the client reads it. So: stop writing, keep draining what comes, and
+            // close when the client does or after `linger`, as long as few refused connections linger at once.
+            guard gate.tryLinger() else { return channel.close(promise: nil) }
+            channel.closeFuture.whenComplete { _ in gate.endLinger() }
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: Self.linger) { channel.close(promise: nil) }
+        }
     }
 }
