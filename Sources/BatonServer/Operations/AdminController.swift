@@ -33,8 +33,7 @@ struct AdminController {
         let items = try await store.outbox(dead: state == "dead", limit: limit)
         let counts = try await store.outboxCounts()
         let body = OutboxListing(items: items.map(OutboxListing.Item.init), pending: counts.pending, dead: counts.dead)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder.baton.encode(body))))
+        return try .json(body)
     }
 
     /// `POST /admin/outbox/{id}/retry`: a dead job goes back to the end of its session's queue with a new budget.

@@ -25,7 +25,7 @@ struct HandoverCallbacks: Sendable {
         do {
             guard let found = try await store.session(id: item.sessionID) else { return .dead("the session no longer exists") }
             session = found
-            message = try await notification.messageID.asyncMap { try await store.message(sessionID: session.id, id: $0) } ?? nil
+            message = if let id = notification.messageID { try await store.message(sessionID: session.id, id: id) } else { nil }
         } catch {
             return .retry("the store could not be read: \(String(reflecting: error))")
         }
@@ -64,13 +64,5 @@ struct HandoverCallbacks: Sendable {
         logger.error(
             "handover notification given up",
             metadata: ["session": "\(item.sessionID)", "event": "\(notification.kind.rawValue)", "delivery": "\(notification.id)", "reason": "\(reason)"])
-    }
-}
-
-extension Optional {
-    /// `map` with an async transform.
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }

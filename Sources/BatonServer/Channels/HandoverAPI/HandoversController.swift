@@ -79,7 +79,7 @@ struct HandoversController {
 
     func open(_ request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try authorizedEndpoint(request, context)
-        let body = try await decode(OpenRequest.self, request, context)
+        let body = try await request.decodeJSON(OpenRequest.self, context: context, what: "what this call takes")
         guard ClientIdentifier.isValid(body.userId, maxLength: ClientIdentifier.maxUserIDLength) else {
             throw APIError(.badRequest, "invalid_user_id", "'userId' must have 1 to 200 characters and no control characters")
         }
@@ -110,19 +110,19 @@ struct HandoversController {
             throw APIError(.conflict, "concurrent_request", "another request for this user stored the same transcript just now; try again")
         }
         // 201 for a new handover; 200 when one was opening or running already (nothing was changed).
-        return try json(HandoverResource(session), status: opened ? .created : .ok)
+        return try Response.json(HandoverResource(session), status: opened ? .created : .ok)
     }
 
     func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, session) = try await authorizedSession(request, context)
         if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
-        return try json(HandoverResource(session))
+        return try Response.json(HandoverResource(session))
     }
 
     /// A later turn: the user's (passed to the agent while one has the user) or the bot's own.
     func post(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (endpoint, session) = try await authorizedSession(request, context)
-        let body = try await decode(PostTurn.self, request, context)
+        let body = try await request.decodeJSON(PostTurn.self, context: context, what: "what this call takes")
         let text = body.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw APIError(.badRequest, "text_required", "'text' must be a non-empty string") }
         if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
@@ -142,7 +142,7 @@ struct HandoversController {
         if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
         let now = try await conversations.current(session.id)
         let stored = turn.duplicate ? turn.userMessage : turn.messages.first
-        return try json(
+        return try Response.json(
             TurnAnswer(
                 sessionId: session.id, duplicate: turn.duplicate, message: stored.map(MessagePayload.init), lastId: now.lastMessageID,
                 handover: now.state.handover.map { HandoverPayload(HandoverNotification.Snapshot($0)) }))
@@ -150,14 +150,14 @@ struct HandoversController {
 
     func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, session) = try await authorizedSession(request, context)
-        return try json(try await pages.page(of: session, request))
+        return try Response.json(try await pages.page(of: session, request))
     }
 
     /// Ends the handover that is opening or running (the desk's conversation is resolved); the session stays, for
     /// a later handover. Closing when none runs changes nothing.
     func close(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (endpoint, session) = try await authorizedSession(request, context)
-        return try json(HandoverResource(try await conversations.closeHandover(sessionID: session.id, endpoint: endpoint)))
+        return try Response.json(HandoverResource(try await conversations.closeHandover(sessionID: session.id, endpoint: endpoint)))
     }
 
     // MARK: Checks
@@ -187,20 +187,6 @@ struct HandoversController {
         return (endpoint, session)
     }
 
-    func decode<Body: Decodable>(_ type: Body.Type, _ request: Request, _ context: AppRequestContext) async throws -> Body {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(context.maxUploadSize) bytes")
-        }
-        do {
-            return try JSONDecoder().decode(Body.self, from: buffer)
-        } catch let error as DecodingError {
-            throw APIError(.badRequest, "invalid_json", "the body is not what this call takes: \(RESTController.describe(error))")
-        }
-    }
-
     /// A transcript item as a message to store, with the time the bot gives it.
     func draft(_ item: TranscriptItem, at index: Int) throws -> MessageDraft {
         let sender: Sender
@@ -225,10 +211,5 @@ struct HandoversController {
             throw APIError(.badRequest, "invalid_time", "'\(name)' is an RFC 3339 time such as 2026-12-03T09:30:00Z, found '\(text.prefix(40))'")
         }
         return date
-    }
-
-    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try JSONEncoder.baton.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -52,14 +52,7 @@ struct RESTController {
         guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
-        let body: SurveyAnswerBody
-        do {
-            body = try JSONDecoder().decode(SurveyAnswerBody.self, from: try await request.body.collect(upTo: context.maxUploadSize))
-        } catch let error as DecodingError {
-            throw APIError(.badRequest, "invalid_json", "the body is not a survey answer: \(Self.describe(error))")
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(context.maxUploadSize) bytes")
-        }
+        let body = try await request.decodeJSON(SurveyAnswerBody.self, context: context, what: "a survey answer")
         if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
             throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
         }
@@ -71,7 +64,7 @@ struct RESTController {
             throw APIError(error == .notASurvey ? .notFound : .badRequest, error.code, error.description)
         }
         let messages = [turn.userMessage].compactMap { $0 }
-        return try json(
+        return try Response.json(
             TurnResponse(
                 sessionId: session.id, userId: session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init),
                 lastId: max(turn.session.lastMessageID, messages.last?.id ?? 0)))
@@ -79,15 +72,7 @@ struct RESTController {
 
     func postMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
         let endpoint = try endpoint(context)
-        let body: PostMessage
-        do {
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-            body = try JSONDecoder().decode(PostMessage.self, from: buffer)
-        } catch let error as DecodingError {
-            throw APIError(.badRequest, "invalid_json", "the body is not a valid message: \(Self.describe(error))")
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "the body is larger than \(context.maxUploadSize) bytes")
-        }
+        let body = try await request.decodeJSON(PostMessage.self, context: context, what: "a valid message")
         guard let text = body.text?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty || body.payload != nil else {
             throw APIError(.badRequest, "text_required", "'text' must be a non-empty string")
         }
@@ -101,7 +86,7 @@ struct RESTController {
         // A new session's greeting comes first: the caller has never seen it.
         let messages = opening + (turn.duplicate ? [turn.userMessage].compactMap { $0 } : turn.messages)
         let lastID = try await store.session(id: sessionID)?.lastMessageID ?? messages.last?.id ?? 0
-        return try json(TurnResponse(sessionId: sessionID, userId: turn.session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init), lastId: lastID))
+        return try Response.json(TurnResponse(sessionId: sessionID, userId: turn.session.userID, duplicate: turn.duplicate, messages: messages.map(MessagePayload.init), lastId: lastID))
     }
 
     /// The session a POST addresses: by its id (a capability), by the caller's user id (needs the API key),
@@ -146,7 +131,7 @@ struct RESTController {
         guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
-        return try json(try await pages.page(of: session, request))
+        return try Response.json(try await pages.page(of: session, request))
     }
 
     func endpoint(_ context: AppRequestContext) throws -> Endpoint {
@@ -155,20 +140,5 @@ struct RESTController {
             throw APIError(.notFound, "endpoint_not_found", "no REST endpoint '\(token.prefix(60))'")
         }
         return endpoint
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? "malformed JSON" : "'\(path)': \(context.debugDescription)"
-        @unknown default:
-            return "malformed JSON"
-        }
-    }
-
-    func json(_ value: some Encodable) throws -> Response {
-        let data = try JSONEncoder.baton.encode(value)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -75,8 +75,7 @@ struct FilesController {
     }
 
     static func created(_ message: Message) throws -> Response {
-        let data = try JSONEncoder.baton.encode(["message": MessagePayload(message)])
-        return Response(status: .created, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        try .json(["message": MessagePayload(message)], status: .created)
     }
 
     func download(_ request: Request, context: AppRequestContext) async throws -> Response {
