@@ -70,10 +70,15 @@ extension ConfigLoader {
 
     func readLog(_ value: YAMLValue, _ sink: DiagnosticSink) -> LogSettings {
         var settings = LogSettings()
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["level"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["level", "format"], sink)
         if let members, members.has("level"), let level = members["level"].string(sink) {
             if LogSettings.levels.contains(level) { settings.level = level } else {
                 sink.error(members["level"], "unknown log level '\(level)'; use one of \(LogSettings.levels.joined(separator: ", "))")
+            }
+        }
+        if let members, members.has("format"), let name = members["format"].string(sink) {
+            if let format = LogFormat(rawValue: name) { settings.format = format } else {
+                sink.error(members["format"], "unknown log format '\(name)'; use text or json")
             }
         }
         return settings

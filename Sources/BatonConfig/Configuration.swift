@@ -127,8 +127,20 @@ public struct StorageSettings: Sendable, Hashable {
 
 public struct LogSettings: Sendable, Hashable {
     public var level: String
-    public init(level: String = "info") { self.level = level }
+    /// How each line is written.
+    public var format: LogFormat
+    public init(level: String = "info", format: LogFormat = .text) {
+        self.level = level
+        self.format = format
+    }
     public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}
+
+/// `text`: swift-log's lines for people, on standard error. `json`: one JSON object per line on standard output, for
+/// log collectors; every line, the start banner included.
+public enum LogFormat: String, Sendable, Hashable, CaseIterable {
+    case text
+    case json
 }
 
 /// One endpoint: a public URL token, the channels it serves, the flow it runs and its handover provider.

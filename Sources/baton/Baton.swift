@@ -50,11 +50,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var (loaded, warnings) = try Check.load(options.path())
+        let logger = Logger.baton(loaded.log)
+        let banner = StartBanner(format: loaded.log.format, logger: logger)
         if options.isDemo {
             loaded.storage.sqlitePath = ConfigOptions.demoSQLitePath
             if ProcessInfo.processInfo.environment["BATON_SERVER_PORT"] == nil, !PortProbe.isFree(loaded.server.port) {
                 let free = PortProbe.firstFree(from: loaded.server.port + 1)
-                print("Port \(loaded.server.port) is busy; the demo uses \(free) (set BATON_SERVER_PORT to choose).")
+                banner.say("Port \(loaded.server.port) is busy; the demo uses \(free) (set BATON_SERVER_PORT to choose).")
                 loaded.server.port = free
             }
         }
@@ -80,26 +82,27 @@ struct Serve: AsyncParsableCommand {
         }
         let demo = demoStandIn
         let configuration = loaded
-        var logger = Logger(label: "baton")
-        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
         // The demo's endpoint gets its handover settings from the stand-in below, after the file was checked.
         for warning in warnings where demo == nil || !warning.message.contains("no handover settings") {
             logger.warning("\(warning)")
         }
         let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration, logger: logger), logger: logger) { port in
             let base = configuration.baseURL(port: port)
-            var lines = ["Baton \(Baton.version) is running."]
+            var lines = [StartBanner.Line("Baton \(Baton.version) is running.")]
             for endpoint in configuration.endpoints {
-                if endpoint.webchat.enabled { lines.append("  Webchat (\(endpoint.name)): \(base)/webchat/\(endpoint.urlToken)") }
-                if endpoint.rest.enabled { lines.append("  REST API (\(endpoint.name)): \(base)/api/v1/endpoints/\(endpoint.urlToken)/messages") }
+                if endpoint.webchat.enabled {
+                    lines.append(.init("Webchat", endpoint: (endpoint.id, endpoint.name), url: "\(base)/webchat/\(endpoint.urlToken)"))
+                }
+                if endpoint.rest.enabled {
+                    lines.append(.init("REST API", endpoint: (endpoint.id, endpoint.name), url: "\(base)/api/v1/endpoints/\(endpoint.urlToken)/messages"))
+                }
             }
             if let demo {
-                lines.append("  Agent console (Chatwoot stand-in): \(demo.consoleURL)")
-                lines.append("  WhatsApp, answered by the bot: in the console, \"+ Test conversation\" in \"Acme WhatsApp\"")
+                lines.append(.init("Agent console (Chatwoot stand-in)", url: demo.consoleURL))
+                lines.append(.init("WhatsApp, answered by the bot: in the console, \"+ Test conversation\" in \"Acme WhatsApp\""))
             }
-            lines.append("  Data: \(configuration.storage.location)")
-            // Written straight to the descriptor so the URLs show at once even when stdout is a pipe.
-            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            lines.append(.init("Data", detail: configuration.storage.location))
+            banner.show(lines)
         }
         try await app.runService()
         await demo?.shutdown()
@@ -162,8 +165,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         var (configuration, _) = try Check.load(options.path())
         if options.isDemo { configuration.storage.sqlitePath = ConfigOptions.demoSQLitePath }
-        var logger = Logger(label: "baton")
-        logger.logLevel = Logger.Level(rawValue: configuration.log.level) ?? .info
+        let logger = Logger.baton(configuration.log)
         do {
             try await AppDependencies.live(configuration, logger: logger).migrateStore()
         } catch {

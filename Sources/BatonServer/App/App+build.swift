@@ -72,6 +72,7 @@ public func buildApplication(
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        RequestScopeMiddleware()
         InFlightLimitMiddleware(limit: configuration.server.maxInFlightRequests)
         ErrorLoggingMiddleware()
     }

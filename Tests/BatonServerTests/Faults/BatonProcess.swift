@@ -19,12 +19,20 @@ final class BatonProcess: Sendable {
 
     /// Fires when the process has exited (set up before it runs, so no exit is missed).
     private let exit: ExitSignal
+    /// Every line it wrote: standard output, standard error.
+    private let written: (output: Box<[String]>, errors: Box<[String]>)
 
-    private init(process: Process, baseURL: String, exit: ExitSignal) {
+    private init(process: Process, baseURL: String, exit: ExitSignal, written: (output: Box<[String]>, errors: Box<[String]>)) {
         self.process = process
         self.baseURL = baseURL
         self.exit = exit
+        self.written = written
     }
+
+    /// The complete lines it wrote to standard output so far.
+    var outputLines: [String] { written.output.value.withLock { $0 } }
+    /// The complete lines it wrote to standard error so far (they are shown with the test's output too).
+    var errorLines: [String] { written.errors.value.withLock { $0 } }
 
     /// Starts `baton serve --config <config>` and returns once it printed that it runs.
     static func start(config: URL, timeout: Duration = .seconds(30)) async throws -> BatonProcess {
@@ -35,7 +43,8 @@ final class BatonProcess: Sendable {
         process.standardOutput = output
         // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and
         // `swift test`, reading it to the end, would wait for it for good.
-        process.standardError = ChildProcesses.forwardingPipe()
+        let errors = Box<[String]>([])
+        process.standardError = ChildProcesses.forwardingPipe { line in errors.value.withLock { $0.append(line) } }
         let exit = ExitSignal()
         process.terminationHandler = { ended in
             ChildProcesses.forget(ended.processIdentifier)
@@ -43,16 +52,11 @@ final class BatonProcess: Sendable {
         }
         process.standardInput = FileHandle.nullDevice
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        let pending = Mutex("")
-        ChildProcesses.read(output.fileHandleForReading) { data in
-            guard let data else { return continuation.finish() }
-            let complete: [String] = pending.withLock { text in
-                text += String(decoding: data, as: UTF8.self)
-                var parts = text.components(separatedBy: "\n")
-                text = parts.removeLast()
-                return parts
-            }
-            complete.forEach { continuation.yield($0) }
+        let written = Box<[String]>([])
+        ChildProcesses.readLines(output.fileHandleForReading) { line in
+            guard let line else { return continuation.finish() }
+            written.value.withLock { $0.append(line) }
+            continuation.yield(line)
         }
         try process.run()
         ChildProcesses.remember(process.processIdentifier)
@@ -81,7 +85,7 @@ final class BatonProcess: Sendable {
             process.waitUntilExit()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
-        return BatonProcess(process: process, baseURL: url, exit: exit)
+        return BatonProcess(process: process, baseURL: url, exit: exit, written: (written, errors))
     }
 
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
@@ -89,15 +93,16 @@ final class BatonProcess: Sendable {
     /// `endpointExtra` more lines of the endpoint's.
     static func configText(
         storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = [],
-        channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }", endpointExtra: [String] = []
+        channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }", endpointExtra: [String] = [],
+        log: String = "{ level: warning }", topLevel: [String] = []
     ) -> String {
         let extra = chatwootExtra.map { "\n        " + $0 }.joined()
         let endpoint = endpointExtra.map { "\n    " + $0 }.joined()
         return """
             server: { host: 127.0.0.1, port: 0 }
             storage: \(storage)
-            log: { level: warning }
-            limits: { messagesPerMinute: 100000 }
+            log: \(log)
+            limits: { messagesPerMinute: 100000 }\(topLevel.map { "\n" + $0 }.joined())
             delivery: \(delivery)
             endpoints:
               test:
@@ -174,13 +179,36 @@ enum ChildProcesses {
         for pid in running.withLock({ $0 }) { Foundation.kill(pid, SIGKILL) }
     }
 
-    /// A pipe whose bytes are copied to this process's stderr, so a child's log still shows with the test's output.
-    static func forwardingPipe() -> Pipe {
+    /// A pipe whose bytes are copied to this process's stderr, so a child's log still shows with the test's output;
+    /// `line` gets each complete line.
+    static func forwardingPipe(_ line: @escaping @Sendable (String) -> Void = { _ in }) -> Pipe {
         let pipe = Pipe()
+        let pending = Mutex("")
         read(pipe.fileHandleForReading) { data in
-            if let data { FileHandle.standardError.write(data) }
+            guard let data else { return }
+            FileHandle.standardError.write(data)
+            split(data, pending: pending).forEach(line)
         }
         return pipe
+    }
+
+    /// Reads `handle` to its end, handing each complete line to `receive` and then `nil`.
+    static func readLines(_ handle: FileHandle, _ receive: @escaping @Sendable (String?) -> Void) {
+        let pending = Mutex("")
+        read(handle) { data in
+            guard let data else { return receive(nil) }
+            split(data, pending: pending).forEach(receive)
+        }
+    }
+
+    /// The lines `data` completes, keeping a last partial line in `pending` for the next chunk.
+    private static func split(_ data: Data, pending: borrowing Mutex<String>) -> [String] {
+        pending.withLock { text in
+            text += String(decoding: data, as: UTF8.self)
+            var parts = text.components(separatedBy: "\n")
+            text = parts.removeLast()
+            return parts
+        }
     }
 
     /// Reads `handle` to its end on a thread of its own, handing each chunk to `receive` and then `nil`. Blocking

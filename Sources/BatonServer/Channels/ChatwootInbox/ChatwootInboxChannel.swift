@@ -158,7 +158,7 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
             let current = routing.attributes.isEmpty ? nil : try await client.customAttributes(conversationID: conversation.id)
             try await routing.apply(to: conversation.id, client: client, currentAttributes: current)
             try await client.setStatus(conversationID: conversation.id, status: "open", token: token)
-            logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
+            logger.info("handover opened", metadata: ["endpoint": "\(endpointID)", "session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(conversation.inboxID ?? 0)"])
             var position: Int?
             if let inboxID = conversation.inboxID { position = await availability.queuePosition(for: request, inboxID: inboxID) }
             return .reported(

@@ -65,7 +65,7 @@ struct ChatwootDesk: Desk {
             try await routing.apply(to: conversation.id, client: client, currentAttributes: nil)
             try await store.link(
                 endpointID: endpointID, conversationKey: Self.conversationKey(accountID: settings.accountID, conversationID: conversation.id), to: session.id)
-            logger.info("handover opened", metadata: ["session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
+            logger.info("handover opened", metadata: ["endpoint": "\(endpointID)", "session": "\(session.id)", "conversation": "\(conversation.id)", "inbox": "\(inboxID)"])
             let position = await availability.queuePosition(for: request, inboxID: inboxID)
             return .reported(
                 .opened(number: number, contactID: contactID, conversationID: conversation.id, inboxID: inboxID, unavailable: unavailable, queuePosition: position))
