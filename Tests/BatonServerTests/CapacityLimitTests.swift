@@ -1,7 +1,10 @@
 import BatonConfig
+import BatonCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import Synchronization
 import Testing
 
 @testable import BatonServer
@@ -68,45 +71,67 @@ struct CapacityLimitTests {
     }
 
     /// Runs `body` with the port of a whole Baton server on loopback whose server settings `adjust` changed.
-    static func withServer(_ adjust: (inout ServerSettings) -> Void, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    static func withServer(
+        _ adjust: (inout ServerSettings) -> Void, logger: Logger = TestBaton.logger, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
         var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
         adjust(&configuration.server)
-        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: TestBaton.logger)
+        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration), logger: logger)
         try await app.test(.live) { client in try await body(try #require(client.port)) }
     }
 
+    /// Refusing at the cap is what Baton means to do: no error lines (not even from the HTTP layer, which would see
+    /// the refused connections end), one warning when refusing starts, one notice with the count when there is room
+    /// again, and a counter.
     @Test func connectionsAboveTheCapGet503WithAReasonAndTheServerGoesOn() async throws {
-        try await Self.withServer({ $0.maxConnections = 3 }) { port in
+        let lines = Mutex<[String]>([])
+        let logger = Logger.baton(LogSettings(level: "debug", format: .json), jsonOutput: JSONLogOutput { line in lines.withLock { $0.append(line) } })
+        try await Self.withServer({ $0.maxConnections = 3 }, logger: logger) { port in
             // Connections are admitted as the server sets them up (the test client's own may take a slot too):
             // open them one by one, each proven admitted by an answer, until the cap refuses one.
             var held: [Connection] = []
-            var refused: String?
-            while refused == nil, held.count < 4 {
+            var refusals: [String] = []
+            while refusals.isEmpty, held.count < 4 {
                 let connection = try Connection(port: port)
                 let answer = connection.get("/healthz", keepAlive: true)
-                if answer.hasPrefix("HTTP/1.1 200") { held.append(connection) } else { refused = answer }
+                if answer.hasPrefix("HTTP/1.1 200") { held.append(connection) } else { refusals.append(answer) }
             }
-            let refusal = try #require(refused, "a fourth connection is over the cap of 3")
+            let refusal = try #require(refusals.first, "a fourth connection is over the cap of 3")
             #expect(refusal.hasPrefix("HTTP/1.1 503"), "\(refusal)")
             #expect(refusal.contains("server_busy"))
             #expect(refusal.contains("Retry-After: 1"))
             #expect((2...3).contains(held.count))
+            // More refusals: still one warning.
+            for _ in 0..<5 { refusals.append(try Connection(port: port).get("/healthz")) }
             // A held connection is still served.
             #expect(held[0].get("/healthz", keepAlive: true).hasPrefix("HTTP/1.1 200"))
             // Once one closes, new connections are served again (the server frees the slot when it sees the close).
             held.removeLast()
             var answer = ""
             for _ in 0..<500 where !answer.hasPrefix("HTTP/1.1 200") {
-                answer = try Connection(port: port).get("/healthz")
+                answer = try Connection(port: port).get("/metrics")
+                if !answer.hasPrefix("HTTP/1.1 200") { refusals.append(answer) }
             }
             #expect(answer.hasPrefix("HTTP/1.1 200"))
+            #expect(refusals.allSatisfy { $0.hasPrefix("HTTP/1.1 503") }, "every refusal is a 503: \(refusals)")
+            #expect(answer.contains(#"baton_requests_refused_total{reason="connection_cap"} \#(refusals.count)"#), "\(answer)")
+
+            let records = try lines.withLock { $0 }.map { try JSONValue(jsonText: $0) }
+            #expect(!records.contains { $0["level"] == "error" || $0["level"] == "critical" }, "no error lines: \(records.map(\.jsonText))")
+            #expect(records.filter { $0["message"]?.stringValue?.hasPrefix("at the cap") == true }.count == 1)
+            let again = records.filter { $0["message"]?.stringValue?.hasPrefix("below the cap again") == true }
+            #expect(again.count == 1)
+            #expect(again.first?["refused"]?.stringValue == String(refusals.count))
         }
     }
 
     /// Idle connections, before their first request or between two, would otherwise hold slots of the connection
     /// cap for as long as clients like.
+    /// Closing them is Baton's choice, so it is no error either (it is logged at debug).
     @Test func idleConnectionsAreClosedAfterTheIdleTimeout() async throws {
-        try await Self.withServer({ $0.idleTimeoutSeconds = 1 }) { port in
+        let lines = Mutex<[String]>([])
+        let logger = Logger.baton(LogSettings(level: "debug", format: .json), jsonOutput: JSONLogOutput { line in lines.withLock { $0.append(line) } })
+        try await Self.withServer({ $0.idleTimeoutSeconds = 1 }, logger: logger) { port in
             let silent = try Connection(port: port)
             let keptAlive = try Connection(port: port)
             // Blocking socket calls, so on a thread of their own: the server needs the cooperative pool's few threads.
@@ -120,6 +145,9 @@ struct CapacityLimitTests {
             #expect(keptAliveEnd == 0, "the kept-alive connection was closed once idle for a second")
             #expect(silentEnd == 0, "so was the one that never sent a request")
         }
+        let records = try lines.withLock { $0 }.map { try JSONValue(jsonText: $0) }
+        #expect(!records.contains { $0["level"] == "error" }, "no error lines: \(records.map(\.jsonText))")
+        #expect(records.contains { $0["message"] == "connection closed before its first request" && $0["level"] == "debug" })
     }
 
     @Test func requestsAboveTheInFlightCapGet503() async throws {

@@ -73,7 +73,8 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
-        InFlightLimitMiddleware(limit: configuration.server.maxInFlightRequests)
+        InFlightLimitMiddleware(
+            limit: configuration.server.maxInFlightRequests, report: RefusalReport(reason: "in_flight_cap", what: "requests", metrics: metrics, logger: logger))
         ErrorLoggingMiddleware()
     }
     HealthController(store: store).addRoutes(to: router)
@@ -106,7 +107,10 @@ public func buildApplication(
     MethodNotAllowed.register(on: router)
 
     var app = Application(
-        router: router, server: server(configuration.server, responder: router.buildResponder()),
+        router: router,
+        server: server(
+            configuration.server, responder: router.buildResponder(),
+            refusals: RefusalReport(reason: "connection_cap", what: "connections", metrics: metrics, logger: logger)),
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
@@ -136,9 +140,9 @@ public func buildApplication(
 
 /// HTTP/1 with WebSocket upgrades, behind the connection cap (above it a connection is answered 503 and closed)
 /// and one idle limit for every connection: before its first request (FirstRequestGuard) and between requests.
-func server<WebSocketResponder: HTTPResponder>(_ settings: ServerSettings, responder: WebSocketResponder) -> HTTPServerBuilder
+func server<WebSocketResponder: HTTPResponder>(_ settings: ServerSettings, responder: WebSocketResponder, refusals: RefusalReport) -> HTTPServerBuilder
 where WebSocketResponder.Context: WebSocketRequestContext {
-    let gate = CapacityGate(limit: min(settings.maxConnections ?? .max, CapacityGate.defaultLimit()))
+    let gate = CapacityGate(limit: min(settings.maxConnections ?? .max, CapacityGate.defaultLimit()), report: refusals)
     let idleTimeout = TimeAmount.seconds(Int64(settings.idleTimeoutSeconds))
     return HTTPServerBuilder { handler in
         GatedChildChannel(

@@ -15,9 +15,16 @@ public final class CapacityGate: Sendable {
     /// refusals cannot hold descriptors either.
     private let lingering = Atomic<Int>(0)
     static let maxLingering = 256
+    /// Tells the operator when refusing starts and ends, and counts each refusal.
+    private let report: RefusalReport?
 
-    public init(limit: Int) {
+    public convenience init(limit: Int) {
+        self.init(limit: limit, report: nil)
+    }
+
+    init(limit: Int, report: RefusalReport?) {
         self.limit = max(1, limit)
+        self.report = report
     }
 
     /// How many are held now.
@@ -27,9 +34,13 @@ public final class CapacityGate: Sendable {
         var current = open.load(ordering: .relaxed)
         while current < limit {
             let (exchanged, original) = open.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
-            if exchanged { return true }
+            if exchanged {
+                report?.admitted()
+                return true
+            }
             current = original
         }
+        report?.refused(limit: limit)
         return false
     }
 
@@ -67,7 +78,14 @@ public final class CapacityGate: Sendable {
 /// A server child channel that admits a connection only through a `CapacityGate`, and closes an admitted one that
 /// sends nothing within `firstRequestTimeout` or before the server stops (see `FirstRequestGuard`).
 struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Base.Value
+    /// The base's value, and the channel when it was refused: that one is never handed to the HTTP handlers (they
+    /// would report its end, which Baton chose, as an error).
+    struct Value: ServerChildChannelValue {
+        let base: Base.Value
+        let refused: Bool
+        var channel: any Channel { base.channel }
+    }
+
     let base: Base
     let gate: CapacityGate
     let firstRequestTimeout: TimeAmount
@@ -82,7 +100,7 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             } catch {
                 channel.close(promise: nil)
             }
-            return base.setup(channel: channel, logger: logger)
+            return base.setup(channel: channel, logger: logger).map { Value(base: $0, refused: true) }
         }
         let gate = self.gate
         channel.closeFuture.whenComplete { _ in gate.release() }
@@ -91,11 +109,16 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
         } catch {
             channel.close(promise: nil)
         }
-        return base.setup(channel: channel, logger: logger)
+        return base.setup(channel: channel, logger: logger).map { Value(base: $0, refused: false) }
     }
 
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        if value.refused {
+            // The refusal handler answers and closes it; the server still counts it as open until then.
+            try? await value.channel.closeFuture.get()
+            return
+        }
+        await base.handle(value: value.base, logger: logger.quietAboutEarlyCloses)
     }
 }
 

@@ -6,8 +6,8 @@ struct InFlightLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Requests in flight, counted like connections.
     let slots: CapacityGate
 
-    init(limit: Int) {
-        slots = CapacityGate(limit: limit)
+    init(limit: Int, report: RefusalReport? = nil) {
+        slots = CapacityGate(limit: limit, report: report)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
