@@ -6,6 +6,14 @@ public struct BotSettings: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case openAI(OpenAIBotSettings)
         case webhook(WebhookBotSettings)
+
+        /// The provider's name, as the config's key and the metrics' `provider` label: `openai`, `webhook`.
+        public var provider: String {
+            switch self {
+            case .openAI: "openai"
+            case .webhook: "webhook"
+            }
+        }
     }
 
     /// The name nodes use (`bot: { use: <name> }`).

@@ -79,9 +79,14 @@ extension PostgresSessionStore {
 
     public func outboxCounts() async throws -> OutboxCounts {
         let row = try await rows(
-            "SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead FROM outbox"
+            """
+            SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead,
+            MIN(created_at) FILTER (WHERE dead_at IS NULL) AS oldest FROM outbox
+            """
         ).first
-        return OutboxCounts(pending: Int(try row?["pending"].decode(Int64.self) ?? 0), dead: Int(try row?["dead"].decode(Int64.self) ?? 0))
+        return OutboxCounts(
+            pending: Int(try row?["pending"].decode(Int64.self) ?? 0), dead: Int(try row?["dead"].decode(Int64.self) ?? 0),
+            oldestPendingAt: try row?["oldest"].decode(Int64?.self).map(Date.init(millis:)))
     }
 
     public func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {

@@ -94,8 +94,12 @@ extension SQLiteSessionStore {
     public func outboxCounts() async throws -> OutboxCounts {
         try await writer.read { db in
             let row = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead FROM outbox")
-            return OutboxCounts(pending: row?["pending"] ?? 0, dead: row?["dead"] ?? 0)
+                db,
+                sql: """
+                    SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead,
+                    MIN(created_at) FILTER (WHERE dead_at IS NULL) AS oldest FROM outbox
+                    """)
+            return OutboxCounts(pending: row?["pending"] ?? 0, dead: row?["dead"] ?? 0, oldestPendingAt: (row?["oldest"] as Int64?).map(Date.init(millis:)))
         }
     }
 

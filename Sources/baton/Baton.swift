@@ -86,7 +86,9 @@ struct Serve: AsyncParsableCommand {
         for warning in warnings where demo == nil || !warning.message.contains("no handover settings") {
             logger.warning("\(warning)")
         }
-        let app = try await buildApplication(configuration: configuration, dependencies: .live(configuration, logger: logger), logger: logger) { port in
+        let dependencies = try AppDependencies.live(configuration, logger: logger)
+        dependencies.metrics.bootstrapSwiftMetrics()
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             let base = configuration.baseURL(port: port)
             var lines = [StartBanner.Line("Baton \(Baton.version) is running.")]
             for endpoint in configuration.endpoints {

@@ -140,7 +140,8 @@ private func notice(_ text: String, at seconds: Double) -> MessageDraft {
         chat.openHandover()
         chat.run(10) { $0.handle(.message(UserInput(text: "hi")), state: $1) }
         #expect(chat.state.handover?.timers == nil)
-        #expect(chat.state.handover?.openedAt == nil && chat.state.handover?.userWroteAt == nil)
+        #expect(chat.state.handover?.userWroteAt == nil && chat.state.handover?.waitingSince == nil)
+        #expect(chat.state.handover?.openedAt != nil, "kept for the handover's measures")
         #expect(chat.state.wakeAt == nil)
     }
 

@@ -25,7 +25,7 @@ struct OutboxContractTests {
             }
         }
         #expect(try await store.outbox(dead: false, limit: 10).map(\.job) == [.post(messageID: 1, handover: 1)])
-        #expect(try await store.outboxCounts() == OutboxCounts(pending: 1, dead: 0))
+        #expect(try await store.outboxCounts() == OutboxCounts(pending: 1, dead: 0, oldestPendingAt: epoch))
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -122,7 +122,7 @@ struct OutboxContractTests {
 
         #expect(try await store.requeueOutbox(id: retried.id, now: epoch.addingTimeInterval(12)))
         #expect(try await !store.requeueOutbox(id: 424_242, now: epoch))
-        #expect(try await store.outboxCounts() == OutboxCounts(pending: 2, dead: 0))
+        #expect(try await store.outboxCounts() == OutboxCounts(pending: 2, dead: 0, oldestPendingAt: epoch))
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -54,13 +54,13 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var agentAvatar: String?
     /// The handover's timers, the node's over the endpoint's defaults; `nil` when none runs.
     public var timers: HandoverTimers?
-    /// When the desk conversation opened (the handover became active).
+    /// When the desk conversation opened (the handover became active); kept with or without timers.
     public var openedAt: Date?
     /// When the user last wrote to the agents (or the opening): the user-inactivity clock.
     public var userWroteAt: Date?
     /// Since when the user has been waiting for an agent's answer; `nil` while they are not: the agent-inactivity clock.
     public var waitingSince: Date?
-    /// An agent has written to the user in this handover (reminders stop).
+    /// An agent has written to the user in this handover (reminders stop; its first reply is measured).
     public var agentAnswered: Bool?
     /// How many "still waiting" reminders the user got, and when the last one went.
     public var remindersSent: Int?

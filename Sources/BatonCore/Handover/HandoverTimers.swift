@@ -71,11 +71,11 @@ extension HandoverState {
         return since.addingTimeInterval(every)
     }
 
-    /// The handover's conversation opened at `now`: the user waits from here, for an agent and to write. (Without
-    /// timers nothing is kept.)
+    /// The handover's conversation opened at `now` (kept for its measures, `HandoverMeasures`); with timers, the user
+    /// waits from here, for an agent and to write.
     mutating func startClocks(at now: Date) {
-        guard timers != nil else { return }
         openedAt = now
+        guard timers != nil else { return }
         userWroteAt = now
         waitingSince = now
     }
@@ -89,9 +89,10 @@ extension HandoverState {
 
     /// An agent wrote to the user: nobody waits for an answer any more, and reminders stop for good.
     public mutating func agentWrote(at now: Date) {
-        guard phase == .active, timers != nil else { return }
-        waitingSince = nil
+        guard phase == .active else { return }
         agentAnswered = true
+        guard timers != nil else { return }
+        waitingSince = nil
     }
 
     /// An agent reopened the conversation: they spoke first, so nobody waits, and the user's clock starts again.

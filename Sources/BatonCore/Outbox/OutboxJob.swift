@@ -103,8 +103,11 @@ public struct OutboxItem: Codable, Sendable, Hashable, Identifiable {
 public struct OutboxCounts: Sendable, Hashable {
     public var pending: Int
     public var dead: Int
-    public init(pending: Int, dead: Int) {
+    /// When the oldest pending job was saved: how far behind the desks are.
+    public var oldestPendingAt: Date?
+    public init(pending: Int, dead: Int, oldestPendingAt: Date? = nil) {
         self.pending = pending
         self.dead = dead
+        self.oldestPendingAt = oldestPendingAt
     }
 }

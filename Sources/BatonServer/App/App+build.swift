@@ -73,6 +73,7 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
+        MetricsMiddleware()
         InFlightLimitMiddleware(
             limit: configuration.server.maxInFlightRequests, report: RefusalReport(reason: "in_flight_cap", what: "requests", metrics: metrics, logger: logger))
         ErrorLoggingMiddleware()

@@ -40,7 +40,7 @@ struct BotTurns: Sendable {
         let call = await bot.answer(BotTurn(request: request, session: session, transcript: transcript, attempt: item.attempts)) { text in
             await conversations.botDraft(text, sessionID: session.id)
         }
-        metrics.botTurn(bot: request.bot, outcome: call.metricOutcome, duration: ContinuousClock.now - started)
+        metrics.botTurn(bot: request.bot, provider: settings.kind.provider, outcome: call.metricOutcome, duration: ContinuousClock.now - started)
         switch call {
         case .answered(let answer):
             let outcome = await report(limited(answer, bot: request.bot, session: session), session: session, endpoint: endpoint)

@@ -135,17 +135,20 @@ public struct Conversations: Sendable {
     ) async throws -> Message? {
         let time = now()
         do {
-            let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            let (measured, stored) = try await store.update(sessionID: sessionID, now: time) { update in
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
                 update.passOverAppended()
+                let before = update.state.handover
                 // The user has an answer: the agent-inactivity clock stops, and so do reminders.
                 update.state.handover?.agentWrote(at: time)
                 // A single draft takes the session's next id (`MessagePlacement`).
                 if notifies(update.session), let handover = update.state.handover {
                     update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
                 }
+                return (update.session.endpointID, HandoverMeasures(from: before, to: update.state.handover, at: time))
             }
+            metrics.handover(measured.1, endpoint: measured.0)
             // Messages that arrived before this one but come after it in the desk's order moved down.
             for copy in stored {
                 if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
@@ -304,8 +307,10 @@ public struct Conversations: Sendable {
             // The clock sleeps until the time it knew; an earlier one must wake it.
             let sooner = update.state.wakeAt.map { wakeAt in before?.wakeAt.map { wakeAt < $0 } ?? true } ?? false
             return StepOutcome(
-                session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner)
+                session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner,
+                measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
         }
+        metrics.handover(outcome.measures, endpoint: endpoint.id)
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
@@ -323,6 +328,7 @@ public struct Conversations: Sendable {
         var enqueued: Bool
         var handover: HandoverPhase?
         var timerSooner: Bool
+        var measures: HandoverMeasures
     }
 
     // MARK: Notifications

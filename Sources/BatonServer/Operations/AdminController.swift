@@ -15,7 +15,7 @@ struct AdminController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("metrics") { _, _ -> Response in
-            if let counts = try? await store.outboxCounts() { metrics.outboxCounts((counts.pending, counts.dead)) }
+            if let counts = try? await store.outboxCounts() { metrics.outboxCounts(counts, now: now()) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text())))

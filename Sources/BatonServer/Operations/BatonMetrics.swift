@@ -1,4 +1,7 @@
 public import Prometheus
+import Metrics
+import BatonCore
+import Foundation
 
 /// Baton's Prometheus metrics, served at `/metrics`. One registry per server, so tests running several servers
 /// in one process each count their own.
@@ -21,9 +24,13 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_outbox_dead_letters_total", labels: [("kind", kind)]).increment()
     }
 
-    func outboxCounts(_ counts: (pending: Int, dead: Int)) {
+    /// `baton_outbox_pending`, `baton_outbox_dead`, and `baton_outbox_oldest_pending_seconds` (0 when none waits):
+    /// the outbox's depth and how far behind it is, read at each scrape.
+    func outboxCounts(_ counts: OutboxCounts, now: Date) {
         registry.makeGauge(name: "baton_outbox_pending").set(Double(counts.pending))
         registry.makeGauge(name: "baton_outbox_dead").set(Double(counts.dead))
+        let age = counts.oldestPendingAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        registry.makeGauge(name: "baton_outbox_oldest_pending_seconds").set(age)
     }
 
     /// What became of one Chatwoot webhook delivery.
@@ -49,10 +56,10 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_handovers_opened_in_desk_total", labels: [("endpoint", endpoint)]).increment()
     }
 
-    /// `baton_bot_turns_total{bot, outcome}` and `baton_bot_turn_seconds{bot}`: turns asked of outside bots, by how
-    /// they went (`answered`, `error`, `retry`), and how long the bot took.
-    func botTurn(bot: String, outcome: String, duration: Duration) {
-        registry.makeCounter(name: "baton_bot_turns_total", labels: [("bot", bot), ("outcome", outcome)]).increment()
+    /// `baton_bot_turns_total{bot, provider, outcome}` and `baton_bot_turn_seconds{bot}`: turns asked of outside bots
+    /// (`provider` `openai` or `webhook`), by how they went (`answered`, `error`, `retry`), and how long the bot took.
+    func botTurn(bot: String, provider: String, outcome: String, duration: Duration) {
+        registry.makeCounter(name: "baton_bot_turns_total", labels: [("bot", bot), ("provider", provider), ("outcome", outcome)]).increment()
         registry.makeDurationHistogram(
             name: "baton_bot_turn_seconds", labels: [("bot", bot)],
             buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)]
@@ -64,6 +71,31 @@ public struct BatonMetrics: Sendable {
         registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "prompt")]).increment(by: Int64(prompt))
         registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "completion")]).increment(by: Int64(completion))
     }
+
+    /// `baton_handovers_total{endpoint, inbox, event}`: handovers `opened`, `reopened`, and ended `completed`,
+    /// `cancelled`, `failed` or `inactive`; `baton_handover_duration_seconds{endpoint}` from the opening to each end;
+    /// `baton_handover_first_reply_seconds{endpoint}` from the opening to the agents' first reply.
+    func handover(_ measures: HandoverMeasures, endpoint: String) {
+        guard !measures.isEmpty else { return }
+        let inbox = measures.inboxID.map(String.init) ?? "none"
+        func count(_ event: String) {
+            registry.makeCounter(name: "baton_handovers_total", labels: [("endpoint", endpoint), ("inbox", inbox), ("event", event)]).increment()
+        }
+        if measures.opened { count("opened") }
+        if measures.reopened { count("reopened") }
+        if let ending = measures.ending { count(ending.rawValue) }
+        if let duration = measures.duration {
+            registry.makeDurationHistogram(name: "baton_handover_duration_seconds", labels: [("endpoint", endpoint)], buckets: Self.handoverDurationBuckets)
+                .record(.milliseconds(Int64(duration * 1000)))
+        }
+        if let wait = measures.firstReplyWait {
+            registry.makeDurationHistogram(name: "baton_handover_first_reply_seconds", labels: [("endpoint", endpoint)], buckets: Self.firstReplyBuckets)
+                .record(.milliseconds(Int64(wait * 1000)))
+        }
+    }
+
+    static let firstReplyBuckets: [Duration] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600].map { .seconds($0) }
+    static let handoverDurationBuckets: [Duration] = [30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 86400].map { .seconds($0) }
 
     func refused(_ reason: String) {
         registry.makeCounter(name: "baton_requests_refused_total", labels: [("reason", reason)]).increment()
@@ -90,4 +122,29 @@ public struct BatonMetrics: Sendable {
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
     }
+}
+
+extension BatonMetrics {
+    /// Points swift-metrics (once per process) at this registry, so what reports through it shows at `/metrics`:
+    /// Hummingbird's request metrics under Baton's names (`baton_http_requests_total{route, method, status}`,
+    /// `baton_http_request_duration_seconds`, `baton_http_request_errors_total`, `baton_http_active_requests`), and
+    /// any library's own. `serve` calls it; tests that build several servers in one process leave it unset.
+    public func bootstrapSwiftMetrics() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = { name, labels in
+            (Self.swiftMetricsNames[name] ?? name, labels.map { (Self.swiftMetricsLabels[$0.0] ?? $0.0, $0.1) })
+        }
+        MetricsSystem.bootstrap(factory)
+    }
+
+    static let swiftMetricsNames = [
+        "hb.requests": "baton_http_requests_total",
+        "http.server.request.duration": "baton_http_request_duration_seconds",
+        "hb.request.errors": "baton_http_request_errors_total",
+        "http.server.active_requests": "baton_http_active_requests",
+    ]
+
+    static let swiftMetricsLabels = [
+        "http.route": "route", "http.request.method": "method", "http.response.status_code": "status", "error.type": "status",
+    ]
 }
