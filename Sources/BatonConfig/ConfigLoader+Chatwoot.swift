@@ -17,6 +17,24 @@ extension ConfigLoader {
         return ChatwootChannelSettings(inboxes: inboxes, webhookPathSecret: pathSecret)
     }
 
+    /// `inbox: 12` (an id) or `inbox: Website handover` (a name).
+    func readInboxChoice(_ value: YAMLValue, _ sink: DiagnosticSink) -> ChatwootInboxChoice? {
+        guard let text = value.string(sink) else { return nil }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let id = Int(trimmed) {
+            guard id > 0 else {
+                sink.error(value, "an inbox id is a positive number")
+                return nil
+            }
+            return .id(id)
+        }
+        guard !trimmed.isEmpty else {
+            sink.error(value, "name the inbox by its id or its name")
+            return nil
+        }
+        return .name(trimmed)
+    }
+
     /// Long and URL-safe enough to stand in for a signature.
     static func isPathSecret(_ text: String) -> Bool {
         text.count >= 24 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
@@ -31,7 +49,7 @@ extension ConfigLoader {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "inbox", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
                     "busyIsAvailable", "availabilityCacheSeconds",
                 ], sink)
         else { return nil }
@@ -52,17 +70,23 @@ extension ConfigLoader {
         }
         let botName = chatwoot.has("agentBotName") ? chatwoot["agentBotName"].string(sink) : nil
         let botDescription = chatwoot.has("agentBotDescription") ? chatwoot["agentBotDescription"].string(sink) : nil
-        let webhookSecret = readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        let secretFile = chatwoot.has("webhookSecretFile") ? chatwoot["webhookSecretFile"].string(sink).map { Self.resolve($0, against: baseDirectory) } : nil
+        let secretYetToBeWritten = webhookSecretFileMayBeMissing && !chatwoot.has("webhookSecret")
+            && secretFile.map { !FileManager.default.fileExists(atPath: $0) } == true
+        let webhookSecret = secretYetToBeWritten ? nil : readSecret("webhookSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
+        let inbox = chatwoot.has("inbox") ? readInboxChoice(chatwoot["inbox"], sink) : nil
         let pathSecret = readSecret("webhookPathSecret", in: chatwoot, baseDirectory: baseDirectory, sink)
         if let pathSecret, !Self.isPathSecret(pathSecret.value) {
             sink.error(chatwoot[chatwoot.has("webhookPathSecret") ? "webhookPathSecret" : "webhookPathSecretFile"], "must be at least 24 URL-safe characters (letters, digits, '-', '_'), so it cannot be guessed")
         }
-        if webhookSecret == nil, pathSecret == nil, baseURL != nil, accountID != nil, token != nil {
+        if webhookSecret == nil, pathSecret == nil, !secretYetToBeWritten, baseURL != nil, accountID != nil, token != nil {
             sink.warning(settingsValue, "neither 'webhookSecret' (Chatwoot 4.13+) nor 'webhookPathSecret' (older Chatwoot) is set, so Baton refuses this endpoint's webhooks: agents' replies cannot reach users")
         }
         let profileAttributes = chatwoot.has("profileAttributes") ? chatwoot["profileAttributes"].strings(sink) ?? [] : []
         guard let baseURL, let accountID, let token else { return nil }
         var settings = ChatwootSettings(baseURL: baseURL, accountID: accountID, apiAccessToken: token, webhookSecret: webhookSecret)
+        settings.webhookSecretFile = secretFile
+        settings.inbox = inbox
         if let botName { settings.agentBotName = botName }
         if let botDescription { settings.agentBotDescription = botDescription }
         settings.profileAttributes = profileAttributes

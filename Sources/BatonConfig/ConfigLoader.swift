@@ -27,13 +27,15 @@ import Yams
 ///     handoverDefaults: { inactivity: { userSeconds, agentSeconds }, reminder: { everySeconds, times } }
 ///     handover:
 ///       provider: chatwoot
-///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, agentBotName, agentBotDescription,
+///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, inbox (id or name), agentBotName, agentBotDescription,
 ///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes,
 ///                   showAgentNames: false, forwardUserTyping: false, busyIsAvailable: false, availabilityCacheSeconds: 30 }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {
     public let environment: [String: String]
+    /// For `baton chatwoot setup`, which writes it: a `webhookSecretFile` that does not exist yet is no error.
+    public var webhookSecretFileMayBeMissing = false
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment

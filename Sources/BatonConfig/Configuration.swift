@@ -282,6 +282,19 @@ public enum HandoverSettings: Sendable, Hashable {
     }
 }
 
+/// An inbox named in the config: by id, or by name (which `baton chatwoot setup` creates when it is missing).
+public enum ChatwootInboxChoice: Sendable, Hashable, CustomStringConvertible {
+    case id(Int)
+    case name(String)
+
+    public var description: String {
+        switch self {
+        case .id(let id): "inbox \(id)"
+        case .name(let name): "inbox '\(name)'"
+        }
+    }
+}
+
 /// The Chatwoot account an endpoint hands over to.
 public struct ChatwootSettings: Sendable, Hashable {
     /// `https://app.chatwoot.com` or a self-hosted installation's URL (without `/api/v1`).
@@ -293,6 +306,10 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var agentBotDescription: String
     /// The inbox's webhook secret (Chatwoot 4.13+), used to verify `X-Chatwoot-Signature`.
     public var webhookSecret: Secret?
+    /// The file `webhookSecretFile` names (resolved), where `baton chatwoot setup` writes the inbox's secret.
+    public var webhookSecretFile: String?
+    /// The API-channel inbox `baton chatwoot setup` creates or adopts and `baton doctor` checks.
+    public var inbox: ChatwootInboxChoice?
     /// For Chatwoot before 4.13, which does not sign webhooks: an unguessable path segment; the inbox's webhook
     /// URL is then `<base>/handover/chatwoot/<endpoint id>/<this secret>`.
     public var webhookPathSecret: Secret?

@@ -7,7 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The `baton` command: serve (the default), check, migrate, version.
+/// The `baton` command: serve (the default), check, doctor, migrate, chatwoot setup, version.
 @main
 struct Baton: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -16,7 +16,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "A bot-to-human handover server: webchat and REST in front, Chatwoot agents behind.",
         version: version,
-        subcommands: [Serve.self, Check.self, Migrate.self, Version.self],
+        subcommands: [Serve.self, Check.self, Doctor.self, Migrate.self, ChatwootCommand.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -147,9 +147,9 @@ struct Check: ParsableCommand {
     }
 
     /// Loads a config, printing its diagnostics to standard error when it cannot be used.
-    static func load(_ path: String) throws -> (BatonConfiguration, [Diagnostic]) {
+    static func load(_ path: String, loader: ConfigLoader = ConfigLoader()) throws -> (BatonConfiguration, [Diagnostic]) {
         do {
-            return try ConfigLoader().load(path: path)
+            return try loader.load(path: path)
         } catch {
             for diagnostic in error.diagnostics { print(diagnostic) }
             throw ExitCode.failure

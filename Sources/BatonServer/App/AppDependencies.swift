@@ -53,11 +53,17 @@ public struct AppDependencies: Sendable {
 
     /// Applies the store's schema migrations and returns, running the store's services only meanwhile (`baton migrate`).
     public func migrateStore() async throws {
+        try await withStore { try await $0.migrate() }
+    }
+
+    /// Runs `body` with the store, its services (PostgreSQL's pool) running only meanwhile: for the commands that
+    /// use the store without serving (`migrate`, `chatwoot setup`, `doctor`).
+    public func withStore<T: Sendable>(_ body: @Sendable (any SessionStore) async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in services { group.addTask { try await service.run() } }
-            try await store.migrate()
+            defer { group.cancelAll() }
             // The services end on cancellation; what they throw then is of no interest.
-            group.cancelAll()
+            return try await body(store)
         }
     }
 }

@@ -28,6 +28,8 @@ enum Authenticator {
         if case .agentBot = caller, !route.isBotAccessible {
             throw StandInAPIError.unauthorized("Access to this endpoint is not authorized for bots")
         }
+        // The user's own routes (`ProfilesController`) need no account.
+        if route.isAccountless { return (caller, 0) }
         guard let text = accountIdText, let accountId = Int(text.prefix { $0.isNumber }), let account = db.account(accountId) else {
             throw StandInAPIError.notFound
         }

@@ -11,14 +11,20 @@ struct Route: Sendable {
     let action: String
     /// A `PublicController` route: no token, no account (`HandlerContext.accountId` is 0, the caller `.none`).
     let isPublic: Bool
+    /// A route of the token's user, outside any account (`/api/v1/profile`): `HandlerContext.accountId` is 0.
+    let isAccountless: Bool
     let handler: Handler
 
-    init(_ method: String, _ path: String, _ controller: String, _ action: String, isPublic: Bool = false, _ handler: @escaping Handler) {
+    init(
+        _ method: String, _ path: String, _ controller: String, _ action: String, isPublic: Bool = false, isAccountless: Bool = false,
+        _ handler: @escaping Handler
+    ) {
         self.method = method
         self.segments = path.split(separator: "/").map(String.init)
         self.controller = controller
         self.action = action
         self.isPublic = isPublic
+        self.isAccountless = isAccountless
         self.handler = handler
     }
 

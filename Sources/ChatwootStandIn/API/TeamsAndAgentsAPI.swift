@@ -1,10 +1,11 @@
 /// `TeamsController` and `AgentsController` reads: index and show for everyone in the account
-/// (`app/policies/team_policy.rb`, `user_policy.rb`); of the writes only the agent update (administrators).
+/// (`app/policies/team_policy.rb`, `user_policy.rb`); of the writes the agent create and update (administrators).
 enum TeamsAndAgentsAPI {
     static let routes: [Route] = [
         Route("GET", "/api/v1/accounts/:account_id/teams", "api/v1/accounts/teams", "index", teams),
         Route("GET", "/api/v1/accounts/:account_id/teams/:id", "api/v1/accounts/teams", "show", team),
         Route("GET", "/api/v1/accounts/:account_id/agents", "api/v1/accounts/agents", "index", agents),
+        Route("POST", "/api/v1/accounts/:account_id/agents", "api/v1/accounts/agents", "create", createAgent),
         Route("PATCH", "/api/v1/accounts/:account_id/agents/:id", "api/v1/accounts/agents", "update", updateAgent),
     ]
 
@@ -26,6 +27,20 @@ enum TeamsAndAgentsAPI {
         let users = await ctx.state.db.users.filter { $0.roles[ctx.accountId] != nil }.sorted { $0.name < $1.name }
         let presenter = await ctx.presenter()
         return .json(.array(users.map { presenter.agent($0, accountId: ctx.accountId) }))
+    }
+
+    /// `POST /agents` (`AgentBuilder`): the user with that e-mail joins the account with `role` (default agent),
+    /// created when Chatwoot has no such user (Chatwoot then e-mails them an invitation); one already in the account
+    /// is 422.
+    static func createAgent(_ ctx: HandlerContext) async throws -> APIResponse {
+        try ctx.requireAdmin()
+        let agent = ctx.params.nested("agent") ?? ctx.params
+        guard let email = agent.presentString("email")?.lowercased(), email.contains("@") else {
+            throw StandInAPIError.unprocessable("Email is invalid")
+        }
+        let role = agent.string("role").flatMap(UserRole.init(rawValue:)) ?? .agent
+        let user = try await ctx.state.addAgent(accountId: ctx.accountId, email: email, name: agent.presentString("name"), role: role)
+        return .json(await ctx.presenter().agent(user, accountId: ctx.accountId))
     }
 
     /// `PATCH /agents/{id}`: `params.require(:agent)`; Rails' `wrap_parameters` puts a JSON body's top-level keys under

@@ -12,7 +12,7 @@ final class RequestPipeline: Sendable {
     let console: ConsoleAssets
     let logger: Logger
     static let routes: [Route] = ContactsAPI.routes + ConversationsAPI.routes + MessagesAPI.routes + AgentBotsAPI.routes + InboxesAPI.routes
-        + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes
+        + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes + ProfileAPI.routes
 
     init(state: StandInState, validator: SpecValidator?, faults: FaultInjector, strictSpec: Bool, console: ConsoleAssets, logger: Logger) {
         self.state = state

@@ -97,3 +97,16 @@ extension StandInState {
         didChange()
     }
 }
+
+extension StandInState {
+    /// `AgentBuilder`: the user with `email` joins the account with `role`, created when there is none.
+    func addAgent(accountId: Int, email: String, name: String?, role: UserRole) throws -> User {
+        if let existing = db.users.first(where: { $0.email.lowercased() == email }) {
+            guard existing.roles[accountId] == nil else { throw StandInAPIError.unprocessable("Email has already been taken") }
+            setRole(userId: existing.id, accountId: accountId, role: role)
+            return db.users.first { $0.id == existing.id } ?? existing
+        }
+        let fallback = String(email.prefix { $0 != "@" })
+        return createUser(id: nil, name: name ?? fallback, displayName: nil, email: email, accessToken: nil, roles: [accountId: role])
+    }
+}

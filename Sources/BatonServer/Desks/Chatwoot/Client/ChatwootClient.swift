@@ -289,7 +289,12 @@ public struct ChatwootClient: Sendable {
 
     /// Where a call goes: the account's Application API (with a token), or the public API (without one).
     enum Scope {
-        case account, publicAPI
+        /// `/api/v1/accounts/{account_id}/…`
+        case account
+        /// `/api/v1/…`, the token's user's own routes (`/api/v1/profile`).
+        case user
+        /// `/public/api/v1/…`
+        case publicAPI
     }
 
     func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, scope: Scope = .account) async throws -> T {
@@ -304,6 +309,9 @@ public struct ChatwootClient: Sendable {
         switch scope {
         case .account:
             request = HTTPClientRequest(url: "\(baseURL)/api/v1/accounts/\(accountID)\(path)")
+            request.headers.add(name: "api_access_token", value: token ?? self.token)
+        case .user:
+            request = HTTPClientRequest(url: "\(baseURL)/api/v1\(path)")
             request.headers.add(name: "api_access_token", value: token ?? self.token)
         case .publicAPI:
             // Anyone with the link may call these: no credential is sent along.

@@ -1,0 +1,39 @@
+import ChatwootStandIn
+import Foundation
+
+/// What `baton chatwoot setup` and `baton doctor` tests read of, and do to, the stand-in.
+extension StandInHarness {
+    /// An API inbox as the stand-in holds it.
+    struct InboxState: Sendable, Hashable {
+        var id: Int
+        var webhookURL: String?
+        var secret: String
+        var agentBotID: Int?
+        var memberEmails: [String]
+    }
+
+    func inbox(named name: String) async -> InboxState? {
+        let db = await standIn.snapshot()
+        guard let inbox = db.inboxes.first(where: { $0.accountId == accountID && $0.name == name }) else { return nil }
+        return InboxState(
+            id: inbox.id, webhookURL: inbox.webhookURL, secret: inbox.secret, agentBotID: inbox.agentBotId,
+            memberEmails: inbox.memberIds.compactMap { db.user($0)?.email })
+    }
+
+    func inbox(id: Int) async -> InboxState? {
+        let db = await standIn.snapshot()
+        guard let inbox = db.inbox(id) else { return nil }
+        return await self.inbox(named: inbox.name)
+    }
+
+    func inboxCount() async -> Int { await standIn.snapshot().inboxes.filter { $0.accountId == accountID }.count }
+
+    func accountEmails() async -> [String] {
+        await standIn.snapshot().users.filter { $0.roles[accountID] != nil }.map(\.email)
+    }
+
+    /// The API token of the seeded agent (not an administrator).
+    func agentToken() async -> String? { await standIn.snapshot().user(agentID)?.accessToken }
+
+    func setWebhookURL(_ url: String?, inboxID: Int) async { await standIn.setWebhookURL(url, inbox: inboxID) }
+}
