@@ -62,7 +62,7 @@ struct ChatwootSetupTests {
         let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(permissions == 0o600, "the secret file is its owner's alone")
         #expect(await chatwoot.agentBots().map(\.name) == ["Baton"])
-        #expect(first.last?.detail.contains("inboxId: \(inbox.id)") == true, "it says which inbox id flows use: \(first.last?.detail ?? "")")
+        #expect(first.last?.detail.contains("inbox \(inbox.id)") == true, "it says which inbox handovers go to: \(first.last?.detail ?? "")")
 
         let inboxes = await chatwoot.inboxCount()
         let second = await Self.setup(chatwoot, settings, store: store, agents: agents)
@@ -90,6 +90,8 @@ struct ChatwootSetupTests {
         let lines = await Self.setup(chatwoot, Self.settings(chatwoot, inbox: .name("Baton handover"), folder: folder), store: store, agents: ["x@acme.example"], dryRun: true)
         #expect(!lines.failed, "\(lines)")
         #expect(Self.statuses(lines)["inbox"] == .planned)
+        #expect(Self.statuses(lines)["agent bot"] == .planned)
+        #expect(Self.statuses(lines)["agent"] == .planned)
         #expect(await chatwoot.inboxCount() == inboxes)
         #expect(await chatwoot.agentBots().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("secrets").path))

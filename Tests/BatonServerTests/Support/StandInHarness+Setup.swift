@@ -37,3 +37,8 @@ extension StandInHarness {
 
     func setWebhookURL(_ url: String?, inboxID: Int) async { await standIn.setWebhookURL(url, inbox: inboxID) }
 }
+
+extension StandInHarness {
+    /// The inbox a conversation is in.
+    func conversationInbox(_ id: Int) async -> Int? { await standIn.conversation(ref(id))?.inboxId }
+}

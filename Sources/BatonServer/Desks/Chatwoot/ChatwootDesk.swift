@@ -17,6 +17,8 @@ struct ChatwootDesk: Desk {
     let store: any SessionStore
     /// Whether anyone is there, for nodes that ask (`whenUnavailable`).
     let availability: ChatwootAvailability
+    /// The config's inbox, for nodes that name none.
+    let configuredInbox: ConfiguredInbox
     let logger: Logger
 
     /// The key under which a conversation is linked to its session.
@@ -25,10 +27,17 @@ struct ChatwootDesk: Desk {
     }
 
     func open(_ request: HandoverRequest, number: Int, session: Session, attempt: Int) async -> JobOutcome {
-        guard let inboxID = Self.inboxID(request.inbox) else {
+        let given = request.inbox.map(Self.inboxID)
+        if case .some(nil) = given {
             return Self.failedToOpen(number, reason: .invalidInbox, detail: "the inbox expression gave '\(request.inbox?.displayText ?? "nothing")', not an inbox id")
         }
         do {
+            // The node's own inbox, else the config's.
+            let chosen: Int? = if let given { given } else { try await configuredInbox.id() }
+            guard let inboxID = chosen else {
+                let detail = configuredInbox.choice.map { "no inbox is named '\($0)' (run `baton chatwoot setup`)" } ?? "the handover node names no inboxId, and handover.chatwoot.inbox names none"
+                return Self.failedToOpen(number, reason: .invalidInbox, detail: detail)
+            }
             let inbox = try await client.inbox(id: inboxID)
             guard inbox.channelType == "Channel::Api" else {
                 return Self.failedToOpen(number, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox")

@@ -46,7 +46,7 @@ struct ChatwootDesks: Sendable {
                 client: client, lifetime: TimeInterval(settings.availabilityCacheSeconds), busyIsAvailable: settings.busyIsAvailable)
             desks[endpoint.id] = ChatwootDesk(
                 endpointID: endpoint.id, endpointName: endpoint.configuration.name, settings: settings, client: client, bot: bot, store: store,
-                availability: availability, logger: logger)
+                availability: availability, configuredInbox: ConfiguredInbox(settings.inbox, client: client), logger: logger)
             if let channel {
                 inboxes[endpoint.id] = ChatwootInboxChannel(
                     endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, availability: availability, maxFileBytes: maxFileBytes,

@@ -3,7 +3,7 @@ public import BatonConfig
 public import BatonCore
 public import Foundation
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// `baton doctor`: checks what a working handover needs, one line each with the fix when it fails: the database,
@@ -14,13 +14,19 @@ public struct BatonDoctor: Sendable {
     public let configuration: BatonConfiguration
     public let store: any SessionStore
     let http: HTTPClient
+    /// How long a call to Baton's public URL may take (a closed port is retried until then).
+    let probeTimeout: TimeAmount
     let now: @Sendable () -> Date
     let logger: Logger
 
-    public init(configuration: BatonConfiguration, store: any SessionStore, http: HTTPClient = .shared, now: @escaping @Sendable () -> Date = Date.init, logger: Logger) {
+    public init(
+        configuration: BatonConfiguration, store: any SessionStore, http: HTTPClient = .shared, probeTimeout: TimeAmount = .seconds(10),
+        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.http = http
+        self.probeTimeout = probeTimeout
         self.now = now
         self.logger = logger
     }
@@ -143,7 +149,8 @@ public struct BatonDoctor: Sendable {
 
     func agentBot(_ endpoint: EndpointConfiguration, settings: ChatwootSettings, client: ChatwootClient) async -> CheckLine {
         do {
-            let remembered = try await store.setting("chatwoot.agentBot.\(endpoint.id)").flatMap(Int.init)
+            // A database that cannot be read has its own line.
+            let remembered = (try? await store.setting("chatwoot.agentBot.\(endpoint.id)"))?.flatMap(Int.init)
             let bots = try await client.agentBots()
             if let bot = bots.first(where: { $0.id == remembered }) ?? bots.first(where: { $0.name == settings.agentBotName && $0.accessToken != nil }) {
                 return CheckLine(.ok, "agent bot", "'\(bot.name)' (id \(bot.id))")
@@ -167,7 +174,7 @@ public struct BatonDoctor: Sendable {
         request.headers.add(name: WebhookSignature.deliveryHeader, value: "baton-doctor-\(UUID().uuidString)")
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await http.execute(request, timeout: .seconds(10))
+            let response = try await http.execute(request, timeout: probeTimeout)
             let status = Int(response.status.code)
             switch status {
             case 200..<300:
@@ -190,7 +197,7 @@ public struct BatonDoctor: Sendable {
     func reaches(_ publicURL: String) async -> CheckLine {
         let url = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/healthz"
         do {
-            let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+            let response = try await http.execute(HTTPClientRequest(url: url), timeout: probeTimeout)
             guard response.status == .ok else {
                 return CheckLine(.failed, "public URL", "\(url) answered \(response.status.code)", fix: "check that server.publicURL leads to Baton (not another site)")
             }

@@ -68,18 +68,20 @@ public struct ChatwootSetup: Sendable {
         }
         do {
             let ready = try await prepare(inbox, webhookURL: webhookURL, add: add)
-            guard let ready else { return lines }
-            guard add(try writeSecret(of: ready)) else { return lines }
+            if let ready { guard add(try writeSecret(of: ready)) else { return lines } }
             guard add(try await agentBot(publicURL: publicURL)) else { return lines }
             for email in agents {
-                guard add(try await addAgent(email, inboxID: ready.id)) else { return lines }
+                // A dry run that would create the inbox has no inbox to add them to yet.
+                let line = if let ready { try await addAgent(email, inboxID: ready.id) } else { CheckLine(.planned, "agent", "would add \(email) to the new inbox") }
+                guard add(line) else { return lines }
             }
             let changes = lines.filter { $0.status == .changed || $0.status == .planned }.count
             let summary =
                 dryRun
                 ? (changes == 0 ? "nothing to change" : "\(changes) change(s) planned; run without --dry-run to make them")
                 : (changes == 0 ? "nothing to change: Chatwoot was ready" : "done")
-            _ = add(CheckLine(.ok, "endpoint \(endpointID)", "\(summary). Handover nodes use inboxId: \(ready.id) ('\(ready.name)')"))
+            let inboxNote = ready.map { "handover nodes without an inboxId use inbox \($0.id) ('\($0.name)')" } ?? "the new inbox's id is known once it is made"
+            _ = add(CheckLine(.ok, "endpoint \(endpointID)", "\(summary); \(inboxNote)"))
         } catch {
             _ = add(ChatwootAccess.unreachable(error, settings: settings))
         }

@@ -1,0 +1,126 @@
+import BatonCore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import BatonServer
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The newcomer's path with the real `baton` executable: a config naming an inbox that does not exist yet, one
+/// `baton chatwoot setup`, `baton serve`, and a handover that works both ways, with no flow edited for an inbox id.
+/// `baton doctor` is green on the running deployment.
+@Suite("Operations: setup command", .serialized)
+struct SetupCommandEndToEndTests {
+    @Test func oneSetupCommandTakesAFreshChatwootToAWorkingHandover() async throws {
+        let chatwoot = try await StandInHarness.start()
+        defer { Task { await chatwoot.shutdown() } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-newcomer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try """
+            nodes:
+              - say: "Hello!"
+              - handover: { acceptedMessage: "An agent will be with you shortly." }
+              - say: "Back with the bot."
+            """.write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        // Chatwoot needs Baton's address before Baton runs: a port chosen now.
+        let port = try Self.freePort()
+        let config = folder.appendingPathComponent("baton.yaml")
+        try """
+            server: { host: 127.0.0.1, port: \(port), publicURL: "http://127.0.0.1:\(port)" }
+            storage: { sqlite: { path: baton.sqlite } }
+            log: { level: warning }
+            endpoints:
+              test:
+                name: Test
+                urlToken: t0k3n
+                flow: flow.yaml
+                channels: { webchat: { enabled: true }, rest: { enabled: true } }
+                handover:
+                  provider: chatwoot
+                  chatwoot:
+                    baseURL: \(chatwoot.baseURL)
+                    accountId: \(chatwoot.accountID)
+                    apiAccessToken: \(chatwoot.adminToken)
+                    inbox: Website handover
+                    webhookSecretFile: secrets/chatwoot-webhook-secret
+            """.write(to: config, atomically: true, encoding: .utf8)
+
+        let setup = try await Self.baton(["chatwoot", "setup", "--config", config.path])
+        #expect(setup.status == 0, "\(setup.output)")
+        #expect(setup.output.contains("created the API-channel inbox 'Website handover'"), "\(setup.output)")
+        let inbox = try #require(await chatwoot.inbox(named: "Website handover"))
+        #expect(setup.output.contains("use inbox \(inbox.id)"))
+        let again = try await Self.baton(["chatwoot", "setup", "--config", config.path])
+        #expect(again.status == 0 && again.output.contains("nothing to change"), "\(again.output)")
+        #expect(!setup.output.contains(inbox.secret) && !again.output.contains(chatwoot.adminToken), "no secret is printed")
+
+        let baton = try await BatonProcess.start(config: config)
+        defer { baton.kill() }
+        let doctor = try await Self.baton(["doctor", "--config", config.path])
+        #expect(doctor.status == 0, "\(doctor.output)")
+
+        let first = try JSONValue(jsonText: try await baton.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"I need a person"}"#).body)
+        let session = try #require(first["sessionId"]?.stringValue)
+        let conversation = try await chatwoot.waitForConversation(session: session)
+        #expect(await chatwoot.inbox(id: inbox.id) != nil)
+        #expect(await chatwoot.conversationInbox(conversation) == inbox.id, "the config's inbox, with no inboxId in the flow")
+        _ = try await chatwoot.reply(conversation, "Hi, I am Maria")
+        // The reply came back through the webhook, signed with the secret setup wrote.
+        _ = try await CrashRecoveryTests.waitForAgentTexts(["Hi, I am Maria"], session: session, baton: baton)
+    }
+
+    /// Runs `baton` with `arguments` to its end; its output and exit status.
+    static func baton(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = BatonProcess.executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        let lines = Box<[String]>([])
+        let done = Latch()
+        ChildProcesses.readLines(pipe.fileHandleForReading) { line in
+            guard let line else {
+                Task { await done.open() }
+                return
+            }
+            lines.value.withLock { $0.append(line) }
+        }
+        try process.run()
+        ChildProcesses.remember(process.processIdentifier)
+        defer { ChildProcesses.forget(process.processIdentifier) }
+        // A command that hangs fails the test instead of holding the suite.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await done.wait() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                process.terminate()
+                throw ChatError.timedOut(waitingFor: "baton \(arguments.joined(separator: " "))")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, lines.value.withLock { $0 }.joined(separator: "\n"))
+    }
+
+    /// A loopback port nothing listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ChatError.unexpected("no free port: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
