@@ -86,7 +86,7 @@ let package = Package(
                 // gzip for the webchat's files (zlib; the package comes with hummingbird-websocket's dependencies).
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
-            resources: [.copy("Resources/webchat")],
+            resources: [.copy("Resources/webchat"), .copy("Resources/admin")],
             swiftSettings: swiftSettings
         ),
         // The stand-ins' JSON: values that keep their keys' order, a strict parser, the servers' writers.

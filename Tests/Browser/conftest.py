@@ -128,9 +128,14 @@ class Stack:
     """A Chatwoot stand-in and Baton as separate processes, Baton configured by a file to hand over to the
     stand-in, so either can be restarted while the other keeps its state (the stand-in keeps it in memory)."""
 
-    def __init__(self, workdir, webchat_settings="", endpoint_settings=""):
+    admin_token = "browser-test-admin-token"
+
+    def __init__(self, workdir, webchat_settings="", endpoint_settings="", rest_settings="", top_settings="", assistant_settings=""):
         self.workdir = workdir
+        self.assistant_settings = assistant_settings
         self.endpoint_settings = endpoint_settings
+        self.rest_settings = rest_settings
+        self.top_settings = top_settings
         self.baton_port, self.standin_port = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.baton_port}"
         self.secret = "browser-test-webhook-secret"
@@ -151,10 +156,13 @@ class Stack:
 server: {{ host: 127.0.0.1, port: {self.baton_port} }}
 storage: {{ sqlite: {{ path: data/baton.sqlite }} }}
 log: {{ level: {self.log_level} }}
+admin: {{ token: {self.admin_token} }}
+{self.top_settings}
 # The demo flow's assistant; nothing listens there, so it is unreachable for these tests, which do not ask it.
 bots:
   assistant:
     openai: {{ baseURL: "http://127.0.0.1:{free_port()}/v1", model: demo }}
+{self.assistant_settings}
 endpoints:
   demo:
     name: Baton demo
@@ -162,7 +170,7 @@ endpoints:
     flow: {DEMO_FLOW}
     channels:
       webchat: {{ enabled: true {self.webchat_settings} }}
-      rest: {{ enabled: true }}
+      rest: {{ enabled: true {self.rest_settings} }}
 {self.endpoint_settings}
     handover:
       provider: chatwoot

@@ -2,16 +2,21 @@ import BatonConfig
 import BatonCore
 import Foundation
 import Hummingbird
+import Logging
 
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
-/// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue.
+/// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue, `/admin/overview`
+/// for the admin page (`/admin`).
 struct AdminController {
     let store: any SessionStore
     let metrics: BatonMetrics
     /// Rung when a dead job is put back, so the outbox worker takes it now.
     let outboxBell: Doorbell
     let token: Secret?
+    /// For the overview: each endpoint's settings and desk.
+    let endpoints: EndpointRegistry
     let now: @Sendable () -> Date
+    let logger: Logger
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("metrics") { _, _ -> Response in
@@ -22,6 +27,14 @@ struct AdminController {
         }
         router.get("admin/outbox", use: list)
         router.post("admin/outbox/{id}/retry", use: retry)
+        router.get("admin/overview", use: overview)
+        AdminPage.addRoutes(to: router)
+    }
+
+    /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
+    func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorize(request)
+        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

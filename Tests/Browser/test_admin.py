@@ -1,0 +1,147 @@
+"""The admin page: behind the admin token, the endpoints' health, the handovers in progress, and the outbox with
+its dead letters, one of which is put back in its queue from the page and delivered."""
+
+import json
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+
+from conftest import Stack, free_port
+from harness import screenshot, wait_until
+from test_accessibility import assert_axe_clean
+
+API_KEY = "browser-test-rest-api-key"
+
+
+class Callback:
+    """A handovers-API callback receiver whose answer the test sets: 500 until told otherwise."""
+
+    def __init__(self):
+        self.status = 500
+        self.received = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.status < 300:
+                    receiver.received.append((self.headers.get("X-Baton-Event"), json.loads(body)))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/baton"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def callback():
+    receiver = Callback()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def admin_stack(workdir, callback):
+    stack = Stack(
+        workdir,
+        rest_settings=f", apiKey: {API_KEY}, callback: {{ url: \"{callback.url}\", secret: browser-test-callback-secret }}",
+        # Notifications the callback refuses are given up after two seconds, so a dead letter comes quickly (the
+        # demo's assistant must then give up sooner still).
+        top_settings="delivery: { giveUpAfterSeconds: 2 }", assistant_settings="    timeoutSeconds: 1\n    retrySeconds: 0").start()
+    yield stack
+    stack.stop()
+
+
+def open_handover(stack, user):
+    request = urllib.request.Request(
+        f"{stack.base}/api/v1/endpoints/demo/handovers", method="POST",
+        data=json.dumps({"userId": user, "inboxId": 1, "transcript": [{"sender": "user", "text": "I need a person"}]}).encode(),
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())["sessionId"]
+
+
+def rows(driver, table):
+    return driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
+
+
+def refreshed(driver, find):
+    """Asks the page to refresh, then `find()`; `None` while the tables are being redrawn."""
+    driver.find_element(By.ID, "refresh").click()
+    try:
+        return find()
+    except StaleElementReferenceException:
+        return None
+
+
+def test_the_admin_page_shows_health_handovers_and_retries_a_dead_letter(admin_stack, callback, chat):
+    driver = chat.driver
+    session = open_handover(admin_stack, "crm-7")
+    conversation = admin_stack.agent.conversation_for(session)
+    admin_stack.agent.take(conversation)
+
+    driver.get(f"{admin_stack.base}/admin")
+    assert driver.find_element(By.ID, "sign-in").is_displayed()
+    assert not driver.find_element(By.ID, "dashboard").is_displayed(), "no data before the token"
+    token = driver.find_element(By.ID, "token")
+    token.send_keys("not-the-admin-token")
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    wait_until(lambda: "not the admin token" in driver.find_element(By.ID, "sign-in-error").text, message="the refusal")
+    assert_axe_clean(driver, what="the admin sign-in")
+    screenshot(driver, "25-admin-sign-in")
+
+    driver.find_element(By.ID, "token").send_keys(Stack.admin_token)
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    wait_until(lambda: rows(driver, "endpoints"), message="the endpoints")
+    endpoint = rows(driver, "endpoints")[0].text
+    assert "Baton demo" in endpoint and "Healthy" in endpoint and "administrator" in endpoint, endpoint
+
+    # The handover, with its agent and a link to the conversation in Chatwoot.
+    row = wait_until(lambda: refreshed(driver, lambda: next(
+        (row for row in rows(driver, "handovers") if session in row.text and "With an agent" in row.text), None)), message="the handover with its agent")
+    link = row.find_element(By.CSS_SELECTOR, "a")
+    assert link.get_attribute("href").endswith(f"/conversations/{conversation}")
+    assert link.get_attribute("rel") == "noopener noreferrer"
+
+    # The refused notifications are dead letters, each with its error and a Retry button.
+    dead = wait_until(lambda: refreshed(driver, lambda: [row for row in rows(driver, "outbox") if session in row.text] or None),
+                      timeout=20, message="dead letters for the callback's notifications")
+    assert "Notification to the callback" in dead[0].text and "HTTP 500" in dead[0].text, dead[0].text
+    assert_axe_clean(driver, what="the admin dashboard")
+    screenshot(driver, "25-admin-dashboard")
+
+    # The callback is back: a retry from the page delivers the notification and the dead letter is gone.
+    callback.status = 200
+    job = dead[0].get_attribute("data-job")
+    dead[0].find_element(By.CSS_SELECTOR, "button").click()
+    wait_until(lambda: not driver.find_elements(By.CSS_SELECTOR, f"#outbox tbody tr[data-job='{job}']"), message="the retried job to leave the dead letters")
+    wait_until(lambda: callback.received, message="the retried notification at the callback")
+    assert callback.received[0][1]["sessionId"] == session
+
+    # Pending jobs have no Retry button.
+    driver.find_element(By.ID, "tab-pending").click()
+    wait_until(lambda: driver.find_element(By.ID, "tab-pending").get_attribute("aria-selected") == "true")
+    assert not driver.find_elements(By.CSS_SELECTOR, "#outbox tbody button")
+
+
+def test_the_admin_page_is_served_with_a_strict_policy_and_the_api_needs_the_token(stack):
+    with urllib.request.urlopen(f"{stack.base}/admin", timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["Cache-Control"] == "no-store"
+    for path in ("/admin/overview", "/admin/outbox?state=dead"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{stack.base}{path}", timeout=10)
+        assert refused.value.code == 401
