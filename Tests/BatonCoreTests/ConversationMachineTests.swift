@@ -67,6 +67,8 @@ private enum SupportFlow {
             acceptedMessage: accepted)
         handover.trigger = trigger
         handover.agentJoined = agentJoined
+        // Kept from the opening on, for the handover's measures.
+        handover.openedAt = opened ? machineClock : nil
         return handover
     }
 
@@ -241,7 +243,11 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             step,
             state: ConversationState(
                 flow: FlowState(position: .inHandover(nodeID: "h")),
-                handover: HandoverState(phase: .active, nodeID: "h", number: 1, inboxID: 3, contactID: 1, conversationID: 2)),
+                handover: {
+                    var handover = HandoverState(phase: .active, nodeID: "h", number: 1, inboxID: 3, contactID: 1, conversationID: 2)
+                    handover.openedAt = machineClock
+                    return handover
+                }()),
             commands: [.sync])
     }
 
@@ -766,6 +772,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 11, conversationID: 23, syncedThrough: 40,
             acceptedMessage: SupportFlow.accepted)
         active.trigger = SupportFlow.byIntent
+        active.openedAt = machineClock
         expectStep(
             opened, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: active),
             messages: [botSays("An agent will help you with billing.", replies: [QuickReply(title: "Leave queue")])], commands: [.sync])
@@ -845,6 +852,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         var handover = HandoverState(
             phase: .active, nodeID: "agent", number: 2, inboxID: 7, contactID: 12, conversationID: 23, acceptedMessage: SupportFlow.accepted)
         handover.trigger = SupportFlow.byIntent
+        handover.openedAt = machineClock
         return handover
     }()
 
