@@ -84,6 +84,25 @@ extension ConfigLoader {
         return settings
     }
 
+    func readTracing(_ value: YAMLValue, _ sink: DiagnosticSink) -> TracingSettings {
+        var settings = TracingSettings()
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["enabled", "endpoint", "protocol", "serviceName"], sink)
+        guard let members else { return settings }
+        if members.has("enabled") { settings.enabled = members["enabled"].bool(sink) ?? false }
+        if members.has("endpoint"), let endpoint = members["endpoint"].string(sink) {
+            if Attachment.isWebURL(endpoint) { settings.endpoint = endpoint } else {
+                sink.error(members["endpoint"], "the collector's OTLP/HTTP URL, such as http://otel-collector:4318, found '\(endpoint)'")
+            }
+        }
+        if members.has("protocol"), let name = members["protocol"].string(sink) {
+            if let encoding = TracingEncoding(rawValue: name) { settings.encoding = encoding } else {
+                sink.error(members["protocol"], "unknown protocol '\(name)'; use http/protobuf or http/json")
+            }
+        }
+        if members.has("serviceName"), let name = members["serviceName"].string(sink), !name.isEmpty { settings.serviceName = name }
+        return settings
+    }
+
     func readAdmin(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> AdminSettings {
         let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["token", "tokenFile"], sink)
         guard let members else { return AdminSettings() }

@@ -69,11 +69,12 @@ public struct ConfigLoader: Sendable {
     }
 
     func read(_ root: YAMLValue, baseDirectory: String, sink: DiagnosticSink) -> BatonConfiguration? {
-        guard let top = root.mapping(allowed: ["server", "storage", "log", "admin", "limits", "delivery", "bots", "endpoints"], sink) else { return nil }
+        guard let top = root.mapping(allowed: ["server", "storage", "log", "tracing", "admin", "limits", "delivery", "bots", "endpoints"], sink) else { return nil }
         let server = readServer(top["server"], sink)
         let storage = readStorage(top["storage"], baseDirectory: baseDirectory, sink)
         let log = readLog(top["log"], sink)
         let admin = readAdmin(top["admin"], baseDirectory: baseDirectory, sink)
+        let tracing = readTracing(top["tracing"], sink)
         let limits = readLimits(top["limits"], sink)
         let delivery = readDelivery(top["delivery"], sink)
         let bots = BotSettingsReader(loader: self, baseDirectory: baseDirectory, delivery: delivery, sink: sink).bots(top["bots"])
@@ -113,8 +114,10 @@ public struct ConfigLoader: Sendable {
                 }
             }
         }
-        return BatonConfiguration(
+        var configuration = BatonConfiguration(
             server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, bots: bots, sourceFile: root.file)
+        configuration.tracing = tracing
+        return configuration
     }
 
     /// A secret from `key` (file or environment) or from the file named by `keyFile`; never both.

@@ -21,6 +21,8 @@ public struct BatonConfiguration: Sendable {
     public var endpoints: [EndpointConfiguration]
     /// The outside bots flows' `bot` nodes name, by name.
     public var bots: [String: BotSettings]
+    /// OpenTelemetry traces (off unless enabled).
+    public var tracing = TracingSettings()
     /// The file it was read from (`nil` for the built-in demo).
     public var sourceFile: String?
 
@@ -38,6 +40,25 @@ public struct BatonConfiguration: Sendable {
         self.endpoints = endpoints
         self.sourceFile = sourceFile
     }
+}
+
+/// OpenTelemetry traces, sent with OTLP over HTTP to a collector (Jaeger, Tempo, Honeycomb, an OpenTelemetry
+/// Collector). The `OTEL_*` variables of OpenTelemetry's specification override these (`OTEL_EXPORTER_OTLP_ENDPOINT`,
+/// `OTEL_TRACES_SAMPLER`, `OTEL_BSP_SCHEDULE_DELAY`…).
+public struct TracingSettings: Sendable, Hashable {
+    public var enabled = false
+    /// The collector's OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`.
+    public var endpoint = "http://127.0.0.1:4318"
+    /// `http/protobuf` (the default) or `http/json`.
+    public var encoding: TracingEncoding = .protobuf
+    /// The `service.name` of every span.
+    public var serviceName = "baton"
+    public init() {}
+}
+
+public enum TracingEncoding: String, Sendable, Hashable, CaseIterable {
+    case protobuf = "http/protobuf"
+    case json = "http/json"
 }
 
 /// The operators' API (`/admin/…`): off unless a token is set.

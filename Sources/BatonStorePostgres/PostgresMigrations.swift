@@ -108,6 +108,12 @@ enum PostgresMigrations {
                 "ALTER TABLE sessions ADD COLUMN wake_at bigint",
                 "CREATE INDEX sessions_by_wake_at ON sessions (wake_at) WHERE wake_at IS NOT NULL",
             ]),
+        Migration(
+            version: 4, name: "outbox traces",
+            statements: [
+                // The W3C traceparent of the change that saved the job, so its work continues that trace.
+                "ALTER TABLE outbox ADD COLUMN trace text"
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

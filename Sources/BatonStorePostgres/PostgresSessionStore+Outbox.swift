@@ -68,10 +68,11 @@ extension PostgresSessionStore {
             let job = try row["job"].decode(String.self)
             let kind = try row["kind"].decode(String.self)
             let createdAt = try row["created_at"].decode(Int64.self)
+            let trace = try row["trace"].decode(String?.self)
             try await connection.query(
                 """
-                INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
-                VALUES (\(sessionID), \(job), \(kind), 0, \(createdAt), \(now.millis))
+                INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace)
+                VALUES (\(sessionID), \(job), \(kind), 0, \(createdAt), \(now.millis), \(trace))
                 """, logger: self.logger)
             return true
         }

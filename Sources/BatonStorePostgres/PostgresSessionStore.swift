@@ -96,8 +96,8 @@ public final class PostgresSessionStore: SessionStore {
                 let encoded = try Rows.encode(job)
                 try await connection.query(
                     """
-                    INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
-                    VALUES (\(sessionID.rawValue), \(encoded), \(job.kind), 0, \(now.millis), \(now.millis))
+                    INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace)
+                    VALUES (\(sessionID.rawValue), \(encoded), \(job.kind), 0, \(now.millis), \(now.millis), \(update.trace))
                     """, logger: self.logger)
             }
             let state = update.state.storageText

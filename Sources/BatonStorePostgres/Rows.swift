@@ -30,7 +30,8 @@ enum Rows {
             id: try row["id"].decode(Int64.self), sessionID: SessionID(rawValue: try row["session_id"].decode(String.self)),
             job: try decode(OutboxJob.self, try row["job"].decode(String.self)), attempts: Int(try row["attempts"].decode(Int64.self)),
             createdAt: Date(millis: try row["created_at"].decode(Int64.self)), nextAttemptAt: Date(millis: try row["next_attempt_at"].decode(Int64.self)),
-            lastError: try row["last_error"].decode(String?.self), deadAt: try row["dead_at"].decode(Int64?.self).map(Date.init(millis:)))
+            lastError: try row["last_error"].decode(String?.self), deadAt: try row["dead_at"].decode(Int64?.self).map(Date.init(millis:)),
+            trace: try row["trace"].decode(String?.self))
     }
 
     static func encode(_ value: some Encodable) throws -> String {

@@ -85,8 +85,8 @@ extension SQLiteSessionStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ? AND dead_at IS NOT NULL", arguments: [id]) else { return false }
             try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
             try db.execute(
-                sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)",
-                arguments: [row["session_id"] as String, row["job"] as String, row["kind"] as String, row["created_at"] as Int64, now.millis])
+                sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) VALUES (?, ?, ?, 0, ?, ?, ?)",
+                arguments: [row["session_id"] as String, row["job"] as String, row["kind"] as String, row["created_at"] as Int64, now.millis, row["trace"] as String?])
             return true
         }
     }
@@ -155,6 +155,6 @@ extension SQLiteSessionStore {
         OutboxItem(
             id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), job: try decode(OutboxJob.self, row["job"]), attempts: row["attempts"],
             createdAt: Date(millis: row["created_at"]), nextAttemptAt: Date(millis: row["next_attempt_at"]), lastError: row["last_error"],
-            deadAt: (row["dead_at"] as Int64?).map(Date.init(millis:)))
+            deadAt: (row["dead_at"] as Int64?).map(Date.init(millis:)), trace: row["trace"])
     }
 }

@@ -91,6 +91,9 @@ extension SQLiteSessionStore {
                     CREATE INDEX sessions_by_wake_at ON sessions (wake_at) WHERE wake_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v6: outbox traces") { db in
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN trace TEXT")
+        }
         return migrator
     }
 }

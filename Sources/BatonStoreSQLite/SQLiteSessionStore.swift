@@ -111,8 +111,8 @@ public final class SQLiteSessionStore: SessionStore {
             let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
             for job in update.jobs {
-                try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, ?, ?)")
-                    .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis])
+                try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) VALUES (?, ?, ?, 0, ?, ?, ?)")
+                    .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis, update.trace])
             }
             // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
             let stateText: String = update.state == session.state ? row["state"] : update.state.storageText

@@ -51,6 +51,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var (loaded, warnings) = try Check.load(options.path())
         let logger = Logger.baton(loaded.log)
+        // Before any HTTP client is made (the demo's stand-ins make some): AsyncHTTPClient takes the tracer then.
+        let tracing = try BatonTracing.bootstrap(loaded.tracing)
         let banner = StartBanner(format: loaded.log.format, logger: logger)
         if options.isDemo {
             loaded.storage.sqlitePath = ConfigOptions.demoSQLitePath
@@ -86,8 +88,10 @@ struct Serve: AsyncParsableCommand {
         for warning in warnings where demo == nil || !warning.message.contains("no handover settings") {
             logger.warning("\(warning)")
         }
-        let dependencies = try AppDependencies.live(configuration, logger: logger)
+        var dependencies = try AppDependencies.live(configuration, logger: logger)
         dependencies.metrics.bootstrapSwiftMetrics()
+        // Started first and stopped last, so the spans of the shutdown are exported too.
+        if let tracing { dependencies.services.insert(tracing, at: 0) }
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             let base = configuration.baseURL(port: port)
             var lines = [StartBanner.Line("Baton \(Baton.version) is running.")]

@@ -83,11 +83,14 @@ public struct OutboxItem: Codable, Sendable, Hashable, Identifiable {
     public var lastError: String?
     /// When the job was given up (dead-lettered); `nil` while it is pending.
     public var deadAt: Date?
+    /// The trace of the change that saved it (a W3C `traceparent`), which its work continues.
+    public var trace: String?
 
     public init(
         id: Int64, sessionID: SessionID, job: OutboxJob, attempts: Int = 0, createdAt: Date, nextAttemptAt: Date, lastError: String? = nil,
-        deadAt: Date? = nil
+        deadAt: Date? = nil, trace: String? = nil
     ) {
+        self.trace = trace
         self.id = id
         self.sessionID = sessionID
         self.job = job

@@ -11,6 +11,8 @@ public struct SessionUpdate: Sendable {
     public private(set) var drafts: [MessageDraft] = []
     /// Outbox jobs to save with the change, in order.
     public private(set) var jobs: [OutboxJob] = []
+    /// The trace the change belongs to (a W3C `traceparent`), saved with its jobs so their work continues it.
+    public var trace: String?
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
     private var passesOverAppended = false
 

@@ -73,6 +73,8 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
+        // A span per request (a no-op unless tracing is on), continuing the caller's `traceparent`.
+        TracingMiddleware()
         MetricsMiddleware()
         InFlightLimitMiddleware(
             limit: configuration.server.maxInFlightRequests, report: RefusalReport(reason: "in_flight_cap", what: "requests", metrics: metrics, logger: logger))

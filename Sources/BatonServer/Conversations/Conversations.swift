@@ -2,6 +2,7 @@ import BatonConfig
 public import BatonCore
 import Foundation
 import Logging
+import Tracing
 
 /// Why a survey answer was refused.
 public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -135,7 +136,9 @@ public struct Conversations: Sendable {
     ) async throws -> Message? {
         let time = now()
         do {
-            let (measured, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            let trace = BatonTracing.currentTraceparent()
+            let (measured, stored) = try await withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+                update.trace = trace
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
                 update.passOverAppended()
@@ -147,13 +150,15 @@ public struct Conversations: Sendable {
                     update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
                 }
                 return (update.session.endpointID, HandoverMeasures(from: before, to: update.state.handover, at: time))
-            }
+            } }
             metrics.handover(measured.1, endpoint: measured.0)
-            // Messages that arrived before this one but come after it in the desk's order moved down.
-            for copy in stored {
-                if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
+            await withSpan("hub publish") { _ in
+                // Messages that arrived before this one but come after it in the desk's order moved down.
+                for copy in stored {
+                    if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
+                }
+                await hub.publish(stored)
             }
-            await hub.publish(stored)
             return stored.first
         } catch SessionStoreError.duplicateExternalMessage {
             return nil
@@ -289,7 +294,9 @@ public struct Conversations: Sendable {
         let flow = endpoint.bot
         let policy = endpoint.policy
         let notifiedEndpoints = notifiedEndpoints
-        let (outcome, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+        let trace = BatonTracing.currentTraceparent()
+        let (outcome, stored) = try await withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+            update.trace = trace
             if let userDraft { update.append(userDraft) }
             let before = update.state.handover
             let bot: any Bot = update.session.channel.isOwnedByOutsideBot ? HandoverOnlyBot() : flow
@@ -309,13 +316,15 @@ public struct Conversations: Sendable {
             return StepOutcome(
                 session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner,
                 measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
-        }
+        } }
         metrics.handover(outcome.measures, endpoint: endpoint.id)
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
-        await hub.publish(stored)
-        if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
+        await withSpan("hub publish") { _ in
+            await hub.publish(stored)
+            if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
+        }
         if outcome.enqueued { outboxBell.ring() }
         if outcome.timerSooner { clockBell.ring() }
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)

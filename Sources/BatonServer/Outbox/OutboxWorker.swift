@@ -1,6 +1,7 @@
 public import BatonCore
 import Foundation
 import Logging
+import Tracing
 public import ServiceLifecycle
 import Synchronization
 
@@ -102,8 +103,21 @@ public final class OutboxWorker: Service, Sendable {
         return min(.milliseconds(milliseconds + 1), Self.pollInterval)
     }
 
+    /// One attempt, as a span of the trace the job was saved in (a user's message, an agent's reply): its kind,
+    /// attempt and outcome, with the calls it makes under it.
     func attempt(_ item: OutboxItem) async {
-        let outcome = await performer.perform(item)
+        await withSpan("outbox \(item.job.kind)", context: BatonTracing.context(continuing: item.trace), ofKind: .consumer) { span in
+            span.attributes["baton.outbox.job"] = item.id
+            span.attributes["baton.outbox.attempt"] = item.attempts
+            span.attributes["baton.session"] = item.sessionID.rawValue
+            let outcome = await performer.perform(item)
+            span.attributes["baton.outbox.outcome"] = outcome.traceName
+            if case .dead(let reason) = outcome { span.setStatus(SpanStatus(code: .error, message: reason)) }
+            await record(outcome, of: item)
+        }
+    }
+
+    private func record(_ outcome: JobOutcome, of item: OutboxItem) async {
         do {
             switch outcome {
             case .done, .reported:

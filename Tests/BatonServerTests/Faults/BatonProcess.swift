@@ -35,10 +35,11 @@ final class BatonProcess: Sendable {
     var errorLines: [String] { written.errors.value.withLock { $0 } }
 
     /// Starts `baton serve --config <config>` and returns once it printed that it runs.
-    static func start(config: URL, timeout: Duration = .seconds(30)) async throws -> BatonProcess {
+    static func start(config: URL, environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> BatonProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["serve", "--config", config.path]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given } }
         let output = Pipe()
         process.standardOutput = output
         // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and

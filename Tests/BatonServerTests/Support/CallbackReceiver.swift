@@ -73,12 +73,12 @@ actor CallbackReceiver {
         }
     }
 
-    /// Runs `body` with a receiver listening at the URL it is given.
-    static func run(_ body: @escaping @Sendable (CallbackReceiver, String) async throws -> Void) async throws {
+    /// Runs `body` with a receiver listening at the URL it is given (`path` on a loopback port).
+    static func run(path: String = "/events", _ body: @escaping @Sendable (CallbackReceiver, String) async throws -> Void) async throws {
         let receiver = CallbackReceiver()
         let router = Router()
-        router.post("/events") { request, context -> Response in
-            let bytes = try await request.body.collect(upTo: 1 << 20)
+        router.post(RouterPath(path)) { request, context -> Response in
+            let bytes = try await request.body.collect(upTo: 16 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let answer = await receiver.record(headers, body: String(buffer: bytes))
@@ -87,7 +87,7 @@ actor CallbackReceiver {
             return Response(status: .init(code: answer.status), headers: fields)
         }
         try await Application(router: router).test(.live) { client in
-            try await body(receiver, "http://127.0.0.1:\(client.port ?? 0)/events")
+            try await body(receiver, "http://127.0.0.1:\(client.port ?? 0)\(path)")
         }
     }
 

@@ -42,3 +42,19 @@ extension StandInHarness {
     /// The inbox a conversation is in.
     func conversationInbox(_ id: Int) async -> Int? { await standIn.conversation(ref(id))?.inboxId }
 }
+
+extension StandInHarness {
+    /// The `traceparent` headers of the API calls whose path ends with `suffix`, in the order they came.
+    func traceparents(pathSuffix suffix: String) async -> [String] {
+        await standIn.requests().filter { $0.path.hasSuffix(suffix) }.compactMap { $0.header("traceparent") }
+    }
+}
+
+extension StandInHarness {
+    /// Waits until more than `count` answered requests have a path ending with `suffix`.
+    func waitForRequests(_ method: String, pathSuffix suffix: String, moreThan count: Int) async throws {
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "more than \(count) \(method) …\(suffix)") { snapshot in
+            snapshot.requests.filter { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus != nil }.count > count ? true : nil
+        }
+    }
+}

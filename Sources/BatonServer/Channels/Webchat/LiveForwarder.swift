@@ -1,7 +1,9 @@
 import BatonCore
 import HummingbirdWebSocket
 import Logging
+import ServiceContextModule
 import Synchronization
+import Tracing
 
 /// Forwards a session's live events to one webchat socket: the backlog after the client's last id first, then each
 /// event in order, never a message twice.
@@ -14,8 +16,14 @@ final class LiveForwarder: Sendable {
     /// Events waiting beyond this are dropped oldest first; a skipped message id makes the next one read the store.
     static let maxPending = 1_000
 
+    /// An event with the trace it was published in, so its send is a span of that trace (a webhook's, a message's).
+    private struct Pending {
+        var event: HubEvent
+        var context: ServiceContext?
+    }
+
     private struct State {
-        var pending: [HubEvent] = []
+        var pending: [Pending] = []
         /// Whether a task is sending (it takes what arrives meanwhile); set from the start, for the backlog.
         var running = true
         var closed = false
@@ -56,7 +64,7 @@ final class LiveForwarder: Sendable {
         let startDraining = state.withLock { state in
             guard !state.closed else { return false }
             if state.pending.count >= Self.maxPending { state.pending.removeFirst() }
-            state.pending.append(event)
+            state.pending.append(Pending(event: event, context: ServiceContext.current))
             guard !state.running else { return false }
             state.running = true
             return true
@@ -77,8 +85,14 @@ final class LiveForwarder: Sendable {
         while let (events, position) = takePending() {
             var position = position
             do {
-                for event in events {
-                    try await socket.forward(event, position: &position, sessionID: sessionID, outbound: outbound)
+                for item in events {
+                    guard let context = item.context else {
+                        try await socket.forward(item.event, position: &position, sessionID: sessionID, outbound: outbound)
+                        continue
+                    }
+                    try await withSpan("webchat send", context: context, ofKind: .producer) { _ in
+                        try await socket.forward(item.event, position: &position, sessionID: sessionID, outbound: outbound)
+                    }
                 }
                 state.withLock { $0.position = position }
             } catch {
@@ -88,7 +102,7 @@ final class LiveForwarder: Sendable {
     }
 
     /// The waiting events and where sending stands, or `nil` (and no longer running) when there are none.
-    private func takePending() -> ([HubEvent], WebchatSocket.ForwardPosition)? {
+    private func takePending() -> ([Pending], WebchatSocket.ForwardPosition)? {
         state.withLock { state in
             guard !state.closed, !state.pending.isEmpty, let position = state.position else {
                 state.running = false

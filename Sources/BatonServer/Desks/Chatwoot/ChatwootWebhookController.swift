@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOFoundationCompat
+import Tracing
 
 /// Chatwoot's webhooks for API-channel inboxes: `POST /handover/chatwoot` (the URL Cognigy's setup guide uses) and
 /// `POST /handover/chatwoot/{endpointID}` for deployments with several endpoints or accounts.
@@ -78,16 +79,18 @@ struct ChatwootWebhookController {
         guard !candidates.isEmpty else { throw APIError(.notFound, "no_chatwoot_endpoint", "no endpoint hands over to Chatwoot") }
         // The secret path proves the sender unless the request is signed and a secret is set: then the HMAC must hold too.
         let trustPath = pathVerified && (!Self.isSigned(request) || candidates[0].1.webhookSecret == nil)
-        // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
-        if !trustPath { try checkHeaders(request, candidates: candidates) }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: Self.maxBodySize)
-        } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "webhook bodies are limited to \(Self.maxBodySize) bytes")
+        let (bytes, signers) = try await withSpan("chatwoot webhook verify") { _ in
+            // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
+            if !trustPath { try checkHeaders(request, candidates: candidates) }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maxBodySize)
+            } catch {
+                throw APIError(.contentTooLarge, "body_too_large", "webhook bodies are limited to \(Self.maxBodySize) bytes")
+            }
+            let bytes = Data(buffer: body)
+            return (bytes, trustPath ? candidates : try authenticate(request, bytes: bytes, candidates: candidates))
         }
-        let bytes = Data(buffer: body)
-        let signers = trustPath ? candidates : try authenticate(request, bytes: bytes, candidates: candidates)
         // Only a sender proven to hold a secret gets its body parsed.
         let webhook: ChatwootWebhook
         do {
@@ -106,8 +109,11 @@ struct ChatwootWebhookController {
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
         let deliveryKey = Self.needsDeliveryRecord(action) ? delivery.map { "\(endpoint.0.id):\($0.prefix(100))" } : nil
-        return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {
-            try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+        return try await withSpan("chatwoot webhook apply") { span in
+            span.attributes["baton.webhook.event"] = webhook.event
+            return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {
+                try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
+            }
         }
     }
 

@@ -1,0 +1,53 @@
+public import BatonConfig
+import Instrumentation
+import OTel
+public import ServiceLifecycle
+import ServiceContextModule
+import Tracing
+
+/// OpenTelemetry traces (`tracing.enabled`): swift-distributed-tracing, with swift-otel exporting spans over
+/// OTLP/HTTP. Hummingbird's tracing middleware makes a span of each request (continuing a caller's `traceparent`),
+/// Baton adds its own steps, and AsyncHTTPClient makes a span of each outgoing call and sends `traceparent` along.
+public enum BatonTracing {
+    /// Bootstraps tracing for the process (once) and returns the exporter's service, to run with the app; `nil` when
+    /// tracing is off. Call it before the first HTTP client is made: AsyncHTTPClient takes the tracer when it is.
+    public static func bootstrap(_ settings: TracingSettings) throws -> (any Service)? {
+        guard settings.enabled else { return nil }
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = settings.serviceName
+        configuration.logs.enabled = false
+        configuration.metrics.enabled = false
+        configuration.traces.exporter = .otlp
+        // An endpoint set here is the signal's own URL, used as it is.
+        let base = settings.endpoint.hasSuffix("/") ? String(settings.endpoint.dropLast()) : settings.endpoint
+        configuration.traces.otlpExporter.endpoint = base + "/v1/traces"
+        configuration.traces.otlpExporter.protocol = settings.encoding == .json ? .httpJSON : .httpProtobuf
+        let backend = try OTel.makeTracingBackend(configuration: configuration)
+        InstrumentationSystem.bootstrap(backend.factory)
+        return backend.service
+    }
+
+    /// The current trace as a W3C `traceparent`, for work saved now and done later (the outbox's jobs).
+    static func currentTraceparent() -> String? {
+        guard let context = ServiceContext.current else { return nil }
+        var carrier: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(context, into: &carrier, using: DictionaryInjector())
+        return carrier["traceparent"]
+    }
+
+    /// The context a saved `traceparent` continues.
+    static func context(continuing traceparent: String?) -> ServiceContext {
+        var context = ServiceContext.topLevel
+        guard let traceparent else { return context }
+        InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: DictionaryExtractor())
+        return context
+    }
+}
+
+private struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+}
+
+private struct DictionaryExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
