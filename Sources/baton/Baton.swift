@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
         var (loaded, warnings) = try Check.load(options.path())
         let logger = Logger.baton(loaded.log)
         // Before any HTTP client is made (the demo's stand-ins make some): AsyncHTTPClient takes the tracer then.
-        let tracing = try BatonTracing.bootstrap(loaded.tracing)
+        let tracing = try BatonTracing.bootstrap(loaded.tracing, logger: logger)
         let banner = StartBanner(format: loaded.log.format, logger: logger)
         if options.isDemo {
             loaded.storage.sqlitePath = ConfigOptions.demoSQLitePath

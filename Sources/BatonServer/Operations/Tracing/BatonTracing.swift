@@ -1,5 +1,6 @@
 public import BatonConfig
 import Instrumentation
+public import Logging
 import OTel
 public import ServiceLifecycle
 import ServiceContextModule
@@ -11,10 +12,12 @@ import Tracing
 public enum BatonTracing {
     /// Bootstraps tracing for the process (once) and returns the exporter's service, to run with the app; `nil` when
     /// tracing is off. Call it before the first HTTP client is made: AsyncHTTPClient takes the tracer when it is.
-    public static func bootstrap(_ settings: TracingSettings) throws -> (any Service)? {
+    public static func bootstrap(_ settings: TracingSettings, logger: Logger) throws -> (any Service)? {
         guard settings.enabled else { return nil }
         var configuration = OTel.Configuration.default
         configuration.serviceName = settings.serviceName
+        // Its own problems (a collector that is down) go to Baton's log, in its format, not to a console of its own.
+        configuration.diagnosticLogger = .custom(logger)
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
         configuration.traces.exporter = .otlp
