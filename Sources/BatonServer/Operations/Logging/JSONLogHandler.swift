@@ -1,4 +1,5 @@
 public import Logging
+import BatonCore
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -40,19 +41,37 @@ public struct JSONLogHandler: LogHandler {
             for (key, value) in source { fields[Self.fieldName(key)] = value }
         }
         if let error = event.error, fields["error"] == nil { fields["error"] = .string(String(describing: error)) }
-        var line = "{"
-        JSONText.appendMember("time", string: UTCTimestamp.now(), to: &line, first: true)
-        JSONText.appendMember("level", string: event.level.rawValue, to: &line)
-        JSONText.appendMember("message", string: event.message.description, to: &line)
-        JSONText.appendMember("logger", string: label, to: &line)
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-            line += ","
-            JSONText.appendString(key, to: &line)
-            line += ":"
-            JSONText.append(value, to: &line)
+        // The first four in a fixed order for people reading raw lines; BatonCore's writer escapes.
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line.append(UInt8(ascii: "{"))
+        let leading: [(String, String)] = [("time", UTCTimestamp.now()), ("level", event.level.rawValue), ("message", event.message.description), ("logger", label)]
+        for (index, (key, value)) in leading.enumerated() {
+            if index > 0 { line.append(UInt8(ascii: ",")) }
+            Self.append(key, .string(value), to: &line)
         }
-        line += "}\n"
-        output.write(line)
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            line.append(UInt8(ascii: ","))
+            Self.append(key, Self.json(value), to: &line)
+        }
+        line.append(contentsOf: Array("}\n".utf8))
+        output.write(String(decoding: line, as: UTF8.self))
+    }
+
+    private static func append(_ key: String, _ value: JSONValue, to line: inout [UInt8]) {
+        JSONValue.string(key).write(into: &line)
+        line.append(UInt8(ascii: ":"))
+        value.write(into: &line)
+    }
+
+    /// Metadata as JSON: strings, arrays and objects as they are.
+    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+        switch value {
+        case .string(let text): .string(text)
+        case .stringConvertible(let convertible): .string(convertible.description)
+        case .array(let values): .array(values.map(json))
+        case .dictionary(let members): .object(members.mapValues(json))
+        }
     }
 
     /// Hummingbird names the request's id `hb.request.id`; collectors query fields with dots in them badly.
@@ -78,57 +97,6 @@ public struct JSONLogOutput: Sendable {
             lock.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
         }
     }()
-}
-
-/// The JSON text of log fields: strings escaped as RFC 8259 asks, metadata values as strings, objects and arrays.
-enum JSONText {
-    static func appendMember(_ key: String, string value: String, to line: inout String, first: Bool = false) {
-        if !first { line += "," }
-        appendString(key, to: &line)
-        line += ":"
-        appendString(value, to: &line)
-    }
-
-    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
-        switch value {
-        case .string(let text): appendString(text, to: &line)
-        case .stringConvertible(let convertible): appendString(convertible.description, to: &line)
-        case .array(let values):
-            line += "["
-            for (index, element) in values.enumerated() {
-                if index > 0 { line += "," }
-                append(element, to: &line)
-            }
-            line += "]"
-        case .dictionary(let members):
-            line += "{"
-            for (index, (key, element)) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { line += "," }
-                appendString(key, to: &line)
-                line += ":"
-                append(element, to: &line)
-            }
-            line += "}"
-        }
-    }
-
-    static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            // The other controls, and the line and paragraph separators some JavaScript readers split on.
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                line += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
-    }
 }
 
 /// `2026-12-04T02:30:00.123Z`, from the system clock, without a formatter (they are not cheap, nor all thread-safe).
