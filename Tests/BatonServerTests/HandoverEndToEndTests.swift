@@ -98,6 +98,22 @@ struct HandoverEndToEndTests {
     static let mp4 = Data([0, 0, 0, 0x18] + Array("ftypmp42".utf8) + [0, 0, 0, 0] + Array("mp42isom".utf8))
     static let pdf = Data("%PDF-1.4\n%%EOF\n".utf8)
 
+    /// Opening a handover reads the inbox (is it an API inbox?) once per `availabilityCacheSeconds`, not once per
+    /// handover: a second user's handover makes one Chatwoot call fewer.
+    @Test func theInboxIsReadOncePerCacheLifetimeNotPerHandover() async throws {
+        try await Self.withBaton { chatwoot, client in
+            var conversations: [Int] = []
+            for _ in 0..<2 {
+                let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+                guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+                _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+                conversations.append(try await chatwoot.waitForConversation(session: session))
+            }
+            #expect(Set(conversations).count == 2)
+            #expect(await chatwoot.answers("GET", pathSuffix: "/inboxes/\(chatwoot.supportInbox)").count == 1)
+        }
+    }
+
     @Test func aWholeHandoverFromWebchatToAgentAndBack() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in

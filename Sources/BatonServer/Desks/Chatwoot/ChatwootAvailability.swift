@@ -2,8 +2,8 @@ import BatonCore
 import Foundation
 import Synchronization
 
-/// Whether a Chatwoot inbox can take a handover now (inside its working hours, with a member online), and where a
-/// new conversation stands in its queue. Chatwoot
+/// What Baton reads of a Chatwoot inbox before a handover (its type; inside its working hours, a member online), and
+/// where a new conversation stands in its queue. Chatwoot
 /// announces neither (presence travels over its dashboard's ActionCable only), so both are read through the API
 /// and kept for `lifetime`: at most two calls per inbox per lifetime, however many users hand over.
 final class ChatwootAvailability: Sendable {

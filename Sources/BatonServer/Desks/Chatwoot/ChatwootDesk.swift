@@ -38,7 +38,8 @@ struct ChatwootDesk: Desk {
                 let detail = configuredInbox.choice.map { "no inbox is named '\($0)' (run `baton chatwoot setup`)" } ?? "the handover node names no inboxId, and handover.chatwoot.inbox names none"
                 return Self.failedToOpen(number, reason: .invalidInbox, detail: detail)
             }
-            let inbox = try await client.inbox(id: inboxID)
+            // Read once per `availabilityCacheSeconds`, not for every handover: an inbox's type does not change.
+            let inbox = try await availability.inbox(inboxID, known: nil)
             guard inbox.channelType == "Channel::Api" else {
                 return Self.failedToOpen(number, reason: .invalidInbox, detail: "inbox \(inboxID) is a \(inbox.channelType ?? "non-API") inbox; Baton needs an API-channel inbox")
             }
