@@ -135,7 +135,9 @@ public struct ConfigLoader: Sendable {
         if members.has(fileKey), let path = members[fileKey].string(sink) {
             let resolved = Self.resolve(path, against: baseDirectory)
             guard let contents = try? String(contentsOfFile: resolved, encoding: .utf8) else {
-                sink.error(members[fileKey], "cannot read the secret file '\(resolved)'")
+                // The inbox's webhook secret is the one file Baton can write itself.
+                let hint = key == "webhookSecret" ? " (`baton chatwoot setup` writes the inbox's secret there)" : ""
+                sink.error(members[fileKey], "cannot read the secret file '\(resolved)'\(hint)")
                 return nil
             }
             // Secret files usually end with a newline that is not part of the secret.

@@ -439,6 +439,24 @@ func expectDiagnostic(
         #expect(diagnostics.count == 1)
     }
 
+    /// The webhook secret's file is the one `baton chatwoot setup` writes: before it ran, serving says so, and
+    /// setup itself loads the config without it.
+    @Test func aMissingWebhookSecretFileNamesSetupAndSetupLoadsWithoutIt() throws {
+        let text = Self.chatwootConfig + "\n        apiAccessToken: t\n        inbox: Website handover\n        webhookSecretFile: secrets/webhook\n"
+        let path = try writeConfig(text)
+        let diagnostics = failureDiagnostics { try loader().load(path: path) }
+        expectDiagnostic(
+            diagnostics, file: path, line: 11, path: "endpoints.demo.handover.chatwoot.webhookSecretFile",
+            message: "cannot read the secret file '\(files.path("secrets/webhook"))' (`baton chatwoot setup` writes the inbox's secret there)")
+        var forSetup = loader()
+        forSetup.webhookSecretFileMayBeMissing = true
+        let (configuration, _) = try forSetup.load(path: path)
+        guard case .chatwoot(let settings)? = configuration.endpoints.first?.handover else { Issue.record("no Chatwoot handover"); return }
+        #expect(settings.webhookSecret == nil)
+        #expect(settings.webhookSecretFile == files.path("secrets/webhook"))
+        #expect(settings.inbox == .name("Website handover"))
+    }
+
     @Test func unreadableSecretFileIsAnError() throws {
         let path = try writeConfig(Self.chatwootConfig + "\n        apiAccessTokenFile: secrets/missing\n")
         let diagnostics = failureDiagnostics { try loader().load(path: path) }

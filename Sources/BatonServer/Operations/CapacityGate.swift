@@ -78,7 +78,7 @@ public final class CapacityGate: Sendable {
 /// A server child channel that admits a connection only through a `CapacityGate`, and closes an admitted one that
 /// sends nothing within `firstRequestTimeout` or before the server stops (see `FirstRequestGuard`).
 struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
-    /// The base's value, and the channel when it was refused: that one is never handed to the HTTP handlers (they
+    /// The base's value, and whether the connection was refused: a refused one is never handed to the HTTP handlers (they
     /// would report its end, which Baton chose, as an error).
     struct Value: ServerChildChannelValue {
         let base: Base.Value
