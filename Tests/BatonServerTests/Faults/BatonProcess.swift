@@ -59,7 +59,7 @@ final class BatonProcess: Sendable {
             written.value.withLock { $0.append(line) }
             continuation.yield(line)
         }
-        try process.run()
+        try ChildProcesses.launch(process)
         ChildProcesses.remember(process.processIdentifier)
         let url = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
@@ -162,6 +162,13 @@ final class BatonProcess: Sendable {
 enum ChildProcesses {
     private static let running = Mutex<Set<Int32>>([])
     private static let installed = Mutex(false)
+    private static let launching = Mutex(())
+
+    /// Starts `process`, one launch at a time in this test process: Foundation's `Process.run()` crashed (in a
+    /// `memmove` of its own) when suites running in parallel launched children at the same moment.
+    static func launch(_ process: Process) throws {
+        try launching.withLock { _ in try process.run() }
+    }
 
     static func remember(_ pid: Int32) {
         running.withLock { _ = $0.insert(pid) }

@@ -72,14 +72,15 @@ struct SetupCommandEndToEndTests {
         _ = try await CrashRecoveryTests.waitForAgentTexts(["Hi, I am Maria"], session: session, baton: baton)
     }
 
-    /// Runs `baton` with `arguments` to its end; its output and exit status.
+    /// Runs `baton` with `arguments` to its end; its standard output and exit status.
     static func baton(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = BatonProcess.executable
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        // Its own pipe, shown with the test's output as the server's is.
+        process.standardError = ChildProcesses.forwardingPipe()
         process.standardInput = FileHandle.nullDevice
         let lines = Box<[String]>([])
         let done = Latch()
@@ -90,7 +91,7 @@ struct SetupCommandEndToEndTests {
             }
             lines.value.withLock { $0.append(line) }
         }
-        try process.run()
+        try ChildProcesses.launch(process)
         ChildProcesses.remember(process.processIdentifier)
         defer { ChildProcesses.forget(process.processIdentifier) }
         // A command that hangs fails the test instead of holding the suite.
