@@ -114,6 +114,28 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// The admin page's overview: the endpoint's desk checked (Chatwoot asked once however often it is read), the
+    /// handover in progress with its conversation, and nothing without the token.
+    @Test func theAdminOverviewShowsTheDeskAndTheHandoverAndAsksChatwootOnce() async throws {
+        try await Self.withBaton { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let admin: HTTPFields = [.authorization: "Bearer \(TestBaton.adminToken)"]
+            var overview = try await client.getJSON("/admin/overview", headers: admin)
+            for _ in 0..<3 { overview = try await client.getJSON("/admin/overview", headers: admin) }
+            let endpoint = overview["endpoints"].list.first
+            #expect(endpoint?["status"] == "ok" && endpoint?["desk"] == "chatwoot" && endpoint?["liveHandovers"] == 1)
+            let handover = overview["handovers"].list.first
+            #expect(handover?["session"] == .string(session) && handover?["conversation"]?.int == Int64(conversation))
+            #expect(handover?["link"] == .string("\(chatwoot.baseURL)/app/accounts/\(chatwoot.accountID)/conversations/\(conversation)"))
+            #expect(await chatwoot.answers("GET", pathSuffix: "/api/v1/profile").count == 1, "four reads, one check of the desk")
+            let refused = try await client.execute(uri: "/admin/overview", method: .get, headers: [:])
+            #expect(refused.status == .unauthorized)
+        }
+    }
+
     @Test func aWholeHandoverFromWebchatToAgentAndBack() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in

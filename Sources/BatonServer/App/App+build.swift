@@ -81,8 +81,10 @@ public func buildApplication(
         ErrorLoggingMiddleware()
     }
     HealthController(store: store).addRoutes(to: router)
-    AdminController(store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, endpoints: endpoints, now: now, logger: logger)
-        .addRoutes(to: router)
+    AdminController(
+        store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, endpoints: endpoints, deskHealth: DeskHealth(now: now),
+        now: now, logger: logger
+    ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
         WebchatSocket(endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler, logger: logger)

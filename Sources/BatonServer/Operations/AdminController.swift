@@ -13,8 +13,9 @@ struct AdminController {
     /// Rung when a dead job is put back, so the outbox worker takes it now.
     let outboxBell: Doorbell
     let token: Secret?
-    /// For the overview: each endpoint's settings and desk.
+    /// For the overview: each endpoint's settings and desk, and its desk's last check.
     let endpoints: EndpointRegistry
+    let deskHealth: DeskHealth
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -34,7 +35,7 @@ struct AdminController {
     /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
     func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, logger: logger))
+        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

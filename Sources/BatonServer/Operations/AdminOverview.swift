@@ -3,6 +3,7 @@ import BatonCore
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 
 /// `GET /admin/overview`: what the admin page shows, in one answer: each endpoint's health (its desk reached with
 /// its token, its handovers in progress), the handovers in progress, and the outbox's totals. (The outbox's jobs
@@ -50,8 +51,9 @@ struct AdminOverview: Encodable {
     /// At most this many handovers are listed.
     static let handoverLimit = 200
 
-    /// Reads the store and asks each endpoint's desk whether it can be reached with its token.
-    static func read(store: any SessionStore, endpoints: EndpointRegistry, logger: Logger) async throws -> AdminOverview {
+    /// Reads the store and asks each endpoint's desk whether it can be reached with its token (at most once per
+    /// `DeskHealth.lifetime`, however many pages refresh).
+    static func read(store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, logger: Logger) async throws -> AdminOverview {
         let ids = try await store.sessionsWithActiveHandover()
         var sessions: [Session] = []
         for id in ids.prefix(handoverLimit) {
@@ -60,7 +62,8 @@ struct AdminOverview: Encodable {
         let handovers = sessions.compactMap { session in LiveHandover(session, endpoint: endpoints.endpoint(id: session.endpointID)?.configuration) }
         var health: [EndpointHealth] = []
         for endpoint in endpoints.endpoints {
-            health.append(await Self.health(of: endpoint.configuration, live: handovers.filter { $0.endpoint == endpoint.configuration.id }.count, logger: logger))
+            health.append(
+                await Self.health(of: endpoint.configuration, live: handovers.filter { $0.endpoint == endpoint.configuration.id }.count, cache: deskHealth, logger: logger))
         }
         let counts = try await store.outboxCounts()
         return AdminOverview(
@@ -68,7 +71,7 @@ struct AdminOverview: Encodable {
             outbox: Outbox(pending: counts.pending, dead: counts.dead, oldestPendingAt: counts.oldestPendingAt.map(MessagePayload.timestamp)))
     }
 
-    static func health(of endpoint: EndpointConfiguration, live: Int, logger: Logger) async -> EndpointHealth {
+    static func health(of endpoint: EndpointConfiguration, live: Int, cache: DeskHealth, logger: Logger) async -> EndpointHealth {
         var channels: [String] = []
         if endpoint.webchat.enabled { channels.append("webchat") }
         if endpoint.rest.enabled { channels.append("rest") }
@@ -76,8 +79,10 @@ struct AdminOverview: Encodable {
         guard case .chatwoot(let settings)? = endpoint.handover else {
             return EndpointHealth(id: endpoint.id, name: endpoint.name, channels: channels, desk: nil, status: "none", detail: "hands over nowhere", liveHandovers: live)
         }
-        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: .seconds(5), logger: logger)
-        let token = await ChatwootAccess(settings: settings, client: client).checkToken()
+        let token = await cache.check(endpoint.id) {
+            let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: .seconds(5), logger: logger)
+            return await ChatwootAccess(settings: settings, client: client).checkToken()
+        }
         return EndpointHealth(
             id: endpoint.id, name: endpoint.name, channels: channels, desk: "chatwoot", status: token.status == .failed ? "failed" : "ok",
             detail: token.status == .failed ? token.detail : "Chatwoot at \(settings.baseURL): \(token.detail)",
@@ -99,5 +104,27 @@ extension AdminOverview.LiveHandover {
         if case .chatwoot(let settings)? = endpoint?.handover, let conversation = handover.conversationID {
             link = "\(settings.baseURL)/app/accounts/\(settings.accountID)/conversations/\(conversation)"
         }
+    }
+}
+
+/// The last check of each endpoint's desk, kept for `lifetime`: the admin page refreshes every 10 s in every open tab,
+/// and Chatwoot need not be asked that often.
+final class DeskHealth: Sendable {
+    let lifetime: TimeInterval
+    let now: @Sendable () -> Date
+    private let checked = Mutex<[String: (at: Date, line: CheckLine)]>([:])
+
+    init(lifetime: TimeInterval = 30, now: @escaping @Sendable () -> Date) {
+        self.lifetime = lifetime
+        self.now = now
+    }
+
+    /// The endpoint's last check while fresh, else `check()`'s answer, kept.
+    func check(_ endpointID: String, _ check: () async -> CheckLine) async -> CheckLine {
+        let time = now()
+        if let last = checked.withLock({ $0[endpointID] }), time.timeIntervalSince(last.at) < lifetime { return last.line }
+        let line = await check()
+        checked.withLock { $0[endpointID] = (time, line) }
+        return line
     }
 }
