@@ -18,6 +18,14 @@ actor AgentBotKeeper {
         let address: PublicAddress
         let path: String
         let inboxes: [Int]
+
+        /// The link for an endpoint's Chatwoot channel: the agent-bot webhook route (`AgentBotWebhookController`),
+        /// with the secret path segment for Chatwoot before 4.13, which does not sign.
+        init(address: PublicAddress, endpointID: String, channel: ChatwootChannelSettings) {
+            self.address = address
+            self.path = "/channels/chatwoot/\(endpointID)" + (channel.webhookPathSecret.map { "/\($0.value)" } ?? "")
+            self.inboxes = channel.inboxes
+        }
     }
 
     let endpointID: String

@@ -36,11 +36,7 @@ struct ChatwootDesks: Sendable {
             let client = ChatwootClient(
                 baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: TimeAmount(timeout), logger: logger)
             let channel = endpoint.configuration.chatwoot
-            let link = channel.map { channel in
-                // Chatwoot before 4.13 does not sign: the secret path is then the proof.
-                let path = "/channels/chatwoot/\(endpoint.id)" + (channel.webhookPathSecret.map { "/\($0.value)" } ?? "")
-                return AgentBotKeeper.ChannelLink(address: address, path: path, inboxes: channel.inboxes)
-            }
+            let link = channel.map { AgentBotKeeper.ChannelLink(address: address, endpointID: endpoint.id, channel: $0) }
             let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, channel: link, logger: logger)
             let availability = ChatwootAvailability(
                 client: client, lifetime: TimeInterval(settings.availabilityCacheSeconds), busyIsAvailable: settings.busyIsAvailable)

@@ -172,11 +172,7 @@ public struct ChatwootSetup: Sendable {
     }
 
     private func keeper(publicURL: String) -> AgentBotKeeper {
-        let link = channel.map { channel in
-            AgentBotKeeper.ChannelLink(
-                address: PublicAddress(publicURL), path: "/channels/chatwoot/\(endpointID)" + (channel.webhookPathSecret.map { "/\($0.value)" } ?? ""),
-                inboxes: channel.inboxes)
-        }
+        let link = channel.map { AgentBotKeeper.ChannelLink(address: PublicAddress(publicURL), endpointID: endpointID, channel: $0) }
         return AgentBotKeeper(endpointID: endpointID, settings: settings, client: client, store: store, channel: link, logger: logger)
     }
 
