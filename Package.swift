@@ -145,6 +145,8 @@ let package = Package(
             dependencies: [
                 "BatonServer", "BatonConfig", "ChatwootStandIn", "BotStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

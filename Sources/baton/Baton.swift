@@ -7,7 +7,7 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The `baton` command: serve (the default), check, doctor, migrate, chatwoot setup, version.
+/// The `baton` command: serve (the default), check, doctor, health, migrate, chatwoot setup, version.
 @main
 struct Baton: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -16,7 +16,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "A bot-to-human handover server: webchat and REST in front, Chatwoot agents behind.",
         version: version,
-        subcommands: [Serve.self, Check.self, Doctor.self, Migrate.self, ChatwootCommand.self, Version.self],
+        subcommands: [Serve.self, Check.self, Doctor.self, Health.self, Migrate.self, ChatwootCommand.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         var demoStandIn: DemoStandIn?
         if options.isDemo, !noChatwoot {
             // The stand-in must know Baton's URL for its webhooks before Baton starts, hence the fixed port above.
-            let standIn = try await DemoStandIn.start(port: PortProbe.firstFree(from: 3000), batonURL: loaded.baseURL(port: loaded.server.port))
+            let standIn = try await DemoStandIn.start(
+                host: loaded.server.host, port: PortProbe.firstFree(from: 3000), batonURL: loaded.baseURL(port: loaded.server.port))
             for index in loaded.endpoints.indices { loaded.endpoints[index].handover = .chatwoot(standIn.settings) }
             // The first endpoint also answers the stand-in's WhatsApp inbox, as Chatwoot's agent bot.
             if !loaded.endpoints.isEmpty { loaded.endpoints[0].chatwoot = ChatwootChannelSettings(inboxes: [standIn.whatsappInbox]) }

@@ -17,10 +17,11 @@ struct DemoStandIn {
     /// A WhatsApp inbox whose conversations the demo flow answers as Chatwoot's agent bot (the Chatwoot channel).
     let whatsappInbox: Int
 
-    /// Starts the stand-in on `port` (or a free one) with the demo flow's two API inboxes: 1 (everyone) and 2 (VIPs),
-    /// both sending their webhooks to `batonURL`, and a WhatsApp inbox (3) for the Chatwoot channel.
-    static func start(port: Int, batonURL: String) async throws -> DemoStandIn {
-        let standIn = try ChatwootStandIn(configuration: .init(host: "127.0.0.1", port: port))
+    /// Starts the stand-in on `host` and `port` with the demo flow's two API inboxes: 1 (everyone) and 2 (VIPs),
+    /// both sending their webhooks to `batonURL`, and a WhatsApp inbox (3) for the Chatwoot channel. The host is
+    /// Baton's own, so that where the webchat is reachable (in a container: every address) the console is too.
+    static func start(host: String, port: Int, batonURL: String) async throws -> DemoStandIn {
+        let standIn = try ChatwootStandIn(configuration: .init(host: host, port: port))
         try await standIn.start()
         let secret = DemoWebhookSecret.random()
         let webhookURL = "\(batonURL)/handover/chatwoot"
