@@ -176,7 +176,8 @@ let package = Package(
         .testTarget(
             name: "BatonStoreTests",
             dependencies: [
-                "BatonStoreSQLite", "BatonStorePostgres",
+                "BatonStoreSQLite", "BatonStorePostgres", "BatonTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -114,6 +114,63 @@ enum PostgresMigrations {
                 // The W3C traceparent of the change that saved the job, so its work continues that trace.
                 "ALTER TABLE outbox ADD COLUMN trace text"
             ]),
+        Migration(
+            version: 5, name: "outbox queue heads",
+            statements: [
+                // `head` marks the one job of each queue (a session's `event` jobs, its other jobs) that may run: the
+                // oldest one not dead. Claiming and finding the next due time then read only the heads, through their
+                // own index, instead of `DISTINCT ON` over the whole outbox on every poll of every instance (most
+                // costly when Chatwoot is down and the outbox grows). Triggers keep `head` true whoever writes, an
+                // instance of an older version during a rolling upgrade included.
+                "ALTER TABLE outbox ADD COLUMN head boolean NOT NULL DEFAULT false",
+                """
+                UPDATE outbox SET head = true WHERE id IN (
+                    SELECT DISTINCT ON (session_id, kind = 'event') id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, kind = 'event', id)
+                """,
+                "CREATE INDEX outbox_heads_due ON outbox (next_attempt_at, id) WHERE head",
+                "CREATE INDEX outbox_heads_leased ON outbox (leased_until) WHERE head AND leased_until IS NOT NULL",
+                // A new job is the head of an empty queue. Every job is inserted by a transaction that holds its
+                // session's row lock (see `update` and `requeueOutbox`), which is what makes this check safe.
+                """
+                CREATE FUNCTION baton_outbox_head_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW.head := NEW.dead_at IS NULL AND NOT EXISTS (
+                        SELECT 1 FROM outbox WHERE session_id = NEW.session_id AND (kind = 'event') = (NEW.kind = 'event') AND dead_at IS NULL);
+                    RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER outbox_head_on_insert BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION baton_outbox_head_on_insert()",
+                // A dead-lettered job is no longer a head.
+                """
+                CREATE FUNCTION baton_outbox_dead_is_no_head() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW.head := false;
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE TRIGGER outbox_dead_is_no_head BEFORE UPDATE OF dead_at ON outbox
+                FOR EACH ROW WHEN (NEW.dead_at IS NOT NULL) EXECUTE FUNCTION baton_outbox_dead_is_no_head()
+                """,
+                // When a head is done or dead, the next job of its queue takes its place. The session's row lock
+                // first: an insert into this queue that began before is committed (and seen by the next statement,
+                // which takes a new snapshot), and one that begins after sees this head gone and is a head itself.
+                """
+                CREATE FUNCTION baton_outbox_next_head() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM 1 FROM sessions WHERE id = OLD.session_id FOR UPDATE;
+                    UPDATE outbox SET head = true WHERE id = (
+                        SELECT id FROM outbox WHERE session_id = OLD.session_id AND (kind = 'event') = (OLD.kind = 'event') AND dead_at IS NULL
+                        ORDER BY id LIMIT 1);
+                    RETURN NULL;
+                END $$
+                """,
+                "CREATE TRIGGER outbox_next_head_on_delete AFTER DELETE ON outbox FOR EACH ROW WHEN (OLD.head) EXECUTE FUNCTION baton_outbox_next_head()",
+                """
+                CREATE TRIGGER outbox_next_head_on_dead AFTER UPDATE OF dead_at ON outbox
+                FOR EACH ROW WHEN (OLD.head AND NEW.dead_at IS NOT NULL) EXECUTE FUNCTION baton_outbox_next_head()
+                """,
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

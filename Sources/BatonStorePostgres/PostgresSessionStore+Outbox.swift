@@ -3,31 +3,41 @@ public import Foundation
 import PostgresNIO
 
 extension PostgresSessionStore {
-    /// Safe with several processes claiming at once: the heads are chosen from one snapshot, and each is then locked
-    /// with `SKIP LOCKED` (a head another claimer is taking right now is skipped, not waited for). A head another
-    /// claimer took and committed since the snapshot is rechecked on its new row version, whose lease now runs, so it
-    /// is dropped too; a head completed meanwhile is gone. Either way, no job is handed out twice during its lease.
-    /// A session has two queues, its `event` jobs and the rest (`OutboxJob`), each with its own head.
+    /// Safe with several processes claiming at once: the due heads (see migration 5) are chosen from one snapshot,
+    /// and each is then locked with `SKIP LOCKED` (a head another claimer is taking right now is skipped, not waited
+    /// for). A head another claimer took and committed since the snapshot is rechecked on its new row version, whose
+    /// lease now runs, so it is dropped too; a head completed or dead-lettered meanwhile is gone or no head. Either
+    /// way, no job is handed out twice during its lease. A session has two queues, its `event` jobs and the rest
+    /// (`OutboxJob`), each with its own head.
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
-        try await rows(
-            """
-            UPDATE outbox o SET attempts = o.attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
-            FROM (
-                SELECT c.id FROM outbox c
-                JOIN (SELECT DISTINCT ON (session_id, kind = 'event') id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, kind = 'event', id) head ON c.id = head.id
-                WHERE c.next_attempt_at <= \(now.millis) AND (c.leased_until IS NULL OR c.leased_until <= \(now.millis))
-                ORDER BY c.next_attempt_at, c.id
-                LIMIT \(Int64(max(0, limit)))
-                FOR UPDATE OF c SKIP LOCKED
-            ) picked
-            WHERE o.id = picked.id
-            RETURNING o.*
-            """
-        )
-        .map(Rows.outboxItem(from:))
-        // RETURNING keeps no order; hand the jobs out as SQLite does, the longest due first.
-        .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
+        try await rows(Self.claimQuery(now: now, lease: lease, limit: limit))
+            .map(Rows.outboxItem(from:))
+            // RETURNING keeps no order; hand the jobs out as SQLite does, the longest due first.
+            .sorted { ($0.nextAttemptAt, $0.id) < ($1.nextAttemptAt, $1.id) }
     }
+
+    /// Reads only the heads, through their index (`outbox_heads_due`), however many jobs wait behind them; the
+    /// picked ids are then updated by primary key (a join would have the planner read the whole table to hash it).
+    static func claimQuery(now: Date, lease: TimeInterval, limit: Int) -> PostgresQuery {
+        """
+        UPDATE outbox SET attempts = attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
+        WHERE id = ANY(ARRAY(
+            SELECT id FROM outbox
+            WHERE head AND next_attempt_at <= \(now.millis) AND (leased_until IS NULL OR leased_until <= \(now.millis))
+            ORDER BY next_attempt_at, id
+            LIMIT \(Int64(max(0, limit)))
+            FOR UPDATE SKIP LOCKED))
+        RETURNING *
+        """
+    }
+
+    /// When the first head is due: the earliest unleased head (the index in order, past the few leased ones), or a
+    /// lease that runs out first. Only heads can run; a job behind a waiting head is not due, whatever its time.
+    static let nextDueQuery: PostgresQuery = """
+        SELECT LEAST(
+            (SELECT next_attempt_at FROM outbox WHERE head AND leased_until IS NULL ORDER BY next_attempt_at LIMIT 1),
+            (SELECT MIN(GREATEST(next_attempt_at, leased_until)) FROM outbox WHERE head AND leased_until IS NOT NULL)) AS due
+        """
 
     public func completeOutbox(id: Int64) async throws {
         try await client.query("DELETE FROM outbox WHERE id = \(id)", logger: logger)
@@ -109,14 +119,7 @@ extension PostgresSessionStore {
     }
 
     public func nextOutboxDue() async throws -> Date? {
-        // Only heads of session queues (two per session: `event` jobs, the rest) can run; a job behind a waiting
-        // head is not due, whatever its time.
-        try await rows(
-            """
-            SELECT MIN(GREATEST(o.next_attempt_at, COALESCE(o.leased_until, 0))) AS due FROM outbox o
-            JOIN (SELECT DISTINCT ON (session_id, kind = 'event') id FROM outbox WHERE dead_at IS NULL ORDER BY session_id, kind = 'event', id) head ON o.id = head.id
-            """
-        ).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
+        try await rows(Self.nextDueQuery).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
     }
 
     public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {

@@ -28,19 +28,26 @@ extension SQLiteSessionStore {
         }
     }
 
+    /// The heads (see the v7 migration) that are due and not leased, the longest due first: read through the heads' index.
+    static let dueHeadsSQL = """
+        SELECT * FROM outbox WHERE head AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+        ORDER BY next_attempt_at, id LIMIT ?
+        """
+
+    /// When the first head is due: the earliest unleased head (the index in order, past the few leased ones), or a
+    /// lease that runs out first. Only heads can run; a job behind a waiting head is not due, whatever its time.
+    static let nextDueSQL = """
+        SELECT MIN(due) FROM (
+            SELECT due FROM (SELECT next_attempt_at AS due FROM outbox WHERE head AND leased_until IS NULL ORDER BY next_attempt_at LIMIT 1)
+            UNION ALL
+            SELECT MAX(next_attempt_at, leased_until) AS due FROM outbox WHERE head AND leased_until IS NOT NULL)
+        """
+
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await write { db in
             // Only the head of each of a session's two queues (its `event` jobs, the rest) may run, so each keeps
             // its order.
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT o.* FROM outbox o
-                    JOIN (SELECT MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id, kind = 'event') h ON o.id = h.head
-                    WHERE o.next_attempt_at <= ? AND (o.leased_until IS NULL OR o.leased_until <= ?)
-                    ORDER BY o.next_attempt_at, o.id LIMIT ?
-                    """,
-                arguments: [now.millis, now.millis, max(0, limit)])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.dueHeadsSQL), arguments: [now.millis, now.millis, max(0, limit)])
             var items: [OutboxItem] = []
             for row in rows {
                 var item = try Self.outboxItem(from: row)
@@ -104,17 +111,7 @@ extension SQLiteSessionStore {
     }
 
     public func nextOutboxDue() async throws -> Date? {
-        try await writer.read { db in
-            // Only heads of session queues (two per session) can run; a job behind a waiting head is not due,
-            // whatever its time.
-            try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(MAX(o.next_attempt_at, COALESCE(o.leased_until, 0))) FROM outbox o
-                    JOIN (SELECT MIN(id) AS head FROM outbox WHERE dead_at IS NULL GROUP BY session_id, kind = 'event') h ON o.id = h.head
-                    """
-            ).map(Date.init(millis:))
-        }
+        try await writer.read { db in try Int64.fetchOne(db.cachedStatement(sql: Self.nextDueSQL)).map(Date.init(millis:)) }
     }
 
     public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {

@@ -94,6 +94,36 @@ extension SQLiteSessionStore {
         migrator.registerMigration("v6: outbox traces") { db in
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN trace TEXT")
         }
+        migrator.registerMigration("v7: outbox queue heads") { db in
+            // `head` marks the one job of each queue (a session's `event` jobs, its other jobs) that may run: the
+            // oldest one not dead. Claiming and finding the next due time then read only the heads, through their
+            // own index, instead of grouping the whole outbox on every poll (most costly when Chatwoot is down and
+            // the outbox grows). The triggers keep `head` true whoever writes: a new job in an empty queue is its
+            // head; when a head is done (deleted) or dead-lettered, the next job of its queue becomes the head.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;
+                    UPDATE outbox SET head = 1 WHERE id IN (SELECT MIN(id) FROM outbox WHERE dead_at IS NULL GROUP BY session_id, kind = 'event');
+                    CREATE INDEX outbox_heads_due ON outbox (next_attempt_at, id) WHERE head;
+                    CREATE INDEX outbox_heads_leased ON outbox (leased_until) WHERE head AND leased_until IS NOT NULL;
+                    CREATE TRIGGER outbox_head_on_insert AFTER INSERT ON outbox WHEN NEW.dead_at IS NULL BEGIN
+                        UPDATE outbox SET head = 1 WHERE id = NEW.id AND NOT EXISTS (
+                            SELECT 1 FROM outbox WHERE session_id = NEW.session_id AND (kind = 'event') = (NEW.kind = 'event')
+                            AND dead_at IS NULL AND id <> NEW.id);
+                    END;
+                    CREATE TRIGGER outbox_next_head_on_delete AFTER DELETE ON outbox WHEN OLD.head BEGIN
+                        UPDATE outbox SET head = 1 WHERE id = (
+                            SELECT id FROM outbox WHERE session_id = OLD.session_id AND (kind = 'event') = (OLD.kind = 'event')
+                            AND dead_at IS NULL ORDER BY id LIMIT 1);
+                    END;
+                    CREATE TRIGGER outbox_next_head_on_dead AFTER UPDATE OF dead_at ON outbox WHEN OLD.head AND NEW.dead_at IS NOT NULL BEGIN
+                        UPDATE outbox SET head = 0 WHERE id = NEW.id;
+                        UPDATE outbox SET head = 1 WHERE id = (
+                            SELECT id FROM outbox WHERE session_id = OLD.session_id AND (kind = 'event') = (OLD.kind = 'event')
+                            AND dead_at IS NULL ORDER BY id LIMIT 1);
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonTestSupport
 import Foundation
 import Testing
 
@@ -123,6 +124,73 @@ struct OutboxContractTests {
         #expect(try await store.requeueOutbox(id: retried.id, now: epoch.addingTimeInterval(12)))
         #expect(try await !store.requeueOutbox(id: 424_242, now: epoch))
         #expect(try await store.outboxCounts() == OutboxCounts(pending: 2, dead: 0, oldestPendingAt: epoch))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func eachQueuesHeadIsItsOldestLiveJobAfterAnyMixOfEnqueuesCompletionsDeadLettersAndRequeues(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let sessions = [try await newSession(store, user: "a"), try await newSession(store, user: "b")]
+        let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
+        // The model: each queue's live jobs in order (ids are the store's), and the dead ones.
+        var queues: [String: [Int64]] = [:]
+        var dead: [Int64] = []
+        var generator = SeededGenerator(state: 17)
+        var time = epoch
+        var counter: Int64 = 0
+        for _ in 0..<120 {
+            time = time.addingTimeInterval(1)
+            let claimed = try await store.claimOutbox(now: time, lease: 0.5, limit: 100)
+            let expectedHeads = Set(queues.values.compactMap(\.first))
+            #expect(Set(claimed.map(\.id)) == expectedHeads)
+            let heads = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, $0) })
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0..<5:
+                counter += 1
+                let session = sessions[Int.random(in: 0..<2, using: &generator)]
+                let job: OutboxJob =
+                    Bool.random(using: &generator)
+                    ? .event(HandoverNotification(id: "n\(counter)", kind: .queued, createdAt: epoch, handover: snapshot))
+                    : .post(messageID: counter, handover: 1)
+                try await Self.enqueue(store, session, [job])
+                let stored = try #require(try await store.outbox(dead: false, limit: 1_000).max { $0.id < $1.id })
+                queues["\(session.id.rawValue)/\(job.kind == "event")", default: []].append(stored.id)
+            case 5..<9:
+                let live = queues.keys.sorted().filter { queues[$0]?.isEmpty == false }
+                guard let key = live.randomElement(using: &generator), let id = queues[key]?.removeFirst() else { continue }
+                let head = try #require(heads[id])
+                if Bool.random(using: &generator) {
+                    try await store.completeOutbox(id: head.id)
+                } else {
+                    try await store.deadLetterOutbox(id: head.id, error: "gone", now: time)
+                    dead.append(head.id)
+                }
+            default:
+                guard let id = dead.popLast() else { continue }
+                let item = try #require(try await store.outbox(dead: true, limit: 1_000).first { $0.id == id })
+                #expect(try await store.requeueOutbox(id: id, now: time))
+                let requeued = try #require(try await store.outbox(dead: false, limit: 1_000).max { $0.id < $1.id })
+                queues["\(item.sessionID.rawValue)/\(item.job.kind == "event")", default: []].append(requeued.id)
+            }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aJobEnqueuedWhileItsQueuesHeadEndsIsNeverLeftBehind(kind: StoreKind) async throws {
+        let (first, reopen) = try await kind.make()
+        let second = try await reopen()
+        for round in 0..<30 {
+            let session = try await newSession(first, user: "u\(round)")
+            try await Self.enqueue(first, session, [.post(messageID: 1, handover: 1)])
+            let head = try #require(try await first.claimOutbox(now: epoch, lease: 600, limit: 100).first { $0.sessionID == session.id })
+            // The head ends in one process while the next job is enqueued in another, at the same moment.
+            async let ended: Void =
+                round.isMultiple(of: 2)
+                ? first.completeOutbox(id: head.id) : first.deadLetterOutbox(id: head.id, error: "gone", now: epoch)
+            async let enqueued: Void = Self.enqueue(second, session, [.post(messageID: 2, handover: 1)])
+            _ = try await (ended, enqueued)
+            let next = try await second.claimOutbox(now: epoch, lease: 600, limit: 100).filter { $0.sessionID == session.id }
+            #expect(next.map(\.job) == [.post(messageID: 2, handover: 1)], "round \(round)")
+        }
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -1,0 +1,111 @@
+import BatonCore
+import Foundation
+import GRDB
+import PostgresNIO
+import Testing
+
+@testable import BatonStorePostgres
+@testable import BatonStoreSQLite
+
+/// The outbox's polling queries read the queues' heads through their index, not the whole outbox: checked on the
+/// plan each database makes with an outbox like a Chatwoot outage leaves (thousands of jobs behind a few heads).
+@Suite("Outbox queries at load")
+struct OutboxQueryPlanTests {
+    /// Two thousand jobs waiting behind their sessions' heads, as when Chatwoot is down.
+    static func fillAsDuringAnOutage(_ store: any SessionStore) async throws {
+        for index in 0..<20 {
+            let session = try await newSession(store, user: "u\(index)")
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                for message in 0..<100 { update.enqueue(.post(messageID: Int64(message), handover: 1)) }
+            }
+        }
+    }
+
+    @Test func sqliteClaimsAndWakesUpThroughTheHeadsIndex() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        try await Self.fillAsDuringAnOutage(store)
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        for sql in [SQLiteSessionStore.dueHeadsSQL, SQLiteSessionStore.nextDueSQL] {
+            let plan = try await sqlite.writer.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: 0, count: sql.count { $0 == "?" })))
+                    .map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("USING INDEX outbox_heads_due") }, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN outbox") && !$0.contains("INDEX") }, "a scan of the whole outbox: \(plan)")
+            #expect(!plan.contains { $0.contains("outbox_pending") }, "every pending job read: \(plan)")
+        }
+        #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
+    }
+
+    @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresClaimsAndWakesUpThroughTheHeadsIndexes() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = try await PostgresTestServer.store(schema: schema)
+        try await Self.fillAsDuringAnOutage(store)
+        // What autovacuum does on a live database: the planner then knows how few heads there are.
+        try await store.client.query("ANALYZE outbox", logger: PostgresTestServer.logger)
+        for query in [PostgresSessionStore.claimQuery(now: epoch, lease: 60, limit: 100), PostgresSessionStore.nextDueQuery] {
+            let explain = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds)
+            var plan = ""
+            for try await text in try await store.client.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
+            let nodes = Self.nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8)))
+            #expect(!nodes.contains { $0.type == "Seq Scan" && $0.relation == "outbox" }, "a scan of the whole outbox: \(plan)")
+            #expect(!nodes.contains { $0.index == "outbox_pending" }, "every pending job read: \(nodes)")
+            #expect(nodes.contains { $0.index?.hasPrefix("outbox_heads_") == true }, "\(nodes)")
+        }
+        #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
+    }
+
+    /// Every node of a JSON plan: its type, the table it reads and the index it reads through, if any.
+    static func nodes(in plan: Any) -> [(type: String, relation: String?, index: String?)] {
+        if let list = plan as? [Any] { return list.flatMap(nodes(in:)) }
+        guard let node = plan as? [String: Any] else { return [] }
+        var found: [(type: String, relation: String?, index: String?)] = []
+        if let type = node["Node Type"] as? String { found.append((type, node["Relation Name"] as? String, node["Index Name"] as? String)) }
+        for value in node.values { found += nodes(in: value) }
+        return found
+    }
+}
+
+/// A database from before the queue heads (SQLite v6, PostgreSQL 4) keeps its pending jobs' order when migrated.
+@Suite("Outbox heads after an upgrade")
+struct OutboxHeadsUpgradeTests {
+    static let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
+    static let notification = OutboxJob.event(HandoverNotification(id: "n1", kind: .queued, createdAt: epoch, handover: snapshot))
+
+    /// Jobs written by the older schema: a dead one first, then two of one session's queues, and a second session's.
+    static func enqueueBeforeTheUpgrade(_ store: any SessionStore, killFirst: (Int64) async throws -> Void) async throws {
+        let first = try await newSession(store, user: "a")
+        let second = try await newSession(store, user: "b")
+        try await OutboxContractTests.enqueue(store, first, [.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1), notification])
+        try await OutboxContractTests.enqueue(store, second, [.post(messageID: 3, handover: 1)])
+        try await killFirst(try #require(try await store.outbox(dead: false, limit: 10).first).id)
+    }
+
+    static func expectTheOldestLiveJobOfEachQueueRunsFirst(_ store: any SessionStore) async throws {
+        let claimed = try await store.claimOutbox(now: epoch, lease: 60, limit: 10)
+        #expect(Set(claimed.map(\.job)) == [.post(messageID: 2, handover: 1), notification, .post(messageID: 3, handover: 1)])
+    }
+
+    @Test func sqlite() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-upgrade-\(UUID().uuidString)/baton.sqlite").path
+        let old = try SQLiteSessionStore(path: path)
+        try SQLiteSessionStore.migrator.migrate(old.writer, upTo: "v6: outbox traces")
+        try await Self.enqueueBeforeTheUpgrade(old) { id in
+            try await old.writer.write { db in try db.execute(sql: "UPDATE outbox SET dead_at = 1 WHERE id = ?", arguments: [id]) }
+        }
+        let upgraded = try SQLiteSessionStore(path: path)
+        try await upgraded.migrate()
+        try await Self.expectTheOldestLiveJobOfEachQueueRunsFirst(upgraded)
+    }
+
+    @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgres() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let client = try PostgresTestServer.start(search: schema)
+        try await PostgresMigrations.apply(on: client, logger: PostgresTestServer.logger, migrations: Array(PostgresMigrations.all.prefix(4)))
+        let old = PostgresSessionStore(client: client, logger: PostgresTestServer.logger)
+        try await Self.enqueueBeforeTheUpgrade(old) { id in
+            try await client.query("UPDATE outbox SET dead_at = 1 WHERE id = \(id)", logger: PostgresTestServer.logger)
+        }
+        try await Self.expectTheOldestLiveJobOfEachQueueRunsFirst(try await PostgresTestServer.store(schema: schema))
+    }
+}
