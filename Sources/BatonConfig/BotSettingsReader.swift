@@ -24,9 +24,6 @@ struct BotSettingsReader {
     let sink: DiagnosticSink
 
     static let sharedKeys = ["systemPrompt", "timeoutSeconds", "retrySeconds", "history"]
-    /// What a turn does under the lease besides waiting for the bot.
-    static let leaseMargin = 10
-
     func bots(_ value: YAMLValue) -> [String: BotSettings] {
         guard !value.isNull, let members = value.mapping(allowed: nil, sink) else { return [:] }
         var bots: [String: BotSettings] = [:]
@@ -56,11 +53,6 @@ struct BotSettingsReader {
         }
         var bot = BotSettings(name: name, kind: kind)
         if members.has("timeoutSeconds"), let seconds = members["timeoutSeconds"].int(sink, range: 1...600) { bot.timeoutSeconds = seconds }
-        if bot.timeoutSeconds + Self.leaseMargin > delivery.leaseSeconds {
-            sink.error(
-                members.has("timeoutSeconds") ? members["timeoutSeconds"] : value,
-                "timeoutSeconds (\(bot.timeoutSeconds)) must be at least \(Self.leaseMargin) s shorter than delivery.leaseSeconds (\(delivery.leaseSeconds)): a turn (the bot, the transcript read and the answer's write) runs under the outbox's lease, or another worker asks the bot a second time")
-        }
         if members.has("retrySeconds"), let seconds = members["retrySeconds"].int(sink, range: 0...600) { bot.retrySeconds = seconds }
         if bot.retrySeconds + bot.timeoutSeconds >= delivery.giveUpAfterSeconds {
             sink.error(

@@ -128,18 +128,10 @@ extension ConfigLoader {
         guard let members else { return settings }
         if members.has(keys[0]), let seconds = members[keys[0]].int(sink, range: 1...604_800) { settings.giveUpAfterSeconds = seconds }
         if members.has(keys[1]), let seconds = members[keys[1]].int(sink, range: 1...86_400) { settings.openGiveUpAfterSeconds = seconds }
-        let timeout = members.has(keys[2]) ? members[keys[2]].int(sink, range: 1...120) : nil
-        if let timeout { settings.requestTimeoutSeconds = timeout }
-        let lease = members.has(keys[3]) ? members[keys[3]].int(sink, range: 2...3_600) : nil
-        if let lease { settings.leaseSeconds = lease }
-        // A lease that runs out while its call still waits for Chatwoot hands the job to a second worker: a double send.
-        if (lease != nil || timeout != nil), settings.leaseSeconds <= settings.requestTimeoutSeconds {
-            let at = lease != nil ? members[keys[3]] : members[keys[2]]
-            sink.error(
-                at,
-                "leaseSeconds (\(settings.leaseSeconds)\(lease == nil ? ", the default" : "")) must be longer than requestTimeoutSeconds "
-                    + "(\(settings.requestTimeoutSeconds)): a job's lease must outlast its Chatwoot calls, or another worker runs it a second time\(at.overrideNote)")
-        }
+        if members.has(keys[2]), let timeout = members[keys[2]].int(sink, range: 1...120) { settings.requestTimeoutSeconds = timeout }
+        // Renewed every third of it while a job runs, so it need not outlast the job's calls: it only bounds how long
+        // a dead instance's jobs wait for another instance.
+        if members.has(keys[3]), let lease = members[keys[3]].int(sink, range: 2...3_600) { settings.leaseSeconds = lease }
         return settings
     }
 }

@@ -91,10 +91,10 @@ public struct DeliverySettings: Sendable, Hashable {
     public var openGiveUpAfterSeconds: Int
     /// Seconds to wait for one Chatwoot answer.
     public var requestTimeoutSeconds: Int
-    /// Seconds a claimed outbox job is reserved for the instance that claimed it. Longer than any job takes (a job
-    /// makes one to a few Chatwoot calls); a job whose instance died is taken over by another once it runs out.
+    /// Seconds a claimed outbox job is reserved for the instance that claimed it, renewed every third of it while the
+    /// job runs: a job whose instance died is taken over by another once it runs out.
     public var leaseSeconds: Int
-    public init(giveUpAfterSeconds: Int = 900, openGiveUpAfterSeconds: Int = 120, requestTimeoutSeconds: Int = 10, leaseSeconds: Int = 60) {
+    public init(giveUpAfterSeconds: Int = 900, openGiveUpAfterSeconds: Int = 120, requestTimeoutSeconds: Int = 10, leaseSeconds: Int = 4) {
         self.giveUpAfterSeconds = giveUpAfterSeconds
         self.openGiveUpAfterSeconds = openGiveUpAfterSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds

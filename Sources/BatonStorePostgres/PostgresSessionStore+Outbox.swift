@@ -39,6 +39,17 @@ extension PostgresSessionStore {
             (SELECT MIN(GREATEST(next_attempt_at, leased_until)) FROM outbox WHERE head AND leased_until IS NOT NULL)) AS due
         """
 
+    public func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws {
+        guard !items.isEmpty else { return }
+        // One statement for all of this worker's jobs, each matched by its id and the attempt it was handed out as.
+        try await client.query(
+            """
+            UPDATE outbox o SET leased_until = \(until.millis)
+            FROM unnest(\(items.map(\.id)), \(items.map { Int64($0.attempts) })) AS mine (id, attempts)
+            WHERE o.id = mine.id AND o.attempts = mine.attempts AND o.leased_until IS NOT NULL
+            """, logger: logger)
+    }
+
     public func completeOutbox(id: Int64) async throws {
         try await client.query("DELETE FROM outbox WHERE id = \(id)", logger: logger)
     }

@@ -61,6 +61,14 @@ extension SQLiteSessionStore {
         }
     }
 
+    public func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws {
+        guard !items.isEmpty else { return }
+        try await write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE outbox SET leased_until = ? WHERE id = ? AND attempts = ? AND leased_until IS NOT NULL")
+            for item in items { try statement.execute(arguments: [until.millis, item.id, item.attempts]) }
+        }
+    }
+
     public func completeOutbox(id: Int64) async throws {
         try await write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
     }

@@ -92,7 +92,6 @@ import Testing
         ("bots: { b: { openai: { baseURL: 'http://x', model: m, temperature: 3 } } }", "temperature is a number from 0 to 2"),
         ("bots: { b: { openai: { baseURL: 'http://x', model: m, apiKeyEnv: NOT_SET } } }", "'NOT_SET' is not set"),
         ("bots: { b: { openai: { baseURL: 'http://x', model: m, apiKey: k, apiKeyEnv: K } } }", "set one of"),
-        ("bots: { b: { webhook: { url: 'http://x' }, timeoutSeconds: 51 } }", "must be at least 10 s shorter than delivery.leaseSeconds (60)"),
         ("delivery: { giveUpAfterSeconds: 40 }\nbots: { b: { webhook: { url: 'http://x' }, retrySeconds: 20 } }", "must be shorter than delivery.giveUpAfterSeconds (40)"),
         ("bots: { b: { webhook: { url: 'http://x' }, history: 0 } }", "between 1 and 500"),
         ("bots: { b: { openai: { baseURL: 'http://x', model: m, apiKeyHeader: x-key } } }", "apiKeyHeader is authorization (Bearer) or api-key"),

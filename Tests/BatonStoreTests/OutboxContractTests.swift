@@ -194,6 +194,31 @@ struct OutboxContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aRenewedLeaseKeepsARunningJobAndNothingElse(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let first = try await newSession(store, user: "a")
+        let second = try await newSession(store, user: "b")
+        try await Self.enqueue(store, first, [.post(messageID: 1, handover: 1)])
+        try await Self.enqueue(store, second, [.post(messageID: 2, handover: 1)])
+        let claimed = try await store.claimOutbox(now: epoch, lease: 4, limit: 10)
+        let running = try #require(claimed.first { $0.sessionID == first.id })
+        let rescheduled = try #require(claimed.first { $0.sessionID == second.id })
+        try await store.rescheduleOutbox(id: rescheduled.id, at: epoch.addingTimeInterval(2), error: "HTTP 429")
+
+        // The heartbeat at 3 s: the running job's lease now runs until 7 s; the rescheduled one is not leased again.
+        try await store.renewOutboxLeases([running, rescheduled], until: epoch.addingTimeInterval(7))
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(5), lease: 4, limit: 10).map(\.id) == [rescheduled.id])
+        #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(7))
+
+        // Its worker died: once the lease runs out another takes it, and the old worker's renewal no longer applies.
+        try await store.completeOutbox(id: rescheduled.id)
+        let takenOver = try #require(try await store.claimOutbox(now: epoch.addingTimeInterval(7), lease: 4, limit: 10).first)
+        #expect(takenOver.id == running.id && takenOver.attempts == 2)
+        try await store.renewOutboxLeases([running], until: epoch.addingTimeInterval(60))
+        #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(11), "the stale renewal left the new worker's lease alone")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func jobsSurviveARestart(kind: StoreKind) async throws {
         let (store, reopen) = try await kind.make()
         let session = try await newSession(store)

@@ -124,6 +124,11 @@ public protocol SessionStore: Sendable {
     /// workers, in one process or several, never get the same job while its lease runs.
     func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem]
 
+    /// Extends the leases of jobs this worker still carries out to `until` (its heartbeat), so a short lease only
+    /// runs out when the worker is gone. A job that was finished, rescheduled, dead-lettered or handed out again
+    /// since (its attempt count moved on) is left alone.
+    func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws
+
     /// Removes a job that is done.
     func completeOutbox(id: Int64) async throws
 

@@ -16,7 +16,8 @@ public protocol OutboxPerformer: Sendable {
 /// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
 /// desk work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
 /// what fails. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
-/// workers (two instances on one database) from running one job twice.
+/// workers (two instances on one database) from running one job twice. The lease is short and renewed while a job
+/// runs (a heartbeat), so a dead instance's jobs are taken over seconds after it died, however long jobs take.
 public final class OutboxWorker: Service, Sendable {
     let store: any SessionStore
     let performer: any OutboxPerformer
@@ -26,8 +27,8 @@ public final class OutboxWorker: Service, Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics: BatonMetrics
-    /// How long a claimed job is reserved for its worker (`delivery.leaseSeconds`): longer than any job takes, and
-    /// how long a job whose instance died waits before another instance takes it over.
+    /// How long a claimed job is reserved for its worker (`delivery.leaseSeconds`), renewed every third of it while
+    /// the job runs: at most how long a job whose instance died waits before another instance takes it over.
     let lease: TimeInterval
     /// Jobs carried out at once.
     static let concurrency = 64
@@ -36,11 +37,12 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Rung by whoever stores jobs, so they start now rather than at the next poll.
     private let doorbell: Doorbell
-    private let inFlight = Mutex(0)
+    /// The jobs being carried out, by id: how many there are, and whose leases the heartbeat renews.
+    private let inFlight = Mutex<[Int64: OutboxItem]>([:])
     private let isReady = Mutex(false)
 
     init(
-        store: any SessionStore, performer: any OutboxPerformer, doorbell: Doorbell, policy: RetryPolicy, lease: Duration = .seconds(60),
+        store: any SessionStore, performer: any OutboxPerformer, doorbell: Doorbell, policy: RetryPolicy, lease: Duration = .seconds(4),
         metrics: BatonMetrics, random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
         now: @escaping @Sendable () -> Date, logger: Logger
     ) {
@@ -67,8 +69,9 @@ public final class OutboxWorker: Service, Sendable {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
                     await doorbell.wait(upTo: Self.pollInterval)
                 }
+                group.addTask { await self.renewLeases() }
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    let room = Self.concurrency - inFlight.withLock { $0 }
+                    let room = Self.concurrency - inFlight.withLock { $0.count }
                     var claimed: [OutboxItem] = []
                     if room > 0 {
                         do {
@@ -78,10 +81,10 @@ public final class OutboxWorker: Service, Sendable {
                         }
                     }
                     for item in claimed {
-                        inFlight.withLock { $0 += 1 }
+                        inFlight.withLock { $0[item.id] = item }
                         group.addTask {
                             await self.attempt(item)
-                            self.inFlight.withLock { $0 -= 1 }
+                            self.inFlight.withLock { $0[item.id] = nil }
                             // Finishing a job may have made its session's next job the head of its queue.
                             self.doorbell.ring()
                         }
@@ -99,8 +102,34 @@ public final class OutboxWorker: Service, Sendable {
     func waitDuration() async -> Duration {
         guard let due = try? await store.nextOutboxDue() else { return Self.pollInterval }
         let milliseconds = Int(due.timeIntervalSince(now()) * 1000)
-        guard milliseconds > 0 else { return inFlight.withLock { $0 } > 0 ? Self.pollInterval : .milliseconds(1) }
+        guard milliseconds > 0 else { return inFlight.withLock { $0.isEmpty } ? .milliseconds(1) : Self.pollInterval }
         return min(.milliseconds(milliseconds + 1), Self.pollInterval)
+    }
+
+    /// The heartbeat: every third of the lease, the leases of the jobs still running are extended by a whole lease,
+    /// in one write. It stops once the worker stops and its last job is done (a stopping instance finishes what it
+    /// started, still holding its jobs).
+    func renewLeases() async {
+        let interval = Duration.milliseconds(max(100, Int(lease * 1000 / 3)))
+        while !Task.isCancelled {
+            if Task.isShuttingDownGracefully {
+                // Stopping: renew only while the last jobs finish.
+                if inFlight.withLock({ $0.isEmpty }) { return }
+                try? await Task.sleep(for: interval)
+            } else {
+                // A stop ends the wait at once, so it is not held up by the heartbeat.
+                try? await cancelOnGracefulShutdown { try await Task.sleep(for: interval) }
+            }
+            let running = inFlight.withLock { Array($0.values) }
+            guard !running.isEmpty, !Task.isCancelled else { continue }
+            do {
+                try await store.renewOutboxLeases(running, until: now().addingTimeInterval(lease))
+            } catch {
+                // The jobs go on; if their leases run out meanwhile, another worker may start them a second time,
+                // and finds what the first run posted by its source id.
+                logger.warning("outbox leases could not be renewed", metadata: ["jobs": "\(running.count)", "error": "\(String(reflecting: error))"])
+            }
+        }
     }
 
     /// One attempt, as a span of the trace the job was saved in (a user's message, an agent's reply): its kind,

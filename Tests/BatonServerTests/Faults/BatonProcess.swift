@@ -122,6 +122,12 @@ final class BatonProcess: Sendable {
     }
 
     /// SIGKILL: no shutdown, no flushing, exactly like a crash or an OOM kill.
+    /// SIGSTOP: the process is frozen (keeps its connections, does nothing) until ``resume()``.
+    func pause() { Foundation.kill(process.processIdentifier, SIGSTOP) }
+
+    /// SIGCONT after ``pause()``.
+    func resume() { Foundation.kill(process.processIdentifier, SIGCONT) }
+
     func kill() {
         // Once it has exited its pid may belong to another process.
         guard process.isRunning else { return }

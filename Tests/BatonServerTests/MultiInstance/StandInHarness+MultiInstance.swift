@@ -38,6 +38,32 @@ extension StandInHarness {
         return ids.map { id in requests.first { $0.id == id }?.tokenOwner }
     }
 
+    /// Every message post takes `latency` from now on, in place of any earlier slowing (the stand-in's other request
+    /// rules are lifted too). Posts already received keep the latency they arrived with.
+    func slowMessagePosts(by latency: Duration) {
+        standIn.clearFaults()
+        _ = standIn.addLatency(latency, method: "POST", path: "/api/v1/accounts/*/conversations/*/messages")
+    }
+
+    /// The conversation paths (`…/conversations/{id}`) the requests with these ids were made on.
+    func conversationPaths(of ids: [Int]) async -> Set<String> {
+        let requests = await standIn.requests()
+        return Set(ids.compactMap { id in requests.first { $0.id == id }.map { $0.path.replacingOccurrences(of: "/messages", with: "") } })
+    }
+
+    /// How long after `start` the first request on one of `paths` (a conversation's own path or below it) arrived
+    /// from one of `owners` (answered requests only: the owner is known once the stand-in answered).
+    func firstCall(after start: Date, onAnyOf paths: Set<String>, byAnyOf owners: Set<String>) async -> Duration? {
+        let from = Instant(start)
+        let first = await standIn.requests()
+            .filter { request in
+                request.receivedAt >= from && owners.contains(request.tokenOwner ?? "")
+                    && paths.contains { request.path == $0 || request.path.hasPrefix($0 + "/") }
+            }
+            .map(\.receivedAt).min()
+        return first.map { .microseconds($0.microseconds - from.microseconds) }
+    }
+
     /// Waits until no request is in flight (what a killed process sent has been answered, to nobody).
     func waitForRequestsIdle(timeout: Duration = .seconds(30)) async throws {
         _ = try await standIn.waitUntil(timeout: timeout, "every request to be answered") { snapshot in

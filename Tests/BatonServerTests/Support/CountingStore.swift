@@ -47,6 +47,7 @@ final class CountingStore: SessionStore {
     }
     func sessionsWithActiveHandover() async throws -> [SessionID] { try await base.sessionsWithActiveHandover() }
     func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] { try await base.claimOutbox(now: now, lease: lease, limit: limit) }
+    func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws { try await base.renewOutboxLeases(items, until: until) }
     func completeOutbox(id: Int64) async throws { try await base.completeOutbox(id: id) }
     func rescheduleOutbox(id: Int64, at: Date, error: String) async throws { try await base.rescheduleOutbox(id: id, at: at, error: error) }
     func deadLetterOutbox(id: Int64, error: String, now: Date) async throws { try await base.deadLetterOutbox(id: id, error: error, now: now) }
