@@ -16,8 +16,10 @@ final class HandoverClock: Service, Sendable {
     let logger: Logger
     /// Rung when a step sets an earlier time than the clock waits for.
     let bell: Doorbell
-    /// How long a claimed session is reserved: far longer than a wake step takes.
-    static let lease: TimeInterval = 60
+    /// How long a claimed session is reserved: far longer than a wake step takes (milliseconds), and how long a dead
+    /// instance's due timers wait for another instance. A step is safe to repeat, so one that outlives it costs a
+    /// repeat at worst.
+    static let lease: TimeInterval = 5
     /// Other instances may set times this one is not told about; it looks at least this often.
     static let pollInterval: Duration = .seconds(2)
     static let batch = 50
