@@ -171,6 +171,13 @@ enum PostgresMigrations {
                 FOR EACH ROW WHEN (OLD.head AND NEW.dead_at IS NOT NULL) EXECUTE FUNCTION baton_outbox_next_head()
                 """,
             ]),
+        Migration(
+            version: 6, name: "message rate buckets",
+            statements: [
+                // The user's message-rate bucket (`RateBucket`), taken inside the message's own write, so it holds
+                // across instances.
+                "ALTER TABLE sessions ADD COLUMN rate_tokens double precision, ADD COLUMN rate_at bigint"
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

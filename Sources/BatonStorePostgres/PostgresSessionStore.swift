@@ -69,7 +69,7 @@ public final class PostgresSessionStore: SessionStore {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = try Rows.session(from: row)
-            var update = SessionUpdate(session: session)
+            var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
             let result = try body(&update)
             var later: [Int64: [Message]] = [:]
             for order in Set(update.drafts.compactMap(\.externalOrder)) {
@@ -104,7 +104,8 @@ public final class PostgresSessionStore: SessionStore {
             try await connection.query(
                 """
                 UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
-                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis), wake_at = \(update.state.wakeAt?.millis)
+                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis), wake_at = \(update.state.wakeAt?.millis),
+                    rate_tokens = \(update.rateBucket?.tokens), rate_at = \(update.rateBucket?.at.millis)
                 WHERE id = \(sessionID.rawValue)
                 """, logger: self.logger)
             return (result, stored)

@@ -5,6 +5,11 @@ import PostgresNIO
 /// Rows to domain values and back. JSON values (state, message content, outbox jobs) are stored as JSON *text*:
 /// `jsonb` refuses the `\u0000` escape, and a user may well type a NUL character into a message or an answer.
 enum Rows {
+    static func rateBucket(from row: PostgresRandomAccessRow) throws -> RateBucket? {
+        guard let tokens = try row["rate_tokens"].decode(Double?.self), let at = try row["rate_at"].decode(Int64?.self) else { return nil }
+        return RateBucket(tokens: tokens, at: Date(millis: at))
+    }
+
     static func session(from row: PostgresRandomAccessRow) throws -> Session {
         Session(
             id: SessionID(rawValue: try row["id"].decode(String.self)), endpointID: try row["endpoint_id"].decode(String.self),

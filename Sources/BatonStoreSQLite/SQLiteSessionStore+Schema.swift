@@ -124,6 +124,10 @@ extension SQLiteSessionStore {
                     END;
                     """)
         }
+        migrator.registerMigration("v8: message rate buckets") { db in
+            // The user's message-rate bucket (`RateBucket`), taken inside the message's own write.
+            try db.execute(sql: "ALTER TABLE sessions ADD COLUMN rate_tokens REAL; ALTER TABLE sessions ADD COLUMN rate_at INTEGER")
+        }
         return migrator
     }
 }

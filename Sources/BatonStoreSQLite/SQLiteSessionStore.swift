@@ -90,7 +90,7 @@ public final class SQLiteSessionStore: SessionStore {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = try self.session(from: row)
-            var update = SessionUpdate(session: session)
+            var update = SessionUpdate(session: session, rateBucket: Self.rateBucket(from: row))
             let result = try body(&update)
             var later: [Int64: [Message]] = [:]
             for order in Set(update.drafts.compactMap(\.externalOrder)) {
@@ -117,8 +117,13 @@ public final class SQLiteSessionStore: SessionStore {
             // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
             let stateText: String = update.state == session.state ? row["state"] : update.state.storageText
             // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index.
-            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, wake_at = ? WHERE id = ?")
-                .execute(arguments: [stateText, placement.lastMessageID, now.millis, update.state.wakeAt?.millis, sessionID.rawValue])
+            try db.cachedStatement(
+                sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, wake_at = ?, rate_tokens = ?, rate_at = ? WHERE id = ?"
+            )
+            .execute(arguments: [
+                stateText, placement.lastMessageID, now.millis, update.state.wakeAt?.millis, update.rateBucket?.tokens, update.rateBucket?.at.millis,
+                sessionID.rawValue,
+            ])
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
         }
@@ -253,6 +258,11 @@ public final class SQLiteSessionStore: SessionStore {
     // MARK: Rows
 
     static let selectSession = "SELECT * FROM sessions WHERE id = ?"
+
+    static func rateBucket(from row: Row) -> RateBucket? {
+        guard let tokens = row["rate_tokens"] as Double?, let at = row["rate_at"] as Int64? else { return nil }
+        return RateBucket(tokens: tokens, at: Date(millis: at))
+    }
 
     func session(from row: Row) throws -> Session {
         let id = SessionID(rawValue: row["id"])

@@ -66,19 +66,23 @@ struct OutboxQueryPlanTests {
     }
 }
 
-/// A database from before the queue heads (SQLite v6, PostgreSQL 4) keeps its pending jobs' order when migrated.
+/// A database from before the queue heads (SQLite v6, PostgreSQL 4), its jobs written as an older Baton wrote them,
+/// keeps its pending jobs' order when migrated.
 @Suite("Outbox heads after an upgrade")
 struct OutboxHeadsUpgradeTests {
     static let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
     static let notification = OutboxJob.event(HandoverNotification(id: "n1", kind: .queued, createdAt: epoch, handover: snapshot))
 
-    /// Jobs written by the older schema: a dead one first, then two of one session's queues, and a second session's.
-    static func enqueueBeforeTheUpgrade(_ store: any SessionStore, killFirst: (Int64) async throws -> Void) async throws {
+    /// Jobs written by the older schema (as an older Baton wrote them: `insert`): a dead one first, then two of one
+    /// session's queues, and a second session's.
+    static func enqueueBeforeTheUpgrade(
+        _ store: any SessionStore, insert: (SessionID, OutboxJob) async throws -> Void, killFirst: () async throws -> Void
+    ) async throws {
         let first = try await newSession(store, user: "a")
         let second = try await newSession(store, user: "b")
-        try await OutboxContractTests.enqueue(store, first, [.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1), notification])
-        try await OutboxContractTests.enqueue(store, second, [.post(messageID: 3, handover: 1)])
-        try await killFirst(try #require(try await store.outbox(dead: false, limit: 10).first).id)
+        for job in [OutboxJob.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1), notification] { try await insert(first.id, job) }
+        try await insert(second.id, .post(messageID: 3, handover: 1))
+        try await killFirst()
     }
 
     static func expectTheOldestLiveJobOfEachQueueRunsFirst(_ store: any SessionStore) async throws {
@@ -90,8 +94,14 @@ struct OutboxHeadsUpgradeTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-upgrade-\(UUID().uuidString)/baton.sqlite").path
         let old = try SQLiteSessionStore(path: path)
         try SQLiteSessionStore.migrator.migrate(old.writer, upTo: "v6: outbox traces")
-        try await Self.enqueueBeforeTheUpgrade(old) { id in
-            try await old.writer.write { db in try db.execute(sql: "UPDATE outbox SET dead_at = 1 WHERE id = ?", arguments: [id]) }
+        try await Self.enqueueBeforeTheUpgrade(old) { session, job in
+            try await old.writer.write { db in
+                try db.execute(
+                    sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, 0, 0)",
+                    arguments: [session.rawValue, try SQLiteSessionStore.encode(job), job.kind])
+            }
+        } killFirst: {
+            try await old.writer.write { db in try db.execute(sql: "UPDATE outbox SET dead_at = 1 WHERE id = (SELECT MIN(id) FROM outbox)") }
         }
         let upgraded = try SQLiteSessionStore(path: path)
         try await upgraded.migrate()
@@ -103,8 +113,14 @@ struct OutboxHeadsUpgradeTests {
         let client = try PostgresTestServer.start(search: schema)
         try await PostgresMigrations.apply(on: client, logger: PostgresTestServer.logger, migrations: Array(PostgresMigrations.all.prefix(4)))
         let old = PostgresSessionStore(client: client, logger: PostgresTestServer.logger)
-        try await Self.enqueueBeforeTheUpgrade(old) { id in
-            try await client.query("UPDATE outbox SET dead_at = 1 WHERE id = \(id)", logger: PostgresTestServer.logger)
+        try await Self.enqueueBeforeTheUpgrade(old) { session, job in
+            try await client.query(
+                """
+                INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
+                VALUES (\(session.rawValue), \(try Rows.encode(job)), \(job.kind), 0, 0, 0)
+                """, logger: PostgresTestServer.logger)
+        } killFirst: {
+            try await client.query("UPDATE outbox SET dead_at = 1 WHERE id = (SELECT MIN(id) FROM outbox)", logger: PostgresTestServer.logger)
         }
         try await Self.expectTheOldestLiveJobOfEachQueueRunsFirst(try await PostgresTestServer.store(schema: schema))
     }

@@ -46,6 +46,27 @@ func newSession(_ store: any SessionStore, user: String = "u1", endpoint: String
 
 @Suite("Store contract")
 struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func theRateBucketIsSavedWithTheChangeAndNotWhenTheChangeFails(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let session = try await newSession(store)
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            #expect(update.rateBucket == nil, "a new session has none yet")
+            update.rateBucket = RateBucket(tokens: 2.5, at: epoch)
+        }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.rateBucket = RateBucket(tokens: 0, at: epoch.addingTimeInterval(1))
+                throw Refused()
+            }
+        }
+        let reopened = try await reopen()
+        _ = try await reopened.update(sessionID: session.id, now: epoch) { update in
+            #expect(update.rateBucket == RateBucket(tokens: 2.5, at: epoch))
+        }
+    }
+
     /// An agent's reply passes the handover's sync position over itself and over the copies of later replies it
     /// moves behind it, so the provider is never sent its own messages back.
     @Test(arguments: StoreKind.allCases)

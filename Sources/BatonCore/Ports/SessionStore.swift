@@ -13,12 +13,15 @@ public struct SessionUpdate: Sendable {
     public private(set) var jobs: [OutboxJob] = []
     /// The trace the change belongs to (a W3C `traceparent`), saved with its jobs so their work continues it.
     public var trace: String?
+    /// The session's message-rate bucket (see ``RateBucket``), saved with the change.
+    public var rateBucket: RateBucket?
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
     private var passesOverAppended = false
 
-    public init(session: Session) {
+    public init(session: Session, rateBucket: RateBucket? = nil) {
         self.session = session
         self.state = session.state
+        self.rateBucket = rateBucket
     }
 
     /// Appends a message to the transcript.

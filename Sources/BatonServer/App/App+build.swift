@@ -48,7 +48,7 @@ public func buildApplication(
     let replies = ReplyChannels(chatwoot.inboxes)
 
     let conversations = Conversations(
-        store: store, hub: hub, limits: MessageLimits(configuration.limits, now: now), outboxBell: outboxBell, clockBell: clockBell, metrics: metrics,
+        store: store, hub: hub, limits: MessageLimits(configuration.limits), outboxBell: outboxBell, clockBell: clockBell, metrics: metrics,
         notifiedEndpoints: Set(configuration.endpoints.filter { $0.rest.callback != nil }.map(\.id)), now: now, logger: logger)
     let clock = HandoverClock(store: store, conversations: conversations, endpoints: endpoints, bell: clockBell, now: now, logger: logger)
     let reconciler = Reconciler(

@@ -51,11 +51,13 @@ extension Conversations {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
         }
-        try admit(content.text, sessionID: sessionID)
+        try await counted { try limits.checkLength(content.text) }
         let time = createdAt ?? now()
         do {
-            return try await step(sessionID, endpoint: endpoint) { machine, state in
-                machine.outsideBotSaid(content, at: time, clientMessageID: clientMessageID, state: state)
+            return try await counted {
+                try await step(sessionID, endpoint: endpoint, rateLimited: true) { machine, state in
+                    machine.outsideBotSaid(content, at: time, clientMessageID: clientMessageID, state: state)
+                }
             }
         } catch SessionStoreError.duplicateClientMessage(_, let clientID) {
             guard let existing = try await store.message(sessionID: sessionID, clientMessageID: clientID) else { throw SessionStoreError.sessionNotFound(sessionID) }

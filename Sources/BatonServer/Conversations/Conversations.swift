@@ -100,7 +100,7 @@ public struct Conversations: Sendable {
         if let clientMessageID, let existing = try await store.message(sessionID: sessionID, clientMessageID: clientMessageID) {
             return try await duplicateTurn(existing, sessionID: sessionID)
         }
-        try admit(input.text, sessionID: sessionID)
+        try await counted { try limits.checkLength(input.text) }
         var data: [String: JSONValue] = [:]
         if let payload = input.payload { data["payload"] = .string(payload) }
         if input.data != .null { data["data"] = input.data }
@@ -108,7 +108,9 @@ public struct Conversations: Sendable {
             sender: .user, content: MessageContent(text: input.text, attachments: attachments, data: data.isEmpty ? nil : .object(data)), createdAt: now(),
             clientMessageID: clientMessageID)
         do {
-            return try await step(sessionID, endpoint: endpoint, userDraft: draft) { machine, state in machine.handle(.message(input), state: state) }
+            return try await counted {
+                try await step(sessionID, endpoint: endpoint, userDraft: draft, rateLimited: true) { machine, state in machine.handle(.message(input), state: state) }
+            }
         } catch SessionStoreError.duplicateClientMessage(_, let clientID) {
             // Two copies raced past the first check; the store let exactly one in.
             guard let existing = try await store.message(sessionID: sessionID, clientMessageID: clientID) else { throw SessionStoreError.sessionNotFound(sessionID) }
@@ -223,16 +225,18 @@ public struct Conversations: Sendable {
             case .string(let uuid)? = survey.content.data?["survey"]?["conversationUUID"]
         else { throw SurveyError.notASurvey }
         let text = feedback?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        try admit(text, sessionID: sessionID)
+        let limits = limits
+        try await counted { try limits.checkLength(text) }
         let time = now()
         let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
-        let (session, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+        let (session, stored) = try await counted { try await store.update(sessionID: sessionID, now: time) { update in
+            try limits.take(from: &update.rateBucket, at: time)
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text, data: data), createdAt: time, clientMessageID: clientMessageID))
             // For the desk's survey page, not for the agents' conversation.
             update.passOverAppended()
             update.enqueue(.survey(SurveyAnswer(conversationUUID: uuid, rating: rating, feedback: text.isEmpty ? nil : text)))
             return update.session
-        }
+        } }
         await hub.publish(stored)
         outboxBell.ring()
         // The session as it was read: its `lastMessageID` is before the answer (callers read `messages`).
@@ -287,16 +291,19 @@ public struct Conversations: Sendable {
     /// Runs one machine step in one store transaction (its desk work saved in the outbox with it), publishes what
     /// it stored and the handover's new phase, and wakes the outbox worker.
     func step(
-        _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil,
+        _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil, rateLimited: Bool = false,
         _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
     ) async throws -> Turn {
         let time = now()
+        let limits = limits
         let flow = endpoint.bot
         let policy = endpoint.policy
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
         let (outcome, stored) = try await withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time) { update in
             update.trace = trace
+            // Inside the write: the session's row lock makes instances take from its bucket one at a time.
+            if rateLimited { try limits.take(from: &update.rateBucket, at: time) }
             if let userDraft { update.append(userDraft) }
             let before = update.state.handover
             let bot: any Bot = update.session.channel.isOwnedByOutsideBot ? HandoverOnlyBot() : flow
@@ -356,11 +363,11 @@ public struct Conversations: Sendable {
         return HandoverNotification(id: id, kind: kind, createdAt: time, handover: HandoverNotification.Snapshot(handover), messageID: messageID)
     }
 
-    /// Counts a message against the session's limits, counting refusals in the metrics.
-    func admit(_ text: String, sessionID: SessionID) throws {
+    /// Runs `body`, counting a message it refuses (`MessageLimitError`) in the metrics.
+    func counted<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            try limits.admit(text, sessionID: sessionID)
-        } catch {
+            return try await body()
+        } catch let error as MessageLimitError {
             metrics.refused(error.metricLabel)
             throw error
         }

@@ -2,7 +2,6 @@ public import BatonConfig
 public import BatonCore
 public import Foundation
 public import Hummingbird
-import Synchronization
 
 /// Why a user message was refused before it reached the flow.
 public enum MessageLimitError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -19,37 +18,28 @@ public enum MessageLimitError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// Per-session limits on user messages: a token bucket per session (refilled at `messagesPerMinute`, holding a
-/// burst), and a maximum length. Kept in memory: a restart forgives, which is harmless.
+/// Per-session limits on user messages: a maximum length, and a rate (`messagesPerMinute`, with a burst of a
+/// quarter of it, at least 5) taken from the session's ``RateBucket`` inside the message's own write, so it holds
+/// across instances and a refused message stores nothing.
 public final class MessageLimits: Sendable {
     let settings: LimitSettings
     let burst: Double
-    let now: @Sendable () -> Date
-    private let buckets = Mutex<[SessionID: (tokens: Double, at: Date)]>([:])
 
-    public init(_ settings: LimitSettings, now: @escaping @Sendable () -> Date = Date.init) {
+    public init(_ settings: LimitSettings) {
         self.settings = settings
-        self.now = now
         burst = Double(max(5, settings.messagesPerMinute / 4))
     }
 
-    /// Takes one message's worth from the session's bucket, or throws why not.
-    public func admit(_ text: String, sessionID: SessionID) throws(MessageLimitError) {
+    /// Throws when the text is longer than the limit.
+    public func checkLength(_ text: String) throws(MessageLimitError) {
         if text.count > settings.maxMessageLength { throw .tooLong(max: settings.maxMessageLength) }
+    }
+
+    /// Takes one message's worth from the session's bucket at `now`, or throws how long to wait.
+    public func take(from bucket: inout RateBucket?, at now: Date) throws(MessageLimitError) {
         let perSecond = Double(settings.messagesPerMinute) / 60
-        let now = now()
-        let wait: Double? = buckets.withLock { buckets in
-            if buckets.count > 50_000 { buckets = buckets.filter { now.timeIntervalSince($0.value.at) < 120 } }
-            var bucket = buckets[sessionID] ?? (burst, now)
-            // A clock set back refills nothing rather than taking tokens away.
-            let elapsed = max(0, now.timeIntervalSince(bucket.at))
-            bucket.tokens = min(burst, bucket.tokens + elapsed * perSecond)
-            bucket.at = now
-            defer { buckets[sessionID] = bucket }
-            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / perSecond }
-            bucket.tokens -= 1
-            return nil
-        }
+        let (taken, wait) = RateBucket.take(from: bucket, at: now, perSecond: perSecond, burst: burst)
+        bucket = taken
         if let wait { throw .rateLimited(retryAfter: max(1, Int(wait.rounded(.up)))) }
     }
 }

@@ -95,7 +95,7 @@ final class BatonProcess: Sendable {
     static func configText(
         storage: String, delivery: String, chatwoot: StandInHarness, token: String, chatwootExtra: [String] = [],
         channels: String = "{ webchat: { enabled: true }, rest: { enabled: true } }", endpointExtra: [String] = [],
-        log: String = "{ level: warning }", topLevel: [String] = []
+        log: String = "{ level: warning }", limits: String = "{ messagesPerMinute: 100000 }", topLevel: [String] = []
     ) -> String {
         let extra = chatwootExtra.map { "\n        " + $0 }.joined()
         let endpoint = endpointExtra.map { "\n    " + $0 }.joined()
@@ -103,7 +103,7 @@ final class BatonProcess: Sendable {
             server: { host: 127.0.0.1, port: 0 }
             storage: \(storage)
             log: \(log)
-            limits: { messagesPerMinute: 100000 }\(topLevel.map { "\n" + $0 }.joined())
+            limits: \(limits)\(topLevel.map { "\n" + $0 }.joined())
             delivery: \(delivery)
             endpoints:
               test:

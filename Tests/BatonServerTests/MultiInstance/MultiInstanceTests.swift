@@ -184,6 +184,25 @@ struct MultiInstanceTests {
         }
     }
 
+    @Test func aSessionsMessageRateHoldsAcrossInstances() async throws {
+        try await MultiInstanceRig.with { rig in
+            // 20 a minute, with a burst of 5: one token back every 3 s.
+            let a = try await rig.launch(try await rig.instance("a", limits: "{ messagesPerMinute: 20 }"))
+            let b = try await rig.launch(try await rig.instance("b", limits: "{ messagesPerMinute: 20 }"))
+            let session = try await a.say("hello")
+            // A client whose requests a load balancer spreads over both instances, as fast as it can.
+            var statuses: [Int] = []
+            for index in 0..<9 {
+                let body: JSONValue = ["text": .string("m\(index)"), "sessionId": .string(session)]
+                statuses.append(try await (index.isMultiple(of: 2) ? b : a).post("/api/v1/endpoints/t0k3n/messages", json: body.jsonText).status)
+            }
+            // Per instance that would be 5 each; together the session gets its 5 (one more if a token came back).
+            let accepted = 1 + statuses.filter { $0 == 200 }.count
+            #expect((5...6).contains(accepted), "\(statuses)")
+            #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 }, "\(statuses)")
+        }
+    }
+
     @Test func instancesStartingTogetherMakeOneAgentBot() async throws {
         try await MultiInstanceRig.with { rig in
             let chatwoot = rig.chatwoot
