@@ -48,6 +48,18 @@ public struct PostgresNotifications: Sendable {
         try await client.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
     }
 
+    /// Sends `payloads` in one statement (one transaction): listeners receive them in this order, and at once.
+    public func send(_ payloads: [String]) async throws {
+        guard payloads.count > 1 else {
+            if let payload = payloads.first { try await send(payload) }
+            return
+        }
+        // With ORDER BY, PostgreSQL calls a volatile function of the select list after sorting: in array order.
+        try await client.query(
+            "SELECT pg_notify(\(channel), payload) FROM unnest(\(payloads)::text[]) WITH ORDINALITY AS batch (payload, position) ORDER BY position",
+            logger: logger)
+    }
+
     /// Opens a connection, listens on it and passes every payload to `receive`, until the connection drops or stops
     /// answering pings (it throws then) or the task is cancelled. `onSubscribed` runs once `LISTEN` is in place,
     /// before any payload.

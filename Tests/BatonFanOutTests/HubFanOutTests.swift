@@ -54,6 +54,23 @@ struct HubFanOutTests {
         }
     }
 
+    @Test func aBurstOfEventsCrossesInOrderWithEveryRepeatKept() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            // Published faster than one round trip each: they travel in batches, where the same typing event
+            // appears more than once (identical NOTIFY payloads in one transaction would arrive once).
+            let burst = (0..<300).map { index in HubEvent.typing(sender: .agent, on: index % 3 != 0) }
+            for event in burst { await instances.a.hub.publish(event, to: session.id) }
+            let last = try await Self.say("after the burst", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(last.id)))
+            let typing = await onB.events.filter { if case .typing = $0 { true } else { false } }
+            #expect(typing == burst, "every event, in publication order")
+        }
+    }
+
     @Test func aListenerThatDropsSubscribesAgainAndCatchesUp() async throws {
         // This used to hang about one full parallel run in eight while the listener held a pooled connection; it
         // has a connection of its own now, and the deadline turns any new hang into a failure.

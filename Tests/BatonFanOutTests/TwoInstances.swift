@@ -114,6 +114,8 @@ struct SignallingRelay: HubRelay {
 
     func send(_ payload: String) async throws { try await base.send(payload) }
 
+    func send(_ payloads: [String]) async throws { try await base.send(payloads) }
+
     func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
         try await base.listen(onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)
     }

@@ -7,9 +7,18 @@ public protocol HubRelay: Sendable {
     /// Sends `payload` to every listening instance (the sender's own listener may receive it too).
     func send(_ payload: String) async throws
 
+    /// Sends `payloads`, in order, as one batch where the relay can (one round trip instead of one each).
+    func send(_ payloads: [String]) async throws
+
     /// Passes every payload to `receive` until the underlying connection drops (it throws then) or the task is
     /// cancelled. `onSubscribed` runs each time listening starts, before any payload, so the caller can catch up.
     func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws
+}
+
+extension HubRelay {
+    public func send(_ payloads: [String]) async throws {
+        for payload in payloads { try await send(payload) }
+    }
 }
 
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
@@ -23,6 +32,9 @@ struct HubWireEvent: Codable, Hashable {
     /// "still writing" (`text` absent, `on` true), and the stored answer follows.
     static let maxDraftBytes = 6_000
     var from: String
+    /// The sender's count of its announcements: it makes every payload unique, since PostgreSQL delivers identical
+    /// payloads sent in one transaction (one batch) once, and a batch may hold the same typing event twice.
+    var seq: Int?
     var session: String
     var kind: Kind
     var id: Int64?
