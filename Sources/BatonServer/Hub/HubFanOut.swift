@@ -81,8 +81,10 @@ public struct HubFanOut: Service {
         }
     }
 
-    /// Events sent in one round trip at most.
-    static let announcementBatch = 256
+    /// Events sent in one round trip at most. Small on purpose: with 256, the other instance got events so much
+    /// faster that, on a machine both share with PostgreSQL, it took the time this one needed to acknowledge
+    /// webhooks at 2,000 msg/s, and some timed out (BENCHMARKS.md, 4 December).
+    static let announcementBatch = 16
 
     /// Listens for the other instances' events, subscribing again (after 1 s, doubling to 30 s) whenever it drops.
     func listen() async {
