@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import BatonConfig
+import BatonServer
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -20,7 +21,7 @@ struct Health: AsyncParsableCommand {
     var timeout: Int = 5
 
     func run() async throws {
-        let target = try url ?? Self.readinessURL(Check.load(options.path()).0.server)
+        let target = try url ?? readinessURL()
         do {
             let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: target), timeout: .seconds(Int64(timeout)))
             let body = try await response.body.collect(upTo: 4_096)
@@ -38,15 +39,9 @@ struct Health: AsyncParsableCommand {
         }
     }
 
-    /// The server's own readiness URL: an address it listens on everywhere is asked on loopback.
-    static func readinessURL(_ server: ServerSettings) -> String {
-        let host: String
-        switch server.host {
-        case "", "0.0.0.0": host = "127.0.0.1"
-        case "::": host = "[::1]"
-        case let address where address.contains(":"): host = "[\(address)]"
-        case let address: host = address
-        }
-        return "http://\(host):\(server.port)/readyz"
+    /// The server's own `/readyz` from this machine, at the config's `server.port`.
+    func readinessURL() throws -> String {
+        let configuration = try Check.load(options.path()).0
+        return configuration.localURL(port: configuration.server.port) + "/readyz"
     }
 }

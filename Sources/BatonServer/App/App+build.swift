@@ -161,8 +161,10 @@ where WebSocketResponder.Context: WebSocketRequestContext {
 
 extension BatonConfiguration {
     /// The URL people reach the server at: `server.publicURL`, else derived from the bound address.
-    public func baseURL(port: Int) -> String {
-        if let publicURL = server.publicURL { return publicURL }
+    public func baseURL(port: Int) -> String { server.publicURL ?? localURL(port: port) }
+
+    /// The server's URL from this machine: its bound address, loopback when it listens on every address.
+    public func localURL(port: Int) -> String {
         let host = server.host == "0.0.0.0" || server.host == "::" ? "127.0.0.1" : server.host
         return "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }

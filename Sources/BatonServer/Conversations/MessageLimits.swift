@@ -21,7 +21,7 @@ public enum MessageLimitError: Error, Sendable, Hashable, CustomStringConvertibl
 /// Per-session limits on user messages: a maximum length, and a rate (`messagesPerMinute`, with a burst of a
 /// quarter of it, at least 5) taken from the session's ``RateBucket`` inside the message's own write, so it holds
 /// across instances and a refused message stores nothing.
-public final class MessageLimits: Sendable {
+public struct MessageLimits: Sendable {
     let settings: LimitSettings
     let burst: Double
 

@@ -36,16 +36,16 @@ public actor ConversationHub {
     private var subscribers: [SessionID: [Int: @Sendable (HubEvent) -> Void]] = [:]
     private var nextToken = 0
     /// Where published events go for other instances; `nil` when this process is the only one.
-    private let announcements: AsyncStream<HubAnnouncement>.Continuation?
+    private let announcements: AnnouncementQueue?
 
     public init() { announcements = nil }
 
-    private init(announcements: AsyncStream<HubAnnouncement>.Continuation) { self.announcements = announcements }
+    private init(announcements: AnnouncementQueue) { self.announcements = announcements }
 
-    /// A hub whose published events are also handed to `announcements`, for a `HubFanOut` to carry to other instances.
-    public static func relayed() -> (hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: HubAnnouncement.self, bufferingPolicy: .bufferingNewest(announcementBufferSize))
-        return (ConversationHub(announcements: continuation), stream)
+    /// A hub whose published events are also queued in `announcements`, for a `HubFanOut` to carry to other instances.
+    public static func relayed() -> (hub: ConversationHub, announcements: AnnouncementQueue) {
+        let queue = AnnouncementQueue(capacity: announcementBufferSize)
+        return (ConversationHub(announcements: queue), queue)
     }
 
     /// A stream of the session's events from now on; it ends when the consumer stops iterating.
@@ -71,7 +71,7 @@ public actor ConversationHub {
     /// Hands the event to the session's subscribers here and, on a relayed hub, announces it to other instances.
     public func publish(_ event: HubEvent, to sessionID: SessionID) {
         deliver(event, to: sessionID)
-        announcements?.yield(HubAnnouncement(sessionID: sessionID, event: event))
+        announcements?.append(HubAnnouncement(sessionID: sessionID, event: event))
     }
 
     /// Hands the event to the session's subscribers here only: for events that came from another instance.

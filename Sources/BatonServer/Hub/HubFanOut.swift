@@ -2,7 +2,6 @@ public import BatonCore
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-import Synchronization
 
 /// Makes the hubs of several Baton instances act as one: what is published on this instance's hub is announced
 /// through the relay, and what other instances announce is read from the store and handed to the sockets here.
@@ -13,7 +12,7 @@ import Synchronization
 /// that missed messages while the relay was down sees a gap and reads the store.
 public struct HubFanOut: Service {
     let hub: ConversationHub
-    let announcements: AsyncStream<HubAnnouncement>
+    let announcements: AnnouncementQueue
     let relay: any HubRelay
     let store: any SessionStore
     /// Tells this instance's announcements from the others'.
@@ -27,7 +26,7 @@ public struct HubFanOut: Service {
     static let healthySubscription: TimeInterval = 30
 
     public init(
-        hub: ConversationHub, announcements: AsyncStream<HubAnnouncement>, relay: any HubRelay, store: any SessionStore,
+        hub: ConversationHub, announcements: AnnouncementQueue, relay: any HubRelay, store: any SessionStore,
         instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.metrics = metrics
@@ -52,32 +51,24 @@ public struct HubFanOut: Service {
     /// Sends this instance's events in publication order: whatever was published while the previous batch was on
     /// its way goes in the next one, so a busy instance makes one round trip per batch instead of one per event.
     func announce() async {
-        let pending = PendingAnnouncements()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await announcement in announcements { pending.append(announcement) }
-                pending.finish()
-            }
-            let encoder = JSONEncoder()
-            var sequence = 0
-            while let batch = await pending.next(upTo: Self.announcementBatch) {
-                do {
-                    let payloads = try batch.map { announcement in
-                        var wire = HubWireEvent(from: instanceID, announcement)
-                        sequence += 1
-                        wire.seq = sequence
-                        return String(decoding: try encoder.encode(wire), as: UTF8.self)
-                    }
-                    try await relay.send(payloads)
-                    for _ in batch { metrics.fanOut("sent") }
-                } catch {
-                    if Task.isCancelled { return }
-                    for _ in batch { metrics.fanOut("send_failed") }
-                    // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
-                    logger.warning("could not announce hub events to other instances", metadata: ["events": "\(batch.count)", "error": "\(String(reflecting: error))"])
+        let encoder = JSONEncoder()
+        var sequence = 0
+        while let batch = await announcements.next(upTo: Self.announcementBatch) {
+            do {
+                let payloads = try batch.map { announcement in
+                    var wire = HubWireEvent(from: instanceID, announcement)
+                    sequence += 1
+                    wire.seq = sequence
+                    return String(decoding: try encoder.encode(wire), as: UTF8.self)
                 }
+                try await relay.send(payloads)
+                metrics.fanOut("sent", count: batch.count)
+            } catch {
+                if Task.isCancelled { return }
+                metrics.fanOut("send_failed", count: batch.count)
+                // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
+                logger.warning("could not announce hub events to other instances", metadata: ["events": "\(batch.count)", "error": "\(String(reflecting: error))"])
             }
-            group.cancelAll()
         }
     }
 
@@ -163,67 +154,4 @@ extension HubFanOut: CustomStringConvertible {
     /// ServiceLifecycle logs every service by its description: a synthesized one would print the relay's whole
     /// configuration, database password included.
     public var description: String { "HubFanOut(instance: \(instanceID), relay: \(relay))" }
-}
-
-/// The announcements published and not sent yet, in order, for the sender to take in batches. Like the hub's
-/// stream, it keeps the newest `capacity` while the relay cannot send: the others catch up from the store.
-final class PendingAnnouncements: Sendable {
-    private struct State {
-        var queue: [HubAnnouncement] = []
-        var finished = false
-        var waiter: CheckedContinuation<Void, Never>?
-    }
-    private let state = Mutex(State())
-    let capacity: Int
-
-    init(capacity: Int = ConversationHub.announcementBufferSize) { self.capacity = capacity }
-
-    func append(_ announcement: HubAnnouncement) {
-        let waiter = state.withLock { state in
-            if state.queue.count >= capacity { state.queue.removeFirst(state.queue.count - capacity + 1) }
-            state.queue.append(announcement)
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    func finish() {
-        let waiter = state.withLock { state in
-            state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
-    }
-
-    /// The oldest `limit` announcements (waiting for one when there is none), or nil once finished and drained.
-    func next(upTo limit: Int) async -> [HubAnnouncement]? {
-        while true {
-            let taken: [HubAnnouncement]? = state.withLock { state in
-                guard !state.queue.isEmpty else { return state.finished ? [] : nil }
-                if state.queue.count <= limit {
-                    defer { state.queue = [] }
-                    return state.queue
-                }
-                let batch = Array(state.queue.prefix(limit))
-                state.queue.removeFirst(batch.count)
-                return batch
-            }
-            if let taken { return taken.isEmpty ? nil : taken }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = state.withLock { state in
-                        guard state.queue.isEmpty && !state.finished else { return true }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                self.finish()
-            }
-            if Task.isCancelled { return nil }
-        }
-    }
 }

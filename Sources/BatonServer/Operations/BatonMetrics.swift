@@ -107,8 +107,8 @@ public struct BatonMetrics: Sendable {
 
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
     /// `read_failed` (an announced message could not be read from the store).
-    func fanOut(_ outcome: String) {
-        registry.makeCounter(name: "baton_fanout_events_total", labels: [("outcome", outcome)]).increment()
+    func fanOut(_ outcome: String, count: Int = 1) {
+        registry.makeCounter(name: "baton_fanout_events_total", labels: [("outcome", outcome)]).increment(by: Int64(count))
     }
 
     /// The listening connection dropped and is subscribed again.
