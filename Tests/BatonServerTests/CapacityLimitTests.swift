@@ -87,31 +87,16 @@ struct CapacityLimitTests {
         let lines = Mutex<[String]>([])
         let logger = Logger.baton(LogSettings(level: "debug", format: .json), jsonOutput: JSONLogOutput { line in lines.withLock { $0.append(line) } })
         try await Self.withServer({ $0.maxConnections = 3 }, logger: logger) { port in
-            // Connections are admitted as the server sets them up (the test client's own may take a slot too):
-            // open them one by one, each proven admitted by an answer, until the cap refuses one.
-            var held: [Connection] = []
-            var refusals: [String] = []
-            while refusals.isEmpty, held.count < 4 {
-                let connection = try Connection(port: port)
-                let answer = connection.get("/healthz", keepAlive: true)
-                if answer.hasPrefix("HTTP/1.1 200") { held.append(connection) } else { refusals.append(answer) }
-            }
-            let refusal = try #require(refusals.first, "a fourth connection is over the cap of 3")
+            // Blocking socket calls, so on a thread of their own: on a machine of two cores the cooperative pool has
+            // two threads, and the server's handlers need them while this waits for an answer.
+            let seen = try await Self.onOwnThread { () -> Result<CapSequence, any Error> in Result { try CapSequence(port: port) } }.get()
+            let refusal = try #require(seen.firstRefusal, "a fourth connection is over the cap of 3")
             #expect(refusal.hasPrefix("HTTP/1.1 503"), "\(refusal)")
             #expect(refusal.contains("server_busy"))
             #expect(refusal.contains("Retry-After: 1"))
-            #expect((2...3).contains(held.count))
-            // More refusals: still one warning.
-            for _ in 0..<5 { refusals.append(try Connection(port: port).get("/healthz")) }
-            // A held connection is still served.
-            #expect(held[0].get("/healthz", keepAlive: true).hasPrefix("HTTP/1.1 200"))
-            // Once one closes, new connections are served again (the server frees the slot when it sees the close).
-            held.removeLast()
-            var answer = ""
-            for _ in 0..<500 where !answer.hasPrefix("HTTP/1.1 200") {
-                answer = try Connection(port: port).get("/metrics")
-                if !answer.hasPrefix("HTTP/1.1 200") { refusals.append(answer) }
-            }
+            #expect((2...3).contains(seen.admitted))
+            #expect(seen.heldStillServed, "a held connection is still served")
+            let (answer, refusals) = (seen.afterClose, seen.refusals)
             #expect(answer.hasPrefix("HTTP/1.1 200"))
             #expect(refusals.allSatisfy { $0.hasPrefix("HTTP/1.1 503") }, "every refusal is a 503: \(refusals)")
             #expect(answer.contains(#"baton_requests_refused_total{reason="connection_cap"} \#(refusals.count)"#), "\(answer)")
@@ -122,6 +107,43 @@ struct CapacityLimitTests {
             let again = records.filter { $0["message"]?.stringValue?.hasPrefix("below the cap again") == true }
             #expect(again.count == 1)
             #expect(again.first?["refused"]?.stringValue == String(refusals.count))
+        }
+    }
+
+    /// What a client sees of the connection cap of 3, connecting with blocking sockets.
+    struct CapSequence {
+        /// The first refused connection's answer, if one was refused within four.
+        var firstRefusal: String?
+        /// Connections admitted before it (the test client's own may take a slot too).
+        var admitted = 0
+        /// Whether a held connection is still answered after more refusals.
+        var heldStillServed = false
+        /// The answer to the first connection served again once a held one closed (`/metrics`).
+        var afterClose = ""
+        /// Every refusal's answer.
+        var refusals: [String] = []
+
+        init(port: Int) throws {
+            // Connections are admitted as the server sets them up: open them one by one, each proven admitted by an
+            // answer, until the cap refuses one.
+            var held: [Connection] = []
+            while refusals.isEmpty, held.count < 4 {
+                let connection = try Connection(port: port)
+                let answer = connection.get("/healthz", keepAlive: true)
+                if answer.hasPrefix("HTTP/1.1 200") { held.append(connection) } else { refusals.append(answer) }
+            }
+            firstRefusal = refusals.first
+            admitted = held.count
+            guard firstRefusal != nil, !held.isEmpty else { return }
+            // More refusals: still one warning.
+            for _ in 0..<5 { refusals.append(try Connection(port: port).get("/healthz")) }
+            heldStillServed = held[0].get("/healthz", keepAlive: true).hasPrefix("HTTP/1.1 200")
+            // Once one closes, new connections are served again (the server frees the slot when it sees the close).
+            held.removeLast()
+            for _ in 0..<500 where !afterClose.hasPrefix("HTTP/1.1 200") {
+                afterClose = try Connection(port: port).get("/metrics")
+                if !afterClose.hasPrefix("HTTP/1.1 200") { refusals.append(afterClose) }
+            }
         }
     }
 
