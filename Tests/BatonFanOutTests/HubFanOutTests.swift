@@ -48,9 +48,30 @@ struct HubFanOutTests {
 
             let fromB = try await Self.say("hello from b", on: instances.b, in: session)
             #expect(await onA.waitFor(Self.isMessage(fromB.id)), "and back")
-            if case .message(let received)? = await onA.events.last { #expect(received == fromB, "read whole from the store") }
+            if case .message(let received)? = await onA.events.last { #expect(received == fromB, "whole") }
             #expect(instances.b.counter(#"baton_fanout_events_total{outcome="received"}"#) >= 2, "counted in b's /metrics")
             #expect(instances.a.counter(#"baton_fanout_events_total{outcome="sent"}"#) >= 2)
+            // A short message travels in the announcement: the receiving instance does not read it back.
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="read"}"#) == 0)
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="read"}"#) == 0)
+        }
+    }
+
+    /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: a longer message travels as its id, and the
+    /// receiving instance reads it from the store.
+    @Test func aMessageTooLongForTheRelayIsReadFromTheStoreByTheReceiver() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let long = try await Self.say(String(repeating: "ü", count: 5_000), on: instances.a, in: session)
+            let short = try await Self.say("and a short one", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(short.id)))
+            let messages = await onB.events.compactMap { if case .message(let message) = $0 { message } else { nil } }
+            #expect(messages == [long, short], "both whole, in order")
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="read"}"#) == 1, "only the long one was read back")
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="send_failed"}"#) == 0)
         }
     }
 

@@ -4,10 +4,11 @@ public import Logging
 public import ServiceLifecycle
 
 /// Makes the hubs of several Baton instances act as one: what is published on this instance's hub is announced
-/// through the relay, and what other instances announce is read from the store and handed to the sockets here.
+/// through the relay, and what other instances announce is handed to the sockets here.
 ///
-/// Announcements carry ids only. A message event is resolved by reading the message from the store (it was
-/// committed before it was published). Events from this instance come back through the relay too and are dropped.
+/// Announcements carry ids, and a message whole when it fits (see `HubWireEvent`); a longer one is read from the
+/// store (it was committed before it was published). Events from this instance come back through the relay too and
+/// are dropped.
 /// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
 /// that missed messages while the relay was down sees a gap and reads the store.
 public struct HubFanOut: Service {
@@ -59,7 +60,12 @@ public struct HubFanOut: Service {
                     var wire = HubWireEvent(from: instanceID, announcement)
                     sequence += 1
                     wire.seq = sequence
-                    return String(decoding: try encoder.encode(wire), as: UTF8.self)
+                    var payload = try encoder.encode(wire)
+                    if payload.count > HubWireEvent.maxPayloadBytes, wire.message != nil {
+                        wire.message = nil
+                        payload = try encoder.encode(wire)
+                    }
+                    return String(decoding: payload, as: UTF8.self)
                 }
                 try await relay.send(payloads)
                 metrics.fanOut("sent", count: batch.count)
@@ -106,8 +112,12 @@ public struct HubFanOut: Service {
         metrics.fanOut("received")
         switch wire.kind {
         case .message:
-            guard let id = wire.id else { return }
-            await deliverMessage(id, in: sessionID)
+            if let message = wire.message, message.sessionID == sessionID {
+                await hub.deliver(.message(message), to: sessionID)
+            } else if let id = wire.id {
+                metrics.fanOut("read")
+                await deliverMessage(id, in: sessionID)
+            }
         case .retracted:
             if let id = wire.id { await hub.deliver(.retracted(messageID: id), to: sessionID) }
         case .moved:

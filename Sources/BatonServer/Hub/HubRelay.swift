@@ -24,13 +24,17 @@ extension HubRelay {
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
 extension PostgresNotifications: HubRelay {}
 
-/// A hub event as it travels between instances: who sent it, the session, and ids, never a message's content
-/// (NOTIFY payloads are capped at 8000 bytes, and the store is the truth the receiver reads).
+/// A hub event as it travels between instances: who sent it, the session, ids, and a stored message whole when it
+/// fits in a NOTIFY payload (capped at 8000 bytes), so the instance holding the user's socket need not read it back
+/// from the store; a longer one travels as its id and is read there. (The payload goes only to processes connected
+/// to Baton's own database, which holds the message anyway.)
 struct HubWireEvent: Codable, Hashable {
     enum Kind: String, Codable { case message, retracted, moved, typing, handover, draft }
     /// A draft's text travels only while it is short enough for a NOTIFY payload; a longer one travels as
     /// "still writing" (`text` absent, `on` true), and the stored answer follows.
     static let maxDraftBytes = 6_000
+    /// The longest payload sent with a message in it: PostgreSQL refuses payloads of 8000 bytes or more.
+    static let maxPayloadBytes = 7_900
     var from: String
     /// The sender's count of its announcements: it makes every payload unique, since PostgreSQL delivers identical
     /// payloads sent in one transaction (one batch) once, and a batch may hold the same typing event twice.
@@ -47,12 +51,14 @@ struct HubWireEvent: Codable, Hashable {
     var agentName: String?
     var agentAvatar: String?
     var text: String?
+    /// The stored message of a `message` event, while the payload stays under `maxPayloadBytes`.
+    var message: Message?
 
     init(from instance: String, _ announcement: HubAnnouncement) {
         from = instance
         session = announcement.sessionID.rawValue
         switch announcement.event {
-        case .message(let message): (kind, id) = (.message, message.id)
+        case .message(let message): (kind, id, self.message) = (.message, message.id, message)
         case .retracted(let messageID): (kind, id) = (.retracted, messageID)
         case .moved(let messageID, let to): (kind, id, self.to) = (.moved, messageID, to)
         case .typing(let sender, let on): (kind, self.sender, self.on) = (.typing, sender, on)

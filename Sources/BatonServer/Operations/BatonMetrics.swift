@@ -106,7 +106,7 @@ public struct BatonMetrics: Sendable {
     }
 
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
-    /// `read_failed` (an announced message could not be read from the store).
+    /// `read` (an announced message too long to travel whole, read from the store), `read_failed` (that read failed).
     func fanOut(_ outcome: String, count: Int = 1) {
         registry.makeCounter(name: "baton_fanout_events_total", labels: [("outcome", outcome)]).increment(by: Int64(count))
     }
