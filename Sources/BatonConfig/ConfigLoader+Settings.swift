@@ -123,7 +123,7 @@ extension ConfigLoader {
 
     func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {
         var settings = DeliverySettings()
-        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds", "leaseSeconds"]
+        let keys = ["giveUpAfterSeconds", "openGiveUpAfterSeconds", "requestTimeoutSeconds", "leaseSeconds", "startupReconcileDelaySeconds"]
         let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: keys, sink)
         guard let members else { return settings }
         if members.has(keys[0]), let seconds = members[keys[0]].int(sink, range: 1...604_800) { settings.giveUpAfterSeconds = seconds }
@@ -132,6 +132,7 @@ extension ConfigLoader {
         // Renewed every third of it while a job runs, so it need not outlast the job's calls: it only bounds how long
         // a dead instance's jobs wait for another instance.
         if members.has(keys[3]), let lease = members[keys[3]].int(sink, range: 2...3_600) { settings.leaseSeconds = lease }
+        if members.has(keys[4]), let delay = members[keys[4]].int(sink, range: 0...600) { settings.startupReconcileDelaySeconds = delay }
         return settings
     }
 }

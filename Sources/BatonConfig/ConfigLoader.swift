@@ -13,7 +13,8 @@ import Yams
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
-/// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 4 }
+/// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 4,
+///             startupReconcileDelaySeconds: 2 }
 /// bots:     { <name>: { openai: { … } | webhook: { … }, systemPrompt, timeoutSeconds, retrySeconds, history } }
 ///           # the outside bots flows' `bot` nodes name (see `BotSettingsReader`)
 /// endpoints:

@@ -94,11 +94,18 @@ public struct DeliverySettings: Sendable, Hashable {
     /// Seconds a claimed outbox job is reserved for the instance that claimed it, renewed every third of it while the
     /// job runs: a job whose instance died is taken over by another once it runs out.
     public var leaseSeconds: Int
-    public init(giveUpAfterSeconds: Int = 900, openGiveUpAfterSeconds: Int = 120, requestTimeoutSeconds: Int = 10, leaseSeconds: Int = 4) {
+    /// Seconds instances sharing a PostgreSQL store wait after starting before they read the desk for what agents
+    /// wrote while Baton was down: instances that start within it of each other share that reading.
+    public var startupReconcileDelaySeconds: Int
+    public init(
+        giveUpAfterSeconds: Int = 900, openGiveUpAfterSeconds: Int = 120, requestTimeoutSeconds: Int = 10, leaseSeconds: Int = 4,
+        startupReconcileDelaySeconds: Int = 2
+    ) {
         self.giveUpAfterSeconds = giveUpAfterSeconds
         self.openGiveUpAfterSeconds = openGiveUpAfterSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.leaseSeconds = leaseSeconds
+        self.startupReconcileDelaySeconds = startupReconcileDelaySeconds
     }
 }
 

@@ -178,6 +178,12 @@ enum PostgresMigrations {
                 // across instances.
                 "ALTER TABLE sessions ADD COLUMN rate_tokens double precision, ADD COLUMN rate_at bigint"
             ]),
+        Migration(
+            version: 7, name: "shared start-up reconciliation",
+            statements: [
+                // When a start-up reconciliation began to read the session's desk (`claimStartupReconciliations`).
+                "ALTER TABLE sessions ADD COLUMN reconciled_at bigint"
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

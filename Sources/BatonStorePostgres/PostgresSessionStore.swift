@@ -155,6 +155,25 @@ public final class PostgresSessionStore: SessionStore {
             .map { SessionID(rawValue: try $0["id"].decode(String.self)) }
     }
 
+    public func claimStartupReconciliations(since: Date, after: SessionID?, now: Date, limit: Int) async throws -> [SessionID] {
+        // Not SKIP LOCKED: a session a step holds now would be passed over for good (the walk goes on by id). Its lock
+        // is short, and another instance's claim of the same rows ends with its statement; once it has, the row no
+        // longer matches and the walk goes on to the next.
+        // Ordered by the database (its collation is the one `id >` compares with), so the caller's next `after` is right.
+        try await rows(
+            """
+            WITH claimed AS (
+                UPDATE sessions SET reconciled_at = \(now.millis)
+                WHERE id IN (
+                    SELECT id FROM sessions WHERE handover_phase = \(HandoverState.Phase.active.rawValue) AND id > \(after?.rawValue ?? "")
+                    AND (reconciled_at IS NULL OR reconciled_at <= \(since.millis))
+                    ORDER BY id LIMIT \(max(0, limit)) FOR UPDATE)
+                RETURNING id)
+            SELECT id FROM claimed ORDER BY id
+            """
+        ).map { SessionID(rawValue: try $0["id"].decode(String.self)) }
+    }
+
     // MARK: Plumbing
 
     /// Runs `body` in a transaction and throws what `body` threw, not PostgresNIO's wrapper around it.

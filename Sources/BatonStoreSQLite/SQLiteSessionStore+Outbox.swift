@@ -10,6 +10,24 @@ extension SQLiteSessionStore {
         }
     }
 
+    /// The next active handovers a start-up reconciliation has not taken: the phase's expression is the v9 partial
+    /// index's, so only active handovers are visited, in id order.
+    static let startupReconciliationsSQL = """
+        SELECT id FROM sessions WHERE json_extract(state, '$.handover.phase') = 'active' AND id > ?
+        AND (reconciled_at IS NULL OR reconciled_at <= ?) ORDER BY id LIMIT ?
+        """
+
+    public func claimStartupReconciliations(since: Date, after: SessionID?, now: Date, limit: Int) async throws -> [SessionID] {
+        try await write { db in
+            let ids = try String.fetchAll(
+                db.cachedStatement(sql: Self.startupReconciliationsSQL), arguments: [after?.rawValue ?? "", since.millis, max(0, limit)])
+            for id in ids {
+                try db.cachedStatement(sql: "UPDATE sessions SET reconciled_at = ? WHERE id = ?").execute(arguments: [now.millis, id])
+            }
+            return ids.map(SessionID.init(rawValue:))
+        }
+    }
+
     public func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {
         try await write { db in
             let ids = try String.fetchAll(

@@ -128,6 +128,15 @@ extension SQLiteSessionStore {
             // The user's message-rate bucket (`RateBucket`), taken inside the message's own write.
             try db.execute(sql: "ALTER TABLE sessions ADD COLUMN rate_tokens REAL; ALTER TABLE sessions ADD COLUMN rate_at INTEGER")
         }
+        migrator.registerMigration("v9: shared start-up reconciliation") { db in
+            // When a start-up reconciliation began to read the session's desk (`claimStartupReconciliations`), and
+            // the active handovers by id, so that it visits only them.
+            try db.execute(
+                sql: """
+                    ALTER TABLE sessions ADD COLUMN reconciled_at INTEGER;
+                    CREATE INDEX sessions_with_active_handover ON sessions (id) WHERE json_extract(state, '$.handover.phase') = 'active';
+                    """)
+        }
         return migrator
     }
 }

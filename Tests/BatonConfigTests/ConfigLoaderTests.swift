@@ -249,6 +249,17 @@ func expectDiagnostic(
             ])
     }
 
+    @Test func theStartupReconcileDelayIsReadWithinItsRange() throws {
+        let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
+        #expect(try loader().load(path: try writeConfig(endpoints)).0.delivery.startupReconcileDelaySeconds == 2)
+        let none = try loader().load(path: try writeConfig("delivery: { startupReconcileDelaySeconds: 0 }\n" + endpoints)).0
+        #expect(none.delivery == DeliverySettings(startupReconcileDelaySeconds: 0))
+        let tooLong = try writeConfig("delivery: { startupReconcileDelaySeconds: 601 }\n" + endpoints)
+        expectDiagnostic(
+            failureDiagnostics { try loader().load(path: tooLong) }, file: tooLong, line: 1, path: "delivery.startupReconcileDelaySeconds",
+            message: "must be between 0 and 600, found 601")
+    }
+
     @Test func theOutboxLeaseIsReadAndMayBeShorterThanTheRequestTimeoutSinceItIsRenewed() throws {
         let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
         let short = try loader().load(path: try writeConfig("delivery: { requestTimeoutSeconds: 30, leaseSeconds: 3 }\n" + endpoints)).0

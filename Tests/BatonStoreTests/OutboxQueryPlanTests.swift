@@ -37,6 +37,17 @@ struct OutboxQueryPlanTests {
         #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
     }
 
+    /// SQLite has no column for the handover's phase: without the v9 partial index every start-up claim would parse
+    /// every session's state.
+    @Test func sqliteStartupReconciliationVisitsOnlyActiveHandovers() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        let plan = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.startupReconciliationsSQL, arguments: ["", 0, 16]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX sessions_with_active_handover") }, "\(plan)")
+    }
+
     @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresClaimsAndWakesUpThroughTheHeadsIndexes() async throws {
         let schema = try await PostgresTestServer.freshSchema()
         let store = try await PostgresTestServer.store(schema: schema)

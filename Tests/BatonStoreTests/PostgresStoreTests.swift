@@ -29,7 +29,7 @@ struct PostgresStoreTests {
             "SELECT version, count(*) FROM \(unescaped: schema).baton_schema_migrations GROUP BY version ORDER BY version")
         var counts: [Int64: Int64] = [:]
         for try await (version, count) in rows.decode((Int64, Int64).self) { counts[version] = count }
-        #expect(counts == [1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1])
+        #expect(counts == [1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 1, 7: 1])
     }
 
     @Test func aDatabaseMigratedByANewerBatonIsRefused() async throws {
@@ -37,7 +37,7 @@ struct PostgresStoreTests {
         _ = try await PostgresTestServer.store(schema: schema)
         try await PostgresTestServer.admin.get().query(
             "INSERT INTO \(unescaped: schema).baton_schema_migrations (version, name) VALUES (999, 'from the future')")
-        await #expect(throws: PostgresStoreError.schemaTooNew(database: 999, known: 6)) {
+        await #expect(throws: PostgresStoreError.schemaTooNew(database: 999, known: 7)) {
             _ = try await PostgresTestServer.store(schema: schema)
         }
     }
@@ -60,5 +60,25 @@ struct PostgresStoreTests {
         }
         #expect(try await stores[1].messages(sessionID: session.id, after: 0, limit: 100).map(\.id) == Array(1...30))
         #expect(try await stores[0].session(id: session.id)?.state.context == ["count": 30])
+    }
+
+    /// Two instances starting together walk the active handovers at once: each is taken by one of them.
+    @Test func instancesStartingTogetherShareTheStartupReconciliation() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let stores = [try await PostgresTestServer.store(schema: schema), try await PostgresTestServer.store(schema: schema)]
+        var active: Set<SessionID> = []
+        for user in 0..<60 {
+            let session = try await newSession(stores[0], user: "u\(user)")
+            try await StartupReconciliationContractTests.setPhase(.active, of: session, in: stores[0])
+            active.insert(session.id)
+        }
+        let walks = try await withThrowingTaskGroup(of: [SessionID].self) { group in
+            for store in stores {
+                group.addTask { try await StartupReconciliationContractTests.walk(store, since: epoch, now: epoch.addingTimeInterval(1), limit: 3) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(walks.map(\.count).reduce(0, +) == 60, "none taken twice: \(walks.map(\.count))")
+        #expect(Set(walks.joined()) == active)
     }
 }

@@ -106,8 +106,15 @@ public protocol SessionStore: Sendable {
     /// The session a provider conversation belongs to.
     func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID?
 
-    /// Sessions whose handover is active (agents and user talking), to reconcile after a restart.
+    /// Sessions whose handover is active (agents and user talking).
     func sessionsWithActiveHandover() async throws -> [SessionID]
+
+    /// Takes the next sessions with an active handover whose desk no start-up reconciliation began to read after
+    /// `since` (the caller's start): at most `limit`, with ids above `after`, in id order. Each is marked as read at
+    /// `now`, so instances starting together share the reads instead of each reading every conversation. A session
+    /// taken by another instance at the same time is waited for and passed over. (Instances' clocks are taken to
+    /// agree, as for leases.)
+    func claimStartupReconciliations(since: Date, after: SessionID?, now: Date, limit: Int) async throws -> [SessionID]
 
     // MARK: Timers
 

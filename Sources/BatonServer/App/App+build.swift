@@ -112,6 +112,7 @@ public func buildApplication(
     }
     MethodNotAllowed.register(on: router)
 
+    let sharesStore = fanOut != nil
     var app = Application(
         router: router,
         server: server(
@@ -120,7 +121,9 @@ public func buildApplication(
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
-            background.submit { await reconciler.reconcileAllActive() }
+            let startedAt = dependencies.now()
+            let gathering = sharesStore ? Duration.seconds(configuration.delivery.startupReconcileDelaySeconds) : .zero
+            background.submit { await reconciler.reconcileAllActive(startedAt: startedAt, after: gathering) }
             // A Chatwoot channel's bot posts to Baton's own URL, known now.
             if configuration.server.publicURL == nil { address.set(configuration.baseURL(port: channel.localAddress?.port ?? configuration.server.port)) }
             background.submit { await chatwoot.prepare(channels: true) }

@@ -87,10 +87,37 @@ struct Reconciler: Sendable {
         background.submit { await reconcile(sessionID, force: force, minimumInterval: minimumInterval) }
     }
 
-    /// Reconciles every session with an active handover (at start: webhooks sent while Baton was down are lost).
-    func reconcileAllActive() async {
-        guard let sessions = try? await store.sessionsWithActiveHandover() else { return }
-        for sessionID in sessions { await reconcile(sessionID, force: true) }
+    /// Sessions a start-up reconciliation takes from the store at a time.
+    static let startupBatch = 16
+    /// Reconciles, after `gathering` (instances sharing a store wait a moment, so that those starting within it of
+    /// each other, a deployment's replicas or a restart after an outage, share the reading), every session with an active handover whose desk no instance began to read
+    /// after `startedAt` (webhooks sent while Baton was down are lost), one at a time. Instances that start together
+    /// share the sessions (`SessionStore.claimStartupReconciliations`), so the desk is read once per conversation, not
+    /// once per instance; one that starts later reads again what was read before it was up. A session taken by an
+    /// instance that dies before reading it is read when that one starts again.
+    /// - Returns: how many sessions this instance read.
+    @discardableResult
+    func reconcileAllActive(startedAt: Date, after gathering: Duration = .zero) async -> Int {
+        if gathering > .zero {
+            do { try await Task.sleep(for: gathering) } catch { return 0 }
+        }
+        var after: SessionID?
+        var read = 0
+        while !Task.isCancelled {
+            let batch: [SessionID]
+            do {
+                batch = try await store.claimStartupReconciliations(since: startedAt, after: after, now: now(), limit: Self.startupBatch)
+            } catch {
+                logger.warning("could not take sessions to reconcile at start", metadata: ["error": "\(String(reflecting: error))"])
+                break
+            }
+            guard let last = batch.last else { break }
+            for sessionID in batch { await reconcile(sessionID, force: true) }
+            read += batch.count
+            after = last
+        }
+        logger.info("start-up reconciliation done", metadata: ["sessions": "\(read)"])
+        return read
     }
 }
 

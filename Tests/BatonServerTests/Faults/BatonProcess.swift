@@ -22,11 +22,20 @@ final class BatonProcess: Sendable {
     /// Every line it wrote: standard output, standard error.
     private let written: (output: Box<[String]>, errors: Box<[String]>)
 
-    private init(process: Process, baseURL: String, exit: ExitSignal, written: (output: Box<[String]>, errors: Box<[String]>)) {
+    /// Every line it wrote, on either stream, for ``waitForLine(upTo:where:)``.
+    private let lines: LineWatch
+
+    private init(process: Process, baseURL: String, exit: ExitSignal, written: (output: Box<[String]>, errors: Box<[String]>), lines: LineWatch) {
         self.process = process
         self.baseURL = baseURL
         self.exit = exit
         self.written = written
+        self.lines = lines
+    }
+
+    /// The first line it wrote (so far, or within `timeout`) that `matches` accepts; `nil` when none came in time.
+    func waitForLine(upTo timeout: Duration = .seconds(30), where matches: @escaping @Sendable (String) -> Bool) async -> String? {
+        await lines.first(upTo: timeout, where: matches)
     }
 
     /// The complete lines it wrote to standard output so far.
@@ -45,7 +54,11 @@ final class BatonProcess: Sendable {
         // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and
         // `swift test`, reading it to the end, would wait for it for good.
         let errors = Box<[String]>([])
-        process.standardError = ChildProcesses.forwardingPipe { line in errors.value.withLock { $0.append(line) } }
+        let watch = LineWatch()
+        process.standardError = ChildProcesses.forwardingPipe { line in
+            errors.value.withLock { $0.append(line) }
+            watch.add(line)
+        }
         let exit = ExitSignal()
         process.terminationHandler = { ended in
             ChildProcesses.forget(ended.processIdentifier)
@@ -57,6 +70,7 @@ final class BatonProcess: Sendable {
         ChildProcesses.readLines(output.fileHandleForReading) { line in
             guard let line else { return continuation.finish() }
             written.value.withLock { $0.append(line) }
+            watch.add(line)
             continuation.yield(line)
         }
         try ChildProcesses.launch(process)
@@ -86,7 +100,7 @@ final class BatonProcess: Sendable {
             process.waitUntilExit()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
-        return BatonProcess(process: process, baseURL: url, exit: exit, written: (written, errors))
+        return BatonProcess(process: process, baseURL: url, exit: exit, written: (written, errors), lines: watch)
     }
 
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
@@ -236,6 +250,43 @@ enum ChildProcesses {
                 receive(data)
             }
             receive(nil)
+        }
+    }
+}
+
+/// The lines a process wrote, and tests waiting for one; waiting never blocks a thread.
+final class LineWatch: Sendable {
+    private struct Waiter {
+        let matches: @Sendable (String) -> Bool
+        let continuation: CheckedContinuation<String?, Never>
+    }
+
+    private let state = Mutex<(lines: [String], waiters: [UUID: Waiter])>(([], [:]))
+
+    func add(_ line: String) {
+        let matched = state.withLock { state in
+            state.lines.append(line)
+            let matched = state.waiters.filter { $0.value.matches(line) }
+            for id in matched.keys { state.waiters[id] = nil }
+            return matched.values
+        }
+        matched.forEach { $0.continuation.resume(returning: line) }
+    }
+
+    func first(upTo timeout: Duration, where matches: @escaping @Sendable (String) -> Bool) async -> String? {
+        let id = UUID()
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume(returning: nil)
+        }
+        defer { timer.cancel() }
+        return await withCheckedContinuation { continuation in
+            let found = state.withLock { state -> String? in
+                if let line = state.lines.first(where: matches) { return line }
+                state.waiters[id] = Waiter(matches: matches, continuation: continuation)
+                return nil
+            }
+            if let found { continuation.resume(returning: found) }
         }
     }
 }

@@ -108,16 +108,17 @@ final class MultiInstanceRig: Sendable {
     }
 
     /// Writes the config of a process named `name`.
-    /// Without `leaseSeconds`, Baton's default lease (and its heartbeat) is what the processes run with.
+    /// Without `leaseSeconds` (or `startupReconcileDelaySeconds`), Baton's default is what the processes run with.
     func instance(
-        _ name: String, requestTimeoutSeconds: Int = 5, leaseSeconds: Int? = nil, limits: String = "{ messagesPerMinute: 100000 }",
-        endpointExtra: [String] = []
+        _ name: String, requestTimeoutSeconds: Int = 5, leaseSeconds: Int? = nil, startupReconcileDelaySeconds: Int? = nil,
+        limits: String = "{ messagesPerMinute: 100000 }", endpointExtra: [String] = [], log: String = "{ level: warning }"
     ) async throws -> Instance {
         let (token, owner) = await chatwoot.addAdministrator("Baton \(name)")
         let config = BatonProcess.configText(
             storage: "{ postgres: { url: \"\(database.url)\", maxConnections: 6 } }",
-            delivery: "{ requestTimeoutSeconds: \(requestTimeoutSeconds)\(leaseSeconds.map { ", leaseSeconds: \($0)" } ?? "") }", chatwoot: chatwoot, token: token,
-            chatwootExtra: ["agentBotName: \(Self.botName)", "forwardUserTyping: true"], endpointExtra: endpointExtra, limits: limits)
+            delivery: "{ requestTimeoutSeconds: \(requestTimeoutSeconds)\(leaseSeconds.map { ", leaseSeconds: \($0)" } ?? "")"
+                + "\(startupReconcileDelaySeconds.map { ", startupReconcileDelaySeconds: \($0)" } ?? "") }", chatwoot: chatwoot, token: token,
+            chatwootExtra: ["agentBotName: \(Self.botName)", "forwardUserTyping: true"], endpointExtra: endpointExtra, log: log, limits: limits)
         let url = folder.appendingPathComponent("baton-\(name).yaml")
         try config.write(to: url, atomically: true, encoding: .utf8)
         return Instance(name: name, config: url, tokenOwner: owner)

@@ -238,6 +238,49 @@ struct MultiInstanceTests {
         }
     }
 
+    /// Agents who wrote while every instance was down (their webhooks lost) reach the users once instances start
+    /// again, and two instances starting together share the reading: Chatwoot is asked for each conversation once,
+    /// not once per instance.
+    @Test func instancesStartingTogetherReadEachConversationOnceAndDeliverWhatAgentsWroteMeanwhile() async throws {
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let first = try await rig.launch(try await rig.instance("first"))
+            await chatwoot.pointWebhooks(to: first.baseURL + "/handover/chatwoot")
+            var sessions: [String: Int] = [:]
+            for _ in 0..<6 {
+                let session = try await first.newUserInHandover()
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                // The history is posted once the conversation is stored with the session: the handover is active.
+                _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+                sessions[session] = conversation
+            }
+            await first.stop()
+            for conversation in sessions.values { try await chatwoot.reply(conversation, "written while Baton was down") }
+
+            // Processes started together on a busy machine may come up seconds apart: a wide window to start in.
+            let json = "{ level: info, format: json }"
+            let configB = try await rig.instance("b", startupReconcileDelaySeconds: 6, log: json)
+            let configC = try await rig.instance("c", startupReconcileDelaySeconds: 6, log: json)
+            let started = Date()
+            async let startB = rig.launch(configB)
+            async let startC = rig.launch(configC)
+            let (b, c) = try await (startB, startC)
+            var readByEach: [Int] = []
+            for process in [b, c] {
+                let done = try #require(await process.waitForLine { $0.contains("start-up reconciliation done") }, "\(process.baseURL) finished its part")
+                readByEach.append(try JSONValue(jsonText: done)["sessions"].flatMap { if case .string(let count) = $0 { Int(count) } else { nil } } ?? -1)
+            }
+            #expect(readByEach.reduce(0, +) == 6, "each session read by one of them: \(readByEach)")
+            let owners: Set<String> = [configB.tokenOwner, configC.tokenOwner]
+            for (session, conversation) in sessions {
+                let readers = await chatwoot.messageReaders(of: conversation, after: started, amongst: owners)
+                #expect(readers.count == 1, "conversation \(conversation) read by \(readers)")
+                let texts = try await b.waitForText("written while Baton was down", session: session)
+                #expect(texts.filter { $0 == "written while Baton was down" }.count == 1)
+            }
+        }
+    }
+
     /// Handover timers run once however many instances share the database: every user gets each reminder once and
     /// one close, and Chatwoot gets one closing note and one resolve per conversation.
     @Test func handoverTimersRunOnceAcrossInstances() async throws {

@@ -64,6 +64,16 @@ extension StandInHarness {
         return first.map { .microseconds($0.microseconds - from.microseconds) }
     }
 
+    /// Which of `owners` read the conversation's messages since `start` (a reconciliation reads until nothing is new).
+    func messageReaders(of conversation: Int, after start: Date, amongst owners: Set<String>) async -> Set<String> {
+        let from = Instant(start)
+        return Set(
+            await standIn.requests().filter { request in
+                request.method == "GET" && request.path.hasSuffix("/conversations/\(conversation)/messages") && request.receivedAt >= from
+            }.compactMap(\.tokenOwner)
+        ).intersection(owners)
+    }
+
     /// Waits until no request is in flight (what a killed process sent has been answered, to nobody).
     func waitForRequestsIdle(timeout: Duration = .seconds(30)) async throws {
         _ = try await standIn.waitUntil(timeout: timeout, "every request to be answered") { snapshot in

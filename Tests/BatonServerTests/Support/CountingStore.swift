@@ -46,6 +46,9 @@ final class CountingStore: SessionStore {
         try await base.sessionID(endpointID: endpointID, conversationKey: conversationKey)
     }
     func sessionsWithActiveHandover() async throws -> [SessionID] { try await base.sessionsWithActiveHandover() }
+    func claimStartupReconciliations(since: Date, after: SessionID?, now: Date, limit: Int) async throws -> [SessionID] {
+        try await base.claimStartupReconciliations(since: since, after: after, now: now, limit: limit)
+    }
     func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] { try await base.claimOutbox(now: now, lease: lease, limit: limit) }
     func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws { try await base.renewOutboxLeases(items, until: until) }
     func completeOutbox(id: Int64) async throws { try await base.completeOutbox(id: id) }
