@@ -71,6 +71,9 @@ final class BatonRig: Sendable {
 
     var webhookURL: String { baseURLs[0] + "/handover/chatwoot" }
 
+    /// Every instance's webhook URL.
+    var webhookURLs: [String] { baseURLs.map { $0 + "/handover/chatwoot" } }
+
     func ref(_ conversation: Int) -> ConversationRef { ConversationRef(accountId: seed.account.id, displayId: conversation) }
 
     // MARK: Users
@@ -82,15 +85,16 @@ final class BatonRig: Sendable {
         let conversation: Int
     }
 
-    /// Opens `count` webchat users on `instance`, hands each over ("agent") and waits for their conversations.
-    /// Every text frame they receive later goes to `onText`.
-    func handedOverUsers(_ count: Int, instance: Int = 0, onText: @escaping @Sendable (String) -> Void) async throws -> [User] {
+    /// Opens `count` webchat users, the n-th on `instances[n % instances.count]`, hands each over ("agent") and waits
+    /// for their conversations. Every text frame they receive later goes to `onText`.
+    func handedOverUsers(_ count: Int, instances: [Int] = [0], onText: @escaping @Sendable (String) -> Void) async throws -> [User] {
         var users: [User] = []
         for batch in stride(from: 0, to: count, by: 25) {
             try await withThrowingTaskGroup(of: User.self) { group in
-                for _ in batch..<min(count, batch + 25) {
+                for number in batch..<min(count, batch + 25) {
+                    let url = self.socketURL(instance: instances[number % instances.count])
                     group.addTask {
-                        let socket = try await BenchSocket.open(url: self.socketURL(instance: instance), hello: #"{"type":"hello"}"#, onText: onText)
+                        let socket = try await BenchSocket.open(url: url, hello: #"{"type":"hello"}"#, onText: onText)
                         guard let session = socket.session else { throw BenchError("no session in ready") }
                         try await socket.send(#"{"type":"message","text":"agent","clientMessageId":"\#(UUID().uuidString)"}"#)
                         return User(socket: socket, session: session, conversation: try await self.conversation(of: session))

@@ -24,7 +24,9 @@ struct Bench {
             }
             if wants("bot") { report.bot = try await botTurns(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
-            if wants("postgres"), let url = settings.postgresURL { report.postgresRelay = try await postgresRelay(url: url, client: client) }
+            if wants("postgres"), let url = settings.postgresURL {
+                for count in 1...3 { report.postgresRelays.append(try await postgresRelay(url: url, instances: count, client: client)) }
+            }
         } catch {
             try? await client.shutdown()
             throw error
@@ -180,15 +182,22 @@ struct Bench {
 
     // MARK: PostgreSQL
 
-    /// Two Baton processes on one database: webhooks to the first, users' sockets on the second.
-    func postgresRelay(url: String, client: HTTPClient) async throws -> RelayScenario.Figures {
-        let rig = try await BatonRig.start(settings, storage: .postgres(url: url), count: 2)
+    /// `count` Baton processes on one database (a fresh one each time), as behind a load balancer: webhooks to
+    /// each in turn, users' sockets spread over them, so a message crosses instances unless its webhook and its
+    /// user's socket happen to share one.
+    func postgresRelay(url: String, instances count: Int, client: HTTPClient) async throws -> RelayScenario.Figures {
+        let rig = try await BatonRig.start(settings, storage: .postgres(url: try await Self.freshDatabase(url)), count: count)
         let desk = ArrivalDesk()
         do {
-            let users = try await rig.handedOverUsers(Self.users, instance: 1) { desk.receive($0) }
+            let users = try await rig.handedOverUsers(Self.users, instances: Array(0..<count)) { desk.receive($0) }
             let templates = try await rig.agentReplyTemplates(users)
-            let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
-            let figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+            let load = WebhookLoad(client: client, urls: rig.webhookURLs, secret: rig.secret, templates: templates)
+            let cpuBefore = rig.instances.map(\.cpuSeconds)
+            let receivedBefore = desk.count
+            var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+            let relayed = Double(Swift.max(1, desk.count - receivedBefore))
+            figures.instances = count
+            figures.cpuMsPerMessage = zip(rig.instances.map(\.cpuSeconds), cpuBefore).map { ($0 - $1) * 1_000 / relayed }
             await SocketsScenario.closeAll(users.map(\.socket))
             await rig.stop()
             return figures
@@ -196,5 +205,21 @@ struct Bench {
             await rig.stop()
             throw error
         }
+    }
+}
+
+extension Bench {
+    /// A new, empty database on the server of `url` (made with `psql`, which `scripts/start-postgres` installs), as
+    /// the URL to use it.
+    static func freshDatabase(_ url: String) async throws -> String {
+        let name = "bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"]
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0, var components = URLComponents(string: url) else { throw BenchError("psql could not create \(name)") }
+        components.path = "/" + name
+        return components.string ?? url
     }
 }

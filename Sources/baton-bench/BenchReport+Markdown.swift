@@ -45,25 +45,92 @@ extension BenchReport {
             lines.append(row("Idle resident memory (MB)", Self.megabytes(startup.batonIdleResident), Self.megabytes(startup.bareIdleResident), "—", nil))
             lines.append(row("Start to ready (ms, median of 3)", String(format: "%.0f", startup.batonStartToReadyMs), String(format: "%.0f", startup.bareStartToReadyMs), "—", nil))
         }
-        if let postgres = postgresRelay {
-            lines.append(row("PostgreSQL, 2 instances: relay throughput (msg/s)", Self.rate(postgres.throughput), "", "—", nil))
-            lines.append(row("PostgreSQL, 2 instances: relay p50 / p99 at 250 msg/s (ms)", Self.pair(postgres.relay250), "", "—", nil))
-            lines.append(row("PostgreSQL, 2 instances: relay p50 / p99 at 1,000 msg/s (ms)", Self.pair(postgres.relay1000), "", "—", nil))
-            lines.append(row("PostgreSQL, 2 instances: ack p50 / p99 at 2,000 msg/s (ms)", Self.pair(postgres.ack2000), "", "—", nil))
-            lines.append(row("PostgreSQL, 2 instances: lost / refused", "\(postgres.lost) / \(postgres.refused)", "", "0 / 0", postgres.lost + postgres.refused == 0))
+        for postgres in postgresRelays {
+            let name = "PostgreSQL, \(postgres.instances ?? 0) instance\(postgres.instances == 1 ? "" : "s")"
+            lines.append(row("\(name): relay throughput (msg/s)", Self.rate(postgres.throughput), "", "—", nil))
+            lines.append(row("\(name): relay p50 / p99 at 250 msg/s (ms)", Self.pair(postgres.relay250), "", "—", nil))
+            lines.append(row("\(name): relay p50 / p99 at 1,000 msg/s (ms)", Self.pair(postgres.relay1000), "", "—", nil))
+            lines.append(row("\(name): ack p50 / p99 at 2,000 msg/s (ms)", Self.pair(postgres.ack2000), "", "—", nil))
+            lines.append(row("\(name): lost / refused", "\(postgres.lost) / \(postgres.refused)", "", "0 / 0", postgres.lost + postgres.refused == 0))
         }
         lines.append("")
+        let targets = targetRows
+        if !targets.isEmpty {
+            lines.append("Issue 17's targets, as ratios against the bare route measured in this run where it has one:")
+            lines.append("")
+            lines.append("| Measure | This run | Target | Met |")
+            lines.append("|---|---|---|---|")
+            lines.append(contentsOf: targets.map { "| \($0.measure) | \($0.value) | \($0.target) | \($0.met ? "met" : "**missed**") |" })
+            lines.append("")
+        }
         lines.append(contentsOf: details)
         return lines.joined(separator: "\n")
+    }
+
+    /// Each of issue 17's targets this run measured: the figure (as a ratio to the bare route where the target is
+    /// one), the target, and whether it was met.
+    var targetRows: [(measure: String, value: String, target: String, met: Bool)] {
+        var rows: [(measure: String, value: String, target: String, met: Bool)] = []
+        func times(_ value: Double) -> String { String(format: "%.2f × bare", value) }
+        if let relay, let bare = bareRelay {
+            let throughput = relay.throughput / Swift.max(bare.throughput, 1)
+            rows.append(("Relay throughput, SQLite", times(throughput), "≥ 0.8 × bare", throughput >= 0.8))
+            for (rate, baton, bareLatencies, limit) in [("1,000", relay.relay1000, bare.relay1000, 2.0), ("2,000", relay.relay2000, bare.relay2000, 3.0)] {
+                if let p99 = baton.p99, let bareP99 = bareLatencies.p99 {
+                    let ratio = p99 / Swift.max(bareP99, 0.001)
+                    rows.append(("Relay p99 at \(rate) msg/s", times(ratio) + String(format: " (%.2f against %.2f ms)", p99, bareP99), "≤ \(Int(limit)) × bare's p99", ratio <= limit))
+                }
+            }
+        }
+        if let p99 = calls.userToChatwoot.p99 {
+            rows.append(("User message → Chatwoot p99 at 1,000 msg/s", String(format: "%.2f ms", p99), "≤ 50 ms", p99 <= 50))
+        }
+        if postgresRelays.count == 3 {
+            let rates = postgresRelays.map(\.throughput)
+            var value = rates.map(Self.rate).joined(separator: " / ") + " msg/s"
+            var met = rates[1] > rates[0] && rates[2] > rates[1]
+            if let bare = bareRelay {
+                value += " (" + rates.map { String(format: "%.2f", $0 / Swift.max(bare.throughput, 1)) }.joined(separator: " / ") + " × bare)"
+                met = met && rates[1] / Swift.max(bare.throughput, 1) >= 0.5
+            }
+            rows.append(("PostgreSQL (durable), relay throughput with 1 / 2 / 3 instances", value, "each added instance adds; 2 ≥ 0.5 × bare", met))
+            if let p99 = postgresRelays[1].relay1000.p99 {
+                rows.append(("PostgreSQL, 2 instances, relay p99 at 1,000 msg/s", String(format: "%.2f ms", p99), "≤ 50 ms", p99 <= 50))
+            }
+            let totals = postgresRelays.map { ($0.cpuMsPerMessage ?? []).reduce(0, +) }
+            rows.append((
+                "Processor time per relayed message, all instances together, 1 / 2 / 3 instances",
+                totals.map { String(format: "%.3f", $0) }.joined(separator: " / ") + " ms",
+                "constant as instances are added (3 within 20 % of 2)", totals[2] <= totals[1] * 1.2
+            ))
+        }
+        if let sockets {
+            let ratio = Double(sockets.baton.bytesPerSocket) / Double(Swift.max(sockets.bare.bytesPerSocket, 1))
+            rows.append(("Memory per open socket", times(ratio) + " (\(Self.kilobytes(sockets.baton.bytesPerSocket)) KB)", "≤ 1.1 × bare", ratio <= 1.1))
+        }
+        if let startup {
+            let megabytes = Double(startup.batonIdleResident) / (1024 * 1024)
+            rows.append(("Idle resident memory", String(format: "%.1f MB", megabytes), "≤ 40 MB", megabytes <= 40))
+        }
+        if let cached = calls.handoverCalls.filter({ $0.key > 0 }).min(by: { $0.key < $1.key })?.value {
+            let posts = cached.filter { $0.key.hasPrefix("POST") && $0.key.hasSuffix("/messages") }.values.reduce(0, +)
+            let others = cached.values.reduce(0, +) - posts
+            rows.append(("Chatwoot calls to open a handover, inbox read cached", "\(others) + \(posts) history", "≤ 3 + one per history message", others <= 3))
+        }
+        return rows
     }
 
     private var details: [String] {
         var lines: [String] = []
         if let relay {
-            lines.append("- Relay on SQLite: \(relay.chatwootCalls.map { "\($0) Chatwoot calls during all relay phases; " } ?? "")ack p50 / p99 at 1,000 msg/s \(Self.pair(relay.ack1000)) ms; max relay latency at 1,000 / 2,000 msg/s \(Self.max(relay.relay1000)) / \(Self.max(relay.relay2000)) ms.")
+            lines.append("- Relay on SQLite: the machine's cores \(Self.percent(relay.machineBusy)) busy while the throughput was measured (bare route: \(Self.percent(bareRelay?.machineBusy))); \(relay.chatwootCalls.map { "\($0) Chatwoot calls during all relay phases; " } ?? "")ack p50 / p99 at 1,000 msg/s \(Self.pair(relay.ack1000)) ms; max relay latency at 1,000 / 2,000 msg/s \(Self.max(relay.relay1000)) / \(Self.max(relay.relay2000)) ms.")
         }
-        if let postgres = postgresRelay {
-            lines.append("- Relay on PostgreSQL (webhooks to instance A, sockets on instance B): relay p50 / p99 at 2,000 msg/s \(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms.")
+        for postgres in postgresRelays {
+            let cpu = (postgres.cpuMsPerMessage ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / ")
+            lines.append(
+                "- Relay on PostgreSQL, \(postgres.instances ?? 0) instance(s), webhooks to each in turn and sockets spread over them: relay p50 / p99 at 2,000 msg/s "
+                    + "\(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms; processor time per relayed message on each instance \(cpu) ms; "
+                    + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured.")
         }
         if calls.userMessagesSent > 0 {
             lines.append("- Users' \(Self.count(calls.userMessagesSent)) messages (both rates): \(Self.calls(calls.userMessageCalls)).")
@@ -111,6 +178,8 @@ extension BenchReport {
     }
 
     static func max(_ latencies: Latencies) -> String { latencies.max.map { String(format: "%.1f", $0) } ?? "–" }
+
+    static func percent(_ fraction: Double?) -> String { fraction.map { String(format: "%.0f %%", $0 * 100) } ?? "–" }
 
     static func kilobytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1024) }
 

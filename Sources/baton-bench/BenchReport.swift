@@ -23,7 +23,8 @@ struct BenchReport: Codable, Sendable {
     var startup: Startup?
     var relay: RelayScenario.Figures?
     var bareRelay: RelayScenario.Figures?
-    var postgresRelay: RelayScenario.Figures?
+    /// One, two and three instances on PostgreSQL.
+    var postgresRelays: [RelayScenario.Figures] = []
     var calls = ChatwootCallsScenario.Figures()
     var sockets: Sockets?
     var bot: BotScenario.Figures?

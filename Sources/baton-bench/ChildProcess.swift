@@ -80,6 +80,27 @@ final class ChildProcess: Sendable {
     }
 
     /// Open descriptors, from /proc.
+    /// The machine's processor time so far, busy and in all, in clock ticks (the first line of `/proc/stat`).
+    static func machineTicks() -> (busy: Double, total: Double) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = stat.split(separator: "\n").first else { return (0, 0) }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return (0, 0) }
+        // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+        let total = ticks.prefix(8).reduce(0, +)
+        return (total - ticks[3] - ticks[4], total)
+    }
+
+    /// Processor time it has used so far (user and system), from `/proc/<pid>/stat`.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ", options: .backwards)
+        else { return 0 }
+        // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15, in clock ticks.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     var openFiles: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0
     }

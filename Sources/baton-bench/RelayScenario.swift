@@ -5,13 +5,18 @@ import Synchronization
 /// Routes the frames every socket receives to the stopwatch of the phase being measured.
 final class ArrivalDesk: Sendable {
     private let current = Mutex<Stopwatch?>(nil)
+    private let received = Atomic<Int>(0)
 
     func measure(with stopwatch: Stopwatch) { current.withLock { $0 = stopwatch } }
+
+    /// Measured frames received so far, in every phase (a frame received twice counts twice).
+    var count: Int { received.load(ordering: .relaxed) }
 
     func receive(_ text: String) {
         let now = Stopwatch.now()
         // Frames without a marker (greetings, notices, echoes of the user's own messages) are not measured.
         guard let number = number(after: "bench:", in: text) else { return }
+        received.add(1, ordering: .relaxed)
         current.withLock { $0 }?.arrived(number, at: now)
     }
 }
@@ -47,6 +52,13 @@ final class RelayScenario: Sendable {
         var lost250 = 0
         /// Calls Baton made to Chatwoot while it relayed all of these (agent replies should cost none).
         var chatwootCalls: Int?
+        /// Several instances: how many, and the processor time each used per relayed message over every phase
+        /// (milliseconds; a message is counted once, whichever instances it went through).
+        var instances: Int?
+        var cpuMsPerMessage: [Double]?
+        /// How busy the machine's cores were while the throughput was measured (0...1, from `/proc/stat`): every
+        /// server, the database, the load and the stand-in share them.
+        var machineBusy: Double?
 
         /// Messages sent and never seen on a socket, in every phase.
         var lost: Int { throughputLost + lost250 + lost1000 + lost2000 }
@@ -67,7 +79,10 @@ final class RelayScenario: Sendable {
         var figures = Figures()
         // Warm-up: connections, caches and the JIT-free but cold code paths.
         _ = try await closedLoop(seconds: 1)
+        let machineBefore = ChildProcess.machineTicks()
         let (throughput, lost) = try await closedLoop(seconds: seconds)
+        let machineAfter = ChildProcess.machineTicks()
+        figures.machineBusy = (machineAfter.busy - machineBefore.busy) / Swift.max(1, machineAfter.total - machineBefore.total)
         figures.throughput = throughput
         figures.throughputLost = lost
         (figures.relay250, _, figures.lost250, _) = try await openLoop(rate: 250)

@@ -43,9 +43,21 @@ struct AgentReplyTemplate: Sendable {
 /// a fixed number of senders can (closed loop), signed as Chatwoot signs them.
 struct WebhookLoad: Sendable {
     let client: HTTPClient
-    let url: String
+    /// Where webhooks go, in turn (several instances behind a load balancer take turns the same way).
+    let urls: [String]
     let secret: String
     let templates: [AgentReplyTemplate]
+
+    init(client: HTTPClient, urls: [String], secret: String, templates: [AgentReplyTemplate]) {
+        self.client = client
+        self.urls = urls
+        self.secret = secret
+        self.templates = templates
+    }
+
+    init(client: HTTPClient, url: String, secret: String, templates: [AgentReplyTemplate]) {
+        self.init(client: client, urls: [url], secret: secret, templates: templates)
+    }
     /// Chatwoot message ids; far above the stand-in's own so they never collide.
     static let firstMessageID = 50_000_000
 
@@ -54,7 +66,7 @@ struct WebhookLoad: Sendable {
     func request(_ number: Int, template: AgentReplyTemplate) -> HTTPClientRequest {
         let body = template.body(messageID: Self.firstMessageID + number, content: Self.marker(number))
         let timestamp = String(Int(Date().timeIntervalSince1970))
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: urls[number % urls.count])
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "X-Chatwoot-Delivery", value: UUID().uuidString)
