@@ -42,14 +42,15 @@ extension ConfigLoader {
         return settings
     }
 
-    /// `storage.postgres`: `url` or `urlFile` (the URL holds a password, so it is read as a secret), `maxConnections`.
+    /// `storage.postgres`: `url` or `urlFile` (the URL holds a password, so it is read as a secret), `maxConnections`,
+    /// and `listenURL` or `listenURLFile` (straight to PostgreSQL when `url` goes through PgBouncer in transaction mode).
     func readPostgres(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> PostgresStorageSettings? {
         if case .scalar? = value.node, !value.isNull {
             // Not "found the value '…'": the value is most likely the URL, password included.
             sink.error(value, "expected a mapping (url: postgres://…), found a single value")
             return nil
         }
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["url", "urlFile", "maxConnections"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["url", "urlFile", "maxConnections", "listenURL", "listenURLFile"], sink)
         guard let members else { return nil }
         var maxConnections = 20
         if members.has("maxConnections"), let count = members["maxConnections"].int(sink, range: 1...1000) { maxConnections = count }
@@ -58,14 +59,27 @@ extension ConfigLoader {
             return nil
         }
         guard let url = readSecret("url", in: members, baseDirectory: baseDirectory, sink), !url.value.isEmpty else { return nil }
+        var settings: PostgresStorageSettings
         do {
-            return try PostgresStorageSettings(url: url.value, maxConnections: maxConnections)
+            settings = try PostgresStorageSettings(url: url.value, maxConnections: maxConnections)
         } catch {
             let source = members.has("url") ? members["url"] : members["urlFile"]
             // The message never quotes the URL: it holds the password.
             sink.error(source, "\(error.message)\(source.overrideNote)")
             return nil
         }
+        if members.has("listenURL") || members.has("listenURLFile") {
+            guard let listenURL = readSecret("listenURL", in: members, baseDirectory: baseDirectory, sink), !listenURL.value.isEmpty else { return nil }
+            settings.listenURL = listenURL
+            do {
+                _ = try settings.listenerSettings()
+            } catch {
+                let source = members.has("listenURL") ? members["listenURL"] : members["listenURLFile"]
+                sink.error(source, "\(error.message)\(source.overrideNote)")
+                return nil
+            }
+        }
+        return settings
     }
 
     func readLog(_ value: YAMLValue, _ sink: DiagnosticSink) -> LogSettings {

@@ -9,7 +9,7 @@ import Yams
 /// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096,
 ///             idleTimeoutSeconds: 75 }
 /// storage:  { sqlite: { path: data/baton.sqlite } }    # or, for several instances:
-///           { postgres: { url | urlFile, maxConnections: 20 } }   # url: postgres://user:password@host:port/db
+///           { postgres: { url | urlFile, maxConnections: 20, listenURL | listenURLFile } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }

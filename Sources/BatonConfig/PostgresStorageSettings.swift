@@ -26,6 +26,10 @@ public struct PostgresStorageSettings: Sendable, Hashable, CustomStringConvertib
     public var tls: TLSMode
     /// How many connections one Baton process opens at most.
     public var maxConnections: Int
+    /// Where the hub's listener connects instead of `url`, when that goes through a pooler in transaction mode
+    /// (PgBouncer's `pool_mode = transaction` hands each transaction any server connection, so a `LISTEN` would
+    /// hear nothing): straight to PostgreSQL. Checked like `url` when set.
+    public var listenURL: Secret?
 
     /// Parses `url`; the error never quotes it, since it may hold a password.
     public init(url: String, maxConnections: Int = 20) throws(PostgresURLError) {
@@ -54,6 +58,12 @@ public struct PostgresStorageSettings: Sendable, Hashable, CustomStringConvertib
         self.database = database
         self.tls = tls
         self.maxConnections = maxConnections
+    }
+
+    /// The settings the hub's listener connects with: `listenURL`'s when it is set, else these.
+    public func listenerSettings() throws(PostgresURLError) -> PostgresStorageSettings {
+        guard let listenURL else { return self }
+        return try PostgresStorageSettings(url: listenURL.value, maxConnections: 1)
     }
 
     /// The URL without its password, for logs and the start banner.

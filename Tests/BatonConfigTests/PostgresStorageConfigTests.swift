@@ -80,6 +80,25 @@ import Testing
         #expect(!diagnostics.contains { $0.description.contains(":p@") }, "the password never shows")
     }
 
+    /// Behind PgBouncer in transaction mode the hub's listener connects to PostgreSQL itself.
+    @Test func theListenersOwnURLIsReadCheckedAndNeverShown() throws {
+        let direct = "postgres://baton:\(Self.password)@db-primary.example.com:5432/baton_prod?sslmode=require"
+        let postgres = try #require(try load("storage:\n  postgres:\n    url: \(Self.url)\n    listenURL: \(direct)\n").storage.postgres)
+        let listener = try postgres.listenerSettings()
+        #expect(listener.host == "db-primary.example.com" && listener.port == 5432 && listener.database == "baton_prod")
+        #expect(postgres.host == "db.example.com", "the pool still goes through the URL")
+        #expect(try #require(try load("storage:\n  postgres:\n    url: \(Self.url)\n").storage.postgres).listenerSettings().host == "db.example.com")
+
+        let fromEnvironment = try load("storage:\n  postgres:\n    url: \(Self.url)\n", environment: ["BATON_STORAGE_POSTGRES_LISTEN_URL": direct]).storage.postgres
+        #expect(try fromEnvironment?.listenerSettings().host == "db-primary.example.com")
+
+        let diagnostics = failure("storage:\n  postgres:\n    url: \(Self.url)\n    listenURL: 'postgres://u:hunter2@h'\n")
+        expectDiagnostic(
+            diagnostics, file: files.path("baton.yaml"), line: 4, path: "storage.postgres.listenURL",
+            message: "the URL names no database (postgres://user:password@host/database)")
+        #expect(!diagnostics.contains { $0.description.contains("hunter2") })
+    }
+
     @Test func aBadURLFromTheEnvironmentNamesTheVariable() {
         let diagnostics = failure("", environment: ["BATON_STORAGE_POSTGRES_URL": "postgres://u:hunter2@h"])
         #expect(diagnostics.contains { $0.message.contains("the URL names no database (") && $0.message.contains("BATON_STORAGE_POSTGRES_URL") })

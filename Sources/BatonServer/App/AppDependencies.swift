@@ -45,7 +45,8 @@ public struct AppDependencies: Sendable {
     public static func live(_ configuration: BatonConfiguration, logger: Logger = Logger(label: "baton")) throws -> AppDependencies {
         if let postgres = configuration.storage.postgres {
             let store = PostgresSessionStore(settings: postgres, logger: logger)
-            let relay = store.notifications(listenerConfiguration: try postgres.connectionConfiguration(applicationName: "baton hub listener"))
+            // Straight to PostgreSQL when the pool goes through PgBouncer in transaction mode (`listenURL`).
+            let relay = store.notifications(listenerConfiguration: try postgres.listenerSettings().connectionConfiguration(applicationName: "baton hub listener"))
             return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
         }
         return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))

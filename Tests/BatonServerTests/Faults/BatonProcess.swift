@@ -263,6 +263,9 @@ final class LineWatch: Sendable {
 
     private let state = Mutex<(lines: [String], waiters: [UUID: Waiter])>(([], [:]))
 
+    /// Every line so far.
+    var all: [String] { state.withLock { $0.lines } }
+
     func add(_ line: String) {
         let matched = state.withLock { state in
             state.lines.append(line)

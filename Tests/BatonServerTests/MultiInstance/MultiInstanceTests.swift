@@ -85,6 +85,54 @@ struct MultiInstanceTests {
         }
     }
 
+    /// Behind PgBouncer in transaction mode (two server connections for both processes' twelve), with only the
+    /// hub's listener straight to PostgreSQL: migrations, the outbox's claims and leases, the per-session lock and
+    /// the rate limit all hold, and events still cross instances.
+    @Test(.enabled(if: PgBouncer.executable != nil, "pgbouncer is not installed"))
+    func instancesBehindPgBouncerInTransactionModeLoseNothing() async throws {
+        // Stopped after the rig's processes: without it they could not end their work cleanly.
+        let bouncer = try await PgBouncer.start(before: try ScratchDatabase.server.get().url, poolSize: 2)
+        defer { bouncer.stop() }
+        try await MultiInstanceRig.with { rig in
+            let chatwoot = rig.chatwoot
+            let configs = [try await rig.instance("a", through: bouncer), try await rig.instance("b", through: bouncer)]
+            async let startA = rig.launch(configs[0])
+            async let startB = rig.launch(configs[1])
+            let instances = try await [startA, startB]
+            await chatwoot.pointWebhooks(to: instances[0].baseURL + "/handover/chatwoot")
+
+            // A webchat user on B, whose agent's reply lands on A: the event crosses through the direct listener.
+            try await instances[1].chat { chat in
+                let session = try await chat.newVisitorInActiveHandover()
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                try await chatwoot.reply(conversation, "Through the pooler")
+                try await chat.until("the reply A took, on B's socket", within: .seconds(10)) { Chat.isMessage($0, from: "agent", "Through the pooler") }
+            }
+            var sessions: [String] = []
+            for index in 0..<4 { sessions.append(try await instances[index % 2].newUserInHandover()) }
+            var conversations: [Int] = []
+            for session in sessions { conversations.append(try await chatwoot.waitForConversation(session: session)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, session) in sessions.enumerated() {
+                    group.addTask {
+                        for line in 0..<Self.lines {
+                            try await instances[(index + line) % 2].say("u\(index) line \(line)", session: session, clientID: "u\(index)-\(line)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for (index, conversation) in conversations.enumerated() {
+                _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
+            }
+            try await chatwoot.waitForRequestsIdle()
+            let sent = conversations.indices.map { index in (0..<Self.lines).map { "u\(index) line \($0)" } }
+            await Self.expectEachLineOnceInOrder("two-instances-pgbouncer", sent: sent, conversations: conversations, chatwoot: chatwoot)
+            // Both processes' twelve pooled connections went through PgBouncer's two to PostgreSQL.
+            #expect((1...2).contains(bouncer.serverConnections(to: rig.database.name)))
+        }
+    }
+
     /// User `index`'s lines (`u<index> line …`) are in conversation `index` once each and in order (recorded in
     /// the reliability ledger), and no Baton message reached Chatwoot twice (by `source_id`).
     static func expectEachLineOnceInOrder(_ test: String, sent: [[String]], conversations: [Int], chatwoot: StandInHarness) async {
