@@ -30,6 +30,20 @@ import Testing
         #expect(verifier.verify(signature: vector.signature, timestamp: vector.timestamp, body: Array(vector.body), now: vector.now) == .valid)
     }
 
+    /// Header values may come with spaces or tabs around them, and the prefix in any case; nothing else passes.
+    @Test func blanksAroundTheHeadersAndThePrefixsCaseDoNotMatter() throws {
+        let vector = try Self.vector()
+        let verifier = WebhookSignature(secret: vector.secret)
+        let upper = "SHA256=" + vector.signature.dropFirst("sha256=".count)
+        for (signature, timestamp) in [(" \(vector.signature)\t", "\t\(vector.timestamp) "), (upper, vector.timestamp)] {
+            #expect(verifier.verify(signature: signature, timestamp: timestamp, body: vector.body, now: vector.now) == .valid)
+        }
+        for signature in ["sha256:" + vector.signature.dropFirst(7), "sha256=" + vector.signature.dropFirst(8), "\n" + vector.signature, "  \t "] {
+            #expect(verifier.verify(signature: signature, timestamp: vector.timestamp, body: vector.body, now: vector.now) != .valid, "\(signature)")
+        }
+        #expect(verifier.verify(signature: "  ", timestamp: vector.timestamp, body: vector.body, now: vector.now) == .missingHeaders)
+    }
+
     @Test func signReproducesTheVector() throws {
         let vector = try Self.vector()
         #expect(WebhookSignature(secret: vector.secret).sign(body: vector.body, timestamp: Int(vector.timestamp)!) == vector.signature)

@@ -65,7 +65,8 @@ struct JSONByteParser {
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
-        var members: [String: JSONValue] = [:]
+        // Chatwoot's objects have tens of members: growing from empty rehashed each of them four times or more.
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: 16)
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1

@@ -51,8 +51,8 @@ public struct WebhookSignature: Sendable {
     ///   - now: the current time (injected so tests and replays are deterministic).
     public func verify(signature: String?, timestamp: String?, body: some DataProtocol, now: Date) -> Verdict {
         if let refused = Self.checkHeaders(signature: signature, timestamp: timestamp, now: now, tolerance: tolerance) { return refused }
-        guard let mac = Self.parseSignature(signature?.trimmingCharacters(in: .whitespaces) ?? "") else { return .malformed }
-        let timestamp = timestamp?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let mac = Self.parseSignature(Self.trimmed(signature)) else { return .malformed }
+        let timestamp = Self.trimmed(timestamp)
         let valid = HMAC<SHA256>.isValidAuthenticationCode(
             mac, authenticating: Self.signedBytes(timestamp: timestamp, body: body), using: key)
         return valid ? .valid : .mismatch
@@ -62,13 +62,22 @@ public struct WebhookSignature: Sendable {
     /// fresh (only the HMAC over the body is left to check), else why the delivery is refused. The cheap path
     /// that turns away unsigned, malformed and replayed deliveries whatever their size.
     public static func checkHeaders(signature: String?, timestamp: String?, now: Date, tolerance: Int = defaultTolerance) -> Verdict? {
-        let signature = signature?.trimmingCharacters(in: .whitespaces) ?? ""
-        let timestamp = timestamp?.trimmingCharacters(in: .whitespaces) ?? ""
+        let signature = trimmed(signature)
+        let timestamp = trimmed(timestamp)
         guard !signature.isEmpty, !timestamp.isEmpty else { return .missingHeaders }
         guard let seconds = Int(timestamp), parseSignature(signature) != nil else { return .malformed }
         // Doubles: an absurd timestamp must not overflow Int arithmetic.
         guard abs(Double(seconds) - now.timeIntervalSince1970) <= Double(tolerance) else { return .stale }
         return nil
+    }
+
+    /// A header value without the spaces and tabs around it. (Foundation's `trimmingCharacters(in:)` goes through
+    /// NSString: it was 3 % of Baton's processor time per relayed message, for four calls.)
+    static func trimmed(_ value: String?) -> Substring {
+        guard let value else { return "" }
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = value.firstIndex(where: { !isBlank($0) }), let last = value.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return value[first...last]
     }
 
     /// The `X-Chatwoot-Signature` value Chatwoot would send for `body` at `timestamp`: `sha256=<lowercase hex>`.
@@ -85,7 +94,7 @@ public struct WebhookSignature: Sendable {
     private var key: SymmetricKey { SymmetricKey(data: Data(secret.utf8)) }
 
     /// `"<timestamp>.<body>"` with the timestamp text exactly as sent.
-    private static func signedBytes(timestamp: String, body: some DataProtocol) -> Data {
+    private static func signedBytes(timestamp: some StringProtocol, body: some DataProtocol) -> Data {
         var bytes = Data(timestamp.utf8)
         bytes.append(UInt8(ascii: "."))
         bytes.append(contentsOf: body)
@@ -93,13 +102,16 @@ public struct WebhookSignature: Sendable {
     }
 
     /// The 32 bytes of `sha256=<64 hex digits>`, or `nil` when the value has another form.
-    private static func parseSignature(_ value: String) -> [UInt8]? {
-        let prefix = "sha256="
-        guard value.count == prefix.count + 64, value.lowercased().hasPrefix(prefix) else { return nil }
+    private static func parseSignature(_ value: some StringProtocol) -> [UInt8]? {
+        let prefix = "sha256=".utf8
+        let utf8 = value.utf8
+        // The prefix in any case.
+        let lowered: (UInt8) -> UInt8 = { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
+        guard utf8.count == prefix.count + 64, zip(utf8, prefix).allSatisfy({ lowered($0) == $1 }) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         var high: UInt8?
-        for character in value.utf8.dropFirst(prefix.utf8.count) {
+        for character in utf8.dropFirst(prefix.count) {
             guard let nibble = hexValue(character) else { return nil }
             if let first = high {
                 bytes.append(first << 4 | nibble)
