@@ -61,7 +61,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
         try await transaction { connection in
             // The row lock makes concurrent updates of this session, in any process, wait for this one to commit.

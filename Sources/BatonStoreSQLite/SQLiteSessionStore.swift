@@ -5,8 +5,9 @@ import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode (one writer, concurrent readers), through GRDB.
 ///
-/// Each `SessionStore` call is one transaction. `update` runs the caller's closure inside GRDB's synchronous
-/// write block, so two updates of a session can never interleave and a turn is saved whole or not at all.
+/// Each `SessionStore` write is one savepoint of a transaction it may share with the writes that arrived with it
+/// (``GroupCommit``), answered once that transaction committed. `update` runs the caller's closure inside it, so
+/// two updates of a session can never interleave and a turn is saved whole or not at all.
 public final class SQLiteSessionStore: SessionStore {
     let writer: any DatabaseWriter
     /// Makes callers of `setting(_:replacing:orMake:)` for one key of one database file take turns. The file
@@ -19,6 +20,8 @@ public final class SQLiteSessionStore: SessionStore {
     /// link is written through this store, so the copy here is kept exact by `link`.
     let links = Mutex<[String: SessionID]>([:])
     let checkpointer: WALCheckpointer
+    /// Where every write goes: writes that arrive together share a transaction.
+    let commits: GroupCommit
 
     /// Opens (and creates) the database file at `path`, creating its folder too.
     public init(path: String) throws {
@@ -35,14 +38,15 @@ public final class SQLiteSessionStore: SessionStore {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
-        checkpointer = try WALCheckpointer(path: path)
+        let checkpointer = try WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
+        commits = GroupCommit(writer: writer) { checkpointer.didCommit() }
     }
 
-    /// One write transaction; every write of the store goes through here so the log is checkpointed in time.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        let result = try await writer.write(body)
-        checkpointer.didCommit()
-        return result
+    /// One write, in a savepoint of the next transaction; every write of the store goes through here, so writes
+    /// share commits and the log is checkpointed in time.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await commits.write(body)
     }
 
     public func migrate() async throws {
@@ -61,11 +65,13 @@ public final class SQLiteSessionStore: SessionStore {
         makeID: @Sendable () -> SessionID
     ) async throws -> (session: Session, created: Bool) {
         let stateJSON = initialState.storageText
+        // Made here, not in the write, which runs later on the writer's queue; unused when the session exists.
+        let newID = makeID()
         return try await write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE endpoint_id = ? AND user_id = ?", arguments: [endpointID, userID]) {
                 return (try self.session(from: row), false)
             }
-            let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
+            let session = Session(id: newID, endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
             try db.execute(
                 sql: """
                     INSERT INTO sessions (id, endpoint_id, user_id, channel, state, last_message_id, created_at, updated_at)
@@ -83,7 +89,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
         try await write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectSession), arguments: [sessionID.rawValue]) else {

@@ -87,7 +87,7 @@ public protocol SessionStore: Sendable {
     /// - Throws: `SessionStoreError.sessionNotFound`, `.duplicateClientMessage` (nothing is saved then),
     ///   or what `body` throws (nothing is saved then either).
     func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message])
 
     /// Messages of the session with an id greater than `after`, oldest first, at most `limit`.

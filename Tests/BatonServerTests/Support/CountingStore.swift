@@ -25,7 +25,7 @@ final class CountingStore: SessionStore {
     ) async throws -> (session: Session, created: Bool) {
         try await base.findOrCreateSession(endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
     }
-    func update<T: Sendable>(sessionID: SessionID, now: Date, _ body: @Sendable (inout SessionUpdate) throws -> T) async throws -> (result: T, messages: [Message]) {
+    func update<T: Sendable>(sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T) async throws -> (result: T, messages: [Message]) {
         try await base.update(sessionID: sessionID, now: now, body)
     }
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {

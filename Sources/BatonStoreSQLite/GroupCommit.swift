@@ -1,0 +1,92 @@
+import GRDB
+import Synchronization
+
+/// Writes that arrive while a transaction is being written go together in the next one, each in a savepoint of
+/// its own: one commit, one append to the write-ahead log of the pages they share (a table's last leaf, an index's),
+/// for all of them, instead of one each. Under load that was most of a relayed message's cost in the kernel.
+///
+/// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
+/// committed, so what was acknowledged is durable as before. A write that throws is rolled back alone (its
+/// savepoint) and its caller gets its own error; the others go on. A commit that fails fails every write in it.
+/// Writes run in the order they were submitted, so two writes of one session keep their order.
+final class GroupCommit: Sendable {
+    /// The most writes in one transaction: a long batch holds its first callers' answers back.
+    static let maxBatch = 64
+
+    /// A submitted write: runs it in a savepoint and returns how to answer its caller once committed.
+    private struct Entry: Sendable {
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private let writer: any DatabaseWriter
+    private let didCommit: @Sendable () -> Void
+    private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
+    private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
+
+    /// - Parameter didCommit: called after each commit (the log's checkpointer counts them).
+    init(writer: any DatabaseWriter, didCommit: @escaping @Sendable () -> Void) {
+        self.writer = writer
+        self.didCommit = didCommit
+    }
+
+    /// Transactions committed and writes they held so far (for tests and the benchmark).
+    var committed: (commits: Int, writes: Int) { counts.withLock { $0 } }
+
+    /// Writes submitted and not yet taken into a transaction.
+    var waiting: Int { pending.withLock { $0.queue.count } }
+
+    /// Runs `body` in the next transaction and returns its result once that transaction committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let entry = Entry(
+                run: { db in
+                    do {
+                        let result = try Self.inSavepoint(db, body)
+                        return { continuation.resume(returning: result) }
+                    } catch {
+                        return { continuation.resume(throwing: error) }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let lead = pending.withLock { pending in
+                pending.queue.append(entry)
+                defer { pending.draining = true }
+                return !pending.draining
+            }
+            // The first write while none is being written starts the writing; later ones join its next batch.
+            if lead { Task { await drain() } }
+        }
+    }
+
+    private static func inSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body(db)
+            return .commit
+        }
+        guard let result else { preconditionFailure("a committed savepoint has its result") }
+        return result
+    }
+
+    /// Writes batches until no write waits.
+    private func drain() async {
+        while true {
+            let batch = pending.withLock { pending -> [Entry] in
+                let taken = Array(pending.queue.prefix(Self.maxBatch))
+                pending.queue.removeFirst(taken.count)
+                if taken.isEmpty { pending.draining = false }
+                return taken
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let answers = try await writer.write { db in batch.map { $0.run(db) } }
+                counts.withLock { $0 = ($0.commits + 1, $0.writes + batch.count) }
+                didCommit()
+                answers.forEach { $0() }
+            } catch {
+                batch.forEach { $0.fail(error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import BatonCore
+import Dispatch
+import Foundation
+import Testing
+
+@testable import BatonStoreSQLite
+
+/// SQLite's writes that arrive together share a transaction (`GroupCommit`), each in a savepoint of its own.
+@Suite("SQLite group commit")
+struct GroupCommitTests {
+    struct Refused: Error {}
+
+    static func sqliteStore() async throws -> SQLiteSessionStore {
+        try #require(try await StoreKind.sqlite.make().store as? SQLiteSessionStore)
+    }
+
+    /// Holds the store's writer with a write that waits for the returned semaphore (on the writer's own queue, never
+    /// the cooperative pool), so what is submitted meanwhile queues for the next transaction. Signal, then await.
+    static func holdWriter(_ store: SQLiteSessionStore) async -> (gate: DispatchSemaphore, held: Task<Void, any Error>) {
+        let gate = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let held = Task { try await store.write { _ in entered.signal(); gate.wait() } }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                entered.wait()
+                continuation.resume()
+            }
+        }
+        return (gate, held)
+    }
+
+    /// Starts `write` and returns once it waits in the queue, so writes started one after another queue in that order.
+    static func queue<T: Sendable>(on store: SQLiteSessionStore, _ write: @escaping @Sendable () async throws -> T) async -> Task<T, any Error> {
+        let before = store.commits.waiting
+        let task = Task { try await write() }
+        while store.commits.waiting == before { await Task.yield() }
+        return task
+    }
+
+    @Test func writesThatArriveTogetherShareACommitAndEachGetsItsOwnAnswer() async throws {
+        let store = try await Self.sqliteStore()
+        var sessions: [Session] = []
+        for user in 0..<100 { sessions.append(try await newSession(store, user: "u\(user)")) }
+        let before = store.commits.committed
+
+        let (gate, held) = await Self.holdWriter(store)
+        var writes: [Task<[Message], any Error>] = []
+        for (index, session) in sessions.enumerated() {
+            writes.append(await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("message \(index)")) }.messages })
+        }
+        gate.signal()
+        try await held.value
+        for (index, write) in writes.enumerated() {
+            let stored = try await write.value
+            #expect(stored.map(\.content.text) == ["message \(index)"] && stored.map(\.sessionID) == [sessions[index].id])
+        }
+        let after = store.commits.committed
+        #expect(after.writes - before.writes == 101)
+        // The held write alone, then 100 in batches of at most 64.
+        #expect(after.commits - before.commits == 3, "101 writes in \(after.commits - before.commits) commits")
+        for (index, session) in sessions.enumerated() {
+            #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["message \(index)"])
+        }
+    }
+
+    @Test func aWriteThatThrowsIsRolledBackAloneAndTheOthersInItsTransactionStay() async throws {
+        let store = try await Self.sqliteStore()
+        let session = try await newSession(store)
+        let (gate, held) = await Self.holdWriter(store)
+        // In one transaction, in this order: the middle one stores a message, then refuses; the ones around it keep
+        // theirs, and the last one's id follows the first's as if the middle one had never run.
+        let first = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("first")) }.messages }
+        let refused = await Self.queue(on: store) {
+            try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("refused"))
+                throw Refused()
+            }
+        }
+        let last = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("last")) }.messages }
+        let commitsBefore = store.commits.committed.commits
+        gate.signal()
+        try await held.value
+        #expect(try await first.value.map(\.id) == [1])
+        await #expect(throws: Refused.self) { try await refused.value }
+        #expect(try await last.value.map(\.id) == [2])
+        #expect(store.commits.committed.commits - commitsBefore == 2, "the held write's, then one for the three")
+        let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
+        #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
+        #expect(try await store.session(id: session.id)?.lastMessageID == 2)
+    }
+}
