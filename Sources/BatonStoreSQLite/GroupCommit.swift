@@ -20,12 +20,13 @@ final class GroupCommit: Sendable {
     }
 
     private let writer: any DatabaseWriter
-    private let didCommit: @Sendable () -> Void
+    private let didCommit: @Sendable (_ writes: Int) -> Void
     private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
     private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
 
-    /// - Parameter didCommit: called after each commit (the log's checkpointer counts them).
-    init(writer: any DatabaseWriter, didCommit: @escaping @Sendable () -> Void) {
+    /// - Parameter didCommit: called after each commit with the number of writes it held (the log's checkpointer
+    ///   counts them).
+    init(writer: any DatabaseWriter, didCommit: @escaping @Sendable (_ writes: Int) -> Void) {
         self.writer = writer
         self.didCommit = didCommit
     }
@@ -82,7 +83,7 @@ final class GroupCommit: Sendable {
             do {
                 let answers = try await writer.write { db in batch.map { $0.run(db) } }
                 counts.withLock { $0 = ($0.commits + 1, $0.writes + batch.count) }
-                didCommit()
+                didCommit(batch.count)
                 answers.forEach { $0() }
             } catch {
                 batch.forEach { $0.fail(error) }

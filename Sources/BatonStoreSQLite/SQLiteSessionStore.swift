@@ -40,7 +40,7 @@ public final class SQLiteSessionStore: SessionStore {
         writer = try DatabasePool(path: path, configuration: configuration)
         let checkpointer = try WALCheckpointer(path: path)
         self.checkpointer = checkpointer
-        commits = GroupCommit(writer: writer) { checkpointer.didCommit() }
+        commits = GroupCommit(writer: writer) { checkpointer.didCommit(writes: $0) }
     }
 
     /// One write, in a savepoint of the next transaction; every write of the store goes through here, so writes

@@ -9,12 +9,12 @@ import Synchronization
 /// 250 msg/s). A passive checkpoint on another connection copies the same pages while the writer goes on appending
 /// to the log, and the writer starts the log over once everything in it has been copied.
 final class WALCheckpointer: Sendable {
-    /// Commits between checkpoints: a relayed message appends a few pages, so this keeps the log near SQLite's own
-    /// default of 1,000 pages.
-    static let commitsPerCheckpoint = 200
+    /// Writes between checkpoints: a relayed message appends a few pages, so this keeps the log near SQLite's own
+    /// default of 1,000 pages. Writes, not commits: a commit holds up to `GroupCommit.maxBatch` of them.
+    static let writesPerCheckpoint = 200
 
     private struct Progress {
-        var commits = 0
+        var writes = 0
         var running = false
     }
 
@@ -28,12 +28,13 @@ final class WALCheckpointer: Sendable {
         connection = try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// Called after each commit; starts a checkpoint in the background once enough have gathered and none runs.
-    func didCommit() {
+    /// Called after each commit with the writes it held; starts a checkpoint in the background once enough have
+    /// gathered and none runs.
+    func didCommit(writes: Int) {
         let start = progress.withLock { progress in
-            progress.commits += 1
-            guard progress.commits >= Self.commitsPerCheckpoint, !progress.running else { return false }
-            progress.commits = 0
+            progress.writes += writes
+            guard progress.writes >= Self.writesPerCheckpoint, !progress.running else { return false }
+            progress.writes = 0
             progress.running = true
             return true
         }
