@@ -17,6 +17,13 @@ import Testing
         #expect(try JSONValue.parse(Array(text.utf8)) == expected)
     }
 
+    /// RFC 8259 leaves repeated names open; here the last value wins (as a JavaScript reader, Chatwoot's widget
+    /// for one, takes it).
+    @Test func aRepeatedNameKeepsItsLastValue() throws {
+        let text = #"{"a": 1, "b": {"c": true, "c": false}, "a": "last"}"#
+        #expect(try JSONValue.parse(Array(text.utf8)) == ["a": "last", "b": ["c": false]])
+    }
+
     @Test func aValueSurvivesWritingAndParsing() throws {
         let value: JSONValue = ["text": "line\nbreak \u{1F600} \"quoted\"", "n": 3.25, "list": [1, "two", nil, false], "nested": ["deep": ["x": "y"]]]
         #expect(try JSONValue.parse(Array(value.jsonText.utf8)) == value)

@@ -65,12 +65,14 @@ struct JSONByteParser {
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
-        // Chatwoot's objects have tens of members: growing from empty rehashed each of them four times or more.
-        var members: [String: JSONValue] = Dictionary(minimumCapacity: 16)
+        // Collected in order, then hashed once into a dictionary of the right size: growing a dictionary member by
+        // member rehashed Chatwoot's objects of tens of members four times or more, and reserving room up front
+        // made every small object kept in memory (a session's context) larger.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -80,14 +82,15 @@ struct JSONByteParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try value(depth: depth)
+            members.append((key, try value(depth: depth)))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                // A repeated name keeps its last value, as before.
+                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
             } else {
                 throw error("expected ',' or '}'")
             }
