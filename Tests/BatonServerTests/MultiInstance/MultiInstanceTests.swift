@@ -54,30 +54,7 @@ struct MultiInstanceTests {
             let instances = [try await rig.launch(configs[0]), try await rig.launch(configs[1])]
             await chatwoot.pointWebhooks(to: instances[0].baseURL + "/handover/chatwoot")
 
-            // Users start on alternating instances.
-            var sessions: [String] = []
-            for index in 0..<Self.sessions { sessions.append(try await instances[index % 2].newUserInHandover()) }
-            var conversations: [Int] = []
-            for session in sessions { conversations.append(try await chatwoot.waitForConversation(session: session)) }
-
-            // Each user's lines go to A and B in turn (each line once the previous one was stored); users write at once.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, session) in sessions.enumerated() {
-                    group.addTask {
-                        for line in 0..<Self.lines {
-                            try await instances[(index + line) % 2].say("u\(index) line \(line)", session: session, clientID: "u\(index)-\(line)")
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-
-            for (index, conversation) in conversations.enumerated() {
-                _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
-            }
-            try await chatwoot.waitForRequestsIdle()
-            let sent = conversations.indices.map { index in (0..<Self.lines).map { "u\(index) line \($0)" } }
-            await Self.expectEachLineOnceInOrder("two-instances-round-robin", sent: sent, conversations: conversations, chatwoot: chatwoot)
+            try await Self.usersWriteToBothInTurn(Self.sessions, instances: instances, chatwoot: chatwoot, test: "two-instances-round-robin")
             let posters = Set(await chatwoot.messagePosters())
             #expect(posters.contains(configs[0].tokenOwner), "A carried none of the outbox")
             #expect(posters.contains(configs[1].tokenOwner), "B carried none of the outbox")
@@ -108,29 +85,36 @@ struct MultiInstanceTests {
                 try await chatwoot.reply(conversation, "Through the pooler")
                 try await chat.until("the reply A took, on B's socket", within: .seconds(10)) { Chat.isMessage($0, from: "agent", "Through the pooler") }
             }
-            var sessions: [String] = []
-            for index in 0..<4 { sessions.append(try await instances[index % 2].newUserInHandover()) }
-            var conversations: [Int] = []
-            for session in sessions { conversations.append(try await chatwoot.waitForConversation(session: session)) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, session) in sessions.enumerated() {
-                    group.addTask {
-                        for line in 0..<Self.lines {
-                            try await instances[(index + line) % 2].say("u\(index) line \(line)", session: session, clientID: "u\(index)-\(line)")
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            for (index, conversation) in conversations.enumerated() {
-                _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
-            }
-            try await chatwoot.waitForRequestsIdle()
-            let sent = conversations.indices.map { index in (0..<Self.lines).map { "u\(index) line \($0)" } }
-            await Self.expectEachLineOnceInOrder("two-instances-pgbouncer", sent: sent, conversations: conversations, chatwoot: chatwoot)
+            try await Self.usersWriteToBothInTurn(4, instances: instances, chatwoot: chatwoot, test: "two-instances-pgbouncer")
             // Both processes' twelve pooled connections went through PgBouncer's two to PostgreSQL.
             #expect((1...2).contains(bouncer.serverConnections(to: rig.database.name)))
         }
+    }
+
+    /// `users` REST users start on the two instances in turn and hand over; then all write `lines` lines at once,
+    /// each user's lines to the instances in turn (each once the previous one was stored). Every line must reach
+    /// Chatwoot once, in order (see `expectEachLineOnceInOrder`).
+    static func usersWriteToBothInTurn(_ users: Int, instances: [BatonProcess], chatwoot: StandInHarness, test: String) async throws {
+        var sessions: [String] = []
+        for index in 0..<users { sessions.append(try await instances[index % 2].newUserInHandover()) }
+        var conversations: [Int] = []
+        for session in sessions { conversations.append(try await chatwoot.waitForConversation(session: session)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, session) in sessions.enumerated() {
+                group.addTask {
+                    for line in 0..<Self.lines {
+                        try await instances[(index + line) % 2].say("u\(index) line \(line)", session: session, clientID: "u\(index)-\(line)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for (index, conversation) in conversations.enumerated() {
+            _ = try await chatwoot.waitForIncoming(conversation, including: (0..<Self.lines).map { "u\(index) line \($0)" })
+        }
+        try await chatwoot.waitForRequestsIdle()
+        let sent = conversations.indices.map { index in (0..<Self.lines).map { "u\(index) line \($0)" } }
+        await expectEachLineOnceInOrder(test, sent: sent, conversations: conversations, chatwoot: chatwoot)
     }
 
     /// User `index`'s lines (`u<index> line …`) are in conversation `index` once each and in order (recorded in
