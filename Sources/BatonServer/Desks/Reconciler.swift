@@ -89,12 +89,13 @@ struct Reconciler: Sendable {
 
     /// Sessions a start-up reconciliation takes from the store at a time.
     static let startupBatch = 16
-    /// Reconciles, after `gathering` (instances sharing a store wait a moment, so that those starting within it of
-    /// each other, a deployment's replicas or a restart after an outage, share the reading), every session with an active handover whose desk no instance began to read
-    /// after `startedAt` (webhooks sent while Baton was down are lost), one at a time. Instances that start together
-    /// share the sessions (`SessionStore.claimStartupReconciliations`), so the desk is read once per conversation, not
-    /// once per instance; one that starts later reads again what was read before it was up. A session taken by an
-    /// instance that dies before reading it is read when that one starts again.
+    /// Reconciles, one at a time, every session with an active handover whose desk no instance began to read after
+    /// `startedAt` (webhooks sent while Baton was down are lost). Instances that start together share the sessions
+    /// (`SessionStore.claimStartupReconciliations`), so the desk is read once per conversation, not once per
+    /// instance; one that starts later reads again what was read before it was up. Instances sharing a store wait
+    /// `gathering` first, so that those starting within it of each other (a deployment's replicas, a restart after an
+    /// outage) share the reading. A session taken by an instance that dies before reading it is read when that one
+    /// starts again.
     /// - Returns: how many sessions this instance read.
     @discardableResult
     func reconcileAllActive(startedAt: Date, after gathering: Duration = .zero) async -> Int {
