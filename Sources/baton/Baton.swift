@@ -6,6 +6,8 @@ import BotStandIn
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// The `baton` command: serve (the default), check, doctor, health, migrate, chatwoot setup, version.
 @main
@@ -111,9 +113,24 @@ struct Serve: AsyncParsableCommand {
             lines.append(.init("Data", detail: configuration.storage.location))
             banner.show(lines)
         }
-        try await app.runService()
+        try await ServiceGroup(configuration: Self.serviceGroup(app, logger: logger)).run()
         await demo?.shutdown()
         await demoModel?.shutdown()
+    }
+}
+
+extension Serve {
+    /// How long SIGTERM waits for the work in hand before what is left is cancelled: a request or outbox job waiting
+    /// on a database that went away would otherwise hold the process for good (PostgreSQL's pool waits for a
+    /// connection as long as it takes). An outbox job cut short runs again once its lease ends.
+    static let gracefulShutdown = Duration.seconds(8)
+
+    /// Runs `app` until SIGTERM or SIGINT, then stops it within `gracefulShutdown` (and 2 s more to cancel).
+    static func serviceGroup(_ app: some Service, logger: Logger) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = gracefulShutdown
+        configuration.maximumCancellationDuration = .seconds(2)
+        return configuration
     }
 }
 

@@ -151,12 +151,12 @@ final class BatonProcess: Sendable {
 
     /// SIGTERM, as a service manager stops it. Baton must then exit by itself, open sockets and long polls
     /// included: one still running after 10 s is killed (so the test does not hang) and fails the test.
-    func stop() async {
+    func stop(within timeout: Duration = .seconds(10)) async {
         guard process.isRunning else { return }
         process.terminate()
-        guard await !exit.wait(upTo: .seconds(10)) else { return }
+        guard await !exit.wait(upTo: timeout) else { return }
         kill()
-        Issue.record("baton did not stop within 10 s of SIGTERM and was killed")
+        Issue.record("baton did not stop within \(timeout) of SIGTERM and was killed")
     }
 
     /// POSTs JSON and returns the status and body; throws when nothing answers.

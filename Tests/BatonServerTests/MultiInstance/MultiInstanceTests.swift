@@ -91,6 +91,22 @@ struct MultiInstanceTests {
         }
     }
 
+    /// A database that went away (here its pooler, killed) must not keep an instance from stopping: its pool waits for
+    /// a connection for good, so SIGTERM waits 8 s for the work in hand and then cancels what is left.
+    @Test(.enabled(if: PgBouncer.executable != nil, "pgbouncer is not installed"))
+    func anInstanceWhoseDatabaseWentAwayStillStops() async throws {
+        let bouncer = try await PgBouncer.start(before: try ScratchDatabase.server.get().url, poolSize: 2)
+        defer { bouncer.stop() }
+        try await MultiInstanceRig.with { rig in
+            let instance = try await rig.launch(try await rig.instance("a", through: bouncer))
+            _ = try await instance.newUserInHandover()
+            bouncer.stop()
+            let stopping = ContinuousClock.now
+            await instance.stop(within: .seconds(20))
+            #expect(ContinuousClock.now - stopping < .seconds(15), "stopped \(ContinuousClock.now - stopping) after SIGTERM")
+        }
+    }
+
     /// `users` REST users start on the two instances in turn and hand over; then all write `lines` lines at once,
     /// each user's lines to the instances in turn (each once the previous one was stored). Every line must reach
     /// Chatwoot once, in order (see `expectEachLineOnceInOrder`).
