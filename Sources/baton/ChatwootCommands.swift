@@ -82,7 +82,7 @@ struct Doctor: AsyncParsableCommand {
         let logger = Logger.baton(LogSettings(level: "critical"))
         let dependencies = try AppDependencies.live(configuration, logger: logger)
         let lines = try await dependencies.withStore { store in
-            await BatonDoctor(configuration: configuration, store: store, logger: logger).run { print($0) }
+            await BatonDoctor(configuration: configuration, store: store, relay: dependencies.hubRelay, logger: logger).run { print($0) }
         }
         if lines.failed { throw ExitCode.failure }
     }

@@ -109,15 +109,16 @@ final class MultiInstanceRig: Sendable {
 
     /// Writes the config of a process named `name`.
     /// Without `leaseSeconds` (or `startupReconcileDelaySeconds`), Baton's default is what the processes run with.
-    /// With `bouncer`, the store goes through it and only the hub's listener straight to PostgreSQL (`listenURL`).
+    /// With `bouncer`, the store goes through it and only the hub's listener straight to PostgreSQL (`listenURL`),
+    /// unless not `listenDirectly`.
     func instance(
         _ name: String, requestTimeoutSeconds: Int = 5, leaseSeconds: Int? = nil, startupReconcileDelaySeconds: Int? = nil,
         limits: String = "{ messagesPerMinute: 100000 }", endpointExtra: [String] = [], log: String = "{ level: warning }",
-        through bouncer: PgBouncer? = nil
+        through bouncer: PgBouncer? = nil, listenDirectly: Bool = true
     ) async throws -> Instance {
         let (token, owner) = await chatwoot.addAdministrator("Baton \(name)")
         let config = BatonProcess.configText(
-            storage: bouncer.map { "{ postgres: { url: \"\($0.url(for: database.url))\", listenURL: \"\(database.url)\", maxConnections: 6 } }" }
+            storage: bouncer.map { "{ postgres: { url: \"\($0.url(for: database.url))\"\(listenDirectly ? ", listenURL: \"\(database.url)\"" : ""), maxConnections: 6 } }" }
                 ?? "{ postgres: { url: \"\(database.url)\", maxConnections: 6 } }",
             delivery: "{ requestTimeoutSeconds: \(requestTimeoutSeconds)\(leaseSeconds.map { ", leaseSeconds: \($0)" } ?? "")"
                 + "\(startupReconcileDelaySeconds.map { ", startupReconcileDelaySeconds: \($0)" } ?? "") }", chatwoot: chatwoot, token: token,

@@ -91,6 +91,26 @@ struct MultiInstanceTests {
         }
     }
 
+    /// `baton doctor` finds the misconfiguration that would make events silently stay on their instance: the
+    /// listener going through PgBouncer in transaction mode too. With `listenURL` set, the same check passes.
+    @Test(.enabled(if: PgBouncer.executable != nil, "pgbouncer is not installed"))
+    func theDoctorTellsWhenTheListenerGoesThroughAPoolerInTransactionMode() async throws {
+        let bouncer = try await PgBouncer.start(before: try ScratchDatabase.server.get().url, poolSize: 2)
+        defer { bouncer.stop() }
+        try await MultiInstanceRig.with { rig in
+            // The schema first (doctor does not migrate).
+            let migrator = try await rig.launch(try await rig.instance("migrator"))
+            await migrator.stop()
+            for (listenDirectly, expected) in [(false, "FAILED   hub relay"), (true, "ok       hub relay")] {
+                let config = try await rig.instance(listenDirectly ? "direct" : "pooled", through: bouncer, listenDirectly: listenDirectly)
+                let (_, output) = try await SetupCommandEndToEndTests.baton(["doctor", "--config", config.config.path])
+                let line = output.split(separator: "\n").first { $0.contains("hub relay") }.map(String.init) ?? "no hub relay line in:\n\(output)"
+                #expect(line.contains(expected), "\(line)")
+                if !listenDirectly { #expect(output.contains("listenURL"), "the fix names listenURL: \(output)") }
+            }
+        }
+    }
+
     /// A database that went away (here its pooler, killed) must not keep an instance from stopping: its pool waits for
     /// a connection for good, so SIGTERM waits 8 s for the work in hand and then cancels what is left.
     @Test(.enabled(if: PgBouncer.executable != nil, "pgbouncer is not installed"))

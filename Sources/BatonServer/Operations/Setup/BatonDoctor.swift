@@ -7,12 +7,14 @@ public import NIOCore
 import NIOHTTP1
 
 /// `baton doctor`: checks what a working handover needs, one line each with the fix when it fails: the database,
-/// and per endpoint handing over to Chatwoot the token, the account, the inboxes (the config's and every fixed
+/// with several instances the hub relay between them, and per endpoint handing over to Chatwoot the token, the account, the inboxes (the config's and every fixed
 /// `inboxId` of its flow), the inbox's webhook URL and secret, the agent bot, and Baton's public URL: reached from
 /// here, and answering a webhook signed with the inbox's secret as Chatwoot's would be.
 public struct BatonDoctor: Sendable {
     public let configuration: BatonConfiguration
     public let store: any SessionStore
+    /// The relay between instances sharing the store (PostgreSQL's), if any.
+    let relay: (any HubRelay)?
     let http: HTTPClient
     /// How long a call to Baton's public URL may take (a closed port is retried until then).
     let probeTimeout: TimeAmount
@@ -20,11 +22,12 @@ public struct BatonDoctor: Sendable {
     let logger: Logger
 
     public init(
-        configuration: BatonConfiguration, store: any SessionStore, http: HTTPClient = .shared, probeTimeout: TimeAmount = .seconds(10),
-        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        configuration: BatonConfiguration, store: any SessionStore, relay: (any HubRelay)? = nil, http: HTTPClient = .shared,
+        probeTimeout: TimeAmount = .seconds(10), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.configuration = configuration
         self.store = store
+        self.relay = relay
         self.http = http
         self.probeTimeout = probeTimeout
         self.now = now
@@ -40,6 +43,7 @@ public struct BatonDoctor: Sendable {
             report(line)
         }
         add(await database())
+        if let relay { add(await hub(relay)) }
         for endpoint in configuration.endpoints {
             guard case .chatwoot(let settings)? = endpoint.handover else { continue }
             for line in await chatwoot(endpoint, settings) { add(line) }
@@ -49,6 +53,47 @@ public struct BatonDoctor: Sendable {
     }
 
     // MARK: Database
+
+    /// How long a notification sent through the pool may take to reach the listener.
+    static let hubTimeout = Duration.seconds(5)
+
+    /// What one instance announces must reach the others: sends a payload through the pool and waits for it on the
+    /// listener's own connection. Behind PgBouncer in transaction mode it arrives only when `listenURL` names
+    /// PostgreSQL itself (a LISTEN through the pooler hears nothing).
+    func hub(_ relay: any HubRelay) async -> CheckLine {
+        let token = "baton-doctor-\(UUID().uuidString)"
+        let (heard, hear) = AsyncStream.makeStream(of: Void.self)
+        let outcome = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                do {
+                    try await relay.listen(onSubscribed: { try? await relay.send(token) }, receive: { if $0 == token { hear.yield() } })
+                    return nil
+                } catch {
+                    return Task.isCancelled ? nil : "cannot listen: \(Self.short(error))"
+                }
+            }
+            group.addTask {
+                for await _ in heard { return "" }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: Self.hubTimeout)
+                return Task.isCancelled ? nil : "a notification sent through the pool did not reach the listener within \(Self.hubTimeout)"
+            }
+            var first: String?
+            for await result in group where result != nil {
+                first = result
+                break
+            }
+            group.cancelAll()
+            hear.finish()
+            return first ?? "the listener stopped"
+        }
+        guard !outcome.isEmpty else { return CheckLine(.ok, "hub relay", "instances hear each other (LISTEN/NOTIFY)") }
+        return CheckLine(
+            .failed, "hub relay", outcome,
+            fix: "behind PgBouncer in transaction mode set storage.postgres.listenURL to PostgreSQL itself; else check that the database allows LISTEN")
+    }
 
     func database() async -> CheckLine {
         let location = configuration.storage.location
