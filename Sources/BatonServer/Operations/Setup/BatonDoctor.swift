@@ -7,9 +7,10 @@ public import NIOCore
 import NIOHTTP1
 
 /// `baton doctor`: checks what a working handover needs, one line each with the fix when it fails: the database,
-/// with several instances the hub relay between them, and per endpoint handing over to Chatwoot the token, the account, the inboxes (the config's and every fixed
-/// `inboxId` of its flow), the inbox's webhook URL and secret, the agent bot, and Baton's public URL: reached from
-/// here, and answering a webhook signed with the inbox's secret as Chatwoot's would be.
+/// with PostgreSQL the hub relay between instances, and per endpoint handing over to Chatwoot the token, the
+/// account, the inboxes (the config's and every fixed `inboxId` of its flow), the inbox's webhook URL and secret,
+/// the agent bot, and Baton's public URL: reached from here, and answering a webhook signed with the inbox's secret
+/// as Chatwoot's would be.
 public struct BatonDoctor: Sendable {
     public let configuration: BatonConfiguration
     public let store: any SessionStore
@@ -52,7 +53,7 @@ public struct BatonDoctor: Sendable {
         return lines
     }
 
-    // MARK: Database
+    // MARK: Database and hub relay
 
     /// How long a notification sent through the pool may take to reach the listener.
     static let hubTimeout = Duration.seconds(5)
