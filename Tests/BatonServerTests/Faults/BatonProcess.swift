@@ -9,7 +9,7 @@ import Testing
 /// The real `baton` executable (built by `swift build --build-tests`) run as a child process, so a test can kill
 /// it with SIGKILL and start it again on the same files.
 final class BatonProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     /// The base URL it printed once listening.
     let baseURL: String
 
@@ -25,7 +25,7 @@ final class BatonProcess: Sendable {
     /// Every line it wrote, on either stream, for ``waitForLine(upTo:where:)``.
     private let lines: LineWatch
 
-    private init(process: Process, baseURL: String, exit: ExitSignal, written: (output: Box<[String]>, errors: Box<[String]>), lines: LineWatch) {
+    private init(process: SpawnedProcess, baseURL: String, exit: ExitSignal, written: (output: Box<[String]>, errors: Box<[String]>), lines: LineWatch) {
         self.process = process
         self.baseURL = baseURL
         self.exit = exit
@@ -45,26 +45,16 @@ final class BatonProcess: Sendable {
 
     /// Starts `baton serve --config <config>` and returns once it printed that it runs.
     static func start(config: URL, environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> BatonProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--config", config.path]
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given } }
         let output = Pipe()
-        process.standardOutput = output
         // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and
         // `swift test`, reading it to the end, would wait for it for good.
         let errors = Box<[String]>([])
         let watch = LineWatch()
-        process.standardError = ChildProcesses.forwardingPipe { line in
+        let errorPipe = ChildProcesses.forwardingPipe { line in
             errors.value.withLock { $0.append(line) }
             watch.add(line)
         }
         let exit = ExitSignal()
-        process.terminationHandler = { ended in
-            ChildProcesses.forget(ended.processIdentifier)
-            exit.fire()
-        }
-        process.standardInput = FileHandle.nullDevice
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let written = Box<[String]>([])
         ChildProcesses.readLines(output.fileHandleForReading) { line in
@@ -73,8 +63,11 @@ final class BatonProcess: Sendable {
             watch.add(line)
             continuation.yield(line)
         }
-        try ChildProcesses.launch(process)
-        ChildProcesses.remember(process.processIdentifier)
+        let process = try ChildProcesses.spawn(
+            executable.path, arguments: ["serve", "--config", config.path],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, given in given },
+            standardOutput: .pipe(output), standardError: .pipe(errorPipe)
+        ) { _ in exit.fire() }
         let url = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 for await line in lines {
@@ -96,7 +89,7 @@ final class BatonProcess: Sendable {
         }
         guard let url else {
             // SIGKILL, not SIGTERM: a process stuck in its start may not get as far as stopping.
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.send(SIGKILL)
             process.waitUntilExit()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
@@ -137,15 +130,13 @@ final class BatonProcess: Sendable {
 
     /// SIGKILL: no shutdown, no flushing, exactly like a crash or an OOM kill.
     /// SIGSTOP: the process is frozen (keeps its connections, does nothing) until ``resume()``.
-    func pause() { Foundation.kill(process.processIdentifier, SIGSTOP) }
+    func pause() { process.send(SIGSTOP) }
 
     /// SIGCONT after ``pause()``.
-    func resume() { Foundation.kill(process.processIdentifier, SIGCONT) }
+    func resume() { process.send(SIGCONT) }
 
     func kill() {
-        // Once it has exited its pid may belong to another process.
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
@@ -153,7 +144,7 @@ final class BatonProcess: Sendable {
     /// included: one still running after 10 s is killed (so the test does not hang) and fails the test.
     func stop(within timeout: Duration = .seconds(10)) async {
         guard process.isRunning else { return }
-        process.terminate()
+        process.send(SIGTERM)
         guard await !exit.wait(upTo: timeout) else { return }
         kill()
         Issue.record("baton did not stop within \(timeout) of SIGTERM and was killed")
@@ -177,30 +168,35 @@ final class BatonProcess: Sendable {
     }
 }
 
-/// The `baton` processes the tests started and that still run: all are killed when the test process exits,
-/// so none outlives the suite whatever a test did.
+/// The processes the tests started and that still run: all are killed when the test process exits, so none
+/// outlives the suite whatever a test did.
 enum ChildProcesses {
     private static let running = Mutex<Set<Int32>>([])
     private static let installed = Mutex(false)
-    private static let launching = Mutex(())
 
-    /// Starts `process`, one launch at a time in this test process: Foundation's `Process.run()` crashed (in a
-    /// `memmove` of its own) when suites running in parallel launched children at the same moment.
-    static func launch(_ process: Process) throws {
-        try launching.withLock { _ in try process.run() }
-    }
-
-    static func remember(_ pid: Int32) {
-        running.withLock { _ = $0.insert(pid) }
+    /// Starts a child (see ``SpawnedProcess/launch(_:arguments:environment:standardOutput:standardError:onExit:)``)
+    /// that is killed if it still runs when the tests end.
+    static func spawn(
+        _ executable: String, arguments: [String], environment: [String: String]? = nil,
+        standardOutput: SpawnedProcess.Output = .discarded, standardError: SpawnedProcess.Output = .discarded,
+        onExit: @escaping @Sendable (SpawnedProcess) -> Void = { _ in }
+    ) throws -> SpawnedProcess {
         installed.withLock { installed in
             guard !installed else { return }
             installed = true
             atexit { ChildProcesses.killAll() }
         }
-    }
-
-    static func forget(_ pid: Int32) {
-        running.withLock { _ = $0.remove(pid) }
+        // Remembered before it can exit, forgotten as it is reaped (the lock orders the two).
+        return try running.withLock { running in
+            let process = try SpawnedProcess.launch(
+                executable, arguments: arguments, environment: environment, standardOutput: standardOutput, standardError: standardError
+            ) { ended in
+                ChildProcesses.running.withLock { _ = $0.remove(ended.processIdentifier) }
+                onExit(ended)
+            }
+            running.insert(process.processIdentifier)
+            return process
+        }
     }
 
     static func killAll() {

@@ -6,7 +6,7 @@ import Foundation
 final class PgBouncer: Sendable {
     let port: Int
     let folder: URL
-    private let process: Process
+    private let process: SpawnedProcess
     /// What it logged.
     private let lines: LineWatch
 
@@ -14,7 +14,7 @@ final class PgBouncer: Sendable {
         ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    private init(port: Int, folder: URL, process: Process, lines: LineWatch) {
+    private init(port: Int, folder: URL, process: SpawnedProcess, lines: LineWatch) {
         self.port = port
         self.folder = folder
         self.process = process
@@ -51,16 +51,12 @@ final class PgBouncer: Sendable {
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: folder.appendingPathComponent(file).path)
         }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        // PgBouncer refuses to run as root: it then runs as the server's system user.
-        process.arguments = (getuid() == 0 ? ["-u", "postgres"] : []) + [folder.appendingPathComponent("pgbouncer.ini").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
         let lines = LineWatch()
-        process.standardError = ChildProcesses.forwardingPipe { lines.add($0) }
-        try ChildProcesses.launch(process)
-        ChildProcesses.remember(process.processIdentifier)
+        // PgBouncer refuses to run as root: it then runs as the server's system user.
+        let process = try ChildProcesses.spawn(
+            executable, arguments: (getuid() == 0 ? ["-u", "postgres"] : []) + [folder.appendingPathComponent("pgbouncer.ini").path],
+            standardError: .pipe(ChildProcesses.forwardingPipe { lines.add($0) })
+        )
         let bouncer = PgBouncer(port: port, folder: folder, process: process, lines: lines)
         guard await lines.first(upTo: .seconds(20), where: { $0.contains("process up") }) != nil else {
             bouncer.stop()
@@ -84,11 +80,8 @@ final class PgBouncer: Sendable {
 
     /// SIGKILL: it is thrown away with its test (SIGTERM left PgBouncer 1.18 waiting for its clients).
     func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        ChildProcesses.forget(process.processIdentifier)
+        process.send(SIGKILL)
+        process.waitUntilExit()
         try? FileManager.default.removeItem(at: folder)
     }
 }

@@ -74,14 +74,7 @@ struct SetupCommandEndToEndTests {
 
     /// Runs `baton` with `arguments` to its end; its standard output and exit status.
     static func baton(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = BatonProcess.executable
-        process.arguments = arguments
         let pipe = Pipe()
-        process.standardOutput = pipe
-        // Its own pipe, shown with the test's output as the server's is.
-        process.standardError = ChildProcesses.forwardingPipe()
-        process.standardInput = FileHandle.nullDevice
         let lines = Box<[String]>([])
         let done = Latch()
         ChildProcesses.readLines(pipe.fileHandleForReading) { line in
@@ -91,22 +84,24 @@ struct SetupCommandEndToEndTests {
             }
             lines.value.withLock { $0.append(line) }
         }
-        try ChildProcesses.launch(process)
-        ChildProcesses.remember(process.processIdentifier)
-        defer { ChildProcesses.forget(process.processIdentifier) }
+        // Its standard error on a pipe of its own, shown with the test's output as the server's is.
+        let process = try ChildProcesses.spawn(
+            BatonProcess.executable.path, arguments: arguments, standardOutput: .pipe(pipe), standardError: .pipe(ChildProcesses.forwardingPipe())
+        )
         // A command that hangs fails the test instead of holding the suite.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await done.wait() }
             group.addTask {
                 try await Task.sleep(for: .seconds(60))
-                process.terminate()
+                process.send(SIGTERM)
                 throw ChatError.timedOut(waitingFor: "baton \(arguments.joined(separator: " "))")
             }
             try await group.next()
             group.cancelAll()
         }
         process.waitUntilExit()
-        return (process.terminationStatus, lines.value.withLock { $0 }.joined(separator: "\n"))
+        guard case .exited(let status) = process.termination else { throw ChatError.unexpected("baton \(arguments.first ?? "") was killed: \(String(describing: process.termination))") }
+        return (status, lines.value.withLock { $0 }.joined(separator: "\n"))
     }
 
     /// A loopback port nothing listens on now.
