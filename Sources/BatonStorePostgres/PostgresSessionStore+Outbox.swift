@@ -42,16 +42,20 @@ extension PostgresSessionStore {
     public func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws {
         guard !items.isEmpty else { return }
         // One statement for all of this worker's jobs, each matched by its id and the attempt it was handed out as.
+        // A row locked now is being completed or rescheduled (in a shared transaction that may hold several of them):
+        // skipped, not waited for, since waiting while holding the others could deadlock with that transaction.
         try await client.query(
             """
             UPDATE outbox o SET leased_until = \(until.millis)
             FROM unnest(\(items.map(\.id)), \(items.map { Int64($0.attempts) })) AS mine (id, attempts)
             WHERE o.id = mine.id AND o.attempts = mine.attempts AND o.leased_until IS NOT NULL
+            AND o.id IN (SELECT id FROM outbox WHERE id = ANY(\(items.map(\.id))) FOR UPDATE SKIP LOCKED)
             """, logger: logger)
     }
 
     public func completeOutbox(id: Int64) async throws {
-        try await client.query("DELETE FROM outbox WHERE id = \(id)", logger: logger)
+        // With the writes around it: the next head's trigger locks the session's row, which the group commit took first.
+        try await commits.write(job: id) { connection, _ in try await connection.query("DELETE FROM outbox WHERE id = \(id)", logger: self.logger) }
     }
 
     public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {

@@ -6,20 +6,25 @@ public import PostgresNIO
 /// The store for several Baton processes sharing one PostgreSQL database, through a pooled `PostgresClient`.
 ///
 /// The caller owns the client and must run it (`client.run()`, or as a `Service`) while the store is used.
-/// Each `SessionStore` call is one statement or one transaction. `update` locks the session's row
-/// (`SELECT … FOR UPDATE`), so updates of one session serialize across processes, and `claimOutbox` hands out
-/// jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two processes never run the same job at once.
-/// SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
+/// Each `SessionStore` call is one statement or one transaction; `update` and `completeOutbox` are a savepoint of a
+/// transaction they may share with the writes that arrived with them (``PostgresGroupCommit``), answered once it
+/// committed. `update` locks the session's row (`SELECT … FOR UPDATE`), so updates of one session serialize across
+/// processes, and `claimOutbox` hands out jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two processes never
+/// run the same job at once. SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
 public final class PostgresSessionStore: SessionStore {
     let client: PostgresClient
     let logger: Logger
+    /// Where updates and completed jobs go: writes that arrive together share a transaction.
+    let commits: PostgresGroupCommit
 
     /// - Parameters:
     ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
     ///   - logger: where PostgresNIO logs queries (at debug and trace).
-    public init(client: PostgresClient, logger: Logger) {
+    ///   - writeTransactions: how many shared write transactions may run at once, each on a connection of the pool.
+    public init(client: PostgresClient, logger: Logger, writeTransactions: Int = 4) {
         self.client = client
         self.logger = logger
+        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions)
     }
 
     public func migrate() async throws {
@@ -63,9 +68,12 @@ public final class PostgresSessionStore: SessionStore {
     public func update<T: Sendable>(
         sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await transaction { connection in
+        try await commits.write(session: sessionID) { connection, locked in
             // The row lock makes concurrent updates of this session, in any process, wait for this one to commit.
-            guard let row = try await self.rows("SELECT * FROM sessions WHERE id = \(sessionID.rawValue) FOR UPDATE", on: connection).first else {
+            // The group commit took it already; the row it read is handed over unless a write before changed it.
+            var row = locked
+            if row == nil { row = try await self.rows("SELECT * FROM sessions WHERE id = \(sessionID.rawValue) FOR UPDATE", on: connection).first }
+            guard let row else {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = try Rows.session(from: row)

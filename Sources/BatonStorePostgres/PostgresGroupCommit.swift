@@ -1,0 +1,157 @@
+import BatonCore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// Writes that arrive while the store's transactions are busy go together in the next one, each in a savepoint of
+/// its own: one `BEGIN`, one lock statement and one `COMMIT` (one flush of the write-ahead log, which a durable server
+/// waits for) for all of them, instead of one each.
+///
+/// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
+/// committed. A write that throws is rolled back alone (`ROLLBACK TO SAVEPOINT`) and its caller gets its own error;
+/// a commit that fails fails every write in it.
+///
+/// Locks: a transaction first locks the session rows of all its writes in one statement, in the order of their ids,
+/// so transactions of any instance that each hold several sessions' rows wait for each other in one order and never
+/// deadlock; the write that comes first for a session gets that statement's row instead of reading it again.
+/// Should PostgreSQL still report a deadlock or a serialization failure, the whole transaction runs again (nothing
+/// of it was answered), at most ``attempts`` times.
+///
+/// Up to `batchesAtOnce` transactions run at once, each on a pooled connection: an idle store writes at once, as
+/// before; writes queue only while that many are in flight.
+final class PostgresGroupCommit: Sendable {
+    /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
+    /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
+    static let maxBatch = 32
+    /// How often a transaction that ended in a deadlock or a serialization failure is run in all.
+    static let attempts = 3
+
+    /// A submitted write.
+    struct Entry: Sendable {
+        /// The session whose row it locks, or the outbox job whose session's row it locks.
+        let session: SessionID?
+        let job: Int64?
+        /// Runs the write in its savepoint (given its session's row when it is the first write of that session in the
+        /// transaction) and returns how to answer its caller once committed.
+        let run: @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private let client: PostgresClient
+    private let logger: Logger
+    private let batchesAtOnce: Int
+    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int)>(([], 0, 0))
+    private let counts = Mutex<(commits: Int, writes: Int, retries: Int)>((0, 0, 0))
+
+    init(client: PostgresClient, logger: Logger, batchesAtOnce: Int) {
+        self.client = client
+        self.logger = logger
+        self.batchesAtOnce = max(1, batchesAtOnce)
+    }
+
+    /// Transactions committed, the writes they held, and transactions run again after a deadlock, so far.
+    var committed: (commits: Int, writes: Int, retries: Int) { counts.withLock { $0 } }
+
+    /// Writes submitted and not yet taken into a transaction.
+    var waiting: Int { pending.withLock { $0.queue.count } }
+
+    /// Writes taken into a transaction so far (for tests).
+    var taken: Int { pending.withLock { $0.taken } }
+
+    /// Runs `body` in the next transaction, after locking `session`'s row (or the row of `job`'s session), and
+    /// returns its result once that transaction committed. `body` is given the session's locked row when no earlier
+    /// write of the transaction changed it; otherwise it reads the row itself (it is locked already).
+    func write<T: Sendable>(
+        session: SessionID? = nil, job: Int64? = nil,
+        _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let entry = Entry(
+                session: session, job: job,
+                run: { connection, row in
+                    let result = try await body(connection, row)
+                    return { continuation.resume(returning: result) }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let start = pending.withLock { pending in
+                pending.queue.append(entry)
+                guard pending.running < batchesAtOnce else { return false }
+                pending.running += 1
+                return true
+            }
+            // Another transaction may start: this write leads it; otherwise it joins the next one that does.
+            if start { Task { await drain() } }
+        }
+    }
+
+    /// Writes batches until no write waits.
+    private func drain() async {
+        while true {
+            let batch = pending.withLock { pending -> [Entry] in
+                let taken = Array(pending.queue.prefix(Self.maxBatch))
+                pending.queue.removeFirst(taken.count)
+                pending.taken += taken.count
+                if taken.isEmpty { pending.running -= 1 }
+                return taken
+            }
+            guard !batch.isEmpty else { return }
+            await commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Entry]) async {
+        for attempt in 1...Self.attempts {
+            do {
+                let answers = try await client.withTransaction(logger: logger) { connection in try await self.run(batch, on: connection) }
+                counts.withLock { $0.commits += 1; $0.writes += batch.count }
+                answers.forEach { $0() }
+                return
+            } catch {
+                let cause = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError ?? $0.beginError } ?? error
+                if attempt < Self.attempts, Self.isTransient(cause) {
+                    counts.withLock { $0.retries += 1 }
+                    logger.debug("a group commit ran into a deadlock and runs again", metadata: ["writes": "\(batch.count)"])
+                    continue
+                }
+                batch.forEach { $0.fail(cause) }
+                return
+            }
+        }
+    }
+
+    /// Locks every session the batch writes, in id order, then runs each write in a savepoint of its own.
+    private func run(_ batch: [Entry], on connection: PostgresConnection) async throws -> [@Sendable () -> Void] {
+        let sessions = Array(Set(batch.compactMap(\.session?.rawValue)))
+        let jobs = Array(Set(batch.compactMap(\.job)))
+        var rows: [String: PostgresRandomAccessRow] = [:]
+        for row in try await connection.query(
+            """
+            SELECT * FROM sessions WHERE id = ANY(\(sessions)) OR id IN (SELECT session_id FROM outbox WHERE id = ANY(\(jobs)))
+            ORDER BY id FOR UPDATE
+            """, logger: logger
+        ).collect() {
+            let row = row.makeRandomAccess()
+            rows[try row["id"].decode(String.self)] = row
+        }
+        var answers: [@Sendable () -> Void] = []
+        for entry in batch {
+            // Never released: each savepoint nests in the one before, and `ROLLBACK TO` undoes only the newest.
+            try await connection.query("SAVEPOINT write", logger: logger)
+            do {
+                // The row as locked is current only for the first write of its session: it is handed out once.
+                let row = entry.session.flatMap { rows.removeValue(forKey: $0.rawValue) }
+                answers.append(try await entry.run(connection, row))
+            } catch where !Self.isTransient(error) && !(error is CancellationError) {
+                try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
+                answers.append { entry.fail(error) }
+            }
+        }
+        return answers
+    }
+
+    /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let code = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return code == "40P01" || code == "40001"
+    }
+}

@@ -1,0 +1,157 @@
+import BatonCore
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import BatonStorePostgres
+
+/// PostgreSQL's writes that arrive together share a transaction (`PostgresGroupCommit`), each in a savepoint of its
+/// own, with the sessions' rows locked first in the order of their ids.
+@Suite("PostgreSQL group commit", .enabled(if: !PostgresTestServer.isSkipped))
+struct PostgresGroupCommitTests {
+    /// A store on a fresh schema whose writes go one shared transaction at a time, and the schema.
+    static func store(writeTransactions: Int = 1) async throws -> (store: PostgresSessionStore, schema: String) {
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, writeTransactions: writeTransactions)
+        try await store.migrate()
+        return (store, schema)
+    }
+
+    /// Holds `session`'s row lock from a connection outside the store until `release` is called, so a write of that
+    /// session waits in its transaction and what is submitted meanwhile queues for the next one.
+    final class RowLock: Sendable {
+        private let gate = AsyncStream<Void>.makeStream()
+        private let held: Task<Void, any Error>
+
+        init(_ session: SessionID, schema: String) async throws {
+            let client = try PostgresTestServer.start(search: schema)
+            let locked = AsyncStream<Void>.makeStream()
+            let gate = self.gate.stream
+            held = Task {
+                try await client.withTransaction(logger: PostgresTestServer.logger) { connection in
+                    try await connection.query("SELECT 1 FROM sessions WHERE id = \(session.rawValue) FOR UPDATE", logger: PostgresTestServer.logger)
+                    locked.continuation.yield()
+                    for await _ in gate { break }
+                }
+            }
+            for await _ in locked.stream { break }
+        }
+
+        func release() async throws {
+            gate.continuation.yield()
+            try await held.value
+        }
+    }
+
+    /// Starts `write` and returns once the group commit took it into a transaction.
+    static func start<T: Sendable>(on store: PostgresSessionStore, _ write: @escaping @Sendable () async throws -> T) async -> Task<T, any Error> {
+        let before = store.commits.taken
+        let task = Task { try await write() }
+        await until { store.commits.taken > before }
+        return task
+    }
+
+    /// Starts `write` and returns once it waits in the queue, so writes started one after another queue in that order.
+    static func queue<T: Sendable>(on store: PostgresSessionStore, _ write: @escaping @Sendable () async throws -> T) async -> Task<T, any Error> {
+        let before = store.commits.waiting
+        let task = Task { try await write() }
+        await until { store.commits.waiting > before }
+        return task
+    }
+
+    static func until(_ condition: () -> Bool) async {
+        while !condition() { await Task.yield() }
+    }
+
+    @Test func writesThatArriveTogetherShareACommitAndEachGetsItsOwnAnswer() async throws {
+        let (store, schema) = try await Self.store()
+        let held = try await newSession(store, user: "held")
+        var sessions: [Session] = []
+        for user in 0..<64 { sessions.append(try await newSession(store, user: "u\(user)")) }
+        let before = store.commits.committed
+
+        let lock = try await RowLock(held.id, schema: schema)
+        // In a transaction of its own, waiting for the row lock; the 64 after it queue meanwhile.
+        let first = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { $0.append(draft("held")) }.messages }
+        var writes: [Task<[Message], any Error>] = []
+        for (index, session) in sessions.enumerated() {
+            writes.append(await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("message \(index)")) }.messages })
+        }
+        try await lock.release()
+        #expect(try await first.value.map(\.content.text) == ["held"])
+        for (index, write) in writes.enumerated() {
+            let stored = try await write.value
+            #expect(stored.map(\.content.text) == ["message \(index)"] && stored.map(\.sessionID) == [sessions[index].id])
+        }
+        let after = store.commits.committed
+        #expect(after.writes - before.writes == 65)
+        // The held write alone, then 64 in two transactions of 32.
+        #expect(after.commits - before.commits == 3, "65 writes in \(after.commits - before.commits) commits")
+        for (index, session) in sessions.enumerated() {
+            #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["message \(index)"])
+        }
+    }
+
+    @Test func aWriteThatFailsInTheDatabaseIsRolledBackAloneAndTheOthersInItsTransactionStay() async throws {
+        let (store, schema) = try await Self.store()
+        let held = try await newSession(store, user: "held")
+        let session = try await newSession(store)
+        let lock = try await RowLock(held.id, schema: schema)
+        let gate = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { _ in } }
+        // In one transaction, in this order: the middle one stores a message, then repeats the first's client message
+        // id, which the database refuses (a unique index); the ones around it keep theirs, and the last one's id
+        // follows the first's as if the middle one had never run.
+        let first = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("first", clientID: "c1")) }.messages }
+        let refused = await Self.queue(on: store) {
+            try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("stored, then undone"))
+                update.append(draft("again", clientID: "c1"))
+            }
+        }
+        let last = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("last")) }.messages }
+        let commitsBefore = store.commits.committed.commits
+        try await lock.release()
+        try await gate.value
+        #expect(try await first.value.map(\.id) == [1])
+        await #expect(throws: SessionStoreError.duplicateClientMessage(session.id, "c1")) { try await refused.value }
+        #expect(try await last.value.map(\.id) == [2])
+        #expect(store.commits.committed.commits - commitsBefore == 2, "the held write's, then one for the three")
+        let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
+        #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
+        #expect(try await store.session(id: session.id)?.lastMessageID == 2)
+    }
+
+    /// Two instances' shared transactions each take the same two sessions, submitted in opposite orders. Locked one
+    /// by one as submitted, each would hold one row and wait for the other's (a deadlock PostgreSQL ends after a
+    /// second by failing one); locked together in id order, one waits for the other and neither runs again.
+    @Test func transactionsTakingTheSameSessionsInOppositeOrdersDoNotDeadlock() async throws {
+        let (one, schema) = try await Self.store()
+        let other = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, writeTransactions: 1)
+        let a = try await newSession(one, user: "a")
+        let b = try await newSession(one, user: "b")
+        let gates = (try await newSession(one, user: "gate one"), try await newSession(one, user: "gate other"))
+        for round in 0..<10 {
+            let locks = (try await RowLock(gates.0.id, schema: schema), try await RowLock(gates.1.id, schema: schema))
+            let held = [
+                await Self.start(on: one) { try await one.update(sessionID: gates.0.id, now: epoch) { _ in } },
+                await Self.start(on: other) { try await other.update(sessionID: gates.1.id, now: epoch) { _ in } },
+            ]
+            let writes = [
+                await Self.queue(on: one) { try await one.update(sessionID: a.id, now: epoch) { $0.append(draft("one \(round)")) }.messages },
+                await Self.queue(on: one) { try await one.update(sessionID: b.id, now: epoch) { $0.append(draft("one \(round)")) }.messages },
+                await Self.queue(on: other) { try await other.update(sessionID: b.id, now: epoch) { $0.append(draft("other \(round)")) }.messages },
+                await Self.queue(on: other) { try await other.update(sessionID: a.id, now: epoch) { $0.append(draft("other \(round)")) }.messages },
+            ]
+            async let released: Void = locks.0.release()
+            try await locks.1.release()
+            try await released
+            for write in held { try await write.value }
+            for write in writes { #expect(try await write.value.count == 1) }
+        }
+        #expect(one.commits.committed.retries == 0 && other.commits.committed.retries == 0, "no transaction ran into a deadlock")
+        for session in [a, b] {
+            let texts = try await one.messages(sessionID: session.id, after: 0, limit: 100).map(\.content.text)
+            #expect(texts.count == 20 && Set(texts).count == 20)
+        }
+    }
+}
