@@ -88,53 +88,22 @@ public final class PostgresSessionStore: SessionStore {
                 ).map(Rows.message(from:))
             }
             let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
-            for write in placement.writes {
-                if case .move(let original, let copy) = write {
-                    try await connection.query(
-                        """
-                        UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
-                        WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
-                        """, logger: self.logger)
-                }
-                try await self.insert(write.stored, on: connection)
+            for case .move(let original, let copy) in placement.writes {
+                // Before the copies go in: each takes its original's external id.
+                try await connection.query(
+                    """
+                    UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
+                    WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
+                    """, logger: self.logger)
             }
             let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
-            for job in update.jobs {
-                let encoded = try Rows.encode(job)
-                try await connection.query(
-                    """
-                    INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace)
-                    VALUES (\(sessionID.rawValue), \(encoded), \(job.kind), 0, \(now.millis), \(now.millis), \(update.trace))
-                    """, logger: self.logger)
-            }
-            let state = update.state.storageText
-            try await connection.query(
-                """
-                UPDATE sessions SET state = \(state), handover_phase = \(update.state.handover?.phase.rawValue),
-                    last_message_id = \(placement.lastMessageID), updated_at = \(now.millis), wake_at = \(update.state.wakeAt?.millis),
-                    rate_tokens = \(update.rateBucket?.tokens), rate_at = \(update.rateBucket?.at.millis)
-                WHERE id = \(sessionID.rawValue)
-                """, logger: self.logger)
+            try await self.save(
+                StepWrite(
+                    sessionID: sessionID, messages: stored, jobs: update.jobs, trace: update.trace, state: update.state,
+                    lastMessageID: placement.lastMessageID, rateBucket: update.rateBucket, now: now),
+                on: connection)
             return (result, stored)
-        }
-    }
-
-    /// Inserts a message, reporting a repeated client or external id as the `SessionStoreError` callers expect.
-    func insert(_ message: Message, on connection: PostgresConnection) async throws {
-        let content = message.content.storageText
-        do {
-            try await connection.query(
-                """
-                INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)
-                VALUES (\(message.sessionID.rawValue), \(message.id), \(message.sender.rawValue), \(content),
-                        \(message.createdAt.millis), \(message.clientMessageID), \(message.agentName), \(message.externalID),
-                        \(message.externalOrder), \(message.movedFrom), FALSE)
-                """, logger: logger)
-        } catch let error as PSQLError where error.isUniqueViolation(of: "messages_by_client_id") {
-            throw SessionStoreError.duplicateClientMessage(message.sessionID, message.clientMessageID ?? "")
-        } catch let error as PSQLError where error.isUniqueViolation(of: "messages_by_external_id") {
-            throw SessionStoreError.duplicateExternalMessage(message.sessionID, message.externalID ?? "")
         }
     }
 

@@ -90,6 +90,27 @@ struct StoreContractTests {
         #expect(stored.state.handover?.syncedThrough == stored.lastMessageID, "nothing of the agent's waits to go back")
     }
 
+    /// A late reply delivered again would move the replies after it once more: the repeated external id is refused
+    /// (named after that reply, not after the copies it would have moved) and nothing moves.
+    @Test(arguments: StoreKind.allCases)
+    func aLateReplyDeliveredAgainIsRefusedAndMovesNothing(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        func reply(_ text: String, _ order: Int64) -> MessageDraft {
+            MessageDraft(sender: .agent, content: MessageContent(text: text), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
+        }
+        for draft in [reply("third", 30), reply("second", 20)] {
+            _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft) }
+        }
+        let before = try await store.messages(sessionID: session.id, after: 0, limit: 10)
+        let again = reply("second", 20)
+        await #expect(throws: SessionStoreError.duplicateExternalMessage(session.id, "m20")) {
+            _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(again) }
+        }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10) == before)
+        #expect(before.filter { !$0.retracted }.map(\.content.text) == ["second", "third"])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func findOrCreateCreatesOnceAndThenFinds(kind: StoreKind) async throws {
         let store = try await kind.make().store
