@@ -8,27 +8,48 @@ extension PostgresSessionStore {
     /// What `update` writes after its messages are placed.
     struct StepWrite {
         let sessionID: SessionID
-        let messages: [Message]
+        var messages: [Message]
         let jobs: [OutboxJob]
         let trace: String?
         let state: ConversationState
         let lastMessageID: Int64
         let rateBucket: RateBucket?
         let now: Date
+
+        /// What `update` writes once its messages were placed as `messages`, the newest id then `lastMessageID`.
+        init(_ update: SessionUpdate, messages: [Message], lastMessageID: Int64, now: Date) {
+            (sessionID, self.messages, jobs, trace) = (update.session.id, messages, update.jobs, update.trace)
+            (state, self.lastMessageID, rateBucket, self.now) = (update.state, lastMessageID, update.rateBucket, now)
+        }
     }
 
     /// Writes `step` on `connection`. A repeated client or external id is reported for the message that carries it,
     /// so messages go in the one statement only while at most one of them carries such an id (an agent's reply, a
     /// user's message); otherwise each is inserted alone first (the rare step that moves earlier replies).
     func save(_ step: StepWrite, on connection: PostgresConnection) async throws {
-        let identified = step.messages.filter { $0.clientMessageID != nil || $0.externalID != nil }
-        let together = identified.count <= 1
-        if !together {
+        if Self.fitsOneStatement(step.messages) {
+            _ = try await saveInOneStatement(step, unlessLaterThan: nil, on: connection)
+        } else {
             for message in step.messages { try await insert(message, on: connection) }
+            var rest = step
+            rest.messages = []
+            _ = try await saveInOneStatement(rest, unlessLaterThan: nil, on: connection)
         }
-        try await Self.reportingDuplicates(of: together ? identified.first : nil) {
-            try await connection.query(try Self.saveQuery(step, messages: together ? step.messages : []), logger: self.logger)
+    }
+
+    /// Whether `messages` can go in one statement (see ``save(_:on:)``).
+    static func fitsOneStatement(_ messages: [Message]) -> Bool {
+        messages.count(where: { $0.clientMessageID != nil || $0.externalID != nil }) <= 1
+    }
+
+    /// Writes `step` in one statement, its messages included (``fitsOneStatement(_:)`` must hold). With `order`, only
+    /// when no live message of the session has a provider order after it: then nothing was written and it says so.
+    func saveInOneStatement(_ step: StepWrite, unlessLaterThan order: Int64?, on connection: PostgresConnection) async throws -> Bool {
+        var written = 0
+        try await Self.reportingDuplicates(of: step.messages.first { $0.clientMessageID != nil || $0.externalID != nil }) {
+            written = try await connection.query(try Self.saveQuery(step, unlessLaterThan: order), logger: self.logger).collect().count
         }
+        return written == 1
     }
 
     /// Inserts a message, reporting a repeated client or external id as the `SessionStoreError` callers expect.
@@ -46,38 +67,48 @@ extension PostgresSessionStore {
 
     /// `WITH m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …) UPDATE sessions …`, each part only when it
     /// has rows. The parts write different tables, so the snapshot they share hides nothing any of them needs; the
-    /// outbox rows go in the order given, so their ids (the order jobs run in) follow the step's.
-    static func saveQuery(_ step: StepWrite, messages: [Message]) throws -> PostgresQuery {
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 8 + 10 * messages.count + 3 * step.jobs.count)
-        var parts = 0
-        if !messages.isEmpty {
-            sql.appendLiteral("WITH m AS (INSERT INTO messages \(messageColumns) VALUES ")
-            for (index, message) in messages.enumerated() {
+    /// outbox rows go in the order given, so their ids (the order jobs run in) follow the step's. With `order`, every
+    /// part writes only when no live message of the session has a provider order after it (`free`).
+    static func saveQuery(_ step: StepWrite, unlessLaterThan order: Int64?) throws -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(
+            literalCapacity: 512, interpolationCount: 10 + 10 * step.messages.count + 4 * step.jobs.count)
+        sql.appendLiteral("WITH free AS (SELECT ")
+        if let order {
+            sql.appendLiteral("NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ")
+            sql.appendInterpolation(step.sessionID.rawValue)
+            sql.appendLiteral(" AND external_order > ")
+            sql.appendInterpolation(order)
+            sql.appendLiteral(" AND NOT retracted) AS ok)")
+        } else {
+            sql.appendLiteral("TRUE AS ok)")
+        }
+        if !step.messages.isEmpty {
+            sql.appendLiteral(", m AS (INSERT INTO messages \(messageColumns) SELECT v.* FROM (VALUES ")
+            for (index, message) in step.messages.enumerated() {
                 if index > 0 { sql.appendLiteral(", ") }
                 appendValues(of: message, to: &sql)
             }
-            sql.appendLiteral(")")
-            parts += 1
+            sql.appendLiteral(") AS v, free WHERE free.ok)")
         }
         if !step.jobs.isEmpty {
-            sql.appendLiteral(parts == 0 ? "WITH " : ", ")
-            sql.appendLiteral("o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) VALUES ")
+            sql.appendLiteral(", o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
+            sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM (VALUES ")
             for (index, job) in step.jobs.enumerated() {
                 sql.appendLiteral(index == 0 ? "(" : ", (")
+                sql.appendInterpolation(Int64(index))
+                sql.appendLiteral(", ")
                 sql.appendInterpolation(step.sessionID.rawValue)
                 sql.appendLiteral(", ")
                 sql.appendInterpolation(try Rows.encode(job))
                 sql.appendLiteral(", ")
                 sql.appendInterpolation(job.kind)
-                sql.appendLiteral(", 0, ")
-                sql.appendInterpolation(step.now.millis)
                 sql.appendLiteral(", ")
                 sql.appendInterpolation(step.now.millis)
                 sql.appendLiteral(", ")
                 sql.appendInterpolation(step.trace)
-                sql.appendLiteral(")")
+                sql.appendLiteral("::text)")
             }
-            sql.appendLiteral(")")
+            sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), free WHERE free.ok ORDER BY v.n)")
         }
         sql.appendLiteral(" UPDATE sessions SET state = ")
         sql.appendInterpolation(step.state.storageText)
@@ -93,34 +124,37 @@ extension PostgresSessionStore {
         sql.appendInterpolation(step.rateBucket?.tokens)
         sql.appendLiteral(", rate_at = ")
         sql.appendInterpolation(step.rateBucket?.at.millis)
-        sql.appendLiteral(" WHERE id = ")
+        sql.appendLiteral(" FROM free WHERE free.ok AND id = ")
         sql.appendInterpolation(step.sessionID.rawValue)
+        sql.appendLiteral(" RETURNING 1")
         return PostgresQuery(stringInterpolation: sql)
     }
 
-    /// `(…)` with the message's columns, in `messageColumns`' order, each a bind parameter.
+    /// `(…)` with the message's columns, in `messageColumns`' order, each a bind parameter. Each is cast to its
+    /// column's type: a `NULL` parameter has none, and in a `VALUES` list that is not the row of an `INSERT` it
+    /// would be taken for text.
     static func appendValues(of message: Message, to sql: inout PostgresQuery.StringInterpolation) {
         sql.appendLiteral("(")
         sql.appendInterpolation(message.sessionID.rawValue)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.id)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::bigint, ")
         sql.appendInterpolation(message.sender.rawValue)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.content.storageText)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.createdAt.millis)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::bigint, ")
         sql.appendInterpolation(message.clientMessageID)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.agentName)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.externalID)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::text, ")
         sql.appendInterpolation(message.externalOrder)
-        sql.appendLiteral(", ")
+        sql.appendLiteral("::bigint, ")
         sql.appendInterpolation(message.movedFrom)
-        sql.appendLiteral(", FALSE)")
+        sql.appendLiteral("::bigint, FALSE)")
     }
 
     /// Runs `write`, turning a unique violation of a message's client or external id into the `SessionStoreError`

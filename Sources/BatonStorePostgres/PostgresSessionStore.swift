@@ -79,6 +79,18 @@ public final class PostgresSessionStore: SessionStore {
             let session = try Rows.session(from: row)
             var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
             let result = try body(&update)
+            // Replies mostly come in the provider's order: written first on that guess, in a statement that writes
+            // only if no stored reply comes after them. When one does, the replies after it are read and moved.
+            if let earliest = update.drafts.compactMap(\.externalOrder).min() {
+                let guess = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: [:])
+                let messages = guess.writes.map(\.stored)
+                if !guess.writes.contains(where: \.isMove), Self.fitsOneStatement(messages) {
+                    var guessed = update
+                    guessed.placed(through: guess.lastMessageID)
+                    let step = StepWrite(guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
+                    if try await self.saveInOneStatement(step, unlessLaterThan: earliest, on: connection) { return (result, messages) }
+                }
+            }
             var later: [Int64: [Message]] = [:]
             for order in Set(update.drafts.compactMap(\.externalOrder)) {
                 later[order] = try await self.rows(
@@ -98,11 +110,7 @@ public final class PostgresSessionStore: SessionStore {
             }
             let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
-            try await self.save(
-                StepWrite(
-                    sessionID: sessionID, messages: stored, jobs: update.jobs, trace: update.trace, state: update.state,
-                    lastMessageID: placement.lastMessageID, rateBucket: update.rateBucket, now: now),
-                on: connection)
+            try await self.save(StepWrite(update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
             return (result, stored)
         }
     }

@@ -64,6 +64,11 @@ extension MessagePlacement {
 }
 
 extension PlacedWrite {
+    /// Whether this write moves a message already placed.
+    public var isMove: Bool {
+        if case .move = self { true } else { false }
+    }
+
     /// The message this write stores.
     public var stored: Message {
         switch self {
