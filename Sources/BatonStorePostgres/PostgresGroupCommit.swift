@@ -28,8 +28,9 @@ final class PostgresGroupCommit: Sendable {
 
     /// A submitted write.
     struct Entry: Sendable {
-        /// The session whose row it locks, or the outbox job whose session's row it locks.
+        /// The session whose row it locks.
         let session: SessionID?
+        /// The outbox job whose session's row it locks (a completion, whose trigger locks that row).
         let job: Int64?
         /// Runs the write in its savepoint (given its session's row when it is the first write of that session in the
         /// transaction) and returns how to answer its caller once committed.

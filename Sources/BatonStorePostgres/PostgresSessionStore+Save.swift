@@ -62,11 +62,12 @@ extension PostgresSessionStore {
         }
     }
 
+    /// The columns `appendValues(of:to:)` gives, in its order.
     static let messageColumns =
         "(session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from, retracted)"
 
-    /// `WITH m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …) UPDATE sessions …`, each part only when it
-    /// has rows. The parts write different tables, so the snapshot they share hides nothing any of them needs; the
+    /// `WITH free AS (…), m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …) UPDATE sessions … RETURNING 1`,
+    /// each insert only when it has rows. The parts write different tables, so the snapshot they share hides nothing any of them needs; the
     /// outbox rows go in the order given, so their ids (the order jobs run in) follow the step's. With `order`, every
     /// part writes only when no live message of the session has a provider order after it (`free`).
     static func saveQuery(_ step: StepWrite, unlessLaterThan order: Int64?) throws -> PostgresQuery {
