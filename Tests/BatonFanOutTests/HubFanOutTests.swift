@@ -75,6 +75,30 @@ struct HubFanOutTests {
         }
     }
 
+    /// An instance with no socket of a session drops that session's announcements without decoding them.
+    @Test func anInstanceHoldingNoSocketOfTheSessionDropsItsEventsUnread() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            func session(_ user: String) async throws -> Session {
+                try await instances.a.store.findOrCreateSession(
+                    endpointID: "e", userID: user, channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+                ).session
+            }
+            let held = try await session("held on b")
+            let elsewhere = try await session("held nowhere")
+            let onB = EventRecorder(await instances.b.hub.subscribe(held.id))
+            _ = try await Self.say("for nobody on b", on: instances.a, in: elsewhere)
+            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: elsewhere.id)
+            // Announcements arrive in order: once this one is in, b has had the two before it.
+            let marker = try await Self.say("for b's socket", on: instances.a, in: held)
+            #expect(await onB.waitFor(Self.isMessage(marker.id)))
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="not_held"}"#) == 2, "both dropped unread")
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="received"}"#) == 1, "only the held session's")
+            #expect(await onB.count { _ in true } == 1)
+        }
+    }
+
     @Test func aBurstOfEventsCrossesInOrderWithEveryRepeatKept() async throws {
         try await withDeadline {
             let instances = try await TwoInstances.start()

@@ -102,6 +102,11 @@ public struct HubFanOut: Service {
     }
 
     func receive(_ payload: String) async {
+        // Most announcements are for sessions whose sockets are on other instances: those are dropped unread.
+        if let session = HubWireEvent.session(in: payload), await hub.subscriberCount(SessionID(rawValue: session)) == 0 {
+            metrics.fanOut("not_held")
+            return
+        }
         guard let wire = try? JSONDecoder().decode(HubWireEvent.self, from: Data(payload.utf8)) else {
             logger.warning("ignored a malformed hub relay payload")
             return
