@@ -60,8 +60,9 @@ final class PostgresGroupCommit: Sendable {
     var taken: Int { pending.withLock { $0.taken } }
 
     /// Runs `body` in the next transaction, after locking `session`'s row (or the row of `job`'s session), and
-    /// returns its result once that transaction committed. `body` is given the session's locked row when no earlier
-    /// write of the transaction changed it; otherwise it reads the row itself (it is locked already).
+    /// returns its result once that transaction committed. `body` is given the session's locked row when it is the
+    /// transaction's first write of that session; a later one reads the row itself (it is locked already), since an
+    /// earlier write may have changed it.
     func write<T: Sendable>(
         session: SessionID? = nil, job: Int64? = nil,
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
