@@ -5,22 +5,14 @@ import PostgresNIO
 /// How a step's writes reach PostgreSQL: its new messages, its outbox jobs and the session's row in one statement
 /// (data-modifying `WITH` parts), one round trip and one statement for the server to plan instead of one per row.
 extension PostgresSessionStore {
-    /// What `update` writes after its messages are placed.
+    /// What `update` writes: the change, its messages as placed, and the session's newest id once they are.
     struct StepWrite {
-        let sessionID: SessionID
+        let update: SessionUpdate
         var messages: [Message]
-        let jobs: [OutboxJob]
-        let trace: String?
-        let state: ConversationState
         let lastMessageID: Int64
-        let rateBucket: RateBucket?
         let now: Date
 
-        /// What `update` writes once its messages were placed as `messages`, the newest id then `lastMessageID`.
-        init(_ update: SessionUpdate, messages: [Message], lastMessageID: Int64, now: Date) {
-            (sessionID, self.messages, jobs, trace) = (update.session.id, messages, update.jobs, update.trace)
-            (state, self.lastMessageID, rateBucket, self.now) = (update.state, lastMessageID, update.rateBucket, now)
-        }
+        var sessionID: SessionID { update.session.id }
     }
 
     /// Writes `step` on `connection`. A repeated client or external id is reported for the message that carries it,
@@ -72,7 +64,7 @@ extension PostgresSessionStore {
     /// part writes only when no live message of the session has a provider order after it (`free`).
     static func saveQuery(_ step: StepWrite, unlessLaterThan order: Int64?) throws -> PostgresQuery {
         var sql = PostgresQuery.StringInterpolation(
-            literalCapacity: 512, interpolationCount: 10 + 10 * step.messages.count + 4 * step.jobs.count)
+            literalCapacity: 512, interpolationCount: 10 + 10 * step.messages.count + 6 * step.update.jobs.count)
         sql.appendLiteral("WITH free AS (SELECT ")
         if let order {
             sql.appendLiteral("NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ")
@@ -91,10 +83,10 @@ extension PostgresSessionStore {
             }
             sql.appendLiteral(") AS v, free WHERE free.ok)")
         }
-        if !step.jobs.isEmpty {
+        if !step.update.jobs.isEmpty {
             sql.appendLiteral(", o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
             sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM (VALUES ")
-            for (index, job) in step.jobs.enumerated() {
+            for (index, job) in step.update.jobs.enumerated() {
                 sql.appendLiteral(index == 0 ? "(" : ", (")
                 sql.appendInterpolation(Int64(index))
                 sql.appendLiteral(", ")
@@ -106,25 +98,25 @@ extension PostgresSessionStore {
                 sql.appendLiteral(", ")
                 sql.appendInterpolation(step.now.millis)
                 sql.appendLiteral(", ")
-                sql.appendInterpolation(step.trace)
+                sql.appendInterpolation(step.update.trace)
                 sql.appendLiteral("::text)")
             }
             sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), free WHERE free.ok ORDER BY v.n)")
         }
         sql.appendLiteral(" UPDATE sessions SET state = ")
-        sql.appendInterpolation(step.state.storageText)
+        sql.appendInterpolation(step.update.state.storageText)
         sql.appendLiteral(", handover_phase = ")
-        sql.appendInterpolation(step.state.handover?.phase.rawValue)
+        sql.appendInterpolation(step.update.state.handover?.phase.rawValue)
         sql.appendLiteral(", last_message_id = ")
         sql.appendInterpolation(step.lastMessageID)
         sql.appendLiteral(", updated_at = ")
         sql.appendInterpolation(step.now.millis)
         sql.appendLiteral(", wake_at = ")
-        sql.appendInterpolation(step.state.wakeAt?.millis)
+        sql.appendInterpolation(step.update.state.wakeAt?.millis)
         sql.appendLiteral(", rate_tokens = ")
-        sql.appendInterpolation(step.rateBucket?.tokens)
+        sql.appendInterpolation(step.update.rateBucket?.tokens)
         sql.appendLiteral(", rate_at = ")
-        sql.appendInterpolation(step.rateBucket?.at.millis)
+        sql.appendInterpolation(step.update.rateBucket?.at.millis)
         sql.appendLiteral(" FROM free WHERE free.ok AND id = ")
         sql.appendInterpolation(step.sessionID.rawValue)
         sql.appendLiteral(" RETURNING 1")

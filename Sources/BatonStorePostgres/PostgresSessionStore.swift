@@ -87,7 +87,7 @@ public final class PostgresSessionStore: SessionStore {
                 if !guess.writes.contains(where: \.isMove), Self.fitsOneStatement(messages) {
                     var guessed = update
                     guessed.placed(through: guess.lastMessageID)
-                    let step = StepWrite(guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
+                    let step = StepWrite(update: guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
                     if try await self.saveInOneStatement(step, unlessLaterThan: earliest, on: connection) { return (result, messages) }
                 }
             }
@@ -110,7 +110,7 @@ public final class PostgresSessionStore: SessionStore {
             }
             let stored = placement.writes.map(\.stored)
             update.placed(through: placement.lastMessageID)
-            try await self.save(StepWrite(update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
+            try await self.save(StepWrite(update: update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
             return (result, stored)
         }
     }

@@ -103,7 +103,8 @@ public struct HubFanOut: Service {
 
     func receive(_ payload: String) async {
         // Most announcements are for sessions whose sockets are on other instances: those are dropped unread.
-        if let session = HubWireEvent.session(in: payload), await hub.subscriberCount(SessionID(rawValue: session)) == 0 {
+        let scanned = HubWireEvent.session(in: payload)
+        if let scanned, await hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {
             metrics.fanOut("not_held")
             return
         }
@@ -112,8 +113,10 @@ public struct HubFanOut: Service {
             return
         }
         let sessionID = SessionID(rawValue: wire.session)
-        // Our own events were delivered here when published; others' matter only if someone here listens.
-        guard wire.from != instanceID, await hub.subscriberCount(sessionID) > 0 else { return }
+        // Our own events were delivered here when published. Whether someone here listens was asked above, unless
+        // the session could not be read off the payload.
+        guard wire.from != instanceID else { return }
+        if scanned == nil { guard await hub.subscriberCount(sessionID) > 0 else { return } }
         metrics.fanOut("received")
         switch wire.kind {
         case .message:

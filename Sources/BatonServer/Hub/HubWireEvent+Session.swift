@@ -6,17 +6,21 @@ extension HubWireEvent {
     /// `session` inside a message's data is never taken for it). `nil` when the payload is not a JSON object with a
     /// plain string there (escapes included): the caller then decodes the whole payload, as before.
     static func session(in payload: String) -> String? {
-        var scanner = TopLevelScanner(bytes: Array(payload.utf8))
-        return scanner.stringMember("session")
+        var payload = payload
+        // The string's own bytes, not a copy: this runs for every announcement of every instance.
+        return payload.withUTF8 { bytes in
+            var scanner = TopLevelScanner(bytes: bytes)
+            return scanner.stringMember("session")
+        }
     }
 }
 
 /// Walks a JSON object's top-level members, skipping every value but the one asked for.
 private struct TopLevelScanner {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func stringMember(_ name: String) -> String? {
         let name = Array(name.utf8)
@@ -38,7 +42,7 @@ private struct TopLevelScanner {
     }
 
     /// A string without escapes, as the bytes between its quotes; `nil` (and no use going on) for anything else.
-    mutating func plainString() -> ArraySlice<UInt8>? {
+    mutating func plainString() -> Slice<UnsafeBufferPointer<UInt8>>? {
         guard take(UInt8(ascii: "\"")) else { return nil }
         let start = index
         while index < bytes.count {
