@@ -13,8 +13,15 @@ struct WebchatController {
     let endpoints: EndpointRegistry
     let assets: WebchatAssets
     let logger: Logger
-    /// The socket that serves an endpoint's webchat: it holds what a conversation needs.
-    let socket: @Sendable (Endpoint) -> WebchatSocket
+    /// What serves each endpoint's webchat sockets, by endpoint id: made once, shared by the endpoint's sockets.
+    let sockets: [String: WebchatSocket]
+
+    init(endpoints: EndpointRegistry, assets: WebchatAssets, logger: Logger, socket: (Endpoint) -> WebchatSocket) {
+        self.endpoints = endpoints
+        self.assets = assets
+        self.logger = logger
+        sockets = Dictionary(endpoints.endpoints.map { ($0.id, socket($0)) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// The assets a page may load by `webchat/assets/{file}`.
     static let pageAssets: Set<String> = ["webchat.js", "webchat.css"]
@@ -33,8 +40,9 @@ struct WebchatController {
             else { return .dontUpgrade }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            guard let token = context.requestContext.parameters.get("urlToken"), let endpoint = endpoints.endpoint(urlToken: token) else { return }
-            let socket = socket(endpoint)
+            guard let token = context.requestContext.parameters.get("urlToken"), let endpoint = endpoints.endpoint(urlToken: token),
+                let socket = sockets[endpoint.id]
+            else { return }
             do {
                 // An open socket would hold a stopping server forever: say goodbye (1001), and the page reconnects,
                 // to another instance or to this one once it is back.

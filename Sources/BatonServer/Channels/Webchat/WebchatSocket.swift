@@ -4,9 +4,14 @@ import HummingbirdWebSocket
 import BatonConfig
 import Logging
 
-/// One webchat WebSocket: the `hello` handshake, the backlog after the client's last id, live events, and the
-/// user's messages.
-struct WebchatSocket {
+/// Serves an endpoint's webchat WebSockets: the `hello` handshake, the backlog after the client's last id, live
+/// events, and the user's messages.
+///
+/// One per endpoint, shared by all its sockets: it holds only what serving them needs, no socket's state. It is a
+/// class because every suspended call of a socket's task keeps `self` in its frame, and so does each socket's
+/// forwarder: as a struct (its endpoint's settings and its dependencies inline, about 1 KB) it was copied into each,
+/// several kilobytes per open socket (heaptrack: the socket task's frames and the forwarder's allocation).
+final class WebchatSocket: Sendable {
     static let maxFrameSize = 64 * 1024
     static let backlogPage = 200
 
@@ -17,6 +22,19 @@ struct WebchatSocket {
     let typing: TypingRelay
     let reconciler: Reconciler
     let logger: Logger
+
+    init(
+        endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, typing: TypingRelay,
+        reconciler: Reconciler, logger: Logger
+    ) {
+        self.endpoint = endpoint
+        self.conversations = conversations
+        self.store = store
+        self.hub = hub
+        self.typing = typing
+        self.reconciler = reconciler
+        self.logger = logger
+    }
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
