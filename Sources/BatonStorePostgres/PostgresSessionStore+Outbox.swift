@@ -53,9 +53,28 @@ extension PostgresSessionStore {
             """, logger: logger)
     }
 
-    public func completeOutbox(id: Int64) async throws {
+    public func completeOutbox(_ item: OutboxItem, claimingNextAt now: Date?, lease: TimeInterval) async throws -> OutboxItem? {
         // With the writes around it: the next head's trigger locks the session's row, which the group commit took first.
-        try await commits.write(job: id) { connection, _ in try await connection.query("DELETE FROM outbox WHERE id = \(id)", logger: self.logger) }
+        try await commits.write(job: item.id) { connection, _ in
+            try await connection.query("DELETE FROM outbox WHERE id = \(item.id)", logger: self.logger)
+            guard let now else { return nil }
+            return try await self.rows(Self.claimNextQuery(after: item, now: now, lease: lease), on: connection).first.map(Rows.outboxItem(from:))
+        }
+    }
+
+    /// Hands out the head of `item`'s queue (the session's `event` jobs or the rest) when due and not leased, as
+    /// `claimQuery` would; the session's pending jobs are read through `outbox_pending`. `SKIP LOCKED` as there: a
+    /// head another claimer is taking right now (when `item` had been completed already) is left to it.
+    static func claimNextQuery(after item: OutboxItem, now: Date, lease: TimeInterval) -> PostgresQuery {
+        """
+        UPDATE outbox SET attempts = attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
+        WHERE id = (
+            SELECT id FROM outbox
+            WHERE session_id = \(item.sessionID.rawValue) AND dead_at IS NULL AND head AND (kind = 'event') = \(item.job.kind == "event")
+            AND next_attempt_at <= \(now.millis) AND (leased_until IS NULL OR leased_until <= \(now.millis))
+            FOR UPDATE SKIP LOCKED)
+        RETURNING *
+        """
     }
 
     public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {

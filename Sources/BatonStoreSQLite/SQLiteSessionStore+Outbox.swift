@@ -87,8 +87,27 @@ extension SQLiteSessionStore {
         }
     }
 
-    public func completeOutbox(id: Int64) async throws {
-        try await write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id]) }
+    /// The head of one of a session's queues (the `event` jobs or the rest), when due and not leased: read through
+    /// the session's pending jobs (`outbox_pending`), a handful.
+    static let dueHeadOfQueueSQL = """
+        SELECT * FROM outbox WHERE session_id = ? AND dead_at IS NULL AND head AND (kind = 'event') = ?
+        AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+        """
+
+    public func completeOutbox(_ item: OutboxItem, claimingNextAt now: Date?, lease: TimeInterval) async throws -> OutboxItem? {
+        try await write { db in
+            // The delete's trigger makes the queue's next job its head.
+            try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?").execute(arguments: [item.id])
+            guard let now,
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: Self.dueHeadOfQueueSQL), arguments: [item.sessionID.rawValue, item.job.kind == "event", now.millis, now.millis])
+            else { return nil }
+            var next = try Self.outboxItem(from: row)
+            next.attempts += 1
+            try db.cachedStatement(sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?")
+                .execute(arguments: [next.attempts, now.addingTimeInterval(lease).millis, next.id])
+            return next
+        }
     }
 
     public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {

@@ -42,7 +42,7 @@ struct OutboxContractTests {
         #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10).isEmpty, "leased, and the next job waits its turn")
 
         let head = try #require(claimed.first { $0.sessionID == first.id })
-        try await store.completeOutbox(id: head.id)
+        try await store.completeOutbox(head)
         let next = try await store.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10)
         #expect(next.map(\.job) == [.post(messageID: 2, handover: 1)])
 
@@ -50,6 +50,36 @@ struct OutboxContractTests {
         let again = try await store.claimOutbox(now: epoch.addingTimeInterval(61), lease: 60, limit: 10)
         #expect(again.map(\.job) == [.close(conversationID: 9, handover: 1)])
         #expect(again.first?.attempts == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func completingAJobHandsOutTheNextOfItsQueueAndNothingElse(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store, user: "a")
+        let other = try await newSession(store, user: "b")
+        let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
+        let queued = OutboxJob.event(HandoverNotification(id: "n1", kind: .queued, createdAt: epoch, handover: snapshot))
+        try await Self.enqueue(store, session, [.post(messageID: 1, handover: 1), queued, .post(messageID: 2, handover: 1), .post(messageID: 3, handover: 1)])
+        let otherQueued = OutboxJob.event(HandoverNotification(id: "n2", kind: .queued, createdAt: epoch, handover: snapshot))
+        try await Self.enqueue(store, other, [.post(messageID: 9, handover: 1), .post(messageID: 10, handover: 1), otherQueued])
+        let heads = try await store.claimOutbox(now: epoch, lease: 60, limit: 10)
+        let first = try #require(heads.first { $0.job == .post(messageID: 1, handover: 1) })
+
+        let second = try #require(try await store.completeOutbox(first, claimingNextAt: epoch.addingTimeInterval(1), lease: 60))
+        #expect(second.job == .post(messageID: 2, handover: 1))
+        #expect(second.attempts == 1, "handing out counts an attempt, as a claim does")
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10).isEmpty, "it is leased like a claimed job")
+        #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(61), lease: 60, limit: 10).count == 4, "until its lease (from the completion's time) runs out")
+
+        // A completion that comes again (its worker's lease had run out) hands out nothing another worker holds.
+        #expect(try await store.completeOutbox(first, claimingNextAt: epoch.addingTimeInterval(62), lease: 60) == nil)
+        // Nor does one without a time (a stopping worker); and a completion never hands out a job of the session's
+        // other queue or of another session, due as they are.
+        #expect(try await store.completeOutbox(second, claimingNextAt: nil, lease: 60) == nil)
+        let notification = try #require(heads.first { $0.job == queued })
+        #expect(try await store.completeOutbox(notification, claimingNextAt: epoch.addingTimeInterval(200), lease: 60) == nil, "its queue is empty")
+        let pending = try await store.outbox(dead: false, limit: 10).map(\.job)
+        #expect(pending == [.post(messageID: 3, handover: 1), .post(messageID: 9, handover: 1), .post(messageID: 10, handover: 1), otherQueued])
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -66,7 +96,7 @@ struct OutboxContractTests {
         // The desk work fails and waits; the notifications go on, in their own order.
         let post = try #require(heads.first { $0.job.kind == "post" })
         try await store.rescheduleOutbox(id: post.id, at: epoch.addingTimeInterval(600), error: "down")
-        try await store.completeOutbox(id: try #require(heads.first { $0.job == queued }).id)
+        try await store.completeOutbox(try #require(heads.first { $0.job == queued }))
         #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(1), lease: 60, limit: 10).map(\.job) == [message])
         #expect(try await store.claimOutbox(now: epoch.addingTimeInterval(2), lease: 60, limit: 10).isEmpty, "the desk queue waits its retry")
         #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(61), "the notification's lease runs out first")
@@ -159,7 +189,7 @@ struct OutboxContractTests {
                 guard let key = live.randomElement(using: &generator), let id = queues[key]?.removeFirst() else { continue }
                 let head = try #require(heads[id])
                 if Bool.random(using: &generator) {
-                    try await store.completeOutbox(id: head.id)
+                    try await store.completeOutbox(head)
                 } else {
                     try await store.deadLetterOutbox(id: head.id, error: "gone", now: time)
                     dead.append(head.id)
@@ -185,7 +215,7 @@ struct OutboxContractTests {
             // The head ends in one process while the next job is enqueued in another, at the same moment.
             async let ended: Void =
                 round.isMultiple(of: 2)
-                ? first.completeOutbox(id: head.id) : first.deadLetterOutbox(id: head.id, error: "gone", now: epoch)
+                ? first.completeOutbox(head) : first.deadLetterOutbox(id: head.id, error: "gone", now: epoch)
             async let enqueued: Void = Self.enqueue(second, session, [.post(messageID: 2, handover: 1)])
             _ = try await (ended, enqueued)
             let next = try await second.claimOutbox(now: epoch, lease: 600, limit: 100).filter { $0.sessionID == session.id }
@@ -211,7 +241,7 @@ struct OutboxContractTests {
         #expect(try await store.nextOutboxDue() == epoch.addingTimeInterval(7))
 
         // Its worker died: once the lease runs out another takes it, and the old worker's renewal no longer applies.
-        try await store.completeOutbox(id: rescheduled.id)
+        try await store.completeOutbox(rescheduled)
         let takenOver = try #require(try await store.claimOutbox(now: epoch.addingTimeInterval(7), lease: 4, limit: 10).first)
         #expect(takenOver.id == running.id && takenOver.attempts == 2)
         try await store.renewOutboxLeases([running], until: epoch.addingTimeInterval(60))

@@ -66,6 +66,35 @@ struct OutboxQueryPlanTests {
         #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
     }
 
+    /// A completion hands out its queue's next job (`completeOutbox(_:claimingNextAt:lease:)`) from the few jobs of
+    /// its own session, whatever waits behind the other sessions' heads.
+    @Test func sqliteCompletionFindsTheNextJobAmongItsSessionsOwn() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        try await Self.fillAsDuringAnOutage(store)
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        let plan = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.dueHeadOfQueueSQL, arguments: ["s", true, 0, 0]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX outbox_pending (session_id=?)") }, "\(plan)")
+        let head = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 1).first)
+        #expect(try await store.completeOutbox(head, claimingNextAt: epoch, lease: 60)?.sessionID == head.sessionID)
+    }
+
+    @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresCompletionFindsTheNextJobWithoutReadingTheOutbox() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = try await PostgresTestServer.store(schema: schema)
+        try await Self.fillAsDuringAnOutage(store)
+        try await store.client.query("ANALYZE outbox", logger: PostgresTestServer.logger)
+        let head = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 1).first)
+        let query = PostgresSessionStore.claimNextQuery(after: head, now: epoch, lease: 60)
+        let explain = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds)
+        var plan = ""
+        for try await text in try await store.client.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
+        let nodes = Self.nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8)))
+        #expect(!nodes.contains { $0.type == "Seq Scan" && $0.relation == "outbox" }, "a scan of the whole outbox: \(plan)")
+        #expect(try await store.completeOutbox(head, claimingNextAt: epoch, lease: 60)?.sessionID == head.sessionID)
+    }
+
     /// Every node of a JSON plan: its type, the table it reads and the index it reads through, if any.
     static func nodes(in plan: Any) -> [(type: String, relation: String?, index: String?)] {
         if let list = plan as? [Any] { return list.flatMap(nodes(in:)) }

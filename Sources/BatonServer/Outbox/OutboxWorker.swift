@@ -15,7 +15,8 @@ public protocol OutboxPerformer: Sendable {
 
 /// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
 /// desk work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
-/// what fails. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
+/// what fails. A job's completion hands out its queue's next job in the same write, and the same task carries that
+/// one out: a busy session's jobs follow each other without waiting for the worker's next claim. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
 /// workers (two instances on one database) from running one job twice. The lease is short and renewed while a job
 /// runs (a heartbeat), so a dead instance's jobs are taken over seconds after it died, however long jobs take.
 public final class OutboxWorker: Service, Sendable {
@@ -82,12 +83,7 @@ public final class OutboxWorker: Service, Sendable {
                     }
                     for item in claimed {
                         inFlight.withLock { $0[item.id] = item }
-                        group.addTask {
-                            await self.attempt(item)
-                            self.inFlight.withLock { $0[item.id] = nil }
-                            // Finishing a job may have made its session's next job the head of its queue.
-                            self.doorbell.ring()
-                        }
+                        group.addTask { await self.carryOut(item) }
                     }
                     if !claimed.isEmpty && claimed.count == room { continue }
                     await doorbell.wait(upTo: await waitDuration())
@@ -132,9 +128,28 @@ public final class OutboxWorker: Service, Sendable {
         }
     }
 
+    /// Carries out `item`, then each next job of its queue that its completion handed out, one after another in
+    /// this task: a session with work waiting keeps its slot until its queue is empty or its next job not due.
+    private func carryOut(_ item: OutboxItem) async {
+        var current = item
+        while true {
+            let next = await attempt(current)
+            inFlight.withLock { inFlight in
+                inFlight[current.id] = nil
+                if let next { inFlight[next.id] = next }
+            }
+            guard let next else { break }
+            current = next
+        }
+        // Finishing a job may have made its session's next job a head that this task did not take (not due yet,
+        // or past a failure): the worker looks again.
+        doorbell.ring()
+    }
+
     /// One attempt, as a span of the trace the job was saved in (a user's message, an agent's reply): its kind,
     /// attempt and outcome, with the calls it makes under it.
-    func attempt(_ item: OutboxItem) async {
+    /// - Returns: the queue's next job when this one was done and its completion handed that one out.
+    func attempt(_ item: OutboxItem) async -> OutboxItem? {
         await withSpan("outbox \(item.job.kind)", context: BatonTracing.context(continuing: item.trace), ofKind: .consumer) { span in
             span.attributes["baton.outbox.job"] = item.id
             span.attributes["baton.outbox.attempt"] = item.attempts
@@ -142,16 +157,19 @@ public final class OutboxWorker: Service, Sendable {
             let outcome = await performer.perform(item)
             span.attributes["baton.outbox.outcome"] = outcome.traceName
             if case .dead(let reason) = outcome { span.setStatus(SpanStatus(code: .error, message: reason)) }
-            await record(outcome, of: item)
+            return await record(outcome, of: item)
         }
     }
 
-    private func record(_ outcome: JobOutcome, of item: OutboxItem) async {
+    private func record(_ outcome: JobOutcome, of item: OutboxItem) async -> OutboxItem? {
         do {
             switch outcome {
             case .done, .reported:
-                try await store.completeOutbox(id: item.id)
+                // A stopping worker takes no new job; it finishes those it holds.
+                let claimNext = Task.isCancelled || Task.isShuttingDownGracefully ? nil : now()
+                let next = try await store.completeOutbox(item, claimingNextAt: claimNext, lease: lease)
                 metrics.outboxDone(kind: item.job.kind, retried: item.attempts > 1)
+                return next
             case .retry(let reason) where !policy.isExhausted(item, now: now()),
                 .unsettled(let reason, _) where !policy.isExhausted(item, now: now()),
                 .retryAfter(let reason, _) where !policy.isExhausted(item, now: now()):
@@ -175,5 +193,6 @@ public final class OutboxWorker: Service, Sendable {
             // The lease runs out and the job is tried again: at worst once more than needed, never lost.
             logger.error("the outbox could not record a job's outcome", metadata: ["outbox": "\(item.id)", "error": "\(String(reflecting: error))"])
         }
+        return nil
     }
 }

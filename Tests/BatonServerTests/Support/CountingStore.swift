@@ -2,8 +2,8 @@ import BatonCore
 import Foundation
 import Synchronization
 
-/// A store that passes every call to a real one and counts the reads of whole sessions, so a test can show which
-/// paths read the store and which are told what they need.
+/// A store that passes every call to a real one and counts the reads of whole sessions and the outbox jobs handed out,
+/// so a test can show which paths read the store and which are told what they need.
 final class CountingStore: SessionStore {
     let base: any SessionStore
     private let sessionReads = Mutex(0)
@@ -12,6 +12,14 @@ final class CountingStore: SessionStore {
 
     /// How many times `session(id:)` was called so far.
     var sessionReadCount: Int { sessionReads.withLock { $0 } }
+
+    /// Outbox jobs handed out so far, by `claimOutbox` and by completions (`completeOutbox(_:claimingNextAt:lease:)`).
+    struct OutboxCalls: Equatable {
+        var claimed = 0
+        var handedOutOnCompletion = 0
+    }
+    private let outboxCalls = Mutex(OutboxCalls())
+    var outboxCallCounts: OutboxCalls { outboxCalls.withLock { $0 } }
 
     func session(id: SessionID) async throws -> Session? {
         sessionReads.withLock { $0 += 1 }
@@ -49,9 +57,17 @@ final class CountingStore: SessionStore {
     func claimStartupReconciliations(since: Date, after: SessionID?, now: Date, limit: Int) async throws -> [SessionID] {
         try await base.claimStartupReconciliations(since: since, after: after, now: now, limit: limit)
     }
-    func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] { try await base.claimOutbox(now: now, lease: lease, limit: limit) }
+    func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
+        let claimed = try await base.claimOutbox(now: now, lease: lease, limit: limit)
+        outboxCalls.withLock { $0.claimed += claimed.count }
+        return claimed
+    }
     func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws { try await base.renewOutboxLeases(items, until: until) }
-    func completeOutbox(id: Int64) async throws { try await base.completeOutbox(id: id) }
+    func completeOutbox(_ item: OutboxItem, claimingNextAt now: Date?, lease: TimeInterval) async throws -> OutboxItem? {
+        let next = try await base.completeOutbox(item, claimingNextAt: now, lease: lease)
+        if next != nil { outboxCalls.withLock { $0.handedOutOnCompletion += 1 } }
+        return next
+    }
     func rescheduleOutbox(id: Int64, at: Date, error: String) async throws { try await base.rescheduleOutbox(id: id, at: at, error: error) }
     func deadLetterOutbox(id: Int64, error: String, now: Date) async throws { try await base.deadLetterOutbox(id: id, error: error, now: now) }
     func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem] { try await base.outbox(dead: dead, limit: limit) }
