@@ -96,6 +96,8 @@ let package = Package(
         ),
         // The stand-ins' JSON: values that keep their keys' order, a strict parser, the servers' writers.
         .target(name: "StandInJSON", swiftSettings: swiftSettings),
+        // Child processes started with posix_spawn (the tests' and the benchmark's servers).
+        .target(name: "ProcessSpawning", swiftSettings: swiftSettings),
         // A faithful Chatwoot v4.15 stand-in for tests and local use (never used by Baton itself).
         .target(
             name: "ChatwootStandIn",
@@ -156,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "baton-bench",
             dependencies: [
-                "ChatwootStandIn", "BotStandIn",
+                "ChatwootStandIn", "BotStandIn", "ProcessSpawning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -225,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "BatonServerTests",
             dependencies: [
-                "BatonServer", "ChatwootStandIn", "BotStandIn", "StandInJSON", "BatonTestSupport",
+                "BatonServer", "ChatwootStandIn", "BotStandIn", "StandInJSON", "BatonTestSupport", "ProcessSpawning",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

@@ -1,15 +1,17 @@
 import Foundation
+import ProcessSpawning
 import Synchronization
 
-/// A server under measurement, run as its own process so its memory and CPU are its own.
+/// A server under measurement, run as its own process so its memory and CPU are its own. Started with
+/// `posix_spawn` (`SpawnedProcess`), not Foundation's `Process`, whose `run()` can crash the benchmark in Swift 6.3.1.
 final class ChildProcess: Sendable {
-    let process: Process
+    let process: SpawnedProcess
     /// The line it printed that said it was ready.
     let readyLine: String
     /// From launch to that line.
     let startToReady: Duration
 
-    private init(process: Process, readyLine: String, startToReady: Duration) {
+    private init(process: SpawnedProcess, readyLine: String, startToReady: Duration) {
         self.process = process
         self.readyLine = readyLine
         self.startToReady = startToReady
@@ -17,17 +19,10 @@ final class ChildProcess: Sendable {
 
     /// Launches `executable` and returns once a line of its standard output satisfies `isReady`.
     static func start(
-        _ executable: URL, arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+        _ executable: URL, arguments: [String], environment: [String: String] = [:],
         timeout: Duration = .seconds(30), isReady: @escaping @Sendable (String) -> Bool
     ) async throws -> ChildProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let partial = Mutex("")
         let reader = output.fileHandleForReading
@@ -49,7 +44,9 @@ final class ChildProcess: Sendable {
         }
         let clock = ContinuousClock()
         let launched = clock.now
-        try process.run()
+        let process = try SpawnedProcess.launch(
+            executable.path, arguments: arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            standardOutput: .pipe(output), standardError: .inherited)
         let line = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask {
                 for await line in lines where isReady(line) { return line }
@@ -64,7 +61,7 @@ final class ChildProcess: Sendable {
         }
         let elapsed = clock.now - launched
         guard let line else {
-            process.terminate()
+            process.send(SIGTERM)
             throw BenchError("\(executable.lastPathComponent) did not become ready within \(timeout)")
         }
         return ChildProcess(process: process, readyLine: line, startToReady: elapsed)
@@ -108,14 +105,12 @@ final class ChildProcess: Sendable {
     var isRunning: Bool { process.isRunning }
 
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
+        process.send(SIGTERM)
         process.waitUntilExit()
     }
 
     func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -1,5 +1,6 @@
 import BatonCore
 import Foundation
+import ProcessSpawning
 import Testing
 
 /// Stopping Baton (SIGTERM) while a user has the webchat open: the server closes the socket (1001, going away),

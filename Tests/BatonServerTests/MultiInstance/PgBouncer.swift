@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawning
 
 /// A real PgBouncer (Debian's package, `scripts/install-test-deps`) in transaction mode in front of the tests'
 /// PostgreSQL server, on a free loopback port, as operators run it: each transaction may be served by another

@@ -1,5 +1,6 @@
 import BatonCore
 import Foundation
+import ProcessSpawning
 import Synchronization
 import Testing
 

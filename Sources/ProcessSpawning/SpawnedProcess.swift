@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// A child process started with `posix_spawn`, not Foundation's `Process`: in Swift 6.3.1 `Process.run()` reads
@@ -10,11 +10,13 @@ import Glibc
 /// glibc's readdir buffer when an entry sits at its end and the next page is unmapped (a SIGSEGV in `memmove`,
 /// about one run of the suite in six here). `posix_spawn` closes them in the child itself (`closefrom`).
 ///
-/// Standard input is `/dev/null`; standard output and error go to a pipe or to `/dev/null`. Its exit is noticed by
-/// a thread blocked in `waitpid`, so it is reaped even when nobody waits for it.
-final class SpawnedProcess: Sendable {
+/// Standard input is `/dev/null`; standard output and error go to a pipe, to `/dev/null` or to this process's own.
+/// Its exit is noticed by a thread blocked in `waitpid`, so it is reaped even when nobody waits for it.
+///
+/// The tests' child processes and the benchmark's servers start this way.
+public final class SpawnedProcess: Sendable {
     /// How it ended.
-    enum Ending: Equatable, Sendable {
+    public enum Ending: Equatable, Sendable {
         /// It called `exit` with this status.
         case exited(Int32)
         /// A signal it did not handle ended it.
@@ -22,13 +24,15 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Where one of its output streams goes.
-    enum Output {
+    public enum Output {
         case discarded
+        /// This process's own (its standard output or error).
+        case inherited
         /// The pipe's writing end (closed here once the child holds it, so a reader sees the end when it exits).
         case pipe(Pipe)
     }
 
-    let processIdentifier: pid_t
+    public let processIdentifier: pid_t
     private let ending = Mutex<Ending?>(nil)
     private let exited = DispatchGroup()
 
@@ -37,13 +41,13 @@ final class SpawnedProcess: Sendable {
     }
 
     /// How it ended, `nil` while it runs.
-    var termination: Ending? { ending.withLock { $0 } }
+    public var termination: Ending? { ending.withLock { $0 } }
 
-    var isRunning: Bool { termination == nil }
+    public var isRunning: Bool { termination == nil }
 
     /// Starts `executable` with `arguments` (not counting its own name) and `environment` (this process's when
     /// `nil`); `onExit` runs on the reaping thread once it has ended.
-    static func launch(
+    public static func launch(
         _ executable: String, arguments: [String], environment: [String: String]? = nil,
         standardOutput: Output = .discarded, standardError: Output = .discarded,
         onExit: @escaping @Sendable (SpawnedProcess) -> Void = { _ in }
@@ -55,6 +59,7 @@ final class SpawnedProcess: Sendable {
         for (descriptor, output) in [(Int32(1), standardOutput), (2, standardError)] {
             switch output {
             case .discarded: posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_WRONLY, 0)
+            case .inherited: break
             case .pipe(let pipe): posix_spawn_file_actions_adddup2(&actions, pipe.fileHandleForWriting.fileDescriptor, descriptor)
             }
         }
@@ -98,17 +103,17 @@ final class SpawnedProcess: Sendable {
     }
 
     /// Sends `signal` while it runs (once it has ended its pid may belong to another process).
-    func send(_ signal: Int32) {
+    public func send(_ signal: Int32) {
         guard isRunning else { return }
         kill(processIdentifier, signal)
     }
 
     /// Blocks until it has ended.
-    func waitUntilExit() { exited.wait() }
+    public func waitUntilExit() { exited.wait() }
 
-    enum SpawnError: Error, CustomStringConvertible {
+    public enum SpawnError: Error, CustomStringConvertible {
         case failed(String, Int32)
-        var description: String {
+        public var description: String {
             switch self {
             case .failed(let what, let code): "\(what) failed: \(String(cString: strerror(code)))"
             }
