@@ -16,9 +16,10 @@ public protocol OutboxPerformer: Sendable {
 /// Runs the outbox: claims due jobs from the store (only the oldest pending job of each session, so each session's
 /// desk work keeps its order), carries them out concurrently across sessions, and reschedules or dead-letters
 /// what fails. A job's completion hands out its queue's next job in the same write, and the same task carries that
-/// one out: a busy session's jobs follow each other without waiting for the worker's next claim. Jobs live in the store, so a restart or a crash delays them and loses none; a lease keeps two
-/// workers (two instances on one database) from running one job twice. The lease is short and renewed while a job
-/// runs (a heartbeat), so a dead instance's jobs are taken over seconds after it died, however long jobs take.
+/// one out: a busy session's jobs follow each other without waiting for the worker's next claim. Jobs live in the
+/// store, so a restart or a crash delays them and loses none; a lease keeps two workers (two instances on one
+/// database) from running one job twice. The lease is short and renewed while a job runs (a heartbeat), so a dead
+/// instance's jobs are taken over seconds after it died, however long jobs take.
 public final class OutboxWorker: Service, Sendable {
     let store: any SessionStore
     let performer: any OutboxPerformer
