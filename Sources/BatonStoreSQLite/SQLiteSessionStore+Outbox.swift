@@ -61,6 +61,9 @@ extension SQLiteSessionStore {
             SELECT MAX(next_attempt_at, leased_until) AS due FROM outbox WHERE head AND leased_until IS NOT NULL)
         """
 
+    /// Hands a job out: its attempt counted, leased to the caller.
+    static let handOutSQL = "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?"
+
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await write { db in
             // Only the head of each of a session's two queues (its `event` jobs, the rest) may run, so each keeps
@@ -70,9 +73,7 @@ extension SQLiteSessionStore {
             for row in rows {
                 var item = try Self.outboxItem(from: row)
                 item.attempts += 1
-                try db.execute(
-                    sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?",
-                    arguments: [item.attempts, now.addingTimeInterval(lease).millis, item.id])
+                try db.cachedStatement(sql: Self.handOutSQL).execute(arguments: [item.attempts, now.addingTimeInterval(lease).millis, item.id])
                 items.append(item)
             }
             return items
@@ -104,8 +105,7 @@ extension SQLiteSessionStore {
             else { return nil }
             var next = try Self.outboxItem(from: row)
             next.attempts += 1
-            try db.cachedStatement(sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?")
-                .execute(arguments: [next.attempts, now.addingTimeInterval(lease).millis, next.id])
+            try db.cachedStatement(sql: Self.handOutSQL).execute(arguments: [next.attempts, now.addingTimeInterval(lease).millis, next.id])
             return next
         }
     }
