@@ -36,17 +36,26 @@ final class WebchatSocket: Sendable {
         self.logger = logger
     }
 
+    /// Reads the user's frames until the socket closes: its `hello` first (see `open`), then the rest, each handled
+    /// in a child task (see `inChildTask`). One loop waits for every frame, so the socket's task always waits at the
+    /// same depth, and the stack slabs it keeps for its life are those of one path.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
-        guard let opened = try await open(&frames, outbound: outbound) else { return }
+        var opened: Opened?
         do {
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
-            try await receive(&frames, opened: opened, outbound: outbound)
+            while let frame = try await frames.next() {
+                if let opened {
+                    try await Self.inChildTask { [self] in try await handle(frame, opened: opened, outbound: outbound) }
+                } else {
+                    opened = try await open(with: frame, outbound: outbound)
+                }
+            }
         } catch {
-            await opened.stop(hub)
+            await opened?.stop(hub)
             throw error
         }
-        await opened.stop(hub)
+        await opened?.stop(hub)
     }
 
     /// A socket past its `hello`: its session, and what forwards the session's events to it.
@@ -62,19 +71,21 @@ final class WebchatSocket: Sendable {
         }
     }
 
-    /// Waits for `hello`, finds or opens the session, subscribes and sends `ready`; `nil` when the socket closed
-    /// first. The session work runs in a child task (see `inChildTask`).
-    func open(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter) async throws -> Opened? {
-        var hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)?
-        while hello == nil {
-            guard let message = try await frames.next() else { return nil }
-            switch decode(message) {
-            case .hello(let session, let after, let handoverUpdates, let user, let language)?: hello = (session, max(0, after), handoverUpdates, user, language)
-            case .some: try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
-            case nil: try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
-            }
+    /// Opens the socket with its `hello`: finds or opens the session, subscribes and sends `ready`. Any other frame
+    /// before it is answered with an error, and `nil` (the socket still waits for its `hello`). The session work runs
+    /// in a child task (see `inChildTask`).
+    func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter) async throws -> Opened? {
+        let hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
+        switch decode(message) {
+        case .hello(let session, let after, let handoverUpdates, let user, let language)?:
+            hello = (session, max(0, after), handoverUpdates, user, language)
+        case .some:
+            try await send(.error(code: "hello_required", message: "the first frame must be 'hello'"), outbound)
+            return nil
+        case nil:
+            try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+            return nil
         }
-        guard let hello else { return nil }
         return try await Self.inChildTask { [self] in
             let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
             // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
@@ -210,13 +221,6 @@ final class WebchatSocket: Sendable {
                 lastSent = message.id
             }
             if page.count < Self.backlogPage { return lastSent }
-        }
-    }
-
-    /// Reads the user's frames until the socket closes, each handled in a child task (see `inChildTask`).
-    func receive(_ frames: inout WebSocketInboundMessageStream.AsyncIterator, opened: Opened, outbound: WebSocketOutboundWriter) async throws {
-        while let frame = try await frames.next() {
-            try await Self.inChildTask { [self] in try await handle(frame, opened: opened, outbound: outbound) }
         }
     }
 
