@@ -37,8 +37,14 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8)) }
     }
 
-    @Test func refusesInvalidUTF8() {
-        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) }
+    /// Bytes that are not UTF-8, in a string with no escape and after one (the parser's two paths): a broken
+    /// sequence, an encoded surrogate, an overlong form, a code point past U+10FFFF, a truncated sequence.
+    @Test(arguments: [
+        [0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82],
+    ] as [[UInt8]])
+    func refusesInvalidUTF8(_ invalid: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22] + invalid + [0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x5C, 0x6E] + invalid + [0x22]) }
     }
 
     @Test func loneSurrogatesBecomeReplacementCharacters() throws {
