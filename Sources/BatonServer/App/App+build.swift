@@ -73,8 +73,9 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
-        // A span per request (a no-op unless tracing is on), continuing the caller's `traceparent`.
-        TracingMiddleware()
+        // A span per request, continuing the caller's `traceparent`, when tracing is on. Off, the middleware still
+        // built each request's attributes for a span nobody records: 1.7 % of a relayed webhook's processor time.
+        if configuration.tracing.enabled { TracingMiddleware() }
         MetricsMiddleware()
         InFlightLimitMiddleware(
             limit: configuration.server.maxInFlightRequests, report: RefusalReport(reason: "in_flight_cap", what: "requests", metrics: metrics, logger: logger))
