@@ -70,7 +70,7 @@ extension PostgresSessionStore {
         UPDATE outbox SET attempts = attempts + 1, leased_until = \(now.addingTimeInterval(lease).millis)
         WHERE id = (
             SELECT id FROM outbox
-            WHERE session_id = \(item.sessionID.rawValue) AND dead_at IS NULL AND head AND (kind = 'event') = \(item.job.kind == "event")
+            WHERE session_id = \(item.sessionID.rawValue) AND dead_at IS NULL AND head AND (kind = 'event') = \(item.job.isNotification)
             AND next_attempt_at <= \(now.millis) AND (leased_until IS NULL OR leased_until <= \(now.millis))
             FOR UPDATE SKIP LOCKED)
         RETURNING *

@@ -61,22 +61,20 @@ extension SQLiteSessionStore {
             SELECT MAX(next_attempt_at, leased_until) AS due FROM outbox WHERE head AND leased_until IS NOT NULL)
         """
 
-    /// Hands a job out: its attempt counted, leased to the caller.
-    static let handOutSQL = "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?"
+    /// Hands out the job in `row`: one more attempt, leased until `until`.
+    static func handOut(_ row: Row, until: Date, in db: Database) throws -> OutboxItem {
+        var item = try outboxItem(from: row)
+        item.attempts += 1
+        try db.cachedStatement(sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?").execute(arguments: [item.attempts, until.millis, item.id])
+        return item
+    }
 
     public func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         try await write { db in
             // Only the head of each of a session's two queues (its `event` jobs, the rest) may run, so each keeps
             // its order.
             let rows = try Row.fetchAll(db.cachedStatement(sql: Self.dueHeadsSQL), arguments: [now.millis, now.millis, max(0, limit)])
-            var items: [OutboxItem] = []
-            for row in rows {
-                var item = try Self.outboxItem(from: row)
-                item.attempts += 1
-                try db.cachedStatement(sql: Self.handOutSQL).execute(arguments: [item.attempts, now.addingTimeInterval(lease).millis, item.id])
-                items.append(item)
-            }
-            return items
+            return try rows.map { try Self.handOut($0, until: now.addingTimeInterval(lease), in: db) }
         }
     }
 
@@ -101,12 +99,9 @@ extension SQLiteSessionStore {
             try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?").execute(arguments: [item.id])
             guard let now,
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: Self.dueHeadOfQueueSQL), arguments: [item.sessionID.rawValue, item.job.kind == "event", now.millis, now.millis])
+                    db.cachedStatement(sql: Self.dueHeadOfQueueSQL), arguments: [item.sessionID.rawValue, item.job.isNotification, now.millis, now.millis])
             else { return nil }
-            var next = try Self.outboxItem(from: row)
-            next.attempts += 1
-            try db.cachedStatement(sql: Self.handOutSQL).execute(arguments: [next.attempts, now.addingTimeInterval(lease).millis, next.id])
-            return next
+            return try Self.handOut(row, until: now.addingTimeInterval(lease), in: db)
         }
     }
 

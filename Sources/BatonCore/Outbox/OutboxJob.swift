@@ -42,6 +42,12 @@ public enum OutboxJob: Codable, Sendable, Hashable {
         }
     }
 
+    /// Whether it belongs to the session's notification queue (its `event` jobs) rather than its desk queue: each
+    /// queue runs in order on its own. The stores keep the same split by the stored `kind`.
+    public var isNotification: Bool {
+        if case .event = self { true } else { false }
+    }
+
     /// The handover the job belongs to; `nil` for a reply, a survey answer, a bot's turn or a notification, which
     /// belong to the conversation.
     public var handoverNumber: Int? {
