@@ -76,7 +76,6 @@ final class ChildProcess: Sendable {
         return kilobytes * 1024
     }
 
-    /// Open descriptors, from /proc.
     /// The machine's processor time so far, busy and in all, in clock ticks (the first line of `/proc/stat`).
     static func machineTicks() -> (busy: Double, total: Double) {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = stat.split(separator: "\n").first else { return (0, 0) }
@@ -98,6 +97,7 @@ final class ChildProcess: Sendable {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Open descriptors, from /proc.
     var openFiles: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0
     }
