@@ -1,11 +1,43 @@
 // swift-tools-version:6.2
 import PackageDescription
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+/// How the server's release build is linked on Linux, for a smaller resident size (BENCHMARKS.md, 4 December, evening):
+/// - with lld (it ships with every Swift toolchain for Linux), which packs the relative relocations (`DT_RELR`) where
+///   the C library can load them (glibc 2.36 and later). With `--static-swift-stdlib`, as the container image is
+///   built, gold's binary carries 3.9 MB of relocations that the loader reads at every start; packed, 33 KB.
+/// - without exporting every symbol of Baton and its packages to the dynamic loader (the toolchain's static-stdlib
+///   options ask for it): the loader's symbol lookups searched that 3.8 MB table first. Nothing looks Baton's
+///   symbols up at run time; a crash's backtrace (`swift-backtrace`) names functions from the symbol table, which stays.
+/// Debug builds keep the toolchain's defaults.
+let serverLinkerSettings: [LinkerSetting] = {
+    var flags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
+    if glibcLoadsPackedRelocations { flags += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] }
+    return [.unsafeFlags(flags, .when(platforms: [.linux], configuration: .release))]
+}()
+
+/// Whether this machine's glibc is 2.36 or later, the first to load `DT_RELR` (a binary packed so refuses to start on
+/// an older one, so it is packed only where it is built for such a system).
+var glibcLoadsPackedRelocations: Bool {
+    #if canImport(Glibc)
+    // "glibc 2.36"
+    var buffer = [CChar](repeating: 0, count: 64)
+    guard confstr(Int32(_CS_GNU_LIBC_VERSION), &buffer, buffer.count) > 0 else { return false }
+    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let version = text.split(separator: " ").last?.split(separator: ".").compactMap { Int($0) } ?? []
+    return version.count >= 2 && (version[0], version[1]) >= (2, 36)
+    #else
+    return false
+    #endif
+}
 
 let package = Package(
     name: "Baton",
@@ -152,7 +184,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: serverLinkerSettings
         ),
         // scripts/bench: Baton's speed and memory measured against a bare Hummingbird route, on loopback.
         .executableTarget(
