@@ -40,23 +40,17 @@ struct WebchatController {
             else { return .dontUpgrade }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            guard let token = context.requestContext.parameters.get("urlToken"), let endpoint = endpoints.endpoint(urlToken: token),
-                let socket = sockets[endpoint.id]
-            else { return }
-            do {
-                // An open socket would hold a stopping server forever: say goodbye (1001), and the page reconnects,
-                // to another instance or to this one once it is back.
-                try await withGracefulShutdownHandler {
-                    try await socket.run(inbound: inbound, outbound: outbound)
-                } onGracefulShutdown: {
-                    Task { try? await outbound.close(.goingAway, reason: "server restarting") }
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("webchat socket ended with an error", metadata: ["endpoint": "\(endpoint.id)", "error": "\(String(reflecting: error))"])
-            }
+            // This closure waits as long as the socket is open, and what its frame holds stays in the socket's memory
+            // all that time: the lookup is a plain function, so the request's context and endpoint are not in it.
+            guard let socket = socket(for: context.requestContext) else { return }
+            await socket.serve(inbound: inbound, outbound: outbound)
         }
+    }
+
+    /// What serves the socket a request upgrades, by the `urlToken` in its path.
+    func socket(for context: AppRequestContext) -> WebchatSocket? {
+        guard let token = context.parameters.get("urlToken"), let endpoint = endpoints.endpoint(urlToken: token) else { return nil }
+        return sockets[endpoint.id]
     }
 
     func page(_ request: Request, context: AppRequestContext) async throws -> Response {

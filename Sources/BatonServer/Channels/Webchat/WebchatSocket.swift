@@ -3,6 +3,8 @@ import Foundation
 import HummingbirdWebSocket
 import BatonConfig
 import Logging
+import NIOWebSocket
+import ServiceLifecycle
 
 /// Serves an endpoint's webchat WebSockets: the `hello` handshake, the backlog after the client's last id, live
 /// events, and the user's messages.
@@ -36,19 +38,42 @@ final class WebchatSocket: Sendable {
         self.logger = logger
     }
 
+    /// Serves one socket until it closes, or says goodbye (1001) when the server stops: an open socket would hold a
+    /// stopping server forever, and the page reconnects, to another instance or to this one once it is back.
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        do {
+            try await withGracefulShutdownHandler {
+                try await run(inbound: inbound, outbound: outbound)
+            } onGracefulShutdown: {
+                Task { try? await outbound.close(.goingAway, reason: "server restarting") }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            reportEnd(error)
+        }
+    }
+
+    /// A plain function: in `serve`, the log line's values took room in a frame that waits for the socket's life.
+    func reportEnd(_ error: any Error) {
+        logger.warning("webchat socket ended with an error", metadata: ["endpoint": "\(endpoint.id)", "error": "\(String(reflecting: error))"])
+    }
+
     /// Reads the user's frames until the socket closes: its `hello` first (see `open`), then the rest, each handled
-    /// in a child task (see `inChildTask`). One loop waits for every frame, so the socket's task always waits at the
-    /// same depth, and the stack slabs it keeps for its life are those of one path.
+    /// in a child task (see `inChildTask`), decoding included. This loop only waits: what a function holds across a
+    /// wait is part of its task's memory for as long as the socket is open, so it holds the iterator and the
+    /// opened session, nothing of a frame's (with the `hello` decoded here, its frame was 1.6 KB).
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
         var opened: Opened?
         do {
             // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
             while let frame = try await frames.next() {
-                if let opened {
-                    try await Self.inChildTask { [self] in try await handle(frame, opened: opened, outbound: outbound) }
-                } else {
-                    opened = try await open(with: frame, outbound: outbound)
+                let before = opened
+                opened = try await Self.inChildTask { [self] in
+                    guard let before else { return try await open(with: frame, outbound: outbound) }
+                    try await handle(frame, opened: before, outbound: outbound)
+                    return before
                 }
             }
         } catch {
@@ -72,8 +97,7 @@ final class WebchatSocket: Sendable {
     }
 
     /// Opens the socket with its `hello`: finds or opens the session, subscribes and sends `ready`. Any other frame
-    /// before it is answered with an error, and `nil` (the socket still waits for its `hello`). The session work runs
-    /// in a child task (see `inChildTask`).
+    /// before it is answered with an error, and `nil` (the socket still waits for its `hello`).
     func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter) async throws -> Opened? {
         let hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
         switch decode(message) {
@@ -86,27 +110,25 @@ final class WebchatSocket: Sendable {
             try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             return nil
         }
-        return try await Self.inChildTask { [self] in
-            let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
-            // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
-            let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
-            let opened = Opened(
-                sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
-            do {
-                let webchat = endpoint.configuration.webchat
-                try await send(
-                    .ready(
-                        session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                        subtitle: webchat.subtitle, branding: webchat.branding), outbound)
-            } catch {
-                await opened.stop(hub)
-                throw error
-            }
-            forwarder.start(after: resumed ? hello.after : 0, handoverUpdates: hello.handoverUpdates)
-            // A reconnecting user may have missed agent replies whose webhooks were lost meanwhile.
-            if resumed, session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
-            return opened
+        let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
+        // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
+        let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
+        let opened = Opened(
+            sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
+        do {
+            let webchat = endpoint.configuration.webchat
+            try await send(
+                .ready(
+                    session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
+                    subtitle: webchat.subtitle, branding: webchat.branding), outbound)
+        } catch {
+            await opened.stop(hub)
+            throw error
         }
+        forwarder.start(after: resumed ? hello.after : 0, handoverUpdates: hello.handoverUpdates)
+        // A reconnecting user may have missed agent replies whose webhooks were lost meanwhile.
+        if resumed, session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
+        return opened
     }
 
     /// Runs `work` in a child task of its own and returns its result.
@@ -116,6 +138,7 @@ final class WebchatSocket: Sendable {
     /// the flow, the writer), so it runs in a short-lived child task that gives its memory back; the socket's own
     /// task only ever waits. With the handling in it, an idle socket kept about 10 KB more (heaptrack: slabs
     /// attributed to the next wait).
+    @inline(never)  // Inlined, its task group's code made the socket's waiting frame larger.
     static func inChildTask<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T.self) { group in
             group.addTask(operation: work)
