@@ -33,7 +33,9 @@ public actor ConversationHub {
     /// Announcements waiting for the relay; if it falls this far behind, the oldest go (receivers catch up from the store).
     static let announcementBufferSize = 10_000
 
-    private var subscribers: [SessionID: [Int: @Sendable (HubEvent) -> Void]] = [:]
+    /// Each session's subscribers in the order they came: a small array each (a socket's subscription is one entry of
+    /// it, where a dictionary per session took twice the memory).
+    private var subscribers: [SessionID: [(token: Int, receive: @Sendable (HubEvent) -> Void)]] = [:]
     private var nextToken = 0
     /// Where published events go for other instances; `nil` when this process is the only one.
     private let announcements: AnnouncementQueue?
@@ -64,7 +66,7 @@ public actor ConversationHub {
     public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) -> Int {
         let token = nextToken
         nextToken += 1
-        subscribers[sessionID, default: [:]][token] = receive
+        subscribers[sessionID, default: []].append((token, receive))
         return token
     }
 
@@ -76,7 +78,7 @@ public actor ConversationHub {
 
     /// Hands the event to the session's subscribers here only: for events that came from another instance.
     public func deliver(_ event: HubEvent, to sessionID: SessionID) {
-        subscribers[sessionID]?.values.forEach { $0(event) }
+        subscribers[sessionID]?.forEach { $0.receive(event) }
     }
 
     /// The sessions someone here listens to.
@@ -110,7 +112,7 @@ public actor ConversationHub {
 
     /// Ends a subscription made with `subscribe(_:receive:)`.
     public func unsubscribe(_ sessionID: SessionID, token: Int) {
-        subscribers[sessionID]?[token] = nil
+        subscribers[sessionID]?.removeAll { $0.token == token }
         if subscribers[sessionID]?.isEmpty == true { subscribers[sessionID] = nil }
     }
 }
