@@ -5,8 +5,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
-import NIOWebSocket
-import ServiceLifecycle
 
 /// Serves the webchat page and its assets, and upgrades its WebSocket.
 struct WebchatController {
