@@ -113,7 +113,7 @@ struct Serve: AsyncParsableCommand {
             lines.append(.init("Data", detail: configuration.storage.location))
             banner.show(lines)
         }
-        try await ServiceGroup(configuration: Self.serviceGroup(app, logger: logger)).run()
+        try await ServiceGroup(configuration: Self.serviceGroup(app, goodbye: dependencies.webchatGoodbye, logger: logger)).run()
         await demo?.shutdown()
         await demoModel?.shutdown()
     }
@@ -125,9 +125,13 @@ extension Serve {
     /// connection as long as it takes). An outbox job cut short runs again once its lease ends.
     static let gracefulShutdown = Duration.seconds(8)
 
-    /// Runs `app` until SIGTERM or SIGINT, then stops it within `gracefulShutdown` (and 2 s more to cancel).
-    static func serviceGroup(_ app: some Service, logger: Logger) -> ServiceGroupConfiguration {
-        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    /// Runs `app` until SIGTERM or SIGINT, then stops it within `gracefulShutdown` (and 2 s more to cancel). The
+    /// webchat's goodbye comes after the app, so it is stopped first (services stop in reverse order): the sockets
+    /// hear 1001 before the HTTP server stops.
+    static func serviceGroup(_ app: some Service, goodbye: WebchatGoodbye, logger: Logger) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: goodbye, successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = gracefulShutdown
         configuration.maximumCancellationDuration = .seconds(2)
         return configuration

@@ -1,7 +1,9 @@
 import BatonCore
 import Foundation
+import NIOWebSocket
 import ProcessSpawning
 import Testing
+import WSClient
 
 /// Stopping Baton (SIGTERM) while a user has the webchat open: the server closes the socket (1001, going away),
 /// so the page reconnects (to another instance, or to this one once it is back), and the process exits by itself
@@ -20,7 +22,7 @@ struct ShutdownTests {
 
     @Test func anOpenWebchatSocketDoesNotHoldAStoppingServer() async throws {
         try await Self.withBaton { baton in
-            try await baton.chat { chat in
+            let goodbye = try await baton.chat { chat in
                 _ = try await chat.hello()
                 // The socket is read here while the server stops.
                 let stopping = Task { await baton.stop() }
@@ -33,6 +35,8 @@ struct ShutdownTests {
                 #expect(closed, "the stopping server closed the socket")
                 await stopping.value
             }
+            // "Going away", as docs/webchat-protocol.md promises: the page (or another client) reconnects.
+            #expect(goodbye?.closeCode == .goingAway, "closed with \(String(describing: goodbye?.closeCode))")
             #expect(baton.process.termination == .exited(0), "it exited, it was not killed")
         }
     }

@@ -162,15 +162,18 @@ extension BatonProcess {
     }
 
     /// Opens a real webchat socket to this process, runs `body` with it, then closes it.
-    func chat(_ body: @escaping @Sendable (Chat) async throws -> Void) async throws {
+    /// - Returns: the close frame the server sent, when it closed the socket first.
+    @discardableResult
+    func chat(_ body: @escaping @Sendable (Chat) async throws -> Void) async throws -> WebSocketCloseFrame? {
         let url = "ws" + baseURL.dropFirst("http".count) + "/webchat/t0k3n/socket"
         let failure = Failure()
         var logger = Logger(label: "baton.test.socket")
         logger.logLevel = .warning
-        try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+        let closed = try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
             try await Chat.run(inbound: inbound, outbound: outbound, failure: failure, body)
         }
         if let error = await failure.error { throw error }
+        return closed
     }
 }
 

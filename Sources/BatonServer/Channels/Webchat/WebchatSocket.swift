@@ -4,7 +4,6 @@ import HummingbirdWebSocket
 import BatonConfig
 import Logging
 import NIOWebSocket
-import ServiceLifecycle
 
 /// Serves an endpoint's webchat WebSockets: the `hello` handshake, the backlog after the client's last id, live
 /// events, and the user's messages.
@@ -23,11 +22,12 @@ final class WebchatSocket: Sendable {
     let hub: ConversationHub
     let typing: TypingRelay
     let reconciler: Reconciler
+    let goodbye: WebchatGoodbye
     let logger: Logger
 
     init(
         endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, typing: TypingRelay,
-        reconciler: Reconciler, logger: Logger
+        reconciler: Reconciler, goodbye: WebchatGoodbye, logger: Logger
     ) {
         self.endpoint = endpoint
         self.conversations = conversations
@@ -35,18 +35,20 @@ final class WebchatSocket: Sendable {
         self.hub = hub
         self.typing = typing
         self.reconciler = reconciler
+        self.goodbye = goodbye
         self.logger = logger
     }
 
-    /// Serves one socket until it closes, or says goodbye (1001) when the server stops: an open socket would hold a
-    /// stopping server forever, and the page reconnects, to another instance or to this one once it is back.
+    /// Serves one socket until it closes. A stopping server closes it (see `WebchatGoodbye`): an open socket would
+    /// hold a stopping server forever.
     func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        guard let ticket = goodbye.enter(outbound) else {
+            try? await outbound.close(.goingAway, reason: "server restarting")
+            return
+        }
+        defer { goodbye.leave(ticket) }
         do {
-            try await withGracefulShutdownHandler {
-                try await run(inbound: inbound, outbound: outbound)
-            } onGracefulShutdown: {
-                Task { try? await outbound.close(.goingAway, reason: "server restarting") }
-            }
+            try await run(inbound: inbound, outbound: outbound)
         } catch is CancellationError {
             return
         } catch {
