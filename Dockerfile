@@ -36,7 +36,9 @@ RUN apt-get update -q \
     && install -d -o baton -g baton -m 0750 /var/lib/baton \
     && install -d -m 0755 /etc/baton
 COPY --from=baton /staging/ /app/
+# A crash prints every thread's stack, with function names, to the log (the backtracer staged next to Baton).
 ENV PATH=/app:$PATH \
+    SWIFT_BACKTRACE=enable=yes,interactive=no,color=no,output-to=stderr,swift-backtrace=/app/swift-backtrace \
     BATON_SERVER_HOST=0.0.0.0 \
     BATON_STORAGE_SQLITE_PATH=/var/lib/baton/baton.sqlite
 # The embedded store and the files setup writes (webhook secret) live on the volume; the config is mounted read-only.

@@ -115,6 +115,28 @@ def test_the_image_runs_baton_as_a_non_root_user_with_a_volume_and_a_health_chec
     assert state["ExitCode"] == 0, podman("logs", name, check=False).stdout
 
 
+def test_a_crash_leaves_every_threads_stack_with_function_names_in_the_log(image, containers):
+    # Swift's backtracer is in the image (scripts/stage-image) and SWIFT_BACKTRACE points at it, so a crash leaves
+    # more than its fatal error line. A SIGSEGV sent from outside stands for the crash.
+    port = free_port()
+    name = f"baton-crash-{uuid.uuid4().hex[:8]}"
+    containers["containers"].append(name)
+    podman("run", "--detach", "--name", name, "--publish", f"127.0.0.1:{port}:8080", image)
+    wait_ready(f"http://127.0.0.1:{port}", name)
+    podman("kill", "--signal", "SEGV", name)
+
+    def log():
+        logs = podman("logs", name, check=False)
+        return logs.stdout + logs.stderr
+
+    wait_until(lambda: "Backtrace took" in log(), 90, "the crash report")
+    report = log()
+    assert "*** Program crashed: Bad pointer dereference" in report, report
+    assert 'Thread 0 "baton" crashed:' in report, report
+    # Frames carry function names, not only addresses.
+    assert re.search(r"0x[0-9a-f]{16} [A-Za-z_$][^ ]* \+ \d+ in \S+", report), report
+
+
 def compose_service(name):
     """A service of docker-compose.yml with its anchors merged (PyYAML resolves `<<`)."""
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"][name]
