@@ -90,12 +90,13 @@ public struct WebhookSignature: Sendable {
 
     private var key: SymmetricKey { SymmetricKey(data: Data(secret.utf8)) }
 
-    /// The HMAC of `"<timestamp>.<body>"`, the timestamp text exactly as sent, fed in three parts so the body is
-    /// not copied first.
+    /// The HMAC of `"<timestamp>.<body>"`, the timestamp text exactly as sent, fed in three parts so that nothing
+    /// is copied first (a webhook's body least of all).
     private static func code(timestamp: some StringProtocol, body: some DataProtocol, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
         var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: Array(timestamp.utf8))
-        hmac.update(data: [UInt8(ascii: ".")])
+        var timestamp = String(timestamp)
+        timestamp.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(ascii: ".")) { hmac.update(data: $0) }
         hmac.update(data: body)
         return hmac.finalize()
     }
