@@ -55,6 +55,6 @@ struct OutboxWorkerTests {
 
         #expect(try await Self.first(5, of: performer.performed) == jobs, "in the session's order")
         // One claim found the first; each completion handed out the next, in its own write.
-        #expect(store.outboxCallCounts == CountingStore.OutboxCalls(claimed: 1, handedOutOnCompletion: 4))
+        #expect(store.outboxHandOutCounts == CountingStore.OutboxHandOuts(claimed: 1, handedOutOnCompletion: 4))
     }
 }

@@ -14,12 +14,12 @@ final class CountingStore: SessionStore {
     var sessionReadCount: Int { sessionReads.withLock { $0 } }
 
     /// Outbox jobs handed out so far, by `claimOutbox` and by completions (`completeOutbox(_:claimingNextAt:lease:)`).
-    struct OutboxCalls: Equatable {
+    struct OutboxHandOuts: Equatable {
         var claimed = 0
         var handedOutOnCompletion = 0
     }
-    private let outboxCalls = Mutex(OutboxCalls())
-    var outboxCallCounts: OutboxCalls { outboxCalls.withLock { $0 } }
+    private let outboxHandOuts = Mutex(OutboxHandOuts())
+    var outboxHandOutCounts: OutboxHandOuts { outboxHandOuts.withLock { $0 } }
 
     func session(id: SessionID) async throws -> Session? {
         sessionReads.withLock { $0 += 1 }
@@ -59,13 +59,13 @@ final class CountingStore: SessionStore {
     }
     func claimOutbox(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxItem] {
         let claimed = try await base.claimOutbox(now: now, lease: lease, limit: limit)
-        outboxCalls.withLock { $0.claimed += claimed.count }
+        outboxHandOuts.withLock { $0.claimed += claimed.count }
         return claimed
     }
     func renewOutboxLeases(_ items: [OutboxItem], until: Date) async throws { try await base.renewOutboxLeases(items, until: until) }
     func completeOutbox(_ item: OutboxItem, claimingNextAt now: Date?, lease: TimeInterval) async throws -> OutboxItem? {
         let next = try await base.completeOutbox(item, claimingNextAt: now, lease: lease)
-        if next != nil { outboxCalls.withLock { $0.handedOutOnCompletion += 1 } }
+        if next != nil { outboxHandOuts.withLock { $0.handedOutOnCompletion += 1 } }
         return next
     }
     func rescheduleOutbox(id: Int64, at: Date, error: String) async throws { try await base.rescheduleOutbox(id: id, at: at, error: error) }
