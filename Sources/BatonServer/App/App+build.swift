@@ -88,8 +88,9 @@ public func buildApplication(
     ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
-        WebchatSocket(endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler, goodbye: dependencies.webchatGoodbye,
-            logger: logger)
+        WebchatSocket(
+            endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler,
+            goodbye: dependencies.webchatGoodbye, logger: logger)
     }.addRoutes(to: router)
     FilesController(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
