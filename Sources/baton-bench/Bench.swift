@@ -93,7 +93,10 @@ struct Bench {
             if relay {
                 await rig.standIn.clearRecords()
                 let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
+                let cpuBefore = rig.instances.map(\.cpuSeconds)
+                let receivedBefore = desk.count
                 report.relay = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+                report.relay?.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
                 report.relay?.chatwootCalls = await rig.standIn.requests().count
                 report.bareRelay = try await bareRelay(templates: templates, client: client)
             }
@@ -131,10 +134,18 @@ struct Bench {
             sockets.append(try await BenchSocket.open(url: bare.socketURL(template.conversation), hello: nil) { desk.receive($0) })
         }
         let load = WebhookLoad(client: client, url: bare.url + "/push", secret: "unused", templates: templates)
-        let figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+        let cpuBefore = bare.process.cpuSeconds
+        var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+        figures.cpuMsPerMessage = Self.cpuMsPerMessage([bare.process], since: [cpuBefore], relayed: desk.count)
         await SocketsScenario.closeAll(sockets)
         bare.process.stop()
         return figures
+    }
+
+    /// The processor time each process used per relayed message since `before` (milliseconds; a message is counted
+    /// once, whichever processes it went through).
+    static func cpuMsPerMessage(_ processes: [ChildProcess], since before: [Double], relayed: Int) -> [Double] {
+        zip(processes.map(\.cpuSeconds), before).map { ($0 - $1) * 1_000 / Double(Swift.max(1, relayed)) }
     }
 
     struct Bare {
@@ -195,9 +206,8 @@ struct Bench {
             let cpuBefore = rig.instances.map(\.cpuSeconds)
             let receivedBefore = desk.count
             var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
-            let relayed = Double(Swift.max(1, desk.count - receivedBefore))
             figures.instances = count
-            figures.cpuMsPerMessage = zip(rig.instances.map(\.cpuSeconds), cpuBefore).map { ($0 - $1) * 1_000 / relayed }
+            figures.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
             await SocketsScenario.closeAll(users.map(\.socket))
             await rig.stop()
             return figures

@@ -16,6 +16,12 @@ extension BenchReport {
             lines.append(row("Relay p50 / p99 at 1,000 msg/s (ms)", Self.pair(relay.relay1000), Self.pair(bare.relay1000), "p99 ≤ 5 ms", (relay.relay1000.p99 ?? .infinity) <= 5))
             lines.append(row("Webhook ack p50 / p99 at 2,000 msg/s (ms)", Self.pair(relay.ack2000), Self.pair(bare.ack2000), "—", nil))
             lines.append(row("Relay p50 / p99 at 2,000 msg/s (ms)", Self.pair(relay.relay2000), Self.pair(bare.relay2000), "—", nil))
+            if let cpu = relay.cpuMsPerMessage?.first, let bareCPU = bare.cpuMsPerMessage?.first {
+                lines.append(
+                    row(
+                        "Processor time per relayed message, all phases (ms)", String(format: "%.3f", cpu), String(format: "%.3f", bareCPU), "—", nil,
+                        note: String(format: "%.2f × bare", cpu / Swift.max(bareCPU, 0.001))))
+            }
             lines.append(row("Relayed messages lost / webhooks refused", "\(relay.lost) / \(relay.refused)", "\(bare.lost) / \(bare.refused)", "0 / 0", relay.lost + relay.refused == 0))
         }
         if calls.userMessagesSent > 0 {

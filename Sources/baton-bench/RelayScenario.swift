@@ -52,9 +52,11 @@ final class RelayScenario: Sendable {
         var lost250 = 0
         /// Calls Baton made to Chatwoot while it relayed all of these (agent replies should cost none).
         var chatwootCalls: Int?
-        /// Several instances: how many, and the processor time each used per relayed message over every phase
-        /// (milliseconds; a message is counted once, whichever instances it went through).
+        /// Several instances: how many.
         var instances: Int?
+        /// The processor time each server process used per relayed message over every phase (milliseconds; a
+        /// message is counted once, whichever instances it went through). Steadier than the throughput on a
+        /// shared machine: it does not depend on what else takes the cores.
         var cpuMsPerMessage: [Double]?
         /// How busy the machine's cores were while the throughput was measured (0...1, from `/proc/stat`): every
         /// server, the database, the load and the stand-in share them.
