@@ -47,6 +47,38 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x5C, 0x6E] + invalid + [0x22]) }
     }
 
+    @Test func skippedMembersAreLeftOutAtTheirPathOnly() throws {
+        let text = #"{"messages": [{"id": 1, "content": "a\u00e9"}], "conversation": {"id": 7, "messages": [{"x": {"y": [true, null, -2.5e3]}}], "meta": {"messages": "kept"}}, "id": 3}"#
+        let parsed = try JSONValue.parse(Array(text.utf8), skipping: [["messages"], ["conversation", "messages"]])
+        #expect(parsed == ["conversation": ["id": 7, "meta": ["messages": "kept"]], "id": 3])
+        // With nothing to skip it is the plain parse.
+        #expect(try JSONValue.parse(Array(text.utf8), skipping: []) == JSONValue.parse(Array(text.utf8)))
+    }
+
+    /// What is skipped is checked as strictly as what is built: a body that is not JSON is an error wherever the
+    /// fault lies.
+    @Test(arguments: [
+        "[1,]", #"{"a":1,}"#, "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", #"{"a" 1}"#, #"{a:1}"#, "[1 2]", "{",
+        "\"unterminated", "\"tab\there\"", #""\x""#, #""\u12g4""#, "1e999", "NaN", "",
+    ])
+    func skippedMembersMustBeJSONToo(_ fault: String) {
+        let text = #"{"skip": {"inner": "# + fault + "}}"
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), skipping: [["skip"]]) }
+    }
+
+    @Test(arguments: [[0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF]] as [[UInt8]])
+    func skippedStringsMustBeUTF8(_ invalid: [UInt8]) {
+        let open = Array(#"{"skip": ["ok", ""#.utf8)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(open + invalid + Array(#""]}"#.utf8), skipping: [["skip"]]) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(open + [0x5C, 0x6E] + invalid + Array(#""]}"#.utf8), skipping: [["skip"]]) }
+        #expect(throws: Never.self) { try JSONValue.parse(open + Array(#"\n\u00e9"]}"#.utf8), skipping: [["skip"]]) }
+    }
+
+    @Test func deepNestingInASkippedMemberIsAnErrorToo() {
+        let deep = #"{"skip": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(deep.utf8), skipping: [["skip"]]) }
+    }
+
     @Test func loneSurrogatesBecomeReplacementCharacters() throws {
         #expect(try JSONValue.parse(Array(#""a\ud800b""#.utf8)) == "a\u{FFFD}b")
     }

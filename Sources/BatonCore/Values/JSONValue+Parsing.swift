@@ -14,10 +14,17 @@ extension JSONValue {
     /// trailing commas, leading zeros and trailing bytes are errors) and nests at most `maxDepth` deep, so hostile
     /// input gets an error, never a crash.
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, maxDepth: maxDepth, skipping: [])
+    }
+
+    /// Parses like ``parse(_:maxDepth:)``, leaving out the members at `paths` (each a list of member names from the
+    /// top): they are checked to be JSON as strictly as the rest, but not built. For a reader that knows it never
+    /// reads them, e.g. the copy of a conversation's messages Chatwoot puts in every webhook.
+    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512, skipping paths: [[String]]) throws(JSONParseError) -> JSONValue {
         let buffer = Array(bytes)
         var parser = JSONByteParser(bytes: buffer, maxDepth: maxDepth)
         parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
+        let value = try parser.value(depth: 0, skipping: paths)
         parser.skipWhitespace()
         guard parser.index == buffer.count else { throw parser.error("unexpected bytes after the value") }
         return value
@@ -41,10 +48,11 @@ struct JSONByteParser {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
-    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// The value at the cursor; members at `paths` (relative to it) are left out, see ``skipValue(depth:)``.
+    mutating func value(depth: Int, skipping paths: [[String]] = []) throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "{"): return try object(depth: depth + 1, skipping: paths)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
@@ -55,6 +63,18 @@ struct JSONByteParser {
         }
     }
 
+    /// Checks the value at the cursor and moves past it without building it: containers and strings, the parts
+    /// that cost allocations, are walked; a literal or a number is parsed as usual (its checks are the same).
+    mutating func skipValue(depth: Int) throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try members(depth: depth + 1) { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "["): try elements(depth: depth + 1) { parser throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try value(depth: depth)
+        }
+    }
+
     mutating func literal(_ word: String) throws(JSONParseError) {
         for expected in word.utf8 {
             guard index < bytes.count, bytes[index] == expected else { throw error("invalid literal") }
@@ -62,17 +82,42 @@ struct JSONByteParser {
         }
     }
 
-    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
-        index += 1
+    mutating func object(depth: Int, skipping paths: [[String]] = []) throws(JSONParseError) -> JSONValue {
         // Collected in order, then hashed once into a dictionary of the right size: growing a dictionary member by
         // member rehashed Chatwoot's objects of tens of members four times or more, and reserving room up front
         // made every small object kept in memory (a session's context) larger.
-        var members: [(String, JSONValue)] = []
+        var collected: [(String, JSONValue)] = []
+        try members(depth: depth) { parser, key throws(JSONParseError) in
+            if paths.isEmpty {
+                collected.append((key, try parser.value(depth: depth)))
+                return
+            }
+            let below = paths.compactMap { $0.first == key ? Array($0.dropFirst()) : nil }
+            if below.contains(where: \.isEmpty) {
+                try parser.skipValue(depth: depth)
+            } else {
+                collected.append((key, try parser.value(depth: depth, skipping: below)))
+            }
+        }
+        // A repeated name keeps its last value, as before.
+        return .object(Dictionary(collected, uniquingKeysWith: { _, last in last }))
+    }
+
+    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+        var collected: [JSONValue] = []
+        try elements(depth: depth) { parser throws(JSONParseError) in collected.append(try parser.value(depth: depth)) }
+        return .array(collected)
+    }
+
+    /// Reads an object's `{`, names, `:`, `,` and `}`, calling `member` with the cursor at each value, which it must
+    /// read or skip. Building and skipping share this, so both accept exactly the same texts.
+    mutating func members(depth: Int, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
+        index += 1
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object([:])
+            return
         }
         while true {
             skipWhitespace()
@@ -82,40 +127,39 @@ struct JSONByteParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth)))
+            try member(&self, key)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                // A repeated name keeps its last value, as before.
-                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+                return
             } else {
                 throw error("expected ',' or '}'")
             }
         }
     }
 
-    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Reads an array's `[`, `,` and `]`, calling `element` with the cursor at each element (see ``members``).
+    mutating func elements(depth: Int, _ element: (inout JSONByteParser) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return
         }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth))
+            try element(&self)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(elements)
+                return
             } else {
                 throw error("expected ',' or ']'")
             }
@@ -175,6 +219,27 @@ struct JSONByteParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Checks a string without making it: its bytes are validated in place; one with an escape, rare in what is
+    /// skipped, is read as usual (the escapes' rules are there).
+    mutating func skipString() throws(JSONParseError) {
+        let start = index
+        index += 1
+        let first = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                guard (try? UTF8Span(validating: bytes.span.extracting(first..<index))) != nil else { throw error("invalid UTF-8 in a string") }
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw error("control character in a string") }
+            index += 1
+        }
+        index = start
+        _ = try string()
     }
 
     /// After `\u`: four hex digits, or a surrogate pair of two escapes. A lone surrogate becomes U+FFFD, as

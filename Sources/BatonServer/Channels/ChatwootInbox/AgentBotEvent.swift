@@ -51,10 +51,16 @@ extension AgentBotEvent {
     static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
         let root: JSONValue
         do {
-            root = try JSONValue.parse(body)
+            // The conversation's last message, in every event, is not read here either.
+            root = try JSONValue.parse(body, skipping: ChatwootWebhook.unreadMembers)
         } catch {
             throw ChatwootWebhookDecodingError(path: "$", reason: "the body is not JSON: \(error)")
         }
+        return try decode(root)
+    }
+
+    /// Reads a parsed webhook body.
+    static func decode(_ root: JSONValue) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
         let reader = try JSONReader(root, path: "")
         guard let event = try reader.string("event") else { throw reader.error("event", "missing") }
         switch event {

@@ -44,12 +44,18 @@ public enum ChatwootWebhook: Sendable, Hashable {
     public static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> ChatwootWebhook {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(body)
+            json = try JSONValue.parse(body, skipping: unreadMembers)
         } catch {
             throw ChatwootWebhookDecodingError(path: "", reason: "body is not valid JSON (\(error))")
         }
         return try ChatwootWebhook(json: json)
     }
+
+    /// What Chatwoot sends that nothing here reads, left out while parsing (still checked to be JSON): the
+    /// conversation's last message, which every message event carries in `conversation.messages` and every
+    /// conversation event in `messages` (`push_messages` in `app/presenters/conversations/event_data_presenter.rb`),
+    /// a third of an agent reply's bytes. A message event is about its own message, at the top.
+    static let unreadMembers = [["messages"], ["conversation", "messages"]]
 
     /// Decodes an already parsed webhook body.
     ///
