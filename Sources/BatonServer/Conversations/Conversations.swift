@@ -2,7 +2,6 @@ import BatonConfig
 public import BatonCore
 import Foundation
 import Logging
-import Tracing
 
 /// Why a survey answer was refused.
 public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -139,7 +138,7 @@ public struct Conversations: Sendable {
         let time = now()
         do {
             let trace = BatonTracing.currentTraceparent()
-            let (measured, stored) = try await withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+            let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time) { update in
                 update.trace = trace
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
@@ -154,7 +153,7 @@ public struct Conversations: Sendable {
                 return (update.session.endpointID, HandoverMeasures(from: before, to: update.state.handover, at: time))
             } }
             metrics.handover(measured.1, endpoint: measured.0)
-            await withSpan("hub publish") { _ in
+            await BatonTracing.withSpan("hub publish") { _ in
                 // Messages that arrived before this one but come after it in the desk's order moved down.
                 for copy in stored {
                     if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
@@ -300,7 +299,7 @@ public struct Conversations: Sendable {
         let policy = endpoint.policy
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
-        let (outcome, stored) = try await withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time) { update in
             update.trace = trace
             // Inside the write: the session's row lock makes instances take from its bucket one at a time.
             if rateLimited { try limits.take(from: &update.rateBucket, at: time) }
@@ -328,7 +327,7 @@ public struct Conversations: Sendable {
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
-        await withSpan("hub publish") { _ in
+        await BatonTracing.withSpan("hub publish") { _ in
             await hub.publish(stored)
             if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
         }

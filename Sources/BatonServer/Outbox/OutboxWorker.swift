@@ -1,9 +1,9 @@
 public import BatonCore
 import Foundation
 import Logging
-import Tracing
 public import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Carries outbox jobs out: the desks' side of the outbox, given to the worker when it is built.
 public protocol OutboxPerformer: Sendable {
@@ -151,7 +151,7 @@ public final class OutboxWorker: Service, Sendable {
     /// attempt and outcome, with the calls it makes under it.
     /// - Returns: the queue's next job when this one was done and its completion handed that one out.
     func attempt(_ item: OutboxItem) async -> OutboxItem? {
-        await withSpan("outbox \(item.job.kind)", context: BatonTracing.context(continuing: item.trace), ofKind: .consumer) { span in
+        await BatonTracing.withSpan("outbox \(item.job.kind)", context: BatonTracing.context(continuing: item.trace), ofKind: .consumer) { span in
             span.attributes["baton.outbox.job"] = item.id
             span.attributes["baton.outbox.attempt"] = item.attempts
             span.attributes["baton.session"] = item.sessionID.rawValue

@@ -90,7 +90,7 @@ final class LiveForwarder: Sendable {
                         try await socket.forward(item.event, position: &position, sessionID: sessionID, outbound: outbound)
                         continue
                     }
-                    try await withSpan("webchat send", context: context, ofKind: .producer) { _ in
+                    try await BatonTracing.withSpan("webchat send", context: context, ofKind: .producer) { _ in
                         try await socket.forward(item.event, position: &position, sessionID: sessionID, outbound: outbound)
                     }
                 }

@@ -79,7 +79,7 @@ struct ChatwootWebhookController {
         guard !candidates.isEmpty else { throw APIError(.notFound, "no_chatwoot_endpoint", "no endpoint hands over to Chatwoot") }
         // The secret path proves the sender unless the request is signed and a secret is set: then the HMAC must hold too.
         let trustPath = pathVerified && (!Self.isSigned(request) || candidates[0].1.webhookSecret == nil)
-        let (bytes, signers) = try await withSpan("chatwoot webhook verify") { _ in
+        let (bytes, signers) = try await BatonTracing.withSpan("chatwoot webhook verify") { _ in
             // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
             if !trustPath { try checkHeaders(request, candidates: candidates) }
             let body: ByteBuffer
@@ -109,7 +109,7 @@ struct ChatwootWebhookController {
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
         let deliveryKey = Self.needsDeliveryRecord(action) ? delivery.map { "\(endpoint.0.id):\($0.prefix(100))" } : nil
-        return try await withSpan("chatwoot webhook apply") { span in
+        return try await BatonTracing.withSpan("chatwoot webhook apply") { span in
             span.attributes["baton.webhook.event"] = webhook.event
             return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {
                 try await apply(action, endpoint: endpoint.0, settings: endpoint.1)
