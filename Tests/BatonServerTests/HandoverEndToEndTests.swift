@@ -239,7 +239,10 @@ struct HandoverEndToEndTests {
     /// Rate limits and outages pass: opening is retried, and the user gets the agent.
     @Test(arguments: [(429, "Retry later\n"), (500, "{}")])
     func aTransientRefusalIsRetriedAndTheHandoverOpens(status: Int, body: String) async throws {
-        try await Self.withBaton { chatwoot, client in
+        // A budget the first attempt cannot outlast when the whole suite loads the machine (the default's 2 s
+        // once ran out before it failed, and the job was given up instead of retried).
+        let retry = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(30))
+        try await Self.withBaton(retry: retry) { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: status, body: body)
             try await client.chat("t0k3n") { chat in
                 try await chat.askForAnAgent()
