@@ -44,8 +44,8 @@ struct AgentBotWebhookController {
         let id = try context.parameters.require("endpointID")
         guard let channel = channels[id] else { throw APIError(.notFound, "endpoint_not_found", "no endpoint '\(id.prefix(60))' has a Chatwoot channel") }
         // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
-        let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!]
-        let timestamp = request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!]
+        let signature = request.headers[.chatwootSignature]
+        let timestamp = request.headers[.chatwootTimestamp]
         switch WebhookSignature.checkHeaders(signature: signature, timestamp: timestamp, now: now()) {
         case nil, .valid?, .mismatch?: break
         case .missingHeaders?: throw refusal("the webhook is not signed; Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
@@ -98,7 +98,7 @@ struct AgentBotWebhookController {
         } catch {
             throw APIError(.badRequest, "invalid_webhook", error.description)
         }
-        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
+        let delivery = request.headers[.chatwootDelivery]
         // Status changes repeat harmlessly only by luck; a redelivery of one must not apply again.
         let deliveryKey = Self.needsDeliveryRecord(event) ? delivery.map { "bot:\(channel.endpoint.id):\($0.prefix(100))" } : nil
         return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {

@@ -104,7 +104,7 @@ struct ChatwootWebhookController {
             logger.warning("refused a Chatwoot webhook", metadata: ["why": "account \(accountID ?? 0) is not set up"])
             throw APIError(.unauthorized, "invalid_signature", "no endpoint is set up for this Chatwoot account")
         }
-        let delivery = request.headers[HTTPField.Name(WebhookSignature.deliveryHeader)!]
+        let delivery = request.headers[.chatwootDelivery]
         context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery ?? "-")", "endpoint": "\(endpoint.0.id)"])
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
@@ -128,7 +128,7 @@ struct ChatwootWebhookController {
     }
 
     static func isSigned(_ request: Request) -> Bool {
-        request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!] != nil
+        request.headers[.chatwootSignature] != nil
     }
 
     /// Refuses a delivery whose signature headers are missing, malformed or stale, or that no secret could verify.
@@ -139,8 +139,8 @@ struct ChatwootWebhookController {
             throw refusal("no webhook secret is configured for this endpoint; set webhookSecret, or use webhookPathSecret with older Chatwoot")
         }
         let verdict = WebhookSignature.checkHeaders(
-            signature: request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!],
-            timestamp: request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!], now: now())
+            signature: request.headers[.chatwootSignature],
+            timestamp: request.headers[.chatwootTimestamp], now: now())
         switch verdict {
         case nil, .valid?, .mismatch?: return
         case .missingHeaders?: throw refusal("the webhook is not signed", verdict: verdict)
@@ -151,8 +151,8 @@ struct ChatwootWebhookController {
 
     /// The candidates whose webhook secret signed these exact bytes (usually one).
     func authenticate(_ request: Request, bytes: Data, candidates: [(Endpoint, ChatwootSettings)]) throws -> [(Endpoint, ChatwootSettings)] {
-        let signature = request.headers[HTTPField.Name(WebhookSignature.signatureHeader)!]
-        let timestamp = request.headers[HTTPField.Name(WebhookSignature.timestampHeader)!]
+        let signature = request.headers[.chatwootSignature]
+        let timestamp = request.headers[.chatwootTimestamp]
         let signers = candidates.filter { candidate in
             guard let secret = candidate.1.webhookSecret else { return false }
             return WebhookSignature(secret: secret.value).verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid
