@@ -38,7 +38,8 @@ public enum BatonTracing {
     }
 
     /// `operation` in a span named `operationName` when tracing is on; with it off, `operation` alone (given a
-    /// span that records nothing), at no more cost than the call.
+    /// span that records nothing), at no more cost than the call. On means ``bootstrap(_:logger:)`` installed the
+    /// tracer: a tracer bootstrapped some other way does not get Baton's steps.
     static func withSpan<T>(
         _ operationName: String, context: @autoclosure () -> ServiceContext = .current ?? .topLevel, ofKind kind: SpanKind = .internal,
         isolation: isolated (any Actor)? = #isolation, _ operation: (any Span) async throws -> T
