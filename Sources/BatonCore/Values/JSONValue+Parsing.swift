@@ -88,7 +88,8 @@ struct JSONByteParser {
         // made every small object kept in memory (a session's context) larger.
         var collected: [(String, JSONValue)] = []
         try members(depth: depth) { parser, key throws(JSONParseError) in
-            if paths.isEmpty {
+            // Most members are on no path: they are read without making the paths below them.
+            guard paths.contains(where: { $0.first == key }) else {
                 collected.append((key, try parser.value(depth: depth)))
                 return
             }
