@@ -41,11 +41,12 @@ public enum BatonTracing {
     /// span that records nothing), at no more cost than the call. On means ``bootstrap(_:logger:)`` installed the
     /// tracer: a tracer bootstrapped some other way does not get Baton's steps.
     static func withSpan<T>(
-        _ operationName: String, context: @autoclosure () -> ServiceContext = .current ?? .topLevel, ofKind kind: SpanKind = .internal,
-        isolation: isolated (any Actor)? = #isolation, _ operation: (any Span) async throws -> T
+        _ operationName: @autoclosure () -> String, context: @autoclosure () -> ServiceContext = .current ?? .topLevel,
+        ofKind kind: SpanKind = .internal, isolation: isolated (any Actor)? = #isolation, _ operation: (any Span) async throws -> T
     ) async rethrows -> T {
+        // The name too is made only for a span (the outbox's is built per job).
         guard enabled.load(ordering: .acquiring) else { return try await operation(NoOpTracer.NoOpSpan(context: .topLevel)) }
-        return try await Tracing.withSpan(operationName, context: context(), ofKind: kind, isolation: isolation, operation)
+        return try await Tracing.withSpan(operationName(), context: context(), ofKind: kind, isolation: isolation, operation)
     }
 
     /// The current trace as a W3C `traceparent`, for work saved now and done later (the outbox's jobs).
