@@ -241,7 +241,8 @@ struct HandoverEndToEndTests {
     func aTransientRefusalIsRetriedAndTheHandoverOpens(status: Int, body: String) async throws {
         // A budget the first attempt cannot outlast when the whole suite loads the machine (the default's 2 s
         // once ran out before it failed, and the job was given up instead of retried).
-        let retry = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(30))
+        var retry = Self.retry
+        retry.openGiveUpAfter = .seconds(30)
         try await Self.withBaton(retry: retry) { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: status, body: body)
             try await client.chat("t0k3n") { chat in
@@ -258,7 +259,8 @@ struct HandoverEndToEndTests {
     /// (6 s here) leaves room for a retry even when the first attempt is slow on a loaded machine (with 2 s, in one
     /// full run, the first attempt ended after the budget and was the only one).
     @Test func aChatwootThatStaysDownFailsTheHandoverAfterTheBudget() async throws {
-        let retry = RetryPolicy(base: .milliseconds(20), cap: .milliseconds(200), giveUpAfter: .seconds(30), openGiveUpAfter: .seconds(6))
+        var retry = Self.retry
+        retry.openGiveUpAfter = .seconds(6)
         try await Self.withBaton(retry: retry) { chatwoot, client in
             chatwoot.fail("POST", "/api/v1/accounts/*/conversations", status: 500, body: "{}", times: nil)
             try await client.chat("t0k3n") { chat in
