@@ -90,8 +90,8 @@ public struct WebhookSignature: Sendable {
 
     private var key: SymmetricKey { SymmetricKey(data: Data(secret.utf8)) }
 
-    /// The HMAC of `"<timestamp>.<body>"`, the timestamp text exactly as sent, fed in three parts so that nothing
-    /// is copied first (a webhook's body least of all).
+    /// The HMAC of `"<timestamp>.<body>"`, the timestamp text exactly as sent, fed in three parts so that the body
+    /// is not copied first (the timestamp, ten digits, becomes a `String` held inline, with no allocation).
     private static func code(timestamp: some StringProtocol, body: some DataProtocol, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
         var hmac = HMAC<SHA256>(key: key)
         var timestamp = String(timestamp)
