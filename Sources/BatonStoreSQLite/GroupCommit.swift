@@ -21,13 +21,13 @@ final class GroupCommit: Sendable {
     }
 
     private let writer: any DatabaseWriter
-    private let didCommit: @Sendable (_ writes: Int) -> Void
+    private let didCommit: @Sendable (_ writes: Int, _ db: Database) -> Void
     private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
     private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
 
-    /// - Parameter didCommit: called after each commit with the number of writes it held (the log's checkpointer
-    ///   counts them).
-    init(writer: any DatabaseWriter, didCommit: @escaping @Sendable (_ writes: Int) -> Void) {
+    /// - Parameter didCommit: called after each commit, on the writer's connection outside any transaction, with the
+    ///   number of writes it held (the log's checkpointer counts them, and copies the log's tail there).
+    init(writer: any DatabaseWriter, didCommit: @escaping @Sendable (_ writes: Int, _ db: Database) -> Void) {
         self.writer = writer
         self.didCommit = didCommit
     }
@@ -90,8 +90,9 @@ final class GroupCommit: Sendable {
                     return .commit
                 }
                 counts.withLock { $0 = ($0.commits + 1, $0.writes + batch.count) }
-                didCommit(batch.count)
+                // Answered first: what `didCommit` does (a checkpoint, at times) is no part of these writes.
                 answers.forEach { $0() }
+                didCommit(batch.count, db)
             } catch {
                 batch.forEach { $0.fail(error) }
             }

@@ -36,11 +36,14 @@ public final class SQLiteSessionStore: SessionStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Checkpoints run on a connection of their own (see WALCheckpointer), not inside a request's commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // The log starts over after each checkpoint cycle and stays a few megabytes (see WALCheckpointer); if a
+            // long read held it back and it grew, its file is cut back to this when it starts over.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
         let checkpointer = try WALCheckpointer(path: path)
         self.checkpointer = checkpointer
-        commits = GroupCommit(writer: writer) { checkpointer.didCommit(writes: $0) }
+        commits = GroupCommit(writer: writer) { checkpointer.didCommit(writes: $0, writer: $1) }
     }
 
     /// One write, in a savepoint of the next transaction; every write of the store goes through here, so writes

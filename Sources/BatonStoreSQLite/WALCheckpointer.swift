@@ -2,20 +2,39 @@ import Dispatch
 import GRDB
 import Synchronization
 
-/// Copies the write-ahead log back into the database file on a connection of its own, off the write path.
+/// Copies the write-ahead log back into the database file, mostly on a connection of its own, off the write path,
+/// and makes sure the log starts over instead of growing for as long as writes keep coming.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold, fsync included, so every few
 /// hundred writes one request waited tens of milliseconds (it was the whole p99 of the relay benchmark at
-/// 250 msg/s). A passive checkpoint on another connection copies the same pages while the writer goes on appending
-/// to the log, and the writer starts the log over once everything in it has been copied.
+/// 250 msg/s). A passive checkpoint on another connection copies the pages while the writer goes on appending.
+///
+/// That alone never lets the log start over under steady writes: SQLite restarts the log only in a write transaction
+/// that begins when every frame has been copied, and the writer always appends new frames while the other
+/// connection copies. The log grew by the whole of what was written (900 MB in a one-minute benchmark), and every
+/// append extended the file (the kernel allocating and zeroing blocks: 12 % of the relay's processor time). So after each
+/// background checkpoint the writer copies what was appended meanwhile itself, between two of its transactions,
+/// where nothing can be appended meanwhile: a few hundred frames, not the log. Its next transaction
+/// then writes the log from the start again, over blocks the file already has.
 final class WALCheckpointer: Sendable {
     /// Writes between checkpoints: a relayed message appends a few pages, so this keeps the log near SQLite's own
     /// default of 1,000 pages. Writes, not commits: a commit holds up to `GroupCommit.maxBatch` of them.
     static let writesPerCheckpoint = 200
 
+    /// A background checkpoint goes again while its last pass found more than this many new frames in the log (the
+    /// tail the writer would then be left to copy is about what was written during that pass), at most
+    /// `backgroundPasses` times.
+    static let writerCatchUpFrames = 256
+    static let backgroundPasses = 4
+
     private struct Progress {
         var writes = 0
         var running = false
+        /// A background checkpoint left frames that only the writer can copy without new ones arriving meanwhile.
+        var catchUpDue = false
+        /// Checkpoints the writer ran itself, and the most frames any checkpoint found in the log (for tests).
+        var catchUps = 0
+        var longestLog = 0
     }
 
     private let connection: DatabaseQueue
@@ -28,21 +47,46 @@ final class WALCheckpointer: Sendable {
         connection = try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// Called after each commit with the writes it held; starts a checkpoint in the background once enough have
-    /// gathered and none runs.
-    func didCommit(writes: Int) {
-        let start = progress.withLock { progress in
+    /// Checkpoints the writer ran itself, and the most frames a checkpoint found in the log: how long it grew.
+    var observed: (writerCatchUps: Int, longestLog: Int) { progress.withLock { ($0.catchUps, $0.longestLog) } }
+
+    /// Called by the writer after each commit, on its own connection and outside any transaction, with the writes
+    /// the commit held: copies what a background checkpoint left, and starts one in the background once enough
+    /// writes have gathered and none runs.
+    func didCommit(writes: Int, writer db: Database) {
+        let (catchUp, start) = progress.withLock { progress in
+            let catchUp = progress.catchUpDue
+            progress.catchUpDue = false
             progress.writes += writes
-            guard progress.writes >= Self.writesPerCheckpoint, !progress.running else { return false }
+            guard progress.writes >= Self.writesPerCheckpoint, !progress.running else { return (catchUp, false) }
             progress.writes = 0
             progress.running = true
-            return true
+            return (catchUp, true)
+        }
+        // A failed checkpoint loses nothing: the frames stay in the log and the next one copies them.
+        if catchUp, let done = try? db.checkpoint(.passive) {
+            progress.withLock {
+                $0.catchUps += 1
+                $0.longestLog = max($0.longestLog, done.walFrameCount)
+            }
         }
         guard start else { return }
         queue.async { [self] in
-            // A failed checkpoint loses nothing: the pages stay in the log and the next one copies them.
-            _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-            progress.withLock { $0.running = false }
+            // A pass copies the log as this connection sees it when the pass starts; the writer appends meanwhile.
+            // Each pass is shorter than the one before (it copies what was written during that one), so after a
+            // few the writer has only a short tail left to copy.
+            var copied = 0
+            for _ in 0..<Self.backgroundPasses {
+                guard let done = try? connection.writeWithoutTransaction({ db in try db.checkpoint(.passive) }) else { break }
+                progress.withLock { $0.longestLog = max($0.longestLog, done.walFrameCount) }
+                let new = done.walFrameCount - copied
+                copied = done.checkpointedFrameCount
+                if new <= Self.writerCatchUpFrames { break }
+            }
+            progress.withLock {
+                $0.running = false
+                $0.catchUpDue = true
+            }
         }
     }
 }

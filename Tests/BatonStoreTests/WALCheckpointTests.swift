@@ -1,0 +1,41 @@
+import BatonCore
+import Foundation
+import GRDB
+import Testing
+
+@testable import BatonStoreSQLite
+
+/// SQLite's write-ahead log is copied back into the database and started over while writes keep coming
+/// (`WALCheckpointer`), instead of growing by everything written for as long as the load lasts.
+@Suite("SQLite write-ahead log")
+struct WALCheckpointTests {
+    @Test func theLogStartsOverWhileWritesFollowOneAnotherWithoutAPause() async throws {
+        let store = try await GroupCommitTests.sqliteStore()
+        var sessions: [Session] = []
+        for user in 0..<32 { sessions.append(try await newSession(store, user: "u\(user)")) }
+        // A page of text per message, so each write adds at least a page to the log: 32 writers, one after another
+        // with no pause, 4,800 writes in all, which a log that never started over would all hold.
+        let text = String(repeating: "x", count: 4_000)
+        let rounds = 150
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for session in sessions {
+                group.addTask {
+                    for round in 0..<rounds {
+                        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("\(round) \(text)")) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let written = sessions.count * rounds
+        let observed = store.checkpointer.observed
+        #expect(observed.writerCatchUps > 0, "the writer copied a background checkpoint's leftovers")
+        // Between two starts the log holds what was written since the last: a few checkpoints' worth of writes.
+        #expect(observed.longestLog < written / 3, "the log grew to \(observed.longestLog) frames for \(written) writes")
+        let logSize = try #require(try FileManager.default.attributesOfItem(atPath: store.writer.path + "-wal")[.size] as? Int)
+        #expect(logSize < written / 3 * 4_096, "the log's file is \(logSize) bytes")
+        for session in sessions.prefix(2) {
+            #expect(try await store.messages(sessionID: session.id, after: 0, limit: 1_000).count == rounds)
+        }
+    }
+}
