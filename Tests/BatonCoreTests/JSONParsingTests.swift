@@ -47,36 +47,53 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse([0x22, 0x5C, 0x6E] + invalid + [0x22]) }
     }
 
-    @Test func skippedMembersAreLeftOutAtTheirPathOnly() throws {
-        let text = #"{"messages": [{"id": 1, "content": "a\u00e9"}], "conversation": {"id": 7, "messages": [{"x": {"y": [true, null, -2.5e3]}}], "meta": {"messages": "kept"}}, "id": 3}"#
-        let parsed = try JSONValue.parse(Array(text.utf8), skipping: [["messages"], ["conversation", "messages"]])
-        #expect(parsed == ["conversation": ["id": 7, "meta": ["messages": "kept"]], "id": 3])
-        // With nothing to skip it is the plain parse.
-        #expect(try JSONValue.parse(Array(text.utf8), skipping: []) == JSONValue.parse(Array(text.utf8)))
+    /// A view's members, read, are what the whole parse builds, at every depth, a repeated name's last value too.
+    @Test func aViewsMembersAreWhatTheWholeParseBuilds() throws {
+        let text = #" {"messages": [{"id": 1, "content": "a\u00e9"}], "conversation": {"id": 7, "meta": {"sender": null, "n": -2.5e3}, "id": 8}, "id": 3, "s": "\"q\""} "#
+        let view = try #require(try JSONObjectView(validating: Array(text.utf8)))
+        let whole = try JSONValue.parse(Array(text.utf8))
+        #expect(view.names == ["messages", "conversation", "id", "s"])
+        for name in view.names { #expect(view.value(name) == whole[name], "\(name)") }
+        #expect(view.value("absent") == nil && view.object("absent") == nil)
+        let conversation = try #require(view.object("conversation"))
+        #expect(conversation.value("id") == 8, "the last of a repeated name")
+        #expect(conversation.object("meta")?.value("sender") == .null)
+        #expect(conversation.object("meta")?.value("n") == -2500)
+        #expect(view.object("messages") == nil && view.object("id") == nil, "not objects")
     }
 
-    /// What is skipped is checked as strictly as what is built: a body that is not JSON is an error wherever the
-    /// fault lies.
+    @Test func aViewIsNoneForJSONThatIsNotAnObject() throws {
+        for text in [" [1, {}] ", #""text""#, "42", "null"] {
+            #expect(try JSONObjectView(validating: Array(text.utf8)) == nil, "\(text)")
+        }
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: Array("[1,]".utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: Array("{} {}".utf8)) }
+    }
+
+    /// What a view never builds is checked as strictly as what the whole parse builds: a body that is not JSON is
+    /// an error wherever the fault lies.
     @Test(arguments: [
         "[1,]", #"{"a":1,}"#, "01", "1.", "-", "+1", ".5", "1e", "tru", "nul", #"{"a" 1}"#, #"{a:1}"#, "[1 2]", "{",
         "\"unterminated", "\"tab\there\"", #""\x""#, #""\u12g4""#, "1e999", "NaN", "",
     ])
-    func skippedMembersMustBeJSONToo(_ fault: String) {
-        let text = #"{"skip": {"inner": "# + fault + "}}"
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(text.utf8), skipping: [["skip"]]) }
+    func membersNeverReadMustBeJSONToo(_ fault: String) {
+        let text = #"{"unread": {"inner": "# + fault + "}}"
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: Array(text.utf8)) }
     }
 
     @Test(arguments: [[0xC3, 0x28], [0xED, 0xA0, 0x80], [0xC0, 0xAF]] as [[UInt8]])
-    func skippedStringsMustBeUTF8(_ invalid: [UInt8]) {
-        let open = Array(#"{"skip": ["ok", ""#.utf8)
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(open + invalid + Array(#""]}"#.utf8), skipping: [["skip"]]) }
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(open + [0x5C, 0x6E] + invalid + Array(#""]}"#.utf8), skipping: [["skip"]]) }
-        #expect(throws: Never.self) { try JSONValue.parse(open + Array(#"\n\u00e9"]}"#.utf8), skipping: [["skip"]]) }
+    func stringsNeverReadMustBeUTF8(_ invalid: [UInt8]) {
+        let open = Array(#"{"unread": ["ok", ""#.utf8)
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: open + invalid + Array(#""]}"#.utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: open + [0x5C, 0x6E] + invalid + Array(#""]}"#.utf8)) }
+        #expect(throws: Never.self) { try JSONObjectView(validating: open + Array(#"\n\u00e9"]}"#.utf8)) }
     }
 
-    @Test func deepNestingInASkippedMemberIsAnErrorToo() {
-        let deep = #"{"skip": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
-        #expect(throws: JSONParseError.self) { try JSONValue.parse(Array(deep.utf8), skipping: [["skip"]]) }
+    @Test func deepNestingInAMemberNeverReadIsAnErrorToo() {
+        let deep = #"{"unread": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        #expect(throws: JSONParseError.self) { try JSONObjectView(validating: Array(deep.utf8)) }
+        let fine = #"{"unread": "# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}"
+        #expect(throws: Never.self) { try JSONObjectView(validating: Array(fine.utf8)) }
     }
 
     @Test func loneSurrogatesBecomeReplacementCharacters() throws {

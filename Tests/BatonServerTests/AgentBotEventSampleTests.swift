@@ -3,8 +3,8 @@ import BatonCore
 import Foundation
 import Testing
 
-/// The agent-bot decoder leaves the conversation's last message out while parsing, as the API inbox's does: every
-/// sample of `../shared/chatwoot/agent-bot-samples` must read the same as from its whole tree.
+/// The agent-bot decoder builds only the members it reads, as the API inbox's does: every sample of
+/// `../shared/chatwoot/agent-bot-samples` must read the same as from its whole tree.
 @Suite struct AgentBotEventSampleTests {
     static let directory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test(arguments: try bodies())
-    func leavingOutTheConversationsMessagesChangesNothing(name: String) throws {
+    func buildingOnlyWhatIsReadChangesNothing(name: String) throws {
         let body = try Data(contentsOf: Self.directory.appendingPathComponent(name))
         let whole = try JSONValue.parse(body)
         #expect(try AgentBotEvent.decode(body) == AgentBotEvent.decode(whole))

@@ -14,24 +14,17 @@ extension JSONValue {
     /// trailing commas, leading zeros and trailing bytes are errors) and nests at most `maxDepth` deep, so hostile
     /// input gets an error, never a crash.
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512) throws(JSONParseError) -> JSONValue {
-        try parse(bytes, maxDepth: maxDepth, skipping: [])
-    }
-
-    /// Parses like ``parse(_:maxDepth:)``, leaving out the members at `paths` (each a list of member names from the
-    /// top): they are checked to be JSON as strictly as the rest, but not built. For a reader that knows it never
-    /// reads them, e.g. the copy of a conversation's messages Chatwoot puts in every webhook.
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 512, skipping paths: [[String]]) throws(JSONParseError) -> JSONValue {
         let buffer = Array(bytes)
         var parser = JSONByteParser(bytes: buffer, maxDepth: maxDepth)
         parser.skipWhitespace()
-        let value = try parser.value(depth: 0, skipping: paths)
+        let value = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.index == buffer.count else { throw parser.error("unexpected bytes after the value") }
         return value
     }
 }
 
-/// The parser behind ``JSONValue/parse(_:maxDepth:)``: a cursor over the bytes.
+/// The parser behind ``JSONValue/parse(_:maxDepth:)`` and ``JSONObjectView``: a cursor over the bytes.
 struct JSONByteParser {
     let bytes: [UInt8]
     let maxDepth: Int
@@ -48,11 +41,11 @@ struct JSONByteParser {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
-    /// The value at the cursor; members at `paths` (relative to it) are left out, see ``skipValue(depth:)``.
-    mutating func value(depth: Int, skipping paths: [[String]] = []) throws(JSONParseError) -> JSONValue {
+    /// The value at the cursor.
+    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try object(depth: depth + 1, skipping: paths)
+        case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
@@ -68,7 +61,7 @@ struct JSONByteParser {
     mutating func skipValue(depth: Int) throws(JSONParseError) {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): try members(depth: depth + 1) { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "{"): try members(depth: depth + 1, naming: false) { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
         case UInt8(ascii: "["): try elements(depth: depth + 1) { parser throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
         case UInt8(ascii: "\""): try skipString()
         default: _ = try value(depth: depth)
@@ -82,24 +75,12 @@ struct JSONByteParser {
         }
     }
 
-    mutating func object(depth: Int, skipping paths: [[String]] = []) throws(JSONParseError) -> JSONValue {
+    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         // Collected in order, then hashed once into a dictionary of the right size: growing a dictionary member by
         // member rehashed Chatwoot's objects of tens of members four times or more, and reserving room up front
         // made every small object kept in memory (a session's context) larger.
         var collected: [(String, JSONValue)] = []
-        try members(depth: depth) { parser, key throws(JSONParseError) in
-            // Most members are on no path: they are read without making the paths below them.
-            guard paths.contains(where: { $0.first == key }) else {
-                collected.append((key, try parser.value(depth: depth)))
-                return
-            }
-            let below = paths.compactMap { $0.first == key ? Array($0.dropFirst()) : nil }
-            if below.contains(where: \.isEmpty) {
-                try parser.skipValue(depth: depth)
-            } else {
-                collected.append((key, try parser.value(depth: depth, skipping: below)))
-            }
-        }
+        try members(depth: depth) { parser, key throws(JSONParseError) in collected.append((key, try parser.value(depth: depth))) }
         // A repeated name keeps its last value, as before.
         return .object(Dictionary(collected, uniquingKeysWith: { _, last in last }))
     }
@@ -111,8 +92,11 @@ struct JSONByteParser {
     }
 
     /// Reads an object's `{`, names, `:`, `,` and `}`, calling `member` with the cursor at each value, which it must
-    /// read or skip. Building and skipping share this, so both accept exactly the same texts.
-    mutating func members(depth: Int, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    /// read or skip. Building and skipping share this, so both accept exactly the same texts. Without `naming`, the
+    /// names are checked but not made (`member` gets an empty one).
+    mutating func members(
+        depth: Int, naming: Bool = true, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
         skipWhitespace()
@@ -123,7 +107,13 @@ struct JSONByteParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try string()
+            let key: String
+            if naming {
+                key = try string()
+            } else {
+                try skipString()
+                key = ""
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1

@@ -49,19 +49,16 @@ enum AgentBotEvent: Sendable, Hashable {
 extension AgentBotEvent {
     /// Reads a webhook body. Throws when the body is not JSON or a field the event needs has a wrong type.
     static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
-        let root: JSONValue
-        do {
-            // The conversation's last message, in every event, is not read here either.
-            root = try JSONValue.parse(body, skipping: ChatwootWebhook.unreadMembers)
-        } catch {
-            throw ChatwootWebhookDecodingError(path: "$", reason: "the body is not JSON: \(error)")
-        }
-        return try decode(root)
+        try decode(JSONReader.body(body) { ChatwootWebhookDecodingError(path: "$", reason: "the body is not JSON: \($0)") })
     }
 
     /// Reads a parsed webhook body.
     static func decode(_ root: JSONValue) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
-        let reader = try JSONReader(root, path: "")
+        try decode(JSONReader(root, path: ""))
+    }
+
+    /// Reads a webhook body's top object.
+    static func decode(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent {
         guard let event = try reader.string("event") else { throw reader.error("event", "missing") }
         switch event {
         case "message_created":

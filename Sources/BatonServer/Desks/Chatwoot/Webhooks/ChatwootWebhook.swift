@@ -42,26 +42,17 @@ public enum ChatwootWebhook: Sendable, Hashable {
     /// - Throws: ``ChatwootWebhookDecodingError`` for malformed JSON, a body that is not an object, a missing
     ///   `event` or required key, or a value of the wrong type. Never traps, whatever the bytes.
     public static func decode(_ body: Data) throws(ChatwootWebhookDecodingError) -> ChatwootWebhook {
-        let json: JSONValue
-        do {
-            json = try JSONValue.parse(body, skipping: unreadMembers)
-        } catch {
-            throw ChatwootWebhookDecodingError(path: "", reason: "body is not valid JSON (\(error))")
-        }
-        return try ChatwootWebhook(json: json)
+        try ChatwootWebhook(JSONReader.body(body) { ChatwootWebhookDecodingError(path: "", reason: "body is not valid JSON (\($0))") })
     }
-
-    /// What Chatwoot sends that nothing here reads, left out while parsing (still checked to be JSON): the
-    /// conversation's last message, which every message event carries in `conversation.messages` and every
-    /// conversation event in `messages` (`push_messages` in `app/presenters/conversations/event_data_presenter.rb`),
-    /// a third of an agent reply's bytes. A message event is about its own message, at the top.
-    static let unreadMembers = [["messages"], ["conversation", "messages"]]
 
     /// Decodes an already parsed webhook body.
     ///
     /// - Throws: ``ChatwootWebhookDecodingError`` (see ``decode(_:)``).
     public init(json: JSONValue) throws(ChatwootWebhookDecodingError) {
-        let root = try JSONReader(json, path: "")
+        try self.init(JSONReader(json, path: ""))
+    }
+
+    init(_ root: JSONReader) throws(ChatwootWebhookDecodingError) {
         guard let event = try root.string("event") else { throw root.error("event", "is missing") }
         switch event {
         case "message_created": self = .messageCreated(try MessageEvent(root))
@@ -74,7 +65,6 @@ public enum ChatwootWebhook: Sendable, Hashable {
         default: self = .unknown(event)
         }
     }
-
 }
 
 extension ChatwootWebhook: Decodable {

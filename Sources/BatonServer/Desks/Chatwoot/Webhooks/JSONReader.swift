@@ -7,15 +7,60 @@ import Foundation
 /// Strict: a value of a clearly wrong type throws with its path, so a garbled body never turns into a silently
 /// wrong action. Numbers go through `Int(exactly:)`, never `Int(_:)`, so absurd values cannot trap.
 struct JSONReader {
-    let members: [String: JSONValue]
+    /// A webhook body's objects are views (members built when read); objects inside a value that was built whole
+    /// (an array's elements) are its dictionaries.
+    private enum Members {
+        case built([String: JSONValue])
+        case found(JSONObjectView)
+    }
+
+    private let members: Members
     let path: String
 
     init(_ value: JSONValue, path: String) throws(ChatwootWebhookDecodingError) {
         guard case .object(let members) = value else {
             throw ChatwootWebhookDecodingError(path: path, reason: "expected an object, got \(Self.describe(value))")
         }
-        self.members = members
+        self.members = .built(members)
         self.path = path
+    }
+
+    init(_ view: JSONObjectView, path: String) {
+        members = .found(view)
+        self.path = path
+    }
+
+    /// Reads a body that must be one JSON object, building only the members read.
+    ///
+    /// - Throws: `notJSON` with the parser's error when the body is not JSON; an error at the top when it is JSON
+    ///   but not an object.
+    static func body(_ body: Data, notJSON: (JSONParseError) -> ChatwootWebhookDecodingError) throws(ChatwootWebhookDecodingError) -> JSONReader {
+        let view: JSONObjectView?
+        do {
+            view = try JSONObjectView(validating: body)
+        } catch {
+            throw notJSON(error)
+        }
+        if let view { return JSONReader(view, path: "") }
+        // JSON, but not an object: built (it was checked, so it parses), so that the error says what it is.
+        guard let value = try? JSONValue.parse(body) else { preconditionFailure("checked JSON failed to parse") }
+        return try JSONReader(value, path: "")
+    }
+
+    /// The object's member names.
+    var names: [String] {
+        switch members {
+        case .built(let members): Array(members.keys)
+        case .found(let view): view.names
+        }
+    }
+
+    /// The value at `key` as sent, `null` included.
+    func member(_ key: String) -> JSONValue? {
+        switch members {
+        case .built(let members): members[key]
+        case .found(let view): view.value(key)
+        }
     }
 
     func childPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
@@ -30,7 +75,7 @@ struct JSONReader {
 
     /// The value at `key`, with `null` treated as absent.
     func value(_ key: String) -> JSONValue? {
-        guard let value = members[key], value != .null else { return nil }
+        guard let value = member(key), value != .null else { return nil }
         return value
     }
 
@@ -83,6 +128,7 @@ struct JSONReader {
     }
 
     func object(_ key: String) throws(ChatwootWebhookDecodingError) -> JSONReader? {
+        if case .found(let view) = members, let object = view.object(key) { return JSONReader(object, path: childPath(key)) }
         guard let value = value(key) else { return nil }
         return try JSONReader(value, path: childPath(key))
     }

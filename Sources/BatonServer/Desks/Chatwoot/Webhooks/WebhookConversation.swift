@@ -89,12 +89,12 @@ extension ChatwootWebhook {
             for (index, entry) in entries.enumerated() {
                 let entryReader = try JSONReader(entry, path: reader.childPath("changed_attributes[\(index)]"))
                 // Each entry is `{"<attr>": {"previous_value": …, "current_value": …}}`, normally with one key.
-                for name in entryReader.members.keys.sorted() {
+                for name in entryReader.names.sorted() {
                     let values = try entryReader.requiredObject(name)
                     changes.append(
                         ChangedAttribute(
-                            name: name, previousValue: values.members["previous_value"] ?? .null,
-                            currentValue: values.members["current_value"] ?? .null))
+                            name: name, previousValue: values.member("previous_value") ?? .null,
+                            currentValue: values.member("current_value") ?? .null))
                 }
             }
             changedAttributes = changes
