@@ -28,6 +28,8 @@ final class PostgresGroupCommit: Sendable {
 
     /// A submitted write.
     struct Entry: Sendable {
+        /// Tells it apart in the queue, so that a caller that is cancelled while it waits can take it out.
+        let id: Int
         /// The session whose row it locks.
         let session: SessionID?
         /// The outbox job whose session's row it locks (a completion, whose trigger locks that row).
@@ -41,7 +43,7 @@ final class PostgresGroupCommit: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let batchesAtOnce: Int
-    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int)>(([], 0, 0))
+    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int, lastID: Int)>(([], 0, 0, 0))
     private let counts = Mutex<(commits: Int, writes: Int, retries: Int)>((0, 0, 0))
 
     init(client: PostgresClient, logger: Logger, batchesAtOnce: Int) {
@@ -67,23 +69,46 @@ final class PostgresGroupCommit: Sendable {
         session: SessionID? = nil, job: Int64? = nil,
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
     ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let entry = Entry(
-                session: session, job: job,
-                run: { connection, row in
-                    let result = try await body(connection, row)
-                    return { continuation.resume(returning: result) }
-                },
-                fail: { continuation.resume(throwing: $0) })
-            let start = pending.withLock { pending in
-                pending.queue.append(entry)
-                guard pending.running < batchesAtOnce else { return false }
-                pending.running += 1
-                return true
-            }
-            // Another transaction may start: this write leads it; otherwise it joins the next one that does.
-            if start { Task { await drain() } }
+        let id = pending.withLock { pending in
+            pending.lastID += 1
+            return pending.lastID
         }
+        // A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
+        // the queue, or, when it is in a transaction already, no longer waited for.
+        let answer = WriteAnswer<T>()
+        return try await withTaskCancellationHandler {
+            try await answer.wait {
+                let entry = Entry(
+                    id: id, session: session, job: job,
+                    run: { connection, row in
+                        let result = try await body(connection, row)
+                        return { answer.give(.success(result)) }
+                    },
+                    fail: { answer.give(.failure($0)) })
+                let start = pending.withLock { pending in
+                    pending.queue.append(entry)
+                    guard pending.running < batchesAtOnce else { return false }
+                    pending.running += 1
+                    return true
+                }
+                // Another transaction may start: this write leads it; otherwise it joins the next one that does.
+                if start { Task { await drain() } }
+                // Cancelled while it was being queued: the handler may have found nothing to take out.
+                if Task.isCancelled { withdraw(id) }
+            }
+        } onCancel: {
+            withdraw(id)
+            answer.give(.failure(CancellationError()))
+        }
+    }
+
+    /// Takes the write `id` out of the queue, if it still waits there, and fails it with `CancellationError`.
+    private func withdraw(_ id: Int) {
+        let withdrawn = pending.withLock { pending -> Entry? in
+            guard let index = pending.queue.firstIndex(where: { $0.id == id }) else { return nil }
+            return pending.queue.remove(at: index)
+        }
+        withdrawn?.fail(CancellationError())
     }
 
     /// Writes batches until no write waits.

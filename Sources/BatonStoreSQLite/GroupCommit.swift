@@ -1,3 +1,4 @@
+import BatonCore
 import GRDB
 import Synchronization
 
@@ -16,13 +17,15 @@ final class GroupCommit: Sendable {
 
     /// A submitted write: runs it in a savepoint and returns how to answer its caller once committed.
     private struct Entry: Sendable {
+        /// Tells it apart in the queue, so that a caller that is cancelled while it waits can take it out.
+        let id: Int
         let run: @Sendable (Database) -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
     private let writer: any DatabaseWriter
     private let didCommit: @Sendable (_ writes: Int, _ db: Database) -> Void
-    private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
+    private let pending = Mutex<(queue: [Entry], draining: Bool, lastID: Int)>(([], false, 0))
     private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
 
     /// - Parameter didCommit: called after each commit, on the writer's connection outside any transaction, with the
@@ -39,26 +42,47 @@ final class GroupCommit: Sendable {
     var waiting: Int { pending.withLock { $0.queue.count } }
 
     /// Runs `body` in the next transaction and returns its result once that transaction committed.
+    ///
+    /// A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
+    /// the queue, or, when it is in a transaction already, no longer waited for.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let entry = Entry(
-                run: { db in
-                    do {
-                        let result = try Self.inSavepoint(db, body)
-                        return { continuation.resume(returning: result) }
-                    } catch {
-                        return { continuation.resume(throwing: error) }
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) })
-            let lead = pending.withLock { pending in
-                pending.queue.append(entry)
-                defer { pending.draining = true }
-                return !pending.draining
-            }
-            // The first write while none is being written starts the writing; later ones join its next batch.
-            if lead { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
+        let id = pending.withLock { pending in
+            pending.lastID += 1
+            return pending.lastID
         }
+        let answer = WriteAnswer<T>()
+        return try await withTaskCancellationHandler {
+            try await answer.wait {
+                let entry = Entry(
+                    id: id,
+                    run: { db in
+                        let result = Result { try Self.inSavepoint(db, body) }
+                        return { answer.give(result) }
+                    },
+                    fail: { answer.give(.failure($0)) })
+                let lead = pending.withLock { pending in
+                    pending.queue.append(entry)
+                    defer { pending.draining = true }
+                    return !pending.draining
+                }
+                // The first write while none is being written starts the writing; later ones join its next batch.
+                if lead { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
+                // Cancelled while it was being queued: the handler may have found nothing to take out.
+                if Task.isCancelled { withdraw(id) }
+            }
+        } onCancel: {
+            withdraw(id)
+            answer.give(.failure(CancellationError()))
+        }
+    }
+
+    /// Takes the write `id` out of the queue, if it still waits there, and fails it with `CancellationError`.
+    private func withdraw(_ id: Int) {
+        let withdrawn = pending.withLock { pending -> Entry? in
+            guard let index = pending.queue.firstIndex(where: { $0.id == id }) else { return nil }
+            return pending.queue.remove(at: index)
+        }
+        withdrawn?.fail(CancellationError())
     }
 
     private static func inSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {
