@@ -9,6 +9,8 @@ import Testing
         #"  {"a": {"b": [{"c": "\/\\\b\f\n\r\t"}]}, "unicode": "漢字 ü ñ", "empty": {} }  "#,
         #""just a string""#,
         "42",
+        // Integers of up to 15 digits take a path of their own; past it, and with a fraction or an exponent, `Double`.
+        "[0, -0, 7, -42, 123456789012345, -999999999999999, 1234567890123456, 9007199254740993, 1e2, 1E+2, 1.5, -0.0, 0e0]",
     ]
 
     @Test(arguments: documents)
@@ -94,6 +96,14 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONObjectView(validating: Array(deep.utf8)) }
         let fine = #"{"unread": "# + String(repeating: "[", count: 500) + String(repeating: "]", count: 500) + "}"
         #expect(throws: Never.self) { try JSONObjectView(validating: Array(fine.utf8)) }
+    }
+
+    @Test func minusZeroStaysNegative() throws {
+        guard case .number(let zero) = try JSONValue.parse(Array("-0".utf8)) else {
+            Issue.record("not a number")
+            return
+        }
+        #expect(zero == 0 && zero.sign == .minus)
     }
 
     @Test func loneSurrogatesBecomeReplacementCharacters() throws {

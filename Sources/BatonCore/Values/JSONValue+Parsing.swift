@@ -272,13 +272,24 @@ struct JSONByteParser {
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
     mutating func number() throws(JSONParseError) -> Double {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
+        let digits = index
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
             if index < bytes.count, isDigit(bytes[index]) { throw error("leading zero in a number") }
         } else {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // An integer (ids, counts, times in seconds), the most common number by far, of up to 15 digits is exact in
+        // a Double: read here, without making a string for `Double(_:)` to parse.
+        let integral = index == bytes.count || (bytes[index] != UInt8(ascii: ".") && bytes[index] | 0x20 != UInt8(ascii: "e"))
+        if integral, index - digits <= 15 {
+            var value: Int64 = 0
+            for position in digits..<index { value = value * 10 + Int64(bytes[position] &- UInt8(ascii: "0")) }
+            // `-0` stays the negative zero `Double("-0")` gives.
+            return negative ? -Double(value) : Double(value)
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
