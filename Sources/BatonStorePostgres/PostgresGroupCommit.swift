@@ -43,7 +43,8 @@ final class PostgresGroupCommit: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let batchesAtOnce: Int
-    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int, lastID: Int)>(([], 0, 0, 0))
+    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int)>(([], 0, 0))
+    private let lastID = Atomic<Int>(0)
     private let counts = Mutex<(commits: Int, writes: Int, retries: Int)>((0, 0, 0))
 
     init(client: PostgresClient, logger: Logger, batchesAtOnce: Int) {
@@ -69,10 +70,7 @@ final class PostgresGroupCommit: Sendable {
         session: SessionID? = nil, job: Int64? = nil,
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
     ) async throws -> T {
-        let id = pending.withLock { pending in
-            pending.lastID += 1
-            return pending.lastID
-        }
+        let id = lastID.add(1, ordering: .relaxed).newValue
         // A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
         // the queue, or, when it is in a transaction already, no longer waited for.
         let answer = WriteAnswer<T>()

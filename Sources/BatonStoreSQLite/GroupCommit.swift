@@ -25,7 +25,8 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let didCommit: @Sendable (_ writes: Int, _ db: Database) -> Void
-    private let pending = Mutex<(queue: [Entry], draining: Bool, lastID: Int)>(([], false, 0))
+    private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
+    private let lastID = Atomic<Int>(0)
     private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
 
     /// - Parameter didCommit: called after each commit, on the writer's connection outside any transaction, with the
@@ -46,10 +47,7 @@ final class GroupCommit: Sendable {
     /// A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
     /// the queue, or, when it is in a transaction already, no longer waited for.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let id = pending.withLock { pending in
-            pending.lastID += 1
-            return pending.lastID
-        }
+        let id = lastID.add(1, ordering: .relaxed).newValue
         let answer = WriteAnswer<T>()
         return try await withTaskCancellationHandler {
             try await answer.wait {
