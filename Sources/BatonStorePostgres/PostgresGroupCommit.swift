@@ -27,7 +27,7 @@ final class PostgresGroupCommit: Sendable {
     static let attempts = 3
 
     /// A submitted write.
-    struct Entry: Sendable {
+    struct Entry: QueuedWrite, Sendable {
         /// Tells it apart in the queue, so that a caller that is cancelled while it waits can take it out.
         let id: Int
         /// The session whose row it locks.
@@ -73,40 +73,28 @@ final class PostgresGroupCommit: Sendable {
         let id = lastID.add(1, ordering: .relaxed).newValue
         // A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
         // the queue, or, when it is in a transaction already, no longer waited for.
-        let answer = WriteAnswer<T>()
-        return try await withTaskCancellationHandler {
-            try await answer.wait {
-                let entry = Entry(
-                    id: id, session: session, job: job,
-                    run: { connection, row in
-                        let result = try await body(connection, row)
-                        return { answer.give(.success(result)) }
-                    },
-                    fail: { answer.give(.failure($0)) })
-                let start = pending.withLock { pending in
-                    pending.queue.append(entry)
-                    guard pending.running < batchesAtOnce else { return false }
-                    pending.running += 1
-                    return true
-                }
-                // Another transaction may start: this write leads it; otherwise it joins the next one that does.
-                if start { Task { await drain() } }
-                // Cancelled while it was being queued: the handler may have found nothing to take out.
-                if Task.isCancelled { withdraw(id) }
+        return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
+            let entry = Entry(
+                id: id, session: session, job: job,
+                run: { connection, row in
+                    let result = try await body(connection, row)
+                    return { answer.give(.success(result)) }
+                },
+                fail: { answer.give(.failure($0)) })
+            let start = pending.withLock { pending in
+                pending.queue.append(entry)
+                guard pending.running < batchesAtOnce else { return false }
+                pending.running += 1
+                return true
             }
-        } onCancel: {
-            withdraw(id)
-            answer.give(.failure(CancellationError()))
+            // Another transaction may start: this write leads it; otherwise it joins the next one that does.
+            if start { Task { await drain() } }
         }
     }
 
     /// Takes the write `id` out of the queue, if it still waits there, and fails it with `CancellationError`.
     private func withdraw(_ id: Int) {
-        let withdrawn = pending.withLock { pending -> Entry? in
-            guard let index = pending.queue.firstIndex(where: { $0.id == id }) else { return nil }
-            return pending.queue.remove(at: index)
-        }
-        withdrawn?.fail(CancellationError())
+        pending.withLock { $0.queue.removeWrite(id) }?.fail(CancellationError())
     }
 
     /// Writes batches until no write waits.

@@ -16,7 +16,7 @@ final class GroupCommit: Sendable {
     static let maxBatch = 64
 
     /// A submitted write: runs it in a savepoint and returns how to answer its caller once committed.
-    private struct Entry: Sendable {
+    private struct Entry: QueuedWrite, Sendable {
         /// Tells it apart in the queue, so that a caller that is cancelled while it waits can take it out.
         let id: Int
         let run: @Sendable (Database) -> @Sendable () -> Void
@@ -48,39 +48,27 @@ final class GroupCommit: Sendable {
     /// the queue, or, when it is in a transaction already, no longer waited for.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let id = lastID.add(1, ordering: .relaxed).newValue
-        let answer = WriteAnswer<T>()
-        return try await withTaskCancellationHandler {
-            try await answer.wait {
-                let entry = Entry(
-                    id: id,
-                    run: { db in
-                        let result = Result { try Self.inSavepoint(db, body) }
-                        return { answer.give(result) }
-                    },
-                    fail: { answer.give(.failure($0)) })
-                let lead = pending.withLock { pending in
-                    pending.queue.append(entry)
-                    defer { pending.draining = true }
-                    return !pending.draining
-                }
-                // The first write while none is being written starts the writing; later ones join its next batch.
-                if lead { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
-                // Cancelled while it was being queued: the handler may have found nothing to take out.
-                if Task.isCancelled { withdraw(id) }
+        return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
+            let entry = Entry(
+                id: id,
+                run: { db in
+                    let result = Result { try Self.inSavepoint(db, body) }
+                    return { answer.give(result) }
+                },
+                fail: { answer.give(.failure($0)) })
+            let lead = pending.withLock { pending in
+                pending.queue.append(entry)
+                defer { pending.draining = true }
+                return !pending.draining
             }
-        } onCancel: {
-            withdraw(id)
-            answer.give(.failure(CancellationError()))
+            // The first write while none is being written starts the writing; later ones join its next batch.
+            if lead { writer.asyncWriteWithoutTransaction { db in self.drain(db) } }
         }
     }
 
     /// Takes the write `id` out of the queue, if it still waits there, and fails it with `CancellationError`.
     private func withdraw(_ id: Int) {
-        let withdrawn = pending.withLock { pending -> Entry? in
-            guard let index = pending.queue.firstIndex(where: { $0.id == id }) else { return nil }
-            return pending.queue.remove(at: index)
-        }
-        withdrawn?.fail(CancellationError())
+        pending.withLock { $0.queue.removeWrite(id) }?.fail(CancellationError())
     }
 
     private static func inSavepoint<T>(_ db: Database, _ body: (Database) throws -> T) throws -> T {

@@ -57,3 +57,37 @@ public final class WriteAnswer<T: Sendable>: Sendable {
         parked?.resume(with: result)
     }
 }
+
+extension WriteAnswer {
+    /// Waits for the answer to the write `submit` queues (handing it the answer to give), and has `withdraw` take the
+    /// write back out of the queue, if it still waits there, should the caller be cancelled; the caller is then told
+    /// `CancellationError` at once, wherever its write is.
+    public static func waiting(
+        withdraw: @escaping @Sendable () -> Void, submit: (WriteAnswer<T>) -> Void
+    ) async throws -> T {
+        let answer = WriteAnswer<T>()
+        return try await withTaskCancellationHandler {
+            try await answer.wait {
+                submit(answer)
+                // Cancelled while it was being queued: the handler may have found nothing to take out.
+                if Task.isCancelled { withdraw() }
+            }
+        } onCancel: {
+            withdraw()
+            answer.give(.failure(CancellationError()))
+        }
+    }
+}
+
+/// A write in a store's group-commit queue, which a cancelled caller takes back out by its id.
+public protocol QueuedWrite {
+    var id: Int { get }
+}
+
+extension Array where Element: QueuedWrite {
+    /// Removes and returns the write `id`, if it is here.
+    public mutating func removeWrite(_ id: Int) -> Element? {
+        guard let index = firstIndex(where: { $0.id == id }) else { return nil }
+        return remove(at: index)
+    }
+}
