@@ -89,31 +89,14 @@ struct GroupCommitTests {
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
     }
 
-    /// A server told to stop cancels its requests, and their writes' waits end then: a queued write never runs, one in
-    /// a transaction is no longer waited for.
+    /// See `expectCancelledCallersToStopWaiting`.
     @Test(.timeLimit(.minutes(1)))
     func aCancelledCallerStopsWaitingAtOnceAndAQueuedWriteNeverRuns() async throws {
         let store = try await Self.sqliteStore()
         let session = try await newSession(store)
         let (gate, held) = await Self.holdWriter(store)
-        let cancelled = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("cancelled")) }.messages }
-        let kept = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("kept")) }.messages }
-        cancelled.cancel()
-        // Answered while the writer is still held.
-        await #expect(throws: CancellationError.self) { try await cancelled.value }
-        #expect(store.commits.waiting == 1)
-        // A caller cancelled before it writes: its write is taken out as it is queued.
-        let early = Task { () async throws -> [Message] in
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("too late")) }.messages
-        }
-        await #expect(throws: CancellationError.self) { try await early.value }
-        #expect(store.commits.waiting == 1)
-        // One in a transaction already is no longer waited for: its caller hears at once, and the write goes on.
-        held.cancel()
-        await #expect(throws: CancellationError.self) { try await held.value }
-        gate.signal()
-        #expect(try await kept.value.map(\.content.text) == ["kept"])
-        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["kept"])
+        try await expectCancelledCallersToStopWaiting(
+            store: store, session: session, waiting: { store.commits.waiting }, queue: { await Self.queue(on: store, $0) }, held: held,
+            release: { gate.signal() })
     }
 }

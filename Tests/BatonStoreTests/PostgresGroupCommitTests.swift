@@ -121,8 +121,7 @@ struct PostgresGroupCommitTests {
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
     }
 
-    /// A server told to stop cancels its requests, and their writes' waits must end then, not after every write
-    /// queued ahead of them and the transactions in flight (under overload, past the shutdown's deadline).
+    /// See `expectCancelledCallersToStopWaiting`; the write in a transaction commits once its lock is released.
     @Test(.timeLimit(.minutes(1)))
     func aCancelledCallerStopsWaitingAtOnceAndAQueuedWriteNeverRuns() async throws {
         let (store, schema) = try await Self.store()
@@ -130,25 +129,9 @@ struct PostgresGroupCommitTests {
         let session = try await newSession(store)
         let lock = try await RowLock(held.id, schema: schema)
         let first = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { $0.append(draft("held")) }.messages }
-        let cancelled = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("cancelled")) }.messages }
-        let kept = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("kept")) }.messages }
-        cancelled.cancel()
-        // Answered while the transaction ahead still waits for its lock.
-        await #expect(throws: CancellationError.self) { try await cancelled.value }
-        #expect(store.commits.waiting == 1)
-        // A caller cancelled before it writes: its write is taken out as it is queued.
-        let early = Task { () async throws -> [Message] in
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("too late")) }.messages
-        }
-        await #expect(throws: CancellationError.self) { try await early.value }
-        #expect(store.commits.waiting == 1)
-        // One in a transaction already is no longer waited for: its caller hears at once, and the write goes on.
-        first.cancel()
-        await #expect(throws: CancellationError.self) { try await first.value }
-        try await lock.release()
-        #expect(try await kept.value.map(\.content.text) == ["kept"])
-        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["kept"])
+        try await expectCancelledCallersToStopWaiting(
+            store: store, session: session, waiting: { store.commits.waiting }, queue: { await Self.queue(on: store, $0) }, held: first,
+            release: { try await lock.release() })
         #expect(try await store.messages(sessionID: held.id, after: 0, limit: 10).map(\.content.text) == ["held"])
     }
 
