@@ -12,10 +12,10 @@ import Synchronization
 /// That alone never lets the log start over under steady writes: SQLite restarts the log only in a write transaction
 /// that begins when every frame has been copied, and the writer always appends new frames while the other
 /// connection copies. The log grew by the whole of what was written (900 MB in a one-minute benchmark), and every
-/// append extended the file (the kernel allocating and zeroing blocks: 12 % of the relay's processor time). So after each
-/// background checkpoint the writer copies what was appended meanwhile itself, between two of its transactions,
-/// where nothing can be appended meanwhile: a few hundred frames, not the log. Its next transaction
-/// then writes the log from the start again, over blocks the file already has.
+/// append extended the file (the kernel allocating and zeroing blocks: 12 % of the relay's processor time). So after
+/// each background checkpoint the writer copies the frames appended while it ran, itself, between two of its
+/// transactions, where no other frame can arrive: a few hundred frames, not the log. Its next transaction then writes
+/// the log from the start again, over blocks the file already has.
 final class WALCheckpointer: Sendable {
     /// Writes between checkpoints: a relayed message appends a few pages, so this keeps the log near SQLite's own
     /// default of 1,000 pages. Writes, not commits: a commit holds up to `GroupCommit.maxBatch` of them.
@@ -30,7 +30,8 @@ final class WALCheckpointer: Sendable {
     private struct Progress {
         var writes = 0
         var running = false
-        /// A background checkpoint left frames that only the writer can copy without new ones arriving meanwhile.
+        /// A background checkpoint ended: the writer copies what was appended while it ran (nothing can be appended
+        /// while the writer copies).
         var catchUpDue = false
         /// Checkpoints the writer ran itself, and the most frames any checkpoint found in the log (for tests).
         var catchUps = 0
