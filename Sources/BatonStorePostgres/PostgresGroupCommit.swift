@@ -8,7 +8,8 @@ import Synchronization
 /// waits for) for all of them, instead of one each.
 ///
 /// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
-/// committed. A write that throws is rolled back alone (`ROLLBACK TO SAVEPOINT`) and its caller gets its own error;
+/// committed; a caller cancelled meanwhile is told `CancellationError` at once and acknowledges nothing (see
+/// `WriteAnswer`). A write that throws is rolled back alone (`ROLLBACK TO SAVEPOINT`) and its caller gets its own error;
 /// a commit that fails fails every write in it.
 ///
 /// Locks: a transaction first locks the session rows of all its writes in one statement, in the order of their ids,
@@ -71,8 +72,6 @@ final class PostgresGroupCommit: Sendable {
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
     ) async throws -> T {
         let id = lastID.add(1, ordering: .relaxed).newValue
-        // A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
-        // the queue, or, when it is in a transaction already, no longer waited for.
         return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
             let entry = Entry(
                 id: id, session: session, job: job,

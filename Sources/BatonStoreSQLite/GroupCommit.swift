@@ -8,7 +8,8 @@ import Synchronization
 /// kernel appending pages to the log; with shared commits the tail latencies under load fell several times.)
 ///
 /// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
-/// committed, so what was acknowledged is durable as before. A write that throws is rolled back alone (its
+/// committed, so what was acknowledged is durable as before; a caller cancelled meanwhile is told
+/// `CancellationError` at once and acknowledges nothing (see `WriteAnswer`). A write that throws is rolled back alone (its
 /// savepoint) and its caller gets its own error; the others go on. A commit that fails fails every write in it.
 /// Writes run in the order they were submitted, so two writes of one session keep their order.
 final class GroupCommit: Sendable {

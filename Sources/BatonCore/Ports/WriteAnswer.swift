@@ -19,10 +19,10 @@ public final class WriteAnswer<T: Sendable>: Sendable {
 
     private let state = Mutex<State>(.waiting)
 
-    public init() {}
+    private init() {}
 
     /// Waits for the answer; `submit` runs once the wait is set up, and queues the write.
-    public func wait(submitting submit: () -> Void) async throws -> T {
+    private func wait(submitting submit: () -> Void) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let early = state.withLock { state -> Result<T, any Error>? in
                 guard case .answered(let result) = state else {
