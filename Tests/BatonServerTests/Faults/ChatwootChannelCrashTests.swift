@@ -31,13 +31,15 @@ struct ChatwootChannelCrashTests {
         #expect(await chatwoot.botMessages(written.conversation).isEmpty)
 
         first.kill()
-        chatwoot.clearFaults()
         let second = try await BatonProcess.start(config: config)
         defer { second.kill() }
+        // The new process listens on another port and points the bot at itself. Chatwoot takes messages again only
+        // then: a reply posted before would send its event to the dead process's address, and Chatwoot opens a
+        // conversation to humans when its bot's webhook fails (a deployment keeps its public URL across restarts).
+        _ = try await chatwoot.waitForConnectedBot(inbox: whatsapp, outgoingURL: second.baseURL + "/channels/chatwoot/test")
+        chatwoot.clearFaults()
         let replies = try await chatwoot.waitForBotMessages(written.conversation, count: 2, timeout: .seconds(30)).map(\.content)
         #expect(replies == ["Hi Gus, you write from whatsapp.", "What do you need?"])
-        // The new process points the bot at itself; the conversation goes on with it.
-        _ = try await chatwoot.waitForConnectedBot(inbox: whatsapp, outgoingURL: second.baseURL + "/channels/chatwoot/test")
         try await chatwoot.contactWrites(inbox: whatsapp, from: "4915550100", name: "Gus", "Orders")
         let more = try await chatwoot.waitForBotMessages(written.conversation, count: 4, timeout: .seconds(30)).map(\.content)
         #expect(more.suffix(2) == ["Topic: orders", "What do you need?"])
