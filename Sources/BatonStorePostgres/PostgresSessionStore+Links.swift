@@ -8,11 +8,17 @@ extension PostgresSessionStore {
             INSERT INTO handover_links (endpoint_id, conversation_key, session_id) VALUES (\(endpointID), \(conversationKey), \(sessionID.rawValue))
             ON CONFLICT (endpoint_id, conversation_key) DO UPDATE SET session_id = excluded.session_id
             """, logger: logger)
+        links.remember(sessionID, endpointID: endpointID, conversationKey: conversationKey)
     }
 
+    /// Asks the database only for a conversation not known here: a link never changes (see `ConversationLinks`), so
+    /// one another instance made is as good read once as every time.
     public func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
-        try await rows("SELECT session_id FROM handover_links WHERE endpoint_id = \(endpointID) AND conversation_key = \(conversationKey)")
+        if let known = links.session(endpointID: endpointID, conversationKey: conversationKey) { return known }
+        let found = try await rows("SELECT session_id FROM handover_links WHERE endpoint_id = \(endpointID) AND conversation_key = \(conversationKey)")
             .first.map { SessionID(rawValue: try $0["session_id"].decode(String.self)) }
+        if let found { links.remember(found, endpointID: endpointID, conversationKey: conversationKey) }
+        return found
     }
 
     public func setting(_ key: String) async throws -> String? {

@@ -16,9 +16,8 @@ public final class SQLiteSessionStore: SessionStore {
     static let settingLocks = KeyedLock()
     /// Decoded session states by the exact text they were decoded from (see ``StateCache``).
     let states = StateCache()
-    /// Provider conversations' sessions, looked up on every webhook. The file belongs to this process and every
-    /// link is written through this store, so the copy here is kept exact by `link`.
-    let links = Mutex<[String: SessionID]>([:])
+    /// Provider conversations' sessions, looked up on every webhook.
+    let links = ConversationLinks()
     let checkpointer: WALCheckpointer
     /// Where every write goes: writes that arrive together share a transaction.
     let commits: GroupCommit
@@ -206,27 +205,18 @@ public final class SQLiteSessionStore: SessionStore {
                     """,
                 arguments: [endpointID, conversationKey, sessionID.rawValue])
         }
-        links.withLock { $0[Self.linkKey(endpointID, conversationKey)] = sessionID }
+        links.remember(sessionID, endpointID: endpointID, conversationKey: conversationKey)
     }
 
-    static func linkKey(_ endpointID: String, _ conversationKey: String) -> String { endpointID + "\n" + conversationKey }
-
     public func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
-        let key = Self.linkKey(endpointID, conversationKey)
-        if let known = links.withLock({ $0[key] }) { return known }
+        if let known = links.session(endpointID: endpointID, conversationKey: conversationKey) { return known }
         let found = try await writer.read { db in
             try String.fetchOne(
                 db.cachedStatement(sql: "SELECT session_id FROM handover_links WHERE endpoint_id = ? AND conversation_key = ?"),
                 arguments: [endpointID, conversationKey]
             ).map(SessionID.init(rawValue:))
         }
-        if let found {
-            links.withLock { links in
-                // Bounded like the state cache: past it, start over.
-                if links.count >= StateCache.capacity { links.removeAll(keepingCapacity: true) }
-                links[key] = found
-            }
-        }
+        if let found { links.remember(found, endpointID: endpointID, conversationKey: conversationKey) }
         return found
     }
 

@@ -62,6 +62,24 @@ struct PostgresStoreTests {
         #expect(try await stores[0].session(id: session.id)?.state.context == ["count": 30])
     }
 
+    /// Every webhook looks its conversation's session up: an instance asks the database once per conversation,
+    /// whichever instance linked it (a link never changes; see `ConversationLinks`).
+    @Test func aConversationsSessionIsReadFromTheDatabaseOncePerInstance() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let linking = try await PostgresTestServer.store(schema: schema)
+        let reading = try await PostgresTestServer.store(schema: schema)
+        let session = try await newSession(linking)
+        #expect(try await reading.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == nil)
+        try await linking.link(endpointID: "e1", conversationKey: "chatwoot:1:7", to: session.id)
+        #expect(try await reading.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == session.id, "not linked yet is not remembered")
+
+        try await PostgresTestServer.admin.get().query("DELETE FROM \(unescaped: schema).handover_links")
+        #expect(try await reading.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == session.id, "read once, answered from memory")
+        #expect(try await linking.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == session.id, "linked here, answered from memory")
+        let started = try await PostgresTestServer.store(schema: schema)
+        #expect(try await started.sessionID(endpointID: "e1", conversationKey: "chatwoot:1:7") == nil, "a new instance asks the database")
+    }
+
     /// Two instances starting together walk the active handovers at once: each is taken by one of them.
     @Test func instancesStartingTogetherShareTheStartupReconciliation() async throws {
         let schema = try await PostgresTestServer.freshSchema()

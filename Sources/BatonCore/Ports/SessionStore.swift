@@ -100,7 +100,9 @@ public protocol SessionStore: Sendable {
     /// - Returns: the message, or `nil` when there is none or it was retracted before.
     func retract(sessionID: SessionID, externalID: String) async throws -> Message?
 
-    /// Remembers that the provider conversation `key` of `endpointID` belongs to `sessionID`.
+    /// Remembers that the provider conversation `key` of `endpointID` belongs to `sessionID`. A conversation belongs to
+    /// one session for good: stores keep the links they read (``ConversationLinks``), in every instance, so linking
+    /// it again to another session reaches only this instance and the database.
     func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws
 
     /// The session a provider conversation belongs to.
