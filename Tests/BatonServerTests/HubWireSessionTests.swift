@@ -15,6 +15,7 @@ struct HubWireSessionTests {
         let wire = HubWireEvent(from: "instance", HubAnnouncement(sessionID: message.sessionID, event: .message(message)))
         let payload = String(decoding: try JSONEncoder().encode(wire), as: UTF8.self)
         #expect(HubWireEvent.session(in: payload) == "s_abc")
+        #expect(HubWireEvent.sender(in: payload) == "instance", "an instance drops its own announcements by this")
     }
 
     @Test(arguments: [
@@ -37,5 +38,6 @@ struct HubWireSessionTests {
     ])
     func anythingElseGivesNothing(payload: String) {
         #expect(HubWireEvent.session(in: payload) == nil)
+        #expect(HubWireEvent.sender(in: payload) == (payload == #"{"from":"a"}"# ? "a" : nil))
     }
 }

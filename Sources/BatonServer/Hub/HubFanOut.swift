@@ -102,6 +102,8 @@ public struct HubFanOut: Service {
     }
 
     func receive(_ payload: String) async {
+        // Our own events were delivered here when published: dropped unread (on one instance, that is every one).
+        if HubWireEvent.sender(in: payload) == instanceID { return }
         // Most announcements are for sessions whose sockets are on other instances: those are dropped unread.
         let scanned = HubWireEvent.session(in: payload)
         if let scanned, await hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {
@@ -113,8 +115,8 @@ public struct HubFanOut: Service {
             return
         }
         let sessionID = SessionID(rawValue: wire.session)
-        // Our own events were delivered here when published. Whether someone here listens was asked above, unless
-        // the session could not be read off the payload.
+        // Our own events, when the sender could not be read off the payload; whether someone here listens was asked
+        // above, unless the session could not be.
         guard wire.from != instanceID else { return }
         if scanned == nil { guard await hub.subscriberCount(sessionID) > 0 else { return } }
         metrics.fanOut("received")

@@ -6,11 +6,21 @@ extension HubWireEvent {
     /// `session` inside a message's data is never taken for it). `nil` when the payload is not a JSON object with a
     /// plain string there (escapes included): the caller then decodes the whole payload, as before.
     static func session(in payload: String) -> String? {
+        stringMember("session", of: payload)
+    }
+
+    /// The instance that sent the announcement, read off the payload the same way (see `session(in:)`): an
+    /// instance's own announcements come back to it and are dropped unread.
+    static func sender(in payload: String) -> String? {
+        stringMember("from", of: payload)
+    }
+
+    private static func stringMember(_ name: String, of payload: String) -> String? {
         var payload = payload
         // The string's own bytes, not a copy: this runs for every announcement of every instance.
         return payload.withUTF8 { bytes in
             var scanner = TopLevelScanner(bytes: bytes)
-            return scanner.stringMember("session")
+            return scanner.stringMember(name)
         }
     }
 }
