@@ -5,8 +5,8 @@ import Testing
 
 @testable import BatonStorePostgres
 
-/// PostgreSQL's writes that arrive together share a transaction (`PostgresGroupCommit`), each in a savepoint of its
-/// own, with the sessions' rows locked first in the order of their ids.
+/// PostgreSQL's writes that arrive together share a transaction (`PostgresGroupCommit`), with the sessions' rows
+/// locked first in the order of their ids; a write that throws is undone alone.
 @Suite("PostgreSQL group commit", .enabled(if: !PostgresTestServer.isSkipped))
 struct PostgresGroupCommitTests {
     /// A store on a fresh schema whose writes go one shared transaction at a time, and the schema.
@@ -109,13 +109,15 @@ struct PostgresGroupCommitTests {
             }
         }
         let last = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("last")) }.messages }
-        let commitsBefore = store.commits.committed.commits
+        let before = store.commits.committed
         try await lock.release()
         try await gate.value
         #expect(try await first.value.map(\.id) == [1])
         await #expect(throws: SessionStoreError.duplicateClientMessage(session.id, "c1")) { try await refused.value }
         #expect(try await last.value.map(\.id) == [2])
-        #expect(store.commits.committed.commits - commitsBefore == 2, "the held write's, then one for the three")
+        let after = store.commits.committed
+        #expect(after.commits - before.commits == 2, "the held write's, then one for the three")
+        #expect(after.reruns - before.reruns == 1, "the three ran without savepoints, then the two without the refused one")
         let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
         #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
