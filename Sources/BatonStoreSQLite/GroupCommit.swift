@@ -2,25 +2,32 @@ import BatonCore
 import GRDB
 import Synchronization
 
-/// Writes that arrive while a transaction is being written go together in the next one, each in a savepoint of
-/// its own: one commit, one append to the write-ahead log of the pages they share (a table's last leaf, an index's),
-/// for all of them, instead of one each. (Under load the relay spent 12 % of its time in its writes, most of it in the
-/// kernel appending pages to the log; with shared commits the tail latencies under load fell several times.)
+/// Writes that arrive while a transaction is being written go together in the next one: one commit, one append to
+/// the write-ahead log of the pages they share (a table's last leaf, an index's), for all of them, instead of one
+/// each. (Under load the relay spent 12 % of its time in its writes, most of it in the kernel appending pages to the
+/// log; with shared commits the tail latencies under load fell several times.)
 ///
 /// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
 /// committed, so what was acknowledged is durable as before; a caller cancelled meanwhile is told
-/// `CancellationError` at once and acknowledges nothing (see `WriteAnswer`). A write that throws is rolled back alone (its
-/// savepoint) and its caller gets its own error; the others go on. A commit that fails fails every write in it.
+/// `CancellationError` at once and acknowledges nothing (see `WriteAnswer`). A write that throws is undone alone and
+/// its caller gets its own error; the others go on. A commit that fails fails every write in it.
 /// Writes run in the order they were submitted, so two writes of one session keep their order.
+///
+/// Writes run without savepoints, since nearly all succeed (a savepoint is two more statements, each compiled again
+/// by GRDB). When one throws, its error is kept for its caller, the transaction is rolled back whole, and the others
+/// run again in a new one, each in a savepoint of its own then, so a batch runs at most twice for its failing writes.
+/// A write may thus run twice; every write is one that may (the state it reads is read again).
 final class GroupCommit: Sendable {
     /// The most writes in one transaction: a long batch holds its first callers' answers back.
     static let maxBatch = 64
 
-    /// A submitted write: runs it in a savepoint and returns how to answer its caller once committed.
+    /// A submitted write.
     private struct Entry: QueuedWrite, Sendable {
         /// Tells it apart in the queue, so that a caller that is cancelled while it waits can take it out.
         let id: Int
-        let run: @Sendable (Database) -> @Sendable () -> Void
+        /// Runs the write, in a savepoint of its own when asked, and returns how to answer its caller once committed;
+        /// or, without a savepoint, the error it threw (its transaction must then be rolled back).
+        let run: @Sendable (Database, _ inSavepoint: Bool) -> Result<@Sendable () -> Void, any Error>
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -28,7 +35,7 @@ final class GroupCommit: Sendable {
     private let didCommit: @Sendable (_ writes: Int, _ db: Database) -> Void
     private let pending = Mutex<(queue: [Entry], draining: Bool)>(([], false))
     private let lastID = Atomic<Int>(0)
-    private let counts = Mutex<(commits: Int, writes: Int)>((0, 0))
+    private let counts = Mutex<(commits: Int, writes: Int, reruns: Int)>((0, 0, 0))
 
     /// - Parameter didCommit: called after each commit, on the writer's connection outside any transaction, with the
     ///   number of writes it held (the log's checkpointer counts them, and copies the log's tail there).
@@ -37,8 +44,9 @@ final class GroupCommit: Sendable {
         self.didCommit = didCommit
     }
 
-    /// Transactions committed and writes they held so far (for tests and the benchmark).
-    var committed: (commits: Int, writes: Int) { counts.withLock { $0 } }
+    /// Transactions committed, the writes they held, and batches run again without a write that threw, so far (for
+    /// tests and the benchmark).
+    var committed: (commits: Int, writes: Int, reruns: Int) { counts.withLock { $0 } }
 
     /// Writes submitted and not yet taken into a transaction.
     var waiting: Int { pending.withLock { $0.queue.count } }
@@ -52,9 +60,14 @@ final class GroupCommit: Sendable {
         return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
             let entry = Entry(
                 id: id,
-                run: { db in
-                    let result = Result { try Self.inSavepoint(db, body) }
-                    return { answer.give(result) }
+                run: { db, inSavepoint in
+                    let result: Result<T, any Error>
+                    if inSavepoint {
+                        result = Result { try Self.inSavepoint(db, body) }
+                    } else {
+                        do { result = .success(try body(db)) } catch { return .failure(error) }
+                    }
+                    return .success { answer.give(result) }
                 },
                 fail: { answer.give(.failure($0)) })
             let lead = pending.withLock { pending in
@@ -93,20 +106,48 @@ final class GroupCommit: Sendable {
                 return taken
             }
             guard !batch.isEmpty else { return }
+            commit(batch, db)
+        }
+    }
+
+    /// Writes `batch` in one transaction (see the type's comment for a write that throws).
+    private func commit(_ batch: [Entry], _ db: Database) {
+        var batch = batch
+        var savepoints = false
+        while !batch.isEmpty {
+            var answers: [@Sendable () -> Void] = []
+            answers.reserveCapacity(batch.count)
+            var thrown: (index: Int, error: any Error)?
             do {
-                var answers: [@Sendable () -> Void] = []
-                answers.reserveCapacity(batch.count)
+                // Alone, a write needs no savepoint either way: when it throws, the whole transaction is undone.
+                let inSavepoints = savepoints && batch.count > 1
                 try db.inTransaction {
-                    for entry in batch { answers.append(entry.run(db)) }
+                    for (index, entry) in batch.enumerated() {
+                        switch entry.run(db, inSavepoints) {
+                        case .success(let answer): answers.append(answer)
+                        case .failure(let error):
+                            thrown = (index, error)
+                            return .rollback
+                        }
+                    }
                     return .commit
                 }
-                counts.withLock { $0 = ($0.commits + 1, $0.writes + batch.count) }
-                // Answered first: what `didCommit` does (a checkpoint, at times) is no part of these writes.
-                answers.forEach { $0() }
-                didCommit(batch.count, db)
             } catch {
                 batch.forEach { $0.fail(error) }
+                return
             }
+            if let thrown {
+                // Its error is the one it would have had in a savepoint: the writes before it ran as they will again.
+                batch.remove(at: thrown.index).fail(thrown.error)
+                savepoints = true
+                counts.withLock { $0.reruns += 1 }
+                continue
+            }
+            counts.withLock { $0.commits += 1; $0.writes += batch.count }
+            // Answered first: what `didCommit` does (a checkpoint, at times) is no part of these writes.
+            answers.forEach { $0() }
+            didCommit(batch.count, db)
+            return
         }
     }
 }

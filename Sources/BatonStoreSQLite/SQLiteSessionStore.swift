@@ -5,9 +5,9 @@ import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode (one writer, concurrent readers), through GRDB.
 ///
-/// Each `SessionStore` write is one savepoint of a transaction it may share with the writes that arrived with it
-/// (``GroupCommit``), answered once that transaction committed. `update` runs the caller's closure inside it, so
-/// two updates of a session can never interleave and a turn is saved whole or not at all.
+/// Each `SessionStore` write runs in a transaction it may share with the writes that arrived with it
+/// (``GroupCommit``), answered once that transaction committed, and undone alone when it throws. `update` runs the
+/// caller's closure inside it, so two updates of a session can never interleave and a turn is saved whole or not at all.
 public final class SQLiteSessionStore: SessionStore {
     let writer: any DatabaseWriter
     /// Makes callers of `setting(_:replacing:orMake:)` for one key of one database file take turns. The file

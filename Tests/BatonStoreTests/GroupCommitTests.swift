@@ -67,23 +67,34 @@ struct GroupCommitTests {
         let store = try await Self.sqliteStore()
         let session = try await newSession(store)
         let (gate, held) = await Self.holdWriter(store)
-        // In one transaction, in this order: the middle one stores a message, then refuses; the ones around it keep
-        // theirs, and the last one's id follows the first's as if the middle one had never run.
-        let first = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("first")) }.messages }
+        // In one transaction, in this order: one refuses before it writes; one stores a message, then repeats the
+        // first's client message id, which the database refuses (a unique index); the ones around them keep theirs, and
+        // the last one's id follows the first's as if the middle ones had never run.
+        let first = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("first", clientID: "c1")) }.messages }
         let refused = await Self.queue(on: store) {
             try await store.update(sessionID: session.id, now: epoch) { update in
                 update.append(draft("refused"))
                 throw Refused()
             }
         }
+        let repeated = await Self.queue(on: store) {
+            try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(draft("stored, then undone"))
+                update.append(draft("again", clientID: "c1"))
+            }
+        }
         let last = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("last")) }.messages }
-        let commitsBefore = store.commits.committed.commits
+        let before = store.commits.committed
         gate.signal()
         try await held.value
         #expect(try await first.value.map(\.id) == [1])
         await #expect(throws: Refused.self) { try await refused.value }
+        await #expect(throws: SessionStoreError.duplicateClientMessage(session.id, "c1")) { try await repeated.value }
         #expect(try await last.value.map(\.id) == [2])
-        #expect(store.commits.committed.commits - commitsBefore == 2, "the held write's, then one for the three")
+        let after = store.commits.committed
+        #expect(after.commits - before.commits == 2, "the held write's, then one for the four")
+        // Without savepoints until the first refusal; then again without it, each in a savepoint.
+        #expect(after.reruns - before.reruns == 1, "the batch ran twice, not once per refusal")
         let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
         #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
