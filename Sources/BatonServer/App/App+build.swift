@@ -120,7 +120,7 @@ public func buildApplication(
         router: router,
         server: server(
             configuration.server, responder: router.buildResponder(),
-            refusals: RefusalReport(reason: "connection_cap", what: "connections", metrics: metrics, logger: logger)),
+            refusals: RefusalReport(reason: "connection_cap", what: "connections", metrics: metrics, logger: logger), logger: logger),
         configuration: ApplicationConfiguration(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "Baton"),
         onServerRunning: { channel in
             // Webhooks sent while Baton was down are lost for good: read what the agents wrote meanwhile.
@@ -152,8 +152,10 @@ public func buildApplication(
 
 /// HTTP/1 with WebSocket upgrades, behind the connection cap (above it a connection is answered 503 and closed)
 /// and one idle limit for every connection: before its first request (FirstRequestGuard) and between requests.
-func server<WebSocketResponder: HTTPResponder>(_ settings: ServerSettings, responder: WebSocketResponder, refusals: RefusalReport) -> HTTPServerBuilder
-where WebSocketResponder.Context: WebSocketRequestContext {
+/// Connections log through `logger`, with early closes at `debug` (see `EarlyCloseLogFilter`).
+func server<WebSocketResponder: HTTPResponder>(
+    _ settings: ServerSettings, responder: WebSocketResponder, refusals: RefusalReport, logger: Logger
+) -> HTTPServerBuilder where WebSocketResponder.Context: WebSocketRequestContext {
     let gate = CapacityGate(limit: min(settings.maxConnections ?? .max, CapacityGate.defaultLimit()), report: refusals)
     let idleTimeout = TimeAmount.seconds(Int64(settings.idleTimeoutSeconds))
     return HTTPServerBuilder { handler in
@@ -161,7 +163,7 @@ where WebSocketResponder.Context: WebSocketRequestContext {
             base: HTTP1WebSocketUpgradeChannel(
                 responder: handler, webSocketResponder: responder,
                 configuration: .init(http1: .init(idleTimeout: idleTimeout), ws: WebSocketServerConfiguration())),
-            gate: gate, firstRequestTimeout: idleTimeout)
+            gate: gate, firstRequestTimeout: idleTimeout, connectionLogger: logger.quietAboutEarlyCloses)
     }
 }
 
