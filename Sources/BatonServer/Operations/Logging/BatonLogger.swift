@@ -6,7 +6,7 @@ extension Logger {
     /// output; either way with the id of the request being handled.
     public static func baton(_ settings: LogSettings, label: String = "baton", jsonOutput: JSONLogOutput = .standardOutput) -> Logger {
         var logger = switch settings.format {
-        case .text: Logger(label: label) { StreamLogHandler.standardError(label: $0, metadataProvider: RequestScope.metadataProvider) }
+        case .text: Logger(label: label) { TextLogHandler(.standardError(label: $0, metadataProvider: RequestScope.metadataProvider)) }
         case .json: Logger(label: label) { JSONLogHandler(label: $0, output: jsonOutput) }
         }
         logger.logLevel = Logger.Level(rawValue: settings.level) ?? .info
