@@ -22,7 +22,10 @@ import Synchronization
 /// of it was answered), at most ``attempts`` times.
 ///
 /// Up to `batchesAtOnce` transactions run at once, each on a pooled connection: an idle store writes at once, as
-/// before; writes queue only while that many are in flight.
+/// before; writes queue only while that many are in flight. A transaction does not take a write whose session a
+/// running one holds (nor the later writes of that session): in it, that write would wait for the other's row lock
+/// and hold up every write with it, and it could lock the row first and run before the earlier write of its session.
+/// It waits in the queue for the next transaction instead.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
@@ -38,8 +41,8 @@ final class PostgresGroupCommit: Sendable {
         let session: SessionID?
         /// The outbox job whose session's row it locks (a completion, whose trigger locks that row).
         let job: Int64?
-        /// Runs the write (given its session's row when it is the first write of that session in the
-        /// transaction) and returns how to answer its caller once committed.
+        /// Runs the write (given its session's row when it is the first write of that session in the transaction)
+        /// and returns how to answer its caller once committed.
         let run: @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
@@ -47,7 +50,7 @@ final class PostgresGroupCommit: Sendable {
     private let client: PostgresClient
     private let logger: Logger
     private let batchesAtOnce: Int
-    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int)>(([], 0, 0))
+    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int, busy: Set<SessionID>)>(([], 0, 0, []))
     private let lastID = Atomic<Int>(0)
     private let counts = Mutex<(commits: Int, writes: Int, retries: Int, reruns: Int)>((0, 0, 0, 0))
 
@@ -100,19 +103,38 @@ final class PostgresGroupCommit: Sendable {
         pending.withLock { $0.queue.removeWrite(id) }?.fail(CancellationError())
     }
 
-    /// Writes batches until no write waits.
+    /// Writes batches until no write waits that a transaction may take: one left behind a running transaction's
+    /// session is taken by that transaction's drain, which goes on once it committed.
     private func drain() async {
+        var finished: [SessionID] = []
         while true {
             let batch = pending.withLock { pending -> [Entry] in
-                let taken = Array(pending.queue.prefix(Self.maxBatch))
-                pending.queue.removeFirst(taken.count)
+                pending.busy.subtract(finished)
+                let taken = Self.take(from: &pending.queue, leaving: pending.busy)
+                pending.busy.formUnion(taken.compactMap(\.session))
                 pending.taken += taken.count
                 if taken.isEmpty { pending.running -= 1 }
                 return taken
             }
             guard !batch.isEmpty else { return }
             await commit(batch)
+            finished = batch.compactMap(\.session)
         }
+    }
+
+    /// Takes up to `maxBatch` writes from `queue`, in order, leaving those of the `busy` sessions where they are.
+    static func take(from queue: inout [Entry], leaving busy: Set<SessionID>) -> [Entry] {
+        var taken: [Entry] = []
+        var left: [Entry] = []
+        for entry in queue {
+            if taken.count < maxBatch, entry.session.map({ !busy.contains($0) }) ?? true {
+                taken.append(entry)
+            } else {
+                left.append(entry)
+            }
+        }
+        queue = left
+        return taken
     }
 
     private func commit(_ batch: [Entry]) async {

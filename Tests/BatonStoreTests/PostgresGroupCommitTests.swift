@@ -123,6 +123,26 @@ struct PostgresGroupCommitTests {
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
     }
 
+    /// A transaction leaves a write whose session another of the store's transactions holds: taken, it would wait
+    /// for that one's row lock with every write beside it, and could run before its session's earlier write.
+    @Test(.timeLimit(.minutes(1)))
+    func aWriteWaitsForItsSessionsRunningTransactionWithoutHoldingUpOthers() async throws {
+        let (store, schema) = try await Self.store(writeTransactions: 2)
+        let held = try await newSession(store, user: "held")
+        let other = try await newSession(store, user: "other")
+        let lock = try await RowLock(held.id, schema: schema)
+        let first = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { $0.append(draft("first")) }.messages }
+        let second = await Self.queue(on: store) { try await store.update(sessionID: held.id, now: epoch) { $0.append(draft("second")) }.messages }
+        // Committed while the held session's row is still locked: the second transaction did not take its later write.
+        let unrelated = try await store.update(sessionID: other.id, now: epoch) { $0.append(draft("unrelated")) }.messages
+        #expect(unrelated.map(\.content.text) == ["unrelated"])
+        #expect(store.commits.waiting == 1, "the held session's later write waits for its transaction")
+        try await lock.release()
+        #expect(try await first.value.map(\.id) == [1])
+        #expect(try await second.value.map(\.id) == [2])
+        #expect(try await store.messages(sessionID: held.id, after: 0, limit: 10).map(\.content.text) == ["first", "second"])
+    }
+
     /// See `expectCancelledCallersToStopWaiting`; the write in a transaction commits once its lock is released.
     @Test(.timeLimit(.minutes(1)))
     func aCancelledCallerStopsWaitingAtOnceAndAQueuedWriteNeverRuns() async throws {

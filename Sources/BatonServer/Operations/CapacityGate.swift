@@ -121,6 +121,7 @@ struct GatedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
             try? await value.channel.closeFuture.get()
             return
         }
+        // `logger` is the server's own, the one `connectionLogger` was made from.
         await base.handle(value: value.base, logger: connectionLogger)
     }
 }
