@@ -8,9 +8,9 @@ public import PostgresNIO
 /// The caller owns the client and must run it (`client.run()`, or as a `Service`) while the store is used.
 /// Each `SessionStore` call is one statement or one transaction; `update` and `completeOutbox` run in a transaction
 /// they may share with the writes that arrived with them (``PostgresGroupCommit``), answered once it committed, and
-/// undone alone when they throw. `update` locks the session's row (`SELECT … FOR UPDATE`), so updates of one session serialize across
-/// processes, and `claimOutbox` hands out jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two processes never
-/// run the same job at once. SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
+/// undone alone when they throw. `update` locks the session's row (`SELECT … FOR UPDATE`), so updates of one session
+/// serialize across processes, and `claimOutbox` hands out jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two
+/// processes never run the same job at once. SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
 public final class PostgresSessionStore: SessionStore {
     let client: PostgresClient
     let logger: Logger

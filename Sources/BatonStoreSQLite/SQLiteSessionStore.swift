@@ -1,7 +1,6 @@
 public import BatonCore
 public import Foundation
 import GRDB
-import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode (one writer, concurrent readers), through GRDB.
 ///

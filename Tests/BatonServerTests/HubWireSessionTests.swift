@@ -15,7 +15,8 @@ struct HubWireSessionTests {
         let wire = HubWireEvent(from: "instance", HubAnnouncement(sessionID: message.sessionID, event: .message(message)))
         let payload = String(decoding: try JSONEncoder().encode(wire), as: UTF8.self)
         #expect(HubWireEvent.session(in: payload) == "s_abc")
-        #expect(HubWireEvent.sender(in: payload) == "instance", "an instance drops its own announcements by this")
+        #expect(HubWireEvent.isSent(by: "instance", payload), "an instance drops its own announcements by this")
+        #expect(!HubWireEvent.isSent(by: "another", payload))
     }
 
     @Test(arguments: [
@@ -38,6 +39,6 @@ struct HubWireSessionTests {
     ])
     func anythingElseGivesNothing(payload: String) {
         #expect(HubWireEvent.session(in: payload) == nil)
-        #expect(HubWireEvent.sender(in: payload) == (payload == #"{"from":"a"}"# ? "a" : nil))
+        #expect(HubWireEvent.isSent(by: "a", payload) == (payload == #"{"from":"a"}"#))
     }
 }

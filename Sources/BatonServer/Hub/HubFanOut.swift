@@ -103,7 +103,7 @@ public struct HubFanOut: Service {
 
     func receive(_ payload: String) async {
         // Our own events were delivered here when published: dropped unread (on one instance, that is every one).
-        if HubWireEvent.sender(in: payload) == instanceID { return }
+        if HubWireEvent.isSent(by: instanceID, payload) { return }
         // Most announcements are for sessions whose sockets are on other instances: those are dropped unread.
         let scanned = HubWireEvent.session(in: payload)
         if let scanned, await hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {

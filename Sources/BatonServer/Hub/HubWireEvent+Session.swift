@@ -6,21 +6,24 @@ extension HubWireEvent {
     /// `session` inside a message's data is never taken for it). `nil` when the payload is not a JSON object with a
     /// plain string there (escapes included): the caller then decodes the whole payload, as before.
     static func session(in payload: String) -> String? {
-        stringMember("session", of: payload)
+        plainMember("session", of: payload) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The instance that sent the announcement, read off the payload the same way (see `session(in:)`): an
-    /// instance's own announcements come back to it and are dropped unread.
-    static func sender(in payload: String) -> String? {
-        stringMember("from", of: payload)
+    /// Whether `instance` sent the announcement, read off the payload the same way (see `session(in:)`) and
+    /// compared in place: an instance's own announcements come back to it and are dropped unread.
+    static func isSent(by instance: String, _ payload: String) -> Bool {
+        plainMember("from", of: payload) { $0.elementsEqual(instance.utf8) } ?? false
     }
 
-    private static func stringMember(_ name: String, of payload: String) -> String? {
+    /// `read` given the bytes of the top-level member `name`, when it is a plain string.
+    private static func plainMember<Result>(
+        _ name: String, of payload: String, _ read: (Slice<UnsafeBufferPointer<UInt8>>) -> Result
+    ) -> Result? {
         var payload = payload
         // The string's own bytes, not a copy: this runs for every announcement of every instance.
         return payload.withUTF8 { bytes in
             var scanner = TopLevelScanner(bytes: bytes)
-            return scanner.stringMember(name)
+            return scanner.plainMember(name).map(read)
         }
     }
 }
@@ -32,8 +35,8 @@ private struct TopLevelScanner {
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-    mutating func stringMember(_ name: String) -> String? {
-        let name = Array(name.utf8)
+    /// The bytes of the member `name` when it is a plain string; `nil` when it is not there or not one.
+    mutating func plainMember(_ name: String) -> Slice<UnsafeBufferPointer<UInt8>>? {
         skipSpace()
         guard take(UInt8(ascii: "{")) else { return nil }
         while true {
@@ -42,9 +45,7 @@ private struct TopLevelScanner {
             skipSpace()
             guard take(UInt8(ascii: ":")) else { return nil }
             skipSpace()
-            if key.elementsEqual(name) {
-                return plainString().map { String(decoding: $0, as: UTF8.self) }
-            }
+            if key.elementsEqual(name.utf8) { return plainString() }
             guard skipValue() else { return nil }
             skipSpace()
             guard take(UInt8(ascii: ",")) else { return nil }
