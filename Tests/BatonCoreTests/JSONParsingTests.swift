@@ -64,6 +64,16 @@ import Testing
         #expect(view.object("messages") == nil && view.object("id") == nil, "not objects")
     }
 
+    /// Names are compared where they lie in the text; one written with escapes is still found by its text.
+    @Test func aViewFindsNamesWrittenWithEscapes() throws {
+        let text = #"{"na\u006de": 1, "caf\u00e9": {"x": 2}, "é": 3, "nam": 4, "namex": 5}"#
+        let view = try #require(try JSONObjectView(validating: Array(text.utf8)))
+        #expect(view.names == ["name", "café", "é", "nam", "namex"])
+        #expect(view.value("name") == 1 && view.value("é") == 3 && view.value("nam") == 4 && view.value("namex") == 5)
+        #expect(view.object("café")?.value("x") == 2)
+        #expect(view.value("na") == nil && view.value("na\\u006de") == nil && view.value("cafe") == nil)
+    }
+
     @Test func aViewIsNoneForJSONThatIsNotAnObject() throws {
         for text in [" [1, {}] ", #""text""#, "42", "null"] {
             #expect(try JSONObjectView(validating: Array(text.utf8)) == nil, "\(text)")

@@ -10,7 +10,9 @@ public struct JSONObjectView: Sendable {
     /// One member of an object of the text: its name, the bytes of its value, and, when the value is an object, where
     /// that object's own members are in ``Document/members``.
     private struct Member: Sendable {
-        let name: String
+        /// Where the name lies between its quotes, and whether those bytes are the name (no escapes): names are
+        /// compared in place, since making a string of each of a webhook's names cost more than the rest of the index.
+        let name: (bytes: Range<Int>, plain: Bool)
         let value: Range<Int>
         let members: Range<Int>?
     }
@@ -44,7 +46,8 @@ public struct JSONObjectView: Sendable {
         var found: [Member] = []
         var top = 0..<0
         if isObject {
-            top = try Self.index(&parser, depth: 1, into: &found)
+            var open: [Member] = []
+            top = try Self.index(&parser, depth: 1, open: &open, into: &found)
         } else {
             // Not an object (or not JSON): checked all the same, so the caller learns which.
             try parser.skipValue(depth: 0)
@@ -64,30 +67,38 @@ public struct JSONObjectView: Sendable {
     }
 
     /// Checks the object at the parser's cursor and everything in it, adding its members (after those of the
-    /// objects in them, which end first) to `found`; returns where its own are.
-    private static func index(_ parser: inout JSONByteParser, depth: Int, into found: inout [Member]) throws(JSONParseError) -> Range<Int> {
-        var own: [Member] = []
-        try parser.members(depth: depth) { parser, name throws(JSONParseError) in
+    /// objects in them, which end first) to `found`; returns where its own are. The members of the objects still
+    /// open wait in `open`, one stack for all, so an object costs no array of its own.
+    private static func index(
+        _ parser: inout JSONByteParser, depth: Int, open: inout [Member], into found: inout [Member]
+    ) throws(JSONParseError) -> Range<Int> {
+        let own = open.count
+        try parser.memberNames(depth: depth) { parser, name throws(JSONParseError) in
             let start = parser.index
             if start < parser.bytes.count, parser.bytes[start] == UInt8(ascii: "{") {
-                let inner = try index(&parser, depth: depth + 1, into: &found)
-                own.append(Member(name: name, value: start..<parser.index, members: inner))
+                let inner = try index(&parser, depth: depth + 1, open: &open, into: &found)
+                open.append(Member(name: name, value: start..<parser.index, members: inner))
             } else {
                 try parser.skipValue(depth: depth)
-                own.append(Member(name: name, value: start..<parser.index, members: nil))
+                open.append(Member(name: name, value: start..<parser.index, members: nil))
             }
         }
         let first = found.count
-        found.append(contentsOf: own)
+        found.append(contentsOf: open[own...])
+        open.removeSubrange(own...)
         return first..<found.count
     }
 
     /// The members' names, in the text's order (a repeated name as often as it appears).
-    public var names: [String] { document.members[members].map(\.name) }
+    public var names: [String] {
+        let parser = JSONByteParser(bytes: document.bytes, maxDepth: document.maxDepth)
+        return document.members[members].map { parser.name($0.name) }
+    }
 
     /// The member `name`; the last one when the name is repeated, as in a parse.
     private func member(_ name: String) -> Member? {
-        document.members[members].last(where: { $0.name == name })
+        let parser = JSONByteParser(bytes: document.bytes, maxDepth: document.maxDepth)
+        return document.members[members].last(where: { parser.name($0.name, is: name) })
     }
 
     /// The value of the member `name`, built; `nil` when there is no such member (a `null` is `.null`).

@@ -97,6 +97,16 @@ struct JSONByteParser {
     mutating func members(
         depth: Int, naming: Bool = true, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
+        try memberNames(depth: depth) { parser, name throws(JSONParseError) in
+            try member(&parser, naming ? parser.name(name) : "")
+        }
+    }
+
+    /// ``members(depth:naming:_:)`` with each name where it lies in the text, checked but not made: `member` gets the
+    /// bytes between its quotes, and whether they are the name as they stand (no escapes in them).
+    mutating func memberNames(
+        depth: Int, _ member: (inout JSONByteParser, _ name: (bytes: Range<Int>, plain: Bool)) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
         skipWhitespace()
@@ -107,18 +117,14 @@ struct JSONByteParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key: String
-            if naming {
-                key = try string()
-            } else {
-                try skipString()
-                key = ""
-            }
+            let nameStart = index + 1
+            let plain = try skipString()
+            let name = (bytes: nameStart..<(index - 1), plain: plain)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            try member(&self, key)
+            try member(&self, name)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -213,8 +219,10 @@ struct JSONByteParser {
     }
 
     /// Checks a string without making it: its bytes are validated in place; one with an escape, rare in what is
-    /// skipped, is read as usual (the escapes' rules are there).
-    mutating func skipString() throws(JSONParseError) {
+    /// skipped, is read as usual (the escapes' rules are there). Returns whether the string had no escape, so that
+    /// its bytes between the quotes are its text.
+    @discardableResult
+    mutating func skipString() throws(JSONParseError) -> Bool {
         let start = index
         index += 1
         let first = index
@@ -223,7 +231,7 @@ struct JSONByteParser {
             if byte == UInt8(ascii: "\"") {
                 guard (try? UTF8Span(validating: bytes.span.extracting(first..<index))) != nil else { throw error("invalid UTF-8 in a string") }
                 index += 1
-                return
+                return true
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw error("control character in a string") }
@@ -231,6 +239,31 @@ struct JSONByteParser {
         }
         index = start
         _ = try string()
+        return false
+    }
+
+    /// The text of a name ``memberNames(depth:_:)`` found (checked then, so this cannot fail).
+    func name(_ name: (bytes: Range<Int>, plain: Bool)) -> String {
+        if name.plain { return String(decoding: bytes[name.bytes], as: UTF8.self) }
+        var reader = JSONByteParser(bytes: bytes, maxDepth: maxDepth)
+        reader.index = name.bytes.lowerBound - 1
+        guard let text = try? reader.string() else { preconditionFailure("a checked name failed to parse") }
+        return text
+    }
+
+    /// Whether a name ``memberNames(depth:_:)`` found is `text`, compared in place when it has no escape.
+    func name(_ name: (bytes: Range<Int>, plain: Bool), is text: String) -> Bool {
+        guard name.plain else { return self.name(name) == text }
+        var text = text
+        return text.withUTF8 { wanted in
+            guard wanted.count == name.bytes.count else { return false }
+            var offset = name.bytes.lowerBound
+            for byte in wanted {
+                guard bytes[offset] == byte else { return false }
+                offset += 1
+            }
+            return true
+        }
     }
 
     /// After `\u`: four hex digits, or a surrogate pair of two escapes. A lone surrogate becomes U+FFFD, as

@@ -17,6 +17,8 @@ import Tracing
 struct ChatwootWebhookController {
     /// The endpoints whose desk is Chatwoot, with their settings.
     let endpoints: [(Endpoint, ChatwootSettings)]
+    /// Each endpoint's signature verifier, by endpoint id: made once, with its key (see ``WebhookSignature``).
+    let verifiers: [String: WebhookSignature]
     let conversations: Conversations
     let store: any SessionStore
     let metrics: BatonMetrics
@@ -31,6 +33,9 @@ struct ChatwootWebhookController {
             guard case .chatwoot(let settings)? = endpoint.configuration.handover else { return nil }
             return (endpoint, settings)
         }
+        verifiers = Dictionary(
+            self.endpoints.compactMap { endpoint, settings in settings.webhookSecret.map { (endpoint.id, WebhookSignature(secret: $0.value)) } },
+            uniquingKeysWith: { first, _ in first })
         self.conversations = conversations
         self.store = store
         self.metrics = metrics
@@ -154,8 +159,8 @@ struct ChatwootWebhookController {
         let signature = request.headers[.chatwootSignature]
         let timestamp = request.headers[.chatwootTimestamp]
         let signers = candidates.filter { candidate in
-            guard let secret = candidate.1.webhookSecret else { return false }
-            return WebhookSignature(secret: secret.value).verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid
+            guard let verifier = verifiers[candidate.0.id] else { return false }
+            return verifier.verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid
         }
         guard !signers.isEmpty else { throw refusal("the signature does not match", verdict: .mismatch) }
         return signers

@@ -32,14 +32,18 @@ public struct WebhookSignature: Sendable {
     public static let defaultTolerance = 300
 
     /// The inbox's webhook secret.
-    public var secret: String
+    public let secret: String
     /// How far, in seconds and either way, the timestamp may be from `now`.
-    public var tolerance: Int
+    public let tolerance: Int
+    /// An HMAC keyed with the secret and fed nothing yet: each signature starts from a copy. Keying it pads the
+    /// secret and hashes the pads, the same work for every delivery, so a verifier kept for an inbox does it once.
+    private let keyed: HMAC<SHA256>
 
     /// Creates a verifier for `secret`.
     public init(secret: String, tolerance: Int = Self.defaultTolerance) {
         self.secret = secret
         self.tolerance = tolerance
+        keyed = HMAC(key: SymmetricKey(data: Data(secret.utf8)))
     }
 
     /// Checks a delivery's signature.
@@ -53,7 +57,7 @@ public struct WebhookSignature: Sendable {
         if let refused = Self.checkHeaders(signature: signature, timestamp: timestamp, now: now, tolerance: tolerance) { return refused }
         guard let mac = Self.parseSignature(Self.trimmed(signature)) else { return .malformed }
         // `==` between a MAC and bytes compares in constant time.
-        return Self.code(timestamp: Self.trimmed(timestamp), body: body, key: key) == mac ? .valid : .mismatch
+        return code(timestamp: Self.trimmed(timestamp), body: body) == mac ? .valid : .mismatch
     }
 
     /// What the headers alone say, before a byte of the body is read: `nil` when they are present, well-formed and
@@ -81,19 +85,17 @@ public struct WebhookSignature: Sendable {
     /// The `X-Chatwoot-Signature` value Chatwoot would send for `body` at `timestamp`: `sha256=<lowercase hex>`.
     /// For tests and stand-ins.
     public func sign(body: some DataProtocol, timestamp: Int) -> String {
-        let mac = Self.code(timestamp: String(timestamp), body: body, key: key)
+        let mac = code(timestamp: String(timestamp), body: body)
         return "sha256=" + mac.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()
     }
 
-    private var key: SymmetricKey { SymmetricKey(data: Data(secret.utf8)) }
-
     /// The HMAC of `"<timestamp>.<body>"`, the timestamp text exactly as sent, fed in three parts so that the body
     /// is not copied first (the timestamp, ten digits, becomes a `String` held inline, with no allocation).
-    private static func code(timestamp: some StringProtocol, body: some DataProtocol, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
-        var hmac = HMAC<SHA256>(key: key)
+    private func code(timestamp: some StringProtocol, body: some DataProtocol) -> HashedAuthenticationCode<SHA256> {
+        var hmac = keyed
         var timestamp = String(timestamp)
         timestamp.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
         withUnsafeBytes(of: UInt8(ascii: ".")) { hmac.update(data: $0) }
