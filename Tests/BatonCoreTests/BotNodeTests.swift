@@ -157,7 +157,7 @@ struct BotNodeTests {
     @Test func theBotsVisitSurvivesStorage() throws {
         let waiting = [BotInput(text: "more", payload: "/more", messageID: 9), BotInput(text: "plain")]
         let state = ConversationState(flow: FlowState(position: .withBot(visit: BotVisit(nodeID: "n", visit: 3, asked: 5, answered: 4, waiting: waiting)), botVisits: 3))
-        #expect(try ConversationState(storageJSON: state.storageJSON) == state)
+        #expect(try ConversationState(storageText: state.storageText) == state)
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The hand-written storage JSON must read what `Codable` wrote (rows from before it) and write what `Codable`
-/// reads, for every shape a state or a content can take.
+/// reads, for every shape a state or a content can take, as the same text a `JSONValue` of it would be.
 @Suite struct JSONStorableTests {
     /// Random values of every shape, from a fixed seed so a failure can be replayed.
     struct Values {
@@ -102,6 +102,7 @@ import Testing
             let state = values.state()
             let written = state.storageText
             #expect(try ConversationState(storageText: written) == state)
+            #expect(try JSONValue.parse(written.utf8).jsonText == written, "not written as a value's sorted, compact text: \(written)")
             #expect(try JSONDecoder().decode(ConversationState.self, from: Data(written.utf8)) == state, "Codable cannot read \(written)")
             let codable = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
             #expect(try ConversationState(storageText: codable) == state, "cannot read what Codable wrote: \(codable)")
@@ -114,6 +115,7 @@ import Testing
             let content = values.content()
             let written = content.storageText
             #expect(try MessageContent(storageText: written) == content)
+            #expect(try JSONValue.parse(written.utf8).jsonText == written, "not written as a value's sorted, compact text: \(written)")
             #expect(try JSONDecoder().decode(MessageContent.self, from: Data(written.utf8)) == content, "Codable cannot read \(written)")
             let codable = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
             #expect(try MessageContent(storageText: codable) == content, "cannot read what Codable wrote: \(codable)")

@@ -4,14 +4,14 @@ import Foundation
 // the synthesized `Codable` conformance of the type gives.
 
 extension ConversationState: JSONStorable {
-    public var storageJSON: JSONValue {
-        var object = JSONObjectBuilder()
-        object["flow"] = flow.storageJSON
-        object["context"] = context
-        object["profile"] = profile
-        object["handover"] = handover?.storageJSON
-        object["agentNotes"] = agentNotes.map { .array($0.map(JSONValue.string)) }
-        return object.value
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            if let agentNotes { object.member("agentNotes") { $0.array(agentNotes) { $0.value($1) } } }
+            object.member("context", context)
+            object.member("flow", flow)
+            object.member("handover", handover)
+            object.member("profile", profile)
+        }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -29,18 +29,22 @@ extension ConversationState: JSONStorable {
 }
 
 extension FlowState: JSONStorable {
-    public var storageJSON: JSONValue {
-        let position: JSONValue =
-            switch self.position {
-            case .idle: .object(["idle": .emptyObject])
-            case .awaitingAnswer(let nodeID, let attempts): .object(["awaitingAnswer": .object(["nodeID": .string(nodeID), "attempts": attempts.json])])
-            case .inHandover(let nodeID): .object(["inHandover": .object(["nodeID": .string(nodeID)])])
-            case .withBot(let visit): .object(["withBot": .object(["visit": visit.storageJSON])])
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("botVisits", botVisits == 0 ? nil : botVisits)
+            object.member("position") { writer in
+                // An enum case as the synthesized `Codable` writes it: an object with the case's name, its values inside.
+                writer.object { position in
+                    switch self.position {
+                    case .idle: position.member("idle") { $0.object { _ in } }
+                    case .awaitingAnswer(let nodeID, let attempts):
+                        position.member("awaitingAnswer") { $0.object { fields in fields.member("attempts", attempts); fields.member("nodeID", nodeID) } }
+                    case .inHandover(let nodeID): position.member("inHandover") { $0.object { $0.member("nodeID", nodeID) } }
+                    case .withBot(let visit): position.member("withBot") { $0.object { $0.member("visit", visit) } }
+                    }
+                }
             }
-        var object = JSONObjectBuilder()
-        object["position"] = position
-        object["botVisits"] = botVisits == 0 ? nil : botVisits.json
-        return object.value
+        }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -62,49 +66,50 @@ extension FlowState: JSONStorable {
 }
 
 extension HandoverState: JSONStorable {
-    public var storageJSON: JSONValue {
-        var object = JSONObjectBuilder()
-        object["phase"] = .string(phase.rawValue)
-        object["nodeID"] = .string(nodeID)
-        object["number"] = number.json
-        object["inboxID"] = inboxID?.json
-        object["contactID"] = contactID?.json
-        object["conversationID"] = conversationID?.json
-        object["syncedThrough"] = syncedThrough.json
-        object["statusUpdatedAt"] = statusUpdatedAt.map(JSONValue.number)
-        object["acceptedMessage"] = acceptedMessage?.storageJSON
-        object["reconciledThrough"] = reconciledThrough?.json
-        object["earlyStatus"] = earlyStatus.map { early in
-            var status = JSONObjectBuilder()
-            status["status"] = .string(early.status.rawValue)
-            status["conversationID"] = early.conversationID.json
-            status["updatedAt"] = early.updatedAt.map(JSONValue.number)
-            return status.value
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("acceptedMessage", acceptedMessage)
+            object.member("agentAnswered", agentAnswered)
+            object.member("agentJoined", agentJoined)
+            object.member("agentName", agentName)
+            object.member("contactID", contactID)
+            object.member("conversationID", conversationID)
+            if let earlyStatus {
+                object.member("earlyStatus") { writer in
+                    writer.object { fields in
+                        fields.member("conversationID", earlyStatus.conversationID)
+                        fields.member("status", earlyStatus.status.rawValue)
+                        fields.member("updatedAt", earlyStatus.updatedAt)
+                    }
+                }
+            }
+            object.member("inboxID", inboxID)
+            object.member("lastReminderAt", lastReminderAt)
+            object.member("nodeID", nodeID)
+            object.member("number", number)
+            object.member("openedAt", openedAt)
+            object.member("openedInDesk", openedInDesk)
+            object.member("phase", phase.rawValue)
+            object.member("reconciledThrough", reconciledThrough)
+            object.member("remindersSent", remindersSent)
+            object.member("statusUpdatedAt", statusUpdatedAt)
+            object.member("syncedThrough", syncedThrough)
+            if let timers {
+                object.member("timers") { writer in
+                    writer.object { fields in
+                        fields.member("agentInactivity", timers.agentInactivity)
+                        fields.member("reminderEvery", timers.reminderEvery)
+                        fields.member("reminderTimes", timers.reminderTimes)
+                        fields.member("userInactivity", timers.userInactivity)
+                    }
+                }
+            }
+            if let trigger {
+                object.member("trigger") { $0.object { fields in fields.member("kind", trigger.kind.rawValue); fields.member("name", trigger.name) } }
+            }
+            object.member("userWroteAt", userWroteAt)
+            object.member("waitingSince", waitingSince)
         }
-        object["openedInDesk"] = openedInDesk.map(JSONValue.bool)
-        object["trigger"] = trigger.map { trigger in
-            var fields = JSONObjectBuilder()
-            fields["kind"] = .string(trigger.kind.rawValue)
-            fields["name"] = trigger.name.map(JSONValue.string)
-            return fields.value
-        }
-        object["agentJoined"] = agentJoined.map(JSONValue.bool)
-        object["agentName"] = agentName.map(JSONValue.string)
-        object["timers"] = timers.map { timers in
-            var fields = JSONObjectBuilder()
-            fields["userInactivity"] = timers.userInactivity.map(JSONValue.number)
-            fields["agentInactivity"] = timers.agentInactivity.map(JSONValue.number)
-            fields["reminderEvery"] = timers.reminderEvery.map(JSONValue.number)
-            fields["reminderTimes"] = timers.reminderTimes?.json
-            return fields.value
-        }
-        object["openedAt"] = openedAt?.storageJSON
-        object["userWroteAt"] = userWroteAt?.storageJSON
-        object["waitingSince"] = waitingSince?.storageJSON
-        object["agentAnswered"] = agentAnswered.map(JSONValue.bool)
-        object["remindersSent"] = remindersSent?.json
-        object["lastReminderAt"] = lastReminderAt?.storageJSON
-        return object.value
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -144,29 +149,30 @@ extension HandoverState: JSONStorable {
     }
 }
 
-extension Date {
-    /// As `Codable` writes a date by default: seconds since 2001-01-01.
-    var storageJSON: JSONValue { .number(timeIntervalSinceReferenceDate) }
-}
 
 extension MessageContent: JSONStorable {
-    public var storageJSON: JSONValue {
-        var object = JSONObjectBuilder()
-        object["text"] = .string(text)
-        object["quickReplies"] = .array(quickReplies.map { .object(["title": .string($0.title), "payload": .string($0.payload)]) })
-        object["attachments"] = .array(
-            attachments.map { attachment in
-                var fields = JSONObjectBuilder()
-                fields["kind"] = .string(attachment.kind.rawValue)
-                fields["url"] = .string(attachment.url)
-                fields["name"] = attachment.name.json
-                fields["mimeType"] = attachment.mimeType.json
-                fields["fileID"] = attachment.fileID.json
-                fields["size"] = attachment.size?.json
-                return fields.value
-            })
-        object["data"] = data
-        return object.value
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("attachments") { writer in
+                writer.array(attachments) { writer, attachment in
+                    writer.object { fields in
+                        fields.member("fileID", attachment.fileID)
+                        fields.member("kind", attachment.kind.rawValue)
+                        fields.member("mimeType", attachment.mimeType)
+                        fields.member("name", attachment.name)
+                        fields.member("size", attachment.size)
+                        fields.member("url", attachment.url)
+                    }
+                }
+            }
+            object.member("data", data)
+            object.member("quickReplies") { writer in
+                writer.array(quickReplies) { writer, reply in
+                    writer.object { fields in fields.member("payload", reply.payload); fields.member("title", reply.title) }
+                }
+            }
+            object.member("text", text)
+        }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -189,14 +195,14 @@ extension MessageContent: JSONStorable {
 }
 
 extension BotVisit: JSONStorable {
-    public var storageJSON: JSONValue {
-        var object = JSONObjectBuilder()
-        object["nodeID"] = .string(nodeID)
-        object["visit"] = visit.json
-        object["asked"] = asked.json
-        object["answered"] = answered.json
-        object["waiting"] = waiting.isEmpty ? nil : .array(waiting.map(\.storageJSON))
-        return object.value
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("answered", answered)
+            object.member("asked", asked)
+            object.member("nodeID", nodeID)
+            object.member("visit", visit)
+            if !waiting.isEmpty { object.member("waiting") { $0.array(waiting) { $0.value($1) } } }
+        }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
@@ -209,12 +215,12 @@ extension BotVisit: JSONStorable {
 }
 
 extension BotInput: JSONStorable {
-    public var storageJSON: JSONValue {
-        var object = JSONObjectBuilder()
-        object["text"] = .string(text)
-        object["payload"] = payload.json
-        object["messageID"] = messageID.map { .number(Double($0)) }
-        return object.value
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("messageID", messageID)
+            object.member("payload", payload)
+            object.member("text", text)
+        }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {

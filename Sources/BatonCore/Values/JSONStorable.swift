@@ -5,17 +5,21 @@ import Foundation
 /// Every turn writes its session's state and every message its content; through `JSONEncoder`/`JSONDecoder` that
 /// was the largest single cost of relaying an agent's reply. The JSON has exactly the shape the synthesized
 /// `Codable` conformance gives (rows written before still read, and `JSONDecoder` still reads rows written now),
-/// which `JSONStorableTests` checks both ways.
+/// which `JSONStorableTests` checks both ways, with keys sorted as ``JSONValue/jsonText`` sorts them.
 public protocol JSONStorable {
-    /// The value as JSON, shaped as its `Codable` conformance encodes it.
-    var storageJSON: JSONValue { get }
-    /// Reads what `storageJSON` (or `JSONEncoder`) wrote.
+    /// Writes the value as JSON, shaped as its `Codable` conformance encodes it.
+    func write(to writer: inout JSONTextWriter)
+    /// Reads what `write(to:)` (or `JSONEncoder`) wrote.
     init(storageJSON: JSONValue) throws(JSONShapeError)
 }
 
 extension JSONStorable {
     /// The stored text.
-    public var storageText: String { storageJSON.jsonText }
+    public var storageText: String {
+        var writer = JSONTextWriter()
+        write(to: &writer)
+        return writer.text
+    }
 
     /// Reads stored text.
     public init(storageText: String) throws {
@@ -107,28 +111,4 @@ struct JSONMembers {
         guard let value = T(rawValue: try string(key)) else { throw fail(key, "one of the known \(T.self) values") }
         return value
     }
-}
-
-/// Builds a stored object, leaving out `nil` members as the synthesized `Codable` conformance does.
-struct JSONObjectBuilder {
-    private(set) var members: [String: JSONValue] = [:]
-
-    subscript(key: String) -> JSONValue? {
-        get { members[key] }
-        set { if let newValue { members[key] = newValue } }
-    }
-
-    var value: JSONValue { .object(members) }
-}
-
-extension Optional where Wrapped == String {
-    var json: JSONValue? { map(JSONValue.string) }
-}
-
-extension Int64 {
-    var json: JSONValue { .number(Double(self)) }
-}
-
-extension Int {
-    var json: JSONValue { .number(Double(self)) }
 }
