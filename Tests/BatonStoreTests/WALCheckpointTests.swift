@@ -14,9 +14,9 @@ struct WALCheckpointTests {
         var sessions: [Session] = []
         for user in 0..<32 { sessions.append(try await newSession(store, user: "u\(user)")) }
         // A page of text per message, so each write adds at least a page to the log: 32 writers, one after another
-        // with no pause, 4,800 writes in all, which a log that never started over would all hold.
+        // with no pause, twelve checkpoints' worth of writes in all, which a log that never started over would all hold.
         let text = String(repeating: "x", count: 4_000)
-        let rounds = 150
+        let rounds = 12 * WALCheckpointer.writesPerCheckpoint / sessions.count
         try await withThrowingTaskGroup(of: Void.self) { group in
             for session in sessions {
                 group.addTask {
