@@ -65,17 +65,59 @@ public struct ConversationState: Codable, Sendable, Hashable {
     /// What is known about the user (`profile.*`): name, email, attributes given by the channel or the flow.
     public var profile: JSONValue
     /// The session's current or latest handover.
-    public var handover: HandoverState?
+    public var handover: HandoverState? {
+        get { handoverBox?.value }
+        set { handoverBox = newValue.map(HandoverBox.init) }
+    }
     /// Notes for the agents the flow wrote (`say` with `to: agent`) before any handover was running; posted when
     /// the next one opens.
     public var agentNotes: [String]?
+    /// The handover, out of line: inline it made a state 576 bytes, most of a session that never handed over, and
+    /// the stores keep thousands of decoded states (a webchat socket's session among them).
+    private var handoverBox: HandoverBox?
 
     public init(flow: FlowState = FlowState(), context: JSONValue = .emptyObject, profile: JSONValue = .emptyObject, handover: HandoverState? = nil) {
         self.flow = flow
         self.context = context
         self.profile = profile
-        self.handover = handover
+        handoverBox = handover.map(HandoverBox.init)
     }
+
+    // Written out because the handover is stored in a box: the same keys and shape the synthesized conformance gave.
+    private enum CodingKeys: String, CodingKey {
+        case flow, context, profile, handover, agentNotes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        flow = try container.decode(FlowState.self, forKey: .flow)
+        context = try container.decode(JSONValue.self, forKey: .context)
+        profile = try container.decode(JSONValue.self, forKey: .profile)
+        handover = try container.decodeIfPresent(HandoverState.self, forKey: .handover)
+        agentNotes = try container.decodeIfPresent([String].self, forKey: .agentNotes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(flow, forKey: .flow)
+        try container.encode(context, forKey: .context)
+        try container.encode(profile, forKey: .profile)
+        try container.encodeIfPresent(handover, forKey: .handover)
+        try container.encodeIfPresent(agentNotes, forKey: .agentNotes)
+    }
+}
+
+/// A handover kept by reference, never changed in place: a state that changes its handover gets a new box, so
+/// states stay values.
+private final class HandoverBox: Sendable, Hashable {
+    let value: HandoverState
+
+    init(_ value: HandoverState) {
+        self.value = value
+    }
+
+    static func == (lhs: HandoverBox, rhs: HandoverBox) -> Bool { lhs === rhs || lhs.value == rhs.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 /// A conversation between one user of one endpoint and Baton (its bot, and its agents through a handover).
