@@ -5,15 +5,15 @@ import GRDB
 extension SQLiteSessionStore {
     public func sessionsWithActiveHandover() async throws -> [SessionID] {
         try await writer.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM sessions WHERE json_extract(state, '$.handover.phase') = 'active'")
+            try String.fetchAll(db, sql: "SELECT id FROM sessions WHERE handover_phase = 'active'")
                 .map(SessionID.init(rawValue:))
         }
     }
 
-    /// The next active handovers a start-up reconciliation has not taken: the phase's expression is the v9 partial
-    /// index's, so only active handovers are visited, in id order.
+    /// The next active handovers a start-up reconciliation has not taken: the condition is the partial index's, so
+    /// only active handovers are visited, in id order.
     static let startupReconciliationsSQL = """
-        SELECT id FROM sessions WHERE json_extract(state, '$.handover.phase') = 'active' AND id > ?
+        SELECT id FROM sessions WHERE handover_phase = 'active' AND id > ?
         AND (reconciled_at IS NULL OR reconciled_at <= ?) ORDER BY id LIMIT ?
         """
 

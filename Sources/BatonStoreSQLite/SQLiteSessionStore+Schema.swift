@@ -137,6 +137,23 @@ extension SQLiteSessionStore {
                     CREATE INDEX sessions_with_active_handover ON sessions (id) WHERE json_extract(state, '$.handover.phase') = 'active';
                     """)
         }
+        migrator.registerMigration("v10: handover phase and highest provider order as columns") { db in
+            // Both are written with the state by every update. `handover_phase` mirrors the state's handover phase,
+            // as PostgreSQL's store keeps it, so the index of active handovers no longer parses the state's JSON
+            // (twice, old row and new) on every write. `highest_external_order` is the highest provider order the
+            // session has stored: an agent's reply that comes in order, almost every one, then needs no look-up of
+            // replies after it, and messages no index by provider order, which cost a page of the log per reply.
+            try db.execute(
+                sql: """
+                    ALTER TABLE sessions ADD COLUMN handover_phase TEXT;
+                    ALTER TABLE sessions ADD COLUMN highest_external_order INTEGER;
+                    UPDATE sessions SET handover_phase = json_extract(state, '$.handover.phase'),
+                        highest_external_order = (SELECT MAX(external_order) FROM messages WHERE session_id = sessions.id);
+                    DROP INDEX sessions_with_active_handover;
+                    CREATE INDEX sessions_with_active_handover ON sessions (id) WHERE handover_phase = 'active';
+                    DROP INDEX messages_by_external_order;
+                    """)
+        }
         return migrator
     }
 }

@@ -75,10 +75,12 @@ public final class SQLiteSessionStore: SessionStore {
             let session = Session(id: newID, endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
             try db.execute(
                 sql: """
-                    INSERT INTO sessions (id, endpoint_id, user_id, channel, state, last_message_id, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?)
+                    INSERT INTO sessions (id, endpoint_id, user_id, channel, state, handover_phase, last_message_id, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
                     """,
-                arguments: [session.id.rawValue, endpointID, userID, channel.rawValue, stateJSON, now.millis, now.millis])
+                arguments: [
+                    session.id.rawValue, endpointID, userID, channel.rawValue, stateJSON, initialState.handover?.phase.rawValue, now.millis, now.millis,
+                ])
             return (session, true)
         }
     }
@@ -99,12 +101,12 @@ public final class SQLiteSessionStore: SessionStore {
             let session = try self.session(from: row)
             var update = SessionUpdate(session: session, rateBucket: Self.rateBucket(from: row))
             let result = try body(&update)
+            // Only a reply that came out of the provider's order has stored replies after it to look up.
+            let highestOrder: Int64? = row["highest_external_order"]
             var later: [Int64: [Message]] = [:]
-            for order in Set(update.drafts.compactMap(\.externalOrder)) {
-                later[order] = try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 ORDER BY id"),
-                    arguments: [sessionID.rawValue, order]
-                ).map(Self.message(from:))
+            for order in Set(update.drafts.compactMap(\.externalOrder)) where order < highestOrder ?? .min {
+                later[order] = try Row.fetchAll(db.cachedStatement(sql: Self.laterRepliesSQL), arguments: [sessionID.rawValue, order, sessionID.rawValue, order])
+                    .map(Self.message(from:))
             }
             let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
             for write in placement.writes {
@@ -123,13 +125,12 @@ public final class SQLiteSessionStore: SessionStore {
             }
             // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
             let stateText: String = update.state == session.state ? row["state"] : update.state.storageText
-            // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index.
-            try db.cachedStatement(
-                sql: "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, wake_at = ?, rate_tokens = ?, rate_at = ? WHERE id = ?"
-            )
-            .execute(arguments: [
-                stateText, placement.lastMessageID, now.millis, update.state.wakeAt?.millis, update.rateBucket?.tokens, update.rateBucket?.at.millis,
-                sessionID.rawValue,
+            // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index;
+            // `handover_phase` and `highest_external_order`, see the v10 migration.
+            let orders = update.drafts.compactMap(\.externalOrder) + (highestOrder.map { [$0] } ?? [])
+            try db.cachedStatement(sql: Self.updateSessionSQL).execute(arguments: [
+                stateText, update.state.handover?.phase.rawValue, placement.lastMessageID, now.millis, update.state.wakeAt?.millis,
+                update.rateBucket?.tokens, update.rateBucket?.at.millis, orders.max(), sessionID.rawValue,
             ])
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
@@ -256,6 +257,21 @@ public final class SQLiteSessionStore: SessionStore {
     // MARK: Rows
 
     static let selectSession = "SELECT * FROM sessions WHERE id = ?"
+
+    static let updateSessionSQL = """
+        UPDATE sessions SET state = ?, handover_phase = ?, last_message_id = ?, updated_at = ?, wake_at = ?, rate_tokens = ?, rate_at = ?,
+        highest_external_order = ? WHERE id = ?
+        """
+
+    /// The session's live messages whose provider order is after the given one, by id: those after the newest live
+    /// message whose order is not. Every placement keeps live messages with a provider order in that order by id
+    /// (`MessagePlacement` moves the later ones behind a late reply), so the session's key reads back from its end
+    /// only as far as that message, not through the whole conversation. Arguments: session, order, session, order.
+    static let laterRepliesSQL = """
+        SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 AND id > COALESCE((
+            SELECT id FROM messages WHERE session_id = ? AND external_order <= ? AND retracted = 0 ORDER BY id DESC LIMIT 1), 0)
+        ORDER BY id
+        """
 
     static func rateBucket(from row: Row) -> RateBucket? {
         guard let tokens = row["rate_tokens"] as Double?, let at = row["rate_at"] as Int64? else { return nil }

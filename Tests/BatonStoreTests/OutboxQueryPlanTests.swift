@@ -37,8 +37,7 @@ struct OutboxQueryPlanTests {
         #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
     }
 
-    /// SQLite has no column for the handover's phase: without the v9 partial index every start-up claim would parse
-    /// every session's state.
+    /// Without the partial index of active handovers every start-up claim would read every session.
     @Test func sqliteStartupReconciliationVisitsOnlyActiveHandovers() async throws {
         let (store, _) = try await StoreKind.sqlite.make()
         let sqlite = try #require(store as? SQLiteSessionStore)
@@ -46,6 +45,18 @@ struct OutboxQueryPlanTests {
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.startupReconciliationsSQL, arguments: ["", 0, 16]).map { $0["detail"] as String }
         }
         #expect(plan.contains { $0.contains("USING INDEX sessions_with_active_handover") }, "\(plan)")
+    }
+
+    /// Messages have no index by provider order: a late reply's look-up of the replies after it reads the session's
+    /// key back from its end, never the whole messages table.
+    @Test func sqliteLateReplyLooksUpLaterRepliesByTheSessionsKey() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        let plan = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.laterRepliesSQL, arguments: ["s", 1, "s", 1]).map { $0["detail"] as String }
+        }
+        #expect(plan.filter { $0.contains("SEARCH messages USING INDEX sqlite_autoindex_messages_1 (session_id=?") }.count == 2, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
     }
 
     @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresClaimsAndWakesUpThroughTheHeadsIndexes() async throws {
@@ -113,15 +124,16 @@ struct OutboxHeadsUpgradeTests {
     static let snapshot = HandoverNotification.Snapshot(HandoverState(phase: .active, nodeID: "", number: 1))
     static let notification = OutboxJob.event(HandoverNotification(id: "n1", kind: .queued, createdAt: epoch, handover: snapshot))
 
-    /// Jobs written by the older schema (as an older Baton wrote them: `insert`): a dead one first, then two of one
-    /// session's queues, and a second session's.
+    /// Jobs written by the older schema (as an older Baton wrote them and its sessions: `insert`, `newSession`): a
+    /// dead one first, then two of one session's queues, and a second session's.
     static func enqueueBeforeTheUpgrade(
-        _ store: any SessionStore, insert: (SessionID, OutboxJob) async throws -> Void, killFirst: () async throws -> Void
+        newSession: (_ user: String) async throws -> SessionID, insert: (SessionID, OutboxJob) async throws -> Void,
+        killFirst: () async throws -> Void
     ) async throws {
-        let first = try await newSession(store, user: "a")
-        let second = try await newSession(store, user: "b")
-        for job in [OutboxJob.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1), notification] { try await insert(first.id, job) }
-        try await insert(second.id, .post(messageID: 3, handover: 1))
+        let first = try await newSession("a")
+        let second = try await newSession("b")
+        for job in [OutboxJob.post(messageID: 1, handover: 1), .post(messageID: 2, handover: 1), notification] { try await insert(first, job) }
+        try await insert(second, .post(messageID: 3, handover: 1))
         try await killFirst()
     }
 
@@ -134,7 +146,11 @@ struct OutboxHeadsUpgradeTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-upgrade-\(UUID().uuidString)/baton.sqlite").path
         let old = try SQLiteSessionStore(path: path)
         try SQLiteSessionStore.migrator.migrate(old.writer, upTo: "v6: outbox traces")
-        try await Self.enqueueBeforeTheUpgrade(old) { session, job in
+        try await Self.enqueueBeforeTheUpgrade { user in
+            let id = SessionID(rawValue: user)
+            try await old.writer.write { db in try SQLiteMigrationTests.insertSession(id, state: ConversationState(), db) }
+            return id
+        } insert: { session, job in
             try await old.writer.write { db in
                 try db.execute(
                     sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at) VALUES (?, ?, ?, 0, 0, 0)",
@@ -153,7 +169,7 @@ struct OutboxHeadsUpgradeTests {
         let client = try PostgresTestServer.start(search: schema)
         try await PostgresMigrations.apply(on: client, logger: PostgresTestServer.logger, migrations: Array(PostgresMigrations.all.prefix(4)))
         let old = PostgresSessionStore(client: client, logger: PostgresTestServer.logger)
-        try await Self.enqueueBeforeTheUpgrade(old) { session, job in
+        try await Self.enqueueBeforeTheUpgrade { try await newSession(old, user: $0).id } insert: { session, job in
             try await client.query(
                 """
                 INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at)
