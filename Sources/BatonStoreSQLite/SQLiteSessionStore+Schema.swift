@@ -143,6 +143,10 @@ extension SQLiteSessionStore {
             // (twice, old row and new) on every write. `highest_external_order` is the highest provider order the
             // session has stored: an agent's reply that comes in order, almost every one, then needs no look-up of
             // replies after it, and messages no index by provider order, which cost a page of the log per reply.
+            // The external ids' unique index, the same constraint, is ordered by the id first: Chatwoot numbers
+            // its messages in one sequence for all conversations, so a new reply's entry goes at the index's end
+            // (ids of one length sort as their numbers), where the other replies of its transaction go too,
+            // instead of into a page of its own session's.
             try db.execute(
                 sql: """
                     ALTER TABLE sessions ADD COLUMN handover_phase TEXT;
@@ -152,6 +156,8 @@ extension SQLiteSessionStore {
                     DROP INDEX sessions_with_active_handover;
                     CREATE INDEX sessions_with_active_handover ON sessions (id) WHERE handover_phase = 'active';
                     DROP INDEX messages_by_external_order;
+                    DROP INDEX messages_by_external_id;
+                    CREATE UNIQUE INDEX messages_by_external_id ON messages (external_id, session_id) WHERE external_id IS NOT NULL;
                     """)
         }
         return migrator

@@ -9,6 +9,10 @@ import Testing
 /// one reshapes, written as that earlier schema had it.
 @Suite("SQLite migrations")
 struct SQLiteMigrationTests {
+    @Sendable static func reply(_ order: Int64) -> MessageDraft {
+        MessageDraft(sender: .agent, content: MessageContent(text: "m\(order)"), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
+    }
+
     /// A session as every schema before v10 stores it.
     static func insertSession(_ id: SessionID, state: ConversationState, _ db: Database) throws {
         try db.execute(
@@ -18,8 +22,9 @@ struct SQLiteMigrationTests {
                 """, arguments: [id.rawValue, id.rawValue, state.storageText])
     }
 
-    /// v10 moves the handover's phase out of the state's JSON and keeps the highest provider order on the session:
-    /// a handover active before the upgrade is still found, and a late reply still moves the replies after it.
+    /// v10 moves the handover's phase out of the state's JSON, keeps the highest provider order on the session and
+    /// orders the external ids' index by the id: a handover active before the upgrade is still found, a late reply
+    /// still moves the replies after it, and a repeated one is still refused.
     @Test func v10KeepsActiveHandoversAndTheProvidersOrder() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-migration-\(UUID().uuidString)/baton.sqlite").path
         let store = try SQLiteSessionStore(path: path)
@@ -43,15 +48,15 @@ struct SQLiteMigrationTests {
         try await store.migrate()
 
         #expect(try await store.sessionsWithActiveHandover() == [active])
-        @Sendable func reply(_ order: Int64) -> MessageDraft {
-            MessageDraft(sender: .agent, content: MessageContent(text: "m\(order)"), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
-        }
-        let (_, late) = try await store.update(sessionID: active, now: epoch) { $0.append(reply(20)) }
+        let (_, late) = try await store.update(sessionID: active, now: epoch) { $0.append(Self.reply(20)) }
         #expect(late.map(\.content.text) == ["m20", "m30", "m40"], "the replies stored before the upgrade moved behind the late one")
-        let (_, inOrder) = try await store.update(sessionID: active, now: epoch) { $0.append(reply(50)) }
+        let (_, inOrder) = try await store.update(sessionID: active, now: epoch) { $0.append(Self.reply(50)) }
         #expect(inOrder.map(\.content.text) == ["m50"])
         let live = try await store.messages(sessionID: active, after: 0, limit: 20).filter { !$0.retracted }.map(\.content.text)
         #expect(live == ["m10", "m20", "m30", "m40", "m50"])
+        await #expect(throws: SessionStoreError.duplicateExternalMessage(active, "m30"), "the external ids' index, rebuilt, still refuses") {
+            _ = try await store.update(sessionID: active, now: epoch) { $0.append(Self.reply(30)) }
+        }
         _ = try await store.update(sessionID: active, now: epoch) { $0.state.handover = nil }
         #expect(try await store.sessionsWithActiveHandover().isEmpty, "the phase follows the state")
     }
