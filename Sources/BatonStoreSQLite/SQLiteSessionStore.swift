@@ -69,8 +69,8 @@ public final class SQLiteSessionStore: SessionStore {
         // Made here, not in the write, which runs later on the writer's queue; unused when the session exists.
         let newID = makeID()
         return try await write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE endpoint_id = ? AND user_id = ?", arguments: [endpointID, userID]) {
-                return (try self.session(from: row), false)
+            if let stored = try db.cachedStatement(sql: Self.selectSessionOfUser).first([endpointID, userID], self.storedSession(from:)) {
+                return (stored.session, false)
             }
             let session = Session(id: newID, endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
             try db.execute(
@@ -87,7 +87,7 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func session(id: SessionID) async throws -> Session? {
         try await writer.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: Self.selectSession), arguments: [id.rawValue]).map(self.session(from:))
+            try db.cachedStatement(sql: Self.selectSession).first([id.rawValue], self.storedSession(from:))?.session
         }
     }
 
@@ -95,18 +95,17 @@ public final class SQLiteSessionStore: SessionStore {
         sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
         try await write { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.selectSession), arguments: [sessionID.rawValue]) else {
+            guard let current = try db.cachedStatement(sql: Self.selectSession).first([sessionID.rawValue], self.storedSession(from:)) else {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
-            let session = try self.session(from: row)
-            var update = SessionUpdate(session: session, rateBucket: Self.rateBucket(from: row))
+            let session = current.session
+            var update = SessionUpdate(session: session, rateBucket: current.rateBucket)
             let result = try body(&update)
             // Only a reply that came out of the provider's order has stored replies after it to look up.
-            let highestOrder: Int64? = row["highest_external_order"]
+            let highestOrder = current.highestExternalOrder
             var later: [Int64: [Message]] = [:]
             for order in Set(update.drafts.compactMap(\.externalOrder)) where order < highestOrder ?? .min {
-                later[order] = try Row.fetchAll(db.cachedStatement(sql: Self.laterRepliesSQL), arguments: [sessionID.rawValue, order, sessionID.rawValue, order])
-                    .map(Self.message(from:))
+                later[order] = try db.cachedStatement(sql: Self.laterRepliesSQL).all([sessionID.rawValue, order, sessionID.rawValue, order], Self.message(from:))
             }
             let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
             for write in placement.writes {
@@ -124,7 +123,7 @@ public final class SQLiteSessionStore: SessionStore {
                     .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis, update.trace])
             }
             // Most turns change the state; those that do not (an agent's reply while the handover is behind) keep its text.
-            let stateText: String = update.state == session.state ? row["state"] : update.state.storageText
+            let stateText: String = update.state == session.state ? current.stateText : update.state.storageText
             // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index;
             // `handover_phase` and `highest_external_order`, see the v10 migration.
             let orders = update.drafts.compactMap(\.externalOrder) + (highestOrder.map { [$0] } ?? [])
@@ -169,18 +168,15 @@ public final class SQLiteSessionStore: SessionStore {
 
     public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?"),
-                arguments: [sessionID.rawValue, after, max(0, limit)]
-            ).map(Self.message(from:))
+            try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?")
+                .all([sessionID.rawValue, after, max(0, limit)], Self.message(from:))
         }
     }
 
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await writer.read { db in
-            try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?"), arguments: [sessionID.rawValue, clientMessageID]
-            ).map(Self.message(from:))
+            try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND client_message_id = ?")
+                .first([sessionID.rawValue, clientMessageID], Self.message(from:))
         }
     }
 
@@ -190,9 +186,8 @@ public final class SQLiteSessionStore: SessionStore {
                 sql: "UPDATE messages SET retracted = 1 WHERE session_id = ? AND external_id = ? AND retracted = 0",
                 arguments: [sessionID.rawValue, externalID])
             guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(
-                db, sql: "SELECT * FROM messages WHERE session_id = ? AND external_id = ?", arguments: [sessionID.rawValue, externalID]
-            ).map(Self.message(from:))
+            return try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND external_id = ?")
+                .first([sessionID.rawValue, externalID], Self.message(from:))
         }
     }
 
@@ -254,9 +249,7 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
-    // MARK: Rows
-
-    static let selectSession = "SELECT * FROM sessions WHERE id = ?"
+    // MARK: Statements (rows: SQLiteSessionStore+Rows.swift)
 
     static let updateSessionSQL = """
         UPDATE sessions SET state = ?, handover_phase = ?, last_message_id = ?, updated_at = ?, wake_at = ?, rate_tokens = ?, rate_at = ?,
@@ -268,45 +261,10 @@ public final class SQLiteSessionStore: SessionStore {
     /// (`MessagePlacement` moves the later ones behind a late reply), so the session's key reads back from its end
     /// only as far as that message, not through the whole conversation. Arguments: session, order, session, order.
     static let laterRepliesSQL = """
-        SELECT * FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 AND id > COALESCE((
+        SELECT \(messageColumns) FROM messages WHERE session_id = ? AND external_order > ? AND retracted = 0 AND id > COALESCE((
             SELECT id FROM messages WHERE session_id = ? AND external_order <= ? AND retracted = 0 ORDER BY id DESC LIMIT 1), 0)
         ORDER BY id
         """
-
-    static func rateBucket(from row: Row) -> RateBucket? {
-        guard let tokens = row["rate_tokens"] as Double?, let at = row["rate_at"] as Int64? else { return nil }
-        return RateBucket(tokens: tokens, at: Date(millis: at))
-    }
-
-    func session(from row: Row) throws -> Session {
-        let id = SessionID(rawValue: row["id"])
-        return Session(
-            id: id, endpointID: row["endpoint_id"], userID: row["user_id"],
-            channel: Channel(rawValue: row["channel"]) ?? .webchat, state: try states.state(for: id, text: row["state"]),
-            lastMessageID: row["last_message_id"], createdAt: Date(millis: row["created_at"]), updatedAt: Date(millis: row["updated_at"]))
-    }
-
-    static func message(from row: Row) throws -> Message {
-        let draft = MessageDraft(
-            sender: Sender(rawValue: row["sender"]) ?? .system, content: try MessageContent(storageText: row["content"]),
-            createdAt: Date(millis: row["created_at"]), clientMessageID: row["client_message_id"], agentName: row["agent_name"],
-            externalID: row["external_id"], externalOrder: row["external_order"])
-        return Message(
-            id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), draft: draft, retracted: row["retracted"], movedTo: row["moved_to"],
-            movedFrom: row["moved_from"])
-    }
-
-    static func encode(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try decoder.decode(type, from: Data(text.utf8))
-    }
-
-    // Both are safe to share: their settings are never changed after this.
-    static let encoder = JSONEncoder()
-    static let decoder = JSONDecoder()
 }
 
 extension Date {
