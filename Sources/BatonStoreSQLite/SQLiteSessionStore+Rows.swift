@@ -62,13 +62,13 @@ extension SQLiteSessionStore {
 }
 
 extension Statement {
-    /// The first row, decoded while it is the statement's own (see `SQLiteSessionStore`'s rows).
+    /// The first row, decoded while it is the statement's own, not copied as `Row.fetchOne` would (see above).
     func first<T>(_ arguments: StatementArguments, _ decode: (Row) throws -> T) throws -> T? {
         let cursor = try Row.fetchCursor(self, arguments: arguments)
         return try withExtendedLifetime(cursor) { try cursor.next().map(decode) }
     }
 
-    /// Every row, each decoded while it is the statement's own.
+    /// Every row, each decoded while it is the statement's own, not copied as `Row.fetchAll` would.
     func all<T>(_ arguments: StatementArguments, _ decode: @escaping (Row) throws -> T) throws -> [T] {
         try Array(Row.fetchCursor(self, arguments: arguments).map(decode))
     }
