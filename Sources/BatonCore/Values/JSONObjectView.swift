@@ -12,7 +12,7 @@ public struct JSONObjectView: Sendable {
     private struct Member: Sendable {
         /// Where the name lies between its quotes, and whether those bytes are the name (no escapes): names are
         /// compared in place, since making a string of each of a webhook's names cost more than the rest of the index.
-        let name: (bytes: Range<Int>, plain: Bool)
+        let name: JSONByteParser.NameSpan
         let value: Range<Int>
         let members: Range<Int>?
     }

@@ -61,7 +61,7 @@ struct JSONByteParser {
     mutating func skipValue(depth: Int) throws(JSONParseError) {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): try members(depth: depth + 1, naming: false) { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
+        case UInt8(ascii: "{"): try memberNames(depth: depth + 1) { parser, _ throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
         case UInt8(ascii: "["): try elements(depth: depth + 1) { parser throws(JSONParseError) in try parser.skipValue(depth: depth + 1) }
         case UInt8(ascii: "\""): try skipString()
         default: _ = try value(depth: depth)
@@ -80,7 +80,7 @@ struct JSONByteParser {
         // member rehashed Chatwoot's objects of tens of members four times or more, and reserving room up front
         // made every small object kept in memory (a session's context) larger.
         var collected: [(String, JSONValue)] = []
-        try members(depth: depth) { parser, key throws(JSONParseError) in collected.append((key, try parser.value(depth: depth))) }
+        try memberNames(depth: depth) { parser, name throws(JSONParseError) in collected.append((parser.name(name), try parser.value(depth: depth))) }
         // A repeated name keeps its last value, as before.
         return .object(Dictionary(collected, uniquingKeysWith: { _, last in last }))
     }
@@ -91,22 +91,14 @@ struct JSONByteParser {
         return .array(collected)
     }
 
-    /// Reads an object's `{`, names, `:`, `,` and `}`, calling `member` with the cursor at each value, which it must
-    /// read or skip. Building and skipping share this, so both accept exactly the same texts. Without `naming`, the
-    /// names are checked but not made (`member` gets an empty one).
-    mutating func members(
-        depth: Int, naming: Bool = true, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void
-    ) throws(JSONParseError) {
-        try memberNames(depth: depth) { parser, name throws(JSONParseError) in
-            try member(&parser, naming ? parser.name(name) : "")
-        }
-    }
+    /// Where a member's name lies in the text, between its quotes, and whether those bytes are the name as they stand
+    /// (no escapes in them): checked, not made (``name(_:)`` makes it).
+    typealias NameSpan = (bytes: Range<Int>, plain: Bool)
 
-    /// ``members(depth:naming:_:)`` with each name where it lies in the text, checked but not made: `member` gets the
-    /// bytes between its quotes, and whether they are the name as they stand (no escapes in them).
-    mutating func memberNames(
-        depth: Int, _ member: (inout JSONByteParser, _ name: (bytes: Range<Int>, plain: Bool)) throws(JSONParseError) -> Void
-    ) throws(JSONParseError) {
+    /// Reads an object's `{`, names, `:`, `,` and `}`, calling `member` with each name's span and the cursor at its
+    /// value, which it must read or skip. Building, skipping and indexing share this, so all accept exactly the same
+    /// texts.
+    mutating func memberNames(depth: Int, _ member: (inout JSONByteParser, _ name: NameSpan) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error("nested deeper than \(maxDepth)") }
         index += 1
         skipWhitespace()
@@ -243,7 +235,7 @@ struct JSONByteParser {
     }
 
     /// The text of a name ``memberNames(depth:_:)`` found (checked then, so this cannot fail).
-    func name(_ name: (bytes: Range<Int>, plain: Bool)) -> String {
+    func name(_ name: NameSpan) -> String {
         if name.plain { return String(decoding: bytes[name.bytes], as: UTF8.self) }
         var reader = JSONByteParser(bytes: bytes, maxDepth: maxDepth)
         reader.index = name.bytes.lowerBound - 1
@@ -252,7 +244,7 @@ struct JSONByteParser {
     }
 
     /// Whether a name ``memberNames(depth:_:)`` found is `text`, compared in place when it has no escape.
-    func name(_ name: (bytes: Range<Int>, plain: Bool), is text: String) -> Bool {
+    func name(_ name: NameSpan, is text: String) -> Bool {
         guard name.plain else { return self.name(name) == text }
         var text = text
         return text.withUTF8 { wanted in
