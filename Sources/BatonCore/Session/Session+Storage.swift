@@ -6,7 +6,7 @@ import Foundation
 extension ConversationState: JSONStorable {
     public func write(to writer: inout JSONTextWriter) {
         writer.object { object in
-            if let agentNotes { object.member("agentNotes") { $0.array(agentNotes) { $0.value($1) } } }
+            object.member("agentNotes", array: agentNotes) { $0.value($1) }
             object.member("context", context)
             object.member("flow", flow)
             object.member("handover", handover)
@@ -32,18 +32,19 @@ extension FlowState: JSONStorable {
     public func write(to writer: inout JSONTextWriter) {
         writer.object { object in
             object.member("botVisits", botVisits == 0 ? nil : botVisits)
-            object.member("position") { writer in
-                // An enum case as the synthesized `Codable` writes it: an object with the case's name, its values inside.
-                writer.object { position in
-                    switch self.position {
-                    case .idle: position.member("idle") { $0.object { _ in } }
-                    case .awaitingAnswer(let nodeID, let attempts):
-                        position.member("awaitingAnswer") { $0.object { fields in fields.member("attempts", attempts); fields.member("nodeID", nodeID) } }
-                    case .inHandover(let nodeID): position.member("inHandover") { $0.object { $0.member("nodeID", nodeID) } }
-                    case .withBot(let visit): position.member("withBot") { $0.object { $0.member("visit", visit) } }
-                    }
+            // An enum case as the synthesized `Codable` writes it: an object with the case's name, its values inside.
+            object.member("position", object: { position in
+                switch self.position {
+                case .idle: position.member("idle", object: { _ in })
+                case .awaitingAnswer(let nodeID, let attempts):
+                    position.member("awaitingAnswer", object: { fields in
+                        fields.member("attempts", attempts)
+                        fields.member("nodeID", nodeID)
+                    })
+                case .inHandover(let nodeID): position.member("inHandover", object: { $0.member("nodeID", nodeID) })
+                case .withBot(let visit): position.member("withBot", object: { $0.member("visit", visit) })
                 }
-            }
+            })
         }
     }
 
@@ -74,14 +75,10 @@ extension HandoverState: JSONStorable {
             object.member("agentName", agentName)
             object.member("contactID", contactID)
             object.member("conversationID", conversationID)
-            if let earlyStatus {
-                object.member("earlyStatus") { writer in
-                    writer.object { fields in
-                        fields.member("conversationID", earlyStatus.conversationID)
-                        fields.member("status", earlyStatus.status.rawValue)
-                        fields.member("updatedAt", earlyStatus.updatedAt)
-                    }
-                }
+            object.member("earlyStatus", object: earlyStatus) { fields, early in
+                fields.member("conversationID", early.conversationID)
+                fields.member("status", early.status.rawValue)
+                fields.member("updatedAt", early.updatedAt)
             }
             object.member("inboxID", inboxID)
             object.member("lastReminderAt", lastReminderAt)
@@ -94,18 +91,15 @@ extension HandoverState: JSONStorable {
             object.member("remindersSent", remindersSent)
             object.member("statusUpdatedAt", statusUpdatedAt)
             object.member("syncedThrough", syncedThrough)
-            if let timers {
-                object.member("timers") { writer in
-                    writer.object { fields in
-                        fields.member("agentInactivity", timers.agentInactivity)
-                        fields.member("reminderEvery", timers.reminderEvery)
-                        fields.member("reminderTimes", timers.reminderTimes)
-                        fields.member("userInactivity", timers.userInactivity)
-                    }
-                }
+            object.member("timers", object: timers) { fields, timers in
+                fields.member("agentInactivity", timers.agentInactivity)
+                fields.member("reminderEvery", timers.reminderEvery)
+                fields.member("reminderTimes", timers.reminderTimes)
+                fields.member("userInactivity", timers.userInactivity)
             }
-            if let trigger {
-                object.member("trigger") { $0.object { fields in fields.member("kind", trigger.kind.rawValue); fields.member("name", trigger.name) } }
+            object.member("trigger", object: trigger) { fields, trigger in
+                fields.member("kind", trigger.kind.rawValue)
+                fields.member("name", trigger.name)
             }
             object.member("userWroteAt", userWroteAt)
             object.member("waitingSince", waitingSince)
@@ -149,26 +143,24 @@ extension HandoverState: JSONStorable {
     }
 }
 
-
 extension MessageContent: JSONStorable {
     public func write(to writer: inout JSONTextWriter) {
         writer.object { object in
-            object.member("attachments") { writer in
-                writer.array(attachments) { writer, attachment in
-                    writer.object { fields in
-                        fields.member("fileID", attachment.fileID)
-                        fields.member("kind", attachment.kind.rawValue)
-                        fields.member("mimeType", attachment.mimeType)
-                        fields.member("name", attachment.name)
-                        fields.member("size", attachment.size)
-                        fields.member("url", attachment.url)
-                    }
+            object.member("attachments", array: attachments) { writer, attachment in
+                writer.object { fields in
+                    fields.member("fileID", attachment.fileID)
+                    fields.member("kind", attachment.kind.rawValue)
+                    fields.member("mimeType", attachment.mimeType)
+                    fields.member("name", attachment.name)
+                    fields.member("size", attachment.size)
+                    fields.member("url", attachment.url)
                 }
             }
             object.member("data", data)
-            object.member("quickReplies") { writer in
-                writer.array(quickReplies) { writer, reply in
-                    writer.object { fields in fields.member("payload", reply.payload); fields.member("title", reply.title) }
+            object.member("quickReplies", array: quickReplies) { writer, reply in
+                writer.object { fields in
+                    fields.member("payload", reply.payload)
+                    fields.member("title", reply.title)
                 }
             }
             object.member("text", text)
@@ -201,7 +193,7 @@ extension BotVisit: JSONStorable {
             object.member("asked", asked)
             object.member("nodeID", nodeID)
             object.member("visit", visit)
-            if !waiting.isEmpty { object.member("waiting") { $0.array(waiting) { $0.value($1) } } }
+            object.member("waiting", array: waiting.isEmpty ? nil : waiting) { $0.value($1) }
         }
     }
 

@@ -62,47 +62,53 @@ public struct JSONTextWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    /// The member `name`, its value written by `write`.
-    mutating func member(_ name: String, _ write: (inout JSONTextWriter) -> Void) {
+    /// The member `name` as an array of `items`, each written by `write`; none when `items` is `nil`.
+    mutating func member<Items: Sequence>(_ name: String, array items: Items?, _ write: (inout JSONTextWriter, Items.Element) -> Void) {
+        guard let items else { return }
         self.name(name)
-        write(&self)
+        array(items, write)
     }
 
-    /// The member `name` with `value`; none when `value` is `nil` (as the synthesized `Codable` leaves it out).
-    mutating func member(_ name: String, _ value: JSONValue?) {
+    /// The member `name` written by `write` from `value`; none when `value` is `nil` (as the synthesized `Codable`
+    /// leaves it out). Every typed member below is this.
+    private mutating func member<Value>(_ name: String, _ value: Value?, _ write: (Value, inout [UInt8]) -> Void) {
         guard let value else { return }
         self.name(name)
-        value.write(into: &bytes)
+        write(value, &bytes)
+    }
+
+    /// The member `name` with `value`; none when `value` is `nil`.
+    mutating func member(_ name: String, _ value: JSONValue?) {
+        member(name, value) { value, bytes in value.write(into: &bytes) }
     }
 
     mutating func member(_ name: String, _ value: String?) {
-        guard let value else { return }
-        self.name(name)
-        JSONValue.writeString(value, into: &bytes)
+        member(name, value, JSONValue.writeString)
     }
 
-    mutating func member(_ name: String, _ value: Int?) {
-        guard let value else { return }
-        self.name(name)
-        JSONValue.writeNumber(Double(value), into: &bytes)
-    }
-
-    mutating func member(_ name: String, _ value: Int64?) {
-        guard let value else { return }
-        self.name(name)
-        JSONValue.writeNumber(Double(value), into: &bytes)
+    mutating func member(_ name: String, _ value: (some BinaryInteger)?) {
+        member(name, value) { value, bytes in JSONValue.writeNumber(Double(value), into: &bytes) }
     }
 
     mutating func member(_ name: String, _ value: Double?) {
-        guard let value else { return }
-        self.name(name)
-        JSONValue.writeNumber(value, into: &bytes)
+        member(name, value, JSONValue.writeNumber)
     }
 
     mutating func member(_ name: String, _ value: Bool?) {
+        member(name, value) { value, bytes in JSONValue.bool(value).write(into: &bytes) }
+    }
+
+    /// The member `name` as an object whose members `write` gives.
+    mutating func member(_ name: String, object write: (inout JSONTextWriter) -> Void) {
+        self.name(name)
+        object(write)
+    }
+
+    /// The member `name` as an object whose members `write` gives from `value`; none when `value` is `nil`.
+    mutating func member<Value>(_ name: String, object value: Value?, _ write: (inout JSONTextWriter, Value) -> Void) {
         guard let value else { return }
         self.name(name)
-        JSONValue.bool(value).write(into: &bytes)
+        object { write(&$0, value) }
     }
 
     /// A date as `Codable` writes one by default: seconds since 2001-01-01.
