@@ -10,7 +10,8 @@ public import PostgresNIO
 /// they may share with the writes that arrived with them (``PostgresGroupCommit``), answered once it committed, and
 /// undone alone when they throw. `update` locks the session's row (`SELECT … FOR UPDATE`), so updates of one session
 /// serialize across processes, and `claimOutbox` hands out jobs with `FOR UPDATE SKIP LOCKED` plus a lease, so two
-/// processes never run the same job at once. SQL is written by hand; every `\(value)` in a query is a bind parameter, never spliced text.
+/// processes never run the same job at once. SQL is written by hand; every `\(value)` in a query is a bind
+/// parameter, never spliced text.
 public final class PostgresSessionStore: SessionStore {
     let client: PostgresClient
     let logger: Logger

@@ -126,10 +126,10 @@ public final class SQLiteSessionStore: SessionStore {
             let stateText: String = update.state == session.state ? current.stateText : update.state.storageText
             // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index;
             // `handover_phase` and `highest_external_order`, see the v10 migration.
-            let orders = update.drafts.compactMap(\.externalOrder) + (highestOrder.map { [$0] } ?? [])
+            let highestAfter = ([highestOrder] + update.drafts.map(\.externalOrder)).compactMap { $0 }.max()
             try db.cachedStatement(sql: Self.updateSessionSQL).execute(arguments: [
                 stateText, update.state.handover?.phase.rawValue, placement.lastMessageID, now.millis, update.state.wakeAt?.millis,
-                update.rateBucket?.tokens, update.rateBucket?.at.millis, orders.max(), sessionID.rawValue,
+                update.rateBucket?.tokens, update.rateBucket?.at.millis, highestAfter, sessionID.rawValue,
             ])
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
