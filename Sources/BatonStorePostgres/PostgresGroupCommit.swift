@@ -5,15 +5,19 @@ import Synchronization
 
 /// Writes that arrive while the store's transactions are busy go together in the next one: one `BEGIN`, one lock
 /// statement and one `COMMIT` (one flush of the write-ahead log, which a durable server waits for) for all of them,
-/// instead of one each.
+/// instead of one each. Their saves (a step's messages, jobs and session row, the last statement of nearly every
+/// write) go in one statement too (``PendingSave``): a transaction of 16 writes is 4 round trips instead of 19.
+/// A write that saves its session again later in the batch, or reads it, comes after that statement: the batch's
+/// waiting saves are written first whenever a write of one of their sessions is next.
 ///
 /// Nothing changes in what a caller is told or when: each is answered only after the transaction holding its write
 /// committed; a caller cancelled meanwhile is told `CancellationError` at once and acknowledges nothing (see
 /// `WriteAnswer`). A write that throws is undone alone and its caller gets its own error; a commit that fails fails
 /// every write in it. Writes run without savepoints (one round trip each fewer), since nearly all succeed: when one
 /// throws, its error is kept for its caller, the transaction is rolled back whole, and the others run again in a
-/// new one, each in a savepoint of its own (`ROLLBACK TO SAVEPOINT` undoes one that throws then), so a batch runs
-/// at most twice for its failing writes.
+/// new one, each in a savepoint of its own (`ROLLBACK TO SAVEPOINT` undoes one that throws then). A statement of
+/// several writes' saves that throws cannot tell whose save it was: the batch runs again first with each save in a
+/// statement of its own, which can. So a batch runs at most three times for its failing writes.
 ///
 /// Locks: a transaction first locks the session rows of all its writes in one statement, in the order of their ids,
 /// so transactions of any instance that each hold several sessions' rows wait for each other in one order and never
@@ -42,8 +46,8 @@ final class PostgresGroupCommit: Sendable {
         /// The outbox job whose session's row it locks (a completion, whose trigger locks that row).
         let job: Int64?
         /// Runs the write (given its session's row when it is the first write of that session in the transaction)
-        /// and returns how to answer its caller once committed.
-        let run: @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> @Sendable () -> Void
+        /// until it is done, with how to answer its caller once committed, or has a save to make.
+        let run: @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> WriteProgress<@Sendable () -> Void>
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -52,7 +56,7 @@ final class PostgresGroupCommit: Sendable {
     private let batchesAtOnce: Int
     private let pending = Mutex<(queue: [Entry], running: Int, taken: Int, busy: Set<SessionID>)>(([], 0, 0, []))
     private let lastID = Atomic<Int>(0)
-    private let counts = Mutex<(commits: Int, writes: Int, retries: Int, reruns: Int)>((0, 0, 0, 0))
+    private let counts = Mutex<Counts>(Counts())
 
     init(client: PostgresClient, logger: Logger, batchesAtOnce: Int) {
         self.client = client
@@ -60,9 +64,20 @@ final class PostgresGroupCommit: Sendable {
         self.batchesAtOnce = max(1, batchesAtOnce)
     }
 
-    /// Transactions committed, the writes they held, transactions run again after a deadlock, and batches run again
-    /// without a write that failed, so far.
-    var committed: (commits: Int, writes: Int, retries: Int, reruns: Int) { counts.withLock { $0 } }
+    /// What the group commit did so far.
+    struct Counts: Sendable {
+        /// Transactions committed, and the writes they held.
+        var commits = 0, writes = 0
+        /// Transactions run again after a deadlock.
+        var retries = 0
+        /// Batches run again without a write that failed, or with each save on its own after a shared one failed.
+        var reruns = 0
+        /// Statements that saved writes (one per batch, unless a write saved its session twice).
+        var saveStatements = 0
+    }
+
+    /// What the group commit did so far.
+    var committed: Counts { counts.withLock { $0 } }
 
     /// Writes submitted and not yet taken into a transaction.
     var waiting: Int { pending.withLock { $0.queue.count } }
@@ -76,15 +91,14 @@ final class PostgresGroupCommit: Sendable {
     /// earlier write may have changed it.
     func write<T: Sendable>(
         session: SessionID? = nil, job: Int64? = nil,
-        _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> T
+        _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> WriteProgress<T>
     ) async throws -> T {
         let id = lastID.add(1, ordering: .relaxed).newValue
         return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
             let entry = Entry(
                 id: id, session: session, job: job,
                 run: { connection, row in
-                    let result = try await body(connection, row)
-                    return { answer.give(.success(result)) }
+                    try await body(connection, row).map { result in { answer.give(.success(result)) } }
                 },
                 fail: { answer.give(.failure($0)) })
             let start = pending.withLock { pending in
@@ -137,14 +151,24 @@ final class PostgresGroupCommit: Sendable {
         return taken
     }
 
+    /// How a batch's writes run in their transaction.
+    enum Mode {
+        /// Without savepoints, the saves that wait together in one statement.
+        case shared
+        /// Without savepoints, each save in a statement of its own (after a shared one threw).
+        case oneByOne
+        /// Each write in a savepoint of its own, with its saves (after a write threw).
+        case savepoints
+    }
+
     private func commit(_ batch: [Entry]) async {
         var batch = batch
-        var savepoints = false
+        var mode = Mode.shared
         var attempt = 1
         while !batch.isEmpty {
             do {
                 let answers = try await client.withTransaction(logger: logger) { connection in
-                    try await self.run(batch, savepoints: savepoints, on: connection)
+                    try await self.run(batch, mode: mode, on: connection)
                 }
                 counts.withLock { $0.commits += 1; $0.writes += batch.count }
                 answers.forEach { $0() }
@@ -154,7 +178,12 @@ final class PostgresGroupCommit: Sendable {
                 if let failed = cause as? WriteFailed {
                     // Its error is the one it would have had in a savepoint: the writes before it ran as they will again.
                     batch.remove(at: failed.index).fail(failed.error)
-                    savepoints = true
+                    mode = .savepoints
+                    counts.withLock { $0.reruns += 1 }
+                    continue
+                }
+                if cause is SharedSaveFailed {
+                    mode = .oneByOne
                     counts.withLock { $0.reruns += 1 }
                     continue
                 }
@@ -176,9 +205,20 @@ final class PostgresGroupCommit: Sendable {
         let error: any Error
     }
 
-    /// Locks every session the batch writes, in id order, then runs each write, in a savepoint of its own when
-    /// `savepoints` (see the type's comment).
-    private func run(_ batch: [Entry], savepoints: Bool, on connection: PostgresConnection) async throws -> [@Sendable () -> Void] {
+    /// What ends a transaction when a statement of several writes' saves throws: whose save it was is not known.
+    private struct SharedSaveFailed: Error {}
+
+    /// The saves of a batch that wait for their statement, each with its write's place in the batch and what it does next.
+    private struct WaitingSave {
+        let index: Int
+        let session: SessionID
+        let save: PendingSave
+        let then: @Sendable (Bool, PostgresConnection) async throws -> WriteProgress<@Sendable () -> Void>
+    }
+
+    /// Locks every session the batch writes, in id order, then runs each write, in a savepoint of its own in the
+    /// `savepoints` mode (see the type's comment).
+    private func run(_ batch: [Entry], mode: Mode, on connection: PostgresConnection) async throws -> [@Sendable () -> Void] {
         let sessions = Array(Set(batch.compactMap(\.session?.rawValue)))
         let jobs = Array(Set(batch.compactMap(\.job)))
         var rows: [String: PostgresRandomAccessRow] = [:]
@@ -192,27 +232,94 @@ final class PostgresGroupCommit: Sendable {
             rows[try row["id"].decode(String.self)] = row
         }
         var answers: [@Sendable () -> Void] = []
+        var waiting: [WaitingSave] = []
         // Alone, a write needs no savepoint either way: when it throws, the whole transaction is undone.
-        let savepoints = savepoints && batch.count > 1
+        let savepoints = mode == .savepoints && batch.count > 1
         for (index, entry) in batch.enumerated() {
+            // A write reads its session's row as saved so far. (A completion may come before a waiting save of its
+            // session: the two were submitted at once, and either order is one their callers could have seen.)
+            if let session = entry.session, waiting.contains(where: { $0.session == session }) {
+                try await save(&waiting, into: &answers, on: connection)
+            }
             // Never released: each savepoint nests in the one before, and `ROLLBACK TO` undoes only the newest.
             if savepoints { try await connection.query("SAVEPOINT write", logger: logger) }
             do {
                 // The row as locked is current only for the first write of its session: it is handed out once.
                 let row = entry.session.flatMap { rows.removeValue(forKey: $0.rawValue) }
-                answers.append(try await entry.run(connection, row))
+                var progress = try await entry.run(connection, row)
+                while case .saving(let save, let then) = progress {
+                    if mode == .shared, let session = entry.session {
+                        waiting.append(WaitingSave(index: index, session: session, save: save, then: then))
+                        break
+                    }
+                    progress = try await then(try await saveAlone(save, on: connection), connection)
+                }
+                if case .done(let answer) = progress { answers.append(answer) }
             } catch where !Self.isTransient(error) && !(error is CancellationError) {
                 guard savepoints else { throw WriteFailed(index: index, error: error) }
                 try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
                 answers.append { entry.fail(error) }
             }
         }
+        try await save(&waiting, into: &answers, on: connection)
         return answers
+    }
+
+    /// Writes the `waiting` saves in one statement, then goes on with each of their writes, in the batch's order,
+    /// until none waits (a write that goes on may save again).
+    private func save(_ waiting: inout [WaitingSave], into answers: inout [@Sendable () -> Void], on connection: PostgresConnection) async throws {
+        while !waiting.isEmpty {
+            let current = waiting
+            waiting = []
+            let saved: Set<Int>
+            do {
+                counts.withLock { $0.saveStatements += 1 }
+                saved = try await PendingSave.write(current.map(\.save), on: connection, logger: logger)
+            } catch where !Self.isTransient(error) && !(error is CancellationError) {
+                // Alone in its statement, a save's error is its write's (a repeated id named as callers expect).
+                throw current.count == 1 ? WriteFailed(index: current[0].index, error: error) : SharedSaveFailed()
+            }
+            for (position, write) in current.enumerated() {
+                do {
+                    switch try await write.then(saved.contains(position), connection) {
+                    case .done(let answer): answers.append(answer)
+                    case .saving(let save, let then): waiting.append(WaitingSave(index: write.index, session: write.session, save: save, then: then))
+                    }
+                } catch where !Self.isTransient(error) && !(error is CancellationError) {
+                    throw WriteFailed(index: write.index, error: error)
+                }
+            }
+        }
+    }
+
+    /// Writes one save in a statement of its own, where a repeated client or external id is its write's error.
+    private func saveAlone(_ save: PendingSave, on connection: PostgresConnection) async throws -> Bool {
+        counts.withLock { $0.saveStatements += 1 }
+        return try await !PendingSave.write([save], on: connection, logger: logger).isEmpty
     }
 
     /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.
     static func isTransient(_ error: any Error) -> Bool {
         guard let code = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
         return code == "40P01" || code == "40001"
+    }
+}
+
+/// Where a write stands in its transaction (see ``PostgresGroupCommit``).
+enum WriteProgress<Result: Sendable>: Sendable {
+    /// Done: its caller gets `Result` once the transaction commits.
+    case done(Result)
+    /// It saves `save` next, in one statement with the other writes' saves that wait with it, and goes on with
+    /// whether the save wrote (`PendingSave.unlessLaterThan`) on the transaction's connection.
+    case saving(PendingSave, then: @Sendable (_ saved: Bool, PostgresConnection) async throws -> WriteProgress<Result>)
+
+    /// The same progress with its result turned into another once it is done.
+    func map<Other: Sendable>(_ transform: @escaping @Sendable (Result) -> Other) -> WriteProgress<Other> {
+        switch self {
+        case .done(let result):
+            return .done(transform(result))
+        case .saving(let save, let then):
+            return .saving(save) { saved, connection in try await then(saved, connection).map(transform) }
+        }
     }
 }

@@ -57,8 +57,8 @@ extension PostgresSessionStore {
         // With the writes around it: the next head's trigger locks the session's row, which the group commit took first.
         try await commits.write(job: item.id) { connection, _ in
             try await connection.query("DELETE FROM outbox WHERE id = \(item.id)", logger: self.logger)
-            guard let now else { return nil }
-            return try await self.rows(Self.claimNextQuery(after: item, now: now, lease: lease), on: connection).first.map(Rows.outboxItem(from:))
+            guard let now else { return .done(nil) }
+            return .done(try await self.rows(Self.claimNextQuery(after: item, now: now, lease: lease), on: connection).first.map(Rows.outboxItem(from:)))
         }
     }
 

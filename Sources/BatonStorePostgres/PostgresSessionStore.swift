@@ -82,7 +82,7 @@ public final class PostgresSessionStore: SessionStore {
             let session = try Rows.session(from: row)
             var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
             let result = try body(&update)
-            // Replies mostly come in the provider's order: written first on that guess, in a statement that writes
+            // Replies mostly come in the provider's order: saved first on that guess, in a statement that writes
             // only if no stored reply comes after them. When one does, the replies after it are read and moved.
             if let earliest = update.drafts.compactMap(\.externalOrder).min() {
                 let guess = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: [:])
@@ -91,31 +91,43 @@ public final class PostgresSessionStore: SessionStore {
                     var guessed = update
                     guessed.placed(through: guess.lastMessageID)
                     let step = StepWrite(update: guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
-                    if try await self.saveInOneStatement(step, unlessLaterThan: earliest, on: connection) { return (result, messages) }
+                    return .saving(PendingSave(step: step, unlessLaterThan: earliest)) { [update] saved, connection in
+                        if saved { return .done((result, messages)) }
+                        return try await self.placingLater(update, of: session, result: result, now: now, on: connection)
+                    }
                 }
             }
-            var later: [Int64: [Message]] = [:]
-            for order in Set(update.drafts.compactMap(\.externalOrder)) {
-                later[order] = try await self.rows(
-                    """
-                    SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND external_order > \(order) AND NOT retracted ORDER BY id
-                    """, on: connection
-                ).map(Rows.message(from:))
-            }
-            let placement = MessagePlacement.plan(update.drafts, in: sessionID, after: session.lastMessageID, later: later)
-            for case .move(let original, let copy) in placement.writes {
-                // Before the copies go in: each takes its original's external id.
-                try await connection.query(
-                    """
-                    UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
-                    WHERE session_id = \(sessionID.rawValue) AND id = \(original.id)
-                    """, logger: self.logger)
-            }
-            let stored = placement.writes.map(\.stored)
-            update.placed(through: placement.lastMessageID)
-            try await self.save(StepWrite(update: update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
-            return (result, stored)
+            return try await self.placingLater(update, of: session, result: result, now: now, on: connection)
         }
+    }
+
+    /// Saves `update` with its drafts placed among the session's stored replies: the live replies that come after
+    /// a draft in the provider's order are read, and moved after it.
+    private func placingLater<T: Sendable>(
+        _ update: SessionUpdate, of session: Session, result: T, now: Date, on connection: PostgresConnection
+    ) async throws -> WriteProgress<(result: T, messages: [Message])> {
+        var update = update
+        var later: [Int64: [Message]] = [:]
+        for order in Set(update.drafts.compactMap(\.externalOrder)) {
+            later[order] = try await rows(
+                """
+                SELECT * FROM messages WHERE session_id = \(session.id.rawValue) AND external_order > \(order) AND NOT retracted ORDER BY id
+                """, on: connection
+            ).map(Rows.message(from:))
+        }
+        let placement = MessagePlacement.plan(update.drafts, in: session.id, after: session.lastMessageID, later: later)
+        for case .move(let original, let copy) in placement.writes {
+            // Before the copies go in: each takes its original's external id.
+            try await connection.query(
+                """
+                UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
+                WHERE session_id = \(session.id.rawValue) AND id = \(original.id)
+                """, logger: logger)
+        }
+        let stored = placement.writes.map(\.stored)
+        update.placed(through: placement.lastMessageID)
+        let save = try await saving(StepWrite(update: update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
+        return .saving(save) { _, _ in .done((result, stored)) }
     }
 
     public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {

@@ -85,8 +85,9 @@ struct PostgresGroupCommitTests {
         }
         let after = store.commits.committed
         #expect(after.writes - before.writes == 65)
-        // The held write alone, then 64 in two transactions of 32.
+        // The held write alone, then 64 in two transactions of 32, each saving its 32 in one statement.
         #expect(after.commits - before.commits == 3, "65 writes in \(after.commits - before.commits) commits")
+        #expect(after.saveStatements - before.saveStatements == 3, "65 saves in \(after.saveStatements - before.saveStatements) statements")
         for (index, session) in sessions.enumerated() {
             #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["message \(index)"])
         }
@@ -121,6 +122,68 @@ struct PostgresGroupCommitTests {
         let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
         #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
+    }
+
+    /// Writes of other sessions share one statement of saves: one of them that repeats an id fails that statement
+    /// without saying whose it was, so the batch runs again with a statement per save, then without the refused one.
+    @Test func aRepeatedIdInASharedSaveFailsOnlyItsWrite() async throws {
+        let (store, schema) = try await Self.store()
+        let held = try await newSession(store, user: "held")
+        let sessions = [try await newSession(store, user: "a"), try await newSession(store, user: "b"), try await newSession(store, user: "c")]
+        _ = try await store.update(sessionID: sessions[1].id, now: epoch) { $0.append(draft("earlier", clientID: "c1")) }
+        let lock = try await RowLock(held.id, schema: schema)
+        let gate = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { _ in } }
+        var writes: [Task<[Message], any Error>] = []
+        for (index, session) in sessions.enumerated() {
+            let clientID = index == 1 ? "c1" : "c\(index)"
+            writes.append(await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("again \(index)", clientID: clientID)) }.messages })
+        }
+        let before = store.commits.committed
+        try await lock.release()
+        try await gate.value
+        #expect(try await writes[0].value.map(\.content.text) == ["again 0"])
+        await #expect(throws: SessionStoreError.duplicateClientMessage(sessions[1].id, "c1")) { try await writes[1].value }
+        #expect(try await writes[2].value.map(\.content.text) == ["again 2"])
+        let after = store.commits.committed
+        #expect(after.commits - before.commits == 2 && after.writes - before.writes == 3, "the held write's, then the two others in one")
+        #expect(after.reruns - before.reruns == 2, "shared, then a statement each, then without the refused write")
+        #expect(try await store.messages(sessionID: sessions[1].id, after: 0, limit: 10).map(\.content.text) == ["earlier"])
+        #expect(try await store.session(id: sessions[1].id)?.lastMessageID == 1, "nothing of the refused write")
+        for index in [0, 2] {
+            #expect(try await store.messages(sessionID: sessions[index].id, after: 0, limit: 10).map(\.content.text) == ["again \(index)"])
+        }
+    }
+
+    /// Agent replies are saved on the guess that they came in order. In a shared statement, the one that came late
+    /// writes nothing there and is then placed before the later reply it found, while the others stay saved; a
+    /// second reply of its session in the same batch comes after both, reading the session as they left it.
+    @Test func aLateReplyInASharedSaveIsPlacedAfterTheStatementAndItsSessionsNextWriteSeesIt() async throws {
+        let (store, schema) = try await Self.store()
+        @Sendable func reply(_ text: String, _ order: Int64) -> MessageDraft {
+            MessageDraft(sender: .agent, content: MessageContent(text: text), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
+        }
+        let held = try await newSession(store, user: "held")
+        let late = try await newSession(store, user: "late")
+        let other = try await newSession(store, user: "other")
+        _ = try await store.update(sessionID: late.id, now: epoch) { $0.append(reply("third", 30)) }
+        let lock = try await RowLock(held.id, schema: schema)
+        let gate = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { _ in } }
+        let second = await Self.queue(on: store) { try await store.update(sessionID: late.id, now: epoch) { $0.append(reply("second", 20)) }.messages }
+        let elsewhere = await Self.queue(on: store) { try await store.update(sessionID: other.id, now: epoch) { $0.append(reply("elsewhere", 10)) }.messages }
+        let fourth = await Self.queue(on: store) { try await store.update(sessionID: late.id, now: epoch) { $0.append(reply("fourth", 40)) }.messages }
+        let before = store.commits.committed
+        try await lock.release()
+        try await gate.value
+        // "second" went in as message 2, then "third" moved behind it as message 3; "fourth" follows as 4.
+        #expect(try await second.value.map(\.content.text) == ["second", "third"])
+        #expect(try await elsewhere.value.map(\.id) == [1])
+        #expect(try await fourth.value.map(\.id) == [4])
+        let after = store.commits.committed
+        #expect(after.commits - before.commits == 2 && after.reruns == before.reruns, "the held write's, then the three in one, run once")
+        #expect(after.saveStatements - before.saveStatements == 4, "the held one; second and elsewhere; third moved; fourth")
+        let stored = try await store.messages(sessionID: late.id, after: 0, limit: 10).filter { !$0.retracted }
+        #expect(stored.map(\.content.text) == ["second", "third", "fourth"])
+        #expect(try await store.session(id: late.id)?.lastMessageID == 4)
     }
 
     /// A transaction leaves a write whose session another of the store's transactions holds: taken, it would wait

@@ -1,0 +1,110 @@
+import BatonCore
+import Logging
+import PostgresNIO
+
+/// A step's save (its new messages, its outbox jobs and its session's row), waiting to be written together with
+/// the saves of other sessions in the same transaction: one statement, one round trip and one plan for all of them
+/// (see `PostgresGroupCommit`).
+struct PendingSave: Sendable {
+    let step: PostgresSessionStore.StepWrite
+    /// When set, the save writes only if no live message of its session has a provider order after this one
+    /// (an agent's reply that came in order, the usual case); otherwise it writes nothing and says so.
+    let unlessLaterThan: Int64?
+
+    /// Writes `saves` (of different sessions) in one statement and returns the positions of those that wrote. A
+    /// save alone reports a repeated client or external id as the `SessionStoreError` its caller expects; in a
+    /// statement of several, whose it was is not known, and the error is PostgreSQL's.
+    static func write(_ saves: [PendingSave], on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
+        var saved: Set<Int> = []
+        let message = saves.count == 1 ? saves[0].step.messages.first { $0.clientMessageID != nil || $0.externalID != nil } : nil
+        try await PostgresSessionStore.reportingDuplicates(of: message) {
+            for try await position in try await connection.query(try query(saves), logger: logger).decode(Int64.self) {
+                saved.insert(Int(position))
+            }
+        }
+        return saved
+    }
+
+    /// `WITH free_0 AS (…), m_0 AS (INSERT INTO messages …), o_0 AS (INSERT INTO outbox …), u_0 AS (UPDATE sessions
+    /// … RETURNING 0), free_1 …  SELECT n FROM u_0 UNION ALL …`, each insert only when it has rows. PostgreSQL
+    /// runs every data-modifying part once, whether the query reads it or not. The parts write different rows (one
+    /// session each, its messages and jobs), so the snapshot they share hides nothing any of them needs; a save's
+    /// outbox rows go in the order given, so their ids (the order jobs run in) follow its step's. With
+    /// `unlessLaterThan`, every part of a save writes only when `free_k` found no live message of its session with a
+    /// later provider order.
+    static func query(_ saves: [PendingSave]) throws -> PostgresQuery {
+        let binds = saves.reduce(0) { $0 + 10 + 10 * $1.step.messages.count + 6 * $1.step.update.jobs.count }
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 512 * saves.count, interpolationCount: binds)
+        sql.appendLiteral("WITH ")
+        for (position, save) in saves.enumerated() {
+            if position > 0 { sql.appendLiteral(", ") }
+            try save.appendParts(named: "_\(position)", position: Int64(position), to: &sql)
+        }
+        for position in saves.indices {
+            sql.appendLiteral(position == 0 ? " SELECT n FROM u_\(position)" : " UNION ALL SELECT n FROM u_\(position)")
+        }
+        return PostgresQuery(stringInterpolation: sql)
+    }
+
+    /// This save's `free`, `m`, `o` and `u` parts, each name ending in `suffix`; `u` returns `position` when it wrote.
+    func appendParts(named suffix: String, position: Int64, to sql: inout PostgresQuery.StringInterpolation) throws {
+        let free = "free\(suffix)"
+        sql.appendLiteral("\(free) AS (SELECT ")
+        if let order = unlessLaterThan {
+            sql.appendLiteral("NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ")
+            sql.appendInterpolation(step.sessionID.rawValue)
+            sql.appendLiteral(" AND external_order > ")
+            sql.appendInterpolation(order)
+            sql.appendLiteral(" AND NOT retracted) AS ok)")
+        } else {
+            sql.appendLiteral("TRUE AS ok)")
+        }
+        if !step.messages.isEmpty {
+            sql.appendLiteral(", m\(suffix) AS (INSERT INTO messages \(PostgresSessionStore.messageColumns) SELECT v.* FROM (VALUES ")
+            for (index, message) in step.messages.enumerated() {
+                if index > 0 { sql.appendLiteral(", ") }
+                PostgresSessionStore.appendValues(of: message, to: &sql)
+            }
+            sql.appendLiteral(") AS v, \(free) WHERE \(free).ok)")
+        }
+        if !step.update.jobs.isEmpty {
+            sql.appendLiteral(", o\(suffix) AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
+            sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM (VALUES ")
+            for (index, job) in step.update.jobs.enumerated() {
+                sql.appendLiteral(index == 0 ? "(" : ", (")
+                sql.appendInterpolation(Int64(index))
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(step.sessionID.rawValue)
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(try Rows.encode(job))
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(job.kind)
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(step.now.millis)
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(step.update.trace)
+                sql.appendLiteral("::text)")
+            }
+            sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), \(free) WHERE \(free).ok ORDER BY v.n)")
+        }
+        sql.appendLiteral(", u\(suffix) AS (UPDATE sessions SET state = ")
+        sql.appendInterpolation(step.update.state.storageText)
+        sql.appendLiteral(", handover_phase = ")
+        sql.appendInterpolation(step.update.state.handover?.phase.rawValue)
+        sql.appendLiteral(", last_message_id = ")
+        sql.appendInterpolation(step.lastMessageID)
+        sql.appendLiteral(", updated_at = ")
+        sql.appendInterpolation(step.now.millis)
+        sql.appendLiteral(", wake_at = ")
+        sql.appendInterpolation(step.update.state.wakeAt?.millis)
+        sql.appendLiteral(", rate_tokens = ")
+        sql.appendInterpolation(step.update.rateBucket?.tokens)
+        sql.appendLiteral(", rate_at = ")
+        sql.appendInterpolation(step.update.rateBucket?.at.millis)
+        sql.appendLiteral(" FROM \(free) WHERE \(free).ok AND id = ")
+        sql.appendInterpolation(step.sessionID.rawValue)
+        sql.appendLiteral(" RETURNING ")
+        sql.appendInterpolation(position)
+        sql.appendLiteral("::bigint AS n)")
+    }
+}
