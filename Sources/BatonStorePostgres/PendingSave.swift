@@ -16,7 +16,7 @@ struct PendingSave: Sendable {
     /// statement of several, whose it was is not known, and the error is PostgreSQL's.
     static func write(_ saves: [PendingSave], on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
         var saved: Set<Int> = []
-        let message = saves.count == 1 ? saves[0].step.messages.first { $0.clientMessageID != nil || $0.externalID != nil } : nil
+        let message = saves.count == 1 ? saves[0].step.messages.first(where: \.bringsItsOwnID) : nil
         try await PostgresSessionStore.reportingDuplicates(of: message) {
             for try await position in try await connection.query(try query(saves), logger: logger).decode(Int64.self) {
                 saved.insert(Int(position))

@@ -18,8 +18,8 @@ extension PostgresSessionStore {
 
     /// What `update` saves of `step`: everything, in one statement with the other saves of its transaction. A
     /// repeated client or external id is reported for the message that carries it, so messages go in that statement
-    /// only while at most one of them carries such an id (an agent's reply, a user's message); otherwise each is
-    /// inserted alone first (the rare step that moves earlier replies).
+    /// only while at most one of them brings such an id of its own (an agent's reply, a user's message); otherwise
+    /// each is inserted alone first (the rare step of several such drafts).
     func saving(_ step: StepWrite, on connection: PostgresConnection) async throws -> PendingSave {
         guard !Self.fitsOneStatement(step.messages) else { return PendingSave(step: step, unlessLaterThan: nil) }
         for message in step.messages { try await insert(message, on: connection) }
@@ -30,7 +30,7 @@ extension PostgresSessionStore {
 
     /// Whether `messages` can go in one statement (see ``saving(_:on:)``).
     static func fitsOneStatement(_ messages: [Message]) -> Bool {
-        messages.count(where: { $0.clientMessageID != nil || $0.externalID != nil }) <= 1
+        messages.count(where: \.bringsItsOwnID) <= 1
     }
 
     /// Inserts a message, reporting a repeated client or external id as the `SessionStoreError` callers expect.
@@ -89,5 +89,13 @@ extension PostgresSessionStore {
             }
             throw error
         }
+    }
+}
+
+extension Message {
+    /// Whether the message brings a client or external id that a repeated delivery would repeat. A moved reply's
+    /// copy does not: it takes its original's external id, which the move has just taken off the original.
+    var bringsItsOwnID: Bool {
+        movedFrom == nil && (clientMessageID != nil || externalID != nil)
     }
 }

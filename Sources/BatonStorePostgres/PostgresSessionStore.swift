@@ -116,12 +116,17 @@ public final class PostgresSessionStore: SessionStore {
             ).map(Rows.message(from:))
         }
         let placement = MessagePlacement.plan(update.drafts, in: session.id, after: session.lastMessageID, later: later)
-        for case .move(let original, let copy) in placement.writes {
-            // Before the copies go in: each takes its original's external id.
+        let moves = placement.writes.compactMap { write -> (original: Int64, copy: Int64)? in
+            guard case .move(let original, let copy) = write else { return nil }
+            return (original.id, copy.id)
+        }
+        if !moves.isEmpty {
+            // All at once, before the copies go in: each copy takes its original's external id.
             try await connection.query(
                 """
-                UPDATE messages SET retracted = TRUE, moved_to = \(copy.id), external_id = NULL
-                WHERE session_id = \(session.id.rawValue) AND id = \(original.id)
+                UPDATE messages SET retracted = TRUE, moved_to = moves.copy, external_id = NULL
+                FROM unnest(\(moves.map(\.original)), \(moves.map(\.copy))) AS moves (original, copy)
+                WHERE session_id = \(session.id.rawValue) AND id = moves.original
                 """, logger: logger)
         }
         let stored = placement.writes.map(\.stored)
