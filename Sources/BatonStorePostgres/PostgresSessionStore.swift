@@ -93,17 +93,17 @@ public final class PostgresSessionStore: SessionStore {
                     let step = StepWrite(update: guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
                     return .saving(PendingSave(step: step, unlessLaterThan: earliest)) { [update] saved, connection in
                         if saved { return .done((result, messages)) }
-                        return try await self.placingLater(update, of: session, result: result, now: now, on: connection)
+                        return try await self.savingPlaced(update, of: session, result: result, now: now, on: connection)
                     }
                 }
             }
-            return try await self.placingLater(update, of: session, result: result, now: now, on: connection)
+            return try await self.savingPlaced(update, of: session, result: result, now: now, on: connection)
         }
     }
 
-    /// Saves `update` with its drafts placed among the session's stored replies: the live replies that come after
-    /// a draft in the provider's order are read, and moved after it.
-    private func placingLater<T: Sendable>(
+    /// Saves `update` with its drafts placed: a draft with a provider order goes before the session's live replies
+    /// that come after it in that order, which are read, and moved behind it.
+    private func savingPlaced<T: Sendable>(
         _ update: SessionUpdate, of session: Session, result: T, now: Date, on connection: PostgresConnection
     ) async throws -> WriteProgress<(result: T, messages: [Message])> {
         var update = update
