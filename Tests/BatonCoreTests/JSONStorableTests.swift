@@ -122,6 +122,28 @@ import Testing
         }
     }
 
+    @Test func messagesReadAndWriteAsCodableDoes() throws {
+        var values = Values(random: SeededGenerator(state: 0x5EED_0004))
+        for index in 0..<500 {
+            var message = Message(
+                id: Int64.random(in: 1...1_000_000, using: &values.random), sessionID: SessionID(rawValue: "s_" + values.text()),
+                draft: MessageDraft(
+                    sender: Sender.allCases.randomElement(using: &values.random)!, content: values.content(),
+                    createdAt: Date(timeIntervalSince1970: 1_764_000_000 + Double(index) * 0.125), clientMessageID: values.maybe { $0.text() },
+                    agentName: values.maybe { $0.text() }, externalID: values.maybe { $0.text() },
+                    externalOrder: values.maybe { Int64.random(in: 1...9_000_000_000, using: &$0.random) }),
+                retracted: Bool.random(using: &values.random))
+            message.movedTo = values.maybe { Int64.random(in: 1...999, using: &$0.random) }
+            message.movedFrom = values.maybe { Int64.random(in: 1...999, using: &$0.random) }
+            let written = message.storageText
+            #expect(try Message(storageText: written) == message)
+            #expect(try JSONValue.parse(written.utf8).jsonText == written, "not written as a value's sorted, compact text: \(written)")
+            #expect(try JSONDecoder().decode(Message.self, from: Data(written.utf8)) == message, "Codable cannot read \(written)")
+            let codable = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
+            #expect(try Message(storageText: codable) == message, "cannot read what Codable wrote: \(codable)")
+        }
+    }
+
     @Test func writtenJSONIsWhatFoundationReadsBack() throws {
         var values = Values(random: SeededGenerator(state: 0x5EED_0003))
         for _ in 0..<1_000 {

@@ -220,3 +220,35 @@ extension BotInput: JSONStorable {
         self.init(text: try members.string("text"), payload: try members.optionalString("payload"), messageID: try members.optionalInt64("messageID"))
     }
 }
+
+/// The stores keep a message in columns; whole, as JSON, it travels in the hub's announcements between instances.
+extension Message: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("agentName", agentName)
+            object.member("clientMessageID", clientMessageID)
+            object.member("content", content)
+            object.member("createdAt", createdAt)
+            object.member("externalID", externalID)
+            object.member("externalOrder", externalOrder)
+            object.member("id", id)
+            object.member("movedFrom", movedFrom)
+            object.member("movedTo", movedTo)
+            object.member("retracted", retracted)
+            object.member("sender", sender.rawValue)
+            object.member("sessionID", sessionID.rawValue)
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let members = try JSONMembers(storageJSON, of: "Message")
+        let draft = MessageDraft(
+            sender: try members.raw("sender", as: Sender.self), content: try MessageContent(storageJSON: try members.value("content")),
+            createdAt: try members.date("createdAt"), clientMessageID: try members.optionalString("clientMessageID"),
+            agentName: try members.optionalString("agentName"), externalID: try members.optionalString("externalID"),
+            externalOrder: try members.optionalInt64("externalOrder"))
+        self.init(
+            id: try members.int64("id"), sessionID: SessionID(rawValue: try members.string("sessionID")), draft: draft,
+            retracted: try members.bool("retracted"), movedTo: try members.optionalInt64("movedTo"), movedFrom: try members.optionalInt64("movedFrom"))
+    }
+}

@@ -1,11 +1,11 @@
-import Foundation
+public import Foundation
 
 /// Writes compact JSON straight to bytes, as ``JSONValue/jsonText`` writes a value, without building the value.
 ///
 /// Every relayed message stores its content and its session's state; building each as a tree of `JSONValue`
 /// dictionaries only to write them out again was most of what storing cost. An object's members must be given in
 /// the order of their names (the order `jsonText` sorts them in, so the text is the same as before); debug builds
-/// check it.
+/// check it. An optional member that is `nil` is left out, as the synthesized `Codable` leaves it out.
 public struct JSONTextWriter {
     private(set) var bytes: [UInt8] = []
     /// Whether the object being written has no member yet.
@@ -14,15 +14,15 @@ public struct JSONTextWriter {
         private var lastName: String?
     #endif
 
-    init() {
+    public init() {
         bytes.reserveCapacity(256)
     }
 
     /// The text written.
-    var text: String { String(decoding: bytes, as: UTF8.self) }
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Writes an object whose members `write` gives, in name order.
-    mutating func object(_ write: (inout JSONTextWriter) -> Void) {
+    public mutating func object(_ write: (inout JSONTextWriter) -> Void) {
         bytes.append(UInt8(ascii: "{"))
         let outer = isFirst
         isFirst = true
@@ -39,7 +39,7 @@ public struct JSONTextWriter {
     }
 
     /// Writes an array of `items`, each with `write`.
-    mutating func array<Items: Sequence>(_ items: Items, _ write: (inout JSONTextWriter, Items.Element) -> Void) {
+    public mutating func array<Items: Sequence>(_ items: Items, _ write: (inout JSONTextWriter, Items.Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
         var first = true
         for item in items {
@@ -63,7 +63,7 @@ public struct JSONTextWriter {
     }
 
     /// The member `name` as an array of `items`, each written by `write`; none when `items` is `nil`.
-    mutating func member<Items: Sequence>(_ name: String, array items: Items?, _ write: (inout JSONTextWriter, Items.Element) -> Void) {
+    public mutating func member<Items: Sequence>(_ name: String, array items: Items?, _ write: (inout JSONTextWriter, Items.Element) -> Void) {
         guard let items else { return }
         self.name(name)
         array(items, write)
@@ -78,56 +78,62 @@ public struct JSONTextWriter {
     }
 
     /// The member `name` with `value`; none when `value` is `nil`.
-    mutating func member(_ name: String, _ value: JSONValue?) {
+    public mutating func member(_ name: String, _ value: JSONValue?) {
         member(name, value) { value, bytes in value.write(into: &bytes) }
     }
 
-    mutating func member(_ name: String, _ value: String?) {
+    /// The member `name` with `value`; none when `value` is `nil`.
+    public mutating func member(_ name: String, _ value: String?) {
         member(name, value, JSONValue.writeString)
     }
 
-    mutating func member(_ name: String, _ value: (some BinaryInteger)?) {
+    /// The member `name` with `value`, written as a double (exact up to 2^53); none when `value` is `nil`.
+    public mutating func member(_ name: String, _ value: (some BinaryInteger)?) {
         member(name, value) { value, bytes in JSONValue.writeNumber(Double(value), into: &bytes) }
     }
 
-    mutating func member(_ name: String, _ value: Double?) {
+    /// The member `name` with `value`; none when `value` is `nil`.
+    public mutating func member(_ name: String, _ value: Double?) {
         member(name, value, JSONValue.writeNumber)
     }
 
-    mutating func member(_ name: String, _ value: Bool?) {
+    /// The member `name` with `value`; none when `value` is `nil`.
+    public mutating func member(_ name: String, _ value: Bool?) {
         member(name, value) { value, bytes in JSONValue.bool(value).write(into: &bytes) }
     }
 
     /// The member `name` as an object whose members `write` gives.
-    mutating func member(_ name: String, object write: (inout JSONTextWriter) -> Void) {
+    public mutating func member(_ name: String, object write: (inout JSONTextWriter) -> Void) {
         self.name(name)
         object(write)
     }
 
     /// The member `name` as an object whose members `write` gives from `value`; none when `value` is `nil`.
-    mutating func member<Value>(_ name: String, object value: Value?, _ write: (inout JSONTextWriter, Value) -> Void) {
+    public mutating func member<Value>(_ name: String, object value: Value?, _ write: (inout JSONTextWriter, Value) -> Void) {
         guard let value else { return }
         self.name(name)
         object { write(&$0, value) }
     }
 
     /// A date as `Codable` writes one by default: seconds since 2001-01-01.
-    mutating func member(_ name: String, _ value: Date?) {
+    public mutating func member(_ name: String, _ value: Date?) {
         member(name, value?.timeIntervalSinceReferenceDate)
     }
 
-    mutating func member(_ name: String, _ value: (some JSONStorable)?) {
+    /// The member `name` as `value` writes itself; none when `value` is `nil`.
+    public mutating func member(_ name: String, _ value: (some JSONStorable)?) {
         guard let value else { return }
         self.name(name)
         value.write(to: &self)
     }
 
     /// A value on its own (an array's element).
-    mutating func value(_ value: some JSONStorable) {
+    public mutating func value(_ value: some JSONStorable) {
         value.write(to: &self)
     }
 
-    mutating func value(_ value: String) {
+    /// A string on its own (an array's element).
+    public mutating func value(_ value: String) {
         JSONValue.writeString(value, into: &bytes)
     }
 }

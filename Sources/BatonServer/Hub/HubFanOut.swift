@@ -52,20 +52,19 @@ public struct HubFanOut: Service {
     /// Sends this instance's events in publication order: whatever was published while the previous batch was on
     /// its way goes in the next one, so a busy instance makes one round trip per batch instead of one per event.
     func announce() async {
-        let encoder = JSONEncoder()
         var sequence = 0
         while let batch = await announcements.next(upTo: Self.announcementBatch) {
             do {
-                let payloads = try batch.map { announcement in
+                let payloads = batch.map { announcement in
                     var wire = HubWireEvent(from: instanceID, announcement)
                     sequence += 1
                     wire.seq = sequence
-                    var payload = try encoder.encode(wire)
-                    if payload.count > HubWireEvent.maxPayloadBytes, wire.message != nil {
+                    var payload = wire.storageText
+                    if payload.utf8.count > HubWireEvent.maxPayloadBytes, wire.message != nil {
                         wire.message = nil
-                        payload = try encoder.encode(wire)
+                        payload = wire.storageText
                     }
-                    return String(decoding: payload, as: UTF8.self)
+                    return payload
                 }
                 try await relay.send(payloads)
                 metrics.fanOut("sent", count: batch.count)
@@ -110,7 +109,7 @@ public struct HubFanOut: Service {
             metrics.fanOut("not_held")
             return
         }
-        guard let wire = try? JSONDecoder().decode(HubWireEvent.self, from: Data(payload.utf8)) else {
+        guard let wire = try? HubWireEvent(storageText: payload) else {
             logger.warning("ignored a malformed hub relay payload")
             return
         }
