@@ -136,4 +136,10 @@ public struct JSONMembers {
         guard let value = T(rawValue: try string(key)) else { throw fail(key, "one of the known \(T.self) values") }
         return value
     }
+
+    /// One of `type`'s raw values, or `nil` when the member is missing or `null`.
+    public func optionalRaw<T: RawRepresentable<String>>(_ key: String, as type: T.Type) throws(JSONShapeError) -> T? {
+        guard optional(key) != nil else { return nil }
+        return try raw(key, as: type)
+    }
 }

@@ -33,15 +33,9 @@ extension HubWireEvent: JSONStorable {
         kind = try members.raw("kind", as: Kind.self)
         id = try members.optionalInt64("id")
         to = try members.optionalInt64("to")
-        sender = try members.optionalString("sender").map { raw throws(JSONShapeError) in
-            guard let sender = Sender(rawValue: raw) else { throw members.fail("sender", "one of the known Sender values") }
-            return sender
-        }
+        sender = try members.optionalRaw("sender", as: Sender.self)
         on = try members.optionalBool("on")
-        phase = try members.optionalString("phase").map { raw throws(JSONShapeError) in
-            guard let phase = HandoverState.Phase(rawValue: raw) else { throw members.fail("phase", "one of the known Phase values") }
-            return phase
-        }
+        phase = try members.optionalRaw("phase", as: HandoverState.Phase.self)
         number = try members.optionalInt("number")
         agentJoined = try members.optionalBool("agentJoined")
         agentName = try members.optionalString("agentName")
