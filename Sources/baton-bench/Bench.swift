@@ -62,21 +62,22 @@ struct Bench {
     func startup() async throws -> BenchReport.Startup {
         var result = BenchReport.Startup()
         var times: [Double] = []
-        var resident: [Int] = []
+        var resident: [(all: Int, anonymous: Int)] = []
         for _ in 0..<3 {
             let rig = try await BatonRig.start(settings, storage: .sqlite)
             times.append(rig.instances[0].startToReady / .milliseconds(1))
             // Idle: after the start-up work (migrations, agent bot, reconciliation) has settled.
             try await Task.sleep(for: .seconds(1))
-            resident.append(rig.instances[0].residentBytes)
+            resident.append((rig.instances[0].residentBytes, rig.instances[0].anonymousBytes))
             await rig.stop()
         }
         result.batonStartToReadyMs = times.sorted()[1]
-        result.batonIdleResident = resident.sorted()[1]
+        (result.batonIdleResident, result.batonIdleAnonymous) = resident.sorted { $0.all < $1.all }[1]
         let bare = try await startBare()
         result.bareStartToReadyMs = bare.process.startToReady / .milliseconds(1)
         try await Task.sleep(for: .seconds(1))
         result.bareIdleResident = bare.process.residentBytes
+        result.bareIdleAnonymous = bare.process.anonymousBytes
         bare.process.stop()
         return result
     }

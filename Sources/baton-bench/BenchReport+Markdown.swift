@@ -48,7 +48,8 @@ extension BenchReport {
             lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))
         }
         if let startup {
-            lines.append(row("Idle resident memory (MB)", Self.megabytes(startup.batonIdleResident), Self.megabytes(startup.bareIdleResident), "—", nil))
+            lines.append(row("Idle resident memory (MB)", Self.megabytes(startup.batonIdleResident), Self.megabytes(startup.bareIdleResident), "—", nil,
+                note: "of which the process's own, not its executable's pages: \(Self.megabytes(startup.batonIdleAnonymous)) / \(Self.megabytes(startup.bareIdleAnonymous))"))
             lines.append(row("Start to ready (ms, median of 3)", String(format: "%.0f", startup.batonStartToReadyMs), String(format: "%.0f", startup.bareStartToReadyMs), "—", nil))
         }
         for postgres in postgresRelays {
@@ -116,7 +117,8 @@ extension BenchReport {
         }
         if let startup {
             let megabytes = Double(startup.batonIdleResident) / (1024 * 1024)
-            rows.append(("Idle resident memory", String(format: "%.1f MB", megabytes), "≤ 40 MB", megabytes <= 40))
+            let own = Self.megabytes(startup.batonIdleAnonymous)
+            rows.append(("Idle resident memory", String(format: "%.1f", megabytes) + " MB (\(own) MB its own)", "≤ 40 MB", megabytes <= 40))
         }
         if let cached = calls.handoverCalls.filter({ $0.key > 0 }).min(by: { $0.key < $1.key })?.value {
             let posts = cached.filter { $0.key.hasPrefix("POST") && $0.key.hasSuffix("/messages") }.values.reduce(0, +)

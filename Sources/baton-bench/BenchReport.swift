@@ -5,8 +5,11 @@ struct BenchReport: Codable, Sendable {
     struct Startup: Codable, Sendable {
         var batonStartToReadyMs: Double = 0
         var batonIdleResident = 0
+        /// Of which the process's own (see `ChildProcess.anonymousBytes`).
+        var batonIdleAnonymous = 0
         var bareStartToReadyMs: Double = 0
         var bareIdleResident = 0
+        var bareIdleAnonymous = 0
     }
 
     struct Sockets: Codable, Sendable {

@@ -68,9 +68,17 @@ final class ChildProcess: Sendable {
     }
 
     /// Resident memory in bytes, from /proc.
-    var residentBytes: Int {
+    var residentBytes: Int { statusBytes("VmRSS:") }
+
+    /// The part of the resident memory that is the process's own (heap, stacks), not pages of its executable mapped
+    /// from the file. Those are most of an idle process's, and how many are resident varies with the file's pages in
+    /// the kernel's cache (a just-linked binary maps more around each page it touches).
+    var anonymousBytes: Int { statusBytes("RssAnon:") }
+
+    /// A size line of `/proc/<pid>/status`, in bytes.
+    private func statusBytes(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) })
         else { return 0 }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes * 1024
