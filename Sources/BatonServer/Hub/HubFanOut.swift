@@ -41,7 +41,7 @@ public struct HubFanOut: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await announce() }
                 group.addTask { await listen() }
