@@ -211,7 +211,6 @@ final class PostgresGroupCommit: Sendable {
     /// The saves of a batch that wait for their statement, each with its write's place in the batch and what it does next.
     private struct WaitingSave {
         let index: Int
-        let session: SessionID
         let save: PendingSave
         let then: @Sendable (Bool, PostgresConnection) async throws -> WriteProgress<@Sendable () -> Void>
     }
@@ -238,7 +237,7 @@ final class PostgresGroupCommit: Sendable {
         for (index, entry) in batch.enumerated() {
             // A write reads its session's row as saved so far. (A completion may come before a waiting save of its
             // session: the two were submitted at once, and either order is one their callers could have seen.)
-            if let session = entry.session, waiting.contains(where: { $0.session == session }) {
+            if let session = entry.session, waiting.contains(where: { $0.save.step.sessionID == session }) {
                 try await save(&waiting, into: &answers, on: connection)
             }
             // Never released: each savepoint nests in the one before, and `ROLLBACK TO` undoes only the newest.
@@ -246,15 +245,12 @@ final class PostgresGroupCommit: Sendable {
             do {
                 // The row as locked is current only for the first write of its session: it is handed out once.
                 let row = entry.session.flatMap { rows.removeValue(forKey: $0.rawValue) }
-                var progress = try await entry.run(connection, row)
-                while case .saving(let save, let then) = progress {
-                    if mode == .shared, let session = entry.session {
-                        waiting.append(WaitingSave(index: index, session: session, save: save, then: then))
-                        break
-                    }
-                    progress = try await then(try await saveAlone(save, on: connection), connection)
+                let progress = try await entry.run(connection, row)
+                if mode == .shared, case .saving(let save, let then) = progress {
+                    waiting.append(WaitingSave(index: index, save: save, then: then))
+                } else {
+                    answers.append(try await finishAlone(progress, on: connection))
                 }
-                if case .done(let answer) = progress { answers.append(answer) }
             } catch where !Self.isTransient(error) && !(error is CancellationError) {
                 guard savepoints else { throw WriteFailed(index: index, error: error) }
                 try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
@@ -283,7 +279,7 @@ final class PostgresGroupCommit: Sendable {
                 do {
                     switch try await write.then(saved.contains(position), connection) {
                     case .done(let answer): answers.append(answer)
-                    case .saving(let save, let then): waiting.append(WaitingSave(index: write.index, session: write.session, save: save, then: then))
+                    case .saving(let save, let then): waiting.append(WaitingSave(index: write.index, save: save, then: then))
                     }
                 } catch where !Self.isTransient(error) && !(error is CancellationError) {
                     throw WriteFailed(index: write.index, error: error)
@@ -292,10 +288,22 @@ final class PostgresGroupCommit: Sendable {
         }
     }
 
-    /// Writes one save in a statement of its own, where a repeated client or external id is its write's error.
-    private func saveAlone(_ save: PendingSave, on connection: PostgresConnection) async throws -> Bool {
-        counts.withLock { $0.saveStatements += 1 }
-        return try await !PendingSave.write([save], on: connection, logger: logger).isEmpty
+    /// Runs a write to its end with each of its saves in a statement of its own, where a repeated client or
+    /// external id is its write's error.
+    private func finishAlone(
+        _ progress: WriteProgress<@Sendable () -> Void>, on connection: PostgresConnection
+    ) async throws -> @Sendable () -> Void {
+        var progress = progress
+        while true {
+            switch progress {
+            case .done(let answer):
+                return answer
+            case .saving(let save, let then):
+                counts.withLock { $0.saveStatements += 1 }
+                let saved = try await !PendingSave.write([save], on: connection, logger: logger).isEmpty
+                progress = try await then(saved, connection)
+            }
+        }
     }
 
     /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.

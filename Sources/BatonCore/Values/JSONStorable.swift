@@ -1,6 +1,7 @@
 public import Foundation
 
-/// A value the stores keep as JSON text, converted by hand instead of through `Codable`.
+/// A value the stores keep as JSON text (and the hub sends between instances), converted by hand instead of through
+/// `Codable`.
 ///
 /// Every turn writes its session's state and every message its content; through `JSONEncoder`/`JSONDecoder` that
 /// was the largest single cost of relaying an agent's reply. The JSON has exactly the shape the synthesized

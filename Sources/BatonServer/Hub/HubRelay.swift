@@ -27,7 +27,9 @@ extension PostgresNotifications: HubRelay {}
 /// A hub event as it travels between instances: who sent it, the session, ids, and a stored message whole when it
 /// fits in a NOTIFY payload (capped at 8000 bytes), so the instance holding the user's socket need not read it back
 /// from the store; a longer one travels as its id and is read there. (The payload goes only to processes connected
-/// to Baton's own database, which holds the message anyway.)
+/// to Baton's own database, which holds the message anyway.) Sent and read as `JSONStorable` (HubWireEvent+JSON.swift);
+/// `Codable` stays as the format's reference, the one the version before sent and read, which the tests hold the
+/// hand-written JSON to.
 struct HubWireEvent: Codable, Hashable {
     enum Kind: String, Codable { case message, retracted, moved, typing, handover, draft }
     /// A draft's text travels only while it is short enough for a NOTIFY payload; a longer one travels as
