@@ -2,9 +2,9 @@ import BatonCore
 import Foundation
 import PostgresNIO
 
-/// How a step's writes reach PostgreSQL: its new messages, its outbox jobs and the session's row in one statement
-/// (data-modifying `WITH` parts), one round trip and one statement for the server to plan instead of one per row;
-/// and, through ``PendingSave``, the steps of several sessions in one statement.
+/// How a step's writes reach PostgreSQL: its new messages, its outbox jobs and the session's row as a ``PendingSave``,
+/// which the group commit writes in one statement with the other saves of its transaction; the messages that must
+/// go alone, and the duplicates' errors.
 extension PostgresSessionStore {
     /// What `update` writes: the change, its messages as placed, and the session's newest id once they are.
     struct StepWrite: Sendable {
