@@ -25,31 +25,28 @@ struct PendingSave: Sendable {
         return saved
     }
 
-    /// `WITH free_0 AS (…), m_0 AS (INSERT INTO messages …), o_0 AS (INSERT INTO outbox …), u_0 AS (UPDATE sessions
-    /// … RETURNING 0), free_1 …  SELECT n FROM u_0 UNION ALL …`, each insert only when it has rows. PostgreSQL
-    /// runs every data-modifying part once, whether the query reads it or not. The parts write different rows (one
-    /// session each, its messages and jobs), so the snapshot they share hides nothing any of them needs; a save's
-    /// outbox rows go in the order given, so their ids (the order jobs run in) follow its step's. With
-    /// `unlessLaterThan`, every part of a save writes only when `free_k` found no live message of its session with a
-    /// later provider order.
+    /// The statement that writes `saves`: a lone save's own (`alone`), several saves' as columns of arrays
+    /// (`together`). PostgreSQL plans a statement each time it runs, and the planning of a statement of parts per
+    /// save grows with the saves (about 0.07 ms each), while the arrays' statement takes the same whatever their
+    /// number (about 0.16 ms): the lone save's is the cheaper one, which two saves make even.
     static func query(_ saves: [PendingSave]) throws -> PostgresQuery {
-        let binds = saves.reduce(0) { $0 + 10 + 10 * $1.step.messages.count + 6 * $1.step.update.jobs.count }
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 512 * saves.count, interpolationCount: binds)
+        if saves.count == 1 { return try saves[0].alone() }
+        return try together(saves)
+    }
+
+    /// `WITH free AS (…), m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …), u AS (UPDATE sessions …
+    /// RETURNING 0) SELECT n FROM u`, each insert only when it has rows.
+    func alone() throws -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 10 + 10 * step.messages.count + 6 * step.update.jobs.count)
         sql.appendLiteral("WITH ")
-        for (position, save) in saves.enumerated() {
-            if position > 0 { sql.appendLiteral(", ") }
-            try save.appendParts(named: "_\(position)", position: Int64(position), to: &sql)
-        }
-        for position in saves.indices {
-            sql.appendLiteral(position == 0 ? " SELECT n FROM u_\(position)" : " UNION ALL SELECT n FROM u_\(position)")
-        }
+        try appendParts(to: &sql)
+        sql.appendLiteral(" SELECT n FROM u")
         return PostgresQuery(stringInterpolation: sql)
     }
 
-    /// This save's `free`, `m`, `o` and `u` parts, each name ending in `suffix`; `u` returns `position` when it wrote.
-    func appendParts(named suffix: String, position: Int64, to sql: inout PostgresQuery.StringInterpolation) throws {
-        let free = "free\(suffix)"
-        sql.appendLiteral("\(free) AS (SELECT ")
+    /// This save's `free`, `m`, `o` and `u` parts (see ``alone()``).
+    private func appendParts(to sql: inout PostgresQuery.StringInterpolation) throws {
+        sql.appendLiteral("free AS (SELECT ")
         if let order = unlessLaterThan {
             sql.appendLiteral("NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ")
             sql.appendInterpolation(step.sessionID.rawValue)
@@ -60,15 +57,15 @@ struct PendingSave: Sendable {
             sql.appendLiteral("TRUE AS ok)")
         }
         if !step.messages.isEmpty {
-            sql.appendLiteral(", m\(suffix) AS (INSERT INTO messages \(PostgresSessionStore.messageColumns) SELECT v.* FROM (VALUES ")
+            sql.appendLiteral(", m AS (INSERT INTO messages \(PostgresSessionStore.messageColumns) SELECT v.* FROM (VALUES ")
             for (index, message) in step.messages.enumerated() {
                 if index > 0 { sql.appendLiteral(", ") }
                 PostgresSessionStore.appendValues(of: message, to: &sql)
             }
-            sql.appendLiteral(") AS v, \(free) WHERE \(free).ok)")
+            sql.appendLiteral(") AS v, free WHERE free.ok)")
         }
         if !step.update.jobs.isEmpty {
-            sql.appendLiteral(", o\(suffix) AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
+            sql.appendLiteral(", o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
             sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM (VALUES ")
             for (index, job) in step.update.jobs.enumerated() {
                 sql.appendLiteral(index == 0 ? "(" : ", (")
@@ -85,9 +82,9 @@ struct PendingSave: Sendable {
                 sql.appendInterpolation(step.update.trace)
                 sql.appendLiteral("::text)")
             }
-            sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), \(free) WHERE \(free).ok ORDER BY v.n)")
+            sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), free WHERE free.ok ORDER BY v.n)")
         }
-        sql.appendLiteral(", u\(suffix) AS (UPDATE sessions SET state = ")
+        sql.appendLiteral(", u AS (UPDATE sessions SET state = ")
         sql.appendInterpolation(step.update.state.storageText)
         sql.appendLiteral(", handover_phase = ")
         sql.appendInterpolation(step.update.state.handover?.phase.rawValue)
@@ -101,10 +98,8 @@ struct PendingSave: Sendable {
         sql.appendInterpolation(step.update.rateBucket?.tokens)
         sql.appendLiteral(", rate_at = ")
         sql.appendInterpolation(step.update.rateBucket?.at.millis)
-        sql.appendLiteral(" FROM \(free) WHERE \(free).ok AND id = ")
+        sql.appendLiteral(" FROM free WHERE free.ok AND id = ")
         sql.appendInterpolation(step.sessionID.rawValue)
-        sql.appendLiteral(" RETURNING ")
-        sql.appendInterpolation(position)
-        sql.appendLiteral("::bigint AS n)")
+        sql.appendLiteral(" RETURNING 0::bigint AS n)")
     }
 }

@@ -154,6 +154,56 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    /// The saves of a transaction go as columns of arrays, `NULL`s among them: each session's messages, jobs (in
+    /// their step's order, with its trace) and row come back as written, whatever the others' held.
+    @Test func aSharedSaveKeepsEachSessionsColumnsNullsAndJobOrder() async throws {
+        let (store, schema) = try await Self.store()
+        let held = try await newSession(store, user: "held")
+        let (a, b, c) = (try await newSession(store, user: "a"), try await newSession(store, user: "b"), try await newSession(store, user: "c"))
+        let reply = MessageDraft(
+            sender: .agent, content: MessageContent(text: "from the desk"), createdAt: epoch, agentName: "Ana", externalID: "m7", externalOrder: 7)
+        let lock = try await RowLock(held.id, schema: schema)
+        let gate = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { _ in } }
+        let writes = [
+            await Self.queue(on: store) {
+                try await store.update(sessionID: a.id, now: epoch) { update in
+                    update.append(draft("plain"))
+                    update.enqueue(.post(messageID: 1, handover: 1))
+                    update.enqueue(.note("second", handover: 1))
+                    update.rateBucket = RateBucket(tokens: 2.5, at: epoch)
+                }.messages
+            },
+            await Self.queue(on: store) {
+                try await store.update(sessionID: b.id, now: epoch) { update in
+                    update.append(reply)
+                    update.enqueue(.reply(messageID: 1))
+                    update.trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+                }.messages
+            },
+            await Self.queue(on: store) { try await store.update(sessionID: c.id, now: epoch) { $0.rateBucket = RateBucket(tokens: 0.5, at: epoch) }.messages },
+        ]
+        let before = store.commits.committed
+        try await lock.release()
+        try await gate.value
+        for write in writes { _ = try await write.value }
+        let after = store.commits.committed
+        #expect(after.commits - before.commits == 2 && after.saveStatements - before.saveStatements == 2, "the held write's, then the three in one")
+
+        let plain = try #require(try await store.messages(sessionID: a.id, after: 0, limit: 10).first)
+        #expect(plain.content.text == "plain" && plain.clientMessageID == nil && plain.agentName == nil && plain.externalOrder == nil)
+        let stored = try #require(try await store.messages(sessionID: b.id, after: 0, limit: 10).first)
+        #expect(stored.agentName == "Ana" && stored.externalID == "m7" && stored.externalOrder == 7 && stored.createdAt == epoch)
+        #expect(try await store.messages(sessionID: c.id, after: 0, limit: 10).isEmpty)
+        let jobs = try await store.outbox(dead: false, limit: 10)
+        #expect(jobs.filter { $0.sessionID == a.id }.map(\.job) == [.post(messageID: 1, handover: 1), .note("second", handover: 1)])
+        #expect(jobs.filter { $0.sessionID == a.id }.allSatisfy { $0.trace == nil })
+        #expect(jobs.filter { $0.sessionID == b.id }.map(\.trace) == ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
+        for (session, lastID, bucket) in [(a, Int64(1), RateBucket(tokens: 2.5, at: epoch)), (b, 1, nil), (c, 0, RateBucket(tokens: 0.5, at: epoch))] {
+            #expect(try await store.session(id: session.id)?.lastMessageID == lastID)
+            _ = try await store.update(sessionID: session.id, now: epoch) { #expect($0.rateBucket == bucket) }
+        }
+    }
+
     /// Agent replies are saved on the guess that they came in order. In a shared statement, the one that came late
     /// writes nothing there and is then placed before the later reply it found, while the others stay saved; a
     /// second reply of its session in the same batch comes after both, reading the session as they left it.
