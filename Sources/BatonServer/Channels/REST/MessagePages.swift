@@ -31,7 +31,7 @@ struct MessagePages: Sendable {
         if wait > 0, lastID <= after {
             // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
             // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
-            try? await cancelWhenGracefulShutdown {
+            await cancelWhenGracefulShutdown {
                 await hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
                     ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
                 }
