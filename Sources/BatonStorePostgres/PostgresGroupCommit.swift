@@ -221,12 +221,7 @@ final class PostgresGroupCommit: Sendable {
         let sessions = Array(Set(batch.compactMap(\.session?.rawValue)))
         let jobs = Array(Set(batch.compactMap(\.job)))
         var rows: [String: PostgresRandomAccessRow] = [:]
-        for row in try await connection.query(
-            """
-            SELECT * FROM sessions WHERE id = ANY(\(sessions)) OR id IN (SELECT session_id FROM outbox WHERE id = ANY(\(jobs)))
-            ORDER BY id FOR UPDATE
-            """, logger: logger
-        ).collect() {
+        for row in try await connection.query(Self.lockQuery(sessions: sessions, jobs: jobs), logger: logger).collect() {
             let row = row.makeRandomAccess()
             rows[try row["id"].decode(String.self)] = row
         }
@@ -304,6 +299,13 @@ final class PostgresGroupCommit: Sendable {
                 progress = try await then(saved, connection)
             }
         }
+    }
+
+    /// Locks and reads the rows of `sessions` and of the sessions of `jobs`, in the order of their ids. One list of
+    /// ids, looked up in the sessions' key: `id = ANY(…) OR id IN (SELECT …)` would have PostgreSQL test every
+    /// session against both (an `OR` with a subquery is no index condition), a read of the whole table per transaction.
+    static func lockQuery(sessions: [String], jobs: [Int64]) -> PostgresQuery {
+        "SELECT * FROM sessions WHERE id = ANY(\(sessions)::text[] || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(\(jobs)))) ORDER BY id FOR UPDATE"
     }
 
     /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.
