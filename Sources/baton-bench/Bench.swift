@@ -198,9 +198,11 @@ struct Bench {
     /// each in turn, users' sockets spread over them, so a message crosses instances unless its webhook and its
     /// user's socket happen to share one.
     func postgresRelay(url: String, instances count: Int, client: HTTPClient) async throws -> RelayScenario.Figures {
-        let rig = try await BatonRig.start(settings, storage: .postgres(url: try await Self.freshDatabase(url)), count: count)
+        let database = try await Self.freshDatabase(url)
+        let rig = try await BatonRig.start(settings, storage: .postgres(url: database), count: count)
         let desk = ArrivalDesk()
         do {
+            try Self.psql(database, Self.earlierUsersSQL)
             let users = try await rig.handedOverUsers(Self.users, instances: Array(0..<count)) { desk.receive($0) }
             let templates = try await rig.agentReplyTemplates(users)
             let load = WebhookLoad(client: client, urls: rig.webhookURLs, secret: rig.secret, templates: templates)
@@ -224,13 +226,31 @@ extension Bench {
     /// the URL to use it.
     static func freshDatabase(_ url: String) async throws -> String {
         let name = "bench_\(UUID().uuidString.prefix(8).lowercased())"
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"]
-        try psql.run()
-        psql.waitUntilExit()
-        guard psql.terminationStatus == 0, var components = URLComponents(string: url) else { throw BenchError("psql could not create \(name)") }
+        try psql(url, "CREATE DATABASE \(name)")
+        guard var components = URLComponents(string: url) else { throw BenchError("not a URL: \(url)") }
         components.path = "/" + name
         return components.string ?? url
+    }
+
+    /// How many users wrote before the PostgreSQL phases start: a deployment's sessions table holds a row for every
+    /// user who ever wrote, so a statement that reads the whole table instead of its key costs what it would there.
+    static let earlierUsers = 100_000
+
+    /// Sessions of `earlierUsers` users, idle (no handover, no timer), and the statistics autovacuum would have
+    /// gathered on them.
+    static let earlierUsersSQL = """
+        INSERT INTO sessions (id, endpoint_id, user_id, channel, state, created_at, updated_at)
+        SELECT 'earlier-' || n, 'earlier', 'user-' || n, 'webchat', '{}', 0, 0 FROM generate_series(1, \(earlierUsers)) AS n;
+        ANALYZE sessions;
+        """
+
+    /// Runs `sql` with `psql` on the database of `url`.
+    static func psql(_ url: String, _ sql: String) throws {
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw BenchError("psql failed: \(sql.prefix(60))") }
     }
 }
