@@ -20,30 +20,11 @@ extension PendingSave {
             for message in save.step.messages { messages.append(message) }
             for job in save.step.update.jobs { try jobs.append(job, of: save.step) }
         }
-        let checksLater = saves.contains { $0.unlessLaterThan != nil }
         var sql = PostgresQuery.StringInterpolation(literalCapacity: 2048, interpolationCount: 25)
         sql.appendLiteral("WITH s AS (SELECT * FROM unnest(")
-        sql.appendInterpolation(sessions.position)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(sessions.id)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(NullableArray(sessions.unlessLaterThan))
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(sessions.state)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(NullableArray(sessions.handoverPhase))
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(sessions.lastMessageID)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(sessions.updatedAt)
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(NullableArray(sessions.wakeAt))
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(NullableArray(sessions.rateTokens))
-        sql.appendLiteral(", ")
-        sql.appendInterpolation(NullableArray(sessions.rateAt))
-        sql.appendLiteral(") AS s (n, id, later_than, state, handover_phase, last_message_id, updated_at, wake_at, rate_tokens, rate_at))")
-        if checksLater {
+        sql.appendList(sessions.columns)
+        sql.appendLiteral(") AS s (\(SessionColumns.names)))")
+        if saves.contains(where: { $0.unlessLaterThan != nil }) {
             sql.appendLiteral("""
                 , ok AS (SELECT * FROM s WHERE s.later_than IS NULL OR NOT EXISTS (
                 SELECT 1 FROM messages WHERE session_id = s.id AND external_order > s.later_than AND NOT retracted))
@@ -53,43 +34,16 @@ extension PendingSave {
         }
         if !messages.id.isEmpty {
             sql.appendLiteral(", m AS (INSERT INTO messages \(PostgresSessionStore.messageColumns) SELECT v.*, FALSE FROM unnest(")
-            sql.appendInterpolation(messages.sessionID)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(messages.id)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(messages.sender)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(messages.content)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(messages.createdAt)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(messages.clientMessageID))
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(messages.agentName))
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(messages.externalID))
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(messages.externalOrder))
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(messages.movedFrom))
-            sql.appendLiteral("""
-                ) AS v (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from) \
-                WHERE v.session_id IN (SELECT id FROM ok))
-                """)
+            sql.appendList(messages.columns)
+            sql.appendLiteral(") AS v (\(MessageColumns.names)) WHERE v.session_id IN (SELECT id FROM ok))")
         }
         if !jobs.job.isEmpty {
-            sql.appendLiteral(", o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
-            sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM unnest(")
-            sql.appendInterpolation(jobs.sessionID)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(jobs.job)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(jobs.kind)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(jobs.at)
-            sql.appendLiteral(", ")
-            sql.appendInterpolation(NullableArray(jobs.trace))
-            sql.appendLiteral(") WITH ORDINALITY AS v (session_id, job, kind, at, trace, i) WHERE v.session_id IN (SELECT id FROM ok) ORDER BY v.i)")
+            sql.appendLiteral("""
+                , o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) \
+                SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM unnest(
+                """)
+            sql.appendList(jobs.columns)
+            sql.appendLiteral(") WITH ORDINALITY AS v (\(JobColumns.names), i) WHERE v.session_id IN (SELECT id FROM ok) ORDER BY v.i)")
         }
         sql.appendLiteral("""
             , u AS (UPDATE sessions SET state = ok.state, handover_phase = ok.handover_phase, last_message_id = ok.last_message_id, \
@@ -100,11 +54,17 @@ extension PendingSave {
     }
 }
 
-/// The saves' session rows, a column each (see ``PendingSave/together(_:)``).
+/// The saves' session rows, a column each (see ``PendingSave/together(_:)``), named in `s` by `names`.
 private struct SessionColumns {
     var position: [Int64] = [], id: [String] = [], unlessLaterThan: [Int64?] = [], state: [String] = []
     var handoverPhase: [String?] = [], lastMessageID: [Int64] = [], updatedAt: [Int64] = [], wakeAt: [Int64?] = []
     var rateTokens: [Double?] = [], rateAt: [Int64?] = []
+
+    static let names = "n, id, later_than, state, handover_phase, last_message_id, updated_at, wake_at, rate_tokens, rate_at"
+    var columns: [any PostgresDynamicTypeEncodable] {
+        [position, id, NullableArray(unlessLaterThan), state, NullableArray(handoverPhase), lastMessageID, updatedAt, NullableArray(wakeAt),
+         NullableArray(rateTokens), NullableArray(rateAt)]
+    }
 
     mutating func append(_ save: PendingSave, position: Int64) {
         let step = save.step
@@ -127,6 +87,12 @@ private struct MessageColumns {
     var clientMessageID: [String?] = [], agentName: [String?] = [], externalID: [String?] = [], externalOrder: [Int64?] = []
     var movedFrom: [Int64?] = []
 
+    static let names = "session_id, id, sender, content, created_at, client_message_id, agent_name, external_id, external_order, moved_from"
+    var columns: [any PostgresDynamicTypeEncodable] {
+        [sessionID, id, sender, content, createdAt, NullableArray(clientMessageID), NullableArray(agentName), NullableArray(externalID),
+         NullableArray(externalOrder), NullableArray(movedFrom)]
+    }
+
     mutating func append(_ message: Message) {
         sessionID.append(message.sessionID.rawValue)
         id.append(message.id)
@@ -145,11 +111,24 @@ private struct MessageColumns {
 private struct JobColumns {
     var sessionID: [String] = [], job: [String] = [], kind: [String] = [], at: [Int64] = [], trace: [String?] = []
 
+    static let names = "session_id, job, kind, at, trace"
+    var columns: [any PostgresDynamicTypeEncodable] { [sessionID, job, kind, at, NullableArray(trace)] }
+
     mutating func append(_ job: OutboxJob, of step: PostgresSessionStore.StepWrite) throws {
         sessionID.append(step.sessionID.rawValue)
         self.job.append(try Rows.encode(job))
         kind.append(job.kind)
         at.append(step.now.millis)
         trace.append(step.update.trace)
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// `values` as bind parameters, separated by commas.
+    mutating func appendList(_ values: [any PostgresDynamicTypeEncodable]) {
+        for (index, value) in values.enumerated() {
+            if index > 0 { appendLiteral(", ") }
+            appendInterpolation(value)
+        }
     }
 }
