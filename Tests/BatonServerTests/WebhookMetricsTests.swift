@@ -31,6 +31,9 @@ struct WebhookMetricsTests {
             #expect(Self.count("applied", in: metrics) == 2, "the first reply and the first deletion")
             #expect(Self.count("duplicate", in: metrics) == 3, "two copies of the reply, one of the deletion")
             #expect(Self.count("ignored", in: metrics) == 1, "the private note")
+            // What a scraper shows beside the counter.
+            #expect(metrics.contains("# HELP baton_chatwoot_webhooks_total Chatwoot webhook deliveries that passed authentication"))
+            #expect(metrics.contains("# TYPE baton_chatwoot_webhooks_total counter"))
         }
     }
 }

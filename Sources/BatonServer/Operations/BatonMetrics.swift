@@ -13,24 +13,35 @@ public struct BatonMetrics: Sendable {
     }
 
     func outboxDone(kind: String, retried: Bool) {
-        registry.makeCounter(name: "baton_outbox_done_total", labels: [("kind", kind), ("retried", retried ? "true" : "false")]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_outbox_done_total", "Outbox jobs done, by kind and whether they were retried first."),
+            labels: [("kind", kind), ("retried", retried ? "true" : "false")]
+        ).increment()
     }
 
     func outboxRetried(kind: String) {
-        registry.makeCounter(name: "baton_outbox_retries_total", labels: [("kind", kind)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_outbox_retries_total", "Outbox jobs put back to run again after a failed attempt, by kind."),
+            labels: [("kind", kind)]
+        ).increment()
     }
 
     func outboxDead(kind: String) {
-        registry.makeCounter(name: "baton_outbox_dead_letters_total", labels: [("kind", kind)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_outbox_dead_letters_total", "Outbox jobs given up (listed as dead), by kind."),
+            labels: [("kind", kind)]
+        ).increment()
     }
 
     /// `baton_outbox_pending`, `baton_outbox_dead`, and `baton_outbox_oldest_pending_seconds` (0 when none waits):
     /// the outbox's depth and how far behind it is, read at each scrape.
     func outboxCounts(_ counts: OutboxCounts, now: Date) {
-        registry.makeGauge(name: "baton_outbox_pending").set(Double(counts.pending))
-        registry.makeGauge(name: "baton_outbox_dead").set(Double(counts.dead))
+        registry.makeGauge(descriptor: Self.metric("baton_outbox_pending", "Outbox jobs waiting to run.")).set(Double(counts.pending))
+        registry.makeGauge(descriptor: Self.metric("baton_outbox_dead", "Outbox jobs given up and kept for an operator.")).set(Double(counts.dead))
         let age = counts.oldestPendingAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
-        registry.makeGauge(name: "baton_outbox_oldest_pending_seconds").set(age)
+        registry.makeGauge(
+            descriptor: Self.metric("baton_outbox_oldest_pending_seconds", "How long the oldest waiting outbox job has waited (0 when none waits).")
+        ).set(age)
     }
 
     /// What became of one Chatwoot webhook delivery.
@@ -47,29 +58,38 @@ public struct BatonMetrics: Sendable {
 
     /// `baton_chatwoot_webhooks_total{outcome}`: deliveries that passed authentication, by what they did.
     func webhook(_ outcome: WebhookOutcome) {
-        registry.makeCounter(name: "baton_chatwoot_webhooks_total", labels: [("outcome", outcome.rawValue)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_chatwoot_webhooks_total", "Chatwoot webhook deliveries that passed authentication, by what they did."),
+            labels: [("outcome", outcome.rawValue)]
+        ).increment()
     }
 
     /// `baton_handovers_opened_in_desk_total`: Chatwoot-channel conversations that Chatwoot gave to humans without
     /// Baton's handover (an agent, or Chatwoot after the agent bot's webhook failed): handovers with status `error`.
     func openedInDesk(endpoint: String) {
-        registry.makeCounter(name: "baton_handovers_opened_in_desk_total", labels: [("endpoint", endpoint)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_handovers_opened_in_desk_total", "Conversations Chatwoot gave to humans without Baton's handover."),
+            labels: [("endpoint", endpoint)]
+        ).increment()
     }
 
     /// `baton_bot_turns_total{bot, provider, outcome}` and `baton_bot_turn_seconds{bot}`: turns asked of outside bots
     /// (`provider` `openai` or `webhook`), by how they went (`answered`, `error`, `retry`), and how long the bot took.
     func botTurn(bot: String, provider: String, outcome: String, duration: Duration) {
-        registry.makeCounter(name: "baton_bot_turns_total", labels: [("bot", bot), ("provider", provider), ("outcome", outcome)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_bot_turns_total", "Turns asked of outside bots, by bot, provider and outcome."),
+            labels: [("bot", bot), ("provider", provider), ("outcome", outcome)]
+        ).increment()
         registry.makeDurationHistogram(
-            name: "baton_bot_turn_seconds", labels: [("bot", bot)],
+            descriptor: Self.metric("baton_bot_turn_seconds", "How long outside bots took to answer a turn."), labels: [("bot", bot)],
             buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)]
         ).record(duration)
     }
 
     /// `baton_bot_tokens_total{bot, kind}`: the tokens a language model reported using (`prompt`, `completion`).
     func botTokens(bot: String, prompt: Int, completion: Int) {
-        registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "prompt")]).increment(by: Int64(prompt))
-        registry.makeCounter(name: "baton_bot_tokens_total", labels: [("bot", bot), ("kind", "completion")]).increment(by: Int64(completion))
+        registry.makeCounter(descriptor: Self.botTokens, labels: [("bot", bot), ("kind", "prompt")]).increment(by: Int64(prompt))
+        registry.makeCounter(descriptor: Self.botTokens, labels: [("bot", bot), ("kind", "completion")]).increment(by: Int64(completion))
     }
 
     /// `baton_handovers_total{endpoint, inbox, event}`: handovers `opened`, `reopened`, and ended `completed`,
@@ -79,41 +99,69 @@ public struct BatonMetrics: Sendable {
         guard !measures.isEmpty else { return }
         let inbox = measures.inboxID.map(String.init) ?? "none"
         func count(_ event: String) {
-            registry.makeCounter(name: "baton_handovers_total", labels: [("endpoint", endpoint), ("inbox", inbox), ("event", event)]).increment()
+            registry.makeCounter(
+                descriptor: Self.metric("baton_handovers_total", "Handovers opened, reopened and ended, by endpoint, inbox and event."),
+                labels: [("endpoint", endpoint), ("inbox", inbox), ("event", event)]
+            ).increment()
         }
         if measures.opened { count("opened") }
         if measures.reopened { count("reopened") }
         if let ending = measures.ending { count(ending.rawValue) }
         if let duration = measures.duration {
-            registry.makeDurationHistogram(name: "baton_handover_duration_seconds", labels: [("endpoint", endpoint)], buckets: Self.handoverDurationBuckets)
+            registry.makeDurationHistogram(
+                descriptor: Self.metric("baton_handover_duration_seconds", "From a handover's opening to each of its ends."),
+                labels: [("endpoint", endpoint)], buckets: Self.handoverDurationBuckets)
                 .record(.milliseconds(Int64(duration * 1000)))
         }
         if let wait = measures.firstReplyWait {
-            registry.makeDurationHistogram(name: "baton_handover_first_reply_seconds", labels: [("endpoint", endpoint)], buckets: Self.firstReplyBuckets)
+            registry.makeDurationHistogram(
+                descriptor: Self.metric("baton_handover_first_reply_seconds", "From a handover's opening to the agents' first reply."),
+                labels: [("endpoint", endpoint)], buckets: Self.firstReplyBuckets)
                 .record(.milliseconds(Int64(wait * 1000)))
         }
+    }
+
+    static var botTokens: MetricNameDescriptor {
+        metric("baton_bot_tokens_total", "Tokens language models reported using, by bot and kind (prompt, completion).")
     }
 
     static let firstReplyBuckets: [Duration] = [5, 15, 30, 60, 120, 300, 600, 1800, 3600].map { .seconds($0) }
     static let handoverDurationBuckets: [Duration] = [30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 86400].map { .seconds($0) }
 
     func refused(_ reason: String) {
-        registry.makeCounter(name: "baton_requests_refused_total", labels: [("reason", reason)]).increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_requests_refused_total", "Requests and connections Baton refused on purpose, by reason."),
+            labels: [("reason", reason)]
+        ).increment()
     }
 
     func reconciled(_ count: Int) {
-        registry.makeCounter(name: "baton_reconciled_messages_total").increment(by: Int64(count))
+        registry.makeCounter(
+            descriptor: Self.metric("baton_reconciled_messages_total", "Agent messages found in Chatwoot that no webhook had brought.")
+        ).increment(by: Int64(count))
     }
 
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
     /// `read` (an announced message too long to travel whole, read from the store), `read_failed` (that read failed).
     func fanOut(_ outcome: String, count: Int = 1) {
-        registry.makeCounter(name: "baton_fanout_events_total", labels: [("outcome", outcome)]).increment(by: Int64(count))
+        registry.makeCounter(
+            descriptor: Self.metric("baton_fanout_events_total", "Hub events between instances, by outcome."),
+            labels: [("outcome", outcome)]
+        ).increment(by: Int64(count))
     }
 
     /// The listening connection dropped and is subscribed again.
     func fanOutResubscribed() {
-        registry.makeCounter(name: "baton_fanout_resubscribes_total").increment()
+        registry.makeCounter(
+            descriptor: Self.metric("baton_fanout_resubscribes_total", "Times the hub's listening connection dropped and subscribed again.")
+        ).increment()
+    }
+
+    /// `name` as Prometheus shows it (ending in its unit: `_total`, `_seconds`…), with the help line above it. The
+    /// name is written whole where it is counted, so that it reads (and greps) as exported.
+    static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        let unit = name.split(separator: "_").last.map(String.init) ?? ""
+        return MetricNameDescriptor(metricName: String(name.dropLast(unit.count + 1)), unitName: unit, helpText: help)
     }
 
     /// The text exposition format.

@@ -115,7 +115,7 @@ public final class OutboxWorker: Service, Sendable {
                 try? await Task.sleep(for: interval)
             } else {
                 // A stop ends the wait at once, so it is not held up by the heartbeat.
-                try? await cancelOnGracefulShutdown { try await Task.sleep(for: interval) }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             }
             let running = inFlight.withLock { Array($0.values) }
             guard !running.isEmpty, !Task.isCancelled else { continue }

@@ -192,7 +192,7 @@ struct MultiInstanceTests {
             // B and C are frozen, so the work A is given now is A's alone; every message Chatwoot is sent takes 2 s.
             b.pause()
             c.pause()
-            await chatwoot.slowMessagePosts(by: .seconds(2))
+            chatwoot.slowMessagePosts(by: .seconds(2))
             let allSent = (0..<Self.crashSessions).map { index in (0..<Self.crashLines).map { "u\(index) line \($0)" } }
             for line in 0..<Self.crashLines {
                 for (index, user) in users.enumerated() {
@@ -212,7 +212,7 @@ struct MultiInstanceTests {
             #expect(deliveredBeforeKill < Self.crashSessions * Self.crashLines, "A had nothing left to do when it died")
             // From now on a message takes 6 s, longer than the lease: only B's and C's heartbeats keep one from starting
             // a job the other still runs (which would post its line twice).
-            await chatwoot.slowMessagePosts(by: .seconds(6))
+            chatwoot.slowMessagePosts(by: .seconds(6))
             b.resume()
             c.resume()
 
