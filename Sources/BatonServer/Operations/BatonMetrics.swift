@@ -7,9 +7,16 @@ import Foundation
 /// in one process each count their own.
 public struct BatonMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// `baton_chatwoot_webhooks_total`'s counters, made once: one is counted for every relayed agent reply, and each
+    /// shows from the start, at 0, as Prometheus would have a counter's label sets.
+    private let webhooks: [WebhookOutcome: Prometheus.Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        let webhooks = Self.metric("baton_chatwoot_webhooks_total", "Chatwoot webhook deliveries that passed authentication, by what they did.")
+        self.webhooks = Dictionary(uniqueKeysWithValues: WebhookOutcome.allCases.map { outcome in
+            (outcome, registry.makeCounter(descriptor: webhooks, labels: [("outcome", outcome.rawValue)]))
+        })
     }
 
     func outboxDone(kind: String, retried: Bool) {
@@ -45,7 +52,7 @@ public struct BatonMetrics: Sendable {
     }
 
     /// What became of one Chatwoot webhook delivery.
-    enum WebhookOutcome: String {
+    enum WebhookOutcome: String, CaseIterable {
         /// It changed the conversation (a reply stored, a status applied, typing shown).
         case applied
         /// It had been applied before: a redelivery, or the same reply or deletion again.
@@ -58,10 +65,7 @@ public struct BatonMetrics: Sendable {
 
     /// `baton_chatwoot_webhooks_total{outcome}`: deliveries that passed authentication, by what they did.
     func webhook(_ outcome: WebhookOutcome) {
-        registry.makeCounter(
-            descriptor: Self.metric("baton_chatwoot_webhooks_total", "Chatwoot webhook deliveries that passed authentication, by what they did."),
-            labels: [("outcome", outcome.rawValue)]
-        ).increment()
+        webhooks[outcome]?.increment()
     }
 
     /// `baton_handovers_opened_in_desk_total`: Chatwoot-channel conversations that Chatwoot gave to humans without
