@@ -71,7 +71,7 @@ private struct SessionColumns {
         self.position.append(position)
         id.append(step.sessionID.rawValue)
         unlessLaterThan.append(save.unlessLaterThan)
-        state.append(step.update.state.storageText)
+        state.append(step.stateText)
         handoverPhase.append(step.update.state.handover?.phase.rawValue)
         lastMessageID.append(step.lastMessageID)
         updatedAt.append(step.now.millis)

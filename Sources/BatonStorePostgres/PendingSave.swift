@@ -85,7 +85,7 @@ struct PendingSave: Sendable {
             sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), free WHERE free.ok ORDER BY v.n)")
         }
         sql.appendLiteral(", u AS (UPDATE sessions SET state = ")
-        sql.appendInterpolation(step.update.state.storageText)
+        sql.appendInterpolation(step.stateText)
         sql.appendLiteral(", handover_phase = ")
         sql.appendInterpolation(step.update.state.handover?.phase.rawValue)
         sql.appendLiteral(", last_message_id = ")

@@ -12,8 +12,27 @@ extension PostgresSessionStore {
         var messages: [Message]
         let lastMessageID: Int64
         let now: Date
+        /// The state as saved, encoded once.
+        let stateText: String
+
+        init(update: SessionUpdate, messages: [Message], lastMessageID: Int64, now: Date) {
+            self.update = update
+            self.messages = messages
+            self.lastMessageID = lastMessageID
+            self.now = now
+            stateText = update.state.storageText
+        }
 
         var sessionID: SessionID { update.session.id }
+    }
+
+    /// `update`'s write, its state's text remembered as that state, so that the session's next transaction, here,
+    /// finds it in ``states`` instead of decoding the row it locks. (Should the write not be saved after all, the
+    /// row keeps another text, which is decoded.)
+    func stepWrite(_ update: SessionUpdate, messages: [Message], lastMessageID: Int64, now: Date) -> StepWrite {
+        let step = StepWrite(update: update, messages: messages, lastMessageID: lastMessageID, now: now)
+        states.remember(update.state, text: step.stateText, for: update.session.id)
+        return step
     }
 
     /// What `update` saves of `step`: everything, in one statement with the other saves of its transaction. A

@@ -19,6 +19,8 @@ public final class PostgresSessionStore: SessionStore {
     let commits: PostgresGroupCommit
     /// Provider conversations' sessions, looked up on every webhook.
     let links = ConversationLinks()
+    /// Decoded session states by the exact text they were read as or saved as (see ``StateCache``).
+    let states = StateCache()
 
     /// - Parameters:
     ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
@@ -61,11 +63,11 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     func sessionRow(endpointID: String, userID: String) async throws -> Session? {
-        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first.map(Rows.session(from:))
+        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first.map { try Rows.session(from: $0, states: self.states) }
     }
 
     public func session(id: SessionID) async throws -> Session? {
-        try await rows("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map(Rows.session(from:))
+        try await rows("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map { try Rows.session(from: $0, states: self.states) }
     }
 
     public func update<T: Sendable>(
@@ -79,7 +81,7 @@ public final class PostgresSessionStore: SessionStore {
             guard let row else {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
-            let session = try Rows.session(from: row)
+            let session = try Rows.session(from: row, states: self.states)
             var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
             let result = try body(&update)
             // Replies mostly come in the provider's order: saved first on that guess, in a statement that writes
@@ -90,7 +92,7 @@ public final class PostgresSessionStore: SessionStore {
                 if !guess.writes.contains(where: \.isMove), Self.fitsOneStatement(messages) {
                     var guessed = update
                     guessed.placed(through: guess.lastMessageID)
-                    let step = StepWrite(update: guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
+                    let step = self.stepWrite(guessed, messages: messages, lastMessageID: guess.lastMessageID, now: now)
                     return .saving(PendingSave(step: step, unlessLaterThan: earliest)) { [update] saved, connection in
                         if saved { return .done((result, messages)) }
                         return try await self.savingPlaced(update, of: session, result: result, now: now, on: connection)
@@ -131,7 +133,7 @@ public final class PostgresSessionStore: SessionStore {
         }
         let stored = placement.writes.map(\.stored)
         update.placed(through: placement.lastMessageID)
-        let save = try await saving(StepWrite(update: update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
+        let save = try await saving(stepWrite(update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
         return .saving(save) { _, _ in .done((result, stored)) }
     }
 

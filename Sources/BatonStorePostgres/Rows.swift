@@ -10,11 +10,13 @@ enum Rows {
         return RateBucket(tokens: tokens, at: Date(millis: at))
     }
 
-    static func session(from row: PostgresRandomAccessRow) throws -> Session {
-        Session(
-            id: SessionID(rawValue: try row["id"].decode(String.self)), endpointID: try row["endpoint_id"].decode(String.self),
+    /// The session of `row`, its state decoded unless `states` knows its text.
+    static func session(from row: PostgresRandomAccessRow, states: StateCache) throws -> Session {
+        let id = SessionID(rawValue: try row["id"].decode(String.self))
+        return Session(
+            id: id, endpointID: try row["endpoint_id"].decode(String.self),
             userID: try row["user_id"].decode(String.self), channel: BatonCore.Channel(rawValue: try row["channel"].decode(String.self)) ?? .webchat,
-            state: try ConversationState(storageText: try row["state"].decode(String.self)), lastMessageID: try row["last_message_id"].decode(Int64.self),
+            state: try states.state(for: id, text: try row["state"].decode(String.self)), lastMessageID: try row["last_message_id"].decode(Int64.self),
             createdAt: Date(millis: try row["created_at"].decode(Int64.self)), updatedAt: Date(millis: try row["updated_at"].decode(Int64.self)))
     }
 
