@@ -37,7 +37,8 @@ struct PendingSave: Sendable {
     /// `WITH free AS (…), m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …), u AS (UPDATE sessions …
     /// RETURNING 0) SELECT n FROM u`, each insert only when it has rows.
     func alone() throws -> PostgresQuery {
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: 10 + 10 * step.messages.count + 6 * step.update.jobs.count)
+        let binds = 10 + 10 * step.messages.count + 6 * step.update.jobs.count
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: binds)
         sql.appendLiteral("WITH ")
         try appendParts(to: &sql)
         sql.appendLiteral(" SELECT n FROM u")

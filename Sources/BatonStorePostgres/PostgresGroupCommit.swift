@@ -305,7 +305,10 @@ final class PostgresGroupCommit: Sendable {
     /// ids, looked up in the sessions' key: `id = ANY(…) OR id IN (SELECT …)` would have PostgreSQL test every
     /// session against both (an `OR` with a subquery is no index condition), a read of the whole table per transaction.
     static func lockQuery(sessions: [String], jobs: [Int64]) -> PostgresQuery {
-        "SELECT * FROM sessions WHERE id = ANY(\(sessions)::text[] || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(\(jobs)))) ORDER BY id FOR UPDATE"
+        """
+        SELECT * FROM sessions WHERE id = ANY(\(sessions)::text[] || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(\(jobs))))
+        ORDER BY id FOR UPDATE
+        """
     }
 
     /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.

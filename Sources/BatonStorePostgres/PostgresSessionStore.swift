@@ -63,7 +63,8 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     func sessionRow(endpointID: String, userID: String) async throws -> Session? {
-        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first.map { try Rows.session(from: $0, states: self.states) }
+        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first
+            .map { try Rows.session(from: $0, states: self.states) }
     }
 
     public func session(id: SessionID) async throws -> Session? {

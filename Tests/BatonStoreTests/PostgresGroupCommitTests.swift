@@ -180,7 +180,9 @@ struct PostgresGroupCommitTests {
                     update.trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
                 }.messages
             },
-            await Self.queue(on: store) { try await store.update(sessionID: c.id, now: epoch) { $0.rateBucket = RateBucket(tokens: 0.5, at: epoch) }.messages },
+            await Self.queue(on: store) {
+                try await store.update(sessionID: c.id, now: epoch) { $0.rateBucket = RateBucket(tokens: 0.5, at: epoch) }.messages
+            },
         ]
         let before = store.commits.committed
         try await lock.release()
@@ -198,7 +200,8 @@ struct PostgresGroupCommitTests {
         #expect(jobs.filter { $0.sessionID == a.id }.map(\.job) == [.post(messageID: 1, handover: 1), .note("second", handover: 1)])
         #expect(jobs.filter { $0.sessionID == a.id }.allSatisfy { $0.trace == nil })
         #expect(jobs.filter { $0.sessionID == b.id }.map(\.trace) == ["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
-        for (session, lastID, bucket) in [(a, Int64(1), RateBucket(tokens: 2.5, at: epoch)), (b, 1, nil), (c, 0, RateBucket(tokens: 0.5, at: epoch))] {
+        let expected = [(a, Int64(1), RateBucket(tokens: 2.5, at: epoch)), (b, 1, nil), (c, 0, RateBucket(tokens: 0.5, at: epoch))]
+        for (session, lastID, bucket) in expected {
             #expect(try await store.session(id: session.id)?.lastMessageID == lastID)
             _ = try await store.update(sessionID: session.id, now: epoch) { #expect($0.rateBucket == bucket) }
         }

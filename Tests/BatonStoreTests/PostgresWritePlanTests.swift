@@ -31,8 +31,9 @@ struct PostgresWritePlanTests {
         try await store.client.withTransaction(logger: PostgresTestServer.logger) { connection in
             for try await text in try await connection.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
         }
-        return nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8))).filter {
-            ($0["Node Type"] as? String)?.hasSuffix("Scan") == true && $0["Relation Name"] as? String == "sessions" && $0["Index Cond"] == nil && $0["Recheck Cond"] == nil
+        return nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8))).filter { node in
+            let scan = (node["Node Type"] as? String)?.hasSuffix("Scan") == true && node["Relation Name"] as? String == "sessions"
+            return scan && node["Index Cond"] == nil && node["Recheck Cond"] == nil
         }
     }
 
