@@ -1,4 +1,4 @@
-public import BatonConfig
+import BatonConfig
 
 /// The checks setup and doctor share: the token is valid and an administrator's in the account, and the inbox the
 /// config names is an API-channel inbox. Each failure names its fix.
