@@ -39,12 +39,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Only these scenarios (comma-separated: startup,relay,ack,user,calls,bot,sockets,postgres).")
     var only: String?
 
+    @Option(help: "How many Baton instances the PostgreSQL relay runs with, one phase each (comma-separated).")
+    var postgresInstances = "1,2,3"
+
     func run() async throws {
         let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
         let settings = BenchSettings(
             baton: URL(fileURLWithPath: baton).standardizedFileURL,
             bench: URL(fileURLWithPath: bench ?? CommandLine.arguments[0]).standardizedFileURL,
-            postgresURL: postgresURL, seconds: seconds, sockets: sockets)
+            postgresURL: postgresURL, postgresInstances: postgresInstances.split(separator: ",").compactMap { Int($0) }, seconds: seconds,
+            sockets: sockets)
         let report = try await Bench(settings: settings).run(only: selected)
         print(report.markdown)
         if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
@@ -57,6 +61,7 @@ struct BenchSettings: Sendable {
     let baton: URL
     let bench: URL
     let postgresURL: String?
+    let postgresInstances: [Int]
     let seconds: Int
     let sockets: Int
 }

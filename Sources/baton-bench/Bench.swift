@@ -25,7 +25,7 @@ struct Bench {
             if wants("bot") { report.bot = try await botTurns(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
-                for count in 1...3 { report.postgresRelays.append(try await postgresRelay(url: url, instances: count, client: client)) }
+                for count in settings.postgresInstances { report.postgresRelays.append(try await postgresRelay(url: url, instances: count, client: client)) }
             }
         } catch {
             try? await client.shutdown()
@@ -96,7 +96,7 @@ struct Bench {
                 let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
                 let cpuBefore = rig.instances.map(\.cpuSeconds)
                 let receivedBefore = desk.count
-                report.relay = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+                report.relay = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: rig.instances).run()
                 report.relay?.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
                 report.relay?.chatwootCalls = await rig.standIn.requests().count
                 report.bareRelay = try await bareRelay(templates: templates, client: client)
@@ -136,7 +136,7 @@ struct Bench {
         }
         let load = WebhookLoad(client: client, url: bare.url + "/push", secret: "unused", templates: templates)
         let cpuBefore = bare.process.cpuSeconds
-        var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+        var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: [bare.process]).run()
         figures.cpuMsPerMessage = Self.cpuMsPerMessage([bare.process], since: [cpuBefore], relayed: desk.count)
         await SocketsScenario.closeAll(sockets)
         bare.process.stop()
@@ -208,7 +208,7 @@ struct Bench {
             let load = WebhookLoad(client: client, urls: rig.webhookURLs, secret: rig.secret, templates: templates)
             let cpuBefore = rig.instances.map(\.cpuSeconds)
             let receivedBefore = desk.count
-            var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds).run()
+            var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: rig.instances).run()
             figures.instances = count
             figures.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
             await SocketsScenario.closeAll(users.map(\.socket))

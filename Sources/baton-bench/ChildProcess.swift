@@ -95,14 +95,28 @@ final class ChildProcess: Sendable {
     }
 
     /// Processor time it has used so far (user and system), from `/proc/<pid>/stat`.
-    var cpuSeconds: Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-            let afterName = stat.range(of: ") ", options: .backwards)
-        else { return 0 }
+    var cpuSeconds: Double { Self.cpuSeconds(stat: "/proc/\(process.processIdentifier)/stat")?.seconds ?? 0 }
+
+    /// Processor time used so far by the bench's own process: the load, the sockets and the Chatwoot stand-in.
+    static var ownCPUSeconds: Double { cpuSeconds(stat: "/proc/self/stat")?.seconds ?? 0 }
+
+    /// Processor time used so far by the running processes named `name` (e.g. PostgreSQL's server and backends,
+    /// all named `postgres`).
+    static func cpuSeconds(ofProcessesNamed name: String) -> Double {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { $0.allSatisfy(\.isNumber) } ?? []
+        return pids.compactMap { cpuSeconds(stat: "/proc/\($0)/stat") }.filter { $0.name == name }.map(\.seconds).reduce(0, +)
+    }
+
+    /// A process's name and processor time (user and system) from its `stat` file; nil once it is gone.
+    static func cpuSeconds(stat path: String) -> (name: Substring, seconds: Double)? {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+            let nameStart = stat.firstIndex(of: "("), let afterName = stat.range(of: ") ", options: .backwards)
+        else { return nil }
         // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15, in clock ticks.
         let fields = stat[afterName.upperBound...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let name = stat[stat.index(after: nameStart)..<afterName.lowerBound]
+        return (name, (user + system) / Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
     /// Open descriptors, from /proc.

@@ -27,13 +27,46 @@ final class RelayScenario: Sendable {
     let load: WebhookLoad
     let desk: ArrivalDesk
     let seconds: Int
+    /// The servers measured (Baton's instances, or the bare route), for the processor time they use.
+    let servers: [ChildProcess]
     /// Numbers each phase from its own range, so a straggler of one phase is never counted in another.
     private let numbering = Mutex(0)
 
-    init(load: WebhookLoad, desk: ArrivalDesk, seconds: Int) {
+    init(load: WebhookLoad, desk: ArrivalDesk, seconds: Int, servers: [ChildProcess]) {
         self.load = load
         self.desk = desk
         self.seconds = seconds
+        self.servers = servers
+    }
+
+    /// Where the machine's processor time went while the throughput was measured, per relayed message
+    /// (milliseconds): what a second instance on the same cores competes with.
+    struct ProcessorShares: Sendable, Codable {
+        /// The servers measured, together.
+        var servers = 0.0
+        /// PostgreSQL's server and backends (0 without it).
+        var postgres = 0.0
+        /// The bench's own process: the load, the users' sockets and the Chatwoot stand-in.
+        var bench = 0.0
+        /// The rest of the machine's busy time (other programs, the kernel's work outside these processes).
+        var rest = 0.0
+
+        /// Processor seconds so far: servers, PostgreSQL, bench, and the whole machine's busy time.
+        static func sample(_ servers: [ChildProcess]) -> [Double] {
+            let machine = ChildProcess.machineTicks().busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+            return [
+                servers.map(\.cpuSeconds).reduce(0, +), ChildProcess.cpuSeconds(ofProcessesNamed: "postgres"), ChildProcess.ownCPUSeconds,
+                machine,
+            ]
+        }
+
+        init() {}
+
+        init(from before: [Double], to after: [Double], messages: Int) {
+            let used = zip(after, before).map { ($0 - $1) * 1_000 / Double(Swift.max(1, messages)) }
+            (servers, postgres, bench) = (used[0], used[1], used[2])
+            rest = Swift.max(0, used[3] - servers - postgres - bench)
+        }
     }
 
     struct Figures: Sendable, Codable {
@@ -61,6 +94,8 @@ final class RelayScenario: Sendable {
         /// How busy the machine's cores were while the throughput was measured (0...1, from `/proc/stat`): every
         /// server, the database, the load and the stand-in share them.
         var machineBusy: Double?
+        /// Who used the machine's processor time while the throughput was measured, per relayed message.
+        var throughputShares: ProcessorShares?
 
         /// Messages sent and never seen on a socket, in every phase.
         var lost: Int { throughputLost + lost250 + lost1000 + lost2000 }
@@ -82,8 +117,10 @@ final class RelayScenario: Sendable {
         // Warm-up: connections, caches and the JIT-free but cold code paths.
         _ = try await closedLoop(seconds: 1)
         let machineBefore = ChildProcess.machineTicks()
+        let (sharesBefore, receivedBefore) = (ProcessorShares.sample(servers), desk.count)
         let (throughput, lost) = try await closedLoop(seconds: seconds)
         let machineAfter = ChildProcess.machineTicks()
+        figures.throughputShares = ProcessorShares(from: sharesBefore, to: ProcessorShares.sample(servers), messages: desk.count - receivedBefore)
         figures.machineBusy = (machineAfter.busy - machineBefore.busy) / Swift.max(1, machineAfter.total - machineBefore.total)
         figures.throughput = throughput
         figures.throughputLost = lost
