@@ -194,9 +194,10 @@ struct Bench {
 
     // MARK: PostgreSQL
 
-    /// `count` Baton processes on one database (a fresh one each time), as behind a load balancer: webhooks to
-    /// each in turn, users' sockets spread over them, so a message crosses instances unless its webhook and its
-    /// user's socket happen to share one.
+    /// `count` Baton processes on one database (a fresh one each time), as behind a load balancer: webhooks spread
+    /// over them with no regard to the conversation (`WebhookLoad.url(_:)`), users' sockets spread over them, so a
+    /// message crosses instances unless its webhook and its user's socket happen to share one (half of them with
+    /// two instances, two thirds with three).
     func postgresRelay(url: String, instances count: Int, client: HTTPClient) async throws -> RelayScenario.Figures {
         let database = try await Self.freshDatabase(url)
         let rig = try await BatonRig.start(settings, storage: .postgres(url: database), count: count)

@@ -131,7 +131,7 @@ extension BenchReport {
     /// "processor time per message Baton 0.300, PostgreSQL 0.500, the bench 0.200, the rest 0.010 ms".
     static func shares(_ shares: RelayScenario.ProcessorShares?, of servers: String) -> String {
         guard let shares else { return "processor time per message not measured" }
-        let postgres = shares.postgres > 0 ? String(format: ", PostgreSQL %.3f", shares.postgres) : ""
+        let postgres = shares.postgres >= 0.0005 ? String(format: ", PostgreSQL %.3f", shares.postgres) : ""
         return "processor time per message \(servers) " + String(format: "%.3f", shares.servers) + postgres
             + String(format: ", the bench %.3f, the rest %.3f ms", shares.bench, shares.rest)
     }
@@ -144,7 +144,7 @@ extension BenchReport {
         for postgres in postgresRelays {
             let cpu = (postgres.cpuMsPerMessage ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / ")
             lines.append(
-                "- Relay on PostgreSQL, \(postgres.instances ?? 0) instance(s), webhooks to each in turn and sockets spread over them: relay p50 / p99 at 2,000 msg/s "
+                "- Relay on PostgreSQL, \(postgres.instances ?? 0) instance(s), webhooks and sockets spread over them: relay p50 / p99 at 2,000 msg/s "
                     + "\(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms; processor time per relayed message on each instance \(cpu) ms; "
                     + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, \(Self.shares(postgres.throughputShares, of: "Baton")).")
         }

@@ -43,7 +43,7 @@ struct AgentReplyTemplate: Sendable {
 /// a fixed number of senders can (closed loop), signed as Chatwoot signs them.
 struct WebhookLoad: Sendable {
     let client: HTTPClient
-    /// Where webhooks go, in turn (several instances behind a load balancer take turns the same way).
+    /// Where webhooks go (several instances behind a load balancer): see `url(_:)`.
     let urls: [String]
     let secret: String
     let templates: [AgentReplyTemplate]
@@ -66,7 +66,7 @@ struct WebhookLoad: Sendable {
     func request(_ number: Int, template: AgentReplyTemplate) -> HTTPClientRequest {
         let body = template.body(messageID: Self.firstMessageID + number, content: Self.marker(number))
         let timestamp = String(Int(Date().timeIntervalSince1970))
-        var request = HTTPClientRequest(url: urls[number % urls.count])
+        var request = HTTPClientRequest(url: url(number))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "X-Chatwoot-Delivery", value: UUID().uuidString)
@@ -74,6 +74,14 @@ struct WebhookLoad: Sendable {
         request.headers.add(name: "X-Chatwoot-Signature", value: WebhookSigner.signature(secret: secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(bytes: body))
         return request
+    }
+
+    /// The instance webhook `number` goes to: spread evenly, and as a load balancer does, with no regard to the
+    /// conversation. Taking turns (`number % urls.count`) would not do: the open loops go round the conversations
+    /// in the same turn, so with two instances and an even number of users every webhook of a phase would reach
+    /// its user's own instance, or every one the other.
+    func url(_ number: Int) -> String {
+        urls[Int((UInt64(number) &* 0x9E37_79B9_7F4A_7C15) >> 40) % urls.count]
     }
 
     /// One webhook; returns the status, or nil when no answer came.
