@@ -214,6 +214,7 @@ struct Bench {
             figures.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
             await SocketsScenario.closeAll(users.map(\.socket))
             await rig.stop()
+            figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / Double(Swift.max(1, desk.count - receivedBefore)) }
             return figures
         } catch {
             await rig.stop()
@@ -247,11 +248,29 @@ extension Bench {
 
     /// Runs `sql` with `psql` on the database of `url`.
     static func psql(_ url: String, _ sql: String) throws {
+        _ = try psqlValue(url, sql)
+    }
+
+    /// The transactions PostgreSQL counted in the database of `url`, once none of its connections is left (up to 10
+    /// s): a busy backend reports its counts at most once a second, and every backend when it ends.
+    static func transactions(of url: String) async throws -> Double? {
+        let others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try psqlValue(url, others) != "0", ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        return Double(try psqlValue(url, "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"))
+    }
+
+    /// The output of `sql` run by `psql` on `url`, unaligned and without headers (one value for one row and column).
+    static func psqlValue(_ url: String, _ sql: String) throws -> String {
         let psql = Process()
+        let output = Pipe()
         psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]
+        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql]
+        psql.standardOutput = output
         try psql.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         psql.waitUntilExit()
         guard psql.terminationStatus == 0 else { throw BenchError("psql failed: \(sql.prefix(60))") }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

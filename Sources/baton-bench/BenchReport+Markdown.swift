@@ -146,7 +146,8 @@ extension BenchReport {
             lines.append(
                 "- Relay on PostgreSQL, \(postgres.instances ?? 0) instance(s), webhooks and sockets spread over them: relay p50 / p99 at 2,000 msg/s "
                     + "\(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms; processor time per relayed message on each instance \(cpu) ms; "
-                    + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, \(Self.shares(postgres.throughputShares, of: "Baton")).")
+                    + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, \(Self.shares(postgres.throughputShares, of: "Baton")); "
+                    + "PostgreSQL's transactions per relayed message \(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–").")
         }
         if calls.userMessagesSent > 0 {
             lines.append("- Users' \(Self.count(calls.userMessagesSent)) messages (both rates): \(Self.calls(calls.userMessageCalls)).")

@@ -91,6 +91,9 @@ final class RelayScenario: Sendable {
         /// message is counted once, whichever instances it went through). Steadier than the throughput on a
         /// shared machine: it does not depend on what else takes the cores.
         var cpuMsPerMessage: [Double]?
+        /// PostgreSQL's transactions (its own count, `pg_stat_database`) per relayed message over every phase, the
+        /// phase's set-up included: how many messages share a write transaction or an announcement.
+        var postgresTransactionsPerMessage: Double?
         /// How busy the machine's cores were while the throughput was measured (0...1, from `/proc/stat`): every
         /// server, the database, the load and the stand-in share them.
         var machineBusy: Double?
