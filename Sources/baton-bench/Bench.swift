@@ -25,7 +25,9 @@ struct Bench {
             if wants("bot") { report.bot = try await botTurns(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
-                for count in settings.postgresInstances { report.postgresRelays.append(try await postgresRelay(url: url, instances: count, client: client)) }
+                for count in settings.postgresInstances {
+                    report.postgresRelays.append(try await postgresRelay(url: url, instances: count, client: client))
+                }
             }
         } catch {
             try? await client.shutdown()
@@ -214,7 +216,8 @@ struct Bench {
             figures.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
             await SocketsScenario.closeAll(users.map(\.socket))
             await rig.stop()
-            figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / Double(Swift.max(1, desk.count - receivedBefore)) }
+            let relayed = Double(Swift.max(1, desk.count - receivedBefore))
+            figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / relayed }
             return figures
         } catch {
             await rig.stop()

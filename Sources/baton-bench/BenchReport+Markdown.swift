@@ -139,15 +139,21 @@ extension BenchReport {
     private var details: [String] {
         var lines: [String] = []
         if let relay {
-            lines.append("- Relay on SQLite: the machine's cores \(Self.percent(relay.machineBusy)) busy while the throughput was measured (bare route: \(Self.percent(bareRelay?.machineBusy))), \(Self.shares(relay.throughputShares, of: "Baton")) (bare route: \(Self.shares(bareRelay?.throughputShares, of: "the route"))); \(relay.chatwootCalls.map { "\($0) Chatwoot calls during all relay phases; " } ?? "")ack p50 / p99 at 1,000 msg/s \(Self.pair(relay.ack1000)) ms; max relay latency at 1,000 / 2,000 msg/s \(Self.max(relay.relay1000)) / \(Self.max(relay.relay2000)) ms.")
+            lines.append(
+                "- Relay on SQLite: the machine's cores \(Self.percent(relay.machineBusy)) busy while the throughput was measured (bare route: "
+                    + "\(Self.percent(bareRelay?.machineBusy))), \(Self.shares(relay.throughputShares, of: "Baton")) "
+                    + "(bare route: \(Self.shares(bareRelay?.throughputShares, of: "the route"))); "
+                    + "\(relay.chatwootCalls.map { "\($0) Chatwoot calls during all relay phases; " } ?? "")ack p50 / p99 at 1,000 msg/s "
+                    + "\(Self.pair(relay.ack1000)) ms; max relay latency at 1,000 / 2,000 msg/s \(Self.max(relay.relay1000)) / \(Self.max(relay.relay2000)) ms.")
         }
         for postgres in postgresRelays {
             let cpu = (postgres.cpuMsPerMessage ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / ")
             lines.append(
                 "- Relay on PostgreSQL, \(postgres.instances ?? 0) instance(s), webhooks and sockets spread over them: relay p50 / p99 at 2,000 msg/s "
                     + "\(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms; processor time per relayed message on each instance \(cpu) ms; "
-                    + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, \(Self.shares(postgres.throughputShares, of: "Baton")); "
-                    + "PostgreSQL's transactions per relayed message \(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–").")
+                    + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, "
+                    + "\(Self.shares(postgres.throughputShares, of: "Baton")); PostgreSQL's transactions per relayed message "
+                    + "\(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–").")
         }
         if calls.userMessagesSent > 0 {
             lines.append("- Users' \(Self.count(calls.userMessagesSent)) messages (both rates): \(Self.calls(calls.userMessageCalls)).")
