@@ -51,21 +51,26 @@ final class RelayScenario: Sendable {
         /// The rest of the machine's busy time (other programs, the kernel's work outside these processes).
         var rest = 0.0
 
-        /// Processor seconds so far: servers, PostgreSQL, bench, and the whole machine's busy time.
-        static func sample(_ servers: [ChildProcess]) -> [Double] {
-            let machine = ChildProcess.machineTicks().busy / Double(sysconf(Int32(_SC_CLK_TCK)))
-            return [
-                servers.map(\.cpuSeconds).reduce(0, +), ChildProcess.cpuSeconds(ofProcessesNamed: "postgres"), ChildProcess.ownCPUSeconds,
-                machine,
-            ]
+        /// Processor seconds used so far by each, and the whole machine's busy time.
+        struct Sample {
+            var servers: Double, postgres: Double, bench: Double, machine: Double
+
+            init(_ servers: [ChildProcess]) {
+                self.servers = servers.map(\.cpuSeconds).reduce(0, +)
+                postgres = ChildProcess.cpuSeconds(ofProcessesNamed: "postgres")
+                bench = ChildProcess.ownCPUSeconds
+                machine = ChildProcess.machineTicks().busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+            }
         }
 
         init() {}
 
-        init(from before: [Double], to after: [Double], messages: Int) {
-            let used = zip(after, before).map { ($0 - $1) * 1_000 / Double(Swift.max(1, messages)) }
-            (servers, postgres, bench) = (used[0], used[1], used[2])
-            rest = Swift.max(0, used[3] - servers - postgres - bench)
+        init(from before: Sample, to after: Sample, messages: Int) {
+            let perMessage = { (used: Double) in used * 1_000 / Double(Swift.max(1, messages)) }
+            servers = perMessage(after.servers - before.servers)
+            postgres = perMessage(after.postgres - before.postgres)
+            bench = perMessage(after.bench - before.bench)
+            rest = Swift.max(0, perMessage(after.machine - before.machine) - servers - postgres - bench)
         }
     }
 
@@ -120,10 +125,10 @@ final class RelayScenario: Sendable {
         // Warm-up: connections, caches and the JIT-free but cold code paths.
         _ = try await closedLoop(seconds: 1)
         let machineBefore = ChildProcess.machineTicks()
-        let (sharesBefore, receivedBefore) = (ProcessorShares.sample(servers), desk.count)
+        let (sharesBefore, receivedBefore) = (ProcessorShares.Sample(servers), desk.count)
         let (throughput, lost) = try await closedLoop(seconds: seconds)
         let machineAfter = ChildProcess.machineTicks()
-        figures.throughputShares = ProcessorShares(from: sharesBefore, to: ProcessorShares.sample(servers), messages: desk.count - receivedBefore)
+        figures.throughputShares = ProcessorShares(from: sharesBefore, to: ProcessorShares.Sample(servers), messages: desk.count - receivedBefore)
         figures.machineBusy = (machineAfter.busy - machineBefore.busy) / Swift.max(1, machineAfter.total - machineBefore.total)
         figures.throughput = throughput
         figures.throughputLost = lost
