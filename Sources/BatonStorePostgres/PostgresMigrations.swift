@@ -184,6 +184,13 @@ enum PostgresMigrations {
                 // When a start-up reconciliation began to read the session's desk (`claimStartupReconciliations`).
                 "ALTER TABLE sessions ADD COLUMN reconciled_at bigint"
             ]),
+        Migration(
+            version: 8, name: "hub listeners",
+            statements: [
+                // The instances that hold a socket (or a long poll) of the session (`listen(to:as:)`), read by every
+                // write with the row it locks: an event no other instance listens to is not announced.
+                "ALTER TABLE sessions ADD COLUMN listeners text[] NOT NULL DEFAULT '{}'"
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

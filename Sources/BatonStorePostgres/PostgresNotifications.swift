@@ -1,3 +1,4 @@
+public import BatonCore
 public import Logging
 public import PostgresNIO
 import Synchronization
@@ -23,6 +24,8 @@ public struct PostgresNotifications: Sendable {
     let listenerConfiguration: PostgresConnection.Configuration
     let pingInterval: Duration
     let pingTimeout: Duration
+    /// The store's record of who listens where; nil for notifications not tied to a store.
+    let hubListeners: HubListeners?
     let logger: Logger
 
     /// - Parameters:
@@ -32,8 +35,10 @@ public struct PostgresNotifications: Sendable {
     ///   - pingTimeout: how long that answer may take before the connection is taken for dead and closed.
     public init(
         client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, channel: String,
-        pingInterval: Duration = defaultPingInterval, pingTimeout: Duration = defaultPingTimeout, logger: Logger
+        pingInterval: Duration = defaultPingInterval, pingTimeout: Duration = defaultPingTimeout, hubListeners: HubListeners? = nil,
+        logger: Logger
     ) {
+        self.hubListeners = hubListeners
         self.client = client
         self.listenerConfiguration = listenerConfiguration
         self.channel = channel
@@ -59,6 +64,29 @@ public struct PostgresNotifications: Sendable {
             "SELECT pg_notify(\(channel), payload) FROM unnest(\(payloads)::text[]) WITH ORDINALITY AS batch (payload, position) ORDER BY position",
             logger: logger)
     }
+
+    /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock.
+    public func listen(to sessions: [SessionID], as instance: String) async throws {
+        guard !sessions.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE sessions SET listeners = array_append(array_remove(listeners, \(instance)), \(instance))
+            WHERE id = ANY(\(sessions.map(\.rawValue)))
+            """, logger: logger)
+    }
+
+    /// Takes `instance` off the listeners of `sessions`.
+    public func stopListening(to sessions: [SessionID], as instance: String) async throws {
+        guard !sessions.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE sessions SET listeners = array_remove(listeners, \(instance))
+            WHERE id = ANY(\(sessions.map(\.rawValue))) AND \(instance) = ANY(listeners)
+            """, logger: logger)
+    }
+
+    /// The instances that listened to `session` when this process last wrote it (nil: not known here).
+    public func listeners(of session: SessionID) -> [String]? { hubListeners?.listeners(of: session) }
 
     /// Opens a connection, listens on it and passes every payload to `receive`, until the connection drops or stops
     /// answering pings (it throws then) or the task is cancelled. `onSubscribed` runs once `LISTEN` is in place,
@@ -129,6 +157,6 @@ extension PostgresSessionStore {
     ) -> PostgresNotifications {
         PostgresNotifications(
             client: client, listenerConfiguration: listenerConfiguration, channel: channel, pingInterval: pingInterval,
-            pingTimeout: pingTimeout, logger: logger)
+            pingTimeout: pingTimeout, hubListeners: hubListeners, logger: logger)
     }
 }

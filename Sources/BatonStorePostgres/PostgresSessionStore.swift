@@ -21,6 +21,8 @@ public final class PostgresSessionStore: SessionStore {
     let links = ConversationLinks()
     /// Decoded session states by the exact text they were read as or saved as (see ``StateCache``).
     let states = StateCache()
+    /// The instances listening to each session, as this process's writes found them (see ``HubListeners``).
+    public let hubListeners = HubListeners()
 
     /// - Parameters:
     ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
@@ -83,6 +85,7 @@ public final class PostgresSessionStore: SessionStore {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = try Rows.session(from: row, states: self.states)
+            self.hubListeners.remember(try row["listeners"].decode([String].self), of: sessionID)
             var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
             let result = try body(&update)
             // Replies mostly come in the provider's order: saved first on that guess, in a statement that writes

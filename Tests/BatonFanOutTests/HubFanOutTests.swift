@@ -75,7 +75,8 @@ struct HubFanOutTests {
         }
     }
 
-    /// An instance with no socket of a session drops that session's announcements without decoding them.
+    /// A stored event of a session no other instance listens to is not announced at all; one that is announced
+    /// anyway (typing comes from no write) is dropped unread by an instance with no socket of its session.
     @Test func anInstanceHoldingNoSocketOfTheSessionDropsItsEventsUnread() async throws {
         try await withDeadline {
             let instances = try await TwoInstances.start()
@@ -93,9 +94,62 @@ struct HubFanOutTests {
             // Announcements arrive in order: once this one is in, b has had the two before it.
             let marker = try await Self.say("for b's socket", on: instances.a, in: held)
             #expect(await onB.waitFor(Self.isMessage(marker.id)))
-            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="not_held"}"#) == 2, "both dropped unread")
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="unheard"}"#) == 1, "the message was not sent")
+            #expect(instances.b.counter(#"baton_fanout_events_total{outcome="not_held"}"#) == 1, "the typing event dropped unread")
             #expect(instances.b.counter(#"baton_fanout_events_total{outcome="received"}"#) == 1, "only the held session's")
             #expect(await onB.count { _ in true } == 1)
+        }
+    }
+
+    /// A session whose only socket is on the instance that writes it costs no announcement; once another instance
+    /// subscribes, that instance is named in the session's row and the writer's next messages reach it.
+    @Test func aSessionHeldOnlyWhereItIsWrittenIsNotAnnouncedUntilAnotherInstanceListens() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await Self.newSession(on: instances.a)
+            let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
+            let alone = try await Self.say("only a listens", on: instances.a, in: session)
+            #expect(await onA.waitFor(Self.isMessage(alone.id)))
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="unheard"}"#) == 1)
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="sent"}"#) == 0, "nothing went to the relay")
+            #expect(try await instances.listeners(of: session.id) == ["a"], "a named itself in the row")
+
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            #expect(try await instances.listeners(of: session.id) == ["a", "b"], "b is named before its subscribe returns")
+            let shared = try await Self.say("now b listens too", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(shared.id)), "announced, since b listens")
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="sent"}"#) == 1)
+            #expect(await onB.count(Self.isMessage(alone.id)) == 0, "what came before b subscribed is b's to read from the store")
+        }
+    }
+
+    /// A subscriber that comes while another instance writes a stream of messages misses none: each is either in
+    /// the store when the subscriber reads it after subscribing, or announced to it afterwards.
+    @Test func aSubscriberThatComesWhileMessagesAreWrittenMissesNone() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let session = try await Self.newSession(on: instances.a)
+            let (written, writtenSome) = AsyncStream.makeStream(of: Int.self)
+            let writer = Task {
+                var ids: [Int64] = []
+                for number in 0..<200 {
+                    ids.append(try await Self.say("message \(number)", on: instances.a, in: session).id)
+                    if number == 50 { writtenSome.yield(number) }
+                }
+                return ids
+            }
+            var signal = written.makeAsyncIterator()
+            _ = await signal.next()
+            // As a socket does: subscribe, then read the store for what came before.
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let read = Set(try await instances.b.store.messages(sessionID: session.id, after: 0, limit: 1_000).map(\.id))
+            let ids = try await writer.value
+            let last = try #require(ids.last)
+            if !read.contains(last) { #expect(await onB.waitFor(Self.isMessage(last))) }
+            let received = Set(await onB.events.compactMap { if case .message(let message) = $0 { message.id } else { nil } })
+            #expect(Set(ids).subtracting(read).subtracting(received).isEmpty, "every message read or received")
         }
     }
 
@@ -174,8 +228,8 @@ struct HubFanOutTests {
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: TwoInstances.logger)
         let store = PostgresSessionStore(client: client, logger: TwoInstances.logger)
         let relay = try database.notifications(on: store)
-        let (hub, announcements) = ConversationHub.relayed()
-        let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: relay, store: store, logger: TwoInstances.logger)
+        let (hub, announcements, listening) = ConversationHub.relayed()
+        let fanOut = HubFanOut(hub: hub, announcements: announcements, listening: listening, relay: relay, store: store, logger: TwoInstances.logger)
         for text in [String(describing: relay), String(reflecting: relay), String(describing: fanOut), String(reflecting: fanOut)] {
             #expect(!text.contains(password))
             #expect(text.contains(database.channel))

@@ -46,9 +46,10 @@ struct TwoInstances {
             try await store.migrate()
             let (listening, listened) = AsyncStream.makeStream(of: Void.self)
             let relay = SignallingRelay(base: try database.notifications(on: store, ping: ping), listened: listened)
-            let (hub, announcements) = ConversationHub.relayed()
+            let (hub, announcements, sessionsHeld) = ConversationHub.relayed()
             let metrics = BatonMetrics()
-            let fanOut = HubFanOut(hub: hub, announcements: announcements, relay: relay, store: store, instanceID: name, metrics: metrics, logger: logger)
+            let fanOut = HubFanOut(
+                hub: hub, announcements: announcements, listening: sessionsHeld, relay: relay, store: store, instanceID: name, metrics: metrics, logger: logger)
             tasks.append(Task { try await fanOut.run() })
             instances.append(Instance(store: store, hub: hub, metrics: metrics, listening: listening))
         }
@@ -67,6 +68,14 @@ struct TwoInstances {
         self.channel = channel
         self.tasks = tasks
         self.admin = admin
+    }
+
+    /// The instances the session's row names as listening to it, in name order.
+    func listeners(of session: SessionID) async throws -> [String] {
+        let rows = try await admin.query("SELECT listeners FROM \(unescaped: schema).sessions WHERE id = \(session.rawValue)")
+        var listeners: [String] = []
+        for try await names in rows.decode([String].self) { listeners = names }
+        return listeners.sorted()
     }
 
     /// Ends the fan-outs and the pools.
@@ -119,6 +128,12 @@ struct SignallingRelay: HubRelay {
     func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
         try await base.listen(onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)
     }
+
+    func listen(to sessions: [SessionID], as instance: String) async throws { try await base.listen(to: sessions, as: instance) }
+
+    func stopListening(to sessions: [SessionID], as instance: String) async throws { try await base.stopListening(to: sessions, as: instance) }
+
+    func listeners(of session: SessionID) -> [String]? { base.listeners(of: session) }
 }
 
 /// A schema of its own and a notification channel of its own for one test, on the server `BATON_TEST_POSTGRES_URL`

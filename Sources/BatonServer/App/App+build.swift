@@ -30,9 +30,10 @@ public func buildApplication(
     let hub: ConversationHub
     var fanOut: HubFanOut?
     if let relay = dependencies.hubRelay {
-        let (relayed, announcements) = ConversationHub.relayed()
+        let (relayed, announcements, listening) = ConversationHub.relayed()
         hub = relayed
-        fanOut = HubFanOut(hub: relayed, announcements: announcements, relay: relay, store: store, metrics: metrics, now: now, logger: logger)
+        fanOut = HubFanOut(
+            hub: relayed, announcements: announcements, listening: listening, relay: relay, store: store, metrics: metrics, now: now, logger: logger)
     } else {
         hub = ConversationHub()
     }

@@ -39,21 +39,30 @@ public actor ConversationHub {
     private var nextToken = 0
     /// Where published events go for other instances; `nil` when this process is the only one.
     private let announcements: AnnouncementQueue?
+    /// Where the sessions someone here listens to are recorded for the other instances; `nil` when alone.
+    private let listening: ListeningRegistry?
 
-    public init() { announcements = nil }
+    public init() { (announcements, listening) = (nil, nil) }
 
-    private init(announcements: AnnouncementQueue) { self.announcements = announcements }
-
-    /// A hub whose published events are also queued in `announcements`, for a `HubFanOut` to carry to other instances.
-    public static func relayed() -> (hub: ConversationHub, announcements: AnnouncementQueue) {
-        let queue = AnnouncementQueue(capacity: announcementBufferSize)
-        return (ConversationHub(announcements: queue), queue)
+    private init(announcements: AnnouncementQueue, listening: ListeningRegistry) {
+        self.announcements = announcements
+        self.listening = listening
     }
 
-    /// A stream of the session's events from now on; it ends when the consumer stops iterating.
-    public func subscribe(_ sessionID: SessionID) -> AsyncStream<HubEvent> {
+    /// A hub whose published events are also queued in `announcements`, and whose subscribed sessions in
+    /// `listening`, for a `HubFanOut` to carry to and record for other instances.
+    public static func relayed() -> (hub: ConversationHub, announcements: AnnouncementQueue, listening: ListeningRegistry) {
+        let queue = AnnouncementQueue(capacity: announcementBufferSize)
+        let listening = ListeningRegistry()
+        return (ConversationHub(announcements: queue, listening: listening), queue, listening)
+    }
+
+    /// A stream of the session's events from now on; it ends when the consumer stops iterating. Returns once other
+    /// instances announce the session's events here too (a relayed hub), so a read of the store after it misses
+    /// nothing.
+    public func subscribe(_ sessionID: SessionID) async -> AsyncStream<HubEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: HubEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
-        let token = subscribe(sessionID) { continuation.yield($0) }
+        let token = await subscribe(sessionID) { continuation.yield($0) }
         continuation.onTermination = { [weak self] _ in
             Task { await self?.unsubscribe(sessionID, token: token) }
         }
@@ -62,11 +71,13 @@ public actor ConversationHub {
 
     /// Calls `receive` with each of the session's events from now on, on the publisher's side: it must only hand the
     /// event over, never wait. Webchat sockets take events this way, so an idle socket has no task waiting for them.
+    /// Returns once other instances announce the session's events here too, as `subscribe(_:)`.
     /// - Returns: the token that ends the subscription (`unsubscribe`).
-    public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) -> Int {
+    public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) async -> Int {
         let token = nextToken
         nextToken += 1
         subscribers[sessionID, default: []].append((token, receive))
+        await listening?.held(sessionID)
         return token
     }
 
@@ -84,6 +95,9 @@ public actor ConversationHub {
     /// The sessions someone here listens to.
     public func subscribedSessions() -> [SessionID] { Array(subscribers.keys) }
 
+    /// Those of `sessions` someone here listens to.
+    func subscribed(among sessions: Set<SessionID>) -> Set<SessionID> { sessions.filter { subscribers[$0] != nil } }
+
     public func publish(_ messages: [Message]) {
         for message in messages { publish(.message(message), to: message.sessionID) }
     }
@@ -93,7 +107,7 @@ public actor ConversationHub {
     public func waitForMessage(
         in sessionID: SessionID, after: Int64, upTo timeout: Duration, alreadyThere: @Sendable () async -> Bool
     ) async {
-        let events = subscribe(sessionID)
+        let events = await subscribe(sessionID)
         if await alreadyThere() { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -113,6 +127,9 @@ public actor ConversationHub {
     /// Ends a subscription made with `subscribe(_:receive:)`.
     public func unsubscribe(_ sessionID: SessionID, token: Int) {
         subscribers[sessionID]?.removeAll { $0.token == token }
-        if subscribers[sessionID]?.isEmpty == true { subscribers[sessionID] = nil }
+        if subscribers[sessionID]?.isEmpty == true {
+            subscribers[sessionID] = nil
+            listening?.released(sessionID)
+        }
     }
 }

@@ -14,6 +14,8 @@ public import ServiceLifecycle
 public struct HubFanOut: Service {
     let hub: ConversationHub
     let announcements: AnnouncementQueue
+    /// The sessions subscribed here, recorded through the relay so other instances announce what they need.
+    let listening: ListeningRegistry
     let relay: any HubRelay
     let store: any SessionStore
     /// Tells this instance's announcements from the others'.
@@ -27,13 +29,14 @@ public struct HubFanOut: Service {
     static let healthySubscription: TimeInterval = 30
 
     public init(
-        hub: ConversationHub, announcements: AnnouncementQueue, relay: any HubRelay, store: any SessionStore,
+        hub: ConversationHub, announcements: AnnouncementQueue, listening: ListeningRegistry, relay: any HubRelay, store: any SessionStore,
         instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.metrics = metrics
         self.now = now
         self.hub = hub
         self.announcements = announcements
+        self.listening = listening
         self.relay = relay
         self.store = store
         self.instanceID = instanceID
@@ -45,6 +48,7 @@ public struct HubFanOut: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await announce() }
                 group.addTask { await listen() }
+                group.addTask { await record() }
             }
         }
     }
@@ -53,7 +57,10 @@ public struct HubFanOut: Service {
     /// its way goes in the next one, so a busy instance makes one round trip per batch instead of one per event.
     func announce() async {
         var sequence = 0
-        while let batch = await announcements.next(upTo: Self.announcementBatch) {
+        while let published = await announcements.next(upTo: Self.announcementBatch) {
+            let batch = published.filter(isHeardElsewhere)
+            if batch.count < published.count { metrics.fanOut("unheard", count: published.count - batch.count) }
+            if batch.isEmpty { continue }
             do {
                 let payloads = batch.map { announcement in
                     var wire = HubWireEvent(from: instanceID, announcement)
@@ -73,6 +80,40 @@ public struct HubFanOut: Service {
                 metrics.fanOut("send_failed", count: batch.count)
                 // Not fatal: the other instances' sockets catch up from the store on their next event or reconnect.
                 logger.warning("could not announce hub events to other instances", metadata: ["events": "\(batch.count)", "error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Whether another instance may listen to the announcement's session: the stored events of a session whose
+    /// latest write here found no other instance among its listeners are not sent (see `HubListeners` for why
+    /// none is missed). Typing, drafts and retractions come from no write of this instance: they are always sent.
+    func isHeardElsewhere(_ announcement: HubAnnouncement) -> Bool {
+        switch announcement.event {
+        case .message, .moved, .handover:
+            guard let listeners = relay.listeners(of: announcement.sessionID) else { return true }
+            return listeners.contains { $0 != instanceID }
+        case .typing, .draft, .retracted:
+            return true
+        }
+    }
+
+    /// Records, in batches, the sessions whose first subscriber came here or whose last one left; a subscriber
+    /// waits for its session's record. A record that fails is tried again a second later.
+    func record() async {
+        while let sessions = await listening.next() {
+            let held = await hub.subscribed(among: sessions)
+            do {
+                try await relay.listen(to: Array(held), as: instanceID)
+                try await relay.stopListening(to: Array(sessions.subtracting(held)), as: instanceID)
+                listening.recorded(sessions, held: held, succeeded: true)
+            } catch {
+                listening.recorded(sessions, held: held, succeeded: false)
+                if Task.isCancelled { return }
+                metrics.fanOut("record_failed", count: sessions.count)
+                logger.warning(
+                    "could not record which sessions this instance listens to", metadata: ["sessions": "\(sessions.count)", "error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+                listening.changed(sessions)
             }
         }
     }
@@ -151,7 +192,14 @@ public struct HubFanOut: Service {
     /// Publishes here the handover phase and the newest message of every session someone here listens to (see
     /// the type's comment).
     func catchUp() async {
-        for sessionID in await hub.subscribedSessions() {
+        let subscribed = await hub.subscribedSessions()
+        // Recorded again first: while this instance was not listening, another may have taken its name off.
+        do {
+            try await relay.listen(to: subscribed, as: instanceID)
+        } catch {
+            listening.changed(subscribed)
+        }
+        for sessionID in subscribed {
             guard let session = try? await store.session(id: sessionID) else { continue }
             await hub.deliver(.handover(HandoverPhase(session.state.handover, asOf: session.lastMessageID)), to: sessionID)
             if session.lastMessageID > 0 { await deliverMessage(session.lastMessageID, in: sessionID) }

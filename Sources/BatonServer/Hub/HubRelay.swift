@@ -1,4 +1,4 @@
-import BatonCore
+public import BatonCore
 public import BatonStorePostgres
 
 /// Carries short payloads between the Baton instances that share a store, so a hub event on one instance reaches
@@ -13,12 +13,28 @@ public protocol HubRelay: Sendable {
     /// Passes every payload to `receive` until the underlying connection drops (it throws then) or the task is
     /// cancelled. `onSubscribed` runs each time listening starts, before any payload, so the caller can catch up.
     func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws
+
+    /// Records that `instance` listens to `sessions`, so that other instances announce their events; returns once
+    /// a write of those sessions that comes after will see it.
+    func listen(to sessions: [SessionID], as instance: String) async throws
+
+    /// Records that `instance` no longer listens to `sessions`.
+    func stopListening(to sessions: [SessionID], as instance: String) async throws
+
+    /// The instances that listened to `session` as of this instance's latest write of it; nil when not known, and
+    /// then every event of the session is announced.
+    func listeners(of session: SessionID) -> [String]?
 }
 
 extension HubRelay {
     public func send(_ payloads: [String]) async throws {
         for payload in payloads { try await send(payload) }
     }
+
+    /// A relay that keeps no record of who listens: every event is announced.
+    public func listen(to sessions: [SessionID], as instance: String) async throws {}
+    public func stopListening(to sessions: [SessionID], as instance: String) async throws {}
+    public func listeners(of session: SessionID) -> [String]? { nil }
 }
 
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
