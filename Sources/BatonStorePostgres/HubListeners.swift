@@ -13,9 +13,10 @@ import Synchronization
 public final class HubListeners: Sendable {
     private let known = Mutex<[SessionID: [String]]>([:])
     /// Sessions remembered at most; past it the memory starts over (an unknown session's events are announced).
+    /// An entry is needed only until the events of its write are announced, moments later.
     let capacity: Int
 
-    init(capacity: Int = 100_000) { self.capacity = capacity }
+    init(capacity: Int = 10_000) { self.capacity = capacity }
 
     func remember(_ listeners: [String], of session: SessionID) {
         known.withLock { known in

@@ -111,7 +111,8 @@ public struct HubFanOut: Service {
                 if Task.isCancelled { return }
                 metrics.fanOut("record_failed", count: sessions.count)
                 logger.warning(
-                    "could not record which sessions this instance listens to", metadata: ["sessions": "\(sessions.count)", "error": "\(String(reflecting: error))"])
+                    "could not record which sessions this instance listens to",
+                    metadata: ["sessions": "\(sessions.count)", "error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .seconds(1))
                 listening.changed(sessions)
             }
