@@ -13,11 +13,11 @@ public final class ListeningRegistry: Sendable {
         /// Sessions recorded as held here.
         var recorded: Set<SessionID> = []
         var waiters: [SessionID: [CheckedContinuation<Void, Never>]] = [:]
-        var consumer: CheckedContinuation<Void, Never>?
         /// Whether a fan-out records the sessions; without one no subscriber waits.
         var attached = false
     }
     private let state = Mutex(State())
+    private let wakeUp = WakeUp()
 
     init() {}
 
@@ -25,15 +25,13 @@ public final class ListeningRegistry: Sendable {
     /// subscriber gets other instances' events from then on, and earlier ones when it next reads the store).
     func held(_ session: SessionID) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let (resumeNow, consumer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-                guard state.attached, !(state.recorded.contains(session) && !state.pending.contains(session)) else { return (true, nil) }
+            let resumeNow = state.withLock { state in
+                guard state.attached, !(state.recorded.contains(session) && !state.pending.contains(session)) else { return true }
                 state.pending.insert(session)
                 state.waiters[session, default: []].append(continuation)
-                defer { state.consumer = nil }
-                return (false, state.consumer)
+                return false
             }
-            if resumeNow { continuation.resume() }
-            consumer?.resume()
+            if resumeNow { continuation.resume() } else { wakeUp.wake() }
         }
     }
 
@@ -42,13 +40,11 @@ public final class ListeningRegistry: Sendable {
 
     /// Records `sessions` again, whatever the hub says of them then (after a failure, or a new listening connection).
     func changed(_ sessions: some Sequence<SessionID>) {
-        let consumer = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.attached else { return nil }
-            state.pending.formUnion(sessions)
-            defer { state.consumer = nil }
-            return state.pending.isEmpty ? nil : state.consumer
+        let attached = state.withLock { state in
+            if state.attached { state.pending.formUnion(sessions) }
+            return state.attached
         }
-        consumer?.resume()
+        if attached { wakeUp.wake() }
     }
 
     /// The sessions to record next, waiting for one; nil once the task is cancelled. One consumer at a time, which
@@ -61,21 +57,7 @@ public final class ListeningRegistry: Sendable {
                 return state.pending
             }
             if !batch.isEmpty { return batch }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { continuation in
-                    let hasSome = state.withLock { state in
-                        guard state.pending.isEmpty else { return true }
-                        state.consumer = continuation
-                        return false
-                    }
-                    if hasSome { continuation.resume() }
-                }
-            } onCancel: {
-                state.withLock { state in
-                    defer { state.consumer = nil }
-                    return state.consumer
-                }?.resume()
-            }
+            await wakeUp.wait()
         }
         detach()
         return nil
