@@ -1,4 +1,4 @@
-public import BatonCore
+import BatonCore
 import Synchronization
 
 /// The sessions whose first subscriber on this instance came or whose last one left, for `HubFanOut` to record

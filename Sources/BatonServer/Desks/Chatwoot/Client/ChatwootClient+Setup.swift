@@ -1,4 +1,4 @@
-public import BatonCore
+import BatonCore
 import NIOHTTP1
 
 /// The administrator's calls `baton chatwoot setup` and `baton doctor` make: who the token is, the account's inboxes
