@@ -5,7 +5,7 @@ import Synchronization
 /// instances' sockets catch up from the store.
 public final class AnnouncementQueue: Sendable {
     private let queue = Mutex<[HubAnnouncement]>([])
-    private let wakeUp = WakeUp()
+    private let bell = Doorbell()
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
@@ -15,7 +15,7 @@ public final class AnnouncementQueue: Sendable {
             if queue.count >= capacity { queue.removeFirst(queue.count - capacity + 1) }
             queue.append(announcement)
         }
-        wakeUp.wake()
+        bell.ring()
     }
 
     /// The oldest `limit` announcements, waiting for one when there is none; nil once the task is cancelled.
@@ -31,7 +31,7 @@ public final class AnnouncementQueue: Sendable {
                 return Array(queue.prefix(limit))
             }
             if !batch.isEmpty { return batch }
-            await wakeUp.wait()
+            await bell.wait()
         }
         return nil
     }

@@ -17,7 +17,7 @@ public final class ListeningRegistry: Sendable {
         var attached = false
     }
     private let state = Mutex(State())
-    private let wakeUp = WakeUp()
+    private let bell = Doorbell()
 
     init() {}
 
@@ -31,7 +31,7 @@ public final class ListeningRegistry: Sendable {
                 state.waiters[session, default: []].append(continuation)
                 return false
             }
-            if resumeNow { continuation.resume() } else { wakeUp.wake() }
+            if resumeNow { continuation.resume() } else { bell.ring() }
         }
     }
 
@@ -44,11 +44,11 @@ public final class ListeningRegistry: Sendable {
             if state.attached { state.pending.formUnion(sessions) }
             return state.attached
         }
-        if attached { wakeUp.wake() }
+        if attached { bell.ring() }
     }
 
     /// The sessions to record next, waiting for one; nil once the task is cancelled. One consumer at a time, which
-    /// calls `recorded(_:held:)` for each batch.
+    /// calls `recorded(_:held:succeeded:)` for each batch.
     func next() async -> Set<SessionID>? {
         state.withLock { $0.attached = true }
         while !Task.isCancelled {
@@ -57,7 +57,7 @@ public final class ListeningRegistry: Sendable {
                 return state.pending
             }
             if !batch.isEmpty { return batch }
-            await wakeUp.wait()
+            await bell.wait()
         }
         detach()
         return nil

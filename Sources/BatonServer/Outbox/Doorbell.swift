@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A wake-up call for one waiting loop: `ring()` wakes the waiter, or, when none waits, makes the next `wait`
-/// return at once, so a ring is never lost between two waits.
+/// return at once, so a ring is never lost between two waits. The outbox and the clock wait with a timeout; the
+/// hub's queues (`AnnouncementQueue`, `ListeningRegistry`) until their task is cancelled.
 final class Doorbell: Sendable {
     private struct State {
         var rung = false
@@ -23,6 +24,29 @@ final class Doorbell: Sendable {
             return waiter.continuation
         }
         waiter?.resume()
+    }
+
+    /// Returns at the next ring (or at once, after one since the last wait), or when the task is cancelled.
+    func wait() async {
+        let token = state.withLock { state in
+            state.nextToken += 1
+            return state.nextToken
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state in
+                    guard !state.rung, !Task.isCancelled else {
+                        state.rung = false
+                        return true
+                    }
+                    state.waiter = (token, continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            ring()
+        }
     }
 
     /// Returns at the next ring, or after `timeout`.
