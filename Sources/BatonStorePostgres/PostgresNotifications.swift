@@ -65,13 +65,16 @@ public struct PostgresNotifications: Sendable {
             logger: logger)
     }
 
-    /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock.
+    /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock. The
+    /// rows are locked in the order of their ids, as every write transaction locks them (`PostgresGroupCommit`), so
+    /// a record of many sessions and a write of several never wait for each other in a circle.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
         try await client.query(
             """
             UPDATE sessions SET listeners = array_append(array_remove(listeners, \(instance)), \(instance))
-            WHERE id = ANY(\(sessions.map(\.rawValue)))
+            FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked
+            WHERE sessions.id = locked.id
             """, logger: logger)
     }
 
@@ -81,7 +84,8 @@ public struct PostgresNotifications: Sendable {
         try await client.query(
             """
             UPDATE sessions SET listeners = array_remove(listeners, \(instance))
-            WHERE id = ANY(\(sessions.map(\.rawValue))) AND \(instance) = ANY(listeners)
+            FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked
+            WHERE sessions.id = locked.id AND \(instance) = ANY(listeners)
             """, logger: logger)
     }
 
