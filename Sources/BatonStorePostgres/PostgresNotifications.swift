@@ -26,6 +26,8 @@ public struct PostgresNotifications: Sendable {
     let pingTimeout: Duration
     /// The store's record of who listens where; nil for notifications not tied to a store.
     let hubListeners: HubListeners?
+    /// What `pg_stat_activity` shows for a listening connection, before the instance's name.
+    let listenerName: String
     let logger: Logger
 
     /// - Parameters:
@@ -41,6 +43,7 @@ public struct PostgresNotifications: Sendable {
         self.hubListeners = hubListeners
         self.client = client
         self.listenerConfiguration = listenerConfiguration
+        listenerName = Self.listenerName(of: listenerConfiguration)
         self.channel = channel
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
@@ -68,14 +71,41 @@ public struct PostgresNotifications: Sendable {
     /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock. The
     /// rows are locked in the order of their ids, as every write transaction locks them (`PostgresGroupCommit`), so
     /// a record of many sessions and a write of several never wait for each other in a circle.
+    ///
+    /// The names of instances that no longer listen are taken out of those rows on the way: an instance that died,
+    /// or stopped before it could take its name off, would otherwise stay named for good (and have every event of
+    /// those sessions announced to nobody). An instance listens exactly while its listening connection is open,
+    /// and `pg_stat_activity` shows that connection by name (``applicationName(of:)``). A name is kept when it
+    /// cannot be told: while a listener without an instance's name (a Baton from before the names) is connected,
+    /// and when the name would not fit `application_name` as it is (63 bytes of printable ASCII). An instance
+    /// whose listener was cut meanwhile names itself again in every session it holds once it listens again
+    /// (`HubFanOut.catchUp`), and until then it hears nothing anyway.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
         try await client.query(
             """
-            UPDATE sessions SET listeners = array_append(array_remove(listeners, \(instance)), \(instance))
-            FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked
+            UPDATE sessions SET listeners = array_append(ARRAY(
+                SELECT name FROM unnest(listeners) AS name
+                WHERE name <> \(instance) AND (\(listenerName) = ANY(alive.names) OR \(listenerName) || ' ' || name = ANY(alive.names)
+                    OR octet_length(\(listenerName) || ' ' || name) > \(Self.longestApplicationName) OR name !~ '^[ -~]*$')
+            ), \(instance))
+            FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked,
+                (SELECT coalesce(array_agg(application_name), '{}') AS names FROM pg_stat_activity) AS alive
             WHERE sessions.id = locked.id
             """, logger: logger)
+    }
+
+    /// What `pg_stat_activity` shows for `instance`'s listening connection: the listener's application name, a
+    /// space and the instance. PostgreSQL keeps `longestApplicationName` bytes of it, with every character outside
+    /// printable ASCII turned into `?`.
+    public func applicationName(of instance: String) -> String { "\(listenerName) \(instance)" }
+
+    /// The most bytes of `application_name` PostgreSQL keeps (`NAMEDATALEN` less one).
+    static let longestApplicationName = 63
+
+    /// The application name the listener's configuration gives, or the one Baton gives it.
+    static func listenerName(of configuration: PostgresConnection.Configuration) -> String {
+        configuration.options.additionalStartupParameters.last { $0.0 == "application_name" }?.1 ?? "baton hub listener"
     }
 
     /// Takes `instance` off the listeners of `sessions`.
@@ -92,11 +122,16 @@ public struct PostgresNotifications: Sendable {
     /// The instances that listened to `session` when this process last wrote it (nil: not known here).
     public func listeners(of session: SessionID) -> [String]? { hubListeners?.listeners(of: session) }
 
-    /// Opens a connection, listens on it and passes every payload to `receive`, until the connection drops or stops
-    /// answering pings (it throws then) or the task is cancelled. `onSubscribed` runs once `LISTEN` is in place,
-    /// before any payload.
-    public func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
-        let connection = try await PostgresConnection.connect(configuration: listenerConfiguration, id: Self.nextConnectionID(), logger: logger)
+    /// Opens a connection for `instance`, named after it (``applicationName(of:)``), listens on it and passes every
+    /// payload to `receive`, until the connection drops or stops answering pings (it throws then) or the task is
+    /// cancelled. `onSubscribed` runs once `LISTEN` is in place, before any payload.
+    public func listen(
+        as instance: String, onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void
+    ) async throws {
+        var configuration = listenerConfiguration
+        configuration.options.additionalStartupParameters.removeAll { $0.0 == "application_name" }
+        configuration.options.additionalStartupParameters.append(("application_name", applicationName(of: instance)))
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: Self.nextConnectionID(), logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Closing the connection is what ends a listen that waits on a dead one.

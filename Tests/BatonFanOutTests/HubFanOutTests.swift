@@ -125,6 +125,40 @@ struct HubFanOutTests {
         }
     }
 
+    /// An instance that stopped without taking its name off a session's row (it died, or its last socket left while
+    /// its fan-out was stopping) is taken off when another instance names itself there: nothing listens for it.
+    /// A name is kept when that cannot be told: while a listener without an instance's name is connected (a Baton
+    /// from before the names), or when the name is too long for `pg_stat_activity` to show whole.
+    @Test func anInstanceThatNoLongerListensIsTakenOffTheSessionsItWasNamedIn() async throws {
+        try await withDeadline {
+            let instances = try await TwoInstances.start()
+            defer { instances.stop() }
+            let gone = "gone-\(UUID().uuidString.prefix(8))"
+            let tooLong = String(repeating: "x", count: 60)
+            func named(_ names: [String], in session: SessionID) async throws {
+                try await instances.admin.query("UPDATE \(unescaped: instances.schema).sessions SET listeners = \(names) WHERE id = \(session.rawValue)")
+            }
+
+            let first = try await Self.newSession(on: instances.a)
+            _ = await instances.a.hub.subscribe(first.id) { _ in }
+            try await named(["a", gone, tooLong], in: first.id)
+            _ = await instances.b.hub.subscribe(first.id) { _ in }
+            #expect(try await instances.listeners(of: first.id) == ["a", "b", tooLong], "the dead instance is taken off; a listens")
+
+            let second = try await instances.a.store.findOrCreateSession(
+                endpointID: "e", userID: "another", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+            ).session
+            try await named([gone], in: second.id)
+            try await instances.admin.withConnection { connection in
+                // What an older Baton's listener shows: the listener's name without an instance's.
+                try await connection.query("SELECT set_config('application_name', \(instances.channel), false)", logger: TwoInstances.logger)
+                _ = await instances.b.hub.subscribe(second.id) { _ in }
+                try await connection.query("RESET application_name", logger: TwoInstances.logger)
+            }
+            #expect(try await instances.listeners(of: second.id) == ["b", gone], "kept while an unnamed listener is connected")
+        }
+    }
+
     /// A subscriber that comes while another instance writes a stream of messages misses none: each is either in
     /// the store when the subscriber reads it after subscribing, or announced to it afterwards.
     @Test func aSubscriberThatComesWhileMessagesAreWrittenMissesNone() async throws {

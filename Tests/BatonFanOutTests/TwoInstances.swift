@@ -87,7 +87,7 @@ struct TwoInstances {
     /// - Returns: how many were cut.
     func cutListeners() async throws -> Int {
         var count = 0
-        for try await _ in try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(channel)") {
+        for try await _ in try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE starts_with(application_name, \(channel + " "))") {
             count += 1
         }
         return count
@@ -98,7 +98,7 @@ struct TwoInstances {
     /// - Returns: the processes, for `thaw`. The server must run on this machine (as `scripts/start-postgres`'s does).
     func freezeListeners() async throws -> [Int32] {
         var pids: [Int32] = []
-        for try await pid in try await admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = \(channel)").decode(Int32.self) {
+        for try await pid in try await admin.query("SELECT pid FROM pg_stat_activity WHERE starts_with(application_name, \(channel + " "))").decode(Int32.self) {
             guard kill(pid, SIGSTOP) == 0 else { throw TestDatabase.SetupError("cannot stop the PostgreSQL process \(pid): errno \(errno)") }
             pids.append(pid)
         }
@@ -125,8 +125,8 @@ struct SignallingRelay: HubRelay {
 
     func send(_ payloads: [String]) async throws { try await base.send(payloads) }
 
-    func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
-        try await base.listen(onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)
+    func listen(as instance: String, onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
+        try await base.listen(as: instance, onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)
     }
 
     func listen(to sessions: [SessionID], as instance: String) async throws { try await base.listen(to: sessions, as: instance) }

@@ -130,7 +130,7 @@ public struct HubFanOut: Service {
         while !Task.isCancelled {
             let started = now()
             do {
-                try await relay.listen(onSubscribed: { await catchUp() }, receive: { await receive($0) })
+                try await relay.listen(as: instanceID, onSubscribed: { await catchUp() }, receive: { await receive($0) })
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("lost the hub relay; subscribing again", metadata: ["error": "\(String(reflecting: error))"])

@@ -10,12 +10,13 @@ public protocol HubRelay: Sendable {
     /// Sends `payloads`, in order, as one batch where the relay can (one round trip instead of one each).
     func send(_ payloads: [String]) async throws
 
-    /// Passes every payload to `receive` until the underlying connection drops (it throws then) or the task is
-    /// cancelled. `onSubscribed` runs each time listening starts, before any payload, so the caller can catch up.
-    func listen(onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws
+    /// Listens as `instance` and passes every payload to `receive` until the underlying connection drops (it throws
+    /// then) or the task is cancelled. `onSubscribed` runs each time listening starts, before any payload, so the
+    /// caller can catch up. While it listens, `listen(to:as:)` of other instances keeps `instance`'s name.
+    func listen(as instance: String, onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws
 
     /// Records that `instance` listens to `sessions`, so that other instances announce their events; returns once
-    /// a write of those sessions that comes after will see it.
+    /// a write of those sessions that comes after will see it. Instances no longer listening may be taken off them.
     func listen(to sessions: [SessionID], as instance: String) async throws
 
     /// Records that `instance` no longer listens to `sessions`.

@@ -67,7 +67,7 @@ public struct BatonDoctor: Sendable {
         let outcome = await withTaskGroup(of: String?.self) { group in
             group.addTask {
                 do {
-                    try await relay.listen(onSubscribed: { try? await relay.send(token) }, receive: { if $0 == token { hear.yield() } })
+                    try await relay.listen(as: "doctor", onSubscribed: { try? await relay.send(token) }, receive: { if $0 == token { hear.yield() } })
                     return nil
                 } catch {
                     return Task.isCancelled ? nil : "cannot listen: \(Self.short(error))"
