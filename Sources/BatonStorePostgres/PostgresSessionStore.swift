@@ -27,12 +27,21 @@ public final class PostgresSessionStore: SessionStore {
     /// - Parameters:
     ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
     ///   - logger: where PostgresNIO logs queries (at debug and trace).
-    ///   - writeTransactions: how many shared write transactions may run at once, each on a connection of the pool.
-    public init(client: PostgresClient, logger: Logger, writeTransactions: Int = 4) {
+    ///   - writeTransactions: how many shared write transactions may run at once, each on a connection of the pool
+    ///     (see ``defaultWriteTransactions``).
+    public init(client: PostgresClient, logger: Logger, writeTransactions: Int = defaultWriteTransactions) {
         self.client = client
         self.logger = logger
         commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions)
     }
+
+    /// One shared write transaction at a time: the writes that arrive while it runs go together in the next. With
+    /// two at once (a quarter of the bench's pool of 10), each instance's writes were split over more transactions,
+    /// each of four round trips, and the transactions of instances writing the same sessions waited for each other's
+    /// row locks. With one, PostgreSQL took a third less processor time per relayed message, and one, two and three
+    /// instances relayed more, with shorter tails (BENCHMARKS.md, 5 December, 14:00). A transaction waits for no
+    /// lock longer than another's short transaction or statement holds it, so one at a time never stalls for long.
+    public static let defaultWriteTransactions = 1
 
     public func migrate() async throws {
         try await PostgresMigrations.apply(on: client, logger: logger)

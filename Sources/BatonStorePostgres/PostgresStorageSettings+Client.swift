@@ -52,11 +52,10 @@ extension PostgresStorageSettings {
 
 extension PostgresSessionStore {
     /// A store on a new connection pool for `settings`. Run `pool` (a `Service`) for as long as the store is used.
-    /// A quarter of the pool may hold shared write transactions; the rest is left to reads, claims and the hub.
+    /// Its writes share one transaction at a time (``PostgresSessionStore/defaultWriteTransactions``); the rest of
+    /// the pool is left to reads, claims and the hub.
     public convenience init(settings: PostgresStorageSettings, logger: Logger) {
-        self.init(
-            client: PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger), logger: logger,
-            writeTransactions: max(1, settings.maxConnections / 4))
+        self.init(client: PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger), logger: logger)
     }
 
     /// The connection pool, to run as a service (`ServiceGroup`, `app.addServices`) before the store is used.

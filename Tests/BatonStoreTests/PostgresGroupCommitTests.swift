@@ -112,7 +112,7 @@ struct PostgresGroupCommitTests {
         let last = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("last")) }.messages }
         let before = store.commits.committed
         try await lock.release()
-        try await gate.value
+        _ = try await gate.value
         #expect(try await first.value.map(\.id) == [1])
         await #expect(throws: SessionStoreError.duplicateClientMessage(session.id, "c1")) { try await refused.value }
         #expect(try await last.value.map(\.id) == [2])
@@ -140,7 +140,7 @@ struct PostgresGroupCommitTests {
         }
         let before = store.commits.committed
         try await lock.release()
-        try await gate.value
+        _ = try await gate.value
         #expect(try await writes[0].value.map(\.content.text) == ["again 0"])
         await #expect(throws: SessionStoreError.duplicateClientMessage(sessions[1].id, "c1")) { try await writes[1].value }
         #expect(try await writes[2].value.map(\.content.text) == ["again 2"])
@@ -186,7 +186,7 @@ struct PostgresGroupCommitTests {
         ]
         let before = store.commits.committed
         try await lock.release()
-        try await gate.value
+        _ = try await gate.value
         for write in writes { _ = try await write.value }
         let after = store.commits.committed
         #expect(after.commits - before.commits == 2 && after.saveStatements - before.saveStatements == 2, "the held write's, then the three in one")
@@ -226,7 +226,7 @@ struct PostgresGroupCommitTests {
         let fourth = await Self.queue(on: store) { try await store.update(sessionID: late.id, now: epoch) { $0.append(reply("fourth", 40)) }.messages }
         let before = store.commits.committed
         try await lock.release()
-        try await gate.value
+        _ = try await gate.value
         // "second" went in as message 2, then "third" moved behind it as message 3; "fourth" follows as 4.
         #expect(try await second.value.map(\.content.text) == ["second", "third"])
         #expect(try await elsewhere.value.map(\.id) == [1])
@@ -297,7 +297,7 @@ struct PostgresGroupCommitTests {
             async let released: Void = locks.0.release()
             try await locks.1.release()
             try await released
-            for write in held { try await write.value }
+            for write in held { _ = try await write.value }
             for write in writes { #expect(try await write.value.count == 1) }
         }
         #expect(one.commits.committed.retries == 0 && other.commits.committed.retries == 0, "no transaction ran into a deadlock")
