@@ -75,9 +75,11 @@ public struct PostgresNotifications: Sendable {
     /// The names of instances that no longer listen are taken out of those rows on the way: an instance that died,
     /// or stopped before it could take its name off, would otherwise stay named for good (and have every event of
     /// those sessions announced to nobody). An instance listens exactly while its listening connection is open,
-    /// and `pg_stat_activity` shows that connection by name (``applicationName(of:)``). A name is kept when it
-    /// cannot be told: while a listener without an instance's name (a Baton from before the names) is connected,
-    /// and when the name would not fit `application_name` as it is (63 bytes of printable ASCII). An instance
+    /// and `pg_stat_activity` shows that connection by name (``applicationName(of:)``). A name is kept when that
+    /// cannot be told: while a listener without an instance's name (a Baton from before the names) is connected;
+    /// while `instance`'s own listener is not seen (it is reconnecting, or something between it and PostgreSQL
+    /// renamed the connection); and when the name would not fit `application_name` as it is (63 bytes of printable
+    /// ASCII). An instance
     /// whose listener was cut meanwhile names itself again in every session it holds once it listens again
     /// (`HubFanOut.catchUp`), and until then it hears nothing anyway.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
@@ -86,7 +88,8 @@ public struct PostgresNotifications: Sendable {
             """
             UPDATE sessions SET listeners = array_append(ARRAY(
                 SELECT name FROM unnest(listeners) AS name
-                WHERE name <> \(instance) AND (\(listenerName) = ANY(alive.names) OR \(listenerName) || ' ' || name = ANY(alive.names)
+                WHERE name <> \(instance) AND (\(listenerName) = ANY(alive.names) OR NOT \(applicationName(of: instance)) = ANY(alive.names)
+                    OR \(listenerName) || ' ' || name = ANY(alive.names)
                     OR octet_length(\(listenerName) || ' ' || name) > \(Self.longestApplicationName) OR name !~ '^[ -~]*$')
             ), \(instance))
             FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked,

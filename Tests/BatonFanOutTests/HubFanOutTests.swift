@@ -128,7 +128,8 @@ struct HubFanOutTests {
     /// An instance that stopped without taking its name off a session's row (it died, or its last socket left while
     /// its fan-out was stopping) is taken off when another instance names itself there: nothing listens for it.
     /// A name is kept when that cannot be told: while a listener without an instance's name is connected (a Baton
-    /// from before the names), or when the name is too long for `pg_stat_activity` to show whole.
+    /// from before the names), while the instance naming itself does not see its own listener, or when the name is
+    /// too long for `pg_stat_activity` to show whole.
     @Test func anInstanceThatNoLongerListensIsTakenOffTheSessionsItWasNamedIn() async throws {
         try await withDeadline {
             let instances = try await TwoInstances.start()
@@ -156,6 +157,17 @@ struct HubFanOutTests {
                 try await connection.query("RESET application_name", logger: TwoInstances.logger)
             }
             #expect(try await instances.listeners(of: second.id) == ["b", gone], "kept while an unnamed listener is connected")
+
+            // An instance whose own listener is not seen cannot tell the living from the dead either.
+            let third = try await instances.a.store.findOrCreateSession(
+                endpointID: "e", userID: "a third", channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
+            ).session
+            try await named([gone], in: third.id)
+            let unseen = instances.a.store.notifications(
+                channel: instances.channel,
+                listenerConfiguration: try TestDatabase.shared.get().0.connectionConfiguration(applicationName: instances.channel))
+            try await unseen.listen(to: [third.id], as: "unseen")
+            #expect(try await instances.listeners(of: third.id) == [gone, "unseen"], "kept by an instance that does not see itself")
         }
     }
 
