@@ -79,9 +79,8 @@ public struct PostgresNotifications: Sendable {
     /// cannot be told: while a listener without an instance's name (a Baton from before the names) is connected;
     /// while `instance`'s own listener is not seen (it is reconnecting, or something between it and PostgreSQL
     /// renamed the connection); and when the name would not fit `application_name` as it is (63 bytes of printable
-    /// ASCII). An instance
-    /// whose listener was cut meanwhile names itself again in every session it holds once it listens again
-    /// (`HubFanOut.catchUp`), and until then it hears nothing anyway.
+    /// ASCII). An instance whose listener was cut meanwhile names itself again in every session it holds once it
+    /// listens again (`HubFanOut.catchUp`), and until then it hears nothing anyway.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
         try await client.query(

@@ -39,7 +39,7 @@ public final class PostgresSessionStore: SessionStore {
     /// two at once (a quarter of the bench's pool of 10), each instance's writes were split over more transactions,
     /// each of four round trips, and the transactions of instances writing the same sessions waited for each other's
     /// row locks. With one, PostgreSQL took a third less processor time per relayed message, and one, two and three
-    /// instances relayed more, with shorter tails (BENCHMARKS.md, 5 December, 14:00). A transaction waits for no
+    /// instances relayed more, with shorter tails (BENCHMARKS.md, "One write transaction at a time"). A transaction waits for no
     /// lock longer than another's short transaction or statement holds it, so one at a time never stalls for long.
     public static let defaultWriteTransactions = 1
 
