@@ -26,7 +26,9 @@ import Synchronization
 /// of it was answered), at most ``attempts`` times.
 ///
 /// Up to `batchesAtOnce` transactions run at once, each on a pooled connection: an idle store writes at once, as
-/// before; writes queue only while that many are in flight. A transaction does not take a write whose session a
+/// before; writes queue only while that many are in flight. When every running transaction has run for longer than
+/// `stallAfter`, a write submitted then starts another, up to `stalledBatchesAtOnce`, so that one stuck transaction
+/// (on a lock someone holds, or on a connection that stopped answering) holds up only the writes of its sessions. A transaction does not take a write whose session a
 /// running one holds (nor the later writes of that session): in it, that write would wait for the other's row lock
 /// and hold up every write with it, and it could lock the row first and run before the earlier write of its session.
 /// It waits in the queue for the next transaction instead.
@@ -51,17 +53,44 @@ final class PostgresGroupCommit: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
+    /// The queue, and the transactions that run.
+    private struct Pending {
+        var queue: [Entry] = []
+        var running = 0
+        var taken = 0
+        /// The sessions of the running transactions' writes.
+        var busy: Set<SessionID> = []
+        /// When each running drain began its current transaction, by drain.
+        var transactionStarts: [Int: ContinuousClock.Instant] = [:]
+        var lastDrain = 0
+    }
+
     private let client: PostgresClient
     private let logger: Logger
     private let batchesAtOnce: Int
-    private let pending = Mutex<(queue: [Entry], running: Int, taken: Int, busy: Set<SessionID>)>(([], 0, 0, []))
+    private let stalledBatchesAtOnce: Int
+    private let stallAfter: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let pending = Mutex(Pending())
     private let lastID = Atomic<Int>(0)
     private let counts = Mutex<Counts>(Counts())
 
-    init(client: PostgresClient, logger: Logger, batchesAtOnce: Int) {
+    /// - Parameters:
+    ///   - batchesAtOnce: how many transactions run at once.
+    ///   - stalledBatchesAtOnce: how many may run once one has run for longer than `stallAfter` (one that waits for
+    ///     a lock someone holds, or for a connection that stopped answering): a write submitted then starts another,
+    ///     with the writes of the other sessions, instead of waiting behind it.
+    ///   - now: the clock that times transactions (a test's own).
+    init(
+        client: PostgresClient, logger: Logger, batchesAtOnce: Int, stalledBatchesAtOnce: Int = 4, stallAfter: Duration = .seconds(1),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.client = client
         self.logger = logger
         self.batchesAtOnce = max(1, batchesAtOnce)
+        self.stalledBatchesAtOnce = max(self.batchesAtOnce, stalledBatchesAtOnce)
+        self.stallAfter = stallAfter
+        self.now = now
     }
 
     /// What the group commit did so far.
@@ -101,14 +130,16 @@ final class PostgresGroupCommit: Sendable {
                     try await body(connection, row).map { result in { answer.give(.success(result)) } }
                 },
                 fail: { answer.give(.failure($0)) })
-            let start = pending.withLock { pending in
+            let now = now()
+            let drain = pending.withLock { pending -> Int? in
                 pending.queue.append(entry)
-                guard pending.running < batchesAtOnce else { return false }
+                guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return nil }
                 pending.running += 1
-                return true
+                pending.lastDrain += 1
+                return pending.lastDrain
             }
             // Another transaction may start: this write leads it; otherwise it joins the next one that does.
-            if start { Task { await drain() } }
+            if let drain { Task { await self.drain(drain) } }
         }
     }
 
@@ -117,16 +148,24 @@ final class PostgresGroupCommit: Sendable {
         pending.withLock { $0.queue.removeWrite(id) }?.fail(CancellationError())
     }
 
+    /// Whether every transaction that runs has run for longer than `stallAfter`, and another may start.
+    private func isStalled(_ pending: Pending, at now: ContinuousClock.Instant) -> Bool {
+        guard pending.running < stalledBatchesAtOnce, !pending.transactionStarts.isEmpty else { return false }
+        return pending.transactionStarts.values.allSatisfy { now - $0 > stallAfter }
+    }
+
     /// Writes batches until no write waits that a transaction may take: one left behind a running transaction's
     /// session is taken by that transaction's drain, which goes on once it committed.
-    private func drain() async {
+    private func drain(_ id: Int) async {
         var finished: [SessionID] = []
         while true {
+            let started = now()
             let batch = pending.withLock { pending -> [Entry] in
                 pending.busy.subtract(finished)
                 let taken = Self.take(from: &pending.queue, leaving: pending.busy)
                 pending.busy.formUnion(taken.compactMap(\.session))
                 pending.taken += taken.count
+                pending.transactionStarts[id] = taken.isEmpty ? nil : started
                 if taken.isEmpty { pending.running -= 1 }
                 return taken
             }

@@ -35,12 +35,20 @@ public final class PostgresSessionStore: SessionStore {
         commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions)
     }
 
+    /// A store whose group commit times its transactions with `clock` (tests).
+    init(client: PostgresClient, logger: Logger, clock: @escaping @Sendable () -> ContinuousClock.Instant) {
+        self.client = client
+        self.logger = logger
+        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: Self.defaultWriteTransactions, now: clock)
+    }
+
     /// One shared write transaction at a time: the writes that arrive while it runs go together in the next. With
     /// two at once (a quarter of the bench's pool of 10), each instance's writes were split over more transactions,
     /// each of four round trips, and the transactions of instances writing the same sessions waited for each other's
     /// row locks. With one, PostgreSQL took a third less processor time per relayed message, and one, two and three
-    /// instances relayed more, with shorter tails (BENCHMARKS.md, "One write transaction at a time"). A transaction waits for no
-    /// lock longer than another's short transaction or statement holds it, so one at a time never stalls for long.
+    /// instances relayed more, with shorter tails (BENCHMARKS.md, "One write transaction at a time"). A transaction
+    /// that runs for longer than a second (it waits for a lock someone holds, or for a connection that stopped
+    /// answering) does not hold up the others' writes: up to four then run at once (`PostgresGroupCommit`).
     public static let defaultWriteTransactions = 1
 
     public func migrate() async throws {

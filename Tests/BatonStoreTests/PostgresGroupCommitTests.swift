@@ -1,6 +1,7 @@
 import BatonCore
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import BatonStorePostgres
@@ -305,5 +306,40 @@ struct PostgresGroupCommitTests {
             let texts = try await one.messages(sessionID: session.id, after: 0, limit: 100).map(\.content.text)
             #expect(texts.count == 20 && Set(texts).count == 20)
         }
+    }
+
+    /// A transaction stuck for longer than a second (here on a lock someone holds) holds up only the writes of its
+    /// sessions: a write submitted then starts another transaction, which takes the writes that waited.
+    @Test(.timeLimit(.minutes(1)))
+    func aStuckTransactionHoldsUpOnlyTheWritesOfItsSessions() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let clock = TestClock()
+        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, clock: { clock.now })
+        try await store.migrate()
+        let stuck = try await newSession(store, user: "stuck")
+        let other = try await newSession(store, user: "other")
+        let lock = try await RowLock(stuck.id, schema: schema)
+        let held = await Self.start(on: store) { try await store.update(sessionID: stuck.id, now: epoch) { $0.append(draft("held")) }.messages }
+        let waited = await Self.queue(on: store) { try await store.update(sessionID: other.id, now: epoch) { $0.append(draft("waited")) }.messages }
+        let behind = await Self.queue(on: store) { try await store.update(sessionID: stuck.id, now: epoch) { $0.append(draft("behind")) }.messages }
+
+        clock.advance(by: .seconds(2))
+        let later = Task { try await store.update(sessionID: other.id, now: epoch) { $0.append(draft("later")) }.messages }
+        #expect(try await waited.value.map(\.content.text) == ["waited"], "taken by the transaction the later write started")
+        #expect(try await later.value.map(\.content.text) == ["later"])
+        #expect(store.commits.waiting == 1, "the stuck session's next write still waits behind it")
+
+        try await lock.release()
+        #expect(try await held.value.map(\.content.text) == ["held"])
+        #expect(try await behind.value.map(\.content.text) == ["behind"])
+        let texts = try await store.messages(sessionID: stuck.id, after: 0, limit: 10).map(\.content.text)
+        #expect(texts == ["held", "behind"], "in order")
+    }
+
+    /// A clock that moves only when told.
+    final class TestClock: Sendable {
+        private let instant = Mutex(ContinuousClock.now)
+        var now: ContinuousClock.Instant { instant.withLock { $0 } }
+        func advance(by duration: Duration) { instant.withLock { $0 += duration } }
     }
 }
