@@ -28,10 +28,10 @@ import Synchronization
 /// Up to `batchesAtOnce` transactions run at once, each on a pooled connection: an idle store writes at once, as
 /// before; writes queue only while that many are in flight. When every running transaction has run for longer than
 /// `stallAfter`, a write submitted then starts another, up to `stalledBatchesAtOnce`, so that one stuck transaction
-/// (on a lock someone holds, or on a connection that stopped answering) holds up only the writes of its sessions. A transaction does not take a write whose session a
-/// running one holds (nor the later writes of that session): in it, that write would wait for the other's row lock
-/// and hold up every write with it, and it could lock the row first and run before the earlier write of its session.
-/// It waits in the queue for the next transaction instead.
+/// (on a lock someone holds, or on a connection that stopped answering) holds up only the writes of its sessions.
+/// A transaction does not take a write whose session a running one holds (nor the later writes of that session):
+/// in it, that write would wait for the other's row lock and hold up every write with it, and it could lock the row
+/// first and run before the earlier write of its session. It waits in the queue for the next transaction instead.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
