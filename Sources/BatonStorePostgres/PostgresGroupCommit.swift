@@ -131,7 +131,7 @@ final class PostgresGroupCommit: Sendable {
                 },
                 fail: { answer.give(.failure($0)) })
             let now = now()
-            let drain = pending.withLock { pending -> Int? in
+            let newDrain = pending.withLock { pending -> Int? in
                 pending.queue.append(entry)
                 guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return nil }
                 pending.running += 1
@@ -139,7 +139,7 @@ final class PostgresGroupCommit: Sendable {
                 return pending.lastDrain
             }
             // Another transaction may start: this write leads it; otherwise it joins the next one that does.
-            if let drain { Task { await self.drain(drain) } }
+            if let newDrain { Task { await drain(newDrain) } }
         }
     }
 

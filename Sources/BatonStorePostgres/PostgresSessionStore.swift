@@ -29,17 +29,18 @@ public final class PostgresSessionStore: SessionStore {
     ///   - logger: where PostgresNIO logs queries (at debug and trace).
     ///   - writeTransactions: how many shared write transactions may run at once, each on a connection of the pool
     ///     (see ``defaultWriteTransactions``).
-    public init(client: PostgresClient, logger: Logger, writeTransactions: Int = defaultWriteTransactions) {
-        self.client = client
-        self.logger = logger
-        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions)
+    public convenience init(client: PostgresClient, logger: Logger, writeTransactions: Int = defaultWriteTransactions) {
+        self.init(client: client, logger: logger, writeTransactions: writeTransactions, clock: { ContinuousClock.now })
     }
 
-    /// A store whose group commit times its transactions with `clock` (tests).
-    init(client: PostgresClient, logger: Logger, clock: @escaping @Sendable () -> ContinuousClock.Instant) {
+    /// A store whose group commit times its transactions with `clock` (a test's own).
+    init(
+        client: PostgresClient, logger: Logger, writeTransactions: Int = defaultWriteTransactions,
+        clock: @escaping @Sendable () -> ContinuousClock.Instant
+    ) {
         self.client = client
         self.logger = logger
-        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: Self.defaultWriteTransactions, now: clock)
+        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions, now: clock)
     }
 
     /// One shared write transaction at a time: the writes that arrive while it runs go together in the next. With

@@ -28,22 +28,9 @@ final class Doorbell: Sendable {
 
     /// Returns at the next ring (or at once, after one since the last wait), or when the task is cancelled.
     func wait() async {
-        let token = state.withLock { state in
-            state.nextToken += 1
-            return state.nextToken
-        }
+        let token = nextToken()
         await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state in
-                    guard !state.rung, !Task.isCancelled else {
-                        state.rung = false
-                        return true
-                    }
-                    state.waiter = (token, continuation)
-                    return false
-                }
-                if now { continuation.resume() }
-            }
+            await park(token)
         } onCancel: {
             ring()
         }
@@ -51,18 +38,27 @@ final class Doorbell: Sendable {
 
     /// Returns at the next ring, or after `timeout`.
     func wait(upTo timeout: Duration) async {
-        let token = state.withLock { state in
-            state.nextToken += 1
-            return state.nextToken
-        }
+        let token = nextToken()
         let timer = Task {
             try? await Task.sleep(for: timeout)
             self.expire(token)
         }
         defer { timer.cancel() }
+        await park(token)
+    }
+
+    private func nextToken() -> Int {
+        state.withLock { state in
+            state.nextToken += 1
+            return state.nextToken
+        }
+    }
+
+    /// Waits as `token` until `ring` or `expire(token)`, unless one of them, or the task's cancellation, came first.
+    private func park(_ token: Int) async {
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
-                if state.rung || state.expiredEarly == token {
+                if state.rung || state.expiredEarly == token || Task.isCancelled {
                     state.rung = false
                     state.expiredEarly = nil
                     return true
