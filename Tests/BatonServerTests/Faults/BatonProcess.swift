@@ -51,10 +51,12 @@ final class BatonProcess: Sendable {
         // `swift test`, reading it to the end, would wait for it for good.
         let errors = Box<[String]>([])
         let watch = LineWatch()
-        let errorPipe = ChildProcesses.forwardingPipe { line in
-            errors.value.withLock { $0.append(line) }
-            watch.add(line)
-        }
+        let errorsEnded = ExitSignal()
+        let errorPipe = ChildProcesses.forwardingPipe(
+            { line in
+                errors.value.withLock { $0.append(line) }
+                watch.add(line)
+            }, ended: errorsEnded.fire)
         let exit = ExitSignal()
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         let written = Box<[String]>([])
@@ -69,32 +71,47 @@ final class BatonProcess: Sendable {
             environment: ProcessInfo.processInfo.environment.merging(environment) { _, given in given },
             standardOutput: .pipe(output), standardError: .pipe(errorPipe)
         ) { _ in exit.fire() }
-        let url = try await withThrowingTaskGroup(of: String?.self) { group in
+        let start = try await withThrowingTaskGroup(of: Start.self) { group in
             group.addTask {
                 for await line in lines {
                     // "  REST API (Faults): http://127.0.0.1:PORT/api/v1/endpoints/…"
                     if let range = line.range(of: "http://"), line.contains("/api/v1/endpoints/") {
                         let url = String(line[range.lowerBound...])
-                        return String(url[..<url.range(of: "/api/v1/")!.lowerBound])
+                        return .listening(String(url[..<url.range(of: "/api/v1/")!.lowerBound]))
                     }
                 }
-                return nil
+                return .exited
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                return nil
+                return .timedOut
             }
-            let first = try await group.next() ?? nil
+            let first = try await group.next() ?? .timedOut
             group.cancelAll()
             return first
         }
-        guard let url else {
+        switch start {
+        case .listening(let url):
+            return BatonProcess(process: process, baseURL: url, exit: exit, written: (written, errors), lines: watch)
+        case .exited:
+            // Its standard output closed: it ended. What it said why is on standard error, read to its end first.
+            _ = await errorsEnded.wait(upTo: .seconds(5))
+            process.waitUntilExit()
+            let said = errors.value.withLock { $0.suffix(10) }.joined(separator: "\n")
+            throw ChatError.unexpected("baton ended before it listened (\(process.termination.map { "\($0)" } ?? "still running")): \(said)")
+        case .timedOut:
             // SIGKILL, not SIGTERM: a process stuck in its start may not get as far as stopping.
             process.send(SIGKILL)
             process.waitUntilExit()
             throw ChatError.timedOut(waitingFor: "baton to start")
         }
-        return BatonProcess(process: process, baseURL: url, exit: exit, written: (written, errors), lines: watch)
+    }
+
+    /// How a start ended: the URL it printed, or why there is none.
+    private enum Start: Sendable {
+        case listening(String)
+        case exited
+        case timedOut
     }
 
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
@@ -205,12 +222,12 @@ enum ChildProcesses {
     }
 
     /// A pipe whose bytes are copied to this process's stderr, so a child's log still shows with the test's output;
-    /// `line` gets each complete line.
-    static func forwardingPipe(_ line: @escaping @Sendable (String) -> Void = { _ in }) -> Pipe {
+    /// `line` gets each complete line, and `ended` is called once the writer closed it and all was read.
+    static func forwardingPipe(_ line: @escaping @Sendable (String) -> Void = { _ in }, ended: @escaping @Sendable () -> Void = {}) -> Pipe {
         let pipe = Pipe()
         let pending = Mutex("")
         read(pipe.fileHandleForReading) { data in
-            guard let data else { return }
+            guard let data else { return ended() }
             FileHandle.standardError.write(data)
             split(data, pending: pending).forEach(line)
         }

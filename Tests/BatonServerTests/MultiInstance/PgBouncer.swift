@@ -31,7 +31,7 @@ final class PgBouncer: Sendable {
         else { throw ChatError.unexpected("not a server URL with a user and a password") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-pgbouncer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        let port = try SetupCommandEndToEndTests.freePort()
+        let port = try LoopbackPort.free()
         // The plain password lets PgBouncer answer the client's SCRAM and log in to the server with SCRAM too.
         try "\"\(user)\" \"\(password)\"\n".write(to: folder.appendingPathComponent("users.txt"), atomically: true, encoding: .utf8)
         try """

@@ -27,7 +27,7 @@ struct SetupCommandEndToEndTests {
               - say: "Back with the bot."
             """.write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         // Chatwoot needs Baton's address before Baton runs: a port chosen now.
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let config = folder.appendingPathComponent("baton.yaml")
         try """
             server: { host: 127.0.0.1, port: \(port), publicURL: "http://127.0.0.1:\(port)" }
@@ -103,21 +103,5 @@ struct SetupCommandEndToEndTests {
         process.waitUntilExit()
         guard case .exited(let status) = process.termination else { throw ChatError.unexpected("baton \(arguments.first ?? "") was killed: \(String(describing: process.termination))") }
         return (status, lines.value.withLock { $0 }.joined(separator: "\n"))
-    }
-
-    /// A loopback port nothing listens on now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ChatError.unexpected("no free port: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
