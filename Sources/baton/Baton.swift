@@ -6,6 +6,7 @@ import BotStandIn
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
@@ -113,9 +114,26 @@ struct Serve: AsyncParsableCommand {
             lines.append(.init("Data", detail: configuration.storage.location))
             banner.show(lines)
         }
-        try await ServiceGroup(configuration: Self.serviceGroup(app, goodbye: dependencies.webchatGoodbye, logger: logger)).run()
+        do {
+            try await ServiceGroup(configuration: Self.serviceGroup(app, goodbye: dependencies.webchatGoodbye, logger: logger)).run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            await demo?.shutdown()
+            await demoModel?.shutdown()
+            throw PortInUse(host: configuration.server.host, port: configuration.server.port)
+        }
         await demo?.shutdown()
         await demoModel?.shutdown()
+    }
+}
+
+/// `baton serve` could not listen because another program holds its address; said for a person, where NIO's own
+/// error names the system call.
+struct PortInUse: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+
+    var description: String {
+        "cannot listen on \(host):\(port): another program is using that port. Stop it, or choose another port with server.port in the config or BATON_SERVER_PORT."
     }
 }
 
