@@ -32,11 +32,21 @@ import Synchronization
 /// A transaction does not take a write whose session a running one holds (nor the later writes of that session):
 /// in it, that write would wait for the other's row lock and hold up every write with it, and it could lock the row
 /// first and run before the earlier write of its session. It waits in the queue for the next transaction instead.
+///
+/// A connection the server closed (a restart, a failover, `pg_terminate_backend`) must not hold its sessions for
+/// good. PostgresNIO 1.33 may hand it out once more before it notices, and a statement sent on it then is neither
+/// answered nor failed (the query is written with no promise to a channel whose handler is gone). So a leased
+/// connection already closed is given back and the batch runs on another, as does one whose `BEGIN` failed on a
+/// closed connection: nothing of it ran. And a transaction whose connection is closed and that has run for longer
+/// than `stallAfter` is given up when a write is submitted: its writes are failed with ``ConnectionLost`` (whether
+/// its `COMMIT` reached the server is not known, so their callers send them again, deduplicated as always), its
+/// sessions are freed for the next transaction, and its drain, should it ever return, ends without touching them.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
     static let maxBatch = 32
-    /// How often a transaction that ended in a deadlock or a serialization failure is run in all.
+    /// How often a transaction is run in all when it ended in a deadlock or a serialization failure, or before anything
+    /// of it ran on a connection the server had closed.
     static let attempts = 3
 
     /// A submitted write.
@@ -60,9 +70,26 @@ final class PostgresGroupCommit: Sendable {
         var taken = 0
         /// The sessions of the running transactions' writes.
         var busy: Set<SessionID> = []
-        /// When each running drain began its current transaction, by drain.
-        var transactionStarts: [Int: ContinuousClock.Instant] = [:]
+        /// Each running drain's current transaction, by drain.
+        var transactions: [Int: Transaction] = [:]
+        /// The drains whose transaction was given up on (see the type's comment), until they return.
+        var abandoned: Set<Int> = []
         var lastDrain = 0
+    }
+
+    /// A drain's current transaction.
+    private struct Transaction {
+        let started: ContinuousClock.Instant
+        let batch: [Entry]
+        /// Its connection, once leased.
+        var connection: PostgresConnection?
+    }
+
+    /// What the writes of a transaction given up on are failed with: its connection closed and it never answered.
+    struct ConnectionLost: Error, CustomStringConvertible {
+        var description: String {
+            "the database connection closed during the write's transaction and never answered; whether it was committed is not known"
+        }
     }
 
     private let client: PostgresClient
@@ -97,7 +124,7 @@ final class PostgresGroupCommit: Sendable {
     struct Counts: Sendable {
         /// Transactions committed, and the writes they held.
         var commits = 0, writes = 0
-        /// Transactions run again after a deadlock.
+        /// Transactions run again after a deadlock, or on another connection after theirs had closed.
         var retries = 0
         /// Batches run again without a write that failed, or with each save on its own after a shared one failed.
         var reruns = 0
@@ -131,12 +158,17 @@ final class PostgresGroupCommit: Sendable {
                 },
                 fail: { answer.give(.failure($0)) })
             let now = now()
-            let newDrain = pending.withLock { pending -> Int? in
+            let (newDrain, lost) = pending.withLock { pending -> (Int?, [Entry]) in
                 pending.queue.append(entry)
-                guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return nil }
+                let lost = abandonLost(&pending, at: now)
+                guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return (nil, lost) }
                 pending.running += 1
                 pending.lastDrain += 1
-                return pending.lastDrain
+                return (pending.lastDrain, lost)
+            }
+            if !lost.isEmpty {
+                logger.warning("a write transaction's database connection closed and it never answered; its writes failed", metadata: ["writes": "\(lost.count)"])
+                lost.forEach { $0.fail(ConnectionLost()) }
             }
             // Another transaction may start: this write leads it; otherwise it joins the next one that does.
             if let newDrain { Task { await drain(newDrain) } }
@@ -150,8 +182,23 @@ final class PostgresGroupCommit: Sendable {
 
     /// Whether every transaction that runs has run for longer than `stallAfter`, and another may start.
     private func isStalled(_ pending: Pending, at now: ContinuousClock.Instant) -> Bool {
-        guard pending.running < stalledBatchesAtOnce, !pending.transactionStarts.isEmpty else { return false }
-        return pending.transactionStarts.values.allSatisfy { now - $0 > stallAfter }
+        guard pending.running < stalledBatchesAtOnce, !pending.transactions.isEmpty else { return false }
+        return pending.transactions.values.allSatisfy { now - $0.started > stallAfter }
+    }
+
+    /// Gives up the transactions that have run for longer than `stallAfter` on a connection now closed: their
+    /// sessions are freed and their drains no longer count. Returns their writes, to be failed.
+    private func abandonLost(_ pending: inout Pending, at now: ContinuousClock.Instant) -> [Entry] {
+        var lost: [Entry] = []
+        for (drain, transaction) in pending.transactions where now - transaction.started > stallAfter {
+            guard transaction.connection?.isClosed == true else { continue }
+            pending.transactions[drain] = nil
+            pending.abandoned.insert(drain)
+            pending.running -= 1
+            pending.busy.subtract(transaction.batch.compactMap(\.session))
+            lost += transaction.batch
+        }
+        return lost
     }
 
     /// Writes batches until no write waits that a transaction may take: one left behind a running transaction's
@@ -161,16 +208,18 @@ final class PostgresGroupCommit: Sendable {
         while true {
             let started = now()
             let batch = pending.withLock { pending -> [Entry] in
+                // Given up on while it ran: its writes were failed and its sessions freed already.
+                guard pending.abandoned.remove(id) == nil else { return [] }
                 pending.busy.subtract(finished)
                 let taken = Self.take(from: &pending.queue, leaving: pending.busy)
                 pending.busy.formUnion(taken.compactMap(\.session))
                 pending.taken += taken.count
-                pending.transactionStarts[id] = taken.isEmpty ? nil : started
+                pending.transactions[id] = taken.isEmpty ? nil : Transaction(started: started, batch: taken)
                 if taken.isEmpty { pending.running -= 1 }
                 return taken
             }
             guard !batch.isEmpty else { return }
-            await commit(batch)
+            await commit(batch, drain: id)
             finished = batch.compactMap(\.session)
         }
     }
@@ -200,18 +249,31 @@ final class PostgresGroupCommit: Sendable {
         case savepoints
     }
 
-    private func commit(_ batch: [Entry]) async {
+    private func commit(_ batch: [Entry], drain: Int) async {
         var batch = batch
         var mode = Mode.shared
         var attempt = 1
         while !batch.isEmpty {
             do {
-                let answers = try await client.withTransaction(logger: logger) { connection in
-                    try await self.run(batch, mode: mode, on: connection)
+                let answers = try await client.withConnection { connection in
+                    self.pending.withLock { $0.transactions[drain]?.connection = connection }
+                    guard !connection.isClosed else {
+                        // Once it is closed through, the pool has heard of it too (its callback came first) and
+                        // leases another next time, instead of this one again.
+                        try? await connection.closeFuture.get()
+                        throw LeasedClosed()
+                    }
+                    return try await connection.withTransaction(logger: self.logger) { connection in
+                        try await self.run(batch, mode: mode, on: connection)
+                    }
                 }
                 counts.withLock { $0.commits += 1; $0.writes += batch.count }
                 answers.forEach { $0() }
                 return
+            } catch where attempt < Self.attempts && Self.ranNothingOnAClosedConnection(error) {
+                attempt += 1
+                counts.withLock { $0.retries += 1 }
+                continue
             } catch {
                 let cause = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError ?? $0.beginError } ?? error
                 if let failed = cause as? WriteFailed {
@@ -236,6 +298,19 @@ final class PostgresGroupCommit: Sendable {
                 return
             }
         }
+    }
+
+    /// A leased connection that was closed already: the batch goes to another, nothing of it having run.
+    private struct LeasedClosed: Error, CustomStringConvertible {
+        var description: String { "the database connection was closed before the write's transaction began" }
+    }
+
+    /// Whether `error` ended a transaction before anything of it ran, on a connection the server had closed: a
+    /// leased connection closed already, or a `BEGIN` that failed on one.
+    static func ranNothingOnAClosedConnection(_ error: any Error) -> Bool {
+        if error is LeasedClosed { return true }
+        guard let begin = (error as? PostgresTransactionError)?.beginError as? PSQLError else { return false }
+        return begin.code == .serverClosedConnection || begin.code == .connectionError
     }
 
     /// What ends a transaction run without savepoints when one of its writes throws.

@@ -23,19 +23,40 @@ struct PostgresGroupCommitTests {
     final class RowLock: Sendable {
         private let gate = AsyncStream<Void>.makeStream()
         private let held: Task<Void, any Error>
+        /// The server process of the connection that holds it.
+        let pid: Int32
 
         init(_ session: SessionID, schema: String) async throws {
             let client = try PostgresTestServer.start(search: schema)
-            let locked = AsyncStream<Void>.makeStream()
+            let locked = AsyncStream<Int32>.makeStream()
             let gate = self.gate.stream
             held = Task {
                 try await client.withTransaction(logger: PostgresTestServer.logger) { connection in
                     try await connection.query("SELECT 1 FROM sessions WHERE id = \(session.rawValue) FOR UPDATE", logger: PostgresTestServer.logger)
-                    locked.continuation.yield()
+                    let pid = try await connection.query("SELECT pg_backend_pid()", logger: PostgresTestServer.logger).collect()[0].decode(Int32.self)
+                    locked.continuation.yield(pid)
                     for await _ in gate { break }
                 }
             }
-            for await _ in locked.stream { break }
+            var pid: Int32?
+            for await given in locked.stream {
+                pid = given
+                break
+            }
+            self.pid = try #require(pid)
+        }
+
+        /// Ends, on the server, the connections that wait for this lock, once one does: what a restart or a failover
+        /// does to a transaction in flight.
+        func terminateWaiters() async throws {
+            let admin = try PostgresTestServer.admin.get()
+            var ended = 0
+            while ended == 0 {
+                let rows = try await admin.query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE \(pid) = ANY(pg_blocking_pids(pid))"
+                ).collect()
+                ended = rows.count
+            }
         }
 
         func release() async throws {
@@ -334,6 +355,85 @@ struct PostgresGroupCommitTests {
         #expect(try await behind.value.map(\.content.text) == ["behind"])
         let texts = try await store.messages(sessionID: stuck.id, after: 0, limit: 10).map(\.content.text)
         #expect(texts == ["held", "behind"], "in order")
+    }
+
+    /// A transaction whose connection closed and that never answers (PostgresNIO 1.33 can leave a statement sent on
+    /// a closing connection unanswered) is given up once it has run for longer than a second and a write comes: its
+    /// writes fail with `ConnectionLost`, and its session's next write goes on in another transaction.
+    @Test(.timeLimit(.minutes(1)))
+    func aTransactionWhoseConnectionClosedAndNeverAnswersIsGivenUpAndItsSessionGoesOn() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let clock = TestClock()
+        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, clock: { clock.now })
+        try await store.migrate()
+        let cut = try await newSession(store, user: "cut")
+        let other = try await newSession(store, user: "other")
+        let closed = AsyncStream<Void>.makeStream()
+        let never = AsyncStream<Void>.makeStream()
+        let lost = Task {
+            try await store.commits.write(session: cut.id) { connection, _ -> WriteProgress<Void> in
+                try await connection.close()
+                closed.continuation.yield()
+                for await _ in never.stream {}
+                return .done(())
+            }
+        }
+        for await _ in closed.stream { break }
+        let behind = await Self.queue(on: store) { try await store.update(sessionID: cut.id, now: epoch) { $0.append(draft("behind")) }.messages }
+
+        clock.advance(by: .seconds(2))
+        let later = try await store.update(sessionID: other.id, now: epoch) { $0.append(draft("later")) }.messages
+        #expect(later.map(\.content.text) == ["later"])
+        await #expect(throws: PostgresGroupCommit.ConnectionLost.self) { try await lost.value }
+        #expect(try await behind.value.map(\.content.text) == ["behind"], "the session's next write went on")
+
+        // The given-up transaction returns at last; it leaves alone the sessions and the count of transactions.
+        never.continuation.finish()
+        let after = try await store.update(sessionID: cut.id, now: epoch) { $0.append(draft("after")) }.messages
+        #expect(after.map(\.content.text) == ["after"])
+        #expect(try await store.messages(sessionID: cut.id, after: 0, limit: 10).map(\.content.text) == ["behind", "after"])
+    }
+
+    /// The server ends the connection of a transaction waiting for a row lock (`pg_terminate_backend`, as a restart or
+    /// a failover would): its write fails, and the writes after it go through, though the pool may hand out that
+    /// connection once more before it notices, and a statement on it may never be answered.
+    @Test(.timeLimit(.minutes(1)))
+    func writesAfterATransactionWhoseConnectionWasCutGoThrough() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let clock = TestClock()
+        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, clock: { clock.now })
+        try await store.migrate()
+        let session = try await newSession(store, user: "cut")
+        let other = try await newSession(store, user: "other")
+        let lock = try await RowLock(session.id, schema: schema)
+        let ended = Flag()
+        let cut = await Self.start(on: store) {
+            defer { ended.set() }
+            return try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("cut")) }.messages
+        }
+        try await lock.terminateWaiters()
+
+        // Writes of another session, each in a transaction, until the cut one has ended or been given up on.
+        var written = 0
+        repeat {
+            clock.advance(by: .seconds(2))
+            written += 1
+            let text = "other \(written)"
+            _ = try await store.update(sessionID: other.id, now: epoch) { $0.append(draft(text)) }
+        } while !ended.isSet
+        await #expect(throws: (any Error).self) { try await cut.value }
+
+        try await lock.release()
+        let after = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("after")) }.messages
+        #expect(after.map(\.content.text) == ["after"])
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["after"], "the cut write was not committed")
+    }
+
+    /// Set once.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
     }
 
     /// A clock that moves only when told.
