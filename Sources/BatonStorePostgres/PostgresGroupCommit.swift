@@ -34,13 +34,12 @@ import Synchronization
 /// first and run before the earlier write of its session. It waits in the queue for the next transaction instead.
 ///
 /// A connection the server closed (a restart, a failover, `pg_terminate_backend`) must not hold its sessions for
-/// good. PostgresNIO 1.33 may hand it out once more before it notices, and a statement sent on it then is neither
-/// answered nor failed (the query is written with no promise to a channel whose handler is gone). So a leased
-/// connection already closed is given back and the batch runs on another, as does one whose `BEGIN` failed on a
-/// closed connection: nothing of it ran. And a transaction whose connection is closed and that has run for longer
-/// than `stallAfter` is given up when a write is submitted: its writes are failed with ``ConnectionLost`` (whether
-/// its `COMMIT` reached the server is not known, so their callers send them again, deduplicated as always), its
-/// sessions are freed for the next transaction, and its drain, should it ever return, ends without touching them.
+/// good: PostgresNIO 1.33 may hand it out once more before it notices, and a statement sent on it then may be
+/// neither answered nor failed. A transaction leases a connection that is not closed, and gives up one that closed
+/// and did not end within a second (`withOpenConnection(watchedBy:)`): its writes fail with ``ConnectionLost``
+/// (whether its `COMMIT` reached the server is not known, so their callers send them again, deduplicated as always)
+/// and the drain goes on with the next batch. A batch whose `BEGIN` failed on a closed connection runs again on
+/// another: nothing of it ran.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
@@ -70,30 +69,14 @@ final class PostgresGroupCommit: Sendable {
         var taken = 0
         /// The sessions of the running transactions' writes.
         var busy: Set<SessionID> = []
-        /// Each running drain's current transaction, by drain.
-        var transactions: [Int: Transaction] = [:]
-        /// The drains whose transaction was given up on (see the type's comment), until they return.
-        var abandoned: Set<Int> = []
+        /// When each running drain began its current transaction, by drain.
+        var transactionStarts: [Int: ContinuousClock.Instant] = [:]
         var lastDrain = 0
-    }
-
-    /// A drain's current transaction.
-    private struct Transaction {
-        let started: ContinuousClock.Instant
-        let batch: [Entry]
-        /// Its connection, once leased.
-        var connection: PostgresConnection?
-    }
-
-    /// What the writes of a transaction given up on are failed with: its connection closed and it never answered.
-    struct ConnectionLost: Error, CustomStringConvertible {
-        var description: String {
-            "the database connection closed during the write's transaction and never answered; whether it was committed is not known"
-        }
     }
 
     private let client: PostgresClient
     private let logger: Logger
+    private let watch: ClosedConnectionWatch
     private let batchesAtOnce: Int
     private let stalledBatchesAtOnce: Int
     private let stallAfter: Duration
@@ -109,11 +92,12 @@ final class PostgresGroupCommit: Sendable {
     ///     with the writes of the other sessions, instead of waiting behind it.
     ///   - now: the clock that times transactions (a test's own).
     init(
-        client: PostgresClient, logger: Logger, batchesAtOnce: Int, stalledBatchesAtOnce: Int = 4, stallAfter: Duration = .seconds(1),
+        client: PostgresClient, logger: Logger, watch: ClosedConnectionWatch, batchesAtOnce: Int, stalledBatchesAtOnce: Int = 4, stallAfter: Duration = .seconds(1),
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.client = client
         self.logger = logger
+        self.watch = watch
         self.batchesAtOnce = max(1, batchesAtOnce)
         self.stalledBatchesAtOnce = max(self.batchesAtOnce, stalledBatchesAtOnce)
         self.stallAfter = stallAfter
@@ -158,17 +142,12 @@ final class PostgresGroupCommit: Sendable {
                 },
                 fail: { answer.give(.failure($0)) })
             let now = now()
-            let (newDrain, lost) = pending.withLock { pending -> (Int?, [Entry]) in
+            let newDrain = pending.withLock { pending -> Int? in
                 pending.queue.append(entry)
-                let lost = abandonLost(&pending, at: now)
-                guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return (nil, lost) }
+                guard pending.running < batchesAtOnce || isStalled(pending, at: now) else { return nil }
                 pending.running += 1
                 pending.lastDrain += 1
-                return (pending.lastDrain, lost)
-            }
-            if !lost.isEmpty {
-                logger.warning("a write transaction's database connection closed and it never answered; its writes failed", metadata: ["writes": "\(lost.count)"])
-                lost.forEach { $0.fail(ConnectionLost()) }
+                return pending.lastDrain
             }
             // Another transaction may start: this write leads it; otherwise it joins the next one that does.
             if let newDrain { Task { await drain(newDrain) } }
@@ -182,23 +161,8 @@ final class PostgresGroupCommit: Sendable {
 
     /// Whether every transaction that runs has run for longer than `stallAfter`, and another may start.
     private func isStalled(_ pending: Pending, at now: ContinuousClock.Instant) -> Bool {
-        guard pending.running < stalledBatchesAtOnce, !pending.transactions.isEmpty else { return false }
-        return pending.transactions.values.allSatisfy { now - $0.started > stallAfter }
-    }
-
-    /// Gives up the transactions that have run for longer than `stallAfter` on a connection now closed: their
-    /// sessions are freed and their drains no longer count. Returns their writes, to be failed.
-    private func abandonLost(_ pending: inout Pending, at now: ContinuousClock.Instant) -> [Entry] {
-        var lost: [Entry] = []
-        for (drain, transaction) in pending.transactions where now - transaction.started > stallAfter {
-            guard transaction.connection?.isClosed == true else { continue }
-            pending.transactions[drain] = nil
-            pending.abandoned.insert(drain)
-            pending.running -= 1
-            pending.busy.subtract(transaction.batch.compactMap(\.session))
-            lost += transaction.batch
-        }
-        return lost
+        guard pending.running < stalledBatchesAtOnce, !pending.transactionStarts.isEmpty else { return false }
+        return pending.transactionStarts.values.allSatisfy { now - $0 > stallAfter }
     }
 
     /// Writes batches until no write waits that a transaction may take: one left behind a running transaction's
@@ -208,18 +172,16 @@ final class PostgresGroupCommit: Sendable {
         while true {
             let started = now()
             let batch = pending.withLock { pending -> [Entry] in
-                // Given up on while it ran: its writes were failed and its sessions freed already.
-                guard pending.abandoned.remove(id) == nil else { return [] }
                 pending.busy.subtract(finished)
                 let taken = Self.take(from: &pending.queue, leaving: pending.busy)
                 pending.busy.formUnion(taken.compactMap(\.session))
                 pending.taken += taken.count
-                pending.transactions[id] = taken.isEmpty ? nil : Transaction(started: started, batch: taken)
+                pending.transactionStarts[id] = taken.isEmpty ? nil : started
                 if taken.isEmpty { pending.running -= 1 }
                 return taken
             }
             guard !batch.isEmpty else { return }
-            await commit(batch, drain: id)
+            await commit(batch)
             finished = batch.compactMap(\.session)
         }
     }
@@ -249,24 +211,13 @@ final class PostgresGroupCommit: Sendable {
         case savepoints
     }
 
-    private func commit(_ batch: [Entry], drain: Int) async {
+    private func commit(_ batch: [Entry]) async {
         var batch = batch
         var mode = Mode.shared
         var attempt = 1
         while !batch.isEmpty {
             do {
-                let answers = try await client.withConnection { connection in
-                    self.pending.withLock { $0.transactions[drain]?.connection = connection }
-                    guard !connection.isClosed else {
-                        // Once it is closed through, the pool has heard of it too (its callback came first) and
-                        // leases another next time, instead of this one again.
-                        try? await connection.closeFuture.get()
-                        throw LeasedClosed()
-                    }
-                    return try await connection.withTransaction(logger: self.logger) { connection in
-                        try await self.run(batch, mode: mode, on: connection)
-                    }
-                }
+                let answers = try await transact(batch, mode: mode)
                 counts.withLock { $0.commits += 1; $0.writes += batch.count }
                 answers.forEach { $0() }
                 return
@@ -300,15 +251,33 @@ final class PostgresGroupCommit: Sendable {
         }
     }
 
-    /// A leased connection that was closed already: the batch goes to another, nothing of it having run.
-    private struct LeasedClosed: Error, CustomStringConvertible {
-        var description: String { "the database connection was closed before the write's transaction began" }
+    /// Runs `batch` in a transaction on a connection that is not closed. A transaction given up before its `BEGIN`
+    /// was answered (its connection closed) throws ``ConnectionClosed``: nothing of it ran.
+    private func transact(_ batch: [Entry], mode: Mode) async throws -> [@Sendable () -> Void] {
+        let began = Began()
+        do {
+            return try await client.withOpenConnection(watchedBy: watch) { connection in
+                try await connection.withTransaction(logger: self.logger) { connection in
+                    began.mark()
+                    return try await self.run(batch, mode: mode, on: connection)
+                }
+            }
+        } catch is ConnectionLost where !began.marked {
+            throw ConnectionClosed()
+        }
     }
 
-    /// Whether `error` ended a transaction before anything of it ran, on a connection the server had closed: a
-    /// leased connection closed already, or a `BEGIN` that failed on one.
+    /// Whether a transaction's `BEGIN` was answered.
+    private final class Began: Sendable {
+        private let value = Atomic(false)
+        func mark() { value.store(true, ordering: .sequentiallyConsistent) }
+        var marked: Bool { value.load(ordering: .sequentiallyConsistent) }
+    }
+
+    /// Whether `error` ended a transaction before anything of it ran, on a connection the server had closed: only
+    /// closed ones were leased, or a `BEGIN` failed on one or was never answered.
     static func ranNothingOnAClosedConnection(_ error: any Error) -> Bool {
-        if error is LeasedClosed { return true }
+        if error is ConnectionClosed { return true }
         guard let begin = (error as? PostgresTransactionError)?.beginError as? PSQLError else { return false }
         return begin.code == .serverClosedConnection || begin.code == .connectionError
     }

@@ -29,6 +29,8 @@ public struct PostgresNotifications: Sendable {
     /// What `pg_stat_activity` shows for a listening connection, before the instance's name.
     let listenerName: String
     let logger: Logger
+    /// Gives up a statement whose connection closed without answering it.
+    let watch = ClosedConnectionWatch()
 
     /// - Parameters:
     ///   - client: the pool that sends.
@@ -53,7 +55,7 @@ public struct PostgresNotifications: Sendable {
     /// Sends `payload` (at most 8000 bytes) to every listener, this process's included.
     public func send(_ payload: String) async throws {
         // pg_notify takes bind parameters; the NOTIFY statement does not.
-        try await client.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+        try await client.execute("SELECT pg_notify(\(channel), \(payload))", logger: logger, watchedBy: watch)
     }
 
     /// Sends `payloads` in one statement (one transaction): listeners receive them in this order, and at once.
@@ -63,9 +65,9 @@ public struct PostgresNotifications: Sendable {
             return
         }
         // With ORDER BY, PostgreSQL calls a volatile function of the select list after sorting: in array order.
-        try await client.query(
+        try await client.execute(
             "SELECT pg_notify(\(channel), payload) FROM unnest(\(payloads)::text[]) WITH ORDINALITY AS batch (payload, position) ORDER BY position",
-            logger: logger)
+            logger: logger, watchedBy: watch)
     }
 
     /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock. The
@@ -83,7 +85,7 @@ public struct PostgresNotifications: Sendable {
     /// listens again (`HubFanOut.catchUp`), and until then it hears nothing anyway.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
-        try await client.query(
+        try await client.execute(
             """
             UPDATE sessions SET listeners = array_append(ARRAY(
                 SELECT name FROM unnest(listeners) AS name
@@ -94,7 +96,7 @@ public struct PostgresNotifications: Sendable {
             FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked,
                 (SELECT coalesce(array_agg(application_name), '{}') AS names FROM pg_stat_activity) AS alive
             WHERE sessions.id = locked.id
-            """, logger: logger)
+            """, logger: logger, watchedBy: watch)
     }
 
     /// What `pg_stat_activity` shows for `instance`'s listening connection: the listener's application name, a
@@ -113,12 +115,12 @@ public struct PostgresNotifications: Sendable {
     /// Takes `instance` off the listeners of `sessions`.
     public func stopListening(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
-        try await client.query(
+        try await client.execute(
             """
             UPDATE sessions SET listeners = array_remove(listeners, \(instance))
             FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked
             WHERE sessions.id = locked.id AND \(instance) = ANY(listeners)
-            """, logger: logger)
+            """, logger: logger, watchedBy: watch)
     }
 
     /// The instances that listened to `session` when this process last wrote it (nil: not known here).

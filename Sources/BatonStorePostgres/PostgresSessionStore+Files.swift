@@ -6,11 +6,11 @@ import PostgresNIO
 extension PostgresSessionStore {
     public func saveFile(_ file: StoredFile) async throws {
         // A ByteBuffer binds as bytea; the upload limit keeps it far below what one bind can carry.
-        try await client.query(
+        try await execute(
             """
             INSERT INTO files (id, session_id, name, mime_type, bytes, created_at)
             VALUES (\(file.id), \(file.sessionID.rawValue), \(file.name), \(file.mimeType), \(ByteBuffer(bytes: file.bytes)), \(file.createdAt.millis))
-            """, logger: logger)
+            """)
     }
 
     public func file(id: String) async throws -> StoredFile? {

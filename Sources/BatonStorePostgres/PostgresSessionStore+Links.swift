@@ -3,11 +3,11 @@ import PostgresNIO
 
 extension PostgresSessionStore {
     public func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
-        try await client.query(
+        try await execute(
             """
             INSERT INTO handover_links (endpoint_id, conversation_key, session_id) VALUES (\(endpointID), \(conversationKey), \(sessionID.rawValue))
             ON CONFLICT (endpoint_id, conversation_key) DO UPDATE SET session_id = excluded.session_id
-            """, logger: logger)
+            """)
         links.remember(sessionID, endpointID: endpointID, conversationKey: conversationKey)
     }
 
@@ -27,10 +27,10 @@ extension PostgresSessionStore {
 
     public func setSetting(_ key: String, to value: String?) async throws {
         if let value {
-            try await client.query(
-                "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger: logger)
+            try await execute(
+                "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         } else {
-            try await client.query("DELETE FROM settings WHERE key = \(key)", logger: logger)
+            try await execute("DELETE FROM settings WHERE key = \(key)")
         }
     }
 

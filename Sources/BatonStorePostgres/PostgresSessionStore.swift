@@ -23,6 +23,8 @@ public final class PostgresSessionStore: SessionStore {
     let states = StateCache()
     /// The instances listening to each session, as this process's writes found them (see ``HubListeners``).
     public let hubListeners = HubListeners()
+    /// Gives up the statements of a connection that closed without answering them.
+    let watch = ClosedConnectionWatch()
 
     /// - Parameters:
     ///   - client: a client that is (or soon will be) running; its pool size bounds the store's concurrency.
@@ -40,7 +42,7 @@ public final class PostgresSessionStore: SessionStore {
     ) {
         self.client = client
         self.logger = logger
-        commits = PostgresGroupCommit(client: client, logger: logger, batchesAtOnce: writeTransactions, now: clock)
+        commits = PostgresGroupCommit(client: client, logger: logger, watch: watch, batchesAtOnce: writeTransactions, now: clock)
     }
 
     /// One shared write transaction at a time: the writes that arrive while it runs go together in the next. With
@@ -57,7 +59,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        try await execute("SELECT 1")
     }
 
     public func findOrCreateSession(
@@ -208,7 +210,9 @@ public final class PostgresSessionStore: SessionStore {
     /// Runs `body` in a transaction and throws what `body` threw, not PostgresNIO's wrapper around it.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await client.withOpenConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error
         }
@@ -216,7 +220,12 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        try await client.rows(query, logger: logger, watchedBy: watch)
+    }
+
+    /// Runs one statement, whose rows are of no interest, on a pooled connection.
+    func execute(_ query: PostgresQuery) async throws {
+        try await client.execute(query, logger: logger, watchedBy: watch)
     }
 
     func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRandomAccessRow] {

@@ -1,8 +1,9 @@
 import BatonCore
-import BatonStorePostgres
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import BatonStorePostgres
 
 /// What only the PostgreSQL store promises: several processes share one database.
 @Suite("PostgreSQL store", .enabled(if: !PostgresTestServer.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
@@ -17,6 +18,49 @@ struct PostgresStoreTests {
         let starting = try await PostgresTestServer.store(schema: schema)  // migrates, as every start does
         #expect(try await starting.claimOutbox(now: epoch.addingTimeInterval(30), lease: 60, limit: 10).isEmpty, "the job is still leased")
         #expect(try await starting.claimOutbox(now: epoch.addingTimeInterval(60), lease: 60, limit: 10).count == 1, "until its lease runs out")
+    }
+
+    /// The server ends the store's idle connections (a restart or a failover does). PostgresNIO 1.33's pool may hand
+    /// one out once more before it notices, and a statement on it was never answered: the caller waited for good.
+    /// Now no statement waits for good: a connection found closed is given back for another, and a statement sent
+    /// just as its connection closed fails, with the server's error (57P01, like any statement a restart cuts) or,
+    /// when it is never answered, with `ConnectionLost` a second later. Its caller's next try runs.
+    @Test(.timeLimit(.minutes(1)))
+    func statementsAfterTheServerEndedTheStoresConnectionsNeverWaitForGood() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema, applicationName: schema), logger: PostgresTestServer.logger)
+        try await store.migrate()
+        let session = try await newSession(store)
+        let admin = try PostgresTestServer.admin.get()
+        for round in 0..<5 {
+            // Several connections open, then idle in the pool (some may be the last round's, ended).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = try await Self.retryingACutConnection { try await store.session(id: session.id) } } }
+                try await group.waitForAll()
+            }
+            try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(schema)")
+
+            #expect(try await Self.retryingACutConnection { try await store.session(id: session.id) }?.id == session.id, "a read, round \(round)")
+            try await Self.retryingACutConnection { try await store.setSetting("round", to: "\(round)") }
+            #expect(try await Self.retryingACutConnection { try await store.setting("round") } == "\(round)", "a write and a read, round \(round)")
+        }
+    }
+
+    /// Runs `statement` again while it fails because the server ended its connection, which each of the pool's 4
+    /// connections does at most once.
+    static func retryingACutConnection<T>(_ statement: () async throws -> T) async throws -> T {
+        for _ in 0..<4 {
+            do { return try await statement() } catch is ConnectionLost {
+                // Sent as the connection closed, and given up a second later.
+            } catch let error as PSQLError where [.server, .serverClosedConnection, .clientClosedConnection, .connectionError].contains(error.code) {
+                let state = error.serverInfo?[.sqlState] ?? error.underlying.flatMap { ($0 as? PSQLError)?.serverInfo?[.sqlState] }
+                guard error.code != .server || state == "57P01" else {
+                    Issue.record("not a cut connection: \(String(reflecting: error))")
+                    throw error
+                }
+            }
+        }
+        return try await statement()
     }
 
     @Test func instancesStartingTogetherApplyEachMigrationOnce() async throws {

@@ -41,11 +41,13 @@ enum PostgresTestServer {
         return store
     }
 
-    /// A running client whose connections work in `schema` (through the `search_path` startup parameter).
-    /// It is never shut down: the test process ends instead, and idle connections close within seconds.
-    static func start(search schema: String?) throws -> PostgresClient {
+    /// A running client whose connections work in `schema` (through the `search_path` startup parameter), named
+    /// `applicationName` in `pg_stat_activity` when given. It is never shut down: the test process ends instead, and
+    /// idle connections close within seconds.
+    static func start(search schema: String?, applicationName: String? = nil) throws -> PostgresClient {
         var configuration = try settings().clientConfiguration
         if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        if let applicationName { configuration.options.additionalStartupParameters.append(("application_name", applicationName)) }
         configuration.options.connectionIdleTimeout = .seconds(5)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         Task { await client.run() }

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// The answer a caller of a store's group commit waits for: given once, by whichever comes first, the outcome of
-/// the transaction that holds its write or the caller's cancellation.
+/// the transaction that holds its write or the caller's cancellation. (PostgreSQL's statements are waited for the
+/// same way, through cancellation: see `waitingThroughCancellation`.)
 ///
 /// A server told to stop cancels its requests, and they must end then: a write still queued is taken out by the
 /// store, and one already in a transaction stops being waited for (it commits or not, and the caller, told
@@ -76,6 +77,15 @@ extension WriteAnswer {
             withdraw()
             answer.give(.failure(CancellationError()))
         }
+    }
+}
+
+extension WriteAnswer {
+    /// Waits for the answer `submit` arranges (handing it the answer to give), whether or not the caller is
+    /// cancelled meanwhile: for work that holds something until it ends, such as a statement on a leased connection.
+    public static func waitingThroughCancellation(submit: (WriteAnswer<T>) -> Void) async throws -> T {
+        let answer = WriteAnswer<T>()
+        return try await answer.wait { submit(answer) }
     }
 }
 
