@@ -1,4 +1,4 @@
-public import BatonCore
+import BatonCore
 public import Foundation
 import GRDB
 
