@@ -31,9 +31,7 @@ struct HubFanOutTests {
     }
 
     @Test func eventsPublishedOnOneInstanceReachTheOthersSubscribersOnce() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
@@ -60,9 +58,7 @@ struct HubFanOutTests {
     /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: a longer message travels as its id, and the
     /// receiving instance reads it from the store.
     @Test func aMessageTooLongForTheRelayIsReadFromTheStoreByTheReceiver() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             let long = try await Self.say(String(repeating: "ü", count: 5_000), on: instances.a, in: session)
@@ -78,9 +74,7 @@ struct HubFanOutTests {
     /// A stored event of a session no other instance listens to is not announced at all; one that is announced
     /// anyway (typing comes from no write) is dropped unread by an instance with no socket of its session.
     @Test func anInstanceHoldingNoSocketOfTheSessionDropsItsEventsUnread() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             func session(_ user: String) async throws -> Session {
                 try await instances.a.store.findOrCreateSession(
                     endpointID: "e", userID: user, channel: .webchat, initialState: ConversationState(), now: Self.now, makeID: SessionID.random
@@ -104,9 +98,7 @@ struct HubFanOutTests {
     /// A session whose only socket is on the instance that writes it costs no announcement; once another instance
     /// subscribes, that instance is named in the session's row and the writer's next messages reach it.
     @Test func aSessionHeldOnlyWhereItIsWrittenIsNotAnnouncedUntilAnotherInstanceListens() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let session = try await Self.newSession(on: instances.a)
             let onA = EventRecorder(await instances.a.hub.subscribe(session.id))
             let alone = try await Self.say("only a listens", on: instances.a, in: session)
@@ -131,9 +123,7 @@ struct HubFanOutTests {
     /// from before the names), while the instance naming itself does not see its own listener, or when the name is
     /// too long for `pg_stat_activity` to show whole.
     @Test func anInstanceThatNoLongerListensIsTakenOffTheSessionsItWasNamedIn() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let gone = "gone-\(UUID().uuidString.prefix(8))"
             let tooLong = String(repeating: "x", count: 60)
             func named(_ names: [String], in session: SessionID) async throws {
@@ -174,9 +164,7 @@ struct HubFanOutTests {
     /// A subscriber that comes while another instance writes a stream of messages misses none: each is either in
     /// the store when the subscriber reads it after subscribing, or announced to it afterwards.
     @Test func aSubscriberThatComesWhileMessagesAreWrittenMissesNone() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let session = try await Self.newSession(on: instances.a)
             let (written, writtenSome) = AsyncStream.makeStream(of: Int.self)
             let writer = Task {
@@ -201,9 +189,7 @@ struct HubFanOutTests {
     }
 
     @Test func aBurstOfEventsCrossesInOrderWithEveryRepeatKept() async throws {
-        try await withDeadline {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             // Published faster than one round trip each: they travel in batches, where the same typing event
@@ -220,9 +206,7 @@ struct HubFanOutTests {
     @Test func aListenerThatDropsSubscribesAgainAndCatchesUp() async throws {
         // This used to hang about one full parallel run in eight while the listener held a pooled connection; it
         // has a connection of its own now, and the deadline turns any new hang into a failure.
-        try await withDeadline(.seconds(60)) {
-            let instances = try await TwoInstances.start()
-            defer { instances.stop() }
+        try await TwoInstances.with(limit: .seconds(60)) { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
             let first = try await Self.say("before the cut", on: instances.a, in: session)
@@ -244,9 +228,7 @@ struct HubFanOutTests {
     }
 
     @Test func aListenerWhoseServerStopsAnsweringReconnectsAndCatchesUp() async throws {
-        try await withDeadline(.seconds(60)) {
-            let instances = try await TwoInstances.start(ping: (interval: .milliseconds(200), timeout: .milliseconds(500)))
-            defer { instances.stop() }
+        try await TwoInstances.with(limit: .seconds(60), ping: (interval: .milliseconds(200), timeout: .milliseconds(500))) { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
 

@@ -5,6 +5,7 @@ import BatonStorePostgres
 import Foundation
 import Logging
 import PostgresNIO
+import Testing
 
 /// Two Baton "instances" on one PostgreSQL schema: each its own pool, store, relayed hub and fan-out, as two
 /// processes would have. The server is the one `BATON_TEST_POSTGRES_URL` names (see `scripts/start-postgres`).
@@ -81,6 +82,20 @@ struct TwoInstances {
     /// Ends the fan-outs and the pools.
     func stop() {
         tasks.forEach { $0.cancel() }
+    }
+
+    /// Runs `body` against two instances started for it (``start(ping:)``) and stops them after it, within
+    /// `withDeadline`'s `limit`.
+    static func with(
+        limit: Duration = .seconds(90),
+        ping: (interval: Duration, timeout: Duration) = (PostgresNotifications.defaultPingInterval, PostgresNotifications.defaultPingTimeout),
+        sourceLocation: Testing.SourceLocation = #_sourceLocation, _ body: @escaping @Sendable (TwoInstances) async throws -> Void
+    ) async throws {
+        try await withDeadline(limit, sourceLocation: sourceLocation) {
+            let instances = try await start(ping: ping)
+            defer { instances.stop() }
+            try await body(instances)
+        }
     }
 
     /// Cuts the connections listening on this test's channel, as a database restart or a network fault would.
