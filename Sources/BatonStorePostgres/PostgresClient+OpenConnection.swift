@@ -50,6 +50,32 @@ extension PostgresClient {
         }
     }
 
+    /// Runs `query`, a read that changes nothing, and runs it again on another connection while it fails because the
+    /// server cut its connection (up to ``readsAfterACut`` times in all): after a restart every pooled connection may
+    /// fail one statement before the pool has heard of the close, and a read is safe to repeat.
+    func read(_ query: PostgresQuery, logger: Logger, watchedBy watch: ClosedConnectionWatch) async throws -> [PostgresRandomAccessRow] {
+        for _ in 1..<Self.readsAfterACut {
+            do { return try await rows(query, logger: logger, watchedBy: watch) } catch where Self.isCut(error) {}
+        }
+        return try await rows(query, logger: logger, watchedBy: watch)
+    }
+
+    /// How many times ``read(_:logger:watchedBy:)`` runs a read in all while its connection is cut under it.
+    static let readsAfterACut = 5
+
+    /// Whether `error` says the server ended the statement's connection (a restart, a failover, a terminated
+    /// backend), rather than anything about the statement.
+    static func isCut(_ error: any Error) -> Bool {
+        if error is ConnectionClosed || error is ConnectionLost { return true }
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError: return true
+        // 57P01–57P05: the server ended the session (a shutdown, a crash, `pg_terminate_backend`, an idle timeout).
+        case .server: return error.serverInfo?[.sqlState]?.hasPrefix("57P0") == true
+        default: return false
+        }
+    }
+
     /// Runs `query`, whose rows are of no interest, on an open pooled connection.
     func execute(_ query: PostgresQuery, logger: Logger, watchedBy watch: ClosedConnectionWatch) async throws {
         _ = try await rows(query, logger: logger, watchedBy: watch)

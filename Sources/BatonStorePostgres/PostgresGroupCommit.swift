@@ -221,7 +221,7 @@ final class PostgresGroupCommit: Sendable {
                 counts.withLock { $0.commits += 1; $0.writes += batch.count }
                 answers.forEach { $0() }
                 return
-            } catch where attempt < Self.attempts && Self.ranNothingOnAClosedConnection(error) {
+            } catch where attempt < Self.attempts && Self.ranNothing(error) {
                 attempt += 1
                 counts.withLock { $0.retries += 1 }
                 continue
@@ -274,12 +274,11 @@ final class PostgresGroupCommit: Sendable {
         var marked: Bool { value.load(ordering: .sequentiallyConsistent) }
     }
 
-    /// Whether `error` ended a transaction before anything of it ran, on a connection the server had closed: only
-    /// closed ones were leased, or a `BEGIN` failed on one or was never answered.
-    static func ranNothingOnAClosedConnection(_ error: any Error) -> Bool {
-        if error is ConnectionClosed { return true }
-        guard let begin = (error as? PostgresTransactionError)?.beginError as? PSQLError else { return false }
-        return begin.code == .serverClosedConnection || begin.code == .connectionError
+    /// Whether `error` ended a transaction before anything of it ran: only closed connections were leased, or its
+    /// `BEGIN` failed (on a connection the server was closing, as a restart does to every pooled one) or was never
+    /// answered.
+    static func ranNothing(_ error: any Error) -> Bool {
+        error is ConnectionClosed || (error as? PostgresTransactionError)?.beginError != nil
     }
 
     /// What ends a transaction run without savepoints when one of its writes throws.

@@ -14,7 +14,7 @@ extension PostgresSessionStore {
     }
 
     public func file(id: String) async throws -> StoredFile? {
-        guard let row = try await rows("SELECT * FROM files WHERE id = \(id)").first else { return nil }
+        guard let row = try await read("SELECT * FROM files WHERE id = \(id)").first else { return nil }
         let bytes = try row["bytes"].decode(ByteBuffer.self)
         return StoredFile(
             id: try row["id"].decode(String.self), sessionID: SessionID(rawValue: try row["session_id"].decode(String.self)),

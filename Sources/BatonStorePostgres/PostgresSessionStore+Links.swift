@@ -15,14 +15,14 @@ extension PostgresSessionStore {
     /// one another instance made is as good read once as every time.
     public func sessionID(endpointID: String, conversationKey: String) async throws -> SessionID? {
         if let known = links.session(endpointID: endpointID, conversationKey: conversationKey) { return known }
-        let found = try await rows("SELECT session_id FROM handover_links WHERE endpoint_id = \(endpointID) AND conversation_key = \(conversationKey)")
+        let found = try await read("SELECT session_id FROM handover_links WHERE endpoint_id = \(endpointID) AND conversation_key = \(conversationKey)")
             .first.map { SessionID(rawValue: try $0["session_id"].decode(String.self)) }
         if let found { links.remember(found, endpointID: endpointID, conversationKey: conversationKey) }
         return found
     }
 
     public func setting(_ key: String) async throws -> String? {
-        try await rows("SELECT value FROM settings WHERE key = \(key)").first.map { try $0["value"].decode(String.self) }
+        try await read("SELECT value FROM settings WHERE key = \(key)").first.map { try $0["value"].decode(String.self) }
     }
 
     public func setSetting(_ key: String, to value: String?) async throws {

@@ -92,8 +92,8 @@ extension PostgresSessionStore {
         let limit = Int64(max(0, limit))
         let found =
             dead
-            ? try await rows("SELECT * FROM outbox WHERE dead_at IS NOT NULL ORDER BY id LIMIT \(limit)")
-            : try await rows("SELECT * FROM outbox WHERE dead_at IS NULL ORDER BY id LIMIT \(limit)")
+            ? try await read("SELECT * FROM outbox WHERE dead_at IS NOT NULL ORDER BY id LIMIT \(limit)")
+            : try await read("SELECT * FROM outbox WHERE dead_at IS NULL ORDER BY id LIMIT \(limit)")
         return try found.map(Rows.outboxItem(from:))
     }
 
@@ -124,7 +124,7 @@ extension PostgresSessionStore {
     }
 
     public func outboxCounts() async throws -> OutboxCounts {
-        let row = try await rows(
+        let row = try await read(
             """
             SELECT COUNT(*) FILTER (WHERE dead_at IS NULL) AS pending, COUNT(*) FILTER (WHERE dead_at IS NOT NULL) AS dead,
             MIN(created_at) FILTER (WHERE dead_at IS NULL) AS oldest FROM outbox
@@ -149,12 +149,12 @@ extension PostgresSessionStore {
     }
 
     public func nextWakeUp() async throws -> Date? {
-        try await rows("SELECT MIN(wake_at) AS due FROM sessions WHERE wake_at IS NOT NULL").first.flatMap { try $0["due"].decode(Int64?.self) }
+        try await read("SELECT MIN(wake_at) AS due FROM sessions WHERE wake_at IS NOT NULL").first.flatMap { try $0["due"].decode(Int64?.self) }
             .map(Date.init(millis:))
     }
 
     public func nextOutboxDue() async throws -> Date? {
-        try await rows(Self.nextDueQuery).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
+        try await read(Self.nextDueQuery).first.flatMap { try $0["due"].decode(Int64?.self) }.map(Date.init(millis:))
     }
 
     public func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool {

@@ -85,12 +85,12 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     func sessionRow(endpointID: String, userID: String) async throws -> Session? {
-        try await rows("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first
+        try await read("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first
             .map { try Rows.session(from: $0, states: self.states) }
     }
 
     public func session(id: SessionID) async throws -> Session? {
-        try await rows("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map { try Rows.session(from: $0, states: self.states) }
+        try await read("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map { try Rows.session(from: $0, states: self.states) }
     }
 
     public func update<T: Sendable>(
@@ -162,12 +162,12 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
-        try await rows("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND id > \(after) ORDER BY id LIMIT \(max(0, limit))")
+        try await read("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND id > \(after) ORDER BY id LIMIT \(max(0, limit))")
             .map(Rows.message(from:))
     }
 
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
-        try await rows("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND client_message_id = \(clientMessageID)")
+        try await read("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND client_message_id = \(clientMessageID)")
             .first.map(Rows.message(from:))
     }
 
@@ -182,7 +182,7 @@ public final class PostgresSessionStore: SessionStore {
 
     public func sessionsWithActiveHandover() async throws -> [SessionID] {
         // `handover_phase` is written with the state in every update; see the v1 migration for why it is a column.
-        try await rows("SELECT id FROM sessions WHERE handover_phase = \(HandoverState.Phase.active.rawValue) ORDER BY id")
+        try await read("SELECT id FROM sessions WHERE handover_phase = \(HandoverState.Phase.active.rawValue) ORDER BY id")
             .map { SessionID(rawValue: try $0["id"].decode(String.self)) }
     }
 
@@ -221,6 +221,12 @@ public final class PostgresSessionStore: SessionStore {
     /// Runs one statement on a pooled connection and collects its rows.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
         try await client.rows(query, logger: logger, watchedBy: watch)
+    }
+
+    /// Runs one statement that only reads on a pooled connection and collects its rows, again on another should the
+    /// server cut its connection (see `PostgresClient.read`).
+    func read(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await client.read(query, logger: logger, watchedBy: watch)
     }
 
     /// Runs one statement, whose rows are of no interest, on a pooled connection.
