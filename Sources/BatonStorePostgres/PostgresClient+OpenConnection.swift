@@ -27,20 +27,26 @@ extension PostgresClient {
     /// Runs `body` on a pooled connection that is not closed, unwatched: for the rare transactions whose body cannot
     /// outlive its caller (a migration, a setting made once, a job requeued by hand).
     func withOpenConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        for _ in 1..<Self.leasesForAnOpenConnection {
+        for lease in 1...Self.leasesForAnOpenConnection {
             let result: Result? = try await withConnection { connection in
                 guard !connection.isClosed else {
                     try? await connection.closeFuture.get()
+                    if lease == Self.leasesForAnOpenConnection { throw ConnectionClosed() }
                     return nil
                 }
-                return try await body(connection)
+                do {
+                    return try await body(connection)
+                } catch where Self.isCut(error) {
+                    // Closed through before it goes back, so that a caller's next try is not handed this one again
+                    // before the pool has seen it close.
+                    try? await connection.close()
+                    try? await connection.closeFuture.get()
+                    throw error
+                }
             }
             if let result { return result }
         }
-        return try await withConnection { connection in
-            guard !connection.isClosed else { throw ConnectionClosed() }
-            return try await body(connection)
-        }
+        throw ConnectionClosed()
     }
 
     /// Runs `query` on an open pooled connection and collects its rows.
@@ -50,18 +56,19 @@ extension PostgresClient {
         }
     }
 
-    /// Runs `query`, a read that changes nothing, and runs it again on another connection while it fails because the
-    /// server cut its connection (up to ``readsAfterACut`` times in all): after a restart every pooled connection may
-    /// fail one statement before the pool has heard of the close, and a read is safe to repeat.
-    func read(_ query: PostgresQuery, logger: Logger, watchedBy watch: ClosedConnectionWatch) async throws -> [PostgresRandomAccessRow] {
-        for _ in 1..<Self.readsAfterACut {
+    /// Runs `query`, which is safe to run twice (a read, or a write whose second run changes nothing more: an upsert,
+    /// an update to given values, a delete), and runs it again on another connection while it fails because the
+    /// server cut its connection, up to ``runsAfterACut`` times in all: after a restart every pooled connection may
+    /// fail one statement before the pool has heard of the close.
+    func repeatable(_ query: PostgresQuery, logger: Logger, watchedBy watch: ClosedConnectionWatch) async throws -> [PostgresRandomAccessRow] {
+        for _ in 1..<Self.runsAfterACut {
             do { return try await rows(query, logger: logger, watchedBy: watch) } catch where Self.isCut(error) {}
         }
         return try await rows(query, logger: logger, watchedBy: watch)
     }
 
-    /// How many times ``read(_:logger:watchedBy:)`` runs a read in all while its connection is cut under it.
-    static let readsAfterACut = 5
+    /// How many times ``repeatable(_:logger:watchedBy:)`` runs a statement in all while its connection is cut under it.
+    static let runsAfterACut = 5
 
     /// Whether `error` says the server ended the statement's connection (a restart, a failover, a terminated
     /// backend), rather than anything about the statement.

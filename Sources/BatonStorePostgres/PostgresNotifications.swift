@@ -85,7 +85,7 @@ public struct PostgresNotifications: Sendable {
     /// listens again (`HubFanOut.catchUp`), and until then it hears nothing anyway.
     public func listen(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
-        try await client.execute(
+        _ = try await client.repeatable(
             """
             UPDATE sessions SET listeners = array_append(ARRAY(
                 SELECT name FROM unnest(listeners) AS name
@@ -115,7 +115,7 @@ public struct PostgresNotifications: Sendable {
     /// Takes `instance` off the listeners of `sessions`.
     public func stopListening(to sessions: [SessionID], as instance: String) async throws {
         guard !sessions.isEmpty else { return }
-        try await client.execute(
+        _ = try await client.repeatable(
             """
             UPDATE sessions SET listeners = array_remove(listeners, \(instance))
             FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked

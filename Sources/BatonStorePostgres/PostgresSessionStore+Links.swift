@@ -3,7 +3,7 @@ import PostgresNIO
 
 extension PostgresSessionStore {
     public func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {
-        try await execute(
+        try await executeRepeatable(
             """
             INSERT INTO handover_links (endpoint_id, conversation_key, session_id) VALUES (\(endpointID), \(conversationKey), \(sessionID.rawValue))
             ON CONFLICT (endpoint_id, conversation_key) DO UPDATE SET session_id = excluded.session_id
@@ -27,10 +27,10 @@ extension PostgresSessionStore {
 
     public func setSetting(_ key: String, to value: String?) async throws {
         if let value {
-            try await execute(
+            try await executeRepeatable(
                 "INSERT INTO settings (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         } else {
-            try await execute("DELETE FROM settings WHERE key = \(key)")
+            try await executeRepeatable("DELETE FROM settings WHERE key = \(key)")
         }
     }
 

@@ -44,7 +44,7 @@ extension PostgresSessionStore {
         // One statement for all of this worker's jobs, each matched by its id and the attempt it was handed out as.
         // A row locked now is being completed or rescheduled (in a shared transaction that may hold several of them):
         // skipped, not waited for, since waiting while holding the others could deadlock with that transaction.
-        try await execute(
+        try await executeRepeatable(
             """
             UPDATE outbox o SET leased_until = \(until.millis)
             FROM unnest(\(items.map(\.id)), \(items.map { Int64($0.attempts) })) AS mine (id, attempts)
@@ -79,12 +79,12 @@ extension PostgresSessionStore {
     }
 
     public func rescheduleOutbox(id: Int64, at: Date, error: String) async throws {
-        try await execute(
+        try await executeRepeatable(
             "UPDATE outbox SET next_attempt_at = \(at.millis), leased_until = NULL, last_error = \(error) WHERE id = \(id)")
     }
 
     public func deadLetterOutbox(id: Int64, error: String, now: Date) async throws {
-        try await execute(
+        try await executeRepeatable(
             "UPDATE outbox SET dead_at = \(now.millis), leased_until = NULL, last_error = \(error) WHERE id = \(id)")
     }
 
@@ -164,10 +164,10 @@ extension PostgresSessionStore {
     }
 
     public func forgetDelivery(_ deliveryID: String) async throws {
-        try await execute("DELETE FROM webhook_deliveries WHERE delivery_id = \(deliveryID)")
+        try await executeRepeatable("DELETE FROM webhook_deliveries WHERE delivery_id = \(deliveryID)")
     }
 
     public func forgetDeliveries(before: Date) async throws {
-        try await execute("DELETE FROM webhook_deliveries WHERE received_at < \(before.millis)")
+        try await executeRepeatable("DELETE FROM webhook_deliveries WHERE received_at < \(before.millis)")
     }
 }

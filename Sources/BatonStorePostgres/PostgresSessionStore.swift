@@ -59,7 +59,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func ping() async throws {
-        try await execute("SELECT 1")
+        _ = try await read("SELECT 1")
     }
 
     public func findOrCreateSession(
@@ -224,9 +224,15 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     /// Runs one statement that only reads on a pooled connection and collects its rows, again on another should the
-    /// server cut its connection (see `PostgresClient.read`).
+    /// server cut its connection (see `PostgresClient.repeatable`).
     func read(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await client.read(query, logger: logger, watchedBy: watch)
+        try await client.repeatable(query, logger: logger, watchedBy: watch)
+    }
+
+    /// Runs one write whose second run would change nothing more (see `PostgresClient.repeatable`), again on another
+    /// connection should the server cut its connection.
+    func executeRepeatable(_ query: PostgresQuery) async throws {
+        _ = try await client.repeatable(query, logger: logger, watchedBy: watch)
     }
 
     /// Runs one statement, whose rows are of no interest, on a pooled connection.
