@@ -74,6 +74,9 @@ extension PostgresClient {
     /// backend), rather than anything about the statement.
     static func isCut(_ error: any Error) -> Bool {
         if error is ConnectionClosed || error is ConnectionLost { return true }
+        if let failed = error as? PostgresTransactionError {
+            return [failed.beginError, failed.closureError, failed.commitError, failed.rollbackError].contains { $0.map(isCut) == true }
+        }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError: return true

@@ -36,10 +36,11 @@ import Synchronization
 /// A connection the server closed (a restart, a failover, `pg_terminate_backend`) must not hold its sessions for
 /// good: PostgresNIO 1.33 may hand it out once more before it notices, and a statement sent on it then may be
 /// neither answered nor failed. A transaction leases a connection that is not closed, and gives up one that closed
-/// and did not end within a second (`withOpenConnection(watchedBy:)`): its writes fail with ``ConnectionLost``
-/// (whether its `COMMIT` reached the server is not known, so their callers send them again, deduplicated as always)
-/// and the drain goes on with the next batch. A batch whose `BEGIN` failed on a closed connection runs again on
-/// another: nothing of it ran.
+/// and did not end within a second (`withOpenConnection(watchedBy:)`). A transaction cut before its `COMMIT` was
+/// sent (its `BEGIN` or one of its statements failed on the cut, or went unanswered) committed nothing: the server
+/// rolled it back, and it runs again on another connection, so a restart costs its writes nothing but time. One
+/// cut after its `COMMIT` was sent fails its writes with ``ConnectionLost``: whether the commit landed is not known,
+/// so their callers send them again, deduplicated as always.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
@@ -221,7 +222,7 @@ final class PostgresGroupCommit: Sendable {
                 counts.withLock { $0.commits += 1; $0.writes += batch.count }
                 answers.forEach { $0() }
                 return
-            } catch where attempt < Self.attempts && Self.ranNothing(error) {
+            } catch where attempt < Self.attempts && Self.committedNothing(error) {
                 attempt += 1
                 counts.withLock { $0.retries += 1 }
                 continue
@@ -251,34 +252,46 @@ final class PostgresGroupCommit: Sendable {
         }
     }
 
-    /// Runs `batch` in a transaction on a connection that is not closed. A transaction given up before its `BEGIN`
-    /// was answered (its connection closed) throws ``ConnectionClosed``: nothing of it ran.
+    /// Runs `batch` in a transaction on a connection that is not closed. A transaction given up (its connection
+    /// closed and it was never answered) before its `COMMIT` was sent throws ``ConnectionClosed``: it committed nothing.
     private func transact(_ batch: [Entry], mode: Mode) async throws -> [@Sendable () -> Void] {
-        let began = Began()
+        let committing = Flag()
         do {
             return try await client.withOpenConnection(watchedBy: watch) { connection in
                 try await connection.withTransaction(logger: self.logger) { connection in
-                    began.mark()
-                    return try await self.run(batch, mode: mode, on: connection)
+                    let answers = try await self.run(batch, mode: mode, on: connection)
+                    // `withTransaction` sends `COMMIT` next.
+                    committing.set()
+                    return answers
                 }
             }
-        } catch is ConnectionLost where !began.marked {
+        } catch is ConnectionLost where !committing.isSet {
             throw ConnectionClosed()
         }
     }
 
-    /// Whether a transaction's `BEGIN` was answered.
-    private final class Began: Sendable {
+    /// Set once.
+    private final class Flag: Sendable {
         private let value = Atomic(false)
-        func mark() { value.store(true, ordering: .sequentiallyConsistent) }
-        var marked: Bool { value.load(ordering: .sequentiallyConsistent) }
+        func set() { value.store(true, ordering: .sequentiallyConsistent) }
+        var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
     }
 
-    /// Whether `error` ended a transaction before anything of it ran: only closed connections were leased, or its
-    /// `BEGIN` failed (on a connection the server was closing, as a restart does to every pooled one) or was never
-    /// answered.
-    static func ranNothing(_ error: any Error) -> Bool {
-        error is ConnectionClosed || (error as? PostgresTransactionError)?.beginError != nil
+    /// Whether `error` ended a transaction that committed nothing, which may run again: only closed connections
+    /// were leased; its `BEGIN` failed (on a connection the server was closing, as a restart does to every pooled
+    /// one) or was never answered; or its connection was cut before its `COMMIT` was sent, so the server rolled it
+    /// back.
+    static func committedNothing(_ error: any Error) -> Bool {
+        if error is ConnectionClosed { return true }
+        guard let failed = error as? PostgresTransactionError else { return false }
+        return failed.beginError != nil || failed.closureError.map(PostgresClient.isCut) == true
+    }
+
+    /// Whether `error`, thrown by a write's statement or body, is that write's own: not a deadlock or a serialization
+    /// failure (the whole transaction runs again), not a cancellation, and not a cut connection (nothing of the
+    /// transaction is committed, and it runs again on another).
+    static func isTheWrites(_ error: any Error) -> Bool {
+        !isTransient(error) && !(error is CancellationError) && !PostgresClient.isCut(error)
     }
 
     /// What ends a transaction run without savepoints when one of its writes throws.
@@ -328,7 +341,7 @@ final class PostgresGroupCommit: Sendable {
                 } else {
                     answers.append(try await finishAlone(progress, on: connection))
                 }
-            } catch where !Self.isTransient(error) && !(error is CancellationError) {
+            } catch where Self.isTheWrites(error) {
                 guard savepoints else { throw WriteFailed(index: index, error: error) }
                 try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
                 answers.append { entry.fail(error) }
@@ -348,7 +361,7 @@ final class PostgresGroupCommit: Sendable {
             do {
                 counts.withLock { $0.saveStatements += 1 }
                 saved = try await PendingSave.write(current.map(\.save), on: connection, logger: logger)
-            } catch where !Self.isTransient(error) && !(error is CancellationError) {
+            } catch where Self.isTheWrites(error) {
                 // Alone in its statement, a save's error is its write's (a repeated id named as callers expect).
                 throw current.count == 1 ? WriteFailed(index: current[0].index, error: error) : SharedSaveFailed()
             }
@@ -358,7 +371,7 @@ final class PostgresGroupCommit: Sendable {
                     case .done(let answer): answers.append(answer)
                     case .saving(let save, let then): waiting.append(WaitingSave(index: write.index, save: save, then: then))
                     }
-                } catch where !Self.isTransient(error) && !(error is CancellationError) {
+                } catch where Self.isTheWrites(error) {
                     throw WriteFailed(index: write.index, error: error)
                 }
             }
