@@ -53,6 +53,18 @@ struct RESTUser: Sendable {
         throw ChatError.timedOut(waitingFor: "agent replies \(texts) over REST")
     }
 
+    /// Long-polls the session's messages until one reads `text`; returns the live messages then (see `transcript`).
+    func transcript(including text: String, timeout: Duration = .seconds(30)) async throws -> [JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let messages = try await transcript()
+            if messages.contains(where: { $0.text == text }) { return messages }
+            let after = messages.compactMap { $0["id"]?.int }.max() ?? 0
+            _ = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=\(after)&wait=2")
+        }
+        throw ChatError.timedOut(waitingFor: "'\(text)' in the transcript")
+    }
+
     /// The session's live messages (moved and deleted ones left out), oldest first.
     func transcript() async throws -> [JSONValue] {
         let page = try await client.getJSON("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0&limit=500")
