@@ -81,8 +81,10 @@ struct PostgresGroupCommitTests {
         return task
     }
 
+    /// Yields until `condition` holds, or until the test is cancelled (its time limit), which then fails on what it
+    /// expects instead of spinning for good.
     static func until(_ condition: () -> Bool) async {
-        while !condition() { await Task.yield() }
+        while !condition(), !Task.isCancelled { await Task.yield() }
     }
 
     @Test func writesThatArriveTogetherShareACommitAndEachGetsItsOwnAnswer() async throws {
