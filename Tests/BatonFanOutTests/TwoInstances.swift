@@ -21,6 +21,17 @@ struct TwoInstances {
         func counter(_ line: String) -> Int {
             metrics.text().split(separator: "\n").first { $0.hasPrefix(line + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         }
+
+        /// Whether the counter `line` reaches `least` within `timeout`. An announcement is counted as sent once its
+        /// statement returned, which may come after another instance has heard it.
+        func counter(_ line: String, reaches least: Int, within timeout: Duration = .seconds(15)) async -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while counter(line) < least {
+                guard ContinuousClock.now < deadline else { return false }
+                await Task.yield()
+            }
+            return true
+        }
     }
 
     let a: Instance
