@@ -49,6 +49,18 @@ extension PostgresClient {
         throw ConnectionClosed()
     }
 
+    /// Runs `body` in a transaction on a pooled connection that is not closed (unwatched, see above), and throws what
+    /// `body` threw rather than PostgresNIO's wrapper around it.
+    func transaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await withOpenConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
     /// Runs `query` on an open pooled connection and collects its rows.
     func rows(_ query: PostgresQuery, logger: Logger, watchedBy watch: ClosedConnectionWatch) async throws -> [PostgresRandomAccessRow] {
         try await withOpenConnection(watchedBy: watch) { connection in

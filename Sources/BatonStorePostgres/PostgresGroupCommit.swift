@@ -45,8 +45,8 @@ final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
     static let maxBatch = 32
-    /// How often a transaction is run in all when it ended in a deadlock or a serialization failure, or before anything
-    /// of it ran on a connection the server had closed.
+    /// How often a transaction is run in all when it ended in a deadlock or a serialization failure, or committed
+    /// nothing because the server cut its connection (see ``committedNothing(_:)``).
     static let attempts = 3
 
     /// A submitted write.
@@ -109,7 +109,7 @@ final class PostgresGroupCommit: Sendable {
     struct Counts: Sendable {
         /// Transactions committed, and the writes they held.
         var commits = 0, writes = 0
-        /// Transactions run again after a deadlock, or on another connection after theirs had closed.
+        /// Transactions run again after a deadlock, or on another connection after theirs was cut before `COMMIT`.
         var retries = 0
         /// Batches run again without a write that failed, or with each save on its own after a shared one failed.
         var reruns = 0

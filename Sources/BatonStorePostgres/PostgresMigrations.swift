@@ -197,41 +197,30 @@ enum PostgresMigrations {
     /// - Returns: the versions applied now (none when the schema was up to date).
     @discardableResult
     static func apply(on client: PostgresClient, logger: Logger, migrations: [Migration] = all) async throws -> [Int64] {
-        do {
-            return try await client.withOpenConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    try await applyMissing(migrations, on: connection, logger: logger)
-                }
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
-        }
-    }
-
-    /// Applies, in the transaction `connection` is in, the `migrations` the database lacks.
-    private static func applyMissing(_ migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
-        try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
-        try await connection.query(
-            """
-            CREATE TABLE IF NOT EXISTS baton_schema_migrations (
-                version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-            """, logger: logger)
-        var applied = Set<Int64>()
-        for try await version in try await connection.query("SELECT version FROM baton_schema_migrations", logger: logger).decode(Int64.self) {
-            applied.insert(version)
-        }
-        if let newest = applied.max(), let known = migrations.map(\.version).max(), newest > known {
-            // A newer Baton migrated this database; this one would misread what it wrote.
-            throw PostgresStoreError.schemaTooNew(database: newest, known: known)
-        }
-        var now: [Int64] = []
-        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
-            logger.info("Applying PostgreSQL migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            for statement in migration.statements { try await connection.query(statement, logger: logger) }
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query(
-                "INSERT INTO baton_schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
-            now.append(migration.version)
+                """
+                CREATE TABLE IF NOT EXISTS baton_schema_migrations (
+                    version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied = Set<Int64>()
+            for try await version in try await connection.query("SELECT version FROM baton_schema_migrations", logger: logger).decode(Int64.self) {
+                applied.insert(version)
+            }
+            if let newest = applied.max(), let known = migrations.map(\.version).max(), newest > known {
+                // A newer Baton migrated this database; this one would misread what it wrote.
+                throw PostgresStoreError.schemaTooNew(database: newest, known: known)
+            }
+            var now: [Int64] = []
+            for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+                logger.info("Applying PostgreSQL migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                for statement in migration.statements { try await connection.query(statement, logger: logger) }
+                try await connection.query(
+                    "INSERT INTO baton_schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                now.append(migration.version)
+            }
+            return now
         }
-        return now
     }
 }

@@ -209,13 +209,7 @@ public final class PostgresSessionStore: SessionStore {
 
     /// Runs `body` in a transaction and throws what `body` threw, not PostgresNIO's wrapper around it.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        do {
-            return try await client.withOpenConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
-        }
+        try await client.transaction(logger: logger, body)
     }
 
     /// Runs one statement on a pooled connection and collects its rows.
