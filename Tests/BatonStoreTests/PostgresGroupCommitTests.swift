@@ -38,12 +38,8 @@ struct PostgresGroupCommitTests {
                     for await _ in gate { break }
                 }
             }
-            var pid: Int32?
-            for await given in locked.stream {
-                pid = given
-                break
-            }
-            self.pid = try #require(pid)
+            var lockedBy = locked.stream.makeAsyncIterator()
+            pid = try #require(await lockedBy.next())
         }
 
         /// Ends, on the server, the connections that wait for this lock, once one does: what a restart or a failover
