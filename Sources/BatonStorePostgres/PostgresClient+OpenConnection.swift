@@ -37,16 +37,20 @@ extension PostgresClient {
                 do {
                     return try await body(connection)
                 } catch where Self.isCut(error) {
-                    // Closed through before it goes back, so that a caller's next try is not handed this one again
-                    // before the pool has seen it close.
-                    try? await connection.close()
-                    try? await connection.closeFuture.get()
+                    await Self.closeThrough(connection)
                     throw error
                 }
             }
             if let result { return result }
         }
         throw ConnectionClosed()
+    }
+
+    /// Closes `connection`, which was cut, and waits until it is closed through, so that a caller's next try is not
+    /// handed it again once it is back in the pool: the pool may not have seen it close yet.
+    static func closeThrough(_ connection: PostgresConnection) async {
+        try? await connection.close()
+        try? await connection.closeFuture.get()
     }
 
     /// Runs `body` in a transaction on a pooled connection that is not closed (unwatched, see above), and throws what

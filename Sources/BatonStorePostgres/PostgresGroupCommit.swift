@@ -7,6 +7,8 @@ import Synchronization
 /// statement and one `COMMIT` (one flush of the write-ahead log, which a durable server waits for) for all of them,
 /// instead of one each. Their saves (a step's messages, jobs and session row, the last statement of nearly every
 /// write) go in one statement too (``PendingSave``): a transaction of 16 writes is 4 round trips instead of 19.
+/// While batches come back to back, their transactions run on one connection, each committed with `COMMIT AND
+/// CHAIN` when writes wait for the next, which then needs no `BEGIN`: 3 round trips (``chain(from:drain:)``).
 /// A write that saves its session again later in the batch, or reads it, comes after that statement: the batch's
 /// waiting saves are written first whenever a write of one of their sessions is next.
 ///
@@ -35,18 +37,18 @@ import Synchronization
 ///
 /// A connection the server closed (a restart, a failover, `pg_terminate_backend`) must not hold its sessions for
 /// good: PostgresNIO 1.33 may hand it out once more before it notices, and a statement sent on it then may be
-/// neither answered nor failed. A transaction leases a connection that is not closed, and gives up one that closed
-/// and did not end within a second (`withOpenConnection(watchedBy:)`). A transaction cut before its `COMMIT` was
-/// sent (its `BEGIN` or one of its statements failed on the cut, or went unanswered) committed nothing: the server
-/// rolled it back, and it runs again on another connection, so a restart costs its writes nothing but time. One
-/// cut after its `COMMIT` was sent fails its writes with ``ConnectionLost``: whether the commit landed is not known,
-/// so their callers send them again, deduplicated as always.
+/// neither answered nor failed. A transaction leases a connection that is not closed, and is given up when its
+/// connection closed and it did not end within a second (``ClosedConnectionWatch``). A transaction cut before its
+/// `COMMIT` was sent (its `BEGIN`, one of its statements or its `ROLLBACK` failed on the cut, or went unanswered)
+/// committed nothing: the server rolled it back, and it runs again on another connection, so a restart costs its
+/// writes nothing but time. One cut after its `COMMIT` was sent fails its writes with ``ConnectionLost``: whether
+/// the commit landed is not known, so their callers send them again, deduplicated as always.
 final class PostgresGroupCommit: Sendable {
     /// The most writes in one transaction: each that writes takes one of the 64 subtransaction ids PostgreSQL
     /// keeps per transaction in shared memory (beyond that, every snapshot of every session grows costly).
     static let maxBatch = 32
     /// How often a transaction is run in all when it ended in a deadlock or a serialization failure, or committed
-    /// nothing because the server cut its connection (see ``committedNothing(_:)``).
+    /// nothing because the server cut its connection before its `COMMIT` was sent.
     static let attempts = 3
 
     /// A submitted write.
@@ -75,16 +77,16 @@ final class PostgresGroupCommit: Sendable {
         var lastDrain = 0
     }
 
-    private let client: PostgresClient
-    private let logger: Logger
-    private let watch: ClosedConnectionWatch
+    let client: PostgresClient
+    let logger: Logger
+    let watch: ClosedConnectionWatch
     private let batchesAtOnce: Int
     private let stalledBatchesAtOnce: Int
     private let stallAfter: Duration
     private let now: @Sendable () -> ContinuousClock.Instant
     private let pending = Mutex(Pending())
     private let lastID = Atomic<Int>(0)
-    private let counts = Mutex<Counts>(Counts())
+    let counts = Mutex<Counts>(Counts())
 
     /// - Parameters:
     ///   - batchesAtOnce: how many transactions run at once.
@@ -115,6 +117,8 @@ final class PostgresGroupCommit: Sendable {
         var reruns = 0
         /// Statements that saved writes (one per batch, unless a write saved its session twice).
         var saveStatements = 0
+        /// Commits that began the next transaction (`COMMIT AND CHAIN`), which then needed no `BEGIN` of its own.
+        var chained = 0
     }
 
     /// What the group commit did so far.
@@ -167,23 +171,36 @@ final class PostgresGroupCommit: Sendable {
     }
 
     /// Writes batches until no write waits that a transaction may take: one left behind a running transaction's
-    /// session is taken by that transaction's drain, which goes on once it committed.
+    /// session is taken by that transaction's drain, which goes on once it committed. Batches that come back to back
+    /// run on one connection (``chain(from:drain:)``).
     private func drain(_ id: Int) async {
-        var finished: [SessionID] = []
-        while true {
-            let started = now()
-            let batch = pending.withLock { pending -> [Entry] in
-                pending.busy.subtract(finished)
-                let taken = Self.take(from: &pending.queue, leaving: pending.busy)
-                pending.busy.formUnion(taken.compactMap(\.session))
-                pending.taken += taken.count
-                pending.transactionStarts[id] = taken.isEmpty ? nil : started
-                if taken.isEmpty { pending.running -= 1 }
-                return taken
-            }
-            guard !batch.isEmpty else { return }
-            await commit(batch)
-            finished = batch.compactMap(\.session)
+        var next = take(for: id, finishing: []).map { Run(batch: $0) }
+        while let run = next {
+            next = await chain(from: run, drain: id)
+        }
+    }
+
+    /// The next batch of drain `id`, once the sessions of its last one are `finished`; nil when none waits, and then
+    /// the drain has ended.
+    func take(for id: Int, finishing finished: [SessionID]) -> [Entry]? {
+        let started = now()
+        return pending.withLock { pending -> [Entry]? in
+            pending.busy.subtract(finished)
+            let taken = Self.take(from: &pending.queue, leaving: pending.busy)
+            pending.busy.formUnion(taken.compactMap(\.session))
+            pending.taken += taken.count
+            pending.transactionStarts[id] = taken.isEmpty ? nil : started
+            if taken.isEmpty { pending.running -= 1 }
+            return taken.isEmpty ? nil : taken
+        }
+    }
+
+    /// Whether writes wait that the drain's next transaction may take once `batch` committed.
+    func writesWait(after batch: [Entry]) -> Bool {
+        let own = Set(batch.compactMap(\.session))
+        return pending.withLock { pending in
+            let busy = pending.busy.subtracting(own)
+            return pending.queue.contains { $0.session.map { !busy.contains($0) } ?? true }
         }
     }
 
@@ -200,200 +217,6 @@ final class PostgresGroupCommit: Sendable {
         }
         queue = left
         return taken
-    }
-
-    /// How a batch's writes run in their transaction.
-    enum Mode {
-        /// Without savepoints, the saves that wait together in one statement.
-        case shared
-        /// Without savepoints, each save in a statement of its own (after a shared one threw).
-        case oneByOne
-        /// Each write in a savepoint of its own, with its saves (after a write threw).
-        case savepoints
-    }
-
-    private func commit(_ batch: [Entry]) async {
-        var batch = batch
-        var mode = Mode.shared
-        var attempt = 1
-        while !batch.isEmpty {
-            do {
-                let answers = try await transact(batch, mode: mode)
-                counts.withLock { $0.commits += 1; $0.writes += batch.count }
-                answers.forEach { $0() }
-                return
-            } catch where attempt < Self.attempts && Self.committedNothing(error) {
-                attempt += 1
-                counts.withLock { $0.retries += 1 }
-                continue
-            } catch {
-                let cause = (error as? PostgresTransactionError).flatMap { $0.closureError ?? $0.commitError ?? $0.beginError } ?? error
-                if let failed = cause as? WriteFailed {
-                    // Its error is the one it would have had in a savepoint: the writes before it ran as they will again.
-                    batch.remove(at: failed.index).fail(failed.error)
-                    mode = .savepoints
-                    counts.withLock { $0.reruns += 1 }
-                    continue
-                }
-                if cause is SharedSaveFailed {
-                    mode = .oneByOne
-                    counts.withLock { $0.reruns += 1 }
-                    continue
-                }
-                if attempt < Self.attempts, Self.isTransient(cause) {
-                    attempt += 1
-                    counts.withLock { $0.retries += 1 }
-                    logger.debug("a group commit ran into a deadlock and runs again", metadata: ["writes": "\(batch.count)"])
-                    continue
-                }
-                batch.forEach { $0.fail(cause) }
-                return
-            }
-        }
-    }
-
-    /// Runs `batch` in a transaction on a connection that is not closed. A transaction given up (its connection
-    /// closed and it was never answered) before its `COMMIT` was sent throws ``ConnectionClosed``: it committed nothing.
-    private func transact(_ batch: [Entry], mode: Mode) async throws -> [@Sendable () -> Void] {
-        let committing = Flag()
-        do {
-            return try await client.withOpenConnection(watchedBy: watch) { connection in
-                try await connection.withTransaction(logger: self.logger) { connection in
-                    let answers = try await self.run(batch, mode: mode, on: connection)
-                    // `withTransaction` sends `COMMIT` next.
-                    committing.set()
-                    return answers
-                }
-            }
-        } catch is ConnectionLost where !committing.isSet {
-            throw ConnectionClosed()
-        }
-    }
-
-    /// Set once.
-    private final class Flag: Sendable {
-        private let value = Atomic(false)
-        func set() { value.store(true, ordering: .sequentiallyConsistent) }
-        var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
-    }
-
-    /// Whether `error` ended a transaction that committed nothing, which may run again: only closed connections
-    /// were leased; its `BEGIN` failed (on a connection the server was closing, as a restart does to every pooled
-    /// one) or was never answered; or its connection was cut before its `COMMIT` was sent, so the server rolled it
-    /// back.
-    static func committedNothing(_ error: any Error) -> Bool {
-        if error is ConnectionClosed { return true }
-        guard let failed = error as? PostgresTransactionError else { return false }
-        return failed.beginError != nil || failed.closureError.map(PostgresClient.isCut) == true
-    }
-
-    /// Whether `error`, thrown by a write's statement or body, is that write's own: not a deadlock or a serialization
-    /// failure (the whole transaction runs again), not a cancellation, and not a cut connection (nothing of the
-    /// transaction is committed, and it runs again on another).
-    static func isTheWrites(_ error: any Error) -> Bool {
-        !isTransient(error) && !(error is CancellationError) && !PostgresClient.isCut(error)
-    }
-
-    /// What ends a transaction run without savepoints when one of its writes throws.
-    private struct WriteFailed: Error {
-        let index: Int
-        let error: any Error
-    }
-
-    /// What ends a transaction when a statement of several writes' saves throws: whose save it was is not known.
-    private struct SharedSaveFailed: Error {}
-
-    /// The saves of a batch that wait for their statement, each with its write's place in the batch and what it does next.
-    private struct WaitingSave {
-        let index: Int
-        let save: PendingSave
-        let then: @Sendable (Bool, PostgresConnection) async throws -> WriteProgress<@Sendable () -> Void>
-    }
-
-    /// Locks every session the batch writes, in id order, then runs each write, in a savepoint of its own in the
-    /// `savepoints` mode (see the type's comment).
-    private func run(_ batch: [Entry], mode: Mode, on connection: PostgresConnection) async throws -> [@Sendable () -> Void] {
-        let sessions = Array(Set(batch.compactMap(\.session?.rawValue)))
-        let jobs = Array(Set(batch.compactMap(\.job)))
-        var rows: [String: PostgresRandomAccessRow] = [:]
-        for row in try await connection.query(Self.lockQuery(sessions: sessions, jobs: jobs), logger: logger).collect() {
-            let row = row.makeRandomAccess()
-            rows[try row["id"].decode(String.self)] = row
-        }
-        var answers: [@Sendable () -> Void] = []
-        var waiting: [WaitingSave] = []
-        // Alone, a write needs no savepoint either way: when it throws, the whole transaction is undone.
-        let savepoints = mode == .savepoints && batch.count > 1
-        for (index, entry) in batch.enumerated() {
-            // A write reads its session's row as saved so far. (A completion may come before a waiting save of its
-            // session: the two were submitted at once, and either order is one their callers could have seen.)
-            if let session = entry.session, waiting.contains(where: { $0.save.step.sessionID == session }) {
-                try await save(&waiting, into: &answers, on: connection)
-            }
-            // Never released: each savepoint nests in the one before, and `ROLLBACK TO` undoes only the newest.
-            if savepoints { try await connection.query("SAVEPOINT write", logger: logger) }
-            do {
-                // The row as locked is current only for the first write of its session: it is handed out once.
-                let row = entry.session.flatMap { rows.removeValue(forKey: $0.rawValue) }
-                let progress = try await entry.run(connection, row)
-                if mode == .shared, case .saving(let save, let then) = progress {
-                    waiting.append(WaitingSave(index: index, save: save, then: then))
-                } else {
-                    answers.append(try await finishAlone(progress, on: connection))
-                }
-            } catch where Self.isTheWrites(error) {
-                guard savepoints else { throw WriteFailed(index: index, error: error) }
-                try await connection.query("ROLLBACK TO SAVEPOINT write", logger: logger)
-                answers.append { entry.fail(error) }
-            }
-        }
-        try await save(&waiting, into: &answers, on: connection)
-        return answers
-    }
-
-    /// Writes the `waiting` saves in one statement, then goes on with each of their writes, in the batch's order,
-    /// until none waits (a write that goes on may save again).
-    private func save(_ waiting: inout [WaitingSave], into answers: inout [@Sendable () -> Void], on connection: PostgresConnection) async throws {
-        while !waiting.isEmpty {
-            let current = waiting
-            waiting = []
-            let saved: Set<Int>
-            do {
-                counts.withLock { $0.saveStatements += 1 }
-                saved = try await PendingSave.write(current.map(\.save), on: connection, logger: logger)
-            } catch where Self.isTheWrites(error) {
-                // Alone in its statement, a save's error is its write's (a repeated id named as callers expect).
-                throw current.count == 1 ? WriteFailed(index: current[0].index, error: error) : SharedSaveFailed()
-            }
-            for (position, write) in current.enumerated() {
-                do {
-                    switch try await write.then(saved.contains(position), connection) {
-                    case .done(let answer): answers.append(answer)
-                    case .saving(let save, let then): waiting.append(WaitingSave(index: write.index, save: save, then: then))
-                    }
-                } catch where Self.isTheWrites(error) {
-                    throw WriteFailed(index: write.index, error: error)
-                }
-            }
-        }
-    }
-
-    /// Runs a write to its end with each of its saves in a statement of its own, where a repeated client or
-    /// external id is its write's error.
-    private func finishAlone(
-        _ progress: WriteProgress<@Sendable () -> Void>, on connection: PostgresConnection
-    ) async throws -> @Sendable () -> Void {
-        var progress = progress
-        while true {
-            switch progress {
-            case .done(let answer):
-                return answer
-            case .saving(let save, let then):
-                counts.withLock { $0.saveStatements += 1 }
-                let saved = try await !PendingSave.write([save], on: connection, logger: logger).isEmpty
-                progress = try await then(saved, connection)
-            }
-        }
     }
 
     /// Locks and reads the rows of `sessions` and of the sessions of `jobs`, in the order of their ids. One list of

@@ -38,7 +38,7 @@ struct TwoServersTests {
             let first = try await Self.server(on: database)
             let second = try await Self.server(on: database)
             try await first.test(.live) { a in
-                try await second.test(.live) { b in
+                _ = try await second.test(.live) { b in
                     try await b.ws("/webchat/demo/socket") { inbound, outbound, _ in
                         // Reads have no timeout: should the fan-out fail, closing the socket ends the wait.
                         let watchdog = Task {

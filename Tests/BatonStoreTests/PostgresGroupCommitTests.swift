@@ -11,9 +11,11 @@ import Testing
 @Suite("PostgreSQL group commit", .enabled(if: !PostgresTestServer.isSkipped))
 struct PostgresGroupCommitTests {
     /// A store on a fresh schema whose writes go one shared transaction at a time, and the schema.
+    /// Its connections go by the schema's name in `pg_stat_activity`.
     static func store(writeTransactions: Int = 1) async throws -> (store: PostgresSessionStore, schema: String) {
         let schema = try await PostgresTestServer.freshSchema()
-        let store = PostgresSessionStore(client: try PostgresTestServer.start(search: schema), logger: PostgresTestServer.logger, writeTransactions: writeTransactions)
+        let client = try PostgresTestServer.start(search: schema, applicationName: schema)
+        let store = PostgresSessionStore(client: client, logger: PostgresTestServer.logger, writeTransactions: writeTransactions)
         try await store.migrate()
         return (store, schema)
     }
@@ -105,9 +107,12 @@ struct PostgresGroupCommitTests {
         }
         let after = store.commits.committed
         #expect(after.writes - before.writes == 65)
-        // The held write alone, then 64 in two transactions of 32, each saving its 32 in one statement.
+        // The held write alone, then 64 in two transactions of 32, each saving its 32 in one statement; each of the
+        // two begun by the one before's COMMIT AND CHAIN, since writes waited.
         #expect(after.commits - before.commits == 3, "65 writes in \(after.commits - before.commits) commits")
         #expect(after.saveStatements - before.saveStatements == 3, "65 saves in \(after.saveStatements - before.saveStatements) statements")
+        #expect(after.chained - before.chained == 2, "\(after.chained - before.chained) transactions chained")
+        #expect(try await Self.transactionsLeftOpen(schema: schema) == 0)
         for (index, session) in sessions.enumerated() {
             #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["message \(index)"])
         }
@@ -410,6 +415,46 @@ struct PostgresGroupCommitTests {
         let after = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("after")) }.messages
         #expect(after.map(\.content.text) == ["after"])
         #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["cut", "after"])
+    }
+
+    /// Batches that come back to back run on one connection, each transaction begun by the one before's `COMMIT AND
+    /// CHAIN`. The server ends that connection while such a transaction waits for a row lock: it committed nothing,
+    /// so it runs again on another connection and lands once; the transaction before it stays committed, and no
+    /// connection is left in a transaction.
+    @Test(.timeLimit(.minutes(1)))
+    func aChainedTransactionCutBeforeItsCommitRunsAgainOnAnotherConnection() async throws {
+        let (store, schema) = try await Self.store()
+        let held = try await newSession(store, user: "held")
+        let session = try await newSession(store, user: "cut")
+        let gate = try await RowLock(held.id, schema: schema)
+        let lock = try await RowLock(session.id, schema: schema)
+        let before = store.commits.committed
+        let first = await Self.start(on: store) { try await store.update(sessionID: held.id, now: epoch) { $0.append(draft("first")) }.messages }
+        let cut = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("cut")) }.messages }
+        try await gate.release()
+        #expect(try await first.value.map(\.content.text) == ["first"])
+        #expect(store.commits.committed.chained - before.chained == 1, "the first transaction chained the next")
+        // The chained transaction waits for `lock` now; the server ends its connection.
+        try await lock.terminateWaiters()
+        await Self.until { store.commits.committed.retries > before.retries }
+        try await lock.release()
+
+        #expect(try await cut.value.map(\.content.text) == ["cut"], "run again, and committed once")
+        let after = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("after")) }.messages
+        #expect(after.map(\.content.text) == ["after"])
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["cut", "after"])
+        #expect(try await store.messages(sessionID: held.id, after: 0, limit: 10).map(\.content.text) == ["first"])
+        #expect(try await Self.transactionsLeftOpen(schema: schema) == 0)
+    }
+
+    /// The store's connections (named after `schema`) that sit in a transaction with no statement running: a chain
+    /// left open would hold its snapshot and the next lease's statements.
+    static func transactionsLeftOpen(schema: String) async throws -> Int {
+        let admin = try PostgresTestServer.admin.get()
+        let rows = try await admin.query(
+            "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = \(schema) AND state = 'idle in transaction'"
+        ).collect()
+        return try rows[0].decode(Int.self)
     }
 
     /// A clock that moves only when told.
