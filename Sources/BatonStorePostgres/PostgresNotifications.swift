@@ -4,8 +4,9 @@ public import PostgresNIO
 import Synchronization
 
 /// Short messages between the Baton processes that share a database: `pg_notify` to send, `LISTEN` to receive.
-/// Delivery is best effort (a process that is not listening at that moment misses the message), so receivers
-/// re-read the store after every (re)subscribe.
+/// Every process listens on the shared channel and on one of its own (``channel(of:)``), so a message meant for
+/// some processes costs the others nothing. Delivery is best effort (a process that is not listening at that moment
+/// misses the message), so receivers re-read the store after every (re)subscribe.
 ///
 /// Sending goes through the pool. Listening holds a connection of its own, outside the pool: a listener whose
 /// connection is cut must notice at once and reconnect, with nothing of the pool's (leases, idle connections,
@@ -54,20 +55,55 @@ public struct PostgresNotifications: Sendable {
 
     /// Sends `payload` (at most 8000 bytes) to every listener, this process's included.
     public func send(_ payload: String) async throws {
-        // pg_notify takes bind parameters; the NOTIFY statement does not.
-        try await client.execute("SELECT pg_notify(\(channel), \(payload))", logger: logger, watchedBy: watch)
+        try await send([(payload, nil)])
     }
 
-    /// Sends `payloads` in one statement (one transaction): listeners receive them in this order, and at once.
+    /// Sends `payloads` in one statement (one transaction) to every listener: they receive them in this order, and at once.
     public func send(_ payloads: [String]) async throws {
-        guard payloads.count > 1 else {
-            if let payload = payloads.first { try await send(payload) }
+        try await send(payloads.map { ($0, nil) })
+    }
+
+    /// Sends each payload to the instances named with it, on the channel of each (``channel(of:)``), or to every
+    /// listener when it names none (nil), in one statement (one transaction). Each listener receives what is sent to
+    /// it in this order, and at once; a payload that names no instance (an empty list) goes nowhere.
+    public func send(_ payloads: [(payload: String, to: [String]?)]) async throws {
+        var targets: [String] = []
+        var texts: [String] = []
+        for (payload, instances) in payloads {
+            for channel in channels(of: instances) {
+                targets.append(channel)
+                texts.append(payload)
+            }
+        }
+        guard texts.count > 1 else {
+            // pg_notify takes bind parameters; the NOTIFY statement does not.
+            if let text = texts.first { try await client.execute("SELECT pg_notify(\(targets[0]), \(text))", logger: logger, watchedBy: watch) }
             return
         }
         // With ORDER BY, PostgreSQL calls a volatile function of the select list after sorting: in array order.
         try await client.execute(
-            "SELECT pg_notify(\(channel), payload) FROM unnest(\(payloads)::text[]) WITH ORDINALITY AS batch (payload, position) ORDER BY position",
+            """
+            SELECT pg_notify(channel, payload) FROM unnest(\(targets)::text[], \(texts)::text[]) WITH ORDINALITY AS batch (channel, payload, position)
+            ORDER BY position
+            """,
             logger: logger, watchedBy: watch)
+    }
+
+    /// The channels that reach `instances`: each one's own, or the shared one (every listener) when they are not known
+    /// or one of them has no channel of its own.
+    func channels(of instances: [String]?) -> [String] {
+        guard let instances else { return [channel] }
+        let own = instances.compactMap(channel(of:))
+        return own.count == instances.count ? own : [channel]
+    }
+
+    /// The channel `instance` listens on besides the shared one, for what is meant for it alone: the shared channel's
+    /// name, a dot and the instance's. Nil when that would not make a channel: longer than the 63 bytes PostgreSQL
+    /// keeps of a name, or with a double quote (PostgresNIO's `LISTEN` quotes the name as it is).
+    public func channel(of instance: String) -> String? {
+        let own = "\(channel).\(instance)"
+        guard own.utf8.count <= Self.longestName, !own.contains("\"") else { return nil }
+        return own
     }
 
     /// Names `instance` among the listeners of `sessions` (see ``HubListeners``), waiting for each row's lock. The
@@ -91,7 +127,7 @@ public struct PostgresNotifications: Sendable {
                 SELECT name FROM unnest(listeners) AS name
                 WHERE name <> \(instance) AND (\(listenerName) = ANY(alive.names) OR NOT \(applicationName(of: instance)) = ANY(alive.names)
                     OR \(listenerName) || ' ' || name = ANY(alive.names)
-                    OR octet_length(\(listenerName) || ' ' || name) > \(Self.longestApplicationName) OR name !~ '^[ -~]*$')
+                    OR octet_length(\(listenerName) || ' ' || name) > \(Self.longestName) OR name !~ '^[ -~]*$')
             ), \(instance))
             FROM (SELECT id FROM sessions WHERE id = ANY(\(sessions.map(\.rawValue))) ORDER BY id FOR UPDATE) AS locked,
                 (SELECT coalesce(array_agg(application_name), '{}') AS names FROM pg_stat_activity) AS alive
@@ -100,12 +136,12 @@ public struct PostgresNotifications: Sendable {
     }
 
     /// What `pg_stat_activity` shows for `instance`'s listening connection: the listener's application name, a
-    /// space and the instance. PostgreSQL keeps `longestApplicationName` bytes of it, with every character outside
+    /// space and the instance. PostgreSQL keeps `longestName` bytes of it, with every character outside
     /// printable ASCII turned into `?`.
     public func applicationName(of instance: String) -> String { "\(listenerName) \(instance)" }
 
-    /// The most bytes of `application_name` PostgreSQL keeps (`NAMEDATALEN` less one).
-    static let longestApplicationName = 63
+    /// The most bytes PostgreSQL keeps of a name, `application_name` and a channel's among them (`NAMEDATALEN` less one).
+    static let longestName = 63
 
     /// The application name the listener's configuration gives, or the one Baton gives it.
     static func listenerName(of configuration: PostgresConnection.Configuration) -> String {
@@ -126,9 +162,10 @@ public struct PostgresNotifications: Sendable {
     /// The instances that listened to `session` when this process last wrote it (nil: not known here).
     public func listeners(of session: SessionID) -> [String]? { hubListeners?.listeners(of: session) }
 
-    /// Opens a connection for `instance`, named after it (``applicationName(of:)``), listens on it and passes every
-    /// payload to `receive`, until the connection drops or stops answering pings (it throws then) or the task is
-    /// cancelled. `onSubscribed` runs once `LISTEN` is in place, before any payload.
+    /// Opens a connection for `instance`, named after it (``applicationName(of:)``), listens on it to the shared
+    /// channel and to the instance's own, and passes every payload to `receive` in the order sent, until the
+    /// connection drops or stops answering pings (it throws then) or the task is cancelled. `onSubscribed` runs once
+    /// both `LISTEN`s are in place, before any payload.
     public func listen(
         as instance: String, onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void
     ) async throws {
@@ -141,10 +178,9 @@ public struct PostgresNotifications: Sendable {
                 // Closing the connection is what ends a listen that waits on a dead one.
                 group.addTask { [self] in await keepAlive(connection) }
                 defer { group.cancelAll() }
-                try await connection.listen(on: channel) { notifications in
-                    await onSubscribed()
-                    for try await notification in notifications { await receive(notification.payload) }
-                }
+                let payloads = try await listen(on: connection, to: [channel] + (channel(of: instance).map { [$0] } ?? []))
+                await onSubscribed()
+                for try await payload in payloads { await receive(payload) }
                 if !Task.isCancelled { throw ListenerClosed() }
             }
         } catch {
@@ -152,6 +188,26 @@ public struct PostgresNotifications: Sendable {
             throw error
         }
         try? await connection.close()
+    }
+
+    /// Listens on `channels` on `connection` and returns what arrives on any of them, in the order the server sent
+    /// it: one stream for all, since a stream per channel, each read by a task of its own, could hand a receiver a
+    /// payload before another that was sent first. Returns once every `LISTEN` is in place; the stream ends when the
+    /// connection closes.
+    private func listen(on connection: PostgresConnection, to channels: [String]) async throws -> AsyncThrowingStream<String, any Error> {
+        let (payloads, arriving) = AsyncThrowingStream.makeStream(of: String.self)
+        for channel in channels {
+            // Called on the connection's event loop, in the order the notifications arrive, whatever their channel.
+            connection.addListener(channel: channel) { _, notification in arriving.yield(notification.payload) }
+        }
+        connection.closeFuture.whenComplete { _ in arriving.finish(throwing: ListenerClosed()) }
+        // A connection runs its statements in order: this one runs after the `LISTEN`s, and tells whether they took.
+        var listening: Set<String> = []
+        for try await name in try await connection.query("SELECT pg_listening_channels()", logger: logger).decode(String.self) {
+            listening.insert(name)
+        }
+        guard listening.isSuperset(of: channels) else { throw NotListening(channels: channels.filter { !listening.contains($0) }) }
+        return payloads
     }
 
     /// Pings `connection` every `pingInterval` and closes it when a ping fails or takes longer than `pingTimeout`.
@@ -175,6 +231,12 @@ public struct PostgresNotifications: Sendable {
                 return
             }
         }
+    }
+
+    /// PostgreSQL did not take a `LISTEN`.
+    struct NotListening: Error, CustomStringConvertible {
+        let channels: [String]
+        var description: String { "PostgreSQL did not take LISTEN on \(channels.joined(separator: ", "))" }
     }
 
     /// The notification stream ended without an error (the connection closed quietly).

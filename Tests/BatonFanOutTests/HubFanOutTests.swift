@@ -55,6 +55,36 @@ struct HubFanOutTests {
         }
     }
 
+    /// A stored event goes only to the instances that listen to its session, on a channel of each: a third instance
+    /// that holds no socket of it never hears of it, so a relayed message costs the others nothing. Typing, which
+    /// comes from no write, still goes to every instance.
+    @Test func aStoredEventReachesOnlyTheInstancesThatListenToItsSession() async throws {
+        try await TwoInstances.with { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let third = instances.a.store.notifications(
+                channel: instances.channel,
+                listenerConfiguration: try TestDatabase.shared.get().0.connectionConfiguration(applicationName: instances.channel))
+            let (heard, hear) = AsyncStream.makeStream(of: String.self)
+            let (subscribed, subscribe) = AsyncStream.makeStream(of: Void.self)
+            let listener = Task { try await third.listen(as: "c", onSubscribed: { subscribe.yield() }, receive: { hear.yield($0) }) }
+            defer { listener.cancel() }
+            var listening = subscribed.makeAsyncIterator()
+            _ = await listening.next()
+
+            let message = try await Self.say("for b alone", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(message.id)))
+            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+            // A listener hears what reaches it in the order it was sent: had the message reached c, it would come first.
+            var payloads: [String] = []
+            for await payload in heard {
+                payloads.append(payload)
+                if payload.contains(#""kind":"typing""#) { break }
+            }
+            #expect(payloads.count == 1, "c heard the typing event alone: \(payloads)")
+        }
+    }
+
     /// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: a longer message travels as its id, and the
     /// receiving instance reads it from the store.
     @Test func aMessageTooLongForTheRelayIsReadFromTheStoreByTheReceiver() async throws {
@@ -200,6 +230,19 @@ struct HubFanOutTests {
             #expect(await onB.waitFor(Self.isMessage(last.id)))
             let typing = await onB.events.filter { if case .typing = $0 { true } else { false } }
             #expect(typing == burst, "every event, in publication order")
+
+            // Stored events reach b on its own channel, typing on the one every instance hears: b gets them in the
+            // order they were sent all the same.
+            let before = await onB.events.count
+            var sent: [HubEvent] = []
+            for index in 0..<20 {
+                let typing = HubEvent.typing(sender: .bot, on: index % 2 == 0)
+                await instances.a.hub.publish(typing, to: session.id)
+                sent += [typing, .message(try await Self.say("message \(index)", on: instances.a, in: session))]
+            }
+            let lastSent = sent.last
+            #expect(await onB.waitFor { $0 == lastSent })
+            #expect(await Array(onB.events.dropFirst(before)) == sent, "in the order sent, across both channels")
         }
     }
 

@@ -149,7 +149,7 @@ struct SignallingRelay: HubRelay {
 
     func send(_ payload: String) async throws { try await base.send(payload) }
 
-    func send(_ payloads: [String]) async throws { try await base.send(payloads) }
+    func send(_ payloads: [(payload: String, to: [String]?)]) async throws { try await base.send(payloads) }
 
     func listen(as instance: String, onSubscribed: @Sendable () async -> Void, receive: @Sendable (String) async -> Void) async throws {
         try await base.listen(as: instance, onSubscribed: { await onSubscribed(); listened.yield() }, receive: receive)

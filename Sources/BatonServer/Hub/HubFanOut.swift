@@ -7,8 +7,9 @@ public import ServiceLifecycle
 /// through the relay, and what other instances announce is handed to the sockets here.
 ///
 /// Announcements carry ids, and a message whole when it fits (see `HubWireEvent`); a longer one is read from the
-/// store (it was committed before it was published). Events from this instance come back through the relay too and
-/// are dropped.
+/// store (it was committed before it was published). A stored event goes only to the instances that listen to its
+/// session (``recipients(of:)``); typing, drafts and retractions go to every instance, this one included, which
+/// drops its own.
 /// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
 /// that missed messages while the relay was down sees a gap and reads the store.
 public struct HubFanOut: Service {
@@ -58,11 +59,14 @@ public struct HubFanOut: Service {
     func announce() async {
         var sequence = 0
         while let published = await announcements.next(upTo: Self.announcementBatch) {
-            let batch = published.filter(isHeardElsewhere)
+            let batch = published.compactMap { announcement in
+                let to = recipients(of: announcement)
+                return to?.isEmpty == true ? nil : (announcement, to)
+            }
             if batch.count < published.count { metrics.fanOut("unheard", count: published.count - batch.count) }
             if batch.isEmpty { continue }
             do {
-                let payloads = batch.map { announcement in
+                let payloads = batch.map { announcement, to in
                     var wire = HubWireEvent(from: instanceID, announcement)
                     sequence += 1
                     wire.seq = sequence
@@ -71,7 +75,7 @@ public struct HubFanOut: Service {
                         wire.message = nil
                         payload = wire.storageText
                     }
-                    return payload
+                    return (payload, to)
                 }
                 try await relay.send(payloads)
                 metrics.fanOut("sent", count: batch.count)
@@ -84,16 +88,17 @@ public struct HubFanOut: Service {
         }
     }
 
-    /// Whether another instance may listen to the announcement's session: the stored events of a session whose
-    /// latest write here found no other instance among its listeners are not sent (see `HubListeners` for why
-    /// none is missed). Typing, drafts and retractions come from no write of this instance: they are always sent.
-    func isHeardElsewhere(_ announcement: HubAnnouncement) -> Bool {
+    /// The instances an announcement is for. A stored event goes to the other instances its session's latest write
+    /// here found among its listeners, each on a channel of its own, so an instance that holds no socket of the
+    /// session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none is
+    /// missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from
+    /// no write of this instance, so what it knows of their listeners may be old: they go to every instance.
+    func recipients(of announcement: HubAnnouncement) -> [String]? {
         switch announcement.event {
         case .message, .moved, .handover:
-            guard let listeners = relay.listeners(of: announcement.sessionID) else { return true }
-            return listeners.contains { $0 != instanceID }
+            return relay.listeners(of: announcement.sessionID)?.filter { $0 != instanceID }
         case .typing, .draft, .retracted:
-            return true
+            return nil
         }
     }
 

@@ -7,8 +7,10 @@ public protocol HubRelay: Sendable {
     /// Sends `payload` to every listening instance (the sender's own listener may receive it too).
     func send(_ payload: String) async throws
 
-    /// Sends `payloads`, in order, as one batch where the relay can (one round trip instead of one each).
-    func send(_ payloads: [String]) async throws
+    /// Sends `payloads`, in order, as one batch where the relay can (one round trip instead of one each), each to
+    /// the instances named with it, or to every instance when it names none (nil). An instance hears what is sent
+    /// to it, whether to it alone or to all, in the order sent.
+    func send(_ payloads: [(payload: String, to: [String]?)]) async throws
 
     /// Listens as `instance` and passes every payload to `receive` until the underlying connection drops (it throws
     /// then) or the task is cancelled. `onSubscribed` runs each time listening starts, before any payload, so the
@@ -28,8 +30,9 @@ public protocol HubRelay: Sendable {
 }
 
 extension HubRelay {
-    public func send(_ payloads: [String]) async throws {
-        for payload in payloads { try await send(payload) }
+    /// A relay with no channel per instance sends everything to every instance.
+    public func send(_ payloads: [(payload: String, to: [String]?)]) async throws {
+        for (payload, _) in payloads { try await send(payload) }
     }
 
     /// A relay that keeps no record of who listens: every event is announced.
