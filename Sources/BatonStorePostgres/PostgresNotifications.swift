@@ -58,11 +58,6 @@ public struct PostgresNotifications: Sendable {
         try await send([(payload, nil)])
     }
 
-    /// Sends `payloads` in one statement (one transaction) to every listener: they receive them in this order, and at once.
-    public func send(_ payloads: [String]) async throws {
-        try await send(payloads.map { ($0, nil) })
-    }
-
     /// Sends each payload to the instances named with it, on the channel of each (``channel(of:)``), or to every
     /// listener when it names none (nil), in one statement (one transaction). Each listener receives what is sent to
     /// it in this order, and at once; a payload that names no instance (an empty list) goes nowhere.
