@@ -448,7 +448,7 @@ struct PostgresGroupCommitTests {
     }
 
     /// The store's connections (named after `schema`) that sit in a transaction with no statement running: a chain
-    /// left open would hold its snapshot and the next lease's statements.
+    /// left open would go back to the pool as a transaction already begun, for whoever leases it next.
     static func transactionsLeftOpen(schema: String) async throws -> Int {
         let admin = try PostgresTestServer.admin.get()
         let rows = try await admin.query(
