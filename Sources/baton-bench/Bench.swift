@@ -98,10 +98,27 @@ struct Bench {
                 let load = WebhookLoad(client: client, url: rig.webhookURL, secret: rig.secret, templates: templates)
                 let cpuBefore = rig.instances.map(\.cpuSeconds)
                 let receivedBefore = desk.count
-                report.relay = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: rig.instances).run()
+                let scenario = RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: rig.instances)
+                report.relay = try await scenario.run()
                 report.relay?.cpuMsPerMessage = Self.cpuMsPerMessage(rig.instances, since: cpuBefore, relayed: desk.count - receivedBefore)
                 report.relay?.chatwootCalls = await rig.standIn.requests().count
-                report.bareRelay = try await bareRelay(templates: templates, client: client)
+                let bare = try await BareRelay.start(templates: templates, client: client, bench: self)
+                do {
+                    report.bareRelay = try await bare.run()
+                    // More rounds, Baton's and the bare route's in turn, for the ratios (`RelayScenario.round()`).
+                    for _ in 1..<Self.relayRounds {
+                        let (batonRound, batonLost) = try await scenario.round()
+                        let (bareRound, bareLost) = try await bare.scenario.round()
+                        report.relay?.rounds.append(batonRound)
+                        report.relay?.roundsLost += batonLost
+                        report.bareRelay?.rounds.append(bareRound)
+                        report.bareRelay?.roundsLost += bareLost
+                    }
+                } catch {
+                    await bare.stop()
+                    throw error
+                }
+                await bare.stop()
             }
             if user {
                 let slow = try await chatwoot.userMessages(users, rate: 250, seconds: settings.seconds)
@@ -128,21 +145,41 @@ struct Bench {
         await rig.stop()
     }
 
+    /// How many rounds of the relay's throughput and p99 at 1,000 msg/s are run, Baton's and the bare route's in
+    /// turn; the ratios are the median of the rounds' (`RelayScenario.round()`).
+    static let relayRounds = 3
+
     /// The same load on the bare route: one socket per conversation, the same webhook bodies.
-    func bareRelay(templates: [AgentReplyTemplate], client: HTTPClient) async throws -> RelayScenario.Figures {
-        let bare = try await startBare()
-        let desk = ArrivalDesk()
-        var sockets: [BenchSocket] = []
-        for template in templates {
-            sockets.append(try await BenchSocket.open(url: bare.socketURL(template.conversation), hello: nil) { desk.receive($0) })
+    struct BareRelay {
+        let bare: Bare
+        let sockets: [BenchSocket]
+        let desk: ArrivalDesk
+        let scenario: RelayScenario
+
+        static func start(templates: [AgentReplyTemplate], client: HTTPClient, bench: Bench) async throws -> BareRelay {
+            let bare = try await bench.startBare()
+            let desk = ArrivalDesk()
+            var sockets: [BenchSocket] = []
+            for template in templates {
+                sockets.append(try await BenchSocket.open(url: bare.socketURL(template.conversation), hello: nil) { desk.receive($0) })
+            }
+            let load = WebhookLoad(client: client, url: bare.url + "/push", secret: "unused", templates: templates)
+            let scenario = RelayScenario(load: load, desk: desk, seconds: bench.settings.seconds, servers: [bare.process])
+            return BareRelay(bare: bare, sockets: sockets, desk: desk, scenario: scenario)
         }
-        let load = WebhookLoad(client: client, url: bare.url + "/push", secret: "unused", templates: templates)
-        let cpuBefore = bare.process.cpuSeconds
-        var figures = try await RelayScenario(load: load, desk: desk, seconds: settings.seconds, servers: [bare.process]).run()
-        figures.cpuMsPerMessage = Self.cpuMsPerMessage([bare.process], since: [cpuBefore], relayed: desk.count)
-        await SocketsScenario.closeAll(sockets)
-        bare.process.stop()
-        return figures
+
+        /// Every phase of the relay, as Baton's ran, with the route's processor time per message over them.
+        func run() async throws -> RelayScenario.Figures {
+            let cpuBefore = bare.process.cpuSeconds
+            var figures = try await scenario.run()
+            figures.cpuMsPerMessage = Bench.cpuMsPerMessage([bare.process], since: [cpuBefore], relayed: desk.count)
+            return figures
+        }
+
+        func stop() async {
+            await SocketsScenario.closeAll(sockets)
+            bare.process.stop()
+        }
     }
 
     /// The processor time each process used per relayed message since `before` (milliseconds; a message is counted
