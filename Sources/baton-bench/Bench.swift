@@ -107,12 +107,14 @@ struct Bench {
                     report.bareRelay = try await bare.run()
                     // More rounds, Baton's and the bare route's in turn, for the ratios (`RelayScenario.round()`).
                     for _ in 1..<Self.relayRounds {
-                        let (batonRound, batonLost) = try await scenario.round()
-                        let (bareRound, bareLost) = try await bare.scenario.round()
+                        let (batonRound, batonLost, batonRefused) = try await scenario.round()
+                        let (bareRound, bareLost, bareRefused) = try await bare.scenario.round()
                         report.relay?.rounds.append(batonRound)
                         report.relay?.roundsLost += batonLost
+                        report.relay?.roundsRefused += batonRefused
                         report.bareRelay?.rounds.append(bareRound)
                         report.bareRelay?.roundsLost += bareLost
+                        report.bareRelay?.roundsRefused += bareRefused
                     }
                 } catch {
                     await bare.stop()
@@ -145,8 +147,8 @@ struct Bench {
         await rig.stop()
     }
 
-    /// How many rounds of the relay's throughput and p99 at 1,000 msg/s are run, Baton's and the bare route's in
-    /// turn; the ratios are the median of the rounds' (`RelayScenario.round()`).
+    /// How many rounds of the relay's throughput and p99s at 1,000 and 2,000 msg/s are run, Baton's and the bare
+    /// route's in turn; the ratios are the median of the rounds' (`RelayScenario.round()`).
     static let relayRounds = 3
 
     /// The same load on the bare route: one socket per conversation, the same webhook bodies.

@@ -105,11 +105,12 @@ final class RelayScenario: Sendable {
         /// Who used the machine's processor time while the throughput was measured, per relayed message.
         var throughputShares: ProcessorShares?
 
-        /// The closed loop's throughput and the p99s at 1,000 and 2,000 msg/s of each round, the first from the phases above:
-        /// the ratios to the bare route are taken round by round, each beside the bare route's (see ``round()``).
+        /// The closed loop's throughput and the p99s at 1,000 and 2,000 msg/s of each round, the first from the
+        /// phases above: the ratios to the bare route are taken round by round, each beside the bare route's (see
+        /// ``round()``).
         var rounds: [Round] = []
-        /// Messages sent in the rounds after the first and never seen on a socket.
-        var roundsLost = 0
+        /// Messages sent in the rounds after the first and never seen on a socket, and webhooks not answered 200.
+        var roundsLost = 0, roundsRefused = 0
 
         /// The median of the rounds' throughput; the closed loop's alone when there are no rounds.
         var medianThroughput: Double { BenchReport.median(rounds.map(\.throughput)) ?? throughput }
@@ -117,7 +118,7 @@ final class RelayScenario: Sendable {
         /// Messages sent and never seen on a socket, in every phase.
         var lost: Int { throughputLost + lost250 + lost1000 + lost2000 + roundsLost }
         /// Webhooks not answered 200 within 10 s.
-        var refused: Int { refused1000 + refused2000 }
+        var refused: Int { refused1000 + refused2000 + roundsRefused }
     }
 
     /// One round's throughput, and p99 at 1,000 and 2,000 msg/s (ms).
@@ -158,11 +159,12 @@ final class RelayScenario: Sendable {
     /// Another round of the measures that are compared with the bare route's as ratios: the closed loop and the
     /// open loops at 1,000 and 2,000 msg/s. Run in turn with the bare route's, so that each pair meets the machine as
     /// it is at that moment: on a shared machine the same build's figures drift by a fifth within minutes.
-    func round() async throws -> (Round, lost: Int) {
+    func round() async throws -> (Round, lost: Int, refused: Int) {
         let (throughput, lostInLoop) = try await closedLoop(seconds: seconds)
-        let (at1000, _, lostAt1000, _) = try await openLoop(rate: 1000)
-        let (at2000, _, lostAt2000, _) = try await openLoop(rate: 2000)
-        return (Round(throughput: throughput, p99At1000: at1000.p99, p99At2000: at2000.p99), lostInLoop + lostAt1000 + lostAt2000)
+        let (at1000, _, lostAt1000, refusedAt1000) = try await openLoop(rate: 1000)
+        let (at2000, _, lostAt2000, refusedAt2000) = try await openLoop(rate: 2000)
+        let round = Round(throughput: throughput, p99At1000: at1000.p99, p99At2000: at2000.p99)
+        return (round, lostInLoop + lostAt1000 + lostAt2000, refusedAt1000 + refusedAt2000)
     }
 
     /// Messages per second from the first send to the last frame, and how many never arrived.
