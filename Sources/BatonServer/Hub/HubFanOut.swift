@@ -148,9 +148,11 @@ public struct HubFanOut: Service {
     }
 
     func receive(_ payload: String) async {
-        // Our own events were delivered here when published: dropped unread (on one instance, that is every one).
+        // Our own typing, drafts and retractions come back on the shared channel; they were delivered here when
+        // published: dropped unread.
         if HubWireEvent.isSent(by: instanceID, payload) { return }
-        // Most announcements are for sessions whose sockets are on other instances: those are dropped unread.
+        // What comes on the shared channel is mostly for sessions whose sockets are on other instances: dropped
+        // unread. (A stored event comes only to the instances that listen to its session, on their own channel.)
         let scanned = HubWireEvent.session(in: payload)
         if let scanned, await hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {
             metrics.fanOut("not_held")

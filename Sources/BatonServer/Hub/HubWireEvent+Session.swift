@@ -10,7 +10,7 @@ extension HubWireEvent {
     }
 
     /// Whether `instance` sent the announcement, read off the payload the same way (see `session(in:)`) and
-    /// compared in place: an instance's own announcements come back to it and are dropped unread.
+    /// compared in place: an instance's own announcements on the shared channel come back to it and are dropped unread.
     static func isSent(by instance: String, _ payload: String) -> Bool {
         plainMember("from", of: payload) { $0.elementsEqual(instance.utf8) } ?? false
     }
