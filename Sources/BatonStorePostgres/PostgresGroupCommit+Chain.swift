@@ -41,7 +41,7 @@ extension PostgresGroupCommit {
                         await PostgresClient.closeThrough(connection)
                         return Left(run: again)
                     case .answered(let chainsOn, let usable):
-                        let next = take(for: id, finishing: run.batch.compactMap(\.session))
+                        let next = nextBatch(for: id, finishing: run.batch.compactMap(\.session))
                         guard usable else {
                             await PostgresClient.closeThrough(connection)
                             return Left(run: next.map { Run(batch: $0) })
@@ -61,7 +61,7 @@ extension PostgresGroupCommit {
                 return Run(batch: first.batch, mode: first.mode, attempt: first.attempt + 1)
             }
             first.batch.forEach { $0.fail(error) }
-            return take(for: id, finishing: first.batch.compactMap(\.session)).map { Run(batch: $0) }
+            return nextBatch(for: id, finishing: first.batch.compactMap(\.session)).map { Run(batch: $0) }
         }
     }
 

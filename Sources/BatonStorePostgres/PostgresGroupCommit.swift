@@ -63,6 +63,11 @@ final class PostgresGroupCommit: Sendable {
         /// until it is done, with how to answer its caller once committed, or has a save to make.
         let run: @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> WriteProgress<@Sendable () -> Void>
         let fail: @Sendable (any Error) -> Void
+
+        /// Whether a transaction may take it while the `busy` sessions are another's: not when one of them is its own.
+        func mayRun(beside busy: Set<SessionID>) -> Bool {
+            session.map { !busy.contains($0) } ?? true
+        }
     }
 
     /// The queue, and the transactions that run.
@@ -174,7 +179,7 @@ final class PostgresGroupCommit: Sendable {
     /// session is taken by that transaction's drain, which goes on once it committed. Batches that come back to back
     /// run on one connection (``chain(from:drain:)``).
     private func drain(_ id: Int) async {
-        var next = take(for: id, finishing: []).map { Run(batch: $0) }
+        var next = nextBatch(for: id, finishing: []).map { Run(batch: $0) }
         while let run = next {
             next = await chain(from: run, drain: id)
         }
@@ -182,7 +187,7 @@ final class PostgresGroupCommit: Sendable {
 
     /// The next batch of drain `id`, once the sessions of its last one are `finished`; nil when none waits, and then
     /// the drain has ended.
-    func take(for id: Int, finishing finished: [SessionID]) -> [Entry]? {
+    func nextBatch(for id: Int, finishing finished: [SessionID]) -> [Entry]? {
         let started = now()
         return pending.withLock { pending -> [Entry]? in
             pending.busy.subtract(finished)
@@ -200,7 +205,7 @@ final class PostgresGroupCommit: Sendable {
         let own = Set(batch.compactMap(\.session))
         return pending.withLock { pending in
             let busy = pending.busy.subtracting(own)
-            return pending.queue.contains { $0.session.map { !busy.contains($0) } ?? true }
+            return pending.queue.contains { $0.mayRun(beside: busy) }
         }
     }
 
@@ -209,7 +214,7 @@ final class PostgresGroupCommit: Sendable {
         var taken: [Entry] = []
         var left: [Entry] = []
         for entry in queue {
-            if taken.count < maxBatch, entry.session.map({ !busy.contains($0) }) ?? true {
+            if taken.count < maxBatch, entry.mayRun(beside: busy) {
                 taken.append(entry)
             } else {
                 left.append(entry)

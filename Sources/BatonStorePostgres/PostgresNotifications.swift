@@ -95,7 +95,7 @@ public struct PostgresNotifications: Sendable {
     /// The channel `instance` listens on besides the shared one, for what is meant for it alone: the shared channel's
     /// name, a dot and the instance's. Nil when that would not make a channel: longer than the 63 bytes PostgreSQL
     /// keeps of a name, or with a double quote (PostgresNIO's `LISTEN` quotes the name as it is).
-    public func channel(of instance: String) -> String? {
+    func channel(of instance: String) -> String? {
         let own = "\(channel).\(instance)"
         guard own.utf8.count <= Self.longestName, !own.contains("\"") else { return nil }
         return own
