@@ -140,7 +140,7 @@ final class PostgresGroupCommit: Sendable {
     /// transaction's first write of that session; a later one reads the row itself (it is locked already), since an
     /// earlier write may have changed it.
     func write<T: Sendable>(
-        session: SessionID? = nil, job: Int64? = nil,
+        session: SessionID? = nil, job: Int64? = nil, committed: (@Sendable (T) -> Void)? = nil,
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> WriteProgress<T>
     ) async throws -> T {
         let id = lastID.add(1, ordering: .relaxed).newValue
@@ -148,7 +148,12 @@ final class PostgresGroupCommit: Sendable {
             let entry = Entry(
                 id: id, session: session, job: job,
                 run: { connection, row in
-                    try await body(connection, row).map { result in { answer.give(.success(result)) } }
+                    try await body(connection, row).map { result in
+                        {
+                            committed?(result)
+                            answer.give(.success(result))
+                        }
+                    }
                 },
                 fail: { answer.give(.failure($0)) })
             let now = now()

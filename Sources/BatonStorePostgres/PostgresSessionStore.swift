@@ -94,9 +94,10 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await commits.write(session: sessionID) { connection, locked in
+        try await commits.write(session: sessionID, committed: committed) { connection, locked in
             // The row lock makes concurrent updates of this session, in any process, wait for this one to commit.
             // The group commit took it already; the row it read is handed over unless a write before changed it.
             var row = locked

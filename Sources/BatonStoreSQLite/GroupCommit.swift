@@ -51,11 +51,14 @@ final class GroupCommit: Sendable {
     /// Writes submitted and not yet taken into a transaction.
     var waiting: Int { pending.withLock { $0.queue.count } }
 
-    /// Runs `body` in the next transaction and returns its result once that transaction committed.
+    /// Runs `body` in the next transaction and returns its result once that transaction committed; `committed`, if
+    /// any, is called with the result first, on the writer's thread (see `SessionStore.update`).
     ///
     /// A caller cancelled meanwhile gets `CancellationError` at once (see `WriteAnswer`): its write is taken out of
     /// the queue, or, when it is in a transaction already, no longer waited for.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(
+        committed: (@Sendable (T) -> Void)? = nil, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         let id = lastID.add(1, ordering: .relaxed).newValue
         return try await WriteAnswer.waiting(withdraw: { self.withdraw(id) }) { answer in
             let entry = Entry(
@@ -67,7 +70,10 @@ final class GroupCommit: Sendable {
                     } else {
                         do { result = .success(try body(db)) } catch { return .failure(error) }
                     }
-                    return .success { answer.give(result) }
+                    return .success {
+                        if let committed, case .success(let value) = result { committed(value) }
+                        answer.give(result)
+                    }
                 },
                 fail: { answer.give(.failure($0)) })
             let lead = pending.withLock { pending in

@@ -92,9 +92,10 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await write { db in
+        try await commits.write(committed: committed) { db in
             guard let current = try db.cachedStatement(sql: Self.selectSession).first([sessionID.rawValue], self.storedSession(from:)) else {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }

@@ -16,7 +16,7 @@ struct HubFanOutTests {
         let (_, stored) = try await instance.store.update(sessionID: session.id, now: now) { update in
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text), createdAt: now))
         }
-        await instance.hub.publish(stored)
+        instance.hub.publish(stored)
         return try #require(stored.first)
     }
 
@@ -38,7 +38,7 @@ struct HubFanOutTests {
 
             let first = try await Self.say("hello from a", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(first.id)), "the message reaches the socket on b")
-            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+            instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
             #expect(await onB.waitFor { $0 == .typing(sender: .agent, on: true) })
             // By now a's own announcements came back to it through the relay too, and were dropped.
             #expect(await onA.count(Self.isMessage(first.id)) == 1)
@@ -74,7 +74,7 @@ struct HubFanOutTests {
 
             let message = try await Self.say("for b alone", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(message.id)))
-            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+            instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
             // A listener hears what reaches it in the order it was sent: had the message reached c, it would come first.
             var payloads: [String] = []
             for await payload in heard {
@@ -114,7 +114,7 @@ struct HubFanOutTests {
             let elsewhere = try await session("held nowhere")
             let onB = EventRecorder(await instances.b.hub.subscribe(held.id))
             _ = try await Self.say("for nobody on b", on: instances.a, in: elsewhere)
-            await instances.a.hub.publish(.typing(sender: .agent, on: true), to: elsewhere.id)
+            instances.a.hub.publish(.typing(sender: .agent, on: true), to: elsewhere.id)
             // Announcements arrive in order: once this one is in, b has had the two before it.
             let marker = try await Self.say("for b's socket", on: instances.a, in: held)
             #expect(await onB.waitFor(Self.isMessage(marker.id)))
@@ -225,7 +225,7 @@ struct HubFanOutTests {
             // Published faster than one round trip each: they travel in batches, where the same typing event
             // appears more than once (identical NOTIFY payloads in one transaction would arrive once).
             let burst = (0..<300).map { index in HubEvent.typing(sender: .agent, on: index % 3 != 0) }
-            for event in burst { await instances.a.hub.publish(event, to: session.id) }
+            for event in burst { instances.a.hub.publish(event, to: session.id) }
             let last = try await Self.say("after the burst", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(last.id)))
             let typing = await onB.events.filter { if case .typing = $0 { true } else { false } }
@@ -237,7 +237,7 @@ struct HubFanOutTests {
             var sent: [HubEvent] = []
             for index in 0..<20 {
                 let typing = HubEvent.typing(sender: .bot, on: index % 2 == 0)
-                await instances.a.hub.publish(typing, to: session.id)
+                instances.a.hub.publish(typing, to: session.id)
                 sent += [typing, .message(try await Self.say("message \(index)", on: instances.a, in: session))]
             }
             let lastSent = sent.last

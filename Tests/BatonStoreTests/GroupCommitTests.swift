@@ -100,6 +100,37 @@ struct GroupCommitTests {
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
     }
 
+    /// A write whose caller is cancelled while it is in its transaction still commits, and what it stored is still
+    /// handed over (`committed`): the hub publishes it, so the session's sockets get it though the request that
+    /// wrote it is gone.
+    @Test(.timeLimit(.minutes(1)))
+    func aWriteWhoseCallerWasCancelledInItsTransactionIsStillHandedOverAsItCommits() async throws {
+        let store = try await Self.sqliteStore()
+        let session = try await newSession(store)
+        let (gate, entered) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let (handed, handing) = AsyncStream.makeStream(of: [String].self)
+        let write = Task {
+            try await store.update(sessionID: session.id, now: epoch, committed: { handing.yield($0.messages.map(\.content.text)) }) { update in
+                // On the writer's own queue, in the transaction: the caller is cancelled meanwhile.
+                entered.signal()
+                gate.wait()
+                update.append(draft("stored"))
+            }
+        }
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                entered.wait()
+                continuation.resume()
+            }
+        }
+        write.cancel()
+        await #expect(throws: CancellationError.self) { try await write.value }
+        gate.signal()
+        var texts = handed.makeAsyncIterator()
+        #expect(await texts.next() == ["stored"])
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["stored"])
+    }
+
     /// See `expectCancelledCallersToStopWaiting`.
     @Test(.timeLimit(.minutes(1)))
     func aCancelledCallerStopsWaitingAtOnceAndAQueuedWriteNeverRuns() async throws {

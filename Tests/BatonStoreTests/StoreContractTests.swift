@@ -1,6 +1,7 @@
 import BatonCore
 import BatonStoreSQLite
 import Foundation
+import Synchronization
 import Testing
 
 /// The behaviour every `SessionStore` must have. Each test runs against every implementation in `StoreKind`.
@@ -69,6 +70,52 @@ struct StoreContractTests {
 
     /// An agent's reply passes the handover's sync position over itself and over the copies of later replies it
     /// moves behind it, so the provider is never sent its own messages back.
+    /// `committed` gets what the caller gets, as the transaction commits and before the caller hears (the hub
+    /// publishes from there); a change that fails hands nothing over; concurrent changes are handed over in the order
+    /// they were stored.
+    @Test(arguments: StoreKind.allCases)
+    func whatAChangeStoredIsHandedOverAsItCommitsBeforeItsCallerHears(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let session = try await newSession(store)
+        let handed = Mutex<[(result: Int, texts: [String], ids: [Int64])]>([])
+        let record: @Sendable ((result: Int, messages: [Message])) -> Void = { committed in
+            handed.withLock { $0.append((committed.result, committed.messages.map(\.content.text), committed.messages.map(\.id))) }
+        }
+        let (result, stored) = try await store.update(sessionID: session.id, now: epoch, committed: record) { update in
+            update.append(draft("one"))
+            update.append(draft("two"))
+            return 7
+        }
+        let first = handed.withLock { $0 }
+        #expect(first.map(\.result) == [7] && first.map(\.texts) == [["one", "two"]], "handed over before the caller heard")
+        #expect(result == 7 && first.map(\.ids) == [stored.map(\.id)])
+
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch, committed: record) { update -> Int in
+                update.append(draft("refused"))
+                throw Refused()
+            }
+        }
+        await #expect(throws: SessionStoreError.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch, committed: record) { update -> Int in
+                update.append(draft("again", clientID: "c1"))
+                update.append(draft("again", clientID: "c1"))
+                return 0
+            }
+        }
+        #expect(handed.withLock { $0.count } == 1, "nothing of the changes that failed")
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask { _ = try await store.update(sessionID: session.id, now: epoch, committed: record) { $0.append(draft("m\(index)")); return index } }
+            }
+            try await group.waitForAll()
+        }
+        let ids = handed.withLock { $0.flatMap(\.ids) }
+        #expect(ids == Array(1...22), "every stored message, in the order of the commits")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func passingOverCountsTheCopiesAReplyMovesBehindIt(kind: StoreKind) async throws {
         let store = try await kind.make().store

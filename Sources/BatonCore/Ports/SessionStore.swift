@@ -83,11 +83,18 @@ public protocol SessionStore: Sendable {
     /// An appended draft with an `externalOrder` goes after every stored message, as any other; but the live
     /// messages of the session with a greater `externalOrder` are then moved after it: each is retracted with
     /// `movedTo` set and stored again as a copy with `movedFrom` set (its external id moves to the copy).
+    ///
+    /// `committed` is called with what the caller gets once the transaction that holds the update committed, before
+    /// the caller is answered, on whatever thread committed it, and even when the caller was cancelled meanwhile:
+    /// it must only hand things over, never wait. (The hub publishes the stored messages so: they reach the sockets
+    /// open on their session from the committing thread, in the order of the commits, without waiting for the
+    /// caller's task to be resumed.)
     /// - Returns: what `body` returned and the messages it stored (moved copies included), with their ids.
     /// - Throws: `SessionStoreError.sessionNotFound`, `.duplicateClientMessage` (nothing is saved then),
     ///   or what `body` throws (nothing is saved then either).
     func update<T: Sendable>(
-        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message])
 
     /// Messages of the session with an id greater than `after`, oldest first, at most `limit`.
@@ -201,6 +208,13 @@ public protocol SessionStore: Sendable {
 }
 
 extension SessionStore {
+    /// `update(sessionID:now:committed:_:)` with nothing to call at its commit.
+    public func update<T: Sendable>(
+        sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        try await update(sessionID: sessionID, now: now, committed: nil, body)
+    }
+
     /// Removes a job that is done, handing out nothing.
     public func completeOutbox(_ item: OutboxItem) async throws {
         _ = try await completeOutbox(item, claimingNextAt: nil, lease: 0)

@@ -2,6 +2,7 @@ import BatonConfig
 public import BatonCore
 import Foundation
 import Logging
+import ServiceContextModule
 
 /// Why a survey answer was refused.
 public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -20,8 +21,9 @@ public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
 /// The one write path every event takes, whatever brought it: a channel's user message, a desk's report (a
 /// handover opened, a status change), an agent's reply. Each event is one store transaction in which the pure
 /// `ConversationMachine` decides the new state, the messages to store and the desk work to save with them (the
-/// outbox); once it is committed, what it stored is published to the hub (sockets here, other instances through
-/// the fan-out) and the outbox is woken. No request waits for a desk.
+/// outbox); as it commits, what it stored is published to the hub (sockets here, other instances through the
+/// fan-out) by the committing thread itself (`publishedAtCommit`), and then the outbox is woken. No request waits
+/// for a desk.
 ///
 /// It holds its dependencies and lends none of them out: readers get the store, the hub or the metrics from the
 /// composition root, not through this type.
@@ -138,7 +140,7 @@ public struct Conversations: Sendable {
         let time = now()
         do {
             let trace = BatonTracing.currentTraceparent()
-            let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+            let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
                 update.trace = trace
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
@@ -153,13 +155,6 @@ public struct Conversations: Sendable {
                 return (update.session.endpointID, HandoverMeasures(from: before, to: update.state.handover, at: time))
             } }
             metrics.handover(measured.1, endpoint: measured.0)
-            await BatonTracing.withSpan("hub publish") { _ in
-                // Messages that arrived before this one but come after it in the desk's order moved down.
-                for copy in stored {
-                    if let original = copy.movedFrom { await hub.publish(.moved(messageID: original, to: copy.id), to: sessionID) }
-                }
-                await hub.publish(stored)
-            }
             return stored.first
         } catch SessionStoreError.duplicateExternalMessage {
             return nil
@@ -169,11 +164,10 @@ public struct Conversations: Sendable {
     /// A notice for the user alone (the agents never get it, so it does not hold the desk's sync position back).
     func notice(_ content: MessageContent, sessionID: SessionID) async throws {
         let time = now()
-        let (_, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+        _ = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
             update.append(MessageDraft(sender: .system, content: content, createdAt: time))
             update.passOverAppended()
         }
-        await hub.publish(stored)
     }
 
     // MARK: Satisfaction surveys
@@ -193,14 +187,13 @@ public struct Conversations: Sendable {
     public func survey(_ content: MessageContent, externalID: String, conversationID: Int, sessionID: SessionID) async throws -> SurveyOutcome {
         let time = now()
         do {
-            let (shown, stored) = try await store.update(sessionID: sessionID, now: time) { update in
+            let (shown, _) = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
                 guard let handover = update.state.handover, handover.conversationID == conversationID, handover.phase == .resolved else { return false }
                 update.append(MessageDraft(sender: .system, content: content, createdAt: time, externalID: externalID))
                 update.passOverAppended()
                 return true
             }
             guard shown else { return .notAfterAnAgent }
-            await hub.publish(stored)
             return .stored
         } catch SessionStoreError.duplicateExternalMessage {
             return .duplicate
@@ -228,7 +221,7 @@ public struct Conversations: Sendable {
         try await counted { try limits.checkLength(text) }
         let time = now()
         let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
-        let (session, stored) = try await counted { try await store.update(sessionID: sessionID, now: time) { update in
+        let (session, stored) = try await counted { try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
             try limits.take(from: &update.rateBucket, at: time)
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text, data: data), createdAt: time, clientMessageID: clientMessageID))
             // For the desk's survey page, not for the agents' conversation.
@@ -236,7 +229,6 @@ public struct Conversations: Sendable {
             update.enqueue(.survey(SurveyAnswer(conversationUUID: uuid, rating: rating, feedback: text.isEmpty ? nil : text)))
             return update.session
         } }
-        await hub.publish(stored)
         outboxBell.ring()
         // The session as it was read: its `lastMessageID` is before the answer (callers read `messages`).
         return Turn(session: session, userMessage: stored.first, messages: stored)
@@ -247,7 +239,7 @@ public struct Conversations: Sendable {
     @discardableResult
     public func retract(externalID: String, sessionID: SessionID) async throws -> Bool {
         guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return false }
-        await hub.publish(.retracted(messageID: message.id), to: sessionID)
+        hub.publish(.retracted(messageID: message.id), to: sessionID)
         return true
     }
 
@@ -262,7 +254,7 @@ public struct Conversations: Sendable {
 
     /// An agent started or stopped typing.
     public func agentTyping(_ on: Bool, sessionID: SessionID) async {
-        await hub.publish(.typing(sender: .agent, on: on), to: sessionID)
+        hub.publish(.typing(sender: .agent, on: on), to: sessionID)
     }
 
     // MARK: Bots
@@ -276,19 +268,19 @@ public struct Conversations: Sendable {
 
     /// An outside bot was asked for its answer: the user sees it typing until the answer (or its draft) comes.
     public func botIsThinking(sessionID: SessionID) async {
-        await hub.publish(.typing(sender: .bot, on: true), to: sessionID)
+        hub.publish(.typing(sender: .bot, on: true), to: sessionID)
     }
 
     /// The text of a bot answer being written, shown growing to the session's sockets and never stored; `nil`
     /// withdraws it (the answer failed). The stored answer replaces it.
     public func botDraft(_ text: String?, sessionID: SessionID) async {
-        await hub.publish(.draft(text: text), to: sessionID)
+        hub.publish(.draft(text: text), to: sessionID)
     }
 
     // MARK: Steps
 
     /// Runs one machine step in one store transaction (its desk work saved in the outbox with it), publishes what
-    /// it stored and the handover's new phase, and wakes the outbox worker.
+    /// it stored and the handover's new phase as it commits, and wakes the outbox worker.
     func step(
         _ sessionID: SessionID, endpoint: Endpoint, userDraft: MessageDraft? = nil, rateLimited: Bool = false,
         _ work: @escaping @Sendable (ConversationMachine, ConversationState) -> ConversationStep
@@ -299,7 +291,8 @@ public struct Conversations: Sendable {
         let policy = endpoint.policy
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
-        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time) { update in
+        let phase = { @Sendable (outcome: StepOutcome) in outcome.handover.map { HubEvent.handover($0) } }
+        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID, after: phase)) { update in
             update.trace = trace
             // Inside the write: the session's row lock makes instances take from its bucket one at a time.
             if rateLimited { try limits.take(from: &update.rateBucket, at: time) }
@@ -327,13 +320,25 @@ public struct Conversations: Sendable {
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
-        await BatonTracing.withSpan("hub publish") { _ in
-            await hub.publish(stored)
-            if let phase = outcome.handover { await hub.publish(.handover(phase), to: sessionID) }
-        }
         if outcome.enqueued { outboxBell.ring() }
         if outcome.timerSooner { clockBell.ring() }
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
+    }
+
+    /// What publishes a transaction's stored messages, then `after`'s event for its result if any, as it commits:
+    /// on the store's committing thread, in a `hub publish` span of the trace the caller is in now (see
+    /// `SessionStore.update`). A message so reaches the sockets open on its session without waiting for the caller's
+    /// task to be resumed, and a session's events are published in the order of its commits.
+    private func publishedAtCommit<T: Sendable>(
+        _ sessionID: SessionID, after: @escaping @Sendable (T) -> HubEvent? = { _ in nil }
+    ) -> @Sendable ((result: T, messages: [Message])) -> Void {
+        let (hub, trace) = (hub, ServiceContext.current)
+        return { committed in
+            BatonTracing.withSpan("hub publish", continuing: trace) {
+                hub.publish(committed.messages)
+                if let event = after(committed.result) { hub.publish(event, to: sessionID) }
+            }
+        }
     }
 
     /// What a step's transaction hands back out.

@@ -1,4 +1,5 @@
 public import BatonCore
+import Synchronization
 
 /// Something a session's open sockets must hear about.
 public enum HubEvent: Sendable, Hashable {
@@ -27,16 +28,25 @@ public struct HubAnnouncement: Sendable, Hashable {
 ///
 /// Events are published only after the store committed them, and a subscriber that sees a gap in message
 /// ids reads the store, so a dropped or reordered event never loses a message.
-public actor ConversationHub {
+///
+/// Publishing never waits: stored messages are published by the store's committing thread as each transaction
+/// commits (see `Conversations`), before the request that wrote them is even resumed, so what reaches a socket
+/// crosses no thread it need not. Subscribers are therefore called under the hub's lock, in publication order, and
+/// must only hand the event over.
+public final class ConversationHub: Sendable {
     /// Per subscriber; a socket that falls this far behind loses live events and catches up from the store.
     static let bufferSize = 1_000
     /// Announcements waiting for the relay; if it falls this far behind, the oldest go (receivers catch up from the store).
     static let announcementBufferSize = 10_000
 
-    /// Each session's subscribers in the order they came: a small array each (a socket's subscription is one entry of
-    /// it, where a dictionary per session took twice the memory).
-    private var subscribers: [SessionID: [(token: Int, receive: @Sendable (HubEvent) -> Void)]] = [:]
-    private var nextToken = 0
+    private struct Subscribers {
+        /// Each session's subscribers in the order they came: a small array each (a socket's subscription is one
+        /// entry of it, where a dictionary per session took twice the memory).
+        var bySession: [SessionID: [(token: Int, receive: @Sendable (HubEvent) -> Void)]] = [:]
+        var nextToken = 0
+    }
+
+    private let subscribers = Mutex(Subscribers())
     /// Where published events go for other instances; `nil` when this process is the only one.
     private let announcements: AnnouncementQueue?
     /// Where the sessions someone here listens to are recorded for the other instances; `nil` when alone.
@@ -63,42 +73,53 @@ public actor ConversationHub {
     public func subscribe(_ sessionID: SessionID) async -> AsyncStream<HubEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: HubEvent.self, bufferingPolicy: .bufferingNewest(Self.bufferSize))
         let token = await subscribe(sessionID) { continuation.yield($0) }
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.unsubscribe(sessionID, token: token) }
-        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(sessionID, token: token) }
         return stream
     }
 
-    /// Calls `receive` with each of the session's events from now on, on the publisher's side: it must only hand the
-    /// event over, never wait. Webchat sockets take events this way, so an idle socket has no task waiting for them.
-    /// Returns once other instances announce the session's events here too, as `subscribe(_:)`.
+    /// Calls `receive` with each of the session's events from now on, on the publisher's side and under the hub's
+    /// lock: it must only hand the event over, never wait nor call the hub. Webchat sockets take events this way, so
+    /// an idle socket has no task waiting for them. Returns once other instances announce the session's events here
+    /// too, as `subscribe(_:)`.
     /// - Returns: the token that ends the subscription (`unsubscribe`).
     public func subscribe(_ sessionID: SessionID, receive: @escaping @Sendable (HubEvent) -> Void) async -> Int {
-        let token = nextToken
-        nextToken += 1
-        subscribers[sessionID, default: []].append((token, receive))
+        let token = subscribers.withLock { subscribers in
+            defer { subscribers.nextToken += 1 }
+            subscribers.bySession[sessionID, default: []].append((subscribers.nextToken, receive))
+            return subscribers.nextToken
+        }
         await listening?.held(sessionID)
         return token
     }
 
     /// Hands the event to the session's subscribers here and, on a relayed hub, announces it to other instances.
     public func publish(_ event: HubEvent, to sessionID: SessionID) {
-        deliver(event, to: sessionID)
-        announcements?.append(HubAnnouncement(sessionID: sessionID, event: event))
+        // Announced under the lock too: other instances hear a session's events in the order its sockets here do.
+        subscribers.withLock { subscribers in
+            subscribers.bySession[sessionID]?.forEach { $0.receive(event) }
+            announcements?.append(HubAnnouncement(sessionID: sessionID, event: event))
+        }
     }
 
     /// Hands the event to the session's subscribers here only: for events that came from another instance.
     public func deliver(_ event: HubEvent, to sessionID: SessionID) {
-        subscribers[sessionID]?.forEach { $0.receive(event) }
+        subscribers.withLock { subscribers in subscribers.bySession[sessionID]?.forEach { $0.receive(event) } }
     }
 
     /// The sessions someone here listens to.
-    public func subscribedSessions() -> [SessionID] { Array(subscribers.keys) }
+    public func subscribedSessions() -> [SessionID] { subscribers.withLock { Array($0.bySession.keys) } }
 
     /// Those of `sessions` someone here listens to.
-    func subscribed(among sessions: Set<SessionID>) -> Set<SessionID> { sessions.filter { subscribers[$0] != nil } }
+    func subscribed(among sessions: Set<SessionID>) -> Set<SessionID> {
+        subscribers.withLock { subscribers in sessions.filter { subscribers.bySession[$0] != nil } }
+    }
 
+    /// Publishes messages just stored: for each that is a moved copy, that its original moved, then every message,
+    /// in the order given.
     public func publish(_ messages: [Message]) {
+        for copy in messages {
+            if let original = copy.movedFrom { publish(.moved(messageID: original, to: copy.id), to: copy.sessionID) }
+        }
         for message in messages { publish(.message(message), to: message.sessionID) }
     }
 
@@ -122,14 +143,16 @@ public actor ConversationHub {
     }
 
     /// How many sockets listen to the session (for tests and metrics).
-    public func subscriberCount(_ sessionID: SessionID) -> Int { subscribers[sessionID]?.count ?? 0 }
+    public func subscriberCount(_ sessionID: SessionID) -> Int { subscribers.withLock { $0.bySession[sessionID]?.count ?? 0 } }
 
     /// Ends a subscription made with `subscribe(_:receive:)`.
     public func unsubscribe(_ sessionID: SessionID, token: Int) {
-        subscribers[sessionID]?.removeAll { $0.token == token }
-        if subscribers[sessionID]?.isEmpty == true {
-            subscribers[sessionID] = nil
-            listening?.released(sessionID)
+        let released = subscribers.withLock { subscribers -> Bool in
+            subscribers.bySession[sessionID]?.removeAll { $0.token == token }
+            guard subscribers.bySession[sessionID]?.isEmpty == true else { return false }
+            subscribers.bySession[sessionID] = nil
+            return true
         }
+        if released { listening?.released(sessionID) }
     }
 }

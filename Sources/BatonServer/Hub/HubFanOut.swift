@@ -106,7 +106,7 @@ public struct HubFanOut: Service {
     /// waits for its session's record. A record that fails is tried again a second later.
     func record() async {
         while let sessions = await listening.next() {
-            let held = await hub.subscribed(among: sessions)
+            let held = hub.subscribed(among: sessions)
             do {
                 try await relay.listen(to: Array(held), as: instanceID)
                 try await relay.stopListening(to: Array(sessions.subtracting(held)), as: instanceID)
@@ -154,7 +154,7 @@ public struct HubFanOut: Service {
         // What comes on the shared channel is mostly for sessions whose sockets are on other instances: dropped
         // unread. (A stored event comes only to the instances that listen to its session, on their own channel.)
         let scanned = HubWireEvent.session(in: payload)
-        if let scanned, await hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {
+        if let scanned, hub.subscriberCount(SessionID(rawValue: scanned)) == 0 {
             metrics.fanOut("not_held")
             return
         }
@@ -166,33 +166,33 @@ public struct HubFanOut: Service {
         // Our own events, when the sender could not be read off the payload; whether someone here listens was asked
         // above, unless the session could not be.
         guard wire.from != instanceID else { return }
-        if scanned == nil { guard await hub.subscriberCount(sessionID) > 0 else { return } }
+        if scanned == nil { guard hub.subscriberCount(sessionID) > 0 else { return } }
         metrics.fanOut("received")
         switch wire.kind {
         case .message:
             if let message = wire.message, message.sessionID == sessionID {
-                await hub.deliver(.message(message), to: sessionID)
+                hub.deliver(.message(message), to: sessionID)
             } else if let id = wire.id {
                 metrics.fanOut("read")
                 await deliverMessage(id, in: sessionID)
             }
         case .retracted:
-            if let id = wire.id { await hub.deliver(.retracted(messageID: id), to: sessionID) }
+            if let id = wire.id { hub.deliver(.retracted(messageID: id), to: sessionID) }
         case .moved:
-            if let id = wire.id, let to = wire.to { await hub.deliver(.moved(messageID: id, to: to), to: sessionID) }
+            if let id = wire.id, let to = wire.to { hub.deliver(.moved(messageID: id, to: to), to: sessionID) }
         case .typing:
-            if let sender = wire.sender, let on = wire.on { await hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
+            if let sender = wire.sender, let on = wire.on { hub.deliver(.typing(sender: sender, on: on), to: sessionID) }
         case .draft:
             if let text = wire.text {
-                await hub.deliver(.draft(text: text), to: sessionID)
+                hub.deliver(.draft(text: text), to: sessionID)
             } else {
-                await hub.deliver(wire.on == true ? .typing(sender: .bot, on: true) : .draft(text: nil), to: sessionID)
+                hub.deliver(wire.on == true ? .typing(sender: .bot, on: true) : .draft(text: nil), to: sessionID)
             }
         case .handover:
             if let number = wire.number, let asOf = wire.id {
                 let phase = HandoverPhase(
                     phase: wire.phase, number: number, asOf: asOf, agentJoined: wire.agentJoined ?? false, agentName: wire.agentName, agentAvatar: wire.agentAvatar)
-                await hub.deliver(.handover(phase), to: sessionID)
+                hub.deliver(.handover(phase), to: sessionID)
             }
         }
     }
@@ -200,7 +200,7 @@ public struct HubFanOut: Service {
     /// Publishes here the handover phase and the newest message of every session someone here listens to (see
     /// the type's comment).
     func catchUp() async {
-        let subscribed = await hub.subscribedSessions()
+        let subscribed = hub.subscribedSessions()
         // Recorded again first: while this instance was not listening, another may have taken its name off.
         do {
             try await relay.listen(to: subscribed, as: instanceID)
@@ -209,7 +209,7 @@ public struct HubFanOut: Service {
         }
         for sessionID in subscribed {
             guard let session = try? await store.session(id: sessionID) else { continue }
-            await hub.deliver(.handover(HandoverPhase(session.state.handover, asOf: session.lastMessageID)), to: sessionID)
+            hub.deliver(.handover(HandoverPhase(session.state.handover, asOf: session.lastMessageID)), to: sessionID)
             if session.lastMessageID > 0 { await deliverMessage(session.lastMessageID, in: sessionID) }
         }
     }
@@ -217,7 +217,7 @@ public struct HubFanOut: Service {
     func deliverMessage(_ id: Int64, in sessionID: SessionID) async {
         do {
             guard let message = try await store.messages(sessionID: sessionID, after: id - 1, limit: 1).first, message.id == id else { return }
-            await hub.deliver(.message(message), to: sessionID)
+            hub.deliver(.message(message), to: sessionID)
         } catch {
             metrics.fanOut("read_failed")
             logger.warning("could not read a message another instance announced", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])

@@ -75,10 +75,10 @@ struct TracingEndToEndTests {
             let sent = await chatwoot.traceparents(pathSuffix: "/conversations/\(conversation)/messages")
             #expect(sent.contains { $0.contains(Self.hex(request.traceID)) }, "traceparent headers: \(sent)")
 
-            // The reply: webhook → verify → apply → the reply's store → publish → the user's socket, one trace.
+            // The reply: webhook → verify → apply → the reply's store → publish (as it commits) → the user's socket, one trace.
             let send = try #require(spans.first { $0.name == "webchat send" && Self.chain(of: $0, in: spans).contains { $0.name == "conversation agent message" || $0.name == "chatwoot webhook apply" } }, "\(spans.map(\.name))")
             let chain = Self.chain(of: send, in: spans)
-            #expect(chain.map(\.name) == ["hub publish", "chatwoot webhook apply", "/handover/chatwoot"], "\(chain.map(\.name))")
+            #expect(chain.map(\.name) == ["hub publish", "conversation agent message", "chatwoot webhook apply", "/handover/chatwoot"], "\(chain.map(\.name))")
             let webhook = try #require(chain.last)
             #expect(webhook.kind == 2 && chain.allSatisfy { $0.traceID == send.traceID })
             for name in ["chatwoot webhook verify", "conversation agent message"] {

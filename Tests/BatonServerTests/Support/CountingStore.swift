@@ -33,8 +33,10 @@ final class CountingStore: SessionStore {
     ) async throws -> (session: Session, created: Bool) {
         try await base.findOrCreateSession(endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
     }
-    func update<T: Sendable>(sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T) async throws -> (result: T, messages: [Message]) {
-        try await base.update(sessionID: sessionID, now: now, body)
+    func update<T: Sendable>(
+        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        try await base.update(sessionID: sessionID, now: now, committed: committed, body)
     }
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
         try await base.messages(sessionID: sessionID, after: after, limit: limit)

@@ -33,12 +33,15 @@ final class LiveForwarder: Sendable {
     private let socket: WebchatSocket
     private let sessionID: SessionID
     private let outbound: WebSocketOutboundWriter
+    /// The socket's event loop, where live events are sent from (see `EventLoopTaskExecutor`).
+    private let executor: EventLoopTaskExecutor
     private let state = Mutex(State())
 
-    init(socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter) {
+    init(socket: WebchatSocket, sessionID: SessionID, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor) {
         self.socket = socket
         self.sessionID = sessionID
         self.outbound = outbound
+        self.executor = executor
     }
 
     /// Sends the handover state and the backlog after `after`, then whatever arrived meanwhile.
@@ -69,7 +72,7 @@ final class LiveForwarder: Sendable {
             state.running = true
             return true
         }
-        if startDraining { Task { await drain() } }
+        if startDraining { Task(executorPreference: executor) { await self.drain() } }
     }
 
     /// Stops forwarding: the socket is gone.

@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdWebSocket
 import BatonConfig
 import Logging
+import NIOCore
 import NIOWebSocket
 
 /// Serves an endpoint's webchat WebSockets: the `hello` handshake, the backlog after the client's last id, live
@@ -24,6 +25,8 @@ final class WebchatSocket: Sendable {
     let reconciler: Reconciler
     let goodbye: WebchatGoodbye
     let logger: Logger
+    /// Where each socket's forwarder runs: its socket's event loop (see `EventLoopTaskExecutor`).
+    let executors = EventLoopTaskExecutors()
 
     init(
         endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, typing: TypingRelay,
@@ -40,15 +43,15 @@ final class WebchatSocket: Sendable {
     }
 
     /// Serves one socket until it closes. A stopping server closes it (see `WebchatGoodbye`): an open socket would
-    /// hold a stopping server forever.
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// hold a stopping server forever. `loop` is the socket's event loop.
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop) async {
         guard let ticket = goodbye.enter(outbound) else {
             try? await outbound.close(.goingAway, reason: "server restarting")
             return
         }
         defer { goodbye.leave(ticket) }
         do {
-            try await run(inbound: inbound, outbound: outbound)
+            try await run(inbound: inbound, outbound: outbound, executor: executors.executor(for: loop))
         } catch is CancellationError {
             return
         } catch {
@@ -65,7 +68,7 @@ final class WebchatSocket: Sendable {
     /// in a child task (see `inChildTask`), decoding included. This loop only waits: what a function holds across a
     /// wait is part of its task's memory for as long as the socket is open, so it holds the iterator and the
     /// opened session, nothing of a frame's (with the `hello` decoded here, its frame was 1.6 KB).
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor) async throws {
         var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
         var opened: Opened?
         do {
@@ -73,7 +76,7 @@ final class WebchatSocket: Sendable {
             while let frame = try await frames.next() {
                 let before = opened
                 opened = try await Self.inChildTask { [self] in
-                    guard let before else { return try await open(with: frame, outbound: outbound) }
+                    guard let before else { return try await open(with: frame, outbound: outbound, executor: executor) }
                     try await handle(frame, opened: before, outbound: outbound)
                     return before
                 }
@@ -94,13 +97,13 @@ final class WebchatSocket: Sendable {
         /// Stops forwarding: the socket is gone.
         func stop(_ hub: ConversationHub) async {
             forwarder.close()
-            await hub.unsubscribe(sessionID, token: subscription)
+            hub.unsubscribe(sessionID, token: subscription)
         }
     }
 
     /// Opens the socket with its `hello`: finds or opens the session, subscribes and sends `ready`. Any other frame
     /// before it is answered with an error, and `nil` (the socket still waits for its `hello`).
-    func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter) async throws -> Opened? {
+    func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor) async throws -> Opened? {
         let hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
         switch decode(message) {
         case .hello(let session, let after, let handoverUpdates, let user, let language)?:
@@ -114,7 +117,7 @@ final class WebchatSocket: Sendable {
         }
         let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
         // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
-        let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound)
+        let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
         let opened = Opened(
             sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
         do {
@@ -214,8 +217,8 @@ final class WebchatSocket: Sendable {
                 try await send(.message(MessagePayload(message)), outbound)
                 position.lastSent = message.id
             } else {
-                // Commits can publish out of order, and a socket that fell behind lost events: the store has
-                // everything up to this id, in order, and the handover phase that goes with it.
+                // Another instance's commits are heard after this one's, and a socket that fell behind lost events:
+                // the store has everything up to this id, in order, and the handover phase that goes with it.
                 position.lastSent = try await sendBacklog(after: position.lastSent, sessionID: sessionID, outbound: outbound)
                 try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
             }

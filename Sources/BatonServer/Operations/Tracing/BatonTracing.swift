@@ -49,6 +49,15 @@ public enum BatonTracing {
         return try await Tracing.withSpan(operationName(), context: context(), ofKind: kind, isolation: isolation, operation)
     }
 
+    /// `operation` in a span named `operationName` whose parent is `context`, when tracing is on: for work done for
+    /// a caller's trace where its context is not the current one (the store publishing what it stored as it commits,
+    /// on its own thread, or in the task of another write: PostgreSQL's group commit). Without a `context`, in none.
+    static func withSpan<T>(_ operationName: @autoclosure () -> String, continuing context: ServiceContext?, _ operation: () -> T) -> T {
+        guard enabled.load(ordering: .acquiring) else { return operation() }
+        guard let context else { return ServiceContext.$current.withValue(nil, operation: operation) }
+        return Tracing.withSpan(operationName(), context: context) { _ in operation() }
+    }
+
     /// The current trace as a W3C `traceparent`, for work saved now and done later (the outbox's jobs).
     static func currentTraceparent() -> String? {
         guard enabled.load(ordering: .acquiring), let context = ServiceContext.current else { return nil }
