@@ -82,10 +82,10 @@ final class WebchatSocket: Sendable {
                 }
             }
         } catch {
-            await opened?.stop(hub)
+            opened?.stop(hub)
             throw error
         }
-        await opened?.stop(hub)
+        opened?.stop(hub)
     }
 
     /// A socket past its `hello`: its session, and what forwards the session's events to it.
@@ -95,7 +95,7 @@ final class WebchatSocket: Sendable {
         var subscription: Int
 
         /// Stops forwarding: the socket is gone.
-        func stop(_ hub: ConversationHub) async {
+        func stop(_ hub: ConversationHub) {
             forwarder.close()
             hub.unsubscribe(sessionID, token: subscription)
         }
@@ -127,7 +127,7 @@ final class WebchatSocket: Sendable {
                     session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
                     subtitle: webchat.subtitle, branding: webchat.branding), outbound)
         } catch {
-            await opened.stop(hub)
+            opened.stop(hub)
             throw error
         }
         forwarder.start(after: resumed ? hello.after : 0, handoverUpdates: hello.handoverUpdates)
