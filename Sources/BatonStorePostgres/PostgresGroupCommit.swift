@@ -138,7 +138,8 @@ final class PostgresGroupCommit: Sendable {
     /// Runs `body` in the next transaction, after locking `session`'s row (or the row of `job`'s session), and
     /// returns its result once that transaction committed. `body` is given the session's locked row when it is the
     /// transaction's first write of that session; a later one reads the row itself (it is locked already), since an
-    /// earlier write may have changed it.
+    /// earlier write may have changed it. `committed`, if any, is called with the result first, in the drain's task,
+    /// in the order of the transaction's writes (see `SessionStore.update`).
     func write<T: Sendable>(
         session: SessionID? = nil, job: Int64? = nil, committed: (@Sendable (T) -> Void)? = nil,
         _ body: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow?) async throws -> WriteProgress<T>
