@@ -3,9 +3,9 @@ import Synchronization
 
 /// Runs a task's jobs on one event loop.
 ///
-/// A webchat socket's forwarder sends from its socket's own loop: the frame is written to the socket there and
-/// then, where from a thread of the concurrency pool it was handed to the loop, one thread more for each live event
-/// to wake on its way to the user. What a forwarder does between writes is small (a frame encoded, an id compared);
+/// A webchat socket's forwarder sends from its socket's own loop, where the frame is written to the socket at once;
+/// sent from a thread of the concurrency pool, it was handed over to the loop, one more thread to wake for each live
+/// event on its way to the user. What a forwarder does between writes is small (a frame encoded, an id compared);
 /// the reads of the store a gap needs suspend it without holding the loop.
 final class EventLoopTaskExecutor: TaskExecutor {
     let loop: any EventLoop
