@@ -191,7 +191,7 @@ struct WebchatSocketTests {
 
     @Test func anUnknownEndpointIsNotUpgraded() async throws {
         let app = try await TestBaton.app()
-        try await app.test(.live) { client in
+        _ = try await app.test(.live) { client in
             await #expect(throws: (any Error).self) {
                 try await client.chat("nope") { _ in }
             }

@@ -129,7 +129,7 @@ struct ChatwootSetupTests {
             return lines.last
         }
 
-        let agent = await failure(Self.settings(chatwoot, inbox: .name("Baton handover"), token: try #require(await chatwoot.agentToken()), folder: folder))
+        let agent = await failure(Self.settings(chatwoot, inbox: .name("Baton handover"), token: await chatwoot.agentToken(), folder: folder))
         #expect(agent?.subject == "token" && agent?.detail.contains("agent") == true)
         #expect(agent?.fix?.contains("administrator") == true)
 
