@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Thrown by the `waitFor…` helpers when the condition is not met in time.
 public struct StandInTimeoutError: Error, CustomStringConvertible {
@@ -26,6 +27,13 @@ extension ChatwootStandIn {
 
     /// Every request received so far.
     public func requests() async -> [RecordedRequest] { await state.db.requests }
+
+    /// Requests being handled now (a request slowed by a fault rule counts while it waits), and the most there were
+    /// at once since the last `resetPeakRequestsInFlight()`: how many calls a client has in flight together.
+    public var requestsInFlight: (now: Int, peak: Int) { pipeline.inFlight.withLock { $0 } }
+
+    /// Starts counting the peak of `requestsInFlight` again from the requests being handled now.
+    public func resetPeakRequestsInFlight() { pipeline.inFlight.withLock { $0.peak = $0.now } }
 
     /// Every webhook attempt so far.
     public func deliveries() async -> [WebhookDelivery] { await state.db.deliveries }

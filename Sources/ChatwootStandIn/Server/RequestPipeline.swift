@@ -11,6 +11,8 @@ final class RequestPipeline: Sendable {
     let strictSpec: Mutex<Bool>
     let console: ConsoleAssets
     let logger: Logger
+    /// Requests being handled now, and the most at once since the last reset (see `ChatwootStandIn.requestsInFlight`).
+    let inFlight = Mutex<(now: Int, peak: Int)>((0, 0))
     static let routes: [Route] = ContactsAPI.routes + ConversationsAPI.routes + MessagesAPI.routes + AgentBotsAPI.routes + InboxesAPI.routes
         + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes + ProfileAPI.routes
 
@@ -24,6 +26,8 @@ final class RequestPipeline: Sendable {
     }
 
     func handle(_ request: IncomingRequest) async -> APIResponse {
+        inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+        defer { inFlight.withLock { $0.now -= 1 } }
         let redacted = request.headers.map { header in
             Authenticator.headerNames.contains(header.name) ? (name: header.name, value: "<redacted>") : header
         }

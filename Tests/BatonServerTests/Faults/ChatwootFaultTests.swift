@@ -35,6 +35,28 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// Every talking conversation's message is on its way to Chatwoot at once: with each post taking 3 s (within
+    /// the request timeout, here 10 s), twenty conversations have twenty posts in flight together, not the 8 a
+    /// default HTTP client keeps connections for (a Chatwoot answering in 100 ms would then take at most 80 messages a
+    /// second). Each still arrives once.
+    @Test func aSlowChatwootGetsEveryConversationsMessageAtOnce() async throws {
+        try await HandoverEndToEndTests.withBaton(retry: FaultRig.retry, requestTimeoutSeconds: 10) { chatwoot, client in
+            var users: [(RESTUser, Int)] = []
+            for index in 0..<20 { users.append(try await RESTUser.inHandover("together-\(index)", client: client, chatwoot: chatwoot)) }
+            chatwoot.resetPeakRequestsInFlight()
+            chatwoot.slow("POST", Self.messagesPath, by: .seconds(3), times: 20)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (user, _) in users { group.addTask { try await user.say("\(user.userID) at once") } }
+                try await group.waitForAll()
+            }
+            for (user, conversation) in users {
+                let incoming = try await chatwoot.waitForIncoming(conversation, including: ["\(user.userID) at once"])
+                #expect(incoming.filter { $0.hasSuffix(" at once") }.count == 1)
+            }
+            #expect(chatwoot.peakRequestsInFlight >= 20, "posts in flight at once: \(chatwoot.peakRequestsInFlight)")
+        }
+    }
+
     /// A Chatwoot worker that dies mid-request closes Baton's connection without an answer, before or after it
     /// stored the message. Such a request is over, so the retry looks for it at once instead of waiting twice the
     /// request timeout (here 30 s, so 60 s: longer than this test waits); the messages arrive once each, in order.

@@ -159,6 +159,10 @@ struct StandInHarness: Sendable {
     func goDown() async { await standIn.goDown() }
     func comeUp() async throws { try await standIn.comeUp() }
 
+    /// The most requests the stand-in handled at once since the last `resetPeakRequestsInFlight()`.
+    var peakRequestsInFlight: Int { standIn.requestsInFlight.peak }
+    func resetPeakRequestsInFlight() { standIn.resetPeakRequestsInFlight() }
+
     /// Makes the next `times` requests matching `path` wait `latency` before they are handled.
     func slow(_ method: String, _ path: String, by latency: Duration, times: Int) {
         _ = standIn.addLatency(latency, method: method, path: path, times: times)

@@ -23,11 +23,13 @@ public struct ChatwootClient: Sendable {
     /// - Parameters:
     ///   - baseURL: e.g. `https://app.chatwoot.com` (no `/api/v1`).
     ///   - token: a user's API access token (an administrator's, for agent-bot management).
-    public init(baseURL: String, accountID: Int, token: String, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10), logger: Logger) {
+    ///   - http: the client to call with; by default one with a connection for each job the outbox runs at once
+    ///     (`ChatwootHTTPClient`).
+    public init(baseURL: String, accountID: Int, token: String, http: HTTPClient? = nil, timeout: TimeAmount = .seconds(10), logger: Logger) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.accountID = accountID
         self.token = token
-        self.http = http
+        self.http = http ?? ChatwootHTTPClient.shared
         self.timeout = timeout
         self.logger = logger
     }
