@@ -117,7 +117,8 @@ public struct BatonDoctor: Sendable {
     // MARK: Chatwoot
 
     func chatwoot(_ endpoint: EndpointConfiguration, _ settings: ChatwootSettings) async -> [CheckLine] {
-        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, http: http, logger: logger)
+        // Called as the outbox calls it (`ChatwootHTTPClient`: redirects refused), so an address that redirects fails here too.
+        let client = ChatwootClient(baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, logger: logger)
         let access = ChatwootAccess(settings: settings, client: client)
         var lines = [await access.checkToken()].map { Self.about(endpoint, $0) }
         guard !lines.failed else { return lines }
