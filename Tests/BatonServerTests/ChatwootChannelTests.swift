@@ -294,8 +294,9 @@ struct ChatwootChannelTests {
         }
     }
 
-    /// A flow's pictures reach the contact as files (multipart), fetched once; a link that cannot be fetched is
-    /// sent as text rather than dropped.
+    /// A flow's pictures reach the contact as files (multipart), fetched once, through a redirect too (unlike
+    /// Chatwoot's own API, which is called with redirects refused); a link that cannot be fetched is sent as text
+    /// rather than dropped.
     @Test func aFlowsAttachmentsArePostedAsFiles() async throws {
         let router = Router()
         for name in ["cat.png", "dog.png"] {
@@ -303,6 +304,7 @@ struct ChatwootChannelTests {
                 Response(status: .ok, headers: [.contentType: "image/png"], body: ResponseBody(byteBuffer: ByteBuffer(data: HandoverEndToEndTests.png)))
             }
         }
+        router.get("moved-dog.png") { _, _ in Response(status: .found, headers: [.location: "/dog.png"]) }
         try await Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0))).test(.live) { files in
             let base = "http://127.0.0.1:\(files.port ?? 0)"
             let flow = """
@@ -313,7 +315,7 @@ struct ChatwootChannelTests {
                       attachments:
                         - { type: image, url: "\(base)/cat.png", name: "cat.png" }
                         - { type: file, url: "\(base)/gone.pdf", name: "gone.pdf" }
-                        - { type: image, url: "\(base)/dog.png", name: "dog.png" }
+                        - { type: image, url: "\(base)/moved-dog.png", name: "dog.png" }
                 """
             try await Self.withBaton(flow: flow) { chatwoot, inboxes, _ in
                 // On Instagram one message carries the text and every file.

@@ -100,7 +100,9 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
         }
         guard attachment.hasWebURL else { return nil }
         do {
-            let response = try await client.http.execute(HTTPClientRequest(url: attachment.url), timeout: client.timeout)
+            // Not Chatwoot's client, which refuses redirects for the token's sake: a link carries no token, and links
+            // to pictures often redirect (a CDN, a shortener).
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: attachment.url), timeout: client.timeout)
             guard response.status.code / 100 == 2 else { return nil }
             let body = try await response.body.collect(upTo: maxFileBytes)
             let name = attachment.name ?? ChatwootWebhook.AttachmentPayload.fileName(of: attachment.url) ?? "file"

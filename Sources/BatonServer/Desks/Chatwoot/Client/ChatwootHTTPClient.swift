@@ -12,7 +12,7 @@ import AsyncHTTPClient
 /// A redirect is not followed: the API token travels in its own header (`api_access_token`), which AsyncHTTPClient
 /// does not strip when it follows a redirect to another address (it strips `Authorization` and cookies), and a POST
 /// answered with 301 or 302 would be sent again as a GET, whose 200 would pass for a message posted. A Chatwoot
-/// behind an address that redirects (`http://` to `https://`) gets its calls refused with the status instead.
+/// behind an address that redirects (`http://` to `https://`) has its calls fail with the status instead.
 enum ChatwootHTTPClient {
     static let shared: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
