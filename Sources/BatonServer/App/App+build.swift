@@ -1,4 +1,5 @@
 public import BatonConfig
+import AsyncHTTPClient
 import BatonCore
 import Foundation
 public import Hummingbird
@@ -43,8 +44,8 @@ public func buildApplication(
     let chatwoot =
         dependencies.desk == nil
         ? ChatwootDesks(
-            endpoints: endpoints, store: store, timeout: .seconds(delivery.requestTimeoutSeconds), maxFileBytes: configuration.limits.maxFileBytes,
-            address: address, logger: logger) : ChatwootDesks()
+            endpoints: endpoints, store: store, http: ChatwootHTTPClient.shared, links: HTTPClient.shared, timeout: .seconds(delivery.requestTimeoutSeconds),
+            maxFileBytes: configuration.limits.maxFileBytes, address: address, logger: logger) : ChatwootDesks()
     let desks = dependencies.desk.map { Desks($0) } ?? Desks(chatwoot.desks, channelDesks: chatwoot.inboxes)
     let replies = ReplyChannels(chatwoot.inboxes)
 

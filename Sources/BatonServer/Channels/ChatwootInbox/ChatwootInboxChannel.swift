@@ -20,6 +20,9 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
     let store: any SessionStore
     /// Whether anyone is there, for nodes that ask (`whenUnavailable`).
     let availability: ChatwootAvailability
+    /// What a flow's attachment links are fetched with: not Chatwoot's client, which refuses redirects for its token's
+    /// sake, since a link carries no token and links to pictures often redirect (a CDN, a shortener).
+    let links: HTTPClient
     /// Files a flow links to are fetched and posted as files, up to this size.
     let maxFileBytes: Int
     let logger: Logger
@@ -100,9 +103,7 @@ struct ChatwootInboxChannel: ReplyChannel, Desk {
         }
         guard attachment.hasWebURL else { return nil }
         do {
-            // Not Chatwoot's client, which refuses redirects for the token's sake: a link carries no token, and links
-            // to pictures often redirect (a CDN, a shortener).
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: attachment.url), timeout: client.timeout)
+            let response = try await links.execute(HTTPClientRequest(url: attachment.url), timeout: client.timeout)
             guard response.status.code / 100 == 2 else { return nil }
             let body = try await response.body.collect(upTo: maxFileBytes)
             let name = attachment.name ?? ChatwootWebhook.AttachmentPayload.fileName(of: attachment.url) ?? "file"

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BatonConfig
 import BatonCore
 import Foundation
@@ -26,7 +27,13 @@ struct ChatwootDesks: Sendable {
         logger = nil
     }
 
-    init(endpoints: EndpointRegistry, store: any SessionStore, timeout: Duration, maxFileBytes: Int, address: PublicAddress, logger: Logger) {
+    /// - Parameters:
+    ///   - http: what Chatwoot's API is called with (`ChatwootHTTPClient`).
+    ///   - links: what a flow's attachment links are fetched with, for inbox channels (they carry no token, and may redirect).
+    init(
+        endpoints: EndpointRegistry, store: any SessionStore, http: HTTPClient, links: HTTPClient, timeout: Duration, maxFileBytes: Int,
+        address: PublicAddress, logger: Logger
+    ) {
         var desks: [String: any Desk] = [:]
         var inboxes: [String: ChatwootInboxChannel] = [:]
         var channels: [String: AgentBotWebhookController.Channel] = [:]
@@ -34,7 +41,8 @@ struct ChatwootDesks: Sendable {
         for endpoint in endpoints.endpoints {
             guard case .chatwoot(let settings)? = endpoint.configuration.handover else { continue }
             let client = ChatwootClient(
-                baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, timeout: TimeAmount(timeout), logger: logger)
+                baseURL: settings.baseURL, accountID: settings.accountID, token: settings.apiAccessToken.value, http: http, timeout: TimeAmount(timeout),
+                logger: logger)
             let channel = endpoint.configuration.chatwoot
             let link = channel.map { AgentBotKeeper.ChannelLink(address: address, endpointID: endpoint.id, channel: $0) }
             let bot = AgentBotKeeper(endpointID: endpoint.id, settings: settings, client: client, store: store, channel: link, logger: logger)
@@ -45,8 +53,8 @@ struct ChatwootDesks: Sendable {
                 availability: availability, configuredInbox: ConfiguredInbox(settings.inbox, client: client), logger: logger)
             if let channel {
                 inboxes[endpoint.id] = ChatwootInboxChannel(
-                    endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, availability: availability, maxFileBytes: maxFileBytes,
-                    logger: logger)
+                    endpointID: endpoint.id, settings: settings, client: client, bot: bot, store: store, availability: availability, links: links,
+                    maxFileBytes: maxFileBytes, logger: logger)
                 channels[endpoint.id] = AgentBotWebhookController.Channel(
                     endpoint: endpoint, settings: settings, inboxes: Set(channel.inboxes), pathSecret: channel.webhookPathSecret, bot: bot)
             }
