@@ -15,10 +15,14 @@ struct HandoverAPIEndToEndTests {
     static let handovers = "/api/v1/endpoints/t0k3n/handovers"
 
     /// Runs `body` with the callback receiver, Baton (its REST API key and callback set) and the Chatwoot stand-in.
-    static func withAPI(_ body: @escaping @Sendable (StandInHarness, CallbackReceiver, any TestClientProtocol) async throws -> Void) async throws {
+    static func withAPI(
+        outboxPollInterval: Duration? = nil, _ body: @escaping @Sendable (StandInHarness, CallbackReceiver, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await CallbackReceiver.run { receiver, url in
             let rest = RESTSettings(apiKey: Secret(apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(secret)))
-            try await HandoverEndToEndTests.withBaton(rest: rest) { chatwoot, client in try await body(chatwoot, receiver, client) }
+            try await HandoverEndToEndTests.withBaton(rest: rest, outboxPollInterval: outboxPollInterval) { chatwoot, client in
+                try await body(chatwoot, receiver, client)
+            }
         }
     }
 
@@ -98,6 +102,30 @@ struct HandoverAPIEndToEndTests {
             #expect(all.allSatisfy { $0.json["sessionId"] == .string(session) && $0.json["userId"] == "crm-7" && $0.json["endpoint"] == "test" })
             #expect(all[1].json["handover"]?["agentAssigned"] == true)
             #expect(!all.contains { $0.body.contains(Self.apiKey) || $0.body.contains(Self.secret) })
+        }
+    }
+
+    /// Every notification is sent as its change is stored, not when the outbox next looks for work (once a second,
+    /// for the jobs of other instances): with that look an hour apart, the bot still hears each change, the agent's
+    /// reply included (it once waited for the look).
+    @Test func eachNotificationGoesOutAsItsChangeIsStoredNotAtTheOutboxsNextLook() async throws {
+        try await Self.withAPI(outboxPollInterval: .seconds(3600)) { chatwoot, receiver, client in
+            let opened = try await client.api(
+                .post, Self.handovers, ["userId": "crm-8", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["id": "m1", "sender": "user", "text": "Hello?"]]])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            #expect(try await receiver.waitForTaken(1).map(\.type) == ["handover.queued"])
+            try await chatwoot.take(conversation)
+            #expect(try await receiver.waitForTaken(2).last?.type == "handover.agent_assigned")
+            try await chatwoot.reply(conversation, "Hello, how can I help?")
+            let replied = try await receiver.waitForTaken(3)
+            #expect(replied.last?.type == "handover.agent_message")
+            #expect(replied.last?.json["message"]?["text"] == "Hello, how can I help?")
+            _ = try await client.api(.post, "\(Self.handovers)/\(session)/messages", ["sender": "user", "text": "My order is late", "clientMessageId": "u-2"])
+            // The transcript, the agent's reply, then the user's message, which Baton posted as it was stored.
+            #expect(try await chatwoot.waitForMessages(conversation, count: 3).last?.content == "My order is late")
+            try await chatwoot.resolve(conversation)
+            #expect(try await receiver.waitForTaken(4).last?.type == "handover.resolved")
         }
     }
 

@@ -47,7 +47,7 @@ struct HandoverEndToEndTests {
     static func app(
         _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
         requestTimeoutSeconds: Int = 10, flow text: String? = nil, bots: [String: BotSettings] = [:], rest: RESTSettings = RESTSettings(),
-        configure: (inout ChatwootSettings) -> Void = { _ in }
+        outboxPollInterval: Duration? = nil, configure: (inout ChatwootSettings) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         var flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         // As the config loader does: a bot node without a prompt takes its bot's.
@@ -70,6 +70,9 @@ struct HandoverEndToEndTests {
             delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], bots: bots, sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = retry
+        // The outbox's look for other instances' jobs once in five minutes: every job this instance stores rings it,
+        // and a path that forgot to would leave its job waiting past these tests' timeouts.
+        dependencies.outboxPollInterval = outboxPollInterval ?? .seconds(300)
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
     }
 
@@ -77,11 +80,15 @@ struct HandoverEndToEndTests {
     /// requests Chatwoot's OpenAPI spec allows.
     static func withBaton(
         retry: RetryPolicy = retry, requestTimeoutSeconds: Int = 10, flow: String? = nil, bots: [String: BotSettings] = [:], rest: RESTSettings = RESTSettings(),
-        configure: (inout ChatwootSettings) -> Void = { _ in }, _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
+        outboxPollInterval: Duration? = nil, configure: (inout ChatwootSettings) -> Void = { _ in },
+        _ body: @escaping @Sendable (StandInHarness, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
         do {
-            try await app(chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, bots: bots, rest: rest, configure: configure).test(.live) { client in
+            try await app(
+                chatwoot, retry: retry, requestTimeoutSeconds: requestTimeoutSeconds, flow: flow, bots: bots, rest: rest, outboxPollInterval: outboxPollInterval,
+                configure: configure
+            ).test(.live) { client in
                 await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
                 try await body(chatwoot, client)
             }

@@ -68,7 +68,8 @@ public func buildApplication(
         dependencies.retryPolicy
         ?? RetryPolicy(giveUpAfter: .seconds(delivery.giveUpAfterSeconds), openGiveUpAfter: .seconds(delivery.openGiveUpAfterSeconds))
     let outbox = OutboxWorker(
-        store: store, performer: OutboxRouter(desks: dispatcher, bots: bots, callbacks: callbacks), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds), metrics: metrics,
+        store: store, performer: OutboxRouter(desks: dispatcher, bots: bots, callbacks: callbacks), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds),
+        pollInterval: dependencies.outboxPollInterval, metrics: metrics,
         random: dependencies.random, now: now, logger: logger)
     let typing = TypingRelay(store: store, desks: desks, background: background, now: now)
 

@@ -25,6 +25,9 @@ public struct AppDependencies: Sendable {
     /// How long the first of a burst of a Chatwoot conversation's messages waits for the others (Chatwoot's
     /// workers deliver in parallel), so they are answered in the contact's order.
     public var arrivalWindow: Duration = .milliseconds(150)
+    /// How often the outbox looks for jobs that no ring told it of: those other instances store. Every job this
+    /// instance stores rings it; tests lengthen the interval to hold them to that.
+    public var outboxPollInterval: Duration = OutboxWorker.defaultPollInterval
     /// Closes the open webchat sockets with 1001 when the server stops; a service to run beside the application and
     /// stop before it (`baton serve` does), else the WebSocket library closes them with 1000.
     public var webchatGoodbye = WebchatGoodbye()

@@ -152,9 +152,11 @@ public struct Conversations: Sendable {
                 if notifies(update.session), let handover = update.state.handover {
                     update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
                 }
-                return (update.session.endpointID, HandoverMeasures(from: before, to: update.state.handover, at: time))
+                return (endpoint: update.session.endpointID, measures: HandoverMeasures(from: before, to: update.state.handover, at: time), enqueued: !update.jobs.isEmpty)
             } }
-            metrics.handover(measured.1, endpoint: measured.0)
+            metrics.handover(measured.measures, endpoint: measured.endpoint)
+            // The outside bot's notification goes now, not when the outbox next looks for other instances' jobs.
+            if measured.enqueued { outboxBell.ring() }
             return stored.first
         } catch SessionStoreError.duplicateExternalMessage {
             return nil

@@ -34,8 +34,10 @@ public final class OutboxWorker: Service, Sendable {
     let lease: TimeInterval
     /// Jobs carried out at once.
     static let concurrency = 64
-    /// Other instances may add jobs this one is not told about; it looks at least this often.
-    static let pollInterval: Duration = .seconds(1)
+    /// Other instances may add jobs this one is not told about; it looks at least this often, by default.
+    static let defaultPollInterval: Duration = .seconds(1)
+    /// How often it looks for jobs no ring told it of (see `defaultPollInterval`).
+    let pollInterval: Duration
 
     /// Rung by whoever stores jobs, so they start now rather than at the next poll.
     private let doorbell: Doorbell
@@ -45,7 +47,7 @@ public final class OutboxWorker: Service, Sendable {
 
     init(
         store: any SessionStore, performer: any OutboxPerformer, doorbell: Doorbell, policy: RetryPolicy, lease: Duration = .seconds(4),
-        metrics: BatonMetrics, random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
+        pollInterval: Duration = defaultPollInterval, metrics: BatonMetrics, random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) },
         now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
@@ -53,6 +55,7 @@ public final class OutboxWorker: Service, Sendable {
         self.doorbell = doorbell
         self.policy = policy
         self.lease = lease.inSeconds
+        self.pollInterval = pollInterval
         self.metrics = metrics
         self.random = random
         self.now = now
@@ -69,7 +72,7 @@ public final class OutboxWorker: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
-                    await doorbell.wait(upTo: Self.pollInterval)
+                    await doorbell.wait(upTo: pollInterval)
                 }
                 group.addTask { await self.renewLeases() }
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -97,10 +100,10 @@ public final class OutboxWorker: Service, Sendable {
 
     /// Until the earliest pending job falls due, at most the poll interval.
     func waitDuration() async -> Duration {
-        guard let due = try? await store.nextOutboxDue() else { return Self.pollInterval }
+        guard let due = try? await store.nextOutboxDue() else { return pollInterval }
         let milliseconds = Int(due.timeIntervalSince(now()) * 1000)
-        guard milliseconds > 0 else { return inFlight.withLock { $0.isEmpty } ? .milliseconds(1) : Self.pollInterval }
-        return min(.milliseconds(milliseconds + 1), Self.pollInterval)
+        guard milliseconds > 0 else { return inFlight.withLock { $0.isEmpty } ? .milliseconds(1) : pollInterval }
+        return min(.milliseconds(milliseconds + 1), pollInterval)
     }
 
     /// The heartbeat: every third of the lease, the leases of the jobs still running are extended by a whole lease,
