@@ -31,8 +31,8 @@ final class BatonRig: Sendable {
 
     /// Starts the stand-in and `count` Baton processes on one store; the stand-in's webhooks go to the first.
     /// - Parameter checkSpec: whether the stand-in checks every request against Chatwoot's swagger (costs CPU).
-    /// - Parameter modelURL: the model server the flow's `assistant` bot node talks to (the bot scenario's stand-in).
-    static func start(_ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false, modelURL: String? = nil) async throws -> BatonRig {
+    /// - Parameter bots: where the flow's bot nodes' bots listen (the bot scenarios' stand-ins).
+    static func start(_ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false, bots: BotAddresses = BotAddresses()) async throws -> BatonRig {
         let standIn = try ChatwootStandIn(configuration: .init(checkSpec: checkSpec, messagesPerMinuteLimit: 1_000_000))
         try await standIn.start()
         let secret = "bench-secret-\(UUID().uuidString)"
@@ -41,7 +41,7 @@ final class BatonRig: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try flow(inbox: seed.inbox.id).write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
-        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret, modelURL: modelURL).write(to: config, atomically: true, encoding: .utf8)
+        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret, bots: bots).write(to: config, atomically: true, encoding: .utf8)
         var instances: [ChildProcess] = []
         var urls: [String] = []
         for _ in 0..<count {
@@ -52,6 +52,18 @@ final class BatonRig: Sendable {
         await standIn.setWebhookURL(urls[0] + "/handover/chatwoot", inbox: seed.inbox.id)
         return BatonRig(standIn: standIn, seed: seed, secret: secret, folder: folder, instances: instances, baseURLs: urls)
     }
+
+    /// Where the bench's bots listen: the model server of the flow's `assistant` node (OpenAI-compatible), the
+    /// webhook bot of its `rasa` node (Rasa's REST channel), and the callback of a bot that uses the handovers API
+    /// (with it, the REST channel takes `handoversKey`); nil where no scenario starts one.
+    struct BotAddresses: Sendable {
+        var model: String?
+        var webhook: String?
+        var callback: String?
+    }
+
+    /// The REST channel's API key, which the handovers API asks for, when the rig has a callback.
+    static let handoversKey = "bench-handovers-key-0123456789abcdef"
 
     /// "  REST API (Bench): http://127.0.0.1:PORT/api/v1/endpoints/bench/messages" → "http://127.0.0.1:PORT".
     static func baseURL(in line: String) throws -> String {
@@ -144,6 +156,7 @@ final class BatonRig: Sendable {
           - { name: human, keywords: [agent], goto: handover }
           - { name: checked, keywords: [queue], goto: checked-handover }
           - { name: ask, keywords: [assistant], goto: assistant }
+          - { name: rasa, keywords: [rasa], goto: rasa }
         nodes:
           - id: loop
             question: { text: "Say something", store: last }
@@ -164,10 +177,19 @@ final class BatonRig: Sendable {
           - id: assistant
             bot: assistant
           - goto: loop
+          - id: rasa
+            bot: rasa
+          - goto: loop
         """
     }
 
-    static func configuration(storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, modelURL: String? = nil) -> String {
+    /// The REST channel: with a callback, the handovers API's key and that callback.
+    static func rest(callback: String?) -> String {
+        guard let callback else { return "{ enabled: true }" }
+        return #"{ enabled: true, apiKey: \#(handoversKey), callback: { url: "\#(callback)", secret: bench-callback-secret-0123456789 } }"#
+    }
+
+    static func configuration(storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, bots: BotAddresses = BotAddresses()) -> String {
         let store: String
         switch storage {
         case .sqlite: store = "{ sqlite: { path: baton.sqlite } }"
@@ -181,14 +203,16 @@ final class BatonRig: Sendable {
             limits: { messagesPerMinute: 100000 }
             bots:
               assistant:
-                # Without the bot scenario's model nothing listens there; no other scenario asks it.
-                openai: { baseURL: "\(modelURL ?? "http://127.0.0.1:9/v1")", model: bench }
+                # Without the bot scenario's stand-ins nothing listens there; no other scenario asks them.
+                openai: { baseURL: "\(bots.model ?? "http://127.0.0.1:9/v1")", model: bench }
+              rasa:
+                webhook: { url: "\(bots.webhook ?? "http://127.0.0.1:9/webhooks/rest/webhook")" }
             endpoints:
               \(endpoint):
                 name: Bench
                 urlToken: \(endpoint)
                 flow: flow.yaml
-                channels: { webchat: { enabled: true }, rest: { enabled: true } }
+                channels: { webchat: { enabled: true }, rest: \(rest(callback: bots.callback)) }
                 handover:
                   provider: chatwoot
                   chatwoot:

@@ -22,7 +22,8 @@ struct Bench {
             if wants("relay") || wants("ack") || wants("user") || wants("calls") {
                 try await relayAndCalls(into: &report, client: client, relay: wants("relay") || wants("ack"), user: wants("user"), calls: wants("calls"))
             }
-            if wants("bot") { report.bot = try await botTurns(client: client) }
+            if wants("bot") { (report.bot, report.webhookBot) = try await botTurns(client: client) }
+            if wants("handovers") { report.handovers = try await handovers(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
                 for count in settings.postgresInstances {
@@ -39,15 +40,25 @@ struct Bench {
 
     // MARK: Bot turns
 
-    /// A `bot` node's turns on one Baton, against the model stand-in (5 ms a word, as a fast local model).
-    func botTurns(client: HTTPClient) async throws -> BotScenario.Figures {
+    /// A `bot` node's turns on one Baton: against the model stand-in (5 ms a word, as a fast local model), then
+    /// against the Rasa stand-in, each user in a session of their own.
+    func botTurns(client: HTTPClient) async throws -> (model: BotScenario.Figures, webhook: BotScenario.Figures) {
         let model = try await OpenAIStandIn.start(.init(flavor: .openai, pieceDelay: .milliseconds(5)))
+        let rasa: RasaStandIn
+        do { rasa = try await RasaStandIn.start() } catch {
+            await model.shutdown()
+            throw error
+        }
         do {
-            let rig = try await BatonRig.start(settings, storage: .sqlite, modelURL: model.baseURL)
+            let rig = try await BatonRig.start(settings, storage: .sqlite, bots: .init(model: model.baseURL, webhook: rasa.webhookURL))
             do {
-                let figures = try await BotScenario(rig: rig, model: model, client: client, turns: 200).run()
+                let figures = (
+                    model: try await BotScenario(rig: rig, bot: .model(model), client: client, turns: 200).run(),
+                    webhook: try await BotScenario(rig: rig, bot: .webhook(rasa), client: client, turns: 200).run()
+                )
                 await rig.stop()
                 await model.shutdown()
+                await rasa.shutdown()
                 return figures
             } catch {
                 await rig.stop()
@@ -55,6 +66,27 @@ struct Bench {
             }
         } catch {
             await model.shutdown()
+            await rasa.shutdown()
+            throw error
+        }
+    }
+
+    /// A bot that uses the handovers API: one handover on one Baton, its user's messages and the agent's replies.
+    func handovers(client: HTTPClient) async throws -> HandoversScenario.Figures {
+        let callback = try await CallbackReceiver.start()
+        do {
+            let rig = try await BatonRig.start(settings, storage: .sqlite, bots: .init(callback: callback.url))
+            do {
+                let figures = try await HandoversScenario(rig: rig, callback: callback, client: client, turns: 200).run()
+                await rig.stop()
+                await callback.stop()
+                return figures
+            } catch {
+                await rig.stop()
+                throw error
+            }
+        } catch {
+            await callback.stop()
             throw error
         }
     }

@@ -46,6 +46,17 @@ extension BenchReport {
             lines.append(row("Bot node turn, message → first words shown p50 / p99 (ms)", Self.pair(bot.batonFirstWords), Self.pair(bot.directFirstWords), "—", nil, note: "bare: the model stand-in called directly"))
             lines.append(row("Bot node turn, message → answer stored and shown p50 / p99 (ms)", Self.pair(bot.batonAnswer), Self.pair(bot.directAnswer), "—", nil, note: Self.added(bot.batonAnswer, bot.directAnswer)))
         }
+        if let bot = webhookBot {
+            lines.append(row(
+                "Webhook bot turn (Rasa's REST channel), message → answer stored and shown p50 / p99 (ms)", Self.pair(bot.batonAnswer), Self.pair(bot.directAnswer), "—", nil,
+                note: "bare: the Rasa stand-in called directly; " + Self.added(bot.batonAnswer, bot.directAnswer)))
+        }
+        if let handovers {
+            lines.append(row(
+                "Handovers API, a bot's user message → Chatwoot stand-in p50 / p99 (ms)", Self.pair(handovers.userToChatwoot), Self.pair(handovers.directToChatwoot), "—", nil,
+                note: "bare: the bot posting to the stand-in itself; " + Self.added(handovers.userToChatwoot, handovers.directToChatwoot)))
+            lines.append(row("Handovers API, an agent's reply → the bot's callback p50 / p99 (ms)", Self.pair(handovers.agentToCallback), "", "—", nil))
+        }
         if let sockets {
             lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
             lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))

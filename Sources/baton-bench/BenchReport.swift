@@ -30,7 +30,11 @@ struct BenchReport: Codable, Sendable {
     var postgresRelays: [RelayScenario.Figures] = []
     var calls = ChatwootCallsScenario.Figures()
     var sockets: Sockets?
+    /// A `bot` node's turns with a language model (OpenAI-compatible), and with a webhook bot (Rasa's REST channel).
     var bot: BotScenario.Figures?
+    var webhookBot: BotScenario.Figures?
+    /// A bot that uses the handovers API.
+    var handovers: HandoversScenario.Figures?
 
     init(settings: BenchSettings) {
         let formatter = ISO8601DateFormatter()
