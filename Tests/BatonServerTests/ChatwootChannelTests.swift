@@ -72,6 +72,7 @@ struct ChatwootChannelTests {
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = HandoverEndToEndTests.retry
         if let arrivalWindow { dependencies.arrivalWindow = arrivalWindow }
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
         do {
             try await app.test(.live) { client in

@@ -70,9 +70,7 @@ struct HandoverEndToEndTests {
             delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], bots: bots, sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.retryPolicy = retry
-        // The outbox's look for other instances' jobs once in five minutes: every job this instance stores rings it,
-        // and a path that forgot to would leave its job waiting past these tests' timeouts.
-        dependencies.outboxPollInterval = outboxPollInterval ?? .seconds(300)
+        dependencies.outboxPollInterval = outboxPollInterval ?? TestBaton.quietOutbox
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
     }
 
