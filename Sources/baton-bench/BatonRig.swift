@@ -17,10 +17,15 @@ final class BatonRig: Sendable {
     let instances: [ChildProcess]
     /// `http://127.0.0.1:PORT` of each instance.
     let baseURLs: [String]
+    /// The WhatsApp inbox the endpoint answers as a Chatwoot channel, when the rig has one.
+    let channelInbox: Int?
     static let adminToken = "bench-admin-token-0123456789abcdef"
     static let endpoint = "bench"
 
-    private init(standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, folder: URL, instances: [ChildProcess], baseURLs: [String]) {
+    private init(
+        standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, folder: URL, instances: [ChildProcess], baseURLs: [String], channelInbox: Int?
+    ) {
+        self.channelInbox = channelInbox
         self.standIn = standIn
         self.seed = seed
         self.secret = secret
@@ -32,16 +37,20 @@ final class BatonRig: Sendable {
     /// Starts the stand-in and `count` Baton processes on one store; the stand-in's webhooks go to the first.
     /// - Parameter checkSpec: whether the stand-in checks every request against Chatwoot's swagger (costs CPU).
     /// - Parameter bots: where the flow's bot nodes' bots listen (the bot scenarios' stand-ins).
-    static func start(_ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false, bots: BotAddresses = BotAddresses()) async throws -> BatonRig {
+    /// - Parameter chatwootChannel: whether the endpoint also answers a WhatsApp inbox as a Chatwoot channel.
+    static func start(
+        _ settings: BenchSettings, storage: Storage, count: Int = 1, checkSpec: Bool = false, bots: BotAddresses = BotAddresses(), chatwootChannel: Bool = false
+    ) async throws -> BatonRig {
         let standIn = try ChatwootStandIn(configuration: .init(checkSpec: checkSpec, messagesPerMinuteLimit: 1_000_000))
         try await standIn.start()
         let secret = "bench-secret-\(UUID().uuidString)"
         let seed = await standIn.seedDefaults(webhookURL: nil, secret: secret)
+        let channelInbox = chatwootChannel ? await standIn.createInbox(account: seed.account.id, name: "Bench WhatsApp", channel: .whatsapp).id : nil
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try flow(inbox: seed.inbox.id).write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
-        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret, bots: bots).write(to: config, atomically: true, encoding: .utf8)
+        try configuration(storage: storage, standIn: standIn, seed: seed, secret: secret, bots: bots, channelInbox: channelInbox).write(to: config, atomically: true, encoding: .utf8)
         var instances: [ChildProcess] = []
         var urls: [String] = []
         for _ in 0..<count {
@@ -50,7 +59,7 @@ final class BatonRig: Sendable {
             urls.append(try baseURL(in: process.readyLine))
         }
         await standIn.setWebhookURL(urls[0] + "/handover/chatwoot", inbox: seed.inbox.id)
-        return BatonRig(standIn: standIn, seed: seed, secret: secret, folder: folder, instances: instances, baseURLs: urls)
+        return BatonRig(standIn: standIn, seed: seed, secret: secret, folder: folder, instances: instances, baseURLs: urls, channelInbox: channelInbox)
     }
 
     /// Where the bench's bots listen: the model server of the flow's `assistant` node (OpenAI-compatible), the
@@ -189,7 +198,9 @@ final class BatonRig: Sendable {
         return #"{ enabled: true, apiKey: \#(handoversKey), callback: { url: "\#(callback)", secret: bench-callback-secret-0123456789 } }"#
     }
 
-    static func configuration(storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, bots: BotAddresses = BotAddresses()) -> String {
+    static func configuration(
+        storage: Storage, standIn: ChatwootStandIn, seed: DefaultSeed, secret: String, bots: BotAddresses = BotAddresses(), channelInbox: Int? = nil
+    ) -> String {
         let store: String
         switch storage {
         case .sqlite: store = "{ sqlite: { path: baton.sqlite } }"
@@ -212,7 +223,7 @@ final class BatonRig: Sendable {
                 name: Bench
                 urlToken: \(endpoint)
                 flow: flow.yaml
-                channels: { webchat: { enabled: true }, rest: \(rest(callback: bots.callback)) }
+                channels: { webchat: { enabled: true }, rest: \(rest(callback: bots.callback))\(channelInbox.map { ", chatwoot: { inboxes: [\($0)] }" } ?? "") }
                 handover:
                   provider: chatwoot
                   chatwoot:

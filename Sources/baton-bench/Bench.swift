@@ -24,6 +24,7 @@ struct Bench {
             }
             if wants("bot") { (report.bot, report.webhookBot) = try await botTurns(client: client) }
             if wants("handovers") { report.handovers = try await handovers(client: client) }
+            if wants("channel") { report.chatwootChannel = try await chatwootChannel() }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
                 for count in settings.postgresInstances {
@@ -87,6 +88,19 @@ struct Bench {
             }
         } catch {
             await callback.stop()
+            throw error
+        }
+    }
+
+    /// A contact's turns with the flow on a Chatwoot inbox.
+    func chatwootChannel() async throws -> ChatwootChannelScenario.Figures {
+        let rig = try await BatonRig.start(settings, storage: .sqlite, chatwootChannel: true)
+        do {
+            let figures = try await ChatwootChannelScenario(rig: rig, turns: 200).run()
+            await rig.stop()
+            return figures
+        } catch {
+            await rig.stop()
             throw error
         }
     }

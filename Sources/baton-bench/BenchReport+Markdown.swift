@@ -57,6 +57,11 @@ extension BenchReport {
                 note: "bare: the bot posting to the stand-in itself; " + Self.added(handovers.userToChatwoot, handovers.directToChatwoot)))
             lines.append(row("Handovers API, an agent's reply → the bot's callback p50 / p99 (ms)", Self.pair(handovers.agentToCallback), "", "—", nil))
         }
+        if let channel = chatwootChannel {
+            lines.append(row(
+                "Chatwoot channel (WhatsApp inbox), agent-bot webhook → the flow's reply at the stand-in p50 / p99 (ms)", Self.pair(channel.webhookToReply), "", "—", nil,
+                note: "of it the 150 ms a quiet conversation's message waits for the rest of a burst"))
+        }
         if let sockets {
             lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
             lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))

@@ -35,6 +35,8 @@ struct BenchReport: Codable, Sendable {
     var webhookBot: BotScenario.Figures?
     /// A bot that uses the handovers API.
     var handovers: HandoversScenario.Figures?
+    /// A contact's turns with the flow on a Chatwoot inbox.
+    var chatwootChannel: ChatwootChannelScenario.Figures?
 
     init(settings: BenchSettings) {
         let formatter = ISO8601DateFormatter()
