@@ -3,6 +3,7 @@ import ChatwootStandIn
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -120,10 +121,13 @@ final class CallbackReceiver: Sendable {
     static let marker = "agent-to-bot:"
 
     let url: String
+    private let group: ServiceGroup
     private let server: Task<Void, any Error>
+    private let measuring: Measuring
 
-    private init(url: String, server: Task<Void, any Error>, measuring: Measuring) {
+    private init(url: String, group: ServiceGroup, server: Task<Void, any Error>, measuring: Measuring) {
         self.url = url
+        self.group = group
         self.server = server
         self.measuring = measuring
     }
@@ -142,28 +146,25 @@ final class CallbackReceiver: Sendable {
         let (ports, bound) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                bound.yield(channel.localAddress?.port ?? 0)
-                bound.finish()
-            },
+            onServerRunning: { channel in bound.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var port = 0
-        for await bound in ports { port = bound }
-        guard port > 0 else {
-            server.cancel()
-            throw BenchError("the callback server did not start")
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let server = Task {
+            defer { bound.finish() }
+            try await group.run()
         }
-        return CallbackReceiver(url: "http://127.0.0.1:\(port)/callback", server: server, measuring: measuring)
+        for await port in ports where port > 0 {
+            return CallbackReceiver(url: "http://127.0.0.1:\(port)/callback", group: group, server: server, measuring: measuring)
+        }
+        throw BenchError("the callback server stopped before it was listening: \(String(describing: await server.result))")
     }
-
-    private let measuring: Measuring
 
     func measure(with stopwatch: Stopwatch) { measuring.set(stopwatch) }
 
+    /// Stops listening once open requests have ended.
     func stop() async {
-        server.cancel()
-        _ = try? await server.value
+        await group.triggerGracefulShutdown()
+        _ = await server.result
     }
 
     /// The stopwatch the route hands arrivals to.
