@@ -2,7 +2,6 @@ import BatonConfig
 public import BatonCore
 import Foundation
 import Logging
-import ServiceContextModule
 
 /// Why a survey answer was refused.
 public enum SurveyError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -334,7 +333,7 @@ public struct Conversations: Sendable {
     private func publishedAtCommit<T: Sendable>(
         _ sessionID: SessionID, after: @escaping @Sendable (T) -> HubEvent? = { _ in nil }
     ) -> @Sendable ((result: T, messages: [Message])) -> Void {
-        let (hub, trace) = (hub, ServiceContext.current)
+        let (hub, trace) = (hub, BatonTracing.currentContext)
         return { committed in
             BatonTracing.withSpan("hub publish", continuing: trace) {
                 hub.publish(committed.messages)

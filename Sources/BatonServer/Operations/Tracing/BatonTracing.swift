@@ -58,6 +58,12 @@ public enum BatonTracing {
         return Tracing.withSpan(operationName(), context: context) { _ in operation() }
     }
 
+    /// The current context, for work done for this caller on another thread (``withSpan(_:continuing:_:)``); nil
+    /// with tracing off, without reading the task-local (every store write asks).
+    static var currentContext: ServiceContext? {
+        enabled.load(ordering: .acquiring) ? ServiceContext.current : nil
+    }
+
     /// The current trace as a W3C `traceparent`, for work saved now and done later (the outbox's jobs).
     static func currentTraceparent() -> String? {
         guard enabled.load(ordering: .acquiring), let context = ServiceContext.current else { return nil }
