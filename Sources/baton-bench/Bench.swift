@@ -45,64 +45,47 @@ struct Bench {
     /// against the Rasa stand-in, each user in a session of their own.
     func botTurns(client: HTTPClient) async throws -> (model: BotScenario.Figures, webhook: BotScenario.Figures) {
         let model = try await OpenAIStandIn.start(.init(flavor: .openai, pieceDelay: .milliseconds(5)))
-        let rasa: RasaStandIn
-        do { rasa = try await RasaStandIn.start() } catch {
-            await model.shutdown()
-            throw error
-        }
-        do {
-            let rig = try await BatonRig.start(settings, storage: .sqlite, bots: .init(model: model.baseURL, webhook: rasa.webhookURL))
-            do {
-                let figures = (
-                    model: try await BotScenario(rig: rig, bot: .model(model), client: client, turns: 200).run(),
-                    webhook: try await BotScenario(rig: rig, bot: .webhook(rasa), client: client, turns: 200).run()
-                )
-                await rig.stop()
-                await model.shutdown()
-                await rasa.shutdown()
-                return figures
-            } catch {
-                await rig.stop()
-                throw error
+        return try await afterwards({ await model.shutdown() }) {
+            let rasa = try await RasaStandIn.start()
+            return try await afterwards({ await rasa.shutdown() }) {
+                try await running(try await BatonRig.start(settings, storage: .sqlite, bots: .init(model: model.baseURL, webhook: rasa.webhookURL))) { rig in
+                    (
+                        model: try await BotScenario(rig: rig, bot: .model(model), client: client, turns: 200).run(),
+                        webhook: try await BotScenario(rig: rig, bot: .webhook(rasa), client: client, turns: 200).run()
+                    )
+                }
             }
-        } catch {
-            await model.shutdown()
-            await rasa.shutdown()
-            throw error
         }
     }
 
     /// A bot that uses the handovers API: one handover on one Baton, its user's messages and the agent's replies.
     func handovers(client: HTTPClient) async throws -> HandoversScenario.Figures {
         let callback = try await CallbackReceiver.start()
-        do {
-            let rig = try await BatonRig.start(settings, storage: .sqlite, bots: .init(callback: callback.url))
-            do {
-                let figures = try await HandoversScenario(rig: rig, callback: callback, client: client, turns: 200).run()
-                await rig.stop()
-                await callback.stop()
-                return figures
-            } catch {
-                await rig.stop()
-                throw error
+        return try await afterwards({ await callback.stop() }) {
+            try await running(try await BatonRig.start(settings, storage: .sqlite, bots: .init(callback: callback.url))) { rig in
+                try await HandoversScenario(rig: rig, callback: callback, client: client, turns: 200).run()
             }
-        } catch {
-            await callback.stop()
-            throw error
         }
     }
 
     /// A contact's turns with the flow on a Chatwoot inbox.
     func chatwootChannel() async throws -> ChatwootChannelScenario.Figures {
-        let rig = try await BatonRig.start(settings, storage: .sqlite, chatwootChannel: true)
-        do {
-            let figures = try await ChatwootChannelScenario(rig: rig, turns: 200).run()
-            await rig.stop()
-            return figures
-        } catch {
-            await rig.stop()
-            throw error
+        try await running(try await BatonRig.start(settings, storage: .sqlite, chatwootChannel: true)) { rig in
+            try await ChatwootChannelScenario(rig: rig, turns: 200).run()
         }
+    }
+
+    /// `body`'s result on `rig`, which is stopped after it, whether `body` returned or threw.
+    func running<T>(_ rig: BatonRig, _ body: (BatonRig) async throws -> T) async throws -> T {
+        try await afterwards({ await rig.stop() }) { try await body(rig) }
+    }
+
+    /// `body`'s result, once `cleanup` ran after it, whether `body` returned or threw.
+    func afterwards<T>(_ cleanup: () async -> Void, _ body: () async throws -> T) async throws -> T {
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        await cleanup()
+        return try result.get()
     }
 
     // MARK: Start-up
