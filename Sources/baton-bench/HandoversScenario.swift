@@ -3,10 +3,10 @@ import ChatwootStandIn
 import Foundation
 import Hummingbird
 import Logging
-import ServiceLifecycle
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import ServiceLifecycle
 import Synchronization
 
 /// What Baton adds for a bot that owns its conversations and needs only the handover (the handovers API). Its turns
