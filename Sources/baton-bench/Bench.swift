@@ -25,6 +25,7 @@ struct Bench {
             if wants("bot") { (report.bot, report.webhookBot) = try await botTurns(client: client) }
             if wants("handovers") { report.handovers = try await handovers(client: client) }
             if wants("channel") { report.chatwootChannel = try await chatwootChannel() }
+            if wants("rest") { report.rest = try await restTurns(client: client) }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
                 for count in settings.postgresInstances {
@@ -72,6 +73,13 @@ struct Bench {
     func chatwootChannel() async throws -> ChatwootChannelScenario.Figures {
         try await running(try await BatonRig.start(settings, storage: .sqlite, chatwootChannel: true)) { rig in
             try await ChatwootChannelScenario(rig: rig, turns: 200).run()
+        }
+    }
+
+    /// A user's turns with the flow over the REST channel.
+    func restTurns(client: HTTPClient) async throws -> RESTScenario.Figures {
+        try await running(try await BatonRig.start(settings, storage: .sqlite)) { rig in
+            try await RESTScenario(rig: rig, client: client, turns: 200).run()
         }
     }
 

@@ -62,6 +62,9 @@ extension BenchReport {
                 "Chatwoot channel (WhatsApp inbox), agent-bot webhook → the flow's reply at the stand-in p50 / p99 (ms)", Self.pair(channel.webhookToReply), "", "—", nil,
                 note: "of it the 150 ms a quiet conversation's message waits for the rest of a burst"))
         }
+        if let rest {
+            lines.append(row("REST channel, a user message → the flow's answer in the response p50 / p99 (ms)", Self.pair(rest.messageToAnswer), "", "—", nil))
+        }
         if let sockets {
             lines.append(row("Memory per open webchat socket at \(Self.count(sockets.baton.opened)) (KB)", Self.kilobytes(sockets.baton.bytesPerSocket), Self.kilobytes(sockets.bare.bytesPerSocket), "≤ 40 KB", sockets.baton.bytesPerSocket <= 40 * 1024))
             lines.append(row("Sockets open when the first was refused", sockets.baton.openAtRefusal.map(Self.count) ?? "–", "", "refuses, never crashes", sockets.baton.aliveAfterRefusal == true && sockets.baton.refusal != nil))

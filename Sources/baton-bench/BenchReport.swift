@@ -37,6 +37,8 @@ struct BenchReport: Codable, Sendable {
     var handovers: HandoversScenario.Figures?
     /// A contact's turns with the flow on a Chatwoot inbox.
     var chatwootChannel: ChatwootChannelScenario.Figures?
+    /// A user's turns with the flow over the REST channel.
+    var rest: RESTScenario.Figures?
 
     init(settings: BenchSettings) {
         let formatter = ISO8601DateFormatter()
