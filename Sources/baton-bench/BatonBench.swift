@@ -36,7 +36,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Webchat sockets to hold open for the per-socket memory figure.")
     var sockets = 10_000
 
-    @Option(help: "Only these scenarios (comma-separated: startup,relay,ack,user,calls,bot,handovers,channel,rest,sockets,postgres).")
+    @Option(help: "Only these scenarios (comma-separated: startup,relay,ack,user,calls,open,bot,handovers,channel,rest,sockets,postgres).")
     var only: String?
 
     @Option(help: "How many Baton instances the PostgreSQL relay runs with, one phase each (comma-separated).")

@@ -26,6 +26,9 @@ struct Bench {
             if wants("handovers") { report.handovers = try await handovers(client: client) }
             if wants("channel") { report.chatwootChannel = try await chatwootChannel() }
             if wants("rest") { report.rest = try await restTurns(client: client) }
+            if wants("open") {
+                report.handoverOpen = try await running(try await BatonRig.start(settings, storage: .sqlite)) { rig in try await HandoverOpenScenario(rig: rig, handovers: 50).run() }
+            }
             if wants("sockets") { report.sockets = try await sockets() }
             if wants("postgres"), let url = settings.postgresURL {
                 for count in settings.postgresInstances {

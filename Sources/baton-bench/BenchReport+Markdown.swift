@@ -62,6 +62,10 @@ extension BenchReport {
                 "Chatwoot channel (WhatsApp inbox), agent-bot webhook → the flow's reply at the stand-in p50 / p99 (ms)", Self.pair(channel.webhookToReply), "", "—", nil,
                 note: "of it the 150 ms a quiet conversation's message waits for the rest of a burst"))
         }
+        if let open = handoverOpen {
+            lines.append(row("Handover, the user's \"agent\" → the conversation created in the Chatwoot stand-in p50 / p99 (ms)", Self.pair(open.toConversation), "", "—", nil))
+            lines.append(row("Handover, the user's \"agent\" → the accepted notice on the user's socket p50 / p99 (ms)", Self.pair(open.toNotice), "", "—", nil))
+        }
         if let rest {
             lines.append(row("REST channel, a user message → the flow's answer in the response p50 / p99 (ms)", Self.pair(rest.messageToAnswer), "", "—", nil))
         }

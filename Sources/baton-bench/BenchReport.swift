@@ -39,6 +39,8 @@ struct BenchReport: Codable, Sendable {
     var chatwootChannel: ChatwootChannelScenario.Figures?
     /// A user's turns with the flow over the REST channel.
     var rest: RESTScenario.Figures?
+    /// Users asking for an agent, one after another.
+    var handoverOpen: HandoverOpenScenario.Figures?
 
     init(settings: BenchSettings) {
         let formatter = ISO8601DateFormatter()
