@@ -35,10 +35,10 @@ struct BotTurns: Sendable {
         } catch {
             return .retry("the store could not be read: \(String(reflecting: error))")
         }
-        await conversations.botIsThinking(sessionID: session.id)
+        conversations.botIsThinking(sessionID: session.id)
         let started = ContinuousClock.now
         let call = await bot.answer(BotTurn(request: request, session: session, transcript: transcript, attempt: item.attempts)) { text in
-            await conversations.botDraft(text, sessionID: session.id)
+            conversations.botDraft(text, sessionID: session.id)
         }
         metrics.botTurn(bot: request.bot, provider: settings.kind.provider, outcome: call.metricOutcome, duration: ContinuousClock.now - started)
         switch call {
@@ -46,13 +46,13 @@ struct BotTurns: Sendable {
             let outcome = await report(limited(answer, bot: request.bot, session: session), session: session, endpoint: endpoint)
             // Whatever the step stored (nothing, for an answer the conversation no longer waits for), the draft and
             // the typing dots go; a stored answer has replaced them already.
-            await conversations.botDraft(nil, sessionID: session.id)
+            conversations.botDraft(nil, sessionID: session.id)
             return outcome
         case .failed(let failure, let detail):
-            await conversations.botDraft(nil, sessionID: session.id)
+            conversations.botDraft(nil, sessionID: session.id)
             return await report(.failure(request, failure, detail: detail), session: session, endpoint: endpoint)
         case .retry(let failure, let detail, let after):
-            await conversations.botDraft(nil, sessionID: session.id)
+            conversations.botDraft(nil, sessionID: session.id)
             // A user is waiting: the next try comes after the bot's Retry-After or a short backoff, and when that
             // would be past the bot's budget the flow hears of the failure now.
             let delay = after ?? Self.backoff.delay(afterAttempts: item.attempts)

@@ -139,7 +139,7 @@ public struct Conversations: Sendable {
         let time = now()
         do {
             let trace = BatonTracing.currentTraceparent()
-            let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
+            let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await write(sessionID, at: time) { update in
                 update.trace = trace
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
@@ -151,11 +151,9 @@ public struct Conversations: Sendable {
                 if notifies(update.session), let handover = update.state.handover {
                     update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
                 }
-                return (endpoint: update.session.endpointID, measures: HandoverMeasures(from: before, to: update.state.handover, at: time), enqueued: !update.jobs.isEmpty)
+                return (endpoint: update.session.endpointID, measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
             } }
             metrics.handover(measured.measures, endpoint: measured.endpoint)
-            // The outside bot's notification goes now, not when the outbox next looks for other instances' jobs.
-            if measured.enqueued { outboxBell.ring() }
             return stored.first
         } catch SessionStoreError.duplicateExternalMessage {
             return nil
@@ -165,7 +163,7 @@ public struct Conversations: Sendable {
     /// A notice for the user alone (the agents never get it, so it does not hold the desk's sync position back).
     func notice(_ content: MessageContent, sessionID: SessionID) async throws {
         let time = now()
-        _ = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
+        _ = try await write(sessionID, at: time) { update in
             update.append(MessageDraft(sender: .system, content: content, createdAt: time))
             update.passOverAppended()
         }
@@ -188,7 +186,7 @@ public struct Conversations: Sendable {
     public func survey(_ content: MessageContent, externalID: String, conversationID: Int, sessionID: SessionID) async throws -> SurveyOutcome {
         let time = now()
         do {
-            let (shown, _) = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
+            let (shown, _) = try await write(sessionID, at: time) { update in
                 guard let handover = update.state.handover, handover.conversationID == conversationID, handover.phase == .resolved else { return false }
                 update.append(MessageDraft(sender: .system, content: content, createdAt: time, externalID: externalID))
                 update.passOverAppended()
@@ -222,7 +220,7 @@ public struct Conversations: Sendable {
         try await counted { try limits.checkLength(text) }
         let time = now()
         let data: JSONValue = ["surveyAnswer": ["messageId": .number(Double(surveyID)), "rating": .number(Double(rating))]]
-        let (session, stored) = try await counted { try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
+        let (session, stored) = try await counted { try await write(sessionID, at: time) { update in
             try limits.take(from: &update.rateBucket, at: time)
             update.append(MessageDraft(sender: .user, content: MessageContent(text: text, data: data), createdAt: time, clientMessageID: clientMessageID))
             // For the desk's survey page, not for the agents' conversation.
@@ -230,7 +228,6 @@ public struct Conversations: Sendable {
             update.enqueue(.survey(SurveyAnswer(conversationUUID: uuid, rating: rating, feedback: text.isEmpty ? nil : text)))
             return update.session
         } }
-        outboxBell.ring()
         // The session as it was read: its `lastMessageID` is before the answer (callers read `messages`).
         return Turn(session: session, userMessage: stored.first, messages: stored)
     }
@@ -254,7 +251,7 @@ public struct Conversations: Sendable {
     }
 
     /// An agent started or stopped typing.
-    public func agentTyping(_ on: Bool, sessionID: SessionID) async {
+    public func agentTyping(_ on: Bool, sessionID: SessionID) {
         hub.publish(.typing(sender: .agent, on: on), to: sessionID)
     }
 
@@ -268,13 +265,13 @@ public struct Conversations: Sendable {
     }
 
     /// An outside bot was asked for its answer: the user sees it typing until the answer (or its draft) comes.
-    public func botIsThinking(sessionID: SessionID) async {
+    public func botIsThinking(sessionID: SessionID) {
         hub.publish(.typing(sender: .bot, on: true), to: sessionID)
     }
 
     /// The text of a bot answer being written, shown growing to the session's sockets and never stored; `nil`
     /// withdraws it (the answer failed). The stored answer replaces it.
-    public func botDraft(_ text: String?, sessionID: SessionID) async {
+    public func botDraft(_ text: String?, sessionID: SessionID) {
         hub.publish(.draft(text: text), to: sessionID)
     }
 
@@ -293,7 +290,7 @@ public struct Conversations: Sendable {
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
         let phase = { @Sendable (outcome: StepOutcome) in outcome.handover.map { HubEvent.handover($0) } }
-        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID, after: phase)) { update in
+        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await write(sessionID, at: time, publishing: phase) { update in
             update.trace = trace
             // Inside the write: the session's row lock makes instances take from its bucket one at a time.
             if rateLimited { try limits.take(from: &update.rateBucket, at: time) }
@@ -314,16 +311,32 @@ public struct Conversations: Sendable {
             // The clock sleeps until the time it knew; an earlier one must wake it.
             let sooner = update.state.wakeAt.map { wakeAt in before?.wakeAt.map { wakeAt < $0 } ?? true } ?? false
             return StepOutcome(
-                session: update.session, problems: step.problems, enqueued: !update.jobs.isEmpty, handover: changed ? after : nil, timerSooner: sooner,
+                session: update.session, problems: step.problems, handover: changed ? after : nil, timerSooner: sooner,
                 measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
         } }
         metrics.handover(outcome.measures, endpoint: endpoint.id)
         for problem in outcome.problems {
             logger.error("flow problem", metadata: ["session": "\(sessionID)", "endpoint": "\(endpoint.id)", "problem": "\(problem)"])
         }
-        if outcome.enqueued { outboxBell.ring() }
         if outcome.timerSooner { clockBell.ring() }
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
+    }
+
+    /// `body`'s update of the session, in one store transaction: what it stored is published as it commits (with
+    /// `after`'s event for its result, see `publishedAtCommit`), and when it stored desk work the outbox is woken as
+    /// the write returns, so no job waits for the outbox's look for other instances' jobs. Every write that can store a
+    /// message or a job goes through here.
+    private func write<T: Sendable>(
+        _ sessionID: SessionID, at time: Date, publishing after: @escaping @Sendable (T) -> HubEvent? = { _ in nil },
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        let published = publishedAtCommit(sessionID) { (written: (result: T, enqueued: Bool)) in after(written.result) }
+        let (written, messages) = try await store.update(sessionID: sessionID, now: time, committed: published) { update in
+            let result = try body(&update)
+            return (result: result, enqueued: !update.jobs.isEmpty)
+        }
+        if written.enqueued { outboxBell.ring() }
+        return (written.result, messages)
     }
 
     /// What publishes a transaction's stored messages, then `after`'s event for its result if any, as it commits:
@@ -346,7 +359,6 @@ public struct Conversations: Sendable {
     private struct StepOutcome: Sendable {
         var session: Session
         var problems: [FlowProblem]
-        var enqueued: Bool
         var handover: HandoverPhase?
         var timerSooner: Bool
         var measures: HandoverMeasures

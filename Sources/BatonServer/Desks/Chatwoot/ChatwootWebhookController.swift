@@ -230,7 +230,7 @@ struct ChatwootWebhookController {
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
                 return (.ignored, "ignored: not a Baton conversation")
             }
-            await conversations.agentTyping(on, sessionID: sessionID)
+            conversations.agentTyping(on, sessionID: sessionID)
             return (.applied, "typing")
         }
     }
