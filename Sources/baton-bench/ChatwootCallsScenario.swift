@@ -68,8 +68,7 @@ struct ChatwootCallsScenario {
                 duplicated += 1
                 continue
             }
-            let micros = request.receivedAt.microseconds - sent
-            latencies.add(UInt64(max(0, micros)) * 1000)
+            latencies.add(request.receivedAt.nanoseconds(since: sent))
         }
         var calls: [String: Int] = [:]
         for request in received { calls["\(request.method) \(Self.pattern(request.path))", default: 0] += 1 }
@@ -139,16 +138,16 @@ struct ChatwootCallsScenario {
     }
 }
 
-/// Wall-clock send times in microseconds (the stand-in stamps its requests with the wall clock).
+/// Send times on the stand-in's clock (`Instant`: the wall clock it stamps its requests with).
 final class SentTimes: Sendable {
-    private let times: Mutex<[Int64?]>
+    private let times: Mutex<[Instant?]>
 
     init(count: Int) { times = Mutex(Array(repeating: nil, count: count)) }
 
     func record(_ number: Int) {
-        let now = Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let now = Instant.now
         times.withLock { $0[number] = now }
     }
 
-    func time(_ number: Int) -> Int64? { times.withLock { number < $0.count ? $0[number] : nil } }
+    func time(_ number: Int) -> Instant? { times.withLock { number < $0.count ? $0[number] : nil } }
 }

@@ -24,14 +24,12 @@ struct HandoverOpenScenario {
                 if text.contains(Self.notice) { told.arrived(number) }
             }
             guard let session = socket.session else { throw BenchError("no session") }
-            let sent = HandoversScenario.wallMicros()
+            let sent = Instant.now
             told.sent(number)
             try await socket.send(#"{"type":"message","text":"agent","clientMessageId":"open-\#(number)"}"#)
-            let created = try await rig.standIn.waitForRequests(count: 1, timeout: .seconds(10)) { request in
-                request.method == "POST" && request.path.hasSuffix("/conversations") && request.bodyText.contains(session)
-            }[0]
+            let created = try await rig.standIn.post(to: "/conversations", saying: session)
             guard await told.waitForArrivals(number + 1, timeout: .seconds(10)) else { throw BenchError("handover \(number): no accepted notice") }
-            figures.toConversation.add(UInt64(max(0, created.receivedAt.microseconds - sent)) * 1000)
+            figures.toConversation.add(created.receivedAt.nanoseconds(since: sent))
             figures.handovers += 1
             await SocketsScenario.closeAll([socket])
         }

@@ -38,9 +38,9 @@ struct HandoversScenario {
 
         for turn in 0..<turns {
             let marker = "outside:\(turn);"
-            let sent = Self.wallMicros()
+            let sent = Instant.now
             try await post(["sender": "user", "text": marker, "clientMessageId": "outside-\(turn)"], to: "/handovers/\(session)/messages")
-            figures.userToChatwoot.add(try await receipt(of: marker, since: sent))
+            figures.userToChatwoot.add(try await rig.standIn.post(to: "/messages", saying: marker).receivedAt.nanoseconds(since: sent))
         }
 
         // The bot's own conversation, in an inbox whose webhooks go nowhere: what posting to Chatwoot costs it alone.
@@ -48,9 +48,9 @@ struct HandoversScenario {
         let direct = try await rig.standIn.startConversation(inbox: own.id, contactName: "Outside bot user")
         for turn in 0..<turns {
             let marker = "direct:\(turn);"
-            let sent = Self.wallMicros()
+            let sent = Instant.now
             try await postToChatwoot(marker, conversation: direct.displayId)
-            figures.directToChatwoot.add(try await receipt(of: marker, since: sent))
+            figures.directToChatwoot.add(try await rig.standIn.post(to: "/messages", saying: marker).receivedAt.nanoseconds(since: sent))
         }
 
         let stopwatch = Stopwatch()
@@ -102,17 +102,6 @@ struct HandoversScenario {
         _ = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else { throw BenchError("Chatwoot's stand-in answered \(response.status) to \(path)") }
     }
-
-    /// Nanoseconds from `sent` (wall-clock microseconds) to the stand-in's receipt of the message that says `marker`.
-    func receipt(of marker: String, since sent: Int64) async throws -> UInt64 {
-        let found = try await rig.standIn.waitForRequests(count: 1, timeout: .seconds(10)) { request in
-            request.method == "POST" && request.path.hasSuffix("/messages") && request.bodyText.contains(marker)
-        }
-        return UInt64(max(0, found[0].receivedAt.microseconds - sent)) * 1000
-    }
-
-    /// The wall clock in microseconds, as the stand-in stamps its requests.
-    static func wallMicros() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000_000).rounded(.down)) }
 }
 
 /// An outside bot's callback server: answers every notification 200 and hands the number after `marker` in each to
