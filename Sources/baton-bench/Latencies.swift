@@ -76,12 +76,13 @@ final class Stopwatch: Sendable {
         }
     }
 
-    /// Arrival minus send, for every message that did both.
+    /// Arrival minus send, for every message that did both, in the order they were sent: in the raw figures of an
+    /// open loop, a sample's place tells when in the phase it was sent (at 1,000 msg/s, the 2,500th 2.5 s in).
     func latencies() -> Latencies {
         let sent = self.sent.withLock { $0 }
         let arrived = self.arrived.withLock { $0 }
         var result = Latencies()
-        for (number, start) in sent {
+        for (number, start) in sent.sorted(by: { $0.value < $1.value }) {
             if let end = arrived[number], end >= start { result.add(end - start) }
         }
         return result
