@@ -27,9 +27,12 @@ extension ConfigLoader {
         let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite", "postgres"], sink)
         guard let members else { return settings }
         let sqlite = members["sqlite"]
-        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path"], sink)
+        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path", "syncEachCommit"], sink)
         if let sqliteMembers, sqliteMembers.has("path"), let path = sqliteMembers["path"].string(sink) {
             settings.sqlitePath = Self.resolve(path, against: baseDirectory)
+        }
+        if let sqliteMembers, sqliteMembers.has("syncEachCommit"), let syncs = sqliteMembers["syncEachCommit"].bool(sink) {
+            settings.sqliteSyncsEachCommit = syncs
         }
         let postgres = members["postgres"]
         // The environment alone may choose PostgreSQL (BATON_STORAGE_POSTGRES_URL), whatever engine the file names.

@@ -8,7 +8,7 @@ import Yams
 /// ```yaml
 /// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096,
 ///             idleTimeoutSeconds: 75 }
-/// storage:  { sqlite: { path: data/baton.sqlite } }    # or, for several instances:
+/// storage:  { sqlite: { path: data/baton.sqlite, syncEachCommit: false } }    # or, for several instances:
 ///           { postgres: { url | urlFile, maxConnections: 20, listenURL | listenURLFile } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)

@@ -142,10 +142,15 @@ public struct ServerSettings: Sendable, Hashable {
 public struct StorageSettings: Sendable, Hashable {
     /// The SQLite database file; created with its folder when missing. Unused when `postgres` is set.
     public var sqlitePath: String
+    /// Whether each SQLite commit is flushed to the disk before what it stored is acknowledged, so that a power cut
+    /// or an operating system crash loses nothing acknowledged either. Off, a crash or kill of Baton loses nothing,
+    /// and a power cut may lose the last commits (SQLite's write-ahead log with `synchronous = NORMAL`).
+    public var sqliteSyncsEachCommit: Bool
     /// A PostgreSQL database, which several Baton processes can share.
     public var postgres: PostgresStorageSettings?
-    public init(sqlitePath: String, postgres: PostgresStorageSettings? = nil) {
+    public init(sqlitePath: String, sqliteSyncsEachCommit: Bool = false, postgres: PostgresStorageSettings? = nil) {
         self.sqlitePath = sqlitePath
+        self.sqliteSyncsEachCommit = sqliteSyncsEachCommit
         self.postgres = postgres
     }
 

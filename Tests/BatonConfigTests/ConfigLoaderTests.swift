@@ -98,6 +98,7 @@ func expectDiagnostic(
 
         #expect(configuration.server == ServerSettings(host: "127.0.0.1", port: 8080))
         #expect(configuration.storage.sqlitePath == directory + "/data/baton.sqlite")
+        #expect(!configuration.storage.sqliteSyncsEachCommit, "a power cut may lose the last commits, unless asked")
         #expect(configuration.log.level == "info")
         #expect(configuration.sourceFile == path)
         #expect(configuration.endpoints.map(\.id) == ["demo"])
@@ -133,6 +134,7 @@ func expectDiagnostic(
             storage:
               sqlite:
                 path: var/db.sqlite
+                syncEachCommit: true
             log:
               level: debug
             endpoints:
@@ -159,6 +161,7 @@ func expectDiagnostic(
         #expect(warnings.isEmpty)
         #expect(configuration.server == ServerSettings(host: "0.0.0.0", port: 9000, publicURL: "https://bot.example.com"))
         #expect(configuration.storage.sqlitePath == files.path("var/db.sqlite"))
+        #expect(configuration.storage.sqliteSyncsEachCommit)
         #expect(configuration.log.level == "debug")
         let endpoint = try #require(configuration.endpoints.first)
         #expect(endpoint.id == "support")
@@ -322,6 +325,7 @@ func expectDiagnostic(
         ("server.port", "BATON_SERVER_PORT"),
         ("server.publicURL", "BATON_SERVER_PUBLIC_URL"),
         ("storage.sqlite.path", "BATON_STORAGE_SQLITE_PATH"),
+        ("storage.sqlite.syncEachCommit", "BATON_STORAGE_SQLITE_SYNC_EACH_COMMIT"),
         ("endpoints.demo.handover.chatwoot.apiAccessToken", "BATON_ENDPOINTS_DEMO_HANDOVER_CHATWOOT_API_ACCESS_TOKEN"),
         ("endpoints.demo.handover.chatwoot.baseURL", "BATON_ENDPOINTS_DEMO_HANDOVER_CHATWOOT_BASE_URL"),
         ("endpoints.demo-1.handover.chatwoot.accountId", "BATON_ENDPOINTS_DEMO_1_HANDOVER_CHATWOOT_ACCOUNT_ID"),
@@ -341,9 +345,12 @@ func expectDiagnostic(
 
     @Test func environmentSuppliesKeysMissingFromTheFile() throws {
         let path = try writeConfig("endpoints:\n  demo:\n    flow: flows/main.yaml\n")
-        let (configuration, _) = try loader(["BATON_SERVER_PORT": "9191", "BATON_STORAGE_SQLITE_PATH": "/var/lib/baton.sqlite"]).load(path: path)
+        let (configuration, _) = try loader([
+            "BATON_SERVER_PORT": "9191", "BATON_STORAGE_SQLITE_PATH": "/var/lib/baton.sqlite", "BATON_STORAGE_SQLITE_SYNC_EACH_COMMIT": "true",
+        ]).load(path: path)
         #expect(configuration.server.port == 9191)
         #expect(configuration.storage.sqlitePath == "/var/lib/baton.sqlite")
+        #expect(configuration.storage.sqliteSyncsEachCommit)
     }
 
     @Test func environmentSuppliesAMissingToken() throws {

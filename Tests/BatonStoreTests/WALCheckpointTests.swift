@@ -38,4 +38,16 @@ struct WALCheckpointTests {
             #expect(try await store.messages(sessionID: session.id, after: 0, limit: 1_000).count == rounds)
         }
     }
+
+    /// `storage.sqlite.syncEachCommit`: SQLite flushes the log at each commit (`synchronous = FULL`, 2) only when
+    /// asked; by default at each checkpoint (`NORMAL`, 1), which a crash of the process survives and a power cut may not.
+    @Test(arguments: [(false, 1), (true, 2)])
+    func eachCommitIsFlushedToTheDiskOnlyWhenAsked(syncsEachCommit: Bool, synchronous: Int) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sync-\(UUID().uuidString)/baton.sqlite").path
+        let store = try SQLiteSessionStore(path: path, syncsEachCommit: syncsEachCommit)
+        try await store.migrate()
+        let session = try await newSession(store, user: "u")
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("hello")) }
+        #expect(try await store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
+    }
 }

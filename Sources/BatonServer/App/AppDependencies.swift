@@ -55,7 +55,7 @@ public struct AppDependencies: Sendable {
             let relay = store.notifications(listenerConfiguration: try postgres.listenerSettings().connectionConfiguration(applicationName: "baton hub listener"))
             return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
         }
-        return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath))
+        return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath, syncsEachCommit: configuration.storage.sqliteSyncsEachCommit))
     }
 
     /// Applies the store's schema migrations and returns, running the store's services only meanwhile (`baton migrate`).
