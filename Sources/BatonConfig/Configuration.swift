@@ -156,6 +156,13 @@ public struct StorageSettings: Sendable, Hashable {
 
     /// Where the data is, without secrets: for the start banner and logs.
     public var location: String { postgres.map { "PostgreSQL \($0)" } ?? sqlitePath }
+
+    /// Where the data is and, for SQLite, when a commit reaches the disk: for the start banner, so an operator sees
+    /// that `syncEachCommit` took.
+    public var summary: String {
+        guard postgres == nil else { return location }
+        return location + (sqliteSyncsEachCommit ? " (each commit flushed to the disk)" : " (flushed at checkpoints)")
+    }
 }
 
 public struct LogSettings: Sendable, Hashable {

@@ -111,7 +111,7 @@ struct Serve: AsyncParsableCommand {
                 lines.append(.init("Agent console (Chatwoot stand-in)", url: demo.consoleURL))
                 lines.append(.init("WhatsApp, answered by the bot: in the console, \"+ Test conversation\" in \"Acme WhatsApp\""))
             }
-            lines.append(.init("Data", detail: configuration.storage.location))
+            lines.append(.init("Data", detail: configuration.storage.summary))
             banner.show(lines)
         }
         do {
