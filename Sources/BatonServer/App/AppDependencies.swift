@@ -55,7 +55,8 @@ public struct AppDependencies: Sendable {
             let relay = store.notifications(listenerConfiguration: try postgres.listenerSettings().connectionConfiguration(applicationName: "baton hub listener"))
             return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
         }
-        return AppDependencies(store: try SQLiteSessionStore(path: configuration.storage.sqlitePath, syncsEachCommit: configuration.storage.sqliteSyncsEachCommit))
+        let storage = configuration.storage
+        return AppDependencies(store: try SQLiteSessionStore(path: storage.sqlitePath, syncsEachCommit: storage.sqliteSyncsEachCommit))
     }
 
     /// Applies the store's schema migrations and returns, running the store's services only meanwhile (`baton migrate`).
