@@ -1,5 +1,5 @@
 import BatonCore
-public import Foundation
+import Foundation
 import GRDB
 
 /// Sessions' and messages' rows, read by position from their statement's own row.

@@ -47,10 +47,9 @@ private struct Clocked {
     }
 
     /// Starts the flow (at -5 s) and opens its handover's conversation 22 at time 0.
-    mutating func openHandover() -> (start: ConversationStep, opened: ConversationStep) {
-        let start = run(-5) { $0.handle(.start, state: $1) }
-        let opened = run(0) { $0.handle(.opened(number: 1, contactID: 11, conversationID: 22, inboxID: 7), state: $1) }
-        return (start, opened)
+    mutating func openHandover() {
+        run(-5) { $0.handle(.start, state: $1) }
+        run(0) { $0.handle(.opened(number: 1, contactID: 11, conversationID: 22, inboxID: 7), state: $1) }
     }
 
     @discardableResult
