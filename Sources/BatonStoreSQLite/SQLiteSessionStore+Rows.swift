@@ -17,11 +17,15 @@ extension SQLiteSessionStore {
         let rateBucket: RateBucket?
         /// The highest provider order of the session's messages (see the v10 migration).
         let highestExternalOrder: Int64?
+        /// The row's `handover_phase` and `wake_at` as stored: an update sets each only when it changes (see
+        /// ``updateSessionSQL(phase:wakeAt:)``). `wake_at` is not always the state's: a claimed wake-up leases it.
+        let handoverPhase: String?
+        let wakeAt: Int64?
     }
 
     /// A session's columns, in the order ``storedSession(from:)`` reads them.
     static let sessionColumns =
-        "id, endpoint_id, user_id, channel, state, last_message_id, created_at, updated_at, rate_tokens, rate_at, highest_external_order"
+        "id, endpoint_id, user_id, channel, state, last_message_id, created_at, updated_at, rate_tokens, rate_at, highest_external_order, handover_phase, wake_at"
     static let selectSession = "SELECT \(sessionColumns) FROM sessions WHERE id = ?"
     static let selectSessionOfUser = "SELECT \(sessionColumns) FROM sessions WHERE endpoint_id = ? AND user_id = ?"
 
@@ -34,7 +38,8 @@ extension SQLiteSessionStore {
             updatedAt: Date(millis: row[7]))
         var rateBucket: RateBucket?
         if let tokens = row[8] as Double?, let at = row[9] as Int64? { rateBucket = RateBucket(tokens: tokens, at: Date(millis: at)) }
-        return StoredSession(session: session, stateText: stateText, rateBucket: rateBucket, highestExternalOrder: row[10])
+        return StoredSession(
+            session: session, stateText: stateText, rateBucket: rateBucket, highestExternalOrder: row[10], handoverPhase: row[11], wakeAt: row[12])
     }
 
     /// A message's columns, in the order ``message(from:)`` reads them.

@@ -138,10 +138,15 @@ public final class SQLiteSessionStore: SessionStore {
             // `wake_at` mirrors the state's handover timers, so the timer worker finds due sessions by an index;
             // `handover_phase` and `highest_external_order`, see the v10 migration.
             let highestAfter = ([highestOrder] + update.drafts.map(\.externalOrder)).compactMap { $0 }.max()
-            try db.cachedStatement(sql: Self.updateSessionSQL).execute(arguments: [
-                stateText, update.state.handover?.phase.rawValue, placement.lastMessageID, now.millis, update.state.wakeAt?.millis,
-                update.rateBucket?.tokens, update.rateBucket?.at.millis, highestAfter, sessionID.rawValue,
-            ])
+            let phase = update.state.handover?.phase.rawValue
+            let wakeAt = update.state.wakeAt?.millis
+            let setsPhase = phase != current.handoverPhase
+            let setsWakeAt = wakeAt != current.wakeAt
+            var arguments: StatementArguments = [stateText, placement.lastMessageID, now.millis, update.rateBucket?.tokens, update.rateBucket?.at.millis, highestAfter]
+            if setsPhase { arguments += [phase] }
+            if setsWakeAt { arguments += [wakeAt] }
+            arguments += [sessionID.rawValue]
+            try db.cachedStatement(sql: Self.updateSessionSQL(phase: setsPhase, wakeAt: setsWakeAt)).execute(arguments: arguments)
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
         }
@@ -262,10 +267,22 @@ public final class SQLiteSessionStore: SessionStore {
 
     // MARK: Statements (rows: SQLiteSessionStore+Rows.swift)
 
-    static let updateSessionSQL = """
-        UPDATE sessions SET state = ?, handover_phase = ?, last_message_id = ?, updated_at = ?, wake_at = ?, rate_tokens = ?, rate_at = ?,
-        highest_external_order = ? WHERE id = ?
-        """
+    /// The update of a session's row after a turn, setting `handover_phase` and `wake_at` only when asked. Both are
+    /// the columns of partial indexes, and SQLite rewrites a row's index entry whenever the statement sets its column,
+    /// to the same value too: the active handovers' index then cost a page of the log on every agent reply, one page
+    /// in five of what a reply writes. Arguments: state, last message id, updated at, rate tokens, rate at, highest
+    /// provider order, then the phase and the wake-up time when set, then the session's id.
+    static func updateSessionSQL(phase: Bool, wakeAt: Bool) -> String {
+        updateSessionStatements[(phase ? 2 : 0) + (wakeAt ? 1 : 0)]
+    }
+
+    /// The four statements of ``updateSessionSQL(phase:wakeAt:)``, made once (each is a cached statement of its own).
+    private static let updateSessionStatements: [String] = [false, true].flatMap { phase in
+        [false, true].map { wakeAt in
+            "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, rate_tokens = ?, rate_at = ?, highest_external_order = ?"
+                + (phase ? ", handover_phase = ?" : "") + (wakeAt ? ", wake_at = ?" : "") + " WHERE id = ?"
+        }
+    }
 
     /// The session's live messages whose provider order is after the given one, by id: those after the newest live
     /// message whose order is not. Every placement keeps live messages with a provider order in that order by id

@@ -39,6 +39,30 @@ struct WakeUpContractTests {
         #expect(try await store.claimWakeUps(now: epoch.addingTimeInterval(10_000), lease: 60, limit: 10) == [later.id])
     }
 
+    /// Stores may leave a column alone when a turn keeps its value (SQLite does: setting an indexed column rewrites
+    /// its index entry); what they keep must still be the state's, also when a claim leased the wake-up meanwhile.
+    @Test(arguments: StoreKind.allCases)
+    func theActiveHandoversAndNextTimeStayTheStatesThroughTurnsThatKeepThem(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        try await Self.schedule(store, session, inSeconds: 10)
+        @Sendable func reply(_ update: inout SessionUpdate) { update.append(draft("still here", .agent)) }
+        func nextWakeUp() async throws -> TimeInterval? { try await store.nextWakeUp()?.timeIntervalSince(epoch) }
+        _ = try await store.update(sessionID: session.id, now: epoch, reply)
+        #expect(try await store.sessionsWithActiveHandover() == [session.id])
+        #expect(try await nextWakeUp()?.rounded() == 10)
+
+        // A claim leases the wake-up (the next time moves 60 s on); the next turn writes the state's time back.
+        #expect(try await store.claimWakeUps(now: epoch.addingTimeInterval(10), lease: 60, limit: 10) == [session.id])
+        #expect(try await nextWakeUp()?.rounded() == 70)
+        _ = try await store.update(sessionID: session.id, now: epoch, reply)
+        #expect(try await nextWakeUp()?.rounded() == 10)
+
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in update.state.handover?.phase = .resolved }
+        #expect(try await store.sessionsWithActiveHandover().isEmpty)
+        #expect(try await nextWakeUp() == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func workersOfTwoProcessesNeverClaimOneSessionTogether(kind: StoreKind) async throws {
         let (first, reopen) = try await kind.make()
