@@ -140,13 +140,10 @@ public final class SQLiteSessionStore: SessionStore {
             let highestAfter = ([highestOrder] + update.drafts.map(\.externalOrder)).compactMap { $0 }.max()
             let phase = update.state.handover?.phase.rawValue
             let wakeAt = update.state.wakeAt?.millis
-            let setsPhase = phase != current.handoverPhase
-            let setsWakeAt = wakeAt != current.wakeAt
-            var arguments: StatementArguments = [stateText, placement.lastMessageID, now.millis, update.rateBucket?.tokens, update.rateBucket?.at.millis, highestAfter]
-            if setsPhase { arguments += [phase] }
-            if setsWakeAt { arguments += [wakeAt] }
-            arguments += [sessionID.rawValue]
-            try db.cachedStatement(sql: Self.updateSessionSQL(phase: setsPhase, wakeAt: setsWakeAt)).execute(arguments: arguments)
+            try db.cachedStatement(sql: Self.updateSessionSQL(phase: phase != current.handoverPhase, wakeAt: wakeAt != current.wakeAt)).execute(arguments: [
+                stateText, placement.lastMessageID, now.millis, update.rateBucket?.tokens, update.rateBucket?.at.millis, highestAfter, phase, wakeAt,
+                sessionID.rawValue,
+            ])
             self.states.remember(update.state, text: stateText, for: sessionID)
             return (result, stored)
         }
@@ -270,8 +267,8 @@ public final class SQLiteSessionStore: SessionStore {
     /// The update of a session's row after a turn, setting `handover_phase` and `wake_at` only when asked. Both are
     /// the columns of partial indexes, and SQLite rewrites a row's index entry whenever the statement sets its column,
     /// to the same value too: the active handovers' index then cost a page of the log on every agent reply, one page
-    /// in five of what a reply writes. Arguments: state, last message id, updated at, rate tokens, rate at, highest
-    /// provider order, then the phase and the wake-up time when set, then the session's id.
+    /// in five of what a reply writes. Arguments, numbered so that every variant takes the same nine: state, last
+    /// message id, updated at, rate tokens, rate at, highest provider order, phase, wake-up time, the session's id.
     static func updateSessionSQL(phase: Bool, wakeAt: Bool) -> String {
         updateSessionStatements[(phase ? 2 : 0) + (wakeAt ? 1 : 0)]
     }
@@ -279,8 +276,8 @@ public final class SQLiteSessionStore: SessionStore {
     /// The four statements of ``updateSessionSQL(phase:wakeAt:)``, made once (each is a cached statement of its own).
     private static let updateSessionStatements: [String] = [false, true].flatMap { phase in
         [false, true].map { wakeAt in
-            "UPDATE sessions SET state = ?, last_message_id = ?, updated_at = ?, rate_tokens = ?, rate_at = ?, highest_external_order = ?"
-                + (phase ? ", handover_phase = ?" : "") + (wakeAt ? ", wake_at = ?" : "") + " WHERE id = ?"
+            "UPDATE sessions SET state = ?1, last_message_id = ?2, updated_at = ?3, rate_tokens = ?4, rate_at = ?5, highest_external_order = ?6"
+                + (phase ? ", handover_phase = ?7" : "") + (wakeAt ? ", wake_at = ?8" : "") + " WHERE id = ?9"
         }
     }
 

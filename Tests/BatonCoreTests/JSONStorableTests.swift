@@ -161,6 +161,20 @@ import Testing
         #expect(JSONValue.number(12).jsonText == "12")
     }
 
+    /// Every character JSON needs escaped, at the start, the end, side by side and between plain runs, reads back as
+    /// it was written, with no control character left raw.
+    @Test func everyEscapeReadsBackWhereverItStands() throws {
+        let specials = (0..<0x20).map { String(UnicodeScalar(UInt8($0))) } + ["\"", "\\"]
+        for special in specials {
+            for text in [special, special + "ab", "ab" + special, "a" + special + special + "é/b", "", "plain ünïcödé 😀"] {
+                let written = JSONValue.string(text).jsonText
+                #expect(try JSONValue.parse(written.utf8) == .string(text), "\(written)")
+                #expect(!written.unicodeScalars.dropFirst().dropLast().contains { $0.value < 0x20 }, "\(written)")
+            }
+        }
+        #expect(JSONValue.string("\t\r\u{8}\u{c}\u{1f}").jsonText == #""\t\r\b\f\u001f""#)
+    }
+
     @Test(arguments: [
         #"{"flow":{"position":{"idle":{}}},"context":{}}"#,
         #"{"flow":{"position":{"sleeping":{}}},"context":{},"profile":{}}"#,

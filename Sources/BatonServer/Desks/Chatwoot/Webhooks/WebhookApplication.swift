@@ -31,9 +31,11 @@ struct WebhookApplication: Sendable {
     }
 
     /// `200 {"result": …}`: Chatwoot only looks at the status. Written straight into the body's bytes (an object
-    /// of one member needs no dictionary, and every webhook gets one).
+    /// of one member needs no dictionary, and every webhook gets one), sized once.
     static func accepted(_ outcome: String) -> Response {
-        var bytes = Array(#"{"result":"#.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(outcome.utf8.count + 16)
+        bytes.append(contentsOf: #"{"result":"#.utf8)
         JSONValue.string(outcome).write(into: &bytes)
         bytes.append(UInt8(ascii: "}"))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
