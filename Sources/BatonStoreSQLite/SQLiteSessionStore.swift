@@ -21,6 +21,13 @@ public final class SQLiteSessionStore: SessionStore {
     /// Where every write goes: writes that arrive together share a transaction.
     let commits: GroupCommit
 
+    /// The page size of a database this store makes: 2 KB, half SQLite's default. The log takes every page a commit
+    /// changed whole, and a relayed reply changes a few rows and index entries on four or five pages, so half-size pages
+    /// halve the bytes that reach the disk, which is what the relay's tail follows on a slow disk (BENCHMARKS.md, "The
+    /// disk's share of the relay's tail"). A row longer than about a page (a very long message or state) goes on in
+    /// overflow pages. An existing file keeps the size it was made with (docs/operations.md says how to rebuild one).
+    public static let pageSize = 2_048
+
     /// Opens (and creates) the database file at `path`, creating its folder too.
     ///
     /// - Parameter syncsEachCommit: whether each commit is flushed to the disk before its writes are answered
@@ -37,6 +44,8 @@ public final class SQLiteSessionStore: SessionStore {
         // A busy writer makes others wait instead of failing at once; 5 s is far above any turn's write time.
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
+            // Takes only on a file not yet written: a database made by an earlier Baton keeps its pages.
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
             // Checkpoints run on a connection of their own (see WALCheckpointer), not inside a request's commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // The log starts over after each checkpoint cycle and stays a few megabytes (see WALCheckpointer); if a
