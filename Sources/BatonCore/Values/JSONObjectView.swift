@@ -46,10 +46,10 @@ public struct JSONObjectView: Sendable {
         var found: [Member] = []
         var top = 0..<0
         if isObject {
-            // Room for about the members a text of this size holds (a webhook's run 20 to 30 bytes each), so that
-            // the arrays are not grown and copied a member at a time: growing them was 5 % of a relayed reply's
-            // allocations.
-            found.reserveCapacity(parser.bytes.count / 20)
+            // Room for about the members a text of this size holds (a webhook's run 20 to 30 bytes each; a
+            // webhook has a few hundred at most), so that the arrays are not grown and copied a member at a time:
+            // growing them was 5 % of a relayed reply's allocations.
+            found.reserveCapacity(min(parser.bytes.count / 20, 1_024))
             var open: [Member] = []
             open.reserveCapacity(64)
             top = try Self.index(&parser, depth: 1, open: &open, into: &found)
