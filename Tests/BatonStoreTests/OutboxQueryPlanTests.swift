@@ -143,7 +143,7 @@ struct OutboxHeadsUpgradeTests {
     }
 
     @Test func sqlite() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-upgrade-\(UUID().uuidString)/baton.sqlite").path
+        let path = temporarySQLitePath("upgrade")
         let old = try SQLiteSessionStore(path: path)
         try SQLiteSessionStore.migrator.migrate(old.writer, upTo: "v6: outbox traces")
         try await Self.enqueueBeforeTheUpgrade { user in

@@ -26,7 +26,7 @@ struct SQLiteMigrationTests {
     /// orders the external ids' index by the id: a handover active before the upgrade is still found, a late reply
     /// still moves the replies after it, and a repeated one is still refused.
     @Test func v10KeepsActiveHandoversAndTheProvidersOrder() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-migration-\(UUID().uuidString)/baton.sqlite").path
+        let path = temporarySQLitePath("migration")
         let store = try SQLiteSessionStore(path: path)
         try SQLiteSessionStore.migrator.migrate(store.writer, upTo: "v9: shared start-up reconciliation")
         var handingOver = ConversationState()

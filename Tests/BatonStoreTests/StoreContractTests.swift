@@ -18,7 +18,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     func make() async throws -> (store: any SessionStore, reopen: @Sendable () async throws -> any SessionStore) {
         switch self {
         case .sqlite:
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-store-\(UUID().uuidString)/baton.sqlite").path
+            let path = temporarySQLitePath("store")
             let store = try SQLiteSessionStore(path: path)
             try await store.migrate()
             return (store, {
@@ -34,6 +34,12 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
 }
 
 let epoch = Date(timeIntervalSince1970: 1_800_000_000.123)
+
+/// Where a test's new SQLite file goes: `baton.sqlite` in a folder of its own under the temporary directory, named
+/// for what the test does (the store makes the folder).
+func temporarySQLitePath(_ purpose: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("baton-\(purpose)-\(UUID().uuidString)/baton.sqlite").path
+}
 
 func draft(_ text: String, _ sender: Sender = .user, clientID: String? = nil, at date: Date = epoch) -> MessageDraft {
     MessageDraft(sender: sender, content: MessageContent(text: text), createdAt: date, clientMessageID: clientID)

@@ -52,7 +52,7 @@ struct WALCheckpointTests {
         }
         #expect(try await writeAndRead(GroupCommitTests.sqliteStore()) == SQLiteSessionStore.pageSize)
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-pages-\(UUID().uuidString)/baton.sqlite").path
+        let path = temporarySQLitePath("pages")
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
             let older = try DatabaseQueue(path: path)
@@ -71,7 +71,7 @@ struct WALCheckpointTests {
     /// asked; by default at each checkpoint (`NORMAL`, 1), which a crash of the process survives and a power cut may not.
     @Test(arguments: [(false, 1), (true, 2)])
     func eachCommitIsFlushedToTheDiskOnlyWhenAsked(syncsEachCommit: Bool, synchronous: Int) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-sync-\(UUID().uuidString)/baton.sqlite").path
+        let path = temporarySQLitePath("sync")
         let store = try SQLiteSessionStore(path: path, syncsEachCommit: syncsEachCommit)
         try await store.migrate()
         let session = try await newSession(store, user: "u")
