@@ -17,13 +17,13 @@ import Synchronization
 /// transactions, where no other frame can arrive: a few hundred frames, not the log. Its next transaction then writes
 /// the log from the start again, over blocks the file already has.
 final class WALCheckpointer: Sendable {
-    /// Writes between checkpoints (writes, not commits: a commit holds up to `GroupCommit.maxBatch` of them). A
-    /// relayed message appends a few pages to the log (four or five before the v10 schema), most of them pages that
-    /// the next messages of the same conversations change again, and a checkpoint copies each page once however often
-    /// it changed: at 200 writes (SQLite's own default of about 1,000 pages) a relay wrote one database page for every
-    /// three log pages and synced ninety times a second; at 1,000, a third of those pages and a fifth of the syncs. The
-    /// log stays a few thousand pages, at most some twenty megabytes. At 4,000 writes the relay's tail was longer
-    /// (BENCHMARKS.md).
+    /// Writes between checkpoints (writes, not commits: a commit holds up to `GroupCommit.maxBatch` of them). A relayed
+    /// message appends a few pages to the log (about five when alone in its commit, fewer when it shares one:
+    /// BENCHMARKS.md, "The pages a relayed reply writes"), most of them pages that the next messages of the same
+    /// conversations change again, and a checkpoint copies each page once however often it changed: at 200 writes
+    /// (SQLite's own default of about 1,000 pages) a relay wrote one database page for every three log pages and synced
+    /// ninety times a second; at 1,000, a third of those pages and a fifth of the syncs. The log stays a few thousand
+    /// pages, at most some twenty megabytes. At 4,000 writes the relay's tail was longer (BENCHMARKS.md).
     static let writesPerCheckpoint = 1_000
 
     /// A background checkpoint goes again while its last pass found more than this many new frames in the log (the
