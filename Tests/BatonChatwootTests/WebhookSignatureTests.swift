@@ -148,6 +148,29 @@ import Testing
         #expect(WebhookSignature(secret: vector.secret).verify(signature: other, timestamp: vector.timestamp, body: vector.body, now: vector.now) == .mismatch)
     }
 
+    /// The route reads the headers' claim once and checks it against each secret that may have signed the body.
+    @Test func aClaimMatchesOnlyTheSecretAndTheBytesThatMadeIt() throws {
+        let vector = try Self.vector()
+        guard case .claimed(let claim) = WebhookSignature.claim(signature: vector.signature, timestamp: vector.timestamp, now: vector.now) else {
+            Issue.record("the vector's headers were refused")
+            return
+        }
+        #expect(WebhookSignature(secret: vector.secret).matches(claim, body: vector.body))
+        #expect(!WebhookSignature(secret: vector.secret + "x").matches(claim, body: vector.body))
+        #expect(!WebhookSignature(secret: vector.secret).matches(claim, body: vector.body + Data(" ".utf8)))
+        #expect(!WebhookSignature(secret: vector.secret).matches(claim, body: vector.body.dropLast()))
+        for (signature, timestamp, verdict) in [
+            (nil, vector.timestamp, WebhookSignature.Verdict.missingHeaders), (vector.signature, "", .missingHeaders),
+            (vector.signature + "0", vector.timestamp, .malformed), (vector.signature, String(Int(vector.timestamp)! + 301), .stale),
+        ] {
+            guard case .refused(let refused) = WebhookSignature.claim(signature: signature, timestamp: timestamp, now: vector.now) else {
+                Issue.record("claimed: \(signature ?? "nil") at \(timestamp)")
+                continue
+            }
+            #expect(refused == verdict)
+        }
+    }
+
     @Test func headerValuesAreReadTolerantly() throws {
         let vector = try Self.vector()
         let verifier = WebhookSignature(secret: vector.secret)

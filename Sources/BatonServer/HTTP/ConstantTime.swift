@@ -1,7 +1,10 @@
 /// Compares secrets in time that depends only on their lengths, so a caller cannot guess one byte by byte.
 func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-    let left = Array(lhs.utf8)
-    let right = Array(rhs.utf8)
+    Array(lhs.utf8).withUnsafeBytes { left in Array(rhs.utf8).withUnsafeBytes { right in constantTimeEquals(left, right) } }
+}
+
+/// Compares bytes (a computed MAC with a claimed one) in time that depends only on their lengths.
+func constantTimeEquals(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
     var difference = UInt8(truncatingIfNeeded: left.count ^ right.count)
     for index in 0..<max(left.count, right.count) {
         let a = index < left.count ? left[index] : 0

@@ -44,13 +44,13 @@ struct AgentBotWebhookController {
         let id = try context.parameters.require("endpointID")
         guard let channel = channels[id] else { throw APIError(.notFound, "endpoint_not_found", "no endpoint '\(id.prefix(60))' has a Chatwoot channel") }
         // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
-        let signature = request.headers[.chatwootSignature]
-        let timestamp = request.headers[.chatwootTimestamp]
-        switch WebhookSignature.checkHeaders(signature: signature, timestamp: timestamp, now: now()) {
-        case nil, .valid?, .mismatch?: break
-        case .missingHeaders?: throw refusal("the webhook is not signed; Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
-        case .stale?: throw refusal("the webhook's timestamp is too old or in the future")
-        case .malformed?: throw refusal("the signature headers are malformed")
+        let headers = WebhookDeliveryHeaders(request.headers)
+        let claim: WebhookSignature.Claim
+        switch WebhookSignature.claim(signature: headers.signature, timestamp: headers.timestamp, now: now()) {
+        case .claimed(let claimed): claim = claimed
+        case .refused(.missingHeaders): throw refusal("the webhook is not signed; Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
+        case .refused(.stale): throw refusal("the webhook's timestamp is too old or in the future")
+        case .refused: throw refusal("the signature headers are malformed")
         }
         let bytes = try await body(of: request)
         let secret: String?
@@ -61,10 +61,10 @@ struct AgentBotWebhookController {
             logger.error("the Chatwoot agent bot is not set up", metadata: ["endpoint": "\(id)", "error": "\(error)"])
             throw APIError(.internalServerError, "agent_bot_unavailable", "the agent bot is not set up yet")
         }
-        guard let secret, WebhookSignature(secret: secret).verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid else {
+        guard let secret, WebhookSignature(secret: secret).matches(claim, body: bytes) else {
             throw refusal("the signature does not match the agent bot's secret")
         }
-        return try await handle(bytes, request: request, channel: channel)
+        return try await handle(bytes, delivery: headers.delivery, channel: channel)
     }
 
     /// For Chatwoot before 4.13, which does not sign: the unguessable path segment is the proof.
@@ -75,7 +75,7 @@ struct AgentBotWebhookController {
             // The same answer for an unknown endpoint and a wrong secret, so neither can be probed.
             throw APIError(.notFound, "not_found", "no such webhook")
         }
-        return try await handle(try await body(of: request), request: request, channel: channel)
+        return try await handle(try await body(of: request), delivery: WebhookDeliveryHeaders(request.headers).delivery, channel: channel)
     }
 
     func body(of request: Request) async throws -> Data {
@@ -91,14 +91,13 @@ struct AgentBotWebhookController {
         return APIError(.unauthorized, "invalid_signature", reason)
     }
 
-    func handle(_ bytes: Data, request: Request, channel: Channel) async throws -> Response {
+    func handle(_ bytes: Data, delivery: String?, channel: Channel) async throws -> Response {
         let event: AgentBotEvent
         do {
             event = try AgentBotEvent.decode(bytes)
         } catch {
             throw APIError(.badRequest, "invalid_webhook", error.description)
         }
-        let delivery = request.headers[.chatwootDelivery]
         // Status changes repeat harmlessly only by luck; a redelivery of one must not apply again.
         let deliveryKey = Self.needsDeliveryRecord(event) ? delivery.map { "bot:\(channel.endpoint.id):\($0.prefix(100))" } : nil
         return try await WebhookApplication(store: store, metrics: metrics, now: now).once(deliveryKey: deliveryKey) {

@@ -82,11 +82,12 @@ struct ChatwootWebhookController {
         _ request: Request, context: AppRequestContext, candidates: [(Endpoint, ChatwootSettings)], pathVerified: Bool = false
     ) async throws -> Response {
         guard !candidates.isEmpty else { throw APIError(.notFound, "no_chatwoot_endpoint", "no endpoint hands over to Chatwoot") }
+        let headers = WebhookDeliveryHeaders(request.headers)
         // The secret path proves the sender unless the request is signed and a secret is set: then the HMAC must hold too.
-        let trustPath = pathVerified && (!Self.isSigned(request) || candidates[0].1.webhookSecret == nil)
+        let trustPath = pathVerified && (headers.signature == nil || candidates[0].1.webhookSecret == nil)
         let (bytes, signers) = try await BatonTracing.withSpan("chatwoot webhook verify") { _ in
             // Headers first: an unsigned, malformed or stale delivery is refused before a byte of its body is read.
-            if !trustPath { try checkHeaders(request, candidates: candidates) }
+            let claim = trustPath ? nil : try checkHeaders(headers, candidates: candidates)
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: Self.maxBodySize)
@@ -94,7 +95,8 @@ struct ChatwootWebhookController {
                 throw APIError(.contentTooLarge, "body_too_large", "webhook bodies are limited to \(Self.maxBodySize) bytes")
             }
             let bytes = Data(buffer: body)
-            return (bytes, trustPath ? candidates : try authenticate(request, bytes: bytes, candidates: candidates))
+            guard let claim else { return (bytes, candidates) }
+            return (bytes, try authenticate(claim, bytes: bytes, candidates: candidates))
         }
         // Only a sender proven to hold a secret gets its body parsed.
         let webhook: ChatwootWebhook
@@ -109,7 +111,7 @@ struct ChatwootWebhookController {
             logger.warning("refused a Chatwoot webhook", metadata: ["why": "account \(accountID ?? 0) is not set up"])
             throw APIError(.unauthorized, "invalid_signature", "no endpoint is set up for this Chatwoot account")
         }
-        let delivery = request.headers[.chatwootDelivery]
+        let delivery = headers.delivery
         context.logger.debug("chatwoot webhook", metadata: ["event": "\(webhook.event)", "delivery": "\(delivery ?? "-")", "endpoint": "\(endpoint.0.id)"])
         // A redelivery (same X-Chatwoot-Delivery) has no second effect; one that failed to apply is forgotten, so a
         // later copy can still apply. Actions that are harmless to repeat skip the record: it is a write of its own.
@@ -132,35 +134,29 @@ struct ChatwootWebhookController {
         }
     }
 
-    static func isSigned(_ request: Request) -> Bool {
-        request.headers[.chatwootSignature] != nil
-    }
-
-    /// Refuses a delivery whose signature headers are missing, malformed or stale, or that no secret could verify.
+    /// Refuses a delivery whose signature headers are missing, malformed or stale, or that no secret could verify;
+    /// returns their claim, which only the HMAC over the body is left to check.
     /// An endpoint without a secret takes no webhooks on these routes at all (anyone could post unsigned ones);
     /// older Chatwoot uses the secret-path route instead.
-    func checkHeaders(_ request: Request, candidates: [(Endpoint, ChatwootSettings)]) throws {
+    func checkHeaders(_ headers: WebhookDeliveryHeaders, candidates: [(Endpoint, ChatwootSettings)]) throws -> WebhookSignature.Claim {
         guard candidates.contains(where: { $0.1.webhookSecret != nil }) else {
             throw refusal("no webhook secret is configured for this endpoint; set webhookSecret, or use webhookPathSecret with older Chatwoot")
         }
-        let verdict = WebhookSignature.checkHeaders(
-            signature: request.headers[.chatwootSignature],
-            timestamp: request.headers[.chatwootTimestamp], now: now())
-        switch verdict {
-        case nil, .valid?, .mismatch?: return
-        case .missingHeaders?: throw refusal("the webhook is not signed", verdict: verdict)
-        case .stale?: throw refusal("the webhook's timestamp is too old or in the future", verdict: verdict)
-        case .malformed?: throw refusal("the signature headers are malformed", verdict: verdict)
+        switch WebhookSignature.claim(signature: headers.signature, timestamp: headers.timestamp, now: now()) {
+        case .claimed(let claim): return claim
+        case .refused(let verdict):
+            switch verdict {
+            case .missingHeaders: throw refusal("the webhook is not signed", verdict: verdict)
+            case .stale: throw refusal("the webhook's timestamp is too old or in the future", verdict: verdict)
+            case .malformed, .valid, .mismatch: throw refusal("the signature headers are malformed", verdict: verdict)
+            }
         }
     }
 
     /// The candidates whose webhook secret signed these exact bytes (usually one).
-    func authenticate(_ request: Request, bytes: Data, candidates: [(Endpoint, ChatwootSettings)]) throws -> [(Endpoint, ChatwootSettings)] {
-        let signature = request.headers[.chatwootSignature]
-        let timestamp = request.headers[.chatwootTimestamp]
+    func authenticate(_ claim: WebhookSignature.Claim, bytes: Data, candidates: [(Endpoint, ChatwootSettings)]) throws -> [(Endpoint, ChatwootSettings)] {
         let signers = candidates.filter { candidate in
-            guard let verifier = verifiers[candidate.0.id] else { return false }
-            return verifier.verify(signature: signature, timestamp: timestamp, body: bytes, now: now()) == .valid
+            verifiers[candidate.0.id]?.matches(claim, body: bytes) ?? false
         }
         guard !signers.isEmpty else { throw refusal("the signature does not match", verdict: .mismatch) }
         return signers
