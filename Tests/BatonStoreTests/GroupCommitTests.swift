@@ -1,6 +1,7 @@
 import BatonCore
 import Dispatch
 import Foundation
+import GRDB
 import Testing
 
 @testable import BatonStoreSQLite
@@ -98,6 +99,26 @@ struct GroupCommitTests {
         let kept = try await store.messages(sessionID: session.id, after: 0, limit: 10)
         #expect(kept.map(\.content.text) == ["first", "last"], "nothing of the refused write")
         #expect(try await store.session(id: session.id)?.lastMessageID == 2)
+    }
+
+    /// SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error: here a write ends it by
+    /// hand): the writes after it in the batch must not each commit alone. None of the batch is stored, every caller
+    /// is told, and the next batch writes as usual.
+    @Test func aTransactionRolledBackUnderABatchStoresNothingOfItAndFailsItsWrites() async throws {
+        let store = try await Self.sqliteStore()
+        let session = try await newSession(store)
+        let (gate, held) = await Self.holdWriter(store)
+        let before = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("before")) }.messages }
+        let ending = await Self.queue(on: store) { try await store.write { db in try db.execute(sql: "ROLLBACK") } }
+        let after = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("after")) }.messages }
+        gate.signal()
+        try await held.value
+        for write in [before, after] {
+            await #expect(throws: DatabaseError.self) { try await write.value }
+        }
+        await #expect(throws: DatabaseError.self) { try await ending.value }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("next")) }.messages.map(\.id) == [1])
     }
 
     /// A write whose caller is cancelled while it is in its transaction still commits, and what it stored is still
