@@ -1,4 +1,5 @@
 @testable import BatonServer
+import BatonTestSupport
 import Foundation
 import Testing
 
@@ -28,5 +29,34 @@ import Testing
     ])
     func anythingElseIsRefused(text: String) {
         #expect(RFC3339.date(text) == nil)
+    }
+
+    @Test(arguments: [
+        (0.0, "1970-01-01T00:00:00.000Z"),
+        (-0.001, "1969-12-31T23:59:59.999Z"),
+        (0.0006, "1970-01-01T00:00:00.001Z"),
+        (0.0004, "1970-01-01T00:00:00.000Z"),
+        (1_709_251_199.999, "2024-02-29T23:59:59.999Z"),
+        (951_868_800.0, "2000-03-01T00:00:00.000Z"),
+        (1_796_290_200.25, "2026-12-03T09:30:00.250Z"),
+        (-2_208_988_800.0, "1900-01-01T00:00:00.000Z"),
+        (253_402_300_799.999, "9999-12-31T23:59:59.999Z"),
+    ])
+    func timesAreWrittenInUTCToTheNearestMillisecond(seconds: Double, text: String) {
+        #expect(RFC3339.string(Date(timeIntervalSince1970: seconds)) == text)
+    }
+
+    /// Against Foundation's formatter over two centuries of random milliseconds, each given to Foundation a quarter of
+    /// a millisecond late (it cuts the fraction down from a `Double`), and read back to the same millisecond.
+    @Test func writtenTimesAreFoundationsAndReadBack() throws {
+        var generator = SeededGenerator(state: 0x5EED)
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        for _ in 0..<20_000 {
+            let millis = Int64.random(in: -2_208_988_800_000...7_258_118_400_000, using: &generator)
+            let text = RFC3339.string(Date(timeIntervalSince1970: Double(millis) / 1000))
+            #expect(text == Date(timeIntervalSince1970: (Double(millis) + 0.25) / 1000).formatted(style), "\(millis)")
+            let read = try #require(RFC3339.date(text), "\(text)")
+            #expect(Int64((read.timeIntervalSince1970 * 1000).rounded()) == millis, "\(text)")
+        }
     }
 }

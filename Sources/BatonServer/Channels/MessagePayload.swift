@@ -100,7 +100,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         return .object(members)
     }
 
+    /// How the API and the sockets write a time (``RFC3339/string(_:)``).
     static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        RFC3339.string(date)
     }
 }

@@ -46,6 +46,51 @@ enum RFC3339 {
         return (try? Date(upper, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(upper, strategy: Date.ISO8601FormatStyle()))
     }
 
+    /// `2026-12-03T09:30:00.250Z`: the time in UTC to the millisecond, rounded to the nearest as the stores keep it,
+    /// so a message shows the same time live and read back. Written by hand: Foundation's `ISO8601FormatStyle`
+    /// builds a calendar's components for each date (a sixtieth of the socket's side of a relayed message) and cuts
+    /// the fraction down from a `Double`, so a stored time showed one millisecond early about every other time.
+    static func string(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (days, millisOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
+        let (day, time) = millisOfDay < 0 ? (days - 1, millisOfDay + 86_400_000) : (days, millisOfDay)
+        let (year, month, dayOfMonth) = civil(fromDays: day)
+        guard (1...9999).contains(year) else { return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int64, _ digits: Int, at offset: Int) {
+                var value = value
+                for index in stride(from: offset + digits - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            put(month, 2, at: 5)
+            put(dayOfMonth, 2, at: 8)
+            put(time / 3_600_000, 2, at: 11)
+            put(time / 60_000 % 60, 2, at: 14)
+            put(time / 1_000 % 60, 2, at: 17)
+            put(time % 1_000, 3, at: 20)
+            for (offset, byte) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] as [(Int, Unicode.Scalar)] {
+                buffer[offset] = UInt8(ascii: byte)
+            }
+            return 24
+        }
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
     static func days(inMonth month: Int, of year: Int) -> Int {
         switch month {
         case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
