@@ -41,10 +41,19 @@ import Testing
                 attachments: (0..<Int.random(in: 0...2, using: &random)).map { _ in
                     Attachment(
                         kind: kinds.randomElement(using: &random)!, url: "https://example.com/" + text(), name: maybe { $0.text() },
-                        mimeType: maybe { $0.text() }, fileID: maybe { $0.text() })
+                        mimeType: maybe { $0.text() }, fileID: maybe { $0.text() }, size: maybe { Int.random(in: 0...1 << 40, using: &$0.random) })
                 },
                 // `null` data reads back as no data, through Codable as well.
-                data: maybe { $0.json() }.flatMap { $0 == .null ? nil : $0 })
+                data: maybe { $0.json() }.flatMap { $0 == .null ? nil : $0 },
+                cards: maybe { values in
+                    (0..<Int.random(in: 0...2, using: &values.random)).map { _ in
+                        Card(
+                            title: values.maybe { $0.text() }, subtitle: values.maybe { $0.text() }, imageURL: values.maybe { "https://example.com/" + $0.text() },
+                            buttons: (0..<Int.random(in: 0...2, using: &values.random)).map { _ in
+                                Bool.random(using: &values.random) ? .link(values.text(), url: "https://example.com/" + values.text()) : .reply(values.text(), payload: values.text())
+                            })
+                    }
+                })
         }
 
         mutating func state() -> ConversationState {

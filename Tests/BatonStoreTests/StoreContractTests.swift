@@ -53,6 +53,23 @@ func newSession(_ store: any SessionStore, user: String = "u1", endpoint: String
 
 @Suite("Store contract")
 struct StoreContractTests {
+    /// What a message shows comes back whole from the store: a page that reloads, the REST channel's history and a
+    /// handover's transcript read it there. (Cards were once left out of the stored text.)
+    @Test(arguments: StoreKind.allCases)
+    func aMessagesCardsAttachmentsAndButtonsAreReadBackAsStored(kind: StoreKind) async throws {
+        let (store, _) = try await kind.make()
+        let session = try await newSession(store)
+        let content = MessageContent(
+            text: "Our plans", quickReplies: [QuickReply(title: "More")],
+            attachments: [Attachment(kind: .image, url: "https://shop.example/a.png", name: "a.png", mimeType: "image/png", size: 1_024)],
+            cards: [
+                Card(title: "Pro", subtitle: "All in", imageURL: "https://shop.example/pro.png", buttons: [.link("Buy", url: "https://shop.example/pro"), .reply("Later")]),
+                Card(buttons: [.reply("Call me", payload: "call")]),
+            ])
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(MessageDraft(sender: .bot, content: content, createdAt: epoch)) }
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content) == [content])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func theRateBucketIsSavedWithTheChangeAndNotWhenTheChangeFails(kind: StoreKind) async throws {
         let (store, reopen) = try await kind.make()

@@ -156,6 +156,20 @@ extension MessageContent: JSONStorable {
                     fields.member("url", attachment.url)
                 }
             }
+            object.member("cards", array: cards) { writer, card in
+                writer.object { fields in
+                    fields.member("buttons", array: card.buttons) { writer, button in
+                        writer.object { fields in
+                            fields.member("payload", button.payload)
+                            fields.member("title", button.title)
+                            fields.member("url", button.url)
+                        }
+                    }
+                    fields.member("imageUrl", card.imageURL)
+                    fields.member("subtitle", card.subtitle)
+                    fields.member("title", card.title)
+                }
+            }
             object.member("data", data)
             object.member("quickReplies", array: quickReplies) { writer, reply in
                 writer.object { fields in
@@ -182,7 +196,24 @@ extension MessageContent: JSONStorable {
                     kind: try fields.raw("kind", as: AttachmentKind.self), url: try fields.string("url"), name: try fields.optionalString("name"),
                     mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID"), size: try fields.optionalInt("size")))
         }
-        self.init(text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"))
+        var cards: [Card]?
+        if members.optional("cards") != nil {
+            cards = []
+            for item in try members.array("cards") {
+                let fields = try JSONMembers(item, of: "Card")
+                var buttons: [CardButton] = []
+                for button in try fields.array("buttons") {
+                    let fields = try JSONMembers(button, of: "CardButton")
+                    buttons.append(CardButton(title: try fields.string("title"), url: try fields.optionalString("url"), payload: try fields.optionalString("payload")))
+                }
+                cards?.append(
+                    Card(
+                        title: try fields.optionalString("title"), subtitle: try fields.optionalString("subtitle"),
+                        imageURL: try fields.optionalString("imageUrl"), buttons: buttons))
+            }
+        }
+        self.init(
+            text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"), cards: cards)
     }
 }
 
