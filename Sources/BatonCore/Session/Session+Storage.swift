@@ -146,74 +146,89 @@ extension HandoverState: JSONStorable {
 extension MessageContent: JSONStorable {
     public func write(to writer: inout JSONTextWriter) {
         writer.object { object in
-            object.member("attachments", array: attachments) { writer, attachment in
-                writer.object { fields in
-                    fields.member("fileID", attachment.fileID)
-                    fields.member("kind", attachment.kind.rawValue)
-                    fields.member("mimeType", attachment.mimeType)
-                    fields.member("name", attachment.name)
-                    fields.member("size", attachment.size)
-                    fields.member("url", attachment.url)
-                }
-            }
-            object.member("cards", array: cards) { writer, card in
-                writer.object { fields in
-                    fields.member("buttons", array: card.buttons) { writer, button in
-                        writer.object { fields in
-                            fields.member("payload", button.payload)
-                            fields.member("title", button.title)
-                            fields.member("url", button.url)
-                        }
-                    }
-                    fields.member("imageUrl", card.imageURL)
-                    fields.member("subtitle", card.subtitle)
-                    fields.member("title", card.title)
-                }
-            }
+            object.member("attachments", array: attachments) { $0.value($1) }
+            object.member("cards", array: cards) { $0.value($1) }
             object.member("data", data)
-            object.member("quickReplies", array: quickReplies) { writer, reply in
-                writer.object { fields in
-                    fields.member("payload", reply.payload)
-                    fields.member("title", reply.title)
-                }
-            }
+            object.member("quickReplies", array: quickReplies) { $0.value($1) }
             object.member("text", text)
         }
     }
 
     public init(storageJSON: JSONValue) throws(JSONShapeError) {
         let members = try JSONMembers(storageJSON, of: "MessageContent")
-        var quickReplies: [QuickReply] = []
-        for item in try members.array("quickReplies") {
-            let fields = try JSONMembers(item, of: "QuickReply")
-            quickReplies.append(QuickReply(title: try fields.string("title"), payload: try fields.string("payload")))
-        }
-        var attachments: [Attachment] = []
-        for item in try members.array("attachments") {
-            let fields = try JSONMembers(item, of: "Attachment")
-            attachments.append(
-                Attachment(
-                    kind: try fields.raw("kind", as: AttachmentKind.self), url: try fields.string("url"), name: try fields.optionalString("name"),
-                    mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID"), size: try fields.optionalInt("size")))
-        }
-        var cards: [Card]?
-        if members.optional("cards") != nil {
-            cards = []
-            for item in try members.array("cards") {
-                let fields = try JSONMembers(item, of: "Card")
-                var buttons: [CardButton] = []
-                for button in try fields.array("buttons") {
-                    let fields = try JSONMembers(button, of: "CardButton")
-                    buttons.append(CardButton(title: try fields.string("title"), url: try fields.optionalString("url"), payload: try fields.optionalString("payload")))
-                }
-                cards?.append(
-                    Card(
-                        title: try fields.optionalString("title"), subtitle: try fields.optionalString("subtitle"),
-                        imageURL: try fields.optionalString("imageUrl"), buttons: buttons))
-            }
-        }
         self.init(
-            text: try members.string("text"), quickReplies: quickReplies, attachments: attachments, data: members.optional("data"), cards: cards)
+            text: try members.string("text"), quickReplies: try members.array("quickReplies").map { item throws(JSONShapeError) in try QuickReply(storageJSON: item) },
+            attachments: try members.array("attachments").map { item throws(JSONShapeError) in try Attachment(storageJSON: item) },
+            data: members.optional("data"),
+            cards: members.optional("cards") == nil ? nil : try members.array("cards").map { item throws(JSONShapeError) in try Card(storageJSON: item) })
+    }
+}
+
+/// A message's parts are written as `Codable` writes them: in the stored text, and in the webchat's frames.
+extension Attachment: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { fields in
+            fields.member("fileID", fileID)
+            fields.member("kind", kind.rawValue)
+            fields.member("mimeType", mimeType)
+            fields.member("name", name)
+            fields.member("size", size)
+            fields.member("url", url)
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONMembers(storageJSON, of: "Attachment")
+        self.init(
+            kind: try fields.raw("kind", as: AttachmentKind.self), url: try fields.string("url"), name: try fields.optionalString("name"),
+            mimeType: try fields.optionalString("mimeType"), fileID: try fields.optionalString("fileID"), size: try fields.optionalInt("size"))
+    }
+}
+
+extension QuickReply: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { fields in
+            fields.member("payload", payload)
+            fields.member("title", title)
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONMembers(storageJSON, of: "QuickReply")
+        self.init(title: try fields.string("title"), payload: try fields.string("payload"))
+    }
+}
+
+extension Card: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { fields in
+            fields.member("buttons", array: buttons) { $0.value($1) }
+            fields.member("imageUrl", imageURL)
+            fields.member("subtitle", subtitle)
+            fields.member("title", title)
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONMembers(storageJSON, of: "Card")
+        self.init(
+            title: try fields.optionalString("title"), subtitle: try fields.optionalString("subtitle"), imageURL: try fields.optionalString("imageUrl"),
+            buttons: try fields.array("buttons").map { item throws(JSONShapeError) in try CardButton(storageJSON: item) })
+    }
+}
+
+extension CardButton: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { fields in
+            fields.member("payload", payload)
+            fields.member("title", title)
+            fields.member("url", url)
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONMembers(storageJSON, of: "CardButton")
+        self.init(title: try fields.string("title"), url: try fields.optionalString("url"), payload: try fields.optionalString("payload"))
     }
 }
 

@@ -52,21 +52,33 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         }
     }
 
-    /// The payload as JSON, the same members `Codable` gives (absent optionals left out), for socket frames.
-    public var json: JSONValue {
-        var members: [String: JSONValue] = [
-            "id": .number(Double(id)), "sender": .string(sender.rawValue), "text": .string(text), "createdAt": .string(createdAt),
-            "quickReplies": .array(quickReplies.map { ["title": .string($0.title), "payload": .string($0.payload)] }),
-            "attachments": .array(attachments.map(Self.json(of:))),
-        ]
-        if let clientMessageId { members["clientMessageId"] = .string(clientMessageId) }
-        if let agentName { members["agentName"] = .string(agentName) }
-        if let retracted { members["retracted"] = .bool(retracted) }
-        if let movedTo { members["movedTo"] = .number(Double(movedTo)) }
-        if let survey { members["survey"] = ["displayType": .string(survey.displayType)] }
-        if let surveyAnswer { members["surveyAnswer"] = ["messageId": .number(Double(surveyAnswer.messageId)), "rating": .number(Double(surveyAnswer.rating))] }
-        if let cards { members["cards"] = .array(cards.map(Self.json(of:))) }
-        return .object(members)
+    /// The payload's members as JSON, the same `Codable` gives (absent optionals left out), for socket frames.
+    /// Written straight: a frame goes to a socket for every message, and building the payload as `JSONValue`
+    /// dictionaries first, then sorting and writing them, cost more than the rest of the frame.
+    func writeMembers(to fields: inout JSONTextWriter) {
+        fields.member("agentName", agentName)
+        fields.member("attachments", array: attachments) { $0.value($1) }
+        fields.member("cards", array: cards) { $0.value($1) }
+        fields.member("clientMessageId", clientMessageId)
+        fields.member("createdAt", createdAt)
+        fields.member("id", id)
+        fields.member("movedTo", movedTo)
+        fields.member("quickReplies", array: quickReplies) { $0.value($1) }
+        fields.member("retracted", retracted)
+        fields.member("sender", sender.rawValue)
+        fields.member("survey", object: survey) { $0.member("displayType", $1.displayType) }
+        fields.member("surveyAnswer", object: surveyAnswer) { fields, answer in
+            fields.member("messageId", answer.messageId)
+            fields.member("rating", answer.rating)
+        }
+        fields.member("text", text)
+    }
+
+    /// The payload as JSON text (``writeMembers(to:)``).
+    var jsonText: String {
+        var writer = JSONTextWriter()
+        writer.object { writeMembers(to: &$0) }
+        return writer.text
     }
 
     /// The card with what may leave the server: an http(s) image, buttons that link to http(s) or send a reply.
@@ -75,29 +87,6 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         if let image = card.imageURL, !Attachment.isWebURL(image) { card.imageURL = nil }
         card.buttons = card.buttons.filter { button in button.url.map(Attachment.isWebURL) ?? (button.payload != nil) }
         return card
-    }
-
-    static func json(of card: Card) -> JSONValue {
-        var members: [String: JSONValue] = [:]
-        if let title = card.title, !title.isEmpty { members["title"] = .string(title) }
-        if let subtitle = card.subtitle, !subtitle.isEmpty { members["subtitle"] = .string(subtitle) }
-        if let image = card.imageURL { members["imageUrl"] = .string(image) }
-        members["buttons"] = .array(
-            card.buttons.map { button in
-                var fields: [String: JSONValue] = ["title": .string(button.title)]
-                if let url = button.url { fields["url"] = .string(url) } else if let payload = button.payload { fields["payload"] = .string(payload) }
-                return .object(fields)
-            })
-        return .object(members)
-    }
-
-    static func json(of attachment: Attachment) -> JSONValue {
-        var members: [String: JSONValue] = ["kind": .string(attachment.kind.rawValue), "url": .string(attachment.url)]
-        if let name = attachment.name { members["name"] = .string(name) }
-        if let mimeType = attachment.mimeType { members["mimeType"] = .string(mimeType) }
-        if let fileID = attachment.fileID { members["fileID"] = .string(fileID) }
-        if let size = attachment.size { members["size"] = .number(Double(size)) }
-        return .object(members)
     }
 
     /// How the API and the sockets write a time (``RFC3339/string(_:)``).

@@ -72,17 +72,28 @@ enum ServerFrame {
     /// to clients that asked for it in `hello`.
     case handover(HandoverPhase)
 
-    /// The frame as JSON. Built by hand: a frame goes to a socket for every message, and `JSONEncoder` cost more
-    /// than the rest of the push.
-    var json: JSONValue {
+    /// The frame's text. A message's is written straight (``MessagePayload/writeMembers(to:)``), the others built as JSON
+    /// first: by hand, not with `JSONEncoder`, which cost more than the rest of the push.
+    var text: String {
+        guard case .message(let message) = self else { return json.jsonText }
+        var writer = JSONTextWriter()
+        writer.object { frame in
+            frame.member("message", object: message) { $1.writeMembers(to: &$0) }
+            frame.member("type", "message")
+        }
+        return writer.text
+    }
+
+    /// Every frame but a message (written straight by ``text``) as JSON.
+    private var json: JSONValue {
         switch self {
         case .ready(let session, let resumed, let lastID, let endpointName, let subtitle, let branding):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
                 "endpoint": branding.endpointJSON(name: endpointName, subtitle: subtitle),
             ]
-        case .message(let message):
-            ["type": "message", "message": message.json]
+        case .message:
+            preconditionFailure("a message frame is written by `text`")
         case .ack(let clientMessageID, let id):
             ["type": "ack", "clientMessageId": .string(clientMessageID), "id": .number(Double(id))]
         case .retract(let id, let movedTo):
@@ -116,7 +127,6 @@ enum ServerFrame {
         return .object(frame)
     }
 
-    var text: String { json.jsonText }
 }
 
 import Foundation
