@@ -111,17 +111,20 @@ final class GroupCommit: Sendable {
                 try checkNotAborted(db)
                 try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
             case .rollback:
+                // GRDB's rollback does nothing when SQLite rolled the transaction back already: the write that failed
+                // keeps its own error (a full disk, say), and the others run again.
                 try db.rollback()
             }
         } catch {
-            if db.isInsideTransaction { try? db.rollback() }
+            try? db.rollback()
             throw error
         }
     }
 
     /// Throws when the transaction is gone: SQLite rolls one back by itself on some errors (a full disk, an I/O
-    /// error), and the batch's next writes would then each commit alone. Checked after each write, as GRDB's
-    /// `inTransaction` checks before each statement, so nothing after such an error is stored and the batch fails.
+    /// error), and the batch's next writes would then each commit alone. Checked after each write that succeeded (one
+    /// in a savepoint, or one that kept going past such an error), as GRDB's `inTransaction` checks before each
+    /// statement, so nothing after it is stored and the batch fails.
     private static func checkNotAborted(_ db: Database) throws {
         guard db.isInsideTransaction else { throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted") }
     }
@@ -154,10 +157,10 @@ final class GroupCommit: Sendable {
                 let inSavepoints = savepoints && batch.count > 1
                 try Self.inTransaction(db) {
                     for (index, entry) in batch.enumerated() {
-                        let outcome = entry.run(db, inSavepoints)
-                        try Self.checkNotAborted(db)
-                        switch outcome {
-                        case .success(let answer): answers.append(answer)
+                        switch entry.run(db, inSavepoints) {
+                        case .success(let answer):
+                            try Self.checkNotAborted(db)
+                            answers.append(answer)
                         case .failure(let error):
                             thrown = (index, error)
                             return .rollback

@@ -121,6 +121,28 @@ struct GroupCommitTests {
         #expect(try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("next")) }.messages.map(\.id) == [1])
     }
 
+    /// A write whose error made SQLite roll the transaction back (here: it ends it, then throws) keeps its own error;
+    /// the others of its batch run again in a new transaction, as after any write that throws.
+    @Test func aWriteThatFailsAfterItsTransactionIsGoneKeepsItsErrorAndTheOthersRunAgain() async throws {
+        let store = try await Self.sqliteStore()
+        let session = try await newSession(store)
+        let (gate, held) = await Self.holdWriter(store)
+        let before = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("before")) }.messages }
+        let failing = await Self.queue(on: store) {
+            try await store.write { db in
+                try db.execute(sql: "ROLLBACK")
+                throw Refused()
+            }
+        }
+        let after = await Self.queue(on: store) { try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("after")) }.messages }
+        gate.signal()
+        try await held.value
+        await #expect(throws: Refused.self) { try await failing.value }
+        #expect(try await before.value.map(\.id) == [1])
+        #expect(try await after.value.map(\.id) == [2])
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content.text) == ["before", "after"])
+    }
+
     /// A write whose caller is cancelled while it is in its transaction still commits, and what it stored is still
     /// handed over (`committed`): the hub publishes it, so the session's sockets get it though the request that
     /// wrote it is gone.
