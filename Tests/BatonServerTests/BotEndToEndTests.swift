@@ -220,7 +220,9 @@ struct BotEndToEndTests {
             #expect(ContinuousClock.now - sent >= .seconds(1), "the Retry-After was waited for")
             #expect(await llm.requests().count == 3)
         }
-        try await Self.withModel(bots: { Self.model($0, retrySeconds: 1) }) { _, llm, client in
+        // Three seconds: the first retry waits half a second after the first answer, which a loaded machine can take
+        // more than half of a one-second budget to get.
+        try await Self.withModel(bots: { Self.model($0, retrySeconds: 3) }) { _, llm, client in
             for _ in 0..<40 { llm.enqueue(.serverError) }
             let session = try await Self.say("Hello?", client: client)
             _ = try await client.waitForText("Sorry, our assistant can't answer right now.", session: session, timeout: .seconds(15))
