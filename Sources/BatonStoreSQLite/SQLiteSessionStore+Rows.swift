@@ -119,10 +119,10 @@ extension Statement {
         try stepped(arguments, decode: decode) { cursor in try Array(cursor) }
     }
 
-    /// Runs `body` over the statement's rows; it steps the statement to its end, so that once this returns the
-    /// statement holds no read of the database (a pool's reader keeps its statements: a statement left on a row would
-    /// keep its read open and the log's checkpoints short of it). GRDB's cursors reset theirs when they go; ours
-    /// step to the end, or are reset here when reading one fails.
+    /// Runs `body` over the statement's rows. Both bodies above step the statement to its end, so that once they
+    /// return the statement holds no read of the database (a pool's reader keeps its statements: a statement left on
+    /// a row would keep its read open and the log's checkpoints short of it); when reading a row fails, the statement
+    /// is reset here. (GRDB's own cursors reset theirs when they go.)
     private func stepped<T, Element>(
         _ arguments: StatementArguments, decode: @escaping (Columns) throws -> Element, _ body: (DecodingCursor<Element>) throws -> T
     ) throws -> T {

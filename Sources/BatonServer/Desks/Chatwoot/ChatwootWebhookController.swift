@@ -144,12 +144,9 @@ struct ChatwootWebhookController {
         }
         switch WebhookSignature.claim(signature: headers.signature, timestamp: headers.timestamp, now: now()) {
         case .claimed(let claim): return claim
-        case .refused(let verdict):
-            switch verdict {
-            case .missingHeaders: throw refusal("the webhook is not signed", verdict: verdict)
-            case .stale: throw refusal("the webhook's timestamp is too old or in the future", verdict: verdict)
-            case .malformed, .valid, .mismatch: throw refusal("the signature headers are malformed", verdict: verdict)
-            }
+        case .refused(.missingHeaders): throw refusal("the webhook is not signed", verdict: .missingHeaders)
+        case .refused(.stale): throw refusal("the webhook's timestamp is too old or in the future", verdict: .stale)
+        case .refused(let verdict): throw refusal("the signature headers are malformed", verdict: verdict)
         }
     }
 

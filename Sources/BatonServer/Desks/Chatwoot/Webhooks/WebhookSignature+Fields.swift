@@ -11,7 +11,7 @@ extension HTTPField.Name {
 /// The headers of a Chatwoot delivery that Baton reads, found in one pass over the request's fields.
 ///
 /// `HTTPFields`' subscript looks a name up and joins the values it finds into a new string, each time: read that way
-/// five times a webhook, it cost a third as much as the HMAC over the body. A field sent twice reads as the
+/// five times a webhook, it cost three quarters as much as the HMAC over the body. A field sent twice reads as the
 /// subscript reads it, its values joined with ", " (so two signatures make a malformed one, never a choice of either).
 struct WebhookDeliveryHeaders: Sendable {
     /// `X-Chatwoot-Signature`.
