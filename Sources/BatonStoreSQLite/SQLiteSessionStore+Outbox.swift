@@ -48,7 +48,7 @@ extension SQLiteSessionStore {
 
     /// The heads (see the v7 migration) that are due and not leased, the longest due first: read through the heads' index.
     static let dueHeadsSQL = """
-        SELECT * FROM outbox WHERE head AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+        SELECT \(outboxColumns) FROM outbox WHERE head AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
         ORDER BY next_attempt_at, id LIMIT ?
         """
 
@@ -62,8 +62,8 @@ extension SQLiteSessionStore {
         """
 
     /// Hands out the job in `row`: one more attempt, leased until `until`.
-    static func handOut(_ row: Row, until: Date, in db: Database) throws -> OutboxItem {
-        var item = try outboxItem(from: row)
+    static func handOut(_ item: OutboxItem, until: Date, in db: Database) throws -> OutboxItem {
+        var item = item
         item.attempts += 1
         try db.cachedStatement(sql: "UPDATE outbox SET attempts = ?, leased_until = ? WHERE id = ?").execute(arguments: [item.attempts, until.millis, item.id])
         return item
@@ -73,8 +73,8 @@ extension SQLiteSessionStore {
         try await write { db in
             // Only the head of each of a session's two queues (its `event` jobs, the rest) may run, so each keeps
             // its order.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: Self.dueHeadsSQL), arguments: [now.millis, now.millis, max(0, limit)])
-            return try rows.map { try Self.handOut($0, until: now.addingTimeInterval(lease), in: db) }
+            let due = try db.cachedStatement(sql: Self.dueHeadsSQL).all([now.millis, now.millis, max(0, limit)], Self.outboxItem(from:))
+            return try due.map { try Self.handOut($0, until: now.addingTimeInterval(lease), in: db) }
         }
     }
 
@@ -90,7 +90,7 @@ extension SQLiteSessionStore {
     /// the session's pending jobs (`outbox_pending`), a handful. A head is never dead; `dead_at IS NULL` is there so
     /// the planner may use that partial index (OutboxQueryPlanTests).
     static let dueHeadOfQueueSQL = """
-        SELECT * FROM outbox WHERE session_id = ? AND dead_at IS NULL AND head AND (kind = 'event') = ?
+        SELECT \(outboxColumns) FROM outbox WHERE session_id = ? AND dead_at IS NULL AND head AND (kind = 'event') = ?
         AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
         """
 
@@ -99,10 +99,10 @@ extension SQLiteSessionStore {
             // The delete's trigger makes the queue's next job its head.
             try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?").execute(arguments: [item.id])
             guard let now,
-                let row = try Row.fetchOne(
-                    db.cachedStatement(sql: Self.dueHeadOfQueueSQL), arguments: [item.sessionID.rawValue, item.job.isNotification, now.millis, now.millis])
+                let next = try db.cachedStatement(sql: Self.dueHeadOfQueueSQL).first(
+                    [item.sessionID.rawValue, item.job.isNotification, now.millis, now.millis], Self.outboxItem(from:))
             else { return nil }
-            return try Self.handOut(row, until: now.addingTimeInterval(lease), in: db)
+            return try Self.handOut(next, until: now.addingTimeInterval(lease), in: db)
         }
     }
 
@@ -121,9 +121,8 @@ extension SQLiteSessionStore {
 
     public func outbox(dead: Bool, limit: Int) async throws -> [OutboxItem] {
         try await writer.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE \(dead ? "dead_at IS NOT NULL" : "dead_at IS NULL") ORDER BY id LIMIT ?", arguments: [max(0, limit)]
-            ).map(Self.outboxItem(from:))
+            try db.makeStatement(sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE \(dead ? "dead_at IS NOT NULL" : "dead_at IS NULL") ORDER BY id LIMIT ?")
+                .all([max(0, limit)], Self.outboxItem(from:))
         }
     }
 
@@ -189,10 +188,13 @@ extension SQLiteSessionStore {
         }
     }
 
-    static func outboxItem(from row: Row) throws -> OutboxItem {
+    /// An outbox job's columns, in the order ``outboxItem(from:)`` reads them (by position: see ``Columns``).
+    static let outboxColumns = "id, session_id, job, attempts, created_at, next_attempt_at, last_error, dead_at, trace"
+
+    static func outboxItem(from row: Columns) throws -> OutboxItem {
         OutboxItem(
-            id: row["id"], sessionID: SessionID(rawValue: row["session_id"]), job: try decode(OutboxJob.self, row["job"]), attempts: row["attempts"],
-            createdAt: Date(millis: row["created_at"]), nextAttemptAt: Date(millis: row["next_attempt_at"]), lastError: row["last_error"],
-            deadAt: (row["dead_at"] as Int64?).map(Date.init(millis:)), trace: row["trace"])
+            id: try row[0], sessionID: SessionID(rawValue: try row[1]), job: try decode(OutboxJob.self, try row[2]), attempts: try row[3],
+            createdAt: Date(millis: try row[4]), nextAttemptAt: Date(millis: try row[5]), lastError: try row[6],
+            deadAt: (try row[7] as Int64?).map(Date.init(millis:)), trace: try row[8])
     }
 }

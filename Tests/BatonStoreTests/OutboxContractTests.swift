@@ -29,6 +29,28 @@ struct OutboxContractTests {
         #expect(try await store.outboxCounts() == OutboxCounts(pending: 1, dead: 0, oldestPendingAt: epoch))
     }
 
+    /// What a job was saved with comes back whole when it is claimed, by the claim and by a completion that hands out
+    /// the next: its session, its job, its trace, its times; and a retried one its last error.
+    @Test(arguments: StoreKind.allCases)
+    func aClaimedJobCarriesWhatItWasSavedWith(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            update.trace = trace
+            update.enqueue(.post(messageID: 1, handover: 1))
+            update.enqueue(.post(messageID: 2, handover: 1))
+        }
+        let claimed = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 10).first)
+        #expect(claimed.sessionID == session.id && claimed.job == .post(messageID: 1, handover: 1) && claimed.trace == trace)
+        #expect(claimed.attempts == 1 && claimed.createdAt == epoch && claimed.nextAttemptAt == epoch && claimed.lastError == nil && claimed.deadAt == nil)
+        let next = try #require(try await store.completeOutbox(claimed, claimingNextAt: epoch.addingTimeInterval(1), lease: 60))
+        #expect(next.sessionID == session.id && next.job == .post(messageID: 2, handover: 1) && next.trace == trace && next.attempts == 1)
+        try await store.rescheduleOutbox(id: next.id, at: epoch.addingTimeInterval(2), error: "HTTP 503")
+        let retried = try #require(try await store.claimOutbox(now: epoch.addingTimeInterval(2), lease: 60, limit: 10).first)
+        #expect(retried.id == next.id && retried.attempts == 2 && retried.lastError == "HTTP 503" && retried.nextAttemptAt == epoch.addingTimeInterval(2))
+    }
+
     @Test(arguments: StoreKind.allCases)
     func onlyTheHeadOfEachSessionsQueueIsClaimedAndALeaseKeepsItFromASecondWorker(kind: StoreKind) async throws {
         let store = try await kind.make().store
