@@ -87,7 +87,8 @@ struct Columns {
 }
 
 /// A statement's rows, each decoded from its ``Columns`` as the statement steps onto it (GRDB's own cursors step
-/// the statement, so its checks and hooks run as for any read).
+/// the statement, so its checks and hooks run as for any read). Unlike GRDB's cursors it does not reset its statement
+/// when it goes (GRDB offers no public reset): use it through `Statement.first` and `all`, which see to that.
 final class DecodingCursor<Element>: DatabaseCursor {
     var _isDone = false
     let _statement: Statement
