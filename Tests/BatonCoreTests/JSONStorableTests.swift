@@ -86,6 +86,13 @@ import Testing
                 }
                 handover.agentJoined = values.maybe { Bool.random(using: &$0.random) }
                 handover.agentName = values.maybe { $0.text() }
+                handover.agentAvatar = values.maybe { "https://chatwoot.example/avatars/" + $0.text() }
+                handover.ending = values.maybe {
+                    HandoverOutcome(
+                        status: [.completed, .cancelled, .error, .inactive, .unavailable, .returned].randomElement(using: &$0.random)!,
+                        reason: $0.maybe { values in [.providerUnreachable, .userInactive, .noAgentOnline, .openedInDesk].randomElement(using: &values.random)! },
+                        detail: $0.maybe { $0.text() }, resumeAt: $0.maybe { $0.text() })
+                }
                 handover.timers = values.maybe {
                     HandoverTimers(
                         userInactivity: $0.maybe { _ in 600 }, agentInactivity: $0.maybe { _ in 90.5 }, reminderEvery: $0.maybe { _ in 60 },

@@ -70,6 +70,24 @@ struct StoreContractTests {
         #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.content) == [content])
     }
 
+    /// A handover's whole state outlives the process: the agent's picture (the webchat's header shows it) and how the
+    /// handover ended (the handovers API's notifications say it) were once left out of the stored text, and only a
+    /// process that still held the state in memory had them.
+    @Test(arguments: StoreKind.allCases)
+    func aHandoversAgentPictureAndEndingAreReadBackAfterARestart(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let session = try await newSession(store)
+        var handover = HandoverState(phase: .active, nodeID: "agent", number: 2, inboxID: 3, contactID: 4, conversationID: 5)
+        handover.agentJoined = true
+        handover.agentName = "Maria"
+        handover.agentAvatar = "https://chatwoot.example/rails/active_storage/maria.png"
+        handover.ending = HandoverOutcome(status: .inactive, reason: .agentInactive, detail: "no answer for 300 s", resumeAt: "menu")
+        let stored = handover
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.state.handover = stored }
+        let reopened = try await reopen()
+        #expect(try await reopened.session(id: session.id)?.state.handover == stored)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func theRateBucketIsSavedWithTheChangeAndNotWhenTheChangeFails(kind: StoreKind) async throws {
         let (store, reopen) = try await kind.make()

@@ -71,6 +71,7 @@ extension HandoverState: JSONStorable {
         writer.object { object in
             object.member("acceptedMessage", acceptedMessage)
             object.member("agentAnswered", agentAnswered)
+            object.member("agentAvatar", agentAvatar)
             object.member("agentJoined", agentJoined)
             object.member("agentName", agentName)
             object.member("contactID", contactID)
@@ -79,6 +80,12 @@ extension HandoverState: JSONStorable {
                 fields.member("conversationID", early.conversationID)
                 fields.member("status", early.status.rawValue)
                 fields.member("updatedAt", early.updatedAt)
+            }
+            object.member("ending", object: ending) { fields, ending in
+                fields.member("detail", ending.detail)
+                fields.member("reason", ending.reason?.rawValue)
+                fields.member("resumeAt", ending.resumeAt)
+                fields.member("status", ending.status.rawValue)
             }
             object.member("inboxID", inboxID)
             object.member("lastReminderAt", lastReminderAt)
@@ -128,6 +135,18 @@ extension HandoverState: JSONStorable {
         }
         agentJoined = try members.optionalBool("agentJoined")
         agentName = try members.optionalString("agentName")
+        agentAvatar = try members.optionalString("agentAvatar")
+        if let ending = members.optional("ending") {
+            let fields = try JSONMembers(ending, of: "HandoverOutcome")
+            var reason: HandoverOutcome.Reason?
+            if let text = try fields.optionalString("reason") {
+                guard let known = HandoverOutcome.Reason(rawValue: text) else { throw fields.fail("reason", "one of the known HandoverOutcome.Reason values") }
+                reason = known
+            }
+            self.ending = HandoverOutcome(
+                status: try fields.raw("status", as: HandoverOutcome.Status.self), reason: reason, detail: try fields.optionalString("detail"),
+                resumeAt: try fields.optionalString("resumeAt"))
+        }
         if let timers = members.optional("timers") {
             let fields = try JSONMembers(timers, of: "HandoverTimers")
             self.timers = HandoverTimers(
