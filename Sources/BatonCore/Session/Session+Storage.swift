@@ -138,14 +138,9 @@ extension HandoverState: JSONStorable {
         agentAvatar = try members.optionalString("agentAvatar")
         if let ending = members.optional("ending") {
             let fields = try JSONMembers(ending, of: "HandoverOutcome")
-            var reason: HandoverOutcome.Reason?
-            if let text = try fields.optionalString("reason") {
-                guard let known = HandoverOutcome.Reason(rawValue: text) else { throw fields.fail("reason", "one of the known HandoverOutcome.Reason values") }
-                reason = known
-            }
             self.ending = HandoverOutcome(
-                status: try fields.raw("status", as: HandoverOutcome.Status.self), reason: reason, detail: try fields.optionalString("detail"),
-                resumeAt: try fields.optionalString("resumeAt"))
+                status: try fields.raw("status", as: HandoverOutcome.Status.self), reason: try fields.optionalRaw("reason", as: HandoverOutcome.Reason.self),
+                detail: try fields.optionalString("detail"), resumeAt: try fields.optionalString("resumeAt"))
         }
         if let timers = members.optional("timers") {
             let fields = try JSONMembers(timers, of: "HandoverTimers")
