@@ -2,11 +2,6 @@ public import Logging
 import BatonCore
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A log handler writing one JSON object per line (`log.format: json`), for log collectors (Loki, Elasticsearch,
 /// CloudWatch, `docker logs | jq`):
@@ -45,7 +40,7 @@ public struct JSONLogHandler: LogHandler {
         var line: [UInt8] = []
         line.reserveCapacity(256)
         line.append(UInt8(ascii: "{"))
-        let leading: [(String, String)] = [("time", UTCTimestamp.now()), ("level", event.level.rawValue), ("message", event.message.description), ("logger", label)]
+        let leading: [(String, String)] = [("time", RFC3339.string(Date())), ("level", event.level.rawValue), ("message", event.message.description), ("logger", label)]
         for (index, (key, value)) in leading.enumerated() {
             if index > 0 { line.append(UInt8(ascii: ",")) }
             Self.append(key, .string(value), to: &line)
@@ -97,24 +92,4 @@ public struct JSONLogOutput: Sendable {
             lock.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
         }
     }()
-}
-
-/// `2026-12-04T02:30:00.123Z`, from the system clock, without a formatter (they are not cheap, nor all thread-safe).
-enum UTCTimestamp {
-    static func now() -> String {
-        let milliseconds = Int((Date().timeIntervalSince1970 * 1000).rounded(.down))
-        return format(seconds: milliseconds / 1000, milliseconds: milliseconds % 1000)
-    }
-
-    static func format(seconds: Int, milliseconds: Int) -> String {
-        var time = seconds
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
-    }
 }
