@@ -74,13 +74,6 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         fields.member("text", text)
     }
 
-    /// The payload as JSON text (``writeMembers(to:)``).
-    var jsonText: String {
-        var writer = JSONTextWriter()
-        writer.object { writeMembers(to: &$0) }
-        return writer.text
-    }
-
     /// The card with what may leave the server: an http(s) image, buttons that link to http(s) or send a reply.
     static func webOnly(_ card: Card) -> Card {
         var card = card

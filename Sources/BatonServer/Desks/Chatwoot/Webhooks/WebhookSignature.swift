@@ -78,16 +78,9 @@ public struct WebhookSignature: Sendable {
         }
     }
 
-    /// What the headers alone say, before a byte of the body is read: `nil` when they are present, well-formed and
-    /// fresh (only the HMAC over the body is left to check), else why the delivery is refused. The cheap path
-    /// that turns away unsigned, malformed and replayed deliveries whatever their size.
-    public static func checkHeaders(signature: String?, timestamp: String?, now: Date, tolerance: Int = defaultTolerance) -> Verdict? {
-        if case .refused(let verdict) = claim(signature: signature, timestamp: timestamp, now: now, tolerance: tolerance) { return verdict }
-        return nil
-    }
-
-    /// The headers' claim when they are present, well-formed and fresh; else why the delivery is refused
-    /// (``checkHeaders(signature:timestamp:now:tolerance:)``, keeping what it parsed).
+    /// What the headers alone say, before a byte of the body is read: their claim when they are present, well-formed
+    /// and fresh (only the HMAC over the body is left to check), else why the delivery is refused. The cheap path that
+    /// turns away unsigned, malformed and replayed deliveries whatever their size.
     public static func claim(signature: String?, timestamp: String?, now: Date, tolerance: Int = defaultTolerance) -> HeaderCheck {
         let signature = trimmed(signature)
         let timestamp = trimmed(timestamp)
