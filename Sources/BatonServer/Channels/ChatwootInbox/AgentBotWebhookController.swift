@@ -48,9 +48,9 @@ struct AgentBotWebhookController {
         let claim: WebhookSignature.Claim
         switch WebhookSignature.claim(signature: headers.signature, timestamp: headers.timestamp, now: now()) {
         case .claimed(let claimed): claim = claimed
-        case .refused(.missingHeaders): throw refusal("the webhook is not signed; Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
-        case .refused(.stale): throw refusal("the webhook's timestamp is too old or in the future")
-        case .refused: throw refusal("the signature headers are malformed")
+        case .refused(.missingHeaders):
+            throw refusal("\(WebhookSignature.Verdict.missingHeaders.explanation); Chatwoot before 4.13 needs channels.chatwoot.webhookPathSecret")
+        case .refused(let verdict): throw refusal(verdict.explanation)
         }
         let bytes = try await body(of: request)
         let secret: String?

@@ -144,9 +144,7 @@ struct ChatwootWebhookController {
         }
         switch WebhookSignature.claim(signature: headers.signature, timestamp: headers.timestamp, now: now()) {
         case .claimed(let claim): return claim
-        case .refused(.missingHeaders): throw refusal("the webhook is not signed", verdict: .missingHeaders)
-        case .refused(.stale): throw refusal("the webhook's timestamp is too old or in the future", verdict: .stale)
-        case .refused(let verdict): throw refusal("the signature headers are malformed", verdict: verdict)
+        case .refused(let verdict): throw refusal(verdict.explanation, verdict: verdict)
         }
     }
 
@@ -155,7 +153,7 @@ struct ChatwootWebhookController {
         let signers = candidates.filter { candidate in
             verifiers[candidate.0.id]?.matches(claim, body: bytes) ?? false
         }
-        guard !signers.isEmpty else { throw refusal("the signature does not match", verdict: .mismatch) }
+        guard !signers.isEmpty else { throw refusal(WebhookSignature.Verdict.mismatch.explanation, verdict: .mismatch) }
         return signers
     }
 

@@ -20,6 +20,17 @@ public struct WebhookSignature: Sendable {
         case stale
         /// Well-formed and fresh, but signed with another secret or over other bytes.
         case mismatch
+
+        /// The verdict in words, as the webhook routes give it when they refuse a delivery.
+        public var explanation: String {
+            switch self {
+            case .valid: "the signature matches"
+            case .missingHeaders: "the webhook is not signed"
+            case .malformed: "the signature headers are malformed"
+            case .stale: "the webhook's timestamp is too old or in the future"
+            case .mismatch: "the signature does not match"
+            }
+        }
     }
 
     /// `X-Chatwoot-Signature`.
