@@ -47,9 +47,10 @@ enum RFC3339 {
     }
 
     /// `2026-12-03T09:30:00.250Z`: the time in UTC to the millisecond, rounded to the nearest as the stores keep it,
-    /// so a message shows the same time live and read back (and how the JSON logs write their times). Written by hand: Foundation's `ISO8601FormatStyle`
-    /// builds a calendar's components for each date (a sixtieth of the socket's side of a relayed message) and cuts
-    /// the fraction down from a `Double`, so a stored time showed one millisecond early about every other time.
+    /// so a message shows the same time live and read back (the JSON logs write their times with it too). Written by
+    /// hand: Foundation's `ISO8601FormatStyle` builds a calendar's components for each date (a sixtieth of the
+    /// socket's side of a relayed message) and cuts the fraction down from a `Double`, so a stored time showed one
+    /// millisecond early about every other time.
     static func string(_ date: Date) -> String {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (days, millisOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
