@@ -1,8 +1,11 @@
 import BatonCore
+@testable import BatonServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSTesting
+import HummingbirdWebSocket
+import NIOWebSocket
 import Testing
 
 @Suite("Webchat socket, live")
@@ -163,6 +166,33 @@ struct WebchatSocketTests {
                 try await chat.say("Ada")
                 let messages = try await chat.messages(3)
                 #expect(messages.map { $0["id"] } == [3, 4, 5], "none of the bad frames stored anything")
+            }
+        }
+    }
+
+    @Test func aLongMessageIsTakenWholeOrSplitAndOneTooLongClosesTheSocket() async throws {
+        let app = try await TestBaton.app()
+        try await app.test(.live) { client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                // JSON may carry any amount of white space: 40 KB go out as the client's 16 KB frames, a first and two
+                // continuations.
+                let padded = #"{"type":"message","text":"Ada""# + String(repeating: " ", count: 40_000) + "}"
+                try await chat.outbound.writeTextMessage(padded)
+                #expect(try await chat.messages(3).map(\.text) == ["Ada", "Hello Ada!", "Say something"])
+                // Browsers send a message as one frame, however long.
+                try await chat.sendRaw(padded.replacingOccurrences(of: "Ada", with: "Grace"))
+                #expect(try await chat.messages(3).map(\.text) == ["Grace", "You said Grace", "Say something"])
+            }
+            let tooLong = "{" + String(repeating: " ", count: WebchatSocket.maxMessageSize) + "}"
+            for split in [true, false] {
+                let close = try await client.ws("/webchat/t0k3n/socket") { inbound, outbound, _ in
+                    if split { try await outbound.writeTextMessage(tooLong) } else { try await outbound.write(.text(tooLong)) }
+                    // Any answer means the message was taken (the client then closes, normally); Baton closes instead.
+                    for try await _ in inbound { return }
+                }
+                #expect(close?.closeCode == .messageTooLarge, "split: \(split)")
             }
         }
     }

@@ -155,7 +155,9 @@ public func buildApplication(
 
 /// HTTP/1 with WebSocket upgrades, behind the connection cap (above it a connection is answered 503 and closed)
 /// and one idle limit for every connection: before its first request (FirstRequestGuard) and between requests.
-/// Connections log through `logger`, with early closes at `debug` (see `EarlyCloseLogFilter`).
+/// Connections log through `logger`, with early closes at `debug` (see `EarlyCloseLogFilter`). A WebSocket frame may be
+/// as long as a whole webchat message: browsers send a message as one frame, however long (the library's default
+/// of 16 KiB closed their sockets on a message of 17 to 64 KiB).
 func server<WebSocketResponder: HTTPResponder>(
     _ settings: ServerSettings, responder: WebSocketResponder, refusals: RefusalReport, logger: Logger
 ) -> HTTPServerBuilder where WebSocketResponder.Context: WebSocketRequestContext {
@@ -165,7 +167,7 @@ func server<WebSocketResponder: HTTPResponder>(
         GatedChildChannel(
             base: HTTP1WebSocketUpgradeChannel(
                 responder: handler, webSocketResponder: responder,
-                configuration: .init(http1: .init(idleTimeout: idleTimeout), ws: WebSocketServerConfiguration())),
+                configuration: .init(http1: .init(idleTimeout: idleTimeout), ws: WebSocketServerConfiguration(maxFrameSize: WebchatSocket.maxMessageSize))),
             gate: gate, firstRequestTimeout: idleTimeout, connectionLogger: logger.quietAboutEarlyCloses)
     }
 }

@@ -31,7 +31,7 @@ final class LiveForwarder: Sendable {
     }
 
     private let socket: WebchatSocket
-    private let sessionID: SessionID
+    let sessionID: SessionID
     private let outbound: WebSocketOutboundWriter
     /// The socket's event loop, where live events are sent from (see `EventLoopTaskExecutor`).
     private let executor: EventLoopTaskExecutor

@@ -41,7 +41,9 @@ struct WebchatController {
             // This closure waits as long as the socket is open, and what its frame holds stays in the socket's memory
             // all that time: the lookup is a plain function, so the request's context and endpoint are not in it.
             guard let socket = socket(for: context.requestContext) else { return }
-            await socket.serve(inbound: inbound, outbound: outbound, loop: context.requestContext.eventLoop)
+            if let code = await socket.serve(inbound: inbound, outbound: outbound, loop: context.requestContext.eventLoop) {
+                await WebchatSocket.close(outbound, with: code)
+            }
         }
     }
 

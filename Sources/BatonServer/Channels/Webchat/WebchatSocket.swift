@@ -14,7 +14,9 @@ import NIOWebSocket
 /// (its endpoint's settings and its dependencies inline, about 1 KB) it was copied into each (heaptrack: 1.2 KB per
 /// open socket in the forwarder alone).
 final class WebchatSocket: Sendable {
-    static let maxFrameSize = 64 * 1024
+    /// The longest message a user's socket takes, split over several frames or not; a longer one closes the socket
+    /// (1009, "message too big").
+    static let maxMessageSize = 64 * 1024
     static let backlogPage = 200
 
     let endpoint: Endpoint
@@ -42,21 +44,56 @@ final class WebchatSocket: Sendable {
         self.logger = logger
     }
 
-    /// Serves one socket until it closes. A stopping server closes it (see `WebchatGoodbye`): an open socket would
-    /// hold a stopping server forever. `loop` is the socket's event loop.
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop) async {
-        guard let ticket = goodbye.enter(outbound) else {
-            try? await outbound.close(.goingAway, reason: "server restarting")
-            return
-        }
-        defer { goodbye.leave(ticket) }
+    /// Serves one socket until it closes: reads the user's messages, its `hello` first (see `open`), then the rest,
+    /// each handled in a child task (see `inChildTask`), decoding included. Returns how the caller is to close the
+    /// socket when Baton ends it: a stopping server says goodbye (see `WebchatGoodbye`; an open socket would hold a
+    /// stopping server forever), and frames that make no message close it with the protocol's code; nil when the
+    /// browser closed it or it failed. `loop` is the socket's event loop.
+    ///
+    /// This function waits as long as the socket is open, and what the functions on that wait hold stays in the
+    /// socket's task memory all that time: a task keeps each slab of that memory it grew until it ends, and one more
+    /// slab is a kilobyte a socket. So the wait holds the frame iterator, what a split message has gathered (see
+    /// `WebchatMessageAssembler`), a small `Opened` and the goodbye's ticket, nothing of a message's (with the `hello`
+    /// decoded here, its frame was 1.6 KB); and the library's message reading, a second function here and the
+    /// closing waits (now the caller's) each took every socket onto one more slab (heaptrack; BENCHMARKS.md).
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop) async -> WebSocketErrorCode? {
+        guard let ticket = goodbye.enter(outbound) else { return .goingAway }
+        let executor = executors.executor(for: loop)
+        var frames = inbound.makeAsyncIterator()
+        var messages = WebchatMessageAssembler(maxSize: Self.maxMessageSize)
+        var opened: Opened?
+        var closing: WebSocketErrorCode?
         do {
-            try await run(inbound: inbound, outbound: outbound, executor: executors.executor(for: loop))
+            // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
+            while let frame = try await frames.next() {
+                let message: WebSocketMessage?
+                // Caught here, typed: caught below with the others, the refusal made `serve`'s frame larger.
+                do {
+                    message = try messages.take(frame)
+                } catch {
+                    closing = error.code
+                    break
+                }
+                guard let message else { continue }
+                let before = opened
+                opened = try await Self.inChildTask { [self] in
+                    guard let before else { return try await open(with: message, outbound: outbound, executor: executor) }
+                    try await handle(message, opened: before, outbound: outbound)
+                    return before
+                }
+            }
         } catch is CancellationError {
-            return
         } catch {
             reportEnd(error)
         }
+        opened?.stop(hub)
+        goodbye.leave(ticket)
+        return closing
+    }
+
+    /// Closes a socket `serve` ended, with the code it returned.
+    static func close(_ outbound: WebSocketOutboundWriter, with code: WebSocketErrorCode) async {
+        try? await outbound.close(code, reason: code == .goingAway ? "server restarting" : nil)
     }
 
     /// A plain function: in `serve`, the log line's values took room in a frame that waits for the socket's life.
@@ -64,35 +101,13 @@ final class WebchatSocket: Sendable {
         logger.warning("webchat socket ended with an error", metadata: ["endpoint": "\(endpoint.id)", "error": "\(String(reflecting: error))"])
     }
 
-    /// Reads the user's frames until the socket closes: its `hello` first (see `open`), then the rest, each handled
-    /// in a child task (see `inChildTask`), decoding included. This loop only waits: what a function holds across a
-    /// wait is part of its task's memory for as long as the socket is open, so it holds the iterator and the
-    /// opened session, nothing of a frame's (with the `hello` decoded here, its frame was 1.6 KB).
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor) async throws {
-        var frames = inbound.messages(maxSize: Self.maxFrameSize).makeAsyncIterator()
-        var opened: Opened?
-        do {
-            // Reading ends when the browser closes the socket; then the forwarder has nobody to write to.
-            while let frame = try await frames.next() {
-                let before = opened
-                opened = try await Self.inChildTask { [self] in
-                    guard let before else { return try await open(with: frame, outbound: outbound, executor: executor) }
-                    try await handle(frame, opened: before, outbound: outbound)
-                    return before
-                }
-            }
-        } catch {
-            opened?.stop(hub)
-            throw error
-        }
-        opened?.stop(hub)
-    }
-
-    /// A socket past its `hello`: its session, and what forwards the session's events to it.
+    /// A socket past its `hello`: what forwards its session's events to it, and the hub's subscription. Small on
+    /// purpose: `serve` holds it across every wait (see there), so the session's id is the forwarder's.
     struct Opened: Sendable {
-        var sessionID: SessionID
         var forwarder: LiveForwarder
         var subscription: Int
+
+        var sessionID: SessionID { forwarder.sessionID }
 
         /// Stops forwarding: the socket is gone.
         func stop(_ hub: ConversationHub) {
@@ -118,8 +133,7 @@ final class WebchatSocket: Sendable {
         let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
         // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
         let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
-        let opened = Opened(
-            sessionID: session.id, forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
+        let opened = Opened(forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
         do {
             let webchat = endpoint.configuration.webchat
             try await send(
