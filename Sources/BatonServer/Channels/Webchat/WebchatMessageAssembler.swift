@@ -31,7 +31,6 @@ struct WebchatMessageAssembler {
     init(maxSize: Int) { self.maxSize = maxSize }
 
     /// Takes the socket's next data frame; returns the message once its last frame is in, `nil` while more are due.
-    @inline(never)
     mutating func take(_ frame: WebSocketDataFrame) throws(Refusal) -> WebSocketMessage? {
         try take(frame.opcode, frame.data, fin: frame.fin)
     }
