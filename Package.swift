@@ -22,10 +22,10 @@ let swiftSettings: [SwiftSetting] = [
 /// - with the functions a start and a first webchat user run side by side (`Sources/baton/startup.order`, written by
 ///   `scripts/startup-order`). A page of code is resident once anything on it, or near it, ran: a start runs 3 MB of
 ///   functions, and spread over the binary's 38 MB of code they left 23–25 MB of it resident in every idle process
-///   (and the sockets' code came in with the first sockets). The link can move a
-///   function only where it was compiled into a section of its own: the Swift runtime's and Foundation's come so,
-///   Baton's own modules are compiled so (`swiftSettings`); the packages' stay where their modules put them (flags in
-///   this manifest reach only its own targets). A name the file lists that a build lacks is skipped.
+///   (and the sockets' code came in with the first sockets). The link can move a function only where it was compiled
+///   into a section of its own: the Swift runtime's and Foundation's come so, Baton's own modules are compiled so
+///   (`swiftSettings`); the packages' stay where their modules put them (flags in this manifest reach only its own
+///   targets). A name the file lists that a build lacks is skipped.
 /// Debug builds keep the toolchain's defaults.
 let serverLinkerSettings: [LinkerSetting] = {
     var flags = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]

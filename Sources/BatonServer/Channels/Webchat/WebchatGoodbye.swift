@@ -49,7 +49,7 @@ public final class WebchatGoodbye: Service, Sendable {
         }
         await withTaskGroup(of: Void.self) { group in
             for outbound in sockets {
-                group.addTask { try? await outbound.close(.goingAway, reason: "server restarting") }
+                group.addTask { await WebchatSocket.close(outbound, with: .goingAway) }
             }
         }
     }

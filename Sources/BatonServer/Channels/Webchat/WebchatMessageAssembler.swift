@@ -35,7 +35,8 @@ struct WebchatMessageAssembler {
         try take(frame.opcode, frame.data, fin: frame.fin)
     }
 
-    /// Takes a data frame given by its parts (see `take(_:)`). Refuses a continuation with no message begun and a
+    /// Takes a data frame given by its parts (see `take(_:)`; the library's frame cannot be made outside it, so its
+    /// tests call this). Refuses a continuation with no message begun and a
     /// new message before the last one ended (`protocolError`), and a message past `maxSize` (`messageTooLarge`).
     mutating func take(_ opcode: WebSocketDataFrame.Opcode, _ data: ByteBuffer, fin: Bool) throws(Refusal) -> WebSocketMessage? {
         guard opcode == .continuation else {

@@ -91,7 +91,8 @@ final class WebchatSocket: Sendable {
         return closing
     }
 
-    /// Closes a socket `serve` ended, with the code it returned.
+    /// Closes a socket Baton ends: with the code `serve` returned, or 1001 "going away" from a stopping server (see
+    /// `WebchatGoodbye`), which tells the page to reconnect.
     static func close(_ outbound: WebSocketOutboundWriter, with code: WebSocketErrorCode) async {
         try? await outbound.close(code, reason: code == .goingAway ? "server restarting" : nil)
     }
