@@ -61,6 +61,11 @@ public struct PostgresNotifications: Sendable {
     /// Sends each payload to the instances named with it, on the channel of each (``channel(of:)``), or to every
     /// listener when it names none (nil), in one statement (one transaction). Each listener receives what is sent to
     /// it in this order, and at once; a payload that names no instance (an empty list) goes nowhere.
+    ///
+    /// A statement whose connection the server cut is sent again on another, as a read is: nothing else would
+    /// bring what it carries, since the listeners did not lose their connections and do not catch up. A cut just
+    /// after the commit can so deliver a batch twice; receivers take an event they have as a no-op (a socket drops
+    /// a message it sent).
     public func send(_ payloads: [(payload: String, to: [String]?)]) async throws {
         var targets: [String] = []
         var texts: [String] = []
@@ -72,11 +77,11 @@ public struct PostgresNotifications: Sendable {
         }
         guard texts.count > 1 else {
             // pg_notify takes bind parameters; the NOTIFY statement does not.
-            if let text = texts.first { try await client.execute("SELECT pg_notify(\(targets[0]), \(text))", logger: logger, watchedBy: watch) }
+            if let text = texts.first { _ = try await client.repeatable("SELECT pg_notify(\(targets[0]), \(text))", logger: logger, watchedBy: watch) }
             return
         }
         // With ORDER BY, PostgreSQL calls a volatile function of the select list after sorting: in array order.
-        try await client.execute(
+        _ = try await client.repeatable(
             """
             SELECT pg_notify(channel, payload) FROM unnest(\(targets)::text[], \(texts)::text[]) WITH ORDINALITY AS batch (channel, payload, position)
             ORDER BY position

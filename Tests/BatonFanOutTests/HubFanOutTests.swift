@@ -270,6 +270,29 @@ struct HubFanOutTests {
         }
     }
 
+    /// The server ends an instance's idle pooled connections and leaves its listener be (an idle timeout, a proxy
+    /// that drops quiet connections): nobody resubscribes, so no catch-up would bring what the next announcement
+    /// carries. It goes out again on another connection instead of being lost. (A repeat that reaches an instance
+    /// twice is harmless: a socket drops a message it has.)
+    @Test func anAnnouncementWhoseConnectionWasCutGoesOutAgain() async throws {
+        try await TwoInstances.with(limit: .seconds(60)) { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let first = try await Self.say("before the cut", on: instances.a, in: session)
+            #expect(await onB.waitFor(Self.isMessage(first.id)))
+
+            // Stored before the cut and published after it, so its announcement is the first statement on a's pool.
+            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "after the cut"), createdAt: Self.now))
+            }
+            #expect(try await instances.cutPool(of: "a") >= 1)
+            instances.a.hub.publish(stored)
+            let reply = try #require(stored.first)
+            #expect(await onB.waitFor(Self.isMessage(reply.id)), "announced on another connection")
+            #expect(instances.a.counter(#"baton_fanout_events_total{outcome="send_failed"}"#) == 0)
+        }
+    }
+
     @Test func aListenerWhoseServerStopsAnsweringReconnectsAndCatchesUp() async throws {
         try await TwoInstances.with(limit: .seconds(60), ping: (interval: .milliseconds(200), timeout: .milliseconds(500))) { instances in
             let session = try await Self.newSession(on: instances.a)

@@ -52,7 +52,9 @@ struct TwoInstances {
         var tasks: [Task<Void, any Error>] = []
         var instances: [Instance] = []
         for name in ["a", "b"] {
-            let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
+            var configuration = database.clientConfiguration
+            configuration.options.additionalStartupParameters.append(("application_name", poolName(of: name, on: database.channel)))
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             tasks.append(Task { await client.run() })
             let store = PostgresSessionStore(client: client, logger: logger)
             try await store.migrate()
@@ -114,6 +116,22 @@ struct TwoInstances {
     func cutListeners() async throws -> Int {
         var count = 0
         for try await _ in try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE starts_with(application_name, \(channel + " "))") {
+            count += 1
+        }
+        return count
+    }
+
+    /// What `pg_stat_activity` shows for the pooled connections of `instance` (its store's and its relay's sends),
+    /// which its listener's name (the channel, a space and more) never is.
+    static func poolName(of instance: String, on channel: String) -> String { "pool \(channel) \(instance)" }
+
+    /// Cuts the pooled connections of `instance`, its listener left alone, as an idle timeout or a proxy that drops
+    /// quiet connections would.
+    /// - Returns: how many were cut.
+    func cutPool(of instance: String) async throws -> Int {
+        var count = 0
+        let name = Self.poolName(of: instance, on: channel)
+        for try await _ in try await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = \(name)") {
             count += 1
         }
         return count
