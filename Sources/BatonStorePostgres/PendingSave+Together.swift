@@ -11,7 +11,7 @@ extension PendingSave {
     /// any of them needs. The jobs go in the order given (`ORDER BY` their place in the arrays), so their ids (the
     /// order jobs run in) follow each step's. A part with no rows to write is left out, and so is the check of
     /// later messages when no save asks for it.
-    static func together(_ saves: [PendingSave]) throws -> PostgresQuery {
+    static func together(_ saves: [PendingSave], notifying notifications: Notifications = Notifications()) throws -> PostgresQuery {
         var sessions = SessionColumns()
         var messages = MessageColumns()
         var jobs = JobColumns()
@@ -48,8 +48,9 @@ extension PendingSave {
         sql.appendLiteral("""
             , u AS (UPDATE sessions SET state = ok.state, handover_phase = ok.handover_phase, last_message_id = ok.last_message_id, \
             updated_at = ok.updated_at, wake_at = ok.wake_at, rate_tokens = ok.rate_tokens, rate_at = ok.rate_at \
-            FROM ok WHERE sessions.id = ok.id RETURNING ok.n) SELECT n FROM u
+            FROM ok WHERE sessions.id = ok.id RETURNING ok.n)
             """)
+        notifications.appendSelect(ifWritten: "b.s IN (SELECT id FROM ok)", to: &sql)
         return PostgresQuery(stringInterpolation: sql)
     }
 }

@@ -13,12 +13,16 @@ struct PendingSave: Sendable {
 
     /// Writes `saves` (of different sessions) in one statement and returns the positions of those that wrote. A
     /// save alone reports a repeated client or external id as the `SessionStoreError` its caller expects; in a
-    /// statement of several, whose it was is not known, and the error is PostgreSQL's.
-    static func write(_ saves: [PendingSave], on connection: PostgresConnection, logger: Logger) async throws -> Set<Int> {
+    /// statement of several, whose it was is not known, and the error is PostgreSQL's. The statement also sends
+    /// what `announcer` gives for each save's messages, for the saves that write.
+    static func write(
+        _ saves: [PendingSave], announcedBy announcer: TransactionAnnouncerSlot, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Set<Int> {
         var saved: Set<Int> = []
         let message = saves.count == 1 ? saves[0].step.messages.first(where: \.bringsItsOwnID) : nil
         try await PostgresSessionStore.reportingDuplicates(of: message) {
-            for try await position in try await connection.query(try query(saves), logger: logger).decode(Int64.self) {
+            let notifications = Notifications(saves, announcer: announcer)
+            for try await position in try await connection.query(try query(saves, notifying: notifications), logger: logger).decode(Int64.self) {
                 saved.insert(Int(position))
             }
         }
@@ -29,19 +33,19 @@ struct PendingSave: Sendable {
     /// (`together`). PostgreSQL plans a statement each time it runs, and the planning of a statement of parts per
     /// save grows with the saves (about 0.07 ms each), while the arrays' statement takes the same whatever their
     /// number (about 0.16 ms): the lone save's is the cheaper one, which two saves make even.
-    static func query(_ saves: [PendingSave]) throws -> PostgresQuery {
-        if saves.count == 1 { return try saves[0].alone() }
-        return try together(saves)
+    static func query(_ saves: [PendingSave], notifying notifications: Notifications = Notifications()) throws -> PostgresQuery {
+        if saves.count == 1 { return try saves[0].alone(notifying: notifications) }
+        return try together(saves, notifying: notifications)
     }
 
     /// `WITH free AS (…), m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …), u AS (UPDATE sessions …
     /// RETURNING 0) SELECT n FROM u`, each insert only when it has rows.
-    func alone() throws -> PostgresQuery {
-        let binds = 10 + 10 * step.messages.count + 6 * step.update.jobs.count
+    func alone(notifying notifications: Notifications = Notifications()) throws -> PostgresQuery {
+        let binds = 10 + 10 * step.messages.count + 6 * step.update.jobs.count + 3
         var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: binds)
         sql.appendLiteral("WITH ")
         try appendParts(to: &sql)
-        sql.appendLiteral(" SELECT n FROM u")
+        notifications.appendSelect(ifWritten: "(SELECT ok FROM free)", to: &sql)
         return PostgresQuery(stringInterpolation: sql)
     }
 
@@ -102,5 +106,46 @@ struct PendingSave: Sendable {
         sql.appendLiteral(" FROM free WHERE free.ok AND id = ")
         sql.appendInterpolation(step.sessionID.rawValue)
         sql.appendLiteral(" RETURNING 0::bigint AS n)")
+    }
+}
+
+extension PendingSave {
+    /// The notifications a save statement sends for the messages it stores (see ``TransactionAnnouncer``), each with
+    /// its save's session, so that a save that does not write (`unlessLaterThan`) announces nothing.
+    struct Notifications {
+        var channels: [String] = [], payloads: [String] = [], sessions: [String] = []
+
+        init() {}
+
+        /// What `announcer` gives for each save's messages; none when it wants them announced after the commit.
+        init(_ saves: [PendingSave], announcer: TransactionAnnouncerSlot) {
+            for save in saves where !save.step.messages.isEmpty {
+                for (channel, payload) in announcer.notifications(for: save.step.messages) ?? [] {
+                    channels.append(channel)
+                    payloads.append(payload)
+                    sessions.append(save.step.sessionID.rawValue)
+                }
+            }
+        }
+
+        /// The statement's end: its saves' positions (`SELECT n FROM u`), and before them, when there are
+        /// notifications, a part that sends those whose save wrote (`written`, a condition on `b.s`, the save's
+        /// session), in order. The part is read (its count), as PostgreSQL runs a `WITH` part that only reads only
+        /// when the query reads it; it is not folded into the query, as it calls a volatile function, and with
+        /// `ORDER BY` PostgreSQL calls that function after sorting: in array order.
+        func appendSelect(ifWritten written: String, to sql: inout PostgresQuery.StringInterpolation) {
+            guard !payloads.isEmpty else {
+                sql.appendLiteral(" SELECT n FROM u")
+                return
+            }
+            sql.appendLiteral(", nt AS (SELECT pg_notify(b.c, b.p) FROM unnest(")
+            sql.appendInterpolation(channels)
+            sql.appendLiteral("::text[], ")
+            sql.appendInterpolation(payloads)
+            sql.appendLiteral("::text[], ")
+            sql.appendInterpolation(sessions)
+            sql.appendLiteral("::text[]) WITH ORDINALITY AS b (c, p, s, i) WHERE \(written) ORDER BY b.i)")
+            sql.appendLiteral(" SELECT n FROM u, (SELECT count(*) FROM nt) AS notified")
+        }
     }
 }

@@ -89,7 +89,7 @@ extension PostgresGroupCommit {
             let saved: Set<Int>
             do {
                 counts.withLock { $0.saveStatements += 1 }
-                saved = try await PendingSave.write(current.map(\.save), on: connection, logger: logger)
+                saved = try await PendingSave.write(current.map(\.save), announcedBy: announcer, on: connection, logger: logger)
             } catch where Self.isTheWrites(error) {
                 // Alone in its statement, a save's error is its write's (a repeated id named as callers expect).
                 throw current.count == 1 ? WriteFailed(index: current[0].index, error: error) : SharedSaveFailed()
@@ -119,7 +119,7 @@ extension PostgresGroupCommit {
                 return answer
             case .saving(let save, let then):
                 counts.withLock { $0.saveStatements += 1 }
-                let saved = try await !PendingSave.write([save], on: connection, logger: logger).isEmpty
+                let saved = try await !PendingSave.write([save], announcedBy: announcer, on: connection, logger: logger).isEmpty
                 progress = try await then(saved, connection)
             }
         }

@@ -85,6 +85,8 @@ final class PostgresGroupCommit: Sendable {
     let client: PostgresClient
     let logger: Logger
     let watch: ClosedConnectionWatch
+    /// Asked by each save statement for the notifications of the messages it stores.
+    let announcer: TransactionAnnouncerSlot
     private let batchesAtOnce: Int
     private let stalledBatchesAtOnce: Int
     private let stallAfter: Duration
@@ -98,12 +100,14 @@ final class PostgresGroupCommit: Sendable {
     ///   - stalledBatchesAtOnce: how many may run once one has run for longer than `stallAfter` (one that waits for
     ///     a lock someone holds, or for a connection that stopped answering): a write submitted then starts another,
     ///     with the writes of the other sessions, instead of waiting behind it.
+    ///   - announcer: what each save statement asks for the notifications of the messages it stores.
     ///   - now: the clock that times transactions (a test's own).
     init(
         client: PostgresClient, logger: Logger, watch: ClosedConnectionWatch, batchesAtOnce: Int, stalledBatchesAtOnce: Int = 4, stallAfter: Duration = .seconds(1),
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+        announcer: TransactionAnnouncerSlot = TransactionAnnouncerSlot(), now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
         self.client = client
+        self.announcer = announcer
         self.logger = logger
         self.watch = watch
         self.batchesAtOnce = max(1, batchesAtOnce)

@@ -27,6 +27,8 @@ public struct PostgresNotifications: Sendable {
     let pingTimeout: Duration
     /// The store's record of who listens where; nil for notifications not tied to a store.
     let hubListeners: HubListeners?
+    /// Where the store's save statements find what announces their messages; nil for notifications not tied to a store.
+    let announcer: TransactionAnnouncerSlot?
     /// What `pg_stat_activity` shows for a listening connection, before the instance's name.
     let listenerName: String
     let logger: Logger
@@ -43,7 +45,19 @@ public struct PostgresNotifications: Sendable {
         pingInterval: Duration = defaultPingInterval, pingTimeout: Duration = defaultPingTimeout, hubListeners: HubListeners? = nil,
         logger: Logger
     ) {
+        self.init(
+            client: client, listenerConfiguration: listenerConfiguration, channel: channel, pingInterval: pingInterval, pingTimeout: pingTimeout,
+            hubListeners: hubListeners, announcer: nil, logger: logger)
+    }
+
+    /// A store's notifications (`PostgresSessionStore.notifications`): `announcer` is where its save statements find
+    /// what ``announceInTransactions(with:)`` gives.
+    init(
+        client: PostgresClient, listenerConfiguration: PostgresConnection.Configuration, channel: String, pingInterval: Duration, pingTimeout: Duration,
+        hubListeners: HubListeners?, announcer: TransactionAnnouncerSlot?, logger: Logger
+    ) {
         self.hubListeners = hubListeners
+        self.announcer = announcer
         self.client = client
         self.listenerConfiguration = listenerConfiguration
         listenerName = Self.listenerName(of: listenerConfiguration)
@@ -91,18 +105,24 @@ public struct PostgresNotifications: Sendable {
 
     /// The channels that reach `instances`: each one's own, or the shared one (every listener) when they are not known
     /// or one of them has no channel of its own.
-    func channels(of instances: [String]?) -> [String] {
-        guard let instances else { return [channel] }
-        let own = instances.compactMap(channel(of:))
-        return own.count == instances.count ? own : [channel]
+    func channels(of instances: [String]?) -> [String] { Self.channels(of: instances, shared: channel) }
+
+    /// ``channels(of:)`` for the shared channel `shared`.
+    static func channels(of instances: [String]?, shared: String) -> [String] {
+        guard let instances else { return [shared] }
+        let own = instances.compactMap { channel(of: $0, shared: shared) }
+        return own.count == instances.count ? own : [shared]
     }
 
     /// The channel `instance` listens on besides the shared one, for what is meant for it alone: the shared channel's
     /// name, a dot and the instance's. Nil when that would not make a channel: longer than the 63 bytes PostgreSQL
     /// keeps of a name, or with a double quote (PostgresNIO's `LISTEN` quotes the name as it is).
-    func channel(of instance: String) -> String? {
-        let own = "\(channel).\(instance)"
-        guard own.utf8.count <= Self.longestName, !own.contains("\"") else { return nil }
+    func channel(of instance: String) -> String? { Self.channel(of: instance, shared: channel) }
+
+    /// ``channel(of:)`` for the shared channel `shared`.
+    static func channel(of instance: String, shared: String) -> String? {
+        let own = "\(shared).\(instance)"
+        guard own.utf8.count <= longestName, !own.contains("\"") else { return nil }
         return own
     }
 
@@ -161,6 +181,10 @@ public struct PostgresNotifications: Sendable {
 
     /// The instances that listened to `session` when this process last wrote it (nil: not known here).
     public func listeners(of session: SessionID) -> [String]? { hubListeners?.listeners(of: session) }
+
+    /// Has the store's save statements send what `announcer` gives for the messages they store (see
+    /// ``TransactionAnnouncer``). Does nothing for notifications not tied to a store.
+    public func announceInTransactions(with announcer: any TransactionAnnouncer) { self.announcer?.set(announcer, channel: channel) }
 
     /// Opens a connection for `instance`, named after it (``applicationName(of:)``), listens on it to the shared
     /// channel and to the instance's own, and passes every payload to `receive` in the order sent, until the
@@ -262,6 +286,6 @@ extension PostgresSessionStore {
     ) -> PostgresNotifications {
         PostgresNotifications(
             client: client, listenerConfiguration: listenerConfiguration, channel: channel, pingInterval: pingInterval,
-            pingTimeout: pingTimeout, hubListeners: hubListeners, logger: logger)
+            pingTimeout: pingTimeout, hubListeners: hubListeners, announcer: announcer, logger: logger)
     }
 }

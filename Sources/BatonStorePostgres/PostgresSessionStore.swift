@@ -23,6 +23,8 @@ public final class PostgresSessionStore: SessionStore {
     let states = StateCache()
     /// The instances listening to each session, as this process's writes found them (see ``HubListeners``).
     public let hubListeners = HubListeners()
+    /// What announces the messages a save statement stores, in that statement (given by the hub's fan-out).
+    let announcer = TransactionAnnouncerSlot()
     /// Gives up the statements of a connection that closed without answering them.
     let watch = ClosedConnectionWatch()
 
@@ -42,7 +44,7 @@ public final class PostgresSessionStore: SessionStore {
     ) {
         self.client = client
         self.logger = logger
-        commits = PostgresGroupCommit(client: client, logger: logger, watch: watch, batchesAtOnce: writeTransactions, now: clock)
+        commits = PostgresGroupCommit(client: client, logger: logger, watch: watch, batchesAtOnce: writeTransactions, announcer: announcer, now: clock)
     }
 
     /// One shared write transaction at a time: the writes that arrive while it runs go together in the next. With

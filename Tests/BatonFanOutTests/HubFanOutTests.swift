@@ -273,7 +273,7 @@ struct HubFanOutTests {
     /// The server ends an instance's idle pooled connections and leaves its listener be (an idle timeout, a proxy
     /// that drops quiet connections): nobody resubscribes, so no catch-up would bring what the next announcement
     /// carries. It goes out again on another connection instead of being lost. (A repeat that reaches an instance
-    /// twice is harmless: a socket drops a message it has.)
+    /// twice is harmless: a socket drops a message it has, and shows typing once.)
     @Test func anAnnouncementWhoseConnectionWasCutGoesOutAgain() async throws {
         try await TwoInstances.with(limit: .seconds(60)) { instances in
             let session = try await Self.newSession(on: instances.a)
@@ -281,15 +281,27 @@ struct HubFanOutTests {
             let first = try await Self.say("before the cut", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(first.id)))
 
-            // Stored before the cut and published after it, so its announcement is the first statement on a's pool.
-            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
-                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "after the cut"), createdAt: Self.now))
-            }
+            // Typing comes from no write, so its announcement is a statement of its own: the first on a's cut pool.
             #expect(try await instances.cutPool(of: "a") >= 1)
-            instances.a.hub.publish(stored)
-            let reply = try #require(stored.first)
-            #expect(await onB.waitFor(Self.isMessage(reply.id)), "announced on another connection")
+            instances.a.hub.publish(.typing(sender: .agent, on: true), to: session.id)
+            #expect(await onB.waitFor { $0 == .typing(sender: .agent, on: true) }, "announced on another connection")
             #expect(instances.a.counter(#"baton_fanout_events_total{outcome="send_failed"}"#) == 0)
+        }
+    }
+
+    /// A stored message is announced by the transaction that stores it, so an instance that dies between its commit
+    /// and publishing the message (here: it never publishes it) still has it reach the sockets on the others,
+    /// exactly when it commits. Before, such a message waited there for its session's next event.
+    @Test func aStoredMessageReachesTheOtherInstanceEvenWhenItsWriterNeverPublishesIt() async throws {
+        try await TwoInstances.with { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "committed, never published"), createdAt: Self.now))
+            }
+            let reply = try #require(stored.first)
+            #expect(await onB.waitFor(Self.isMessage(reply.id)), "announced at the commit")
+            if case .message(let received)? = await onB.events.last { #expect(received == reply, "whole") }
         }
     }
 

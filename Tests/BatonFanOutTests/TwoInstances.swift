@@ -178,6 +178,8 @@ struct SignallingRelay: HubRelay {
     func stopListening(to sessions: [SessionID], as instance: String) async throws { try await base.stopListening(to: sessions, as: instance) }
 
     func listeners(of session: SessionID) -> [String]? { base.listeners(of: session) }
+
+    func announceInTransactions(with announcer: any TransactionAnnouncer) { base.announceInTransactions(with: announcer) }
 }
 
 /// A schema of its own and a notification channel of its own for one test, on the server `BATON_TEST_POSTGRES_URL`

@@ -115,12 +115,20 @@ public final class ConversationHub: Sendable {
     }
 
     /// Publishes messages just stored: for each that is a moved copy, that its original moved, then every message,
-    /// in the order given.
+    /// in the order given (``announcements(of:)``).
     public func publish(_ messages: [Message]) {
+        for announcement in Self.announcements(of: messages) { publish(announcement.event, to: announcement.sessionID) }
+    }
+
+    /// The events that tell of messages just stored, in the order they are published: for each that is a moved copy,
+    /// that its original moved, then every message, in the order given.
+    static func announcements(of messages: [Message]) -> [HubAnnouncement] {
+        var events: [HubAnnouncement] = []
         for copy in messages {
-            if let original = copy.movedFrom { publish(.moved(messageID: original, to: copy.id), to: copy.sessionID) }
+            if let original = copy.movedFrom { events.append(HubAnnouncement(sessionID: copy.sessionID, event: .moved(messageID: original, to: copy.id))) }
         }
-        for message in messages { publish(.message(message), to: message.sessionID) }
+        for message in messages { events.append(HubAnnouncement(sessionID: message.sessionID, event: .message(message))) }
+        return events
     }
 
     /// Returns when a message with an id above `after` is published for the session, or after `timeout`, or at once

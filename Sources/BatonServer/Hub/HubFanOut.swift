@@ -45,6 +45,8 @@ public struct HubFanOut: Service {
     }
 
     public func run() async throws {
+        relay.announceInTransactions(
+            with: StoredMessageAnnouncer(queue: announcements, relay: relay, instanceID: instanceID, metrics: metrics))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await announce() }
@@ -56,9 +58,11 @@ public struct HubFanOut: Service {
 
     /// Sends this instance's events in publication order: whatever was published while the previous batch was on
     /// its way goes in the next one, so a busy instance makes one round trip per batch instead of one per event.
+    /// (Stored messages mostly went out with the transaction that stored them: see `StoredMessageAnnouncer`.)
     func announce() async {
         var sequence = 0
         while let published = await announcements.next(upTo: Self.announcementBatch) {
+            defer { announcements.sent() }
             let batch = published.compactMap { announcement in
                 let to = recipients(of: announcement)
                 return to?.isEmpty == true ? nil : (announcement, to)
@@ -67,15 +71,8 @@ public struct HubFanOut: Service {
             if batch.isEmpty { continue }
             do {
                 let payloads = batch.map { announcement, to in
-                    var wire = HubWireEvent(from: instanceID, announcement)
                     sequence += 1
-                    wire.seq = sequence
-                    var payload = wire.storageText
-                    if payload.utf8.count > HubWireEvent.maxPayloadBytes, wire.message != nil {
-                        wire.message = nil
-                        payload = wire.storageText
-                    }
-                    return (payload, to)
+                    return (Self.payload(of: announcement, from: instanceID, sequence: sequence), to)
                 }
                 try await relay.send(payloads)
                 metrics.fanOut("sent", count: batch.count)
@@ -88,18 +85,37 @@ public struct HubFanOut: Service {
         }
     }
 
+    /// The instances an announcement is for (see ``recipients(of:relay:instanceID:)``).
+    func recipients(of announcement: HubAnnouncement) -> [String]? {
+        Self.recipients(of: announcement, relay: relay, instanceID: instanceID)
+    }
+
     /// The instances an announcement is for. A stored event goes to the other instances its session's latest write
     /// here found among its listeners, each on a channel of its own, so an instance that holds no socket of the
     /// session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none is
     /// missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from
     /// no write of this instance, so what it knows of their listeners may be old: they go to every instance.
-    func recipients(of announcement: HubAnnouncement) -> [String]? {
+    static func recipients(of announcement: HubAnnouncement, relay: any HubRelay, instanceID: String) -> [String]? {
         switch announcement.event {
         case .message, .moved, .handover:
             return relay.listeners(of: announcement.sessionID)?.filter { $0 != instanceID }
         case .typing, .draft, .retracted:
             return nil
         }
+    }
+
+    /// What carries `announcement` to the other instances: the message whole while the payload stays under
+    /// NOTIFY's limit, its id otherwise. `sequence` makes it unique among those sent together (PostgreSQL delivers
+    /// identical payloads of one transaction once).
+    static func payload(of announcement: HubAnnouncement, from instanceID: String, sequence: Int) -> String {
+        var wire = HubWireEvent(from: instanceID, announcement)
+        wire.seq = sequence
+        var payload = wire.storageText
+        if payload.utf8.count > HubWireEvent.maxPayloadBytes, wire.message != nil {
+            wire.message = nil
+            payload = wire.storageText
+        }
+        return payload
     }
 
     /// Records, in batches, the sessions whose first subscriber came here or whose last one left; a subscriber

@@ -27,6 +27,10 @@ public protocol HubRelay: Sendable {
     /// The instances that listened to `session` as of this instance's latest write of it; nil when not known, and
     /// then every event of the session is announced.
     func listeners(of session: SessionID) -> [String]?
+
+    /// Has the store's writes announce the messages they store themselves, in their own transactions, through
+    /// `announcer`, where the relay and the store can (PostgreSQL: `NOTIFY` in the statement that stores them).
+    func announceInTransactions(with announcer: any TransactionAnnouncer)
 }
 
 extension HubRelay {
@@ -39,6 +43,9 @@ extension HubRelay {
     public func listen(to sessions: [SessionID], as instance: String) async throws {}
     public func stopListening(to sessions: [SessionID], as instance: String) async throws {}
     public func listeners(of session: SessionID) -> [String]? { nil }
+
+    /// A relay that cannot announce in the store's transactions has every event announced after its commit.
+    public func announceInTransactions(with announcer: any TransactionAnnouncer) {}
 }
 
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
