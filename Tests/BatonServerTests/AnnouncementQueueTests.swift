@@ -5,7 +5,7 @@ import Testing
 @testable import BatonServer
 
 /// When a stored message may be announced by the transaction that stores it (ahead of its publication) and when it
-/// must wait its turn in the queue: another instance hears one instance's events in the order they were published.
+/// must wait its turn in the queue: it never overtakes an event of its session published before it.
 @Suite("Hub announcements in the storing transaction")
 struct AnnouncementQueueTests {
     static let session = SessionID(rawValue: "s_1")
@@ -20,18 +20,20 @@ struct AnnouncementQueueTests {
     static let typing = HubAnnouncement(sessionID: session, event: .typing(sender: .agent, on: true))
     static let elsewhere = HubAnnouncement(sessionID: SessionID(rawValue: "s_2"), event: .typing(sender: .agent, on: true))
 
-    @Test func aMessageGoesWithItsTransactionOnlyWhenNothingPublishedBeforeWaitsOrIsOnItsWay() async throws {
+    @Test func aMessageGoesWithItsTransactionOnlyWhenNothingOfItsSessionPublishedBeforeWaitsOrIsOnItsWay() async throws {
         let (hub, queue, _) = ConversationHub.relayed()
         hub.publish(Self.elsewhere.event, to: Self.elsewhere.sessionID)
         #expect(queue.announceInTransaction([Self.stored(1)]), "nothing of its session waits: announced by its transaction")
         hub.publish(Self.stored(1).event, to: Self.session)
-        #expect(try #require(await queue.next(upTo: 16)) == [Self.elsewhere], "another session's event is not held up by it")
+        #expect(
+            try #require(await queue.next(upTo: 16)) == [Self.elsewhere],
+            "another session's event did not hold it back, and the message its transaction announced is not queued again")
         queue.sent()
 
         hub.publish(Self.typing.event, to: Self.session)
         #expect(!queue.announceInTransaction([Self.stored(2)]), "typing waits to be sent: the message must not overtake it")
         let waiting = try #require(await queue.next(upTo: 16))
-        #expect(waiting == [Self.typing], "the message its transaction announced is not queued again")
+        #expect(waiting == [Self.typing], "typing is taken to be sent")
         #expect(!queue.announceInTransaction([Self.stored(2)]), "typing is on its way")
         hub.publish(Self.stored(2).event, to: Self.session)
         queue.sent()
