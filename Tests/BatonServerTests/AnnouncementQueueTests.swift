@@ -47,4 +47,14 @@ struct AnnouncementQueueTests {
         hub.publish(Self.stored(3).event, to: Self.session)
         #expect(try #require(await queue.next(upTo: 16)) == [Self.typing, Self.stored(3)], "in the order published")
     }
+
+    /// A long queue is not read through in every write transaction: past a few batches' worth the fan-out is behind,
+    /// and a message joins the queue whichever sessions wait in it.
+    @Test func behindALongQueueEveryMessageWaitsItsTurn() async throws {
+        let (hub, queue, _) = ConversationHub.relayed()
+        for _ in 0..<AnnouncementQueue.lookedThrough { hub.publish(Self.elsewhere.event, to: Self.elsewhere.sessionID) }
+        #expect(queue.announceInTransaction([Self.stored(1)]), "other sessions' events only, and few enough to look through")
+        hub.publish(Self.elsewhere.event, to: Self.elsewhere.sessionID)
+        #expect(!queue.announceInTransaction([Self.stored(2)]), "one more: the queue is not read")
+    }
 }

@@ -22,6 +22,9 @@ public final class AnnouncementQueue: Sendable {
     private let bell = Doorbell()
     let capacity: Int
 
+    /// The most waiting events `announceInTransaction(_:)` looks through: a few batches' worth.
+    static let lookedThrough = 64
+
     init(capacity: Int) { self.capacity = capacity }
 
     func append(_ announcement: HubAnnouncement) {
@@ -38,10 +41,13 @@ public final class AnnouncementQueue: Sendable {
     /// when no event of their sessions published before waits to be sent or is on its way, which they would
     /// overtake (a session's sockets see its events in order; events of different sessions may pass each other).
     /// Those it allows are not queued when published; those it refuses are, as usual.
+    /// While more than `lookedThrough` events wait, the fan-out is behind and every message joins them: this runs in
+    /// every write transaction, under the lock every publication takes, and must not read a long queue.
     func announceInTransaction(_ announcements: [HubAnnouncement]) -> Bool {
         state.withLock { state in
             let sessions = Set(announcements.map(\.sessionID))
-            let behind = !state.sending.isDisjoint(with: sessions) || state.pending.contains { sessions.contains($0.sessionID) }
+            let behind = state.pending.count > Self.lookedThrough || !state.sending.isDisjoint(with: sessions)
+                || state.pending.contains { sessions.contains($0.sessionID) }
             guard !behind else {
                 state.announced.subtract(announcements)
                 return false

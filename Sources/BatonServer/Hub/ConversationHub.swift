@@ -115,14 +115,14 @@ public final class ConversationHub: Sendable {
     }
 
     /// Publishes messages just stored: for each that is a moved copy, that its original moved, then every message,
-    /// in the order given (``announcements(of:)``).
+    /// in the order given (``events(ofStored:)``).
     public func publish(_ messages: [Message]) {
-        for announcement in Self.announcements(of: messages) { publish(announcement.event, to: announcement.sessionID) }
+        for announcement in Self.events(ofStored: messages) { publish(announcement.event, to: announcement.sessionID) }
     }
 
     /// The events that tell of messages just stored, in the order they are published: for each that is a moved copy,
     /// that its original moved, then every message, in the order given.
-    static func announcements(of messages: [Message]) -> [HubAnnouncement] {
+    static func events(ofStored messages: [Message]) -> [HubAnnouncement] {
         var events: [HubAnnouncement] = []
         for copy in messages {
             if let original = copy.movedFrom { events.append(HubAnnouncement(sessionID: copy.sessionID, event: .moved(messageID: original, to: copy.id))) }

@@ -64,7 +64,7 @@ public struct HubFanOut: Service {
         while let published = await announcements.next(upTo: Self.announcementBatch) {
             defer { announcements.sent() }
             let batch = published.compactMap { announcement in
-                let to = recipients(of: announcement)
+                let to = Self.recipients(of: announcement, relay: relay, instanceID: instanceID)
                 return to?.isEmpty == true ? nil : (announcement, to)
             }
             if batch.count < published.count { metrics.fanOut("unheard", count: published.count - batch.count) }
@@ -85,12 +85,7 @@ public struct HubFanOut: Service {
         }
     }
 
-    /// The instances an announcement is for (see ``recipients(of:relay:instanceID:)``).
-    func recipients(of announcement: HubAnnouncement) -> [String]? {
-        Self.recipients(of: announcement, relay: relay, instanceID: instanceID)
-    }
-
-    /// The instances an announcement is for. A stored event goes to the other instances its session's latest write
+    /// The instances an announcement of `instanceID`'s is for. A stored event goes to the other instances its session's latest write
     /// here found among its listeners, each on a channel of its own, so an instance that holds no socket of the
     /// session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none is
     /// missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from

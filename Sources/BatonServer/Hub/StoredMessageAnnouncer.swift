@@ -23,7 +23,7 @@ final class StoredMessageAnnouncer: TransactionAnnouncer {
     }
 
     func announcements(for messages: [Message]) -> [(payload: String, to: [String]?)]? {
-        let events = ConversationHub.announcements(of: messages)
+        let events = ConversationHub.events(ofStored: messages)
         guard queue.announceInTransaction(events) else { return nil }
         var sent: [(payload: String, to: [String]?)] = []
         for event in events {
