@@ -29,83 +29,31 @@ struct PendingSave: Sendable {
         return saved
     }
 
-    /// The statement that writes `saves`: a lone save's own (`alone`), several saves' as columns of arrays
-    /// (`together`). PostgreSQL plans a statement each time it runs, and the planning of a statement of parts per
-    /// save grows with the saves (about 0.07 ms each), while the arrays' statement takes the same whatever their
-    /// number (about 0.16 ms): the lone save's is the cheaper one, which two saves make even.
+    /// The statement that writes `saves`: `baton_save_sessions` (migration 9), whose statement PostgreSQL plans once
+    /// per connection, given the saves' sessions, messages, jobs and notifications as columns of arrays, which
+    /// `unnest` turns back into rows: its parts are the same whatever the number of saves. In it `s` is a row per
+    /// save; `ok` those that write (a save with `unlessLaterThan` only when no live message of its session has a
+    /// later provider order); `m`, `o` and `u` write the messages, jobs and session rows of those, `u` returning
+    /// each save's position; `nt` sends the notifications of the saves that write, in order (`ORDER BY`: PostgreSQL
+    /// calls the volatile `pg_notify` after sorting), read through its count, as PostgreSQL runs a part that only
+    /// reads only when the query reads it. It runs every data-modifying part once, whether the query reads it or
+    /// not, and they write different rows (one session per save, its messages and jobs), so the snapshot they share
+    /// hides nothing any of them needs. The jobs go in the order given, so their ids (the order jobs run in) follow
+    /// each step's.
     static func query(_ saves: [PendingSave], notifying notifications: Notifications = Notifications()) throws -> PostgresQuery {
-        if saves.count == 1 { return try saves[0].alone(notifying: notifications) }
-        return try together(saves, notifying: notifications)
-    }
-
-    /// `WITH free AS (…), m AS (INSERT INTO messages …), o AS (INSERT INTO outbox …), u AS (UPDATE sessions …
-    /// RETURNING 0) SELECT n FROM u`, each insert only when it has rows.
-    func alone(notifying notifications: Notifications = Notifications()) throws -> PostgresQuery {
-        let binds = 10 + 10 * step.messages.count + 6 * step.update.jobs.count + 3
-        var sql = PostgresQuery.StringInterpolation(literalCapacity: 1024, interpolationCount: binds)
-        sql.appendLiteral("WITH ")
-        try appendParts(to: &sql)
-        notifications.appendSelect(ifWritten: "(SELECT ok FROM free)", to: &sql)
+        var sessions = SessionColumns()
+        var messages = MessageColumns()
+        var jobs = JobColumns()
+        for (position, save) in saves.enumerated() {
+            sessions.append(save, position: Int64(position))
+            for message in save.step.messages { messages.append(message) }
+            for job in save.step.update.jobs { try jobs.append(job, of: save.step) }
+        }
+        var sql = PostgresQuery.StringInterpolation(literalCapacity: 128, interpolationCount: 28)
+        sql.appendLiteral("SELECT n FROM baton_save_sessions(")
+        sql.appendList(sessions.columns + messages.columns + jobs.columns + notifications.columns)
+        sql.appendLiteral(") AS n")
         return PostgresQuery(stringInterpolation: sql)
-    }
-
-    /// This save's `free`, `m`, `o` and `u` parts (see ``alone()``).
-    private func appendParts(to sql: inout PostgresQuery.StringInterpolation) throws {
-        sql.appendLiteral("free AS (SELECT ")
-        if let order = unlessLaterThan {
-            sql.appendLiteral("NOT EXISTS (SELECT 1 FROM messages WHERE session_id = ")
-            sql.appendInterpolation(step.sessionID.rawValue)
-            sql.appendLiteral(" AND external_order > ")
-            sql.appendInterpolation(order)
-            sql.appendLiteral(" AND NOT retracted) AS ok)")
-        } else {
-            sql.appendLiteral("TRUE AS ok)")
-        }
-        if !step.messages.isEmpty {
-            sql.appendLiteral(", m AS (INSERT INTO messages \(PostgresSessionStore.messageColumns) SELECT v.* FROM (VALUES ")
-            for (index, message) in step.messages.enumerated() {
-                if index > 0 { sql.appendLiteral(", ") }
-                PostgresSessionStore.appendValues(of: message, to: &sql)
-            }
-            sql.appendLiteral(") AS v, free WHERE free.ok)")
-        }
-        if !step.update.jobs.isEmpty {
-            sql.appendLiteral(", o AS (INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) ")
-            sql.appendLiteral("SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace FROM (VALUES ")
-            for (index, job) in step.update.jobs.enumerated() {
-                sql.appendLiteral(index == 0 ? "(" : ", (")
-                sql.appendInterpolation(Int64(index))
-                sql.appendLiteral(", ")
-                sql.appendInterpolation(step.sessionID.rawValue)
-                sql.appendLiteral(", ")
-                sql.appendInterpolation(try Rows.encode(job))
-                sql.appendLiteral(", ")
-                sql.appendInterpolation(job.kind)
-                sql.appendLiteral(", ")
-                sql.appendInterpolation(step.now.millis)
-                sql.appendLiteral(", ")
-                sql.appendInterpolation(step.update.trace)
-                sql.appendLiteral("::text)")
-            }
-            sql.appendLiteral(") AS v (n, session_id, job, kind, at, trace), free WHERE free.ok ORDER BY v.n)")
-        }
-        sql.appendLiteral(", u AS (UPDATE sessions SET state = ")
-        sql.appendInterpolation(step.stateText)
-        sql.appendLiteral(", handover_phase = ")
-        sql.appendInterpolation(step.update.state.handover?.phase.rawValue)
-        sql.appendLiteral(", last_message_id = ")
-        sql.appendInterpolation(step.lastMessageID)
-        sql.appendLiteral(", updated_at = ")
-        sql.appendInterpolation(step.now.millis)
-        sql.appendLiteral(", wake_at = ")
-        sql.appendInterpolation(step.update.state.wakeAt?.millis)
-        sql.appendLiteral(", rate_tokens = ")
-        sql.appendInterpolation(step.update.rateBucket?.tokens)
-        sql.appendLiteral(", rate_at = ")
-        sql.appendInterpolation(step.update.rateBucket?.at.millis)
-        sql.appendLiteral(" FROM free WHERE free.ok AND id = ")
-        sql.appendInterpolation(step.sessionID.rawValue)
-        sql.appendLiteral(" RETURNING 0::bigint AS n)")
     }
 }
 
@@ -128,24 +76,7 @@ extension PendingSave {
             }
         }
 
-        /// The statement's end: its saves' positions (`SELECT n FROM u`), and before them, when there are
-        /// notifications, a part that sends those whose save wrote (`written`, a condition on `b.s`, the save's
-        /// session), in order. The part is read (its count), as PostgreSQL runs a `WITH` part that only reads only
-        /// when the query reads it; it is not folded into the query, as it calls a volatile function, and with
-        /// `ORDER BY` PostgreSQL calls that function after sorting: in array order.
-        func appendSelect(ifWritten written: String, to sql: inout PostgresQuery.StringInterpolation) {
-            guard !payloads.isEmpty else {
-                sql.appendLiteral(" SELECT n FROM u")
-                return
-            }
-            sql.appendLiteral(", nt AS (SELECT pg_notify(b.c, b.p) FROM unnest(")
-            sql.appendInterpolation(channels)
-            sql.appendLiteral("::text[], ")
-            sql.appendInterpolation(payloads)
-            sql.appendLiteral("::text[], ")
-            sql.appendInterpolation(sessions)
-            sql.appendLiteral("::text[]) WITH ORDINALITY AS b (c, p, s, i) WHERE \(written) ORDER BY b.i)")
-            sql.appendLiteral(" SELECT n FROM u, (SELECT count(*) FROM nt) AS notified")
-        }
+        /// The arguments of `baton_save_sessions` that say what to send: channels, payloads, and each one's session.
+        var columns: [any PostgresDynamicTypeEncodable] { [channels, payloads, sessions] }
     }
 }

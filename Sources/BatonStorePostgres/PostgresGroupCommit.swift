@@ -234,14 +234,14 @@ final class PostgresGroupCommit: Sendable {
         return taken
     }
 
-    /// Locks and reads the rows of `sessions` and of the sessions of `jobs`, in the order of their ids. One list of
-    /// ids, looked up in the sessions' key: `id = ANY(…) OR id IN (SELECT …)` would have PostgreSQL test every
-    /// session against both (an `OR` with a subquery is no index condition), a read of the whole table per transaction.
+    /// Locks and reads the rows of `sessions` and of the sessions of `jobs`, in the order of their ids, through
+    /// `baton_lock_sessions` (migration 9), whose statement PostgreSQL plans once per connection: `SELECT * FROM
+    /// sessions WHERE id = ANY(sessions || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(jobs))) ORDER BY id FOR
+    /// UPDATE`. One list of ids, looked up in the sessions' key: `id = ANY(…) OR id IN (SELECT …)` would have
+    /// PostgreSQL test every session against both (an `OR` with a subquery is no index condition), a read of the
+    /// whole table per transaction.
     static func lockQuery(sessions: [String], jobs: [Int64]) -> PostgresQuery {
-        """
-        SELECT * FROM sessions WHERE id = ANY(\(sessions)::text[] || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(\(jobs))))
-        ORDER BY id FOR UPDATE
-        """
+        "SELECT * FROM baton_lock_sessions(\(sessions)::text[], \(jobs)::bigint[])"
     }
 
     /// A deadlock (40P01) or a serialization failure (40001): the transaction may succeed when run again.

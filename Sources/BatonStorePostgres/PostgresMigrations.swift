@@ -191,6 +191,79 @@ enum PostgresMigrations {
                 // write with the row it locks: an event no other instance listens to is not announced.
                 "ALTER TABLE sessions ADD COLUMN listeners text[] NOT NULL DEFAULT '{}'"
             ]),
+        Migration(
+            version: 9, name: "write transactions' statements as functions",
+            statements: [
+                // PostgreSQL parses and plans again every statement a client sends (Baton's are unnamed, so that
+                // PgBouncer in transaction mode can sit between), and for the two statements of every write
+                // transaction that took as long as running them. A PL/pgSQL function's statements are planned once
+                // per connection and their plans kept, whatever pooler is between; generic plans, always (left to
+                // choose, PostgreSQL kept planning the lock for each call on some connections, as a plan for the
+                // ids at hand looks cheaper than one for any number of them), and never a sequential scan: a plan is
+                // kept, and one made while a table was a page or two (a new deployment's first calls) read the whole
+                // table on every call once it had grown. What each does is said at its
+                // caller, `PostgresGroupCommit.lockQuery` and `PendingSave.query`. A change to either is a new
+                // migration (`CREATE OR REPLACE FUNCTION`): a database may be shared by a newer Baton and an older one.
+                """
+                CREATE FUNCTION baton_lock_sessions(p_sessions text[], p_jobs bigint[]) RETURNS SETOF sessions
+                LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+                BEGIN
+                    RETURN QUERY SELECT * FROM sessions
+                    WHERE id = ANY(p_sessions || ARRAY(SELECT session_id FROM outbox WHERE id = ANY(p_jobs)))
+                    ORDER BY id FOR UPDATE;
+                END
+                $$
+                """,
+                """
+                CREATE FUNCTION baton_save_sessions(
+                    p_n bigint[], p_id text[], p_later_than bigint[], p_state text[], p_handover_phase text[],
+                    p_last_message_id bigint[], p_updated_at bigint[], p_wake_at bigint[], p_rate_tokens double precision[],
+                    p_rate_at bigint[],
+                    p_m_session_id text[], p_m_id bigint[], p_m_sender text[], p_m_content text[], p_m_created_at bigint[],
+                    p_m_client_message_id text[], p_m_agent_name text[], p_m_external_id text[], p_m_external_order bigint[],
+                    p_m_moved_from bigint[],
+                    p_o_session_id text[], p_o_job text[], p_o_kind text[], p_o_at bigint[], p_o_trace text[],
+                    p_notify_channel text[], p_notify_payload text[], p_notify_session_id text[]
+                ) RETURNS SETOF bigint
+                LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+                BEGIN
+                    RETURN QUERY
+                    WITH s AS (
+                        SELECT * FROM unnest(p_n, p_id, p_later_than, p_state, p_handover_phase, p_last_message_id,
+                            p_updated_at, p_wake_at, p_rate_tokens, p_rate_at)
+                        AS s (n, id, later_than, state, handover_phase, last_message_id, updated_at, wake_at, rate_tokens, rate_at)
+                    ), ok AS (
+                        SELECT * FROM s WHERE s.later_than IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM messages WHERE session_id = s.id AND external_order > s.later_than AND NOT retracted)
+                    ), m AS (
+                        INSERT INTO messages (session_id, id, sender, content, created_at, client_message_id, agent_name,
+                            external_id, external_order, moved_from, retracted)
+                        SELECT v.*, FALSE FROM unnest(p_m_session_id, p_m_id, p_m_sender, p_m_content, p_m_created_at,
+                            p_m_client_message_id, p_m_agent_name, p_m_external_id, p_m_external_order, p_m_moved_from)
+                        AS v (session_id, id, sender, content, created_at, client_message_id, agent_name, external_id,
+                            external_order, moved_from)
+                        WHERE v.session_id IN (SELECT id FROM ok)
+                    ), o AS (
+                        INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace)
+                        SELECT v.session_id, v.job, v.kind, 0, v.at, v.at, v.trace
+                        FROM unnest(p_o_session_id, p_o_job, p_o_kind, p_o_at, p_o_trace) WITH ORDINALITY
+                        AS v (session_id, job, kind, at, trace, i)
+                        WHERE v.session_id IN (SELECT id FROM ok) ORDER BY v.i
+                    ), u AS (
+                        UPDATE sessions SET state = ok.state, handover_phase = ok.handover_phase,
+                            last_message_id = ok.last_message_id, updated_at = ok.updated_at, wake_at = ok.wake_at,
+                            rate_tokens = ok.rate_tokens, rate_at = ok.rate_at
+                        FROM ok WHERE sessions.id = ok.id RETURNING ok.n
+                    ), nt AS (
+                        SELECT pg_notify(b.c, b.p)
+                        FROM unnest(p_notify_channel, p_notify_payload, p_notify_session_id) WITH ORDINALITY AS b (c, p, s, i)
+                        WHERE b.s IN (SELECT id FROM ok) ORDER BY b.i
+                    )
+                    SELECT u.n FROM u, (SELECT count(*) FROM nt) AS notified;
+                END
+                $$
+                """,
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

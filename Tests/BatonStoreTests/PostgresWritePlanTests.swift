@@ -5,12 +5,14 @@ import Testing
 
 @testable import BatonStorePostgres
 
-/// Every write transaction on PostgreSQL locks its sessions' rows and saves them: statements that must find those
-/// rows through the sessions' key, never by reading the table, which holds a row for every user who ever wrote.
-/// Checked on the plans PostgreSQL makes for a table of thousands of sessions.
+/// Every write transaction on PostgreSQL locks its sessions' rows and saves them: statements that must find their
+/// rows through the tables' keys, never by reading a table, which holds a row for every user who ever wrote. Their
+/// functions (migration 9) keep one plan per connection, made at its first call, so the plans are checked as made on
+/// a table of thousands of sessions and on a new deployment's tables of a page, which grow under the plan kept.
 @Suite("PostgreSQL writes at scale", .enabled(if: !PostgresTestServer.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
 struct PostgresWritePlanTests {
-    /// A store whose sessions table holds `count` sessions besides `sessions`, as statistics see it.
+    /// A store whose sessions table holds `count` sessions besides `sessions`, as statistics see it, and a message of
+    /// the first session (the messages table a page, as after a new deployment's first words).
     static func store(withOtherSessions count: Int) async throws -> (store: PostgresSessionStore, sessions: [Session]) {
         let store = try await PostgresTestServer.store(schema: try await PostgresTestServer.freshSchema())
         let sessions = [try await newSession(store, user: "a"), try await newSession(store, user: "b")]
@@ -19,22 +21,69 @@ struct PostgresWritePlanTests {
             INSERT INTO sessions (id, endpoint_id, user_id, channel, state, created_at, updated_at)
             SELECT 'other-' || n, 'e1', 'other-' || n, 'webchat', '{}', 0, 0 FROM generate_series(1, \(count)) AS n
             """, logger: PostgresTestServer.logger)
+        try await store.client.query(
+            """
+            INSERT INTO messages (session_id, id, sender, content, created_at, external_id, external_order)
+            VALUES (\(sessions[0].id.rawValue), 1, 'agent', '{}', 0, 'x-1', 1)
+            """, logger: PostgresTestServer.logger)
         try await store.client.query("ANALYZE sessions", logger: PostgresTestServer.logger)
         return (store, sessions)
     }
 
-    /// The scans of `query`'s plan that read the sessions table without an index condition (every row, through the
-    /// key's index or not).
-    static func sessionReadsWithoutAKey(_ query: PostgresQuery, on store: PostgresSessionStore) async throws -> [[String: Any]] {
+    /// The sizes of the sessions table besides the tests' own two sessions.
+    static let otherSessions = [0, 5_000]
+
+    /// The scans of the plan of the statement inside `function` (its `RETURN QUERY`) that read the sessions, messages
+    /// or outbox table without an index condition (every row, through the key's index or not). The function keeps generic plans (its
+    /// `plan_cache_mode`, checked here): a plan for any arguments, made once per connection.
+    static func sessionReadsWithoutAKey(in function: String, on store: PostgresSessionStore) async throws -> [[String: Any]] {
+        let (body, types, settings) = try await statement(of: function, on: store)
+        #expect(settings.contains("plan_cache_mode=force_generic_plan"), "\(function): \(settings)")
         var plan = ""
-        let explain = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds)
-        try await store.client.withTransaction(logger: PostgresTestServer.logger) { connection in
-            for try await text in try await connection.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
+        try await store.client.withConnection { connection in
+            let unknown = Array(repeating: "NULL", count: types.count).joined(separator: ", ")
+            try await connection.query(PostgresQuery(unsafeSQL: "PREPARE body (\(types.joined(separator: ", "))) AS \(body)"), logger: PostgresTestServer.logger)
+            // The function's own settings, as its calls run with them.
+            for setting in settings {
+                let (name, value) = (setting.prefix { $0 != "=" }, setting.drop { $0 != "=" }.dropFirst())
+                try await connection.query(PostgresQuery(unsafeSQL: "SET \(name) = \(value)"), logger: PostgresTestServer.logger)
+            }
+            plan = try await explain(PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) EXECUTE body (\(unknown))"), on: connection)
+            try await connection.query("DEALLOCATE body", logger: PostgresTestServer.logger)
+            try await connection.query("RESET ALL", logger: PostgresTestServer.logger)
         }
         return nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8))).filter { node in
-            let scan = (node["Node Type"] as? String)?.hasSuffix("Scan") == true && node["Relation Name"] as? String == "sessions"
+            let scan = (node["Node Type"] as? String)?.hasSuffix("Scan") == true && ["sessions", "messages", "outbox"].contains(node["Relation Name"] as? String)
             return scan && node["Index Cond"] == nil && node["Recheck Cond"] == nil
         }
+    }
+
+    /// The statement `function` returns the rows of, as installed in the store's schema, with its arguments as `$1`,
+    /// `$2`…, their types, and the function's settings.
+    static func statement(of function: String, on store: PostgresSessionStore) async throws -> (body: String, types: [String], settings: [String]) {
+        let rows = try await store.client.query(
+            """
+            SELECT prosrc, proargnames, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes) WITH ORDINALITY AS a (t, i) ORDER BY i),
+                   coalesce(proconfig, '{}')
+            FROM pg_proc WHERE proname = \(function) AND pronamespace = current_schema()::regnamespace
+            """, logger: PostgresTestServer.logger)
+        for try await (source, names, types, settings) in rows.decode((String, [String], [String], [String]).self) {
+            let start = try #require(source.range(of: "RETURN QUERY"))
+            let end = try #require(source.range(of: ";", options: .backwards))
+            var body = String(source[start.upperBound..<end.lowerBound])
+            for (index, name) in names.enumerated() {
+                // `$` in a template names a capture group: escaped.
+                body = body.replacingOccurrences(of: "\\b\(name)\\b", with: "\\$\(index + 1)", options: .regularExpression)
+            }
+            return (body, types, settings)
+        }
+        throw PostgresTestServer.SetupError("no function \(function) in the schema")
+    }
+
+    static func explain(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> String {
+        var plan = ""
+        for try await text in try await connection.query(query, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
+        return plan
     }
 
     static func nodes(in plan: Any) -> [[String: Any]] {
@@ -43,12 +92,12 @@ struct PostgresWritePlanTests {
         return [node] + node.values.flatMap(nodes(in:))
     }
 
-    @Test func aTransactionLocksItsSessionsThroughTheKey() async throws {
-        let (store, sessions) = try await Self.store(withOtherSessions: 5_000)
+    @Test(arguments: otherSessions) func aTransactionLocksItsSessionsThroughTheKey(otherSessions: Int) async throws {
+        let (store, sessions) = try await Self.store(withOtherSessions: otherSessions)
         try await OutboxContractTests.enqueue(store, sessions[1], [.post(messageID: 1, handover: 1)])
         let job = try #require(try await store.outbox(dead: false, limit: 1).first)
         let lock = PostgresGroupCommit.lockQuery(sessions: [sessions[0].id.rawValue], jobs: [job.id])
-        let scans = try await Self.sessionReadsWithoutAKey(lock, on: store)
+        let scans = try await Self.sessionReadsWithoutAKey(in: "baton_lock_sessions", on: store)
         #expect(scans.isEmpty, "\(scans)")
         // Both sessions, once each, in the order of their ids (the order that keeps transactions from deadlocking).
         let locked = try await store.client.withTransaction(logger: PostgresTestServer.logger) { connection in
@@ -57,14 +106,23 @@ struct PostgresWritePlanTests {
         #expect(locked == sessions.map(\.id.rawValue).sorted())
     }
 
-    @Test func severalSavesUpdateTheirSessionsThroughTheKey() async throws {
-        let (store, sessions) = try await Self.store(withOtherSessions: 5_000)
+    @Test(arguments: otherSessions) func severalSavesUpdateTheirSessionsThroughTheKey(otherSessions: Int) async throws {
+        let (store, sessions) = try await Self.store(withOtherSessions: otherSessions)
         let saves = sessions.map { session in
             PendingSave(
                 step: PostgresSessionStore.StepWrite(update: SessionUpdate(session: session), messages: [], lastMessageID: 0, now: epoch),
                 unlessLaterThan: 7)
         }
-        let scans = try await Self.sessionReadsWithoutAKey(try PendingSave.query(saves), on: store)
+        let scans = try await Self.sessionReadsWithoutAKey(in: "baton_save_sessions", on: store)
         #expect(scans.isEmpty, "\(scans)")
+        // Both saves write (no later message), each answered with its place in the call.
+        let written = try await store.client.withConnection { connection in
+            var positions: Set<Int64> = []
+            for try await position in try await connection.query(try PendingSave.query(saves), logger: PostgresTestServer.logger).decode(Int64.self) {
+                positions.insert(position)
+            }
+            return positions
+        }
+        #expect(written == [0, 1])
     }
 }
