@@ -192,18 +192,18 @@ enum PostgresMigrations {
                 "ALTER TABLE sessions ADD COLUMN listeners text[] NOT NULL DEFAULT '{}'"
             ]),
         Migration(
-            version: 9, name: "write transactions' statements as functions",
+            version: 9, name: "write transactions' statements as functions; the outbox's triggers without sequential scans",
             statements: [
                 // PostgreSQL parses and plans again every statement a client sends (Baton's are unnamed, so that
-                // PgBouncer in transaction mode can sit between), and for the two statements of every write
-                // transaction that took as long as running them. A PL/pgSQL function's statements are planned once
-                // per connection and their plans kept, whatever pooler is between; generic plans, always (left to
-                // choose, PostgreSQL kept planning the lock for each call on some connections, as a plan for the
-                // ids at hand looks cheaper than one for any number of them), and never a sequential scan: a plan is
-                // kept, and one made while a table was a page or two (a new deployment's first calls) read the whole
-                // table on every call once it had grown. What each does is said at its
-                // caller, `PostgresGroupCommit.lockQuery` and `PendingSave.query`. A change to either is a new
-                // migration (`CREATE OR REPLACE FUNCTION`): a database may be shared by a newer Baton and an older one.
+                // PgBouncer in transaction mode can sit between), and for the two statements of every write transaction
+                // that took as long as running them. A PL/pgSQL function's statements are planned once per connection
+                // and their plans kept, whatever pooler is between; generic plans, always (left to choose, PostgreSQL
+                // kept planning the lock for each call on some connections, as a plan for the ids at hand looks cheaper
+                // than one for any number of them), and never a sequential scan: a plan is kept, and one made while a
+                // table was a page or two (a new deployment's first calls) read the whole table on every call once it
+                // had grown. What each does is said at its caller, `PostgresGroupCommit.lockQuery` and
+                // `PendingSave.query`. A change to either is a new migration (`CREATE OR REPLACE FUNCTION`): a database
+                // may be shared by a newer Baton and an older one.
                 """
                 CREATE FUNCTION baton_lock_sessions(p_sessions text[], p_jobs bigint[]) RETURNS SETOF sessions
                 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
@@ -263,6 +263,11 @@ enum PostgresMigrations {
                 END
                 $$
                 """,
+                // The outbox's triggers (migration 5) keep their plans too, and the outbox is empty most of the time:
+                // a plan made then reads every pending job at each job's insert and completion once Chatwoot is down
+                // and the outbox grows, until the table's next `ANALYZE`.
+                "ALTER FUNCTION baton_outbox_head_on_insert() SET enable_seqscan = off",
+                "ALTER FUNCTION baton_outbox_next_head() SET enable_seqscan = off",
             ]),
     ]
 

@@ -33,17 +33,30 @@ struct PostgresWritePlanTests {
     /// The sizes of the sessions table besides the tests' own two sessions.
     static let otherSessions = [0, 5_000]
 
-    /// The scans of the plan of the statement inside `function` (its `RETURN QUERY`) that read the sessions, messages
-    /// or outbox table without an index condition (every row, through the key's index or not). The function keeps generic plans (its
+    /// The scans of the plan of the statement inside `function` (its `RETURN QUERY`) that read a table without an
+    /// index condition (see ``readsWithoutAKey(_:types:settings:on:)``). The function keeps generic plans (its
     /// `plan_cache_mode`, checked here): a plan for any arguments, made once per connection.
-    static func sessionReadsWithoutAKey(in function: String, on store: PostgresSessionStore) async throws -> [[String: Any]] {
-        let (body, types, settings) = try await statement(of: function, on: store)
-        #expect(settings.contains("plan_cache_mode=force_generic_plan"), "\(function): \(settings)")
+    static func readsWithoutAKey(in function: String, on store: PostgresSessionStore) async throws -> [[String: Any]] {
+        let function = try await definition(of: function, on: store)
+        #expect(function.settings.contains("plan_cache_mode=force_generic_plan"), "\(function.settings)")
+        let start = try #require(function.source.range(of: "RETURN QUERY"))
+        let end = try #require(function.source.range(of: ";", options: .backwards))
+        var body = String(function.source[start.upperBound..<end.lowerBound])
+        for (index, name) in function.names.enumerated() {
+            // `$` in a template names a capture group: escaped.
+            body = body.replacingOccurrences(of: "\\b\(name)\\b", with: "\\$\(index + 1)", options: .regularExpression)
+        }
+        return try await readsWithoutAKey(body, types: function.types, settings: function.settings, on: store)
+    }
+
+    /// The scans of `statement`'s generic plan, made under a function's `settings` as its calls run with them, that
+    /// read the sessions, messages or outbox table without an index condition (every row, through an index or not).
+    static func readsWithoutAKey(_ statement: String, types: [String], settings: [String], on store: PostgresSessionStore) async throws -> [[String: Any]] {
         var plan = ""
         try await store.client.withConnection { connection in
             let unknown = Array(repeating: "NULL", count: types.count).joined(separator: ", ")
-            try await connection.query(PostgresQuery(unsafeSQL: "PREPARE body (\(types.joined(separator: ", "))) AS \(body)"), logger: PostgresTestServer.logger)
-            // The function's own settings, as its calls run with them.
+            try await connection.query(PostgresQuery(unsafeSQL: "PREPARE body (\(types.joined(separator: ", "))) AS \(statement)"), logger: PostgresTestServer.logger)
+            try await connection.query("SET plan_cache_mode = force_generic_plan", logger: PostgresTestServer.logger)
             for setting in settings {
                 let (name, value) = (setting.prefix { $0 != "=" }, setting.drop { $0 != "=" }.dropFirst())
                 try await connection.query(PostgresQuery(unsafeSQL: "SET \(name) = \(value)"), logger: PostgresTestServer.logger)
@@ -58,24 +71,23 @@ struct PostgresWritePlanTests {
         }
     }
 
-    /// The statement `function` returns the rows of, as installed in the store's schema, with its arguments as `$1`,
-    /// `$2`…, their types, and the function's settings.
-    static func statement(of function: String, on store: PostgresSessionStore) async throws -> (body: String, types: [String], settings: [String]) {
+    /// A function of the store's schema, as installed.
+    struct Definition {
+        let source: String
+        let names: [String]
+        let types: [String]
+        let settings: [String]
+    }
+
+    static func definition(of function: String, on store: PostgresSessionStore) async throws -> Definition {
         let rows = try await store.client.query(
             """
-            SELECT prosrc, proargnames, ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes) WITH ORDINALITY AS a (t, i) ORDER BY i),
-                   coalesce(proconfig, '{}')
+            SELECT prosrc, coalesce(proargnames, '{}'),
+                   ARRAY(SELECT format_type(t, NULL) FROM unnest(proargtypes) WITH ORDINALITY AS a (t, i) ORDER BY i), coalesce(proconfig, '{}')
             FROM pg_proc WHERE proname = \(function) AND pronamespace = current_schema()::regnamespace
             """, logger: PostgresTestServer.logger)
         for try await (source, names, types, settings) in rows.decode((String, [String], [String], [String]).self) {
-            let start = try #require(source.range(of: "RETURN QUERY"))
-            let end = try #require(source.range(of: ";", options: .backwards))
-            var body = String(source[start.upperBound..<end.lowerBound])
-            for (index, name) in names.enumerated() {
-                // `$` in a template names a capture group: escaped.
-                body = body.replacingOccurrences(of: "\\b\(name)\\b", with: "\\$\(index + 1)", options: .regularExpression)
-            }
-            return (body, types, settings)
+            return Definition(source: source, names: names, types: types, settings: settings)
         }
         throw PostgresTestServer.SetupError("no function \(function) in the schema")
     }
@@ -97,7 +109,7 @@ struct PostgresWritePlanTests {
         try await OutboxContractTests.enqueue(store, sessions[1], [.post(messageID: 1, handover: 1)])
         let job = try #require(try await store.outbox(dead: false, limit: 1).first)
         let lock = PostgresGroupCommit.lockQuery(sessions: [sessions[0].id.rawValue], jobs: [job.id])
-        let scans = try await Self.sessionReadsWithoutAKey(in: "baton_lock_sessions", on: store)
+        let scans = try await Self.readsWithoutAKey(in: "baton_lock_sessions", on: store)
         #expect(scans.isEmpty, "\(scans)")
         // Both sessions, once each, in the order of their ids (the order that keeps transactions from deadlocking).
         let locked = try await store.client.withTransaction(logger: PostgresTestServer.logger) { connection in
@@ -113,7 +125,7 @@ struct PostgresWritePlanTests {
                 step: PostgresSessionStore.StepWrite(update: SessionUpdate(session: session), messages: [], lastMessageID: 0, now: epoch),
                 unlessLaterThan: 7)
         }
-        let scans = try await Self.sessionReadsWithoutAKey(in: "baton_save_sessions", on: store)
+        let scans = try await Self.readsWithoutAKey(in: "baton_save_sessions", on: store)
         #expect(scans.isEmpty, "\(scans)")
         // Both saves write (no later message), each answered with its place in the call.
         let written = try await store.client.withConnection { connection in
@@ -124,5 +136,23 @@ struct PostgresWritePlanTests {
             return positions
         }
         #expect(written == [0, 1])
+    }
+
+    /// The outbox's triggers find a job's queue through the outbox's index, with plans made on an empty outbox (as it
+    /// is most of the time) and kept while it grows when Chatwoot is down.
+    @Test func theOutboxTriggersFindAJobsQueueThroughTheIndex() async throws {
+        let store = try await PostgresTestServer.store(schema: try await PostgresTestServer.freshSchema())
+        try await store.client.query("VACUUM ANALYZE outbox", logger: PostgresTestServer.logger)
+        for name in ["baton_outbox_head_on_insert", "baton_outbox_next_head"] {
+            let function = try await Self.definition(of: name, on: store)
+            // The statement that reads the outbox, with the row's session and kind as parameters.
+            let found = try #require(
+                function.source.range(of: #"SELECT (1|id) FROM outbox WHERE [^;]*?dead_at IS NULL(\s+ORDER BY id LIMIT 1)?"#, options: .regularExpression), "\(name)")
+            let statement = String(function.source[found])
+                .replacingOccurrences(of: #"(NEW|OLD)\.session_id"#, with: "\\$1", options: .regularExpression)
+                .replacingOccurrences(of: #"(NEW|OLD)\.kind"#, with: "\\$2", options: .regularExpression)
+            let scans = try await Self.readsWithoutAKey(statement, types: ["text", "text"], settings: function.settings, on: store)
+            #expect(scans.isEmpty, "\(name): \(scans)")
+        }
     }
 }
