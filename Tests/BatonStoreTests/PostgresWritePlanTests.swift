@@ -8,7 +8,8 @@ import Testing
 /// Every write transaction on PostgreSQL locks its sessions' rows and saves them: statements that must find their
 /// rows through the tables' keys, never by reading a table, which holds a row for every user who ever wrote. Their
 /// functions (migration 9) keep one plan per connection, made at its first call, so the plans are checked as made on
-/// a table of thousands of sessions and on a new deployment's tables of a page, which grow under the plan kept.
+/// a table of thousands of sessions and on a new deployment's tables of a page, which grow under the plan kept; and so
+/// are the outbox's triggers', made on an empty outbox.
 @Suite("PostgreSQL writes at scale", .enabled(if: !PostgresTestServer.isSkipped, "BATON_TEST_SKIP_POSTGRES=1"))
 struct PostgresWritePlanTests {
     /// A store whose sessions table holds `count` sessions besides `sessions`, as statistics see it, and a message of
