@@ -297,6 +297,9 @@ struct Bench {
             await rig.stop()
             let relayed = Double(Swift.max(1, desk.count - receivedBefore))
             figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / relayed }
+            figures.postgresPlanningPerMessage = Self.planning(of: database).map {
+                RelayScenario.PlanningShare(statements: $0.plans / relayed, milliseconds: $0.milliseconds / relayed)
+            }
             return figures
         } catch {
             await rig.stop()
@@ -313,7 +316,22 @@ extension Bench {
         try psql(url, "CREATE DATABASE \(name)")
         guard var components = URLComponents(string: url) else { throw BenchError("not a URL: \(url)") }
         components.path = "/" + name
-        return components.string ?? url
+        let database = components.string ?? url
+        // Where the server loads it (`scripts/start-postgres` for the bench): its statements' planning, reported.
+        try? psql(database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        return database
+    }
+
+    /// The statements PostgreSQL planned in the database of `url`, and the milliseconds it spent planning them, set-up
+    /// included (its `pg_stat_statements`, with `track_planning`); nil when the server does not count them.
+    static func planning(of url: String) -> (plans: Double, milliseconds: Double)? {
+        let sql = """
+            SELECT coalesce(sum(plans), 0) || ' ' || coalesce(sum(total_plan_time), 0) FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND current_setting('pg_stat_statements.track_planning') = 'on'
+            """
+        guard let value = try? psqlValue(url, sql) else { return nil }
+        let parts = value.split(separator: " ").compactMap { Double($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
     }
 
     /// How many users wrote before the PostgreSQL phases start: a deployment's sessions table holds a row for every

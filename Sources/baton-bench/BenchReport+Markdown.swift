@@ -210,7 +210,10 @@ extension BenchReport {
                     + "\(Self.pair(postgres.relay2000)) ms; max at 1,000 msg/s \(Self.max(postgres.relay1000)) ms; processor time per relayed message on each instance \(cpu) ms; "
                     + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, "
                     + "\(Self.shares(postgres.throughputShares, of: "Baton")); PostgreSQL's transactions per relayed message "
-                    + "\(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–").")
+                    + "\(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–")"
+                    + (postgres.postgresPlanningPerMessage.map {
+                        String(format: ", statements it planned %.2f (%.3f ms of planning)", $0.statements, $0.milliseconds)
+                    } ?? "") + ".")
         }
         if calls.userMessagesSent > 0 {
             lines.append("- Users' \(Self.count(calls.userMessagesSent)) messages (both rates): \(Self.calls(calls.userMessageCalls)).")

@@ -74,6 +74,12 @@ final class RelayScenario: Sendable {
         }
     }
 
+    /// What PostgreSQL spent planning statements, per relayed message.
+    struct PlanningShare: Sendable, Codable {
+        var statements: Double
+        var milliseconds: Double
+    }
+
     struct Figures: Sendable, Codable {
         var throughput: Double = 0
         var throughputLost = 0
@@ -99,6 +105,9 @@ final class RelayScenario: Sendable {
         /// PostgreSQL's transactions (its own count, `pg_stat_database`) per relayed message over every phase, the
         /// phase's set-up included: how many messages share a write transaction or an announcement.
         var postgresTransactionsPerMessage: Double?
+        /// The statements PostgreSQL planned, and its milliseconds of planning, per relayed message over every phase,
+        /// the set-up included (`pg_stat_statements`, when the server loads it).
+        var postgresPlanningPerMessage: PlanningShare?
         /// How busy the machine's cores were while the throughput was measured (0...1, from `/proc/stat`): every
         /// server, the database, the load and the stand-in share them.
         var machineBusy: Double?
