@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 
 /// A step's save (its new messages, its outbox jobs and its session's row), waiting to be written together with
-/// the saves of other sessions in the same transaction: one statement, one round trip and one plan for all of them
-/// (see `PostgresGroupCommit`).
+/// the saves of other sessions in the same transaction: one statement and one round trip for all of them, a call of
+/// a function PostgreSQL plans once per connection (see `PostgresGroupCommit` and ``query(_:notifying:)``).
 struct PendingSave: Sendable {
     let step: PostgresSessionStore.StepWrite
     /// When set, the save writes only if no live message of its session has a provider order after this one

@@ -1,10 +1,10 @@
 public import BatonCore
 import Synchronization
 
-/// Tells the other instances of the messages a write stores from inside the statement that stores them, so
-/// PostgreSQL delivers the notifications exactly when the transaction commits: no statement or transaction of their
-/// own, and none missed when the writing instance dies between its commit and an announcement sent after it. The hub's fan-out gives one to the store through its relay
-/// (`PostgresNotifications.announceInTransactions(with:)`).
+/// Tells the other instances of the messages a write stores from inside the statement that stores them, so PostgreSQL
+/// delivers the notifications exactly when the transaction commits: no statement or transaction of their own, and none
+/// missed when the writing instance dies between its commit and an announcement sent after it. The hub's fan-out gives
+/// one to the store through its relay (`PostgresNotifications.announceInTransactions(with:)`).
 public protocol TransactionAnnouncer: Sendable {
     /// What tells the instances listening to `messages`' session of them, in order (a moved copy's move first, then
     /// every message, as the hub publishes them), each payload with the instances it is for (nil: every instance),

@@ -38,16 +38,16 @@ struct PostgresWritePlanTests {
     /// index condition (see ``readsWithoutAKey(_:types:settings:on:)``). The function keeps generic plans (its
     /// `plan_cache_mode`, checked here): a plan for any arguments, made once per connection.
     static func readsWithoutAKey(in function: String, on store: PostgresSessionStore) async throws -> [[String: Any]] {
-        let function = try await definition(of: function, on: store)
-        #expect(function.settings.contains("plan_cache_mode=force_generic_plan"), "\(function.settings)")
-        let start = try #require(function.source.range(of: "RETURN QUERY"))
-        let end = try #require(function.source.range(of: ";", options: .backwards))
-        var body = String(function.source[start.upperBound..<end.lowerBound])
-        for (index, name) in function.names.enumerated() {
+        let installed = try await definition(of: function, on: store)
+        #expect(installed.settings.contains("plan_cache_mode=force_generic_plan"), "\(function): \(installed.settings)")
+        let start = try #require(installed.source.range(of: "RETURN QUERY"))
+        let end = try #require(installed.source.range(of: ";", options: .backwards))
+        var body = String(installed.source[start.upperBound..<end.lowerBound])
+        for (index, name) in installed.names.enumerated() {
             // `$` in a template names a capture group: escaped.
             body = body.replacingOccurrences(of: "\\b\(name)\\b", with: "\\$\(index + 1)", options: .regularExpression)
         }
-        return try await readsWithoutAKey(body, types: function.types, settings: function.settings, on: store)
+        return try await readsWithoutAKey(body, types: installed.types, settings: installed.settings, on: store)
     }
 
     /// The scans of `statement`'s generic plan, made under a function's `settings` as its calls run with them, that

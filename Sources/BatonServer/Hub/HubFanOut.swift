@@ -85,10 +85,10 @@ public struct HubFanOut: Service {
         }
     }
 
-    /// The instances an announcement of `instanceID`'s is for. A stored event goes to the other instances its session's latest write
-    /// here found among its listeners, each on a channel of its own, so an instance that holds no socket of the
-    /// session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none is
-    /// missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from
+    /// The instances an announcement of `instanceID`'s is for. A stored event goes to the other instances its session's
+    /// latest write here found among its listeners, each on a channel of its own, so an instance that holds no socket
+    /// of the session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none
+    /// is missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from
     /// no write of this instance, so what it knows of their listeners may be old: they go to every instance.
     static func recipients(of announcement: HubAnnouncement, relay: any HubRelay, instanceID: String) -> [String]? {
         switch announcement.event {
