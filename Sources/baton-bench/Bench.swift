@@ -297,6 +297,7 @@ struct Bench {
             await rig.stop()
             let relayed = Double(Swift.max(1, desk.count - receivedBefore))
             figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / relayed }
+            figures.postgresCommitsPerMessage = Self.commits(of: database).map { $0 / relayed }
             figures.postgresPlanningPerMessage = Self.planning(of: database).map {
                 RelayScenario.PlanningShare(statements: $0.plans / relayed, milliseconds: $0.milliseconds / relayed)
             }
@@ -332,6 +333,19 @@ extension Bench {
         guard let value = try? psqlValue(url, sql) else { return nil }
         let parts = value.split(separator: " ").compactMap { Double($0) }
         return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }
+
+    /// The `COMMIT`s (plain or `AND CHAIN`) Baton sent to the database of `url`: its write transactions, the group
+    /// commit's nearly all (`pg_stat_statements`, when the server loads it). What else PostgreSQL counts as a
+    /// transaction is a statement sent on its own, and each time a listening connection was woken to read the
+    /// notification queue: every commit that notifies wakes every connection listening in the database, whatever
+    /// channels it listens on, and each reads the queue in a transaction of its own.
+    static func commits(of url: String) -> Double? {
+        let sql = """
+            SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query IN ('COMMIT', 'COMMIT AND CHAIN')
+            """
+        return (try? psqlValue(url, sql)).flatMap(Double.init)
     }
 
     /// How many users wrote before the PostgreSQL phases start: a deployment's sessions table holds a row for every

@@ -211,6 +211,7 @@ extension BenchReport {
                     + "the machine's cores \(Self.percent(postgres.machineBusy)) busy while the throughput was measured, "
                     + "\(Self.shares(postgres.throughputShares, of: "Baton")); PostgreSQL's transactions per relayed message "
                     + "\(postgres.postgresTransactionsPerMessage.map { String(format: "%.2f", $0) } ?? "–")"
+                    + (postgres.postgresCommitsPerMessage.map { String(format: " (its write transactions %.2f, the rest lone statements and listeners woken)", $0) } ?? "")
                     + (postgres.postgresPlanningPerMessage.map {
                         String(format: ", statements it planned %.2f (%.3f ms of planning)", $0.statements, $0.milliseconds)
                     } ?? "") + ".")

@@ -105,6 +105,9 @@ final class RelayScenario: Sendable {
         /// PostgreSQL's transactions (its own count, `pg_stat_database`) per relayed message over every phase, the
         /// phase's set-up included: how many messages share a write transaction or an announcement.
         var postgresTransactionsPerMessage: Double?
+        /// Of them, the ones Baton committed (its write transactions) per relayed message, over the same phases
+        /// (`pg_stat_statements`, when the server loads it); the rest are lone statements and listeners woken.
+        var postgresCommitsPerMessage: Double?
         /// The statements PostgreSQL planned, and its milliseconds of planning, per relayed message over every phase,
         /// the set-up included (`pg_stat_statements`, when the server loads it).
         var postgresPlanningPerMessage: PlanningShare?
