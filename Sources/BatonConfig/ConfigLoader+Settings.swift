@@ -7,13 +7,14 @@ extension ConfigLoader {
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
         var settings = ServerSettings()
         guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds", "eventLoops"], sink)
         guard let members else { return settings }
         if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
         if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
         if members.has("maxConnections"), let cap = members["maxConnections"].int(sink, range: 1...1_000_000) { settings.maxConnections = cap }
         if members.has("maxInFlightRequests"), let cap = members["maxInFlightRequests"].int(sink, range: 1...1_000_000) { settings.maxInFlightRequests = cap }
         if members.has("idleTimeoutSeconds"), let seconds = members["idleTimeoutSeconds"].int(sink, range: 1...3_600) { settings.idleTimeoutSeconds = seconds }
+        if members.has("eventLoops"), let loops = members["eventLoops"].int(sink, range: 1...1_024) { settings.eventLoops = loops }
         if members.has("publicURL"), let url = members["publicURL"].string(sink) {
             if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
                 sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")

@@ -124,10 +124,14 @@ public struct ServerSettings: Sendable, Hashable {
     /// so idle clients cannot hold the connection cap. WebSockets and requests in progress (long polls) are not
     /// affected.
     public var idleTimeoutSeconds: Int
+    /// The threads that serve connections (and carry Baton's HTTP calls and PostgreSQL's connections). `nil`: one per
+    /// core, SwiftNIO's default. Several instances on one machine should each take their share of its cores: with one
+    /// per core each, they run more such threads than there are cores, and spend time handing the cores to one another.
+    public var eventLoops: Int?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096,
-        idleTimeoutSeconds: Int = 75
+        idleTimeoutSeconds: Int = 75, eventLoops: Int? = nil
     ) {
         self.host = host
         self.port = port
@@ -135,6 +139,7 @@ public struct ServerSettings: Sendable, Hashable {
         self.maxConnections = maxConnections
         self.maxInFlightRequests = maxInFlightRequests
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.eventLoops = eventLoops
     }
 }
 

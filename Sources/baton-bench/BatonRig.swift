@@ -54,12 +54,20 @@ final class BatonRig: Sendable {
         var instances: [ChildProcess] = []
         var urls: [String] = []
         for _ in 0..<count {
-            let process = try await ChildProcess.start(settings.baton, arguments: ["serve", "--config", config.path]) { $0.contains("/api/v1/endpoints/") }
+            let process = try await ChildProcess.start(settings.baton, arguments: ["serve", "--config", config.path], environment: eventLoops(instances: count)) {
+                $0.contains("/api/v1/endpoints/")
+            }
             instances.append(process)
             urls.append(try baseURL(in: process.readyLine))
         }
         await standIn.setWebhookURL(urls[0] + "/handover/chatwoot", inbox: seed.inbox.id)
         return BatonRig(standIn: standIn, seed: seed, secret: secret, folder: folder, instances: instances, baseURLs: urls, channelInbox: channelInbox)
+    }
+
+    /// Several instances on one machine each take their share of its cores' event loops (`server.eventLoops`), as
+    /// docs/operations.md asks of operators who run them so; one instance keeps SwiftNIO's default, one per core.
+    static func eventLoops(instances count: Int) -> [String: String] {
+        count > 1 ? ["BATON_SERVER_EVENT_LOOPS": String(max(1, ProcessInfo.processInfo.activeProcessorCount / count))] : [:]
     }
 
     /// Where the bench's bots listen: the model server of the flow's `assistant` node (OpenAI-compatible), the

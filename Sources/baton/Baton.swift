@@ -53,6 +53,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var (loaded, warnings) = try Check.load(options.path())
+        // Before anything uses SwiftNIO's shared event loops (the server's and every HTTP client's), which are made
+        // once, with this many threads, when first asked for.
+        if let loops = loaded.server.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
         let logger = Logger.baton(loaded.log)
         // Before any HTTP client is made (the demo's stand-ins make some): AsyncHTTPClient takes the tracer then.
         let tracing = try BatonTracing.bootstrap(loaded.tracing, logger: logger)

@@ -290,6 +290,18 @@ func expectDiagnostic(
             message: "must be between 1 and 3600, found 0")
     }
 
+    @Test func theEventLoopsAreReadBoundedAndOverridable() throws {
+        let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
+        let path = try writeConfig("server: { eventLoops: 1 }\n" + endpoints)
+        #expect(try loader().load(path: path).0.server.eventLoops == 1)
+        #expect(try loader(["BATON_SERVER_EVENT_LOOPS": "3"]).load(path: path).0.server.eventLoops == 3)
+        #expect(try loader().load(path: try writeConfig(endpoints)).0.server.eventLoops == nil, "one per core, SwiftNIO's default")
+        let zero = try writeConfig("server: { eventLoops: 0 }\n" + endpoints)
+        expectDiagnostic(
+            failureDiagnostics { try loader().load(path: zero) }, file: zero, line: 1, path: "server.eventLoops",
+            message: "must be between 1 and 1024, found 0")
+    }
+
     @Test func minimalConfigGetsDefaults() throws {
         let path = try writeConfig("endpoints:\n  web:\n    flow: flows/main.yaml\n")
         let (configuration, warnings) = try loader().load(path: path)

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessSpawning
 import Testing
 
 /// How `baton serve` ends when it cannot start: a sentence for the operator and a failing exit status.
@@ -10,12 +11,38 @@ struct ServeStartTests {
         let holder = try await StandInHarness.start()
         defer { Task { await holder.shutdown() } }
         let port = try #require(URLComponents(string: holder.baseURL)?.port)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-busy-port-\(UUID().uuidString)")
+        let config = try Self.config(server: "host: 127.0.0.1, port: \(port)")
+
+        let error = await #expect(throws: ChatError.self) { try await BatonProcess.start(config: config) }
+        let said = error.map { "\($0)" } ?? ""
+        #expect(said.contains("exited(1)"), "\(said)")
+        #expect(said.contains("cannot listen on 127.0.0.1:\(port): another program is using that port"), "\(said)")
+        #expect(said.contains("server.port") && said.contains("BATON_SERVER_PORT"), "\(said)")
+        #expect(!said.contains("bind("), "the system call is not the message: \(said)")
+    }
+
+    /// `server.eventLoops` sets how many threads serve connections, in place of one per core: the shared event
+    /// loops SwiftNIO names `NIO-SGLTN-…` are that many.
+    @Test func theEventLoopsSettingIsHowManyThreadsServe() async throws {
+        let loops = 5
+        let baton = try await BatonProcess.start(config: try Self.config(server: "host: 127.0.0.1, port: 0, eventLoops: \(loops)"))
+        let tasks = "/proc/\(baton.process.processIdentifier)/task"
+        let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
+            try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
+        }
+        #expect(names.filter { $0.hasPrefix("NIO-SGLTN-") }.count == loops, "\(names.sorted())")
+        #expect(try await baton.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"hi"}"#).status == 200)
+        await baton.stop()
+    }
+
+    /// A config with a REST endpoint whose flow says hello, and `server` as given, in a folder of its own.
+    private static func config(server: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-serve-start-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try "nodes:\n  - say: \"Hello!\"\n".write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
         try """
-            server: { host: 127.0.0.1, port: \(port) }
+            server: { \(server) }
             storage: { sqlite: { path: baton.sqlite } }
             endpoints:
               test:
@@ -24,12 +51,6 @@ struct ServeStartTests {
                 flow: flow.yaml
                 channels: { rest: { enabled: true } }
             """.write(to: config, atomically: true, encoding: .utf8)
-
-        let error = await #expect(throws: ChatError.self) { try await BatonProcess.start(config: config) }
-        let said = error.map { "\($0)" } ?? ""
-        #expect(said.contains("exited(1)"), "\(said)")
-        #expect(said.contains("cannot listen on 127.0.0.1:\(port): another program is using that port"), "\(said)")
-        #expect(said.contains("server.port") && said.contains("BATON_SERVER_PORT"), "\(said)")
-        #expect(!said.contains("bind("), "the system call is not the message: \(said)")
+        return config
     }
 }
