@@ -65,7 +65,7 @@ final class BatonRig: Sendable {
     }
 
     /// Several instances on one machine each take their share of its cores' event loops (`server.eventLoops`), as
-    /// docs/operations.md asks of operators who run them so; one instance keeps SwiftNIO's default, one per core.
+    /// README.md asks of operators who run them so; one instance keeps SwiftNIO's default, one per core.
     static func eventLoops(instances count: Int) -> [String: String] {
         count > 1 ? ["BATON_SERVER_EVENT_LOOPS": String(max(1, ProcessInfo.processInfo.activeProcessorCount / count))] : [:]
     }

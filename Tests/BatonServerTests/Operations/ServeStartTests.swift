@@ -2,7 +2,8 @@ import Foundation
 import ProcessSpawning
 import Testing
 
-/// How `baton serve` ends when it cannot start: a sentence for the operator and a failing exit status.
+/// How `baton serve` starts: with as many serving threads as it is told, and, when it cannot start, with a sentence
+/// for the operator and a failing exit status.
 @Suite("Operations: serve's start")
 struct ServeStartTests {
     /// Another program on the configured port: the error names the address and the two ways to choose another,
@@ -26,13 +27,13 @@ struct ServeStartTests {
     @Test func theEventLoopsSettingIsHowManyThreadsServe() async throws {
         let loops = 5
         let baton = try await BatonProcess.start(config: try Self.config(server: "host: 127.0.0.1, port: 0, eventLoops: \(loops)"))
+        defer { baton.kill() }
         let tasks = "/proc/\(baton.process.processIdentifier)/task"
         let names = try FileManager.default.contentsOfDirectory(atPath: tasks).map {
             try String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
         }
         #expect(names.filter { $0.hasPrefix("NIO-SGLTN-") }.count == loops, "\(names.sorted())")
         #expect(try await baton.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"hi"}"#).status == 200)
-        await baton.stop()
     }
 
     /// A config with a REST endpoint whose flow says hello, and `server` as given, in a folder of its own.
