@@ -58,17 +58,19 @@ struct PendingSave: Sendable {
 }
 
 extension PendingSave {
-    /// The notifications a save statement sends for the messages it stores (see ``TransactionAnnouncer``), each with
-    /// its save's session, so that a save that does not write (`unlessLaterThan`) announces nothing.
+    /// The notifications a save statement sends for the messages it stores and the handover phases it moves to (see
+    /// ``TransactionAnnouncer``), each with its save's session, so that a save that does not write (`unlessLaterThan`)
+    /// announces nothing.
     struct Notifications {
         var channels: [String] = [], payloads: [String] = [], sessions: [String] = []
 
         init() {}
 
-        /// What `announcer` gives for each save's messages; none when it wants them announced after the commit.
+        /// What `announcer` gives for each save's messages and phase; none when it wants them announced after the
+        /// commit.
         init(_ saves: [PendingSave], announcer: TransactionAnnouncerSlot) {
-            for save in saves where !save.step.messages.isEmpty {
-                for (channel, payload) in announcer.notifications(for: save.step.messages) ?? [] {
+            for save in saves where !save.step.messages.isEmpty || save.step.update.handoverPhase != nil {
+                for (channel, payload) in announcer.notifications(of: save.step) ?? [] {
                     channels.append(channel)
                     payloads.append(payload)
                     sessions.append(save.step.sessionID.rawValue)

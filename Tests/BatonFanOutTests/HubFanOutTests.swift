@@ -306,6 +306,27 @@ struct HubFanOutTests {
         }
     }
 
+    /// So is the handover phase a write moves to, after the write's messages, as the writer publishes them; and a
+    /// write that moves the phase and stores no message announces it alone.
+    @Test func aHandoverPhaseReachesTheOtherInstanceEvenWhenItsWriterNeverPublishesIt() async throws {
+        try await TwoInstances.with { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let opening = HandoverPhase(phase: .opening, number: 1, asOf: 1)
+            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .user, content: MessageContent(text: "agent"), createdAt: Self.now))
+                update.handoverPhase = opening
+            }
+            let asked = try #require(stored.first)
+            #expect(await onB.waitFor { $0 == .handover(opening) }, "announced at the commit")
+            #expect(await onB.events == [.message(asked), .handover(opening)], "after the write's message")
+
+            let active = HandoverPhase(phase: .active, number: 1, asOf: 1)
+            _ = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in update.handoverPhase = active }
+            #expect(await onB.waitFor { $0 == .handover(active) }, "a phase with no message")
+        }
+    }
+
     @Test func aListenerWhoseServerStopsAnsweringReconnectsAndCatchesUp() async throws {
         try await TwoInstances.with(limit: .seconds(60), ping: (interval: .milliseconds(200), timeout: .milliseconds(500))) { instances in
             let session = try await Self.newSession(on: instances.a)

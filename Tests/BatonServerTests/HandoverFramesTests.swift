@@ -48,6 +48,9 @@ struct HandoverFramesTests {
                 #expect(resolved.last == ["type": "handover", "phase": "resolved", "number": 1, "agentJoined": false])
                 #expect(resolved.dropLast().contains { $0["message"]?["sender"] == "system" }, "the notice comes before the phase it announces")
                 #expect(counting.sessionReadCount == readsBefore, "forwarding five replies and a resolve read no session")
+                #expect(
+                    counting.handoverPhases.map { "\($0.phase?.rawValue ?? "none") \($0.number)" } == ["opening 1", "active 1", "resolved 1"],
+                    "each step that moved the phase handed it to the store, which announces it to other instances with its write")
             }
         }
     }

@@ -15,6 +15,10 @@ public struct SessionUpdate: Sendable {
     public var trace: String?
     /// The session's message-rate bucket (see ``RateBucket``), saved with the change.
     public var rateBucket: RateBucket?
+    /// The handover's new phase, when the change moves it, as the session's channels are told of it once it commits.
+    /// A store that announces a change's messages to other instances in the change's own transaction announces this
+    /// with them, after them (`TransactionAnnouncer` in the PostgreSQL store); nothing else of it is saved.
+    public var handoverPhase: HandoverPhase?
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
     private var passesOverAppended = false
 

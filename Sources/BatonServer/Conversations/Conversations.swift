@@ -308,6 +308,8 @@ public struct Conversations: Sendable {
             }
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
+            // Published as the write commits (`phase` above); a store that announces in the transaction sends it then.
+            if changed { update.handoverPhase = after }
             // The clock sleeps until the time it knew; an earlier one must wake it.
             let sooner = update.state.wakeAt.map { wakeAt in before?.wakeAt.map { wakeAt < $0 } ?? true } ?? false
             return StepOutcome(

@@ -5,8 +5,8 @@ import Synchronization
 /// in batches (one round trip each). It keeps the newest `capacity` while the relay cannot send: the other
 /// instances' sockets catch up from the store.
 ///
-/// Stored messages may instead be announced by the transaction that stores them (``announceInTransaction(_:)``);
-/// when the hub publishes them after the commit, they are not queued again.
+/// Stored messages and handover phases may instead be announced by the transaction that stores them
+/// (``announceInTransaction(_:)``); when the hub publishes them after the commit, they are not queued again.
 public final class AnnouncementQueue: Sendable {
     private struct State {
         var pending: [HubAnnouncement] = []

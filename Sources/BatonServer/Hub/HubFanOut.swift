@@ -46,7 +46,7 @@ public struct HubFanOut: Service {
 
     public func run() async throws {
         relay.announceInTransactions(
-            with: StoredMessageAnnouncer(queue: announcements, relay: relay, instanceID: instanceID, metrics: metrics))
+            with: StoredEventAnnouncer(queue: announcements, relay: relay, instanceID: instanceID, metrics: metrics))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await announce() }
@@ -58,7 +58,8 @@ public struct HubFanOut: Service {
 
     /// Sends this instance's events in publication order: whatever was published while the previous batch was on
     /// its way goes in the next one, so a busy instance makes one round trip per batch instead of one per event.
-    /// (Stored messages mostly went out with the transaction that stored them: see `StoredMessageAnnouncer`.)
+    /// (Stored messages and handover phases mostly went out with the transaction that stored them: see
+    /// `StoredEventAnnouncer`.)
     func announce() async {
         var sequence = 0
         while let published = await announcements.next(upTo: Self.announcementBatch) {

@@ -3,10 +3,15 @@ import Foundation
 import Synchronization
 
 /// A store that passes every call to a real one and counts the reads of whole sessions and the outbox jobs handed out,
-/// so a test can show which paths read the store and which are told what they need.
+/// so a test can show which paths read the store and which are told what they need; and keeps the handover phases
+/// the updates it passed on carried, which a store that announces in its transactions sends.
 final class CountingStore: SessionStore {
     let base: any SessionStore
     private let sessionReads = Mutex(0)
+    private let phases = Mutex<[HandoverPhase]>([])
+
+    /// The handover phases updates carried so far (`SessionUpdate.handoverPhase`), in order.
+    var handoverPhases: [HandoverPhase] { phases.withLock { $0 } }
 
     init(_ base: any SessionStore) { self.base = base }
 
@@ -36,7 +41,11 @@ final class CountingStore: SessionStore {
     func update<T: Sendable>(
         sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await base.update(sessionID: sessionID, now: now, committed: committed, body)
+        try await base.update(sessionID: sessionID, now: now, committed: committed) { update in
+            let result = try body(&update)
+            if let phase = update.handoverPhase { self.phases.withLock { $0.append(phase) } }
+            return result
+        }
     }
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
         try await base.messages(sessionID: sessionID, after: after, limit: limit)
