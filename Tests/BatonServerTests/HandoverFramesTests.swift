@@ -48,9 +48,11 @@ struct HandoverFramesTests {
                 #expect(resolved.last == ["type": "handover", "phase": "resolved", "number": 1, "agentJoined": false])
                 #expect(resolved.dropLast().contains { $0["message"]?["sender"] == "system" }, "the notice comes before the phase it announces")
                 #expect(counting.sessionReadCount == readsBefore, "forwarding five replies and a resolve read no session")
+                // A write the store ran again (after another in its batch failed) hands its phase over again.
+                let handed = counting.handoverPhases.map { "\($0.phase?.rawValue ?? "none") \($0.number)" }
                 #expect(
-                    counting.handoverPhases.map { "\($0.phase?.rawValue ?? "none") \($0.number)" } == ["opening 1", "active 1", "resolved 1"],
-                    "each step that moved the phase handed it to the store, which announces it to other instances with its write")
+                    handed.enumerated().filter { $0.offset == 0 || handed[$0.offset - 1] != $0.element }.map(\.element) == ["opening 1", "active 1", "resolved 1"],
+                    "each step that moved the phase handed it to the store, which announces it to other instances with its write: \(handed)")
             }
         }
     }
