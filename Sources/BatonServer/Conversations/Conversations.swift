@@ -289,8 +289,7 @@ public struct Conversations: Sendable {
         let policy = endpoint.policy
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
-        let phase = { @Sendable (outcome: StepOutcome) in outcome.handover.map { HubEvent.handover($0) } }
-        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await write(sessionID, at: time, publishing: phase) { update in
+        let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await write(sessionID, at: time) { update in
             update.trace = trace
             // Inside the write: the session's row lock makes instances take from its bucket one at a time.
             if rateLimited { try limits.take(from: &update.rateBucket, at: time) }
@@ -308,12 +307,12 @@ public struct Conversations: Sendable {
             }
             let after = HandoverPhase(update.state.handover, asOf: update.lastMessageID)
             let changed = after.differs(from: before.map { HandoverPhase($0, asOf: 0) } ?? HandoverPhase(phase: nil, number: 0, asOf: 0))
-            // Published as the write commits (`phase` above); a store that announces in the transaction sends it then.
+            // Published as the write commits (see `write`); a store that announces in the transaction sends it then.
             if changed { update.handoverPhase = after }
             // The clock sleeps until the time it knew; an earlier one must wake it.
             let sooner = update.state.wakeAt.map { wakeAt in before?.wakeAt.map { wakeAt < $0 } ?? true } ?? false
             return StepOutcome(
-                session: update.session, problems: step.problems, handover: changed ? after : nil, timerSooner: sooner,
+                session: update.session, problems: step.problems, timerSooner: sooner,
                 measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
         } }
         metrics.handover(outcome.measures, endpoint: endpoint.id)
@@ -324,44 +323,46 @@ public struct Conversations: Sendable {
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
     }
 
-    /// `body`'s update of the session, in one store transaction: what it stored is published as it commits (with
-    /// `after`'s event for its result, see `publishedAtCommit`), and when it stored desk work the outbox is woken as
-    /// the write returns, so no job waits for the outbox's look for other instances' jobs. Every write that can store a
-    /// message or a job goes through here.
+    /// `body`'s update of the session, in one store transaction: what it stored, then the handover phase it moved to
+    /// (`SessionUpdate.handoverPhase`), is published as it commits (see `publishedAtCommit`), and when it stored desk
+    /// work the outbox is woken as the write returns, so no job waits for the outbox's look for other instances' jobs.
+    /// Every write that can store a message or a job goes through here.
     private func write<T: Sendable>(
-        _ sessionID: SessionID, at time: Date, publishing after: @escaping @Sendable (T) -> HubEvent? = { _ in nil },
-        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        _ sessionID: SessionID, at time: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        let published = publishedAtCommit(sessionID) { (written: (result: T, enqueued: Bool)) in after(written.result) }
-        let (written, messages) = try await store.update(sessionID: sessionID, now: time, committed: published) { update in
+        let (written, messages) = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
             let result = try body(&update)
-            return (result: result, enqueued: !update.jobs.isEmpty)
+            return Written(result: result, enqueued: !update.jobs.isEmpty, phase: update.handoverPhase)
         }
         if written.enqueued { outboxBell.ring() }
         return (written.result, messages)
     }
 
-    /// What publishes a transaction's stored messages, then `after`'s event for its result if any, as it commits:
+    /// What publishes a transaction's stored messages, then the handover phase it moved to if any, as it commits:
     /// on the store's committing thread, in a `hub publish` span of the trace the caller is in now (see
     /// `SessionStore.update`). A message so reaches the sockets open on its session without waiting for the caller's
     /// task to be resumed, and a session's events are published in the order of its commits.
-    private func publishedAtCommit<T: Sendable>(
-        _ sessionID: SessionID, after: @escaping @Sendable (T) -> HubEvent? = { _ in nil }
-    ) -> @Sendable ((result: T, messages: [Message])) -> Void {
+    private func publishedAtCommit<T: Sendable>(_ sessionID: SessionID) -> @Sendable ((result: Written<T>, messages: [Message])) -> Void {
         let (hub, trace) = (hub, BatonTracing.currentContext)
         return { committed in
             BatonTracing.withSpan("hub publish", continuing: trace) {
                 hub.publish(committed.messages)
-                if let event = after(committed.result) { hub.publish(event, to: sessionID) }
+                if let phase = committed.result.phase { hub.publish(.handover(phase), to: sessionID) }
             }
         }
+    }
+
+    /// What a write's transaction hands back to `write`: the body's result, and what `write` does once it committed.
+    private struct Written<T: Sendable>: Sendable {
+        var result: T
+        var enqueued: Bool
+        var phase: HandoverPhase?
     }
 
     /// What a step's transaction hands back out.
     private struct StepOutcome: Sendable {
         var session: Session
         var problems: [FlowProblem]
-        var handover: HandoverPhase?
         var timerSooner: Bool
         var measures: HandoverMeasures
     }
