@@ -297,9 +297,11 @@ struct Bench {
             await rig.stop()
             let relayed = Double(Swift.max(1, desk.count - receivedBefore))
             figures.postgresTransactionsPerMessage = try await Self.transactions(of: database).map { $0 / relayed }
-            figures.postgresCommitsPerMessage = Self.commits(of: database).map { $0 / relayed }
-            figures.postgresPlanningPerMessage = Self.planning(of: database).map {
-                RelayScenario.PlanningShare(statements: $0.plans / relayed, milliseconds: $0.milliseconds / relayed)
+            if let counted = Self.statements(of: database) {
+                figures.postgresCommitsPerMessage = counted.commits / relayed
+                figures.postgresPlanningPerMessage = counted.planning.map {
+                    RelayScenario.PlanningShare(statements: $0.plans / relayed, milliseconds: $0.milliseconds / relayed)
+                }
             }
             return figures
         } catch {
@@ -323,29 +325,23 @@ extension Bench {
         return database
     }
 
-    /// The statements PostgreSQL planned in the database of `url`, and the milliseconds it spent planning them, set-up
-    /// included (its `pg_stat_statements`, with `track_planning`); nil when the server does not count them.
-    static func planning(of url: String) -> (plans: Double, milliseconds: Double)? {
+    /// What PostgreSQL's `pg_stat_statements` counted in the database of `url`, set-up included; nil when the server
+    /// does not load it. `commits`: the `COMMIT`s (plain or `AND CHAIN`) Baton sent, its write transactions, the
+    /// group commit's nearly all. What else PostgreSQL counts as a transaction is a statement sent on its own, and
+    /// each time a listening connection was woken to read the notification queue: every commit that notifies wakes
+    /// every connection listening in the database, whatever channels it listens on, and each reads the queue in a
+    /// transaction of its own. `planning`: the statements it planned and its milliseconds of planning, when it counts
+    /// them (`track_planning`).
+    static func statements(of url: String) -> (commits: Double, planning: (plans: Double, milliseconds: Double)?)? {
         let sql = """
-            SELECT coalesce(sum(plans), 0) || ' ' || coalesce(sum(total_plan_time), 0) FROM pg_stat_statements
-            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND current_setting('pg_stat_statements.track_planning') = 'on'
+            SELECT coalesce(sum(calls) FILTER (WHERE query IN ('COMMIT', 'COMMIT AND CHAIN')), 0) || ' ' || coalesce(sum(plans), 0) || ' '
+                || coalesce(sum(total_plan_time), 0) || ' ' || current_setting('pg_stat_statements.track_planning')
+            FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             """
         guard let value = try? psqlValue(url, sql) else { return nil }
-        let parts = value.split(separator: " ").compactMap { Double($0) }
-        return parts.count == 2 ? (parts[0], parts[1]) : nil
-    }
-
-    /// The `COMMIT`s (plain or `AND CHAIN`) Baton sent to the database of `url`: its write transactions, the group
-    /// commit's nearly all (`pg_stat_statements`, when the server loads it). What else PostgreSQL counts as a
-    /// transaction is a statement sent on its own, and each time a listening connection was woken to read the
-    /// notification queue: every commit that notifies wakes every connection listening in the database, whatever
-    /// channels it listens on, and each reads the queue in a transaction of its own.
-    static func commits(of url: String) -> Double? {
-        let sql = """
-            SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
-            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query IN ('COMMIT', 'COMMIT AND CHAIN')
-            """
-        return (try? psqlValue(url, sql)).flatMap(Double.init)
+        let parts = value.split(separator: " ")
+        guard parts.count == 4, let commits = Double(parts[0]), let plans = Double(parts[1]), let milliseconds = Double(parts[2]) else { return nil }
+        return (commits, parts[3] == "on" ? (plans, milliseconds) : nil)
     }
 
     /// How many users wrote before the PostgreSQL phases start: a deployment's sessions table holds a row for every
