@@ -269,6 +269,15 @@ enum PostgresMigrations {
                 "ALTER FUNCTION baton_outbox_head_on_insert() SET enable_seqscan = off",
                 "ALTER FUNCTION baton_outbox_next_head() SET enable_seqscan = off",
             ]),
+        Migration(
+            version: 10, name: "retracted messages by session",
+            statements: [
+                // What a reconnecting page is sent besides the messages after its last id (`retractedMessages`): the
+                // messages taken back meanwhile may be older. Only retracted rows have an entry, so the messages a
+                // conversation stores, hardly any of them ever retracted, cost it nothing. Built within the migration's
+                // transaction, which holds writes to messages for as long as reading the table takes.
+                "CREATE INDEX messages_retracted ON messages (session_id, id) WHERE retracted"
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

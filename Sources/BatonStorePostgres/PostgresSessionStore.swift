@@ -169,6 +169,19 @@ public final class PostgresSessionStore: SessionStore {
             .map(Rows.message(from:))
     }
 
+    public func retractedMessages(sessionID: SessionID, after: Int64, through: Int64, limit: Int) async throws -> [Message] {
+        try await read(Self.retractedMessagesQuery(sessionID: sessionID, after: after, through: through, limit: limit)).map(Rows.message(from:))
+    }
+
+    /// ``retractedMessages(sessionID:after:through:limit:)``, read through the index of retracted messages
+    /// (migration 10).
+    static func retractedMessagesQuery(sessionID: SessionID, after: Int64, through: Int64, limit: Int) -> PostgresQuery {
+        """
+        SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND retracted AND id > \(after) AND id <= \(through)
+        ORDER BY id LIMIT \(max(0, limit))
+        """
+    }
+
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await read("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND client_message_id = \(clientMessageID)")
             .first.map(Rows.message(from:))

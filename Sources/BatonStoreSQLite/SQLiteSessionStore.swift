@@ -196,6 +196,12 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
+    public func retractedMessages(sessionID: SessionID, after: Int64, through: Int64, limit: Int) async throws -> [Message] {
+        try await writer.read { db in
+            try db.cachedStatement(sql: Self.retractedMessagesSQL).all([sessionID.rawValue, after, through, max(0, limit)], Self.message(from:))
+        }
+    }
+
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await writer.read { db in
             try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND client_message_id = ?")
@@ -290,6 +296,12 @@ public final class SQLiteSessionStore: SessionStore {
                 + (phase ? ", handover_phase = ?7" : "") + (wakeAt ? ", wake_at = ?8" : "") + " WHERE id = ?9"
         }
     }
+
+    /// ``retractedMessages(sessionID:after:through:limit:)``, through the index of retracted messages (v11), whose
+    /// condition it repeats as written (SQLite uses a partial index only then). Arguments: session, after, through,
+    /// limit.
+    static let retractedMessagesSQL =
+        "SELECT \(messageColumns) FROM messages WHERE session_id = ? AND retracted = 1 AND id > ? AND id <= ? ORDER BY id LIMIT ?"
 
     /// The session's live messages whose provider order is after the given one, by id: those after the newest live
     /// message whose order is not. Every placement keeps live messages with a provider order in that order by id

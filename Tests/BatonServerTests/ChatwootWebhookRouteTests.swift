@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import NIOFoundationCompat
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 /// Every webhook sample replayed through the real route, against a session in a handover.
@@ -164,6 +165,41 @@ struct ChatwootWebhookRouteTests {
                     .setting("This message was deleted", at: ["content"])
                 #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
                 #expect(try await chat.next("retract") == ["type": "retract", "id": delivered.first?["id"] ?? nil])
+            }
+        }
+    }
+
+    /// A page whose socket was closed when the agent deleted a message (a phone asleep, a network that changed) is
+    /// told when it reconnects from its last id, though the message is older than what it asks for.
+    @Test func aDeletionWhileThePageWasAwayReachesItWhenItReconnects() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
+        try await app.test(.live) { client in
+            let session = SessionBox()
+            let shown = Mutex<(reply: Int64, last: Int64)?>(nil)
+            try await client.chat("t0k3n") { chat in
+                await session.set(try await chat.hello()["session"])
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(3)
+                try await chat.say("agent")
+                _ = try await chat.messages(1)
+                try await provider.recorder.waitForPosts(6)
+                #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
+                let reply = try #require(try await chat.messages(1).first)
+                #expect(reply["sender"] == "agent")
+                let id = try #require(reply["id"]?.int)
+                shown.withLock { $0 = (id, id) }
+            }
+            var deleted = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
+            deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
+            #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+
+            let token = try #require(await session.token)
+            let (reply, last) = try #require(shown.withLock { $0 })
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello(session: token, after: last)
+                #expect(ready["resumed"] == true)
+                #expect(try await chat.next("retract") == ["type": "retract", "id": .number(Double(reply))])
             }
         }
     }

@@ -316,6 +316,34 @@ struct OutboxContractTests {
         }
     }
 
+    /// What a page that showed messages up to an id and reconnects is told was taken back meanwhile: the moved and
+    /// the deleted messages up to that id, in order, of its session only, a page at a time.
+    @Test(arguments: StoreKind.allCases)
+    func retractedMessagesAreReadUpToAnIdAPageAtATime(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store, user: "a")
+        let other = try await newSession(store, user: "b")
+        @Sendable func agent(_ order: Int64) -> MessageDraft {
+            MessageDraft(sender: .agent, content: MessageContent(text: "m\(order)"), createdAt: epoch, externalID: "chatwoot:\(order)", externalOrder: order)
+        }
+        for order: Int64 in [10, 30, 40] { _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent(order)) } }
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent(20)) }  // moves 2 and 3 to 5 and 6
+        _ = try await store.retract(sessionID: session.id, externalID: "chatwoot:10")
+        _ = try await store.retract(sessionID: session.id, externalID: "chatwoot:40")  // the copy, 6
+        _ = try await store.update(sessionID: other.id, now: epoch) { $0.append(agent(10)) }
+        _ = try await store.retract(sessionID: other.id, externalID: "chatwoot:10")
+
+        let all = try await store.retractedMessages(sessionID: session.id, after: 0, through: 100, limit: 100)
+        #expect(all.map(\.id) == [1, 2, 3, 6])
+        #expect(all.map(\.movedTo) == [nil, 5, 6, nil])
+        #expect(all.allSatisfy { $0.retracted })
+        #expect(try await store.retractedMessages(sessionID: session.id, after: 0, through: 5, limit: 100).map(\.id) == [1, 2, 3])
+        #expect(try await store.retractedMessages(sessionID: session.id, after: 0, through: 3, limit: 2).map(\.id) == [1, 2])
+        #expect(try await store.retractedMessages(sessionID: session.id, after: 2, through: 3, limit: 2).map(\.id) == [3])
+        #expect(try await store.retractedMessages(sessionID: session.id, after: 0, through: 0, limit: 100).isEmpty)
+        #expect(try await store.retractedMessages(sessionID: other.id, after: 0, through: 100, limit: 100).map(\.id) == [1])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func sessionsWithAnActiveHandoverAreFound(kind: StoreKind) async throws {
         let store = try await kind.make().store

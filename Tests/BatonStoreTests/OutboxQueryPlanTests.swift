@@ -8,7 +8,8 @@ import Testing
 @testable import BatonStoreSQLite
 
 /// The outbox's polling queries read the queues' heads through their index, not the whole outbox: checked on the
-/// plan each database makes with an outbox like a Chatwoot outage leaves (thousands of jobs behind a few heads).
+/// plan each database makes with an outbox like a Chatwoot outage leaves (thousands of jobs behind a few heads). The
+/// other reads that run often (start-up reconciliation, a late reply's, a reconnecting page's) are checked likewise.
 @Suite("Outbox queries at load")
 struct OutboxQueryPlanTests {
     /// Two thousand jobs waiting behind their sessions' heads, as when Chatwoot is down.
@@ -57,6 +58,46 @@ struct OutboxQueryPlanTests {
         }
         #expect(plan.filter { $0.contains("SEARCH messages USING INDEX sqlite_autoindex_messages_1 (session_id=?") }.count == 2, "\(plan)")
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+    }
+
+    /// A long conversation with two of its messages taken back: what a reconnecting page is sent besides its backlog.
+    static func fillWithALongConversation(_ store: any SessionStore) async throws -> SessionID {
+        let session = try await newSession(store, user: "long")
+        _ = try await store.update(sessionID: session.id, now: epoch) { update in
+            for index in 0..<2_000 {
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "m\(index)"), createdAt: epoch, externalID: "e\(index)"))
+            }
+        }
+        for index in [7, 1_500] { _ = try await store.retract(sessionID: session.id, externalID: "e\(index)") }
+        return session.id
+    }
+
+    /// A page that reconnects reads the retracted messages up to its last id through their own index, not every
+    /// message of its conversation.
+    @Test func sqliteRetractedMessagesAreReadThroughTheirIndex() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        let session = try await Self.fillWithALongConversation(store)
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        let plan = try await sqlite.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.retractedMessagesSQL, arguments: [session.rawValue, 0, 2_000, 100])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX messages_retracted") }, "\(plan)")
+        #expect(try await store.retractedMessages(sessionID: session, after: 0, through: 2_000, limit: 100).map(\.id) == [8, 1_501])
+    }
+
+    @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresRetractedMessagesAreReadThroughTheirIndex() async throws {
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = try await PostgresTestServer.store(schema: schema)
+        let session = try await Self.fillWithALongConversation(store)
+        try await store.client.query("ANALYZE messages", logger: PostgresTestServer.logger)
+        let query = PostgresSessionStore.retractedMessagesQuery(sessionID: session, after: 0, through: 2_000, limit: 100)
+        let explain = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds)
+        var plan = ""
+        for try await text in try await store.client.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
+        let nodes = Self.nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8)))
+        #expect(nodes.contains { $0.index == "messages_retracted" }, "\(plan)")
+        #expect(try await store.retractedMessages(sessionID: session, after: 0, through: 2_000, limit: 100).map(\.id) == [8, 1_501])
     }
 
     @Test(.enabled(if: !PostgresTestServer.isSkipped)) func postgresClaimsAndWakesUpThroughTheHeadsIndexes() async throws {

@@ -130,6 +130,7 @@ return [...document.querySelectorAll('#baton-log .baton-message')].map(r => ({
   sender: r.dataset.sender,
   text: (r.querySelector('.baton-text') || {}).textContent || '',
   pending: r.dataset.pending === 'true',
+  deleted: r.dataset.deleted === 'true',
   agentName: r.dataset.agentName || null,
 }));
 """

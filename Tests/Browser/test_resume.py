@@ -1,7 +1,7 @@
 """Resuming without loss: a page reload, a network drop while the agent keeps writing, and a Baton restart.
 
-After each, every message is shown exactly once and in order (ids 1…n with no gap), and what the user typed
-while cut off reaches the agent exactly once.
+After each, every message is shown exactly once and in order (ids 1…n with no gap), what the user typed
+while cut off reaches the agent exactly once, and what the agent deleted meanwhile is shown as deleted.
 """
 
 from harness import screenshot, talk_to_agent, wait_until
@@ -39,6 +39,7 @@ def test_network_drop_while_the_agent_keeps_writing(stack, chat):
     chat.open(stack.base)
     talk_to_agent(chat)
     conversation = stack.agent.conversation_for(chat.session())
+    mistaken = stack.agent.reply(conversation, "Sent by mistake")
     stack.agent.reply(conversation, "Before the drop")
     wait_shown_once(chat, "Before the drop")
 
@@ -46,6 +47,8 @@ def test_network_drop_while_the_agent_keeps_writing(stack, chat):
     wait_until(lambda: chat.state() == "reconnecting", 30, "the page to notice the drop")
     for text in ("Written during the drop (1)", "Written during the drop (2)"):
         stack.agent.reply(conversation, text)
+    # Older than anything the page asks for when it reconnects, yet it must not stay on the page.
+    stack.agent.request("DELETE", f"/conversations/{conversation}/messages/{mistaken['id']}")
     chat.send("Typed while offline")
     screenshot(chat.driver, "06-network-drop")
 
@@ -57,10 +60,12 @@ def test_network_drop_while_the_agent_keeps_writing(stack, chat):
     wait_until(lambda: stack.agent.incoming_texts(conversation).count("Typed while offline") == 1, 15, "the message in Chatwoot")
     stack.agent.reply(conversation, "After the drop")
     wait_shown_once(chat, "After the drop")
+    screenshot(chat.driver, "06b-after-the-drop")
     rows = chat.assert_no_duplicates()
     assert shown(chat, "Typed while offline", "user") == 1
-    agent_texts = [r["text"] for r in rows if r["sender"] == "agent"]
-    assert agent_texts == ["Before the drop", "Written during the drop (1)", "Written during the drop (2)", "After the drop"]
+    agent = [(r["text"], r["deleted"]) for r in rows if r["sender"] == "agent"]
+    assert agent == [("", True), ("Before the drop", False), ("Written during the drop (1)", False),
+                     ("Written during the drop (2)", False), ("After the drop", False)]
 
 
 def test_baton_restart_in_the_middle_of_a_handover(stack, chat):

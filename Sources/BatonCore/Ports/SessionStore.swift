@@ -104,6 +104,12 @@ public protocol SessionStore: Sendable {
     /// Messages of the session with an id greater than `after`, oldest first, at most `limit`.
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message]
 
+    /// The session's retracted messages (deleted by their author, or moved) with an id above `after` and at most
+    /// `through`, oldest first, at most `limit`. A retraction changes a message a client may have shown already, and a
+    /// client that catches up from its last id reads only newer messages: this is how it hears of the ones taken back
+    /// while it was away (each store keeps an index of retracted messages alone, so the read costs what it returns).
+    func retractedMessages(sessionID: SessionID, after: Int64, through: Int64, limit: Int) async throws -> [Message]
+
     /// The message the client sent with `clientMessageID`, if it was stored.
     func message(sessionID: SessionID, clientMessageID: String) async throws -> Message?
 

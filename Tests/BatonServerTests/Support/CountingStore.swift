@@ -50,6 +50,9 @@ final class CountingStore: SessionStore {
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
         try await base.messages(sessionID: sessionID, after: after, limit: limit)
     }
+    func retractedMessages(sessionID: SessionID, after: Int64, through: Int64, limit: Int) async throws -> [Message] {
+        try await base.retractedMessages(sessionID: sessionID, after: after, through: through, limit: limit)
+    }
     func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await base.message(sessionID: sessionID, clientMessageID: clientMessageID)
     }

@@ -13,7 +13,8 @@ import Tracing
 /// no task-local stack for this half of its work: with a forwarding task per socket that was about 5 KB of an
 /// idle socket's memory.
 final class LiveForwarder: Sendable {
-    /// Events waiting beyond this are dropped oldest first; a skipped message id makes the next one read the store.
+    /// Events waiting beyond this are dropped oldest first; the socket then catches up from the store before it
+    /// sends those left (`WebchatSocket.catchUp`), retractions included.
     static let maxPending = 1_000
 
     /// An event with the trace it was published in, so its send is a span of that trace (a webhook's, a message's).
@@ -28,6 +29,8 @@ final class LiveForwarder: Sendable {
         var running = true
         var closed = false
         var position: WebchatSocket.ForwardPosition?
+        /// Whether events were dropped since the position was last taken.
+        var dropped = false
     }
 
     private let socket: WebchatSocket
@@ -66,7 +69,10 @@ final class LiveForwarder: Sendable {
     func enqueue(_ event: HubEvent) {
         let startDraining = state.withLock { state in
             guard !state.closed else { return false }
-            if state.pending.count >= Self.maxPending { state.pending.removeFirst() }
+            if state.pending.count >= Self.maxPending {
+                state.pending.removeFirst()
+                state.dropped = true
+            }
             state.pending.append(Pending(event: event, context: ServiceContext.current))
             guard !state.running else { return false }
             state.running = true
@@ -88,6 +94,8 @@ final class LiveForwarder: Sendable {
         while let (events, position) = takePending() {
             var position = position
             do {
+                // Events were dropped: what they carried is read from the store before those that are left.
+                if position.lostEvents { try await socket.catchUp(&position, sessionID: sessionID, outbound: outbound) }
                 for item in events {
                     guard let context = item.context else {
                         try await socket.forward(item.event, position: &position, sessionID: sessionID, outbound: outbound)
@@ -107,11 +115,12 @@ final class LiveForwarder: Sendable {
     /// The waiting events and where sending stands, or `nil` (and no longer running) when there are none.
     private func takePending() -> ([Pending], WebchatSocket.ForwardPosition)? {
         state.withLock { state in
-            guard !state.closed, !state.pending.isEmpty, let position = state.position else {
+            guard !state.closed, !state.pending.isEmpty, var position = state.position else {
                 state.running = false
                 return nil
             }
-            defer { state.pending = [] }
+            defer { (state.pending, state.dropped) = ([], false) }
+            if state.dropped { position.lostEvents = true }
             return (state.pending, position)
         }
     }

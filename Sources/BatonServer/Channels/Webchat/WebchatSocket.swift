@@ -212,13 +212,17 @@ final class WebchatSocket: Sendable {
     struct ForwardPosition {
         var lastSent: Int64
         var handover: HandoverFrameState
+        /// Whether events were dropped since the socket last caught up from the store (`LiveForwarder.maxPending`).
+        var lostEvents = false
     }
 
-    /// Sends the handover state and the backlog after `after` (see `LiveForwarder`). The one read of the session
-    /// a socket makes for its handover: from here on the hub's events carry each new phase.
+    /// Sends the handover state, what was taken back of the messages up to `after` (the page may have shown them
+    /// before a retraction it never heard) and the backlog after `after` (see `LiveForwarder`). The one read of the
+    /// session a socket makes for its handover: from here on the hub's events carry each new phase.
     func start(after: Int64, handoverUpdates: Bool, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws -> ForwardPosition {
         var position = ForwardPosition(lastSent: after, handover: HandoverFrameState(enabled: handoverUpdates))
         try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
+        try await sendRetractions(through: after, sessionID: sessionID, outbound: outbound)
         position.lastSent = try await sendBacklog(after: after, sessionID: sessionID, outbound: outbound)
         return position
     }
@@ -234,8 +238,7 @@ final class WebchatSocket: Sendable {
             } else {
                 // Another instance's commits are heard after this one's, and a socket that fell behind lost events:
                 // the store has everything up to this id, in order, and the handover phase that goes with it.
-                position.lastSent = try await sendBacklog(after: position.lastSent, sessionID: sessionID, outbound: outbound)
-                try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
+                try await catchUp(&position, sessionID: sessionID, outbound: outbound)
             }
         case .handover(let phase):
             if let frame = position.handover.frame(for: phase) { try await send(frame, outbound) }
@@ -250,9 +253,34 @@ final class WebchatSocket: Sendable {
         }
     }
 
+    /// Sends from the store what the socket may have missed: what was taken back of the messages it was sent, when
+    /// events were dropped (they may have been retractions), the messages after its last, and the handover phase.
+    func catchUp(_ position: inout ForwardPosition, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        if position.lostEvents {
+            try await sendRetractions(through: position.lastSent, sessionID: sessionID, outbound: outbound)
+            position.lostEvents = false
+        }
+        position.lastSent = try await sendBacklog(after: position.lastSent, sessionID: sessionID, outbound: outbound)
+        try await sendHandoverFromStore(&position, sessionID: sessionID, outbound: outbound)
+    }
+
     func sendHandoverFromStore(_ position: inout ForwardPosition, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
         guard let session = try await store.session(id: sessionID) else { return }
         if let frame = position.handover.frame(for: HandoverPhase(session.state.handover, asOf: session.lastMessageID)) { try await send(frame, outbound) }
+    }
+
+    /// Sends a `retract` frame for each retracted message up to `through`, oldest first. The page may have shown
+    /// them; one it has removed already it removes again, which changes nothing.
+    func sendRetractions(through: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        var after: Int64 = 0
+        while through > after {
+            let page = try await store.retractedMessages(sessionID: sessionID, after: after, through: through, limit: Self.backlogPage)
+            for message in page {
+                try await send(.retract(id: message.id, movedTo: message.movedTo), outbound)
+                after = message.id
+            }
+            if page.count < Self.backlogPage { return }
+        }
     }
 
     func sendBacklog(after: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws -> Int64 {
