@@ -253,17 +253,24 @@ struct HubFanOutTests {
         try await TwoInstances.with(limit: .seconds(60)) { instances in
             let session = try await Self.newSession(on: instances.a)
             let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let (_, agents) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "to be deleted"), createdAt: Self.now, externalID: "chatwoot:1"))
+            }
+            instances.a.hub.publish(agents)
             let first = try await Self.say("before the cut", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(first.id)))
 
             #expect(try await instances.cutListeners() >= 1, "b's listener at least")
             // Stored but never announced, like a message whose notification went out while b was not listening:
-            // only the catch-up after b subscribes again can bring it.
+            // only the catch-up after b subscribes again can bring it. A retraction of a message b's sockets were
+            // sent is older than anything a gap makes them read: the catch-up brings it too.
             let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
                 update.append(MessageDraft(sender: .agent, content: MessageContent(text: "during the cut"), createdAt: Self.now))
             }
+            let deleted = try #require(try await instances.a.store.retract(sessionID: session.id, externalID: "chatwoot:1"))
             let missed = try #require(stored.first)
             #expect(await onB.waitFor(Self.isMessage(missed.id)), "caught up after subscribing again")
+            #expect(await onB.waitFor { $0 == .retracted(messageID: deleted.id) }, "the deletion too")
 
             let after = try await Self.say("after the cut", on: instances.a, in: session)
             #expect(await onB.waitFor(Self.isMessage(after.id)), "live again")

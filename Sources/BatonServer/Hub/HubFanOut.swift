@@ -11,7 +11,8 @@ public import ServiceLifecycle
 /// session (``recipients(of:)``); typing, drafts and retractions go to every instance, this one included, which
 /// drops its own.
 /// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
-/// that missed messages while the relay was down sees a gap and reads the store.
+/// that missed messages while the relay was down sees a gap and reads the store, and its retractions and moves again,
+/// which no gap would bring back.
 public struct HubFanOut: Service {
     let hub: ConversationHub
     let announcements: AnnouncementQueue
@@ -140,6 +141,8 @@ public struct HubFanOut: Service {
     /// faster that, on a machine both share with PostgreSQL, it took the time this one needed to acknowledge
     /// webhooks at 2,000 msg/s, and some timed out (BENCHMARKS.md, 4 December).
     static let announcementBatch = 16
+    /// Retracted messages read at a time when catching up (``deliverRetractions(through:in:)``).
+    static let retractionsPage = 200
 
     /// Listens for the other instances' events, subscribing again (after 1 s, doubling to 30 s) whenever it drops.
     func listen() async {
@@ -209,8 +212,8 @@ public struct HubFanOut: Service {
         }
     }
 
-    /// Publishes here the handover phase and the newest message of every session someone here listens to (see
-    /// the type's comment).
+    /// Publishes here the handover phase, the retractions and the newest message of every session someone here
+    /// listens to (see the type's comment).
     func catchUp() async {
         let subscribed = hub.subscribedSessions()
         // Recorded again first: while this instance was not listening, another may have taken its name off.
@@ -222,7 +225,28 @@ public struct HubFanOut: Service {
         for sessionID in subscribed {
             guard let session = try? await store.session(id: sessionID) else { continue }
             hub.deliver(.handover(HandoverPhase(session.state.handover, asOf: session.lastMessageID)), to: sessionID)
+            await deliverRetractions(through: session.lastMessageID, in: sessionID)
             if session.lastMessageID > 0 { await deliverMessage(session.lastMessageID, in: sessionID) }
+        }
+    }
+
+    /// Publishes here every retraction and move of the session's messages up to `through`: one announced while
+    /// this instance was not listening is of a message its sockets may show, which no later message brings back.
+    /// A socket takes a repeat as the retraction it has. (Retracted messages are few, read through their own index.)
+    func deliverRetractions(through: Int64, in sessionID: SessionID) async {
+        var after: Int64 = 0
+        do {
+            while through > after {
+                let page = try await store.retractedMessages(sessionID: sessionID, after: after, through: through, limit: Self.retractionsPage)
+                for message in page {
+                    hub.deliver(message.movedTo.map { .moved(messageID: message.id, to: $0) } ?? .retracted(messageID: message.id), to: sessionID)
+                    after = message.id
+                }
+                if page.count < Self.retractionsPage { return }
+            }
+        } catch {
+            metrics.fanOut("read_failed")
+            logger.warning("could not read a session's retractions", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
         }
     }
 
