@@ -204,6 +204,33 @@ struct ChatwootWebhookRouteTests {
         }
     }
 
+    /// A REST client that polls from its last id is told of a message it has that the agent deleted: the answer's
+    /// `retractions` lists every message up to `after` that was taken back.
+    @Test func aPollTellsOfTheMessagesTheClientHasThatWereTakenBack() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
+            let path = "/api/v1/endpoints/t0k3n/sessions/\(session)/messages"
+            let first = try await client.getJSON(path + "?after=0")
+            let reply = try #require(first["messages"].list.last)
+            #expect(reply["sender"] == "agent")
+            let id = try #require(reply["id"]?.int), last = try #require(first["lastId"]?.int)
+            #expect(try await client.getJSON(path + "?after=\(last)")["retractions"] == [])
+
+            var deleted = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
+            deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
+            #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+            let after = try await client.getJSON(path + "?after=\(last)")
+            #expect(after["retractions"] == [["id": .number(Double(id))]])
+            #expect(after["messages"] == [])
+            // A client that asks from before it gets it among the messages, retracted.
+            let before = try await client.getJSON(path + "?after=\(id - 1)")
+            #expect(before["retractions"] == [])
+            #expect(before["messages"].list.first?["retracted"] == true)
+        }
+    }
+
     @Test func unknownConversationsAndBadBodiesGetClearErrors() async throws {
         let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in

@@ -1,4 +1,5 @@
 import BatonCore
+import BatonServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -32,6 +33,7 @@ struct RESTChannelTests {
             let path = "/api/v1/endpoints/t0k3n/sessions/\(session)/messages"
             let page = try await client.getJSON(path + "?after=2&limit=2")
             #expect(page["messages"].list.map { $0["id"] } == [3, 4])
+            #expect(page["retractions"] == [], "nothing taken back")
             #expect(page["lastId"] == 5)
             let rest = try await client.getJSON(path + "?after=4")
             #expect(rest["messages"].list.map(\.text) == ["Say something"])
@@ -41,6 +43,37 @@ struct RESTChannelTests {
             try await client.expectError(.get, path + "?limit=abc", status: .badRequest, code: "invalid_limit")
             try await client.expectError(.get, "/api/v1/endpoints/t0k3n/sessions/s_00000000000000000000000000000000/messages", status: .notFound, code: "session_not_found")
         }
+    }
+
+    /// A long poll holds until something changes for the client: a message newer than it has, or one it has taken
+    /// back (deleted or moved; the answer's `retractions` then says which).
+    @Test func aLongPollEndsWhenAMessageTheClientHasIsTakenBack() async throws {
+        let hub = ConversationHub()
+        let session = SessionID(rawValue: "s")
+        for event: HubEvent in [.retracted(messageID: 3), .moved(messageID: 2, to: 9), .message(Self.message(6, in: session))] {
+            let listening = Signal()
+            let poll = Task {
+                await hub.waitForChange(in: session, after: 5, upTo: .seconds(60)) {
+                    await listening.fire()
+                    return false
+                }
+            }
+            try await listening.wait()
+            hub.publish(event, to: session)
+            let ended = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await poll.value; return true }
+                group.addTask { try? await Task.sleep(for: .seconds(10)); return false }
+                let first = await group.next() ?? false
+                poll.cancel()
+                group.cancelAll()
+                return first
+            }
+            #expect(ended, "\(event) ends the poll")
+        }
+    }
+
+    static func message(_ id: Int64, in session: SessionID) -> Message {
+        Message(id: id, sessionID: session, draft: MessageDraft(sender: .agent, content: MessageContent(text: "m"), createdAt: Date()))
     }
 
     @Test func aRetriedMessageIsStoredOnce() async throws {

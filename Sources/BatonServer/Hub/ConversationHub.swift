@@ -131,9 +131,10 @@ public final class ConversationHub: Sendable {
         return events
     }
 
-    /// Returns when a message with an id above `after` is published for the session, or after `timeout`, or at once
-    /// when `alreadyThere` (asked once listening, so a message stored just before cannot be missed) says so.
-    public func waitForMessage(
+    /// Returns when a message with an id above `after` is published for the session, or one up to `after` is
+    /// retracted or moved, or after `timeout`; at once when `alreadyThere` (asked once listening, so a message stored
+    /// just before cannot be missed) says so.
+    public func waitForChange(
         in sessionID: SessionID, after: Int64, upTo timeout: Duration, alreadyThere: @Sendable () async -> Bool
     ) async {
         let events = await subscribe(sessionID)
@@ -141,7 +142,11 @@ public final class ConversationHub: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in events {
-                    if case .message(let message) = event, message.id > after { return }
+                    switch event {
+                    case .message(let message) where message.id > after: return
+                    case .retracted(let id) where id <= after, .moved(let id, _) where id <= after: return
+                    default: continue
+                    }
                 }
             }
             group.addTask { try? await Task.sleep(for: timeout) }

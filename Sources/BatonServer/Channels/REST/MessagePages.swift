@@ -17,7 +17,16 @@ struct MessagePages: Sendable {
     struct Page: Encodable {
         var sessionId: SessionID
         var messages: [MessagePayload]
+        /// Every message up to `after` that was taken back: a client has them already, and a message's retraction
+        /// (or its move further down) leaves nothing after `after` to tell of it.
+        var retractions: [Retraction]
         var lastId: Int64
+    }
+
+    /// A message taken back: deleted by its author, or (with `movedTo`) stored again as that id.
+    struct Retraction: Encodable {
+        var id: Int64
+        var movedTo: Int64?
     }
 
     /// The page `request`'s `after`, `limit` and `wait` ask for.
@@ -29,10 +38,11 @@ struct MessagePages: Sendable {
         let wait = try Self.integer(query["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
         var lastID = session.lastMessageID
         if wait > 0, lastID <= after {
-            // Long poll: answer as soon as a message after `after` is stored, or empty after `wait` seconds.
-            // A stopping server answers at once (with what there is) rather than holding its shutdown for the wait.
+            // Long poll: answer as soon as a message after `after` is stored (or one up to it taken back), or empty
+            // after `wait` seconds. A stopping server answers at once (with what there is) rather than holding its
+            // shutdown for the wait.
             await cancelWhenGracefulShutdown {
-                await hub.waitForMessage(in: session.id, after: after, upTo: .seconds(wait)) {
+                await hub.waitForChange(in: session.id, after: after, upTo: .seconds(wait)) {
                     ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
                 }
             }
@@ -40,8 +50,22 @@ struct MessagePages: Sendable {
             lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
         }
         let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
+        // Read after the page: a reply moved in between then has its original taken back here and its copy in the
+        // next page, never both shown.
+        let retractions = try await self.retractions(of: session.id, through: after)
         // Messages stored between the session read and the page read are in the page: the newest id is theirs.
-        return Page(sessionId: session.id, messages: page.map(MessagePayload.init), lastId: max(lastID, page.last?.id ?? 0))
+        return Page(sessionId: session.id, messages: page.map(MessagePayload.init), retractions: retractions, lastId: max(lastID, page.last?.id ?? 0))
+    }
+
+    /// Every retracted message of the session up to `through`, oldest first (few: read through their own index).
+    func retractions(of sessionID: SessionID, through: Int64) async throws -> [Retraction] {
+        var all: [Retraction] = []
+        while through > (all.last?.id ?? 0) {
+            let page = try await store.retractedMessages(sessionID: sessionID, after: all.last?.id ?? 0, through: through, limit: Self.maxPageSize)
+            all += page.map { Retraction(id: $0.id, movedTo: $0.movedTo) }
+            if page.count < Self.maxPageSize { break }
+        }
+        return all
     }
 
     static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
