@@ -58,7 +58,8 @@ struct PendingSave: Sendable {
 }
 
 extension PendingSave {
-    /// The notifications a save statement sends for the messages it stores and the handover phases it moves to (see
+    /// The notifications a save statement sends for the messages it takes back and stores and the handover phases
+    /// it moves to (see
     /// ``TransactionAnnouncer``), each with its save's session, so that a save that does not write (`unlessLaterThan`)
     /// announces nothing.
     struct Notifications {
@@ -66,10 +67,10 @@ extension PendingSave {
 
         init() {}
 
-        /// What `announcer` gives for each save's messages and phase; none when it wants them announced after the
-        /// commit.
+        /// What `announcer` gives for each save's retraction, messages and phase; none when it wants them announced
+        /// after the commit.
         init(_ saves: [PendingSave], announcer: TransactionAnnouncerSlot) {
-            for save in saves where !save.step.messages.isEmpty || save.step.update.handoverPhase != nil {
+            for save in saves where !save.step.messages.isEmpty || save.step.update.handoverPhase != nil || save.step.update.retracted != nil {
                 for (channel, payload) in announcer.notifications(of: save.step) ?? [] {
                     channels.append(channel)
                     payloads.append(payload)

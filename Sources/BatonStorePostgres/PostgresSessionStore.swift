@@ -96,7 +96,7 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
         _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
         try await commits.write(session: sessionID, committed: committed) { connection, locked in
@@ -109,7 +109,16 @@ public final class PostgresSessionStore: SessionStore {
             }
             let session = try Rows.session(from: row, states: self.states)
             self.hubListeners.remember(try row["listeners"].decode([String].self), of: sessionID)
-            var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row))
+            var retracted: Message?
+            if let retracting {
+                retracted = try await self.rows(
+                    """
+                    UPDATE messages SET retracted = TRUE WHERE session_id = \(sessionID.rawValue) AND external_id = \(retracting) AND NOT retracted
+                    RETURNING *
+                    """, on: connection
+                ).first.map(Rows.message(from:))
+            }
+            var update = SessionUpdate(session: session, rateBucket: try Rows.rateBucket(from: row), retracted: retracted)
             let result = try body(&update)
             // Replies mostly come in the provider's order: saved first on that guess, in a statement that writes
             // only if no stored reply comes after them. When one does, the replies after it are read and moved.
@@ -185,15 +194,6 @@ public final class PostgresSessionStore: SessionStore {
     public func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await read("SELECT * FROM messages WHERE session_id = \(sessionID.rawValue) AND client_message_id = \(clientMessageID)")
             .first.map(Rows.message(from:))
-    }
-
-    public func retract(sessionID: SessionID, externalID: String) async throws -> Message? {
-        try await rows(
-            """
-            UPDATE messages SET retracted = TRUE WHERE session_id = \(sessionID.rawValue) AND external_id = \(externalID) AND NOT retracted
-            RETURNING *
-            """
-        ).first.map(Rows.message(from:))
     }
 
     public func sessionsWithActiveHandover() async throws -> [SessionID] {

@@ -112,7 +112,7 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func update<T: Sendable>(
-        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
         _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
         try await commits.write(committed: committed) { db in
@@ -120,7 +120,8 @@ public final class SQLiteSessionStore: SessionStore {
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = current.session
-            var update = SessionUpdate(session: session, rateBucket: current.rateBucket)
+            let retracted = try retracting.flatMap { try Self.retract(externalID: $0, in: sessionID, db) }
+            var update = SessionUpdate(session: session, rateBucket: current.rateBucket, retracted: retracted)
             let result = try body(&update)
             // Only a reply that came out of the provider's order has stored replies after it to look up.
             let highestOrder = current.highestExternalOrder
@@ -209,15 +210,13 @@ public final class SQLiteSessionStore: SessionStore {
         }
     }
 
-    public func retract(sessionID: SessionID, externalID: String) async throws -> Message? {
-        try await write { db in
-            try db.execute(
-                sql: "UPDATE messages SET retracted = 1 WHERE session_id = ? AND external_id = ? AND retracted = 0",
-                arguments: [sessionID.rawValue, externalID])
-            guard db.changesCount > 0 else { return nil }
-            return try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND external_id = ?")
-                .first([sessionID.rawValue, externalID], Self.message(from:))
-        }
+    /// Marks the session's live message with `externalID` retracted; nil when there is none.
+    static func retract(externalID: String, in sessionID: SessionID, _ db: Database) throws -> Message? {
+        try db.cachedStatement(sql: "UPDATE messages SET retracted = 1 WHERE session_id = ? AND external_id = ? AND retracted = 0")
+            .execute(arguments: [sessionID.rawValue, externalID])
+        guard db.changesCount > 0 else { return nil }
+        return try db.cachedStatement(sql: "SELECT \(Self.messageColumns) FROM messages WHERE session_id = ? AND external_id = ?")
+            .first([sessionID.rawValue, externalID], Self.message(from:))
     }
 
     public func link(endpointID: String, conversationKey: String, to sessionID: SessionID) async throws {

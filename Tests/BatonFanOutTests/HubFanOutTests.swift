@@ -334,6 +334,23 @@ struct HubFanOutTests {
         }
     }
 
+    /// So is a retraction (an agent deleted a reply), now that it is a write of its own: it goes only to the instances
+    /// that listen to its session, at the commit.
+    @Test func aRetractionReachesTheOtherInstanceEvenWhenItsWriterNeverPublishesIt() async throws {
+        try await TwoInstances.with { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            let (_, stored) = try await instances.a.store.update(sessionID: session.id, now: Self.now) { update in
+                update.append(MessageDraft(sender: .agent, content: MessageContent(text: "to be deleted"), createdAt: Self.now, externalID: "chatwoot:9"))
+            }
+            let reply = try #require(stored.first)
+            #expect(await onB.waitFor(Self.isMessage(reply.id)))
+            let retracted = try #require(try await instances.a.store.retract(sessionID: session.id, externalID: "chatwoot:9", now: Self.now))
+            #expect(await onB.waitFor { $0 == .retracted(messageID: retracted.id) }, "announced at the commit")
+            #expect(await onB.events == [.message(reply), .retracted(messageID: reply.id)])
+        }
+    }
+
     @Test func aListenerWhoseServerStopsAnsweringReconnectsAndCatchesUp() async throws {
         try await TwoInstances.with(limit: .seconds(60), ping: (interval: .milliseconds(200), timeout: .milliseconds(500))) { instances in
             let session = try await Self.newSession(on: instances.a)

@@ -73,32 +73,44 @@ struct HandoverAPIEndToEndTests {
             // The agent's reply: by long poll and at the callback, with the message.
             guard case .number(let lastID)? = try await client.api(.get, resource).json["lastId"] else { throw ChatError.unexpected("no lastId") }
             async let polled = client.api(.get, "\(resource)/messages?after=\(Int(lastID))&wait=10")
-            try await chatwoot.reply(conversation, "Hello Grace, your parcel left today.")
+            let mistaken = try await chatwoot.reply(conversation, "Hello Grace, your parcel left yesterday.")
             let page = try await polled.json
-            #expect(page["messages"].list.map(\.text) == ["Hello Grace, your parcel left today."])
+            #expect(page["messages"].list.map(\.text) == ["Hello Grace, your parcel left yesterday."])
             #expect(page["messages"].list.first?["sender"] == "agent")
             let withReply = try await receiver.waitForTaken(3)
             #expect(withReply[2].type == "handover.agent_message")
-            #expect(withReply[2].json["message"]?["text"] == "Hello Grace, your parcel left today.")
+            #expect(withReply[2].json["message"]?["text"] == "Hello Grace, your parcel left yesterday.")
+            let replyID = try #require(page["messages"].list.first?["id"])
+
+            // The agent deletes it: the bot hears which message to take back, at its callback and in its reads.
+            try await chatwoot.delete(mistaken, in: conversation)
+            let withDeletion = try await receiver.waitForTaken(4)
+            #expect(withDeletion[3].type == "handover.agent_message_deleted")
+            #expect(withDeletion[3].json["message"]?["id"] == replyID)
+            #expect(withDeletion[3].json["message"]?["retracted"] == true)
+            #expect(withDeletion[3].json["message"]?["text"] == "", "its content is gone")
+            let reread = try await client.api(.get, "\(resource)/messages?after=\(Int(lastID) + 1)").json
+            #expect(reread["retractions"] == [["id": replyID]])
 
             // Resolve, reopen, and the bot closes it: the conversation is resolved in Chatwoot.
             try await chatwoot.resolve(conversation)
-            _ = try await receiver.waitForTaken(4)
+            _ = try await receiver.waitForTaken(5)
             #expect(try await client.api(.get, resource).json["handover"]?["status"] == "resolved")
             try await chatwoot.reopen(conversation)
-            _ = try await receiver.waitForTaken(5)
+            _ = try await receiver.waitForTaken(6)
             let closed = try await client.api(.post, "\(resource)/close")
             #expect(closed.json["handover"]?["status"] == "cancelled")
             _ = try await chatwoot.waitForStatus(conversation, "resolved")
 
-            let all = try await receiver.waitForTaken(6)
+            let all = try await receiver.waitForTaken(7)
             #expect(all.map(\.type) == [
-                "handover.queued", "handover.agent_assigned", "handover.agent_message", "handover.resolved", "handover.reopened", "handover.cancelled",
+                "handover.queued", "handover.agent_assigned", "handover.agent_message", "handover.agent_message_deleted", "handover.resolved",
+                "handover.reopened", "handover.cancelled",
             ])
             #expect(all.allSatisfy { CallbackReceiver.isSigned($0, secret: Self.secret) })
             #expect(!all.contains { CallbackReceiver.isSigned($0, secret: "another-secret-0123456789") })
             #expect(all.allSatisfy { $0.headers["x-baton-delivery"] == $0.json["id"]?.stringText && $0.headers["x-baton-event"] == $0.type })
-            #expect(Set(all.compactMap { $0.json["id"]?.stringText }).count == 6, "each notification has its own id")
+            #expect(Set(all.compactMap { $0.json["id"]?.stringText }).count == 7, "each notification has its own id")
             #expect(all.allSatisfy { $0.json["sessionId"] == .string(session) && $0.json["userId"] == "crm-7" && $0.json["endpoint"] == "test" })
             #expect(all[1].json["handover"]?["agentAssigned"] == true)
             #expect(!all.contains { $0.body.contains(Self.apiKey) || $0.body.contains(Self.secret) })

@@ -402,6 +402,36 @@ struct StoreContractTests {
         #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.retracted) == [true])
     }
 
+    /// A retraction and what follows from it (an outside bot's notification) are one transaction: the change sees
+    /// the message taken back, and when it throws, the message is not taken back either.
+    @Test(arguments: StoreKind.allCases)
+    func aRetractionIsSavedWithTheChangeThatFollowsFromIt(kind: StoreKind) async throws {
+        struct Refused: Error {}
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        let agent = MessageDraft(sender: .agent, content: MessageContent(text: "from the agent"), createdAt: epoch, externalID: "chatwoot:42")
+        _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(agent) }
+        let seenBeforeThrowing = Mutex<Int64?>(nil)
+        await #expect(throws: Refused.self) {
+            _ = try await store.update(sessionID: session.id, now: epoch, retracting: "chatwoot:42", committed: nil) { update -> Void in
+                seenBeforeThrowing.withLock { $0 = update.retracted?.id }
+                throw Refused()
+            }
+        }
+        #expect(seenBeforeThrowing.withLock { $0 } == 1)
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.retracted) == [false], "undone with the change")
+
+        let (seen, _) = try await store.update(sessionID: session.id, now: epoch, retracting: "chatwoot:42", committed: nil) { update in
+            update.enqueue(.post(messageID: 1, handover: 1))
+            return update.retracted?.id
+        }
+        #expect(seen == 1)
+        #expect(try await store.messages(sessionID: session.id, after: 0, limit: 10).map(\.retracted) == [true])
+        #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 10).map(\.job) == [.post(messageID: 1, handover: 1)], "saved with it")
+        let (again, _) = try await store.update(sessionID: session.id, now: epoch, retracting: "chatwoot:42", committed: nil) { $0.retracted }
+        #expect(again == nil, "taken back once")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func linksFindTheirSessionPerEndpoint(kind: StoreKind) async throws {
         let (store, reopen) = try await kind.make()

@@ -11,6 +11,8 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         case agentAssigned = "handover.agent_assigned"
         /// An agent wrote to the user (`messageID`).
         case agentMessage = "handover.agent_message"
+        /// An agent deleted a message they had written to the user (`messageID`, now retracted).
+        case agentMessageDeleted = "handover.agent_message_deleted"
         /// An agent resolved the conversation (or gave the user back without resolving, `reason: returned`).
         case resolved = "handover.resolved"
         /// An agent reopened a resolved conversation: the agent has the user again.
@@ -30,7 +32,7 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
     public var createdAt: Date
     /// The handover as it was after the change.
     public var handover: Snapshot
-    /// The agent's message, for `agentMessage`.
+    /// The agent's message, for `agentMessage` and `agentMessageDeleted`.
     public var messageID: Int64?
 
     public init(id: String, kind: Kind, createdAt: Date, handover: Snapshot, messageID: Int64? = nil) {

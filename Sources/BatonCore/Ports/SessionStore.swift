@@ -19,13 +19,17 @@ public struct SessionUpdate: Sendable {
     /// A store that announces a change's messages to other instances in the change's own transaction announces this
     /// with them, after them (`TransactionAnnouncer` in the PostgreSQL store); nothing else of it is saved.
     public var handoverPhase: HandoverPhase?
+    /// The message this change took back, when it was asked to (`SessionStore.update(sessionID:now:retracting:…)`)
+    /// and found it live: marked retracted in the same transaction, before the change was made.
+    public let retracted: Message?
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
     private var passesOverAppended = false
 
-    public init(session: Session, rateBucket: RateBucket? = nil) {
+    public init(session: Session, rateBucket: RateBucket? = nil, retracted: Message? = nil) {
         self.session = session
         self.state = session.state
         self.rateBucket = rateBucket
+        self.retracted = retracted
     }
 
     /// Appends a message to the transcript.
@@ -88,6 +92,10 @@ public protocol SessionStore: Sendable {
     /// messages of the session with a greater `externalOrder` are then moved after it: each is retracted with
     /// `movedTo` set and stored again as a copy with `movedFrom` set (its external id moves to the copy).
     ///
+    /// With `retracting`, the session's live message with that external id is first marked retracted (its author
+    /// deleted it) in the same transaction, and handed to `body` as `SessionUpdate.retracted` (nil when there is
+    /// none, or it was retracted before), so that what follows from it is saved with it or not at all.
+    ///
     /// `committed` is called with what the caller gets once the transaction that holds the update committed, before
     /// the caller is answered, on whatever thread committed it, and even when the caller was cancelled meanwhile:
     /// it must only hand things over, never wait. (The hub publishes the stored messages so: they reach the sockets
@@ -97,7 +105,7 @@ public protocol SessionStore: Sendable {
     /// - Throws: `SessionStoreError.sessionNotFound`, `.duplicateClientMessage` (nothing is saved then),
     ///   or what `body` throws (nothing is saved then either).
     func update<T: Sendable>(
-        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
         _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message])
 
@@ -112,10 +120,6 @@ public protocol SessionStore: Sendable {
 
     /// The message the client sent with `clientMessageID`, if it was stored.
     func message(sessionID: SessionID, clientMessageID: String) async throws -> Message?
-
-    /// Marks the message with `externalID` as retracted (its author deleted it).
-    /// - Returns: the message, or `nil` when there is none or it was retracted before.
-    func retract(sessionID: SessionID, externalID: String) async throws -> Message?
 
     /// Remembers that the provider conversation `key` of `endpointID` belongs to `sessionID`. A conversation belongs to
     /// one session for good: stores keep the links they read (``ConversationLinks``), in every instance, so linking
@@ -218,11 +222,25 @@ public protocol SessionStore: Sendable {
 }
 
 extension SessionStore {
-    /// `update(sessionID:now:committed:_:)` with nothing to call at its commit.
+    /// `update(sessionID:now:retracting:committed:_:)` retracting nothing.
+    public func update<T: Sendable>(
+        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+    ) async throws -> (result: T, messages: [Message]) {
+        try await update(sessionID: sessionID, now: now, retracting: nil, committed: committed, body)
+    }
+
+    /// `update(sessionID:now:retracting:committed:_:)` retracting nothing, with nothing to call at its commit.
     public func update<T: Sendable>(
         sessionID: SessionID, now: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await update(sessionID: sessionID, now: now, committed: nil, body)
+        try await update(sessionID: sessionID, now: now, retracting: nil, committed: nil, body)
+    }
+
+    /// Marks the session's message with `externalID` as retracted (its author deleted it), changing nothing else.
+    /// - Returns: the message, or `nil` when there is none or it was retracted before.
+    public func retract(sessionID: SessionID, externalID: String, now: Date = Date()) async throws -> Message? {
+        try await update(sessionID: sessionID, now: now, retracting: externalID, committed: nil) { $0.retracted }.result
     }
 
     /// Removes a job that is done, handing out nothing.

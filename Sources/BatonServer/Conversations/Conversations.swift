@@ -232,13 +232,20 @@ public struct Conversations: Sendable {
         return Turn(session: session, userMessage: stored.first, messages: stored)
     }
 
-    /// The desk's message `externalID` was deleted by its author.
+    /// The desk's message `externalID` was deleted by its author: taken back from the user's channels and, for an
+    /// outside bot with a callback, told of (`handover.agent_message_deleted`) in the same transaction.
     /// - Returns: false when there was nothing to retract (unknown, or retracted before).
     @discardableResult
     public func retract(externalID: String, sessionID: SessionID) async throws -> Bool {
-        guard let message = try await store.retract(sessionID: sessionID, externalID: externalID) else { return false }
-        hub.publish(.retracted(messageID: message.id), to: sessionID)
-        return true
+        let time = now()
+        let (retracted, _) = try await write(sessionID, at: time, retracting: externalID) { update -> Bool in
+            guard let message = update.retracted else { return false }
+            if notifies(update.session), let handover = update.state.handover {
+                update.enqueue(.event(Self.notification(.agentMessageDeleted, handover: handover, at: time, messageID: message.id)))
+            }
+            return true
+        }
+        return retracted
     }
 
     /// Moves the handover's reconciliation mark: every desk message up to `through` has been read.
@@ -323,29 +330,33 @@ public struct Conversations: Sendable {
         return Turn(session: outcome.session, userMessage: userDraft == nil ? nil : stored.first, messages: stored)
     }
 
-    /// `body`'s update of the session, in one store transaction: what it stored, then the handover phase it moved to
-    /// (`SessionUpdate.handoverPhase`), is published as it commits (see `publishedAtCommit`), and when it stored desk
+    /// `body`'s update of the session, in one store transaction (after taking back the message `retracting`, if
+    /// given): what it took back and stored, then the handover phase it moved to (`SessionUpdate.handoverPhase`), is
+    /// published as it commits (see `publishedAtCommit`), and when it stored desk
     /// work the outbox is woken as the write returns, so no job waits for the outbox's look for other instances' jobs.
     /// Every write that can store a message or a job goes through here.
     private func write<T: Sendable>(
-        _ sessionID: SessionID, at time: Date, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        _ sessionID: SessionID, at time: Date, retracting: String? = nil, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        let (written, messages) = try await store.update(sessionID: sessionID, now: time, committed: publishedAtCommit(sessionID)) { update in
+        let (written, messages) = try await store.update(
+            sessionID: sessionID, now: time, retracting: retracting, committed: publishedAtCommit(sessionID)
+        ) { update in
             let result = try body(&update)
-            return Written(result: result, enqueued: !update.jobs.isEmpty, phase: update.handoverPhase)
+            return Written(result: result, enqueued: !update.jobs.isEmpty, retracted: update.retracted?.id, phase: update.handoverPhase)
         }
         if written.enqueued { outboxBell.ring() }
         return (written.result, messages)
     }
 
-    /// What publishes a transaction's stored messages, then the handover phase it moved to if any, as it commits:
-    /// on the store's committing thread, in a `hub publish` span of the trace the caller is in now (see
+    /// What publishes a transaction's retraction, its stored messages, then the handover phase it moved to if any,
+    /// as it commits: on the store's committing thread, in a `hub publish` span of the trace the caller is in now (see
     /// `SessionStore.update`). A message so reaches the sockets open on its session without waiting for the caller's
     /// task to be resumed, and a session's events are published in the order of its commits.
     private func publishedAtCommit<T: Sendable>(_ sessionID: SessionID) -> @Sendable ((result: Written<T>, messages: [Message])) -> Void {
         let (hub, trace) = (hub, BatonTracing.currentContext)
         return { committed in
             BatonTracing.withSpan("hub publish", continuing: trace) {
+                if let retracted = committed.result.retracted { hub.publish(.retracted(messageID: retracted), to: sessionID) }
                 hub.publish(committed.messages)
                 if let phase = committed.result.phase { hub.publish(.handover(phase), to: sessionID) }
             }
@@ -356,6 +367,8 @@ public struct Conversations: Sendable {
     private struct Written<T: Sendable>: Sendable {
         var result: T
         var enqueued: Bool
+        /// The id of the message the write took back, if any.
+        var retracted: Int64?
         var phase: HandoverPhase?
     }
 

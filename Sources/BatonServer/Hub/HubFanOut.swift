@@ -8,8 +8,8 @@ public import ServiceLifecycle
 ///
 /// Announcements carry ids, and a message whole when it fits (see `HubWireEvent`); a longer one is read from the
 /// store (it was committed before it was published). A stored event goes only to the instances that listen to its
-/// session (``recipients(of:)``); typing, drafts and retractions go to every instance, this one included, which
-/// drops its own.
+/// session (``recipients(of:)``) (a message, a move, a retraction, a handover's phase); typing and drafts go to every
+/// instance, this one included, which drops its own.
 /// After every (re)subscribe, each session someone listens to here gets its newest message published, so a socket
 /// that missed messages while the relay was down sees a gap and reads the store, and its retractions and moves again,
 /// which no gap would bring back.
@@ -90,13 +90,13 @@ public struct HubFanOut: Service {
     /// The instances an announcement of `instanceID`'s is for. A stored event goes to the other instances its session's
     /// latest write here found among its listeners, each on a channel of its own, so an instance that holds no socket
     /// of the session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none
-    /// is missed); to every instance (nil) when that write is not known here. Typing, drafts and retractions come from
-    /// no write of this instance, so what it knows of their listeners may be old: they go to every instance.
+    /// is missed); to every instance (nil) when that write is not known here. Typing and drafts come from no write of
+    /// this instance, so what it knows of their listeners may be old: they go to every instance.
     static func recipients(of announcement: HubAnnouncement, relay: any HubRelay, instanceID: String) -> [String]? {
         switch announcement.event {
-        case .message, .moved, .handover:
+        case .message, .moved, .retracted, .handover:
             return relay.listeners(of: announcement.sessionID)?.filter { $0 != instanceID }
-        case .typing, .draft, .retracted:
+        case .typing, .draft:
             return nil
         }
     }
@@ -163,8 +163,8 @@ public struct HubFanOut: Service {
     }
 
     func receive(_ payload: String) async {
-        // Our own typing, drafts and retractions come back on the shared channel; they were delivered here when
-        // published: dropped unread.
+        // Our own typing and drafts come back on the shared channel; they were delivered here when published:
+        // dropped unread.
         if HubWireEvent.isSent(by: instanceID, payload) { return }
         // What comes on the shared channel is mostly for sessions whose sockets are on other instances: dropped
         // unread. (A stored event comes only to the instances that listen to its session, on their own channel.)

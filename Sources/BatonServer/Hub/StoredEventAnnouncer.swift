@@ -2,9 +2,9 @@ import BatonCore
 import BatonStorePostgres
 import Synchronization
 
-/// Announces the messages a write stores, their moves, and the handover phase it moves to, from inside the statement
-/// that stores them (see `TransactionAnnouncer`): other instances hear of them exactly at the commit, with no
-/// statement of their own, and even when this instance dies before the commit's answer comes back. It declines while
+/// Announces the message a write takes back, the messages it stores, their moves, and the handover phase it moves
+/// to, from inside the statement that stores them (see `TransactionAnnouncer`): other instances hear of them exactly
+/// at the commit, with no statement of their own, and even when this instance dies before the commit's answer comes back. It declines while
 /// events of their session published before wait in the queue or are being sent, which they would overtake: then
 /// they are announced after the commit, as every other event is.
 final class StoredEventAnnouncer: TransactionAnnouncer {
@@ -22,9 +22,11 @@ final class StoredEventAnnouncer: TransactionAnnouncer {
         self.metrics = metrics
     }
 
-    func announcements(of session: SessionID, messages: [Message], phase: HandoverPhase?) -> [(payload: String, to: [String]?)]? {
-        // In the order `Conversations` publishes them once the write committed: the messages, then the phase.
-        let events = ConversationHub.events(ofStored: messages) + (phase.map { [HubAnnouncement(sessionID: session, event: .handover($0))] } ?? [])
+    func announcements(of session: SessionID, retracted: Int64?, messages: [Message], phase: HandoverPhase?) -> [(payload: String, to: [String]?)]? {
+        // In the order `Conversations` publishes them once the write committed: the retraction, the messages, then
+        // the phase.
+        let events = (retracted.map { [HubAnnouncement(sessionID: session, event: .retracted(messageID: $0))] } ?? [])
+            + ConversationHub.events(ofStored: messages) + (phase.map { [HubAnnouncement(sessionID: session, event: .handover($0))] } ?? [])
         guard queue.announceInTransaction(events) else { return nil }
         var sent: [(payload: String, to: [String]?)] = []
         for event in events {

@@ -39,9 +39,10 @@ final class CountingStore: SessionStore {
         try await base.findOrCreateSession(endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
     }
     func update<T: Sendable>(
-        sessionID: SessionID, now: Date, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
+        sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
+        _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {
-        try await base.update(sessionID: sessionID, now: now, committed: committed) { update in
+        try await base.update(sessionID: sessionID, now: now, retracting: retracting, committed: committed) { update in
             let result = try body(&update)
             if let phase = update.handoverPhase { self.phases.withLock { $0.append(phase) } }
             return result
@@ -56,7 +57,6 @@ final class CountingStore: SessionStore {
     func message(sessionID: SessionID, clientMessageID: String) async throws -> Message? {
         try await base.message(sessionID: sessionID, clientMessageID: clientMessageID)
     }
-    func retract(sessionID: SessionID, externalID: String) async throws -> Message? { try await base.retract(sessionID: sessionID, externalID: externalID) }
     func claimWakeUps(now: Date, lease: TimeInterval, limit: Int) async throws -> [SessionID] {
         try await base.claimWakeUps(now: now, lease: lease, limit: limit)
     }

@@ -51,7 +51,7 @@ struct NotificationPayload: Encodable, Sendable {
     var sessionId: SessionID
     var userId: String
     var handover: HandoverPayload
-    /// The agent's message, for `handover.agent_message`.
+    /// The agent's message, for `handover.agent_message` and (retracted, its content gone) `handover.agent_message_deleted`.
     var message: MessagePayload?
 
     init(_ notification: HandoverNotification, session: Session, message: Message?) {
