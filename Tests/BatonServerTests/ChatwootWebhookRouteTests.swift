@@ -140,30 +140,38 @@ struct ChatwootWebhookRouteTests {
         }
     }
 
+    /// Opens a webchat session and talks it into a handover with the fake desk; returns the session's token.
+    static func chatIntoHandover(_ chat: Chat, provider: FakeDesk) async throws -> String {
+        let token = try #require(try await chat.hello()["session"]?.stringText)
+        _ = try await chat.messages(2)
+        try await chat.say("Ada")
+        _ = try await chat.messages(3)
+        try await chat.say("agent")
+        _ = try await chat.messages(1)
+        try await provider.recorder.waitForPosts(6)
+        return token
+    }
+
+    /// The webhook Chatwoot sends when the agent deletes the message of `sample`: message_updated with
+    /// content_attributes.deleted.
+    static func deletion(of sample: String) throws -> Data {
+        let message = try JSONValue(jsonText: String(decoding: try Self.sample(sample), as: UTF8.self))
+        let deleted = message.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
+            .setting("This message was deleted", at: ["content"])
+        return Data(deleted.jsonText.utf8)
+    }
+
     @Test func typingAndDeletionReachTheWebchat() async throws {
         let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.live) { client in
-            let session = SessionBox()
             try await client.chat("t0k3n") { chat in
-                let ready = try await chat.hello()
-                await session.set(ready["session"])
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(3)
-                try await chat.say("agent")
-                _ = try await chat.messages(1)
-                try await provider.recorder.waitForPosts(6)
+                _ = try await Self.chatIntoHandover(chat, provider: provider)
                 #expect(try await Self.deliver(try Self.sample("19-"), client).status == .ok)
                 #expect(try await chat.next("typing") == ["type": "typing", "sender": "agent", "on": true])
-                let reply = try Self.sample("01-")
-                #expect(try await Self.deliver(reply, client).status == .ok)
+                #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
                 let delivered = try await chat.messages(1)
                 #expect(delivered.first?["sender"] == "agent")
-                // The agent deletes that message: Chatwoot sends message_updated with content_attributes.deleted.
-                var deleted = try JSONValue(jsonText: String(decoding: reply, as: UTF8.self))
-                deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
-                    .setting("This message was deleted", at: ["content"])
-                #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+                #expect(try await Self.deliver(try Self.deletion(of: "01-"), client).status == .ok)
                 #expect(try await chat.next("retract") == ["type": "retract", "id": delivered.first?["id"] ?? nil])
             }
         }
@@ -174,32 +182,22 @@ struct ChatwootWebhookRouteTests {
     @Test func aDeletionWhileThePageWasAwayReachesItWhenItReconnects() async throws {
         let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.live) { client in
-            let session = SessionBox()
-            let shown = Mutex<(reply: Int64, last: Int64)?>(nil)
+            let shown = Mutex<(token: String, reply: JSONValue)?>(nil)
             try await client.chat("t0k3n") { chat in
-                await session.set(try await chat.hello()["session"])
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(3)
-                try await chat.say("agent")
-                _ = try await chat.messages(1)
-                try await provider.recorder.waitForPosts(6)
+                let token = try await Self.chatIntoHandover(chat, provider: provider)
                 #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
                 let reply = try #require(try await chat.messages(1).first)
                 #expect(reply["sender"] == "agent")
-                let id = try #require(reply["id"]?.int)
-                shown.withLock { $0 = (id, id) }
+                shown.withLock { $0 = (token, reply) }
             }
-            var deleted = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
-            deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
-            #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+            #expect(try await Self.deliver(try Self.deletion(of: "01-"), client).status == .ok)
 
-            let token = try #require(await session.token)
-            let (reply, last) = try #require(shown.withLock { $0 })
+            let (token, reply) = try #require(shown.withLock { $0 })
+            let last = try #require(reply["id"]?.int)
             try await client.chat("t0k3n") { chat in
                 let ready = try await chat.hello(session: token, after: last)
                 #expect(ready["resumed"] == true)
-                #expect(try await chat.next("retract") == ["type": "retract", "id": .number(Double(reply))])
+                #expect(try await chat.next("retract") == ["type": "retract", "id": reply["id"] ?? nil])
             }
         }
     }
@@ -218,9 +216,7 @@ struct ChatwootWebhookRouteTests {
             let id = try #require(reply["id"]?.int), last = try #require(first["lastId"]?.int)
             #expect(try await client.getJSON(path + "?after=\(last)")["retractions"] == [])
 
-            var deleted = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
-            deleted = deleted.setting("message_updated", at: ["event"]).setting(true, at: ["content_attributes", "deleted"])
-            #expect(try await Self.deliver(Data(deleted.jsonText.utf8), client).status == .ok)
+            #expect(try await Self.deliver(try Self.deletion(of: "01-"), client).status == .ok)
             let after = try await client.getJSON(path + "?after=\(last)")
             #expect(after["retractions"] == [["id": .number(Double(id))]])
             #expect(after["messages"] == [])
