@@ -58,10 +58,9 @@ struct PendingSave: Sendable {
 }
 
 extension PendingSave {
-    /// The notifications a save statement sends for the messages it takes back and stores and the handover phases
-    /// it moves to (see
-    /// ``TransactionAnnouncer``), each with its save's session, so that a save that does not write (`unlessLaterThan`)
-    /// announces nothing.
+    /// The notifications a save statement sends for the messages it takes back and stores and the handover phases it
+    /// moves to (see ``TransactionAnnouncer``), each with its save's session, so that a save that does not write
+    /// (`unlessLaterThan`) announces nothing.
     struct Notifications {
         var channels: [String] = [], payloads: [String] = [], sessions: [String] = []
 

@@ -1,10 +1,10 @@
 public import BatonCore
 import Synchronization
 
-/// Tells the other instances of the message a write takes back, the messages it stores and the handover phase it
-/// moves to, from inside the statement that stores them, so PostgreSQL delivers the notifications exactly when the transaction commits: no
-/// statement or transaction of their own, and none missed when the writing instance dies between its commit and an
-/// announcement sent after it. The hub's fan-out gives one to the store through its relay
+/// Tells the other instances of the message a write takes back, the messages it stores and the handover phase it moves
+/// to, from inside the statement that stores them, so PostgreSQL delivers the notifications exactly when the
+/// transaction commits: no statement or transaction of their own, and none missed when the writing instance dies
+/// between its commit and an announcement sent after it. The hub's fan-out gives one to the store through its relay
 /// (`PostgresNotifications.announceInTransactions(with:)`).
 public protocol TransactionAnnouncer: Sendable {
     /// What tells the instances listening to `session` of `retracted` (the id of the message the write took back),

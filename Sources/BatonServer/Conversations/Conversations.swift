@@ -332,9 +332,9 @@ public struct Conversations: Sendable {
 
     /// `body`'s update of the session, in one store transaction (after taking back the message `retracting`, if
     /// given): what it took back and stored, then the handover phase it moved to (`SessionUpdate.handoverPhase`), is
-    /// published as it commits (see `publishedAtCommit`), and when it stored desk
-    /// work the outbox is woken as the write returns, so no job waits for the outbox's look for other instances' jobs.
-    /// Every write that can store a message or a job goes through here.
+    /// published as it commits (see `publishedAtCommit`), and when it stored desk work the outbox is woken as the
+    /// write returns, so no job waits for the outbox's look for other instances' jobs. Every write that can store a
+    /// message or a job goes through here.
     private func write<T: Sendable>(
         _ sessionID: SessionID, at time: Date, retracting: String? = nil, _ body: @escaping @Sendable (inout SessionUpdate) throws -> T
     ) async throws -> (result: T, messages: [Message]) {

@@ -2,11 +2,11 @@ import BatonCore
 import BatonStorePostgres
 import Synchronization
 
-/// Announces the message a write takes back, the messages it stores, their moves, and the handover phase it moves
-/// to, from inside the statement that stores them (see `TransactionAnnouncer`): other instances hear of them exactly
-/// at the commit, with no statement of their own, and even when this instance dies before the commit's answer comes back. It declines while
-/// events of their session published before wait in the queue or are being sent, which they would overtake: then
-/// they are announced after the commit, as every other event is.
+/// Announces the message a write takes back, the messages it stores, their moves, and the handover phase it moves to,
+/// from inside the statement that stores them (see `TransactionAnnouncer`): other instances hear of them exactly at the
+/// commit, with no statement of their own, and even when this instance dies before the commit's answer comes back. It
+/// declines while events of their session published before wait in the queue or are being sent, which they would
+/// overtake: then they are announced after the commit, as every other event is.
 final class StoredEventAnnouncer: TransactionAnnouncer {
     let queue: AnnouncementQueue
     let relay: any HubRelay
