@@ -420,6 +420,34 @@ struct ChatwootChannelTests {
         }
     }
 
+    /// A bot reply the contact's platform refuses (WhatsApp once its 24-hour window closed, a contact who blocked the
+    /// business) is counted, once however often Chatwoot says so; delivered replies' receipts and an agent's failed
+    /// message are not Baton's to count.
+    @Test func aBotReplyThePlatformRefusesIsCounted() async throws {
+        try await Self.withBaton { chatwoot, inboxes, client in
+            func failures() async throws -> String? {
+                let metrics = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer \(TestBaton.adminToken)"])
+                return String(buffer: metrics.body).split(separator: "\n").first { $0.hasPrefix("baton_chatwoot_channel_replies_failed_total{") }.map(String.init)
+            }
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Ida", "Hi")
+            let greeting = try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(try await failures() == nil, "the platform's receipts of delivered replies are not failures")
+
+            chatwoot.agentBotWebhooks(copies: 3)
+            await chatwoot.platformFails(greeting[0].id, error: "(#131047) Re-engagement message: more than 24 hours have passed")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(try await failures() == #"baton_chatwoot_channel_replies_failed_total{endpoint="shop"} 1"#)
+
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550003", name: "Ida", "A person")
+            #expect(try await chatwoot.waitForStatus(first.conversation, "open") == "open")
+            let reply = try await chatwoot.reply(first.conversation, "Hi Ida, Maria here.")
+            await chatwoot.platformFails(reply, error: "(#131047) Re-engagement message: more than 24 hours have passed")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(try await failures() == #"baton_chatwoot_channel_replies_failed_total{endpoint="shop"} 1"#, "the agent's own")
+        }
+    }
+
     @Test func aBotThatFailsLeavesTheConversationToHumansAndBatonStaysSilent() async throws {
         try await Self.withBaton { chatwoot, inboxes, client in
             // Three 500s: Chatwoot retries twice, then opens the pending conversation.

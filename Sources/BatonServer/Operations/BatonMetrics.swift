@@ -77,6 +77,15 @@ public struct BatonMetrics: Sendable {
         ).increment()
     }
 
+    /// `baton_chatwoot_channel_replies_failed_total`: bot replies in a Chatwoot inbox that the contact's platform
+    /// refused (WhatsApp's 24-hour window had closed, the contact blocked the business…), as Chatwoot reported them.
+    func channelReplyFailed(endpoint: String) {
+        registry.makeCounter(
+            descriptor: Self.metric("baton_chatwoot_channel_replies_failed_total", "Bot replies the contact's platform refused, as Chatwoot reported them."),
+            labels: [("endpoint", endpoint)]
+        ).increment()
+    }
+
     /// `baton_bot_turns_total{bot, provider, outcome}` and `baton_bot_turn_seconds{bot}`: turns asked of outside bots
     /// (`provider` `openai` or `webhook`), by how they went (`answered`, `error`, `retry`), and how long the bot took.
     func botTurn(bot: String, provider: String, outcome: String, duration: Duration) {

@@ -37,6 +37,13 @@ extension ChatwootStandIn {
         try await state.widgetTriggered(inboxId: inbox, contact: contact, eventInfo: info)
     }
 
+    /// The contact's platform reports it could not deliver a message (a WhatsApp status `failed`: the 24-hour window
+    /// had closed, the contact blocked the business…): the message is `failed` with the platform's error in
+    /// `content_attributes.external_error`, and `message_updated` goes out.
+    public func platformFails(message messageId: Int, error: String) async {
+        await state.markMessageFailed(messageId: messageId, error: error)
+    }
+
     /// A widget visitor picks an option of the bot's `input_select` message: its `submitted_values` is set and the
     /// bot gets `message_updated` (no incoming message is created).
     @discardableResult

@@ -54,7 +54,8 @@ extension StandInState {
         return true
     }
 
-    /// A failed webhook delivery of a message event (`Webhooks::Trigger#handle_error` for API inboxes).
+    /// A failed webhook delivery of a message event (`Webhooks::Trigger#handle_error` for API inboxes), or a channel's
+    /// platform that could not deliver the message (its status callback, e.g. `Whatsapp::IncomingMessageService`).
     func markMessageFailed(messageId: Int, error: String) {
         _ = try? transaction { applyStatusUpdate(messageId: messageId, status: "failed", externalError: error) }
     }

@@ -128,6 +128,11 @@ extension StandInHarness {
         try await standIn.widgetOpened(inbox: inbox, by: ChannelContact(sourceId: source, name: name))
     }
 
+    /// The contact's platform could not deliver `message` (WhatsApp's status `failed`).
+    func platformFails(_ message: Int, error: String) async {
+        await standIn.platformFails(message: message, error: error)
+    }
+
     /// The body of the agent bot's `message_created` for message `id`, as if it were message `newID` (a message
     /// made at that moment whose webhook comes late): Chatwoot's view of the conversation in it is as old as it is.
     func lateCopy(ofMessage id: Int, as newID: Int) async throws -> Data {

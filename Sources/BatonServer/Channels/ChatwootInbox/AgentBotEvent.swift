@@ -34,6 +34,9 @@ enum AgentBotEvent: Sendable, Hashable {
     case contactMessage(InboxConversation, messageID: Int, text: String, attachments: [Attachment])
     /// A widget visitor picked an option of the bot's `input_select` (`message_updated` with `submitted_values`).
     case choice(InboxConversation, messageID: Int, title: String, value: String)
+    /// The contact's platform refused a message the bot sent (`message_updated` of the bot's own message with
+    /// `content_attributes.external_error`: WhatsApp's 24-hour window had closed, the contact blocked the business…).
+    case replyFailed(InboxConversation, messageID: Int, error: String)
     /// The conversation's status changed (`conversation_status_changed`, or the legacy opened/resolved pair).
     case status(InboxConversation)
     /// The conversation was assigned to a bot (`conversation_updated` whose changes include `assignee_agent_bot_id`).
@@ -64,6 +67,7 @@ extension AgentBotEvent {
         case "message_created":
             return try contactMessage(reader)
         case "message_updated":
+            if let failure = try replyFailure(reader) { return failure }
             return try choice(reader)
         case "conversation_status_changed", "conversation_opened", "conversation_resolved":
             return .status(try conversation(reader))
@@ -98,6 +102,15 @@ extension AgentBotEvent {
             if let attachment = payload.batonAttachment { attachments.append(attachment) }
         }
         return .contactMessage(try conversation(reader), messageID: messageID, text: try reader.string("content") ?? "", attachments: attachments)
+    }
+
+    /// A bot's message the channel could not deliver: outgoing, sent by an agent bot, with the platform's error. (An
+    /// agent's failed message is the agents' to see in Chatwoot, where it shows as failed.)
+    private static func replyFailure(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) -> AgentBotEvent? {
+        guard try reader.string("message_type") == "outgoing", try reader.object("sender")?.string("type") == "agent_bot",
+            let error = try reader.object("content_attributes")?.string("external_error"), !error.isEmpty
+        else { return nil }
+        return .replyFailed(try conversation(reader), messageID: try reader.requiredInt("id"), error: error)
     }
 
     /// Only the first `submitted_values` on the bot's own options message is an answer; the rest of

@@ -107,7 +107,7 @@ struct AgentBotWebhookController {
 
     static func needsDeliveryRecord(_ event: AgentBotEvent) -> Bool {
         switch event {
-        case .status, .assignedToBot, .handBack: true
+        case .status, .assignedToBot, .handBack, .replyFailed: true
         case .contactMessage, .choice, .widgetOpened, .ignore: false
         }
     }
@@ -126,6 +126,19 @@ struct AgentBotWebhookController {
             return try await arrival.run(key(conversation), order: messageID) {
                 try await contactWrote(title, attachments: [], choice: value, clientID: "chatwoot:\(messageID):choice", in: conversation, channel: channel)
             }
+        case .replyFailed(let conversation, let messageID, let error):
+            guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
+                return (.ignored, "ignored: not a conversation Baton answers")
+            }
+            // Nothing to send again: the platform refuses the message as it is (Chatwoot shows it failed).
+            logger.warning(
+                "the contact's platform refused a bot reply",
+                metadata: [
+                    "session": "\(sessionID)", "endpoint": "\(channel.endpoint.id)", "conversation": "\(conversation.conversationID)",
+                    "channel": "\(conversation.channelType)", "message": "\(messageID)", "error": "\(error.prefix(300))",
+                ])
+            metrics.channelReplyFailed(endpoint: channel.endpoint.id)
+            return (.applied, "reply failed on the platform")
         case .status(let conversation):
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
                 return (.ignored, "ignored: not a conversation Baton answers")
