@@ -28,7 +28,7 @@ PAGE = """<!doctype html>
   window.seen = [];
   window.csp = [];
   document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI));
-  for (const name of ['ready', 'opened', 'closed', 'message', 'handover', 'connected']) {{
+  for (const name of ['ready', 'opened', 'closed', 'message', 'retract', 'handover', 'connected']) {{
     addEventListener('baton:' + name, (e) => seen.push([name, e.detail === undefined ? null : e.detail]));
   }}
   window.Baton = window.Baton || function () {{ (Baton.q = Baton.q || []).push(arguments); }};
@@ -218,9 +218,16 @@ def test_api_commands_queued_before_load_events_and_handover_state(site, widget,
 
     # While the panel is closed, agent replies count on the launcher's badge.
     widget.js("Baton.close()")
+    mistaken = demo.agent.reply(conversation, "Hello Grace, Marla here.")
     demo.agent.reply(conversation, "Hello Grace, Maria here.")
-    wait_until(lambda: any(m.get("sender") == "agent" for m in widget.seen("message")), 15, "the agent's message event")
+    wait_until(lambda: len([m for m in widget.seen("message") if m.get("sender") == "agent"]) == 2, 15, "the agent's message events")
     badge = widget.js("return document.getElementById('baton-widget').shadowRoot.querySelector('.badge')")
+    assert badge.text == "2" and "2 new" in widget.launcher().get_attribute("aria-label")
+    # The agent deletes the first: the page hears which message was taken back, and it is no longer news.
+    demo.agent.request("DELETE", f"/conversations/{conversation}/messages/{mistaken['id']}")
+    wait_until(lambda: widget.seen("retract"), 15, "the retract event")
+    first_id = next(m["id"] for m in widget.seen("message") if m.get("text") == "Hello Grace, Marla here.")
+    assert widget.seen("retract") == [{"id": first_id}]
     assert badge.text == "1" and "1 new" in widget.launcher().get_attribute("aria-label")
     screenshot(widget.driver, "13-widget-unread")
 
@@ -228,10 +235,14 @@ def test_api_commands_queued_before_load_events_and_handover_state(site, widget,
     wait_until(lambda: widget.seen("handover")[-1]["phase"] == "resolved", 15, "the handover to end")
     widget.assert_no_csp_violations()
 
-    # reset(): a new visitor from here on (e.g. after logout).
+    # reset(): a new visitor from here on (e.g. after logout), whose messages the page hears of too, though
+    # their ids are the ones the first conversation's had.
     widget.js("Baton.open(); Baton.reset()")
     wait_until(lambda: "Grace" not in widget.chat_text() and "What's your name?" in widget.chat_text(), 15, "a fresh conversation")
     assert widget.storage()[1] == {}
+    widget.js("Baton.sendMessage('Ada')")
+    wait_until(lambda: "bot: Nice to meet you, Ada! What would you like to see?" in widget.seen("queued-message"), 15,
+               "the new conversation's message events")
 
 
 def test_keyboard_escape_closes_and_returns_focus_to_the_launcher(site, widget):

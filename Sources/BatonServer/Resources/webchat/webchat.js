@@ -76,6 +76,7 @@
   let subtitle = '';                  // the endpoint's line under the title while the bot has the user
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
+  const announcedRetractions = new Set(); // ids of those it was told were taken back
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
   let stick = true;                   // keep the view pinned to the newest message
 
@@ -532,6 +533,9 @@
       for (const row of [...ui.log.children]) if (!row.dataset.pending && !row.dataset.failed) row.remove();
       byId.clear();
       retracted.clear();
+      // Its ids start at 1 again: the embedding page is to hear of its messages too (after `reset`, say).
+      announced.clear();
+      announcedRetractions.clear();
       qrRow = null;
       lastId = 0;
       store.set(KEY_LAST, '0');
@@ -650,7 +654,14 @@
   function onRetract(f) {
     const id = Number(f.id);
     if (!Number.isSafeInteger(id)) return;
-    if (Number.isSafeInteger(Number(f.movedTo))) return dropMoved(id);
+    const movedTo = Number(f.movedTo);
+    // The embedding page hears of it once, and only of a message it was told of (a page that reconnects is sent
+    // every retraction of the messages it has again).
+    if (announced.has(id) && !announcedRetractions.has(id)) {
+      announcedRetractions.add(id);
+      toHost(Number.isSafeInteger(movedTo) ? { type: 'retract', id, movedTo } : { type: 'retract', id });
+    }
+    if (Number.isSafeInteger(movedTo)) return dropMoved(id);
     retracted.add(id);
     const row = byId.get(id);
     if (row) markDeleted(row);

@@ -141,7 +141,8 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
   }
 
   // ---- The chat frame: created on first use, so a visitor who never opens the chat costs one small script ----
-  let frame = null, frameReady = false, isOpen = false, unread = 0, user = null;
+  let frame = null, frameReady = false, isOpen = false, user = null;
+  const unread = new Set();           // ids of the messages that came while the panel was closed
   const toFrame = []; // commands waiting for the frame to load
 
   function ensureFrame() {
@@ -185,8 +186,13 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
         remember.set('sessionStorage', isOpen ? 'open' : 'closed');
         break;
       case 'message':
-        if (!isOpen && m.message && m.message.sender !== 'user') { unread++; showBadge(); }
+        if (!isOpen && m.message && m.message.sender !== 'user') { unread.add(m.message.id); showBadge(); }
         emit('message', m.message);
+        break;
+      case 'retract':
+        // A message taken back (deleted by the agent, or moved: its copy comes as a message) is no longer news.
+        if (unread.delete(m.id)) showBadge();
+        emit('retract', m.movedTo === undefined ? { id: m.id } : { id: m.id, movedTo: m.movedTo });
         break;
       case 'handover': emit('handover', { phase: m.phase ?? null, number: m.number || 0 }); break;
       case 'close': close(); break;
@@ -195,9 +201,9 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
   });
 
   function showBadge() {
-    badge.hidden = unread === 0;
-    badge.textContent = unread > 9 ? '9+' : String(unread);
-    launcher.setAttribute('aria-label', (isOpen ? 'Close chat: ' : 'Open chat: ') + title + (unread ? ` (${unread} new)` : ''));
+    badge.hidden = unread.size === 0;
+    badge.textContent = unread.size > 9 ? '9+' : String(unread.size);
+    launcher.setAttribute('aria-label', (isOpen ? 'Close chat: ' : 'Open chat: ') + title + (unread.size ? ` (${unread.size} new)` : ''));
   }
 
   // ---- Opening and closing -----------------------------------------------------------------------------------
@@ -208,7 +214,7 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     panel.hidden = false;
     host.setAttribute('data-open', '');
     launcher.setAttribute('aria-expanded', 'true');
-    unread = 0;
+    unread.clear();
     showBadge();
     post({ type: 'visibility', open: true });
     post({ type: 'focus' });
@@ -284,7 +290,7 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     /** Forgets the conversation and the user (e.g. on logout): the next chat starts afresh. */
     reset() {
       user = null;
-      unread = 0;
+      unread.clear();
       showBadge();
       remember.clear();
       post({ type: 'reset' });
