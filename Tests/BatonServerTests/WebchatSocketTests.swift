@@ -6,6 +6,7 @@ import HummingbirdTesting
 import HummingbirdWSTesting
 import HummingbirdWebSocket
 import NIOWebSocket
+import Synchronization
 import Testing
 
 @Suite("Webchat socket, live")
@@ -215,6 +216,37 @@ struct WebchatSocketTests {
                 try await first.say("Ada")
                 #expect(try await first.messages(3).map(\.text) == ["Ada", "Hello Ada!", "Say something"])
                 try await secondTab
+            }
+        }
+    }
+
+    /// A socket that falls `LiveForwarder.maxPending` events behind loses the oldest; what they carried is read from
+    /// the store before the rest is sent, a deletion among them, though it left no gap in the messages.
+    @Test func aSocketThatFellBehindIsToldOfADeletionItsDroppedEventsCarried() async throws {
+        let (app, provider, store) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow, wrapStore: { CountingStore($0) })
+        let counting = try #require(store as? CountingStore)
+        try await app.test(.live) { client in
+            let shown = Mutex<(token: String, reply: JSONValue)?>(nil)
+            try await client.chat("t0k3n") { chat in
+                let token = try await ChatwootWebhookRouteTests.chatIntoHandover(chat, provider: provider)
+                #expect(try await ChatwootWebhookRouteTests.deliver(try ChatwootWebhookRouteTests.sample("01-"), client).status == .ok)
+                let reply = try #require(try await chat.messages(1).first)
+                shown.withLock { $0 = (token, reply) }
+            }
+            let (token, reply) = try #require(shown.withLock { $0 })
+            let last = try #require(reply["id"]?.int)
+            // The socket's backlog read waits: every event published meanwhile waits for it, and the oldest are dropped.
+            let hold = counting.holdNextMessagesRead(after: last)
+            try await client.chat("t0k3n") { chat in
+                #expect(try await chat.hello(session: token, after: last)["resumed"] == true)
+                try await hold.reached.wait()
+                #expect(try await ChatwootWebhookRouteTests.deliver(try ChatwootWebhookRouteTests.deletion(of: "01-"), client).status == .ok)
+                for _ in 0..<LiveForwarder.maxPending {
+                    #expect(try await ChatwootWebhookRouteTests.deliver(try ChatwootWebhookRouteTests.sample("19-"), client).status == .ok)
+                }
+                await hold.release.open()
+                #expect(try await chat.next("retract") == ["type": "retract", "id": reply["id"] ?? nil], "before the typing left")
+                #expect(try await chat.next("typing")["sender"] == "agent")
             }
         }
     }

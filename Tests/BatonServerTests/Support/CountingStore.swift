@@ -49,7 +49,31 @@ final class CountingStore: SessionStore {
         }
     }
     func messages(sessionID: SessionID, after: Int64, limit: Int) async throws -> [Message] {
-        try await base.messages(sessionID: sessionID, after: after, limit: limit)
+        let hold = heldRead.withLock { held -> HeldRead? in
+            guard let waiting = held, waiting.after == after else { return nil }
+            held = nil
+            return waiting
+        }
+        if let hold {
+            await hold.reached.fire()
+            try await hold.release.wait()
+        }
+        return try await base.messages(sessionID: sessionID, after: after, limit: limit)
+    }
+
+    /// A read of messages made to wait: `reached` fires when it comes, and it goes on once `release` opens.
+    struct HeldRead: Sendable {
+        let after: Int64
+        let reached = Signal()
+        let release = Latch()
+    }
+    private let heldRead = Mutex<HeldRead?>(nil)
+
+    /// Makes the next read of the messages after `after` wait (a socket's backlog, say) until the test lets it go.
+    func holdNextMessagesRead(after: Int64) -> HeldRead {
+        let hold = HeldRead(after: after)
+        heldRead.withLock { $0 = hold }
+        return hold
     }
     func retractedMessages(sessionID: SessionID, after: Int64, through: Int64, limit: Int) async throws -> [Message] {
         try await base.retractedMessages(sessionID: sessionID, after: after, through: through, limit: limit)
