@@ -1162,7 +1162,8 @@
         case 'focus': ui.input.focus(); break;
         case 'visibility': if (m.open) scrollToBottom(); break;
         case 'setUser':
-          // Sent with the next hello (docs/widget.md: the server does not act on it yet).
+          // Sent with the next hello: the server puts it in the profile and, with a verified hash, finds the
+          // user's own session (docs/widget.md).
           user = m.user && typeof m.user.id === 'string' ? m.user : null;
           break;
         case 'reset': resetConversation(); break;
