@@ -152,6 +152,20 @@ struct ChatwootWebhookRouteTests {
         return token
     }
 
+    /// A page that talked its way into a handover, was shown the agent's reply of sample 01 and closed its socket:
+    /// its session's token and the reply as shown.
+    static func pageThatWasShownAReply(_ client: some TestClientProtocol, provider: FakeDesk) async throws -> (token: String, reply: JSONValue) {
+        let shown = Mutex<(token: String, reply: JSONValue)?>(nil)
+        try await client.chat("t0k3n") { chat in
+            let token = try await Self.chatIntoHandover(chat, provider: provider)
+            #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
+            let reply = try #require(try await chat.messages(1).first)
+            #expect(reply["sender"] == "agent")
+            shown.withLock { $0 = (token, reply) }
+        }
+        return try #require(shown.withLock { $0 })
+    }
+
     /// The webhook Chatwoot sends when the agent deletes the message of `sample`: message_updated with
     /// content_attributes.deleted.
     static func deletion(of sample: String) throws -> Data {
@@ -182,17 +196,8 @@ struct ChatwootWebhookRouteTests {
     @Test func aDeletionWhileThePageWasAwayReachesItWhenItReconnects() async throws {
         let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.live) { client in
-            let shown = Mutex<(token: String, reply: JSONValue)?>(nil)
-            try await client.chat("t0k3n") { chat in
-                let token = try await Self.chatIntoHandover(chat, provider: provider)
-                #expect(try await Self.deliver(try Self.sample("01-"), client).status == .ok)
-                let reply = try #require(try await chat.messages(1).first)
-                #expect(reply["sender"] == "agent")
-                shown.withLock { $0 = (token, reply) }
-            }
+            let (token, reply) = try await Self.pageThatWasShownAReply(client, provider: provider)
             #expect(try await Self.deliver(try Self.deletion(of: "01-"), client).status == .ok)
-
-            let (token, reply) = try #require(shown.withLock { $0 })
             let last = try #require(reply["id"]?.int)
             try await client.chat("t0k3n") { chat in
                 let ready = try await chat.hello(session: token, after: last)

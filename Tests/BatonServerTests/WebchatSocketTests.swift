@@ -6,7 +6,6 @@ import HummingbirdTesting
 import HummingbirdWSTesting
 import HummingbirdWebSocket
 import NIOWebSocket
-import Synchronization
 import Testing
 
 @Suite("Webchat socket, live")
@@ -226,14 +225,7 @@ struct WebchatSocketTests {
         let (app, provider, store) = try await TestBaton.appWithFakeDesk(now: ChatwootWebhookRouteTests.fixedNow, wrapStore: { CountingStore($0) })
         let counting = try #require(store as? CountingStore)
         try await app.test(.live) { client in
-            let shown = Mutex<(token: String, reply: JSONValue)?>(nil)
-            try await client.chat("t0k3n") { chat in
-                let token = try await ChatwootWebhookRouteTests.chatIntoHandover(chat, provider: provider)
-                #expect(try await ChatwootWebhookRouteTests.deliver(try ChatwootWebhookRouteTests.sample("01-"), client).status == .ok)
-                let reply = try #require(try await chat.messages(1).first)
-                shown.withLock { $0 = (token, reply) }
-            }
-            let (token, reply) = try #require(shown.withLock { $0 })
+            let (token, reply) = try await ChatwootWebhookRouteTests.pageThatWasShownAReply(client, provider: provider)
             let last = try #require(reply["id"]?.int)
             // The socket's backlog read waits: every event published meanwhile waits for it, and the oldest are dropped.
             let hold = counting.holdNextMessagesRead(after: last)
