@@ -277,19 +277,23 @@ struct HandoverEndToEndTests {
         }
     }
 
-    /// The user's typing shows in Chatwoot under the agent bot (whose typing echo is not mistaken for an agent's).
-    @Test func userTypingReachesTheAgentsAsTheBotsTyping() async throws {
+    /// The user's typing shows in Chatwoot as the contact's, through the Client API (no token), and its echo (a
+    /// typing webhook whose user is the contact) is not mistaken for an agent's.
+    @Test func userTypingReachesTheAgentsAsTheContactsTyping() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                try await chat.askForAnAgent()
+                let session = try await chat.askForAnAgent()
                 _ = try await chat.messages(2)
                 let conversation = try await chatwoot.waitForConversation()
                 _ = try await chatwoot.waitForMessages(conversation.id, count: 6)
                 try await chat.send(["type": "typing", "on": true])
-                let request = try await chatwoot.waitForRequest("POST", pathSuffix: "/toggle_typing_status")
-                #expect(request.body.contains(#""typing_status":"on""#))
-                #expect(request.tokenOwner?.hasPrefix("AgentBot") == true)
-                // The echo (a typing webhook from the bot) is ignored; the agent's own words still arrive.
+                let request = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation.id)/toggle_typing")
+                #expect(request.path.hasPrefix("/public/api/v1/inboxes/"))
+                #expect(request.path.contains("/contacts/\(ChatwootIdentity.conversationSourceID(sessionID: session))/"))
+                #expect(request.query == "typing_status=on" && request.body.contains(#""typing_status":"on""#))
+                #expect(request.tokenOwner == nil, "no credential")
+                #expect(request.status == 200)
+                // The echo (a typing webhook from the contact) is ignored; the agent's own words still arrive.
                 try await chatwoot.reply(conversation.id, "I see you typing")
                 let next = try await chat.inbox.next(within: .seconds(10))
                 #expect(next["type"] == "message")

@@ -120,6 +120,33 @@ import Testing
         }
     }
 
+    /// The Client API's `toggle_typing`: no token, the inbox's identifier and the contact inbox's `source_id` in the
+    /// path; the typing event's user is the contact. An unknown identifier, source id or another contact's
+    /// conversation is 404.
+    @Test func theContactTypesThroughTheClientAPI() async throws {
+        try await Harness.with { h in
+            let conversation = try await h.createConversation(sourceId: "baton:s_1")
+            let other = try await h.createConversation(identifier: "someone-else", sourceId: "baton:s_2")
+            let shown = try await h.call(.GET, "/inboxes/\(h.seed.inbox.id)", token: h.adminToken)
+            let identifier = try #require(shown.json["inbox_identifier"]?.stringValue)
+            func typing(_ inbox: String, _ source: String, _ displayId: Int) async throws -> Int {
+                try await h.call(
+                    .POST, "/public/api/v1/inboxes/\(inbox)/contacts/\(source)/conversations/\(displayId)/toggle_typing?typing_status=on", token: nil,
+                    json: ["typing_status": "on"]
+                ).status
+            }
+            #expect(try await typing(identifier, "baton:s_1", conversation.displayId) == 200)
+            let event = try await h.receiver.waitFor(event: "conversation_typing_on")
+            // `Contact#webhook_data`, which has no `type` (a user's and an agent bot's have one).
+            #expect(event.json["user"]?["id"] == .int(conversation.contactId) && event.json["user"]?["type"] == nil)
+            #expect(try await typing("nope", "baton:s_1", conversation.displayId) == 404)
+            #expect(try await typing(identifier, "baton:s_9", conversation.displayId) == 404)
+            #expect(try await typing(identifier, "baton:s_1", other.displayId) == 404, "another contact's conversation")
+            let violations = await h.standIn.specViolations()
+            #expect(violations.isEmpty, "\(violations)")
+        }
+    }
+
     @Test func typingAssignmentsAndCustomAttributes() async throws {
         try await Harness.with { h in
             let conversation = try await h.createConversation()

@@ -14,7 +14,7 @@ final class RequestPipeline: Sendable {
     /// Requests being handled now, and the most at once since the last reset (see `ChatwootStandIn.requestsInFlight`).
     let inFlight = Mutex<(now: Int, peak: Int)>((0, 0))
     static let routes: [Route] = ContactsAPI.routes + ConversationsAPI.routes + MessagesAPI.routes + AgentBotsAPI.routes + InboxesAPI.routes
-        + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes + ProfileAPI.routes
+        + TeamsAndAgentsAPI.routes + InboxMembersAPI.routes + CsatSurveyAPI.routes + PublicConversationsAPI.routes + ProfileAPI.routes
 
     init(state: StandInState, validator: SpecValidator?, faults: FaultInjector, strictSpec: Bool, console: ConsoleAssets, logger: Logger) {
         self.state = state

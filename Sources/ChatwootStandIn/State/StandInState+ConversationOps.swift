@@ -70,6 +70,18 @@ extension StandInState {
         }
     }
 
+    /// The Client API's `toggle_typing` (`Public::Api::V1::InboxesController` and its conversations controller): the
+    /// API channel with that identifier, its contact inbox with that `source_id`, then the contact's conversation with
+    /// that display id, each 404 when missing (Rails' own, which `PublicController` does not rescue); the typing event
+    /// has the contact as its user.
+    func contactToggleTyping(inboxIdentifier: String, sourceId: String, displayId: Int, typingStatus: String?) throws {
+        guard let inbox = db.inboxes.first(where: { $0.channel == .api && $0.inboxIdentifier == inboxIdentifier }),
+            let contactInbox = db.contactInboxes.first(where: { $0.inboxId == inbox.id && $0.sourceId == sourceId }),
+            db.conversations.contains(where: { $0.accountId == inbox.accountId && $0.contactId == contactInbox.contactId && $0.displayId == displayId })
+        else { throw StandInAPIError.notFound }
+        try toggleTyping(ref: ConversationRef(accountId: inbox.accountId, displayId: displayId), caller: .none, typingStatus: typingStatus, isPrivate: false)
+    }
+
     /// `POST …/custom_attributes`: replaces the hash (validated like on create).
     func setCustomAttributes(ref: ConversationRef, caller: Caller, attributes: JSONValue) throws -> Conversation {
         try transaction {

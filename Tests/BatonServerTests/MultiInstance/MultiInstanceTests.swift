@@ -282,20 +282,19 @@ struct MultiInstanceTests {
             let (a, b) = try await (startA, startB)
             await chatwoot.pointWebhooks(to: a.baseURL + "/handover/chatwoot")
 
-            // Each process shows its user's typing to the agents with the bot's token: both must use the same bot.
-            let typingTokens = Box<[String]>([])
+            // Each process posts the bot's turns of its handover's history with the bot's token: both must use the same bot.
+            let botPosters = Box<[String]>([])
             for process in [a, b] {
                 try await process.chat { chat in
                     let session = try await chat.newVisitorInActiveHandover()
                     let conversation = try await chatwoot.waitForConversation(session: session)
-                    try await chat.send(["type": "typing", "on": true])
-                    let owner = try await chatwoot.waitForTyping(conversation)
-                    typingTokens.value.withLock { $0.append(owner) }
+                    let poster = try await chatwoot.waitForBotPost(in: conversation)
+                    botPosters.value.withLock { $0.append(poster) }
                 }
             }
             let bots = await chatwoot.agentBots().filter { $0.name == MultiInstanceRig.botName }
             #expect(bots.count == 1, "bots made: \(bots.map(\.id))")
-            if let bot = bots.first { #expect(typingTokens.value.withLock { $0 } == ["AgentBot \(bot.id)", "AgentBot \(bot.id)"]) }
+            if let bot = bots.first { #expect(botPosters.value.withLock { $0 } == ["AgentBot \(bot.id)", "AgentBot \(bot.id)"]) }
 
             // Nothing still on its way makes a second one.
             await a.stop()

@@ -86,11 +86,13 @@ extension StandInHarness {
         await standIn.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/messages") && $0.responseStatus == 200 }.map(\.tokenOwner)
     }
 
-    /// Waits for an answered typing request in a conversation; returns whose token it carried (`"AgentBot 3"`).
-    func waitForTyping(_ conversation: Int, timeout: Duration = .seconds(20)) async throws -> String {
-        try await standIn.waitUntil(timeout: timeout, "a typing request in conversation \(conversation)") { snapshot in
+    /// Waits until a bot's message of `conversation` (a bot turn of the handover's history) was posted and taken;
+    /// returns whose token posted it (`"AgentBot 3"`).
+    func waitForBotPost(in conversation: Int, timeout: Duration = .seconds(20)) async throws -> String {
+        try await standIn.waitUntil(timeout: timeout, "a bot's message posted in conversation \(conversation)") { snapshot in
             snapshot.requests.first {
-                $0.method == "POST" && $0.path.hasSuffix("/conversations/\(conversation)/toggle_typing_status") && $0.responseStatus != nil
+                $0.method == "POST" && $0.path.hasSuffix("/conversations/\(conversation)/messages") && $0.responseStatus == 200
+                    && $0.bodyText.contains(#""message_type":"outgoing""#)
             }.map { $0.tokenOwner ?? "no token" }
         }
     }

@@ -149,6 +149,24 @@ struct StandInHarness: Sendable {
     }
 
     /// Waits for a request whose path ends with `suffix`; returns its JSON body and who its token belongs to.
+    /// A request as the stand-in recorded it and answered it.
+    struct AnsweredRequest: Sendable {
+        var path: String
+        var query: String?
+        var body: String
+        var tokenOwner: String?
+        var status: Int
+    }
+
+    /// The last answered request of `method` whose path ends with `suffix`, once there is one.
+    func waitForAnsweredRequest(_ method: String, pathSuffix suffix: String) async throws -> AnsweredRequest {
+        try await standIn.waitUntil(timeout: .seconds(10), "a \(method) …\(suffix)") { snapshot in
+            snapshot.requests.last { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus != nil }.map {
+                AnsweredRequest(path: $0.path, query: $0.query, body: $0.bodyText, tokenOwner: $0.tokenOwner, status: $0.responseStatus ?? 0)
+            }
+        }
+    }
+
     func waitForRequest(_ method: String, pathSuffix suffix: String) async throws -> (body: String, tokenOwner: String?) {
         try await standIn.waitUntil(timeout: .seconds(10), "a \(method) …\(suffix)") { snapshot in
             snapshot.requests.last { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus != nil }.map { ($0.bodyText, $0.tokenOwner) }

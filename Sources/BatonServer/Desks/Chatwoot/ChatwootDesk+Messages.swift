@@ -73,11 +73,16 @@ extension ChatwootDesk {
         }
     }
 
+    /// Shows the agents that the user types, as the contact typing: through the Client API, whose echo names the
+    /// contact (ignored), where a token's would name the bot or, worse, a user, and look like an agent typing to the user.
     func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {
-        // Only with the bot's token: under a user token the echo would look like an agent typing to the user.
-        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let token = try? await bot.accessToken() else { return }
+        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let inboxID = handover.inboxID else { return }
         do {
-            try await client.toggleTyping(conversationID: conversationID, on: on, token: token)
+            // The inbox as last read (its identifier never changes): no call of its own most of the time.
+            guard let identifier = try await availability.inbox(inboxID, known: nil).inboxIdentifier else { return }
+            try await client.contactTyping(
+                inboxIdentifier: identifier, sourceID: ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue), conversationID: conversationID,
+                on: on)
         } catch {
             logger.debug("could not show the user's typing", metadata: ["session": "\(session.id)", "error": "\(error)"])
         }

@@ -239,6 +239,21 @@ public struct ChatwootClient: Sendable {
             .POST, "/conversations/\(conversationID)/toggle_typing_status", body: ["typing_status": .string(on ? "on" : "off")], token: token)
     }
 
+    /// Shows the contact typing (or no longer) in the conversation, through the Client API, which needs no token: the
+    /// API inbox's `inbox_identifier` and the contact inbox's `source_id` name the contact, and Chatwoot sends the
+    /// typing event with the contact as its user (`app/controllers/public/api/v1/inboxes/conversations_controller.rb`).
+    /// `typing_status` goes in the query as Chatwoot's OpenAPI spec has it, and in the body as its own clients send it.
+    public func contactTyping(inboxIdentifier: String, sourceID: String, conversationID: Int, on: Bool) async throws {
+        let status = on ? "on" : "off"
+        let path = "/inboxes/\(Self.pathSegment(inboxIdentifier))/contacts/\(Self.pathSegment(sourceID))/conversations/\(conversationID)/toggle_typing"
+        let _: Ignored = try await call(.POST, path + "?typing_status=\(status)", body: ["typing_status": .string(status)], scope: .publicAPI)
+    }
+
+    /// `text` escaped for one segment of a path.
+    static func pathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? text
+    }
+
     /// The latest 20 messages of a conversation, oldest first.
     public func recentMessages(conversationID: Int) async throws -> [ChatwootMessage] {
         let page: Payload<[ChatwootMessage]> = try await call(.GET, "/conversations/\(conversationID)/messages")

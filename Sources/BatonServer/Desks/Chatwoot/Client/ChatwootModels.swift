@@ -11,21 +11,28 @@ public struct ChatwootInbox: Decodable, Sendable, Hashable {
     /// A TZInfo identifier (`UTC` by default).
     public var timezone: String?
     public var workingHours: [ChatwootWorkingHours]?
+    /// An API inbox's id in the Client API's paths (`/public/api/v1/inboxes/{inbox_identifier}/…`).
+    public var inboxIdentifier: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, timezone
         case channelType = "channel_type"
         case workingHoursEnabled = "working_hours_enabled"
         case workingHours = "working_hours"
+        case inboxIdentifier = "inbox_identifier"
     }
 
-    public init(id: Int, name: String, channelType: String? = nil, workingHoursEnabled: Bool? = nil, timezone: String? = nil, workingHours: [ChatwootWorkingHours]? = nil) {
+    public init(
+        id: Int, name: String, channelType: String? = nil, workingHoursEnabled: Bool? = nil, timezone: String? = nil, workingHours: [ChatwootWorkingHours]? = nil,
+        inboxIdentifier: String? = nil
+    ) {
         self.id = id
         self.name = name
         self.channelType = channelType
         self.workingHoursEnabled = workingHoursEnabled
         self.timezone = timezone
         self.workingHours = workingHours
+        self.inboxIdentifier = inboxIdentifier
     }
 }
 
