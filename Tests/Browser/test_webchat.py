@@ -3,6 +3,7 @@
 import urllib.request
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from harness import animated_gif, emulate_phone, mp4, pdf, png, screenshot, talk_to_agent, wait_until, wav
 
@@ -284,3 +285,31 @@ def test_cards_a_carousel_links_and_reply_buttons(demo, chat):
     chat.wait_text("Show me the menu", "user")
     wait_until(lambda: chat.texts("bot")[-1].startswith("Nice to meet you, Ada!"), 15, "the menu again")
     chat.assert_no_duplicates()
+
+
+def test_the_agent_console_shows_the_user_typing(demo, chat):
+    """With `forwardUserTyping` (the demo has it), agents see the user typing as the contact typing, until they stop."""
+    chat.open(demo.base)
+    talk_to_agent(chat)
+    conversation = demo.agent.conversation_for(chat.session())
+    driver = chat.driver
+    page = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    console = driver.current_window_handle
+    driver.get(f"{demo.agent.base}/console")
+    item = f'#conversation-list .conversation-item[data-id="{conversation}"]'
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, item), 15, "the conversation in the console")[0].click()
+
+    def typing_line():
+        return driver.execute_script("const l = document.getElementById('contact-typing'); return l.hidden ? null : l.innerText")
+
+    driver.switch_to.window(page)
+    driver.find_element(By.ID, "baton-input").send_keys("Where is my parcel")
+    driver.switch_to.window(console)
+    assert wait_until(typing_line, 15, "the typing line") == "Ada is typing\u2026"
+    screenshot(driver, "console-user-typing")
+
+    driver.switch_to.window(page)
+    driver.find_element(By.ID, "baton-input").send_keys(Keys.ENTER)
+    driver.switch_to.window(console)
+    wait_until(lambda: typing_line() is None, 15, "the typing line to go once the message is sent")

@@ -19,6 +19,9 @@ public struct StandInSnapshot: Sendable {
     public internal(set) var contactInboxes: [ContactInbox] = []
     /// Chatwoot's `conversations`.
     public internal(set) var conversations: [Conversation] = []
+    /// Conversations whose contact said they type (the typing event with the contact as its user), by conversation
+    /// record id, with when they last said so: what Chatwoot's dashboard shows as "… is typing" (the console too).
+    public internal(set) var contactsTyping: [Int: Instant] = [:]
     /// All messages in creation order (ids ascending).
     public internal(set) var messages: [Message] = []
     /// Chatwoot's `csat_survey_responses`.

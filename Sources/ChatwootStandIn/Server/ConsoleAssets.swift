@@ -20,6 +20,7 @@ struct ConsoleAssets: Sendable {
     func response(for path: String, state: StandInState) async -> APIResponse {
         let name = path == "/console" || path == "/console/" ? "index.html" : String(path.dropFirst("/console/".count))
         if name == "bootstrap.json" { return .json(await state.consoleBootstrap()) }
+        if name == "typing.json" { return .json(await state.consoleContactsTyping()) }
         guard let file = files[name] else { return .head(404) }
         return APIResponse(
             status: 200,
@@ -63,6 +64,24 @@ extension ConsoleAssets {
 }
 
 extension StandInState {
+    /// How long a contact's "typing" holds without being said again or taken back (Chatwoot's dashboard drops the
+    /// indicator after a while of silence too; Baton's webchat says it again every 10 s while the user types).
+    static let contactTypingHolds: Int64 = 15_000_000
+
+    /// The conversations whose contact types now, for the console: `{"typing": [{"account", "conversation", "name"}]}`
+    /// (the conversation's display id, the contact's name).
+    func consoleContactsTyping() -> JSONValue {
+        let now = now().microseconds
+        let typing = db.contactsTyping.filter { now - $0.value.microseconds < Self.contactTypingHolds }.keys.sorted().compactMap { id -> JSONValue? in
+            guard let conversation = db.conversations.first(where: { $0.id == id }) else { return nil }
+            return [
+                "account": .int(conversation.accountId), "conversation": .int(conversation.displayId),
+                "name": .string(db.contact(conversation.contactId)?.name ?? "The contact"),
+            ]
+        }
+        return ["typing": .array(typing)]
+    }
+
     /// The console's starting point: every account with its administrators' and agents' tokens, so the page can
     /// act as an agent without a login (the stand-in is a local development tool).
     func consoleBootstrap() -> JSONValue {

@@ -62,8 +62,10 @@ extension StandInState {
                 }
             switch typingStatus {
             case "on":
+                if case .none = caller { db.contactsTyping[conversation.id] = now() }
                 emit(WebhookEvent(kind: .typing(on: true, conversationId: conversation.id, user: user, isPrivate: isPrivate), inboxId: conversation.inboxId))
             case "off":
+                if case .none = caller { db.contactsTyping[conversation.id] = nil }
                 emit(WebhookEvent(kind: .typing(on: false, conversationId: conversation.id, user: user, isPrivate: isPrivate), inboxId: conversation.inboxId))
             default: break
             }

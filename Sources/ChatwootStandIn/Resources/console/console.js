@@ -160,6 +160,7 @@ async function selectConversation(displayId) {
   if (state.typing) await setTyping(false);
   state.selected = displayId;
   state.messages = new Map();
+  $("contact-typing").hidden = true;
   $("placeholder").hidden = true;
   $("conversation").hidden = false;
   $("messages").replaceChildren();
@@ -221,6 +222,21 @@ async function refreshMessages() {
     if (JSON.stringify([...state.messages.values()].slice(-20)) !== before) renderMessages(false);
   } catch (error) {
     console.warn("messages", error);
+  }
+  await refreshContactTyping();
+}
+
+// Whether the open conversation's contact types now, as the dashboard shows it ("… is typing").
+async function refreshContactTyping() {
+  const line = $("contact-typing");
+  try {
+    const response = await fetch("/console/typing.json");
+    const typing = (await response.json()).typing || [];
+    const who = typing.find((t) => t.account === state.accountId && t.conversation === state.selected);
+    line.textContent = who ? `${who.name} is typing…` : "";
+    line.hidden = !who;
+  } catch (error) {
+    console.warn("typing", error);
   }
 }
 
