@@ -297,8 +297,10 @@ def test_the_agent_console_shows_the_user_typing(demo, chat):
     driver.switch_to.new_window("tab")
     console = driver.current_window_handle
     driver.get(f"{demo.agent.base}/console")
-    item = f'#conversation-list .conversation-item[data-id="{conversation}"]'
-    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, item), 15, "the conversation in the console")[0].click()
+    # Clicked in one script: the console re-renders its list while it polls, so element handles go stale.
+    click = f"""const item = document.querySelector('#conversation-list .conversation-item[data-id="{conversation}"]');
+                if (item) item.click(); return !!item;"""
+    wait_until(lambda: driver.execute_script(click), 15, "the conversation in the console")
 
     def typing_line():
         return driver.execute_script("const l = document.getElementById('contact-typing'); return l.hidden ? null : l.innerText")
