@@ -362,7 +362,7 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var profileAttributes: [String] = []
     /// Show users the agent's display name with their replies (some teams prefer agents to stay anonymous).
     public var showAgentNames = false
-    /// Tell agents when the user is typing (`toggle_typing_status` with the agent bot's token).
+    /// Tell agents when the user is typing, shown as the contact typing (the Client API's `toggle_typing`).
     public var forwardUserTyping = false
     /// For handover nodes with `whenUnavailable`: whether an agent whose status is `busy` counts as there.
     public var busyIsAvailable = false

@@ -232,13 +232,6 @@ public struct ChatwootClient: Sendable {
         return page.payload
     }
 
-    /// Shows (or hides) the typing indicator in the dashboard for the token's owner. Chatwoot echoes it as a typing
-    /// webhook, so Baton calls it with the agent bot's token, whose typing the classifier ignores.
-    public func toggleTyping(conversationID: Int, on: Bool, token: String) async throws {
-        let _: Ignored = try await call(
-            .POST, "/conversations/\(conversationID)/toggle_typing_status", body: ["typing_status": .string(on ? "on" : "off")], token: token)
-    }
-
     /// Shows the contact typing (or no longer) in the conversation, through the Client API, which needs no token: the
     /// API inbox's `inbox_identifier` and the contact inbox's `source_id` name the contact, and Chatwoot sends the
     /// typing event with the contact as its user (`app/controllers/public/api/v1/inboxes/conversations_controller.rb`).
