@@ -232,6 +232,33 @@ struct ChatwootWebhookRouteTests {
         }
     }
 
+    /// A reply whose webhook came late goes before the replies the agent wrote after it, which are stored again
+    /// behind it: a poll from after them gets the replies in the agent's order and lists each moved original with
+    /// `movedTo`, so the client drops its old copy.
+    @Test func aPollListsTheRepliesALateOneMovedWithTheirNewIds() async throws {
+        let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
+        try await app.test(.router) { client in
+            let session = try await Self.sessionInHandover(client, provider: provider)
+            let reply = try JSONValue(jsonText: String(decoding: try Self.sample("01-"), as: UTF8.self))
+            func deliver(chatwootID: Int, _ text: String) async throws {
+                let body = reply.setting(.number(Double(chatwootID)), at: ["id"]).setting(.string(text), at: ["content"])
+                #expect(try await Self.deliver(Data(body.jsonText.utf8), client).status == .ok)
+            }
+            let path = "/api/v1/endpoints/t0k3n/sessions/\(session)/messages"
+            try await deliver(chatwootID: 200_002, "written second")
+            let before = try await client.getJSON(path + "?after=0")
+            let second = try #require(before["messages"].list.last)
+            #expect(second.text == "written second")
+            let last = try #require(before["lastId"]?.int)
+
+            try await deliver(chatwootID: 200_001, "written first")
+            let page = try await client.getJSON(path + "?after=\(last)")
+            #expect(page["messages"].list.map(\.text) == ["written first", "written second"])
+            let copy = try #require(page["messages"].list.last?["id"])
+            #expect(page["retractions"] == [["id": second["id"] ?? nil, "movedTo": copy]])
+        }
+    }
+
     @Test func unknownConversationsAndBadBodiesGetClearErrors() async throws {
         let (app, provider, _) = try await TestBaton.appWithFakeDesk(now: Self.fixedNow)
         try await app.test(.router) { client in
