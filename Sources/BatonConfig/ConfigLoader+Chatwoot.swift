@@ -49,7 +49,7 @@ extension ConfigLoader {
         }
         guard let settingsValue = members.required("chatwoot", sink),
             let chatwoot = settingsValue.mapping(
-                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "inbox", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping",
+                allowed: ["baseURL", "accountId", "apiAccessToken", "apiAccessTokenFile", "inbox", "agentBotName", "agentBotDescription", "webhookSecret", "webhookSecretFile", "webhookPathSecret", "webhookPathSecretFile", "profileAttributes", "showAgentNames", "forwardUserTyping", "reportSeenMessages",
                     "busyIsAvailable", "availabilityCacheSeconds",
                 ], sink)
         else { return nil }
@@ -97,6 +97,7 @@ extension ConfigLoader {
             settings.availabilityCacheSeconds = seconds
         }
         if chatwoot.has("forwardUserTyping") { settings.forwardUserTyping = chatwoot["forwardUserTyping"].bool(sink) ?? false }
+        if chatwoot.has("reportSeenMessages") { settings.reportSeenMessages = chatwoot["reportSeenMessages"].bool(sink) ?? false }
         return .chatwoot(settings)
     }
 }

@@ -30,7 +30,7 @@ import Yams
 ///       provider: chatwoot
 ///       chatwoot: { baseURL, accountId, apiAccessToken | apiAccessTokenFile, inbox (id or name), agentBotName, agentBotDescription,
 ///                   webhookSecret | webhookSecretFile, webhookPathSecret | webhookPathSecretFile, profileAttributes,
-///                   showAgentNames: false, forwardUserTyping: false, busyIsAvailable: false, availabilityCacheSeconds: 30 }
+///                   showAgentNames: false, forwardUserTyping: false, reportSeenMessages: false, busyIsAvailable: false, availabilityCacheSeconds: 30 }
 /// ```
 /// Every scalar key can be overridden by `BATON_` + its path in upper snake case (see `Overrides`).
 public struct ConfigLoader: Sendable {

@@ -364,6 +364,9 @@ public struct ChatwootSettings: Sendable, Hashable {
     public var showAgentNames = false
     /// Tell agents when the user is typing, shown as the contact typing (the Client API's `toggle_typing`).
     public var forwardUserTyping = false
+    /// Tell agents when the user saw their replies: Chatwoot then shows them read, as with its own widget (the
+    /// Client API's `update_last_seen`). It tells agents when the user reads, so it is asked for.
+    public var reportSeenMessages = false
     /// For handover nodes with `whenUnavailable`: whether an agent whose status is `busy` counts as there.
     public var busyIsAvailable = false
     /// How long an inbox's working hours and its members' availability are kept before they are read again.

@@ -32,9 +32,11 @@ struct DemoStandIn {
         var settings = ChatwootSettings(
             baseURL: standIn.baseURL.absoluteString, accountID: seed.account.id, apiAccessToken: Secret(seed.administrator.accessToken),
             agentBotName: "Baton demo bot", agentBotDescription: "The demo flow that talked to the user first", webhookSecret: Secret(secret))
-        // The demo shows what Baton can do: the agent's name with replies, and the user's typing in the console.
+        // The demo shows what Baton can do: the agent's name with replies, and in the console the user's typing and
+        // which replies they saw.
         settings.showAgentNames = true
         settings.forwardUserTyping = true
+        settings.reportSeenMessages = true
         return DemoStandIn(standIn: standIn, settings: settings, whatsappInbox: whatsapp.id)
     }
 

@@ -157,6 +157,7 @@ func expectDiagnostic(
                     webhookSecret: hook-secret
                     showAgentNames: true
                     forwardUserTyping: yes
+                    reportSeenMessages: yes
             """)
         let (configuration, warnings) = try loader().load(path: path)
         #expect(warnings.isEmpty)
@@ -181,6 +182,7 @@ func expectDiagnostic(
             agentBotDescription: "The helper bot", webhookSecret: Secret("hook-secret"))
         expected.showAgentNames = true
         expected.forwardUserTyping = true
+        expected.reportSeenMessages = true
         #expect(endpoint.handover == .chatwoot(expected))
     }
 

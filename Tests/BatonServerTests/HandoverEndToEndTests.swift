@@ -277,6 +277,40 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// With `reportSeenMessages`, an agent's reply the user's page showed becomes `read` in Chatwoot, through the
+    /// Client API's `update_last_seen` (no token), once per newer message seen; the status webhooks that follow are
+    /// not mistaken for replies. Without it, nothing is reported.
+    @Test(arguments: [true, false])
+    func aReplyTheUserSawShowsAsReadWhenAsked(reporting: Bool) async throws {
+        try await Self.withBaton(configure: { $0.reportSeenMessages = reporting }) { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                try await chat.askForAnAgent()
+                _ = try await chat.messages(2)
+                let conversation = try await chatwoot.waitForConversation()
+                _ = try await chatwoot.waitForMessages(conversation.id, count: 6)
+                let reply = try await chatwoot.reply(conversation.id, "Hello, I am here")
+                let shown = try #require(try await chat.messages(1).first)
+                try await chat.send(["type": "seen", "id": shown["id"] ?? nil])
+                try await chat.send(["type": "seen", "id": shown["id"] ?? nil])
+                try await chat.send(["type": "ping"])
+                _ = try await chat.next("pong")
+                if reporting {
+                    try await chatwoot.waitForMessageStatus(reply, "read")
+                    let request = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation.id)/update_last_seen")
+                    #expect(request.path.hasPrefix("/public/api/v1/inboxes/") && request.tokenOwner == nil && request.status == 200)
+                    // The read receipts' webhooks bring nothing to the page: the next frame is the agent's next words.
+                    try await chatwoot.reply(conversation.id, "Anything else?")
+                    #expect(try await chat.messages(1).first?.text == "Anything else?")
+                } else {
+                    try await chatwoot.reply(conversation.id, "Anything else?")
+                    _ = try await chat.messages(1)
+                    #expect(await chatwoot.messageStatus(reply) != "read")
+                }
+                #expect(await chatwoot.answers("POST", pathSuffix: "/update_last_seen").count == (reporting ? 1 : 0), "once per newer message seen")
+            }
+        }
+    }
+
     /// The user's typing shows in Chatwoot as the contact's, through the Client API (no token), and its echo (a
     /// typing webhook whose user is the contact) is not mistaken for an agent's.
     @Test func userTypingReachesTheAgentsAsTheContactsTyping() async throws {

@@ -287,8 +287,9 @@ def test_cards_a_carousel_links_and_reply_buttons(demo, chat):
     chat.assert_no_duplicates()
 
 
-def test_the_agent_console_shows_the_user_typing(demo, chat):
-    """With `forwardUserTyping` (the demo has it), agents see the user typing as the contact typing, until they stop."""
+def test_the_agent_console_shows_the_user_typing_and_the_replies_they_saw(demo, chat):
+    """With `forwardUserTyping` and `reportSeenMessages` (the demo has both), agents see the user typing as the contact
+    typing, until they stop, and their replies turn `read` once the user's page has shown them."""
     chat.open(demo.base)
     talk_to_agent(chat)
     conversation = demo.agent.conversation_for(chat.session())
@@ -315,3 +316,14 @@ def test_the_agent_console_shows_the_user_typing(demo, chat):
     driver.find_element(By.ID, "baton-input").send_keys(Keys.ENTER)
     driver.switch_to.window(console)
     wait_until(lambda: typing_line() is None, 15, "the typing line to go once the message is sent")
+
+    # The agent answers while the user's page is in view: the console shows the reply read.
+    driver.switch_to.window(page)
+    demo.agent.reply(conversation, "It left the warehouse on Monday")
+    chat.wait_text("It left the warehouse on Monday", "agent")
+    driver.switch_to.window(console)
+    statuses = """return [...document.querySelectorAll('#messages .message.outgoing')]
+        .filter(m => m.querySelector('.bubble').innerText.includes(arguments[0]))
+        .map(m => [...m.querySelectorAll('.meta span')].map(s => s.innerText))[0] || []"""
+    wait_until(lambda: "read" in driver.execute_script(statuses, "It left the warehouse"), 15, "the reply read in the console")
+    screenshot(driver, "console-reply-read")

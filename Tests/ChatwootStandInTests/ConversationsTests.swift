@@ -147,6 +147,29 @@ import Testing
         }
     }
 
+    /// The Client API's `update_last_seen`: the contact saw the conversation now, and every message to them sent
+    /// until then (not incoming, `sent` or `delivered`) is `read`, each with a `message_updated`; the contact's own
+    /// messages are left as they are.
+    @Test func theContactSeesTheConversationThroughTheClientAPI() async throws {
+        try await Harness.with { h in
+            let conversation = try await h.createConversation(sourceId: "baton:s_3")
+            let ref = h.ref(conversation.displayId)
+            let reply = try await h.standIn.agent(h.seed.agent.id).reply(ref, "Hello Jane")
+            let identifier = try #require(try await h.call(.GET, "/inboxes/\(h.seed.inbox.id)", token: h.adminToken).json["inbox_identifier"]?.stringValue)
+            let path = "/public/api/v1/inboxes/\(identifier)/contacts/baton:s_3/conversations/\(conversation.displayId)/update_last_seen"
+            let seen = try await h.call(.POST, path, token: nil)
+            #expect(seen.status == 200 && seen.body.isEmpty)
+            #expect(await h.standIn.snapshot().messages.first { $0.id == reply.id }?.status == .read)
+            #expect(await h.standIn.conversation(ref)?.contactLastSeenAt != nil)
+            let updated = try await h.receiver.waitFor(event: "message_updated")
+            #expect(updated.json["id"] == .int(reply.id))
+            let unknown = "/public/api/v1/inboxes/\(identifier)/contacts/baton:s_4/conversations/\(conversation.displayId)/update_last_seen"
+            #expect(try await h.call(.POST, unknown, token: nil).status == 404)
+            let violations = await h.standIn.specViolations()
+            #expect(violations.isEmpty, "\(violations)")
+        }
+    }
+
     @Test func typingAssignmentsAndCustomAttributes() async throws {
         try await Harness.with { h in
             let conversation = try await h.createConversation()

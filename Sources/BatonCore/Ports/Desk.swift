@@ -20,6 +20,8 @@ public protocol Desk: Sendable {
     func history(of handover: HandoverState, session: Session) async -> DeskHistory?
     /// Shows the agents that the user is (or stopped) typing; best effort, never retried.
     func userTyping(_ on: Bool, handover: HandoverState, session: Session) async
+    /// Tells the desk the user saw the agents' messages so far (their page showed them); best effort, never retried.
+    func userSaw(handover: HandoverState, session: Session) async
     /// Sends the user's answer to the desk's satisfaction survey.
     func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome
     /// Gives the conversation back after an agent handed the user to the bot without resolving.
@@ -29,6 +31,7 @@ public protocol Desk: Sendable {
 extension Desk {
     public func history(of handover: HandoverState, session: Session) async -> DeskHistory? { nil }
     public func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {}
+    public func userSaw(handover: HandoverState, session: Session) async {}
     public func answerSurvey(_ answer: SurveyAnswer, session: Session, attempt: Int) async -> JobOutcome { .done }
     public func release(conversationID: Int, session: Session, attempt: Int) async -> JobOutcome { .done }
 }

@@ -71,7 +71,7 @@ public func buildApplication(
         store: store, performer: OutboxRouter(desks: dispatcher, bots: bots, callbacks: callbacks), doorbell: outboxBell, policy: policy, lease: .seconds(delivery.leaseSeconds),
         pollInterval: dependencies.outboxPollInterval, metrics: metrics,
         random: dependencies.random, now: now, logger: logger)
-    let typing = TypingRelay(store: store, desks: desks, background: background, now: now)
+    let presence = UserPresenceRelay(store: store, desks: desks, background: background, now: now)
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -92,7 +92,7 @@ public func buildApplication(
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
         WebchatSocket(
-            endpoint: endpoint, conversations: conversations, store: store, hub: hub, typing: typing, reconciler: reconciler,
+            endpoint: endpoint, conversations: conversations, store: store, hub: hub, presence: presence, reconciler: reconciler,
             goodbye: dependencies.webchatGoodbye, logger: logger)
     }.addRoutes(to: router)
     FilesController(

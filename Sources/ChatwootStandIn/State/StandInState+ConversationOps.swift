@@ -72,16 +72,42 @@ extension StandInState {
         }
     }
 
-    /// The Client API's `toggle_typing` (`Public::Api::V1::InboxesController` and its conversations controller): the
-    /// API channel with that identifier, its contact inbox with that `source_id`, then the contact's conversation with
-    /// that display id, each 404 when missing (Rails' own, which `PublicController` does not rescue); the typing event
-    /// has the contact as its user.
+    /// The Client API's `toggle_typing` (`Public::Api::V1::Inboxes::ConversationsController`) in the conversation its
+    /// path names (``contactsConversation(inboxIdentifier:sourceId:displayId:)``); the typing event has the contact as its
+    /// user.
     func contactToggleTyping(inboxIdentifier: String, sourceId: String, displayId: Int, typingStatus: String?) throws {
+        let conversation = try contactsConversation(inboxIdentifier: inboxIdentifier, sourceId: sourceId, displayId: displayId)
+        try toggleTyping(ref: ConversationRef(accountId: conversation.accountId, displayId: displayId), caller: .none, typingStatus: typingStatus, isPrivate: false)
+    }
+
+    /// The Client API's `update_last_seen`: the conversation's `contact_last_seen_at` is now (no conversation webhook:
+    /// not an attribute `Conversation` announces), and `Conversations::UpdateMessageStatusJob` marks every message
+    /// that is not incoming, `sent` or `delivered`, created until then, `read` (each a `message_updated`). Chatwoot
+    /// runs the job on a queue; here it runs at once.
+    func contactSawConversation(inboxIdentifier: String, sourceId: String, displayId: Int) throws {
+        try transaction {
+            let conversation = try contactsConversation(inboxIdentifier: inboxIdentifier, sourceId: sourceId, displayId: displayId)
+            guard let index = conversationIndex(id: conversation.id) else { throw StandInAPIError.notFound }
+            let seenAt = now()
+            db.conversations[index].contactLastSeenAt = seenAt
+            let unread = db.messages.filter {
+                $0.conversationId == conversation.id && $0.messageType != .incoming && ($0.status == .sent || $0.status == .delivered) && $0.createdAt <= seenAt
+            }
+            for message in unread { applyStatusUpdate(messageId: message.id, status: MessageStatus.read.rawValue, externalError: nil) }
+        }
+    }
+
+    /// The conversation a Client API path names (`Public::Api::V1::InboxesController`): the API channel with that
+    /// identifier, its contact inbox with that `source_id`, then the contact's conversation with that display id, each
+    /// 404 when missing (Rails' own, which `PublicController` does not rescue).
+    func contactsConversation(inboxIdentifier: String, sourceId: String, displayId: Int) throws -> Conversation {
         guard let inbox = db.inboxes.first(where: { $0.channel == .api && $0.inboxIdentifier == inboxIdentifier }),
             let contactInbox = db.contactInboxes.first(where: { $0.inboxId == inbox.id && $0.sourceId == sourceId }),
-            db.conversations.contains(where: { $0.accountId == inbox.accountId && $0.contactId == contactInbox.contactId && $0.displayId == displayId })
+            let conversation = db.conversations.first(where: {
+                $0.accountId == inbox.accountId && $0.contactId == contactInbox.contactId && $0.displayId == displayId
+            })
         else { throw StandInAPIError.notFound }
-        try toggleTyping(ref: ConversationRef(accountId: inbox.accountId, displayId: displayId), caller: .none, typingStatus: typingStatus, isPrivate: false)
+        return conversation
     }
 
     /// `POST …/custom_attributes`: replaces the hash (validated like on create).

@@ -116,6 +116,18 @@ struct StandInHarness: Sendable {
         return try await standIn.agent(agentID).reply(ref(conversation), text, attachments: attachments).id
     }
 
+    /// Waits until the message has `status` (`sent`, `delivered`, `read`, `failed`).
+    func waitForMessageStatus(_ message: Int, _ status: String) async throws {
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "message \(message) to be \(status)") { snapshot in
+            snapshot.messages.first { $0.id == message && $0.status.rawValue == status }.map { _ in true }
+        }
+    }
+
+    /// The current status of the message.
+    func messageStatus(_ message: Int) async -> String? {
+        await standIn.snapshot().messages.first { $0.id == message }?.status.rawValue
+    }
+
     /// The agent uploads a profile picture (PNG) in Chatwoot.
     func agentUploadsPicture(_ png: Data) async throws {
         try await standIn.setAvatar(user: agentID, filename: "agent.png", contentType: "image/png", data: Array(png))

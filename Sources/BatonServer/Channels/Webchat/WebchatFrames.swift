@@ -8,13 +8,15 @@ enum ClientFrame: Decodable {
     case hello(session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
     case message(text: String, clientMessageID: String?, payload: String?, data: JSONValue?)
     case typing(on: Bool)
+    /// The page showed the messages up to `id` while in view: the user saw them.
+    case seen(id: Int64)
     /// The user's answer to a satisfaction survey message.
     case survey(messageID: Int64, rating: Int, feedback: String?, clientMessageID: String?)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
 
     enum CodingKeys: String, CodingKey {
-        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language, messageId, rating, feedback
+        case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language, messageId, rating, feedback, id
     }
 
     /// The browser's language (`navigator.language`) when it looks like a language tag, lower-cased; anything else
@@ -48,6 +50,8 @@ enum ClientFrame: Decodable {
                 clientMessageID: try container.decodeIfPresent(String.self, forKey: .clientMessageId))
         case "typing":
             self = .typing(on: try container.decode(Bool.self, forKey: .on))
+        case "seen":
+            self = .seen(id: try container.decode(Int64.self, forKey: .id))
         case "ping":
             self = .ping
         default:

@@ -23,7 +23,7 @@ final class WebchatSocket: Sendable {
     let conversations: Conversations
     let store: any SessionStore
     let hub: ConversationHub
-    let typing: TypingRelay
+    let presence: UserPresenceRelay
     let reconciler: Reconciler
     let goodbye: WebchatGoodbye
     let logger: Logger
@@ -31,14 +31,14 @@ final class WebchatSocket: Sendable {
     let executors = EventLoopTaskExecutors()
 
     init(
-        endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, typing: TypingRelay,
+        endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, presence: UserPresenceRelay,
         reconciler: Reconciler, goodbye: WebchatGoodbye, logger: Logger
     ) {
         self.endpoint = endpoint
         self.conversations = conversations
         self.store = store
         self.hub = hub
-        self.typing = typing
+        self.presence = presence
         self.reconciler = reconciler
         self.goodbye = goodbye
         self.logger = logger
@@ -339,7 +339,9 @@ final class WebchatSocket: Sendable {
         case .hello?:
             try await send(.error(code: "invalid_frame", message: "'hello' is only allowed once"), outbound)
         case .typing(let on)?:
-            typing.userTyping(on, sessionID: sessionID, endpoint: endpoint)
+            presence.userTyping(on, sessionID: sessionID, endpoint: endpoint)
+        case .seen(let id)?:
+            presence.userSaw(through: id, sessionID: sessionID, endpoint: endpoint)
         case .ping?:
             try await send(.pong, outbound)
             // The page pings after 20 s of silence. During a handover that silence may be a reply whose webhook was

@@ -76,15 +76,33 @@ extension ChatwootDesk {
     /// Shows the agents that the user types, as the contact typing: through the Client API, whose echo names the
     /// contact (ignored), where a token's would name the bot or, worse, a user, and look like an agent typing to the user.
     func userTyping(_ on: Bool, handover: HandoverState, session: Session) async {
-        guard settings.forwardUserTyping, let conversationID = handover.conversationID, let inboxID = handover.inboxID else { return }
+        guard settings.forwardUserTyping else { return }
+        await asContact(handover, session, doing: "show the user's typing") { client, identifier, sourceID, conversationID in
+            try await client.contactTyping(inboxIdentifier: identifier, sourceID: sourceID, conversationID: conversationID, on: on)
+        }
+    }
+
+    /// Marks the agents' messages read, as Chatwoot's own widget does when the contact views the conversation.
+    func userSaw(handover: HandoverState, session: Session) async {
+        guard settings.reportSeenMessages else { return }
+        await asContact(handover, session, doing: "mark the agents' messages read") { client, identifier, sourceID, conversationID in
+            try await client.contactSawConversation(inboxIdentifier: identifier, sourceID: sourceID, conversationID: conversationID)
+        }
+    }
+
+    /// Calls the Client API as the handover's contact: the inbox's identifier (from the inbox as last read, which
+    /// never changes: no call of its own most of the time), the contact inbox's `source_id` Baton gave it, and the
+    /// conversation. Best effort: a failure is logged at debug and dropped.
+    private func asContact(
+        _ handover: HandoverState, _ session: Session, doing what: String,
+        _ call: (ChatwootClient, _ inboxIdentifier: String, _ sourceID: String, _ conversationID: Int) async throws -> Void
+    ) async {
+        guard let conversationID = handover.conversationID, let inboxID = handover.inboxID else { return }
         do {
-            // The inbox as last read (its identifier never changes): no call of its own most of the time.
             guard let identifier = try await availability.inbox(inboxID, known: nil).inboxIdentifier else { return }
-            try await client.contactTyping(
-                inboxIdentifier: identifier, sourceID: ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue), conversationID: conversationID,
-                on: on)
+            try await call(client, identifier, ChatwootIdentity.conversationSourceID(sessionID: session.id.rawValue), conversationID)
         } catch {
-            logger.debug("could not show the user's typing", metadata: ["session": "\(session.id)", "error": "\(error)"])
+            logger.debug("could not \(what)", metadata: ["session": "\(session.id)", "error": "\(error)"])
         }
     }
 

@@ -77,6 +77,9 @@
   let liveAfter = Infinity;           // messages above this id are new to this page (not the backlog)
   const announced = new Set();        // ids of messages told to the embedding page
   const announcedRetractions = new Set(); // ids of those it was told were taken back
+  let newestAgentId = 0;              // the newest agent message shown
+  let seenSent = 0;                   // the newest one the server was told the user saw
+  let panelOpen = !embed;             // embedded, the widget says when its panel shows
   let backlogEnd = 0;                 // while > 0, the first backlog is still arriving
   let stick = true;                   // keep the view pinned to the newest message
 
@@ -533,9 +536,11 @@
       for (const row of [...ui.log.children]) if (!row.dataset.pending && !row.dataset.failed) row.remove();
       byId.clear();
       retracted.clear();
-      // Its ids start at 1 again: the embedding page is to hear of its messages too (after `reset`, say).
+      // Its ids start at 1 again: the embedding page is to hear of its messages too (after `reset`, say), and the
+      // server of what the user sees.
       announced.clear();
       announcedRetractions.clear();
+      newestAgentId = seenSent = 0;
       qrRow = null;
       lastId = 0;
       store.set(KEY_LAST, '0');
@@ -557,6 +562,7 @@
     }
     if (liveAfter === Infinity) liveAfter = Number(f.lastId) || 0;
     isReady = everReady = true;
+    reportSeen();
     attempt = 0;
     setState('online');
     flushOutbox();
@@ -611,6 +617,10 @@
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
       if (m.sender === 'bot' || m.sender === 'agent') setTyping(m.sender, false);
       if (m.sender === 'bot' && wasNewest) dropDraft();
+      if (m.sender === 'agent' && id > newestAgentId) {
+        newestAgentId = id;
+        reportSeen();
+      }
       if (m.sender === 'agent' && handoverPhase === 'active' && id >= lastId) {
         // An agent who writes is here, assigned or not.
         agentHere = true;
@@ -766,6 +776,13 @@
     }
   }
 
+  // Tells the server the user saw the agents' messages so far, when the page is where they can see it; the server
+  // passes it on to the agents when the endpoint asks (Chatwoot then shows them read).
+  function reportSeen() {
+    if (newestAgentId <= seenSent || !panelOpen || document.visibilityState !== 'visible') return;
+    if (sendFrame({ type: 'seen', id: newestAgentId })) seenSent = newestAgentId;
+  }
+
   function sendFrame(obj) {
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(JSON.stringify(obj));
@@ -842,7 +859,10 @@
   addEventListener('online', () => { if (!ws) connect(); });
   // The browser knows the network is gone: do not wait for the heartbeat to find out.
   addEventListener('offline', () => abandon(ws));
-  document.addEventListener('visibilitychange', () => { if (!document.hidden && !ws) connect(); });
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && !ws) connect();
+    reportSeen();
+  });
 
   // ---- Sending ---------------------------------------------------------------
   function randomId() {
@@ -1160,7 +1180,11 @@
       switch (m.type) {
         case 'send': if (typeof m.text === 'string' && m.text.trim()) sendUser(m.text.trim().slice(0, MAX_TEXT)); break;
         case 'focus': ui.input.focus(); break;
-        case 'visibility': if (m.open) scrollToBottom(); break;
+        case 'visibility':
+          panelOpen = !!m.open;
+          if (m.open) scrollToBottom();
+          reportSeen();
+          break;
         case 'setUser':
           // Sent with the next hello: the server puts it in the profile and, with a verified hash, finds the
           // user's own session (docs/widget.md).

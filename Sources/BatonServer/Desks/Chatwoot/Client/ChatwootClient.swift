@@ -242,6 +242,14 @@ public struct ChatwootClient: Sendable {
         let _: Ignored = try await call(.POST, path + "?typing_status=\(status)", body: ["typing_status": .string(status)], scope: .publicAPI)
     }
 
+    /// Tells Chatwoot the contact saw the conversation now, through the Client API (no token): it marks the
+    /// messages to the contact sent before now as read, which agents see
+    /// (`app/controllers/public/api/v1/inboxes/conversations_controller.rb`, `Conversations::UpdateMessageStatusJob`).
+    public func contactSawConversation(inboxIdentifier: String, sourceID: String, conversationID: Int) async throws {
+        let path = "/inboxes/\(Self.pathSegment(inboxIdentifier))/contacts/\(Self.pathSegment(sourceID))/conversations/\(conversationID)/update_last_seen"
+        let _: Ignored = try await call(.POST, path, scope: .publicAPI)
+    }
+
     /// `text` escaped for one segment of a path.
     static func pathSegment(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/?#"))) ?? text

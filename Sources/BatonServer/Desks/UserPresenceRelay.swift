@@ -1,0 +1,64 @@
+import BatonCore
+import Foundation
+import Synchronization
+
+/// Passes what a user's page says of the user to the agents: their typing during an active handover, and that they
+/// saw the agents' messages. Only the signals worth passing go on: a change of typing, or a repeated "on" after
+/// `repeatAfter` (dashboards hide a typing indicator that is not refreshed), and a message seen newer than the last
+/// passed on. Keystroke-rate frames never become keystroke-rate desk calls, and no channel waits for the desk.
+final class UserPresenceRelay: Sendable {
+    static let repeatAfter: TimeInterval = 5
+    private let store: any SessionStore
+    private let desks: Desks
+    private let background: BackgroundWork
+    private let now: @Sendable () -> Date
+    private let last = Mutex<[SessionID: (on: Bool, at: Date)]>([:])
+    /// The newest message id each session's user was said to have seen, with when.
+    private let seen = Mutex<[SessionID: (id: Int64, at: Date)]>([:])
+
+    init(store: any SessionStore, desks: Desks, background: BackgroundWork, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.desks = desks
+        self.background = background
+        self.now = now
+    }
+
+    /// The user started or stopped typing.
+    func userTyping(_ on: Bool, sessionID: SessionID, endpoint: Endpoint) {
+        guard shouldForward(on, sessionID: sessionID) else { return }
+        background.submit { [store, desks] in
+            guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.phase == .active else { return }
+            await desks.desk(for: endpoint, channel: session.channel).userTyping(on, handover: handover, session: session)
+        }
+    }
+
+    /// The user's page showed the messages up to `messageID` (it was in view): the desk may mark the agents' read.
+    func userSaw(through messageID: Int64, sessionID: SessionID, endpoint: Endpoint) {
+        guard isNewer(messageID, sessionID: sessionID) else { return }
+        background.submit { [store, desks] in
+            // Any handover that has a desk conversation: the agents' last replies may be read after it ended.
+            guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil else { return }
+            await desks.desk(for: endpoint, channel: session.channel).userSaw(handover: handover, session: session)
+        }
+    }
+
+    func isNewer(_ messageID: Int64, sessionID: SessionID) -> Bool {
+        let now = now()
+        return seen.withLock { seen in
+            if seen.count > 10_000 { seen = seen.filter { now.timeIntervalSince($0.value.at) < 600 } }
+            if let previous = seen[sessionID], previous.id >= messageID { return false }
+            seen[sessionID] = (messageID, now)
+            return true
+        }
+    }
+
+    func shouldForward(_ on: Bool, sessionID: SessionID) -> Bool {
+        let now = now()
+        return last.withLock { last in
+            if last.count > 10_000 { last = last.filter { now.timeIntervalSince($0.value.at) < 60 } }
+            if let previous = last[sessionID], previous.on == on, !on || now.timeIntervalSince(previous.at) < Self.repeatAfter { return false }
+            last[sessionID] = (on, now)
+            return true
+        }
+    }
+}
