@@ -231,6 +231,13 @@ def test_api_commands_queued_before_load_events_and_handover_state(site, widget,
     assert badge.text == "1" and "1 new" in widget.launcher().get_attribute("aria-label")
     screenshot(widget.driver, "13-widget-unread")
 
+    # The demo reports the replies users see: one that came while the panel was closed is read once it opens.
+    def maria():
+        return next(m for m in demo.agent.messages(conversation) if m.get("content") == "Hello Grace, Maria here.")
+    assert maria()["status"] != "read"
+    widget.js("Baton.open()")
+    wait_until(lambda: maria()["status"] == "read", 15, "the reply read once the panel shows it")
+
     demo.agent.resolve(conversation)
     wait_until(lambda: widget.seen("handover")[-1]["phase"] == "resolved", 15, "the handover to end")
     widget.assert_no_csp_violations()
