@@ -12,7 +12,8 @@ final class UserPresenceRelay: Sendable {
     private let desks: Desks
     private let background: BackgroundWork
     private let now: @Sendable () -> Date
-    private let last = Mutex<[SessionID: (on: Bool, at: Date)]>([:])
+    /// What each session's user was last said to do, typing or not, with when.
+    private let typing = Mutex<[SessionID: (on: Bool, at: Date)]>([:])
     /// The newest message id each session's user was said to have seen, with when.
     private let seen = Mutex<[SessionID: (id: Int64, at: Date)]>([:])
 
@@ -42,6 +43,7 @@ final class UserPresenceRelay: Sendable {
         }
     }
 
+    /// Whether `messageID` is newer than what the session's user was last said to have seen (and remembers it).
     func isNewer(_ messageID: Int64, sessionID: SessionID) -> Bool {
         let now = now()
         return seen.withLock { seen in
@@ -52,12 +54,13 @@ final class UserPresenceRelay: Sendable {
         }
     }
 
+    /// Whether this typing signal is worth passing on (and remembers it): a change, or "on" again after `repeatAfter`.
     func shouldForward(_ on: Bool, sessionID: SessionID) -> Bool {
         let now = now()
-        return last.withLock { last in
-            if last.count > 10_000 { last = last.filter { now.timeIntervalSince($0.value.at) < 60 } }
-            if let previous = last[sessionID], previous.on == on, !on || now.timeIntervalSince(previous.at) < Self.repeatAfter { return false }
-            last[sessionID] = (on, now)
+        return typing.withLock { typing in
+            if typing.count > 10_000 { typing = typing.filter { now.timeIntervalSince($0.value.at) < 60 } }
+            if let previous = typing[sessionID], previous.on == on, !on || now.timeIntervalSince(previous.at) < Self.repeatAfter { return false }
+            typing[sessionID] = (on, now)
             return true
         }
     }
