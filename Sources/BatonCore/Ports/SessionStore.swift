@@ -237,6 +237,18 @@ extension SessionStore {
         try await update(sessionID: sessionID, now: now, retracting: nil, committed: nil, body)
     }
 
+    /// Every retracted message of the session up to `through`, oldest first, read `pageSize` at a time: what a
+    /// client that has the messages up to `through` is to take back (a session has few).
+    public func retractedMessages(sessionID: SessionID, through: Int64, pageSize: Int = 200) async throws -> [Message] {
+        var all: [Message] = []
+        while through > (all.last?.id ?? 0) {
+            let page = try await retractedMessages(sessionID: sessionID, after: all.last?.id ?? 0, through: through, limit: pageSize)
+            all += page
+            if page.count < pageSize { break }
+        }
+        return all
+    }
+
     /// Marks the session's message with `externalID` as retracted (its author deleted it), changing nothing else.
     /// - Returns: the message, or `nil` when there is none or it was retracted before.
     public func retract(sessionID: SessionID, externalID: String, now: Date = Date()) async throws -> Message? {

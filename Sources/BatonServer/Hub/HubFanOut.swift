@@ -141,8 +141,6 @@ public struct HubFanOut: Service {
     /// faster that, on a machine both share with PostgreSQL, it took the time this one needed to acknowledge
     /// webhooks at 2,000 msg/s, and some timed out (BENCHMARKS.md, 4 December).
     static let announcementBatch = 16
-    /// Retracted messages read at a time when catching up (``deliverRetractions(through:in:)``).
-    static let retractionsPage = 200
 
     /// Listens for the other instances' events, subscribing again (after 1 s, doubling to 30 s) whenever it drops.
     func listen() async {
@@ -234,15 +232,9 @@ public struct HubFanOut: Service {
     /// this instance was not listening is of a message its sockets may show, which no later message brings back.
     /// A socket takes a repeat as the retraction it has. (Retracted messages are few, read through their own index.)
     func deliverRetractions(through: Int64, in sessionID: SessionID) async {
-        var after: Int64 = 0
         do {
-            while through > after {
-                let page = try await store.retractedMessages(sessionID: sessionID, after: after, through: through, limit: Self.retractionsPage)
-                for message in page {
-                    hub.deliver(message.movedTo.map { .moved(messageID: message.id, to: $0) } ?? .retracted(messageID: message.id), to: sessionID)
-                    after = message.id
-                }
-                if page.count < Self.retractionsPage { return }
+            for message in try await store.retractedMessages(sessionID: sessionID, through: through) {
+                hub.deliver(message.movedTo.map { .moved(messageID: message.id, to: $0) } ?? .retracted(messageID: message.id), to: sessionID)
             }
         } catch {
             metrics.fanOut("read_failed")

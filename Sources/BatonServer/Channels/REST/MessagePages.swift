@@ -52,21 +52,12 @@ struct MessagePages: Sendable {
         let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
         // Read after the page: a reply moved in between then has its original taken back here and its copy in the
         // next page, never both shown.
-        let retractions = try await self.retractions(of: session.id, through: after)
+        let retractions = try await store.retractedMessages(sessionID: session.id, through: after, pageSize: Self.maxPageSize)
+            .map { Retraction(id: $0.id, movedTo: $0.movedTo) }
         // Messages stored between the session read and the page read are in the page: the newest id is theirs.
         return Page(sessionId: session.id, messages: page.map(MessagePayload.init), retractions: retractions, lastId: max(lastID, page.last?.id ?? 0))
     }
 
-    /// Every retracted message of the session up to `through`, oldest first (few: read through their own index).
-    func retractions(of sessionID: SessionID, through: Int64) async throws -> [Retraction] {
-        var all: [Retraction] = []
-        while through > (all.last?.id ?? 0) {
-            let page = try await store.retractedMessages(sessionID: sessionID, after: all.last?.id ?? 0, through: through, limit: Self.maxPageSize)
-            all += page.map { Retraction(id: $0.id, movedTo: $0.movedTo) }
-            if page.count < Self.maxPageSize { break }
-        }
-        return all
-    }
 
     static func integer(_ text: Substring?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
         guard let text else { return value }

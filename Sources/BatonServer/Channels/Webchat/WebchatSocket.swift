@@ -272,14 +272,9 @@ final class WebchatSocket: Sendable {
     /// Sends a `retract` frame for each retracted message up to `through`, oldest first. The page may have shown
     /// them; one it has removed already it removes again, which changes nothing.
     func sendRetractions(through: Int64, sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
-        var after: Int64 = 0
-        while through > after {
-            let page = try await store.retractedMessages(sessionID: sessionID, after: after, through: through, limit: Self.backlogPage)
-            for message in page {
-                try await send(.retract(id: message.id, movedTo: message.movedTo), outbound)
-                after = message.id
-            }
-            if page.count < Self.backlogPage { return }
+        guard through > 0 else { return }
+        for message in try await store.retractedMessages(sessionID: sessionID, through: through) {
+            try await send(.retract(id: message.id, movedTo: message.movedTo), outbound)
         }
     }
 
