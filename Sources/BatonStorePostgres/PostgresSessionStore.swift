@@ -168,7 +168,7 @@ public final class PostgresSessionStore: SessionStore {
                 """, logger: logger)
         }
         let stored = placement.writes.map(\.stored)
-        update.placed(through: placement.lastMessageID)
+        update.placed(through: placement.lastMessageID, movedCopies: moves.map(\.copy))
         let save = try await saving(stepWrite(update, messages: stored, lastMessageID: placement.lastMessageID, now: now), on: connection)
         return .saving(save) { _, _ in .done((result, stored)) }
     }

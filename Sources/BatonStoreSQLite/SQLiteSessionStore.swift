@@ -139,7 +139,7 @@ public final class SQLiteSessionStore: SessionStore {
                 try Self.insert(write.stored, db)
             }
             let stored = placement.writes.map(\.stored)
-            update.placed(through: placement.lastMessageID)
+            update.placed(through: placement.lastMessageID, movedCopies: placement.writes.filter(\.isMove).map(\.stored.id))
             for job in update.jobs {
                 try db.cachedStatement(sql: "INSERT INTO outbox (session_id, job, kind, attempts, created_at, next_attempt_at, trace) VALUES (?, ?, ?, 0, ?, ?, ?)")
                     .execute(arguments: [sessionID.rawValue, try Self.encode(job), job.kind, now.millis, now.millis, update.trace])

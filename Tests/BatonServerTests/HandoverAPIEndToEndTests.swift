@@ -1,8 +1,12 @@
 import BatonConfig
 import BatonCore
+import BatonServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import Testing
 
 /// The handovers API: a bot outside Baton that owns its conversations opens a handover with its transcript, posts
@@ -114,6 +118,55 @@ struct HandoverAPIEndToEndTests {
             #expect(all.allSatisfy { $0.json["sessionId"] == .string(session) && $0.json["userId"] == "crm-7" && $0.json["endpoint"] == "test" })
             #expect(all[1].json["handover"]?["agentAssigned"] == true)
             #expect(!all.contains { $0.body.contains(Self.apiKey) || $0.body.contains(Self.secret) })
+        }
+    }
+
+    /// An agent's reply whose webhook comes after a later reply's goes before it: the later one is stored again
+    /// behind it, and the bot hears of the move (`handover.agent_message_moved`, the copy naming the id it had),
+    /// after the late reply; its reads list the old id as moved.
+    @Test func theBotHearsOfTheRepliesALateOneMovesBehindIt() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let opened = try await client.api(
+                .post, Self.handovers,
+                ["userId": "crm-8", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["id": "m1", "sender": "user", "text": "Where is my order?"]]])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            try await chatwoot.take(conversation)
+            try await chatwoot.reply(conversation, "Hello, I am looking into it.")
+            _ = try await receiver.waitForTaken(3)
+            try await chatwoot.waitForWebhooksIdle()
+
+            // The next reply's webhook is held back; the one after it comes first, then the held one. Its webhooks
+            // are dropped: its `message_created`, the `conversation_updated` each reply brings, and the
+            // `message_updated` that marks it `failed` (which carries it too), so it reaches Baton only when the test
+            // sends its `message_created`. Chatwoot's reads of the conversation fail meanwhile, so Baton cannot find
+            // it there first (it reads what webhooks may have missed at its start).
+            chatwoot.fail("GET", "/api/v1/accounts/*/conversations/*/messages", status: 503, body: #"{"error":"down for the test"}"#, times: nil)
+            chatwoot.dropWebhooks(3)
+            let held = try await chatwoot.reply(conversation, "Your parcel left yesterday.")
+            let late = try await chatwoot.droppedWebhook(ofMessage: held)
+            _ = try await chatwoot.droppedWebhook("message_updated", ofMessage: held)
+            _ = try await chatwoot.reply(conversation, "It arrives tomorrow.")
+            let second = try await receiver.waitForTaken(4)[3]
+            #expect(second.type == "handover.agent_message")
+            #expect(second.json["message"]?["text"] == "It arrives tomorrow.")
+            let now = Int(Date().timeIntervalSince1970)
+            var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Chatwoot-Delivery")!: UUID().uuidString]
+            headers[HTTPField.Name(WebhookSignature.signatureHeader)!] = WebhookSignature(secret: chatwoot.secret).sign(body: late, timestamp: now)
+            headers[HTTPField.Name(WebhookSignature.timestampHeader)!] = String(now)
+            #expect(try await client.execute(uri: "/handover/chatwoot", method: .post, headers: headers, body: ByteBuffer(data: late)).status == .ok)
+
+            let told = try await receiver.waitForTaken(6)
+            #expect(told.map(\.type).suffix(3) == ["handover.agent_message", "handover.agent_message", "handover.agent_message_moved"])
+            let (lateReply, moved) = (told[4].json["message"], told[5].json["message"])
+            #expect(lateReply?["text"] == "Your parcel left yesterday.")
+            #expect(moved?["text"] == "It arrives tomorrow.")
+            #expect(moved?["movedFrom"] == second.json["message"]?["id"], "the copy names the id the bot had")
+            let (lateID, copyID) = (try #require(lateReply?["id"]?.int), try #require(moved?["id"]?.int))
+            #expect(copyID == lateID + 1, "the copy comes after the late reply")
+            let reread = try await client.api(.get, "\(Self.handovers)/\(session)/messages?after=\(lateID - 1)").json
+            #expect(reread["messages"].list.map(\.text) == ["Your parcel left yesterday.", "It arrives tomorrow."])
+            #expect(reread["retractions"] == [["id": second.json["message"]?["id"] ?? nil, "movedTo": .number(Double(copyID))]])
         }
     }
 

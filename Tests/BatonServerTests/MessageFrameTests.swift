@@ -9,9 +9,9 @@ import Testing
 @Suite struct MessageFrameTests {
     static let session = SessionID(rawValue: "s_00000000000000000000000000000001")
 
-    static func message(_ sender: Sender, _ content: MessageContent, retracted: Bool = false, movedTo: Int64? = nil) -> Message {
+    static func message(_ sender: Sender, _ content: MessageContent, retracted: Bool = false, movedTo: Int64? = nil, movedFrom: Int64? = nil) -> Message {
         let draft = MessageDraft(sender: sender, content: content, createdAt: Date(timeIntervalSince1970: 1_796_290_200.25), clientMessageID: "c-1", agentName: "Ada")
-        return Message(id: 42, sessionID: session, draft: draft, retracted: retracted, movedTo: movedTo)
+        return Message(id: 42, sessionID: session, draft: draft, retracted: retracted, movedTo: movedTo, movedFrom: movedFrom)
     }
 
     static let messages: [Message] = [
@@ -29,6 +29,7 @@ import Testing
         message(.agent, MessageContent(text: "moved"), movedTo: 57),
         message(.system, MessageContent(text: "Rate us", data: ["survey": ["displayType": "emoji", "link": "https://chatwoot.example/survey"]])),
         message(.user, MessageContent(text: "5", data: ["surveyAnswer": ["messageId": 41, "rating": 5]])),
+        message(.agent, MessageContent(text: "the copy"), movedFrom: 40),
     ]
 
     @Test(arguments: messages)
@@ -52,5 +53,6 @@ import Testing
         #expect(frames[3]["movedTo"] == 57)
         #expect(frames[4]["survey"] == ["displayType": "emoji"], "the survey's link stays on the server")
         #expect(frames[5]["surveyAnswer"] == ["messageId": 41, "rating": 5])
+        #expect(frames[6]["movedFrom"] == 40 && frames[6]["text"] == "the copy" && frames[6]["retracted"] == nil)
     }
 }

@@ -178,6 +178,29 @@ struct StoreContractTests {
         #expect(stored.state.handover?.syncedThrough == stored.lastMessageID, "nothing of the agent's waits to go back")
     }
 
+    /// A caller that asks for a job per copy of a reply its late one moves (an outside bot is told of each move) gets
+    /// one saved with the change, after its own jobs, in the copies' order, and none when nothing moves. (The
+    /// PostgreSQL store saves a reply first on the guess that nothing moves, and learns of the moves when that fails.)
+    @Test(arguments: StoreKind.allCases)
+    func aJobIsSavedForEachCopyALateReplyMoves(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let session = try await newSession(store)
+        for (text, order) in [("third", Int64(30)), ("fourth", 40), ("second", 20)] {
+            let reply = MessageDraft(sender: .agent, content: MessageContent(text: text), createdAt: epoch, externalID: "m\(order)", externalOrder: order)
+            _ = try await store.update(sessionID: session.id, now: epoch) { update in
+                update.append(reply)
+                update.enqueue(.note(text, handover: 1))
+                update.enqueueForEachMovedCopy { .post(messageID: $0, handover: 1) }
+            }
+        }
+        let messages = try await store.messages(sessionID: session.id, after: 0, limit: 10)
+        let copies = messages.filter { $0.movedFrom != nil }
+        #expect(copies.map(\.content.text) == ["third", "fourth"])
+        #expect(copies.map(\.movedFrom) == [1, 2])
+        let jobs = try await store.outbox(dead: false, limit: 10).map(\.job)
+        #expect(jobs == [.note("third", handover: 1), .note("fourth", handover: 1), .note("second", handover: 1)] + copies.map { .post(messageID: $0.id, handover: 1) })
+    }
+
     /// A late reply delivered again would move the replies after it once more: the repeated external id is refused
     /// (named after that reply, not after the copies it would have moved) and nothing moves.
     @Test(arguments: StoreKind.allCases)

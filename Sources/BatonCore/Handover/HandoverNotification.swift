@@ -13,6 +13,9 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         case agentMessage = "handover.agent_message"
         /// An agent deleted a message they had written to the user (`messageID`, now retracted).
         case agentMessageDeleted = "handover.agent_message_deleted"
+        /// A reply whose webhook came late went before replies the agent wrote after it: one of those was stored again
+        /// behind it (`messageID`, the copy, whose `movedFrom` is the id it had).
+        case agentMessageMoved = "handover.agent_message_moved"
         /// An agent resolved the conversation (or gave the user back without resolving, `reason: returned`).
         case resolved = "handover.resolved"
         /// An agent reopened a resolved conversation: the agent has the user again.
@@ -32,7 +35,7 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
     public var createdAt: Date
     /// The handover as it was after the change.
     public var handover: Snapshot
-    /// The agent's message, for `agentMessage` and `agentMessageDeleted`.
+    /// The agent's message, for `agentMessage`, `agentMessageDeleted` and `agentMessageMoved`.
     public var messageID: Int64?
 
     public init(id: String, kind: Kind, createdAt: Date, handover: Snapshot, messageID: Int64? = nil) {

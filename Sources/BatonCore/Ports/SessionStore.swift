@@ -24,6 +24,8 @@ public struct SessionUpdate: Sendable {
     public let retracted: Message?
     /// Whether the provider has, or never needs, every message this change appends (see `passOverAppended`).
     private var passesOverAppended = false
+    /// The job to save for each copy of a reply an appended draft moves (see `enqueueForEachMovedCopy`).
+    private var jobForMovedCopy: (@Sendable (_ copyID: Int64) -> OutboxJob)?
 
     public init(session: Session, rateBucket: RateBucket? = nil, retracted: Message? = nil) {
         self.session = session
@@ -48,10 +50,17 @@ public struct SessionUpdate: Sendable {
     /// the store has numbered them.
     public mutating func passOverAppended() { passesOverAppended = true }
 
+    /// Saves `job(copyID)` with the change for each copy of a stored reply that an appended draft moves behind it
+    /// (see `MessagePlacement`), after the jobs enqueued so far, in the copies' order. Whether anything moves is known
+    /// only once the store has read the replies after the draft, so it applies this in `placed(through:movedCopies:)`.
+    public mutating func enqueueForEachMovedCopy(_ job: @escaping @Sendable (_ copyID: Int64) -> OutboxJob) { jobForMovedCopy = job }
+
     /// Called by the store once the appended messages (and any copies they moved) are numbered, before the state
-    /// is written: `lastMessageID` is the session's newest id then.
-    public mutating func placed(through lastMessageID: Int64) {
+    /// and the jobs are written: `lastMessageID` is the session's newest id then, and `movedCopies` the ids of the
+    /// copies, in order.
+    public mutating func placed(through lastMessageID: Int64, movedCopies: [Int64] = []) {
         if passesOverAppended { state.handover?.passOver(after: session.lastMessageID, through: lastMessageID) }
+        if let jobForMovedCopy { jobs += movedCopies.map(jobForMovedCopy) }
     }
 }
 

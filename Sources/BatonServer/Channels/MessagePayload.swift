@@ -14,6 +14,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
     public var retracted: Bool?
     /// Set on a message stored again further down (as this id) to keep the agents' order; clients drop it.
     public var movedTo: Int64?
+    /// Set on that copy: the id the message had before it was moved (retracted since, with `movedTo`).
+    public var movedFrom: Int64?
     /// Set on the desk's satisfaction survey: answer it with a rating (webchat `survey` frame, REST `POST …/survey`).
     public var survey: Survey?
     /// Set on the user's answer to a survey.
@@ -43,6 +45,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         agentName = message.agentName
         retracted = message.retracted ? true : nil
         movedTo = message.movedTo
+        movedFrom = message.movedFrom
         if !message.retracted, let cards = message.content.cards?.map(Self.webOnly).filter({ !$0.isEmpty }), !cards.isEmpty { self.cards = cards }
         // What the page needs to show a survey; the desk's survey link stays on the server.
         let data = message.content.data
@@ -62,6 +65,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         fields.member("clientMessageId", clientMessageId)
         fields.member("createdAt", createdAt)
         fields.member("id", id)
+        fields.member("movedFrom", movedFrom)
         fields.member("movedTo", movedTo)
         fields.member("quickReplies", array: quickReplies) { $0.value($1) }
         fields.member("retracted", retracted)

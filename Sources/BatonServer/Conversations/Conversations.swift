@@ -147,9 +147,11 @@ public struct Conversations: Sendable {
                 let before = update.state.handover
                 // The user has an answer: the agent-inactivity clock stops, and so do reminders.
                 update.state.handover?.agentWrote(at: time)
-                // A single draft takes the session's next id (`MessagePlacement`).
+                // A single draft takes the session's next id (`MessagePlacement`); the replies it moves behind it, if
+                // its webhook came late, are copies after it, each told of after it.
                 if notifies(update.session), let handover = update.state.handover {
                     update.enqueue(.event(Self.notification(.agentMessage, handover: handover, at: time, messageID: update.session.lastMessageID + 1)))
+                    update.enqueueForEachMovedCopy { .event(Self.notification(.agentMessageMoved, handover: handover, at: time, messageID: $0)) }
                 }
                 return (endpoint: update.session.endpointID, measures: HandoverMeasures(from: before, to: update.state.handover, at: time))
             } }

@@ -201,6 +201,15 @@ struct StandInHarness: Sendable {
     /// Fails the next `count` webhook deliveries (nothing is sent; message events mark their message failed).
     func dropWebhooks(_ count: Int) { standIn.failNextWebhooks(count) }
 
+    /// The body of the API inbox's `event` for message `id`, whose delivery was dropped (`dropWebhooks`): to deliver
+    /// it late, after later messages' webhooks, as Chatwoot's parallel workers may.
+    func droppedWebhook(_ event: String = "message_created", ofMessage id: Int) async throws -> Data {
+        let delivery = try await standIn.waitUntil(timeout: .seconds(10), "the dropped \(event) of message \(id)") { snapshot in
+            snapshot.deliveries.first { $0.agentBotId == nil && $0.event == event && $0.messageId == id && $0.error != nil }
+        }
+        return Data(delivery.body)
+    }
+
     /// Delivers every webhook `copies` times and shuffles those within `window`.
     func shuffleWebhooks(window: Duration, copies: Int) {
         standIn.updateWebhookOptions {

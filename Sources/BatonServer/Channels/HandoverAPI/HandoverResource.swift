@@ -51,7 +51,8 @@ struct NotificationPayload: Encodable, Sendable {
     var sessionId: SessionID
     var userId: String
     var handover: HandoverPayload
-    /// The agent's message, for `handover.agent_message` and (retracted, its content gone) `handover.agent_message_deleted`.
+    /// The agent's message, for `handover.agent_message`, (retracted, its content gone) `handover.agent_message_deleted`,
+    /// and (the copy, with `movedFrom`) `handover.agent_message_moved`.
     var message: MessagePayload?
 
     init(_ notification: HandoverNotification, session: Session, message: Message?) {
