@@ -170,6 +170,34 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    /// An outside bot says that its user types and which replies the user saw, as a REST client does: the agents
+    /// see the contact typing and the reply read. Only with the API key.
+    @Test func anOutsideBotSaysThatItsUserTypesAndSawTheReplies() async throws {
+        try await CallbackReceiver.run { _, url in
+            let rest = RESTSettings(apiKey: Secret(Self.apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(Self.secret)))
+            try await HandoverEndToEndTests.withBaton(rest: rest, configure: { $0.reportSeenMessages = true }) { chatwoot, client in
+                let opened = try await client.api(
+                    .post, Self.handovers, ["userId": "crm-9", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Hello?"]]])
+                let session = try #require(opened.json["sessionId"]?.stringText)
+                let resource = "\(Self.handovers)/\(session)"
+                let conversation = try await chatwoot.waitForConversation(session: session)
+                try await client.expectError(.post, "\(resource)/typing", body: ["on": true], status: .unauthorized, code: "unauthorized")
+
+                #expect(try await client.api(.post, "\(resource)/typing", ["on": true]).status == .noContent)
+                let typing = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation)/toggle_typing")
+                #expect(typing.path.contains("/contacts/\(ChatwootIdentity.conversationSourceID(sessionID: session))/"))
+                #expect(typing.query == "typing_status=on" && typing.status == 200)
+
+                let reply = try await chatwoot.reply(conversation, "Hello, I am Anna")
+                let page = try await client.api(.get, "\(resource)/messages?after=\(opened.json["lastId"]?.int ?? 0)&wait=10").json
+                let shown = try #require(page["messages"].list.last?["id"])
+                try await client.expectError(.post, "\(resource)/seen", body: ["id": shown], status: .unauthorized, code: "unauthorized")
+                #expect(try await client.api(.post, "\(resource)/seen", ["id": shown]).status == .noContent)
+                try await chatwoot.waitForMessageStatus(reply, "read")
+            }
+        }
+    }
+
     /// Every notification is sent as its change is stored, not when the outbox next looks for work (once a second,
     /// for the jobs of other instances): with that look an hour apart, the bot still hears each change, the agent's
     /// reply included (it once waited for the look).
@@ -338,7 +366,7 @@ struct HandoverAPIEndToEndTests {
 }
 
 extension TestClientProtocol {
-    /// A handovers API call with the API key; throws unless it answers 2xx.
+    /// A handovers API call with the API key; throws unless it answers 2xx. An answer without a body is `null`.
     func api(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil) async throws -> (status: HTTPResponse.Status, json: JSONValue) {
         var headers: HTTPFields = [.authorization: "Bearer \(HandoverAPIEndToEndTests.apiKey)"]
         if body != nil { headers[.contentType] = "application/json" }
@@ -346,6 +374,7 @@ extension TestClientProtocol {
         guard (200..<300).contains(response.status.code) else {
             throw ChatError.unexpected("\(method) \(path) answered \(response.status): \(String(buffer: response.body))")
         }
-        return (response.status, try JSONValue(jsonText: String(buffer: response.body)))
+        // A 204 has no body.
+        return (response.status, response.body.readableBytes == 0 ? .null : try JSONValue(jsonText: String(buffer: response.body)))
     }
 }

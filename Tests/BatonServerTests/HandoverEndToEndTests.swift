@@ -336,6 +336,48 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// A REST client says what the webchat says in frames: that its user types (the agents see the contact typing)
+    /// and which messages the user saw (the agent's reply then shows as read), each answered 204 at once; an id the
+    /// session does not have, a body it does not take and a session it does not know get clear errors.
+    @Test func aRESTClientSaysThatItsUserTypesAndSawTheReplies() async throws {
+        try await Self.withBaton(configure: { $0.reportSeenMessages = true }) { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let asked = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            let conversation = try await chatwoot.waitForConversation()
+            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+
+            #expect(try await client.postStatus("\(base)/typing", ["on": true]) == .noContent)
+            let typing = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation.id)/toggle_typing")
+            #expect(typing.query == "typing_status=on" && typing.tokenOwner == nil && typing.status == 200)
+
+            let reply = try await chatwoot.reply(conversation.id, "Hello Ada, I am here")
+            let shown = try await Self.firstAgentMessage(client, at: base, after: try #require(asked["lastId"]?.int))
+            #expect(try await client.postStatus("\(base)/seen", ["id": .number(Double(shown))]) == .noContent)
+            try await chatwoot.waitForMessageStatus(reply, "read")
+
+            try await client.expectError(.post, "\(base)/seen", body: ["id": .number(Double(shown + 50))], status: .badRequest, code: "unknown_message")
+            try await client.expectError(.post, "\(base)/seen", body: ["id": 0], status: .badRequest, code: "unknown_message")
+            try await client.expectError(.post, "\(base)/typing", body: ["on": "yes"], status: .badRequest, code: "invalid_json")
+            try await client.expectError(.post, "\(base)/seen", raw: "{not json", status: .badRequest, code: "invalid_json")
+            let unknown = "/api/v1/endpoints/t0k3n/sessions/s_00000000000000000000000000000000/typing"
+            try await client.expectError(.post, unknown, body: ["on": true], status: .notFound, code: "session_not_found")
+            #expect(await chatwoot.answers("POST", pathSuffix: "/update_last_seen").count == 1, "only the seen that was taken reached Chatwoot")
+        }
+    }
+
+    /// The id of the first agent message after `after` in the REST session at `base`, read as a client does: long
+    /// polls from its last id (the handover's notices come before the agent's reply).
+    static func firstAgentMessage(_ client: some TestClientProtocol, at base: String, after: Int64) async throws -> Int64 {
+        var after = after
+        for _ in 0..<5 {
+            let page = try await client.getJSON("\(base)/messages?after=\(after)&wait=10")
+            if let id = page["messages"].list.first(where: { $0["sender"] == "agent" })?["id"]?.int { return id }
+            after = page["lastId"]?.int ?? after
+        }
+        throw ChatError.unexpected("no agent message after \(after)")
+    }
+
     @Test func racingTriggersOpenOneContactAndOneConversation() async throws {
         try await Self.withBaton { chatwoot, client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])

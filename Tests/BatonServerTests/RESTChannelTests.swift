@@ -161,6 +161,13 @@ extension TestClientProtocol {
         return try JSONValue(jsonText: String(buffer: response.body))
     }
 
+    /// Posts `body` as JSON and returns the answer's status (for calls that answer with no body).
+    func postStatus(_ path: String, _ body: JSONValue, headers: HTTPFields = [:]) async throws -> HTTPResponse.Status {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return try await execute(uri: path, method: .post, headers: fields, body: ByteBuffer(string: body.jsonText)).status
+    }
+
     func getJSON(_ path: String, headers: HTTPFields = [:]) async throws -> JSONValue {
         let response = try await execute(uri: path, method: .get, headers: headers)
         guard response.status == .ok else { throw ChatError.unexpected("GET \(path) answered \(response.status): \(String(buffer: response.body))") }

@@ -99,10 +99,12 @@ public func buildApplication(
         endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
     ).addRoutes(to: router)
     let pages = MessagePages(store: store, hub: hub, reconciler: reconciler)
-    RESTController(endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler).addRoutes(to: router)
+    let presenceRoutes = UserPresenceRoutes(presence: presence)
+    RESTController(endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes)
+        .addRoutes(to: router)
     // Outside bots that own their conversations and need only the handover.
     HandoversController(
-        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler,
+        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes,
         maxTextLength: configuration.limits.maxMessageLength, now: now
     ).addRoutes(to: router)
     AgentBotWebhookController(

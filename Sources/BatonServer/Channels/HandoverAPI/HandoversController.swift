@@ -6,15 +6,16 @@ import NIOFoundationCompat
 
 /// The handovers API (docs/handovers-api.md, docs/openapi.yaml): for bots outside Baton that own their
 /// conversations and need only the handover. An outside bot opens a handover for its user with the transcript so
-/// far, posts the user's and its own later turns, reads (or long-polls) the agent's replies, and closes it; what
-/// becomes of the handover is also posted to the endpoint's callback URL (`HandoverCallbacks`). Every call needs
-/// the endpoint's REST API key, checked before the body is read.
+/// far, posts the user's and its own later turns (and that the user types or saw the replies), reads (or
+/// long-polls) the agent's replies, and closes it; what becomes of the handover is also posted to the endpoint's
+/// callback URL (`HandoverCallbacks`). Every call needs the endpoint's REST API key, checked before the body is read.
 struct HandoversController {
     let endpoints: EndpointRegistry
     let conversations: Conversations
     let store: any SessionStore
     let pages: MessagePages
     let reconciler: Reconciler
+    let presence: UserPresenceRoutes
     /// The longest text of one message (`limits.maxMessageLength`).
     let maxTextLength: Int
     let now: @Sendable () -> Date
@@ -29,6 +30,14 @@ struct HandoversController {
         router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/messages", use: post)
         router.get("api/v1/endpoints/{urlToken}/handovers/{sessionId}/messages", use: messages)
         router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/close", use: close)
+        router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/typing") { request, context in
+            let (endpoint, session) = try await authorizedSession(request, context)
+            return try await presence.typing(request, context: context, session: session, endpoint: endpoint)
+        }
+        router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/seen") { request, context in
+            let (endpoint, session) = try await authorizedSession(request, context)
+            return try await presence.seen(request, context: context, session: session, endpoint: endpoint)
+        }
     }
 
     // MARK: Bodies

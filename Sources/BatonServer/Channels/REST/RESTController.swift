@@ -6,7 +6,8 @@ import Logging
 import NIOFoundationCompat
 
 /// The REST channel (docs/rest-api.md, docs/openapi.yaml): post a user message and get the bot's answer; read
-/// a session's messages after an id to receive what arrives later (agent replies).
+/// a session's messages after an id to receive what arrives later (agent replies); say that the user types or saw
+/// the messages.
 struct RESTController {
     let endpoints: EndpointRegistry
     let conversations: Conversations
@@ -14,6 +15,7 @@ struct RESTController {
     let pages: MessagePages
     /// A REST client has no socket whose reconnect would make up for lost webhooks: its reads and posts do.
     let reconciler: Reconciler
+    let presence: UserPresenceRoutes
 
     struct PostMessage: Decodable {
         var sessionId: String?
@@ -36,6 +38,14 @@ struct RESTController {
         router.post("api/v1/endpoints/{urlToken}/messages", use: postMessage)
         router.get("api/v1/endpoints/{urlToken}/sessions/{sessionId}/messages", use: messages)
         router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/survey", use: answerSurvey)
+        router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/typing") { request, context in
+            let (endpoint, session) = try await session(context)
+            return try await presence.typing(request, context: context, session: session, endpoint: endpoint)
+        }
+        router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/seen") { request, context in
+            let (endpoint, session) = try await session(context)
+            return try await presence.seen(request, context: context, session: session, endpoint: endpoint)
+        }
     }
 
     struct SurveyAnswerBody: Decodable {
@@ -47,11 +57,7 @@ struct RESTController {
 
     /// The user's answer to a satisfaction survey message (one whose `data.survey` is set).
     func answerSurvey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let endpoint = try endpoint(context)
-        let token = try context.parameters.require("sessionId")
-        guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
-            throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
-        }
+        let (_, session) = try await session(context)
         let body = try await request.decodeJSON(SurveyAnswerBody.self, context: context, what: "a survey answer")
         if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
             throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
@@ -126,12 +132,18 @@ struct RESTController {
     }
 
     func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (_, session) = try await session(context)
+        return try Response.json(try await pages.page(of: session, request))
+    }
+
+    /// The session the path names (its id is the credential); an outside bot's is reached through the handovers API only.
+    func session(_ context: AppRequestContext) async throws -> (Endpoint, Session) {
         let endpoint = try endpoint(context)
         let token = try context.parameters.require("sessionId")
         guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
             throw APIError(.notFound, "session_not_found", "no such session on this endpoint")
         }
-        return try Response.json(try await pages.page(of: session, request))
+        return (endpoint, session)
     }
 
     func endpoint(_ context: AppRequestContext) throws -> Endpoint {
