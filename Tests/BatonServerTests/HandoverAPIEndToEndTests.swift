@@ -198,6 +198,31 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    /// An outside bot passes its user's files to the agent as the REST channel does (`UserFilesTests`), with the
+    /// API key checked before the file is read; only while a handover runs.
+    @Test func anOutsideBotPassesItsUsersFilesToTheAgent() async throws {
+        try await Self.withAPI { chatwoot, _, client in
+            let opened = try await client.api(
+                .post, Self.handovers, ["userId": "crm-10", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Here is my receipt"]]])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let route = "\(Self.handovers)/%@/files"
+            let key: HTTPFields = [.authorization: "Bearer \(Self.apiKey)"]
+            let anonymous = try await UserFilesTests.upload(client, session: session, bytes: UserFilesTests.png, type: "image/png", route: route)
+            #expect(anonymous.status == .unauthorized)
+
+            let sent = try await UserFilesTests.upload(client, session: session, bytes: UserFilesTests.png, type: "image/png", name: "receipt.png", route: route, headers: key)
+            #expect(sent.status == .created, "\(String(buffer: sent.body))")
+            #expect(try JSONValue(jsonText: String(buffer: sent.body))["message"]?["attachments"].list.first?["name"] == "receipt.png")
+            let files = try await chatwoot.waitForIncomingFiles(conversation)
+            #expect(files.map(\.name) == ["receipt.png"] && files.first?.size == UserFilesTests.png.count)
+
+            _ = try await client.api(.post, "\(Self.handovers)/\(session)/close")
+            let late = try await UserFilesTests.upload(client, session: session, bytes: UserFilesTests.png, type: "image/png", route: route, headers: key)
+            #expect(late.status == .conflict && String(buffer: late.body).contains("no_agent"))
+        }
+    }
+
     /// Every notification is sent as its change is stored, not when the outbox next looks for work (once a second,
     /// for the jobs of other instances): with that look an hour apart, the bot still hears each change, the agent's
     /// reply included (it once waited for the look).

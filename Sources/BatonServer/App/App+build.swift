@@ -95,16 +95,16 @@ public func buildApplication(
             endpoint: endpoint, conversations: conversations, store: store, hub: hub, presence: presence, reconciler: reconciler,
             goodbye: dependencies.webchatGoodbye, logger: logger)
     }.addRoutes(to: router)
-    FilesController(
-        endpoints: endpoints, conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now
-    ).addRoutes(to: router)
+    let files = UserFiles(conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now)
+    FilesController(endpoints: endpoints, store: store, files: files).addRoutes(to: router)
     let pages = MessagePages(store: store, hub: hub, reconciler: reconciler)
     let presenceRoutes = UserPresenceRoutes(presence: presence)
-    RESTController(endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes)
-        .addRoutes(to: router)
+    RESTController(
+        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files
+    ).addRoutes(to: router)
     // Outside bots that own their conversations and need only the handover.
     HandoversController(
-        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes,
+        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files,
         maxTextLength: configuration.limits.maxMessageLength, now: now
     ).addRoutes(to: router)
     AgentBotWebhookController(

@@ -6,9 +6,10 @@ import NIOFoundationCompat
 
 /// The handovers API (docs/handovers-api.md, docs/openapi.yaml): for bots outside Baton that own their
 /// conversations and need only the handover. An outside bot opens a handover for its user with the transcript so
-/// far, posts the user's and its own later turns (and that the user types or saw the replies), reads (or
-/// long-polls) the agent's replies, and closes it; what becomes of the handover is also posted to the endpoint's
-/// callback URL (`HandoverCallbacks`). Every call needs the endpoint's REST API key, checked before the body is read.
+/// far, posts the user's and its own later turns (the user's files, and that the user types or saw the replies),
+/// reads (or long-polls) the agent's replies, and closes it; what becomes of the handover is also posted to the
+/// endpoint's callback URL (`HandoverCallbacks`). Every call needs the endpoint's REST API key, checked before the
+/// body is read.
 struct HandoversController {
     let endpoints: EndpointRegistry
     let conversations: Conversations
@@ -16,6 +17,7 @@ struct HandoversController {
     let pages: MessagePages
     let reconciler: Reconciler
     let presence: UserPresenceRoutes
+    let files: UserFiles
     /// The longest text of one message (`limits.maxMessageLength`).
     let maxTextLength: Int
     let now: @Sendable () -> Date
@@ -37,6 +39,10 @@ struct HandoversController {
         router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/seen") { request, context in
             let (endpoint, session) = try await authorizedSession(request, context)
             return try await presence.seen(request, context: context, session: session, endpoint: endpoint)
+        }
+        router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/files") { request, context in
+            let (endpoint, session) = try await authorizedSession(request, context)
+            return try await files.receive(request, session: session, endpoint: endpoint)
         }
     }
 

@@ -6,8 +6,8 @@ import Logging
 import NIOFoundationCompat
 
 /// The REST channel (docs/rest-api.md, docs/openapi.yaml): post a user message and get the bot's answer; read
-/// a session's messages after an id to receive what arrives later (agent replies); say that the user types or saw
-/// the messages.
+/// a session's messages after an id to receive what arrives later (agent replies); send the agent a file; say that
+/// the user types or saw the messages.
 struct RESTController {
     let endpoints: EndpointRegistry
     let conversations: Conversations
@@ -16,6 +16,7 @@ struct RESTController {
     /// A REST client has no socket whose reconnect would make up for lost webhooks: its reads and posts do.
     let reconciler: Reconciler
     let presence: UserPresenceRoutes
+    let files: UserFiles
 
     struct PostMessage: Decodable {
         var sessionId: String?
@@ -45,6 +46,10 @@ struct RESTController {
         router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/seen") { request, context in
             let (endpoint, session) = try await session(context)
             return try await presence.seen(request, context: context, session: session, endpoint: endpoint)
+        }
+        router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/files") { request, context in
+            let (endpoint, session) = try await session(context)
+            return try await files.receive(request, session: session, endpoint: endpoint)
         }
     }
 
