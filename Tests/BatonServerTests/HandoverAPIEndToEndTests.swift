@@ -223,6 +223,30 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    /// A user's message Chatwoot refuses for good is dead-lettered: the user is told with a notice, and the bot
+    /// hears which of its messages the agents never got (`handover.user_message_undelivered`).
+    @Test func theBotHearsOfAUsersMessageTheAgentsNeverGot() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let opened = try await client.api(
+                .post, Self.handovers, ["userId": "crm-11", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Hello?"]]])
+            let session = try #require(opened.json["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            _ = try await chatwoot.waitForMessages(conversation, count: 1)
+            _ = try await receiver.waitForTaken(1)
+
+            chatwoot.fail("POST", "/api/v1/accounts/*/conversations/*/messages", status: 422, body: #"{"message":"Validation failed"}"#, times: 1)
+            let refused = try await client.api(.post, "\(Self.handovers)/\(session)/messages", ["sender": "user", "text": "My order number is 42", "clientMessageId": "u-2"])
+            let told = try await receiver.waitForTaken(2)[1]
+            #expect(told.type == "handover.user_message_undelivered")
+            #expect(told.json["message"]?["id"] == refused.json["message"]?["id"])
+            #expect(told.json["message"]?["clientMessageId"] == "u-2" && told.json["message"]?["text"] == "My order number is 42")
+            let after = refused.json["lastId"]?.int ?? 0
+            let page = try await client.api(.get, "\(Self.handovers)/\(session)/messages?after=\(after)").json
+            #expect(page["messages"].list.map(\.text) == [HandoverNotices.undelivered("My order number is 42")])
+            #expect(!(await chatwoot.incomingTexts(conversation)).contains("My order number is 42"))
+        }
+    }
+
     /// Every notification is sent as its change is stored, not when the outbox next looks for work (once a second,
     /// for the jobs of other instances): with that look an hour apart, the bot still hears each change, the agent's
     /// reply included (it once waited for the look).

@@ -16,6 +16,9 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         /// A reply whose webhook came late went before replies the agent wrote after it: one of those was stored again
         /// behind it (`messageID`, the copy, whose `movedFrom` is the id it had).
         case agentMessageMoved = "handover.agent_message_moved"
+        /// The desk never took a user's message (`messageID`): it was refused for good, or not taken within the
+        /// delivery budget. The user is told with a notice, as on every channel.
+        case userMessageUndelivered = "handover.user_message_undelivered"
         /// An agent resolved the conversation (or gave the user back without resolving, `reason: returned`).
         case resolved = "handover.resolved"
         /// An agent reopened a resolved conversation: the agent has the user again.
@@ -35,7 +38,8 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
     public var createdAt: Date
     /// The handover as it was after the change.
     public var handover: Snapshot
-    /// The agent's message, for `agentMessage`, `agentMessageDeleted` and `agentMessageMoved`.
+    /// The message it is about: the agent's, for `agentMessage`, `agentMessageDeleted` and `agentMessageMoved`; the
+    /// user's, for `userMessageUndelivered`.
     public var messageID: Int64?
 
     public init(id: String, kind: Kind, createdAt: Date, handover: Snapshot, messageID: Int64? = nil) {

@@ -162,12 +162,17 @@ public struct Conversations: Sendable {
         }
     }
 
-    /// A notice for the user alone (the agents never get it, so it does not hold the desk's sync position back).
-    func notice(_ content: MessageContent, sessionID: SessionID) async throws {
+    /// The desk never took the user's message `messageID` (its job was given up): the user is told with `notice` (a
+    /// notice for the user alone: the agents never get it, so it does not hold the desk's sync position back), and an
+    /// outside bot with a callback hears `handover.user_message_undelivered`, in the same transaction.
+    func undelivered(_ messageID: Int64, notice: MessageContent, sessionID: SessionID) async throws {
         let time = now()
         _ = try await write(sessionID, at: time) { update in
-            update.append(MessageDraft(sender: .system, content: content, createdAt: time))
+            update.append(MessageDraft(sender: .system, content: notice, createdAt: time))
             update.passOverAppended()
+            if notifies(update.session), let handover = update.state.handover {
+                update.enqueue(.event(Self.notification(.userMessageUndelivered, handover: handover, at: time, messageID: messageID)))
+            }
         }
     }
 

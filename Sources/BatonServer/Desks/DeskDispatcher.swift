@@ -92,8 +92,9 @@ struct DeskDispatcher: Sendable {
         }
     }
 
-    /// A job was given up. The user learns that the agent did not get their message, and a handover that could
-    /// not be opened fails like any other, so the flow goes on.
+    /// A job was given up. The user learns that the agent did not get their message (and an outside bot that
+    /// owns the user, at its callback), and a handover that could not be opened fails like any other, so the flow
+    /// goes on.
     func deadLettered(_ item: OutboxItem, reason: String) async {
         guard let session = try? await store.session(id: item.sessionID), let endpoint = endpoints.endpoint(id: session.endpointID) else { return }
         switch item.job {
@@ -105,7 +106,7 @@ struct DeskDispatcher: Sendable {
             let text = endpoint.policy.notices.for(profile: session.state.profile).undelivered(message.content.text)
             let notice = MessageContent(text: text, data: .object(["undelivered": .number(Double(messageID))]))
             do {
-                try await conversations.notice(notice, sessionID: session.id)
+                try await conversations.undelivered(messageID, notice: notice, sessionID: session.id)
             } catch {
                 logger.error("could not tell the user a message was not delivered", metadata: ["session": "\(session.id)", "error": "\(String(reflecting: error))"])
             }

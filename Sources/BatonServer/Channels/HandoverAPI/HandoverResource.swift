@@ -52,7 +52,7 @@ struct NotificationPayload: Encodable, Sendable {
     var userId: String
     var handover: HandoverPayload
     /// The agent's message, for `handover.agent_message`, (retracted, its content gone) `handover.agent_message_deleted`,
-    /// and (the copy, with `movedFrom`) `handover.agent_message_moved`.
+    /// and (the copy, with `movedFrom`) `handover.agent_message_moved`; the user's, for `handover.user_message_undelivered`.
     var message: MessagePayload?
 
     init(_ notification: HandoverNotification, session: Session, message: Message?) {
