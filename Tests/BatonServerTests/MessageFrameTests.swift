@@ -30,6 +30,7 @@ import Testing
         message(.system, MessageContent(text: "Rate us", data: ["survey": ["displayType": "emoji", "link": "https://chatwoot.example/survey"]])),
         message(.user, MessageContent(text: "5", data: ["surveyAnswer": ["messageId": 41, "rating": 5]])),
         message(.agent, MessageContent(text: "the copy"), movedFrom: 40),
+        message(.system, MessageContent(text: "Your message could not be delivered", data: ["undelivered": 39])),
     ]
 
     @Test(arguments: messages)
@@ -54,5 +55,6 @@ import Testing
         #expect(frames[4]["survey"] == ["displayType": "emoji"], "the survey's link stays on the server")
         #expect(frames[5]["surveyAnswer"] == ["messageId": 41, "rating": 5])
         #expect(frames[6]["movedFrom"] == 40 && frames[6]["text"] == "the copy" && frames[6]["retracted"] == nil)
+        #expect(frames[7]["undelivered"] == 39 && frames[0]["undelivered"] == nil)
     }
 }

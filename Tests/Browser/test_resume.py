@@ -1,9 +1,13 @@
 """Resuming without loss: a page reload, a network drop while the agent keeps writing, and a Baton restart.
 
 After each, every message is shown exactly once and in order (ids 1…n with no gap), what the user typed
-while cut off reaches the agent exactly once, and what the agent deleted meanwhile is shown as deleted.
+while cut off reaches the agent exactly once, and what the agent deleted meanwhile is shown as deleted. And when
+Chatwoot stays down past the delivery budget, the user sees which message the agents never got, and can send it again.
 """
 
+from selenium.webdriver.common.by import By
+
+from conftest import Stack
 from harness import screenshot, talk_to_agent, wait_until
 
 
@@ -102,3 +106,32 @@ def test_baton_restart_in_the_middle_of_a_handover(stack, chat):
     chat.wait_online()
     chat.wait_rows(lambda r: len(r) == len(rows), message="the transcript after the reload")
     assert [(r["id"], r["text"]) for r in chat.assert_no_duplicates()] == [(r["id"], r["text"]) for r in rows]
+
+
+def test_a_message_the_agents_never_got_is_marked_and_can_be_sent_again(workdir, chat):
+    # A delivery budget of seconds (the bot's own timeouts must fit in it), so Chatwoot's outage outlasts it.
+    stack = Stack(workdir, top_settings="delivery: { giveUpAfterSeconds: 4 }",
+                  assistant_settings="    timeoutSeconds: 1\n    retrySeconds: 1").start()
+    try:
+        chat.open(stack.base)
+        talk_to_agent(chat)
+        conversation = stack.agent.conversation_for(chat.session())
+        wait_until(lambda: "Ada" in stack.agent.incoming_texts(conversation), 15, "the history in Chatwoot")
+        stack.standin.stop()
+
+        chat.send("My order number is 42")
+        notice = chat.wait_text("could not be delivered", "system", timeout=30)
+        bubble = chat.last_row("user")
+        assert "is-failed" in bubble.get_attribute("class")
+        assert "Not delivered" in bubble.find_element(By.CSS_SELECTOR, ".baton-meta").text
+        again = notice.find_element(By.CSS_SELECTOR, ".baton-quick-reply")
+        assert again.text == "Send again"
+        screenshot(chat.driver, "26-undelivered")
+
+        again.click()
+        wait_until(lambda: [r["pending"] for r in chat.rows() if r["text"] == "My order number is 42"] == [False, False], 15,
+                   "the message sent again and stored")
+        assert not notice.find_elements(By.CSS_SELECTOR, ".baton-quick-reply"), "sent again once"
+        chat.assert_no_duplicates()
+    finally:
+        stack.stop()

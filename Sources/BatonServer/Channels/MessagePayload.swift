@@ -20,6 +20,8 @@ public struct MessagePayload: Codable, Sendable, Hashable {
     public var survey: Survey?
     /// Set on the user's answer to a survey.
     public var surveyAnswer: SurveyAnswer?
+    /// Set on Baton's notice that the agents never got one of the user's messages: that message's id.
+    public var undelivered: Int64?
     /// Cards under the text (a carousel when several), with only http(s) images and links.
     public var cards: [Card]?
 
@@ -53,6 +55,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         if message.sender == .user, case .number(let id)? = data?["surveyAnswer"]?["messageId"], case .number(let rating)? = data?["surveyAnswer"]?["rating"] {
             surveyAnswer = SurveyAnswer(messageId: Int64(id), rating: Int(rating))
         }
+        if message.sender == .system, case .number(let id)? = data?["undelivered"] { undelivered = Int64(id) }
     }
 
     /// The payload's members as JSON, the same `Codable` gives (absent optionals left out), for socket frames.
@@ -76,6 +79,7 @@ public struct MessagePayload: Codable, Sendable, Hashable {
             fields.member("rating", answer.rating)
         }
         fields.member("text", text)
+        fields.member("undelivered", undelivered)
     }
 
     /// The card with what may leave the server: an http(s) image, buttons that link to http(s) or send a reply.

@@ -443,6 +443,8 @@
     row.dataset.sender = sender;
     if (m.id != null) row.dataset.messageId = String(m.id);
     if (typeof m.clientMessageId === 'string') row.dataset.clientMessageId = m.clientMessageId;
+    // What "Send again" sends, should the agents never get it.
+    if (sender === 'user' && typeof m.text === 'string' && m.text) row.dataset.text = m.text;
     if (sender === 'agent' && typeof m.agentName === 'string' && m.agentName) {
       row.dataset.agentName = m.agentName;
       row.append(el('div', 'baton-name', m.agentName));
@@ -491,6 +493,23 @@
     if (row.parentNode !== ui.log || row.nextElementSibling !== ref) ui.log.insertBefore(row, ref);
     regroup(row);
     regroup(row.nextElementSibling);
+  }
+
+  // Baton's notice that the agents never got one of the user's messages: that bubble says so, and the notice offers
+  // to send its text again (a file has to be chosen again).
+  function showUndelivered(notice, userRow) {
+    if (!userRow || userRow.dataset.sender !== 'user') return;
+    userRow.classList.add('is-failed');
+    const meta = userRow.querySelector('.baton-meta');
+    if (!meta.querySelector('.baton-failed')) meta.append(el('span', 'baton-failed', 'Not delivered'));
+    const text = userRow.dataset.text;
+    if (!text || userRow.dataset.deleted) return;
+    const box = el('div', 'baton-quick-replies');
+    const again = el('button', 'baton-quick-reply', 'Send again');
+    again.type = 'button';
+    again.addEventListener('click', () => { box.remove(); sendUser(text); });
+    box.append(again);
+    notice.append(box);
   }
 
   function markDeleted(row) {
@@ -612,6 +631,7 @@
         place(row, id);
       }
       if (retracted.has(id) || m.retracted === true) markDeleted(row);
+      if (m.sender === 'system' && Number.isSafeInteger(Number(m.undelivered))) showUndelivered(row, byId.get(Number(m.undelivered)));
       const replies = Array.isArray(m.quickReplies) ? m.quickReplies : [];
       if (replies.length && wasNewest && !row.dataset.deleted) showQuickReplies(row, replies);
       else if (m.sender === 'user' && qrRow && id > Number(qrRow.dataset.messageId)) hideQuickReplies();
