@@ -217,7 +217,7 @@ import Testing
                     ["status": ["previous_value": "open", "current_value": "resolved"]],
                     ["updated_at": ["previous_value": "2026-06-17T10:23:43.801Z", "current_value": "2026-06-17T10:25:00.117Z"]],
                 ])
-        #expect(try Fixture.classify(json) == .status(Fixture.sampleConversation, status: .resolved, updatedAt: 1_781_691_900.11723))
+        #expect(try Fixture.classify(json) == .status(Fixture.sampleConversation, status: .resolved, updatedAt: 1_781_691_900.11723, resolution: Fixture.sampleResolution))
         guard case .conversationUpdated(let event) = try Fixture.decode(json) else {
             Issue.record("not conversation_updated")
             return
@@ -229,11 +229,12 @@ import Testing
     @Test(arguments: ["open", "resolved", "pending", "snoozed", "Resolved"])
     func everyStatusIsRead(status: String) throws {
         let json = try Samples.json(Samples.named("16-")).with("status", .string(status))
-        guard case .status(_, let read, _) = try Fixture.classify(json) else {
+        guard case .status(_, let read, _, let resolution) = try Fixture.classify(json) else {
             Issue.record("no status for \(status)")
             return
         }
         #expect(read.rawValue == status.lowercased())
+        #expect((resolution != nil) == (read == .resolved), "the labels and attributes count only once resolved")
     }
 
     @Test func unusableStatusIsIgnored() throws {
@@ -246,7 +247,13 @@ import Testing
         let json = try Samples.json(Samples.named("14-")).with("updated_at", nil).with("account", nil)
         var ref = Fixture.sampleConversation
         ref.accountID = nil
-        #expect(try Fixture.classify(json) == .status(ref, status: .resolved, updatedAt: nil))
+        #expect(try Fixture.classify(json) == .status(ref, status: .resolved, updatedAt: nil, resolution: Fixture.sampleResolution))
+        // A Chatwoot that sends no labels: none.
+        guard case .status(_, _, _, let bare)? = try? Fixture.classify(json.with("labels", nil)) else {
+            Issue.record("no status without labels")
+            return
+        }
+        #expect(bare?.labels == [] && bare?.attributes == Fixture.sampleResolution.attributes)
     }
 
     // MARK: - Typing

@@ -91,7 +91,8 @@ import Testing
             let reason = try #require(action.ignoreReason, "\(name): \(action)")
             #expect(!reason.isEmpty)
         case .status(let status, let updatedAt):
-            #expect(action == .status(Fixture.sampleConversation, status: status, updatedAt: updatedAt))
+            let resolution = status == .resolved ? Fixture.sampleResolution : nil
+            #expect(action == .status(Fixture.sampleConversation, status: status, updatedAt: updatedAt, resolution: resolution))
         case .typing(let on, let agent):
             #expect(action == .typing(Fixture.sampleConversation, on: on, agentName: agent))
         }

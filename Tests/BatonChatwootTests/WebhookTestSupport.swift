@@ -147,6 +147,8 @@ enum Fixture {
     static let sampleConversation = ConversationRef(
         accountID: 1, inboxID: 7, conversationID: 1187, sourceID: "b6a1f3b2-5c1e-4b8e-9a55-0f6d2d4f1c11",
         customAttributes: ["bot_session_id": "7f3c9a", "handover_reason": "user_requested"])
+    /// The samples' conversation's labels and custom attributes, as a resolved status carries them.
+    static let sampleResolution = ResolutionDetails(labels: ["bot-handover"], attributes: ["bot_session_id": "7f3c9a", "handover_reason": "user_requested"])
 
     /// An attachment object in Chatwoot's shape (§4.5).
     static func attachment(

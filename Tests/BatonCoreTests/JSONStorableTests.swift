@@ -91,7 +91,8 @@ import Testing
                     HandoverOutcome(
                         status: [.completed, .cancelled, .error, .inactive, .unavailable, .returned].randomElement(using: &$0.random)!,
                         reason: $0.maybe { values in [.providerUnreachable, .userInactive, .noAgentOnline, .openedInDesk].randomElement(using: &values.random)! },
-                        detail: $0.maybe { $0.text() }, resumeAt: $0.maybe { $0.text() })
+                        detail: $0.maybe { $0.text() }, resumeAt: $0.maybe { $0.text() },
+                        resolution: $0.maybe { ResolutionDetails(labels: [$0.text()], attributes: ["ticket": 12]) })
                 }
                 handover.timers = values.maybe {
                     HandoverTimers(
@@ -104,6 +105,9 @@ import Testing
                 handover.agentAnswered = values.maybe { Bool.random(using: &$0.random) }
                 handover.remindersSent = values.maybe { Int.random(in: 0...5, using: &$0.random) }
                 handover.lastReminderAt = values.maybe { _ in Date(timeIntervalSince1970: 1_764_000_005.75) }
+                handover.resolution = values.maybe { values in
+                    ResolutionDetails(labels: [values.text(), "refund-approved"], attributes: ["ticket": .string(values.text()), "count": 3, "nested": ["a": [1, 2]]])
+                }
                 return handover
             }
             var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!, botVisits: Int.random(in: 0...3, using: &random)), context: json(), profile: json(), handover: handover)

@@ -39,7 +39,7 @@ struct ChatwootChannelTests {
           - say: "Handover: {{ input.handover.status }} {{ input.handover.reason }}"
           - goto: menu
           - id: after-agent
-            say: "Back with the bot ({{ input.handover.status }})."
+            say: "Back with the bot ({{ input.handover.status }}){{ isEmpty(input.handover.labels) ? '' : ', labelled ' + join(input.handover.labels, ' ') }}."
           - goto: menu
         """
 
@@ -197,10 +197,12 @@ struct ChatwootChannelTests {
             try await chatwoot.waitForWebhooksIdle()
             let handedOver = await chatwoot.botMessages(first.conversation).filter { !$0.isPrivate }.count
 
-            // "Mark as pending" in the dashboard: the bot has the conversation again and the flow goes on.
+            // "Mark as pending" in the dashboard: the bot has the conversation again and the flow goes on, with the
+            // labels the agent left (how they say it ended).
+            try await chatwoot.label(first.conversation, ["address-changed"])
             try await chatwoot.markPending(first.conversation)
             let back = try await chatwoot.waitForBotMessages(first.conversation, count: handedOver + 3).map(\.content)
-            #expect(back.suffix(3) == [HandoverNotices.resolved, "Back with the bot (completed).", "What do you need?"])
+            #expect(back.suffix(3) == [HandoverNotices.resolved, "Back with the bot (completed), labelled address-changed.", "What do you need?"])
 
             // Handed over again, then assigned to the bot: the status stays open, the bot answers anyway.
             try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4915550004", name: "Eli", "A person")

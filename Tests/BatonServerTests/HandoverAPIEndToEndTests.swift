@@ -96,12 +96,16 @@ struct HandoverAPIEndToEndTests {
             let reread = try await client.api(.get, "\(resource)/messages?after=\(Int(lastID) + 1)").json
             #expect(reread["retractions"] == [["id": replyID]])
 
-            // Resolve, reopen, and the bot closes it: the conversation is resolved in Chatwoot.
-            try await chatwoot.resolve(conversation)
-            _ = try await receiver.waitForTaken(5)
-            #expect(try await client.api(.get, resource).json["handover"]?["status"] == "resolved")
+            // Resolve (the agent says how it ended: labels and attributes, which the bot hears, without Baton's own),
+            // reopen, and the bot closes it: the conversation is resolved in Chatwoot.
+            try await chatwoot.agentEnds(conversation, labels: ["parcel-late"], attributes: ["ticket": "T-9"])
+            let resolved = try await receiver.waitForTaken(5)[4]
+            #expect(resolved.json["handover"]?["labels"] == ["parcel-late"] && resolved.json["handover"]?["attributes"] == ["ticket": "T-9"])
+            let shown = try await client.api(.get, resource).json["handover"]
+            #expect(shown?["status"] == "resolved" && shown?["labels"] == ["parcel-late"])
             try await chatwoot.reopen(conversation)
             _ = try await receiver.waitForTaken(6)
+            #expect(try await client.api(.get, resource).json["handover"]?["labels"] == nil, "only while resolved")
             let closed = try await client.api(.post, "\(resource)/close")
             #expect(closed.json["handover"]?["status"] == "cancelled")
             _ = try await chatwoot.waitForStatus(conversation, "resolved")
@@ -173,7 +177,7 @@ struct HandoverAPIEndToEndTests {
     /// An outside bot says that its user types and which replies the user saw, as a REST client does: the agents
     /// see the contact typing and the reply read. Only with the API key.
     @Test func anOutsideBotSaysThatItsUserTypesAndSawTheReplies() async throws {
-        try await CallbackReceiver.run { _, url in
+        try await CallbackReceiver.run { receiver, url in
             let rest = RESTSettings(apiKey: Secret(Self.apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(Self.secret)))
             try await HandoverEndToEndTests.withBaton(rest: rest, configure: { $0.reportSeenMessages = true }) { chatwoot, client in
                 let opened = try await client.api(
@@ -181,6 +185,8 @@ struct HandoverAPIEndToEndTests {
                 let session = try #require(opened.json["sessionId"]?.stringText)
                 let resource = "\(Self.handovers)/\(session)"
                 let conversation = try await chatwoot.waitForConversation(session: session)
+                // Queued: from then on the agents hear of the user.
+                _ = try await receiver.waitForTaken(1)
                 try await client.expectError(.post, "\(resource)/typing", body: ["on": true], status: .unauthorized, code: "unauthorized")
 
                 #expect(try await client.api(.post, "\(resource)/typing", ["on": true]).status == .noContent)

@@ -346,13 +346,16 @@ struct HandoverEndToEndTests {
             let asked = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
             let conversation = try await chatwoot.waitForConversation()
             let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            // The accepted message comes with the handover's opening: from then on the agents hear of the user.
+            let lastID = try #require(asked["lastId"]?.int)
+            _ = try await Self.firstMessage(client, at: base, after: lastID) { $0.text == "An agent will be with you shortly." }
 
             #expect(try await client.postStatus("\(base)/typing", ["on": true]) == .noContent)
             let typing = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation.id)/toggle_typing")
             #expect(typing.query == "typing_status=on" && typing.tokenOwner == nil && typing.status == 200)
 
             let reply = try await chatwoot.reply(conversation.id, "Hello Ada, I am here")
-            let shown = try await Self.firstAgentMessage(client, at: base, after: try #require(asked["lastId"]?.int))
+            let shown = try await Self.firstAgentMessage(client, at: base, after: lastID)
             #expect(try await client.postStatus("\(base)/seen", ["id": .number(Double(shown))]) == .noContent)
             try await chatwoot.waitForMessageStatus(reply, "read")
 
@@ -366,16 +369,57 @@ struct HandoverEndToEndTests {
         }
     }
 
-    /// The id of the first agent message after `after` in the REST session at `base`, read as a client does: long
-    /// polls from its last id (the handover's notices come before the agent's reply).
+    /// The id of the first agent message after `after` in the REST session at `base` (see `firstMessage`).
     static func firstAgentMessage(_ client: some TestClientProtocol, at base: String, after: Int64) async throws -> Int64 {
+        guard let id = try await firstMessage(client, at: base, after: after, where: { $0["sender"] == "agent" })["id"]?.int else {
+            throw ChatError.unexpected("an agent message without an id")
+        }
+        return id
+    }
+
+    /// The first message after `after` in the REST session at `base` that `matches`, read as a client does: long polls
+    /// from its last id (the handover's notices may come first).
+    static func firstMessage(
+        _ client: some TestClientProtocol, at base: String, after: Int64, where matches: (JSONValue) -> Bool
+    ) async throws -> JSONValue {
         var after = after
         for _ in 0..<5 {
             let page = try await client.getJSON("\(base)/messages?after=\(after)&wait=10")
-            if let id = page["messages"].list.first(where: { $0["sender"] == "agent" })?["id"]?.int { return id }
+            if let found = page["messages"].list.first(where: matches) { return found }
             after = page["lastId"]?.int ?? after
         }
-        throw ChatError.unexpected("no agent message after \(after)")
+        throw ChatError.unexpected("no such message after \(after)")
+    }
+
+    /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
+    /// (Baton's own left out), e.g. to follow up on a refund the agent approved.
+    @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {
+        let flow = """
+            name: Resolution
+            intents:
+              - { name: human, keywords: [agent], goto: human }
+            nodes:
+              - id: loop
+                question: { text: "Say something", store: last }
+              - goto: loop
+              - id: human
+                handover: { inboxId: 1, onResolve: after }
+              - goto: loop
+              - id: after
+                say: "Labels {{ join(input.handover.labels, ', ') }}; ticket {{ input.handover.attributes.ticket }}; {{ length(input.handover.attributes) }} attribute(s)"
+              - goto: loop
+            """
+        try await Self.withBaton(flow: flow) { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            try await chatwoot.agentEnds(conversation, labels: ["refund-approved", "billing"], attributes: ["ticket": "4711"])
+            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            let after = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) {
+                $0.text?.hasPrefix("Labels") == true
+            }
+            #expect(after.text == "Labels refund-approved, billing; ticket 4711; 1 attribute(s)")
+        }
     }
 
     @Test func racingTriggersOpenOneContactAndOneConversation() async throws {

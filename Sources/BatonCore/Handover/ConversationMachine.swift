@@ -8,15 +8,16 @@ public enum HandoverEvent: Sendable, Hashable {
     case opened(number: Int, contactID: Int, conversationID: Int, inboxID: Int, unavailable: HandoverOutcome.Reason? = nil, queuePosition: Int? = nil)
     /// The provider could not open one for handover `number`.
     case failedToOpen(number: Int, HandoverOutcome)
-    /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events.
-    case providerStatus(ProviderStatus, conversationID: Int, updatedAt: Double?)
+    /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events;
+    /// `resolution`, what the agents left on the conversation, when the desk said (read when it is resolved).
+    case providerStatus(ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil)
     /// The channel's own desk conversation was opened to humans (Chatwoot channel). Baton's own handover, or an
     /// agent reopening a resolved one, needs nothing new; otherwise the desk took the user without a handover node
     /// asking (an agent, or Chatwoot after the agent bot's webhook failed): the bot falls silent as in a handover.
     case deskTookOver(conversationID: Int, inboxID: Int?, updatedAt: Double?)
     /// Agents gave the conversation back to the bot without resolving it (Chatwoot channel: status `pending`, or
-    /// the conversation assigned to Baton's agent bot); the flow goes on as after a resolve.
-    case returnedToBot(conversationID: Int, updatedAt: Double?)
+    /// the conversation assigned to Baton's agent bot); the flow goes on as after a resolve, with `resolution`.
+    case returnedToBot(conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil)
     /// An agent took the handover's conversation (it was assigned to them); `agentName` and `agentAvatar` (an
     /// http(s) picture) only when users may see them.
     case agentJoined(conversationID: Int, agentName: String?, agentAvatar: String? = nil)
@@ -97,10 +98,10 @@ public struct ConversationMachine: Sendable {
         switch event {
         case .deskTookOver(let conversationID, let inboxID, let updatedAt):
             return takeOver(conversationID: conversationID, inboxID: inboxID, updatedAt: updatedAt, state: state)
-        case .returnedToBot(let conversationID, let updatedAt):
+        case .returnedToBot(let conversationID, let updatedAt, let resolution):
             // As a resolve, but only of a handover that is running: a stray `pending` is the bot's already.
             guard let handover = state.handover, handover.phase == .active else { return step }
-            return handle(.providerStatus(.resolved, conversationID: conversationID, updatedAt: updatedAt), state: state)
+            return handle(.providerStatus(.resolved, conversationID: conversationID, updatedAt: updatedAt, resolution: resolution), state: state)
         default:
             break
         }
@@ -171,7 +172,7 @@ public struct ConversationMachine: Sendable {
             // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
             if outcome.status != .unavailable { notice(.failed, into: &step) }
             run(.handoverEnded(outcome), into: &step)
-        case .providerStatus(let status, let conversationID, let updatedAt):
+        case .providerStatus(let status, let conversationID, let updatedAt, let resolution):
             if handover.phase == .opening, handover.conversationID == nil {
                 // Possibly this handover's conversation, reported before its creation was answered: keep the newest.
                 // An untimed event does not replace a timed one: it cannot be shown to be newer.
@@ -190,14 +191,17 @@ public struct ConversationMachine: Sendable {
             switch (status, handover.phase) {
             case (.resolved, .active):
                 handover.phase = .resolved
+                handover.resolution = resolution
                 step.state.handover = handover
                 notice(.resolved, into: &step)
-                let outcome =
+                var outcome =
                     handover.openedInDesk == true
                     ? HandoverOutcome(status: .error, reason: .openedInDesk, detail: HandoverNotices.openedInDesk) : HandoverOutcome(status: .completed)
+                outcome.resolution = resolution
                 run(.handoverEnded(outcome), into: &step)
             case (.open, .resolved), (.pending, .resolved), (.open, .inactive), (.pending, .inactive):
                 handover.phase = .active
+                handover.resolution = nil
                 // An agent reopened it: they are there (their assignment, which may follow, says nothing new).
                 handover.agentJoined = true
                 handover.agentReopened(at: now)

@@ -68,6 +68,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// How it ended when an agent did not resolve it (it failed to open, went inactive, was handed back): what the
     /// flow was told, kept for the notifications of a session an outside bot owns.
     public var ending: HandoverOutcome?
+    /// What the agents left on the desk's conversation when they resolved it (phase `resolved`), when the desk said.
+    public var resolution: ResolutionDetails?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

@@ -84,6 +84,7 @@ extension HandoverState: JSONStorable {
             object.member("ending", object: ending) { fields, ending in
                 fields.member("detail", ending.detail)
                 fields.member("reason", ending.reason?.rawValue)
+                fields.member("resolution", ending.resolution)
                 fields.member("resumeAt", ending.resumeAt)
                 fields.member("status", ending.status.rawValue)
             }
@@ -96,6 +97,7 @@ extension HandoverState: JSONStorable {
             object.member("phase", phase.rawValue)
             object.member("reconciledThrough", reconciledThrough)
             object.member("remindersSent", remindersSent)
+            object.member("resolution", resolution)
             object.member("statusUpdatedAt", statusUpdatedAt)
             object.member("syncedThrough", syncedThrough)
             object.member("timers", object: timers) { fields, timers in
@@ -140,7 +142,8 @@ extension HandoverState: JSONStorable {
             let fields = try JSONMembers(ending, of: "HandoverOutcome")
             self.ending = HandoverOutcome(
                 status: try fields.raw("status", as: HandoverOutcome.Status.self), reason: try fields.optionalRaw("reason", as: HandoverOutcome.Reason.self),
-                detail: try fields.optionalString("detail"), resumeAt: try fields.optionalString("resumeAt"))
+                detail: try fields.optionalString("detail"), resumeAt: try fields.optionalString("resumeAt"),
+                resolution: try fields.optional("resolution").map { json throws(JSONShapeError) in try ResolutionDetails(storageJSON: json) })
         }
         if let timers = members.optional("timers") {
             let fields = try JSONMembers(timers, of: "HandoverTimers")
@@ -154,6 +157,25 @@ extension HandoverState: JSONStorable {
         agentAnswered = try members.optionalBool("agentAnswered")
         remindersSent = try members.optionalInt("remindersSent")
         lastReminderAt = try members.optionalDate("lastReminderAt")
+        resolution = try members.optional("resolution").map { json throws(JSONShapeError) in try ResolutionDetails(storageJSON: json) }
+    }
+}
+
+extension ResolutionDetails: JSONStorable {
+    public func write(to writer: inout JSONTextWriter) {
+        writer.object { object in
+            object.member("attributes", attributes)
+            object.member("labels", array: labels) { $0.value($1) }
+        }
+    }
+
+    public init(storageJSON: JSONValue) throws(JSONShapeError) {
+        let fields = try JSONMembers(storageJSON, of: "ResolutionDetails")
+        let labels = try fields.array("labels").map { label throws(JSONShapeError) -> String in
+            guard case .string(let text) = label else { throw fields.fail("labels", "strings") }
+            return text
+        }
+        self.init(labels: labels, attributes: try fields.value("attributes"))
     }
 }
 

@@ -67,6 +67,21 @@ extension StandInHarness {
 }
 
 extension StandInHarness {
+    /// The agent sets the conversation's labels.
+    func label(_ conversation: Int, _ labels: [String]) async throws { try await standIn.agent(agentID).setLabels(ref(conversation), labels) }
+
+    /// The agent labels the conversation, adds custom attributes to it (keeping the others) and resolves it.
+    func agentEnds(_ conversation: Int, labels: [String], attributes: [String: String]) async throws {
+        let agent = standIn.agent(agentID)
+        try await label(conversation, labels)
+        guard case .object(var members) = await standIn.conversation(ref(conversation))?.customAttributes ?? .object([]) else { return }
+        members += attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+        try await agent.setCustomAttributes(ref(conversation), .object(members))
+        try await agent.resolve(ref(conversation))
+    }
+}
+
+extension StandInHarness {
     /// Waits until the conversation no longer has the custom attribute `key`.
     func waitUntilAttributeRemoved(_ key: String, of conversation: Int) async throws {
         let target = ref(conversation)

@@ -118,12 +118,15 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
     public var detail: String?
     /// The node an agent chose to give the user back at (status `returned`).
     public var resumeAt: String?
+    /// What the agents left on the desk's conversation when they resolved it (status `completed`), when the desk said.
+    public var resolution: ResolutionDetails?
 
-    public init(status: Status, reason: Reason? = nil, detail: String? = nil, resumeAt: String? = nil) {
+    public init(status: Status, reason: Reason? = nil, detail: String? = nil, resumeAt: String? = nil, resolution: ResolutionDetails? = nil) {
         self.status = status
         self.reason = reason
         self.detail = detail
         self.resumeAt = resumeAt
+        self.resolution = resolution
     }
 
     /// `input.handover`: the outcome, and what led to the handover when it is known.
@@ -133,6 +136,8 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         members["detail"] = detail.map { .string($0) } ?? .null
         members["trigger"] = .string((trigger?.kind ?? .flow).rawValue)
         members["triggerName"] = trigger?.name.map { .string($0) } ?? .null
+        members["labels"] = resolution.map { .array($0.labels.map(JSONValue.string)) } ?? .null
+        members["attributes"] = resolution?.attributes ?? .null
         return .object(members)
     }
 }

@@ -16,6 +16,8 @@ struct InboxConversation: Sendable, Hashable {
     /// Chatwoot's `updated_at`, to drop status events that arrive after newer ones.
     var updatedAt: Double?
     var contact: InboxContact
+    /// Its labels and custom attributes: how the agents say it ended, when they give it back to the bot.
+    var resolution = ResolutionDetails(labels: [], attributes: .object([:]))
 }
 
 /// The contact of a conversation (`meta.sender`).
@@ -140,6 +142,7 @@ extension AgentBotEvent {
         return InboxConversation(
             accountID: accountID, conversationID: webhook.id, inboxID: inboxID ?? 0, channelType: webhook.channel ?? "", status: webhook.status ?? "",
             assignedBotID: webhook.assignee?.kind == .agentBot ? webhook.assignee?.id : nil, updatedAt: webhook.updatedAt,
-            contact: InboxContact(id: sender?.id, name: sender?.name, email: sender?.email, phoneNumber: sender?.phoneNumber))
+            contact: InboxContact(id: sender?.id, name: sender?.name, email: sender?.email, phoneNumber: sender?.phoneNumber),
+            resolution: ResolutionDetails(labels: webhook.labels, attributes: webhook.customAttributes))
     }
 }

@@ -29,7 +29,8 @@ extension AgentBotWebhookController {
         } else if botHasIt, let handover = session.state.handover, handover.phase == .active, let at, let last = handover.statusUpdatedAt, at > last {
             // Given back to the bot (pending again, or assigned to it) and the status event has not come yet. Without
             // a known status time the message may be older than the handover: it goes to the agents.
-            try await conversations.handover(.returnedToBot(conversationID: conversation.conversationID, updatedAt: at), sessionID: session.id, endpoint: endpoint)
+            try await conversations.handover(
+                .returnedToBot(conversationID: conversation.conversationID, updatedAt: at, resolution: conversation.resolution), sessionID: session.id, endpoint: endpoint)
             session = try await store.session(id: session.id) ?? session
         }
         var payload = choice

@@ -158,7 +158,9 @@ struct AgentBotWebhookController {
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel),
                 try await botID == channel.bot.agentBot().id
             else { return (.ignored, "ignored: not assigned to this endpoint's bot") }
-            try await apply(.returnedToBot(conversationID: conversation.conversationID, updatedAt: conversation.updatedAt), sessionID: sessionID, channel: channel)
+            try await apply(
+                .returnedToBot(conversationID: conversation.conversationID, updatedAt: conversation.updatedAt, resolution: conversation.resolution),
+                sessionID: sessionID, channel: channel)
             return (.applied, "assigned to the bot")
         case .handBack(let conversation, let nodeID):
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
@@ -175,8 +177,8 @@ struct AgentBotWebhookController {
         let id = conversation.conversationID
         switch conversation.status {
         case "open": return .deskTookOver(conversationID: id, inboxID: conversation.inboxID, updatedAt: conversation.updatedAt)
-        case "pending": return .returnedToBot(conversationID: id, updatedAt: conversation.updatedAt)
-        case "resolved": return .providerStatus(.resolved, conversationID: id, updatedAt: conversation.updatedAt)
+        case "pending": return .returnedToBot(conversationID: id, updatedAt: conversation.updatedAt, resolution: conversation.resolution)
+        case "resolved": return .providerStatus(.resolved, conversationID: id, updatedAt: conversation.updatedAt, resolution: conversation.resolution)
         default: return nil
         }
     }

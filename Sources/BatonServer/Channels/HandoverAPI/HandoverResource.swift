@@ -13,6 +13,9 @@ struct HandoverPayload: Encodable, Sendable {
     var conversationId: Int?
     var reason: String?
     var detail: String?
+    /// While resolved: the labels and custom attributes the agents left on the conversation.
+    var labels: [String]?
+    var attributes: JSONValue?
 
     init(_ snapshot: HandoverNotification.Snapshot) {
         number = snapshot.number
@@ -23,6 +26,8 @@ struct HandoverPayload: Encodable, Sendable {
         conversationId = snapshot.conversationID
         reason = snapshot.reason
         detail = snapshot.detail
+        labels = snapshot.resolution?.labels
+        attributes = snapshot.resolution?.attributes
     }
 }
 

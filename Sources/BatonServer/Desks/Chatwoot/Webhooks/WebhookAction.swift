@@ -10,8 +10,9 @@ public enum WebhookAction: Sendable, Hashable {
     /// message_updated with content_attributes.deleted == true for an outgoing message: retract it.
     case retract(chatwootMessageID: Int, conversation: ConversationRef)
     /// conversation_status_changed, or conversation_updated (status read from `status`), or conversation_created:
-    /// the conversation's current status, with updated_at so Baton can ignore stale events.
-    case status(ConversationRef, status: ConversationStatus, updatedAt: Double?)
+    /// the conversation's current status, with updated_at so Baton can ignore stale events; when it is resolved,
+    /// its labels and custom attributes (how the agents say it ended).
+    case status(ConversationRef, status: ConversationStatus, updatedAt: Double?, resolution: ResolutionDetails? = nil)
     /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
     /// did not change in the same save).
     case assigned(ConversationRef, agentName: String?, agentAvatar: String?)

@@ -144,7 +144,10 @@ public struct WebhookClassifier: Sendable {
         guard let status = ConversationStatus(rawValue: raw.lowercased()) else {
             return .ignore(reason: "\(event) with unknown status \"\(raw)\"")
         }
-        return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt)
+        // Every conversation event carries its labels and attributes; what they are when it is resolved is how the
+        // agents say it ended.
+        let resolution = status == .resolved ? ResolutionDetails(labels: conversation.labels, attributes: conversation.customAttributes) : nil
+        return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt, resolution: resolution)
     }
 
     /// The node an agent chose by setting `baton_resume_at` in this save, if any.

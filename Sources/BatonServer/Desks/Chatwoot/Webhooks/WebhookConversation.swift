@@ -13,6 +13,8 @@ extension ChatwootWebhook {
         public var status: String?
         public var customAttributes: JSONValue
         public var additionalAttributes: JSONValue
+        /// `labels`: the conversation's labels (its `label_list`).
+        public var labels: [String] = []
         /// `contact_inbox.source_id`: the contact's id in this inbox, which Baton chose at handover.
         public var contactInboxSourceID: String?
         /// `meta.assignee`: the agent (or agent bot) the conversation is assigned to.
@@ -56,6 +58,7 @@ extension ChatwootWebhook {
             }
             status = try reader.string("status")
             customAttributes = try reader.attributes("custom_attributes")
+            labels = try (reader.array("labels") ?? []).compactMap { if case .string(let label) = $0 { label } else { nil } }
             additionalAttributes = try reader.attributes("additional_attributes")
             contactInboxSourceID = try reader.object("contact_inbox")?.identifierString("source_id")
             let meta = try reader.object("meta")
