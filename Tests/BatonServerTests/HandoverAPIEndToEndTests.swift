@@ -32,6 +32,16 @@ struct HandoverAPIEndToEndTests {
 
     static func time(_ text: String) -> Date { try! Date(text, strategy: Date.ISO8601FormatStyle()) }
 
+    /// Opens a handover for `user`, whose transcript is `said`, and waits for its Chatwoot conversation.
+    static func open(
+        _ client: some TestClientProtocol, _ chatwoot: StandInHarness, user: String, said: String
+    ) async throws -> (session: String, conversation: Int, lastID: Int64) {
+        let opened = try await client.api(
+            .post, handovers, ["userId": .string(user), "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": .string(said)]]])
+        let session = try #require(opened.json["sessionId"]?.stringText)
+        return (session, try await chatwoot.waitForConversation(session: session), opened.json["lastId"]?.int ?? 0)
+    }
+
     @Test func anOutsideBotHandsOverWithItsTranscriptAndHearsEverythingInOrder() async throws {
         try await Self.withAPI { chatwoot, receiver, client in
             let opened = try await client.api(
@@ -130,11 +140,7 @@ struct HandoverAPIEndToEndTests {
     /// after the late reply; its reads list the old id as moved.
     @Test func theBotHearsOfTheRepliesALateOneMovesBehindIt() async throws {
         try await Self.withAPI { chatwoot, receiver, client in
-            let opened = try await client.api(
-                .post, Self.handovers,
-                ["userId": "crm-8", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["id": "m1", "sender": "user", "text": "Where is my order?"]]])
-            let session = try #require(opened.json["sessionId"]?.stringText)
-            let conversation = try await chatwoot.waitForConversation(session: session)
+            let (session, conversation, _) = try await Self.open(client, chatwoot, user: "crm-8", said: "Where is my order?")
             try await chatwoot.take(conversation)
             try await chatwoot.reply(conversation, "Hello, I am looking into it.")
             _ = try await receiver.waitForTaken(3)
@@ -180,11 +186,8 @@ struct HandoverAPIEndToEndTests {
         try await CallbackReceiver.run { receiver, url in
             let rest = RESTSettings(apiKey: Secret(Self.apiKey), callback: HandoverCallbackSettings(url: url, secret: Secret(Self.secret)))
             try await HandoverEndToEndTests.withBaton(rest: rest, configure: { $0.reportSeenMessages = true }) { chatwoot, client in
-                let opened = try await client.api(
-                    .post, Self.handovers, ["userId": "crm-9", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Hello?"]]])
-                let session = try #require(opened.json["sessionId"]?.stringText)
+                let (session, conversation, lastID) = try await Self.open(client, chatwoot, user: "crm-9", said: "Hello?")
                 let resource = "\(Self.handovers)/\(session)"
-                let conversation = try await chatwoot.waitForConversation(session: session)
                 // Queued: from then on the agents hear of the user.
                 _ = try await receiver.waitForTaken(1)
                 try await client.expectError(.post, "\(resource)/typing", body: ["on": true], status: .unauthorized, code: "unauthorized")
@@ -195,7 +198,7 @@ struct HandoverAPIEndToEndTests {
                 #expect(typing.query == "typing_status=on" && typing.status == 200)
 
                 let reply = try await chatwoot.reply(conversation, "Hello, I am Anna")
-                let page = try await client.api(.get, "\(resource)/messages?after=\(opened.json["lastId"]?.int ?? 0)&wait=10").json
+                let page = try await client.api(.get, "\(resource)/messages?after=\(lastID)&wait=10").json
                 let shown = try #require(page["messages"].list.last?["id"])
                 try await client.expectError(.post, "\(resource)/seen", body: ["id": shown], status: .unauthorized, code: "unauthorized")
                 #expect(try await client.api(.post, "\(resource)/seen", ["id": shown]).status == .noContent)
@@ -208,10 +211,7 @@ struct HandoverAPIEndToEndTests {
     /// API key checked before the file is read; only while a handover runs.
     @Test func anOutsideBotPassesItsUsersFilesToTheAgent() async throws {
         try await Self.withAPI { chatwoot, _, client in
-            let opened = try await client.api(
-                .post, Self.handovers, ["userId": "crm-10", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Here is my receipt"]]])
-            let session = try #require(opened.json["sessionId"]?.stringText)
-            let conversation = try await chatwoot.waitForConversation(session: session)
+            let (session, conversation, _) = try await Self.open(client, chatwoot, user: "crm-10", said: "Here is my receipt")
             let route = "\(Self.handovers)/%@/files"
             let key: HTTPFields = [.authorization: "Bearer \(Self.apiKey)"]
             let anonymous = try await UserFilesTests.upload(client, session: session, bytes: UserFilesTests.png, type: "image/png", route: route)
@@ -233,10 +233,7 @@ struct HandoverAPIEndToEndTests {
     /// hears which of its messages the agents never got (`handover.user_message_undelivered`).
     @Test func theBotHearsOfAUsersMessageTheAgentsNeverGot() async throws {
         try await Self.withAPI { chatwoot, receiver, client in
-            let opened = try await client.api(
-                .post, Self.handovers, ["userId": "crm-11", "inboxId": .number(Double(chatwoot.supportInbox)), "transcript": [["sender": "user", "text": "Hello?"]]])
-            let session = try #require(opened.json["sessionId"]?.stringText)
-            let conversation = try await chatwoot.waitForConversation(session: session)
+            let (session, conversation, _) = try await Self.open(client, chatwoot, user: "crm-11", said: "Hello?")
             _ = try await chatwoot.waitForMessages(conversation, count: 1)
             _ = try await receiver.waitForTaken(1)
 
