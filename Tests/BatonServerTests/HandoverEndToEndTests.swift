@@ -391,6 +391,34 @@ struct HandoverEndToEndTests {
         throw ChatError.unexpected("no such message after \(after)")
     }
 
+    /// A REST client reads where the handover stands with every page, as the webchat hears it in `handover` frames:
+    /// none yet, queued, an agent who took it (named on this endpoint), resolved.
+    @Test func aRESTClientReadsWhereTheHandoverStands() async throws {
+        try await Self.withBaton { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "Ada"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            #expect(try await client.getJSON("\(base)/messages")["handover"] == ["phase": .null, "number": 0, "agentJoined": false])
+
+            let asked = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            let accepted = try await Self.firstMessage(client, at: base, after: try #require(asked["lastId"]?.int)) {
+                $0.text == "An agent will be with you shortly."
+            }
+            let acceptedID = try #require(accepted["id"]?.int)
+            #expect(try await client.getJSON("\(base)/messages?after=\(acceptedID)")["handover"] == ["phase": "active", "number": 1, "agentJoined": false])
+
+            let conversation = try await chatwoot.waitForConversation()
+            try await chatwoot.take(conversation.id)
+            let joined = try await client.getJSON("\(base)/messages?after=\(acceptedID)&wait=10")
+            #expect(joined["handover"] == ["phase": "active", "number": 1, "agentJoined": true, "agentName": .string(chatwoot.agentName)])
+
+            try await chatwoot.resolve(conversation.id)
+            let resolved = try await Self.firstMessage(client, at: base, after: try #require(joined["lastId"]?.int)) { $0.text == "Welcome back, Ada!" }
+            let after = try await client.getJSON("\(base)/messages?after=\(try #require(resolved["id"]?.int))")
+            #expect(after["handover"]?["phase"] == "resolved" && after["handover"]?["agentJoined"] == false)
+        }
+    }
+
     /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
     /// (Baton's own left out), e.g. to follow up on a refund the agent approved.
     @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {

@@ -21,6 +21,39 @@ struct MessagePages: Sendable {
         /// (or its move further down) leaves nothing after `after` to tell of it.
         var retractions: [Retraction]
         var lastId: Int64
+        /// Where the session's latest handover stands, as the webchat's `handover` frame says it (the REST channel's
+        /// pages; the handovers API has its own `GET …/handovers/{id}`).
+        var handover: HandoverStanding?
+    }
+
+    /// The webchat `handover` frame's members: the phase (`nil` before the first handover), the handover's number,
+    /// whether an agent took it, and who (name and http(s) picture) when users may see agents' names.
+    struct HandoverStanding: Encodable {
+        var phase: HandoverState.Phase?
+        var number: Int
+        var agentJoined: Bool
+        var agentName: String?
+        var agentAvatar: String?
+
+        init(_ handover: HandoverState?) {
+            let standing = HandoverPhase(handover, asOf: 0)
+            phase = standing.phase
+            number = standing.number
+            agentJoined = standing.agentJoined
+            agentName = standing.agentName
+            agentAvatar = standing.agentAvatar.flatMap { Attachment.isWebURL($0) ? $0 : nil }
+        }
+
+        // `phase` is written as `null` before the first handover, as in the frame.
+        func encode(to encoder: any Encoder) throws {
+            enum Keys: String, CodingKey { case phase, number, agentJoined, agentName, agentAvatar }
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(phase, forKey: .phase)
+            try container.encode(number, forKey: .number)
+            try container.encode(agentJoined, forKey: .agentJoined)
+            try container.encodeIfPresent(agentName, forKey: .agentName)
+            try container.encodeIfPresent(agentAvatar, forKey: .agentAvatar)
+        }
     }
 
     /// A message taken back: deleted by its author, or (with `movedTo`) stored again as that id.
@@ -29,15 +62,15 @@ struct MessagePages: Sendable {
         var movedTo: Int64?
     }
 
-    /// The page `request`'s `after`, `limit` and `wait` ask for.
-    func page(of session: Session, _ request: Request) async throws -> Page {
+    /// The page `request`'s `after`, `limit` and `wait` ask for; with `handover`, where the handover stands too.
+    func page(of session: Session, _ request: Request, handover: Bool = false) async throws -> Page {
         if session.state.handover?.phase == .active { reconciler.reconcileLater(session.id) }
         let query = request.uri.queryParameters
         let after = try Self.integer(query["after"], name: "after", default: 0, range: 0...Int64.max)
         let limit = try Self.integer(query["limit"], name: "limit", default: 100, range: 1...Int64(Self.maxPageSize))
         let wait = try Self.integer(query["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
-        var lastID = session.lastMessageID
-        if wait > 0, lastID <= after {
+        var latest = session
+        if wait > 0, session.lastMessageID <= after {
             // Long poll: answer as soon as a message after `after` is stored (or one up to it taken back), or empty
             // after `wait` seconds. A stopping server answers at once (with what there is) rather than holding its
             // shutdown for the wait.
@@ -47,7 +80,7 @@ struct MessagePages: Sendable {
                 }
             }
             // Only a wait makes the session read above stale.
-            lastID = try await store.session(id: session.id)?.lastMessageID ?? lastID
+            latest = try await store.session(id: session.id) ?? session
         }
         let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
         // Read after the page: a reply moved in between then has its original taken back here and its copy in the
@@ -55,7 +88,9 @@ struct MessagePages: Sendable {
         let retractions = try await store.retractedMessages(sessionID: session.id, through: after, pageSize: Self.maxPageSize)
             .map { Retraction(id: $0.id, movedTo: $0.movedTo) }
         // Messages stored between the session read and the page read are in the page: the newest id is theirs.
-        return Page(sessionId: session.id, messages: page.map(MessagePayload.init), retractions: retractions, lastId: max(lastID, page.last?.id ?? 0))
+        return Page(
+            sessionId: session.id, messages: page.map(MessagePayload.init), retractions: retractions, lastId: max(latest.lastMessageID, page.last?.id ?? 0),
+            handover: handover ? HandoverStanding(latest.state.handover) : nil)
     }
 
 

@@ -138,7 +138,7 @@ struct RESTController {
 
     func messages(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, session) = try await session(context)
-        return try Response.json(try await pages.page(of: session, request))
+        return try Response.json(try await pages.page(of: session, request, handover: true))
     }
 
     /// The session the path names (its id is the credential); an outside bot's is reached through the handovers API only.
