@@ -463,20 +463,24 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     // MARK: - How the agents said it ended
 
     /// The labels and attributes the agents left on the conversation when they resolved it reach the flow (Baton's
-    /// own attributes left out), stay on the resolved handover for an outside bot, and go when an agent reopens it.
+    /// own attributes left out), with the agent who took it, stay on the resolved handover for an outside bot, and go
+    /// when an agent reopens it.
     @Test func theFlowReadsTheLabelsAndAttributesTheAgentsLeft() throws {
         var conversation = Conversation(
             [
                 try .handover("agent", inbox: "7", onResolve: "after"),
-                try .say("after", "{{ join(input.handover.labels, '+') }} {{ input.handover.attributes.ticket }} {{ contains(input.handover.labels, 'refund-approved') }}"),
+                try .say(
+                    "after",
+                    "{{ join(input.handover.labels, '+') }} {{ input.handover.attributes.ticket }} {{ contains(input.handover.labels, 'refund-approved') }} {{ input.handover.agentName }}"),
                 try .question("again", "Anything else?", store: "more"),
             ])
         conversation.handle(.start)
         conversation.handle(.opened(number: 1, contactID: 11, conversationID: firstConversation, inboxID: 7))
+        conversation.handle(.agentJoined(conversationID: firstConversation, agentName: "Anna"))
         let resolution = ResolutionDetails(labels: ["refund-approved", "vip"], attributes: ["ticket": 4711, "baton_session": "s_1"])
         #expect(resolution.attributes == ["ticket": 4711], "Baton's own attributes are not the agents' word")
         let resolved = conversation.handle(.providerStatus(.resolved, conversationID: firstConversation, updatedAt: 5, resolution: resolution))
-        #expect(resolved.messages.contains(botSays("refund-approved+vip 4711 true")))
+        #expect(resolved.messages.contains(botSays("refund-approved+vip 4711 true Anna")))
         #expect(resolved.state.handover?.resolution == resolution)
         #expect(HandoverNotification.Snapshot(try #require(resolved.state.handover)).resolution == resolution)
 
@@ -484,7 +488,7 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(reopened.state.handover?.phase == .active && reopened.state.handover?.resolution == nil)
         // A desk that says nothing of them: the flow reads null, as for every other ending.
         let again = conversation.handle(.providerStatus(.resolved, conversationID: firstConversation, updatedAt: 7))
-        #expect(again.messages.contains(botSays("  false")))
+        #expect(again.messages.contains(botSays("  false Anna")))
     }
 
     // MARK: - The desk's own moves (Chatwoot channel)

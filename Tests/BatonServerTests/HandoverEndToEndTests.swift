@@ -420,7 +420,7 @@ struct HandoverEndToEndTests {
     }
 
     /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
-    /// (Baton's own left out), e.g. to follow up on a refund the agent approved.
+    /// (Baton's own left out), e.g. to follow up on a refund the agent approved; and who took the user.
     @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {
         let flow = """
             name: Resolution
@@ -434,19 +434,20 @@ struct HandoverEndToEndTests {
                 handover: { inboxId: 1, onResolve: after }
               - goto: loop
               - id: after
-                say: "Labels {{ join(input.handover.labels, ', ') }}; ticket {{ input.handover.attributes.ticket }}; {{ length(input.handover.attributes) }} attribute(s)"
+                say: "{{ input.handover.agentName }}: labels {{ join(input.handover.labels, ', ') }}; ticket {{ input.handover.attributes.ticket }}; {{ length(input.handover.attributes) }} attribute(s)"
               - goto: loop
             """
         try await Self.withBaton(flow: flow) { chatwoot, client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
             let session = try #require(first["sessionId"]?.stringText)
             let conversation = try await chatwoot.waitForConversation(session: session)
+            try await chatwoot.take(conversation)
             try await chatwoot.agentEnds(conversation, labels: ["refund-approved", "billing"], attributes: ["ticket": "4711"])
             let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
             let after = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) {
-                $0.text?.hasPrefix("Labels") == true
+                $0.text?.contains(": labels") == true
             }
-            #expect(after.text == "Labels refund-approved, billing; ticket 4711; 1 attribute(s)")
+            #expect(after.text == "\(chatwoot.agentName): labels refund-approved, billing; ticket 4711; 1 attribute(s)")
         }
     }
 

@@ -59,7 +59,7 @@ struct Run {
             take(answer)
         case .handoverEnded(let outcome):
             guard case .inHandover(let nodeID) = state.flow.position else { return }
-            input = ["text": "", "data": .null, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
+            input = ["text": "", "data": .null, "handover": outcome.scopeValue(of: state.handover)]
             guard let index = flow.index(of: nodeID) else {
                 // The flow was edited under the handover and its node is gone: start over rather than stay
                 // `inHandover` for good, relaying every later message to a handover that no longer exists.
@@ -83,7 +83,7 @@ struct Run {
                 unanswered = nil
                 effects.append(.cancelHandover)
                 let outcome = HandoverOutcome(status: .cancelled, reason: .user)
-                input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue(trigger: state.handover?.trigger)]
+                input = ["text": .string(message.effectiveText), "data": message.data, "handover": outcome.scopeValue(of: state.handover)]
                 state.flow.position = .idle
                 run(from: index + 1)
             } else {

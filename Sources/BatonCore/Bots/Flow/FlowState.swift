@@ -129,8 +129,9 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         self.resolution = resolution
     }
 
-    /// `input.handover`: the outcome, and what led to the handover when it is known.
-    func scopeValue(trigger: HandoverTrigger?) -> JSONValue {
+    /// `input.handover`: the outcome, what led to the handover and the agent who took it, when they are known.
+    func scopeValue(of handover: HandoverState?) -> JSONValue {
+        let trigger = handover?.trigger
         var members: [String: JSONValue] = ["status": .string(status.rawValue)]
         members["reason"] = reason.map { .string($0.rawValue) } ?? .null
         members["detail"] = detail.map { .string($0) } ?? .null
@@ -138,6 +139,8 @@ public struct HandoverOutcome: Codable, Sendable, Hashable {
         members["triggerName"] = trigger?.name.map { .string($0) } ?? .null
         members["labels"] = resolution.map { .array($0.labels.map(JSONValue.string)) } ?? .null
         members["attributes"] = resolution?.attributes ?? .null
+        // Kept only when the endpoint shows agents' names.
+        members["agentName"] = handover?.agentJoined == true ? handover?.agentName.map { .string($0) } ?? .null : .null
         return .object(members)
     }
 }
