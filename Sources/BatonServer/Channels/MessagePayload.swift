@@ -95,3 +95,17 @@ public struct MessagePayload: Codable, Sendable, Hashable {
         RFC3339.string(date)
     }
 }
+
+extension HandoverPhase {
+    /// Where the handover stands, as channels show it (the webchat's `handover` frame, a REST page's `handover`):
+    /// `phase` (`null` before the first handover), `number`, `agentJoined`, and `agentName` and `agentAvatar` only
+    /// when an agent joined and users may see agents' names; the avatar only when it is an http(s) URL.
+    var standingJSON: JSONValue {
+        var members: [String: JSONValue] = [
+            "phase": phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(number)), "agentJoined": .bool(agentJoined),
+        ]
+        if let agentName { members["agentName"] = .string(agentName) }
+        if let agentAvatar, Attachment.isWebURL(agentAvatar) { members["agentAvatar"] = .string(agentAvatar) }
+        return .object(members)
+    }
+}

@@ -23,37 +23,7 @@ struct MessagePages: Sendable {
         var lastId: Int64
         /// Where the session's latest handover stands, as the webchat's `handover` frame says it (the REST channel's
         /// pages; the handovers API has its own `GET …/handovers/{id}`).
-        var handover: HandoverStanding?
-    }
-
-    /// The webchat `handover` frame's members: the phase (`nil` before the first handover), the handover's number,
-    /// whether an agent took it, and who (name and http(s) picture) when users may see agents' names.
-    struct HandoverStanding: Encodable {
-        var phase: HandoverState.Phase?
-        var number: Int
-        var agentJoined: Bool
-        var agentName: String?
-        var agentAvatar: String?
-
-        init(_ handover: HandoverState?) {
-            let standing = HandoverPhase(handover, asOf: 0)
-            phase = standing.phase
-            number = standing.number
-            agentJoined = standing.agentJoined
-            agentName = standing.agentName
-            agentAvatar = standing.agentAvatar.flatMap { Attachment.isWebURL($0) ? $0 : nil }
-        }
-
-        // `phase` is written as `null` before the first handover, as in the frame.
-        func encode(to encoder: any Encoder) throws {
-            enum Keys: String, CodingKey { case phase, number, agentJoined, agentName, agentAvatar }
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(phase, forKey: .phase)
-            try container.encode(number, forKey: .number)
-            try container.encode(agentJoined, forKey: .agentJoined)
-            try container.encodeIfPresent(agentName, forKey: .agentName)
-            try container.encodeIfPresent(agentAvatar, forKey: .agentAvatar)
-        }
+        var handover: JSONValue?
     }
 
     /// A message taken back: deleted by its author, or (with `movedTo`) stored again as that id.
@@ -90,7 +60,7 @@ struct MessagePages: Sendable {
         // Messages stored between the session read and the page read are in the page: the newest id is theirs.
         return Page(
             sessionId: session.id, messages: page.map(MessagePayload.init), retractions: retractions, lastId: max(latest.lastMessageID, page.last?.id ?? 0),
-            handover: handover ? HandoverStanding(latest.state.handover) : nil)
+            handover: handover ? HandoverPhase(latest.state.handover, asOf: latest.lastMessageID).standingJSON : nil)
     }
 
 

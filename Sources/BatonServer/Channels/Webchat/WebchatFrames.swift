@@ -119,15 +119,10 @@ enum ServerFrame {
         }
     }
 
-    /// `agentName` and `agentAvatar` only when an agent joined and users may see agents' names; the avatar only when
-    /// it is an http(s) URL.
+    /// The frame of `handover`'s standing (``HandoverPhase/standingJSON``).
     static func handover(_ handover: HandoverPhase) -> JSONValue {
-        var frame: [String: JSONValue] = [
-            "type": "handover", "phase": handover.phase.map { .string($0.rawValue) } ?? .null, "number": .number(Double(handover.number)),
-            "agentJoined": .bool(handover.agentJoined),
-        ]
-        if let agentName = handover.agentName { frame["agentName"] = .string(agentName) }
-        if let avatar = handover.agentAvatar, Attachment.isWebURL(avatar) { frame["agentAvatar"] = .string(avatar) }
+        guard case .object(var frame) = handover.standingJSON else { preconditionFailure("a standing is an object") }
+        frame["type"] = "handover"
         return .object(frame)
     }
 
