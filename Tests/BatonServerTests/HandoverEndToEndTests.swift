@@ -346,9 +346,10 @@ struct HandoverEndToEndTests {
             let asked = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
             let conversation = try await chatwoot.waitForConversation()
             let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
-            // The accepted message comes with the handover's opening: from then on the agents hear of the user.
+            // The accepted message comes with the handover's opening: from then on the agents hear of the user. (It
+            // may be stored before the POST's answer counted the session's messages: looked for after the first turn.)
             let lastID = try #require(asked["lastId"]?.int)
-            _ = try await Self.firstMessage(client, at: base, after: lastID) { $0.text == "An agent will be with you shortly." }
+            _ = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) { $0.text == "An agent will be with you shortly." }
 
             #expect(try await client.postStatus("\(base)/typing", ["on": true]) == .noContent)
             let typing = try await chatwoot.waitForAnsweredRequest("POST", pathSuffix: "/conversations/\(conversation.id)/toggle_typing")
@@ -383,7 +384,8 @@ struct HandoverEndToEndTests {
         _ client: some TestClientProtocol, at base: String, after: Int64, where matches: (JSONValue) -> Bool
     ) async throws -> JSONValue {
         var after = after
-        for _ in 0..<5 {
+        // Each read waits for what comes next; a handover's notices come one or two at a time.
+        for _ in 0..<20 {
             let page = try await client.getJSON("\(base)/messages?after=\(after)&wait=10")
             if let found = page["messages"].list.first(where: matches) { return found }
             after = page["lastId"]?.int ?? after
@@ -400,8 +402,9 @@ struct HandoverEndToEndTests {
             let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
             #expect(try await client.getJSON("\(base)/messages")["handover"] == ["phase": .null, "number": 0, "agentJoined": false])
 
-            let asked = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
-            let accepted = try await Self.firstMessage(client, at: base, after: try #require(asked["lastId"]?.int)) {
+            _ = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            // Looked for after the first turn: it may be stored before the POST's answer counted the session's messages.
+            let accepted = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) {
                 $0.text == "An agent will be with you shortly."
             }
             let acceptedID = try #require(accepted["id"]?.int)
@@ -431,7 +434,7 @@ struct HandoverEndToEndTests {
                 question: { text: "Say something", store: last }
               - goto: loop
               - id: human
-                handover: { inboxId: 1, onResolve: after }
+                handover: { inboxId: 1, acceptedMessage: "Queued.", onResolve: after }
               - goto: loop
               - id: after
                 say: "{{ input.handover.agentName }}: labels {{ join(input.handover.labels, ', ') }}; ticket {{ input.handover.attributes.ticket }}; {{ length(input.handover.attributes) }} attribute(s)"
@@ -441,9 +444,14 @@ struct HandoverEndToEndTests {
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
             let session = try #require(first["sessionId"]?.stringText)
             let conversation = try await chatwoot.waitForConversation(session: session)
-            try await chatwoot.take(conversation)
-            try await chatwoot.agentEnds(conversation, labels: ["refund-approved", "billing"], attributes: ["ticket": "4711"])
             let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            // The agent acts once Baton has heard the conversation open (the accepted message comes with it).
+            _ = try await Self.firstMessage(client, at: base, after: 0) { $0.text == "Queued." }
+            try await chatwoot.take(conversation)
+            // Chatwoot builds a webhook's payload when it sends it: a resolve right after the take would show in the
+            // take's own webhook, before Baton heard of the agent.
+            _ = try await Self.firstMessage(client, at: base, after: 0) { $0.text?.hasSuffix("has joined the conversation.") == true }
+            try await chatwoot.agentEnds(conversation, labels: ["refund-approved", "billing"], attributes: ["ticket": "4711"])
             let after = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) {
                 $0.text?.contains(": labels") == true
             }
