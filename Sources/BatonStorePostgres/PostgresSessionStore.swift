@@ -92,7 +92,12 @@ public final class PostgresSessionStore: SessionStore {
     }
 
     public func session(id: SessionID) async throws -> Session? {
-        try await read("SELECT * FROM sessions WHERE id = \(id.rawValue)").first.map { try Rows.session(from: $0, states: self.states) }
+        guard let row = try await read("SELECT * FROM sessions WHERE id = \(id.rawValue)").first else {
+            // Deleted, perhaps by another instance: a conversation link kept here may still name it.
+            forgetDeleted([id])
+            return nil
+        }
+        return try Rows.session(from: row, states: states)
     }
 
     public func update<T: Sendable>(
@@ -105,6 +110,7 @@ public final class PostgresSessionStore: SessionStore {
             var row = locked
             if row == nil { row = try await self.rows("SELECT * FROM sessions WHERE id = \(sessionID.rawValue) FOR UPDATE", on: connection).first }
             guard let row else {
+                self.forgetDeleted([sessionID])
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = try Rows.session(from: row, states: self.states)

@@ -106,9 +106,12 @@ public final class SQLiteSessionStore: SessionStore {
     }
 
     public func session(id: SessionID) async throws -> Session? {
-        try await writer.read { db in
+        let session = try await writer.read { db in
             try db.cachedStatement(sql: Self.selectSession).first([id.rawValue], self.storedSession(from:))?.session
         }
+        // Deleted (by this store, or by another opened on the same file): a conversation link kept here may name it.
+        if session == nil { forgetDeleted([id]) }
+        return session
     }
 
     public func update<T: Sendable>(
@@ -117,6 +120,7 @@ public final class SQLiteSessionStore: SessionStore {
     ) async throws -> (result: T, messages: [Message]) {
         try await commits.write(committed: committed) { db in
             guard let current = try db.cachedStatement(sql: Self.selectSession).first([sessionID.rawValue], self.storedSession(from:)) else {
+                self.forgetDeleted([sessionID])
                 throw SessionStoreError.sessionNotFound(sessionID)
             }
             let session = current.session

@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Exact without being told of other processes' writes, because a link never changes: a conversation is linked
 /// to the session its contact's `source_id` names (a handover's) or the one its own id names (the agent-bot
-/// channel's), so a second `link` of a key, from any instance, names the same session. Only links found are kept;
-/// a key not linked yet is asked again next time. Bounded: past `capacity` keys it starts over.
+/// channel's), so a second `link` of a key, from any instance, names the same session; only deleting the session
+/// ends a link (see `forget`). Only links found are kept; a key not linked yet is asked again next time. Bounded:
+/// past `capacity` keys it starts over.
 public final class ConversationLinks: Sendable {
     /// As many as the sessions whose states a store keeps decoded: the conversations that are busy now.
     public static let capacity = 4_096
@@ -27,6 +28,12 @@ public final class ConversationLinks: Sendable {
             if sessions.count >= Self.capacity, sessions[key] == nil { sessions.removeAll(keepingCapacity: true) }
             sessions[key] = sessionID
         }
+    }
+
+    /// Forgets the links of sessions this process deleted. Another process that deleted them is not heard of: a
+    /// link kept here then names a session that is gone, which its caller finds as soon as it reads or writes it.
+    public func forget(_ ids: Set<SessionID>) {
+        sessions.withLock { sessions in sessions = sessions.filter { !ids.contains($0.value) } }
     }
 
     private static func key(_ endpointID: String, _ conversationKey: String) -> String { endpointID + "\n" + conversationKey }

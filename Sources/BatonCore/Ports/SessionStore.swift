@@ -74,6 +74,16 @@ public enum SessionStoreError: Error, Equatable, Sendable {
     case duplicateExternalMessage(SessionID, String)
 }
 
+/// What ``SessionStore/deleteSession(id:)`` did.
+public enum SessionDeletion: Sendable, Hashable {
+    /// The session and everything of it are gone.
+    case deleted
+    /// No session has this id (never had, or already deleted).
+    case notFound
+    /// Kept: its handover is opening or active.
+    case handoverInProgress
+}
+
 /// Where sessions and their transcripts live. Every method is one transaction of its own, so an implementation
 /// never exposes a half-applied turn; the contract test suite in `BatonStoreTests` pins the behaviour down for
 /// every implementation.
@@ -207,6 +217,18 @@ public protocol SessionStore: Sendable {
 
     /// Forgets delivery ids recorded before `before` (redeliveries come within seconds, not days).
     func forgetDeliveries(before: Date) async throws
+
+    // MARK: Retention
+
+    /// Deletes, whole, sessions nobody wrote to since `before` that have nothing left to do: no handover opening or
+    /// active, no timer set, no desk or bot work waiting in the outbox (dead-lettered jobs go with them). Whole is
+    /// the session with its messages, files, conversation links and jobs. At most `limit`; returns their ids. A
+    /// session written to meanwhile (by this process or another) is kept: the check and the delete are one statement.
+    func deleteIdleSessions(before: Date, limit: Int) async throws -> [SessionID]
+
+    /// Deletes one session whole (an operator erasing a user's data), with whatever desk or bot work it still had
+    /// waiting, unless its handover is opening or active: the agents have the user then, and must end it first.
+    func deleteSession(id: SessionID) async throws -> SessionDeletion
 
     // MARK: Files
 

@@ -35,6 +35,13 @@ public final class StateCache: Sendable {
         return state
     }
 
+    /// Forgets deleted sessions' states.
+    public func forget(_ ids: some Sequence<SessionID>) {
+        entries.withLock { entries in
+            for id in ids { entries[id] = nil }
+        }
+    }
+
     /// Remembers that `text` is `state`.
     public func remember(_ state: ConversationState, text: String, for id: SessionID) {
         entries.withLock { entries in

@@ -13,7 +13,14 @@ final class CountingStore: SessionStore {
     /// The handover phases updates carried so far (`SessionUpdate.handoverPhase`), in order.
     var handoverPhases: [HandoverPhase] { phases.withLock { $0 } }
 
-    init(_ base: any SessionStore) { self.base = base }
+    /// What each `deleteIdleSessions` deleted (an empty list for a sweep that found nothing), as it returns.
+    let idleSweeps: AsyncStream<[SessionID]>
+    private let idleSweepsContinuation: AsyncStream<[SessionID]>.Continuation
+
+    init(_ base: any SessionStore) {
+        self.base = base
+        (idleSweeps, idleSweepsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100))
+    }
 
     /// How many times `session(id:)` was called so far.
     var sessionReadCount: Int { sessionReads.withLock { $0 } }
@@ -115,6 +122,12 @@ final class CountingStore: SessionStore {
     func recordDelivery(_ deliveryID: String, now: Date) async throws -> Bool { try await base.recordDelivery(deliveryID, now: now) }
     func forgetDelivery(_ deliveryID: String) async throws { try await base.forgetDelivery(deliveryID) }
     func forgetDeliveries(before: Date) async throws { try await base.forgetDeliveries(before: before) }
+    func deleteIdleSessions(before: Date, limit: Int) async throws -> [SessionID] {
+        let deleted = try await base.deleteIdleSessions(before: before, limit: limit)
+        idleSweepsContinuation.yield(deleted)
+        return deleted
+    }
+    func deleteSession(id: SessionID) async throws -> SessionDeletion { try await base.deleteSession(id: id) }
     func saveFile(_ file: StoredFile) async throws { try await base.saveFile(file) }
     func file(id: String) async throws -> StoredFile? { try await base.file(id: id) }
     func setting(_ key: String) async throws -> String? { try await base.setting(key) }

@@ -1,0 +1,102 @@
+import BatonCore
+import Foundation
+import Testing
+
+/// Deleting sessions: idle ones after the retention period, and one an operator erases. A deleted session goes whole
+/// (messages, files, conversation links, jobs), and one that still has something to do stays.
+@Suite("Store contract: retention")
+struct RetentionContractTests {
+    static let day: TimeInterval = 24 * 3600
+
+    /// A session with everything a session can own: messages, a file, a conversation link, a dead-lettered job.
+    static func fullSession(_ store: any SessionStore, user: String) async throws -> (session: Session, file: String, link: String) {
+        let session = try await newSession(store, user: user)
+        try await OutboxContractTests.enqueue(store, session, [.post(messageID: 1, handover: 1)], message: "hello")
+        let job = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 10).first { $0.sessionID == session.id })
+        try await store.deadLetterOutbox(id: job.id, error: "HTTP 404", now: epoch)
+        let file = "f_\(user)"
+        try await store.saveFile(StoredFile(id: file, sessionID: session.id, name: "a.txt", mimeType: "text/plain", bytes: [1, 2], createdAt: epoch))
+        let link = "conversation-of-\(user)"
+        try await store.link(endpointID: "e1", conversationKey: link, to: session.id)
+        return (session, file, link)
+    }
+
+    static func setPhase(_ store: any SessionStore, _ session: Session, _ phase: HandoverState.Phase, at time: Date = epoch) async throws {
+        _ = try await store.update(sessionID: session.id, now: time) { update in
+            update.state.handover = HandoverState(phase: phase, nodeID: "agent", number: 1, conversationID: 5)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func idleSessionsGoWholeAndSessionsWithSomethingToDoStay(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let other = try await reopen()  // for PostgreSQL another instance, with caches of its own
+        let idle = try await Self.fullSession(store, user: "idle")
+        #expect(try await other.sessionID(endpointID: "e1", conversationKey: idle.link) == idle.session.id, "the other instance knows the link")
+        let resolved = try await newSession(store, user: "resolved")
+        try await Self.setPhase(store, resolved, .resolved)
+        let recent = try await newSession(store, user: "recent")
+        _ = try await store.update(sessionID: recent.id, now: epoch.addingTimeInterval(40 * Self.day)) { $0.append(draft("back again")) }
+        let active = try await newSession(store, user: "active")
+        try await Self.setPhase(store, active, .active)
+        let opening = try await newSession(store, user: "opening")
+        try await Self.setPhase(store, opening, .opening)
+        let waiting = try await newSession(store, user: "waiting")
+        try await OutboxContractTests.enqueue(store, waiting, [.post(messageID: 1, handover: 1)], message: "still to send")
+
+        let cutoff = epoch.addingTimeInterval(30 * Self.day)
+        let first = try await store.deleteIdleSessions(before: cutoff, limit: 1)
+        let rest = try await store.deleteIdleSessions(before: cutoff, limit: 10)
+        #expect(first.count == 1, "at most the limit")
+        #expect(Set(first + rest) == [idle.session.id, resolved.id])
+        #expect(try await store.deleteIdleSessions(before: cutoff, limit: 10).isEmpty)
+
+        // The other instance learns of it on its next write (a webhook) as well as on a read.
+        await #expect(throws: SessionStoreError.sessionNotFound(idle.session.id)) {
+            try await other.update(sessionID: idle.session.id, now: cutoff) { $0.append(draft("late")) }
+        }
+        #expect(try await other.sessionID(endpointID: "e1", conversationKey: idle.link) == nil, "its link forgotten there")
+        for reader in [store, other] {
+            #expect(try await reader.session(id: idle.session.id) == nil)
+            #expect(try await reader.messages(sessionID: idle.session.id, after: 0, limit: 10).isEmpty)
+            #expect(try await reader.file(id: idle.file) == nil)
+            #expect(try await reader.sessionID(endpointID: "e1", conversationKey: idle.link) == nil, "the link went with it, for every instance")
+        }
+        #expect(try await store.outbox(dead: true, limit: 10).allSatisfy { $0.sessionID != idle.session.id }, "its dead-lettered job too")
+        for kept in [recent, active, opening, waiting] {
+            #expect(try await store.session(id: kept.id) != nil, "\(kept.userID) has something to do or was written lately")
+        }
+        #expect(try await store.messages(sessionID: waiting.id, after: 0, limit: 10).map(\.content.text) == ["still to send"])
+        #expect(try await store.outbox(dead: false, limit: 10).map(\.sessionID) == [waiting.id])
+
+        // The user comes back: a new session, with nothing of the old one.
+        let (again, created) = try await store.findOrCreateSession(
+            endpointID: "e1", userID: "idle", channel: .webchat, initialState: ConversationState(), now: cutoff, makeID: SessionID.random)
+        #expect(created && again.id != idle.session.id && again.lastMessageID == 0)
+        #expect(try await store.messages(sessionID: again.id, after: 0, limit: 10).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anOperatorErasesASessionUnlessItsHandoverIsInProgress(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        let full = try await Self.fullSession(store, user: "full")
+        // Work still waiting goes with it: the user asked for their data to go.
+        try await OutboxContractTests.enqueue(store, full.session, [.post(messageID: 2, handover: 1)], message: "one more")
+        let active = try await newSession(store, user: "active")
+        try await Self.setPhase(store, active, .active)
+
+        #expect(try await store.deleteSession(id: active.id) == .handoverInProgress)
+        #expect(try await store.session(id: active.id) != nil)
+        #expect(try await store.deleteSession(id: full.session.id) == .deleted)
+        #expect(try await store.session(id: full.session.id) == nil)
+        #expect(try await store.messages(sessionID: full.session.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.file(id: full.file) == nil)
+        #expect(try await store.sessionID(endpointID: "e1", conversationKey: full.link) == nil)
+        #expect(try await store.outbox(dead: false, limit: 10).isEmpty)
+        #expect(try await store.outbox(dead: true, limit: 10).isEmpty)
+        #expect(try await store.deleteSession(id: full.session.id) == .notFound)
+
+        try await Self.setPhase(store, active, .resolved)
+        #expect(try await store.deleteSession(id: active.id) == .deleted, "once the agents ended it")
+    }
+}
