@@ -2,7 +2,7 @@ import BatonCore
 import Foundation
 import Yams
 
-/// The server-wide sections: `server`, `storage`, `log`, `admin`, `limits`, `delivery`.
+/// The server-wide sections: `server`, `storage`, `log`, `admin`, `limits`, `delivery`, `retention`.
 extension ConfigLoader {
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
         var settings = ServerSettings()
@@ -137,6 +137,13 @@ extension ConfigLoader {
         if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
         if members.has("maxFileBytes"), let bytes = members["maxFileBytes"].int(sink, range: 1...(40 * 1024 * 1024)) { settings.maxFileBytes = bytes }
         return settings
+    }
+
+    func readRetention(_ value: YAMLValue, _ sink: DiagnosticSink) -> RetentionSettings {
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["idleSessionDays"], sink)
+        guard let members, members.has("idleSessionDays") else { return RetentionSettings() }
+        // At least a day: a user who pauses for hours comes back to their conversation.
+        return RetentionSettings(idleSessionDays: members["idleSessionDays"].int(sink, range: 1...36_500))
     }
 
     func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {

@@ -15,6 +15,7 @@ import Yams
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
 /// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 4,
 ///             startupReconcileDelaySeconds: 2 }
+/// retention: { idleSessionDays }                   # sessions idle this long are deleted; unset: kept
 /// bots:     { <name>: { openai: { … } | webhook: { … }, systemPrompt, timeoutSeconds, retrySeconds, history } }
 ///           # the outside bots flows' `bot` nodes name (see `BotSettingsReader`)
 /// endpoints:
@@ -70,7 +71,7 @@ public struct ConfigLoader: Sendable {
     }
 
     func read(_ root: YAMLValue, baseDirectory: String, sink: DiagnosticSink) -> BatonConfiguration? {
-        guard let top = root.mapping(allowed: ["server", "storage", "log", "tracing", "admin", "limits", "delivery", "bots", "endpoints"], sink) else { return nil }
+        guard let top = root.mapping(allowed: ["server", "storage", "log", "tracing", "admin", "limits", "delivery", "retention", "bots", "endpoints"], sink) else { return nil }
         let server = readServer(top["server"], sink)
         let storage = readStorage(top["storage"], baseDirectory: baseDirectory, sink)
         let log = readLog(top["log"], sink)
@@ -78,6 +79,7 @@ public struct ConfigLoader: Sendable {
         let tracing = readTracing(top["tracing"], sink)
         let limits = readLimits(top["limits"], sink)
         let delivery = readDelivery(top["delivery"], sink)
+        let retention = readRetention(top["retention"], sink)
         let bots = BotSettingsReader(loader: self, baseDirectory: baseDirectory, delivery: delivery, sink: sink).bots(top["bots"])
         var endpoints: [EndpointConfiguration] = []
         if let endpointsValue = top.required("endpoints", sink), let members = endpointsValue.mapping(allowed: nil, sink) {
@@ -118,6 +120,7 @@ public struct ConfigLoader: Sendable {
         var configuration = BatonConfiguration(
             server: server, storage: storage, log: log, admin: admin, limits: limits, delivery: delivery, endpoints: endpoints, bots: bots, sourceFile: root.file)
         configuration.tracing = tracing
+        configuration.retention = retention
         return configuration
     }
 

@@ -18,6 +18,8 @@ public struct BatonConfiguration: Sendable {
     public var admin: AdminSettings
     public var limits: LimitSettings
     public var delivery: DeliverySettings
+    /// How long sessions are kept (forever unless set).
+    public var retention = RetentionSettings()
     public var endpoints: [EndpointConfiguration]
     /// The outside bots flows' `bot` nodes name, by name.
     public var bots: [String: BotSettings]
@@ -107,6 +109,16 @@ public struct DeliverySettings: Sendable, Hashable {
         self.leaseSeconds = leaseSeconds
         self.startupReconcileDelaySeconds = startupReconcileDelaySeconds
     }
+}
+
+/// How long Baton keeps what users said. Chatwoot keeps its own copy of every handover's conversation; this is
+/// Baton's: sessions, their messages and the files users sent.
+public struct RetentionSettings: Sendable, Hashable {
+    /// Days after which a session nobody wrote to (no message, no handover event) is deleted with its messages and
+    /// files, once nothing of it is left to do (no handover opening or active, nothing waiting to be sent). `nil`:
+    /// kept until an operator deletes it.
+    public var idleSessionDays: Int?
+    public init(idleSessionDays: Int? = nil) { self.idleSessionDays = idleSessionDays }
 }
 
 public struct ServerSettings: Sendable, Hashable {

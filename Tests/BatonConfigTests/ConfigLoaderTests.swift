@@ -267,6 +267,22 @@ func expectDiagnostic(
             message: "must be between 0 and 600, found 601")
     }
 
+    @Test func sessionsAreKeptUnlessARetentionIsSetOfAtLeastADay() throws {
+        let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
+        #expect(try loader().load(path: try writeConfig(endpoints)).0.retention.idleSessionDays == nil)
+        let ninety = try loader().load(path: try writeConfig("retention: { idleSessionDays: 90 }\n" + endpoints)).0
+        #expect(ninety.retention == RetentionSettings(idleSessionDays: 90))
+        let fromEnvironment = try loader(["BATON_RETENTION_IDLE_SESSION_DAYS": "30"]).load(path: try writeConfig(endpoints)).0
+        #expect(fromEnvironment.retention.idleSessionDays == 30)
+
+        let zero = try writeConfig("retention: { idleSessionDays: 0 }\n" + endpoints)
+        expectDiagnostic(
+            failureDiagnostics { try loader().load(path: zero) }, file: zero, line: 1, path: "retention.idleSessionDays",
+            message: "must be between 1 and 36500, found 0")
+        let unknown = try writeConfig("retention: { days: 3 }\n" + endpoints)
+        #expect(failureDiagnostics { try loader().load(path: unknown) }.contains { $0.path == "retention.days" })
+    }
+
     @Test func theOutboxLeaseIsReadAndMayBeShorterThanTheRequestTimeoutSinceItIsRenewed() throws {
         let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
         let short = try loader().load(path: try writeConfig("delivery: { requestTimeoutSeconds: 30, leaseSeconds: 3 }\n" + endpoints)).0

@@ -3,7 +3,10 @@
 After each, every message is shown exactly once and in order (ids 1…n with no gap), what the user typed
 while cut off reaches the agent exactly once, and what the agent deleted meanwhile is shown as deleted. And when
 Chatwoot stays down past the delivery budget, the user sees which message the agents never got, and can send it again.
+And when an operator erases the session while its page is open, the page starts a new one and sends the message there.
 """
+
+import urllib.request
 
 from selenium.webdriver.common.by import By
 
@@ -135,3 +138,27 @@ def test_a_message_the_agents_never_got_is_marked_and_can_be_sent_again(workdir,
         chat.assert_no_duplicates()
     finally:
         stack.stop()
+
+
+def test_a_page_whose_session_was_erased_starts_a_new_one_with_what_the_user_wrote(stack, chat):
+    chat.open(stack.base)
+    chat.wait_text("What's your name?", "bot")
+    chat.send("Ada")
+    chat.wait_text("Nice to meet you, Ada!", "bot")
+    old = chat.session()
+    erase = urllib.request.Request(f"{stack.base}/admin/sessions/{old}", method="DELETE",
+                                   headers={"Authorization": f"Bearer {stack.admin_token}"})
+    assert urllib.request.urlopen(erase).status == 204
+
+    chat.send("Are you still there?")
+    notice = wait_until(lambda: chat.driver.find_element(By.ID, "baton-notice") if "deleted" in chat.driver.find_element(
+        By.ID, "baton-notice").text else None, 15, "the page to say the conversation was deleted")
+    assert notice.text == "This conversation was deleted. A new one has started."
+    wait_until(lambda: chat.session() not in (None, old), 15, "a new session")
+    rows = chat.wait_rows(lambda rows: any(r["text"] == "Are you still there?" and not r["pending"] for r in rows), 15,
+                          "the message stored in the new session")
+    assert "Ada" not in [r["text"] for r in rows], "nothing of the erased conversation stays on the page"
+    assert [r["text"] for r in rows if r["sender"] == "user"] == ["Are you still there?"]
+    chat.wait_text("What's your name?", "bot")
+    screenshot(chat.driver, "27-session-erased")
+    chat.assert_no_duplicates()

@@ -72,6 +72,8 @@ public func buildApplication(
         pollInterval: dependencies.outboxPollInterval, metrics: metrics,
         random: dependencies.random, now: now, logger: logger)
     let presence = UserPresenceRelay(store: store, desks: desks, background: background, now: now)
+    let housekeeping = Housekeeping(
+        store: store, retention: configuration.retention, interval: dependencies.housekeepingInterval, metrics: metrics, now: now, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -142,13 +144,12 @@ public func buildApplication(
     // outlives the workers that use it.
     app.addServices(dependencies.services)
     if let fanOut { app.addServices(fanOut) }
-    app.addServices(background, outbox, clock)
+    app.addServices(background, outbox, clock, housekeeping)
     app.beforeServerStarts {
         try await store.migrate()
-        // Redeliveries come within seconds; a week of delivery ids is plenty.
-        try await store.forgetDeliveries(before: now().addingTimeInterval(-7 * 24 * 3600))
         outbox.storeIsReady()
         clock.storeIsReady()
+        housekeeping.storeIsReady()
         // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
         background.submit { await chatwoot.prepare(channels: false) }
     }

@@ -28,6 +28,8 @@ public struct AppDependencies: Sendable {
     /// How often the outbox looks for jobs that no ring told it of: those other instances store. Every job this
     /// instance stores rings it; tests lengthen the interval to hold them to that.
     public var outboxPollInterval: Duration = OutboxWorker.defaultPollInterval
+    /// How often old sessions and webhook delivery ids are looked for (see `Housekeeping`); tests shorten it.
+    public var housekeepingInterval: Duration = Housekeeping.defaultInterval
     /// Closes the open webchat sockets with 1001 when the server stops; a service to run beside the application and
     /// stop before it (`baton serve` does), else the WebSocket library closes them with 1000.
     public var webchatGoodbye = WebchatGoodbye()

@@ -6,7 +6,7 @@ import Logging
 
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
 /// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue, `/admin/overview`
-/// for the admin page (`/admin`).
+/// for the admin page (`/admin`), and `DELETE /admin/sessions/{id}` to erase a user's data.
 struct AdminController {
     let store: any SessionStore
     let metrics: BatonMetrics
@@ -29,6 +29,7 @@ struct AdminController {
         router.get("admin/outbox", use: list)
         router.post("admin/outbox/{id}/retry", use: retry)
         router.get("admin/overview", use: overview)
+        router.delete("admin/sessions/{id}", use: deleteSession)
         AdminPage.addRoutes(to: router)
     }
 
@@ -59,6 +60,24 @@ struct AdminController {
         }
         outboxBell.ring()
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"requeued":true}"#)))
+    }
+
+    /// `DELETE /admin/sessions/{id}`: erases a session (a user's messages and files, and work still waiting for them),
+    /// unless its handover is in progress. The id is the Chatwoot conversation's `baton_session` attribute, or what
+    /// the REST channel and the handovers API answered with.
+    func deleteSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorize(request)
+        let id = SessionID(rawValue: context.parameters.get("id") ?? "")
+        switch try await store.deleteSession(id: id) {
+        case .deleted:
+            metrics.sessionsDeleted(1, reason: "erasure")
+            logger.info("session deleted by an operator", metadata: ["session": "\(id)"])
+            return Response(status: .noContent)
+        case .notFound:
+            throw APIError(.notFound, "session_not_found", "no session has this id")
+        case .handoverInProgress:
+            throw APIError(.conflict, "handover_in_progress", "the session's handover is opening or active; resolve the conversation in Chatwoot first")
+        }
     }
 
     func authorize(_ request: Request) throws {

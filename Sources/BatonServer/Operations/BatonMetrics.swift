@@ -154,6 +154,15 @@ public struct BatonMetrics: Sendable {
         ).increment(by: Int64(count))
     }
 
+    /// Sessions deleted, with their messages and files: `retention` (idle past `retention.idleSessionDays`) or
+    /// `erasure` (an operator's `DELETE /admin/sessions/{id}`).
+    func sessionsDeleted(_ count: Int, reason: String) {
+        registry.makeCounter(
+            descriptor: Self.metric("baton_sessions_deleted_total", "Sessions deleted with their messages and files, by reason."),
+            labels: [("reason", reason)]
+        ).increment(by: Int64(count))
+    }
+
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
     /// `read` (an announced message too long to travel whole, read from the store), `read_failed` (that read failed).
     func fanOut(_ outcome: String, count: Int = 1) {

@@ -95,16 +95,20 @@ enum TestBaton {
         return store
     }
 
-    /// An app whose endpoint hands over through `FakeDesk`, with a clock the test sets.
+    /// An app whose endpoint hands over through `FakeDesk`, with a clock the test sets. With `retention`, old sessions
+    /// are looked for every `housekeepingInterval`.
     static func appWithFakeDesk(
         databasePath: String = databasePath(), chatwoot: ChatwootSettings = sampleChatwoot, now: @escaping @Sendable () -> Date = Date.init,
-        limits: LimitSettings = generousLimits, openGate: Latch? = nil, wrapStore: (any SessionStore) -> any SessionStore = { $0 }
+        limits: LimitSettings = generousLimits, openGate: Latch? = nil, wrapStore: (any SessionStore) -> any SessionStore = { $0 },
+        retention: RetentionSettings = RetentionSettings(), housekeepingInterval: Duration = .seconds(3600)
     ) async throws -> (app: some ApplicationProtocol, provider: FakeDesk, store: any SessionStore) {
-        let configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot), limits: limits)
+        var configuration = try configuration(databasePath: databasePath, handover: .chatwoot(chatwoot), limits: limits)
+        configuration.retention = retention
         let store = wrapStore(try SQLiteSessionStore(path: databasePath))
         let provider = FakeDesk(store: store, openGate: openGate)
         var dependencies = AppDependencies(store: store, desk: { _ in provider }, now: now)
         dependencies.outboxPollInterval = quietOutbox
+        dependencies.housekeepingInterval = housekeepingInterval
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
         return (app, provider, store)
     }

@@ -311,6 +311,8 @@ final class WebchatSocket: Sendable {
                 }
             } catch let error as MessageLimitError {
                 try await send(.error(code: error.code, message: error.description), outbound)
+            } catch SessionStoreError.sessionNotFound {
+                try await sendSessionGone(outbound)
             } catch {
                 logger.error("webchat message failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
                 try await send(.error(code: "internal", message: "your message could not be processed; please try again"), outbound)
@@ -327,6 +329,8 @@ final class WebchatSocket: Sendable {
                 try await send(.error(code: error.code, message: error.description), outbound)
             } catch let error as MessageLimitError {
                 try await send(.error(code: error.code, message: error.description), outbound)
+            } catch SessionStoreError.sessionNotFound {
+                try await sendSessionGone(outbound)
             } catch {
                 logger.error("webchat survey answer failed", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
                 try await send(.error(code: "internal", message: "your answer could not be saved; please try again"), outbound)
@@ -350,6 +354,12 @@ final class WebchatSocket: Sendable {
     func decode(_ message: WebSocketMessage) -> ClientFrame? {
         guard case .text(let text) = message else { return nil }
         return try? JSONDecoder().decode(ClientFrame.self, from: Data(text.utf8))
+    }
+
+    /// The socket's session was deleted (an operator erased it, or it was idle past the retention) while the page
+    /// stayed open: the page is to say `hello` again, which opens a new session, and send what it still holds there.
+    func sendSessionGone(_ outbound: WebSocketOutboundWriter) async throws {
+        try await send(.error(code: "session_not_found", message: "this conversation was deleted; a new one starts"), outbound)
     }
 
     func send(_ frame: ServerFrame, _ outbound: WebSocketOutboundWriter) async throws {

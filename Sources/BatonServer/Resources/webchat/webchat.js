@@ -730,6 +730,13 @@
   function onError(f) {
     const code = f.code;
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
+    if (code === 'session_not_found') {
+      // The conversation was deleted (erased, or kept past its retention): the reconnect's hello opens a new one,
+      // and unacknowledged messages are sent again there.
+      notify('This conversation was deleted. A new one has started.');
+      ws?.close();
+      return;
+    }
     // A survey answer the server cannot take would be refused again on every reconnect.
     if (code === 'not_a_survey' || code === 'invalid_rating') surveyOutbox.clear();
     if (code === 'rate_limited' && !retryTimer) {

@@ -1,0 +1,83 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Deletes what Baton no longer needs, at start and then every `interval`: webhook delivery ids older than a week
+/// (redeliveries come within seconds), and, when `retention.idleSessionDays` is set, sessions idle that long with
+/// nothing left to do (see `SessionStore.deleteIdleSessions`). Several instances on one database may sweep at once:
+/// each session is deleted by one of them, and a session written to meanwhile is kept.
+final class Housekeeping: Service, Sendable {
+    let store: any SessionStore
+    let retention: RetentionSettings
+    let interval: Duration
+    let metrics: BatonMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// Rung when the store is ready, and by tests that sweep now.
+    let bell: Doorbell
+    private let isReady = Mutex(false)
+
+    /// Once an hour by default: a session's retention is counted in days.
+    static let defaultInterval: Duration = .seconds(3600)
+    /// Sessions deleted per write: a few, so the single SQLite writer is never held long (each goes with its messages).
+    static let batch = 100
+    static let deliveryIDsKept: TimeInterval = 7 * 24 * 3600
+
+    init(
+        store: any SessionStore, retention: RetentionSettings, interval: Duration = defaultInterval, bell: Doorbell = Doorbell(), metrics: BatonMetrics,
+        now: @escaping @Sendable () -> Date, logger: Logger
+    ) {
+        self.store = store
+        self.retention = retention
+        self.interval = interval
+        self.bell = bell
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+    }
+
+    /// Lets the sweeps start: called once the store's schema is migrated.
+    func storeIsReady() {
+        isReady.withLock { $0 = true }
+        bell.ring()
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) { await bell.wait() }
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                await sweep()
+                await bell.wait(upTo: interval)
+            }
+        } onGracefulShutdown: {
+            self.bell.ring()
+        }
+    }
+
+    /// One sweep; a failure is logged and left to the next.
+    func sweep() async {
+        let time = now()
+        do {
+            try await store.forgetDeliveries(before: time.addingTimeInterval(-Self.deliveryIDsKept))
+        } catch {
+            logger.error("old webhook delivery ids could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        guard let days = retention.idleSessionDays else { return }
+        let before = time.addingTimeInterval(-Double(days) * 24 * 3600)
+        var deleted = 0
+        do {
+            while !Task.isShuttingDownGracefully {
+                let batch = try await store.deleteIdleSessions(before: before, limit: Self.batch)
+                deleted += batch.count
+                metrics.sessionsDeleted(batch.count, reason: "retention")
+                if batch.count < Self.batch { break }
+            }
+        } catch {
+            logger.error("idle sessions could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        if deleted > 0 { logger.info("deleted idle sessions", metadata: ["count": "\(deleted)", "idle_days": "\(days)"]) }
+    }
+}

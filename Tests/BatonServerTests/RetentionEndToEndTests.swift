@@ -1,0 +1,143 @@
+import BatonConfig
+import BatonCore
+import BatonServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+
+/// What Baton keeps of users, and for how long: sessions idle past `retention.idleSessionDays` are deleted whole, an
+/// operator erases one through the admin API, and a user whose session went starts a new one. Over the REST channel,
+/// on SQLite, with a clock the test moves.
+@Suite("Retention end to end")
+struct RetentionEndToEndTests {
+    static let day: TimeInterval = 24 * 3600
+    static let messagesPath = RESTChannelTests.messagesPath
+    static let apiKey = "rest-key-for-retention-tests-0123"
+    static var admin: HTTPFields { [.authorization: "Bearer \(TestBaton.adminToken)"] }
+
+    /// A clock that starts now and moves when the test says.
+    final class TestClock: Sendable {
+        private let offset = Mutex<TimeInterval>(0)
+        func now() -> Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+        func advance(days: Double) { offset.withLock { $0 += days * RetentionEndToEndTests.day } }
+    }
+
+    static func messagesPath(_ session: String) -> String { "/api/v1/endpoints/t0k3n/sessions/\(session)/messages" }
+
+    /// Posts as `user` (by `userId`, so the same user comes back) and returns the session and the texts of the answer.
+    static func say(_ text: String, as user: String, _ client: some TestClientProtocol) async throws -> (session: String, texts: [String]) {
+        let body = try await client.postJSON(
+            messagesPath, ["userId": .string(user), "text": .string(text)], headers: [.authorization: "Bearer \(apiKey)"])
+        guard case .string(let session)? = body["sessionId"] else { throw ChatError.unexpected("no sessionId") }
+        return (session, body["messages"].list.compactMap(\.text))
+    }
+
+    /// Waits for the sweep that deletes `session`, failing after `timeout`.
+    static func waitForSweep(deleting session: String, in sweeps: AsyncStream<[SessionID]>, timeout: Duration = .seconds(10)) async throws {
+        let found = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await deleted in sweeps where deleted.contains(SessionID(rawValue: session)) { return true }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard found else { throw ChatError.unexpected("no sweep deleted \(session) within \(timeout)") }
+    }
+
+    @Test func sessionsIdlePastTheRetentionAreDeletedWholeAndTheirUsersStartOver() async throws {
+        let clock = TestClock()
+        let path = TestBaton.databasePath()
+        var configuration = try TestBaton.configuration(databasePath: path, apiKey: Self.apiKey)
+        configuration.retention = RetentionSettings(idleSessionDays: 30)
+        var dependencies = AppDependencies(store: try await TestBaton.store(path), now: { clock.now() })
+        let counting = CountingStore(dependencies.store)
+        dependencies.store = counting
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
+        // Sweeps follow one another closely, so the one after the clock moved comes at once.
+        dependencies.housekeepingInterval = .milliseconds(50)
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        try await app.test(.router) { client in
+            let ada = try await Self.say("Ada", as: "crm-ada", client)
+            let bob = try await Self.say("Bob", as: "crm-bob", client)
+            clock.advance(days: 20)
+            _ = try await Self.say("still here", as: "crm-bob", client)
+            clock.advance(days: 11)
+
+            // Ada wrote 31 days ago: her session goes. Bob wrote 11 days ago: his stays, every message of it.
+            try await Self.waitForSweep(deleting: ada.session, in: counting.idleSweeps)
+            try await client.expectError(.get, Self.messagesPath(ada.session), status: .notFound, code: "session_not_found")
+            let bobs = try await client.getJSON(Self.messagesPath(bob.session))
+            #expect(bobs["messages"].list.compactMap(\.text).contains("still here"))
+            #expect(bobs["messages"].list.first?.text == "Welcome!")
+
+            // Ada comes back: a new session, greeted as new, with nothing of the old one.
+            let again = try await Self.say("Ada", as: "crm-ada", client)
+            #expect(again.session != ada.session)
+            #expect(again.texts == ["Welcome!", "Your name?", "Ada", "Hello Ada!", "Say something"])
+        }
+    }
+
+    @Test func anOperatorErasesASessionButNotWhileItsHandoverIsInProgress() async throws {
+        let (app, _, _) = try await TestBaton.appWithFakeDesk()
+        try await app.test(.router) { client in
+            let first = try await client.postJSON(Self.messagesPath, ["text": "Ada"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no sessionId") }
+            let erase = "/admin/sessions/\(session)"
+            try await client.expectError(.delete, erase, status: .unauthorized, code: "unauthorized")
+            try await client.expectError(.delete, erase, headers: [.authorization: "Bearer wrong-token-0123456789"], status: .unauthorized, code: "unauthorized")
+            #expect(try await client.getJSON(Self.messagesPath(session))["messages"].list.count == 5, "a wrong key erases nothing")
+
+            _ = try await client.postJSON(Self.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            try await client.expectError(.delete, erase, headers: Self.admin, status: .conflict, code: "handover_in_progress")
+            #expect(try await client.getJSON(Self.messagesPath(session))["messages"].list.count > 5)
+
+            let other = try await client.postJSON(Self.messagesPath, ["text": "Bob"])
+            guard case .string(let otherSession)? = other["sessionId"] else { throw ChatError.unexpected("no sessionId") }
+            let response = try await client.execute(uri: "/admin/sessions/\(otherSession)", method: .delete, headers: Self.admin)
+            #expect(response.status == .noContent)
+            try await client.expectError(.get, Self.messagesPath(otherSession), status: .notFound, code: "session_not_found")
+            try await client.expectError(
+                .post, Self.messagesPath, body: ["sessionId": .string(otherSession), "text": "hello?"], status: .notFound, code: "session_not_found")
+            try await client.expectError(.delete, "/admin/sessions/\(otherSession)", headers: Self.admin, status: .notFound, code: "session_not_found")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"baton_sessions_deleted_total{reason="erasure"} 1"#))
+        }
+    }
+
+    /// The page stays open while an operator erases its session: its next message is refused with
+    /// `session_not_found`, and the page's reconnect (a `hello` with the old token) opens a new session, where the
+    /// message goes.
+    @Test func aWebchatWhoseSessionWasErasedStartsANewOne() async throws {
+        let (app, _, _) = try await TestBaton.appWithFakeDesk()
+        try await app.test(.live) { client in
+            let old = SessionBox()
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello()
+                await old.set(ready["session"])
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(3)
+                let erased = try await client.execute(uri: "/admin/sessions/\(await old.token ?? "")", method: .delete, headers: Self.admin)
+                #expect(erased.status == .noContent)
+                try await chat.say("are you there?", clientID: "c2")
+                #expect(try await chat.next("error")["code"] == "session_not_found")
+            }
+            try await client.chat("t0k3n") { chat in
+                let again = try await chat.hello(session: await old.token, after: 5)
+                #expect(again["resumed"] == false)
+                #expect(again["session"] != .string(await old.token ?? ""))
+                #expect(try await chat.messages(2).map(\.text) == ["Welcome!", "Your name?"], "a new conversation, from its start")
+                try await chat.say("are you there?", clientID: "c2")
+                #expect(try await chat.storedAndAcknowledged("c2")["text"] == "are you there?")
+            }
+        }
+    }
+}
