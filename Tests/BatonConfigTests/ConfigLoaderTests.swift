@@ -541,7 +541,7 @@ func expectDiagnostic(
             message: "unknown key 'Port' (did you mean 'port'?); allowed here: host, port, publicURL")
         expectDiagnostic(
             diagnostics, file: path, line: 3, path: "endpoint",
-            message: "unknown key 'endpoint' (did you mean 'endpoints'?); allowed here: server, storage, log, tracing, admin, limits, delivery, bots, endpoints")
+            message: "unknown key 'endpoint' (did you mean 'endpoints'?); allowed here: server, storage, log, tracing, admin, limits, delivery, retention, bots, endpoints")
         expectDiagnostic(diagnostics, file: path, line: 1, path: "", message: "missing required key 'endpoints'")
         #expect(diagnostics.count == 3)
     }

@@ -36,7 +36,8 @@ final class Doorbell: Sendable {
         }
     }
 
-    /// Returns at the next ring, or after `timeout`.
+    /// Returns at the next ring, after `timeout`, or when the task is cancelled (a long timeout must not hold up a
+    /// cancelled service group: it gives its services two seconds).
     func wait(upTo timeout: Duration) async {
         let token = nextToken()
         let timer = Task {
@@ -44,8 +45,15 @@ final class Doorbell: Sendable {
             self.expire(token)
         }
         defer { timer.cancel() }
-        await park(token)
+        await withTaskCancellationHandler {
+            await park(token)
+        } onCancel: {
+            ring()
+        }
     }
+
+    /// Whether a wait is parked now (for tests).
+    var hasWaiter: Bool { state.withLock { $0.waiter != nil } }
 
     private func nextToken() -> Int {
         state.withLock { state in
