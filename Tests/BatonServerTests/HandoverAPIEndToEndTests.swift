@@ -207,6 +207,36 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    /// An agent's typing reaches the bot as it happens, signed like every notification, while the handover is
+    /// active; it is told once: a refused one is not tried again (it would say what is no longer true), and it never
+    /// holds up what is stored.
+    @Test func anOutsideBotHearsWhileAnAgentTypes() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let (session, conversation, _) = try await Self.open(client, chatwoot, user: "crm-10", said: "Hello?")
+            _ = try await receiver.waitForTaken(1)  // queued: the handover is active
+            @Sendable func typingNotices(_ deliveries: [CallbackReceiver.Delivery]) -> [CallbackReceiver.Delivery] {
+                deliveries.filter { $0.type == "handover.agent_typing" }
+            }
+
+            try await chatwoot.typing(conversation, on: true)
+            let on = try await receiver.waitUntil("typing on") { typingNotices($0).first }
+            #expect(on.json["typing"] == true && on.json["sessionId"] == .string(session) && on.json["userId"] == "crm-10")
+            #expect(on.json["handover"]?["status"] == "active" && on.json["message"] == nil)
+            #expect(on.headers["x-baton-event"] == "handover.agent_typing" && CallbackReceiver.isSigned(on, secret: Self.secret))
+            try await chatwoot.typing(conversation, on: false)
+            let off = try await receiver.waitUntil("typing off") { typingNotices($0).count == 2 ? typingNotices($0).last : nil }
+            #expect(off.json["typing"] == false && off.json["id"] != on.json["id"])
+
+            // Refused once: dropped; the agent's message after it is delivered, and the typing is not sent again.
+            await receiver.fail(1, status: 500)
+            try await chatwoot.typing(conversation, on: true)
+            _ = try await receiver.waitUntil("the refused typing") { typingNotices($0).count == 3 ? true : nil }
+            _ = try await chatwoot.reply(conversation, "Here I am")
+            let all = try await receiver.waitUntil("the agent's message") { $0.contains { $0.type == "handover.agent_message" } ? $0 : nil }
+            #expect(typingNotices(all).map(\.status) == [200, 200, 500])
+        }
+    }
+
     /// An outside bot passes its user's files to the agent as the REST channel does (`UserFilesTests`), with the
     /// API key checked before the file is read; only while a handover runs.
     @Test func anOutsideBotPassesItsUsersFilesToTheAgent() async throws {

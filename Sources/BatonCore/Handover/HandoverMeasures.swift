@@ -44,7 +44,7 @@ public struct HandoverMeasures: Sendable, Hashable {
             case .cancelled: ending = .cancelled
             case .failed: ending = .failed
             case .inactive: ending = .inactive
-            case .agentAssigned, .agentMessage, .agentMessageDeleted, .agentMessageMoved, .userMessageUndelivered: break
+            case .agentAssigned, .agentMessage, .agentMessageDeleted, .agentMessageMoved, .userMessageUndelivered, .agentTyping: break
             }
         }
         if ending != nil, let openedAt = after.openedAt { duration = max(0, now.timeIntervalSince(openedAt)) }

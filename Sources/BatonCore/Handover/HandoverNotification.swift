@@ -19,6 +19,8 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         /// The desk never took a user's message (`messageID`): it was refused for good, or not taken within the
         /// delivery budget. The user is told with a notice, as on every channel.
         case userMessageUndelivered = "handover.user_message_undelivered"
+        /// An agent started or stopped typing (the payload's `typing`). Never stored: told once, as it happens.
+        case agentTyping = "handover.agent_typing"
         /// An agent resolved the conversation (or gave the user back without resolving, `reason: returned`).
         case resolved = "handover.resolved"
         /// An agent reopened a resolved conversation: the agent has the user again.

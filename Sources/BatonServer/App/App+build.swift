@@ -114,8 +114,10 @@ public func buildApplication(
         now: now, logger: logger)
         .addRoutes(to: router)
     // Desks: what they report back.
-    ChatwootWebhookController(endpoints: endpoints, conversations: conversations, store: store, metrics: metrics, now: now, logger: logger)
-        .addRoutes(to: router)
+    ChatwootWebhookController(
+        endpoints: endpoints, conversations: conversations, typingNotices: AgentTypingNotices(store: store, callbacks: callbacks, background: background),
+        store: store, metrics: metrics, now: now, logger: logger
+    ).addRoutes(to: router)
     // The root sends people to the first webchat, which is what someone trying Baton out wants to see.
     if let first = endpoints.endpoints.first(where: { $0.configuration.webchat.enabled }) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/webchat/\(first.configuration.urlToken)"]) }

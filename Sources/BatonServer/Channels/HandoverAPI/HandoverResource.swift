@@ -59,6 +59,8 @@ struct NotificationPayload: Encodable, Sendable {
     /// The agent's message, for `handover.agent_message`, (retracted, its content gone) `handover.agent_message_deleted`,
     /// and (the copy, with `movedFrom`) `handover.agent_message_moved`; the user's, for `handover.user_message_undelivered`.
     var message: MessagePayload?
+    /// For `handover.agent_typing`: whether the agent is typing now.
+    var typing: Bool?
 
     init(_ notification: HandoverNotification, session: Session, message: Message?) {
         id = notification.id

@@ -20,14 +20,16 @@ struct ChatwootWebhookController {
     /// Each endpoint's signature verifier, by endpoint id: made once, with its key (see ``WebhookSignature``).
     let verifiers: [String: WebhookSignature]
     let conversations: Conversations
+    /// Agents' typing for outside bots' sessions (their callbacks); the webchat hears of it through `conversations`.
+    let typingNotices: AgentTypingNotices
     let store: any SessionStore
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
     let logger: Logger
 
     init(
-        endpoints: EndpointRegistry, conversations: Conversations, store: any SessionStore, metrics: BatonMetrics, now: @escaping @Sendable () -> Date,
-        logger: Logger
+        endpoints: EndpointRegistry, conversations: Conversations, typingNotices: AgentTypingNotices, store: any SessionStore, metrics: BatonMetrics,
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.endpoints = endpoints.endpoints.compactMap { endpoint in
             guard case .chatwoot(let settings)? = endpoint.configuration.handover else { return nil }
@@ -37,6 +39,7 @@ struct ChatwootWebhookController {
             self.endpoints.compactMap { endpoint, settings in settings.webhookSecret.map { (endpoint.id, WebhookSignature(secret: $0.value)) } },
             uniquingKeysWith: { first, _ in first })
         self.conversations = conversations
+        self.typingNotices = typingNotices
         self.store = store
         self.metrics = metrics
         self.now = now
@@ -223,6 +226,7 @@ struct ChatwootWebhookController {
                 return (.ignored, "ignored: not a Baton conversation")
             }
             conversations.agentTyping(on, sessionID: sessionID)
+            typingNotices.agentTyping(on, sessionID: sessionID, endpoint: endpoint)
             return (.applied, "typing")
         }
     }
