@@ -34,22 +34,28 @@ final class UserPresenceRelay: Sendable {
     }
 
     /// The user's page showed the messages up to `messageID` (it was in view): the desk may mark the agents' read.
+    /// An id the session does not have yet is dropped, not remembered: it would make the real ones look old until it
+    /// was reached (the REST routes refuse it up front; a webchat page's frame is only dropped).
     func userSaw(through messageID: Int64, sessionID: SessionID, endpoint: Endpoint) {
-        guard isNewer(messageID, sessionID: sessionID) else { return }
-        background.submit { [store, desks] in
-            // Any handover that has a desk conversation: the agents' last replies may be read after it ended.
-            guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil else { return }
+        guard isNewer(messageID, sessionID: sessionID, remembering: false) else { return }
+        background.submit { [self] in
+            guard let session = try? await store.session(id: sessionID), messageID <= session.lastMessageID,
+                isNewer(messageID, sessionID: sessionID, remembering: true),
+                // Any handover that has a desk conversation: the agents' last replies may be read after it ended.
+                let handover = session.state.handover, handover.conversationID != nil
+            else { return }
             await desks.desk(for: endpoint, channel: session.channel).userSaw(handover: handover, session: session)
         }
     }
 
-    /// Whether `messageID` is newer than what the session's user was last said to have seen (and remembers it).
-    func isNewer(_ messageID: Int64, sessionID: SessionID) -> Bool {
+    /// Whether `messageID` is newer than what the session's user was last said to have seen (remembering it, when
+    /// asked: once it is known to be one of the session's).
+    func isNewer(_ messageID: Int64, sessionID: SessionID, remembering: Bool) -> Bool {
         let now = now()
         return seen.withLock { seen in
             if seen.count > 10_000 { seen = seen.filter { now.timeIntervalSince($0.value.at) < 600 } }
             if let previous = seen[sessionID], previous.id >= messageID { return false }
-            seen[sessionID] = (messageID, now)
+            if remembering { seen[sessionID] = (messageID, now) }
             return true
         }
     }
