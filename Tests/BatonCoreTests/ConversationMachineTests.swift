@@ -491,6 +491,31 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(again.messages.contains(botSays("  false Anna")))
     }
 
+    /// A hand-back at a node carries the labels and attributes as a resolve does; so does a resolve that came before
+    /// Baton heard the conversation open (the desk's answer to the create still on its way), kept until it did.
+    @Test func aHandBackAndAResolveThatOvertookTheOpeningCarryWhatTheAgentsLeft() throws {
+        let nodes: [FlowNode] = [
+            try .handover("agent", inbox: "7", onResolve: "after"),
+            try .say("after", "{{ join(input.handover.labels, '+') }} {{ input.handover.attributes.ticket }} {{ input.handover.status }}"),
+            try .question("again", "Anything else?", store: "more"),
+        ]
+        let resolution = ResolutionDetails(labels: ["address-changed"], attributes: ["ticket": 12])
+        var handedBack = Conversation(nodes)
+        handedBack.handle(.start)
+        handedBack.handle(.opened(number: 1, contactID: 11, conversationID: firstConversation, inboxID: 7))
+        let back = handedBack.handle(.handedBack(conversationID: firstConversation, nodeID: "after", resolution: resolution))
+        #expect(back.messages.contains(botSays("address-changed 12 returned")))
+        #expect(HandoverNotification.Snapshot(try #require(back.state.handover)).resolution == resolution, "the outside bot hears them too")
+
+        var early = Conversation(nodes)
+        early.handle(.start)
+        let kept = early.handle(.providerStatus(.resolved, conversationID: firstConversation, updatedAt: 5, resolution: resolution))
+        #expect(kept.state.handover?.phase == .opening && kept.state.handover?.earlyStatus?.resolution == resolution)
+        let opened = early.handle(.opened(number: 1, contactID: 11, conversationID: firstConversation, inboxID: 7))
+        #expect(opened.messages.contains(botSays("address-changed 12 completed")))
+        #expect(opened.state.handover?.resolution == resolution)
+    }
+
     // MARK: - The desk's own moves (Chatwoot channel)
 
     @Test func anAgentGivingTheConversationBackCountsAsAResolve() throws {

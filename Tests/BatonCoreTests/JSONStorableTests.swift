@@ -78,7 +78,7 @@ import Testing
                 handover.earlyStatus = values.maybe {
                     HandoverState.EarlyStatus(
                         status: [.open, .pending, .snoozed, .resolved].randomElement(using: &$0.random)!, conversationID: Int.random(in: 1...99, using: &$0.random),
-                        updatedAt: $0.maybe { _ in 1_764_000_001.5 })
+                        updatedAt: $0.maybe { _ in 1_764_000_001.5 }, resolution: $0.maybe { ResolutionDetails(labels: [$0.text()], attributes: ["ticket": 7]) })
                 }
                 handover.openedInDesk = values.maybe { Bool.random(using: &$0.random) }
                 handover.trigger = values.maybe {

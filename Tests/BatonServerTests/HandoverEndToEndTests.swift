@@ -424,10 +424,8 @@ struct HandoverEndToEndTests {
         }
     }
 
-    /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
-    /// (Baton's own left out), e.g. to follow up on a refund the agent approved; and who took the user.
-    @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {
-        let flow = """
+    /// A flow that says, after each handover, who took the user and what they left: labels and attributes.
+    static let resolutionFlow = """
             name: Resolution
             intents:
               - { name: human, keywords: [agent], goto: human }
@@ -442,7 +440,11 @@ struct HandoverEndToEndTests {
                 say: "{{ input.handover.agentName }}: labels {{ join(input.handover.labels, ', ') }}; ticket {{ input.handover.attributes.ticket }}; {{ length(input.handover.attributes) }} attribute(s)"
               - goto: loop
             """
-        try await Self.withBaton(flow: flow) { chatwoot, client in
+
+    /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
+    /// (Baton's own left out), e.g. to follow up on a refund the agent approved; and who took the user.
+    @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {
+        try await Self.withBaton(flow: Self.resolutionFlow) { chatwoot, client in
             let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
             let session = try #require(first["sessionId"]?.stringText)
             let conversation = try await chatwoot.waitForConversation(session: session)
@@ -458,6 +460,22 @@ struct HandoverEndToEndTests {
                 $0.text?.contains(": labels") == true
             }
             #expect(after.text == "\(chatwoot.agentName): labels refund-approved, billing; ticket 4711; 1 attribute(s)")
+        }
+    }
+
+    /// An agent who hands the user back at a node without resolving (`baton_resume_at`) leaves labels the flow reads
+    /// as after a resolve.
+    @Test func aHandBackAtANodeCarriesTheLabelsAndAttributesToo() async throws {
+        try await Self.withBaton(flow: Self.resolutionFlow) { chatwoot, client in
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            _ = try await Self.firstMessage(client, at: base, after: 0) { $0.text == "Queued." }
+            try await chatwoot.label(conversation, ["address-changed"])
+            try await chatwoot.handBack(conversation, at: "after")
+            let after = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) { $0.text?.contains(": labels") == true }
+            #expect(after.text == ": labels address-changed; ticket ; 0 attribute(s)", "Baton's own baton_resume_at is not the agents' word")
         }
     }
 

@@ -21,8 +21,9 @@ public enum HandoverEvent: Sendable, Hashable {
     /// An agent took the handover's conversation (it was assigned to them); `agentName` and `agentAvatar` (an
     /// http(s) picture) only when users may see them.
     case agentJoined(conversationID: Int, agentName: String?, agentAvatar: String? = nil)
-    /// An agent gave the user back to the bot at flow node `nodeID` without resolving the conversation.
-    case handedBack(conversationID: Int, nodeID: String)
+    /// An agent gave the user back to the bot at flow node `nodeID` without resolving the conversation; `resolution`,
+    /// what the agents left on it then, as with a resolve.
+    case handedBack(conversationID: Int, nodeID: String, resolution: ResolutionDetails? = nil)
 }
 
 /// A provider conversation's status as Baton cares about it.
@@ -139,7 +140,8 @@ public struct ConversationMachine: Sendable {
             step.commands.append(.sync)
             if let early, early.conversationID == conversationID {
                 // A status change (an agent resolving at once) that overtook the API's answer.
-                let later = handle(.providerStatus(early.status, conversationID: conversationID, updatedAt: early.updatedAt), state: step.state)
+                let later = handle(
+                    .providerStatus(early.status, conversationID: conversationID, updatedAt: early.updatedAt, resolution: early.resolution), state: step.state)
                 step.state = later.state
                 step.messages += later.messages
                 step.commands += later.commands
@@ -155,15 +157,17 @@ public struct ConversationMachine: Sendable {
             handover.agentAvatar = agentAvatar
             step.state.handover = handover
             notice(notices(step).joined(agentName), into: &step)
-        case .handedBack(let conversationID, let nodeID):
+        case .handedBack(let conversationID, let nodeID, let resolution):
             guard handover.phase == .active, handover.conversationID == conversationID else { return step }
             handover.phase = .returned
-            handover.ending = HandoverOutcome(status: .returned, resumeAt: nodeID)
+            handover.resolution = resolution
+            let outcome = HandoverOutcome(status: .returned, resumeAt: nodeID, resolution: resolution)
+            handover.ending = outcome
             step.state.handover = handover
             step.commands.append(.note("Baton: the user is back with the bot, at flow node '\(nodeID)'. This conversation was not resolved."))
             step.commands.append(.release(conversationID: conversationID))
             notice(.handedBack, into: &step)
-            run(.handoverEnded(HandoverOutcome(status: .returned, resumeAt: nodeID)), into: &step)
+            run(.handoverEnded(outcome), into: &step)
         case .failedToOpen(let number, let outcome):
             guard handover.number == number, handover.phase == .opening else { return step }
             handover.phase = .failed
@@ -179,7 +183,7 @@ public struct ConversationMachine: Sendable {
                 if let kept = handover.earlyStatus, kept.conversationID == conversationID, let last = kept.updatedAt, (updatedAt ?? -.infinity) < last {
                     return step
                 }
-                handover.earlyStatus = HandoverState.EarlyStatus(status: status, conversationID: conversationID, updatedAt: updatedAt)
+                handover.earlyStatus = HandoverState.EarlyStatus(status: status, conversationID: conversationID, updatedAt: updatedAt, resolution: resolution)
                 step.state.handover = handover
                 return step
             }

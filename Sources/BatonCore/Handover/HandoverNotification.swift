@@ -66,7 +66,7 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
         public var reason: String?
         /// Words for logs, never containing secrets.
         public var detail: String?
-        /// What the agents left on the desk's conversation, while it is resolved (when the desk said).
+        /// What the agents left on the desk's conversation, while it is resolved or handed back (when the desk said).
         public var resolution: ResolutionDetails?
 
         public init(_ handover: HandoverState) {
@@ -78,7 +78,7 @@ public struct HandoverNotification: Codable, Sendable, Hashable {
             agentName = agentAssigned ? handover.agentName : nil
             reason = handover.ending.flatMap { $0.reason?.rawValue ?? ($0.status == .returned ? "returned" : nil) }
             detail = handover.ending?.detail
-            resolution = handover.phase == .resolved ? handover.resolution : nil
+            resolution = handover.phase == .resolved || handover.phase == .returned ? handover.resolution : nil
         }
     }
 

@@ -68,7 +68,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// How it ended when an agent did not resolve it (it failed to open, went inactive, was handed back): what the
     /// flow was told, kept for the notifications of a session an outside bot owns.
     public var ending: HandoverOutcome?
-    /// What the agents left on the desk's conversation when they resolved it (phase `resolved`), when the desk said.
+    /// What the agents left on the desk's conversation when they resolved it or handed the user back (phase
+    /// `resolved` or `returned`), when the desk said.
     public var resolution: ResolutionDetails?
 
     /// A provider status event kept until its conversation is known.
@@ -76,10 +77,13 @@ public struct HandoverState: Codable, Sendable, Hashable {
         public var status: ProviderStatus
         public var conversationID: Int
         public var updatedAt: Double?
-        public init(status: ProviderStatus, conversationID: Int, updatedAt: Double?) {
+        /// What the agents left on the conversation, kept with a resolve so it is not lost when it is applied.
+        public var resolution: ResolutionDetails?
+        public init(status: ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil) {
             self.status = status
             self.conversationID = conversationID
             self.updatedAt = updatedAt
+            self.resolution = resolution
         }
     }
 

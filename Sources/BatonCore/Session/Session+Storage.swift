@@ -78,6 +78,7 @@ extension HandoverState: JSONStorable {
             object.member("conversationID", conversationID)
             object.member("earlyStatus", object: earlyStatus) { fields, early in
                 fields.member("conversationID", early.conversationID)
+                fields.member("resolution", early.resolution)
                 fields.member("status", early.status.rawValue)
                 fields.member("updatedAt", early.updatedAt)
             }
@@ -128,7 +129,8 @@ extension HandoverState: JSONStorable {
             let fields = try JSONMembers(early, of: "HandoverState.EarlyStatus")
             earlyStatus = EarlyStatus(
                 status: try fields.raw("status", as: ProviderStatus.self), conversationID: try fields.int("conversationID"),
-                updatedAt: try fields.optionalDouble("updatedAt"))
+                updatedAt: try fields.optionalDouble("updatedAt"),
+                resolution: try fields.optional("resolution").map { json throws(JSONShapeError) in try ResolutionDetails(storageJSON: json) })
         }
         openedInDesk = try members.optionalBool("openedInDesk")
         if let trigger = members.optional("trigger") {

@@ -166,7 +166,9 @@ struct AgentBotWebhookController {
             guard answers(conversation, channel), let sessionID = try await knownSession(conversation, channel) else {
                 return (.ignored, "ignored: not a conversation of this channel")
             }
-            try await apply(.handedBack(conversationID: conversation.conversationID, nodeID: nodeID), sessionID: sessionID, channel: channel)
+            try await apply(
+                .handedBack(conversationID: conversation.conversationID, nodeID: nodeID, resolution: conversation.resolution), sessionID: sessionID,
+                channel: channel)
             return (.applied, "handed back")
         }
     }

@@ -178,11 +178,12 @@ struct ChatwootWebhookController {
                 content, agentName: settings.showAgentNames ? message.agentName : nil, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
                 sessionID: sessionID)
             return stored == nil ? (.duplicate, "already delivered") : (.applied, "delivered")
-        case .handBack(let conversation, let nodeID):
+        case .handBack(let conversation, let nodeID, let resolution):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
                 return (.ignored, "ignored: not a Baton conversation")
             }
-            try await conversations.handover(.handedBack(conversationID: conversation.conversationID, nodeID: nodeID), sessionID: sessionID, endpoint: endpoint)
+            try await conversations.handover(
+                .handedBack(conversationID: conversation.conversationID, nodeID: nodeID, resolution: resolution), sessionID: sessionID, endpoint: endpoint)
             return (.applied, "handed back")
         case .survey(let survey):
             guard let sessionID = try await knownSession(for: survey.conversation, endpoint: endpoint, settings: settings) else {
@@ -258,7 +259,7 @@ struct ChatwootWebhookController {
         switch action {
         case .deliver(let message): message.conversation.accountID
         case .survey(let survey): survey.conversation.accountID
-        case .handBack(let conversation, _): conversation.accountID
+        case .handBack(let conversation, _, _): conversation.accountID
         case .retract(_, let conversation), .status(let conversation, _, _, _), .typing(let conversation, _, _), .assigned(let conversation, _, _):
             conversation.accountID
         case .ignore: nil

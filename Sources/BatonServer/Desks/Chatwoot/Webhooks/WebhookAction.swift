@@ -20,8 +20,8 @@ public enum WebhookAction: Sendable, Hashable {
     /// conversation uuid read from its link.
     case survey(SurveyRequest)
     /// conversation_updated whose changes set the conversation's `baton_resume_at` attribute: an agent gives the
-    /// user back to the bot at that flow node, without resolving.
-    case handBack(ConversationRef, nodeID: String)
+    /// user back to the bot at that flow node, without resolving; with the conversation's labels and attributes then.
+    case handBack(ConversationRef, nodeID: String, resolution: ResolutionDetails? = nil)
     /// Agent typing (not is_private), from conversation_typing_on/off; typing by bots/contacts is ignored.
     case typing(ConversationRef, on: Bool, agentName: String?)
     /// Everything else, with the reason (echo of our own post, incoming, private note, template, bot message,

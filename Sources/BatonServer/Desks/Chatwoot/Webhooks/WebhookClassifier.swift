@@ -22,7 +22,9 @@ public struct WebhookClassifier: Sendable {
         case .messageCreated(let message): classifyMessage(message, isUpdate: false)
         case .messageUpdated(let message): classifyMessage(message, isUpdate: true)
         case .conversationUpdated(let event) where Self.handBackNode(event) != nil:
-            .handBack(Self.reference(for: event.conversation), nodeID: Self.handBackNode(event) ?? "")
+            .handBack(
+                Self.reference(for: event.conversation), nodeID: Self.handBackNode(event) ?? "",
+                resolution: ResolutionDetails(labels: event.conversation.labels, attributes: event.conversation.customAttributes))
         case .conversationUpdated(let event) where Self.assignsAnAgent(event):
             .assigned(Self.reference(for: event.conversation), agentName: event.conversation.assignee?.name, agentAvatar: event.conversation.assignee?.avatarURL)
         case .conversationCreated(let event), .conversationStatusChanged(let event), .conversationUpdated(let event):
