@@ -112,6 +112,27 @@ struct RetentionEndToEndTests {
         }
     }
 
+    /// A user asks for their data: the operator reads everything Baton keeps of the session, behind the admin token.
+    @Test func anOperatorReadsEverythingASessionHolds() async throws {
+        let (app, _, _) = try await TestBaton.appWithFakeDesk()
+        try await app.test(.router) { client in
+            let first = try await client.postJSON(Self.messagesPath, ["text": "Ada"])
+            let session = try #require(first["sessionId"]?.stringText)
+            try await client.expectError(.get, "/admin/sessions/\(session)", status: .unauthorized, code: "unauthorized")
+            try await client.expectError(.get, "/admin/sessions/s_00000000000000000000000000000000", headers: Self.admin, status: .notFound, code: "session_not_found")
+
+            let export = try await client.getJSON("/admin/sessions/\(session)", headers: Self.admin)
+            #expect(export["sessionId"] == .string(session) && export["endpoint"] == "test" && export["channel"] == "rest")
+            #expect(export["userId"]?.stringText?.hasPrefix("rest-") == true)
+            #expect(export["context"]?["name"] == "Ada", "what the flow stored of the user")
+            #expect(export["messages"].list.map(\.text) == ["Welcome!", "Your name?", "Ada", "Hello Ada!", "Say something"])
+            #expect(export["messages"].list.map { $0["sender"] } == ["bot", "bot", "user", "bot", "bot"])
+            #expect(export["handover"] == nil, "no handover yet")
+            _ = try await client.postJSON(Self.messagesPath, ["sessionId": .string(session), "text": "agent"])
+            #expect(try await client.getJSON("/admin/sessions/\(session)", headers: Self.admin)["handover"]?["number"] == 1)
+        }
+    }
+
     /// The page stays open while an operator erases its session: its next message is refused with
     /// `session_not_found`, and the page's reconnect (a `hello` with the old token) opens a new session, where the
     /// message goes.

@@ -6,7 +6,7 @@ import Logging
 
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
 /// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue, `/admin/overview`
-/// for the admin page (`/admin`), and `DELETE /admin/sessions/{id}` to erase a user's data.
+/// for the admin page (`/admin`), and `GET` and `DELETE /admin/sessions/{id}` to read or erase a user's data.
 struct AdminController {
     let store: any SessionStore
     let metrics: BatonMetrics
@@ -29,6 +29,7 @@ struct AdminController {
         router.get("admin/outbox", use: list)
         router.post("admin/outbox/{id}/retry", use: retry)
         router.get("admin/overview", use: overview)
+        router.get("admin/sessions/{id}", use: exportSession)
         router.delete("admin/sessions/{id}", use: deleteSession)
         AdminPage.addRoutes(to: router)
     }
@@ -60,6 +61,16 @@ struct AdminController {
         }
         outboxBell.ring()
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"requeued":true}"#)))
+    }
+
+    /// `GET /admin/sessions/{id}`: everything Baton keeps of a session (`SessionExport`), for a user who asks for
+    /// their data.
+    func exportSession(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try authorize(request)
+        guard let export = try await SessionExport.read(SessionID(rawValue: context.parameters.get("id") ?? ""), from: store) else {
+            throw APIError(.notFound, "session_not_found", "no session has this id")
+        }
+        return try .json(export)
     }
 
     /// `DELETE /admin/sessions/{id}`: erases a session (a user's messages and files, and work still waiting for them),
