@@ -237,6 +237,26 @@ struct HandoverAPIEndToEndTests {
         }
     }
 
+    /// The bot's user asks to be forgotten: with the API key, once no handover runs, everything Baton keeps of them
+    /// goes; a later handover for the same user starts afresh.
+    @Test func anOutsideBotErasesItsUser() async throws {
+        try await Self.withAPI { chatwoot, receiver, client in
+            let (session, _, _) = try await Self.open(client, chatwoot, user: "crm-11", said: "Forget me, please")
+            let resource = "\(Self.handovers)/\(session)"
+            _ = try await receiver.waitForTaken(1)
+            let key: HTTPFields = [.authorization: "Bearer \(Self.apiKey)"]
+            try await client.expectError(.delete, resource, status: .unauthorized, code: "unauthorized")
+            try await client.expectError(.delete, resource, headers: key, status: .conflict, code: "handover_in_progress")
+            #expect(try await client.api(.post, "\(resource)/close").status == .ok)
+            #expect(try await client.api(.delete, resource).status == .noContent)
+            try await client.expectError(.get, resource, headers: key, status: .notFound, code: "session_not_found")
+            try await client.expectError(.delete, resource, headers: key, status: .notFound, code: "session_not_found")
+
+            let again = try await Self.open(client, chatwoot, user: "crm-11", said: "Hello again")
+            #expect(again.session != session && again.lastID == 1, "a new session, with only the new transcript")
+        }
+    }
+
     /// An outside bot passes its user's files to the agent as the REST channel does (`UserFilesTests`), with the
     /// API key checked before the file is read; only while a handover runs.
     @Test func anOutsideBotPassesItsUsersFilesToTheAgent() async throws {

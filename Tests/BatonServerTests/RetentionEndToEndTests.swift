@@ -112,6 +112,26 @@ struct RetentionEndToEndTests {
         }
     }
 
+    /// The user asks their app to forget the conversation: the REST channel erases it with the session id, which is
+    /// the credential as for reading it, but not while a handover runs.
+    @Test func aUsersAppErasesTheirConversationThroughTheRESTChannel() async throws {
+        let (app, _, _) = try await TestBaton.appWithFakeDesk()
+        try await app.test(.router) { client in
+            let first = try await client.postJSON(Self.messagesPath, ["text": "Ada"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let resource = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+            #expect(try await client.execute(uri: resource, method: .delete).status == .noContent)
+            try await client.expectError(.get, Self.messagesPath(session), status: .notFound, code: "session_not_found")
+            try await client.expectError(.delete, resource, status: .notFound, code: "session_not_found")
+
+            let other = try await client.postJSON(Self.messagesPath, ["text": "Bob"])
+            let busy = try #require(other["sessionId"]?.stringText)
+            _ = try await client.postJSON(Self.messagesPath, ["sessionId": .string(busy), "text": "agent"])
+            try await client.expectError(.delete, "/api/v1/endpoints/t0k3n/sessions/\(busy)", status: .conflict, code: "handover_in_progress")
+            #expect(try await client.getJSON(Self.messagesPath(busy))["messages"].list.isEmpty == false, "kept while the agents have the user")
+        }
+    }
+
     /// A user asks for their data: the operator reads everything Baton keeps of the session, behind the admin token.
     @Test func anOperatorReadsEverythingASessionHolds() async throws {
         let (app, _, _) = try await TestBaton.appWithFakeDesk()

@@ -87,9 +87,10 @@ public func buildApplication(
         ErrorLoggingMiddleware()
     }
     HealthController(store: store).addRoutes(to: router)
+    let erasure = SessionErasure(store: store, metrics: metrics, logger: logger)
     AdminController(
-        store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, endpoints: endpoints, deskHealth: DeskHealth(now: now),
-        now: now, logger: logger
+        store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
+        deskHealth: DeskHealth(now: now), now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
@@ -102,12 +103,13 @@ public func buildApplication(
     let pages = MessagePages(store: store, hub: hub, reconciler: reconciler)
     let presenceRoutes = UserPresenceRoutes(presence: presence)
     RESTController(
-        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files
+        endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files,
+        erasure: erasure
     ).addRoutes(to: router)
     // Outside bots that own their conversations and need only the handover.
     HandoversController(
         endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files,
-        maxTextLength: configuration.limits.maxMessageLength, now: now
+        erasure: erasure, maxTextLength: configuration.limits.maxMessageLength, now: now
     ).addRoutes(to: router)
     AgentBotWebhookController(
         channels: chatwoot.channels, arrival: ArrivalOrder(window: dependencies.arrivalWindow), conversations: conversations, store: store, metrics: metrics,

@@ -13,6 +13,7 @@ struct AdminController {
     /// Rung when a dead job is put back, so the outbox worker takes it now.
     let outboxBell: Doorbell
     let token: Secret?
+    let erasure: SessionErasure
     /// For the overview: each endpoint's settings and desk, and its desk's last check.
     let endpoints: EndpointRegistry
     let deskHealth: DeskHealth
@@ -78,17 +79,7 @@ struct AdminController {
     /// the REST channel and the handovers API answered with.
     func deleteSession(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        let id = SessionID(rawValue: context.parameters.get("id") ?? "")
-        switch try await store.deleteSession(id: id) {
-        case .deleted:
-            metrics.sessionsDeleted(1, reason: "erasure")
-            logger.info("session deleted by an operator", metadata: ["session": "\(id)"])
-            return Response(status: .noContent)
-        case .notFound:
-            throw APIError(.notFound, "session_not_found", "no session has this id")
-        case .handoverInProgress:
-            throw APIError(.conflict, "handover_in_progress", "the session's handover is opening or active; resolve the conversation in Chatwoot first")
-        }
+        return try await erasure.erase(SessionID(rawValue: context.parameters.get("id") ?? ""), by: "operator")
     }
 
     func authorize(_ request: Request) throws {

@@ -18,6 +18,7 @@ struct HandoversController {
     let reconciler: Reconciler
     let presence: UserPresenceRoutes
     let files: UserFiles
+    let erasure: SessionErasure
     /// The longest text of one message (`limits.maxMessageLength`).
     let maxTextLength: Int
     let now: @Sendable () -> Date
@@ -43,6 +44,10 @@ struct HandoversController {
         router.post("api/v1/endpoints/{urlToken}/handovers/{sessionId}/files") { request, context in
             let (endpoint, session) = try await authorizedSession(request, context)
             return try await files.receive(request, session: session, endpoint: endpoint)
+        }
+        // The bot's user asked to be forgotten: everything Baton keeps of them goes, once no handover runs.
+        router.delete("api/v1/endpoints/{urlToken}/handovers/{sessionId}") { request, context in
+            try await erasure.erase(try await authorizedSession(request, context).1.id, by: "outside bot")
         }
     }
 

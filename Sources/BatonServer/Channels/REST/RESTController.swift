@@ -17,6 +17,7 @@ struct RESTController {
     let reconciler: Reconciler
     let presence: UserPresenceRoutes
     let files: UserFiles
+    let erasure: SessionErasure
 
     struct PostMessage: Decodable {
         var sessionId: String?
@@ -50,6 +51,10 @@ struct RESTController {
         router.post("api/v1/endpoints/{urlToken}/sessions/{sessionId}/files") { request, context in
             let (endpoint, session) = try await session(context)
             return try await files.receive(request, session: session, endpoint: endpoint)
+        }
+        // The user asks their app to forget the conversation: the session id is the credential, as for reading it.
+        router.delete("api/v1/endpoints/{urlToken}/sessions/{sessionId}") { _, context in
+            try await erasure.erase(try await session(context).1.id, by: "rest client")
         }
     }
 
