@@ -441,16 +441,24 @@ struct HandoverEndToEndTests {
               - goto: loop
             """
 
+    /// A REST user of `resolutionFlow` asks for agents; returns the answer, the Chatwoot conversation and the session's
+    /// URL once Baton has heard the conversation open (the accepted message comes with it), so the agent may act.
+    static func askForAgentsOfTheResolutionFlow(
+        _ client: some TestClientProtocol, _ chatwoot: StandInHarness
+    ) async throws -> (first: JSONValue, conversation: Int, base: String) {
+        let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
+        let session = try #require(first["sessionId"]?.stringText)
+        let conversation = try await chatwoot.waitForConversation(session: session)
+        let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
+        _ = try await firstMessage(client, at: base, after: 0) { $0.text == "Queued." }
+        return (first, conversation, base)
+    }
+
     /// When an agent resolves, the flow reads how they said it ended: the conversation's labels and custom attributes
     /// (Baton's own left out), e.g. to follow up on a refund the agent approved; and who took the user.
     @Test func theFlowFollowsUpOnTheLabelsAndAttributesTheAgentLeft() async throws {
         try await Self.withBaton(flow: Self.resolutionFlow) { chatwoot, client in
-            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
-            let session = try #require(first["sessionId"]?.stringText)
-            let conversation = try await chatwoot.waitForConversation(session: session)
-            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
-            // The agent acts once Baton has heard the conversation open (the accepted message comes with it).
-            _ = try await Self.firstMessage(client, at: base, after: 0) { $0.text == "Queued." }
+            let (first, conversation, base) = try await Self.askForAgentsOfTheResolutionFlow(client, chatwoot)
             try await chatwoot.take(conversation)
             // Chatwoot builds a webhook's payload when it sends it: a resolve right after the take would show in the
             // take's own webhook, before Baton heard of the agent.
@@ -467,11 +475,7 @@ struct HandoverEndToEndTests {
     /// as after a resolve.
     @Test func aHandBackAtANodeCarriesTheLabelsAndAttributesToo() async throws {
         try await Self.withBaton(flow: Self.resolutionFlow) { chatwoot, client in
-            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "agent"])
-            let session = try #require(first["sessionId"]?.stringText)
-            let conversation = try await chatwoot.waitForConversation(session: session)
-            let base = "/api/v1/endpoints/t0k3n/sessions/\(session)"
-            _ = try await Self.firstMessage(client, at: base, after: 0) { $0.text == "Queued." }
+            let (first, conversation, base) = try await Self.askForAgentsOfTheResolutionFlow(client, chatwoot)
             try await chatwoot.label(conversation, ["address-changed"])
             try await chatwoot.handBack(conversation, at: "after")
             let after = try await Self.firstMessage(client, at: base, after: try #require(first["lastId"]?.int)) { $0.text?.contains(": labels") == true }

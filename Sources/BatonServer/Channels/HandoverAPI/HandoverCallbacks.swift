@@ -45,9 +45,7 @@ struct HandoverCallbacks: Sendable {
     /// message says they stopped.
     func agentTyping(_ on: Bool, session: Session, handover: HandoverState) async {
         guard let callback = endpoints.endpoint(id: session.endpointID)?.configuration.rest.callback else { return }
-        let notification = HandoverNotification(
-            id: "typing-" + SessionID.random().rawValue.dropFirst(2), kind: .agentTyping, createdAt: now(), handover: HandoverNotification.Snapshot(handover))
-        var payload = NotificationPayload(notification, session: session, message: nil)
+        var payload = NotificationPayload(Conversations.notification(.agentTyping, handover: handover, at: now()), session: session, message: nil)
         payload.typing = on
         switch await post(payload, to: callback) {
         case .taken: return
