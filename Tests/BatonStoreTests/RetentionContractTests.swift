@@ -1,4 +1,5 @@
 import BatonCore
+import BatonStorePostgres
 import Foundation
 import Testing
 
@@ -98,5 +99,35 @@ struct RetentionContractTests {
 
         try await Self.setPhase(store, active, .resolved)
         #expect(try await store.deleteSession(id: active.id) == .deleted, "once the agents ended it")
+    }
+
+    /// PostgreSQL: a session a write transaction holds now is being written, so not idle: the sweep passes it over
+    /// instead of waiting, so it never waits on (or deadlocks with) a group commit that holds several sessions.
+    @Test func aSweepPassesOverASessionAWriteHoldsWithoutWaitingForIt() async throws {
+        guard !PostgresTestServer.isSkipped else { return }
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = try await PostgresTestServer.store(schema: schema)
+        let held = try await newSession(store, user: "held")
+        let free = try await newSession(store, user: "free")
+        let cutoff = epoch.addingTimeInterval(30 * Self.day)
+        let lock = try await PostgresGroupCommitTests.RowLock(held.id, schema: schema)
+        // Whichever comes first, the sweep's answer or the timeout; a sweep that waits for the lock is let go (by
+        // releasing it) once the timeout has said so.
+        let (firsts, first) = AsyncStream.makeStream(of: Bool.self)
+        let sweep = Task {
+            defer { first.yield(true) }
+            return try await store.deleteIdleSessions(before: cutoff, limit: 10)
+        }
+        let timeout = Task {
+            try? await Task.sleep(for: .seconds(10))
+            first.yield(false)
+        }
+        var arrivals = firsts.makeAsyncIterator()
+        let answeredFirst = await arrivals.next() ?? false
+        timeout.cancel()
+        try await lock.release()
+        #expect(answeredFirst, "the sweep answered while the write held its session")
+        #expect(try await sweep.value == [free.id])
+        #expect(try await store.deleteIdleSessions(before: cutoff, limit: 10) == [held.id], "once the write is over")
     }
 }
