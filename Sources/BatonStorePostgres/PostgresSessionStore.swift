@@ -68,7 +68,7 @@ public final class PostgresSessionStore: SessionStore {
         endpointID: String, userID: String, channel: BatonCore.Channel, initialState: ConversationState, now: Date,
         makeID: @Sendable () -> SessionID
     ) async throws -> (session: Session, created: Bool) {
-        if let existing = try await sessionRow(endpointID: endpointID, userID: userID) { return (existing, false) }
+        if let existing = try await session(endpointID: endpointID, userID: userID) { return (existing, false) }
         let session = Session(id: makeID(), endpointID: endpointID, userID: userID, channel: channel, state: initialState, createdAt: now, updatedAt: now)
         let state = initialState.storageText
         // A concurrent call for the same user may insert first: DO NOTHING waits for it to commit, and the row is read after.
@@ -80,13 +80,13 @@ public final class PostgresSessionStore: SessionStore {
             ON CONFLICT (endpoint_id, user_id) DO NOTHING RETURNING id
             """)
         if !inserted.isEmpty { return (session, true) }
-        guard let existing = try await sessionRow(endpointID: endpointID, userID: userID) else {
+        guard let existing = try await self.session(endpointID: endpointID, userID: userID) else {
             throw PostgresStoreError.vanished("the session of user \(userID) on \(endpointID) was removed while it was created")
         }
         return (existing, false)
     }
 
-    func sessionRow(endpointID: String, userID: String) async throws -> Session? {
+    public func session(endpointID: String, userID: String) async throws -> Session? {
         try await read("SELECT * FROM sessions WHERE endpoint_id = \(endpointID) AND user_id = \(userID)").first
             .map { try Rows.session(from: $0, states: self.states) }
     }

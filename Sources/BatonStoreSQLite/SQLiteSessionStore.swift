@@ -114,6 +114,12 @@ public final class SQLiteSessionStore: SessionStore {
         return session
     }
 
+    public func session(endpointID: String, userID: String) async throws -> Session? {
+        try await writer.read { db in
+            try db.cachedStatement(sql: Self.selectSessionOfUser).first([endpointID, userID], self.storedSession(from:))?.session
+        }
+    }
+
     public func update<T: Sendable>(
         sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,
         _ body: @escaping @Sendable (inout SessionUpdate) throws -> T

@@ -103,12 +103,18 @@ struct RetentionEndToEndTests {
             guard case .string(let otherSession)? = other["sessionId"] else { throw ChatError.unexpected("no sessionId") }
             let response = try await client.execute(uri: "/admin/sessions/\(otherSession)", method: .delete, headers: Self.admin)
             #expect(response.status == .noContent)
+            // By the user's id too.
+            let third = try await client.postJSON(Self.messagesPath, ["text": "Cy"])
+            let thirdUser = try #require(third["userId"]?.stringText)
+            let byUser = try await client.execute(uri: "/admin/sessions?endpoint=test&userId=\(thirdUser)", method: .delete, headers: Self.admin)
+            #expect(byUser.status == .noContent)
+            try await client.expectError(.get, Self.messagesPath(try #require(third["sessionId"]?.stringText)), status: .notFound, code: "session_not_found")
             try await client.expectError(.get, Self.messagesPath(otherSession), status: .notFound, code: "session_not_found")
             try await client.expectError(
                 .post, Self.messagesPath, body: ["sessionId": .string(otherSession), "text": "hello?"], status: .notFound, code: "session_not_found")
             try await client.expectError(.delete, "/admin/sessions/\(otherSession)", headers: Self.admin, status: .notFound, code: "session_not_found")
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(metrics.contains(#"baton_sessions_deleted_total{reason="erasure"} 1"#))
+            #expect(metrics.contains(#"baton_sessions_deleted_total{reason="erasure"} 2"#))
         }
     }
 
@@ -150,6 +156,14 @@ struct RetentionEndToEndTests {
             #expect(export["handover"] == nil, "no handover yet")
             _ = try await client.postJSON(Self.messagesPath, ["sessionId": .string(session), "text": "agent"])
             #expect(try await client.getJSON("/admin/sessions/\(session)", headers: Self.admin)["handover"]?["number"] == 1)
+
+            // By the user's id on the endpoint, what an operator knows of a user who asks.
+            let user = try #require(export["userId"]?.stringText)
+            let byUser = try await client.getJSON("/admin/sessions?endpoint=test&userId=\(user)", headers: Self.admin)
+            #expect(byUser["sessionId"] == .string(session))
+            try await client.expectError(.get, "/admin/sessions?endpoint=test", headers: Self.admin, status: .badRequest, code: "invalid_query")
+            try await client.expectError(.get, "/admin/sessions?endpoint=test&userId=nobody", headers: Self.admin, status: .notFound, code: "session_not_found")
+            try await client.expectError(.get, "/admin/sessions?endpoint=test&userId=\(user)", status: .unauthorized, code: "unauthorized")
         }
     }
 

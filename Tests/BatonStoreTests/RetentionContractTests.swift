@@ -77,6 +77,17 @@ struct RetentionContractTests {
         #expect(try await store.messages(sessionID: again.id, after: 0, limit: 10).isEmpty)
     }
 
+    /// An operator knows a user by their id on an endpoint: the session is found by it, and none is made.
+    @Test(arguments: StoreKind.allCases)
+    func aSessionIsFoundByItsUserWithoutMakingOne(kind: StoreKind) async throws {
+        let store = try await kind.make().store
+        #expect(try await store.session(endpointID: "e1", userID: "crm-42") == nil)
+        #expect(try await store.session(endpointID: "e1", userID: "crm-42") == nil, "asking made none")
+        let session = try await newSession(store, user: "crm-42")
+        #expect(try await store.session(endpointID: "e1", userID: "crm-42")?.id == session.id)
+        #expect(try await store.session(endpointID: "e2", userID: "crm-42") == nil, "a user is theirs on one endpoint")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anOperatorErasesASessionUnlessItsHandoverIsInProgress(kind: StoreKind) async throws {
         let store = try await kind.make().store

@@ -104,6 +104,9 @@ public protocol SessionStore: Sendable {
     /// The session with this id, or `nil`.
     func session(id: SessionID) async throws -> Session?
 
+    /// The session of `userID` on `endpointID`, or `nil` (nothing is created).
+    func session(endpointID: String, userID: String) async throws -> Session?
+
     /// Runs `body` on the session inside one transaction: concurrent updates of one session run one after the
     /// other, and the state, every appended message and every enqueued outbox job are saved together or not at all.
     ///

@@ -32,6 +32,16 @@ struct AdminController {
         router.get("admin/overview", use: overview)
         router.get("admin/sessions/{id}", use: exportSession)
         router.delete("admin/sessions/{id}", use: deleteSession)
+        // The same by the user's id on an endpoint: what an operator knows of a user who asks (their id in the
+        // site's or the app's own system, as the REST channel, the handovers API or the webchat's identity gave it).
+        router.get("admin/sessions") { request, _ in
+            try authorize(request)
+            return try await export(try await usersSession(request))
+        }
+        router.delete("admin/sessions") { request, _ in
+            try authorize(request)
+            return try await erasure.erase(try await usersSession(request), by: "operator")
+        }
         AdminPage.addRoutes(to: router)
     }
 
@@ -68,10 +78,26 @@ struct AdminController {
     /// their data.
     func exportSession(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        guard let export = try await SessionExport.read(SessionID(rawValue: context.parameters.get("id") ?? ""), from: store) else {
+        return try await export(SessionID(rawValue: context.parameters.get("id") ?? ""))
+    }
+
+    func export(_ id: SessionID) async throws -> Response {
+        guard let export = try await SessionExport.read(id, from: store) else {
             throw APIError(.notFound, "session_not_found", "no session has this id")
         }
         return try .json(export)
+    }
+
+    /// The session `?endpoint=<endpoint id>&userId=<user id>` names.
+    func usersSession(_ request: Request) async throws -> SessionID {
+        let query = request.uri.queryParameters
+        guard let endpoint = query.get("endpoint"), let user = query.get("userId"), !endpoint.isEmpty, !user.isEmpty else {
+            throw APIError(.badRequest, "invalid_query", "name the session's id in the path, or its user as ?endpoint=<endpoint id>&userId=<user id>")
+        }
+        guard let session = try await store.session(endpointID: endpoint, userID: user) else {
+            throw APIError(.notFound, "session_not_found", "no session of this user on this endpoint")
+        }
+        return session.id
     }
 
     /// `DELETE /admin/sessions/{id}`: erases a session (a user's messages and files, and work still waiting for them),

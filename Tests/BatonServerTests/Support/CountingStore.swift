@@ -38,6 +38,7 @@ final class CountingStore: SessionStore {
         return try await base.session(id: id)
     }
 
+    func session(endpointID: String, userID: String) async throws -> Session? { try await base.session(endpointID: endpointID, userID: userID) }
     func migrate() async throws { try await base.migrate() }
     func ping() async throws { try await base.ping() }
     func findOrCreateSession(
