@@ -1,6 +1,7 @@
 import BatonConfig
 import BatonCore
 import BatonServer
+import BatonStoreSQLite
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -50,7 +51,7 @@ struct ChatwootChannelTests {
     }
 
     static func withBaton(
-        flow text: String = flowText, arrivalWindow: Duration? = nil, bots: [String: BotSettings] = [:],
+        flow text: String = flowText, arrivalWindow: Duration? = nil, bots: [String: BotSettings] = [:], store counting: CountingStore? = nil,
         _ body: @escaping @Sendable (StandInHarness, Inboxes, any TestClientProtocol) async throws -> Void
     ) async throws {
         let chatwoot = try await StandInHarness.start()
@@ -70,6 +71,7 @@ struct ChatwootChannelTests {
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: TestBaton.databasePath()), log: LogSettings(),
             admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits, endpoints: [endpoint], bots: bots, sourceFile: nil)
         var dependencies = try AppDependencies.live(configuration)
+        if let counting { dependencies.store = counting }
         dependencies.retryPolicy = HandoverEndToEndTests.retry
         if let arrivalWindow { dependencies.arrivalWindow = arrivalWindow }
         dependencies.outboxPollInterval = TestBaton.quietOutbox
@@ -132,6 +134,26 @@ struct ChatwootChannelTests {
             let again = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917612345678", name: "Lena", "Hello again")
             #expect(again.conversation != first.conversation)
             #expect(try await chatwoot.waitForBotMessages(again.conversation, count: 2)[0].content == "Hi Lena, you write from whatsapp.")
+        }
+    }
+
+    /// A contact who writes just as their session is deleted (the retention's sweep between Baton's look-up and its
+    /// write) gets the bot in a new session: the webhook does not fail, which would make Chatwoot give the
+    /// conversation to humans.
+    @Test func aContactWritingAsTheirSessionIsDeletedGetsTheBotInANewSession() async throws {
+        let store = CountingStore(try SQLiteSessionStore(path: TestBaton.databasePath()))
+        try await Self.withBaton(store: store) { chatwoot, inboxes, _ in
+            let first = try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917600000001", name: "Ida", "Hi")
+            _ = try await chatwoot.waitForBotMessages(first.conversation, count: 2)
+            store.onNextFind { session in
+                let deletion = try await store.base.deleteSession(id: session.id)
+                #expect(deletion == .deleted)
+            }
+            try await chatwoot.contactWrites(inbox: inboxes.whatsapp, from: "4917600000001", name: "Ida", "Orders")
+            let answered = try await chatwoot.waitForBotMessages(first.conversation, count: 3)
+            #expect(answered.count >= 3, "the bot answered in a new session")
+            try await chatwoot.waitForWebhooksIdle()
+            #expect(await chatwoot.conversationStatus(first.conversation) == "pending", "still the bot's")
         }
     }
 

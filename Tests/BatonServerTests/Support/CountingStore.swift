@@ -41,10 +41,18 @@ final class CountingStore: SessionStore {
     func session(endpointID: String, userID: String) async throws -> Session? { try await base.session(endpointID: endpointID, userID: userID) }
     func migrate() async throws { try await base.migrate() }
     func ping() async throws { try await base.ping() }
+    /// Runs once, after the next `findOrCreateSession` found an existing session, before it is returned: a test
+    /// deletes it there, as a retention sweep between a request's look-up and its write would.
+    private let afterNextFind = Mutex<(@Sendable (Session) async throws -> Void)?>(nil)
+    func onNextFind(_ action: @escaping @Sendable (Session) async throws -> Void) { afterNextFind.withLock { $0 = action } }
+
     func findOrCreateSession(
         endpointID: String, userID: String, channel: Channel, initialState: ConversationState, now: Date, makeID: @Sendable () -> SessionID
     ) async throws -> (session: Session, created: Bool) {
-        try await base.findOrCreateSession(endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
+        let found = try await base.findOrCreateSession(
+            endpointID: endpointID, userID: userID, channel: channel, initialState: initialState, now: now, makeID: makeID)
+        if !found.created, let action = afterNextFind.withLock({ action in defer { action = nil }; return action }) { try await action(found.session) }
+        return found
     }
     func update<T: Sendable>(
         sessionID: SessionID, now: Date, retracting: String?, committed: (@Sendable ((result: T, messages: [Message])) -> Void)?,

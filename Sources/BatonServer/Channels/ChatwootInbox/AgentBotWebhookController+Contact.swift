@@ -9,6 +9,18 @@ extension AgentBotWebhookController {
     func contactWrote(
         _ text: String, attachments: [Attachment], choice: String?, clientID: String, in conversation: InboxConversation, channel: Channel
     ) async throws -> (BatonMetrics.WebhookOutcome, String) {
+        do {
+            return try await contactWroteOnce(text, attachments: attachments, choice: choice, clientID: clientID, in: conversation, channel: channel)
+        } catch SessionStoreError.sessionNotFound {
+            // The session was deleted between its look-up and the write (the retention's sweep, an erasure): once more
+            // opens a new one. Failed, the webhook would make Chatwoot give the conversation to humans.
+            return try await contactWroteOnce(text, attachments: attachments, choice: choice, clientID: clientID, in: conversation, channel: channel)
+        }
+    }
+
+    func contactWroteOnce(
+        _ text: String, attachments: [Attachment], choice: String?, clientID: String, in conversation: InboxConversation, channel: Channel
+    ) async throws -> (BatonMetrics.WebhookOutcome, String) {
         let endpoint = channel.endpoint
         let botHasIt = conversation.status == "pending" || conversation.assignedBotID != nil
         // No separate start: the contact's first message starts the flow from the top, intents first, as its input.
