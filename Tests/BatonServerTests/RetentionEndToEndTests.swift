@@ -118,6 +118,27 @@ struct RetentionEndToEndTests {
         }
     }
 
+    /// A back end that addresses its user by `userId` just as their session is deleted (between Baton's look-up and
+    /// its write) has the message taken in a new session: it named the user, not the session.
+    @Test func aBackEndAddressingItsUserAsTheirSessionIsDeletedGetsANewOne() async throws {
+        let path = TestBaton.databasePath()
+        let configuration = try TestBaton.configuration(databasePath: path, apiKey: Self.apiKey)
+        let counting = CountingStore(try await TestBaton.store(path))
+        var dependencies = AppDependencies(store: counting)
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        try await app.test(.router) { client in
+            let first = try await Self.say("Ada", as: "crm-erased", client)
+            counting.onNextFind { session in
+                let deletion = try await counting.base.deleteSession(id: session.id)
+                #expect(deletion == .deleted)
+            }
+            let again = try await Self.say("Ada", as: "crm-erased", client)
+            #expect(again.session != first.session)
+            #expect(again.texts == ["Welcome!", "Your name?", "Ada", "Hello Ada!", "Say something"], "greeted as new, the message answered")
+        }
+    }
+
     /// The user asks their app to forget the conversation: the REST channel erases it with the session id, which is
     /// the credential as for reading it, but not while a handover runs.
     @Test func aUsersAppErasesTheirConversationThroughTheRESTChannel() async throws {

@@ -95,9 +95,17 @@ struct RESTController {
         if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
             throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
         }
-        let (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
+        var (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
         let input = UserInput(text: text, payload: body.payload, data: body.data ?? .null)
-        let turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
+        let turn: Turn
+        do {
+            turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
+        } catch SessionStoreError.sessionNotFound where body.sessionId == nil {
+            // The user's session was deleted between its look-up and the write (the retention's sweep, an erasure).
+            // The caller named the user, not the session: the message goes to the new session a second look-up opens.
+            (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
+            turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
+        }
         if turn.session.state.handover?.phase == .active { reconciler.reconcileLater(sessionID) }
         // A new session's greeting comes first: the caller has never seen it.
         let messages = opening + (turn.duplicate ? [turn.userMessage].compactMap { $0 } : turn.messages)
