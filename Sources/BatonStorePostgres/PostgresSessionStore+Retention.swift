@@ -50,6 +50,6 @@ extension PostgresSessionStore {
     func forgetDeleted(_ ids: [SessionID]) {
         guard !ids.isEmpty else { return }
         states.forget(ids)
-        links.forget(Set(ids))
+        links.forget(ids)
     }
 }

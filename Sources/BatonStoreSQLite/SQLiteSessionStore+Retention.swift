@@ -39,7 +39,7 @@ extension SQLiteSessionStore {
     func forgetDeleted(_ ids: [SessionID]) {
         guard !ids.isEmpty else { return }
         states.forget(ids)
-        links.forget(Set(ids))
+        links.forget(ids)
     }
 
     /// The phases of a handover in progress: its session is kept.

@@ -11,29 +11,45 @@ import Synchronization
 public final class ConversationLinks: Sendable {
     /// As many as the sessions whose states a store keeps decoded: the conversations that are busy now.
     public static let capacity = 4_096
-    private let sessions = Mutex<[String: SessionID]>([:])
+    private struct Table {
+        var sessions: [String: SessionID] = [:]
+        /// The keys linked to each session, so forgetting a session (a store does on every look-up that finds it
+        /// gone, which random webchat tokens make common) reads its own keys, not the whole table.
+        var keys: [SessionID: Set<String>] = [:]
+    }
+
+    private let table = Mutex(Table())
 
     public init() {}
 
     /// The session `conversationKey` of `endpointID` was linked to, when known here.
     public func session(endpointID: String, conversationKey: String) -> SessionID? {
         let key = Self.key(endpointID, conversationKey)
-        return sessions.withLock { $0[key] }
+        return table.withLock { $0.sessions[key] }
     }
 
     /// Keeps a link the store just wrote or read.
     public func remember(_ sessionID: SessionID, endpointID: String, conversationKey: String) {
         let key = Self.key(endpointID, conversationKey)
-        sessions.withLock { sessions in
-            if sessions.count >= Self.capacity, sessions[key] == nil { sessions.removeAll(keepingCapacity: true) }
-            sessions[key] = sessionID
+        table.withLock { table in
+            if table.sessions.count >= Self.capacity, table.sessions[key] == nil {
+                table.sessions.removeAll(keepingCapacity: true)
+                table.keys.removeAll(keepingCapacity: true)
+            }
+            if let previous = table.sessions.updateValue(sessionID, forKey: key), previous != sessionID { table.keys[previous]?.remove(key) }
+            table.keys[sessionID, default: []].insert(key)
         }
     }
 
-    /// Forgets the links of sessions this process deleted. Another process that deleted them is not heard of: a
-    /// link kept here then names a session that is gone, which its caller finds as soon as it reads or writes it.
-    public func forget(_ ids: Set<SessionID>) {
-        sessions.withLock { sessions in sessions = sessions.filter { !ids.contains($0.value) } }
+    /// Forgets the links of deleted sessions: those this process deleted, and those a look-up found gone (another
+    /// process deleted them, which is not heard of otherwise).
+    public func forget(_ ids: some Sequence<SessionID>) {
+        table.withLock { table in
+            for id in ids {
+                guard let keys = table.keys.removeValue(forKey: id) else { continue }
+                for key in keys where table.sessions[key] == id { table.sessions[key] = nil }
+            }
+        }
     }
 
     private static func key(_ endpointID: String, _ conversationKey: String) -> String { endpointID + "\n" + conversationKey }

@@ -16,8 +16,8 @@ final class Housekeeping: Service, Sendable {
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
     let logger: Logger
-    /// Rung when the store is ready, and by tests that sweep now.
-    let bell: Doorbell
+    /// Rung when the store is ready, and when the service stops.
+    private let bell = Doorbell()
     private let isReady = Mutex(false)
 
     /// Once an hour by default: a session's retention is counted in days.
@@ -27,13 +27,12 @@ final class Housekeeping: Service, Sendable {
     static let deliveryIDsKept: TimeInterval = 7 * 24 * 3600
 
     init(
-        store: any SessionStore, retention: RetentionSettings, interval: Duration = defaultInterval, bell: Doorbell = Doorbell(), metrics: BatonMetrics,
-        now: @escaping @Sendable () -> Date, logger: Logger
+        store: any SessionStore, retention: RetentionSettings, interval: Duration, metrics: BatonMetrics, now: @escaping @Sendable () -> Date,
+        logger: Logger
     ) {
         self.store = store
         self.retention = retention
         self.interval = interval
-        self.bell = bell
         self.metrics = metrics
         self.now = now
         self.logger = logger
