@@ -263,6 +263,7 @@ actor SessionBox {
 actor Signal {
     private var fired = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    var hasFired: Bool { fired }
     func fire() {
         fired = true
         waiters.forEach { $0.resume() }

@@ -3,7 +3,6 @@ import BatonCore
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Deletes what Baton no longer needs, at start and then every `interval`: webhook delivery ids older than a week
 /// (redeliveries come within seconds), and, when `retention.idleSessionDays` is set, sessions idle that long with
@@ -18,7 +17,7 @@ final class Housekeeping: Service, Sendable {
     let logger: Logger
     /// Rung when the store is ready, and when the service stops.
     private let bell = Doorbell()
-    private let isReady = Mutex(false)
+    private let readiness: StoreReadiness
 
     /// Once an hour by default: a session's retention is counted in days.
     static let defaultInterval: Duration = .seconds(3600)
@@ -36,17 +35,15 @@ final class Housekeeping: Service, Sendable {
         self.metrics = metrics
         self.now = now
         self.logger = logger
+        self.readiness = StoreReadiness(bell: bell)
     }
 
     /// Lets the sweeps start: called once the store's schema is migrated.
-    func storeIsReady() {
-        isReady.withLock { $0 = true }
-        bell.ring()
-    }
+    func storeIsReady() { readiness.open() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) { await bell.wait() }
+            await readiness.wait()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 await sweep()
                 await bell.wait(upTo: interval)

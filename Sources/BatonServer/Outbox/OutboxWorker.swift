@@ -43,7 +43,7 @@ public final class OutboxWorker: Service, Sendable {
     private let doorbell: Doorbell
     /// The jobs being carried out, by id: how many there are, and whose leases the heartbeat renews.
     private let inFlight = Mutex<[Int64: OutboxItem]>([:])
-    private let isReady = Mutex(false)
+    private let readiness: StoreReadiness
 
     init(
         store: any SessionStore, performer: any OutboxPerformer, doorbell: Doorbell, policy: RetryPolicy, lease: Duration = .seconds(4),
@@ -60,20 +60,16 @@ public final class OutboxWorker: Service, Sendable {
         self.random = random
         self.now = now
         self.logger = logger
+        self.readiness = StoreReadiness(bell: doorbell)
     }
 
     /// Lets the worker start: called once the store's schema is migrated (before, its tables may not exist).
-    public func storeIsReady() {
-        isReady.withLock { $0 = true }
-        doorbell.ring()
-    }
+    public func storeIsReady() { readiness.open() }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
-                    await doorbell.wait(upTo: pollInterval)
-                }
+                await readiness.wait()
                 group.addTask { await self.renewLeases() }
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let room = Self.concurrency - inFlight.withLock { $0.count }

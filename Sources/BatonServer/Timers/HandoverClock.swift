@@ -2,7 +2,6 @@ import BatonCore
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Runs handover timers (reminders, inactivity closes; see `HandoverTimers`) when they fall due. Each session's
 /// next time is kept in the store beside its state (`ConversationState.wakeAt`), so timers survive restarts; a
@@ -23,7 +22,7 @@ final class HandoverClock: Service, Sendable {
     /// Other instances may set times this one is not told about; it looks at least this often.
     static let pollInterval: Duration = .seconds(2)
     static let batch = 50
-    private let isReady = Mutex(false)
+    private let readiness: StoreReadiness
 
     init(store: any SessionStore, conversations: Conversations, endpoints: EndpointRegistry, bell: Doorbell, now: @escaping @Sendable () -> Date, logger: Logger) {
         self.store = store
@@ -32,19 +31,15 @@ final class HandoverClock: Service, Sendable {
         self.bell = bell
         self.now = now
         self.logger = logger
+        self.readiness = StoreReadiness(bell: bell)
     }
 
     /// Lets the clock start: called once the store's schema is migrated.
-    func storeIsReady() {
-        isReady.withLock { $0 = true }
-        bell.ring()
-    }
+    func storeIsReady() { readiness.open() }
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while !Task.isCancelled && !Task.isShuttingDownGracefully && !isReady.withLock({ $0 }) {
-                await bell.wait(upTo: Self.pollInterval)
-            }
+            await readiness.wait()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 var claimed: [SessionID] = []
                 do {
