@@ -278,6 +278,15 @@ enum PostgresMigrations {
                 // transaction, which holds writes to messages for as long as reading the table takes.
                 "CREATE INDEX messages_retracted ON messages (session_id, id) WHERE retracted"
             ]),
+        Migration(
+            version: 11, name: "files and links by session",
+            statements: [
+                // Deleting a session deletes its files and conversation links (`ON DELETE CASCADE`), and the retention
+                // sweep deletes a session's old files: without these, each read the whole table, which grows with
+                // every handover and upload. Both are written once per link or upload, never on the relay's path.
+                "CREATE INDEX files_by_session ON files (session_id, created_at)",
+                "CREATE INDEX handover_links_by_session ON handover_links (session_id)",
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

@@ -21,6 +21,73 @@ extension SQLiteSessionStore {
         return deleted
     }
 
+    /// Finds a page of sessions and the span of ids of their old messages on a reader (messages have no index by
+    /// time: one would cost every stored message a page), then deletes on the writer, a span of ids at a time, so
+    /// the writer is never held for long by a session with years of messages.
+    public func deleteOldMessages(before: Date, after: SessionID?, limit: Int) async throws -> OldMessagesDeletion {
+        let page = try await writer.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: Self.sessionsWithOldContentSQL),
+                arguments: [after?.rawValue ?? "", before.millis, max(1, limit), before.millis, before.millis]
+            ).map { row in OldContent(sessionID: row[0], firstMessage: row[1], lastMessage: row[2], hasFiles: row[3]) }
+        }
+        let full = !page.isEmpty && page.count >= limit
+        var deleted = OldMessagesDeletion(messages: 0, files: 0, lastSessionID: full ? page.last.map { SessionID(rawValue: $0.sessionID) } : nil)
+        for content in page {
+            if let first = content.firstMessage, let last = content.lastMessage {
+                for from in stride(from: first, through: last, by: Self.messageSpan) {
+                    deleted.messages += try await write { db in
+                        try db.cachedStatement(sql: Self.deleteOldMessagesSQL).execute(
+                            arguments: [content.sessionID, from, min(from + Int64(Self.messageSpan) - 1, last), before.millis, content.sessionID])
+                        return db.changesCount
+                    }
+                }
+            }
+            if content.hasFiles {
+                deleted.files += try await write { db in
+                    try db.cachedStatement(sql: Self.deleteOldFilesSQL).execute(arguments: [content.sessionID, before.millis, content.sessionID])
+                    return db.changesCount
+                }
+            }
+        }
+        return deleted
+    }
+
+    /// A session of a page `deleteOldMessages` read: the first and last ids of its messages older than the time,
+    /// and whether it has files as old (none of either when it has something in progress).
+    struct OldContent: Sendable {
+        var sessionID: String
+        var firstMessage: Int64?
+        var lastMessage: Int64?
+        var hasFiles: Bool
+    }
+
+    /// How many message ids one write of `deleteOldMessages` spans.
+    static let messageSpan = 500
+
+    /// Arguments: the session after which to look, the time, the limit, the time twice more. Sessions created
+    /// since have nothing as old; those with something in progress are passed over (and looked at next sweep), but
+    /// are rows of the page all the same, so its last row is the cursor.
+    static let sessionsWithOldContentSQL = """
+        WITH page AS (SELECT id, \(nothingInProgress) AS idle FROM sessions WHERE id > ? AND created_at < ? ORDER BY id LIMIT ?)
+        SELECT page.id, MIN(messages.id), MAX(messages.id),
+            page.idle AND EXISTS (SELECT 1 FROM files WHERE files.session_id = page.id AND files.created_at < ?)
+        FROM page LEFT JOIN messages ON page.idle AND messages.session_id = page.id AND messages.created_at < ?
+        GROUP BY page.id, page.idle ORDER BY page.id
+        """
+
+    /// Arguments: the session, the first and last id of the span, the time, the session again.
+    static let deleteOldMessagesSQL = """
+        DELETE FROM messages WHERE session_id = ? AND id BETWEEN ? AND ? AND created_at < ?
+        AND EXISTS (SELECT 1 FROM sessions WHERE id = ? AND \(nothingInProgress))
+        """
+
+    /// Arguments: the session, the time, the session again.
+    static let deleteOldFilesSQL = """
+        DELETE FROM files WHERE session_id = ? AND created_at < ?
+        AND EXISTS (SELECT 1 FROM sessions WHERE id = ? AND \(nothingInProgress))
+        """
+
     public func deleteSession(id: SessionID) async throws -> SessionDeletion {
         let deletion: SessionDeletion = try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT handover_phase FROM sessions WHERE id = ?", arguments: [id.rawValue]) else {
@@ -45,13 +112,15 @@ extension SQLiteSessionStore {
     /// The phases of a handover in progress: its session is kept.
     static let phasesInProgress: Set<String> = [HandoverState.Phase.opening.rawValue, HandoverState.Phase.active.rawValue]
 
-    /// What makes a session idle, beside its time: no handover in progress, no work waiting in the outbox, and no
-    /// timer (timers run only during a handover today; checked all the same, so none ever wakes a deleted session).
-    /// `?` is the time before which it was last written.
-    static let idleCondition = """
-        updated_at < ? AND wake_at IS NULL AND (handover_phase IS NULL OR handover_phase NOT IN ('opening', 'active'))
+    /// A session with nothing in progress: no handover opening or active, no work waiting in the outbox, and no timer
+    /// (timers run only during a handover today; checked all the same, so none ever wakes a deleted session).
+    static let nothingInProgress = """
+        wake_at IS NULL AND (handover_phase IS NULL OR handover_phase NOT IN ('opening', 'active'))
         AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.session_id = sessions.id AND dead_at IS NULL)
         """
+
+    /// What makes a session idle: nothing in progress, and not written since `?`.
+    static let idleCondition = "updated_at < ? AND \(nothingInProgress)"
 
     /// Arguments: the time, the limit.
     static let idleSessionsSQL = "SELECT id FROM sessions WHERE \(idleCondition) LIMIT ?"

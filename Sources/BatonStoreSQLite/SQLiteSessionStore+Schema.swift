@@ -166,6 +166,16 @@ extension SQLiteSessionStore {
             // conversation stores, hardly any of them ever retracted, cost it nothing.
             try db.execute(sql: "CREATE INDEX messages_retracted ON messages (session_id, id) WHERE retracted = 1")
         }
+        migrator.registerMigration("v12: files and links by session") { db in
+            // Deleting a session deletes its files and conversation links (`ON DELETE CASCADE`), and the retention
+            // sweep deletes a session's old files: without these, each read the whole table, which grows with every
+            // handover and upload. Both are written once per link or upload, never on the relay's path.
+            try db.execute(
+                sql: """
+                    CREATE INDEX files_by_session ON files (session_id, created_at);
+                    CREATE INDEX handover_links_by_session ON handover_links (session_id);
+                    """)
+        }
         return migrator
     }
 }

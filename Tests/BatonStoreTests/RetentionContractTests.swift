@@ -1,7 +1,9 @@
 import BatonCore
 import BatonStorePostgres
 import Foundation
+import GRDB
 import Testing
+@testable import BatonStoreSQLite
 
 /// Deleting sessions: idle ones after the retention period, and one an operator erases. A deleted session goes whole
 /// (messages, files, conversation links, jobs), and one that still has something to do stays.
@@ -77,6 +79,70 @@ struct RetentionContractTests {
         #expect(try await store.messages(sessionID: again.id, after: 0, limit: 10).isEmpty)
     }
 
+    /// A session in use for longer than messages are kept (a WhatsApp contact who writes every month) loses its old
+    /// messages and files, not itself; one with something in progress keeps them all until the next sweep.
+    @Test(arguments: StoreKind.allCases)
+    func oldMessagesGoFromSessionsWithNothingInProgressAndTheSessionsStay(kind: StoreKind) async throws {
+        let (store, reopen) = try await kind.make()
+        let day: @Sendable (Double) -> Date = { epoch.addingTimeInterval($0 * Self.day) }
+        let cutoff = day(30)
+        // Over a thousand old messages: more than one write's span of ids.
+        let longLived = try await newSession(store, user: "long-lived")
+        _ = try await store.update(sessionID: longLived.id, now: day(0)) { update in
+            update.state.context = .object(["plan": .string("gold")])
+            for n in 0..<1_100 { update.append(draft("old \(n)", at: day(0))) }
+        }
+        _ = try await store.update(sessionID: longLived.id, now: day(31)) { $0.append(draft("a month on", at: day(31))) }
+        _ = try await store.update(sessionID: longLived.id, now: day(40)) { $0.append(draft("recent", at: day(40))) }
+        try await store.saveFile(StoredFile(id: "f_old", sessionID: longLived.id, name: "a.txt", mimeType: "text/plain", bytes: [1], createdAt: day(1)))
+        try await store.saveFile(StoredFile(id: "f_new", sessionID: longLived.id, name: "b.txt", mimeType: "text/plain", bytes: [2], createdAt: day(35)))
+        // Something in progress: a handover whose agents are sent the history, work still waiting.
+        let active = try await newSession(store, user: "active")
+        _ = try await store.update(sessionID: active.id, now: day(0)) { $0.append(draft("history", at: day(0))) }
+        try await Self.setPhase(store, active, .active, at: day(40))
+        let waiting = try await newSession(store, user: "waiting")
+        try await OutboxContractTests.enqueue(store, waiting, [.post(messageID: 1, handover: 1)], message: "still to send")
+        try await store.saveFile(StoredFile(id: "f_waiting", sessionID: waiting.id, name: "c.txt", mimeType: "text/plain", bytes: [3], createdAt: day(0)))
+        let other = try await reopen()
+
+        // A page at a time, as the housekeeping sweeps: each page's last session is where the next begins.
+        var total = OldMessagesDeletion(messages: 0, files: 0, lastSessionID: nil)
+        var after: SessionID?
+        var pages = 0
+        repeat {
+            let page = try await store.deleteOldMessages(before: cutoff, after: after, limit: 1)
+            total.messages += page.messages
+            total.files += page.files
+            after = page.lastSessionID
+            pages += 1
+        } while after != nil && pages < 10
+        #expect(total.messages == 1_100 && total.files == 1)
+        #expect(pages >= 3, "one session a page")
+
+        for reader in [store, other] {
+            #expect(try await reader.messages(sessionID: longLived.id, after: 0, limit: 10).map(\.content.text) == ["a month on", "recent"])
+            #expect(try await reader.file(id: "f_old") == nil)
+            #expect(try await reader.file(id: "f_new") != nil)
+            #expect(try await reader.messages(sessionID: active.id, after: 0, limit: 10).map(\.content.text) == ["history"])
+            #expect(try await reader.messages(sessionID: waiting.id, after: 0, limit: 10).map(\.content.text) == ["still to send"])
+            #expect(try await reader.file(id: "f_waiting") != nil)
+        }
+        // The session stays whole but for its old messages, and its next message takes the next id.
+        let kept = try #require(try await store.session(id: longLived.id))
+        #expect(kept.state.context == .object(["plan": .string("gold")]) && kept.lastMessageID == 1_102)
+        let (_, next) = try await store.update(sessionID: longLived.id, now: day(41)) { $0.append(draft("next", at: day(41))) }
+        #expect(next.map(\.id) == [1_103])
+        #expect(try await store.deleteOldMessages(before: cutoff, after: nil, limit: 10) == OldMessagesDeletion(messages: 0, files: 0, lastSessionID: nil))
+
+        // Once the handover is over and the work done, the next sweep takes theirs too.
+        try await Self.setPhase(store, active, .resolved, at: day(41))
+        let job = try #require(try await store.claimOutbox(now: day(41), lease: 60, limit: 10).first { $0.sessionID == waiting.id })
+        _ = try await store.completeOutbox(job, claimingNextAt: nil, lease: 60)
+        #expect(try await store.deleteOldMessages(before: cutoff, after: nil, limit: 10).messages == 2)
+        #expect(try await store.messages(sessionID: active.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.file(id: "f_waiting") == nil)
+    }
+
     /// An operator knows a user by their id on an endpoint: the session is found by it, and none is made.
     @Test(arguments: StoreKind.allCases)
     func aSessionIsFoundByItsUserWithoutMakingOne(kind: StoreKind) async throws {
@@ -121,13 +187,43 @@ struct RetentionContractTests {
         let held = try await newSession(store, user: "held")
         let free = try await newSession(store, user: "free")
         let cutoff = epoch.addingTimeInterval(30 * Self.day)
-        let lock = try await PostgresGroupCommitTests.RowLock(held.id, schema: schema)
-        // Whichever comes first, the sweep's answer or the timeout; a sweep that waits for the lock is let go (by
-        // releasing it) once the timeout has said so.
+        let (answeredFirst, deleted) = try await Self.whileAWriteHolds(held, schema: schema) {
+            try await store.deleteIdleSessions(before: cutoff, limit: 10)
+        }
+        #expect(answeredFirst, "the sweep answered while the write held its session")
+        #expect(deleted == [free.id])
+        #expect(try await store.deleteIdleSessions(before: cutoff, limit: 10) == [held.id], "once the write is over")
+    }
+
+    /// The same for the sweep of old messages: the session a write holds keeps them until the next sweep.
+    @Test func aSweepOfOldMessagesPassesOverASessionAWriteHoldsWithoutWaitingForIt() async throws {
+        guard !PostgresTestServer.isSkipped else { return }
+        let schema = try await PostgresTestServer.freshSchema()
+        let store = try await PostgresTestServer.store(schema: schema)
+        let held = try await newSession(store, user: "held")
+        let free = try await newSession(store, user: "free")
+        for session in [held, free] { _ = try await store.update(sessionID: session.id, now: epoch) { $0.append(draft("old")) } }
+        let cutoff = epoch.addingTimeInterval(30 * Self.day)
+        let (answeredFirst, deleted) = try await Self.whileAWriteHolds(held, schema: schema) {
+            try await store.deleteOldMessages(before: cutoff, after: nil, limit: 10)
+        }
+        #expect(answeredFirst, "the sweep answered while the write held its session")
+        #expect(deleted.messages == 1)
+        #expect(try await store.messages(sessionID: free.id, after: 0, limit: 10).isEmpty)
+        #expect(try await store.messages(sessionID: held.id, after: 0, limit: 10).count == 1)
+        #expect(try await store.deleteOldMessages(before: cutoff, after: nil, limit: 10).messages == 1, "once the write is over")
+    }
+
+    /// Runs `sweep` while another transaction holds `session`'s row, and says whether it answered before a timeout;
+    /// a sweep that waits for the lock is let go (by releasing it) once the timeout has said so.
+    static func whileAWriteHolds<T: Sendable>(
+        _ session: Session, schema: String, _ sweep: @escaping @Sendable () async throws -> T
+    ) async throws -> (answeredFirst: Bool, result: T) {
+        let lock = try await PostgresGroupCommitTests.RowLock(session.id, schema: schema)
         let (firsts, first) = AsyncStream.makeStream(of: Bool.self)
-        let sweep = Task {
+        let sweeping = Task {
             defer { first.yield(true) }
-            return try await store.deleteIdleSessions(before: cutoff, limit: 10)
+            return try await sweep()
         }
         let timeout = Task {
             try? await Task.sleep(for: .seconds(10))
@@ -137,8 +233,26 @@ struct RetentionContractTests {
         let answeredFirst = await arrivals.next() ?? false
         timeout.cancel()
         try await lock.release()
-        #expect(answeredFirst, "the sweep answered while the write held its session")
-        #expect(try await sweep.value == [free.id])
-        #expect(try await store.deleteIdleSessions(before: cutoff, limit: 10) == [held.id], "once the write is over")
+        return (answeredFirst, try await sweeping.value)
+    }
+}
+
+extension RetentionContractTests {
+    /// Deleting a session deletes its files and links (`ON DELETE CASCADE`), and the sweep of old messages its old
+    /// files: each finds them by the session, through an index, not by reading the whole table.
+    @Test func sqliteFindsASessionsFilesAndLinksThroughTheirIndexes() async throws {
+        let (store, _) = try await StoreKind.sqlite.make()
+        let sqlite = try #require(store as? SQLiteSessionStore)
+        for (sql, index) in [
+            ("SELECT 1 FROM files WHERE session_id = ?", "files_by_session"),
+            ("SELECT 1 FROM files WHERE session_id = ? AND created_at < ?", "files_by_session"),
+            ("SELECT 1 FROM handover_links WHERE session_id = ?", "handover_links_by_session"),
+        ] {
+            let plan = try await sqlite.writer.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: 0, count: sql.count { $0 == "?" })))
+                    .map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains(index) }, "\(sql): \(plan)")
+        }
     }
 }

@@ -84,6 +84,22 @@ public enum SessionDeletion: Sendable, Hashable {
     case handoverInProgress
 }
 
+/// What one call of ``SessionStore/deleteOldMessages(before:after:limit:)`` did.
+public struct OldMessagesDeletion: Sendable, Hashable {
+    /// Messages deleted.
+    public var messages: Int
+    /// Uploaded files deleted.
+    public var files: Int
+    /// The last session looked at, to pass as `after` to the next call; `nil` when there was none left to look at.
+    public var lastSessionID: SessionID?
+
+    public init(messages: Int, files: Int, lastSessionID: SessionID?) {
+        self.messages = messages
+        self.files = files
+        self.lastSessionID = lastSessionID
+    }
+}
+
 /// Where sessions and their transcripts live. Every method is one transaction of its own, so an implementation
 /// never exposes a half-applied turn; the contract test suite in `BatonStoreTests` pins the behaviour down for
 /// every implementation.
@@ -228,6 +244,15 @@ public protocol SessionStore: Sendable {
     /// the session with its messages, files, conversation links and jobs. At most `limit`; returns their ids. A
     /// session written to meanwhile (by this process or another) is kept: the check and the delete are one statement.
     func deleteIdleSessions(before: Date, limit: Int) async throws -> [SessionID]
+
+    /// Deletes the messages written before `before`, and the files uploaded before it, of sessions that have nothing
+    /// in progress (as for `deleteIdleSessions`: no handover opening or active, no timer, no work waiting in the
+    /// outbox), for sessions in use for longer than their messages are kept. The sessions stay: their ids, users,
+    /// profiles and flow context, and the ids their next messages take. Looks at up to `limit` sessions created before
+    /// `before`, in order of id after `after`, so a sweep passes over every session once however many calls it takes.
+    /// Each session's messages go in writes of their own, each checking that the session still has nothing in
+    /// progress, so a session that starts a handover meanwhile keeps the history its agents are sent.
+    func deleteOldMessages(before: Date, after: SessionID?, limit: Int) async throws -> OldMessagesDeletion
 
     /// Deletes one session whole (an operator erasing a user's data), with whatever desk or bot work it still had
     /// waiting, unless its handover is opening or active: the agents have the user then, and must end it first.

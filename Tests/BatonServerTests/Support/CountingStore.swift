@@ -16,10 +16,14 @@ final class CountingStore: SessionStore {
     /// What each `deleteIdleSessions` deleted (an empty list for a sweep that found nothing), as it returns.
     let idleSweeps: AsyncStream<[SessionID]>
     private let idleSweepsContinuation: AsyncStream<[SessionID]>.Continuation
+    /// What each `deleteOldMessages` deleted, as it returns.
+    let messageSweeps: AsyncStream<OldMessagesDeletion>
+    private let messageSweepsContinuation: AsyncStream<OldMessagesDeletion>.Continuation
 
     init(_ base: any SessionStore) {
         self.base = base
         (idleSweeps, idleSweepsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100))
+        (messageSweeps, messageSweepsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100))
     }
 
     /// How many times `session(id:)` was called so far.
@@ -134,6 +138,11 @@ final class CountingStore: SessionStore {
     func deleteIdleSessions(before: Date, limit: Int) async throws -> [SessionID] {
         let deleted = try await base.deleteIdleSessions(before: before, limit: limit)
         idleSweepsContinuation.yield(deleted)
+        return deleted
+    }
+    func deleteOldMessages(before: Date, after: SessionID?, limit: Int) async throws -> OldMessagesDeletion {
+        let deleted = try await base.deleteOldMessages(before: before, after: after, limit: limit)
+        messageSweepsContinuation.yield(deleted)
         return deleted
     }
     func deleteSession(id: SessionID) async throws -> SessionDeletion { try await base.deleteSession(id: id) }
