@@ -140,10 +140,12 @@ extension ConfigLoader {
     }
 
     func readRetention(_ value: YAMLValue, _ sink: DiagnosticSink) -> RetentionSettings {
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["idleSessionDays"], sink)
-        guard let members, members.has("idleSessionDays") else { return RetentionSettings() }
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["idleSessionDays", "messageDays"], sink)
+        guard let members else { return RetentionSettings() }
         // At least a day: a user who pauses for hours comes back to their conversation.
-        return RetentionSettings(idleSessionDays: members["idleSessionDays"].int(sink, range: 1...36_500))
+        return RetentionSettings(
+            idleSessionDays: members.has("idleSessionDays") ? members["idleSessionDays"].int(sink, range: 1...36_500) : nil,
+            messageDays: members.has("messageDays") ? members["messageDays"].int(sink, range: 1...36_500) : nil)
     }
 
     func readDelivery(_ value: YAMLValue, _ sink: DiagnosticSink) -> DeliverySettings {

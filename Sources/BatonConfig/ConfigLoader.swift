@@ -15,7 +15,7 @@ import Yams
 /// limits:   { messagesPerMinute: 60, maxMessageLength: 4000, maxFileBytes: 10485760 }
 /// delivery: { giveUpAfterSeconds: 900, openGiveUpAfterSeconds: 120, requestTimeoutSeconds: 10, leaseSeconds: 4,
 ///             startupReconcileDelaySeconds: 2 }
-/// retention: { idleSessionDays }                   # sessions idle this long are deleted; unset: kept
+/// retention: { idleSessionDays, messageDays }      # sessions idle this long are deleted, messages this old; unset: kept
 /// bots:     { <name>: { openai: { … } | webhook: { … }, systemPrompt, timeoutSeconds, retrySeconds, history } }
 ///           # the outside bots flows' `bot` nodes name (see `BotSettingsReader`)
 /// endpoints:

@@ -118,7 +118,15 @@ public struct RetentionSettings: Sendable, Hashable {
     /// files, once nothing of it is left to do (no handover opening or active, nothing waiting to be sent). `nil`:
     /// kept until an operator deletes it.
     public var idleSessionDays: Int?
-    public init(idleSessionDays: Int? = nil) { self.idleSessionDays = idleSessionDays }
+    /// Days after which a message, and a file the user uploaded, is deleted from a session still in use, once
+    /// nothing of the session is in progress; the session itself stays (its user, profile and flow context).
+    /// `nil`: messages are kept as long as their session.
+    public var messageDays: Int?
+
+    public init(idleSessionDays: Int? = nil, messageDays: Int? = nil) {
+        self.idleSessionDays = idleSessionDays
+        self.messageDays = messageDays
+    }
 }
 
 public struct ServerSettings: Sendable, Hashable {

@@ -269,7 +269,7 @@ func expectDiagnostic(
 
     @Test func sessionsAreKeptUnlessARetentionIsSetOfAtLeastADay() throws {
         let endpoints = "endpoints:\n  web:\n    flow: flows/main.yaml\n"
-        #expect(try loader().load(path: try writeConfig(endpoints)).0.retention.idleSessionDays == nil)
+        #expect(try loader().load(path: try writeConfig(endpoints)).0.retention == RetentionSettings(idleSessionDays: nil, messageDays: nil))
         let ninety = try loader().load(path: try writeConfig("retention: { idleSessionDays: 90 }\n" + endpoints)).0
         #expect(ninety.retention == RetentionSettings(idleSessionDays: 90))
         let fromEnvironment = try loader(["BATON_RETENTION_IDLE_SESSION_DAYS": "30"]).load(path: try writeConfig(endpoints)).0
@@ -278,6 +278,12 @@ func expectDiagnostic(
         let zero = try writeConfig("retention: { idleSessionDays: 0 }\n" + endpoints)
         expectDiagnostic(
             failureDiagnostics { try loader().load(path: zero) }, file: zero, line: 1, path: "retention.idleSessionDays",
+            message: "must be between 1 and 36500, found 0")
+        let both = try loader(["BATON_RETENTION_MESSAGE_DAYS": "30"]).load(path: try writeConfig("retention: { idleSessionDays: 365 }\n" + endpoints)).0
+        #expect(both.retention == RetentionSettings(idleSessionDays: 365, messageDays: 30))
+        let noMessages = try writeConfig("retention: { messageDays: 0 }\n" + endpoints)
+        expectDiagnostic(
+            failureDiagnostics { try loader().load(path: noMessages) }, file: noMessages, line: 1, path: "retention.messageDays",
             message: "must be between 1 and 36500, found 0")
         let unknown = try writeConfig("retention: { days: 3 }\n" + endpoints)
         #expect(failureDiagnostics { try loader().load(path: unknown) }.contains { $0.path == "retention.days" })

@@ -36,9 +36,16 @@ struct RetentionEndToEndTests {
 
     /// Waits for the sweep that deletes `session`, failing after `timeout`.
     static func waitForSweep(deleting session: String, in sweeps: AsyncStream<[SessionID]>, timeout: Duration = .seconds(10)) async throws {
+        try await waitFor("a sweep that deleted \(session)", in: sweeps, timeout: timeout) { $0.contains(SessionID(rawValue: session)) }
+    }
+
+    /// Waits for an element of `stream` that `matches`, failing after `timeout`.
+    static func waitFor<Element: Sendable>(
+        _ what: String, in stream: AsyncStream<Element>, timeout: Duration = .seconds(10), _ matches: @escaping @Sendable (Element) -> Bool
+    ) async throws {
         let found = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for await deleted in sweeps where deleted.contains(SessionID(rawValue: session)) { return true }
+                for await element in stream where matches(element) { return true }
                 return false
             }
             group.addTask {
@@ -49,7 +56,7 @@ struct RetentionEndToEndTests {
             group.cancelAll()
             return first
         }
-        guard found else { throw ChatError.unexpected("no sweep deleted \(session) within \(timeout)") }
+        guard found else { throw ChatError.unexpected("no \(what) within \(timeout)") }
     }
 
     @Test func sessionsIdlePastTheRetentionAreDeletedWholeAndTheirUsersStartOver() async throws {
@@ -82,6 +89,39 @@ struct RetentionEndToEndTests {
             let again = try await Self.say("Ada", as: "crm-ada", client)
             #expect(again.session != ada.session)
             #expect(again.texts == ["Welcome!", "Your name?", "Ada", "Hello Ada!", "Say something"])
+        }
+    }
+
+    /// A user who keeps coming back is never idle: with `retention.messageDays` their old messages go all the same,
+    /// while the session (what the flow knows of them) stays and the conversation goes on.
+    @Test func messagesPastTheirRetentionGoFromASessionStillInUse() async throws {
+        let clock = TestClock()
+        let path = TestBaton.databasePath()
+        var configuration = try TestBaton.configuration(databasePath: path, apiKey: Self.apiKey)
+        configuration.retention = RetentionSettings(messageDays: 30)
+        var dependencies = AppDependencies(store: try await TestBaton.store(path), now: { clock.now() })
+        let counting = CountingStore(dependencies.store)
+        dependencies.store = counting
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
+        dependencies.housekeepingInterval = .milliseconds(50)
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        try await app.test(.router) { client in
+            let first = try await Self.say("Ada", as: "crm-ada", client)
+            clock.advance(days: 20)
+            let second = try await Self.say("still here", as: "crm-ada", client)
+            clock.advance(days: 11)
+
+            // The first visit's messages are 31 days old; the second's 11.
+            try await Self.waitFor("a sweep of old messages", in: counting.messageSweeps) { $0.messages > 0 }
+            let kept = try await client.getJSON(Self.messagesPath(first.session))
+            #expect(kept["messages"].list.compactMap(\.text) == second.texts)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains("baton_messages_deleted_total \(first.texts.count)"))
+
+            // The same session, and the flow goes on where it was: no greeting as for a new user.
+            let third = try await Self.say("once more", as: "crm-ada", client)
+            #expect(third.session == first.session && second.session == first.session)
+            #expect(!third.texts.contains("Welcome!"))
         }
     }
 

@@ -163,6 +163,14 @@ public struct BatonMetrics: Sendable {
         ).increment(by: Int64(count))
     }
 
+    /// Messages and uploaded files deleted from sessions still in use, older than `retention.messageDays`.
+    func oldMessagesDeleted(_ deletion: OldMessagesDeletion) {
+        registry.makeCounter(descriptor: Self.metric("baton_messages_deleted_total", "Messages deleted from sessions still in use, past their retention."))
+            .increment(by: Int64(deletion.messages))
+        registry.makeCounter(descriptor: Self.metric("baton_files_deleted_total", "Uploaded files deleted from sessions still in use, past their retention."))
+            .increment(by: Int64(deletion.files))
+    }
+
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
     /// `read` (an announced message too long to travel whole, read from the store), `read_failed` (that read failed).
     func fanOut(_ outcome: String, count: Int = 1) {

@@ -5,8 +5,9 @@ import Logging
 import ServiceLifecycle
 
 /// Deletes what Baton no longer needs, at start and then every `interval`: webhook delivery ids older than a week
-/// (redeliveries come within seconds), and, when `retention.idleSessionDays` is set, sessions idle that long with
-/// nothing left to do (see `SessionStore.deleteIdleSessions`). Several instances on one database may sweep at once:
+/// (redeliveries come within seconds); when `retention.idleSessionDays` is set, sessions idle that long with
+/// nothing left to do (see `SessionStore.deleteIdleSessions`); when `retention.messageDays` is set, messages and
+/// uploaded files that old from sessions still in use (see `SessionStore.deleteOldMessages`). Several instances on one database may sweep at once:
 /// each session is deleted by one of them, and a session written to meanwhile is kept.
 final class Housekeeping: Service, Sendable {
     let store: any SessionStore
@@ -21,7 +22,8 @@ final class Housekeeping: Service, Sendable {
 
     /// Once an hour by default: a session's retention is counted in days.
     static let defaultInterval: Duration = .seconds(3600)
-    /// Sessions deleted per write: a few, so the single SQLite writer is never held long (each goes with its messages).
+    /// Sessions deleted per write, and sessions looked at per page of the old messages' sweep: a few, so the single
+    /// SQLite writer is never held long (each session goes with its messages).
     static let batch = 100
     static let deliveryIDsKept: TimeInterval = 7 * 24 * 3600
 
@@ -61,8 +63,13 @@ final class Housekeeping: Service, Sendable {
         } catch {
             logger.error("old webhook delivery ids could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
         }
-        guard let days = retention.idleSessionDays else { return }
-        let before = time.addingTimeInterval(-Double(days) * 24 * 3600)
+        if let days = retention.idleSessionDays { await deleteIdleSessions(before: time.addingTimeInterval(-Self.seconds(days)), days: days) }
+        if let days = retention.messageDays { await deleteOldMessages(before: time.addingTimeInterval(-Self.seconds(days)), days: days) }
+    }
+
+    private static func seconds(_ days: Int) -> TimeInterval { Double(days) * 24 * 3600 }
+
+    private func deleteIdleSessions(before: Date, days: Int) async {
         var deleted = 0
         do {
             while !Task.isShuttingDownGracefully {
@@ -75,5 +82,25 @@ final class Housekeeping: Service, Sendable {
             logger.error("idle sessions could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
         }
         if deleted > 0 { logger.info("deleted idle sessions", metadata: ["count": "\(deleted)", "idle_days": "\(days)"]) }
+    }
+
+    /// Passes over every session once, a page at a time.
+    private func deleteOldMessages(before: Date, days: Int) async {
+        var deleted = OldMessagesDeletion(messages: 0, files: 0, lastSessionID: nil)
+        do {
+            var after: SessionID?
+            repeat {
+                let page = try await store.deleteOldMessages(before: before, after: after, limit: Self.batch)
+                metrics.oldMessagesDeleted(page)
+                deleted.messages += page.messages
+                deleted.files += page.files
+                after = page.lastSessionID
+            } while after != nil && !Task.isShuttingDownGracefully
+        } catch {
+            logger.error("old messages could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        if deleted.messages + deleted.files > 0 {
+            logger.info("deleted old messages", metadata: ["messages": "\(deleted.messages)", "files": "\(deleted.files)", "message_days": "\(days)"])
+        }
     }
 }
