@@ -62,10 +62,13 @@ extension ConfigLoader {
         if members.has("chatwoot"), let chatwoot = members["chatwoot"].mapping(allowed: ["inboxes", "webhookPathSecret", "webhookPathSecretFile"], sink) {
             result.chatwoot = readChatwootChannel(chatwoot, baseDirectory: baseDirectory, sink)
         }
-        let webchatKeys = ["enabled", "identitySecret", "identitySecretFile", "subtitle", "title", "color", "textColor", "logo", "botAvatar", "position"]
+        let webchatKeys = [
+            "enabled", "identitySecret", "identitySecretFile", "subtitle", "userCanDelete", "title", "color", "textColor", "logo", "botAvatar", "position",
+        ]
         if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: webchatKeys, sink) {
             result.webchat.branding = readBranding(webchat, sink)
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
+            if webchat.has("userCanDelete") { result.webchat.userCanDelete = webchat["userCanDelete"].bool(sink) ?? true }
             if webchat.has("subtitle"), let subtitle = webchat["subtitle"].string(sink) {
                 if subtitle.count > 120 { sink.error(webchat["subtitle"], "the subtitle is one short line: at most 120 characters") }
                 result.webchat.subtitle = subtitle.isEmpty ? nil : subtitle

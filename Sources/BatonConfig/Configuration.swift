@@ -269,11 +269,15 @@ public struct WebchatSettings: Sendable, Hashable {
     public var subtitle: String?
     /// The endpoint's look, on its page and as the widget's defaults (the widget's `data-` attributes win).
     public var branding = WebchatBranding()
+    /// Whether the page offers its users "Delete conversation", which erases their session as an operator's
+    /// erasure does (not while an agent has it). Chatwoot's copy of past handovers stays Chatwoot's.
+    public var userCanDelete: Bool
 
-    public init(enabled: Bool = true, identitySecret: Secret? = nil, subtitle: String? = nil) {
+    public init(enabled: Bool = true, identitySecret: Secret? = nil, subtitle: String? = nil, userCanDelete: Bool = true) {
         self.enabled = enabled
         self.identitySecret = identitySecret
         self.subtitle = subtitle
+        self.userCanDelete = userCanDelete
     }
 }
 

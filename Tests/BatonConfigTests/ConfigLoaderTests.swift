@@ -204,7 +204,11 @@ func expectDiagnostic(
         let rambling = try writeConfig(settings + "    channels: { webchat: { subtitle: \"\(String(repeating: "x", count: 121))\" } }\n")
         let tooLong = #expect(throws: ConfigurationError.self) { try loader().load(path: rambling) }
         #expect(tooLong?.diagnostics.map(\.message) == ["the subtitle is one short line: at most 120 characters"])
+        // Users may delete their conversation unless the endpoint says not.
+        let kept = try writeConfig(settings + "    channels: { webchat: { userCanDelete: false } }\n")
+        #expect(try loader().load(path: kept).0.endpoints.first?.webchat.userCanDelete == false)
         let configuration = try loader().load(path: try writeConfig(settings)).0
+        #expect(configuration.endpoints.first?.webchat.userCanDelete == true)
         #expect(configuration.admin == AdminSettings(token: Secret("admin-token-0123456789")))
         #expect(configuration.limits == LimitSettings(messagesPerMinute: 30, maxMessageLength: 1000))
         #expect(configuration.delivery == DeliverySettings(giveUpAfterSeconds: 60, openGiveUpAfterSeconds: 30, requestTimeoutSeconds: 5))

@@ -257,4 +257,60 @@ struct RetentionEndToEndTests {
             }
         }
     }
+
+    /// A webchat user deletes their conversation from the page: it is gone for the admin API too, and the page's
+    /// next `hello` opens a new session. Not while an agent has it, and not where the endpoint does not offer it.
+    @Test func aWebchatUserDeletesTheirConversationButNotWhileAnAgentHasIt() async throws {
+        let (app, _, _) = try await TestBaton.appWithFakeDesk()
+        try await app.test(.live) { client in
+            let old = SessionBox()
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello()
+                #expect(ready["canDelete"] == true)
+                await old.set(ready["session"])
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(3)
+                try await chat.send(["type": "delete"])
+                _ = try await chat.next("deleted")
+            }
+            let token = try #require(await old.token)
+            try await client.expectError(.get, "/admin/sessions/\(token)", headers: Self.admin, status: .notFound, code: "session_not_found")
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(metrics.contains(#"baton_sessions_deleted_total{reason="erasure"} 1"#))
+            try await client.chat("t0k3n") { chat in
+                let again = try await chat.hello(session: token, after: 5)
+                #expect(again["resumed"] == false && again["session"] != .string(token))
+                #expect(try await chat.messages(2).map(\.text) == ["Welcome!", "Your name?"], "a new conversation, from its start")
+
+                // An agent has the new one: it stays, every message of it.
+                try await chat.say("agent")
+                try await chat.send(["type": "delete"])
+                #expect(try await chat.first("error")["code"] == "handover_in_progress")
+                let kept = try await client.getJSON("/admin/sessions/\((again["session"]?.stringText) ?? "")", headers: Self.admin)
+                #expect(kept["messages"].list.compactMap(\.text).contains("agent"))
+            }
+        }
+    }
+
+    @Test func anEndpointThatDoesNotOfferDeletionRefusesIt() async throws {
+        let path = TestBaton.databasePath()
+        var configuration = try TestBaton.configuration(databasePath: path)
+        configuration.endpoints[0].webchat.userCanDelete = false
+        var dependencies = AppDependencies(store: try await TestBaton.store(path))
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
+        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        try await app.test(.live) { client in
+            try await client.chat("t0k3n") { chat in
+                let ready = try await chat.hello()
+                #expect(ready["canDelete"] == false)
+                _ = try await chat.messages(2)
+                try await chat.send(["type": "delete"])
+                #expect(try await chat.next("error")["code"] == "not_allowed")
+                let session = try #require(ready["session"]?.stringText)
+                let kept = try await client.getJSON("/admin/sessions/\(session)", headers: Self.admin)
+                #expect(kept["messages"].list.count == 2)
+            }
+        }
+    }
 }

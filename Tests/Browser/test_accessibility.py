@@ -70,7 +70,10 @@ def test_keyboard_only_with_visible_focus(demo, chat):
     chat.wait_text("What's your name?", "bot")
     body = driver.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
-    # The first stop is the message box; typing and Enter send.
+    # The first stop is the header's "Delete conversation" (it asks before it deletes), the next the message box;
+    # typing and Enter send.
+    assert focus_ring(driver) == ["baton-delete", True]
+    driver.switch_to.active_element.send_keys(Keys.TAB)
     assert focus_ring(driver) == ["baton-input", True]
     driver.switch_to.active_element.send_keys("Ada", Keys.ENTER)
     chat.wait_text("Nice to meet you, Ada!", "bot")

@@ -3,12 +3,15 @@
 After each, every message is shown exactly once and in order (ids 1…n with no gap), what the user typed
 while cut off reaches the agent exactly once, and what the agent deleted meanwhile is shown as deleted. And when
 Chatwoot stays down past the delivery budget, the user sees which message the agents never got, and can send it again.
-And when an operator erases the session while its page is open, the page starts a new one and sends the message there.
+And when an operator erases the session while its page is open, the page starts a new one and sends the message there;
+and a user deletes their conversation from the page themselves.
 """
 
+import urllib.error
 import urllib.request
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from conftest import Stack
 from harness import screenshot, talk_to_agent, wait_until
@@ -162,3 +165,47 @@ def test_a_page_whose_session_was_erased_starts_a_new_one_with_what_the_user_wro
     chat.wait_text("What's your name?", "bot")
     screenshot(chat.driver, "27-session-erased")
     chat.assert_no_duplicates()
+
+
+def test_a_user_deletes_their_conversation_from_the_page(stack, chat):
+    chat.open(stack.base)
+    chat.wait_text("What's your name?", "bot")
+    chat.send("Ada")
+    chat.wait_text("Nice to meet you, Ada!", "bot")
+    old = chat.session()
+    driver = chat.driver
+
+    button = driver.find_element(By.ID, "baton-delete")
+    assert button.is_displayed() and button.get_attribute("aria-label") == "Delete conversation"
+    confirm = driver.find_element(By.ID, "baton-confirm")
+    button.click()
+    assert confirm.is_displayed() and button.get_attribute("aria-expanded") == "true"
+    assert driver.switch_to.active_element.text == "Cancel", "the safe choice has the focus"
+    screenshot(driver, "28-delete-confirm")
+    # Escape closes it (and only it), and hands the focus back; nothing was deleted.
+    driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert not confirm.is_displayed() and driver.switch_to.active_element.get_attribute("id") == "baton-delete"
+    assert chat.session() == old and any(r["text"] == "Ada" for r in chat.rows())
+
+    button.click()
+    driver.find_element(By.ID, "baton-confirm-delete").click()
+    notice = driver.find_element(By.ID, "baton-notice")
+    wait_until(lambda: notice.text == "Conversation deleted.", 15, "the page to say the conversation was deleted")
+    wait_until(lambda: chat.session() not in (None, old), 15, "a new session")
+    chat.wait_text("What's your name?", "bot")
+    assert "Ada" not in [r["text"] for r in chat.rows()], "nothing of the deleted conversation stays on the page"
+    screenshot(driver, "29-deleted")
+    gone = urllib.request.Request(f"{stack.base}/admin/sessions/{old}", headers={"Authorization": f"Bearer {stack.admin_token}"})
+    try:
+        urllib.request.urlopen(gone)
+        raise AssertionError("the deleted session is still kept")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+
+    # While an agent has the conversation it stays: the page says why, and asks nothing.
+    talk_to_agent(chat, name="Grace")
+    current = chat.session()
+    button.click()
+    wait_until(lambda: "agent is handling" in notice.text, 15, "the page to say an agent has the conversation")
+    assert not confirm.is_displayed()
+    assert chat.session() == current

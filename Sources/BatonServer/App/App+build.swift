@@ -96,7 +96,7 @@ public func buildApplication(
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
         WebchatSocket(
             endpoint: endpoint, conversations: conversations, store: store, hub: hub, presence: presence, reconciler: reconciler,
-            goodbye: dependencies.webchatGoodbye, logger: logger)
+            goodbye: dependencies.webchatGoodbye, erasure: erasure, logger: logger)
     }.addRoutes(to: router)
     let files = UserFiles(conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now)
     FilesController(endpoints: endpoints, store: store, files: files).addRoutes(to: router)

@@ -40,7 +40,7 @@ struct AdminController {
         }
         router.delete("admin/sessions") { request, _ in
             try authorize(request)
-            return try await erasure.erase(try await usersSession(request), by: "operator")
+            return try await erasure.respond(erasing: try await usersSession(request), by: "operator")
         }
         AdminPage.addRoutes(to: router)
     }
@@ -105,7 +105,7 @@ struct AdminController {
     /// the REST channel and the handovers API answered with.
     func deleteSession(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try await erasure.erase(SessionID(rawValue: context.parameters.get("id") ?? ""), by: "operator")
+        return try await erasure.respond(erasing: SessionID(rawValue: context.parameters.get("id") ?? ""), by: "operator")
     }
 
     func authorize(_ request: Request) throws {

@@ -155,7 +155,7 @@ public struct BatonMetrics: Sendable {
     }
 
     /// Sessions deleted, with their messages and files: `retention` (idle past `retention.idleSessionDays`) or
-    /// `erasure` (an operator's `DELETE /admin/sessions/{id}`).
+    /// `erasure` (an operator's, a REST app's, an outside bot's, or a webchat user's "Delete conversation").
     func sessionsDeleted(_ count: Int, reason: String) {
         registry.makeCounter(
             descriptor: Self.metric("baton_sessions_deleted_total", "Sessions deleted with their messages and files, by reason."),

@@ -99,6 +99,17 @@ struct Chat: Sendable {
         return frame
     }
 
+    /// The next frame of `type`, passing over the messages, acks, typing and handover frames a turn sends before it.
+    func first(_ type: String, within timeout: Duration = .seconds(10)) async throws -> JSONValue {
+        while true {
+            let frame = try await inbox.next(within: timeout)
+            if frame["type"] == .string(type) { return frame }
+            guard ["message", "ack", "typing", "handover"].contains(frame["type"]?.stringText ?? "") else {
+                throw ChatError.unexpected("expected a '\(type)' frame, got \(frame.jsonText)")
+            }
+        }
+    }
+
     /// The message stored for what was just sent with `clientID`, once its `ack` came too: the socket writes the ack
     /// itself and the message through the hub, so either may come first.
     func storedAndAcknowledged(_ clientID: String, within timeout: Duration = .seconds(10)) async throws -> JSONValue {

@@ -47,7 +47,7 @@ struct HandoversController {
         }
         // The bot's user asked to be forgotten: everything Baton keeps of them goes, once no handover runs.
         router.delete("api/v1/endpoints/{urlToken}/handovers/{sessionId}") { request, context in
-            try await erasure.erase(try await authorizedSession(request, context).1.id, by: "outside bot")
+            try await erasure.respond(erasing: try await authorizedSession(request, context).1.id, by: "outside bot")
         }
     }
 

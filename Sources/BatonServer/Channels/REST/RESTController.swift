@@ -54,7 +54,7 @@ struct RESTController {
         }
         // The user asks their app to forget the conversation: the session id is the credential, as for reading it.
         router.delete("api/v1/endpoints/{urlToken}/sessions/{sessionId}") { _, context in
-            try await erasure.erase(try await session(context).1.id, by: "rest client")
+            try await erasure.respond(erasing: try await session(context).1.id, by: "rest client")
         }
     }
 

@@ -14,6 +14,8 @@ enum ClientFrame: Decodable {
     case survey(messageID: Int64, rating: Int, feedback: String?, clientMessageID: String?)
     /// A liveness check: the server answers `pong`, so the browser can tell a dead connection from a quiet one.
     case ping
+    /// The user deletes the conversation (when the endpoint lets them: `webchat.userCanDelete`).
+    case delete
 
     enum CodingKeys: String, CodingKey {
         case type, session, after, text, clientMessageId, payload, data, on, handoverUpdates, user, language, messageId, rating, feedback, id
@@ -54,6 +56,8 @@ enum ClientFrame: Decodable {
             self = .seen(id: try container.decode(Int64.self, forKey: .id))
         case "ping":
             self = .ping
+        case "delete":
+            self = .delete
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown frame type '\(type)'")
         }
@@ -62,7 +66,7 @@ enum ClientFrame: Decodable {
 
 /// A frame the server sends.
 enum ServerFrame {
-    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, subtitle: String?, branding: WebchatBranding)
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, webchat: WebchatSettings)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
@@ -72,6 +76,8 @@ enum ServerFrame {
     case draft(text: String?)
     case error(code: String, message: String)
     case pong
+    /// The conversation the user asked to delete is gone; the page starts a new one.
+    case deleted
     /// Where the session's latest handover stands (`nil`: there has been none), sent after `ready` and on change
     /// to clients that asked for it in `hello`.
     case handover(HandoverPhase)
@@ -91,10 +97,10 @@ enum ServerFrame {
     /// Every frame but a message (written straight by ``text``) as JSON.
     private var json: JSONValue {
         switch self {
-        case .ready(let session, let resumed, let lastID, let endpointName, let subtitle, let branding):
+        case .ready(let session, let resumed, let lastID, let endpointName, let webchat):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": branding.endpointJSON(name: endpointName, subtitle: subtitle),
+                "endpoint": webchat.branding.endpointJSON(name: endpointName, subtitle: webchat.subtitle), "canDelete": .bool(webchat.userCanDelete),
             ]
         case .message:
             preconditionFailure("a message frame is written by `text`")
@@ -114,6 +120,8 @@ enum ServerFrame {
             ["type": "error", "code": .string(code), "message": .string(message)]
         case .pong:
             ["type": "pong"]
+        case .deleted:
+            ["type": "deleted"]
         case .handover(let phase):
             Self.handover(phase)
         }

@@ -26,13 +26,14 @@ final class WebchatSocket: Sendable {
     let presence: UserPresenceRelay
     let reconciler: Reconciler
     let goodbye: WebchatGoodbye
+    let erasure: SessionErasure
     let logger: Logger
     /// Where each socket's forwarder runs: its socket's event loop (see `EventLoopTaskExecutor`).
     let executors = EventLoopTaskExecutors()
 
     init(
         endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, presence: UserPresenceRelay,
-        reconciler: Reconciler, goodbye: WebchatGoodbye, logger: Logger
+        reconciler: Reconciler, goodbye: WebchatGoodbye, erasure: SessionErasure, logger: Logger
     ) {
         self.endpoint = endpoint
         self.conversations = conversations
@@ -41,6 +42,7 @@ final class WebchatSocket: Sendable {
         self.presence = presence
         self.reconciler = reconciler
         self.goodbye = goodbye
+        self.erasure = erasure
         self.logger = logger
     }
 
@@ -136,11 +138,10 @@ final class WebchatSocket: Sendable {
         let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
         let opened = Opened(forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
         do {
-            let webchat = endpoint.configuration.webchat
             try await send(
                 .ready(
                     session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                    subtitle: webchat.subtitle, branding: webchat.branding), outbound)
+                    webchat: endpoint.configuration.webchat), outbound)
         } catch {
             opened.stop(hub)
             throw error
@@ -346,8 +347,34 @@ final class WebchatSocket: Sendable {
             // The page pings after 20 s of silence. During a handover that silence may be a reply whose webhook was
             // lost: look, at most once a minute, so an open page gets it without reconnecting.
             if opened.forwarder.handoverIsActive { reconciler.reconcileLater(sessionID, minimumInterval: Reconciler.idleInterval) }
+        case .delete?:
+            try await delete(sessionID, outbound: outbound)
         case nil:
             try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
+        }
+    }
+
+    /// The user's "Delete conversation": erased as an operator's erasure is, refused while an agent has it. The page
+    /// told `deleted` forgets the session and says `hello` anew, which opens a new one; an erasure that found the
+    /// session gone already (another tab's, the retention's) is as good.
+    func delete(_ sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
+        guard endpoint.configuration.webchat.userCanDelete else {
+            try await send(.error(code: "not_allowed", message: "this chat does not let its users delete conversations"), outbound)
+            return
+        }
+        let deletion: SessionDeletion
+        do {
+            deletion = try await erasure.erase(sessionID, by: "webchat user")
+        } catch {
+            logger.error("a webchat user's conversation could not be deleted", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+            try await send(.error(code: "internal", message: "the conversation could not be deleted; please try again"), outbound)
+            return
+        }
+        switch deletion {
+        case .deleted, .notFound:
+            try await send(.deleted, outbound)
+        case .handoverInProgress:
+            try await send(.error(code: "handover_in_progress", message: "an agent has this conversation; it can be deleted once it ends"), outbound)
         }
     }
 

@@ -49,7 +49,8 @@
     log: $('baton-log'), typing: $('baton-typing'), typingLabel: $('baton-typing-label'),
     jump: $('baton-jump'), notice: $('baton-notice'), form: $('baton-composer'),
     input: $('baton-input'), send: $('baton-send'), close: $('baton-close'),
-    attach: $('baton-attach'), file: $('baton-file'),
+    attach: $('baton-attach'), file: $('baton-file'), deleteButton: $('baton-delete'), confirm: $('baton-confirm'),
+    confirmCancel: $('baton-confirm-cancel'), confirmDelete: $('baton-confirm-delete'),
   };
 
   // ---- State -------------------------------------------------------------
@@ -570,6 +571,8 @@
     brandName = name;
     applyBranding(brand);
     subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
+    ui.deleteButton.hidden = f.canDelete !== true;
+    if (ui.deleteButton.hidden) closeConfirm();
     paintHeader();
     paintFaces();
     document.title = name;
@@ -729,7 +732,15 @@
   let retryTimer = 0;
   function onError(f) {
     const code = f.code;
+    // A "Delete conversation" that failed (e.g. `internal`) may be tried again.
+    ui.confirmDelete.disabled = false;
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
+    if (code === 'handover_in_progress' || code === 'not_allowed') {
+      // A refused "Delete conversation" (an agent took the conversation meanwhile): it stays as it was.
+      closeConfirm();
+      notify(code === 'handover_in_progress' ? AGENT_HAS_IT : 'This conversation cannot be deleted here.');
+      return;
+    }
     if (code === 'session_not_found') {
       // The conversation was deleted (erased, or kept past its retention): the reconnect's hello opens a new one,
       // and unacknowledged messages are sent again there.
@@ -780,6 +791,7 @@
       case 'error': onError(f); break;
       case 'pong': break; // only proves the connection alive (see the heartbeat)
       case 'handover': onHandover(f); break;
+      case 'deleted': onDeleted(); break;
       default: break; // unknown frames are ignored so the server can add types later
     }
   }
@@ -1014,6 +1026,39 @@
     }
   }
 
+  // ---- Deleting the conversation ----------------------------------------------
+  // The header's button opens a small confirmation; the server erases the session (not while an agent has it:
+  // the agents must end it first) and answers `deleted`, and the page starts over as after a reset.
+  const AGENT_HAS_IT = 'An agent is handling this conversation. You can delete it once they are done.';
+  function openConfirm() {
+    if (handoverPhase === 'opening' || handoverPhase === 'active') { notify(AGENT_HAS_IT); return; }
+    ui.confirm.hidden = false;
+    ui.deleteButton.setAttribute('aria-expanded', 'true');
+    ui.confirmDelete.disabled = false;
+    ui.confirmCancel.focus();
+  }
+  function closeConfirm(returnFocus) {
+    if (ui.confirm.hidden) return;
+    ui.confirm.hidden = true;
+    ui.deleteButton.setAttribute('aria-expanded', 'false');
+    if (returnFocus) ui.deleteButton.focus();
+  }
+  function confirmDelete() {
+    if (!isReady || !sendFrame({ type: 'delete' })) { notify('Not connected. Try again in a moment.'); return; }
+    ui.confirmDelete.disabled = true;
+  }
+  function onDeleted() {
+    closeConfirm();
+    resetConversation();
+    notify('Conversation deleted.');
+    toHost({ type: 'deleted' });
+  }
+  ui.deleteButton.addEventListener('click', () => { if (ui.confirm.hidden) openConfirm(); else closeConfirm(true); });
+  ui.confirmCancel.addEventListener('click', () => closeConfirm(true));
+  ui.confirmDelete.addEventListener('click', confirmDelete);
+  // Escape closes the confirmation, not the widget's panel (which listens on the document).
+  ui.confirm.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.stopPropagation(); closeConfirm(true); } });
+
   // ---- Notices ---------------------------------------------------------------
   let noticeTimer = 0;
   function notify(text) {
@@ -1084,6 +1129,7 @@
       }
     }
     paintHeader();
+    if (handoverPhase === 'opening' || handoverPhase === 'active') closeConfirm();
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".

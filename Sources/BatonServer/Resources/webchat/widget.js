@@ -195,6 +195,12 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
         emit('retract', m.movedTo === undefined ? { id: m.id } : { id: m.id, movedTo: m.movedTo });
         break;
       case 'handover': emit('handover', { phase: m.phase ?? null, number: m.number || 0 }); break;
+      case 'deleted':
+        // The user deleted the conversation in the panel: its messages are no longer news.
+        unread.clear();
+        showBadge();
+        emit('deleted', {});
+        break;
       case 'close': close(); break;
       default: break;
     }
