@@ -1,14 +1,17 @@
 """The admin page: behind the admin token, the endpoints' health, the handovers in progress, and the outbox with
-its dead letters, one of which is put back in its queue from the page and delivered."""
+its dead letters, one of which is put back in its queue from the page and delivered; and one user's data, found,
+offered for download and erased."""
 
 import json
 import threading
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from conftest import Stack, free_port
 from harness import screenshot, wait_until
@@ -145,3 +148,67 @@ def test_the_admin_page_is_served_with_a_strict_policy_and_the_api_needs_the_tok
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{stack.base}{path}", timeout=10)
         assert refused.value.code == 401
+
+
+def sign_in(driver, base):
+    driver.get(f"{base}/admin")
+    driver.find_element(By.ID, "token").send_keys(Stack.admin_token)
+    driver.find_element(By.CSS_SELECTOR, "#token-form button").click()
+    wait_until(lambda: rows(driver, "endpoints"), message="the endpoints")
+
+
+def find(driver, by, text):
+    """Looks a session up on the page: `by` is the option's visible text (\"Session id\", \"User id on …\")."""
+    Select(driver.find_element(By.ID, "find-by")).select_by_visible_text(by)
+    field = driver.find_element(By.ID, "find-id")
+    field.clear()
+    field.send_keys(text)
+    driver.find_element(By.CSS_SELECTOR, "#find-form button").click()
+
+
+def kept(stack, session):
+    request = urllib.request.Request(f"{stack.base}/admin/sessions/{session}", headers={"Authorization": f"Bearer {Stack.admin_token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            return True
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+        return False
+
+
+def test_an_operator_finds_downloads_and_erases_a_users_data(admin_stack, chat):
+    driver = chat.driver
+    chat.open(admin_stack.base)
+    chat.wait_text("What's your name?", "bot")
+    chat.send("Ada")
+    chat.wait_text("Nice to meet you, Ada!", "bot")
+    session = chat.session()
+    busy = open_handover(admin_stack, "crm-9")
+
+    sign_in(driver, admin_stack.base)
+    find(driver, "Session id", session)
+    facts = wait_until(lambda: driver.find_element(By.ID, "facts").text if driver.find_element(By.ID, "found").is_displayed() else None,
+                       message="the session's facts")
+    assert session in facts and "webchat" in facts and "Ada" not in facts, facts
+    download = driver.find_element(By.ID, "download")
+    assert download.get_attribute("href").startswith("blob:") and download.get_attribute("download") == f"baton-{session}.json"
+
+    driver.find_element(By.ID, "erase").click()
+    confirm = driver.find_element(By.ID, "erase-confirm")
+    assert confirm.is_displayed() and driver.switch_to.active_element.get_attribute("id") == "erase-cancel"
+    assert_axe_clean(driver, what="the admin page with a user's data")
+    screenshot(driver, "30-admin-user-data")
+    driver.find_element(By.ID, "erase-confirmed").click()
+    wait_until(lambda: driver.find_element(By.ID, "erased").text == f"Erased session {session}.", message="the erasure")
+    assert not driver.find_element(By.ID, "found").is_displayed()
+    assert not kept(admin_stack, session)
+    find(driver, "Session id", session)
+    wait_until(lambda: driver.find_element(By.ID, "find-error").text == "Baton keeps no session for that id.", message="nothing left to find")
+
+    # By the user's id on an endpoint; while an agent has them the erasure is refused, and the page says why.
+    find(driver, "User id on Baton demo", "crm-9")
+    wait_until(lambda: busy in driver.find_element(By.ID, "facts").text, message="the user's session found by their id")
+    driver.find_element(By.ID, "erase").click()
+    driver.find_element(By.ID, "erase-confirmed").click()
+    wait_until(lambda: "A handover is in progress" in driver.find_element(By.ID, "find-error").text, message="the refusal")
+    assert kept(admin_stack, busy)

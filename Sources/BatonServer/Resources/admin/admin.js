@@ -1,5 +1,6 @@
 // Baton's admin page: reads /admin/overview and /admin/outbox with the admin token (kept in sessionStorage, this
-// tab only) and puts dead jobs back in their queue. Everything shown is set as text, never as HTML.
+// tab only), puts dead jobs back in their queue, and finds, downloads or erases one user's session
+// (/admin/sessions). Everything shown is set as text, never as HTML.
 "use strict";
 
 const TOKEN_KEY = "baton-admin-token";
@@ -181,6 +182,7 @@ async function refresh() {
   try {
     const [overview, listing] = await Promise.all([api("/admin/overview"), api(`/admin/outbox?state=${outboxState}`)]);
     renderEndpoints(overview.endpoints);
+    renderFindBy(overview.endpoints);
     renderHandovers(overview);
     renderOutboxTotals(overview.outbox);
     renderOutbox(listing);
@@ -194,6 +196,108 @@ async function refresh() {
   }
 }
 
+// ---- A user's data: find one session (by its id, or by a user's id on an endpoint), download it, erase it. ----
+
+let found = null; // {path, export, url}: the session shown, the admin API path that names it, its download's URL
+
+function renderFindBy(endpoints) {
+  const select = $("find-by");
+  const wanted = endpoints.map((endpoint) => endpoint.id).join(",");
+  if (select.dataset.endpoints === wanted) return; // refreshed every few seconds: keep what the operator chose
+  const chosen = select.value;
+  select.replaceChildren(new Option("Session id", ""));
+  for (const endpoint of endpoints) select.append(new Option(`User id on ${endpoint.name}`, endpoint.id));
+  select.value = endpoints.some((endpoint) => endpoint.id === chosen) ? chosen : "";
+  select.dataset.endpoints = wanted;
+}
+
+function fact(list, term, value) {
+  const dt = document.createElement("dt");
+  dt.textContent = term;
+  const dd = document.createElement("dd");
+  if (value instanceof Node) dd.append(value); else dd.textContent = value ?? "—";
+  list.append(dt, dd);
+}
+
+function showFound(path, data) {
+  if (found?.url) URL.revokeObjectURL(found.url);
+  const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+  found = { path, data, url };
+  const facts = $("facts");
+  facts.replaceChildren();
+  const session = document.createElement("span");
+  session.className = "mono";
+  session.textContent = data.sessionId;
+  fact(facts, "Session", session);
+  fact(facts, "Endpoint", data.endpoint);
+  fact(facts, "User", data.userId);
+  fact(facts, "Channel", data.channel);
+  fact(facts, "Started", time(data.createdAt));
+  fact(facts, "Last written", time(data.updatedAt));
+  fact(facts, "Messages", String(data.messages.length));
+  const profile = data.profile && typeof data.profile === "object" ? Object.keys(data.profile) : [];
+  fact(facts, "Profile", profile.length ? profile.join(", ") : "—");
+  const handover = data.handover;
+  fact(facts, "Last handover", handover
+    ? [`#${handover.number}, ${handover.status}`, handover.agentName, handover.conversationId ? `Chatwoot conversation ${handover.conversationId}` : null]
+      .filter(Boolean).join(" · ")
+    : "none");
+  $("download").href = url;
+  $("download").download = `baton-${data.sessionId}.json`;
+  closeEraseConfirm();
+  $("found").hidden = false;
+}
+
+function clearFound() {
+  if (found?.url) URL.revokeObjectURL(found.url);
+  found = null;
+  $("found").hidden = true;
+  closeEraseConfirm();
+}
+
+async function find(event) {
+  event.preventDefault();
+  const endpoint = $("find-by").value;
+  const id = $("find-id").value.trim();
+  $("find-error").textContent = "";
+  $("erased").textContent = "";
+  if (!id) return;
+  const path = endpoint
+    ? `/admin/sessions?endpoint=${encodeURIComponent(endpoint)}&userId=${encodeURIComponent(id)}`
+    : `/admin/sessions/${encodeURIComponent(id)}`;
+  try {
+    showFound(path, await api(path));
+  } catch (error) {
+    clearFound();
+    $("find-error").textContent = error.code === "session_not_found" ? "Baton keeps no session for that id." : `Could not look it up: ${error.message}`;
+  }
+}
+
+function closeEraseConfirm() {
+  $("erase-confirm").hidden = true;
+  $("erase").setAttribute("aria-expanded", "false");
+}
+
+async function erase(button) {
+  if (!found) return;
+  button.disabled = true;
+  try {
+    await api(found.path, { method: "DELETE" });
+    const id = found.data.sessionId;
+    clearFound();
+    $("erased").textContent = `Erased session ${id}.`;
+    $("find-id").value = "";
+    refresh();
+  } catch (error) {
+    closeEraseConfirm();
+    $("find-error").textContent = error.code === "handover_in_progress"
+      ? "A handover is in progress: an agent has this user. Resolve the conversation in Chatwoot, then erase it."
+      : error.code === "session_not_found" ? "It was already deleted." : `Could not erase it: ${error.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function showDashboard(visible) {
   $("dashboard").hidden = !visible;
   $("session-actions").hidden = !visible;
@@ -203,6 +307,11 @@ function showDashboard(visible) {
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   clearInterval(timer);
+  // A user's data stays on the page no longer than the token.
+  clearFound();
+  $("find-id").value = "";
+  $("find-error").textContent = "";
+  $("erased").textContent = "";
   showDashboard(false);
   $("sign-in-error").textContent = message || "";
   $("token").focus();
@@ -236,5 +345,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("tab-dead").addEventListener("click", () => selectTab("dead"));
   $("tab-pending").addEventListener("click", () => selectTab("pending"));
   $("load-error").hidden = true;
+  $("find-form").addEventListener("submit", find);
+  $("find-by").addEventListener("change", () => {
+    $("find-id-label").textContent = $("find-by").value ? "User id" : "Session id";
+  });
+  $("erase").addEventListener("click", () => {
+    const open = $("erase-confirm").hidden;
+    $("erase-confirm").hidden = !open;
+    $("erase").setAttribute("aria-expanded", String(open));
+    if (open) $("erase-cancel").focus();
+  });
+  $("erase-cancel").addEventListener("click", () => { closeEraseConfirm(); $("erase").focus(); });
+  $("erase-confirmed").addEventListener("click", (event) => erase(event.currentTarget));
   if (token()) start(); else showDashboard(false);
 });
