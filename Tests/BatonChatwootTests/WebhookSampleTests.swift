@@ -74,6 +74,9 @@ import Testing
             #expect(message.text == text)
             #expect(message.agentName == "Maria Schmidt")
             #expect(message.createdAt == json["created_at"]?.displayText)
+            // Chatwoot's samples were written in 2025 and 2026: the time is read, whichever way it is written.
+            let year = try #require(message.sentAt.map { Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: $0).year })
+            #expect((2024...2027).contains(year ?? 0), "\(name): \(message.createdAt ?? "no created_at")")
             #expect(message.conversation == Fixture.sampleConversation)
             #expect(message.attachments.count == attachments.count)
             let urls: [String] = {
@@ -137,5 +140,19 @@ import Testing
 
         #expect(try Samples.webhook(Samples.named("18-")).event == "conversation_created")
         #expect(try Samples.webhook(Samples.named("19-")).event == "conversation_typing_on")
+    }
+
+    /// Chatwoot writes a message's `created_at` as seconds since 1970 in its API and in a webhook's nested message,
+    /// and as ISO 8601 at a webhook's top level; the retention compares it with Baton's clock either way.
+    @Test func aMessagesTimeIsReadAsChatwootWritesIt() throws {
+        func sentAt(_ text: String?) -> Date? {
+            AgentMessage(chatwootMessageID: 1, conversation: Fixture.sampleConversation, text: "hi", createdAt: text).sentAt
+        }
+        let expected = Date(timeIntervalSince1970: 1_781_691_303)
+        #expect(sentAt("1781691303") == expected)
+        #expect(sentAt("2026-06-17T10:15:03Z") == expected)
+        let fractional = try #require(sentAt("2026-06-17T10:15:03.482Z"))
+        #expect(abs(fractional.timeIntervalSince(expected) - 0.482) < 0.001)
+        #expect(sentAt("yesterday") == nil && sentAt(nil) == nil)
     }
 }

@@ -47,7 +47,8 @@ struct HandoverEndToEndTests {
     static func app(
         _ chatwoot: StandInHarness, botName: String = "E2E bot", databasePath: String = TestBaton.databasePath(), retry: RetryPolicy = retry,
         requestTimeoutSeconds: Int = 10, flow text: String? = nil, bots: [String: BotSettings] = [:], rest: RESTSettings = RESTSettings(),
-        outboxPollInterval: Duration? = nil, configure: (inout ChatwootSettings) -> Void = { _ in }
+        outboxPollInterval: Duration? = nil, retention: RetentionSettings = RetentionSettings(), now: (@Sendable () -> Date)? = nil,
+        wrapStore: (any SessionStore) -> any SessionStore = { $0 }, configure: (inout ChatwootSettings) -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         var flow = try FlowLoader().parse(text: text ?? flowText(support: chatwoot.supportInbox, vip: chatwoot.vipInbox), file: "e2e.yaml").0
         // As the config loader does: a bot node without a prompt takes its bot's.
@@ -64,11 +65,18 @@ struct HandoverEndToEndTests {
         settings.forwardUserTyping = true
         configure(&settings)
         let endpoint = EndpointConfiguration(id: "test", name: "E2E", urlToken: "t0k3n", flowFile: "e2e.yaml", flow: flow, rest: rest, handover: .chatwoot(settings))
-        let configuration = BatonConfiguration(
+        var configuration = BatonConfiguration(
             server: ServerSettings(host: "127.0.0.1", port: 0), storage: StorageSettings(sqlitePath: databasePath), log: LogSettings(),
             admin: AdminSettings(token: Secret(TestBaton.adminToken)), limits: TestBaton.generousLimits,
             delivery: DeliverySettings(requestTimeoutSeconds: requestTimeoutSeconds), endpoints: [endpoint], bots: bots, sourceFile: nil)
+        configuration.retention = retention
         var dependencies = try AppDependencies.live(configuration)
+        dependencies.store = wrapStore(dependencies.store)
+        if let now {
+            dependencies.now = now
+            // Sweeps follow one another closely, so the one after a test moved its clock comes at once.
+            dependencies.housekeepingInterval = .milliseconds(50)
+        }
         dependencies.retryPolicy = retry
         dependencies.outboxPollInterval = outboxPollInterval ?? TestBaton.quietOutbox
         return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)

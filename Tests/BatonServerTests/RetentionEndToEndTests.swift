@@ -2,8 +2,11 @@ import BatonConfig
 import BatonCore
 import BatonServer
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOFoundationCompat
 import Synchronization
 import Testing
 
@@ -311,6 +314,60 @@ struct RetentionEndToEndTests {
                 let kept = try await client.getJSON("/admin/sessions/\(session)", headers: Self.admin)
                 #expect(kept["messages"].list.count == 2)
             }
+        }
+    }
+
+    /// An agent's reply older than the retention, delivered again after the sweep deleted it (a late redelivery, a
+    /// `message_updated`, a reconciliation reading the conversation from its start), is not brought back to the
+    /// user as new: its id went with it, so only its age tells. Against the Chatwoot stand-in.
+    @Test func anAgentsReplyPastTheRetentionIsNotBroughtBackByALateDelivery() async throws {
+        let clock = TestClock()
+        let chatwoot = try await StandInHarness.start()
+        let flow = """
+            name: Retention
+            nodes:
+              - id: loop
+                question: { text: "Say something", store: last }
+              - handover: { inboxId: \(chatwoot.supportInbox), acceptedMessage: "Queued." }
+              - say: "Back with the bot."
+              - goto: loop
+            """
+        let box = Mutex<CountingStore?>(nil)
+        let app = try await HandoverEndToEndTests.app(
+            chatwoot, flow: flow, retention: RetentionSettings(messageDays: 30), now: { clock.now() },
+            wrapStore: { store in
+                let counting = CountingStore(store)
+                box.withLock { $0 = counting }
+                return counting
+            })
+        let counting = try #require(box.withLock { $0 })
+        defer { Task { await chatwoot.shutdown() } }
+        try await app.test(.live) { client in
+            await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "my invoice"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            // The history in the conversation first: a resolve before it would be reopened by Baton's own posts.
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["my invoice"])
+            let reply = try await chatwoot.reply(conversation, "An old answer.")
+            _ = try await client.waitForText("An old answer.", session: session)
+            let delivered = try await chatwoot.deliveredWebhook(ofMessage: reply)
+            try await chatwoot.resolve(conversation)
+            _ = try await client.waitForText("Back with the bot.", session: session)
+
+            clock.advance(days: 40)
+            try await Self.waitFor("a sweep of old messages", in: counting.messageSweeps) { $0.messages > 0 }
+            let texts = { try await client.getJSON(Self.messagesPath(session))["messages"].list.compactMap(\.text) }
+            #expect(try await texts().isEmpty, "every message was older than the retention")
+
+            // Chatwoot delivers the reply again, as a late redelivery would, signed now.
+            let now = Int(clock.now().timeIntervalSince1970)
+            var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("X-Chatwoot-Delivery")!: UUID().uuidString]
+            headers[HTTPField.Name(WebhookSignature.signatureHeader)!] = WebhookSignature(secret: chatwoot.secret).sign(body: delivered, timestamp: now)
+            headers[HTTPField.Name(WebhookSignature.timestampHeader)!] = String(now)
+            let answer = try await client.execute(uri: "/handover/chatwoot", method: .post, headers: headers, body: ByteBuffer(data: delivered))
+            #expect(answer.status == .ok)
+            #expect(try await !texts().contains("An old answer."), "an old reply is not shown again as new")
         }
     }
 }

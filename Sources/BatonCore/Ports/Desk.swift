@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Where humans answer: a help desk in which handovers open conversations (Chatwoot today).
 ///
 /// A desk serves one endpoint. Everything it does is asked for by the pure `ConversationMachine` and carried out
@@ -46,13 +48,16 @@ public struct DeskMessage: Sendable, Hashable {
     public var agentName: String?
     /// The agent deleted it.
     public var deleted: Bool
+    /// When the agent sent it, when the desk says.
+    public var sentAt: Date?
 
-    public init(externalID: String, order: Int64, content: MessageContent, agentName: String?, deleted: Bool) {
+    public init(externalID: String, order: Int64, content: MessageContent, agentName: String?, deleted: Bool, sentAt: Date? = nil) {
         self.externalID = externalID
         self.order = order
         self.content = content
         self.agentName = agentName
         self.deleted = deleted
+        self.sentAt = sentAt
     }
 }
 

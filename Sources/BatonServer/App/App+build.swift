@@ -51,7 +51,8 @@ public func buildApplication(
 
     let conversations = Conversations(
         store: store, hub: hub, limits: MessageLimits(configuration.limits), outboxBell: outboxBell, clockBell: clockBell, metrics: metrics,
-        notifiedEndpoints: Set(configuration.endpoints.filter { $0.rest.callback != nil }.map(\.id)), now: now, logger: logger)
+        notifiedEndpoints: Set(configuration.endpoints.filter { $0.rest.callback != nil }.map(\.id)),
+        messageRetention: configuration.retention.messageDays.map { Double($0) * 24 * 3600 }, now: now, logger: logger)
     let clock = HandoverClock(store: store, conversations: conversations, endpoints: endpoints, bell: clockBell, now: now, logger: logger)
     let reconciler = Reconciler(
         store: store, desks: desks, endpoints: endpoints, conversations: conversations, background: background, metrics: metrics, now: now, logger: logger)

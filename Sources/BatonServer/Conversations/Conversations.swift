@@ -1,6 +1,6 @@
 import BatonConfig
 public import BatonCore
-import Foundation
+public import Foundation
 import Logging
 
 /// Why a survey answer was refused.
@@ -37,12 +37,15 @@ public struct Conversations: Sendable {
     let metrics: BatonMetrics
     /// The endpoints with a callback URL: their outside bots' sessions are told of their handovers.
     private let notifiedEndpoints: Set<String>
+    /// How long messages are kept (`retention.messageDays`); `nil`: as long as their session.
+    private let messageRetention: TimeInterval?
     let now: @Sendable () -> Date
     let logger: Logger
 
     init(
         store: any SessionStore, hub: ConversationHub, limits: MessageLimits, outboxBell: Doorbell, clockBell: Doorbell = Doorbell(),
-        metrics: BatonMetrics, notifiedEndpoints: Set<String> = [], now: @escaping @Sendable () -> Date, logger: Logger
+        metrics: BatonMetrics, notifiedEndpoints: Set<String> = [], messageRetention: TimeInterval? = nil, now: @escaping @Sendable () -> Date,
+        logger: Logger
     ) {
         self.store = store
         self.hub = hub
@@ -51,6 +54,7 @@ public struct Conversations: Sendable {
         self.clockBell = clockBell
         self.metrics = metrics
         self.notifiedEndpoints = notifiedEndpoints
+        self.messageRetention = messageRetention
         self.now = now
         self.logger = logger
     }
@@ -130,13 +134,18 @@ public struct Conversations: Sendable {
         _ = try await step(sessionID, endpoint: endpoint) { machine, state in machine.wake(state: state) }
     }
 
-    /// An agent's message for the user. `externalID` (the desk's message id) makes a repeated delivery harmless.
-    /// - Returns: the stored message, or `nil` when it had been delivered before.
+    /// An agent's message for the user. `externalID` (the desk's message id) makes a repeated delivery harmless;
+    /// `sentAt`, when the desk says, keeps out one sent before what the retention keeps (see below).
+    /// - Returns: the stored message, or `nil` when it had been delivered before or is past the retention.
     @discardableResult
     public func agentMessage(
-        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sessionID: SessionID
+        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sentAt: Date? = nil, sessionID: SessionID
     ) async throws -> Message? {
         let time = now()
+        // Sent longer ago than messages are kept: the retention deleted it, or would at its next sweep, and its id
+        // went with it, so a reconciliation reading the conversation again, or a late `message_updated`, would
+        // bring it back to the user as new.
+        if let sentAt, let messageRetention, sentAt < time.addingTimeInterval(-messageRetention) { return nil }
         do {
             let trace = BatonTracing.currentTraceparent()
             let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await write(sessionID, at: time) { update in

@@ -71,7 +71,8 @@ struct Reconciler: Sendable {
                 if message.deleted {
                     try await conversations.retract(externalID: message.externalID, sessionID: sessionID)
                 } else if try await conversations.agentMessage(
-                    message.content, agentName: message.agentName, externalID: message.externalID, order: message.order, sessionID: sessionID) != nil
+                    message.content, agentName: message.agentName, externalID: message.externalID, order: message.order, sentAt: message.sentAt,
+                    sessionID: sessionID) != nil
                 {
                     changed += 1
                 }

@@ -210,6 +210,15 @@ struct StandInHarness: Sendable {
         return Data(delivery.body)
     }
 
+    /// The body of the API inbox's `event` for message `id` as it was delivered: to deliver it again, as a late
+    /// redelivery would.
+    func deliveredWebhook(_ event: String = "message_created", ofMessage id: Int) async throws -> Data {
+        let delivery = try await standIn.waitUntil(timeout: .seconds(10), "the \(event) of message \(id)") { snapshot in
+            snapshot.deliveries.first { $0.agentBotId == nil && $0.event == event && $0.messageId == id && $0.error == nil }
+        }
+        return Data(delivery.body)
+    }
+
     /// Delivers every webhook `copies` times and shuffles those within `window`.
     func shuffleWebhooks(window: Duration, copies: Int) {
         standIn.updateWebhookOptions {

@@ -121,7 +121,7 @@ extension ChatwootDesk {
                         DeskMessage(
                             externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
                             content: MessageContent(text: message.text, attachments: message.attachments),
-                            agentName: settings.showAgentNames ? message.agentName : nil, deleted: false))
+                            agentName: settings.showAgentNames ? message.agentName : nil, deleted: false, sentAt: message.sentAt))
                 case .retract(let id, _):
                     messages.append(DeskMessage(externalID: "chatwoot:\(id)", order: Int64(id), content: MessageContent(), agentName: nil, deleted: true))
                 default:

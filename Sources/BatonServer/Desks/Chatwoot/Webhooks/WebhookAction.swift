@@ -1,5 +1,5 @@
 public import BatonCore
-import Foundation
+public import Foundation
 
 /// What Baton must do about one webhook, as decided by ``WebhookClassifier``.
 public enum WebhookAction: Sendable, Hashable {
@@ -109,5 +109,14 @@ public struct AgentMessage: Sendable, Hashable {
         self.attachments = attachments
         self.agentName = agentName
         self.createdAt = createdAt
+    }
+
+    /// `createdAt` as a time: Chatwoot sends seconds since 1970 in its API's messages and in a webhook's nested
+    /// message, ISO 8601 at a webhook's top level (`app/models/message.rb`, `push_event_data` and `webhook_data`).
+    public var sentAt: Date? {
+        guard let createdAt else { return nil }
+        if let seconds = Double(createdAt) { return Date(timeIntervalSince1970: seconds) }
+        return (try? Date(createdAt, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            ?? (try? Date(createdAt, strategy: .iso8601))
     }
 }
