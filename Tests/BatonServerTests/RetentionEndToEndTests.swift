@@ -62,18 +62,22 @@ struct RetentionEndToEndTests {
         guard found else { throw ChatError.unexpected("no \(what) within \(timeout)") }
     }
 
-    @Test func sessionsIdlePastTheRetentionAreDeletedWholeAndTheirUsersStartOver() async throws {
+    /// Baton on the REST channel with `retention`, a clock the test moves, and a store that tells each sweep.
+    static func clockedApp(_ retention: RetentionSettings) async throws -> (app: some ApplicationProtocol, clock: TestClock, store: CountingStore) {
         let clock = TestClock()
         let path = TestBaton.databasePath()
         var configuration = try TestBaton.configuration(databasePath: path, apiKey: Self.apiKey)
-        configuration.retention = RetentionSettings(idleSessionDays: 30)
-        var dependencies = AppDependencies(store: try await TestBaton.store(path), now: { clock.now() })
-        let counting = CountingStore(dependencies.store)
-        dependencies.store = counting
+        configuration.retention = retention
+        let counting = CountingStore(try await TestBaton.store(path))
+        var dependencies = AppDependencies(store: counting, now: { clock.now() })
         dependencies.outboxPollInterval = TestBaton.quietOutbox
         // Sweeps follow one another closely, so the one after the clock moved comes at once.
         dependencies.housekeepingInterval = .milliseconds(50)
-        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        return (try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger), clock, counting)
+    }
+
+    @Test func sessionsIdlePastTheRetentionAreDeletedWholeAndTheirUsersStartOver() async throws {
+        let (app, clock, counting) = try await Self.clockedApp(RetentionSettings(idleSessionDays: 30))
         try await app.test(.router) { client in
             let ada = try await Self.say("Ada", as: "crm-ada", client)
             let bob = try await Self.say("Bob", as: "crm-bob", client)
@@ -98,16 +102,7 @@ struct RetentionEndToEndTests {
     /// A user who keeps coming back is never idle: with `retention.messageDays` their old messages go all the same,
     /// while the session (what the flow knows of them) stays and the conversation goes on.
     @Test func messagesPastTheirRetentionGoFromASessionStillInUse() async throws {
-        let clock = TestClock()
-        let path = TestBaton.databasePath()
-        var configuration = try TestBaton.configuration(databasePath: path, apiKey: Self.apiKey)
-        configuration.retention = RetentionSettings(messageDays: 30)
-        var dependencies = AppDependencies(store: try await TestBaton.store(path), now: { clock.now() })
-        let counting = CountingStore(dependencies.store)
-        dependencies.store = counting
-        dependencies.outboxPollInterval = TestBaton.quietOutbox
-        dependencies.housekeepingInterval = .milliseconds(50)
-        let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+        let (app, clock, counting) = try await Self.clockedApp(RetentionSettings(messageDays: 30))
         try await app.test(.router) { client in
             let first = try await Self.say("Ada", as: "crm-ada", client)
             clock.advance(days: 20)
