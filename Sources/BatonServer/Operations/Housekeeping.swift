@@ -7,8 +7,8 @@ import ServiceLifecycle
 /// Deletes what Baton no longer needs, at start and then every `interval`: webhook delivery ids older than a week
 /// (redeliveries come within seconds); when `retention.idleSessionDays` is set, sessions idle that long with
 /// nothing left to do (see `SessionStore.deleteIdleSessions`); when `retention.messageDays` is set, messages and
-/// uploaded files that old from sessions still in use (see `SessionStore.deleteOldMessages`). Several instances on one database may sweep at once:
-/// each session is deleted by one of them, and a session written to meanwhile is kept.
+/// uploaded files that old from sessions still in use (see `SessionStore.deleteOldMessages`). Several instances on
+/// one database may sweep at once: each row is deleted by one of them, and a session written to meanwhile is kept.
 final class Housekeeping: Service, Sendable {
     let store: any SessionStore
     let retention: RetentionSettings

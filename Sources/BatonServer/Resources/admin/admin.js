@@ -198,7 +198,7 @@ async function refresh() {
 
 // ---- A user's data: find one session (by its id, or by a user's id on an endpoint), download it, erase it. ----
 
-let found = null; // {path, export, url}: the session shown, the admin API path that names it, its download's URL
+let found = null; // {path, data, url}: the admin API path that names the session shown, its export, its download's URL
 
 function renderFindBy(endpoints) {
   const select = $("find-by");
