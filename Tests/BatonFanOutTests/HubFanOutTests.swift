@@ -55,6 +55,18 @@ struct HubFanOutTests {
         }
     }
 
+    /// A session erased on one instance (its row, which names the instances that listen, gone with it) is told to
+    /// the pages open on it on the others, so they start over at once.
+    @Test func aDeletionReachesTheOtherInstancesSubscribers() async throws {
+        try await TwoInstances.with { instances in
+            let session = try await Self.newSession(on: instances.a)
+            let onB = EventRecorder(await instances.b.hub.subscribe(session.id))
+            #expect(try await instances.a.store.deleteSession(id: session.id) == .deleted)
+            instances.a.hub.publish(.deleted, to: session.id)
+            #expect(await onB.waitFor { $0 == .deleted }, "the page on b hears of it")
+        }
+    }
+
     /// A stored event goes only to the instances that listen to its session, on a channel of each: a third instance
     /// that holds no socket of it never hears of it, so a relayed message costs the others nothing. Typing, which
     /// comes from no write, still goes to every instance.

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import BatonConfig
 import BatonCore
 import BatonServer
@@ -7,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -269,8 +271,16 @@ struct RetentionEndToEndTests {
                 _ = try await chat.messages(2)
                 try await chat.say("Ada")
                 _ = try await chat.messages(3)
-                try await chat.send(["type": "delete"])
-                _ = try await chat.next("deleted")
+                // Another page on the same session (a second tab) is told at once, without writing anything.
+                try await client.chat("t0k3n") { other in
+                    #expect(try await other.hello(session: await old.token, after: 5)["resumed"] == true)
+                    try await chat.send(["type": "delete"])
+                    // The deleting page hears both, in either order: its answer, and what every page of the session is told.
+                    let answers = [try await chat.frame(), try await chat.frame()]
+                    #expect(Set(answers.compactMap { $0["type"]?.stringText }) == ["deleted", "error"])
+                    #expect(answers.contains { $0["code"] == "session_not_found" })
+                    #expect(try await other.next("error")["code"] == "session_not_found")
+                }
             }
             let token = try #require(await old.token)
             try await client.expectError(.get, "/admin/sessions/\(token)", headers: Self.admin, status: .notFound, code: "session_not_found")
@@ -288,6 +298,49 @@ struct RetentionEndToEndTests {
                 let kept = try await client.getJSON("/admin/sessions/\((again["session"]?.stringText) ?? "")", headers: Self.admin)
                 #expect(kept["messages"].list.compactMap(\.text).contains("agent"))
             }
+        }
+    }
+
+    /// A REST client long-polling a session that is erased meanwhile is answered at once, 404, not after its wait.
+    @Test func aLongPollOnAnErasedSessionIsAnsweredAtOnce() async throws {
+        let box = Mutex<CountingStore?>(nil)
+        let (app, _, _) = try await TestBaton.appWithFakeDesk(wrapStore: { store in
+            let counting = CountingStore(store)
+            box.withLock { $0 = counting }
+            return counting
+        })
+        let counting = try #require(box.withLock { $0 })
+        try await app.test(.live) { client in
+            let first = try await client.postJSON(Self.messagesPath, ["text": "Ada"])
+            let session = try #require(first["sessionId"]?.stringText)
+            let ids = first["messages"].list.compactMap { $0["id"]?.int }
+            let last = try #require(ids.max())
+            let (answers, answer) = AsyncStream.makeStream(of: HTTPResponse.Status?.self)
+            let readsBefore = counting.sessionReadCount
+            // On a connection of its own: the test client's one would hold the erasure behind the poll.
+            let url = "http://127.0.0.1:\(client.port ?? 0)\(Self.messagesPath(session))?after=\(last)&wait=30"
+            let poll = Task {
+                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(40))
+                answer.yield(HTTPResponse.Status(code: Int(response.status.code)))
+                return String(buffer: try await response.body.collect(upTo: 1 << 16))
+            }
+            let timeout = Task {
+                try? await Task.sleep(for: .seconds(10))
+                answer.yield(nil)
+            }
+            // The poll is waiting once it read the session twice: to find it, then to see nothing newer is stored
+            // (after it began listening).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while counting.sessionReadCount < readsBefore + 2 {
+                guard ContinuousClock.now < deadline else { throw ChatError.timedOut(waitingFor: "the long poll to wait") }
+                await Task.yield()
+            }
+            #expect(try await client.execute(uri: "/admin/sessions/\(session)", method: .delete, headers: Self.admin).status == .noContent)
+            var iterator = answers.makeAsyncIterator()
+            let status = await iterator.next() ?? nil
+            timeout.cancel()
+            #expect(status == .notFound, "answered well before its 30 s wait")
+            #expect(try await poll.value.contains("session_not_found"))
         }
     }
 

@@ -74,7 +74,8 @@ public func buildApplication(
         random: dependencies.random, now: now, logger: logger)
     let presence = UserPresenceRelay(store: store, desks: desks, background: background, now: now)
     let housekeeping = Housekeeping(
-        store: store, retention: configuration.retention, interval: dependencies.housekeepingInterval, metrics: metrics, now: now, logger: logger)
+        store: store, hub: hub, retention: configuration.retention, interval: dependencies.housekeepingInterval, metrics: metrics, now: now,
+        logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -88,7 +89,7 @@ public func buildApplication(
         ErrorLoggingMiddleware()
     }
     HealthController(store: store).addRoutes(to: router)
-    let erasure = SessionErasure(store: store, metrics: metrics, logger: logger)
+    let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
         deskHealth: DeskHealth(now: now), now: now, logger: logger

@@ -8,6 +8,8 @@ import Logging
 /// conversation" (the socket's session) share it; each erasure is counted and logged with who asked.
 struct SessionErasure: Sendable {
     let store: any SessionStore
+    /// Told of each erasure, so the pages open on the session (here or on another instance) start over at once.
+    let hub: ConversationHub
     let metrics: BatonMetrics
     let logger: Logger
 
@@ -15,6 +17,7 @@ struct SessionErasure: Sendable {
     func erase(_ id: SessionID, by who: String) async throws -> SessionDeletion {
         let deletion = try await store.deleteSession(id: id)
         if deletion == .deleted {
+            hub.publish(.deleted, to: id)
             metrics.sessionsDeleted(1, reason: "erasure")
             logger.info("session erased", metadata: ["session": "\(id)", "by": "\(who)"])
         }

@@ -16,6 +16,8 @@ public enum HubEvent: Sendable, Hashable {
     /// A bot's answer as written so far (streamed), never stored; `nil` withdraws it. The bot's next stored
     /// message replaces it.
     case draft(text: String?)
+    /// The session was deleted (erased, or idle past the retention): a page still showing it starts over.
+    case deleted
 }
 
 /// An event published on one instance's hub, for the other instances sharing the store (see `HubFanOut`).
@@ -132,7 +134,7 @@ public final class ConversationHub: Sendable {
     }
 
     /// Returns when a message with an id above `after` is published for the session, or one up to `after` is
-    /// retracted or moved, or after `timeout`; at once when `alreadyThere` (asked once listening, so a message stored
+    /// retracted or moved, or the session is deleted, or after `timeout`; at once when `alreadyThere` (asked once listening, so a message stored
     /// just before cannot be missed) says so.
     public func waitForChange(
         in sessionID: SessionID, after: Int64, upTo timeout: Duration, alreadyThere: @Sendable () async -> Bool
@@ -145,6 +147,7 @@ public final class ConversationHub: Sendable {
                     switch event {
                     case .message(let message) where message.id > after: return
                     case .retracted(let id) where id <= after, .moved(let id, _) where id <= after: return
+                    case .deleted: return
                     default: continue
                     }
                 }

@@ -91,12 +91,13 @@ public struct HubFanOut: Service {
     /// latest write here found among its listeners, each on a channel of its own, so an instance that holds no socket
     /// of the session never hears of it; to none (it is not sent) when there are none (see `HubListeners` for why none
     /// is missed); to every instance (nil) when that write is not known here. Typing and drafts come from no write of
-    /// this instance, so what it knows of their listeners may be old: they go to every instance.
+    /// this instance, so what it knows of their listeners may be old, and a deletion took the row that named them:
+    /// they go to every instance.
     static func recipients(of announcement: HubAnnouncement, relay: any HubRelay, instanceID: String) -> [String]? {
         switch announcement.event {
         case .message, .moved, .retracted, .handover:
             return relay.listeners(of: announcement.sessionID)?.filter { $0 != instanceID }
-        case .typing, .draft:
+        case .typing, .draft, .deleted:
             return nil
         }
     }
@@ -201,6 +202,8 @@ public struct HubFanOut: Service {
             } else {
                 hub.deliver(wire.on == true ? .typing(sender: .bot, on: true) : .draft(text: nil), to: sessionID)
             }
+        case .deleted:
+            hub.deliver(.deleted, to: sessionID)
         case .handover:
             if let number = wire.number, let asOf = wire.id {
                 let phase = HandoverPhase(

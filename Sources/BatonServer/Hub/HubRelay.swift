@@ -58,7 +58,7 @@ extension PostgresNotifications: HubRelay {}
 /// `Codable` stays as the format's reference, the one the version before sent and read, which the tests hold the
 /// hand-written JSON to.
 struct HubWireEvent: Codable, Hashable {
-    enum Kind: String, Codable { case message, retracted, moved, typing, handover, draft }
+    enum Kind: String, Codable { case message, retracted, moved, typing, handover, draft, deleted }
     /// A draft's text travels only while it is short enough for a NOTIFY payload; a longer one travels as
     /// "still writing" (`text` absent, `on` true), and the stored answer follows.
     static let maxDraftBytes = 6_000
@@ -98,6 +98,8 @@ struct HubWireEvent: Codable, Hashable {
             kind = .draft
             on = text != nil
             if let text, text.utf8.count <= Self.maxDraftBytes { self.text = text }
+        case .deleted:
+            kind = .deleted
         }
     }
 }

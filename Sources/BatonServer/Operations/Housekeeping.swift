@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// one database may sweep at once: each row is deleted by one of them, and a session written to meanwhile is kept.
 final class Housekeeping: Service, Sendable {
     let store: any SessionStore
+    /// Told of each session deleted, so a page still open on it starts over at once.
+    let hub: ConversationHub
     let retention: RetentionSettings
     let interval: Duration
     let metrics: BatonMetrics
@@ -28,10 +30,11 @@ final class Housekeeping: Service, Sendable {
     static let deliveryIDsKept: TimeInterval = 7 * 24 * 3600
 
     init(
-        store: any SessionStore, retention: RetentionSettings, interval: Duration, metrics: BatonMetrics, now: @escaping @Sendable () -> Date,
-        logger: Logger
+        store: any SessionStore, hub: ConversationHub, retention: RetentionSettings, interval: Duration, metrics: BatonMetrics,
+        now: @escaping @Sendable () -> Date, logger: Logger
     ) {
         self.store = store
+        self.hub = hub
         self.retention = retention
         self.interval = interval
         self.metrics = metrics
@@ -74,6 +77,7 @@ final class Housekeeping: Service, Sendable {
         do {
             while !Task.isShuttingDownGracefully {
                 let batch = try await store.deleteIdleSessions(before: before, limit: Self.batch)
+                for id in batch { hub.publish(.deleted, to: id) }
                 deleted += batch.count
                 metrics.sessionsDeleted(batch.count, reason: "retention")
                 if batch.count < Self.batch { break }

@@ -41,16 +41,18 @@ struct MessagePages: Sendable {
         let wait = try Self.integer(query["wait"], name: "wait", default: 0, range: 0...Self.maxWaitSeconds)
         var latest = session
         if wait > 0, session.lastMessageID <= after {
-            // Long poll: answer as soon as a message after `after` is stored (or one up to it taken back), or empty
-            // after `wait` seconds. A stopping server answers at once (with what there is) rather than holding its
-            // shutdown for the wait.
+            // Long poll: answer as soon as a message after `after` is stored (or one up to it taken back), or the
+            // session is deleted, or empty after `wait` seconds. A stopping server answers at once (with what there
+            // is) rather than holding its shutdown for the wait.
             await cancelWhenGracefulShutdown {
                 await hub.waitForChange(in: session.id, after: after, upTo: .seconds(wait)) {
-                    ((try? await store.session(id: session.id))?.lastMessageID ?? 0) > after
+                    guard let current = try? await store.session(id: session.id) else { return true }
+                    return current.lastMessageID > after
                 }
             }
-            // Only a wait makes the session read above stale.
-            latest = try await store.session(id: session.id) ?? session
+            // Only a wait makes the session read above stale; the session may have been deleted meanwhile.
+            guard let read = try await store.session(id: session.id) else { throw SessionStoreError.sessionNotFound(session.id) }
+            latest = read
         }
         let page = try await store.messages(sessionID: session.id, after: after, limit: Int(limit))
         // Read after the page: a reply moved in between then has its original taken back here and its copy in the

@@ -251,6 +251,9 @@ final class WebchatSocket: Sendable {
             try await send(.typing(sender: sender, on: on), outbound)
         case .draft(let text):
             try await send(.draft(text: text), outbound)
+        case .deleted:
+            // Told now, not when the user next writes: the page stops showing a conversation that is gone.
+            try await sendSessionGone(outbound)
         }
     }
 

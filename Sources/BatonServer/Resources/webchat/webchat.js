@@ -734,6 +734,7 @@
     const code = f.code;
     // A "Delete conversation" that failed (e.g. `internal`) may be tried again.
     ui.confirmDelete.disabled = false;
+    if (code === 'handover_in_progress' || code === 'not_allowed' || code === 'internal') deleting = false;
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
     if (code === 'handover_in_progress' || code === 'not_allowed') {
       // A refused "Delete conversation" (an agent took the conversation meanwhile): it stays as it was.
@@ -741,9 +742,14 @@
       notify(code === 'handover_in_progress' ? AGENT_HAS_IT : 'This conversation cannot be deleted here.');
       return;
     }
+    if (code === 'session_not_found' && deleting) {
+      // Our own "Delete conversation": the server told every page of the session, this one too, maybe before `deleted`.
+      onDeleted();
+      return;
+    }
     if (code === 'session_not_found') {
-      // The conversation was deleted (erased, or kept past its retention): the reconnect's hello opens a new one,
-      // and unacknowledged messages are sent again there.
+      // The conversation was deleted (erased by the user on another page or by an operator, or kept past its
+      // retention): the reconnect's hello opens a new one, and unacknowledged messages are sent again there.
       notify('This conversation was deleted. A new one has started.');
       ws?.close();
       return;
@@ -1030,6 +1036,7 @@
   // The header's button opens a small confirmation; the server erases the session (not while an agent has it:
   // the agents must end it first) and answers `deleted`, and the page starts over as after a reset.
   const AGENT_HAS_IT = 'An agent is handling this conversation. You can delete it once they are done.';
+  let deleting = false; // a `delete` frame is on its way: its answer is `deleted`, or the session's `session_not_found`
   function openConfirm() {
     if (handoverPhase === 'opening' || handoverPhase === 'active') { notify(AGENT_HAS_IT); return; }
     ui.confirm.hidden = false;
@@ -1046,8 +1053,11 @@
   function confirmDelete() {
     if (!isReady || !sendFrame({ type: 'delete' })) { notify('Not connected. Try again in a moment.'); return; }
     ui.confirmDelete.disabled = true;
+    deleting = true;
   }
+  // Once: the page then leaves the socket, whose frames after it (the other of the two answers) are ignored.
   function onDeleted() {
+    deleting = false;
     closeConfirm();
     resetConversation();
     notify('Conversation deleted.');
