@@ -573,6 +573,16 @@
     subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
     ui.deleteButton.hidden = f.canDelete !== true;
     if (ui.deleteButton.hidden) closeConfirm();
+    if (deleting) {
+      // The socket dropped before the deletion's answer: a new session says it was done, the old one that it was not.
+      deleting = false;
+      ui.confirmDelete.disabled = false;
+      if (!f.resumed) {
+        closeConfirm();
+        notify('Conversation deleted.');
+        toHost({ type: 'deleted' });
+      }
+    }
     paintHeader();
     paintFaces();
     document.title = name;
