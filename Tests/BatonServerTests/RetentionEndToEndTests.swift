@@ -104,9 +104,14 @@ struct RetentionEndToEndTests {
     /// A user who keeps coming back is never idle: with `retention.messageDays` their old messages go all the same,
     /// while the session (what the flow knows of them) stays and the conversation goes on.
     @Test func messagesPastTheirRetentionGoFromASessionStillInUse() async throws {
-        let (app, clock, counting) = try await Self.clockedApp(RetentionSettings(messageDays: 30))
+        let (app, clock, counting) = try await Self.clockedApp(RetentionSettings(idleSessionDays: 365, messageDays: 30))
         try await app.test(.router) { client in
             let first = try await Self.say("Ada", as: "crm-ada", client)
+            // The sweeps come every 50 ms here; the messages' one, which reads every old session's messages, ran at
+            // start and waits for the clock to move a day.
+            var sweeps = counting.idleSweeps.makeAsyncIterator()
+            for _ in 0..<3 { _ = await sweeps.next() }
+            #expect(counting.oldMessageSweepCalls == 1)
             clock.advance(days: 20)
             let second = try await Self.say("still here", as: "crm-ada", client)
             clock.advance(days: 11)

@@ -3,6 +3,7 @@ import BatonCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Deletes what Baton no longer needs, at start and then every `interval`: webhook delivery ids older than a week
 /// (redeliveries come within seconds); when `retention.idleSessionDays` is set, sessions idle that long with
@@ -21,6 +22,9 @@ final class Housekeeping: Service, Sendable {
     /// Rung when the store is ready, and when the service stops.
     private let bell = Doorbell()
     private let readiness: StoreReadiness
+    /// When the old messages' sweep last ran (by `now`): it reads every message of every session older than the
+    /// cutoff, so it runs at start and then once a day, not at every sweep; a message goes within a day of its time.
+    private let lastMessageSweep = Mutex<Date?>(nil)
 
     /// Once an hour by default: a session's retention is counted in days.
     static let defaultInterval: Duration = .seconds(3600)
@@ -28,6 +32,7 @@ final class Housekeeping: Service, Sendable {
     /// SQLite writer is never held long (each session goes with its messages).
     static let batch = 100
     static let deliveryIDsKept: TimeInterval = 7 * 24 * 3600
+    static let messageSweepInterval: TimeInterval = 24 * 3600
 
     init(
         store: any SessionStore, hub: ConversationHub, retention: RetentionSettings, interval: Duration, metrics: BatonMetrics,
@@ -67,10 +72,21 @@ final class Housekeeping: Service, Sendable {
             logger.error("old webhook delivery ids could not be deleted", metadata: ["error": "\(String(reflecting: error))"])
         }
         if let days = retention.idleSessionDays { await deleteIdleSessions(before: time.addingTimeInterval(-Self.seconds(days)), days: days) }
-        if let days = retention.messageDays { await deleteOldMessages(before: time.addingTimeInterval(-Self.seconds(days)), days: days) }
+        if let days = retention.messageDays, messageSweepIsDue(at: time) {
+            await deleteOldMessages(before: time.addingTimeInterval(-Self.seconds(days)), days: days)
+        }
     }
 
     private static func seconds(_ days: Int) -> TimeInterval { Double(days) * 24 * 3600 }
+
+    /// Whether a day passed since the old messages' last sweep (or none ran); if so, this one counts as it.
+    private func messageSweepIsDue(at time: Date) -> Bool {
+        lastMessageSweep.withLock { last in
+            if let last, time.timeIntervalSince(last) < Self.messageSweepInterval { return false }
+            last = time
+            return true
+        }
+    }
 
     private func deleteIdleSessions(before: Date, days: Int) async {
         var deleted = 0

@@ -16,6 +16,9 @@ final class CountingStore: SessionStore {
     /// What each `deleteIdleSessions` deleted (an empty list for a sweep that found nothing), as it returns.
     let idleSweeps: AsyncStream<[SessionID]>
     private let idleSweepsContinuation: AsyncStream<[SessionID]>.Continuation
+    private let oldMessageCalls = Mutex(0)
+    /// How many times `deleteOldMessages` was called so far.
+    var oldMessageSweepCalls: Int { oldMessageCalls.withLock { $0 } }
     /// What each `deleteOldMessages` deleted, as it returns.
     let messageSweeps: AsyncStream<OldMessagesDeletion>
     private let messageSweepsContinuation: AsyncStream<OldMessagesDeletion>.Continuation
@@ -141,6 +144,7 @@ final class CountingStore: SessionStore {
         return deleted
     }
     func deleteOldMessages(before: Date, after: SessionID?, limit: Int) async throws -> OldMessagesDeletion {
+        oldMessageCalls.withLock { $0 += 1 }
         let deleted = try await base.deleteOldMessages(before: before, after: after, limit: limit)
         messageSweepsContinuation.yield(deleted)
         return deleted
