@@ -205,6 +205,8 @@ def test_a_user_deletes_their_conversation_from_the_page(stack, chat):
     # While an agent has the conversation it stays: the page says why, and asks nothing.
     talk_to_agent(chat, name="Grace")
     current = chat.session()
+    wait_until(lambda: button.get_attribute("aria-disabled") == "true", 15, "the button to say it cannot delete now")
+    assert "once the agent is done" in button.get_attribute("title")
     button.click()
     wait_until(lambda: "agent is handling" in notice.text, 15, "the page to say an agent has the conversation")
     assert not confirm.is_displayed()

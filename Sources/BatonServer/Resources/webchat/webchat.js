@@ -1149,7 +1149,11 @@
       }
     }
     paintHeader();
-    if (handoverPhase === 'opening' || handoverPhase === 'active') closeConfirm();
+    // While an agent has the user the conversation cannot be deleted: the button says so (and, pressed, why).
+    const agentHasIt = handoverPhase === 'opening' || handoverPhase === 'active';
+    if (agentHasIt) closeConfirm();
+    ui.deleteButton.setAttribute('aria-disabled', String(agentHasIt));
+    ui.deleteButton.title = agentHasIt ? 'You can delete this conversation once the agent is done' : 'Delete conversation';
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".
