@@ -25,14 +25,14 @@ extension SQLiteSessionStore {
     /// time: one would cost every stored message a page), then deletes on the writer, a span of ids at a time, so
     /// the writer is never held for long by a session with years of messages.
     public func deleteOldMessages(before: Date, after: SessionID?, limit: Int) async throws -> OldMessagesDeletion {
+        let limit = max(1, limit)
         let page = try await writer.read { db in
             try Row.fetchAll(
-                db.cachedStatement(sql: Self.sessionsWithOldContentSQL),
-                arguments: [after?.rawValue ?? "", before.millis, max(1, limit), before.millis, before.millis]
+                db.cachedStatement(sql: Self.sessionsWithOldContentSQL), arguments: [after?.rawValue ?? "", before.millis, limit, before.millis, before.millis]
             ).map { row in OldContent(sessionID: row[0], firstMessage: row[1], lastMessage: row[2], hasFiles: row[3]) }
         }
-        let full = !page.isEmpty && page.count >= limit
-        var deleted = OldMessagesDeletion(messages: 0, files: 0, lastSessionID: full ? page.last.map { SessionID(rawValue: $0.sessionID) } : nil)
+        // A short page is the last: there is no session after it to look at.
+        var deleted = OldMessagesDeletion(messages: 0, files: 0, lastSessionID: page.count < limit ? nil : page.last.map { SessionID(rawValue: $0.sessionID) })
         for content in page {
             if let first = content.firstMessage, let last = content.lastMessage {
                 for from in stride(from: first, through: last, by: Self.messageSpan) {

@@ -233,9 +233,9 @@ struct RetentionEndToEndTests {
         }
     }
 
-    /// The page stays open while an operator erases its session: its next message is refused with
-    /// `session_not_found`, and the page's reconnect (a `hello` with the old token) opens a new session, where the
-    /// message goes.
+    /// The page stays open while an operator erases its session: it is told at once (`session_not_found`), its next
+    /// message is refused the same way, and the page's reconnect (a `hello` with the old token) opens a new session,
+    /// where the message goes.
     @Test func aWebchatWhoseSessionWasErasedStartsANewOne() async throws {
         let (app, _, _) = try await TestBaton.appWithFakeDesk()
         try await app.test(.live) { client in
@@ -248,6 +248,7 @@ struct RetentionEndToEndTests {
                 _ = try await chat.messages(3)
                 let erased = try await client.execute(uri: "/admin/sessions/\(await old.token ?? "")", method: .delete, headers: Self.admin)
                 #expect(erased.status == .noContent)
+                #expect(try await chat.next("error")["code"] == "session_not_found", "told before writing anything")
                 try await chat.say("are you there?", clientID: "c2")
                 #expect(try await chat.next("error")["code"] == "session_not_found")
             }
@@ -308,13 +309,9 @@ struct RetentionEndToEndTests {
 
     /// A REST client long-polling a session that is erased meanwhile is answered at once, 404, not after its wait.
     @Test func aLongPollOnAnErasedSessionIsAnsweredAtOnce() async throws {
-        let box = Mutex<CountingStore?>(nil)
-        let (app, _, _) = try await TestBaton.appWithFakeDesk(wrapStore: { store in
-            let counting = CountingStore(store)
-            box.withLock { $0 = counting }
-            return counting
-        })
-        let counting = try #require(box.withLock { $0 })
+        let capture = CountingStoreCapture()
+        let (app, _, _) = try await TestBaton.appWithFakeDesk(wrapStore: capture.wrap)
+        let counting = try capture.store()
         try await app.test(.live) { client in
             let first = try await client.postJSON(Self.messagesPath, ["text": "Ada"])
             let session = try #require(first["sessionId"]?.stringText)
@@ -385,15 +382,10 @@ struct RetentionEndToEndTests {
               - say: "Back with the bot."
               - goto: loop
             """
-        let box = Mutex<CountingStore?>(nil)
+        let capture = CountingStoreCapture()
         let app = try await HandoverEndToEndTests.app(
-            chatwoot, flow: flow, retention: RetentionSettings(messageDays: 30), now: { clock.now() },
-            wrapStore: { store in
-                let counting = CountingStore(store)
-                box.withLock { $0 = counting }
-                return counting
-            })
-        let counting = try #require(box.withLock { $0 })
+            chatwoot, flow: flow, retention: RetentionSettings(messageDays: 30), now: { clock.now() }, wrapStore: capture.wrap)
+        let counting = try capture.store()
         defer { Task { await chatwoot.shutdown() } }
         try await app.test(.live) { client in
             await chatwoot.pointWebhooks(to: "http://127.0.0.1:\(client.port ?? 0)/handover/chatwoot")

@@ -1,6 +1,7 @@
 import BatonCore
 import Foundation
 import Synchronization
+import Testing
 
 /// A store that passes every call to a real one and counts the reads of whole sessions and the outbox jobs handed out,
 /// so a test can show which paths read the store and which are told what they need; and keeps the handover phases
@@ -157,4 +158,18 @@ final class CountingStore: SessionStore {
     func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
         try await base.setting(key, replacing: stale, orMake: make)
     }
+}
+
+/// A `wrapStore` for the app builders that keeps the `CountingStore` it makes, for the test to read.
+final class CountingStoreCapture: Sendable {
+    private let made = Mutex<CountingStore?>(nil)
+
+    func wrap(_ store: any SessionStore) -> any SessionStore {
+        let counting = CountingStore(store)
+        made.withLock { $0 = counting }
+        return counting
+    }
+
+    /// The store `wrap` made.
+    func store() throws -> CountingStore { try #require(made.withLock { $0 }) }
 }
