@@ -187,7 +187,7 @@ let package = Package(
         .executableTarget(
             name: "baton",
             dependencies: [
-                "BatonServer", "BatonConfig", "ChatwootStandIn", "BotStandIn",
+                "BatonServer", "BatonConfig", "BatonStoreSQLite", "ChatwootStandIn", "BotStandIn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
