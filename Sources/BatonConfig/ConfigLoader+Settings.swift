@@ -28,12 +28,16 @@ extension ConfigLoader {
         let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["sqlite", "postgres"], sink)
         guard let members else { return settings }
         let sqlite = members["sqlite"]
-        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path", "syncEachCommit"], sink)
+        let sqliteMembers = sqlite.isNull ? YAMLMapping(owner: sqlite, members: []) : sqlite.mapping(allowed: ["path", "syncEachCommit", "backups"], sink)
         if let sqliteMembers, sqliteMembers.has("path"), let path = sqliteMembers["path"].string(sink) {
             settings.sqlitePath = Self.resolve(path, against: baseDirectory)
         }
         if let sqliteMembers, sqliteMembers.has("syncEachCommit"), let syncs = sqliteMembers["syncEachCommit"].bool(sink) {
             settings.sqliteSyncsEachCommit = syncs
+        }
+        // The environment alone may ask for them too (BATON_STORAGE_SQLITE_BACKUPS_FOLDER).
+        if let sqliteMembers, sqliteMembers.has("backups") || hasAnyOverride(under: sqliteMembers["backups"].path) {
+            settings.sqliteBackups = readSQLiteBackups(sqliteMembers["backups"], baseDirectory: baseDirectory, sink)
         }
         let postgres = members["postgres"]
         // The environment alone may choose PostgreSQL (BATON_STORAGE_POSTGRES_URL), whatever engine the file names.
@@ -43,6 +47,20 @@ extension ConfigLoader {
             return settings
         }
         settings.postgres = readPostgres(postgres, baseDirectory: baseDirectory, sink)
+        // Reached when the environment chose PostgreSQL (BATON_STORAGE_POSTGRES_URL) for a file that names SQLite.
+        if settings.postgres != nil, settings.sqliteBackups != nil, let sqliteMembers {
+            sink.error(sqliteMembers["backups"], "backups are of the SQLite database, and this configuration uses PostgreSQL: back it up with PostgreSQL's own tools (pg_dump)")
+        }
+        return settings
+    }
+
+    /// `storage.sqlite.backups`: `folder` (required), `everyHours` (24), `keep` (7).
+    func readSQLiteBackups(_ value: YAMLValue, baseDirectory: String, _ sink: DiagnosticSink) -> SQLiteBackupSettings? {
+        let mapping = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["folder", "everyHours", "keep"], sink)
+        guard let members = mapping, let folder = members.required("folder", sink)?.string(sink) else { return nil }
+        var settings = SQLiteBackupSettings(folder: Self.resolve(folder, against: baseDirectory))
+        if members.has("everyHours"), let hours = members["everyHours"].int(sink, range: 1...8_760) { settings.everyHours = hours }
+        if members.has("keep"), let keep = members["keep"].int(sink, range: 1...10_000) { settings.keep = keep }
         return settings
     }
 

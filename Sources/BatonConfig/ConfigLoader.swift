@@ -8,7 +8,8 @@ import Yams
 /// ```yaml
 /// server:   { host: 127.0.0.1, port: 8080, publicURL: https://baton.example.com, maxConnections, maxInFlightRequests: 4096,
 ///             idleTimeoutSeconds: 75, eventLoops }          # eventLoops: one per core unless set
-/// storage:  { sqlite: { path: data/baton.sqlite, syncEachCommit: false } }    # or, for several instances:
+/// storage:  { sqlite: { path: data/baton.sqlite, syncEachCommit: false, backups: { folder, everyHours: 24, keep: 7 } } }
+///           # or, for several instances:
 ///           { postgres: { url | urlFile, maxConnections: 20, listenURL | listenURLFile } }   # url: postgres://user:password@host:port/db
 /// log:      { level: info }
 /// admin:    { token | tokenFile }                  # enables /admin/outbox (Authorization: Bearer <token>)

@@ -171,11 +171,16 @@ public struct StorageSettings: Sendable, Hashable {
     /// or an operating system crash loses nothing acknowledged either. Off, a crash or kill of Baton loses nothing,
     /// and a power cut may lose the last commits (SQLite's write-ahead log with `synchronous = NORMAL`).
     public var sqliteSyncsEachCommit: Bool
+    /// Copies of the SQLite database Baton writes itself, on a schedule; none when `nil`.
+    public var sqliteBackups: SQLiteBackupSettings?
     /// A PostgreSQL database, which several Baton processes can share.
     public var postgres: PostgresStorageSettings?
-    public init(sqlitePath: String, sqliteSyncsEachCommit: Bool = false, postgres: PostgresStorageSettings? = nil) {
+    public init(
+        sqlitePath: String, sqliteSyncsEachCommit: Bool = false, sqliteBackups: SQLiteBackupSettings? = nil, postgres: PostgresStorageSettings? = nil
+    ) {
         self.sqlitePath = sqlitePath
         self.sqliteSyncsEachCommit = sqliteSyncsEachCommit
+        self.sqliteBackups = sqliteBackups
         self.postgres = postgres
     }
 
@@ -187,6 +192,21 @@ public struct StorageSettings: Sendable, Hashable {
     public var summary: String {
         guard postgres == nil else { return location }
         return location + (sqliteSyncsEachCommit ? " (each commit flushed to the disk)" : " (flushed at checkpoints)")
+    }
+}
+
+/// `storage.sqlite.backups`: a consistent copy of the SQLite database in `folder` every `everyHours`, the newest
+/// `keep` kept (the same copy as `baton backup`'s).
+public struct SQLiteBackupSettings: Sendable, Hashable {
+    /// Where the copies go (made when missing); each named after its time, `baton-YYYYMMDD-HHMMSS.sqlite` (UTC).
+    public var folder: String
+    public var everyHours: Int
+    /// How many copies stay; older ones are deleted after each new one.
+    public var keep: Int
+    public init(folder: String, everyHours: Int = 24, keep: Int = 7) {
+        self.folder = folder
+        self.everyHours = everyHours
+        self.keep = keep
     }
 }
 

@@ -76,6 +76,10 @@ public func buildApplication(
     let housekeeping = Housekeeping(
         store: store, hub: hub, retention: configuration.retention, interval: dependencies.housekeepingInterval, metrics: metrics, now: now,
         logger: logger)
+    let backups = configuration.storage.sqliteBackups.flatMap { settings in
+        configuration.storage.postgres == nil
+            ? ScheduledBackups(database: configuration.storage.sqlitePath, settings: settings, metrics: metrics, now: now, logger: logger) : nil
+    }
 
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
@@ -151,11 +155,13 @@ public func buildApplication(
     app.addServices(dependencies.services)
     if let fanOut { app.addServices(fanOut) }
     app.addServices(background, outbox, clock, housekeeping)
+    if let backups { app.addServices(backups) }
     app.beforeServerStarts {
         try await store.migrate()
         outbox.storeIsReady()
         clock.storeIsReady()
         housekeeping.storeIsReady()
+        backups?.storeIsReady()
         // Set the agent bots up now, so a wrong token shows in the log at start rather than at the first handover.
         background.submit { await chatwoot.prepare(channels: false) }
     }

@@ -173,6 +173,19 @@ public struct BatonMetrics: Sendable {
 
     /// Hub events between instances: `sent`, `send_failed`, `received` (for a session someone here listens to),
     /// `read` (an announced message too long to travel whole, read from the store), `read_failed` (that read failed).
+    /// A scheduled copy of the SQLite database, written or failed; the time of the last one written, for an alert
+    /// when it grows old.
+    func backup(written: Bool, at time: Date) {
+        registry.makeCounter(
+            descriptor: Self.metric("baton_backups_total", "Scheduled copies of the SQLite database, by outcome (written, failed)."),
+            labels: [("outcome", written ? "written" : "failed")]
+        ).increment()
+        guard written else { return }
+        registry.makeGauge(
+            descriptor: Self.metric("baton_backup_last_written_timestamp_seconds", "When the last scheduled copy of the SQLite database was written (Unix time).")
+        ).set(time.timeIntervalSince1970)
+    }
+
     func fanOut(_ outcome: String, count: Int = 1) {
         registry.makeCounter(
             descriptor: Self.metric("baton_fanout_events_total", "Hub events between instances, by outcome."),

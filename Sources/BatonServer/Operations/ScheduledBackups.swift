@@ -1,0 +1,96 @@
+import BatonConfig
+import BatonStoreSQLite
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// `storage.sqlite.backups`: a copy of the SQLite database (the same as `baton backup`'s, see `SQLiteBackup`) in the
+/// folder whenever its newest copy is `everyHours` old, or there is none (so at the first start); then the copies
+/// beyond the newest `keep` are deleted. The copies' names carry their times, so the schedule holds across restarts
+/// with nothing stored for it. A failed copy is logged and counted, and tried again within the hour.
+final class ScheduledBackups: Service, Sendable {
+    let database: String
+    let settings: SQLiteBackupSettings
+    let metrics: BatonMetrics
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// Rung when the store is ready, and when the service stops.
+    private let bell = Doorbell()
+    private let readiness: StoreReadiness
+
+    static let retryAfterFailure: TimeInterval = 3600
+    /// A hidden copy this old was left by a process that died while writing it (a copy takes minutes at most).
+    static let abandonedAfter: TimeInterval = 24 * 3600
+
+    init(database: String, settings: SQLiteBackupSettings, metrics: BatonMetrics, now: @escaping @Sendable () -> Date, logger: Logger) {
+        self.database = database
+        self.settings = settings
+        self.metrics = metrics
+        self.now = now
+        self.logger = logger
+        self.readiness = StoreReadiness(bell: bell)
+    }
+
+    /// Lets the copies start: called once the store's schema is migrated (a copy of a database mid-migration would
+    /// be of neither version).
+    func storeIsReady() { readiness.open() }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await readiness.wait()
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let next = await backUpIfDue()
+                await bell.wait(upTo: .seconds(max(1, next)))
+            }
+        } onGracefulShutdown: {
+            self.bell.ring()
+        }
+    }
+
+    /// Writes a copy when one is due and deletes the oldest beyond `keep`; returns the seconds until the next is due.
+    func backUpIfDue() async -> TimeInterval {
+        let time = now()
+        let every = Double(settings.everyHours) * 3600
+        do {
+            try FileManager.default.createDirectory(atPath: settings.folder, withIntermediateDirectories: true)
+            if let newest = try copies().last {
+                let age = time.timeIntervalSince(newest.time)
+                // A copy from the future (a clock set back) waits one interval, not the gap as well.
+                if age < every { return min(every, every - age) }
+            }
+            let (database, folder) = (database, settings.folder)
+            // On NIO's thread pool: a copy blocks its thread on file reads and writes for as long as it takes.
+            let summary = try await NIOThreadPool.singleton.runIfActive { try SQLiteBackup.write(database: database, to: folder, now: time) }
+            metrics.backup(written: true, at: time)
+            logger.info("database backed up", metadata: ["path": "\(summary.path)", "bytes": "\(summary.bytes)", "sessions": "\(summary.sessions)"])
+            try removeOldCopies()
+            return every
+        } catch {
+            metrics.backup(written: false, at: time)
+            logger.error("the database could not be backed up", metadata: ["folder": "\(settings.folder)", "error": "\(error)"])
+            return min(every, Self.retryAfterFailure)
+        }
+    }
+
+    /// The folder's copies (by their names; other files are not Baton's to touch), oldest first.
+    private func copies() throws -> [(name: String, time: Date)] {
+        try FileManager.default.contentsOfDirectory(atPath: settings.folder)
+            .compactMap { name in SQLiteBackup.time(ofCopyNamed: name).map { (name, $0) } }
+            .sorted { $0.time < $1.time }
+    }
+
+    private func removeOldCopies() throws {
+        let folder = settings.folder as NSString
+        for old in try copies().dropLast(settings.keep) {
+            try FileManager.default.removeItem(atPath: folder.appendingPathComponent(old.name))
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: settings.folder) where name.hasPrefix(".baton-") && name.hasSuffix(".partial") {
+            let path = folder.appendingPathComponent(name)
+            guard let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                now().timeIntervalSince(modified) > Self.abandonedAfter
+            else { continue }
+            try FileManager.default.removeItem(atPath: path)
+        }
+    }
+}

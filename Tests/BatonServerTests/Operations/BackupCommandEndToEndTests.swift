@@ -1,0 +1,97 @@
+import BatonCore
+import Foundation
+import Testing
+
+@testable import BatonServer
+
+/// `baton backup` with the real executable, against a Baton serving: the copy is a database another Baton serves
+/// the same conversations from.
+@Suite("Operations: backup command", .serialized)
+struct BackupCommandEndToEndTests {
+    static func config(in folder: URL, database: String, port: Int, storage: String = "", log: String = "warning") throws -> URL {
+        let config = folder.appendingPathComponent("baton-\(port).yaml")
+        try """
+            server: { host: 127.0.0.1, port: \(port) }
+            storage: { sqlite: { path: \(database)\(storage) } }
+            log: { level: \(log) }
+            endpoints:
+              test:
+                name: Test
+                urlToken: t0k3n
+                flow: flow.yaml
+                channels: { rest: { enabled: true } }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    @Test func aCopyTakenWhileBatonServesIsADatabaseAnotherBatonServesTheSameConversationsFrom() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("backups"), withIntermediateDirectories: true)
+        try """
+            nodes:
+              - id: ask
+                question: { text: "Say something.", store: said }
+              - say: "You said {{ context.said }}."
+              - goto: ask
+            """.write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        let servingConfig = try Self.config(in: folder, database: "baton.sqlite", port: LoopbackPort.free())
+        let serving = try await BatonProcess.start(config: servingConfig)
+        defer { serving.kill() }
+        let first = try JSONValue(jsonText: try await serving.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"hello"}"#).body)
+        let session = try #require(first["sessionId"]?.stringValue)
+
+        for text in ["one", "two", "three"] {
+            let answer = try await serving.post("/api/v1/endpoints/t0k3n/messages", json: #"{"sessionId":"\#(session)","text":"\#(text)"}"#)
+            #expect(answer.status == 200, "\(answer.body)")
+        }
+        let path = "/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0"
+        let kept = try await serving.get(path).body
+        #expect(kept.contains("You said three."), "\(kept)")
+
+        let taken = try await SetupCommandEndToEndTests.baton(["backup", "--config", servingConfig.path, "--to", folder.appendingPathComponent("backups").path])
+        #expect(taken.status == 0, "\(taken.output)")
+        #expect(taken.output.contains("1 session(s)"), "\(taken.output)")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("backups").path)
+        let copy = try #require(copies.first, "\(copies)")
+        #expect(copies.count == 1 && copy.hasPrefix("baton-") && copy.hasSuffix(".sqlite") && taken.output.contains(copy))
+        await serving.stop()
+
+        let restored = try await BatonProcess.start(config: Self.config(in: folder, database: "backups/\(copy)", port: LoopbackPort.free()))
+        defer { restored.kill() }
+        #expect(try await restored.get(path).body == kept, "the same messages, ids and times")
+        let next = try JSONValue(jsonText: try await restored.post("/api/v1/endpoints/t0k3n/messages", json: #"{"sessionId":"\#(session)","text":"four"}"#).body)
+        #expect(next["messages"].list.compactMap(\.text) == ["four", "You said four.", "Say something."], "the conversation goes on where it was")
+    }
+
+    /// `storage.sqlite.backups`: a Baton that starts with no copy in the folder writes one at once, which holds what
+    /// it had stored.
+    @Test func aBatonWithScheduledBackupsWritesTheFirstCopyAtStart() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-scheduled-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "nodes: [ { say: \"Hi\" } ]".write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        let config = try Self.config(
+            in: folder, database: "baton.sqlite", port: LoopbackPort.free(), storage: ", backups: { folder: copies, everyHours: 24, keep: 3 }", log: "info")
+        let baton = try await BatonProcess.start(config: config)
+        defer { baton.kill() }
+        let written = try #require(await baton.waitForLine { $0.contains("database backed up") }, "\(baton.errorLines)")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("copies").path)
+        #expect(copies.count == 1 && copies[0].hasPrefix("baton-") && written.contains(copies[0]), "\(copies) \(written)")
+    }
+
+    /// PostgreSQL has its own tools: the command names them, connects to nothing and prints no password.
+    @Test func aPostgreSQLConfigIsPointedToItsOwnTools() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-backup-pg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "nodes: [ { say: \"Hi\" } ]".write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent("baton.yaml")
+        try """
+            storage: { postgres: { url: "postgres://baton:s3cret-word@127.0.0.1:1/baton" } }
+            endpoints:
+              test: { name: Test, flow: flow.yaml }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let refused = try await SetupCommandEndToEndTests.baton(["backup", "--config", config.path, "--to", folder.path])
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("pg_dump") && !refused.output.contains("s3cret-word"), "\(refused.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["baton.yaml", "flow.yaml"])
+    }
+}

@@ -1,0 +1,89 @@
+import BatonConfig
+import BatonCore
+import BatonStoreSQLite
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import BatonServer
+
+/// `storage.sqlite.backups`: a copy when the newest is due, the newest `keep` kept, the schedule read from the
+/// copies' names (so it holds across restarts), nobody else's files touched.
+@Suite("Operations: scheduled backups")
+struct ScheduledBackupsTests {
+    /// A clock set to a time, moved when the test says.
+    final class SetClock: Sendable {
+        private let time: Mutex<Date>
+        init(_ time: Date) { self.time = Mutex(time) }
+        func now() -> Date { time.withLock { $0 } }
+        func move(minutes: Double) { time.withLock { $0 += minutes * 60 } }
+    }
+
+    static func database() async throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("baton-scheduled-\(UUID().uuidString)/baton.sqlite").path
+        try await SQLiteSessionStore(path: path).migrate()
+        return path
+    }
+
+    static func backups(_ database: String, folder: String, keep: Int, clock: SetClock, metrics: BatonMetrics = BatonMetrics()) -> ScheduledBackups {
+        ScheduledBackups(
+            database: database, settings: SQLiteBackupSettings(folder: folder, everyHours: 1, keep: keep), metrics: metrics,
+            now: clock.now, logger: Logger(label: "test"))
+    }
+
+    @Test func aCopyIsWrittenWhenTheNewestIsDueAndTheNewestAreKept() async throws {
+        let database = try await Self.database()
+        let folder = (database as NSString).deletingLastPathComponent + "/backups"
+        let start = Date(timeIntervalSince1970: 1_798_859_045)
+        let clock = SetClock(start)
+        let metrics = BatonMetrics()
+        let backups = Self.backups(database, folder: folder, keep: 2, clock: clock, metrics: metrics)
+        func copies() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("baton-") }.sorted() }
+
+        #expect(await backups.backUpIfDue() == 3600, "the folder is made and the first copy written at once")
+        #expect(try copies() == ["baton-20270102-030405.sqlite"])
+        // Not Baton's copies, and a copy some process died writing (a day old) beside one being written now.
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/baton-notes.sqlite"))
+        for name in [".baton-old.partial", ".baton-fresh.partial"] { try Data().write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        try FileManager.default.setAttributes([.modificationDate: start.addingTimeInterval(-2 * 24 * 3600)], ofItemAtPath: folder + "/.baton-old.partial")
+        try FileManager.default.setAttributes([.modificationDate: start.addingTimeInterval(3 * 3600)], ofItemAtPath: folder + "/.baton-fresh.partial")
+
+        clock.move(minutes: 10)
+        #expect(await backups.backUpIfDue() == 50 * 60, "not due: the next in 50 minutes")
+        clock.move(minutes: 10)
+        let restarted = Self.backups(database, folder: folder, keep: 2, clock: clock)
+        #expect(await restarted.backUpIfDue() == 40 * 60, "a restart reads the schedule from the copies' names")
+        #expect(try copies() == ["baton-20270102-030405.sqlite", "baton-notes.sqlite"])
+
+        clock.move(minutes: 41)
+        #expect(await backups.backUpIfDue() == 3600)
+        clock.move(minutes: 60)
+        #expect(await backups.backUpIfDue() == 3600)
+        #expect(try copies() == ["baton-20270102-040505.sqlite", "baton-20270102-050505.sqlite", "baton-notes.sqlite"], "the oldest copy went")
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+        #expect(hidden == [".baton-fresh.partial"], "only the abandoned copy went")
+        let text = metrics.text()
+        #expect(text.contains(#"baton_backups_total{outcome="written"} 3"#), "\(text)")
+        #expect(text.contains("baton_backup_last_written_timestamp_seconds \(Int(start.timeIntervalSince1970) + 7260)"), "\(text)")
+    }
+
+    /// A copy that fails is counted, logged and tried again within the hour; a clock set back waits one interval.
+    @Test func aFailedCopyIsTriedAgainWithinTheHour() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-scheduled-\(UUID().uuidString)").path
+        let clock = SetClock(Date(timeIntervalSince1970: 1_798_859_045))
+        let metrics = BatonMetrics()
+        let missing = ScheduledBackups(
+            database: folder + "/missing.sqlite", settings: SQLiteBackupSettings(folder: folder, everyHours: 24, keep: 2), metrics: metrics,
+            now: clock.now, logger: Logger(label: "test"))
+        #expect(await missing.backUpIfDue() == 3600)
+        #expect(metrics.text().contains(#"baton_backups_total{outcome="failed"} 1"#))
+        #expect(!metrics.text().contains("baton_backup_last_written_timestamp_seconds"))
+
+        let database = try await Self.database()
+        let backups = Self.backups(database, folder: folder, keep: 2, clock: clock)
+        #expect(await backups.backUpIfDue() == 3600)
+        clock.move(minutes: -180)
+        #expect(await backups.backUpIfDue() == 3600, "a copy from the future waits one interval, not the gap too")
+    }
+}
