@@ -56,8 +56,8 @@ public enum SQLiteBackup {
         }
     }
 
-    /// Copies the database at `database` to `destination`: a file path, or an existing folder, in which the copy is
-    /// named after the time (`baton-20261207-093000.sqlite`, UTC).
+    /// Copies the database at `database` to `destination`: a file path, or a folder (one that exists, or a path
+    /// ending in `/`), in which the copy is named after the time (`baton-20261207-093000.sqlite`, UTC).
     ///
     /// - Parameter now: the time a copy in a folder is named after.
     public static func write(database: String, to destination: String, now: Date = Date()) throws -> Summary {
@@ -101,8 +101,10 @@ public enum SQLiteBackup {
         return summary
     }
 
-    /// The copy's path: `destination`, or a name after the time in it when it is a folder.
+    /// The copy's path: `destination`, or a name after the time in it when it is a folder (one that exists, or a
+    /// path ending in `/`, made when missing).
     static func target(_ destination: String, now: Date) throws -> String {
+        if destination.hasSuffix("/") { try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true) }
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw Failure.destinationExists(destination) }

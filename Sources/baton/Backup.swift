@@ -10,14 +10,14 @@ struct Backup: ParsableCommand {
         abstract: "Copy the SQLite database, consistent and checked, while Baton runs.",
         discussion: """
             The copy holds everything Baton keeps (sessions, messages, users' files, the outbox). It is written under a \
-            hidden name, checked, flushed and then named, and never replaces a file. Give a folder to have it named \
-            after the time (baton-YYYYMMDD-HHMMSS.sqlite, UTC), e.g. from cron. To restore: stop Baton, put the copy \
+            hidden name, checked, flushed and then named, and never replaces a file. Give a folder (one that exists, \
+            or a path ending in /) to have it named after the time (baton-YYYYMMDD-HHMMSS.sqlite, UTC), e.g. from cron. To restore: stop Baton, put the copy \
             in the database's place and remove the old file's -wal and -shm. With PostgreSQL, use pg_dump.
             """)
 
     @OptionGroup var options: ConfigOptions
 
-    @Option(name: .long, help: "Where to write the copy: a new file, or an existing folder.")
+    @Option(name: .long, help: "Where to write the copy: a new file, or a folder (one that exists, or a path ending in /).")
     var to: String
 
     func run() throws {

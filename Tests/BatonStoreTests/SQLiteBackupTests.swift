@@ -75,8 +75,8 @@ struct SQLiteBackupTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".partial") }.isEmpty)
     }
 
-    /// Given a folder, the copy is named after the time in UTC, so copies sort as they were made; it keeps the
-    /// database's page size and is no more readable than the database.
+    /// Given a folder, the copy is named after the time in UTC, so copies sort as they were made (and their names
+    /// give the time back); it keeps the database's page size and is no more readable than the database.
     @Test func aCopyInAFolderIsNamedAfterTheTimeAndKeepsThePagesAndPermissions() async throws {
         let path = temporarySQLitePath("backup-folder")
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -96,5 +96,11 @@ struct SQLiteBackupTests {
         #expect(summary.pageSize == 4_096 && summary.sessions == 0)
         let mode = try FileManager.default.attributesOfItem(atPath: summary.path)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o640)
+        let made = try SQLiteBackup.write(database: path, to: folder + "/made/", now: Date(timeIntervalSince1970: 1_798_859_046))
+        #expect(made.path == folder + "/made/baton-20270102-030406.sqlite", "a path ending in / is a folder, made when missing")
+        #expect(SQLiteBackup.time(ofCopyNamed: "baton-20270102-030406.sqlite") == Date(timeIntervalSince1970: 1_798_859_046))
+        for name in ["baton-20271302-030406.sqlite", "baton-2027010-2030406.sqlite", "baton-20270102-030406.sqlite-wal", "notes.sqlite"] {
+            #expect(SQLiteBackup.time(ofCopyNamed: name) == nil, "\(name) is not a copy's name")
+        }
     }
 }
