@@ -87,3 +87,32 @@ struct ScheduledBackupsTests {
         #expect(await backups.backUpIfDue() == 3600, "a copy from the future waits one interval, not the gap too")
     }
 }
+
+/// `baton doctor` with `storage.sqlite.backups`: a line for the copies, failed with its fix when there is none yet or
+/// the newest is late.
+@Suite("Operations: doctor on backups")
+struct DoctorBackupsTests {
+    @Test func theDoctorSaysWhenTheNewestCopyIsMissingOrLate() async throws {
+        let database = try await ScheduledBackupsTests.database()
+        let folder = (database as NSString).deletingLastPathComponent + "/copies"
+        let copied = Date(timeIntervalSince1970: 1_798_859_045)
+        let clock = ScheduledBackupsTests.SetClock(copied)
+        var configuration = try TestBaton.configuration(databasePath: database)
+        let settings = SQLiteBackupSettings(folder: folder, everyHours: 24, keep: 7)
+        configuration.storage.sqliteBackups = settings
+        let doctor = BatonDoctor(configuration: configuration, store: try SQLiteSessionStore(path: database), now: clock.now, logger: TestBaton.logger)
+
+        #expect(doctor.backups(settings).status == .failed && doctor.backups(settings).detail.contains("no folder"))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let none = doctor.backups(settings)
+        #expect(none.status == .failed && none.detail.contains("no copy yet") && none.fix?.contains("could not be backed up") == true, "\(none)")
+
+        _ = try SQLiteBackup.write(database: database, to: folder, now: copied)
+        clock.move(minutes: 3 * 60)
+        #expect(doctor.backups(settings) == CheckLine(.ok, "backups", "1 copy in \(folder), the newest 3 hours old"))
+        #expect(await doctor.run().contains { $0.subject == "backups" && $0.status == .ok }, "the doctor's run has the line")
+        clock.move(minutes: 46 * 60)
+        let late = doctor.backups(settings)
+        #expect(late.status == .failed && late.detail.contains("49 hours old, and one is due every 24 hours"), "\(late)")
+    }
+}

@@ -7,7 +7,7 @@ public import NIOCore
 import NIOHTTP1
 
 /// `baton doctor`: checks what a working handover needs, one line each with the fix when it fails: the database,
-/// with PostgreSQL the hub relay between instances, and per endpoint handing over to Chatwoot the token, the
+/// with PostgreSQL the hub relay between instances, with `storage.sqlite.backups` the copies, and per endpoint handing over to Chatwoot the token, the
 /// account, the inboxes (the config's and every fixed `inboxId` of its flow), the inbox's webhook URL and secret,
 /// the agent bot, and Baton's public URL: reached from here, and answering a webhook signed with the inbox's secret
 /// as Chatwoot's would be.
@@ -45,6 +45,7 @@ public struct BatonDoctor: Sendable {
         }
         add(await database())
         if let relay { add(await hub(relay)) }
+        if configuration.storage.postgres == nil, let settings = configuration.storage.sqliteBackups { add(backups(settings)) }
         for endpoint in configuration.endpoints {
             guard case .chatwoot(let settings)? = endpoint.handover else { continue }
             for line in await chatwoot(endpoint, settings) { add(line) }
