@@ -57,7 +57,8 @@ public enum SQLiteBackup {
     }
 
     /// Copies the database at `database` to `destination`: a file path, or a folder (one that exists, or a path
-    /// ending in `/`), in which the copy is named after the time (`baton-20261207-093000.sqlite`, UTC).
+    /// ending in `/`), in which the copy is named after the time (`baton-20261207-093000.sqlite`, UTC; a second copy
+    /// within that second `baton-20261207-093000-2.sqlite`).
     ///
     /// - Parameter now: the time a copy in a folder is named after.
     public static func write(database: String, to destination: String, now: Date = Date()) throws -> Summary {
@@ -108,7 +109,13 @@ public enum SQLiteBackup {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isFolder) {
             guard isFolder.boolValue else { throw Failure.destinationExists(destination) }
-            return (destination as NSString).appendingPathComponent("baton-\(Self.timeStamp(now)).sqlite")
+            // A second copy within the same second (an operator's "Back up now" just after the schedule's) gets `-2`.
+            let stamp = Self.timeStamp(now)
+            for name in ["baton-\(stamp).sqlite"] + (2...9).map({ "baton-\(stamp)-\($0).sqlite" }) {
+                let path = (destination as NSString).appendingPathComponent(name)
+                if !FileManager.default.fileExists(atPath: path) { return path }
+            }
+            throw Failure.destinationExists((destination as NSString).appendingPathComponent("baton-\(stamp)-9.sqlite"))
         }
         let folder = (destination as NSString).deletingLastPathComponent
         var folderIsFolder: ObjCBool = false
@@ -121,7 +128,9 @@ public enum SQLiteBackup {
     /// The time a copy named by `write(database:to:now:)` in a folder was made, from its name; `nil` for any other name.
     public static func time(ofCopyNamed name: String) -> Date? {
         guard name.hasPrefix("baton-"), name.hasSuffix(".sqlite") else { return nil }
-        let stamp = Array(name.dropFirst(6).dropLast(7).utf8)
+        var stamp = Array(name.dropFirst(6).dropLast(7).utf8)
+        // `-2` to `-9`: another copy of the same second.
+        if stamp.count == 17, stamp[15] == UInt8(ascii: "-"), (UInt8(ascii: "2")...UInt8(ascii: "9")).contains(stamp[16]) { stamp.removeLast(2) }
         guard stamp.count == 15, stamp[8] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             stamp[range].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ? Int(String(decoding: stamp[range], as: UTF8.self)) : nil

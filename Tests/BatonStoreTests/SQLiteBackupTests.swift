@@ -98,8 +98,13 @@ struct SQLiteBackupTests {
         #expect(mode?.intValue == 0o640)
         let made = try SQLiteBackup.write(database: path, to: folder + "/made/", now: Date(timeIntervalSince1970: 1_798_859_046))
         #expect(made.path == folder + "/made/baton-20270102-030406.sqlite", "a path ending in / is a folder, made when missing")
+        let again = try SQLiteBackup.write(database: path, to: folder + "/made/", now: Date(timeIntervalSince1970: 1_798_859_046))
+        #expect(again.path == folder + "/made/baton-20270102-030406-2.sqlite", "a second copy within the second")
         #expect(SQLiteBackup.time(ofCopyNamed: "baton-20270102-030406.sqlite") == Date(timeIntervalSince1970: 1_798_859_046))
-        for name in ["baton-20271302-030406.sqlite", "baton-2027010-2030406.sqlite", "baton-20270102-030406.sqlite-wal", "notes.sqlite"] {
+        #expect(SQLiteBackup.time(ofCopyNamed: "baton-20270102-030406-2.sqlite") == Date(timeIntervalSince1970: 1_798_859_046))
+        for name in [
+            "baton-20271302-030406.sqlite", "baton-2027010-2030406.sqlite", "baton-20270102-030406.sqlite-wal", "notes.sqlite", "baton-20270102-030406-1.sqlite",
+        ] {
             #expect(SQLiteBackup.time(ofCopyNamed: name) == nil, "\(name) is not a copy's name")
         }
     }

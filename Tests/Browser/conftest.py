@@ -130,8 +130,10 @@ class Stack:
 
     admin_token = "browser-test-admin-token"
 
-    def __init__(self, workdir, webchat_settings="", endpoint_settings="", rest_settings="", top_settings="", assistant_settings=""):
+    def __init__(self, workdir, webchat_settings="", endpoint_settings="", rest_settings="", top_settings="", assistant_settings="",
+                 storage_settings=""):
         self.workdir = workdir
+        self.storage_settings = storage_settings
         self.assistant_settings = assistant_settings
         self.endpoint_settings = endpoint_settings
         self.rest_settings = rest_settings
@@ -154,7 +156,7 @@ class Stack:
         config = self.workdir / "baton.yaml"
         config.write_text(f"""
 server: {{ host: 127.0.0.1, port: {self.baton_port} }}
-storage: {{ sqlite: {{ path: data/baton.sqlite }} }}
+storage: {{ sqlite: {{ path: data/baton.sqlite {self.storage_settings} }} }}
 log: {{ level: {self.log_level} }}
 admin: {{ token: {self.admin_token} }}
 {self.top_settings}

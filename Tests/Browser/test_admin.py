@@ -1,6 +1,6 @@
 """The admin page: behind the admin token, the endpoints' health, the handovers in progress, and the outbox with
-its dead letters, one of which is put back in its queue from the page and delivered; and one user's data, found,
-offered for download and erased."""
+its dead letters, one of which is put back in its queue from the page and delivered; the SQLite database's copies,
+one written from the page; and one user's data, found, offered for download and erased."""
 
 import json
 import threading
@@ -212,3 +212,40 @@ def test_an_operator_finds_downloads_and_erases_a_users_data(admin_stack, chat):
     driver.find_element(By.ID, "erase-confirmed").click()
     wait_until(lambda: "A handover is in progress" in driver.find_element(By.ID, "find-error").text, message="the refusal")
     assert kept(admin_stack, busy)
+
+
+def copies(stack):
+    folder = stack.workdir / "backups"
+    return sorted(path.name for path in folder.iterdir() if path.name.startswith("baton-")) if folder.exists() else []
+
+
+def test_an_operator_sees_the_copies_and_backs_up_before_an_upgrade(workdir, chat):
+    stack = Stack(workdir, storage_settings=", backups: { folder: backups, everyHours: 24, keep: 2 }").start()
+    try:
+        driver = chat.driver
+        sign_in(driver, stack.base)
+        schedule = wait_until(lambda: driver.find_element(By.ID, "backups-schedule").text or None, message="the backups card")
+        assert schedule == f"A copy every 24 hours into {stack.workdir / 'backups'}, the newest 2 kept.", schedule
+        first = wait_until(lambda: copies(stack) or None, message="the copy written at start")
+        def facts_naming(name):
+            text = driver.find_element(By.ID, "backups-facts").text
+            return text if name in text else None
+        facts = wait_until(lambda: refreshed(driver, lambda: facts_naming(first[0])), message="the newest copy on the page")
+        assert "Copies kept\n1" in facts, facts
+
+        driver.find_element(By.ID, "back-up").click()
+        written = wait_until(lambda: driver.find_element(By.ID, "backed-up").text or driver.find_element(By.ID, "back-up-error").text or None,
+                             message="the copy written from the page")
+        names = copies(stack)
+        assert written.startswith("Written: baton-") and written.endswith("sessions)."), written
+        assert len(names) == 2 and [name for name in names if name not in first][0] in written, (names, written)
+        wait_until(lambda: "Copies kept\n2" in driver.find_element(By.ID, "backups-facts").text, message="two copies on the page")
+        assert_axe_clean(driver, what="the admin page's backups")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", driver.find_element(By.ID, "backups"))
+        screenshot(driver, "31-admin-backups")
+
+        driver.find_element(By.ID, "back-up").click()
+        wait_until(lambda: driver.find_element(By.ID, "back-up").is_enabled() and copies(stack) != first and len(copies(stack)) == 2 and first[0] not in copies(stack),
+                   message="the oldest copy deleted, two kept")
+    finally:
+        stack.stop()

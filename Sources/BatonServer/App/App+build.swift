@@ -96,7 +96,7 @@ public func buildApplication(
     let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
-        deskHealth: DeskHealth(now: now), now: now, logger: logger
+        deskHealth: DeskHealth(now: now), backups: configuration.storage.postgres == nil ? AdminBackups(scheduled: backups) : nil, now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in

@@ -6,7 +6,8 @@ import Logging
 
 /// The operators' side: `/metrics` (Prometheus text, no secrets in it) and, when `admin.token` is set,
 /// `/admin/outbox` to list pending or dead-lettered desk work and put dead jobs back in the queue, `/admin/overview`
-/// for the admin page (`/admin`), and `GET` and `DELETE /admin/sessions/{id}` to read or erase a user's data.
+/// for the admin page (`/admin`), `GET` and `DELETE /admin/sessions/{id}` to read or erase a user's data, and
+/// `POST /admin/backups` to copy the SQLite database now.
 struct AdminController {
     let store: any SessionStore
     let metrics: BatonMetrics
@@ -17,6 +18,8 @@ struct AdminController {
     /// For the overview: each endpoint's settings and desk, and its desk's last check.
     let endpoints: EndpointRegistry
     let deskHealth: DeskHealth
+    /// The SQLite database's copies; `nil` with PostgreSQL.
+    let backups: AdminBackups?
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -30,6 +33,11 @@ struct AdminController {
         router.get("admin/outbox", use: list)
         router.post("admin/outbox/{id}/retry", use: retry)
         router.get("admin/overview", use: overview)
+        router.post("admin/backups") { request, _ in
+            try authorize(request)
+            guard let backups else { throw APIError(.notFound, "backups_not_here", "PostgreSQL is backed up with its own tools (pg_dump)") }
+            return try await backups.backUpNow()
+        }
         router.get("admin/sessions/{id}", use: exportSession)
         router.delete("admin/sessions/{id}", use: deleteSession)
         // The same by the user's id on an endpoint: what an operator knows of a user who asks (their id in the
@@ -48,7 +56,7 @@ struct AdminController {
     /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
     func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, logger: logger))
+        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.state, logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

@@ -6,7 +6,8 @@ import NIOCore
 import Synchronization
 
 /// `GET /admin/overview`: what the admin page shows, in one answer: each endpoint's health (its desk reached with
-/// its token, its handovers in progress), the handovers in progress, and the outbox's totals. (The outbox's jobs
+/// its token, its handovers in progress), the handovers in progress, the outbox's totals, and the SQLite database's
+/// copies. (The outbox's jobs
 /// are listed by `GET /admin/outbox`.)
 struct AdminOverview: Encodable {
     struct EndpointHealth: Encodable {
@@ -47,13 +48,17 @@ struct AdminOverview: Encodable {
     /// More handovers run than are listed.
     var handoversTruncated: Bool
     var outbox: Outbox
+    /// The SQLite database's copies (`nil` with PostgreSQL).
+    var backups: Backups?
 
     /// At most this many handovers are listed.
     static let handoverLimit = 200
 
     /// Reads the store and asks each endpoint's desk whether it can be reached with its token (at most once per
     /// `DeskHealth.lifetime`, however many pages refresh).
-    static func read(store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, logger: Logger) async throws -> AdminOverview {
+    static func read(
+        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: Backups?, logger: Logger
+    ) async throws -> AdminOverview {
         let ids = try await store.sessionsWithActiveHandover()
         var sessions: [Session] = []
         for id in ids.prefix(handoverLimit) {
@@ -68,7 +73,8 @@ struct AdminOverview: Encodable {
         let counts = try await store.outboxCounts()
         return AdminOverview(
             endpoints: health, handovers: handovers, handoversTruncated: ids.count > handoverLimit,
-            outbox: Outbox(pending: counts.pending, dead: counts.dead, oldestPendingAt: counts.oldestPendingAt.map(MessagePayload.timestamp)))
+            outbox: Outbox(pending: counts.pending, dead: counts.dead, oldestPendingAt: counts.oldestPendingAt.map(MessagePayload.timestamp)),
+            backups: backups)
     }
 
     static func health(of endpoint: EndpointConfiguration, live: Int, cache: DeskHealth, logger: Logger) async -> EndpointHealth {

@@ -1,14 +1,17 @@
 import BatonConfig
+import BatonCore
 import BatonStoreSQLite
 import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// `storage.sqlite.backups`: a copy of the SQLite database (the same as `baton backup`'s, see `SQLiteBackup`) in the
 /// folder whenever its newest copy is `everyHours` old, or there is none (so at the first start); then the copies
 /// beyond the newest `keep` are deleted. The copies' names carry their times, so the schedule holds across restarts
-/// with nothing stored for it. A failed copy is logged and counted, and tried again within the hour.
+/// with nothing stored for it. A failed copy is logged and counted, and tried again within the hour. The admin page
+/// shows the copies and writes one on request (`backUpNow`); one copy is written at a time.
 final class ScheduledBackups: Service, Sendable {
     let database: String
     let settings: SQLiteBackupSettings
@@ -18,6 +21,10 @@ final class ScheduledBackups: Service, Sendable {
     /// Rung when the store is ready, and when the service stops.
     private let bell = Doorbell()
     private let readiness: StoreReadiness
+    /// One copy at a time, by the folder's name.
+    private let turns = KeyedLock()
+    /// Why the last copy failed, until one is written.
+    private let lastFailure = Mutex<Failure?>(nil)
 
     static let retryAfterFailure: TimeInterval = 3600
     /// A hidden copy this old was left by a process that died while writing it (a copy takes minutes at most).
@@ -53,31 +60,91 @@ final class ScheduledBackups: Service, Sendable {
         let time = now()
         let every = Double(settings.everyHours) * 3600
         do {
-            try FileManager.default.createDirectory(atPath: settings.folder, withIntermediateDirectories: true)
-            if let newest = try copies().last {
+            if let newest = try? copies().last {
                 let age = time.timeIntervalSince(newest.time)
                 // A copy from the future (a clock set back) waits one interval, not the gap as well.
                 if age < every { return min(every, every - age) }
             }
+            _ = try await write(at: time)
+            return every
+        } catch {
+            return min(every, Self.retryAfterFailure)
+        }
+    }
+
+    /// Writes a copy now (the admin page's "Back up now"), after the one being written, if any; and deletes the
+    /// oldest beyond `keep`.
+    func backUpNow() async throws -> SQLiteBackup.Summary {
+        try await write(at: now())
+    }
+
+    /// Writes a copy, after the one being written, if any: two copies never race for a name or for the disk.
+    private func write(at time: Date) async throws -> SQLiteBackup.Summary {
+        await turns.lock(settings.folder)
+        do {
+            let summary = try await writeInTurn(at: time)
+            await turns.unlock(settings.folder)
+            return summary
+        } catch {
+            await turns.unlock(settings.folder)
+            throw error
+        }
+    }
+
+    private func writeInTurn(at time: Date) async throws -> SQLiteBackup.Summary {
+        do {
+            try FileManager.default.createDirectory(atPath: settings.folder, withIntermediateDirectories: true)
             let (database, folder) = (database, settings.folder)
             // On NIO's thread pool: a copy blocks its thread on file reads and writes for as long as it takes.
             let summary = try await NIOThreadPool.singleton.runIfActive { try SQLiteBackup.write(database: database, to: folder, now: time) }
             metrics.backup(written: true, at: time)
+            lastFailure.withLock { $0 = nil }
             logger.info("database backed up", metadata: ["path": "\(summary.path)", "bytes": "\(summary.bytes)", "sessions": "\(summary.sessions)"])
             try removeOldCopies()
-            return every
+            return summary
         } catch {
             metrics.backup(written: false, at: time)
+            lastFailure.withLock { $0 = Failure(at: time, reason: "\(error)") }
             logger.error("the database could not be backed up", metadata: ["folder": "\(settings.folder)", "error": "\(error)"])
-            return min(every, Self.retryAfterFailure)
+            throw error
         }
+    }
+
+    /// What the admin page shows: the schedule, the copies in the folder, and why the last copy failed, if it did.
+    func state() -> State {
+        let folder = settings.folder as NSString
+        let copies = (try? copies()) ?? []
+        let newest = copies.last.map { copy in
+            State.Copy(
+                name: copy.name, at: copy.time,
+                bytes: (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(copy.name))[.size] as? NSNumber)?.int64Value ?? 0)
+        }
+        return State(settings: settings, copies: copies.count, newest: newest, lastFailure: lastFailure.withLock { $0 })
+    }
+
+    struct State: Sendable {
+        struct Copy: Sendable {
+            var name: String
+            var at: Date
+            var bytes: Int64
+        }
+        var settings: SQLiteBackupSettings
+        var copies: Int
+        var newest: Copy?
+        var lastFailure: Failure?
+    }
+
+    struct Failure: Sendable {
+        var at: Date
+        var reason: String
     }
 
     /// The folder's copies (by their names; other files are not Baton's to touch), oldest first.
     private func copies() throws -> [(name: String, time: Date)] {
         try FileManager.default.contentsOfDirectory(atPath: settings.folder)
             .compactMap { name in SQLiteBackup.time(ofCopyNamed: name).map { (name, $0) } }
-            .sorted { $0.time < $1.time }
+            // Within a second, `baton-….sqlite` before `baton-…-2.sqlite`.
+            .sorted { ($0.time, $0.name.count, $0.name) < ($1.time, $1.name.count, $1.name) }
     }
 
     private func removeOldCopies() throws {

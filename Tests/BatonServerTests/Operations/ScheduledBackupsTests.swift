@@ -5,6 +5,9 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
 
 @testable import BatonServer
 
@@ -68,6 +71,18 @@ struct ScheduledBackupsTests {
         #expect(text.contains("baton_backup_last_written_timestamp_seconds \(Int(start.timeIntervalSince1970) + 7260)"), "\(text)")
     }
 
+    /// Two copies asked for at once (the schedule's and an operator's) are written one after the other, each whole,
+    /// the second named for the same second with `-2`.
+    @Test func copiesAskedForTogetherAreWrittenOneAfterTheOther() async throws {
+        let database = try await Self.database()
+        let folder = (database as NSString).deletingLastPathComponent + "/backups"
+        let backups = Self.backups(database, folder: folder, keep: 5, clock: SetClock(Date(timeIntervalSince1970: 1_798_859_045)))
+        async let first = backups.backUpNow()
+        async let second = backups.backUpNow()
+        let names = try await [first, second].map { ($0.path as NSString).lastPathComponent }.sorted()
+        #expect(names == ["baton-20270102-030405-2.sqlite", "baton-20270102-030405.sqlite"])
+    }
+
     /// A copy that fails is counted, logged and tried again within the hour; a clock set back waits one interval.
     @Test func aFailedCopyIsTriedAgainWithinTheHour() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-scheduled-\(UUID().uuidString)").path
@@ -114,5 +129,44 @@ struct DoctorBackupsTests {
         clock.move(minutes: 46 * 60)
         let late = doctor.backups(settings)
         #expect(late.status == .failed && late.detail.contains("49 hours old, and one is due every 24 hours"), "\(late)")
+    }
+}
+
+/// The admin page's backups: `GET /admin/overview` says what there is, `POST /admin/backups` writes a copy now.
+@Suite("Operations: backups on the admin page")
+struct AdminBackupsTests {
+    static let admin: HTTPFields = [.authorization: "Bearer \(TestBaton.adminToken)"]
+
+    static func app(backups: SQLiteBackupSettings?) async throws -> some ApplicationProtocol {
+        var configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath())
+        configuration.storage.sqliteBackups = backups
+        var dependencies = try AppDependencies.live(configuration)
+        dependencies.outboxPollInterval = TestBaton.quietOutbox
+        return try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
+    }
+
+    @Test func withoutAFolderThePageSaysHowToSetOneUpAndWritesNothing() async throws {
+        try await Self.app(backups: nil).test(.live) { client in
+            let overview = try await client.getJSON("/admin/overview", headers: Self.admin)
+            #expect(overview["backups"] == .object(["scheduled": false, "copies": 0]))
+            let refused = try await client.execute(uri: "/admin/backups", method: .post, headers: Self.admin)
+            #expect(refused.status == .conflict && String(buffer: refused.body).contains("backups_not_configured"))
+            #expect(try await client.execute(uri: "/admin/backups", method: .post, headers: [:]).status == .unauthorized)
+        }
+    }
+
+    @Test func aCopyWrittenOnRequestIsTheNewestOnThePage() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-admin-backups-\(UUID().uuidString)").path
+        try await Self.app(backups: SQLiteBackupSettings(folder: folder, everyHours: 24, keep: 3)).test(.live) { client in
+            let written = try await client.execute(uri: "/admin/backups", method: .post, headers: Self.admin)
+            #expect(written.status == .created, "\(String(buffer: written.body))")
+            let copy = try JSONValue(jsonText: String(buffer: written.body))
+            let name = try #require(copy["name"]?.stringValue)
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + name) && copy["sessions"] == 0 && (copy["bytes"]?.int ?? 0) > 0)
+            let backups = try await client.getJSON("/admin/overview", headers: Self.admin)["backups"]
+            #expect(backups?["scheduled"] == true && backups?["folder"] == .string(folder) && backups?["keep"] == 3 && backups?["everyHours"] == 24)
+            #expect(backups?["newest"]?["name"] == .string(name), "the copy just written is the newest (the one at start, if written yet, is older)")
+            #expect(backups?["lastFailure"] == nil)
+        }
     }
 }

@@ -1,6 +1,7 @@
 // Baton's admin page: reads /admin/overview and /admin/outbox with the admin token (kept in sessionStorage, this
-// tab only), puts dead jobs back in their queue, and finds, downloads or erases one user's session
-// (/admin/sessions). Everything shown is set as text, never as HTML.
+// tab only), puts dead jobs back in their queue, shows the SQLite database's copies and writes one on request
+// (/admin/backups), and finds, downloads or erases one user's session (/admin/sessions). Everything shown is set as
+// text, never as HTML.
 "use strict";
 
 const TOKEN_KEY = "baton-admin-token";
@@ -178,6 +179,60 @@ function showLoadError(error) {
   $("load-error").hidden = !error;
 }
 
+// ---- Backups: the SQLite database's copies (no card with PostgreSQL, which has its own tools). ----
+
+function size(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+function renderBackups(backups) {
+  $("backups").hidden = !backups;
+  if (!backups) return;
+  const facts = $("backups-facts");
+  facts.replaceChildren();
+  $("backups-actions").hidden = !backups.scheduled;
+  if (!backups.scheduled) {
+    $("backups-schedule").textContent = "Baton writes no copies of its SQLite database by itself. Set storage.sqlite.backups "
+      + "in its config, or run baton backup --to <folder> (from cron, say).";
+    $("backups-failure").textContent = "";
+    return;
+  }
+  const hours = backups.everyHours === 1 ? "hour" : `${backups.everyHours} hours`;
+  $("backups-schedule").textContent = `A copy every ${hours} into ${backups.folder}, the newest ${backups.keep} kept.`;
+  $("backups-failure").textContent = backups.lastFailure
+    ? `The last copy failed (${new Date(backups.lastFailure.at).toLocaleString()}): ${backups.lastFailure.reason}` : "";
+  if (backups.newest) {
+    const newest = document.createElement("span");
+    const name = document.createElement("span");
+    name.className = "mono";
+    name.textContent = backups.newest.name;
+    newest.append(name, " · ", time(backups.newest.at));
+    fact(facts, "Newest copy", newest);
+    fact(facts, "Size", size(backups.newest.bytes));
+  } else {
+    fact(facts, "Newest copy", "none yet");
+  }
+  fact(facts, "Copies kept", String(backups.copies));
+}
+
+async function backUp(button) {
+  button.disabled = true;
+  button.textContent = "Backing up…";
+  $("backed-up").textContent = "";
+  $("back-up-error").textContent = "";
+  try {
+    const written = await api("/admin/backups", { method: "POST" });
+    $("backed-up").textContent = `Written: ${written.name} (${size(written.bytes)}, ${written.sessions} session${written.sessions === 1 ? "" : "s"}).`;
+    await refresh();
+  } catch (error) {
+    $("back-up-error").textContent = `No copy was written: ${error.message}`;
+  } finally {
+    button.disabled = false;
+    button.textContent = "Back up now";
+  }
+}
+
 async function refresh() {
   try {
     const [overview, listing] = await Promise.all([api("/admin/overview"), api(`/admin/outbox?state=${outboxState}`)]);
@@ -186,6 +241,7 @@ async function refresh() {
     renderHandovers(overview);
     renderOutboxTotals(overview.outbox);
     renderOutbox(listing);
+    renderBackups(overview.backups);
     showLoadError(null);
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
     return true;
@@ -357,5 +413,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("erase-cancel").addEventListener("click", () => { closeEraseConfirm(); $("erase").focus(); });
   $("erase-confirmed").addEventListener("click", (event) => erase(event.currentTarget));
+  $("back-up").addEventListener("click", (event) => backUp(event.currentTarget));
   if (token()) start(); else showDashboard(false);
 });

@@ -1,9 +1,12 @@
-/// A lock per key for async code: `lock` waits while another caller holds the key; `unlock` hands it to the next.
-actor KeyedLock {
+/// A lock per key for async code: `lock` waits while another caller holds the key; `unlock` hands it to the next,
+/// in the order they came. (The SQLite store's settings made once, one copy of the database at a time.)
+public actor KeyedLock {
     private var held: Set<String> = []
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    func lock(_ key: String) async {
+    public init() {}
+
+    public func lock(_ key: String) async {
         guard held.contains(key) else {
             held.insert(key)
             return
@@ -11,7 +14,7 @@ actor KeyedLock {
         await withCheckedContinuation { waiting[key, default: []].append($0) }
     }
 
-    func unlock(_ key: String) {
+    public func unlock(_ key: String) {
         if var queue = waiting[key], !queue.isEmpty {
             // The key stays held: it passes to the next waiter.
             let next = queue.removeFirst()
