@@ -108,6 +108,11 @@ def test_the_image_runs_baton_as_a_non_root_user_with_a_volume_and_a_health_chec
     # The demo's data is on the volume, owned by Baton's user.
     listing = podman("exec", name, "ls", "-ln", "/var/lib/baton").stdout
     assert re.search(r"^-\S+\s+\d+\s+10001\s+10001\s+.*baton\.sqlite$", listing, re.MULTILINE), listing
+    # A backup as docs/operations.md gives it, while Baton serves: on the volume, Baton's user's, with the session.
+    backup = podman("exec", name, "baton", "backup", "--to", "/var/lib/baton/backups/", check=False)
+    assert backup.returncode == 0 and "1 session(s)" in backup.stdout, backup.stdout + backup.stderr
+    copies = podman("exec", name, "ls", "-ln", "/var/lib/baton/backups").stdout
+    assert re.search(r"^-\S+\s+\d+\s+10001\s+10001\s+.*baton-\d{8}-\d{6}\.sqlite$", copies, re.MULTILINE), copies
 
     # Baton is PID 1 and stops on SIGTERM by itself, well before podman would kill it.
     podman("stop", "--time", "20", name)
