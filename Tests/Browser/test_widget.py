@@ -4,6 +4,7 @@ import gzip
 import http.server
 import re
 import threading
+import urllib.error
 import urllib.request
 
 import pytest
@@ -28,7 +29,7 @@ PAGE = """<!doctype html>
   window.seen = [];
   window.csp = [];
   document.addEventListener('securitypolicyviolation', (e) => csp.push(e.violatedDirective + ' ' + e.blockedURI));
-  for (const name of ['ready', 'opened', 'closed', 'message', 'retract', 'handover', 'connected']) {{
+  for (const name of ['ready', 'opened', 'closed', 'message', 'retract', 'handover', 'connected', 'deleted']) {{
     addEventListener('baton:' + name, (e) => seen.push([name, e.detail === undefined ? null : e.detail]));
   }}
   window.Baton = window.Baton || function () {{ (Baton.q = Baton.q || []).push(arguments); }};
@@ -187,6 +188,13 @@ def test_launcher_opens_a_working_chat_under_a_strict_csp_and_nothing_is_stored_
     widget.assert_no_csp_violations()
 
 
+def delete_conversation(widget):
+    """Baton.deleteConversation(), awaited: {"ok": True}, or the rejection's code and message."""
+    return widget.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        Baton.deleteConversation().then(() => done({ ok: true }), (e) => done({ ok: false, code: e.code, message: e.message }));""")
+
+
 def test_api_commands_queued_before_load_events_and_handover_state(site, widget, demo):
     before = """
       BatonQueue.push(['on', 'ready', () => seen.push(['queued-ready', null])]);
@@ -238,8 +246,17 @@ def test_api_commands_queued_before_load_events_and_handover_state(site, widget,
     widget.js("Baton.open()")
     wait_until(lambda: maria()["status"] == "read", 15, "the reply read once the panel shows it")
 
+    # deleteConversation(): refused while an agent has the user, with the server's code; done once they resolved.
+    refused = delete_conversation(widget)
+    assert refused == {"ok": False, "code": "handover_in_progress", "message": refused["message"]} and "agent" in refused["message"], refused
     demo.agent.resolve(conversation)
     wait_until(lambda: widget.seen("handover")[-1]["phase"] == "resolved", 15, "the handover to end")
+    assert delete_conversation(widget) == {"ok": True}
+    assert len(widget.seen("deleted")) == 1
+    wait_until(lambda: "Grace" not in widget.chat_text() and "What's your name?" in widget.chat_text(), 15, "a new conversation in the chat")
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(f"{demo.base}/api/v1/endpoints/demo/sessions/{session}/messages", timeout=10)
+    assert gone.value.code == 404, "the session is gone from the server"
     widget.assert_no_csp_violations()
 
     # reset(): a new visitor from here on (e.g. after logout), whose messages the page hears of too, though

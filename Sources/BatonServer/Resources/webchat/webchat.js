@@ -581,6 +581,8 @@
         closeConfirm();
         notify('Conversation deleted.');
         toHost({ type: 'deleted' });
+      } else {
+        toHost({ type: 'deleteFailed', code: 'interrupted' });
       }
     }
     paintHeader();
@@ -598,6 +600,7 @@
     attempt = 0;
     setState('online');
     flushOutbox();
+    if (hostDeleteWaits) { hostDeleteWaits = false; deleteForHost(); }
     toHost({ type: 'ready', resumed: !!f.resumed });
   }
   function onMessage(m) {
@@ -744,7 +747,10 @@
     const code = f.code;
     // A "Delete conversation" that failed (e.g. `internal`) may be tried again.
     ui.confirmDelete.disabled = false;
-    if (code === 'handover_in_progress' || code === 'not_allowed' || code === 'internal') deleting = false;
+    if ((code === 'handover_in_progress' || code === 'not_allowed' || code === 'internal') && deleting) {
+      deleting = false;
+      toHost({ type: 'deleteFailed', code });
+    }
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
     if (code === 'handover_in_progress' || code === 'not_allowed') {
       // A refused "Delete conversation" (an agent took the conversation meanwhile): it stays as it was.
@@ -1047,6 +1053,7 @@
   // the agents must end it first) and answers `deleted`, and the page starts over as after a reset.
   const AGENT_HAS_IT = 'An agent is handling this conversation. You can delete it once they are done.';
   let deleting = false; // a `delete` frame is on its way: its answer is `deleted`, or the session's `session_not_found`
+  let hostDeleteWaits = false; // the host page's `Baton.deleteConversation()` came before the socket was ready
   function openConfirm() {
     if (handoverPhase === 'opening' || handoverPhase === 'active') { notify(AGENT_HAS_IT); return; }
     ui.confirm.hidden = false;
@@ -1063,6 +1070,14 @@
   function confirmDelete() {
     if (!isReady || !sendFrame({ type: 'delete' })) { notify('Not connected. Try again in a moment.'); return; }
     ui.confirmDelete.disabled = true;
+    deleting = true;
+  }
+  // The host page's `Baton.deleteConversation()`: the same deletion, confirmed by the host page itself; its answer
+  // goes back as `deleted` or `deleteFailed` with the server's code.
+  function deleteForHost() {
+    if (deleting) return;
+    if (!isReady) { hostDeleteWaits = true; return; }
+    if (!sendFrame({ type: 'delete' })) { toHost({ type: 'deleteFailed', code: 'not_connected' }); return; }
     deleting = true;
   }
   // Once: the page then leaves the socket, whose frames after it (the other of the two answers) are ignored.
@@ -1288,6 +1303,7 @@
           user = m.user && typeof m.user.id === 'string' ? m.user : null;
           break;
         case 'reset': resetConversation(); break;
+        case 'delete': deleteForHost(); break;
         default: break;
       }
     });

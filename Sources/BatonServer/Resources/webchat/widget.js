@@ -140,8 +140,17 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     try { const u = new URL(s, location.href); return /^https?:$/.test(u.protocol) ? u.href : null; } catch { return null; }
   }
 
+  // Why deleteConversation() was refused, for the Error's message (its `code` is the server's).
+  const DELETE_REFUSALS = {
+    handover_in_progress: 'An agent is handling this conversation; it can be deleted once they are done.',
+    not_allowed: 'This chat does not let users delete their conversation (webchat.userCanDelete: false).',
+    not_connected: 'The chat is not connected; try again in a moment.',
+    interrupted: 'The connection dropped before the deletion was confirmed, and the conversation is still there.',
+  };
+
   // ---- The chat frame: created on first use, so a visitor who never opens the chat costs one small script ----
   let frame = null, frameReady = false, isOpen = false, user = null;
+  let deletion = null; // deleteConversation()'s promise and how to settle it, until the chat answers
   const unread = new Set();           // ids of the messages that came while the panel was closed
   const toFrame = []; // commands waiting for the frame to load
 
@@ -196,11 +205,20 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
         break;
       case 'handover': emit('handover', { phase: m.phase ?? null, number: m.number || 0 }); break;
       case 'deleted':
-        // The user deleted the conversation in the panel: its messages are no longer news.
+        // The conversation was deleted (in the panel, or by deleteConversation()): its messages are no longer news.
         unread.clear();
         showBadge();
+        deletion?.resolve();
+        deletion = null;
         emit('deleted', {});
         break;
+      case 'deleteFailed': {
+        const error = new Error(DELETE_REFUSALS[m.code] || 'The conversation could not be deleted.');
+        error.code = m.code;
+        deletion?.reject(error);
+        deletion = null;
+        break;
+      }
       case 'close': close(); break;
       default: break;
     }
@@ -292,6 +310,20 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
       user = { id: String(id), attributes: attributes && typeof attributes === 'object' ? attributes : {},
         identifierHash: typeof identifierHash === 'string' ? identifierHash : null };
       post({ type: 'setUser', user });
+    },
+    /** Deletes the conversation on the server (as the panel's "Delete conversation" does, without asking): a
+     * promise, resolved once it is gone and a new one has started, rejected with an `Error` whose `code` says why
+     * not (`handover_in_progress`, `not_allowed`, `not_connected`, `interrupted`, `internal`). With no chat on
+     * this page or remembered from an earlier one, there is nothing to delete: resolved at once. */
+    deleteConversation() {
+      if (!frame) return Promise.resolve();
+      if (!deletion) {
+        let settle;
+        const promise = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+        deletion = { promise, ...settle };
+        post({ type: 'delete' });
+      }
+      return deletion.promise;
     },
     /** Forgets the conversation and the user (e.g. on logout): the next chat starts afresh. */
     reset() {
