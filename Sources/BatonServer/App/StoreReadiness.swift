@@ -16,6 +16,20 @@ final class StoreReadiness: Sendable {
         bell.ring()
     }
 
+    /// A service's whole life: once the store is ready, `pass` runs, then again after the pause it returns (`nil`:
+    /// at once, it has more to do), until the service stops; its graceful shutdown rings the bell, which ends a pause.
+    func runPasses(_ pass: @escaping @Sendable () async -> Duration?) async {
+        await withGracefulShutdownHandler {
+            await wait()
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                guard let pause = await pass() else { continue }
+                await bell.wait(upTo: pause)
+            }
+        } onGracefulShutdown: {
+            self.bell.ring()
+        }
+    }
+
     /// Returns once `open()` was called, or when the task is cancelled or the service is shutting down. A ring
     /// before the wait is kept by the doorbell, so an opening is never missed; other rings are waited through.
     func wait() async {

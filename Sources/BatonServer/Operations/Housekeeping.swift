@@ -52,14 +52,9 @@ final class Housekeeping: Service, Sendable {
     func storeIsReady() { readiness.open() }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await readiness.wait()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                await sweep()
-                await bell.wait(upTo: interval)
-            }
-        } onGracefulShutdown: {
-            self.bell.ring()
+        await readiness.runPasses {
+            await self.sweep()
+            return self.interval
         }
     }
 

@@ -44,15 +44,7 @@ final class ScheduledBackups: Service, Sendable {
     func storeIsReady() { readiness.open() }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await readiness.wait()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let next = await backUpIfDue()
-                await bell.wait(upTo: .seconds(max(1, next)))
-            }
-        } onGracefulShutdown: {
-            self.bell.ring()
-        }
+        await readiness.runPasses { .seconds(max(1, await self.backUpIfDue())) }
     }
 
     /// Writes a copy when one is due and deletes the oldest beyond `keep`; returns the seconds until the next is due.

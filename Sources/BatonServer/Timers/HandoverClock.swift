@@ -38,21 +38,16 @@ final class HandoverClock: Service, Sendable {
     func storeIsReady() { readiness.open() }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            await readiness.wait()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                var claimed: [SessionID] = []
-                do {
-                    claimed = try await store.claimWakeUps(now: now(), lease: Self.lease, limit: Self.batch)
-                } catch {
-                    logger.error("handover timers could not be read", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                for sessionID in claimed { await wake(sessionID) }
-                if claimed.count == Self.batch { continue }
-                await bell.wait(upTo: await waitDuration())
+        await readiness.runPasses {
+            var claimed: [SessionID] = []
+            do {
+                claimed = try await self.store.claimWakeUps(now: self.now(), lease: Self.lease, limit: Self.batch)
+            } catch {
+                self.logger.error("handover timers could not be read", metadata: ["error": "\(String(reflecting: error))"])
             }
-        } onGracefulShutdown: {
-            self.bell.ring()
+            for sessionID in claimed { await self.wake(sessionID) }
+            // A full batch: more may be due at once.
+            return claimed.count == Self.batch ? nil : await self.waitDuration()
         }
     }
 
