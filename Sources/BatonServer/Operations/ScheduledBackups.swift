@@ -92,7 +92,7 @@ final class ScheduledBackups: Service, Sendable {
             metrics.backup(written: true, at: time)
             lastFailure.withLock { $0 = nil }
             logger.info("database backed up", metadata: ["path": "\(summary.path)", "bytes": "\(summary.bytes)", "sessions": "\(summary.sessions)"])
-            try removeOldCopies()
+            removeOldCopies()
             return summary
         } catch {
             metrics.backup(written: false, at: time)
@@ -139,17 +139,23 @@ final class ScheduledBackups: Service, Sendable {
             .sorted { ($0.time, $0.name.count, $0.name) < ($1.time, $1.name.count, $1.name) }
     }
 
-    private func removeOldCopies() throws {
+    /// Deletes the copies beyond `keep`, and hidden ones a dead process left; one that cannot be deleted is logged
+    /// (the copy just written is no less written for it) and tried again after the next copy.
+    private func removeOldCopies() {
         let folder = settings.folder as NSString
-        for old in try copies().dropLast(settings.keep) {
-            try FileManager.default.removeItem(atPath: folder.appendingPathComponent(old.name))
-        }
-        for name in try FileManager.default.contentsOfDirectory(atPath: settings.folder) where name.hasPrefix(".baton-") && name.hasSuffix(".partial") {
-            let path = folder.appendingPathComponent(name)
-            guard let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
-                now().timeIntervalSince(modified) > Self.abandonedAfter
-            else { continue }
-            try FileManager.default.removeItem(atPath: path)
+        do {
+            for old in try copies().dropLast(settings.keep) {
+                try FileManager.default.removeItem(atPath: folder.appendingPathComponent(old.name))
+            }
+            for name in try FileManager.default.contentsOfDirectory(atPath: settings.folder) where name.hasPrefix(".baton-") && name.hasSuffix(".partial") {
+                let path = folder.appendingPathComponent(name)
+                guard let modified = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                    now().timeIntervalSince(modified) > Self.abandonedAfter
+                else { continue }
+                try FileManager.default.removeItem(atPath: path)
+            }
+        } catch {
+            logger.error("old copies of the database could not be deleted", metadata: ["folder": "\(settings.folder)", "error": "\(error)"])
         }
     }
 }
