@@ -51,7 +51,7 @@ public enum SQLiteBackup {
             case .destinationExists(let path): "\(path) exists; a backup never replaces a file (choose another name, or a folder)"
             case .noFolder(let path): "the folder \(path) does not exist"
             case .notBaton(let path): "\(path) is not Baton's database (it has no sessions table)"
-            case .damaged(let report): "the copy did not pass SQLite's check, so it was not kept: \(report)"
+            case .damaged(let report): "the copy did not pass SQLite's check: \(report)"
             }
         }
     }
@@ -79,17 +79,14 @@ public enum SQLiteBackup {
         close(made)
         let copy = try DatabaseQueue(path: partial)
         try source.backup(to: copy)
-        let report = try copy.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
-        guard report == ["ok"] else { throw Failure.damaged(report.prefix(5).joined(separator: "; ")) }
-        var summary = try copy.read { db in
-            guard try db.tableExists("sessions") else { throw Failure.notBaton(database) }
-            return Summary(
-                path: target, bytes: 0, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0,
-                sessions: try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions") ?? 0,
-                schema: try String.fetchOne(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1"))
-        }
         try copy.close()
         try source.close()
+        var summary: Summary
+        do {
+            summary = try Self.check(partial)
+        } catch Failure.notBaton {
+            throw Failure.notBaton(database)
+        }
         // As readable as the database, no more: it holds the same conversations.
         if let mode = try FileManager.default.attributesOfItem(atPath: database)[.posixPermissions] as? NSNumber {
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: partial)
@@ -98,8 +95,26 @@ public enum SQLiteBackup {
         try Self.flush(partial)
         try Self.place(partial, at: target)
         try Self.flush(folder)
-        summary.bytes = (try FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.int64Value ?? 0
+        summary.path = target
         return summary
+    }
+
+    /// Checks a copy (or any database of Baton's): SQLite's `quick_check` passes and it has Baton's sessions; returns
+    /// what it holds.
+    public static func check(_ path: String) throws -> Summary {
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure.noDatabase(path) }
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+        let database = try DatabaseQueue(path: path)
+        defer { try? database.close() }
+        return try database.read { db in
+            let report = try String.fetchAll(db, sql: "PRAGMA quick_check")
+            guard report == ["ok"] else { throw Failure.damaged(report.prefix(5).joined(separator: "; ")) }
+            guard try db.tableExists("sessions") else { throw Failure.notBaton(path) }
+            return Summary(
+                path: path, bytes: bytes, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0,
+                sessions: try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions") ?? 0,
+                schema: try String.fetchOne(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid DESC LIMIT 1"))
+        }
     }
 
     /// Gives the flushed copy its name without replacing a file that appeared there meanwhile: link(2) fails where a
@@ -113,10 +128,10 @@ public enum SQLiteBackup {
         guard rename(partial, target) == 0 else { throw Self.error(errno) }
     }
 
-    private static func error(_ code: Int32) -> POSIXError { POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
+    static func error(_ code: Int32) -> POSIXError { POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO) }
 
     /// Flushes a file's or a folder's contents to the disk (for a folder: the names in it).
-    private static func flush(_ path: String) throws {
+    static func flush(_ path: String) throws {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw Self.error(errno) }
         defer { close(descriptor) }

@@ -10,7 +10,7 @@ import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
-/// The `baton` command: serve (the default), check, doctor, health, migrate, backup, chatwoot setup, version.
+/// The `baton` command: serve (the default), check, doctor, health, migrate, backup, restore, chatwoot setup, version.
 @main
 struct Baton: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -19,7 +19,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "A bot-to-human handover server: webchat and REST in front, Chatwoot agents behind.",
         version: version,
-        subcommands: [Serve.self, Check.self, Doctor.self, Health.self, Migrate.self, Backup.self, ChatwootCommand.self, Version.self],
+        subcommands: [Serve.self, Check.self, Doctor.self, Health.self, Migrate.self, Backup.self, Restore.self, ChatwootCommand.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 

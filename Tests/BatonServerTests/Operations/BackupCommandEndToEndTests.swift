@@ -24,7 +24,8 @@ struct BackupCommandEndToEndTests {
         return config
     }
 
-    @Test func aCopyTakenWhileBatonServesIsADatabaseAnotherBatonServesTheSameConversationsFrom() async throws {
+    /// A folder with a flow that answers each message with "You said …".
+    static func folderWithEchoFlow() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-backup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("backups"), withIntermediateDirectories: true)
         try """
@@ -34,16 +35,25 @@ struct BackupCommandEndToEndTests {
               - say: "You said {{ context.said }}."
               - goto: ask
             """.write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    /// Says `text` in `session` (a new one when `nil`); returns the session.
+    @discardableResult
+    static func say(_ text: String, in session: String?, to baton: BatonProcess) async throws -> String {
+        let json = session.map { #"{"sessionId":"\#($0)","text":"\#(text)"}"# } ?? #"{"text":"\#(text)"}"#
+        let answer = try await baton.post("/api/v1/endpoints/t0k3n/messages", json: json)
+        guard answer.status == 200, let id = try JSONValue(jsonText: answer.body)["sessionId"]?.stringValue else { throw ChatError.unexpected(answer.body) }
+        return id
+    }
+
+    @Test func aCopyTakenWhileBatonServesIsADatabaseAnotherBatonServesTheSameConversationsFrom() async throws {
+        let folder = try Self.folderWithEchoFlow()
         let servingConfig = try Self.config(in: folder, database: "baton.sqlite", port: LoopbackPort.free())
         let serving = try await BatonProcess.start(config: servingConfig)
         defer { serving.kill() }
-        let first = try JSONValue(jsonText: try await serving.post("/api/v1/endpoints/t0k3n/messages", json: #"{"text":"hello"}"#).body)
-        let session = try #require(first["sessionId"]?.stringValue)
-
-        for text in ["one", "two", "three"] {
-            let answer = try await serving.post("/api/v1/endpoints/t0k3n/messages", json: #"{"sessionId":"\#(session)","text":"\#(text)"}"#)
-            #expect(answer.status == 200, "\(answer.body)")
-        }
+        let session = try await Self.say("hello", in: nil, to: serving)
+        for text in ["one", "two", "three"] { try await Self.say(text, in: session, to: serving) }
         let path = "/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0"
         let kept = try await serving.get(path).body
         #expect(kept.contains("You said three."), "\(kept)")
@@ -61,6 +71,33 @@ struct BackupCommandEndToEndTests {
         #expect(try await restored.get(path).body == kept, "the same messages, ids and times")
         let next = try JSONValue(jsonText: try await restored.post("/api/v1/endpoints/t0k3n/messages", json: #"{"sessionId":"\#(session)","text":"four"}"#).body)
         #expect(next["messages"].list.compactMap(\.text) == ["four", "You said four.", "Say something."], "the conversation goes on where it was")
+    }
+
+    /// `baton restore` refuses while Baton serves the database, and once it is stopped puts the copy back: the
+    /// restarted Baton serves the conversation as the copy had it, and the database it replaced is kept.
+    @Test func aRestoreWaitsForBatonToStopAndBatonThenServesTheCopy() async throws {
+        let folder = try Self.folderWithEchoFlow()
+        let config = try Self.config(in: folder, database: "baton.sqlite", port: LoopbackPort.free())
+        let serving = try await BatonProcess.start(config: config)
+        defer { serving.kill() }
+        let session = try await Self.say("hello", in: nil, to: serving)
+        try await Self.say("one", in: session, to: serving)
+        let copy = folder.appendingPathComponent("backups/copy.sqlite").path
+        let taken = try await SetupCommandEndToEndTests.baton(["backup", "--config", config.path, "--to", copy])
+        #expect(taken.status == 0, "\(taken.output)")
+        try await Self.say("two", in: session, to: serving)
+
+        let refused = try await SetupCommandEndToEndTests.baton(["restore", "--config", config.path, "--from", copy])
+        #expect(refused.status == 1 && refused.output.contains("stop every Baton using it first"), "\(refused.output)")
+        await serving.stop()
+        let restored = try await SetupCommandEndToEndTests.baton(["restore", "--config", config.path, "--from", copy])
+        #expect(restored.status == 0 && restored.output.contains("1 session(s)") && restored.output.contains("before-restore-"), "\(restored.output)")
+
+        let restarted = try await BatonProcess.start(config: config)
+        defer { restarted.kill() }
+        let texts = try JSONValue(jsonText: try await restarted.get("/api/v1/endpoints/t0k3n/sessions/\(session)/messages?after=0").body)["messages"].list.compactMap(\.text)
+        #expect(texts.contains("You said one.") && !texts.contains("You said two."), "\(texts)")
+        try await Self.say("three", in: session, to: restarted)
     }
 
     /// `storage.sqlite.backups`: a Baton that starts with no copy in the folder writes one at once, which holds what
