@@ -15,9 +15,7 @@ import Testing
     static let url = "postgres://baton:\(password)@db.example.com:6543/baton_prod?sslmode=require"
 
     func load(_ storage: String, environment: [String: String] = [:]) throws -> BatonConfiguration {
-        try files.write("flows/main.yaml", "nodes:\n  - say: Hello\n")
-        let path = try files.write("baton.yaml", storage + "\nendpoints:\n  demo:\n    flow: flows/main.yaml\n")
-        return try ConfigLoader(environment: environment).load(path: path).0
+        try files.loadStorage(storage, environment: environment)
     }
 
     func failure(_ storage: String, environment: [String: String] = [:]) -> [Diagnostic] {
@@ -132,5 +130,14 @@ import Testing
         let settings = try PostgresStorageSettings(url: "postgres://us%40er:p%2Fw@[::1]:5433/my%20db")
         #expect(settings.username == "us@er" && settings.password == Secret("p/w"))
         #expect(settings.host == "::1" && settings.port == 5433 && settings.database == "my db")
+    }
+}
+
+extension FixtureDirectory {
+    /// A config of these `storage` lines and one endpoint with a one-node flow, loaded.
+    func loadStorage(_ storage: String, environment: [String: String] = [:]) throws -> BatonConfiguration {
+        try write("flows/main.yaml", "nodes:\n  - say: Hello\n")
+        let path = try write("baton.yaml", storage + "\nendpoints:\n  demo:\n    flow: flows/main.yaml\n")
+        return try ConfigLoader(environment: environment).load(path: path).0
     }
 }

@@ -12,13 +12,11 @@ import Testing
     deinit { files.remove() }
 
     func load(_ storage: String, environment: [String: String] = [:]) throws -> BatonConfiguration {
-        try files.write("flows/main.yaml", "nodes:\n  - say: Hello\n")
-        let path = try files.write("baton.yaml", storage + "\nendpoints:\n  demo:\n    flow: flows/main.yaml\n")
-        return try ConfigLoader(environment: environment).load(path: path).0
+        try files.loadStorage(storage, environment: environment)
     }
 
     func failure(_ storage: String, environment: [String: String] = [:]) -> [Diagnostic] {
-        failureDiagnostics { try self.load(storage, environment: environment) }
+        failureDiagnostics { try self.files.loadStorage(storage, environment: environment) }
     }
 
     @Test func theFolderIsReadBesideTheConfigWithADailyCopyAndAWeekKept() throws {
