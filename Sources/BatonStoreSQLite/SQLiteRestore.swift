@@ -69,18 +69,23 @@ public enum SQLiteRestore {
     static func ensureUnused(_ database: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .immediateError
-        let connection = try DatabaseQueue(path: database, configuration: configuration)
+        var connection: DatabaseQueue?
+        defer { try? connection?.close() }
         do {
-            try connection.writeWithoutTransaction { db in
+            // GRDB reads the schema as it opens: a damaged file fails here already.
+            connection = try DatabaseQueue(path: database, configuration: configuration)
+            try connection?.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
                 try db.execute(sql: "BEGIN EXCLUSIVE")
                 try db.execute(sql: "ROLLBACK")
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            try? connection.close()
             throw Failure.inUse(database)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            // A damaged database is what a restore is often for, and nothing can be running on it; it is kept aside too.
+            return
         }
-        // Closed as the last connection: SQLite copies its log into the file and deletes it, so the file is whole.
-        try connection.close()
+        // Closed as the last connection (the `defer`): SQLite copies its log into the file and deletes it, so the
+        // file is whole where it is kept.
     }
 }

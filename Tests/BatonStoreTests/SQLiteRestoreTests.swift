@@ -57,6 +57,21 @@ struct SQLiteRestoreTests {
         #expect(try await store.session(id: session.id) != nil)
     }
 
+    /// A damaged database, what a restore is often for, is replaced too, and kept aside as it was.
+    @Test func aDamagedDatabaseIsReplacedAndKept() async throws {
+        let (database, copy, first, _) = try await Self.databaseAndEarlierCopy()
+        let damage = Data(repeating: 0x5A, count: 4_096)
+        try damage.write(to: URL(fileURLWithPath: database))
+        for log in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + log) }
+
+        let restored = try SQLiteRestore.restore(copy, as: database)
+
+        #expect(try Data(contentsOf: URL(fileURLWithPath: try #require(restored.keptAs))) == damage)
+        let store = try SQLiteSessionStore(path: database)
+        try await store.migrate()
+        #expect(try await store.session(id: first) != nil)
+    }
+
     /// A copy that is not a whole database of Baton's is refused before anything is touched.
     @Test func aCopyThatIsNotBatonsOrIsDamagedIsRefusedFirst() async throws {
         let (database, _, _, _) = try await Self.databaseAndEarlierCopy()
