@@ -38,30 +38,31 @@ public enum SQLiteRestore {
     public static func restore(_ copy: String, as database: String, now: Date = Date()) throws -> Summary {
         let checked = try SQLiteBackup.check(copy)
         let folder = (database as NSString).deletingLastPathComponent
-        var keptAs: String?
-        var attributes: [FileAttributeKey: Any] = [.posixPermissions: NSNumber(value: 0o600)]
-        if FileManager.default.fileExists(atPath: database) {
-            try Self.ensureUnused(database)
-            let old = try FileManager.default.attributesOfItem(atPath: database)
-            attributes = old.filter { [.posixPermissions, .ownerAccountID, .groupOwnerAccountID].contains($0.key) }
-            let aside = "\(database).before-restore-\(SQLiteBackup.timeStamp(now))"
-            guard !FileManager.default.fileExists(atPath: aside) else { throw SQLiteBackup.Failure.destinationExists(aside) }
-            // The log goes with its database (SQLite finds it by the database's name plus -wal), the index is rebuilt.
-            try FileManager.default.moveItem(atPath: database, toPath: aside)
-            if FileManager.default.fileExists(atPath: database + "-wal") { try FileManager.default.moveItem(atPath: database + "-wal", toPath: aside + "-wal") }
-            try? FileManager.default.removeItem(atPath: database + "-shm")
-            keptAs = aside
-        } else if !folder.isEmpty {
+        let exists = FileManager.default.fileExists(atPath: database)
+        if exists { try Self.ensureUnused(database) } else if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
+        let aside = "\(database).before-restore-\(SQLiteBackup.timeStamp(now))"
+        guard !exists || !FileManager.default.fileExists(atPath: aside) else { throw SQLiteBackup.Failure.destinationExists(aside) }
+
+        // The copy is made whole beside the database first: a full disk fails here, with the database untouched.
         let partial = (folder.isEmpty ? "." : folder) + "/.\((database as NSString).lastPathComponent).restoring-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: partial) }
         try FileManager.default.copyItem(atPath: copy, toPath: partial)
-        try FileManager.default.setAttributes(attributes, ofItemAtPath: partial)
+        let owner = exists ? try FileManager.default.attributesOfItem(atPath: database) : [:]
+        let attributes = owner.filter { [.posixPermissions, .ownerAccountID, .groupOwnerAccountID].contains($0.key) }
+        try FileManager.default.setAttributes(attributes.isEmpty ? [.posixPermissions: NSNumber(value: 0o600)] : attributes, ofItemAtPath: partial)
         try SQLiteBackup.flush(partial)
+
+        if exists {
+            // The log goes with its database (SQLite finds it by the database's name plus -wal); the index is rebuilt.
+            try FileManager.default.moveItem(atPath: database, toPath: aside)
+            if FileManager.default.fileExists(atPath: database + "-wal") { try FileManager.default.moveItem(atPath: database + "-wal", toPath: aside + "-wal") }
+            try? FileManager.default.removeItem(atPath: database + "-shm")
+        }
         guard rename(partial, database) == 0 else { throw SQLiteBackup.error(errno) }
         try SQLiteBackup.flush(folder.isEmpty ? "." : folder)
-        return Summary(copy: checked, keptAs: keptAs)
+        return Summary(copy: checked, keptAs: exists ? aside : nil)
     }
 
     /// Throws `inUse` when another connection has the database open: in WAL mode every connection holds a shared
