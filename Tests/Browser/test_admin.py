@@ -124,6 +124,11 @@ def test_the_admin_page_shows_health_handovers_and_retries_a_dead_letter(admin_s
     assert "Notification to the callback" in dead[0].text and "HTTP 500" in dead[0].text, dead[0].text
     assert_axe_clean(driver, what="the admin dashboard")
     screenshot(driver, "25-admin-dashboard")
+    # Without storage.sqlite.backups the Backups card says how to set them up, and offers no button.
+    backups = driver.find_element(By.ID, "backups")
+    assert "storage.sqlite.backups" in backups.text and not driver.find_element(By.ID, "back-up").is_displayed(), backups.text
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", backups)
+    screenshot(driver, "25-admin-backups-unscheduled")
 
     # The callback is back: a retry from the page delivers the notification and the dead letter is gone.
     callback.status = 200

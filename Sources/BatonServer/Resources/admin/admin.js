@@ -192,14 +192,16 @@ function renderBackups(backups) {
   const facts = $("backups-facts");
   facts.replaceChildren();
   $("backups-actions").hidden = !backups.scheduled;
+  facts.hidden = !backups.scheduled;
+  const code = (text) => { const element = document.createElement("code"); element.textContent = text; return element; };
   if (!backups.scheduled) {
-    $("backups-schedule").textContent = "Baton writes no copies of its SQLite database by itself. Set storage.sqlite.backups "
-      + "in its config, or run baton backup --to <folder> (from cron, say).";
+    $("backups-schedule").replaceChildren("Baton writes no copies of its SQLite database by itself. Set ", code("storage.sqlite.backups"),
+      " in its config, or run ", code("baton backup --to <folder>"), " (from cron, say).");
     $("backups-failure").textContent = "";
     return;
   }
   const hours = backups.everyHours === 1 ? "hour" : `${backups.everyHours} hours`;
-  $("backups-schedule").textContent = `A copy every ${hours} into ${backups.folder}, the newest ${backups.keep} kept.`;
+  $("backups-schedule").replaceChildren(`A copy every ${hours} into `, code(backups.folder), `, the newest ${backups.keep} kept.`);
   $("backups-failure").textContent = backups.lastFailure
     ? `The last copy failed (${new Date(backups.lastFailure.at).toLocaleString()}): ${backups.lastFailure.reason}` : "";
   if (backups.newest) {
