@@ -11,8 +11,8 @@ struct Backup: ParsableCommand {
         discussion: """
             The copy holds everything Baton keeps (sessions, messages, users' files, the outbox). It is written under a \
             hidden name, checked, flushed and then named, and never replaces a file. Give a folder (one that exists, \
-            or a path ending in /) to have it named after the time (baton-YYYYMMDD-HHMMSS.sqlite, UTC), e.g. from cron. baton restore puts one back. With \
-            PostgreSQL, use pg_dump.
+            or a path ending in /) to have it named after the time (baton-YYYYMMDD-HHMMSS.sqlite, UTC), e.g. from \
+            cron. baton restore puts one back. With PostgreSQL, use pg_dump.
             """)
 
     @OptionGroup var options: ConfigOptions
