@@ -578,9 +578,7 @@
       deleting = false;
       ui.confirmDelete.disabled = false;
       if (!f.resumed) {
-        closeConfirm();
-        notify('Conversation deleted.');
-        toHost({ type: 'deleted' });
+        announceDeleted();
       } else {
         toHost({ type: 'deleteFailed', code: 'interrupted' });
       }
@@ -1067,24 +1065,32 @@
     ui.deleteButton.setAttribute('aria-expanded', 'false');
     if (returnFocus) ui.deleteButton.focus();
   }
-  function confirmDelete() {
-    if (!isReady || !sendFrame({ type: 'delete' })) { notify('Not connected. Try again in a moment.'); return; }
-    ui.confirmDelete.disabled = true;
+  // Sends the `delete` frame; false when the socket cannot take it now.
+  function sendDelete() {
+    if (!isReady || !sendFrame({ type: 'delete' })) return false;
     deleting = true;
+    return true;
+  }
+  function confirmDelete() {
+    if (!sendDelete()) { notify('Not connected. Try again in a moment.'); return; }
+    ui.confirmDelete.disabled = true;
   }
   // The host page's `Baton.deleteConversation()`: the same deletion, confirmed by the host page itself; its answer
   // goes back as `deleted` or `deleteFailed` with the server's code.
   function deleteForHost() {
     if (deleting) return;
     if (!isReady) { hostDeleteWaits = true; return; }
-    if (!sendFrame({ type: 'delete' })) { toHost({ type: 'deleteFailed', code: 'not_connected' }); return; }
-    deleting = true;
+    if (!sendDelete()) toHost({ type: 'deleteFailed', code: 'not_connected' });
   }
   // Once: the page then leaves the socket, whose frames after it (the other of the two answers) are ignored.
   function onDeleted() {
     deleting = false;
-    closeConfirm();
     resetConversation();
+    announceDeleted();
+  }
+  // The user, and the host page, hear that the conversation is gone.
+  function announceDeleted() {
+    closeConfirm();
     notify('Conversation deleted.');
     toHost({ type: 'deleted' });
   }
