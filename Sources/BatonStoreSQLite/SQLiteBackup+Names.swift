@@ -26,6 +26,14 @@ extension SQLiteBackup {
         return folder.isEmpty ? "./\(destination)" : destination
     }
 
+    /// The copies in `folder` (by their names: other files are not Baton's to touch), oldest first; within a second,
+    /// `baton-….sqlite` before `baton-…-2.sqlite`.
+    public static func copies(in folder: String) throws -> [(name: String, time: Date)] {
+        try FileManager.default.contentsOfDirectory(atPath: folder)
+            .compactMap { name in Self.time(ofCopyNamed: name).map { (name, $0) } }
+            .sorted { ($0.time, $0.name.count, $0.name) < ($1.time, $1.name.count, $1.name) }
+    }
+
     /// The time a copy named by `write(database:to:now:)` in a folder was made, from its name; `nil` for any other name.
     public static func time(ofCopyNamed name: String) -> Date? {
         guard name.hasPrefix("baton-"), name.hasSuffix(".sqlite") else { return nil }

@@ -271,19 +271,11 @@ public final class SQLiteSessionStore: SessionStore {
     /// A SQLite file belongs to one process, so a lock in this process is all it takes to make callers take turns.
     public func setting(_ key: String, replacing stale: String?, orMake make: @Sendable () async throws -> String) async throws -> String {
         let lockKey = writer.path + "\n" + key
-        await Self.settingLocks.lock(lockKey)
-        do {
-            if let current = try await setting(key), current != stale {
-                await Self.settingLocks.unlock(lockKey)
-                return current
-            }
+        return try await Self.settingLocks.holding(lockKey) {
+            if let current = try await self.setting(key), current != stale { return current }
             let value = try await make()
-            try await setSetting(key, to: value)
-            await Self.settingLocks.unlock(lockKey)
+            try await self.setSetting(key, to: value)
             return value
-        } catch {
-            await Self.settingLocks.unlock(lockKey)
-            throw error
         }
     }
 

@@ -24,4 +24,17 @@ public actor KeyedLock {
             held.remove(key)
         }
     }
+
+    /// Runs `body` holding `key`, and lets it go however `body` ends.
+    public nonisolated func holding<T: Sendable>(_ key: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        await lock(key)
+        do {
+            let result = try await body()
+            await unlock(key)
+            return result
+        } catch {
+            await unlock(key)
+            throw error
+        }
+    }
 }

@@ -76,9 +76,10 @@ public func buildApplication(
     let housekeeping = Housekeeping(
         store: store, hub: hub, retention: configuration.retention, interval: dependencies.housekeepingInterval, metrics: metrics, now: now,
         logger: logger)
+    // The SQLite database's copies; PostgreSQL is backed up with its own tools.
+    let keepsSQLite = configuration.storage.postgres == nil
     let backups = configuration.storage.sqliteBackups.flatMap { settings in
-        configuration.storage.postgres == nil
-            ? ScheduledBackups(database: configuration.storage.sqlitePath, settings: settings, metrics: metrics, now: now, logger: logger) : nil
+        keepsSQLite ? ScheduledBackups(database: configuration.storage.sqlitePath, settings: settings, metrics: metrics, now: now, logger: logger) : nil
     }
 
     let router = Router(context: AppRequestContext.self)
@@ -96,7 +97,7 @@ public func buildApplication(
     let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
-        deskHealth: DeskHealth(now: now), backups: configuration.storage.postgres == nil ? AdminBackups(scheduled: backups) : nil, now: now, logger: logger
+        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in

@@ -9,13 +9,7 @@ struct AdminBackups: Sendable {
     /// Baton's own copies, when `storage.sqlite.backups` names a folder.
     let scheduled: ScheduledBackups?
 
-    var state: AdminOverview.Backups {
-        guard let state = scheduled?.state() else { return AdminOverview.Backups(scheduled: false, copies: 0) }
-        return AdminOverview.Backups(
-            scheduled: true, folder: state.settings.folder, everyHours: state.settings.everyHours, keep: state.settings.keep, copies: state.copies,
-            newest: state.newest.map { .init(name: $0.name, at: MessagePayload.timestamp($0.at), bytes: $0.bytes) },
-            lastFailure: state.lastFailure.map { .init(at: MessagePayload.timestamp($0.at), reason: $0.reason) })
-    }
+    var overview: BackupsOverview { scheduled?.overview() ?? BackupsOverview(scheduled: false, copies: 0) }
 
     /// `POST /admin/backups`: 201 with the copy written into the folder (its name, size, sessions), after the one being
     /// written, if any; 409 when no folder is set; 500 `backup_failed` with SQLite's or the file system's reason.
@@ -42,28 +36,26 @@ struct AdminBackups: Sendable {
     }
 }
 
-extension AdminOverview {
-    /// The SQLite database's copies.
-    struct Backups: Encodable {
-        struct Copy: Encodable {
-            var name: String
-            var at: String
-            var bytes: Int64
-        }
-
-        struct Failure: Encodable {
-            var at: String
-            var reason: String
-        }
-
-        /// Whether Baton writes copies itself (`storage.sqlite.backups`); when not, the rest is empty.
-        var scheduled: Bool
-        var folder: String?
-        var everyHours: Int?
-        var keep: Int?
-        var copies: Int
-        var newest: Copy?
-        /// Why the last copy failed, until one is written.
-        var lastFailure: Failure?
+/// The SQLite database's copies, as `GET /admin/overview` answers them (`backups`).
+struct BackupsOverview: Encodable, Sendable {
+    struct Copy: Encodable, Sendable {
+        var name: String
+        var at: String
+        var bytes: Int64
     }
+
+    struct Failure: Encodable, Sendable {
+        var at: String
+        var reason: String
+    }
+
+    /// Whether Baton writes copies itself (`storage.sqlite.backups`); when not, the rest is empty.
+    var scheduled: Bool
+    var folder: String?
+    var everyHours: Int?
+    var keep: Int?
+    var copies: Int
+    var newest: Copy?
+    /// Why the last copy failed, until one is written.
+    var lastFailure: Failure?
 }

@@ -56,7 +56,7 @@ struct AdminController {
     /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
     func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.state, logger: logger))
+        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.overview, logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

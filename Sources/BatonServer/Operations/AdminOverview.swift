@@ -49,7 +49,7 @@ struct AdminOverview: Encodable {
     var handoversTruncated: Bool
     var outbox: Outbox
     /// The SQLite database's copies (`nil` with PostgreSQL).
-    var backups: Backups?
+    var backups: BackupsOverview?
 
     /// At most this many handovers are listed.
     static let handoverLimit = 200
@@ -57,7 +57,7 @@ struct AdminOverview: Encodable {
     /// Reads the store and asks each endpoint's desk whether it can be reached with its token (at most once per
     /// `DeskHealth.lifetime`, however many pages refresh).
     static func read(
-        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: Backups?, logger: Logger
+        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: BackupsOverview?, logger: Logger
     ) async throws -> AdminOverview {
         let ids = try await store.sessionsWithActiveHandover()
         var sessions: [Session] = []

@@ -18,13 +18,11 @@ final class ScheduledBackups: Service, Sendable {
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
     let logger: Logger
-    /// Rung when the store is ready, and when the service stops.
-    private let bell = Doorbell()
-    private let readiness: StoreReadiness
+    private let readiness = StoreReadiness(bell: Doorbell())
     /// One copy at a time, by the folder's name.
     private let turns = KeyedLock()
     /// Why the last copy failed, until one is written.
-    private let lastFailure = Mutex<Failure?>(nil)
+    private let lastFailure = Mutex<BackupsOverview.Failure?>(nil)
 
     static let retryAfterFailure: TimeInterval = 3600
     /// A hidden copy this old was left by a process that died while writing it (a copy takes minutes at most).
@@ -36,7 +34,6 @@ final class ScheduledBackups: Service, Sendable {
         self.metrics = metrics
         self.now = now
         self.logger = logger
-        self.readiness = StoreReadiness(bell: bell)
     }
 
     /// Lets the copies start: called once the store's schema is migrated (a copy of a database mid-migration would
@@ -72,15 +69,7 @@ final class ScheduledBackups: Service, Sendable {
 
     /// Writes a copy, after the one being written, if any: two copies never race for a name or for the disk.
     private func write(at time: Date) async throws -> SQLiteBackup.Summary {
-        await turns.lock(settings.folder)
-        do {
-            let summary = try await writeInTurn(at: time)
-            await turns.unlock(settings.folder)
-            return summary
-        } catch {
-            await turns.unlock(settings.folder)
-            throw error
-        }
+        try await turns.holding(settings.folder) { try await self.writeInTurn(at: time) }
     }
 
     private func writeInTurn(at time: Date) async throws -> SQLiteBackup.Summary {
@@ -96,48 +85,27 @@ final class ScheduledBackups: Service, Sendable {
             return summary
         } catch {
             metrics.backup(written: false, at: time)
-            lastFailure.withLock { $0 = Failure(at: time, reason: "\(error)") }
+            lastFailure.withLock { $0 = BackupsOverview.Failure(at: MessagePayload.timestamp(time), reason: "\(error)") }
             logger.error("the database could not be backed up", metadata: ["folder": "\(settings.folder)", "error": "\(error)"])
             throw error
         }
     }
 
     /// What the admin page shows: the schedule, the copies in the folder, and why the last copy failed, if it did.
-    func state() -> State {
+    func overview() -> BackupsOverview {
         let folder = settings.folder as NSString
         let copies = (try? copies()) ?? []
         let newest = copies.last.map { copy in
-            State.Copy(
-                name: copy.name, at: copy.time,
+            BackupsOverview.Copy(
+                name: copy.name, at: MessagePayload.timestamp(copy.time),
                 bytes: (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent(copy.name))[.size] as? NSNumber)?.int64Value ?? 0)
         }
-        return State(settings: settings, copies: copies.count, newest: newest, lastFailure: lastFailure.withLock { $0 })
+        return BackupsOverview(
+            scheduled: true, folder: settings.folder, everyHours: settings.everyHours, keep: settings.keep, copies: copies.count, newest: newest,
+            lastFailure: lastFailure.withLock { $0 })
     }
 
-    struct State: Sendable {
-        struct Copy: Sendable {
-            var name: String
-            var at: Date
-            var bytes: Int64
-        }
-        var settings: SQLiteBackupSettings
-        var copies: Int
-        var newest: Copy?
-        var lastFailure: Failure?
-    }
-
-    struct Failure: Sendable {
-        var at: Date
-        var reason: String
-    }
-
-    /// The folder's copies (by their names; other files are not Baton's to touch), oldest first.
-    private func copies() throws -> [(name: String, time: Date)] {
-        try FileManager.default.contentsOfDirectory(atPath: settings.folder)
-            .compactMap { name in SQLiteBackup.time(ofCopyNamed: name).map { (name, $0) } }
-            // Within a second, `baton-….sqlite` before `baton-…-2.sqlite`.
-            .sorted { ($0.time, $0.name.count, $0.name) < ($1.time, $1.name.count, $1.name) }
-    }
+    private func copies() throws -> [(name: String, time: Date)] { try SQLiteBackup.copies(in: settings.folder) }
 
     /// Deletes the copies beyond `keep`, and hidden ones a dead process left; one that cannot be deleted is logged
     /// (the copy just written is no less written for it) and tried again after the next copy.

@@ -24,8 +24,8 @@ extension BatonDoctor {
         guard access(folder, W_OK) == 0 else {
             return CheckLine(.failed, "backups", "\(folder) cannot be written to", fix: "give Baton's user write access to it")
         }
-        let times = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap(SQLiteBackup.time(ofCopyNamed:))
-        guard let newest = times.max() else {
+        let copies = (try? SQLiteBackup.copies(in: folder)) ?? []
+        guard let newest = copies.last?.time else {
             return CheckLine(
                 .failed, "backups", "\(folder) has no copy yet",
                 fix: "start Baton (it writes the first copy at start); if it runs, its log says why it could not ('the database could not be backed up')")
@@ -37,6 +37,6 @@ extension BatonDoctor {
                 .failed, "backups", "the newest copy in \(folder) is \(age) old, and one is due every \(settings.everyHours) hours",
                 fix: "check that Baton runs, and its log for 'the database could not be backed up' (a full disk, permissions)")
         }
-        return CheckLine(.ok, "backups", "\(times.count) cop\(times.count == 1 ? "y" : "ies") in \(folder), the newest \(age) old")
+        return CheckLine(.ok, "backups", "\(copies.count) cop\(copies.count == 1 ? "y" : "ies") in \(folder), the newest \(age) old")
     }
 }
