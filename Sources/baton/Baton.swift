@@ -52,7 +52,10 @@ struct Serve: AsyncParsableCommand {
     var noChatwoot = false
 
     func run() async throws {
-        var (loaded, warnings) = try Check.load(options.path())
+        let path = try options.path()
+        var (loaded, warnings) = try Check.load(path)
+        // SIGHUP reads the file again for its flows and notices; what the demo sets below is the command's, not the file's.
+        let source = ConfigurationSource(asLoaded: loaded, signal: .sighup) { try ConfigLoader().load(path: path) }
         // Before anything uses SwiftNIO's shared event loops (the server's and every HTTP client's), which are made
         // once, with this many threads, when first asked for.
         if let loops = loaded.server.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }
@@ -96,6 +99,7 @@ struct Serve: AsyncParsableCommand {
             logger.warning("\(warning)")
         }
         var dependencies = try AppDependencies.live(configuration, logger: logger)
+        dependencies.configurationSource = source
         dependencies.metrics.bootstrapSwiftMetrics()
         // Started first and stopped last, so the spans of the shutdown are exported too.
         if let tracing { dependencies.services.insert(tracing, at: 0) }

@@ -82,6 +82,9 @@ public func buildApplication(
         keepsSQLite ? ScheduledBackups(database: configuration.storage.sqlitePath, settings: settings, metrics: metrics, now: now, logger: logger) : nil
     }
 
+    // The flows and notices, read again from the config file on SIGHUP or from the admin page.
+    let reload = dependencies.configurationSource.map { ConfigurationReload(endpoints: endpoints, source: $0, metrics: metrics, logger: logger) }
+
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
@@ -97,7 +100,7 @@ public func buildApplication(
     let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
-        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, now: now, logger: logger
+        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reload, now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are.
     WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
@@ -157,6 +160,7 @@ public func buildApplication(
     if let fanOut { app.addServices(fanOut) }
     app.addServices(background, outbox, clock, housekeeping)
     if let backups { app.addServices(backups) }
+    if let reload, let signal = reload.source.signal { app.addServices(ReloadOnSignal(reload: reload, signal: signal)) }
     app.beforeServerStarts {
         try await store.migrate()
         outbox.storeIsReady()

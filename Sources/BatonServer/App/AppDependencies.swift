@@ -33,6 +33,9 @@ public struct AppDependencies: Sendable {
     /// Closes the open webchat sockets with 1001 when the server stops; a service to run beside the application and
     /// stop before it (`baton serve` does), else the WebSocket library closes them with 1000.
     public var webchatGoodbye = WebchatGoodbye()
+    /// The config file to read again on a reload (see `ConfigurationReload`); `nil` when the server was not started
+    /// from one (tests), and `POST /admin/reload` then answers 404.
+    public var configurationSource: ConfigurationSource?
 
     public init(
         store: any SessionStore, desk: (@Sendable (Endpoint) -> any Desk)? = nil, now: @escaping @Sendable () -> Date = Date.init,

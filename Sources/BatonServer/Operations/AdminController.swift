@@ -20,6 +20,8 @@ struct AdminController {
     let deskHealth: DeskHealth
     /// The SQLite database's copies; `nil` with PostgreSQL.
     let backups: AdminBackups?
+    /// Reads the config's flows and notices again; `nil` when the server was not started from a file.
+    let reload: ConfigurationReload?
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -37,6 +39,11 @@ struct AdminController {
             try authorize(request)
             guard let backups else { throw APIError(.notFound, "backups_not_here", "PostgreSQL is backed up with its own tools (pg_dump)") }
             return try await backups.backUpNow()
+        }
+        router.post("admin/reload") { request, _ in
+            try authorize(request)
+            guard let reload else { throw APIError(.notFound, "reload_not_here", "this server was not started from a config file") }
+            return try await reload.respond()
         }
         router.get("admin/sessions/{id}", use: exportSession)
         router.delete("admin/sessions/{id}", use: deleteSession)
@@ -56,7 +63,7 @@ struct AdminController {
     /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
     func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.overview, logger: logger))
+        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.overview, reloadable: reload != nil, logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

@@ -50,6 +50,8 @@ struct AdminOverview: Encodable {
     var outbox: Outbox
     /// The SQLite database's copies (`nil` with PostgreSQL).
     var backups: BackupsOverview?
+    /// Whether `POST /admin/reload` can read the config's flows again (the server was started from a file).
+    var reloadable: Bool
 
     /// At most this many handovers are listed.
     static let handoverLimit = 200
@@ -57,7 +59,7 @@ struct AdminOverview: Encodable {
     /// Reads the store and asks each endpoint's desk whether it can be reached with its token (at most once per
     /// `DeskHealth.lifetime`, however many pages refresh).
     static func read(
-        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: BackupsOverview?, logger: Logger
+        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: BackupsOverview?, reloadable: Bool, logger: Logger
     ) async throws -> AdminOverview {
         let ids = try await store.sessionsWithActiveHandover()
         var sessions: [Session] = []
@@ -74,7 +76,7 @@ struct AdminOverview: Encodable {
         return AdminOverview(
             endpoints: health, handovers: handovers, handoversTruncated: ids.count > handoverLimit,
             outbox: Outbox(pending: counts.pending, dead: counts.dead, oldestPendingAt: counts.oldestPendingAt.map(MessagePayload.timestamp)),
-            backups: backups)
+            backups: backups, reloadable: reloadable)
     }
 
     static func health(of endpoint: EndpointConfiguration, live: Int, cache: DeskHealth, logger: Logger) async -> EndpointHealth {

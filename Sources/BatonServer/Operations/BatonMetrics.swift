@@ -186,6 +186,14 @@ public struct BatonMetrics: Sendable {
         ).set(time.timeIntervalSince1970)
     }
 
+    /// A reload of the config (SIGHUP, the admin page): applied, or refused for the file's errors.
+    func configurationReload(applied: Bool) {
+        registry.makeCounter(
+            descriptor: Self.metric("baton_config_reloads_total", "Reloads of the config's flows and notices, by outcome (applied, invalid)."),
+            labels: [("outcome", applied ? "applied" : "invalid")]
+        ).increment()
+    }
+
     func fanOut(_ outcome: String, count: Int = 1) {
         registry.makeCounter(
             descriptor: Self.metric("baton_fanout_events_total", "Hub events between instances, by outcome."),

@@ -168,11 +168,12 @@ final class BatonProcess: Sendable {
         Issue.record("baton did not stop within \(timeout) of SIGTERM and was killed")
     }
 
-    /// POSTs JSON and returns the status and body; throws when nothing answers.
-    func post(_ path: String, json: String) async throws -> (status: Int, body: String) {
+    /// POSTs JSON (with `headers` besides) and returns the status and body; throws when nothing answers.
+    func post(_ path: String, json: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(contentsOf: headers)
         request.body = .bytes(ByteBuffer(string: json))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -1,0 +1,170 @@
+public import BatonConfig
+import BatonCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOPosix
+public import UnixSignals
+import ServiceLifecycle
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a running Baton reads its config again (see ``ConfigurationReload``): how to read the file, and what it
+/// said when Baton started.
+public struct ConfigurationSource: Sendable {
+    /// The configuration as the file gave it at start, before what the command set itself (the demo's stand-ins):
+    /// what a reload compares the settings it cannot apply with.
+    public var asLoaded: BatonConfiguration
+    /// Reads and checks the file again, as `baton check` does.
+    public var load: @Sendable () throws -> (BatonConfiguration, [Diagnostic])
+    /// The signal that asks for a reload (`SIGHUP` for `baton serve`); `nil` listens for none.
+    public var signal: UnixSignal?
+
+    public init(asLoaded: BatonConfiguration, signal: UnixSignal? = nil, load: @escaping @Sendable () throws -> (BatonConfiguration, [Diagnostic])) {
+        self.asLoaded = asLoaded
+        self.signal = signal
+        self.load = load
+    }
+}
+
+/// Gives the running endpoints the flows, notices and handover defaults their config names now, without a restart
+/// (on SIGHUP, and `POST /admin/reload`): a team changes what its bot says without dropping a socket. The whole file
+/// and every flow are read and checked first, as `baton check` does; one error and nothing changes. Conversations
+/// go on where they are, each step on one version whole: a conversation waiting at a node the new flow still has
+/// goes on there, one at a node that is gone starts over from the top (as after a restart with an edited flow). What
+/// else changed in the file takes effect at the next start, and the answer lists it.
+final class ConfigurationReload: Sendable {
+    let endpoints: EndpointRegistry
+    let source: ConfigurationSource
+    let metrics: BatonMetrics
+    let logger: Logger
+    /// One reload at a time: two at once could each read the file, and the older reading be put in place last.
+    private let turns = Mutex(())
+
+    init(endpoints: EndpointRegistry, source: ConfigurationSource, metrics: BatonMetrics, logger: Logger) {
+        self.endpoints = endpoints
+        self.source = source
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// What a reload did.
+    struct Outcome: Encodable, Sendable {
+        /// Endpoints that run their new flow (or new notices or handover defaults) from now on.
+        var reloaded: [String] = []
+        /// Endpoints whose flow and notices are as they were.
+        var unchanged: [String] = []
+        /// Settings that differ from the running ones and take effect at the next start, named as in the file
+        /// (`server`, `endpoints.shop.handover`, `endpoints.new`).
+        var restartNeeded: [String] = []
+        /// The file's warnings, as `baton check` prints them.
+        var warnings: [String] = []
+    }
+
+    /// Reads the config again (off the event loops and the executor's threads: it reads files) and puts the endpoints'
+    /// new flows in place; throws ``BatonConfig/ConfigurationError`` when the file has an error, and nothing changed.
+    /// - Parameter askedBy: for the log (`SIGHUP`, `admin`).
+    func reload(askedBy: String) async throws -> Outcome {
+        do {
+            let outcome = try await NIOThreadPool.singleton.runIfActive { try self.turns.withLock { _ in try self.reloadNow() } }
+            metrics.configurationReload(applied: true)
+            var metadata: Logger.Metadata = ["asked": "\(askedBy)", "reloaded": "\(outcome.reloaded.joined(separator: ","))"]
+            if !outcome.restartNeeded.isEmpty { metadata["restart_needed"] = "\(outcome.restartNeeded.joined(separator: ","))" }
+            logger.info("configuration reloaded", metadata: metadata)
+            for warning in outcome.warnings { logger.warning("\(warning)") }
+            for setting in outcome.restartNeeded {
+                logger.warning("a changed setting takes effect at the next start", metadata: ["setting": "\(setting)"])
+            }
+            return outcome
+        } catch {
+            metrics.configurationReload(applied: false)
+            let diagnostics = (error as? ConfigurationError)?.diagnostics.map(\.description) ?? ["\(error)"]
+            logger.error(
+                "configuration not reloaded: the running flows stay", metadata: ["asked": "\(askedBy)", "errors": "\(diagnostics.joined(separator: "; "))"])
+            throw error
+        }
+    }
+
+    /// `POST /admin/reload`: 200 with the ``Outcome``; 422 `config_invalid` with the file's diagnostics (`file:line:
+    /// column: error: …`, as `baton check` prints them), and nothing changed.
+    func respond() async throws -> Response {
+        do {
+            return try .json(try await reload(askedBy: "admin"))
+        } catch let error as ConfigurationError {
+            let message = "the config has errors; the running flows stay"
+            return try .json(Refused(error: .init(code: "config_invalid", message: message, diagnostics: error.diagnostics.map(\.description))), status: .unprocessableContent)
+        }
+    }
+
+    /// The 422's body: the API's error shape, with the diagnostics.
+    struct Refused: Encodable {
+        struct Body: Encodable {
+            var code: String
+            var message: String
+            var diagnostics: [String]
+        }
+        var error: Body
+    }
+
+    private func reloadNow() throws -> Outcome {
+        let (configuration, warnings) = try source.load()
+        try Self.checkBotsRun(configuration, running: source.asLoaded)
+        var outcome = Outcome(
+            restartNeeded: configuration.settingsNeedingARestart(running: source.asLoaded),
+            warnings: warnings.filter { $0.severity == .warning }.map(\.description))
+        let now = Dictionary(configuration.endpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for endpoint in endpoints.endpoints {
+            // An endpoint gone from the file serves on as it was until the next start (listed in `restartNeeded`).
+            guard let new = now[endpoint.id], endpoint.script.replace(flow: new.flow, policy: new.handoverPolicy) else {
+                outcome.unchanged.append(endpoint.id)
+                continue
+            }
+            outcome.reloaded.append(endpoint.id)
+        }
+        return outcome
+    }
+
+    /// A flow's `bot` node must name a bot Baton runs: one added to `bots` starts with the next start, and a flow put
+    /// in place before would fail each turn at that node.
+    static func checkBotsRun(_ configuration: BatonConfiguration, running: BatonConfiguration) throws {
+        var problems: [Diagnostic] = []
+        for endpoint in configuration.endpoints {
+            for node in endpoint.flow.nodes {
+                guard case .bot(let bot) = node.kind, running.bots[bot.bot] == nil else { continue }
+                problems.append(
+                    Diagnostic(
+                        at: node.location ?? SourceLocation(file: endpoint.flowFile, line: 1), path: "",
+                        "node '\(node.id)' names bot '\(bot.bot)', which this Baton does not run yet: a bot added to the config starts with the next start"))
+            }
+        }
+        if !problems.isEmpty { throw ConfigurationError(diagnostics: problems) }
+    }
+}
+
+/// Reloads the config on each `signal` (`kill -HUP`, `docker kill -s HUP`) until the server stops.
+struct ReloadOnSignal: Service {
+    let reload: ConfigurationReload
+    let signal: UnixSignal
+
+    init(reload: ConfigurationReload, signal: UnixSignal) {
+        self.reload = reload
+        self.signal = signal
+        // At once, not when the service starts: until then the signal's default action would end the process.
+        #if canImport(Glibc)
+        Glibc.signal(signal.rawValue, SIG_IGN)
+        #elseif canImport(Darwin)
+        Darwin.signal(signal.rawValue, SIG_IGN)
+        #endif
+    }
+
+    func run() async {
+        for await _ in await UnixSignalsSequence(trapping: signal).cancelOnGracefulShutdown() {
+            // What failed is logged by the reload; the signal has no one to answer.
+            _ = try? await reload.reload(askedBy: "\(signal)")
+        }
+    }
+}

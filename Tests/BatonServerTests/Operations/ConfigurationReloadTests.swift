@@ -1,0 +1,67 @@
+import BatonConfig
+import BatonCore
+import Foundation
+import Logging
+import Testing
+
+@testable import BatonServer
+
+/// `ConfigurationReload` on files of its own: what it puts in place, and what it refuses.
+@Suite final class ConfigurationReloadTests {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-reload-unit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// Writes `config` and `flow` (as `flow.yaml`) and loads them.
+    func write(_ config: String, flow: String) throws -> BatonConfiguration {
+        try flow.write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
+        let path = folder.appendingPathComponent("baton.yaml").path
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ConfigLoader().load(path: path).0
+    }
+
+    func reload(for registry: EndpointRegistry, running: BatonConfiguration) -> ConfigurationReload {
+        let path = folder.appendingPathComponent("baton.yaml").path
+        let source = ConfigurationSource(asLoaded: running) { try ConfigLoader().load(path: path) }
+        return ConfigurationReload(endpoints: registry, source: source, metrics: BatonMetrics(), logger: Logger(label: "test"))
+    }
+
+    static let config = "endpoints:\n  shop:\n    name: Shop\n    flow: flow.yaml\n"
+
+    /// The channels keep the endpoint they were built with: the reload reaches their copies too.
+    @Test func everyCopyOfAnEndpointRunsTheReloadedFlowAndNotices() async throws {
+        let running = try write(Self.config, flow: "nodes: [ { say: Hi } ]")
+        let registry = EndpointRegistry(running.endpoints)
+        let kept = try #require(registry.endpoint(id: "shop"))
+        let reload = reload(for: registry, running: running)
+
+        let edited = try write(Self.config + "    language: de\n    notices: { de: { resolved: Danke } }\n", flow: "nodes: [ { say: Hallo } ]")
+        let outcome = try await reload.reload(askedBy: "test")
+        #expect(outcome.reloaded == ["shop"] && outcome.restartNeeded.isEmpty)
+        #expect((kept.bot as? FlowEngine)?.flow == edited.endpoints[0].flow)
+        #expect(kept.policy == edited.endpoints[0].handoverPolicy && kept.policy != running.endpoints[0].handoverPolicy)
+        #expect(try await reload.reload(askedBy: "test").unchanged == ["shop"])
+    }
+
+    /// A bot added to the config runs from the next start: a flow that names it is refused until then, whole.
+    @Test func aFlowNamingABotThisBatonDoesNotRunIsRefused() async throws {
+        let running = try write(Self.config, flow: "nodes: [ { say: Hi } ]")
+        let registry = EndpointRegistry(running.endpoints)
+        let reload = reload(for: registry, running: running)
+        _ = try write(
+            "bots: { helper: { webhook: { url: \"http://127.0.0.1:5005/webhooks/rest/webhook\" } } }\n" + Self.config,
+            flow: "nodes:\n  - say: Hi\n  - id: ask\n    bot: helper\n")
+        do {
+            _ = try await reload.reload(askedBy: "test")
+            Issue.record("the reload was applied")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains("flow.yaml:3") && error.description.contains("bot 'helper'"), "\(error)")
+        }
+        #expect((registry.endpoint(id: "shop")?.bot as? FlowEngine)?.flow == running.endpoints[0].flow)
+    }
+}
