@@ -1,6 +1,7 @@
 """The admin page: behind the admin token, the endpoints' health, the handovers in progress, and the outbox with
 its dead letters, one of which is put back in its queue from the page and delivered; the SQLite database's copies,
-one written from the page; and one user's data, found, offered for download and erased."""
+one written from the page; an edited flow reloaded from the page (refused while it has an error); and one user's
+data, found, offered for download and erased."""
 
 import json
 import threading
@@ -13,7 +14,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import Stack, free_port
+from conftest import DEMO_FLOW, Stack, free_port
 from harness import screenshot, wait_until
 from test_accessibility import assert_axe_clean
 
@@ -252,5 +253,44 @@ def test_an_operator_sees_the_copies_and_backs_up_before_an_upgrade(workdir, cha
         driver.find_element(By.ID, "back-up").click()
         wait_until(lambda: driver.find_element(By.ID, "back-up").is_enabled() and copies(stack) != first and len(copies(stack)) == 2 and first[0] not in copies(stack),
                    message="the oldest copy deleted, two kept")
+    finally:
+        stack.stop()
+
+
+def test_an_operator_reloads_an_edited_flow_and_is_shown_its_errors_first(workdir, chat):
+    stack = Stack(workdir).start()
+    try:
+        # The endpoint's flow in a file of the test's own, so that it can be edited under the running Baton.
+        flow, config = workdir / "flow.yaml", workdir / "baton.yaml"
+        demo = DEMO_FLOW.read_text()
+        flow.write_text(demo)
+        config.write_text(config.read_text().replace(f"flow: {DEMO_FLOW}", "flow: flow.yaml"))
+        driver = chat.driver
+        sign_in(driver, stack.base)
+        reload = wait_until(lambda: driver.find_element(By.ID, "reload") if driver.find_element(By.ID, "reload").is_displayed() else None,
+                            message="the reload button")
+
+        flow.write_text(demo.replace("goto: welcome", "goto: welcom", 1))
+        reload.click()
+        refused = wait_until(lambda: driver.find_element(By.ID, "reload-error").text or None, message="the config's errors")
+        assert refused.startswith("Nothing was reloaded: the config has errors.") and "flow.yaml:" in refused and "unknown node 'welcom'" in refused, refused
+        assert driver.find_element(By.ID, "reloaded").text == ""
+        assert_axe_clean(driver, what="the admin page with a config that has errors")
+        screenshot(driver, "32-admin-reload-refused")
+
+        # Mended, with a new greeting; and a new subtitle, which only a start applies.
+        flow.write_text(demo.replace("I'm **Baton**, the demo bot.", "I'm **Baton**, freshly reloaded."))
+        config.write_text(config.read_text().replace("webchat: { enabled: true ", 'webchat: { enabled: true, subtitle: "Back soon" '))
+        reload.click()
+        done = wait_until(lambda: driver.find_element(By.ID, "reloaded").text or None, message="the reload")
+        assert done == "Reloaded: demo. Conversations go on in the new flow from their next message.", done
+        later = driver.find_element(By.ID, "reload-later").text
+        assert later == "Also changed, taking effect at the next start: endpoints.demo.channels.webchat.", later
+        assert not driver.find_element(By.ID, "reload-error").is_displayed()
+        assert_axe_clean(driver, what="the admin page after a reload")
+        screenshot(driver, "32-admin-reloaded")
+
+        chat.open(stack.base)
+        chat.wait_text("freshly reloaded", sender="bot")
     finally:
         stack.stop()

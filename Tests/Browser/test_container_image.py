@@ -114,7 +114,16 @@ def test_the_image_runs_baton_as_a_non_root_user_with_a_volume_and_a_health_chec
     copies = podman("exec", name, "ls", "-ln", "/var/lib/baton/backups").stdout
     assert re.search(r"^-\S+\s+\d+\s+10001\s+10001\s+.*baton-\d{8}-\d{6}\.sqlite$", copies, re.MULTILINE), copies
 
-    # Baton is PID 1 and stops on SIGTERM by itself, well before podman would kill it.
+    # Baton is PID 1, and SIGHUP reaches it as docs/operations.md gives it: the flows are read again, and it serves on.
+    podman("kill", "--signal", "HUP", name)
+    def logs():
+        written = podman("logs", name, check=False)
+        return written.stdout + written.stderr
+    wait_until(lambda: "configuration reloaded" in logs(), 30, "the reload on SIGHUP")
+    status, answer = http(f"{base}/api/v1/endpoints/demo/messages", {"text": "Grace"})
+    assert status == 200 and json.loads(answer)["messages"], answer
+
+    # It stops on SIGTERM by itself, well before podman would kill it.
     podman("stop", "--time", "20", name)
     state = json.loads(podman("inspect", name).stdout)[0]["State"]
     assert state["ExitCode"] == 0, podman("logs", name, check=False).stdout

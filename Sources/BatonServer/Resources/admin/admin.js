@@ -30,6 +30,7 @@ async function api(path, options = {}) {
     const error = new Error(body?.error?.message || `HTTP ${response.status}`);
     error.status = response.status;
     error.code = body?.error?.code;
+    error.diagnostics = body?.error?.diagnostics;
     throw error;
   }
   return body;
@@ -181,6 +182,12 @@ function showLoadError(error) {
 
 // ---- Backups: the SQLite database's copies (no card with PostgreSQL, which has its own tools). ----
 
+function code(text) {
+  const element = document.createElement("code");
+  element.textContent = text;
+  return element;
+}
+
 function size(bytes) {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
@@ -193,7 +200,6 @@ function renderBackups(backups) {
   facts.replaceChildren();
   $("backups-actions").hidden = !backups.scheduled;
   facts.hidden = !backups.scheduled;
-  const code = (text) => { const element = document.createElement("code"); element.textContent = text; return element; };
   if (!backups.scheduled) {
     $("backups-schedule").replaceChildren("Baton writes no copies of its SQLite database by itself. Set ", code("storage.sqlite.backups"),
       " in its config, or run ", code("baton backup --to <folder>"), " (from cron, say).");
@@ -235,6 +241,43 @@ async function backUp(button) {
   }
 }
 
+// ---- Reloading the flows: the config file read again, its errors listed as `baton check` prints them. ----
+
+async function reloadFlows(button) {
+  button.disabled = true;
+  button.textContent = "Reloading…";
+  $("reloaded").textContent = "";
+  $("reload-later").textContent = "";
+  $("reload-error").replaceChildren();
+  const list = (names) => names.join(", ");
+  try {
+    const outcome = await api("/admin/reload", { method: "POST" });
+    $("reloaded").textContent = outcome.reloaded.length
+      ? `Reloaded: ${list(outcome.reloaded)}. Conversations go on in the new flow from their next message.`
+      : "Nothing changed: every flow is as it was.";
+    if (outcome.restartNeeded.length) {
+      const settings = outcome.restartNeeded.flatMap((name, index) => [index ? ", " : "", code(name)]);
+      $("reload-later").replaceChildren("Also changed, taking effect at the next start: ", ...settings, ".");
+    }
+  } catch (error) {
+    const intro = document.createElement("p");
+    intro.textContent = error.diagnostics
+      ? "Nothing was reloaded: the config has errors. The running flows stay."
+      : `Nothing was reloaded: ${error.message}`;
+    const problems = document.createElement("ul");
+    for (const line of error.diagnostics || []) {
+      const item = document.createElement("li");
+      item.className = "mono";
+      item.textContent = line;
+      problems.append(item);
+    }
+    $("reload-error").replaceChildren(intro, problems);
+  } finally {
+    button.disabled = false;
+    button.textContent = "Reload flows";
+  }
+}
+
 async function refresh() {
   try {
     const [overview, listing] = await Promise.all([api("/admin/overview"), api(`/admin/outbox?state=${outboxState}`)]);
@@ -244,6 +287,7 @@ async function refresh() {
     renderOutboxTotals(overview.outbox);
     renderOutbox(listing);
     renderBackups(overview.backups);
+    $("reload-actions").hidden = !overview.reloadable;
     showLoadError(null);
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
     return true;
@@ -416,5 +460,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("erase-cancel").addEventListener("click", () => { closeEraseConfirm(); $("erase").focus(); });
   $("erase-confirmed").addEventListener("click", (event) => erase(event.currentTarget));
   $("back-up").addEventListener("click", (event) => backUp(event.currentTarget));
+  $("reload").addEventListener("click", (event) => reloadFlows(event.currentTarget));
   if (token()) start(); else showDashboard(false);
 });
