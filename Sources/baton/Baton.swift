@@ -51,11 +51,14 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Run the demo without its built-in Chatwoot stand-in (handovers then fail as 'unsupported').")
     var noChatwoot = false
 
+    @Flag(help: "Reload the flows and notices whenever the config file or one of its flows changes (for writing flows).")
+    var watch = false
+
     func run() async throws {
         let path = try options.path()
         var (loaded, warnings) = try Check.load(path)
         // SIGHUP reads the file again for its flows and notices; what the demo sets below is the command's, not the file's.
-        let source = ConfigurationSource(asLoaded: loaded, signal: .sighup) { try ConfigLoader().load(path: path) }
+        let source = ConfigurationSource(asLoaded: loaded, signal: .sighup, watchEvery: watch ? .milliseconds(500) : nil) { try ConfigLoader().load(path: path) }
         // Before anything uses SwiftNIO's shared event loops (the server's and every HTTP client's), which are made
         // once, with this many threads, when first asked for.
         if let loops = loaded.server.eventLoops { NIOSingletons.groupLoopCountSuggestion = loops }

@@ -161,6 +161,7 @@ public func buildApplication(
     app.addServices(background, outbox, clock, housekeeping)
     if let backups { app.addServices(backups) }
     if let reload, let signal = reload.source.signal { app.addServices(ReloadOnSignal(reload: reload, signal: signal)) }
+    if let reload, let every = reload.source.watchEvery { app.addServices(ReloadOnFileChange(reload: reload, every: every)) }
     app.beforeServerStarts {
         try await store.migrate()
         outbox.storeIsReady()

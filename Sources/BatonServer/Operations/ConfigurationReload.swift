@@ -5,13 +5,7 @@ import Hummingbird
 import Logging
 import NIOPosix
 public import UnixSignals
-import ServiceLifecycle
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Where a running Baton reads its config again (see ``ConfigurationReload``): how to read the file, and what it
 /// said when Baton started.
@@ -23,10 +17,17 @@ public struct ConfigurationSource: Sendable {
     public var load: @Sendable () throws -> (BatonConfiguration, [Diagnostic])
     /// The signal that asks for a reload (`SIGHUP` for `baton serve`); `nil` listens for none.
     public var signal: UnixSignal?
+    /// How often the config file and its flows are looked at for a change, which reloads them (`baton serve
+    /// --watch`); `nil` never.
+    public var watchEvery: Duration?
 
-    public init(asLoaded: BatonConfiguration, signal: UnixSignal? = nil, load: @escaping @Sendable () throws -> (BatonConfiguration, [Diagnostic])) {
+    public init(
+        asLoaded: BatonConfiguration, signal: UnixSignal? = nil, watchEvery: Duration? = nil,
+        load: @escaping @Sendable () throws -> (BatonConfiguration, [Diagnostic])
+    ) {
         self.asLoaded = asLoaded
         self.signal = signal
+        self.watchEvery = watchEvery
         self.load = load
     }
 }
@@ -44,12 +45,23 @@ final class ConfigurationReload: Sendable {
     let logger: Logger
     /// One reload at a time: two at once could each read the file, and the older reading be put in place last.
     private let turns = Mutex(())
+    /// The config file and the flows it named when last read whole (see ``files``).
+    private let lastRead: Mutex<[String]>
 
     init(endpoints: EndpointRegistry, source: ConfigurationSource, metrics: BatonMetrics, logger: Logger) {
         self.endpoints = endpoints
         self.source = source
         self.metrics = metrics
         self.logger = logger
+        lastRead = Mutex(Self.files(of: source.asLoaded))
+    }
+
+    /// The files a reload reads: the config file and each endpoint's flow, as the file named them when it was last
+    /// read without an error (a file with an error may not say which flows it names).
+    var files: [String] { lastRead.withLock { $0 } }
+
+    static func files(of configuration: BatonConfiguration) -> [String] {
+        (configuration.sourceFile.map { [$0] } ?? []) + configuration.endpoints.map(\.flowFile)
     }
 
     /// What a reload did.
@@ -112,6 +124,7 @@ final class ConfigurationReload: Sendable {
 
     private func reloadNow() throws -> Outcome {
         let (configuration, warnings) = try source.load()
+        lastRead.withLock { $0 = Self.files(of: configuration) }
         try Self.checkBotsRun(configuration, running: source.asLoaded)
         var outcome = Outcome(
             restartNeeded: configuration.settingsNeedingARestart(running: source.asLoaded),
@@ -142,29 +155,5 @@ final class ConfigurationReload: Sendable {
             }
         }
         if !problems.isEmpty { throw ConfigurationError(diagnostics: problems) }
-    }
-}
-
-/// Reloads the config on each `signal` (`kill -HUP`, `docker kill -s HUP`) until the server stops.
-struct ReloadOnSignal: Service {
-    let reload: ConfigurationReload
-    let signal: UnixSignal
-
-    init(reload: ConfigurationReload, signal: UnixSignal) {
-        self.reload = reload
-        self.signal = signal
-        // At once, not when the service starts: until then the signal's default action would end the process.
-        #if canImport(Glibc)
-        Glibc.signal(signal.rawValue, SIG_IGN)
-        #elseif canImport(Darwin)
-        Darwin.signal(signal.rawValue, SIG_IGN)
-        #endif
-    }
-
-    func run() async {
-        for await _ in await UnixSignalsSequence(trapping: signal).cancelOnGracefulShutdown() {
-            // What failed is logged by the reload; the signal has no one to answer.
-            _ = try? await reload.reload(askedBy: "\(signal)")
-        }
     }
 }

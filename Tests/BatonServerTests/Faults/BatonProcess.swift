@@ -44,8 +44,8 @@ final class BatonProcess: Sendable {
     /// The complete lines it wrote to standard error so far (they are shown with the test's output too).
     var errorLines: [String] { written.errors.value.withLock { $0 } }
 
-    /// Starts `baton serve --config <config>` and returns once it printed that it runs.
-    static func start(config: URL, environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> BatonProcess {
+    /// Starts `baton serve --config <config>` (and `arguments`) and returns once it printed that it runs.
+    static func start(config: URL, arguments: [String] = [], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> BatonProcess {
         let output = Pipe()
         // Not the test runner's own stderr: a child that outlived its test would hold that pipe open, and
         // `swift test`, reading it to the end, would wait for it for good.
@@ -67,7 +67,7 @@ final class BatonProcess: Sendable {
             continuation.yield(line)
         }
         let process = try ChildProcesses.spawn(
-            executable.path, arguments: ["serve", "--config", config.path],
+            executable.path, arguments: ["serve", "--config", config.path] + arguments,
             environment: ProcessInfo.processInfo.environment.merging(environment) { _, given in given },
             standardOutput: .pipe(output), standardError: .pipe(errorPipe)
         ) { _ in exit.fire() }

@@ -80,6 +80,24 @@ struct ConfigurationReloadEndToEndTests {
         #expect(baton.process.isRunning)
     }
 
+    /// `--watch`: each save is taken without a signal, once the file is written whole; a save with an error is
+    /// refused, and the next good save taken.
+    @Test func withWatchEachSavedFlowIsTakenWithoutASignal() async throws {
+        let (folder, config) = try Self.folder(greeting: "Hello")
+        let baton = try await BatonProcess.start(config: config, arguments: ["--watch"])
+        defer { baton.kill() }
+        let session = try await Self.say("hi", in: nil, to: baton).session
+
+        let file = folder.appendingPathComponent("flow.yaml")
+        try Self.flow(greeting: "Broken").replacingOccurrences(of: "goto: ask", with: "goto: asq").write(to: file, atomically: true, encoding: .utf8)
+        let refused = try #require(await baton.waitForLine { $0.contains("configuration not reloaded") }, "\(baton.errorLines.suffix(5))")
+        #expect(refused.contains("asked=file change") && refused.contains("asq"), "\(refused)")
+        try Self.flow(greeting: "Saved").write(to: file, atomically: true, encoding: .utf8)
+        let taken = try #require(await baton.waitForLine { $0.contains("configuration reloaded") }, "\(baton.errorLines.suffix(5))")
+        #expect(taken.contains("asked=file change") && taken.contains("reloaded=test"), "\(taken)")
+        #expect(try await Self.say("Ada", in: session, to: baton).texts == ["Ada", "Saved, Ada.", "Your name?"])
+    }
+
     /// A file with an error changes nothing: Baton says why (file and line) and serves on with the flow it had. The
     /// admin route answers the same with the diagnostics, then puts the mended flow in place and names what only a
     /// restart applies.
