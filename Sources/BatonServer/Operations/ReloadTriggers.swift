@@ -38,8 +38,13 @@ struct ReloadOnFileChange: Service {
     let reload: ConfigurationReload
     let every: Duration
 
-    /// A file's modification time and size; `nil` while it is missing (an editor that replaces it).
-    typealias Stamp = (modified: Date, size: Int)?
+    /// What a look at a file found: the file a path leads to (through symbolic links: a Kubernetes ConfigMap's
+    /// update swaps the link under an unchanged path), its modification time and size.
+    struct Stamp: Equatable {
+        var target: String
+        var modified: Date
+        var size: Int
+    }
 
     func run() async {
         try? await cancelWhenGracefulShutdown { try await watch() }
@@ -52,25 +57,30 @@ struct ReloadOnFileChange: Service {
             try await Task.sleep(for: every)
             let now = stamps()
             defer { previous = now }
-            guard !Self.alike(now, applied), Self.alike(now, previous) else { continue }
+            guard now != applied, now == previous else { continue }
             // Failed or not, this is what was read: the next change is the next reason to try.
             _ = try? await reload.reload(askedBy: "file change")
             applied = stamps()
         }
     }
 
-    func stamps() -> [String: Stamp] {
-        Dictionary(reload.files.map { path in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let stamp: Stamp = (attributes?[.modificationDate] as? Date).map { ($0, (attributes?[.size] as? Int) ?? 0) }
-            return (path, stamp)
-        }, uniquingKeysWith: { first, _ in first })
+    /// Each file's stamp; `nil` while it is missing (an editor that replaces it).
+    func stamps() -> [String: Stamp?] {
+        Dictionary(reload.files.map { ($0, Self.stamp(of: $0)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    static func alike(_ one: [String: Stamp], _ other: [String: Stamp]) -> Bool {
-        one.count == other.count && one.allSatisfy { path, stamp in
-            guard let theirs = other[path] else { return false }
-            return stamp?.modified == theirs?.modified && stamp?.size == theirs?.size
-        }
+    /// `stat(2)` and `realpath(3)`, which follow the links (Foundation's attributes are the link's own, and its
+    /// resolution stops at a link named `..data`).
+    static func stamp(of path: String) -> Stamp? {
+        var status = stat()
+        guard stat(path, &status) == 0, let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        let modified = Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9)
+        return Stamp(target: String(cString: resolved), modified: modified, size: Int(status.st_size))
     }
 }

@@ -64,4 +64,30 @@ import Testing
         }
         #expect((registry.endpoint(id: "shop")?.bot as? FlowEngine)?.flow == running.endpoints[0].flow)
     }
+
+    /// A Kubernetes ConfigMap mounted as a volume: `baton.yaml` is a link to `..data/baton.yaml`, and an update swaps
+    /// `..data` to a new folder. The path and its own link stay; the watch must still see the file change.
+    @Test func aFileBehindALinkThatIsSwappedIsSeenToChange() throws {
+        let manager = FileManager.default
+        for (folder, text) in [("v1", "nodes: [ { say: A } ]"), ("v2", "nodes: [ { say: B } ]")] {
+            try manager.createDirectory(at: self.folder.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try text.write(to: self.folder.appendingPathComponent("\(folder)/flow.yaml"), atomically: true, encoding: .utf8)
+        }
+        // The same size and time in both, so only the swap tells them apart.
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        for folder in ["v1", "v2"] { try manager.setAttributes([.modificationDate: time], ofItemAtPath: self.folder.appendingPathComponent("\(folder)/flow.yaml").path) }
+        let data = self.folder.appendingPathComponent("..data").path
+        let path = self.folder.appendingPathComponent("mounted.yaml").path
+        try manager.createSymbolicLink(atPath: data, withDestinationPath: "v1")
+        try manager.createSymbolicLink(atPath: path, withDestinationPath: "..data/flow.yaml")
+
+        let before = try #require(ReloadOnFileChange.stamp(of: path))
+        try manager.removeItem(atPath: data)
+        try manager.createSymbolicLink(atPath: data, withDestinationPath: "v2")
+        let after = try #require(ReloadOnFileChange.stamp(of: path))
+        #expect(before.size == after.size && before.modified == after.modified)
+        #expect(before != after, "\(before) \(after)")
+        try manager.removeItem(atPath: data)
+        #expect(ReloadOnFileChange.stamp(of: path) == nil, "a link that leads nowhere is a missing file")
+    }
 }
