@@ -114,6 +114,21 @@ final class BatonProcess: Sendable {
         case timedOut
     }
 
+    /// A config of one endpoint, `test`, with the REST channel only (URL token `t0k3n`, `flow.yaml` beside the config),
+    /// no desk; `server` and `storage` are YAML flow mappings, `topLevel` more lines of the file.
+    static func restConfigText(server: String, storage: String = "{ sqlite: { path: baton.sqlite } }", topLevel: [String] = []) -> String {
+        """
+        server: \(server)
+        storage: \(storage)\(topLevel.map { "\n" + $0 }.joined())
+        endpoints:
+          test:
+            name: Test
+            urlToken: t0k3n
+            flow: flow.yaml
+            channels: { rest: { enabled: true } }
+        """
+    }
+
     /// A config for the test endpoint `t0k3n` (webchat and REST, flow.yaml beside it) handing over to `chatwoot`
     /// with `token`; `storage` and `delivery` are YAML flow mappings, `chatwootExtra` more lines of its settings,
     /// `endpointExtra` more lines of the endpoint's.

@@ -10,17 +10,9 @@ import Testing
 struct BackupCommandEndToEndTests {
     static func config(in folder: URL, database: String, port: Int, storage: String = "", log: String = "warning") throws -> URL {
         let config = folder.appendingPathComponent("baton-\(port).yaml")
-        try """
-            server: { host: 127.0.0.1, port: \(port) }
-            storage: { sqlite: { path: \(database)\(storage) } }
-            log: { level: \(log) }
-            endpoints:
-              test:
-                name: Test
-                urlToken: t0k3n
-                flow: flow.yaml
-                channels: { rest: { enabled: true } }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        try BatonProcess.restConfigText(
+            server: "{ host: 127.0.0.1, port: \(port) }", storage: "{ sqlite: { path: \(database)\(storage) } }", topLevel: ["log: { level: \(log) }"]
+        ).write(to: config, atomically: true, encoding: .utf8)
         return config
     }
 

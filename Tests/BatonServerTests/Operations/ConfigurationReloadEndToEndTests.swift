@@ -23,18 +23,7 @@ struct ConfigurationReloadEndToEndTests {
     }
 
     static func configText(port: Int) -> String {
-        """
-        server: { host: 127.0.0.1, port: \(port) }
-        storage: { sqlite: { path: baton.sqlite } }
-        log: { level: info }
-        admin: { token: \(adminToken) }
-        endpoints:
-          test:
-            name: Test
-            urlToken: t0k3n
-            flow: flow.yaml
-            channels: { rest: { enabled: true } }
-        """
+        BatonProcess.restConfigText(server: "{ host: 127.0.0.1, port: \(port) }", topLevel: ["log: { level: info }", "admin: { token: \(adminToken) }"])
     }
 
     static func flow(greeting: String) -> String {

@@ -42,16 +42,7 @@ struct ServeStartTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try "nodes:\n  - say: \"Hello!\"\n".write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
-        try """
-            server: { \(server) }
-            storage: { sqlite: { path: baton.sqlite } }
-            endpoints:
-              test:
-                name: Test
-                urlToken: t0k3n
-                flow: flow.yaml
-                channels: { rest: { enabled: true } }
-            """.write(to: config, atomically: true, encoding: .utf8)
+        try BatonProcess.restConfigText(server: "{ \(server) }").write(to: config, atomically: true, encoding: .utf8)
         return config
     }
 }
