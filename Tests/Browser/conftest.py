@@ -234,14 +234,16 @@ def demo(workdir):
     d.stop()
 
 
-def make_driver(width=1280, height=900):
+def make_driver(width=1280, height=900, language="en-US"):
+    """Headless Chromium; `language` is the browser's (navigator.languages, Accept-Language)."""
     options = Options()
     # Debian's chromium: /usr/bin/chromium is a wrapper script; the real binary sits beside the driver's libs.
     binary = "/usr/lib/chromium/chromium" if os.path.exists("/usr/lib/chromium/chromium") else shutil.which("chromium")
     options.binary_location = binary
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}",
-                "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--lang=en-US"):
+                "--autoplay-policy=no-user-gesture-required", "--mute-audio", f"--lang={language}"):
         options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": language})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     driver = webdriver.Chrome(options=options, service=service)

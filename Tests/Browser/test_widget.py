@@ -22,7 +22,7 @@ CSP = ("default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; img-sr
        "connect-src 'none'; base-uri 'none'; form-action 'none'")
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>A shop</title>
 <script nonce="{nonce}">
   // What a site does before the widget has loaded: subscribe and queue commands.
@@ -68,8 +68,8 @@ class HostSite:
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def page(self, name, attributes="", before=""):
-        self.pages[f"/{name}.html"] = PAGE.format(nonce=NONCE, baton=self.baton, attributes=attributes, before=before)
+    def page(self, name, attributes="", before="", lang="en"):
+        self.pages[f"/{name}.html"] = PAGE.format(nonce=NONCE, baton=self.baton, attributes=attributes, before=before, lang=lang)
         return f"{self.base}/{name}.html"
 
     def close(self):
@@ -185,6 +185,20 @@ def test_launcher_opens_a_working_chat_under_a_strict_csp_and_nothing_is_stored_
     widget.load(site.page("other"))
     wait_until(lambda: widget.js("return Baton.isOpen"), 10, "the panel to reopen on the next page")
     widget.wait_chat("Nice to meet you, Ada!")
+    widget.assert_no_csp_violations()
+
+
+def test_a_spanish_page_gets_the_chat_in_spanish(site, widget):
+    """The host page's `lang` (a data-language on the script tag would win) picks the launcher's and the chat's words."""
+    widget.load(site.page("tienda", 'data-title="Ayuda"', lang="es"))
+    wait_until(lambda: widget.seen("ready"), 10, "the ready event")
+    launcher = widget.launcher()
+    assert launcher.get_attribute("aria-label") == "Abrir el chat: Ayuda"
+    launcher.click()
+    widget.wait_chat("What's your name?")
+    said = widget.in_chat(lambda: widget.js("return [document.documentElement.lang, document.getElementById('baton-input').placeholder]"))
+    assert said == ["es", "Escribe un mensaje…"], said
+    assert launcher.get_attribute("aria-label") == "Cerrar el chat: Ayuda"
     widget.assert_no_csp_violations()
 
 

@@ -23,6 +23,7 @@ struct WebchatAssets: Sendable {
     static let contentTypes: [String: String] = [
         "index.html": "text/html; charset=utf-8",
         "webchat.js": "text/javascript; charset=utf-8",
+        "webchat-texts.js": "text/javascript; charset=utf-8",
         "webchat.css": "text/css; charset=utf-8",
         "widget.js": "text/javascript; charset=utf-8",
     ]

@@ -22,7 +22,7 @@ struct WebchatController {
     }
 
     /// The assets a page may load by `webchat/assets/{file}`.
-    static let pageAssets: Set<String> = ["webchat.js", "webchat.css"]
+    static let pageAssets: Set<String> = ["webchat.js", "webchat-texts.js", "webchat.css"]
 
     /// A strict policy: the page runs only its own script and style and talks only to its own origin.
     static let contentSecurityPolicy =

@@ -66,7 +66,9 @@ enum ClientFrame: Decodable {
 
 /// A frame the server sends.
 enum ServerFrame {
-    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, webchat: WebchatSettings)
+    /// `language`: the endpoint's default (its notices' when a user's language is not among them), which the page's own
+    /// words fall back to.
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, language: String, webchat: WebchatSettings)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
@@ -97,10 +99,11 @@ enum ServerFrame {
     /// Every frame but a message (written straight by ``text``) as JSON.
     private var json: JSONValue {
         switch self {
-        case .ready(let session, let resumed, let lastID, let endpointName, let webchat):
+        case .ready(let session, let resumed, let lastID, let endpointName, let language, let webchat):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": webchat.branding.endpointJSON(name: endpointName, subtitle: webchat.subtitle), "canDelete": .bool(webchat.userCanDelete),
+                "endpoint": webchat.branding.endpointJSON(name: endpointName, language: language, subtitle: webchat.subtitle),
+                "canDelete": .bool(webchat.userCanDelete),
             ]
         case .message:
             preconditionFailure("a message frame is written by `text`")
@@ -140,9 +143,10 @@ import Foundation
 
 extension WebchatBranding {
     /// `ready`'s `endpoint`: its name and subtitle with the set values of its branding.
-    func endpointJSON(name: String, subtitle: String?) -> JSONValue {
+    func endpointJSON(name: String, language: String, subtitle: String?) -> JSONValue {
         var members = json
         members["name"] = .string(name)
+        members["language"] = .string(language)
         if let subtitle { members["subtitle"] = .string(subtitle) }
         return .object(members)
     }
@@ -160,12 +164,13 @@ extension WebchatBranding {
 
 extension EndpointRegistry {
     /// Each webchat endpoint's branding, by URL token, with its title (the endpoint's name when the config gives
-    /// none): what `widget.js` shows before the chat is opened.
+    /// none) and its default language: what `widget.js` shows before the chat is opened.
     var webchatBrands: JSONValue {
         var brands: [String: JSONValue] = [:]
         for endpoint in endpoints where endpoint.configuration.webchat.enabled {
             var members = endpoint.configuration.webchat.branding.json
             members["title"] = members["title"] ?? .string(endpoint.configuration.name)
+            members["language"] = .string(endpoint.policy.notices.defaultLanguage)
             brands[endpoint.configuration.urlToken] = .object(members)
         }
         return .object(brands)

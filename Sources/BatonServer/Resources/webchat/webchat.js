@@ -42,6 +42,42 @@
   };
   if (store.get(KEY_SESSION)) store.persist = true;
 
+  // ---- Words: the page's own (webchat-texts.js), in the user's language ----------------------------------
+  // Picked as Baton picks its notices': the language asked for (the widget's data-language, or its host page's
+  // `lang`), else the browser's, each by its base too (`pt` for `pt-BR`); when none is shipped, the endpoint's own
+  // (`ready` brings it), else English. The same tag goes to the server in `hello`, so notices and page agree.
+  const TEXTS = window.BatonWebchatTexts || { en: {} };
+  function shippedLanguage(tags) {
+    for (const tag of tags) {
+      if (typeof tag !== 'string' || !tag.trim()) continue;
+      const normal = tag.trim().toLowerCase().replace(/_/g, '-');
+      if (TEXTS[normal]) return normal;
+      const base = normal.split('-')[0];
+      if (TEXTS[base]) return base;
+    }
+    return null;
+  }
+  const askedLanguage = params.get('lang') || null;
+  const userLanguage = askedLanguage || navigator.language || null;
+  const browserLanguage = shippedLanguage([askedLanguage, ...(navigator.languages || [navigator.language])]);
+  let language = browserLanguage || 'en';
+  // `t('tooLong', {max: 4000})`: the text in the page's language (English where a language lacks one).
+  function t(key, values) {
+    let text = (TEXTS[language] && TEXTS[language][key]) || (TEXTS.en && TEXTS.en[key]) || key;
+    for (const [name, value] of Object.entries(values || {})) text = text.split('{' + name + '}').join(String(value));
+    return text;
+  }
+  // The words written in index.html: `data-text` (the text), `data-label` (aria-label), `data-tip` (title),
+  // `data-placeholder`.
+  function applyTexts() {
+    document.documentElement.lang = language;
+    for (const node of document.querySelectorAll('[data-text]')) node.textContent = t(node.dataset.text);
+    for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', t(node.dataset.label));
+    for (const node of document.querySelectorAll('[data-tip]')) node.title = t(node.dataset.tip);
+    for (const node of document.querySelectorAll('[data-placeholder]')) node.placeholder = t(node.dataset.placeholder);
+  }
+  applyTexts();
+
   const $ = (id) => document.getElementById(id);
   const ui = {
     title: $('baton-title'), avatar: $('baton-avatar'), status: $('baton-status'),
@@ -69,7 +105,7 @@
   let handoverPhase = null;           // from `handover` frames: null, opening, active, resolved, cancelled, failed, inactive
   let agentName = null;               // the name on the current handover's latest agent message
   const agentAvatars = new Map();     // agent name → picture, from `handover` frames (names shown only when allowed)
-  let brandName = 'Chat';             // the chat's title while the bot has the user
+  let brandName = t('title');         // the chat's title while the bot has the user
   let brandAvatar = null;             // the header's picture: the widget's data-avatar, else the endpoint's logo
   let botAvatar = null;               // beside the bot's messages: data-bot-avatar, else the endpoint's botAvatar, else the logo
   let agentHere = false;              // an agent took the handover (assigned, or wrote): until then the user is queued
@@ -228,7 +264,7 @@
     icon.append(svg(['M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2z', 'M14 2v6h6', 'M12 12v6m-3-3 3 3 3-3']));
     const ext = /\.([a-z0-9]{1,5})$/i.exec(name);
     const info = el('span', 'baton-file-info');
-    const sub = [ext ? ext[1].toUpperCase() : '', formatSize(size), 'Download'].filter(Boolean).join(' · ');
+    const sub = [ext ? ext[1].toUpperCase() : '', formatSize(size), t('download')].filter(Boolean).join(' · ');
     info.append(el('span', 'baton-file-name', name), el('span', 'baton-file-sub', sub));
     a.append(icon, info);
     return a;
@@ -249,7 +285,7 @@
     if (!att || typeof att !== 'object') return null;
     const href = safeUrl(att.url, location.href);
     const given = typeof att.name === 'string' ? att.name.trim() : '';
-    if (!href) return el('div', 'baton-att baton-att-invalid', (given || 'Attachment') + ' (unavailable)');
+    if (!href) return el('div', 'baton-att baton-att-invalid', t('unavailable', { name: given || t('attachment') }));
     switch (att.kind) {
       case 'image':
       case 'gif': {
@@ -315,8 +351,8 @@
       // A carousel scrolls sideways: reachable by keyboard, and named with how many cards it holds.
       list.classList.add('is-carousel');
       list.tabIndex = 0;
-      list.setAttribute('aria-label', `${items.length} cards`);
-      items.forEach((item, i) => item.setAttribute('aria-label', `${i + 1} of ${items.length}`));
+      list.setAttribute('aria-label', t('cards', { count: items.length }));
+      items.forEach((item, i) => item.setAttribute('aria-label', t('cardOf', { index: i + 1, count: items.length })));
     }
     list.append(...items);
     return list;
@@ -363,14 +399,12 @@
 
   // ---- Satisfaction survey (sent by Chatwoot when an agent resolves), shown as Chatwoot's own widget shows it --
   const RATINGS = [
-    { value: 1, emoji: '😞', label: 'Very unsatisfied' }, { value: 2, emoji: '😑', label: 'Unsatisfied' },
-    { value: 3, emoji: '😐', label: 'Neutral' }, { value: 4, emoji: '😀', label: 'Satisfied' },
-    { value: 5, emoji: '😍', label: 'Very satisfied' },
+    { value: 1, emoji: '😞' }, { value: 2, emoji: '😑' }, { value: 3, emoji: '😐' }, { value: 4, emoji: '😀' }, { value: 5, emoji: '😍' },
   ];
 
   function buildSurvey(row, m) {
     const card = el('div', 'baton-survey');
-    const question = el('p', 'baton-survey-question', typeof m.text === 'string' && m.text ? m.text : 'Please rate this conversation.');
+    const question = el('p', 'baton-survey-question', typeof m.text === 'string' && m.text ? m.text : t('surveyQuestion'));
     question.id = 'baton-survey-q-' + m.id;
     const isStars = m.survey.displayType === 'star';
     const group = el('div', 'baton-survey-ratings' + (isStars ? ' is-stars' : ''));
@@ -380,20 +414,20 @@
       const b = el('button', 'baton-survey-rating', isStars ? '★' : r.emoji);
       b.type = 'button';
       b.dataset.rating = String(r.value);
-      b.setAttribute('aria-label', r.value + ' of 5: ' + r.label);
+      b.setAttribute('aria-label', t('surveyRating', { value: r.value, label: t('rating' + r.value) }));
       b.setAttribute('aria-pressed', 'false');
       b.addEventListener('click', () => answerSurvey(row, r.value, null));
       group.append(b);
     }
     const form = el('form', 'baton-survey-feedback');
     form.hidden = true;
-    const label = el('label', 'baton-sr-only', 'Tell us more (optional)');
+    const label = el('label', 'baton-sr-only', t('surveyMore'));
     const box = el('textarea', 'baton-survey-text');
     box.id = label.htmlFor = 'baton-survey-text-' + m.id;
     box.rows = 2;
     box.maxLength = 2000;
-    box.placeholder = 'Tell us more (optional)';
-    const send = el('button', 'baton-survey-send', 'Send feedback');
+    box.placeholder = t('surveyMore');
+    const send = el('button', 'baton-survey-send', t('surveySend'));
     send.type = 'submit';
     form.append(label, box, send);
     form.addEventListener('submit', (e) => {
@@ -422,10 +456,10 @@
     const status = row.querySelector('.baton-survey-status');
     if (feedbackSent) {
       form.hidden = true;
-      status.textContent = 'Thank you for your feedback.';
+      status.textContent = t('surveyThanks');
     } else {
       form.hidden = false;
-      status.textContent = 'Thanks! You rated ' + rating + ' of 5.';
+      status.textContent = t('surveyRated', { rating });
     }
   }
 
@@ -502,11 +536,11 @@
     if (!userRow || userRow.dataset.sender !== 'user') return;
     userRow.classList.add('is-failed');
     const meta = userRow.querySelector('.baton-meta');
-    if (!meta.querySelector('.baton-failed')) meta.append(el('span', 'baton-failed', 'Not delivered'));
+    if (!meta.querySelector('.baton-failed')) meta.append(el('span', 'baton-failed', t('notDelivered')));
     const text = userRow.dataset.text;
     if (!text || userRow.dataset.deleted) return;
     const box = el('div', 'baton-quick-replies');
-    const again = el('button', 'baton-quick-reply', 'Send again');
+    const again = el('button', 'baton-quick-reply', t('sendAgain'));
     again.type = 'button';
     again.addEventListener('click', () => { box.remove(); sendUser(text); });
     box.append(again);
@@ -516,7 +550,7 @@
   function markDeleted(row) {
     const bubble = row.querySelector('.baton-bubble');
     bubble.className = 'baton-bubble';
-    bubble.replaceChildren(el('span', 'baton-deleted', 'This message was deleted'));
+    bubble.replaceChildren(el('span', 'baton-deleted', t('messageDeleted')));
     row.classList.add('is-deleted');
     row.dataset.deleted = 'true';
     if (qrRow === row) hideQuickReplies();
@@ -526,7 +560,7 @@
     hideQuickReplies();
     const box = el('div', 'baton-quick-replies');
     box.setAttribute('role', 'group');
-    box.setAttribute('aria-label', 'Suggested replies');
+    box.setAttribute('aria-label', t('suggested'));
     for (const qr of replies) {
       if (!qr || typeof qr.title !== 'string' || !qr.title) continue;
       const b = el('button', 'baton-quick-reply', qr.title);
@@ -566,8 +600,11 @@
       store.set(KEY_LAST, '0');
     }
     const brand = f.endpoint && typeof f.endpoint === 'object' ? f.endpoint : {};
+    // No language of the user's is shipped: the endpoint's own, which its notices fall back to too.
+    const endpointLanguage = !browserLanguage && shippedLanguage([brand.language]);
+    if (endpointLanguage && endpointLanguage !== language) { language = endpointLanguage; applyTexts(); }
     const text = (v) => (typeof v === 'string' ? v.trim() : '');
-    const name = fixedTitle || text(brand.title) || text(brand.name) || 'Chat';
+    const name = fixedTitle || text(brand.title) || text(brand.name) || t('title');
     brandName = name;
     applyBranding(brand);
     subtitle = f.endpoint && typeof f.endpoint.subtitle === 'string' ? f.endpoint.subtitle.trim() : '';
@@ -719,7 +756,7 @@
     if (on) typingTimers.set(sender, setTimeout(() => setTyping(sender, false), hideAfter));
     const who = typingTimers.has('agent') ? 'agent' : typingTimers.has('bot') ? 'bot' : null;
     ui.typing.hidden = !who;
-    if (who) ui.typingLabel.textContent = who === 'agent' ? 'An agent is typing…' : 'Typing…';
+    if (who) ui.typingLabel.textContent = t(who === 'agent' ? 'agentTyping' : 'typing');
   }
 
   // A bot's answer while it is being written (streamed): shown growing below the log, outside the live region
@@ -753,7 +790,7 @@
     if (code === 'handover_in_progress' || code === 'not_allowed') {
       // A refused "Delete conversation" (an agent took the conversation meanwhile): it stays as it was.
       closeConfirm();
-      notify(code === 'handover_in_progress' ? AGENT_HAS_IT : 'This conversation cannot be deleted here.');
+      notify(t(code === 'handover_in_progress' ? 'agentHasIt' : 'cannotDelete'));
       return;
     }
     if (code === 'session_not_found' && deleting) {
@@ -764,7 +801,7 @@
     if (code === 'session_not_found') {
       // The conversation was deleted (erased by the user on another page or by an operator, or kept past its
       // retention): the reconnect's hello opens a new one, and unacknowledged messages are sent again there.
-      notify('This conversation was deleted. A new one has started.');
+      notify(t('sessionGone'));
       ws?.close();
       return;
     }
@@ -781,12 +818,8 @@
       for (const item of outbox.values()) if (item.sent && (!worst || item.frame.text.length > worst.frame.text.length)) worst = item;
       if (worst) fail(worst);
     }
-    const text = {
-      text_too_long: `That message is too long (max ${MAX_TEXT.toLocaleString()} characters).`,
-      rate_limited: 'You are sending messages too quickly. Retrying in a moment…',
-      invalid_frame: 'That could not be sent.',
-      internal: 'Something went wrong on our side. Please try again.',
-    }[code] || (typeof f.message === 'string' && f.message) || 'Something went wrong.';
+    const key = { text_too_long: 'tooLong', rate_limited: 'rateLimited', invalid_frame: 'notSendable', internal: 'internal' }[code];
+    const text = key ? t(key, { max: MAX_TEXT.toLocaleString(language) }) : (typeof f.message === 'string' && f.message) || t('failed');
     notify(text);
   }
 
@@ -797,7 +830,7 @@
     delete row.dataset.pending;
     row.dataset.failed = 'true';
     row.classList.add('is-failed');
-    row.querySelector('.baton-meta').replaceChildren(el('span', 'baton-failed', 'Not sent'));
+    row.querySelector('.baton-meta').replaceChildren(el('span', 'baton-failed', t('notSent')));
   }
 
   function onFrame(f) {
@@ -817,16 +850,15 @@
   }
 
   // ---- Connection ------------------------------------------------------------
-  const STATE_TEXT = { connecting: 'Connecting…', online: 'Online', reconnecting: 'Reconnecting…' };
   // Online, the status line says who has the user: the bot, a queue, or a named agent (it is role=status,
   // so screen readers hear the change too).
   function setState(s) {
     ui.status.dataset.state = s;
-    let text = STATE_TEXT[s];
+    let text = t(s);
     const queued = handoverPhase === 'opening' || (handoverPhase === 'active' && !agentHere);
-    if (s === 'online' && queued) text = 'Waiting for an agent…';
+    if (s === 'online' && queued) text = t('waiting');
     // A named agent is the header's title; the line under it says whose team they are on.
-    else if (s === 'online' && handoverPhase === 'active') text = headerAgent() ? brandName : 'Talking to an agent';
+    else if (s === 'online' && handoverPhase === 'active') text = headerAgent() ? brandName : t('withAgent');
     else if (s === 'online' && subtitle) text = subtitle;
     ui.status.dataset.handover = handoverPhase === 'active' && !agentHere ? 'queued' : handoverPhase || 'none';
     if (ui.statusText.textContent !== text) {
@@ -865,7 +897,7 @@
     // A socket that hangs before `ready` (half-open network) is closed so backoff can retry.
     const watchdog = setTimeout(() => { if (ws === sock && !isReady) sock.close(); }, WATCHDOG_MS);
     sock.addEventListener('open', () => {
-      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true, language: navigator.language || null };
+      const hello = { type: 'hello', session: session || null, after: lastId, handoverUpdates: true, language: userLanguage };
       if (user) hello.user = user;
       sock.send(JSON.stringify(hello));
     });
@@ -952,7 +984,7 @@
     if (payload !== undefined) frame.payload = payload;
     const row = buildRow({ sender: 'user', text, clientMessageId: frame.clientMessageId });
     row.dataset.pending = 'true';
-    row.querySelector('.baton-meta').append(el('span', 'baton-sending', 'Sending…'));
+    row.querySelector('.baton-meta').append(el('span', 'baton-sending', t('sending')));
     ui.log.append(row);
     regroup(row);
     outbox.set(frame.clientMessageId, { frame, el: row, sent: false });
@@ -993,7 +1025,7 @@
     const text = ui.input.value.trim();
     if (!text) return;
     if ([...text].length > MAX_TEXT) {
-      notify(`That message is too long (max ${MAX_TEXT.toLocaleString()} characters).`);
+      notify(t('tooLong', { max: MAX_TEXT.toLocaleString(language) }));
       return;
     }
     sendUser(text);
@@ -1020,7 +1052,7 @@
   });
   async function sendFile(file) {
     if (!session) return;
-    if (file.size > MAX_FILE_BYTES) { notify(`“${file.name}” is too large to send (the limit is 10 MB).`); return; }
+    if (file.size > MAX_FILE_BYTES) { notify(t('fileTooLarge', { name: file.name })); return; }
     store.persist = true;
     ui.attach.disabled = true;
     try {
@@ -1034,13 +1066,13 @@
         },
       });
       if (!res.ok) {
-        let message = `“${file.name}” could not be sent.`;
-        try { const body = await res.json(); if (body && body.error && body.error.message) message = `“${file.name}” could not be sent: ${body.error.message}.`; } catch { /* keep */ }
+        let message = t('fileFailed', { name: file.name });
+        try { const body = await res.json(); if (body && body.error && body.error.message) message = t('fileRefused', { name: file.name, reason: body.error.message }); } catch { /* keep */ }
         notify(message);
       }
       // The message itself arrives over the socket like any other.
     } catch {
-      notify(`“${file.name}” could not be sent; check your connection and try again.`);
+      notify(t('fileOffline', { name: file.name }));
     } finally {
       ui.attach.disabled = false;
     }
@@ -1049,11 +1081,10 @@
   // ---- Deleting the conversation ----------------------------------------------
   // The header's button opens a small confirmation; the server erases the session (not while an agent has it:
   // the agents must end it first) and answers `deleted`, and the page starts over as after a reset.
-  const AGENT_HAS_IT = 'An agent is handling this conversation. You can delete it once they are done.';
   let deleting = false; // a `delete` frame is on its way: its answer is `deleted`, or the session's `session_not_found`
   let hostDeleteWaits = false; // the host page's `Baton.deleteConversation()` came before the socket was ready
   function openConfirm() {
-    if (handoverPhase === 'opening' || handoverPhase === 'active') { notify(AGENT_HAS_IT); return; }
+    if (handoverPhase === 'opening' || handoverPhase === 'active') { notify(t('agentHasIt')); return; }
     ui.confirm.hidden = false;
     ui.deleteButton.setAttribute('aria-expanded', 'true');
     ui.confirmDelete.disabled = false;
@@ -1072,7 +1103,7 @@
     return true;
   }
   function confirmDelete() {
-    if (!sendDelete()) { notify('Not connected. Try again in a moment.'); return; }
+    if (!sendDelete()) { notify(t('notConnected')); return; }
     ui.confirmDelete.disabled = true;
   }
   // The host page's `Baton.deleteConversation()`: the same deletion, confirmed by the host page itself; its answer
@@ -1091,7 +1122,7 @@
   // The user, and the host page, hear that the conversation is gone.
   function announceDeleted() {
     closeConfirm();
-    notify('Conversation deleted.');
+    notify(t('deleted'));
     toHost({ type: 'deleted' });
   }
   ui.deleteButton.addEventListener('click', () => { if (ui.confirm.hidden) openConfirm(); else closeConfirm(true); });
@@ -1174,7 +1205,7 @@
     const agentHasIt = handoverPhase === 'opening' || handoverPhase === 'active';
     if (agentHasIt) closeConfirm();
     ui.deleteButton.setAttribute('aria-disabled', String(agentHasIt));
-    ui.deleteButton.title = agentHasIt ? 'You can delete this conversation once the agent is done' : 'Delete conversation';
+    ui.deleteButton.title = t(agentHasIt ? 'deleteLater' : 'delete');
     // Files are for agents: the button shows while one has (or is about to have) the conversation.
     ui.attach.hidden = handoverPhase !== 'active' && handoverPhase !== 'opening';
     // An agent who resolved the conversation mid-sentence sends no "stopped typing".
@@ -1244,7 +1275,7 @@
   function paintFace(face, row) {
     if (row.dataset.sender === 'agent') {
       const name = row.dataset.agentName || '';
-      paintAvatar(face, (name && agentAvatars.get(name)) || null, name || 'Agent');
+      paintAvatar(face, (name && agentAvatars.get(name)) || null, name || t('agent'));
     } else {
       paintAvatar(face, botAvatar, brandName);
     }

@@ -105,11 +105,28 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
     return s;
   }
 
+  // The chat speaks the language asked for here (data-language, else the host page's `lang`), else the browser's,
+  // else the endpoint's; webchat.js picks it the same way from what it is given. The launcher's own words:
+  const LAUNCHER_WORDS = {
+    en: { open: 'Open chat: {title}', close: 'Close chat: {title}', unread: '{count} new' },
+    de: { open: 'Chat öffnen: {title}', close: 'Chat schließen: {title}', unread: '{count} neu' },
+    es: { open: 'Abrir el chat: {title}', close: 'Cerrar el chat: {title}', unread: '{count} nuevos' },
+    fr: { open: 'Ouvrir le chat\u00a0: {title}', close: 'Fermer le chat\u00a0: {title}', unread: '{count} nouveaux' },
+    pt: { open: 'Abrir o chat: {title}', close: 'Fechar o chat: {title}', unread: '{count} novas' },
+  };
+  const askedLanguage = (data.language || document.documentElement.lang || '').trim();
+  const wordsLanguage = [askedLanguage, ...(navigator.languages || [navigator.language]), brand.language]
+    .filter((tag) => typeof tag === 'string' && tag)
+    .map((tag) => tag.toLowerCase().replace(/_/g, '-'))
+    .flatMap((tag) => [tag, tag.split('-')[0]])
+    .find((tag) => LAUNCHER_WORDS[tag]) || 'en';
+  const words = (key, values) => Object.entries(values).reduce((text, [name, value]) => text.split('{' + name + '}').join(value), LAUNCHER_WORDS[wordsLanguage][key]);
+
   const title = data.title || (typeof brand.title === 'string' && brand.title.trim()) || 'Chat';
   const launcher = document.createElement('button');
   launcher.type = 'button';
   launcher.className = 'launcher';
-  launcher.setAttribute('aria-label', 'Open chat: ' + title);
+  launcher.setAttribute('aria-label', words('open', { title }));
   launcher.setAttribute('aria-expanded', 'false');
   launcher.setAttribute('aria-controls', 'baton-panel');
   const avatar = data.avatar ? safeHttpUrl(data.avatar) : typeof brand.logo === 'string' ? safeHttpUrl(brand.logo) : null;
@@ -157,6 +174,7 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
   function ensureFrame() {
     if (frame) return;
     const q = new URLSearchParams({ embed: '1', origin: location.origin });
+    if (askedLanguage) q.set('lang', askedLanguage);
     if (data.title) q.set('title', data.title);
     if (data.color) q.set('accent', data.color);
     if (data.textColor) q.set('onAccent', data.textColor);
@@ -227,7 +245,8 @@ iframe { display: block; width: 100%; height: 100%; border: 0; }
   function showBadge() {
     badge.hidden = unread.size === 0;
     badge.textContent = unread.size > 9 ? '9+' : String(unread.size);
-    launcher.setAttribute('aria-label', (isOpen ? 'Close chat: ' : 'Open chat: ') + title + (unread.size ? ` (${unread.size} new)` : ''));
+    const label = words(isOpen ? 'close' : 'open', { title });
+    launcher.setAttribute('aria-label', unread.size ? `${label} (${words('unread', { count: String(unread.size) })})` : label);
   }
 
   // ---- Opening and closing -----------------------------------------------------------------------------------
