@@ -7,7 +7,7 @@ extension ConfigLoader {
     func readServer(_ value: YAMLValue, _ sink: DiagnosticSink) -> ServerSettings {
         var settings = ServerSettings()
         guard !value.isNull || hasAnyOverride(under: value.path) else { return settings }
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds", "eventLoops"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["host", "port", "publicURL", "maxConnections", "maxInFlightRequests", "idleTimeoutSeconds", "eventLoops", "trustedProxies"], sink)
         guard let members else { return settings }
         if members.has("host"), let host = members["host"].string(sink) { settings.host = host }
         if members.has("port"), let port = members["port"].int(sink, range: 0...65535) { settings.port = port }
@@ -15,6 +15,16 @@ extension ConfigLoader {
         if members.has("maxInFlightRequests"), let cap = members["maxInFlightRequests"].int(sink, range: 1...1_000_000) { settings.maxInFlightRequests = cap }
         if members.has("idleTimeoutSeconds"), let seconds = members["idleTimeoutSeconds"].int(sink, range: 1...3_600) { settings.idleTimeoutSeconds = seconds }
         if members.has("eventLoops"), let loops = members["eventLoops"].int(sink, range: 1...1_024) { settings.eventLoops = loops }
+        if members.has("trustedProxies"), let ranges = members["trustedProxies"].sequence(sink) {
+            settings.trustedProxies = ranges.compactMap { item in
+                guard let text = item.string(sink) else { return nil }
+                guard let range = AddressRange(text) else {
+                    sink.error(item, "'\(text)' is not an address or a range of addresses (such as 10.0.0.0/8 or 2001:db8::/32)")
+                    return nil
+                }
+                return range
+            }
+        }
         if members.has("publicURL"), let url = members["publicURL"].string(sink) {
             if Attachment.isWebURL(url) { settings.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url } else {
                 sink.error(members["publicURL"], "must be an http(s) URL, found '\(url)'")
@@ -149,9 +159,12 @@ extension ConfigLoader {
 
     func readLimits(_ value: YAMLValue, _ sink: DiagnosticSink) -> LimitSettings {
         var settings = LimitSettings()
-        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "maxMessageLength", "maxFileBytes"], sink)
+        let members = value.isNull ? YAMLMapping(owner: value, members: []) : value.mapping(allowed: ["messagesPerMinute", "newConversationsPerMinute", "maxMessageLength", "maxFileBytes"], sink)
         guard let members else { return settings }
         if members.has("messagesPerMinute"), let rate = members["messagesPerMinute"].int(sink, range: 1...100_000) { settings.messagesPerMinute = rate }
+        if members.has("newConversationsPerMinute"), let rate = members["newConversationsPerMinute"].int(sink, range: 0...100_000) {
+            settings.newConversationsPerMinute = rate
+        }
         if members.has("maxMessageLength"), let length = members["maxMessageLength"].int(sink, range: 1...150_000) { settings.maxMessageLength = length }
         if members.has("maxFileBytes"), let bytes = members["maxFileBytes"].int(sink, range: 1...(40 * 1024 * 1024)) { settings.maxFileBytes = bytes }
         return settings

@@ -74,12 +74,17 @@ public struct AdminSettings: Sendable, Hashable {
 public struct LimitSettings: Sendable, Hashable {
     /// User messages per session per minute (a burst of up to a quarter of it, at least 5, is allowed at once).
     public var messagesPerMinute: Int
+    /// New conversations a client (an address, see `ServerSettings.trustedProxies`) may start per minute on the
+    /// webchat and the REST channel without its API key, all at once if it likes; 0: no limit. Requests from a
+    /// trusted proxy that names no client (the machine itself, say) are not counted.
+    public var newConversationsPerMinute: Int
     /// Characters per user message.
     public var maxMessageLength: Int
     /// Bytes per file a user sends the agents (Chatwoot's own default upload limit is 40 MB).
     public var maxFileBytes: Int
-    public init(messagesPerMinute: Int = 60, maxMessageLength: Int = 4_000, maxFileBytes: Int = 10 * 1024 * 1024) {
+    public init(messagesPerMinute: Int = 60, newConversationsPerMinute: Int = 30, maxMessageLength: Int = 4_000, maxFileBytes: Int = 10 * 1024 * 1024) {
         self.messagesPerMinute = messagesPerMinute
+        self.newConversationsPerMinute = newConversationsPerMinute
         self.maxMessageLength = maxMessageLength
         self.maxFileBytes = maxFileBytes
     }
@@ -148,6 +153,9 @@ public struct ServerSettings: Sendable, Hashable {
     /// core, SwiftNIO's default. Several instances on one machine should each take their share of its cores: with one
     /// per core each, they run more such threads than there are cores, and spend time handing the cores to one another.
     public var eventLoops: Int?
+    /// The reverse proxies whose `X-Forwarded-For` names the client (for the limits per client): loopback and
+    /// private networks unless set. A request from anywhere else is its own connection's client.
+    public var trustedProxies: [AddressRange] = AddressRange.privateNetworks
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, maxConnections: Int? = nil, maxInFlightRequests: Int = 4_096,

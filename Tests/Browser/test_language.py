@@ -83,3 +83,31 @@ def test_every_language_has_every_word_with_the_same_placeholders(demo, chat):
         }
         return [Object.keys(texts).sort(), gaps];""")
     assert gaps == [["de", "en", "es", "fr", "pt"], []], gaps
+
+
+def test_a_network_past_its_new_conversations_is_told_so_in_its_language_and_its_own_goes_on(workdir, german):
+    """Behind a proxy (loopback is trusted, so the forwarded address is the client), a client that started its share of
+    new conversations (one a minute here) gets no new one: the page says why, and the conversation it has resumes."""
+    stack = Stack(workdir, top_settings="limits: { newConversationsPerMinute: 1 }").start()
+    try:
+        driver = german.driver
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-For": "198.51.100.7"}})
+        german.open(stack.base)
+        german.wait_text("What's your name?", "bot")
+        session = german.session()
+
+        # The same browser, its memory of the conversation gone: a new conversation is asked for, and refused.
+        driver.execute_script("localStorage.clear()")
+        driver.get(f"{stack.base}/webchat/demo")
+        notice = wait_until(lambda: driver.find_element(By.ID, "baton-notice").text or None, message="the refusal's notice")
+        assert notice == "Gerade beginnen viele Gespräche aus Ihrem Netzwerk. Gleich wird es erneut versucht…", notice
+        assert german.state() != "online"
+
+        # Its own conversation, remembered again, resumes: resuming is not starting.
+        driver.execute_script("localStorage.setItem(arguments[0], arguments[1])", "baton.session.demo", session)
+        driver.get(f"{stack.base}/webchat/demo")
+        german.wait_online()
+        assert german.session() == session
+    finally:
+        stack.stop()

@@ -102,11 +102,14 @@ public func buildApplication(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
         deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reload, now: now, logger: logger
     ).addRoutes(to: router)
-    // Channels: where users are.
-    WebchatController(endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), logger: logger) { endpoint in
+    // Channels: where users are. Anyone can start a conversation on these two, so each client starts only so many.
+    let newConversations = NewConversationLimit(configuration.limits, trustedProxies: configuration.server.trustedProxies, metrics: metrics, now: now)
+    WebchatController(
+        endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), newConversations: newConversations, logger: logger
+    ) { endpoint in
         WebchatSocket(
             endpoint: endpoint, conversations: conversations, store: store, hub: hub, presence: presence, reconciler: reconciler,
-            goodbye: dependencies.webchatGoodbye, erasure: erasure, logger: logger)
+            goodbye: dependencies.webchatGoodbye, erasure: erasure, newConversations: newConversations, logger: logger)
     }.addRoutes(to: router)
     let files = UserFiles(conversations: conversations, store: store, limits: configuration.limits, publicURL: configuration.server.publicURL, now: now)
     FilesController(endpoints: endpoints, store: store, files: files).addRoutes(to: router)
@@ -114,7 +117,7 @@ public func buildApplication(
     let presenceRoutes = UserPresenceRoutes(presence: presence)
     RESTController(
         endpoints: endpoints, conversations: conversations, store: store, pages: pages, reconciler: reconciler, presence: presenceRoutes, files: files,
-        erasure: erasure
+        erasure: erasure, newConversations: newConversations
     ).addRoutes(to: router)
     // Outside bots that own their conversations and need only the handover.
     HandoversController(

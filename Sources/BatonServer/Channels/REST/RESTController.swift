@@ -18,6 +18,8 @@ struct RESTController {
     let presence: UserPresenceRoutes
     let files: UserFiles
     let erasure: SessionErasure
+    /// Counts the conversations a client starts without the API key (`limits.newConversationsPerMinute`).
+    let newConversations: NewConversationLimit
 
     struct PostMessage: Decodable {
         var sessionId: String?
@@ -95,7 +97,7 @@ struct RESTController {
         if let clientID = body.clientMessageId, !ClientIdentifier.isValid(clientID, maxLength: ClientIdentifier.maxMessageIDLength) {
             throw APIError(.badRequest, "invalid_client_message_id", "'clientMessageId' must have 1 to 128 characters and no control characters")
         }
-        var (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
+        var (sessionID, opening) = try await resolveSession(body, request: request, context: context, endpoint: endpoint)
         let input = UserInput(text: text, payload: body.payload, data: body.data ?? .null)
         let turn: Turn
         do {
@@ -103,7 +105,7 @@ struct RESTController {
         } catch SessionStoreError.sessionNotFound where body.sessionId == nil {
             // The user's session was deleted between its look-up and the write (the retention's sweep, an erasure).
             // The caller named the user, not the session: the message goes to the new session a second look-up opens.
-            (sessionID, opening) = try await resolveSession(body, request: request, endpoint: endpoint)
+            (sessionID, opening) = try await resolveSession(body, request: request, context: context, endpoint: endpoint)
             turn = try await conversations.receive(input, clientMessageID: body.clientMessageId, in: sessionID, endpoint: endpoint)
         }
         if turn.session.state.handover?.phase == .active { reconciler.reconcileLater(sessionID) }
@@ -114,8 +116,9 @@ struct RESTController {
     }
 
     /// The session a POST addresses: by its id (a capability), by the caller's user id (needs the API key),
-    /// or a new one. Returns the messages a new session opened with.
-    func resolveSession(_ body: PostMessage, request: Request, endpoint: Endpoint) async throws -> (SessionID, opening: [Message]) {
+    /// or a new one, which counts as its client's (see `NewConversationLimit`). Returns the messages a new session
+    /// opened with.
+    func resolveSession(_ body: PostMessage, request: Request, context: AppRequestContext, endpoint: Endpoint) async throws -> (SessionID, opening: [Message]) {
         if let token = body.sessionId {
             // An outside bot's session is reached through the handovers API only.
             guard let session = try await store.session(token, of: endpoint), session.channel != .api else {
@@ -130,6 +133,8 @@ struct RESTController {
                 throw APIError(.badRequest, "invalid_user_id", "'userId' must have 1 to 200 characters and no control characters")
             }
             userID = given
+        } else {
+            try newConversations.admit(newConversations.client(peer: context.channel.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor]))
         }
         do {
             let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)

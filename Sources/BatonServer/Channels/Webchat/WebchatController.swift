@@ -10,13 +10,16 @@ import Logging
 struct WebchatController {
     let endpoints: EndpointRegistry
     let assets: WebchatAssets
+    /// Tells who a socket's client is; its socket counts the conversations it starts.
+    let newConversations: NewConversationLimit
     let logger: Logger
     /// What serves each endpoint's webchat sockets, by endpoint id: made once, shared by the endpoint's sockets.
     let sockets: [String: WebchatSocket]
 
-    init(endpoints: EndpointRegistry, assets: WebchatAssets, logger: Logger, socket: (Endpoint) -> WebchatSocket) {
+    init(endpoints: EndpointRegistry, assets: WebchatAssets, newConversations: NewConversationLimit, logger: Logger, socket: (Endpoint) -> WebchatSocket) {
         self.endpoints = endpoints
         self.assets = assets
+        self.newConversations = newConversations
         self.logger = logger
         sockets = Dictionary(endpoints.endpoints.map { ($0.id, socket($0)) }, uniquingKeysWith: { first, _ in first })
     }
@@ -41,7 +44,8 @@ struct WebchatController {
             // This closure waits as long as the socket is open, and what its frame holds stays in the socket's memory
             // all that time: the lookup is a plain function, so the request's context and endpoint are not in it.
             guard let socket = socket(for: context.requestContext) else { return }
-            if let code = await socket.serve(inbound: inbound, outbound: outbound, loop: context.requestContext.eventLoop) {
+            let client = newConversations.client(peer: context.requestContext.channel.remoteAddress, forwardedFor: context.request.headers[values: .xForwardedFor])
+            if let code = await socket.serve(inbound: inbound, outbound: outbound, loop: context.requestContext.eventLoop, client: client) {
                 await WebchatSocket.close(outbound, with: code)
             }
         }

@@ -27,13 +27,15 @@ final class WebchatSocket: Sendable {
     let reconciler: Reconciler
     let goodbye: WebchatGoodbye
     let erasure: SessionErasure
+    /// Counts the conversations a client starts (`limits.newConversationsPerMinute`).
+    let newConversations: NewConversationLimit
     let logger: Logger
     /// Where each socket's forwarder runs: its socket's event loop (see `EventLoopTaskExecutor`).
     let executors = EventLoopTaskExecutors()
 
     init(
         endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, presence: UserPresenceRelay,
-        reconciler: Reconciler, goodbye: WebchatGoodbye, erasure: SessionErasure, logger: Logger
+        reconciler: Reconciler, goodbye: WebchatGoodbye, erasure: SessionErasure, newConversations: NewConversationLimit, logger: Logger
     ) {
         self.endpoint = endpoint
         self.conversations = conversations
@@ -43,6 +45,7 @@ final class WebchatSocket: Sendable {
         self.reconciler = reconciler
         self.goodbye = goodbye
         self.erasure = erasure
+        self.newConversations = newConversations
         self.logger = logger
     }
 
@@ -50,7 +53,8 @@ final class WebchatSocket: Sendable {
     /// each handled in a child task (see `inChildTask`), decoding included. Returns how the caller is to close the
     /// socket when Baton ends it: a stopping server says goodbye (see `WebchatGoodbye`; an open socket would hold a
     /// stopping server forever), and frames that make no message close it with the protocol's code; nil when the
-    /// browser closed it or it failed. `loop` is the socket's event loop.
+    /// browser closed it or it failed. `loop` is the socket's event loop, `client` who it comes from (see
+    /// `NewConversationLimit`).
     ///
     /// This function waits as long as the socket is open, and what the functions on that wait hold stays in the
     /// socket's task memory all that time: a task keeps each slab of that memory it grew until it ends, and one more
@@ -58,7 +62,7 @@ final class WebchatSocket: Sendable {
     /// `WebchatMessageAssembler`), a small `Opened` and the goodbye's ticket, nothing of a message's (with the `hello`
     /// decoded here, its frame was 1.6 KB); and the library's message reading, a second function here and the
     /// closing waits (now the caller's) each took every socket onto one more slab (heaptrack; BENCHMARKS.md).
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop) async -> WebSocketErrorCode? {
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop, client: IPAddress?) async -> WebSocketErrorCode? {
         guard let ticket = goodbye.enter(outbound) else { return .goingAway }
         let executor = executors.executor(for: loop)
         var frames = inbound.makeAsyncIterator()
@@ -79,7 +83,7 @@ final class WebchatSocket: Sendable {
                 guard let message else { continue }
                 let before = opened
                 opened = try await Self.inChildTask { [self] in
-                    guard let before else { return try await open(with: message, outbound: outbound, executor: executor) }
+                    guard let before else { return try await open(with: message, outbound: outbound, executor: executor, client: client) }
                     try await handle(message, opened: before, outbound: outbound)
                     return before
                 }
@@ -120,8 +124,9 @@ final class WebchatSocket: Sendable {
     }
 
     /// Opens the socket with its `hello`: finds or opens the session, subscribes and sends `ready`. Any other frame
-    /// before it is answered with an error, and `nil` (the socket still waits for its `hello`).
-    func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor) async throws -> Opened? {
+    /// before it is answered with an error, and `nil` (the socket still waits for its `hello`); so is a `hello` that
+    /// would start a conversation `client` may not start yet (`too_many_conversations`: the page tries again).
+    func open(with message: WebSocketMessage, outbound: WebSocketOutboundWriter, executor: EventLoopTaskExecutor, client: IPAddress?) async throws -> Opened? {
         let hello: (session: String?, after: Int64, handoverUpdates: Bool, user: WebchatUser?, language: String?)
         switch decode(message) {
         case .hello(let session, let after, let handoverUpdates, let user, let language)?:
@@ -133,7 +138,13 @@ final class WebchatSocket: Sendable {
             try await send(.error(code: "invalid_frame", message: "frames are JSON objects with a known 'type'"), outbound)
             return nil
         }
-        let (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, outbound: outbound)
+        let session: Session, resumed: Bool
+        do {
+            (session, resumed) = try await resolveSession(hello.session, user: hello.user, language: hello.language, client: client, outbound: outbound)
+        } catch let refused as NewConversationsRefused {
+            try await send(.error(code: NewConversationsRefused.code, message: refused.message), outbound)
+            return nil
+        }
         // Subscribe before anything is sent, so nothing published from here on can slip between backlog and live.
         let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
         let opened = Opened(forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
@@ -171,7 +182,9 @@ final class WebchatSocket: Sendable {
     /// the embedding site vouches for (`identifierHash` matches the endpoint's identity secret) always gets their
     /// own session, on any device; the attributes the page gives land in the session's profile either way.
     /// A new session's profile gets the browser's `language`, so Baton's notices are in it (a flow may change it).
-    func resolveSession(_ token: String?, user: WebchatUser?, language: String?, outbound: WebSocketOutboundWriter) async throws -> (Session, resumed: Bool) {
+    func resolveSession(
+        _ token: String?, user: WebchatUser?, language: String?, client: IPAddress?, outbound: WebSocketOutboundWriter
+    ) async throws -> (Session, resumed: Bool) {
         var verifiedID: String?
         if let user, let secret = endpoint.configuration.webchat.identitySecret {
             if user.isVerified(by: secret) {
@@ -181,14 +194,14 @@ final class WebchatSocket: Sendable {
             }
         }
         let profile: JSONValue = language.map { ["language": .string($0)] } ?? .emptyObject
-        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID, profile: profile)
+        var (session, resumed) = try await findSession(token, verifiedUserID: verifiedID, profile: profile, client: client)
         if let values = user?.profileValues, !values.isEmpty {
             session = try await conversations.updateProfile(values, sessionID: session.id)
         }
         return (session, resumed)
     }
 
-    func findSession(_ token: String?, verifiedUserID: String?, profile: JSONValue) async throws -> (Session, resumed: Bool) {
+    func findSession(_ token: String?, verifiedUserID: String?, profile: JSONValue, client: IPAddress?) async throws -> (Session, resumed: Bool) {
         if let verifiedUserID {
             let turn = try await conversations.openSession(endpoint: endpoint, userID: verifiedUserID, channel: .webchat, profile: profile)
             let session = try await store.session(id: turn.session.id) ?? turn.session
@@ -201,6 +214,7 @@ final class WebchatSocket: Sendable {
             return (session, true)
         }
         // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
+        try newConversations.admit(client)
         let userID = Self.visitorPrefix + SessionID.random().rawValue.dropFirst(2)
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat, profile: profile)
         // Read it again so `ready.lastId` counts the greeting the start just stored.

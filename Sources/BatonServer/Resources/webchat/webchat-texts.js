@@ -24,6 +24,7 @@ window.BatonWebchatTexts = {
     rating1: 'Very unsatisfied', rating2: 'Unsatisfied', rating3: 'Neutral', rating4: 'Satisfied', rating5: 'Very satisfied',
     surveyMore: 'Tell us more (optional)', surveySend: 'Send feedback', surveyThanks: 'Thank you for your feedback.',
     surveyRated: 'Thanks! You rated {rating} of 5.',
+    tooManyConversations: 'Many conversations are starting from your network right now. Trying again in a moment…',
   },
   de: {
     title: 'Chat', connecting: 'Verbinden…', online: 'Online', reconnecting: 'Verbindung wird wiederhergestellt…',
@@ -48,6 +49,7 @@ window.BatonWebchatTexts = {
     rating1: 'Sehr unzufrieden', rating2: 'Unzufrieden', rating3: 'Neutral', rating4: 'Zufrieden', rating5: 'Sehr zufrieden',
     surveyMore: 'Möchten Sie uns mehr sagen? (optional)', surveySend: 'Feedback senden', surveyThanks: 'Vielen Dank für Ihr Feedback.',
     surveyRated: 'Danke! Sie haben mit {rating} von 5 bewertet.',
+    tooManyConversations: 'Gerade beginnen viele Gespräche aus Ihrem Netzwerk. Gleich wird es erneut versucht…',
   },
   es: {
     title: 'Chat', connecting: 'Conectando…', online: 'En línea', reconnecting: 'Reconectando…',
@@ -71,6 +73,7 @@ window.BatonWebchatTexts = {
     rating1: 'Muy insatisfecho', rating2: 'Insatisfecho', rating3: 'Neutral', rating4: 'Satisfecho', rating5: 'Muy satisfecho',
     surveyMore: 'Cuéntanos más (opcional)', surveySend: 'Enviar comentario', surveyThanks: 'Gracias por tu comentario.',
     surveyRated: '¡Gracias! Has valorado con {rating} de 5.',
+    tooManyConversations: 'Ahora mismo empiezan muchas conversaciones desde tu red. Se reintentará en un momento…',
   },
   fr: {
     title: 'Chat', connecting: 'Connexion…', online: 'En ligne', reconnecting: 'Reconnexion…',
@@ -94,6 +97,7 @@ window.BatonWebchatTexts = {
     rating1: 'Très insatisfait', rating2: 'Insatisfait', rating3: 'Neutre', rating4: 'Satisfait', rating5: 'Très satisfait',
     surveyMore: 'Dites-nous en plus (facultatif)', surveySend: 'Envoyer l’avis', surveyThanks: 'Merci pour votre avis.',
     surveyRated: 'Merci\u00a0! Vous avez donné {rating} sur 5.',
+    tooManyConversations: 'Beaucoup de conversations démarrent depuis votre réseau en ce moment. Nouvel essai dans un instant…',
   },
   pt: {
     title: 'Chat', connecting: 'Conectando…', online: 'Online', reconnecting: 'Reconectando…',
@@ -117,5 +121,6 @@ window.BatonWebchatTexts = {
     rating1: 'Muito insatisfeito', rating2: 'Insatisfeito', rating3: 'Neutro', rating4: 'Satisfeito', rating5: 'Muito satisfeito',
     surveyMore: 'Conte-nos mais (opcional)', surveySend: 'Enviar comentário', surveyThanks: 'Obrigado pelo seu comentário.',
     surveyRated: 'Obrigado! Você avaliou com {rating} de 5.',
+    tooManyConversations: 'Muitas conversas estão começando a partir da sua rede agora. Nova tentativa em instantes…',
   },
 };

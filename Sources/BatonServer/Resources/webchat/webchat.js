@@ -787,6 +787,12 @@
       toHost({ type: 'deleteFailed', code });
     }
     if (code === 'hello_required') { ws?.close(); return; } // reconnect starts with a fresh hello
+    if (code === 'too_many_conversations') {
+      // This network started its share of new conversations this minute: the reconnect's hello tries again.
+      notify(t('tooManyConversations'));
+      ws?.close();
+      return;
+    }
     if (code === 'handover_in_progress' || code === 'not_allowed') {
       // A refused "Delete conversation" (an agent took the conversation meanwhile): it stays as it was.
       closeConfirm();
