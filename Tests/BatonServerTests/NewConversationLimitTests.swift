@@ -66,6 +66,8 @@ import WSClient
         let configuration = try TestBaton.configuration(databasePath: TestBaton.databasePath(), limits: limits)
         var dependencies = try AppDependencies.live(configuration)
         dependencies.outboxPollInterval = TestBaton.quietOutbox
+        // A clock that stands still: what refills meanwhile is the unit test's; here, the wait is the whole share's.
+        dependencies.now = { Date(timeIntervalSince1970: 1_800_000_000) }
         let metrics = dependencies.metrics
         let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: TestBaton.logger)
         try await app.test(.live) { client in
