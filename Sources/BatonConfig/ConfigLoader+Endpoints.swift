@@ -64,11 +64,13 @@ extension ConfigLoader {
         }
         let webchatKeys = [
             "enabled", "identitySecret", "identitySecretFile", "subtitle", "userCanDelete", "title", "color", "textColor", "logo", "botAvatar", "position",
+            "texts",
         ]
         if members.has("webchat"), let webchat = members["webchat"].mapping(allowed: webchatKeys, sink) {
             result.webchat.branding = readBranding(webchat, sink)
             if webchat.has("enabled") { result.webchat.enabled = webchat["enabled"].bool(sink) ?? true }
             if webchat.has("userCanDelete") { result.webchat.userCanDelete = webchat["userCanDelete"].bool(sink) ?? true }
+            if webchat.has("texts") { result.webchat.texts = readWebchatTexts(webchat["texts"], sink) }
             if webchat.has("subtitle"), let subtitle = webchat["subtitle"].string(sink) {
                 if subtitle.count > 120 { sink.error(webchat["subtitle"], "the subtitle is one short line: at most 120 characters") }
                 result.webchat.subtitle = subtitle.isEmpty ? nil : subtitle
@@ -110,6 +112,29 @@ extension ConfigLoader {
     }
 
     /// `title`, `color`, `textColor`, `logo`, `botAvatar`, `position` of a webchat: each checked, none required.
+    /// `channels.webchat.texts: { <language>: { <key>: text } }`: each key one of `WebchatTexts`, each text using only
+    /// its key's placeholders.
+    func readWebchatTexts(_ value: YAMLValue, _ sink: DiagnosticSink) -> [String: [String: String]] {
+        guard let languages = value.mapping(allowed: nil, sink) else { return [:] }
+        var texts: [String: [String: String]] = [:]
+        for (language, entries) in languages.members {
+            if !Notices.isLanguageTag(language) { sink.error(entries, "'\(language)' is not a language tag (such as en, de, pt-BR)") }
+            guard let members = entries.mapping(allowed: WebchatTexts.placeholders.keys.sorted(), sink) else { continue }
+            var table: [String: String] = [:]
+            for (key, member) in members.members {
+                guard let allowed = WebchatTexts.placeholders[key], let text = member.string(sink) else { continue }
+                for placeholder in HandoverPolicyReader.placeholders(in: text) where !allowed.contains(placeholder) {
+                    let known = allowed.isEmpty ? "none" : allowed.sorted().map { "{\($0)}" }.joined(separator: ", ")
+                    sink.error(member, "'{\(placeholder)}' is not known in the webchat's \(key) text; it may use: \(known)")
+                }
+                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { sink.error(member, "a text must say something") }
+                table[key] = text
+            }
+            texts[Notices.normalized(language), default: [:]].merge(table) { _, new in new }
+        }
+        return texts
+    }
+
     func readBranding(_ webchat: YAMLMapping, _ sink: DiagnosticSink) -> WebchatBranding {
         var branding = WebchatBranding()
         if webchat.has("title"), let title = webchat["title"].string(sink) {

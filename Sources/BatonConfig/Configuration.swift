@@ -300,6 +300,9 @@ public struct WebchatSettings: Sendable, Hashable {
     /// Whether the page offers its users "Delete conversation", which erases their session as an operator's
     /// erasure does (not while an agent has it). Chatwoot's copy of past handovers stays Chatwoot's.
     public var userCanDelete: Bool
+    /// The page's own words the endpoint sets, by language tag (lower case, `-` between parts) and key (see
+    /// `WebchatTexts`), over the ones the page ships; a language only here is one more the page speaks.
+    public var texts: [String: [String: String]] = [:]
 
     public init(enabled: Bool = true, identitySecret: Secret? = nil, subtitle: String? = nil, userCanDelete: Bool = true) {
         self.enabled = enabled

@@ -111,3 +111,26 @@ def test_a_network_past_its_new_conversations_is_told_so_in_its_language_and_its
         assert german.session() == session
     finally:
         stack.stop()
+
+
+def test_an_endpoints_own_words_reword_the_page_and_add_a_language(workdir, italian):
+    """`channels.webchat.texts`: Italian, which Baton does not ship, set by the endpoint (what it leaves out is English),
+    and one of the shipped English words reworded."""
+    texts = ', texts: { it: { placeholder: "Scrivi un messaggio…", send: "Invia il messaggio", online: "In linea" }, en: { placeholder: "Ask us anything…" } }'
+    stack = Stack(workdir, webchat_settings=texts).start()
+    try:
+        driver = italian.driver
+        italian.open(stack.base)
+        wait_until(lambda: words(driver)["lang"] == "it", message="the endpoint's Italian once the chat is ready")
+        assert words(driver) == {"lang": "it", "placeholder": "Scrivi un messaggio…", "send": "Invia il messaggio", "label": "Message",
+                                 "status": "In linea", "log": "Conversation"}, words(driver)
+        assert_axe_clean(driver, what="the webchat in a language the endpoint adds")
+        english = make_driver()
+        try:
+            Chat(english).open(stack.base)
+            wait_until(lambda: words(english)["placeholder"] == "Ask us anything…", message="the reworded English placeholder")
+            assert words(english)["lang"] == "en" and words(english)["send"] == "Send message"
+        finally:
+            english.quit()
+    finally:
+        stack.stop()

@@ -102,7 +102,7 @@ enum ServerFrame {
         case .ready(let session, let resumed, let lastID, let endpointName, let language, let webchat):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": webchat.branding.endpointJSON(name: endpointName, language: language, subtitle: webchat.subtitle),
+                "endpoint": webchat.branding.endpointJSON(name: endpointName, language: language, subtitle: webchat.subtitle, texts: webchat.texts),
                 "canDelete": .bool(webchat.userCanDelete),
             ]
         case .message:
@@ -143,10 +143,11 @@ import Foundation
 
 extension WebchatBranding {
     /// `ready`'s `endpoint`: its name and subtitle with the set values of its branding.
-    func endpointJSON(name: String, language: String, subtitle: String?) -> JSONValue {
+    func endpointJSON(name: String, language: String, subtitle: String?, texts: [String: [String: String]]) -> JSONValue {
         var members = json
         members["name"] = .string(name)
         members["language"] = .string(language)
+        if !texts.isEmpty { members["texts"] = .object(texts.mapValues { .object($0.mapValues(JSONValue.string)) }) }
         if let subtitle { members["subtitle"] = .string(subtitle) }
         return .object(members)
     }

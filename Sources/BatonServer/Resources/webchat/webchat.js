@@ -44,10 +44,11 @@
 
   // ---- Words: the page's own (webchat-texts.js), in the user's language ----------------------------------
   // Picked as Baton picks its notices': the language asked for (the widget's data-language, or its host page's
-  // `lang`), else the browser's, each by its base too (`pt` for `pt-BR`); when none is shipped, the endpoint's own
-  // (`ready` brings it), else English. The same tag goes to the server in `hello`, so notices and page agree.
+  // `lang`), else the browser's, each by its base too (`pt` for `pt-BR`); when the page knows none of them (its own
+  // five, and those the endpoint's `texts` add, which `ready` brings), the endpoint's language, else English. The
+  // same tag goes to the server in `hello`, so notices and page agree.
   const TEXTS = window.BatonWebchatTexts || { en: {} };
-  function shippedLanguage(tags) {
+  function knownLanguage(tags) {
     for (const tag of tags) {
       if (typeof tag !== 'string' || !tag.trim()) continue;
       const normal = tag.trim().toLowerCase().replace(/_/g, '-');
@@ -59,8 +60,8 @@
   }
   const askedLanguage = params.get('lang') || null;
   const userLanguage = askedLanguage || navigator.language || null;
-  const browserLanguage = shippedLanguage([askedLanguage, ...(navigator.languages || [navigator.language])]);
-  let language = browserLanguage || 'en';
+  const userLanguages = [askedLanguage, ...(navigator.languages || [navigator.language])];
+  let language = knownLanguage(userLanguages) || 'en';
   // `t('tooLong', {max: 4000})`: the text in the page's language (English where a language lacks one).
   function t(key, values) {
     let text = (TEXTS[language] && TEXTS[language][key]) || (TEXTS.en && TEXTS.en[key]) || key;
@@ -600,9 +601,17 @@
       store.set(KEY_LAST, '0');
     }
     const brand = f.endpoint && typeof f.endpoint === 'object' ? f.endpoint : {};
-    // No language of the user's is shipped: the endpoint's own, which its notices fall back to too.
-    const endpointLanguage = !browserLanguage && shippedLanguage([brand.language]);
-    if (endpointLanguage && endpointLanguage !== language) { language = endpointLanguage; applyTexts(); }
+    // The endpoint's own words (channels.webchat.texts) over the shipped ones: a language only there is one more the
+    // page speaks. Then the user's language again, else the endpoint's, which its notices fall back to too.
+    if (brand.texts && typeof brand.texts === 'object') {
+      for (const [tag, words] of Object.entries(brand.texts)) {
+        if (!words || typeof words !== 'object') continue;
+        const own = Object.fromEntries(Object.entries(words).filter(([, text]) => typeof text === 'string'));
+        TEXTS[tag] = Object.assign({}, TEXTS[tag], own);
+      }
+    }
+    const spoken = knownLanguage(userLanguages) || knownLanguage([brand.language]) || 'en';
+    if (spoken !== language || brand.texts) { language = spoken; applyTexts(); }
     const text = (v) => (typeof v === 'string' ? v.trim() : '');
     const name = fixedTitle || text(brand.title) || text(brand.name) || t('title');
     brandName = name;
