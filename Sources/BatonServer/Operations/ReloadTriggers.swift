@@ -69,18 +69,15 @@ struct ReloadOnFileChange: Service {
         Dictionary(reload.files.map { ($0, Self.stamp(of: $0)) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// `stat(2)` and `realpath(3)`, which follow the links (Foundation's attributes are the link's own, and its
-    /// resolution stops at a link named `..data`).
+    /// The file a path leads to through every link (`realpath(3)`), and that file's own attributes: Foundation's
+    /// attributes of a link are the link's, and its own resolution stops at a link named `..data`.
     static func stamp(of path: String) -> Stamp? {
-        var status = stat()
-        guard stat(path, &status) == 0, let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        #if canImport(Darwin)
-        let time = status.st_mtimespec
-        #else
-        let time = status.st_mtim
-        #endif
-        let modified = Date(timeIntervalSince1970: Double(time.tv_sec) + Double(time.tv_nsec) / 1e9)
-        return Stamp(target: String(cString: resolved), modified: modified, size: Int(status.st_size))
+        guard let resolved = realpath(path, nil) else { return nil }
+        let target = String(cString: resolved)
+        free(resolved)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target), let modified = attributes[.modificationDate] as? Date else {
+            return nil
+        }
+        return Stamp(target: target, modified: modified, size: (attributes[.size] as? Int) ?? 0)
     }
 }
