@@ -44,11 +44,19 @@ struct WebchatController {
             // This closure waits as long as the socket is open, and what its frame holds stays in the socket's memory
             // all that time: the lookup is a plain function, so the request's context and endpoint are not in it.
             guard let socket = socket(for: context.requestContext) else { return }
-            let client = newConversations.client(peer: context.requestContext.channel.remoteAddress, forwardedFor: context.request.headers[values: .xForwardedFor])
-            if let code = await socket.serve(inbound: inbound, outbound: outbound, loop: context.requestContext.eventLoop, client: client) {
+            if let code = await socket.serve(inbound: inbound, outbound: outbound, origin: origin(of: context, socket: socket)) {
                 await WebchatSocket.close(outbound, with: code)
             }
         }
+    }
+
+    /// Where a socket comes from, in one reference: the upgrade's wait holds it for the socket's life, and its executor
+    /// and client held apart (an optional address of 17 bytes) took every socket onto one more slab of task memory
+    /// (32.1 KB a socket in the bench against 31.0; BENCHMARKS.md).
+    func origin(of context: WebSocketRouterContext<AppRequestContext>, socket: WebchatSocket) -> WebchatSocket.Origin {
+        WebchatSocket.Origin(
+            executor: socket.executor(for: context.requestContext.eventLoop),
+            client: newConversations.client(peer: context.requestContext.channel.remoteAddress, forwardedFor: context.request.headers[values: .xForwardedFor]))
     }
 
     /// What serves the socket a request upgrades, by the `urlToken` in its path.

@@ -33,6 +33,21 @@ final class WebchatSocket: Sendable {
     /// Where each socket's forwarder runs: its socket's event loop (see `EventLoopTaskExecutor`).
     let executors = EventLoopTaskExecutors()
 
+    /// What runs a socket's forwarder on `loop`, the socket's event loop (for its `Origin`).
+    func executor(for loop: any EventLoop) -> EventLoopTaskExecutor { executors.executor(for: loop) }
+
+    /// Where a socket comes from: the executor of its event loop, where its forwarder runs, and its client (see
+    /// `NewConversationLimit`), whose new conversations are counted.
+    final class Origin: Sendable {
+        let executor: EventLoopTaskExecutor
+        let client: IPAddress?
+
+        init(executor: EventLoopTaskExecutor, client: IPAddress?) {
+            self.executor = executor
+            self.client = client
+        }
+    }
+
     init(
         endpoint: Endpoint, conversations: Conversations, store: any SessionStore, hub: ConversationHub, presence: UserPresenceRelay,
         reconciler: Reconciler, goodbye: WebchatGoodbye, erasure: SessionErasure, newConversations: NewConversationLimit, logger: Logger
@@ -53,8 +68,7 @@ final class WebchatSocket: Sendable {
     /// each handled in a child task (see `inChildTask`), decoding included. Returns how the caller is to close the
     /// socket when Baton ends it: a stopping server says goodbye (see `WebchatGoodbye`; an open socket would hold a
     /// stopping server forever), and frames that make no message close it with the protocol's code; nil when the
-    /// browser closed it or it failed. `loop` is the socket's event loop, `client` who it comes from (see
-    /// `NewConversationLimit`).
+    /// browser closed it or it failed. `origin` says where the socket comes from.
     ///
     /// This function waits as long as the socket is open, and what the functions on that wait hold stays in the
     /// socket's task memory all that time: a task keeps each slab of that memory it grew until it ends, and one more
@@ -62,9 +76,8 @@ final class WebchatSocket: Sendable {
     /// `WebchatMessageAssembler`), a small `Opened` and the goodbye's ticket, nothing of a message's (with the `hello`
     /// decoded here, its frame was 1.6 KB); and the library's message reading, a second function here and the
     /// closing waits (now the caller's) each took every socket onto one more slab (heaptrack; BENCHMARKS.md).
-    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, loop: any EventLoop, client: IPAddress?) async -> WebSocketErrorCode? {
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, origin: Origin) async -> WebSocketErrorCode? {
         guard let ticket = goodbye.enter(outbound) else { return .goingAway }
-        let executor = executors.executor(for: loop)
         var frames = inbound.makeAsyncIterator()
         var messages = WebchatMessageAssembler(maxSize: Self.maxMessageSize)
         var opened: Opened?
@@ -83,7 +96,7 @@ final class WebchatSocket: Sendable {
                 guard let message else { continue }
                 let before = opened
                 opened = try await Self.inChildTask { [self] in
-                    guard let before else { return try await open(with: message, outbound: outbound, executor: executor, client: client) }
+                    guard let before else { return try await open(with: message, outbound: outbound, executor: origin.executor, client: origin.client) }
                     try await handle(message, opened: before, outbound: outbound)
                     return before
                 }
