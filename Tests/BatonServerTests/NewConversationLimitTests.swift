@@ -45,15 +45,27 @@ import WSClient
         #expect(throws: NewConversationsRefused(retryAfter: 20)) { try limit.admit(client) }
         try limit.admit(Self.address("198.51.100.8"))
         try limit.admit(nil)
+        // An IPv6 client is its /64: stepping through its own addresses does not start it afresh.
+        for last in 1...3 { try limit.admit(Self.address("2001:db8:1:2::\(last)")) }
+        #expect(throws: NewConversationsRefused.self) { try limit.admit(Self.address("2001:db8:1:2:ffff::9")) }
+        try limit.admit(Self.address("2001:db8:1:3::1"))
         clock.withLock { $0 += 20 }
         try limit.admit(client)
         #expect(throws: NewConversationsRefused.self) { try limit.admit(client) }
 
-        // Past the sweep's size, the clients whose minute is over are forgotten.
-        for index in 0..<NewConversationLimit.sweepAbove { try limit.admit(IPAddress(high: 1, low: UInt64(index))) }
+        // Past the sweep's size, the clients whose minute is over are forgotten, those within it kept; each sweep waits
+        // for twice as many clients as it left, so a crowd costs each new conversation a constant share.
+        func someone(_ index: Int) -> IPAddress { IPAddress(high: 0, low: 0xffff_0000_0000 | UInt64(index)) }
+        for index in 0..<NewConversationLimit.sweepAbove { try limit.admit(someone(index)) }
+        let crowd = limit.counted
+        #expect(crowd > NewConversationLimit.sweepAbove, "a sweep within the minute forgets no one")
         clock.withLock { $0 += 60 }
-        try limit.admit(Self.address("203.0.113.1"))
-        #expect(limit.counted == 1)
+        var newcomers = 0
+        while limit.counted >= crowd {
+            try limit.admit(someone(1_000_000 + newcomers))
+            newcomers += 1
+        }
+        #expect(limit.counted == newcomers && newcomers <= crowd + 1, "\(limit.counted) held, \(newcomers) newcomers, a crowd of \(crowd)")
         let off = NewConversationLimit(LimitSettings(newConversationsPerMinute: 0), trustedProxies: [], metrics: BatonMetrics(), now: Date.init)
         for _ in 0..<100 { try off.admit(client) }
     }

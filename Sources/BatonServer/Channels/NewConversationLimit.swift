@@ -10,17 +10,22 @@ import Synchronization
 /// can reach (the webchat, and the REST channel without its API key). Each one costs a session, its greeting and the
 /// flow's first turn (a language model's, maybe), and the per-conversation message limit cannot see a script that
 /// starts a new one for every message. Counted per client address on this instance (as a burst of the whole minute,
-/// refilled evenly); verified users, the REST API key's users and conversations that resume are not counted.
+/// refilled evenly), an IPv6 client by its /64 (the least a network hands one customer, so a client cannot step through
+/// its own addresses); verified users, the REST API key's users and conversations that resume are not counted.
 final class NewConversationLimit: Sendable {
     let perMinute: Int
     let trustedProxies: [AddressRange]
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
-    private let buckets = Mutex<[IPAddress: RateBucket]>([:])
+    private let buckets = Mutex<(byClient: [IPAddress: RateBucket], sweepAbove: Int)>(([:], sweepAbove))
 
     /// Above this many clients counted, those whose bucket has filled up again are forgotten (they are where a new
-    /// bucket would start), so a crowd of addresses costs memory only while it is within its minute.
+    /// bucket would start), so a crowd of addresses costs memory only while it is within its minute; the next sweep
+    /// waits for twice as many as are left, so sweeps cost each conversation a constant share however many remain.
     static let sweepAbove = 10_000
+    /// More clients than this in one minute are no one client's doing (a crowd of machines, which a limit per address
+    /// does not stop): they are forgotten rather than held.
+    static let most = 200_000
 
     init(_ limits: LimitSettings, trustedProxies: [AddressRange], metrics: BatonMetrics, now: @escaping @Sendable () -> Date) {
         perMinute = limits.newConversationsPerMinute
@@ -53,11 +58,14 @@ final class NewConversationLimit: Sendable {
         guard perMinute > 0, let client else { return }
         let time = now()
         let burst = Double(perMinute), perSecond = Double(perMinute) / 60
-        let wait = buckets.withLock { buckets -> Double? in
-            let (bucket, wait) = RateBucket.take(from: buckets[client], at: time, perSecond: perSecond, burst: burst)
-            buckets[client] = bucket
-            if buckets.count > Self.sweepAbove {
-                buckets = buckets.filter { $0.value.tokens + max(0, time.timeIntervalSince($0.value.at)) * perSecond < burst }
+        let key = client.isIPv4 ? client : IPAddress(high: client.high, low: 0)
+        let wait = buckets.withLock { state -> Double? in
+            let (bucket, wait) = RateBucket.take(from: state.byClient[key], at: time, perSecond: perSecond, burst: burst)
+            state.byClient[key] = bucket
+            if state.byClient.count > state.sweepAbove {
+                state.byClient = state.byClient.filter { $0.value.tokens + max(0, time.timeIntervalSince($0.value.at)) * perSecond < burst }
+                if state.byClient.count > Self.most { state.byClient = [:] }
+                state.sweepAbove = max(Self.sweepAbove, 2 * state.byClient.count)
             }
             return wait
         }
@@ -67,7 +75,7 @@ final class NewConversationLimit: Sendable {
     }
 
     /// Clients counted now (for tests).
-    var counted: Int { buckets.withLock { $0.count } }
+    var counted: Int { buckets.withLock { $0.byClient.count } }
 }
 
 /// A client started more conversations than `limits.newConversationsPerMinute` allows; it may start the next after
