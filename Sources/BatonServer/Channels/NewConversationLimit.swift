@@ -79,7 +79,8 @@ final class NewConversationLimit: Sendable {
 }
 
 /// A client started more conversations than `limits.newConversationsPerMinute` allows; it may start the next after
-/// `retryAfter` seconds. REST: 429 with `Retry-After`; the webchat: an `error` frame before the socket closes.
+/// `retryAfter` seconds. REST: 429 with `Retry-After`; the webchat: an `error` frame, and the socket waits for another
+/// `hello`.
 struct NewConversationsRefused: Error, Equatable, HTTPResponseError {
     let retryAfter: Int
 
