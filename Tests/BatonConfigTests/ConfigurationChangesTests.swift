@@ -45,6 +45,8 @@ import Testing
             of: "language: en", with: "language: de\n    notices: { de: { resolved: Danke } }\n    handoverDefaults: { reminder: { everySeconds: 120 } }")
         #expect(try load(words).endpoints[0].handoverPolicy != load(Self.base).endpoints[0].handoverPolicy, "the test changes the policy")
         #expect(try changes(words) == [])
+        let texts = Self.base.replacingOccurrences(of: "flow: shop.yaml", with: "flow: shop.yaml\n    channels: { webchat: { texts: { it: { send: Invia } } } }")
+        #expect(try changes(texts) == [], "the webchat's words are reloaded too")
     }
 
     @Test func everythingElseIsNamedAsInTheFile() throws {

@@ -308,8 +308,10 @@ public struct Conversations: Sendable {
     ) async throws -> Turn {
         let time = now()
         let limits = limits
-        let flow = endpoint.bot
-        let policy = endpoint.policy
+        // One read of the endpoint's flow and policy: a reload meanwhile must not give the step one of each version.
+        let script = endpoint.script.current
+        let flow = script.bot
+        let policy = script.policy
         let notifiedEndpoints = notifiedEndpoints
         let trace = BatonTracing.currentTraceparent()
         let (outcome, stored) = try await BatonTracing.withSpan("conversation step") { _ in try await write(sessionID, at: time) { update in

@@ -12,7 +12,7 @@ public struct Endpoint: Sendable {
 
     public init(configuration: EndpointConfiguration) {
         self.configuration = configuration
-        self.script = EndpointScript(flow: configuration.flow, policy: configuration.handoverPolicy)
+        self.script = EndpointScript(flow: configuration.flow, policy: configuration.handoverPolicy, webchatTexts: configuration.webchat.texts)
     }
 
     /// The endpoint's flow as it stands now.
@@ -21,27 +21,38 @@ public struct Endpoint: Sendable {
     /// The endpoint's notices and handover timer defaults, as they stand now.
     public var policy: HandoverPolicy { script.current.policy }
 
+    /// The webchat's own words the endpoint sets (`channels.webchat.texts`), as they stand now.
+    public var webchatTexts: [String: [String: String]] { script.current.webchatTexts }
+
     public var id: String { configuration.id }
 }
 
-/// What a reload of the config replaces while Baton runs (see `ConfigurationReload`): the endpoint's flow, and the words
-/// and timers of its notices (`language`, `notices`, `handoverDefaults`). A step reads both once, so it runs on one
+/// What a reload of the config replaces while Baton runs (see `ConfigurationReload`): the endpoint's flow, the words
+/// and timers of its notices (`language`, `notices`, `handoverDefaults`) and the webchat's own words it sets
+/// (`channels.webchat.texts`, which a page gets with its `ready`). A step reads flow and policy once, so it runs on one
 /// version whole; everything else an endpoint has is built from its settings at start.
 final class EndpointScript: Sendable {
-    /// The bot is made once per version: a step takes it as it is, with no engine to make.
-    private let state: Mutex<(flow: Flow, bot: any Bot, policy: HandoverPolicy)>
-
-    init(flow: Flow, policy: HandoverPolicy) {
-        state = Mutex((flow, FlowEngine(flow: flow), policy))
+    struct Version {
+        var flow: Flow
+        /// Made once per version: a step takes it as it is, with no engine to make.
+        var bot: any Bot
+        var policy: HandoverPolicy
+        var webchatTexts: [String: [String: String]]
     }
 
-    var current: (flow: Flow, bot: any Bot, policy: HandoverPolicy) { state.withLock { $0 } }
+    private let state: Mutex<Version>
 
-    /// Puts `flow` and `policy` in place; returns whether either differs from what ran.
-    func replace(flow: Flow, policy: HandoverPolicy) -> Bool {
+    init(flow: Flow, policy: HandoverPolicy, webchatTexts: [String: [String: String]]) {
+        state = Mutex(Version(flow: flow, bot: FlowEngine(flow: flow), policy: policy, webchatTexts: webchatTexts))
+    }
+
+    var current: Version { state.withLock { $0 } }
+
+    /// Puts the new version in place; returns whether it differs from what ran.
+    func replace(flow: Flow, policy: HandoverPolicy, webchatTexts: [String: [String: String]]) -> Bool {
         state.withLock { state in
-            guard state.flow != flow || state.policy != policy else { return false }
-            state = (flow, FlowEngine(flow: flow), policy)
+            guard state.flow != flow || state.policy != policy || state.webchatTexts != webchatTexts else { return false }
+            state = Version(flow: flow, bot: FlowEngine(flow: flow), policy: policy, webchatTexts: webchatTexts)
             return true
         }
     }

@@ -40,11 +40,13 @@ import Testing
         let kept = try #require(registry.endpoint(id: "shop"))
         let reload = reload(for: registry, running: running)
 
-        let edited = try write(Self.config + "    language: de\n    notices: { de: { resolved: Danke } }\n", flow: "nodes: [ { say: Hallo } ]")
+        let texts = "    channels: { webchat: { texts: { it: { placeholder: Scrivi } } } }\n"
+        let edited = try write(Self.config + "    language: de\n    notices: { de: { resolved: Danke } }\n" + texts, flow: "nodes: [ { say: Hallo } ]")
         let outcome = try await reload.reload(askedBy: "test")
-        #expect(outcome.reloaded == ["shop"] && outcome.restartNeeded.isEmpty)
+        #expect(outcome.reloaded == ["shop"] && outcome.restartNeeded.isEmpty, "\(outcome)")
         #expect((kept.bot as? FlowEngine)?.flow == edited.endpoints[0].flow)
         #expect(kept.policy == edited.endpoints[0].handoverPolicy && kept.policy != running.endpoints[0].handoverPolicy)
+        #expect(kept.webchatTexts == ["it": ["placeholder": "Scrivi"]])
         #expect(try await reload.reload(askedBy: "test").unchanged == ["shop"])
     }
 

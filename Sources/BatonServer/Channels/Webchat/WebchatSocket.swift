@@ -165,7 +165,7 @@ final class WebchatSocket: Sendable {
             try await send(
                 .ready(
                     session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                    language: endpoint.policy.notices.defaultLanguage, webchat: endpoint.configuration.webchat), outbound)
+                    language: endpoint.policy.notices.defaultLanguage, webchat: endpoint.configuration.webchat, texts: endpoint.webchatTexts), outbound)
         } catch {
             opened.stop(hub)
             throw error
