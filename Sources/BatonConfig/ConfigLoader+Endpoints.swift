@@ -115,24 +115,9 @@ extension ConfigLoader {
     /// `channels.webchat.texts: { <language>: { <key>: text } }`: each key one of `WebchatTexts`, each text using only
     /// its key's placeholders.
     func readWebchatTexts(_ value: YAMLValue, _ sink: DiagnosticSink) -> [String: [String: String]] {
-        guard let languages = value.mapping(allowed: nil, sink) else { return [:] }
-        var texts: [String: [String: String]] = [:]
-        for (language, entries) in languages.members {
-            if !Notices.isLanguageTag(language) { sink.error(entries, "'\(language)' is not a language tag (such as en, de, pt-BR)") }
-            guard let members = entries.mapping(allowed: WebchatTexts.placeholders.keys.sorted(), sink) else { continue }
-            var table: [String: String] = [:]
-            for (key, member) in members.members {
-                guard let allowed = WebchatTexts.placeholders[key], let text = member.string(sink) else { continue }
-                for placeholder in HandoverPolicyReader.placeholders(in: text) where !allowed.contains(placeholder) {
-                    let known = allowed.isEmpty ? "none" : allowed.sorted().map { "{\($0)}" }.joined(separator: ", ")
-                    sink.error(member, "'{\(placeholder)}' is not known in the webchat's \(key) text; it may use: \(known)")
-                }
-                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { sink.error(member, "a text must say something") }
-                table[key] = text
-            }
-            texts[Notices.normalized(language), default: [:]].merge(table) { _, new in new }
-        }
-        return texts
+        HandoverPolicyReader.textsByLanguage(
+            value, keys: WebchatTexts.placeholders.sorted { $0.key < $1.key }.map { ($0.key, $0.value.sorted()) }, noun: "text",
+            named: { "webchat's \($0) text" }, sink)
     }
 
     func readBranding(_ webchat: YAMLMapping, _ sink: DiagnosticSink) -> WebchatBranding {

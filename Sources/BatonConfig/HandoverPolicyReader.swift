@@ -29,25 +29,39 @@ enum HandoverPolicyReader {
     /// An endpoint's notices: `{ <language>: { <key>: text } }`, each key one of `NoticeKey`, each text using only
     /// its key's placeholders.
     static func notices(_ value: YAMLValue, defaultLanguage: String, _ sink: DiagnosticSink) -> Notices {
-        guard let languages = value.mapping(allowed: nil, sink) else { return Notices(defaultLanguage: defaultLanguage) }
-        var texts: [String: [NoticeKey: String]] = [:]
-        let keys = NoticeKey.allCases.map(\.rawValue)
+        let keys = NoticeKey.allCases.map { (key: $0.rawValue, placeholders: $0.placeholders) }
+        let texts = textsByLanguage(value, keys: keys, noun: "notice", named: { "\($0) notice" }, sink)
+        return Notices(texts: texts.mapValues { table in Dictionary(uniqueKeysWithValues: table.compactMap { key, text in NoticeKey(rawValue: key).map { ($0, text) } }) }, defaultLanguage: defaultLanguage)
+    }
+
+    /// Words by language and key, as the notices and the webchat's texts are written: `{ <language>: { <key>: text } }`,
+    /// each key one of `keys` (in the order an error lists them, each with the names its text may use), each text
+    /// saying something with only its key's placeholders. Languages are normalized (`pt_BR` is `pt-br`).
+    /// - Parameters:
+    ///   - noun: what a text is, for the error of an empty one (`a notice must say something`).
+    ///   - named: a key's text, for the error of a placeholder it may not use (`the resolved notice`).
+    static func textsByLanguage(
+        _ value: YAMLValue, keys: [(key: String, placeholders: [String])], noun: String, named: (String) -> String, _ sink: DiagnosticSink
+    ) -> [String: [String: String]] {
+        guard let languages = value.mapping(allowed: nil, sink) else { return [:] }
+        let allowedByKey = Dictionary(keys.map { ($0.key, $0.placeholders) }, uniquingKeysWith: { first, _ in first })
+        var texts: [String: [String: String]] = [:]
         for (language, entries) in languages.members {
             if !Notices.isLanguageTag(language) { sink.error(entries, "'\(language)' is not a language tag (such as en, de, pt-BR)") }
-            guard let members = entries.mapping(allowed: keys, sink) else { continue }
-            var table: [NoticeKey: String] = [:]
-            for (name, member) in members.members {
-                guard let key = NoticeKey(rawValue: name), let text = member.string(sink) else { continue }
-                for placeholder in placeholders(in: text) where !key.placeholders.contains(placeholder) {
-                    let allowed = key.placeholders.isEmpty ? "none" : key.placeholders.map { "{\($0)}" }.joined(separator: ", ")
-                    sink.error(member, "'{\(placeholder)}' is not known in the \(name) notice; it may use: \(allowed)")
+            guard let members = entries.mapping(allowed: keys.map(\.key), sink) else { continue }
+            var table: [String: String] = [:]
+            for (key, member) in members.members {
+                guard let allowed = allowedByKey[key], let text = member.string(sink) else { continue }
+                for placeholder in placeholders(in: text) where !allowed.contains(placeholder) {
+                    let known = allowed.isEmpty ? "none" : allowed.map { "{\($0)}" }.joined(separator: ", ")
+                    sink.error(member, "'{\(placeholder)}' is not known in the \(named(key)); it may use: \(known)")
                 }
-                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { sink.error(member, "a notice must say something") }
+                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { sink.error(member, "a \(noun) must say something") }
                 table[key] = text
             }
-            texts[language] = table
+            texts[Notices.normalized(language), default: [:]].merge(table) { _, new in new }
         }
-        return Notices(texts: texts, defaultLanguage: defaultLanguage)
+        return texts
     }
 
     /// The names between `{` and `}` (not `{{`, which opens an expression in flow texts).
