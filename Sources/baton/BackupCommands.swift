@@ -21,18 +21,12 @@ struct Backup: ParsableCommand {
     var to: String
 
     func run() throws {
-        var (configuration, _) = try Check.load(options.path())
-        if options.isDemo { configuration.storage.sqlitePath = ConfigOptions.demoSQLitePath }
-        guard configuration.storage.postgres == nil else {
-            // The location, never the URL: it may hold a password.
-            print("error: this configuration keeps its data in \(configuration.storage.location); back it up with PostgreSQL's own tools, e.g. pg_dump --format=custom (docs/operations.md, \"Backups\")")
-            throw ExitCode.failure
-        }
+        let database = try sqliteDatabase(options, otherwise: "back it up with PostgreSQL's own tools, e.g. pg_dump --format=custom")
         let summary: SQLiteBackup.Summary
         do {
-            summary = try SQLiteBackup.write(database: configuration.storage.sqlitePath, to: to)
+            summary = try SQLiteBackup.write(database: database, to: to)
         } catch {
-            print("error: no backup of \(configuration.storage.sqlitePath) was written: \(error)")
+            print("error: no backup of \(database) was written: \(error)")
             throw ExitCode.failure
         }
         let megabytes = Double(summary.bytes) / 1_048_576
@@ -57,13 +51,7 @@ struct Restore: ParsableCommand {
     var from: String
 
     func run() throws {
-        var (configuration, _) = try Check.load(options.path())
-        if options.isDemo { configuration.storage.sqlitePath = ConfigOptions.demoSQLitePath }
-        guard configuration.storage.postgres == nil else {
-            print("error: this configuration keeps its data in \(configuration.storage.location); restore it with PostgreSQL's own tools, e.g. pg_restore (docs/operations.md, \"Backups\")")
-            throw ExitCode.failure
-        }
-        let database = configuration.storage.sqlitePath
+        let database = try sqliteDatabase(options, otherwise: "restore it with PostgreSQL's own tools, e.g. pg_restore")
         let summary: SQLiteRestore.Summary
         do {
             summary = try SQLiteRestore.restore(from, as: database)
@@ -74,4 +62,15 @@ struct Restore: ParsableCommand {
         print("ok: \(database) is now \(from): \(summary.copy.sessions) session(s), schema \(summary.copy.schema ?? "none")")
         if let kept = summary.keptAs { print("the database it replaced is kept as \(kept)") }
     }
+}
+
+/// The SQLite database the config names; with PostgreSQL, an error that says what to do `otherwise`, naming the
+/// storage's location and never its URL (it may hold a password).
+func sqliteDatabase(_ options: ConfigOptions, otherwise: String) throws -> String {
+    let configuration = try options.loadForStore()
+    guard configuration.storage.postgres == nil else {
+        print("error: this configuration keeps its data in \(configuration.storage.location); \(otherwise) (docs/operations.md, \"Backups\")")
+        throw ExitCode.failure
+    }
+    return configuration.storage.sqlitePath
 }

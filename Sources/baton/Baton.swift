@@ -37,6 +37,14 @@ struct ConfigOptions: ParsableArguments {
 
     var isDemo: Bool { config == nil && (ProcessInfo.processInfo.environment["BATON_CONFIG"] ?? "").isEmpty }
 
+    /// The config, for a command that uses its store (its warnings are `baton check`'s): the demo's database where the
+    /// demo keeps it.
+    func loadForStore() throws -> BatonConfiguration {
+        var (configuration, _) = try Check.load(path())
+        if isDemo { configuration.storage.sqlitePath = Self.demoSQLitePath }
+        return configuration
+    }
+
     /// Where the demo keeps its SQLite data: the working directory, not inside the build folder it ships in.
     static var demoSQLitePath: String {
         ProcessInfo.processInfo.environment["BATON_STORAGE_SQLITE_PATH"] ?? FileManager.default.currentDirectoryPath + "/data/baton.sqlite"
@@ -219,8 +227,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        var (configuration, _) = try Check.load(options.path())
-        if options.isDemo { configuration.storage.sqlitePath = ConfigOptions.demoSQLitePath }
+        let configuration = try options.loadForStore()
         let logger = Logger.baton(configuration.log)
         do {
             try await AppDependencies.live(configuration, logger: logger).migrateStore()
