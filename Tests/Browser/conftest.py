@@ -131,9 +131,11 @@ class Stack:
     admin_token = "browser-test-admin-token"
 
     def __init__(self, workdir, webchat_settings="", endpoint_settings="", rest_settings="", top_settings="", assistant_settings="",
-                 storage_settings=""):
+                 storage_settings="", storage=None):
         self.workdir = workdir
         self.storage_settings = storage_settings
+        # The whole `storage` mapping (PostgreSQL's), instead of the SQLite file in the data folder.
+        self.storage = storage
         self.assistant_settings = assistant_settings
         self.endpoint_settings = endpoint_settings
         self.rest_settings = rest_settings
@@ -156,7 +158,7 @@ class Stack:
         config = self.workdir / "baton.yaml"
         config.write_text(f"""
 server: {{ host: 127.0.0.1, port: {self.baton_port} }}
-storage: {{ sqlite: {{ path: data/baton.sqlite {self.storage_settings} }} }}
+storage: {self.storage or f"{{ sqlite: {{ path: data/baton.sqlite {self.storage_settings} }} }}"}
 log: {{ level: {self.log_level} }}
 admin: {{ token: {self.admin_token} }}
 {self.top_settings}

@@ -1,12 +1,17 @@
 """The admin page: behind the admin token, the endpoints' health, the handovers in progress, and the outbox with
 its dead letters, one of which is put back in its queue from the page and delivered; the SQLite database's copies,
 one written from the page; an edited flow reloaded from the page (refused while it has an error); and one user's
-data, found, offered for download and erased."""
+data, found, offered for download and erased. With two instances on one PostgreSQL database, a reload from either
+page reaches both, and the page says what each did."""
 
 import json
+import os
+import subprocess
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -14,7 +19,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from conftest import DEMO_FLOW, Stack, free_port
+from conftest import BUILD, DEMO_FLOW, Process, Stack, free_port
 from harness import screenshot, wait_until
 from test_accessibility import assert_axe_clean
 
@@ -294,3 +299,65 @@ def test_an_operator_reloads_an_edited_flow_and_is_shown_its_errors_first(workdi
         chat.wait_text("freshly reloaded", sender="bot")
     finally:
         stack.stop()
+
+
+def test_with_two_instances_on_one_database_a_reload_reaches_both_and_the_page_says_what_each_did(workdir, chat):
+    server_url = os.environ.get("BATON_TEST_POSTGRES_URL")
+    if not server_url:
+        pytest.skip("no test PostgreSQL (scripts/test starts one; BATON_TEST_SKIP_POSTGRES=1 leaves it out)")
+    database = f"baton_admin_{uuid.uuid4().hex[:8]}"
+    parts = urllib.parse.urlsplit(server_url)
+    database_url = urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+    subprocess.run(["psql", server_url, "-q", "-c", f"CREATE DATABASE {database}"], check=True, capture_output=True)
+    stack = Stack(workdir, storage=f'{{ postgres: {{ url: "{database_url}", maxConnections: 4 }} }}')
+    second = None
+    try:
+        # Each instance its own folder, config and flow, as on two machines.
+        (workdir / "flow.yaml").write_text(DEMO_FLOW.read_text())
+        stack.start()
+        folder = workdir / "second"
+        folder.mkdir()
+        (folder / "flow.yaml").write_text(DEMO_FLOW.read_text())
+        port = free_port()
+        (folder / "baton.yaml").write_text(
+            (workdir / "baton.yaml").read_text().replace(f"port: {stack.baton_port}", f"port: {port}").replace(f"flow: {DEMO_FLOW}", "flow: flow.yaml"))
+        (workdir / "baton.yaml").write_text((workdir / "baton.yaml").read_text().replace(f"flow: {DEMO_FLOW}", "flow: flow.yaml"))
+        second = Process("baton-second", [str(BUILD / "baton"), "serve", "--config", str(folder / "baton.yaml")], cwd=folder, log_dir=workdir).start()
+        second.wait_for_output("is running")
+        listening = f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}' AND application_name LIKE 'baton hub listener %'"
+        wait_until(lambda: subprocess.run(["psql", server_url, "-tAc", listening], capture_output=True, text=True).stdout.strip() == "2",
+                   message="both instances listening")
+
+        driver = chat.driver
+        sign_in(driver, stack.base)
+        reload = wait_until(lambda: driver.find_element(By.ID, "reload") if driver.find_element(By.ID, "reload").is_displayed() else None,
+                            message="the reload button")
+        demo = DEMO_FLOW.read_text()
+        (workdir / "flow.yaml").write_text(demo.replace("I'm **Baton**, the demo bot.", "I'm **Baton**, reloaded here."))
+        (folder / "flow.yaml").write_text(demo.replace("goto: welcome", "goto: welcom", 1))
+        reload.click()
+        refused = wait_until(lambda: driver.find_element(By.ID, "reload-error").text or None, message="the other instance's errors")
+        assert refused.startswith("Not reloaded everywhere: the config has errors on each instance marked Refused"), refused
+        assert f", pid {second.proc.pid}: " in refused and "unknown node 'welcom'" in refused, refused
+        lines = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#reload-instances li")]
+        assert len(lines) == 2 and lines[0].startswith("Reloaded") and lines[0].endswith("(this one): demo"), lines
+        assert lines[1].startswith("Refused") and f", pid {second.proc.pid}: its config has errors" in lines[1], lines
+        assert_axe_clean(driver, what="the admin page with another instance's config in error")
+        screenshot(driver, "34-admin-reload-instance-refused")
+
+        (folder / "flow.yaml").write_text(demo.replace("I'm **Baton**, the demo bot.", "I'm **Baton**, reloaded there."))
+        reload.click()
+        done = wait_until(lambda: driver.find_element(By.ID, "reloaded").text or None, message="the reload")
+        assert done == "Reloaded on the instances below. Conversations go on in the new flow from their next message.", done
+        lines = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#reload-instances li")]
+        assert [line.split(":")[-1].strip() for line in lines] == ["nothing changed", "demo"], lines
+        assert not driver.find_element(By.ID, "reload-error").is_displayed()
+        screenshot(driver, "34-admin-reloaded-everywhere")
+
+        chat.open(f"http://127.0.0.1:{port}")
+        chat.wait_text("reloaded there", sender="bot")
+    finally:
+        if second:
+            second.stop()
+        stack.stop()
+        subprocess.run(["psql", server_url, "-q", "-c", f"DROP DATABASE {database} WITH (FORCE)"], capture_output=True)

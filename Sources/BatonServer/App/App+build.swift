@@ -27,6 +27,14 @@ public func buildApplication(
     let outboxBell = Doorbell()
     let clockBell = Doorbell()
 
+    // The flows and notices, read again from the config file on SIGHUP or from the admin page (there on every
+    // instance that shares the store).
+    let instanceID = UUID().uuidString
+    let reload = dependencies.configurationSource.map { ConfigurationReload(endpoints: endpoints, source: $0, metrics: metrics, logger: logger) }
+    let reloadEverywhere = reload.map {
+        ReloadEverywhere(reload: $0, relay: dependencies.hubRelay, here: .this(instanceID), background: background, logger: logger)
+    }
+
     // With other instances on the same store, the hub's events travel between them (see HubFanOut).
     let hub: ConversationHub
     var fanOut: HubFanOut?
@@ -34,7 +42,8 @@ public func buildApplication(
         let (relayed, announcements, listening) = ConversationHub.relayed()
         hub = relayed
         fanOut = HubFanOut(
-            hub: relayed, announcements: announcements, listening: listening, relay: relay, store: store, metrics: metrics, now: now, logger: logger)
+            hub: relayed, announcements: announcements, listening: listening, relay: relay, store: store, instanceID: instanceID, metrics: metrics,
+            now: now, commands: { reloadEverywhere?.receive($0) }, logger: logger)
     } else {
         hub = ConversationHub()
     }
@@ -82,9 +91,6 @@ public func buildApplication(
         keepsSQLite ? ScheduledBackups(database: configuration.storage.sqlitePath, settings: settings, metrics: metrics, now: now, logger: logger) : nil
     }
 
-    // The flows and notices, read again from the config file on SIGHUP or from the admin page.
-    let reload = dependencies.configurationSource.map { ConfigurationReload(endpoints: endpoints, source: $0, metrics: metrics, logger: logger) }
-
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestScopeMiddleware()
@@ -100,7 +106,7 @@ public func buildApplication(
     let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
-        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reload, now: now, logger: logger
+        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reloadEverywhere, now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are. Anyone can start a conversation on these two, so each client starts only so many.
     let newConversations = NewConversationLimit(configuration.limits, trustedProxies: configuration.server.trustedProxies, metrics: metrics, now: now)

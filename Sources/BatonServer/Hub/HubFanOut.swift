@@ -24,7 +24,13 @@ public struct HubFanOut: Service {
     let instanceID: String
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
+    /// Where payloads that are commands between instances rather than hub events go (they start with
+    /// ``commandPrefix``): a reload asked on another instance, and the answers to one asked here.
+    let commands: @Sendable (String) -> Void
     let logger: Logger
+    /// How a command between instances starts, and no hub event does (its members are written in order, and none
+    /// is called `command`).
+    static let commandPrefix = #"{"command":"#
     /// The wait before subscribing again after the relay dropped.
     static let resubscribeBackoff = Backoff(base: .seconds(1), cap: .seconds(30))
     /// A subscription that lasted this long was healthy: the next drop waits the shortest time again.
@@ -32,8 +38,10 @@ public struct HubFanOut: Service {
 
     public init(
         hub: ConversationHub, announcements: AnnouncementQueue, listening: ListeningRegistry, relay: any HubRelay, store: any SessionStore,
-        instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        instanceID: String = UUID().uuidString, metrics: BatonMetrics = BatonMetrics(), now: @escaping @Sendable () -> Date = Date.init,
+        commands: @escaping @Sendable (String) -> Void = { _ in }, logger: Logger
     ) {
+        self.commands = commands
         self.metrics = metrics
         self.now = now
         self.hub = hub
@@ -162,6 +170,7 @@ public struct HubFanOut: Service {
     }
 
     func receive(_ payload: String) async {
+        if payload.hasPrefix(Self.commandPrefix) { return commands(payload) }
         // Our own typing and drafts come back on the shared channel; they were delivered here when published:
         // dropped unread.
         if HubWireEvent.isSent(by: instanceID, payload) { return }

@@ -31,6 +31,23 @@ public protocol HubRelay: Sendable {
     /// Has the store's writes announce the messages they store themselves, in their own transactions, through
     /// `announcer`, where the relay and the store can (PostgreSQL: `NOTIFY` in the statement that stores them).
     func announceInTransactions(with announcer: any TransactionAnnouncer)
+
+    /// The instances listening now, this one included, each with the address the relay sees it at where it knows
+    /// one; nil when the relay cannot tell.
+    func listeningInstances() async throws -> [ListeningInstance]?
+}
+
+/// An instance that listens on the relay (``HubRelay/listeningInstances()``).
+public struct ListeningInstance: Sendable, Hashable {
+    /// Its name, as it listens (``HubRelay/listen(as:onSubscribed:receive:)``); possibly cut short by the relay.
+    public var name: String
+    /// Where it connected from, as the relay's server saw it.
+    public var address: String?
+
+    public init(name: String, address: String?) {
+        self.name = name
+        self.address = address
+    }
 }
 
 extension HubRelay {
@@ -46,10 +63,17 @@ extension HubRelay {
 
     /// A relay that cannot announce in the store's transactions has every event announced after its commit.
     public func announceInTransactions(with announcer: any TransactionAnnouncer) {}
+
+    /// A relay that does not know who listens.
+    public func listeningInstances() async throws -> [ListeningInstance]? { nil }
 }
 
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
-extension PostgresNotifications: HubRelay {}
+extension PostgresNotifications: HubRelay {
+    public func listeningInstances() async throws -> [ListeningInstance]? {
+        try await listeningConnections().map { ListeningInstance(name: $0.name, address: $0.address) }
+    }
+}
 
 /// A hub event as it travels between instances: who sent it, the session, ids, and a stored message whole when it
 /// fits in a NOTIFY payload (capped at 8000 bytes), so the instance holding the user's socket need not read it back

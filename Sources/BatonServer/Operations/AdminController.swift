@@ -20,8 +20,8 @@ struct AdminController {
     let deskHealth: DeskHealth
     /// The SQLite database's copies; `nil` with PostgreSQL.
     let backups: AdminBackups?
-    /// Reads the config's flows and notices again; `nil` when the server was not started from a file.
-    let reload: ConfigurationReload?
+    /// Reads the config's flows and notices again, on every instance; `nil` when the server was not started from a file.
+    let reload: ReloadEverywhere?
     let now: @Sendable () -> Date
     let logger: Logger
 

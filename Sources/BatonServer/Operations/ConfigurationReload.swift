@@ -65,7 +65,7 @@ final class ConfigurationReload: Sendable {
     }
 
     /// What a reload did.
-    struct Outcome: Encodable, Sendable {
+    struct Outcome: Codable, Sendable {
         /// Endpoints that run their new flow (or new notices or handover defaults) from now on.
         var reloaded: [String] = []
         /// Endpoints whose flow and notices are as they were.
@@ -75,6 +75,8 @@ final class ConfigurationReload: Sendable {
         var restartNeeded: [String] = []
         /// The file's warnings, as `baton check` prints them.
         var warnings: [String] = []
+        /// With other instances on the store, what each did, this one first (see ``ReloadEverywhere``).
+        var instances: [InstanceReport]?
     }
 
     /// Reads the config again (off the event loops and the executor's threads: it reads files) and puts the endpoints'
@@ -101,17 +103,6 @@ final class ConfigurationReload: Sendable {
         }
     }
 
-    /// `POST /admin/reload`: 200 with the ``Outcome``; 422 `config_invalid` with the file's diagnostics (`file:line:
-    /// column: error: …`, as `baton check` prints them), and nothing changed.
-    func respond() async throws -> Response {
-        do {
-            return try .json(try await reload(askedBy: "admin"))
-        } catch let error as ConfigurationError {
-            let message = "the config has errors; the running flows stay"
-            return try .json(Refused(error: .init(code: "config_invalid", message: message, diagnostics: error.diagnostics.map(\.description))), status: .unprocessableContent)
-        }
-    }
-
     /// The 422's body: the API's error shape, with the diagnostics.
     struct Refused: Encodable {
         struct Body: Encodable {
@@ -120,6 +111,8 @@ final class ConfigurationReload: Sendable {
             var diagnostics: [String]
         }
         var error: Body
+        /// With other instances on the store, what each did, this one first.
+        var instances: [InstanceReport]?
     }
 
     private func reloadNow() throws -> Outcome {

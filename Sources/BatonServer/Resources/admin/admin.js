@@ -31,6 +31,7 @@ async function api(path, options = {}) {
     error.status = response.status;
     error.code = body?.error?.code;
     error.diagnostics = body?.error?.diagnostics;
+    error.body = body;
     throw error;
   }
   return body;
@@ -243,27 +244,52 @@ async function backUp(button) {
 
 // ---- Reloading the flows: the config file read again, its errors listed as `baton check` prints them. ----
 
+// With several instances on one database, each reloads its own file: a line for each, this one first.
+function renderInstances(instances) {
+  const items = (instances || []).map((instance) => {
+    const item = document.createElement("li");
+    const who = instance.host ? `${instance.host}, pid ${instance.pid}` : instance.address || instance.instance;
+    const names = (list) => (list || []).join(", ");
+    const [label, kind, text] =
+      instance.status === "reloaded" ? ["Reloaded", "ok", names(instance.reloaded) || "nothing changed"]
+      : instance.status === "refused" ? ["Refused", "failed", "its config has errors (below); its running flows stay"]
+      : ["No answer", "waiting", "did not answer in time; send it SIGHUP"];
+    item.append(badge(label, kind), `${who}${instance.here ? " (this one)" : ""}: ${text}`);
+    return item;
+  });
+  $("reload-instances").replaceChildren(...items);
+}
+
 async function reloadFlows(button) {
   button.disabled = true;
   button.textContent = "Reloading…";
   $("reloaded").textContent = "";
   $("reload-later").textContent = "";
   $("reload-error").replaceChildren();
+  $("reload-instances").replaceChildren();
   const list = (names) => names.join(", ");
   try {
     const outcome = await api("/admin/reload", { method: "POST" });
-    $("reloaded").textContent = outcome.reloaded.length
-      ? `Reloaded: ${list(outcome.reloaded)}. Conversations go on in the new flow from their next message.`
+    // With other instances, what changed may differ from one to the next: each has its line below.
+    const changed = outcome.instances ? outcome.instances.flatMap((instance) => instance.reloaded || []) : outcome.reloaded;
+    const where = outcome.instances ? " on the instances below" : `: ${list(outcome.reloaded)}`;
+    $("reloaded").textContent = changed.length
+      ? `Reloaded${where}. Conversations go on in the new flow from their next message.`
       : "Nothing changed: every flow is as it was.";
     if (outcome.restartNeeded.length) {
       const settings = outcome.restartNeeded.flatMap((name, index) => [index ? ", " : "", code(name)]);
       $("reload-later").replaceChildren("Also changed, taking effect at the next start: ", ...settings, ".");
     }
+    renderInstances(outcome.instances);
   } catch (error) {
+    const instances = error.body?.instances;
+    renderInstances(instances);
     const intro = document.createElement("p");
-    intro.textContent = error.diagnostics
-      ? "Nothing was reloaded: the config has errors. The running flows stay."
-      : `Nothing was reloaded: ${error.message}`;
+    intro.textContent = !error.diagnostics
+      ? `Nothing was reloaded: ${error.message}`
+      : instances
+        ? "Not reloaded everywhere: the config has errors on each instance marked Refused, whose running flows stay."
+        : "Nothing was reloaded: the config has errors. The running flows stay.";
     const problems = document.createElement("ul");
     for (const line of error.diagnostics || []) {
       const item = document.createElement("li");
