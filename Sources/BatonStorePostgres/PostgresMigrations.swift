@@ -287,6 +287,16 @@ enum PostgresMigrations {
                 "CREATE INDEX files_by_session ON files (session_id, created_at)",
                 "CREATE INDEX handover_links_by_session ON handover_links (session_id)",
             ]),
+        Migration(
+            version: 12, name: "every outbox job by session",
+            statements: [
+                // Deleting a session deletes its jobs (`ON DELETE CASCADE`), which PostgreSQL finds by `session_id`
+                // alone: the partial `outbox_pending` (pending jobs only) cannot serve that, so each deleted session
+                // read the whole outbox, dead letters and a Chatwoot outage's backlog included. One index of every
+                // job in its place, so a job costs the same index writes as before.
+                "DROP INDEX outbox_pending",
+                "CREATE INDEX outbox_by_session ON outbox (session_id, id)",
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

@@ -63,8 +63,8 @@ extension PostgresSessionStore {
     }
 
     /// Hands out the head of `item`'s queue (the session's `event` jobs or the rest) when due and not leased, as
-    /// `claimQuery` would; the session's pending jobs are read through `outbox_pending` (a head is never dead:
-    /// `dead_at IS NULL` is there for that partial index). `SKIP LOCKED` as there: a
+    /// `claimQuery` would; the session's jobs are read through `outbox_by_session` (a head is never dead).
+    /// `SKIP LOCKED` as there: a
     /// head another claimer is taking right now (when `item` had been completed already) is left to it.
     static func claimNextQuery(after item: OutboxItem, now: Date, lease: TimeInterval) -> PostgresQuery {
         """

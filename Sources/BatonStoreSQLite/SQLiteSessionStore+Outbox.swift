@@ -87,8 +87,7 @@ extension SQLiteSessionStore {
     }
 
     /// The head of one of a session's queues (the `event` jobs or the rest), when due and not leased: read through
-    /// the session's pending jobs (`outbox_pending`), a handful. A head is never dead; `dead_at IS NULL` is there so
-    /// the planner may use that partial index (OutboxQueryPlanTests).
+    /// the session's jobs (`outbox_by_session`), a handful (OutboxQueryPlanTests). A head is never dead.
     static let dueHeadOfQueueSQL = """
         SELECT \(outboxColumns) FROM outbox WHERE session_id = ? AND dead_at IS NULL AND head AND (kind = 'event') = ?
         AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)

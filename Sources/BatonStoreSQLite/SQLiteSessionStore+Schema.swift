@@ -176,6 +176,18 @@ extension SQLiteSessionStore {
                     CREATE INDEX handover_links_by_session ON handover_links (session_id);
                     """)
         }
+        migrator.registerMigration("v13: every outbox job by session") { db in
+            // Deleting a session deletes its jobs (`ON DELETE CASCADE`), which SQLite finds by `session_id` alone:
+            // the partial `outbox_pending` (pending jobs only) cannot serve that, so each deleted session read the
+            // whole outbox, dead letters and a Chatwoot outage's backlog included. One index of every job in its
+            // place, so a job costs the same index writes as before; a session's dead jobs, the few it has, are
+            // read past where pending ones are asked for.
+            try db.execute(
+                sql: """
+                    DROP INDEX outbox_pending;
+                    CREATE INDEX outbox_by_session ON outbox (session_id, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -33,7 +33,7 @@ struct OutboxQueryPlanTests {
             }
             #expect(plan.contains { $0.contains("USING INDEX outbox_heads_due") }, "\(plan)")
             #expect(!plan.contains { $0.hasPrefix("SCAN outbox") && !$0.contains("INDEX") }, "a scan of the whole outbox: \(plan)")
-            #expect(!plan.contains { $0.contains("outbox_pending") }, "every pending job read: \(plan)")
+            #expect(!plan.contains { $0.contains("outbox_by_session") }, "every pending job read: \(plan)")
         }
         #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
     }
@@ -112,7 +112,7 @@ struct OutboxQueryPlanTests {
             for try await text in try await store.client.query(explain, logger: PostgresTestServer.logger).decode(String.self) { plan += text }
             let nodes = Self.nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8)))
             #expect(!nodes.contains { $0.type == "Seq Scan" && $0.relation == "outbox" }, "a scan of the whole outbox: \(plan)")
-            #expect(!nodes.contains { $0.index == "outbox_pending" }, "every pending job read: \(nodes)")
+            #expect(!nodes.contains { $0.index == "outbox_by_session" }, "every pending job read: \(nodes)")
             #expect(nodes.contains { $0.index?.hasPrefix("outbox_heads_") == true }, "\(nodes)")
         }
         #expect(try await store.claimOutbox(now: epoch, lease: 60, limit: 100).count == 20)
@@ -127,7 +127,7 @@ struct OutboxQueryPlanTests {
         let plan = try await sqlite.writer.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteSessionStore.dueHeadOfQueueSQL, arguments: ["s", true, 0, 0]).map { $0["detail"] as String }
         }
-        #expect(plan.contains { $0.contains("USING INDEX outbox_pending (session_id=?)") }, "\(plan)")
+        #expect(plan.contains { $0.contains("USING INDEX outbox_by_session (session_id=?)") }, "\(plan)")
         let head = try #require(try await store.claimOutbox(now: epoch, lease: 60, limit: 1).first)
         #expect(try await store.completeOutbox(head, claimingNextAt: epoch, lease: 60)?.sessionID == head.sessionID)
     }

@@ -51,8 +51,10 @@ struct PostgresWritePlanTests {
     }
 
     /// The scans of `statement`'s generic plan, made under a function's `settings` as its calls run with them, that
-    /// read the sessions, messages or outbox table without an index condition (every row, through an index or not).
-    static func readsWithoutAKey(_ statement: String, types: [String], settings: [String], on store: PostgresSessionStore) async throws -> [[String: Any]] {
+    /// read one of `tables` without an index condition (every row, through an index or not).
+    static func readsWithoutAKey(
+        _ statement: String, types: [String], settings: [String], on store: PostgresSessionStore, tables: Set<String> = ["sessions", "messages", "outbox"]
+    ) async throws -> [[String: Any]] {
         var plan = ""
         try await store.client.withConnection { connection in
             let unknown = Array(repeating: "NULL", count: types.count).joined(separator: ", ")
@@ -67,7 +69,7 @@ struct PostgresWritePlanTests {
             try await connection.query("RESET ALL", logger: PostgresTestServer.logger)
         }
         return nodes(in: try JSONSerialization.jsonObject(with: Data(plan.utf8))).filter { node in
-            let scan = (node["Node Type"] as? String)?.hasSuffix("Scan") == true && ["sessions", "messages", "outbox"].contains(node["Relation Name"] as? String)
+            let scan = (node["Node Type"] as? String)?.hasSuffix("Scan") == true && tables.contains(node["Relation Name"] as? String ?? "")
             return scan && node["Index Cond"] == nil && node["Recheck Cond"] == nil
         }
     }
@@ -137,6 +139,18 @@ struct PostgresWritePlanTests {
             return positions
         }
         #expect(written == [0, 1])
+    }
+
+    /// Deleting a session deletes its messages, files, links and outbox jobs (`ON DELETE CASCADE`): PostgreSQL's
+    /// cascade finds them by `session_id` alone, and each table has an index for that (planned with sequential scans
+    /// off, so a table of a few rows, which the planner rightly reads whole, still shows whether one would serve).
+    @Test func aDeletedSessionsRowsCanBeFoundThroughAnIndex() async throws {
+        let (store, _) = try await Self.store(withOtherSessions: 0)
+        for table in ["messages", "files", "handover_links", "outbox"] {
+            let scans = try await Self.readsWithoutAKey(
+                "SELECT 1 FROM \(table) WHERE session_id = $1", types: ["text"], settings: ["enable_seqscan=off"], on: store, tables: [table])
+            #expect(scans.isEmpty, "\(table): \(scans)")
+        }
     }
 
     /// The outbox's triggers find a job's queue through the outbox's index, with plans made on an empty outbox (as it

@@ -238,15 +238,17 @@ struct RetentionContractTests {
 }
 
 extension RetentionContractTests {
-    /// Deleting a session deletes its files and links (`ON DELETE CASCADE`), and the sweep of old messages its old
-    /// files: each finds them by the session, through an index, not by reading the whole table.
-    @Test func sqliteFindsASessionsFilesAndLinksThroughTheirIndexes() async throws {
+    /// Deleting a session deletes its files, links and outbox jobs (`ON DELETE CASCADE`, which looks them up by
+    /// `session_id` alone), and the sweep of old messages its old files: each finds them by the session, through an
+    /// index, not by reading the whole table.
+    @Test func sqliteFindsASessionsFilesLinksAndJobsThroughTheirIndexes() async throws {
         let (store, _) = try await StoreKind.sqlite.make()
         let sqlite = try #require(store as? SQLiteSessionStore)
         for (sql, index) in [
             ("SELECT 1 FROM files WHERE session_id = ?", "files_by_session"),
             ("SELECT 1 FROM files WHERE session_id = ? AND created_at < ?", "files_by_session"),
             ("SELECT 1 FROM handover_links WHERE session_id = ?", "handover_links_by_session"),
+            ("SELECT 1 FROM outbox WHERE session_id = ?", "outbox_by_session"),
         ] {
             let plan = try await sqlite.writer.read { db in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: 0, count: sql.count { $0 == "?" })))
