@@ -297,6 +297,23 @@ enum PostgresMigrations {
                 "DROP INDEX outbox_pending",
                 "CREATE INDEX outbox_by_session ON outbox (session_id, id)",
             ]),
+        Migration(
+            version: 13, name: "new conversations per client, across instances",
+            statements: [
+                // `limits.newConversationsPerMinute` (`SharedRateBuckets`): a bucket per client, keyed by a hash
+                // salted with this database's own random value, so no address is kept; a row lives for a minute or
+                // so after the client's last new conversation.
+                """
+                CREATE TABLE client_buckets (
+                    key text PRIMARY KEY,
+                    tokens double precision NOT NULL,
+                    taken_at bigint NOT NULL,
+                    refused boolean NOT NULL
+                )
+                """,
+                "CREATE INDEX client_buckets_by_time ON client_buckets (taken_at)",
+                "INSERT INTO settings (key, value) VALUES ('client_buckets_salt', gen_random_uuid()::text) ON CONFLICT (key) DO NOTHING",
+            ]),
     ]
 
     /// Applies the migrations the database lacks.

@@ -36,38 +36,54 @@ import WSClient
         #expect(NewConversationLimit.client(peer: nil, forwardedFor: ["198.51.100.7"], trusted: trusted) == nil)
     }
 
-    @Test func aClientStartsItsMinutesShareAtOnceThenOneAsEachRefills() throws {
+    @Test func aClientStartsItsMinutesShareAtOnceThenOneAsEachRefills() async throws {
         let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
         let limit = NewConversationLimit(
             LimitSettings(newConversationsPerMinute: 3), trustedProxies: AddressRange.privateNetworks, metrics: BatonMetrics(), now: { clock.withLock { $0 } })
         let client = Self.address("198.51.100.7")
-        for _ in 0..<3 { try limit.admit(client) }
-        #expect(throws: NewConversationsRefused(retryAfter: 20)) { try limit.admit(client) }
-        try limit.admit(Self.address("198.51.100.8"))
-        try limit.admit(nil)
+        for _ in 0..<3 { try await limit.admit(client) }
+        await #expect(throws: NewConversationsRefused(retryAfter: 20)) { try await limit.admit(client) }
+        try await limit.admit(Self.address("198.51.100.8"))
+        try await limit.admit(nil)
         // An IPv6 client is its /64: stepping through its own addresses does not start it afresh.
-        for last in 1...3 { try limit.admit(Self.address("2001:db8:1:2::\(last)")) }
-        #expect(throws: NewConversationsRefused.self) { try limit.admit(Self.address("2001:db8:1:2:ffff::9")) }
-        try limit.admit(Self.address("2001:db8:1:3::1"))
+        for last in 1...3 { try await limit.admit(Self.address("2001:db8:1:2::\(last)")) }
+        await #expect(throws: NewConversationsRefused.self) { try await limit.admit(Self.address("2001:db8:1:2:ffff::9")) }
+        try await limit.admit(Self.address("2001:db8:1:3::1"))
         clock.withLock { $0 += 20 }
-        try limit.admit(client)
-        #expect(throws: NewConversationsRefused.self) { try limit.admit(client) }
+        try await limit.admit(client)
+        await #expect(throws: NewConversationsRefused.self) { try await limit.admit(client) }
 
         // Past the sweep's size, the clients whose minute is over are forgotten, those within it kept; each sweep waits
         // for twice as many clients as it left, so a crowd costs each new conversation a constant share.
         func someone(_ index: Int) -> IPAddress { IPAddress(high: 0, low: 0xffff_0000_0000 | UInt64(index)) }
-        for index in 0..<NewConversationLimit.sweepAbove { try limit.admit(someone(index)) }
+        for index in 0..<NewConversationLimit.sweepAbove { try await limit.admit(someone(index)) }
         let crowd = limit.counted
         #expect(crowd > NewConversationLimit.sweepAbove, "a sweep within the minute forgets no one")
         clock.withLock { $0 += 60 }
         var newcomers = 0
         while limit.counted >= crowd {
-            try limit.admit(someone(1_000_000 + newcomers))
+            try await limit.admit(someone(1_000_000 + newcomers))
             newcomers += 1
         }
         #expect(limit.counted == newcomers && newcomers <= crowd + 1, "\(limit.counted) held, \(newcomers) newcomers, a crowd of \(crowd)")
         let off = NewConversationLimit(LimitSettings(newConversationsPerMinute: 0), trustedProxies: [], metrics: BatonMetrics(), now: Date.init)
-        for _ in 0..<100 { try off.admit(client) }
+        for _ in 0..<100 { try await off.admit(client) }
+    }
+
+    /// Shared buckets the store cannot be asked for (the database down, a statement cut): this instance's own count
+    /// takes over rather than letting every conversation through or refusing them all.
+    @Test func whenTheSharedBucketsCannotBeAskedThisInstanceCounts() async throws {
+        struct Unreachable: SharedRateBuckets {
+            struct Down: Error {}
+            func take(from key: String, at now: Date, perSecond: Double, burst: Double) async throws -> Double? { throw Down() }
+            func forgetBuckets(takenBefore before: Date) async throws { throw Down() }
+        }
+        let limit = NewConversationLimit(
+            LimitSettings(newConversationsPerMinute: 2), trustedProxies: [], shared: Unreachable(), metrics: BatonMetrics(), now: Date.init)
+        let client = Self.address("198.51.100.7")
+        for _ in 0..<2 { try await limit.admit(client) }
+        await #expect(throws: NewConversationsRefused.self) { try await limit.admit(client) }
+        #expect(limit.counted == 1)
     }
 
     /// Over real HTTP through a proxy on loopback (trusted, so `X-Forwarded-For` names the client): the REST channel

@@ -109,7 +109,8 @@ public func buildApplication(
         deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reloadEverywhere, now: now, logger: logger
     ).addRoutes(to: router)
     // Channels: where users are. Anyone can start a conversation on these two, so each client starts only so many.
-    let newConversations = NewConversationLimit(configuration.limits, trustedProxies: configuration.server.trustedProxies, metrics: metrics, now: now)
+    let newConversations = NewConversationLimit(
+        configuration.limits, trustedProxies: configuration.server.trustedProxies, shared: dependencies.sharedRateBuckets, metrics: metrics, now: now)
     WebchatController(
         endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), newConversations: newConversations, logger: logger
     ) { endpoint in

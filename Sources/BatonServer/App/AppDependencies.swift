@@ -22,6 +22,9 @@ public struct AppDependencies: Sendable {
     public var services: [any Service]
     /// Carries hub events to the other instances sharing the store; `nil` when this process is the only one (SQLite).
     public var hubRelay: (any HubRelay)?
+    /// Rate buckets every instance on the store shares (`limits.newConversationsPerMinute` across instances); `nil`
+    /// when this process is the only one, and the count is kept in its memory.
+    public var sharedRateBuckets: (any SharedRateBuckets)?
     /// How long the first of a burst of a Chatwoot conversation's messages waits for the others (Chatwoot's
     /// workers deliver in parallel), so they are answered in the contact's order.
     public var arrivalWindow: Duration = .milliseconds(150)
@@ -58,7 +61,9 @@ public struct AppDependencies: Sendable {
             let store = PostgresSessionStore(settings: postgres, logger: logger)
             // Straight to PostgreSQL when the pool goes through PgBouncer in transaction mode (`listenURL`).
             let relay = store.notifications(listenerConfiguration: try postgres.listenerSettings().connectionConfiguration(applicationName: "baton hub listener"))
-            return AppDependencies(store: store, services: [store.pool], hubRelay: relay)
+            var dependencies = AppDependencies(store: store, services: [store.pool], hubRelay: relay)
+            dependencies.sharedRateBuckets = store
+            return dependencies
         }
         let storage = configuration.storage
         return AppDependencies(store: try SQLiteSessionStore(path: storage.sqlitePath, syncsEachCommit: storage.sqliteSyncsEachCommit))

@@ -9,15 +9,23 @@ import Synchronization
 /// `limits.newConversationsPerMinute`: how many conversations one client may start a minute on the channels anyone
 /// can reach (the webchat, and the REST channel without its API key). Each one costs a session, its greeting and the
 /// flow's first turn (a language model's, maybe), and the per-conversation message limit cannot see a script that
-/// starts a new one for every message. Counted per client address on this instance (as a burst of the whole minute,
-/// refilled evenly), an IPv6 client by its /64 (the least a network hands one customer, so a client cannot step through
-/// its own addresses); verified users, the REST API key's users and conversations that resume are not counted.
+/// starts a new one for every message. Counted per client address (as a burst of the whole minute, refilled evenly),
+/// an IPv6 client by its /64 (the least a network hands one customer, so a client cannot step through its own
+/// addresses); verified users, the REST API key's users and conversations that resume are not counted. With other
+/// instances on the store, the count is the store's (``SharedRateBuckets``), so a client gets its share once however
+/// a load balancer spreads its requests; on its own, and whenever the store cannot be asked, this instance's memory.
 final class NewConversationLimit: Sendable {
     let perMinute: Int
     let trustedProxies: [AddressRange]
+    /// The buckets every instance shares; nil when this process is the only one.
+    let shared: (any SharedRateBuckets)?
     let metrics: BatonMetrics
     let now: @Sendable () -> Date
     private let buckets = Mutex<(byClient: [IPAddress: RateBucket], sweepAbove: Int)>(([:], sweepAbove))
+    /// Takes from the shared buckets since they were last swept.
+    private let sharedTakes = Atomic<Int>(0)
+    /// Every so many takes from the shared buckets, those full again are forgotten.
+    static let sharedSweepEvery = 1_000
 
     /// Above this many clients counted, those whose bucket has filled up again are forgotten (they are where a new
     /// bucket would start), so a crowd of addresses costs memory only while it is within its minute; the next sweep
@@ -27,9 +35,13 @@ final class NewConversationLimit: Sendable {
     /// does not stop): they are forgotten rather than held.
     static let most = 200_000
 
-    init(_ limits: LimitSettings, trustedProxies: [AddressRange], metrics: BatonMetrics, now: @escaping @Sendable () -> Date) {
+    init(
+        _ limits: LimitSettings, trustedProxies: [AddressRange], shared: (any SharedRateBuckets)? = nil, metrics: BatonMetrics,
+        now: @escaping @Sendable () -> Date
+    ) {
         perMinute = limits.newConversationsPerMinute
         self.trustedProxies = trustedProxies
+        self.shared = shared
         self.metrics = metrics
         self.now = now
     }
@@ -54,12 +66,39 @@ final class NewConversationLimit: Sendable {
     }
 
     /// Counts a new conversation of `client`, or throws how long it must wait.
-    func admit(_ client: IPAddress?) throws(NewConversationsRefused) {
+    func admit(_ client: IPAddress?) async throws(NewConversationsRefused) {
         guard perMinute > 0, let client else { return }
         let time = now()
         let burst = Double(perMinute), perSecond = Double(perMinute) / 60
         let key = client.isIPv4 ? client : IPAddress(high: client.high, low: 0)
-        let wait = buckets.withLock { state -> Double? in
+        let wait: Double?
+        if let shared {
+            do {
+                wait = try await take(key, from: shared, at: time, perSecond: perSecond, burst: burst)
+            } catch {
+                wait = takeHere(key, at: time, perSecond: perSecond, burst: burst)
+            }
+        } else {
+            wait = takeHere(key, at: time, perSecond: perSecond, burst: burst)
+        }
+        guard let wait else { return }
+        metrics.refused("new_conversations")
+        throw NewConversationsRefused(retryAfter: max(1, Int(wait.rounded(.up))))
+    }
+
+    /// A take from the shared buckets: the seconds to wait, or nil; every ``sharedSweepEvery`` takes, the buckets
+    /// full again are forgotten.
+    private func take(_ key: IPAddress, from shared: any SharedRateBuckets, at time: Date, perSecond: Double, burst: Double) async throws -> Double? {
+        let wait = try await shared.take(from: key.description, at: time, perSecond: perSecond, burst: burst)
+        if sharedTakes.add(1, ordering: .relaxed).newValue % Self.sharedSweepEvery == 0 {
+            try? await shared.forgetBuckets(takenBefore: time.addingTimeInterval(-burst / perSecond))
+        }
+        return wait
+    }
+
+    /// A take from this instance's own buckets: the seconds to wait, or nil.
+    private func takeHere(_ key: IPAddress, at time: Date, perSecond: Double, burst: Double) -> Double? {
+        buckets.withLock { state -> Double? in
             let (bucket, wait) = RateBucket.take(from: state.byClient[key], at: time, perSecond: perSecond, burst: burst)
             state.byClient[key] = bucket
             if state.byClient.count > state.sweepAbove {
@@ -69,9 +108,6 @@ final class NewConversationLimit: Sendable {
             }
             return wait
         }
-        guard let wait else { return }
-        metrics.refused("new_conversations")
-        throw NewConversationsRefused(retryAfter: max(1, Int(wait.rounded(.up))))
     }
 
     /// Clients counted now (for tests).

@@ -12,18 +12,18 @@ struct ConfigurationReloadEndToEndTests {
     static let adminToken = "reload-admin-token-0123456789"
 
     /// A folder with `baton.yaml` (REST, an admin token, logs at `info`, SQLite there unless `storage` says
-    /// otherwise) and a flow that asks a name and greets with `greeting`.
-    static func folder(greeting: String, storage: String? = nil) throws -> (folder: URL, config: URL) {
+    /// otherwise, and the top-level lines `extra`) and a flow that asks a name and greets with `greeting`.
+    static func folder(greeting: String, storage: String? = nil, extra: [String] = []) throws -> (folder: URL, config: URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("baton-reload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try flow(greeting: greeting).write(to: folder.appendingPathComponent("flow.yaml"), atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("baton.yaml")
-        try configText(port: LoopbackPort.free(), storage: storage).write(to: config, atomically: true, encoding: .utf8)
+        try configText(port: LoopbackPort.free(), storage: storage, extra: extra).write(to: config, atomically: true, encoding: .utf8)
         return (folder, config)
     }
 
-    static func configText(port: Int, storage: String? = nil) -> String {
-        let topLevel = ["log: { level: info }", "admin: { token: \(adminToken) }"]
+    static func configText(port: Int, storage: String? = nil, extra: [String] = []) -> String {
+        let topLevel = ["log: { level: info }", "admin: { token: \(adminToken) }"] + extra
         let server = "{ host: 127.0.0.1, port: \(port) }"
         return storage.map { BatonProcess.restConfigText(server: server, storage: $0, topLevel: topLevel) }
             ?? BatonProcess.restConfigText(server: server, topLevel: topLevel)

@@ -134,7 +134,7 @@ struct RESTController {
             }
             userID = given
         } else {
-            try newConversations.admit(newConversations.client(peer: context.channel.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor]))
+            try await newConversations.admit(newConversations.client(peer: context.channel.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor]))
         }
         do {
             let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .rest)

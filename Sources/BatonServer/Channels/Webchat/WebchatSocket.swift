@@ -227,7 +227,7 @@ final class WebchatSocket: Sendable {
             return (session, true)
         }
         // A webchat visitor has no identity of their own: a random user id makes their session theirs alone.
-        try newConversations.admit(client)
+        try await newConversations.admit(client)
         let userID = Self.visitorPrefix + SessionID.random().rawValue.dropFirst(2)
         let turn = try await conversations.openSession(endpoint: endpoint, userID: userID, channel: .webchat, profile: profile)
         // Read it again so `ready.lastId` counts the greeting the start just stored.
