@@ -1,4 +1,5 @@
 public import BatonCore
+public import Foundation
 public import Logging
 public import PostgresNIO
 import Synchronization
@@ -158,15 +159,19 @@ public struct PostgresNotifications: Sendable {
     /// The instances listening on this database now, this one included: each listening connection's instance name
     /// as `pg_stat_activity` shows it (cut to ``longestName`` bytes with the listener's name before it), and the
     /// address it connected from (nil over a Unix socket). An instance listens exactly while its listening connection
-    /// is open, so one that died is not among them, and one that is stopped (`SIGSTOP`, a frozen VM) still is.
-    public func listeningConnections() async throws -> [(name: String, address: String?)] {
+    /// is open, so one that died is not among them, and one that is stopped (`SIGSTOP`, a frozen VM) still is. `since`
+    /// is when that connection was opened.
+    public func listeningConnections() async throws -> [(name: String, address: String?, since: Date?)] {
         let prefix = listenerName + " "
         let rows = try await client.repeatable(
             """
-            SELECT substr(application_name, length(\(prefix)) + 1) AS name, host(client_addr) AS address FROM pg_stat_activity
-            WHERE datname = current_database() AND left(application_name, length(\(prefix))) = \(prefix)
+            SELECT substr(application_name, length(\(prefix)) + 1) AS name, host(client_addr) AS address,
+                extract(epoch FROM backend_start)::float8 AS since
+            FROM pg_stat_activity WHERE datname = current_database() AND left(application_name, length(\(prefix))) = \(prefix)
             """, logger: logger, watchedBy: watch)
-        return try rows.map { (try $0["name"].decode(String.self), try $0["address"].decode(String?.self)) }
+        return try rows.map { row in
+            (try row["name"].decode(String.self), try row["address"].decode(String?.self), try row["since"].decode(Double?.self).map(Date.init(timeIntervalSince1970:)))
+        }
     }
 
     /// What `pg_stat_activity` shows for `instance`'s listening connection: the listener's application name, a

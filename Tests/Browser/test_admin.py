@@ -330,6 +330,13 @@ def test_with_two_instances_on_one_database_a_reload_reaches_both_and_the_page_s
 
         driver = chat.driver
         sign_in(driver, stack.base)
+        # The instances on the database: this one first, marked, then the other, each by machine and process.
+        listed = lambda: [row.text for row in rows(driver, "instances")]
+        instances = wait_until(lambda: listed() if len(listed()) == 2 else None, message="both instances listed")
+        assert f", pid {stack.baton.proc.pid} This one 127.0.0.1 " in instances[0], instances
+        assert f", pid {second.proc.pid} 127.0.0.1 " in instances[1], instances
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", driver.find_element(By.ID, "instances-card"))
+        screenshot(driver, "34-admin-instances")
         reload = wait_until(lambda: driver.find_element(By.ID, "reload") if driver.find_element(By.ID, "reload").is_displayed() else None,
                             message="the reload button")
         demo = DEMO_FLOW.read_text()

@@ -27,13 +27,12 @@ public func buildApplication(
     let outboxBell = Doorbell()
     let clockBell = Doorbell()
 
+    // The instances that share the store, this one named after its host and process (the admin page lists them).
+    let instances = InstanceDirectory(relay: dependencies.hubRelay, here: .current())
     // The flows and notices, read again from the config file on SIGHUP or from the admin page (there on every
     // instance that shares the store).
-    let instanceID = UUID().uuidString
     let reload = dependencies.configurationSource.map { ConfigurationReload(endpoints: endpoints, source: $0, metrics: metrics, logger: logger) }
-    let reloadEverywhere = reload.map {
-        ReloadEverywhere(reload: $0, relay: dependencies.hubRelay, here: .this(instanceID), background: background, logger: logger)
-    }
+    let reloadEverywhere = reload.map { ReloadEverywhere(reload: $0, instances: instances, background: background, logger: logger) }
 
     // With other instances on the same store, the hub's events travel between them (see HubFanOut).
     let hub: ConversationHub
@@ -42,7 +41,7 @@ public func buildApplication(
         let (relayed, announcements, listening) = ConversationHub.relayed()
         hub = relayed
         fanOut = HubFanOut(
-            hub: relayed, announcements: announcements, listening: listening, relay: relay, store: store, instanceID: instanceID, metrics: metrics,
+            hub: relayed, announcements: announcements, listening: listening, relay: relay, store: store, instanceID: instances.here.instance, metrics: metrics,
             now: now, commands: { reloadEverywhere?.receive($0) }, logger: logger)
     } else {
         hub = ConversationHub()
@@ -106,7 +105,8 @@ public func buildApplication(
     let erasure = SessionErasure(store: store, hub: hub, metrics: metrics, logger: logger)
     AdminController(
         store: store, metrics: metrics, outboxBell: outboxBell, token: configuration.admin.token, erasure: erasure, endpoints: endpoints,
-        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reloadEverywhere, now: now, logger: logger
+        deskHealth: DeskHealth(now: now), backups: keepsSQLite ? AdminBackups(scheduled: backups) : nil, reload: reloadEverywhere, instances: instances, now: now,
+        logger: logger
     ).addRoutes(to: router)
     // Channels: where users are. Anyone can start a conversation on these two, so each client starts only so many.
     let newConversations = NewConversationLimit(

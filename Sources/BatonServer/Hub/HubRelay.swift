@@ -1,5 +1,6 @@
 public import BatonCore
 public import BatonStorePostgres
+public import Foundation
 
 /// Carries short payloads between the Baton instances that share a store, so a hub event on one instance reaches
 /// the sockets open on another. Best effort: what is sent while an instance is not listening is not kept for it.
@@ -43,10 +44,13 @@ public struct ListeningInstance: Sendable, Hashable {
     public var name: String
     /// Where it connected from, as the relay's server saw it.
     public var address: String?
+    /// When it began listening (its start, or its last reconnection).
+    public var since: Date?
 
-    public init(name: String, address: String?) {
+    public init(name: String, address: String?, since: Date? = nil) {
         self.name = name
         self.address = address
+        self.since = since
     }
 }
 
@@ -71,7 +75,7 @@ extension HubRelay {
 /// PostgreSQL's LISTEN/NOTIFY is the relay of instances that share a PostgreSQL store.
 extension PostgresNotifications: HubRelay {
     public func listeningInstances() async throws -> [ListeningInstance]? {
-        try await listeningConnections().map { ListeningInstance(name: $0.name, address: $0.address) }
+        try await listeningConnections().map { ListeningInstance(name: $0.name, address: $0.address, since: $0.since) }
     }
 }
 

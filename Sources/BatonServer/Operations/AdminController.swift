@@ -22,6 +22,8 @@ struct AdminController {
     let backups: AdminBackups?
     /// Reads the config's flows and notices again, on every instance; `nil` when the server was not started from a file.
     let reload: ReloadEverywhere?
+    /// The instances on the store, for the overview.
+    let instances: InstanceDirectory
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -63,7 +65,10 @@ struct AdminController {
     /// `GET /admin/overview`: the endpoints' health, the handovers in progress, the outbox's totals.
     func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         try authorize(request)
-        return try .json(try await AdminOverview.read(store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.overview, reloadable: reload != nil, logger: logger))
+        return try .json(
+            try await AdminOverview.read(
+                store: store, endpoints: endpoints, deskHealth: deskHealth, backups: backups?.overview, reloadable: reload != nil, instances: instances,
+                logger: logger))
     }
 
     /// `GET /admin/outbox?state=dead|pending&limit=100`

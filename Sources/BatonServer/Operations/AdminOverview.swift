@@ -52,6 +52,9 @@ struct AdminOverview: Encodable {
     var backups: BackupsOverview?
     /// Whether `POST /admin/reload` can read the config's flows again (the server was started from a file).
     var reloadable: Bool
+    /// With PostgreSQL, the instances listening on the database now, this one first (`nil` with SQLite, or when the
+    /// database could not say).
+    var instances: [InstanceDirectory.Listed]?
 
     /// At most this many handovers are listed.
     static let handoverLimit = 200
@@ -59,7 +62,8 @@ struct AdminOverview: Encodable {
     /// Reads the store and asks each endpoint's desk whether it can be reached with its token (at most once per
     /// `DeskHealth.lifetime`, however many pages refresh).
     static func read(
-        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: BackupsOverview?, reloadable: Bool, logger: Logger
+        store: any SessionStore, endpoints: EndpointRegistry, deskHealth: DeskHealth, backups: BackupsOverview?, reloadable: Bool,
+        instances: InstanceDirectory, logger: Logger
     ) async throws -> AdminOverview {
         let ids = try await store.sessionsWithActiveHandover()
         var sessions: [Session] = []
@@ -76,7 +80,7 @@ struct AdminOverview: Encodable {
         return AdminOverview(
             endpoints: health, handovers: handovers, handoversTruncated: ids.count > handoverLimit,
             outbox: Outbox(pending: counts.pending, dead: counts.dead, oldestPendingAt: counts.oldestPendingAt.map(MessagePayload.timestamp)),
-            backups: backups, reloadable: reloadable)
+            backups: backups, reloadable: reloadable, instances: try? await instances.listing())
     }
 
     static func health(of endpoint: EndpointConfiguration, live: Int, cache: DeskHealth, logger: Logger) async -> EndpointHealth {

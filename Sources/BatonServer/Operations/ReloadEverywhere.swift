@@ -13,9 +13,8 @@ import Synchronization
 /// SIGHUP and `--watch` stay with their own process: each instance gets its own signal, or sees its own files change.
 final class ReloadEverywhere: Sendable {
     let reload: ConfigurationReload
-    /// The other instances' relay; nil when this process is the only one (SQLite).
-    let relay: (any HubRelay)?
-    let here: InstanceReport.Identity
+    /// The other instances, and this one's name among them.
+    let instances: InstanceDirectory
     /// Runs a reload another instance asked for, off the relay's listener, so hub events keep flowing meanwhile.
     let background: BackgroundWork
     let answerWithin: Duration
@@ -24,12 +23,10 @@ final class ReloadEverywhere: Sendable {
     private let collecting = Mutex<[String: AsyncStream<InstanceReport>.Continuation]>([:])
 
     init(
-        reload: ConfigurationReload, relay: (any HubRelay)?, here: InstanceReport.Identity, background: BackgroundWork,
-        answerWithin: Duration = .seconds(5), logger: Logger
+        reload: ConfigurationReload, instances: InstanceDirectory, background: BackgroundWork, answerWithin: Duration = .seconds(5), logger: Logger
     ) {
         self.reload = reload
-        self.relay = relay
-        self.here = here
+        self.instances = instances
         self.background = background
         self.answerWithin = answerWithin
         self.logger = logger
@@ -42,23 +39,23 @@ final class ReloadEverywhere: Sendable {
     func respond() async throws -> Response {
         let reports = await reloadAll()
         let mine = reports[0]
-        let instances = relay == nil ? nil : reports
+        let listed = instances.relay == nil ? nil : reports
         let refused = reports.filter { $0.status == .refused }
-        guard !refused.isEmpty else { return try .json(ConfigurationReload.Outcome(mine, instances: instances)) }
+        guard !refused.isEmpty else { return try .json(ConfigurationReload.Outcome(mine, instances: listed)) }
         let diagnostics = refused.flatMap { report in (report.diagnostics ?? []).map { report.here == true ? $0 : "\(report.label): \($0)" } }
         let message =
             mine.status == .refused
             ? "the config has errors; the running flows stay"
             : "the config has errors on \(refused.count) other instance\(refused.count == 1 ? "" : "s"); the running flows stay there"
         return try .json(
-            ConfigurationReload.Refused(error: .init(code: "config_invalid", message: message, diagnostics: diagnostics), instances: instances),
+            ConfigurationReload.Refused(error: .init(code: "config_invalid", message: message, diagnostics: diagnostics), instances: listed),
             status: .unprocessableContent)
     }
 
     /// Reloads here and asks every other instance to: this instance's report first (so never empty), then the others'
     /// by host and process, then the listening instances that did not answer in time.
     func reloadAll() async -> [InstanceReport] {
-        guard let relay else { return [await reloadHere(askedBy: "admin")] }
+        guard let relay = instances.relay else { return [await reloadHere(askedBy: "admin")] }
         let request = UUID().uuidString
         let (answers, arriving) = AsyncStream.makeStream(of: InstanceReport.self)
         collecting.withLock { $0[request] = arriving }
@@ -68,14 +65,14 @@ final class ReloadEverywhere: Sendable {
         }
         let others: [ListeningInstance]?
         do {
-            others = try await relay.listeningInstances()?.filter { !$0.name.isEmpty && !here.instance.hasPrefix($0.name) }
+            others = try await instances.others()
         } catch {
             logger.warning("could not read which instances listen; waiting for answers", metadata: ["error": "\(String(reflecting: error))"])
             others = nil
         }
         if others?.isEmpty == true { return [await reloadHere(askedBy: "admin")] }
         do {
-            try await relay.send(try ReloadMessage(command: .reload, request: request, from: here.instance).payload())
+            try await relay.send(try ReloadMessage(command: .reload, request: request, from: instances.here.instance).payload())
         } catch {
             // Nobody was asked, so nobody will answer.
             logger.warning("could not ask the other instances to reload", metadata: ["error": "\(String(reflecting: error))"])
@@ -111,9 +108,9 @@ final class ReloadEverywhere: Sendable {
     func reloadHere(askedBy: String) async -> InstanceReport {
         var report: InstanceReport
         do {
-            report = InstanceReport(here, reloaded: try await reload.reload(askedBy: askedBy))
+            report = InstanceReport(instances.here, reloaded: try await reload.reload(askedBy: askedBy))
         } catch {
-            report = InstanceReport(here, refusedWith: (error as? ConfigurationError)?.diagnostics.map(\.description) ?? ["\(error)"])
+            report = InstanceReport(instances.here, refusedWith: (error as? ConfigurationError)?.diagnostics.map(\.description) ?? ["\(error)"])
         }
         report.here = true
         return report
@@ -128,7 +125,7 @@ final class ReloadEverywhere: Sendable {
         }
         switch message.command {
         case .reload:
-            guard let asker = message.from, asker != here.instance, let relay else { return }
+            guard let asker = message.from, asker != instances.here.instance, let relay = instances.relay else { return }
             background.submit { [self] in
                 var report = await reloadHere(askedBy: "admin, through another instance")
                 report.here = nil
@@ -143,124 +140,5 @@ final class ReloadEverywhere: Sendable {
             guard let report = message.report else { return }
             _ = collecting.withLock { $0[message.request] }?.yield(report)
         }
-    }
-}
-
-/// One instance's part in a reload, as `POST /admin/reload` lists it under `instances`.
-struct InstanceReport: Codable, Sendable, Equatable {
-    enum Status: String, Codable, Sendable {
-        case reloaded, refused
-        /// The instance listens but did not answer in time.
-        case noAnswer = "no_answer"
-    }
-
-    /// Which process an instance is, for people: the machine's (the container's, the pod's) name and the process id.
-    struct Identity: Sendable {
-        var instance: String
-        var host: String
-        var pid: Int
-
-        /// This process, named `instance` on the relay.
-        static func this(_ instance: String) -> Identity {
-            Identity(instance: instance, host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier))
-        }
-    }
-
-    /// The instance's name on the relay.
-    var instance: String
-    var host: String?
-    var pid: Int?
-    /// Where the relay's server saw it connect from; for an instance that did not answer.
-    var address: String?
-    /// True for the instance that answered the request.
-    var here: Bool?
-    var status: Status
-    var reloaded: [String]?
-    var unchanged: [String]?
-    var restartNeeded: [String]?
-    var warnings: [String]?
-    var diagnostics: [String]?
-
-    init(_ identity: Identity, reloaded outcome: ConfigurationReload.Outcome) {
-        (instance, host, pid, status) = (identity.instance, identity.host, identity.pid, .reloaded)
-        (reloaded, unchanged, restartNeeded, warnings) = (outcome.reloaded, outcome.unchanged, outcome.restartNeeded, outcome.warnings)
-    }
-
-    init(_ identity: Identity, refusedWith diagnostics: [String]) {
-        (instance, host, pid, status) = (identity.instance, identity.host, identity.pid, .refused)
-        self.diagnostics = diagnostics
-    }
-
-    init(unanswered instance: ListeningInstance) {
-        (self.instance, address, status) = (instance.name, instance.address, .noAnswer)
-    }
-
-    /// The host and process, or the address, or the name: how the diagnostics of another instance are introduced.
-    var label: String {
-        if let host, let pid { return "\(host), pid \(pid)" }
-        return address ?? instance
-    }
-}
-
-/// A reload's request and its answers between instances, on the hub's relay.
-struct ReloadMessage: Codable, Sendable {
-    enum Command: String, Codable, Sendable { case reload, reloaded }
-
-    /// Room for an answer: PostgreSQL refuses payloads of 8000 bytes or more.
-    static let maxPayloadBytes = 7_900
-
-    var command: Command
-    /// The asking instance's id for this reload, which its answers carry.
-    var request: String
-    /// The asking instance (a request).
-    var from: String?
-    /// What the answering instance did (an answer).
-    var report: InstanceReport?
-
-    init(command: Command, request: String, from: String? = nil, report: InstanceReport? = nil) {
-        (self.command, self.request, self.from, self.report) = (command, request, from, report)
-    }
-
-    init(payload: String) throws { self = try JSONDecoder().decode(Self.self, from: Data(payload.utf8)) }
-
-    /// This answer cut to fit a payload of `bytes`: its warnings and diagnostics each to their first 20 lines of at
-    /// most 500 characters, then lines dropped from their ends until it fits, a last line saying how many more the
-    /// instance's log has.
-    func fitted(within bytes: Int = maxPayloadBytes) -> ReloadMessage {
-        guard let report else { return self }
-        func cut(_ lines: [String]?) -> [String] { (lines ?? []).prefix(20).map { String($0.prefix(500)) } }
-        func noted(_ kept: [String], of all: [String]?) -> [String]? {
-            guard let all else { return nil }
-            return kept.count < all.count ? kept + ["… and \(all.count - kept.count) more in that instance's log"] : kept
-        }
-        var (warnings, diagnostics) = (cut(report.warnings), cut(report.diagnostics))
-        var fitted = self
-        while true {
-            fitted.report?.warnings = noted(warnings, of: report.warnings)
-            fitted.report?.diagnostics = noted(diagnostics, of: report.diagnostics)
-            guard let size = try? fitted.payload().utf8.count, size > bytes else { return fitted }
-            if !warnings.isEmpty {
-                warnings.removeLast()
-            } else if !diagnostics.isEmpty {
-                diagnostics.removeLast()
-            } else {
-                return fitted
-            }
-        }
-    }
-
-    func payload() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
-extension ConfigurationReload.Outcome {
-    /// The answer of `POST /admin/reload` where `report` (this instance's) reloaded.
-    init(_ report: InstanceReport, instances: [InstanceReport]?) {
-        self.init(
-            reloaded: report.reloaded ?? [], unchanged: report.unchanged ?? [], restartNeeded: report.restartNeeded ?? [], warnings: report.warnings ?? [],
-            instances: instances)
     }
 }

@@ -195,8 +195,10 @@ final class BatonProcess: Sendable {
         return (Int(response.status.code), String(buffer: body))
     }
 
-    func get(_ path: String) async throws -> (status: Int, body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + path), timeout: .seconds(10))
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(contentsOf: headers)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 << 20)
         return (Int(response.status.code), String(buffer: body))
     }

@@ -49,6 +49,14 @@ struct ReloadEverywhereEndToEndTests {
         try await Self.waitForListeners(2, on: database)
         let onB = try await Reload.say("hi", in: nil, to: b).session
 
+        // The admin page's list: each instance by its machine and process, this one first.
+        let overview = try JSONValue(
+            jsonText: try await a.get("/admin/overview", headers: [("Authorization", "Bearer \(Reload.adminToken)")]).body)
+        let listed = overview["instances"].list
+        #expect(listed.map { $0["pid"]?.intValue } == [Int(a.process.processIdentifier), Int(b.process.processIdentifier)], "\(overview)")
+        #expect(listed.allSatisfy { $0["host"]?.stringValue == ProcessInfo.processInfo.hostName && $0["address"]?.stringValue == "127.0.0.1" })
+        #expect(listed.first?["here"] == .bool(true) && listed.allSatisfy { $0["listeningSince"]?.stringValue != nil }, "\(overview)")
+
         // Both files edited; the request reaches A alone, as a load balancer would send it.
         try Self.write(Reload.flow(greeting: "Welcome back"), in: folderA)
         try Self.write(Reload.flow(greeting: "Welcome back"), in: folderB)
@@ -82,7 +90,8 @@ struct ReloadEverywhereEndToEndTests {
         let alone = try await Reload().reload(a)
         #expect(alone.status == 200, "\(alone.body)")
         #expect(alone.body["instances"].list.map { $0["status"]?.stringValue } == ["reloaded", "no_answer"], "\(alone.body)")
-        #expect(alone.body["instances"].list.last?["address"]?.stringValue == "127.0.0.1", "\(alone.body)")
+        let silent = alone.body["instances"].list.last
+        #expect(silent?["address"]?.stringValue == "127.0.0.1" && silent?["pid"]?.intValue == Int(b.process.processIdentifier), "\(alone.body)")
         #expect(ContinuousClock.now - started < .seconds(9))
         await database.drop()
     }

@@ -6,7 +6,7 @@ import Testing
 /// The reload's messages between instances: they travel as NOTIFY payloads, which PostgreSQL caps at 8000 bytes, and
 /// the hub's fan-out tells them from its events by how they start.
 struct ReloadMessageTests {
-    let identity = InstanceReport.Identity(instance: UUID().uuidString, host: "baton-7f9c4d-x2x9z", pid: 1)
+    let identity = InstanceIdentity(instance: InstanceName.make(host: "baton-7f9c4d-x2x9z", pid: 1), host: "baton-7f9c4d-x2x9z", pid: 1)
 
     @Test func anAnswerWithManyLongDiagnosticsIsCutToFitAPayloadAndSaysHowManyItLeftOut() throws {
         let diagnostics = (1...100).map { "flows/shop.yaml:\($0):3: error: " + String(repeating: "é", count: 600) }
@@ -31,5 +31,18 @@ struct ReloadMessageTests {
         #expect(payload.hasPrefix(HubFanOut.commandPrefix))
         #expect(try ReloadMessage(payload: payload).report == message.report)
         #expect(try ReloadMessage(command: .reload, request: "r-2", from: "i-1").payload().hasPrefix(HubFanOut.commandPrefix))
+    }
+
+    /// An instance's name carries its machine and process, and fits PostgreSQL's names (63 bytes) with the listener's
+    /// prefix and the shared channel's, whatever the host is called.
+    @Test func anInstancesNameSaysWhichMachineAndProcessItIsAndFitsPostgreSQLsNames() {
+        let name = InstanceName.make(host: "baton-7f9c4d-x2x9z", pid: 1, random: 0xbeef)
+        #expect(name == "baton-7f9c4d-x2x9z:1:0000beef")
+        #expect(InstanceName.parse(name)?.host == "baton-7f9c4d-x2x9z" && InstanceName.parse(name)?.pid == 1)
+        let odd = InstanceName.make(host: "ünïcode \"quoted\" host.example.com.very.long.domain", pid: 4_194_304)
+        #expect(!odd.contains("\"") && odd.allSatisfy { $0.isASCII && !$0.isWhitespace }, "\(odd)")
+        #expect(("baton hub listener " + odd).utf8.count <= 63 && ("baton_hub." + odd).utf8.count <= 63, "\(odd)")
+        #expect(InstanceName.parse(odd)?.pid == 4_194_304)
+        #expect(InstanceName.parse(UUID().uuidString) == nil, "an older Baton's name")
     }
 }

@@ -124,6 +124,23 @@ function renderHandovers(overview) {
   $("handovers").hidden = overview.handovers.length === 0;
 }
 
+// With PostgreSQL, the instances listening on the database: which machine and process each is, this one first.
+function renderInstanceList(instances) {
+  $("instances-card").hidden = !instances;
+  if (!instances) return;
+  const body = $("instances").tBodies[0];
+  body.replaceChildren();
+  for (const instance of instances) {
+    const row = body.insertRow();
+    const who = instance.host ? `${instance.host}, pid ${instance.pid}` : instance.instance;
+    const name = cell(row, who);
+    if (instance.here) name.append(" ", badge("This one", "none"));
+    cell(row, instance.address, "mono");
+    cell(row, time(instance.listeningSince));
+  }
+  $("instance-count").textContent = `(${instances.length})`;
+}
+
 function renderOutboxTotals(outbox) {
   const parts = [`${outbox.pending} pending`, `${outbox.dead} dead`];
   if (outbox.oldestPendingAt) parts.push(`oldest pending since ${new Date(outbox.oldestPendingAt).toLocaleString()}`);
@@ -245,7 +262,7 @@ async function backUp(button) {
 // ---- Reloading the flows: the config file read again, its errors listed as `baton check` prints them. ----
 
 // With several instances on one database, each reloads its own file: a line for each, this one first.
-function renderInstances(instances) {
+function renderReloadInstances(instances) {
   const items = (instances || []).map((instance) => {
     const item = document.createElement("li");
     const who = instance.host ? `${instance.host}, pid ${instance.pid}` : instance.address || instance.instance;
@@ -280,10 +297,10 @@ async function reloadFlows(button) {
       const settings = outcome.restartNeeded.flatMap((name, index) => [index ? ", " : "", code(name)]);
       $("reload-later").replaceChildren("Also changed, taking effect at the next start: ", ...settings, ".");
     }
-    renderInstances(outcome.instances);
+    renderReloadInstances(outcome.instances);
   } catch (error) {
     const instances = error.body?.instances;
-    renderInstances(instances);
+    renderReloadInstances(instances);
     const intro = document.createElement("p");
     intro.textContent = !error.diagnostics
       ? `Nothing was reloaded: ${error.message}`
@@ -313,6 +330,7 @@ async function refresh() {
     renderOutboxTotals(overview.outbox);
     renderOutbox(listing);
     renderBackups(overview.backups);
+    renderInstanceList(overview.instances);
     $("reload-actions").hidden = !overview.reloadable;
     showLoadError(null);
     $("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
