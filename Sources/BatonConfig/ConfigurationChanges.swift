@@ -1,8 +1,9 @@
 extension BatonConfiguration {
     /// The settings of this configuration that differ from `running`'s and that only a start puts in place: all but
     /// each endpoint's flow (`flow`, the file it names), the words and timers of its notices (`language`, `notices`,
-    /// `handoverDefaults`) and its webchat's words (`channels.webchat.texts`), which a reload replaces. Named as in the config file (`server`, `endpoints.shop.handover`,
-    /// `endpoints.new`), in the file's order; empty when only what a reload replaces changed.
+    /// `handoverDefaults`) and its webchat's look and words (`channels.webchat`'s `subtitle`, `branding`,
+    /// `userCanDelete` and `texts`), which a reload replaces. Named as in the config file (`server`,
+    /// `endpoints.shop.handover`, `endpoints.new`), in the file's order; empty when only what a reload replaces changed.
     public func settingsNeedingARestart(running: BatonConfiguration) -> [String] {
         var changed: [String] = []
         func compare<T: Equatable>(_ name: String, _ path: KeyPath<BatonConfiguration, T>) {
@@ -39,11 +40,8 @@ extension EndpointConfiguration {
         var changed: [String] = []
         if name != running.name { changed.append("name") }
         if urlToken != running.urlToken { changed.append("urlToken") }
-        // Its texts are the page's words, which a reload puts in place.
-        var webchat = webchat, runningWebchat = running.webchat
-        webchat.texts = [:]
-        runningWebchat.texts = [:]
-        if webchat != runningWebchat { changed.append("channels.webchat") }
+        // A reload puts the webchat's look and words in place; its routes and its users' identities stay.
+        if webchat.enabled != running.webchat.enabled || webchat.identitySecret != running.webchat.identitySecret { changed.append("channels.webchat") }
         if rest != running.rest { changed.append("channels.rest") }
         if chatwoot != running.chatwoot { changed.append("channels.chatwoot") }
         if handover != running.handover { changed.append("handover") }

@@ -47,6 +47,9 @@ import Testing
         #expect(try changes(words) == [])
         let texts = Self.base.replacingOccurrences(of: "flow: shop.yaml", with: "flow: shop.yaml\n    channels: { webchat: { texts: { it: { send: Invia } } } }")
         #expect(try changes(texts) == [], "the webchat's words are reloaded too")
+        let look = Self.base.replacingOccurrences(
+            of: "flow: shop.yaml", with: "flow: shop.yaml\n    channels: { webchat: { subtitle: Hi, color: \"#0a7\", title: Shop, userCanDelete: false } }")
+        #expect(try changes(look) == [], "and its look")
     }
 
     @Test func everythingElseIsNamedAsInTheFile() throws {
@@ -54,7 +57,8 @@ import Testing
         #expect(try changes(Self.base + "\nlimits: { messagesPerMinute: 5 }\nlog: { level: debug }") == ["log", "limits"])
         #expect(try changes(Self.base.replacingOccurrences(of: "5005", with: "5006")) == ["bots.helper"])
         #expect(try changes(Self.base.replacingOccurrences(of: "name: Shop", with: "name: Store")) == ["endpoints.shop.name"])
-        let rest = Self.base.replacingOccurrences(of: "flow: shop.yaml", with: "flow: shop.yaml\n    channels: { rest: { enabled: false }, webchat: { subtitle: Hi } }")
+        let rest = Self.base.replacingOccurrences(
+            of: "flow: shop.yaml", with: "flow: shop.yaml\n    channels: { rest: { enabled: false }, webchat: { identitySecret: 0123456789abcdef0123 } }")
         let restChanges = try changes(rest)
         #expect(restChanges == ["endpoints.shop.channels.webchat", "endpoints.shop.channels.rest"], "\(restChanges)")
         let added = Self.base + "\n  new:\n    name: New\n    flow: other.yaml"

@@ -283,20 +283,23 @@ def test_an_operator_reloads_an_edited_flow_and_is_shown_its_errors_first(workdi
         assert_axe_clean(driver, what="the admin page with a config that has errors")
         screenshot(driver, "32-admin-reload-refused")
 
-        # Mended, with a new greeting; and a new subtitle, which only a start applies.
+        # Mended, with a new greeting and a new subtitle, both put in place; and a REST API key, which only a start applies.
         flow.write_text(demo.replace("I'm **Baton**, the demo bot.", "I'm **Baton**, freshly reloaded."))
-        config.write_text(config.read_text().replace("webchat: { enabled: true ", 'webchat: { enabled: true, subtitle: "Back soon" '))
+        config.write_text(config.read_text()
+                          .replace("webchat: { enabled: true ", 'webchat: { enabled: true, subtitle: "Back soon" ')
+                          .replace("rest: { enabled: true ", 'rest: { enabled: true, apiKey: "a-rest-api-key-of-the-reload" '))
         reload.click()
         done = wait_until(lambda: driver.find_element(By.ID, "reloaded").text or None, message="the reload")
         assert done == "Reloaded: demo. Conversations go on in the new flow from their next message.", done
         later = driver.find_element(By.ID, "reload-later").text
-        assert later == "Also changed, taking effect at the next start: endpoints.demo.channels.webchat.", later
+        assert later == "Also changed, taking effect at the next start: endpoints.demo.channels.rest.", later
         assert not driver.find_element(By.ID, "reload-error").is_displayed()
         assert_axe_clean(driver, what="the admin page after a reload")
         screenshot(driver, "32-admin-reloaded")
 
         chat.open(stack.base)
         chat.wait_text("freshly reloaded", sender="bot")
+        wait_until(lambda: driver.find_element(By.ID, "baton-status-text").text == "Back soon", message="the reloaded subtitle under the title")
     finally:
         stack.stop()
 

@@ -112,7 +112,7 @@ public func buildApplication(
     let newConversations = NewConversationLimit(
         configuration.limits, trustedProxies: configuration.server.trustedProxies, shared: dependencies.sharedRateBuckets, metrics: metrics, now: now)
     WebchatController(
-        endpoints: endpoints, assets: try WebchatAssets(brands: endpoints.webchatBrands), newConversations: newConversations, logger: logger
+        endpoints: endpoints, assets: try WebchatAssets(brands: { endpoints.webchatBrands }), newConversations: newConversations, logger: logger
     ) { endpoint in
         WebchatSocket(
             endpoint: endpoint, conversations: conversations, store: store, hub: hub, presence: presence, reconciler: reconciler,

@@ -125,7 +125,7 @@ final class ConfigurationReload: Sendable {
         let now = Dictionary(configuration.endpoints.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for endpoint in endpoints.endpoints {
             // An endpoint gone from the file serves on as it was until the next start (listed in `restartNeeded`).
-            guard let new = now[endpoint.id], endpoint.script.replace(flow: new.flow, policy: new.handoverPolicy, webchatTexts: new.webchat.texts) else {
+            guard let new = now[endpoint.id], endpoint.reload(new) else {
                 outcome.unchanged.append(endpoint.id)
                 continue
             }

@@ -1,6 +1,9 @@
 import BatonConfig
 import BatonCore
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 import Logging
 import Testing
 
@@ -46,8 +49,30 @@ import Testing
         #expect(outcome.reloaded == ["shop"] && outcome.restartNeeded.isEmpty, "\(outcome)")
         #expect((kept.bot as? FlowEngine)?.flow == edited.endpoints[0].flow)
         #expect(kept.policy == edited.endpoints[0].handoverPolicy && kept.policy != running.endpoints[0].handoverPolicy)
-        #expect(kept.webchatTexts == ["it": ["placeholder": "Scrivi"]])
+        #expect(kept.webchat.texts == ["it": ["placeholder": "Scrivi"]])
         #expect(try await reload.reload(askedBy: "test").unchanged == ["shop"])
+    }
+
+    /// The webchat's look is reloaded: the next page's `ready` and the next `widget.js` (a new file, so a browser's
+    /// copy revalidates to it). Whether the webchat is on, and its identity secret, stay as they started.
+    @Test func theWebchatsLookReachesThePageAndTheWidget() async throws {
+        let running = try write(Self.config + "    channels: { webchat: { subtitle: Hi, color: \"#123456\" } }\n", flow: "nodes: [ { say: Hi } ]")
+        let registry = EndpointRegistry(running.endpoints)
+        let kept = try #require(registry.endpoint(id: "shop"))
+        let assets = try WebchatAssets(brands: { registry.webchatBrands })
+        let request = Request(head: .init(method: .get, scheme: "http", authority: "baton", path: "/webchat/widget.js"), body: .init(buffer: ByteBuffer()))
+        let before = try #require(assets.response("widget.js", to: request, cacheControl: "no-cache"))
+
+        let look = "    channels: { webchat: { subtitle: \"Back soon\", color: \"#0a7f3c\", userCanDelete: false, identitySecret: 0123456789abcdef0123 } }\n"
+        _ = try write(Self.config + look, flow: "nodes: [ { say: Hi } ]")
+        let outcome = try await reload(for: registry, running: running).reload(askedBy: "test")
+        #expect(outcome.reloaded == ["shop"] && outcome.restartNeeded == ["endpoints.shop.channels.webchat"], "\(outcome)")
+        #expect(kept.webchat.subtitle == "Back soon" && kept.webchat.branding.color == "#0a7f3c" && !kept.webchat.userCanDelete)
+        #expect(kept.webchat.identitySecret == nil && kept.webchat.enabled, "the identity secret takes a restart")
+        let after = try #require(assets.response("widget.js", to: request, cacheControl: "no-cache"))
+        let body = String(buffer: assets.widget.asset.identity)
+        #expect(body.contains(##""color":"#0a7f3c""##) && !body.contains("#123456"))
+        #expect(after.headers[.eTag] != before.headers[.eTag])
     }
 
     /// A bot added to the config runs from the next start: a flow that names it is refused until then, whole.

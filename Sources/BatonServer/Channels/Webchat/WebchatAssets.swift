@@ -5,9 +5,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
-/// The webchat's files, read and prepared once at start: each with a strong `ETag` (a hash of its bytes) and a
-/// gzip copy, so a returning browser revalidates for a `304` and a first visit downloads about a third of the bytes.
+/// The webchat's files, read and prepared once at start (`widget.js` again when a reload changes an endpoint's
+/// branding): each with a strong `ETag` (a hash of its bytes) and a gzip copy, so a returning browser revalidates
+/// for a `304` and a first visit downloads about a third of the bytes.
 struct WebchatAssets: Sendable {
     /// One file, ready to serve.
     struct Asset: Sendable {
@@ -29,25 +31,62 @@ struct WebchatAssets: Sendable {
     ]
 
     private let files: [String: Asset]
+    /// `widget.js`, filled with the endpoints' branding as it stands (see ``brandsMarker``).
+    let widget: Widget
 
-    /// Where `widget.js` takes the endpoints' branding (their configs'), filled in once here: the widget then
-    /// needs no request of its own for it, so a host page's CSP need not let it connect anywhere.
+    /// Where `widget.js` takes the endpoints' branding (their configs'), filled in here: the widget then needs no
+    /// request of its own for it, so a host page's CSP need not let it connect anywhere.
     static let brandsMarker = "/*BATON_BRANDS*/{}"
 
-    /// Reads the files from the bundle's `webchat` folder; `brands` (each endpoint's branding, by URL token) goes
-    /// into `widget.js`.
-    init(brands: JSONValue = .emptyObject) throws {
+    /// Reads the files from the bundle's `webchat` folder; `brands` (each endpoint's branding, by URL token, as it
+    /// stands: a reload may change it) goes into `widget.js`.
+    init(brands: @escaping @Sendable () -> JSONValue = { .emptyObject }) throws {
         var files: [String: Asset] = [:]
+        var widgetSource = ""
         for (file, contentType) in Self.contentTypes {
             let url = Bundle.module.url(forResource: (file as NSString).deletingPathExtension, withExtension: (file as NSString).pathExtension, subdirectory: "webchat")
             guard let url else { throw HTTPError(.internalServerError, message: "the webchat file \(file) is missing from the bundle") }
-            var data = try Data(contentsOf: url)
+            let data = try Data(contentsOf: url)
             if file == "widget.js" {
-                data = Data(String(decoding: data, as: UTF8.self).replacingOccurrences(of: Self.brandsMarker, with: brands.jsonText).utf8)
+                widgetSource = String(decoding: data, as: UTF8.self)
+            } else {
+                files[file] = try Self.prepare(data, contentType: contentType)
             }
-            files[file] = try Self.prepare(data, contentType: contentType)
         }
         self.files = files
+        widget = try Widget(source: widgetSource, brands: brands)
+    }
+
+    /// `widget.js` with the endpoints' branding in it: prepared again (its hash and gzip copy) when the branding is
+    /// not what it was last filled with, so a reload's new look reaches the next page that loads the widget, and a
+    /// browser's copy revalidates to the new one.
+    final class Widget: Sendable {
+        let source: String
+        let brands: @Sendable () -> JSONValue
+        private let filled: Mutex<(brands: JSONValue, asset: Asset)>
+
+        init(source: String, brands: @escaping @Sendable () -> JSONValue) throws {
+            self.source = source
+            self.brands = brands
+            let now = brands()
+            filled = Mutex((now, try WebchatAssets.prepare(Self.fill(source, with: now), contentType: WebchatAssets.contentTypes["widget.js"]!)))
+        }
+
+        static func fill(_ source: String, with brands: JSONValue) -> Data {
+            Data(source.replacingOccurrences(of: WebchatAssets.brandsMarker, with: brands.jsonText).utf8)
+        }
+
+        /// The file for the branding as it stands now.
+        var asset: Asset {
+            let now = brands()
+            return filled.withLock { filled in
+                guard filled.brands != now,
+                    let asset = try? WebchatAssets.prepare(Self.fill(source, with: now), contentType: WebchatAssets.contentTypes["widget.js"]!)
+                else { return filled.asset }
+                filled = (now, asset)
+                return asset
+            }
+        }
     }
 
     static func prepare(_ data: Data, contentType: String) throws -> Asset {
@@ -62,7 +101,7 @@ struct WebchatAssets: Sendable {
     /// The file as this request should get it: gzipped when the client accepts gzip, `304` when the client's copy
     /// (`If-None-Match`) is current; `nil` for a name that is not a webchat file.
     func response(_ file: String, to request: Request, cacheControl: String) -> Response? {
-        guard let asset = files[file] else { return nil }
+        guard let asset = file == "widget.js" ? widget.asset : files[file] else { return nil }
         let gzip = asset.gzipped != nil && Self.acceptsGzip(request.headers[.acceptEncoding])
         let etag = "\"\(asset.hash)\(gzip ? "-gz" : "")\""
         var headers: HTTPFields = [.contentType: asset.contentType, .cacheControl: cacheControl, .eTag: etag, .vary: "Accept-Encoding"]

@@ -169,7 +169,7 @@ extension EndpointRegistry {
     var webchatBrands: JSONValue {
         var brands: [String: JSONValue] = [:]
         for endpoint in endpoints where endpoint.configuration.webchat.enabled {
-            var members = endpoint.configuration.webchat.branding.json
+            var members = endpoint.webchat.branding.json
             members["title"] = members["title"] ?? .string(endpoint.configuration.name)
             members["language"] = .string(endpoint.policy.notices.defaultLanguage)
             brands[endpoint.configuration.urlToken] = .object(members)

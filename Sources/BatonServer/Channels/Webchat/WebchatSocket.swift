@@ -162,10 +162,11 @@ final class WebchatSocket: Sendable {
         let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
         let opened = Opened(forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
         do {
+            let webchat = endpoint.webchat
             try await send(
                 .ready(
                     session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                    language: endpoint.policy.notices.defaultLanguage, webchat: endpoint.configuration.webchat, texts: endpoint.webchatTexts), outbound)
+                    language: endpoint.policy.notices.defaultLanguage, webchat: webchat, texts: webchat.texts), outbound)
         } catch {
             opened.stop(hub)
             throw error
@@ -388,7 +389,7 @@ final class WebchatSocket: Sendable {
     /// told `deleted` forgets the session and says `hello` anew, which opens a new one; an erasure that found the
     /// session gone already (another tab's, the retention's) is as good.
     func delete(_ sessionID: SessionID, outbound: WebSocketOutboundWriter) async throws {
-        guard endpoint.configuration.webchat.userCanDelete else {
+        guard endpoint.webchat.userCanDelete else {
             try await send(.error(code: "not_allowed", message: "this chat does not let its users delete conversations"), outbound)
             return
         }
