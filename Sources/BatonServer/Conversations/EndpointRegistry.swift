@@ -4,8 +4,8 @@ import Synchronization
 
 /// An endpoint ready to serve: its settings and its bot (the endpoint's flow).
 public struct Endpoint: Sendable {
-    /// The endpoint's settings as Baton started with them. Its flow and its handover policy are read from
-    /// ``bot`` and ``policy``, which a reload may have replaced since.
+    /// The endpoint's settings as Baton started with them. Its flow, its handover policy and its webchat's look and
+    /// words are read from ``bot``, ``policy`` and ``webchat``, which a reload may have replaced since.
     public let configuration: EndpointConfiguration
     /// Shared by every copy of this endpoint (the channels keep theirs from the start), so a reload reaches them all.
     let script: EndpointScript

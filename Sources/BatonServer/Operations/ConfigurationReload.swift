@@ -1,7 +1,6 @@
 public import BatonConfig
 import BatonCore
 import Foundation
-import Hummingbird
 import Logging
 import NIOPosix
 public import UnixSignals
@@ -65,7 +64,7 @@ final class ConfigurationReload: Sendable {
     }
 
     /// What a reload did.
-    struct Outcome: Codable, Sendable {
+    struct Outcome: Sendable {
         /// Endpoints that run their new flow (or new notices or handover defaults) from now on.
         var reloaded: [String] = []
         /// Endpoints whose flow and notices are as they were.
@@ -75,8 +74,6 @@ final class ConfigurationReload: Sendable {
         var restartNeeded: [String] = []
         /// The file's warnings, as `baton check` prints them.
         var warnings: [String] = []
-        /// With other instances on the store, what each did, this one first (see ``ReloadEverywhere``).
-        var instances: [InstanceReport]?
     }
 
     /// Reads the config again (off the event loops and the executor's threads: it reads files) and puts the endpoints'
@@ -101,18 +98,6 @@ final class ConfigurationReload: Sendable {
                 "configuration not reloaded: the running flows stay", metadata: ["asked": "\(askedBy)", "errors": "\(diagnostics.joined(separator: "; "))"])
             throw error
         }
-    }
-
-    /// The 422's body: the API's error shape, with the diagnostics.
-    struct Refused: Encodable {
-        struct Body: Encodable {
-            var code: String
-            var message: String
-            var diagnostics: [String]
-        }
-        var error: Body
-        /// With other instances on the store, what each did, this one first.
-        var instances: [InstanceReport]?
     }
 
     private func reloadNow() throws -> Outcome {

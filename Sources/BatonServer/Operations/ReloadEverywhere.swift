@@ -32,7 +32,7 @@ final class ReloadEverywhere: Sendable {
         self.logger = logger
     }
 
-    /// `POST /admin/reload`: 200 with this instance's ``ConfigurationReload/Outcome`` when no instance refused; 422
+    /// `POST /admin/reload`: 200 with this instance's ``Answer`` when no instance refused; 422
     /// `config_invalid` with the diagnostics (another instance's after its host and process) when one did, the
     /// running flows staying on each that refused. With other instances, both list every instance's outcome in
     /// `instances`, this one first.
@@ -41,14 +41,14 @@ final class ReloadEverywhere: Sendable {
         let mine = reports[0]
         let listed = instances.relay == nil ? nil : reports
         let refused = reports.filter { $0.status == .refused }
-        guard !refused.isEmpty else { return try .json(ConfigurationReload.Outcome(mine, instances: listed)) }
+        guard !refused.isEmpty else { return try .json(Answer(mine, instances: listed)) }
         let diagnostics = refused.flatMap { report in (report.diagnostics ?? []).map { report.here == true ? $0 : "\(report.label): \($0)" } }
         let message =
             mine.status == .refused
             ? "the config has errors; the running flows stay"
             : "the config has errors on \(refused.count) other instance\(refused.count == 1 ? "" : "s"); the running flows stay there"
         return try .json(
-            ConfigurationReload.Refused(error: .init(code: "config_invalid", message: message, diagnostics: diagnostics), instances: listed),
+            Refused(error: .init(code: "config_invalid", message: message, diagnostics: diagnostics), instances: listed),
             status: .unprocessableContent)
     }
 
@@ -140,5 +140,31 @@ final class ReloadEverywhere: Sendable {
             guard let report = message.report else { return }
             _ = collecting.withLock { $0[message.request] }?.yield(report)
         }
+    }
+
+    /// `POST /admin/reload`'s 200: what this instance put in place (as ``ConfigurationReload/Outcome`` says it) and,
+    /// with other instances on the store, what each did, this one first.
+    struct Answer: Encodable {
+        var reloaded: [String]
+        var unchanged: [String]
+        var restartNeeded: [String]
+        var warnings: [String]
+        var instances: [InstanceReport]?
+
+        init(_ mine: InstanceReport, instances: [InstanceReport]?) {
+            (reloaded, unchanged, restartNeeded, warnings) = (mine.reloaded ?? [], mine.unchanged ?? [], mine.restartNeeded ?? [], mine.warnings ?? [])
+            self.instances = instances
+        }
+    }
+
+    /// The 422's body: the API's error shape, with the diagnostics, and each instance's part as in ``Answer``.
+    struct Refused: Encodable {
+        struct Body: Encodable {
+            var code: String
+            var message: String
+            var diagnostics: [String]
+        }
+        var error: Body
+        var instances: [InstanceReport]?
     }
 }

@@ -98,12 +98,3 @@ struct ReloadMessage: Codable, Sendable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
-
-extension ConfigurationReload.Outcome {
-    /// The answer of `POST /admin/reload` where `report` (this instance's) reloaded.
-    init(_ report: InstanceReport, instances: [InstanceReport]?) {
-        self.init(
-            reloaded: report.reloaded ?? [], unchanged: report.unchanged ?? [], restartNeeded: report.restartNeeded ?? [], warnings: report.warnings ?? [],
-            instances: instances)
-    }
-}

@@ -68,7 +68,7 @@ enum ClientFrame: Decodable {
 enum ServerFrame {
     /// `language`: the endpoint's default (its notices' when a user's language is not among them), which the page's own
     /// words fall back to.
-    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, language: String, webchat: WebchatSettings, texts: [String: [String: String]])
+    case ready(session: SessionID, resumed: Bool, lastID: Int64, endpointName: String, language: String, webchat: WebchatSettings)
     case message(MessagePayload)
     case ack(clientMessageID: String, id: Int64)
     /// A message withdrawn: deleted by its author, or (with `movedTo`) stored again further down to keep the agents' order.
@@ -99,10 +99,10 @@ enum ServerFrame {
     /// Every frame but a message (written straight by ``text``) as JSON.
     private var json: JSONValue {
         switch self {
-        case .ready(let session, let resumed, let lastID, let endpointName, let language, let webchat, let texts):
+        case .ready(let session, let resumed, let lastID, let endpointName, let language, let webchat):
             [
                 "type": "ready", "session": .string(session.rawValue), "resumed": .bool(resumed), "lastId": .number(Double(lastID)),
-                "endpoint": webchat.branding.endpointJSON(name: endpointName, language: language, subtitle: webchat.subtitle, texts: texts),
+                "endpoint": webchat.branding.endpointJSON(name: endpointName, language: language, subtitle: webchat.subtitle, texts: webchat.texts),
                 "canDelete": .bool(webchat.userCanDelete),
             ]
         case .message:

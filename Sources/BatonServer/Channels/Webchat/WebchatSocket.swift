@@ -162,11 +162,10 @@ final class WebchatSocket: Sendable {
         let forwarder = LiveForwarder(socket: self, sessionID: session.id, outbound: outbound, executor: executor)
         let opened = Opened(forwarder: forwarder, subscription: await hub.subscribe(session.id) { forwarder.enqueue($0) })
         do {
-            let webchat = endpoint.webchat
             try await send(
                 .ready(
                     session: session.id, resumed: resumed, lastID: session.lastMessageID, endpointName: endpoint.configuration.name,
-                    language: endpoint.policy.notices.defaultLanguage, webchat: webchat, texts: webchat.texts), outbound)
+                    language: endpoint.policy.notices.defaultLanguage, webchat: endpoint.webchat), outbound)
         } catch {
             opened.stop(hub)
             throw error
