@@ -421,6 +421,9 @@ struct HandoverEndToEndTests {
             #expect(try await client.getJSON("\(base)/messages?after=\(acceptedID)")["handover"] == ["phase": "active", "number": 1, "agentJoined": false])
 
             let conversation = try await chatwoot.waitForConversation()
+            // The history first: a user's message of it that lands after the resolve would reopen the conversation
+            // (and Chatwoot would build the resolve's webhook as it then is: open).
+            try await chatwoot.waitForMessages(conversation.id, count: 6)
             try await chatwoot.take(conversation.id)
             let joined = try await client.getJSON("\(base)/messages?after=\(acceptedID)&wait=10")
             #expect(joined["handover"] == ["phase": "active", "number": 1, "agentJoined": true, "agentName": .string(chatwoot.agentName)])
