@@ -229,12 +229,54 @@ import Testing
     @Test(arguments: ["open", "resolved", "pending", "snoozed", "Resolved"])
     func everyStatusIsRead(status: String) throws {
         let json = try Samples.json(Samples.named("16-")).with("status", .string(status))
-        guard case .status(_, let read, _, let resolution) = try Fixture.classify(json) else {
+        guard case .status(_, let read, _, let resolution, _) = try Fixture.classify(json) else {
             Issue.record("no status for \(status)")
             return
         }
         #expect(read.rawValue == status.lowercased())
         #expect((resolution != nil) == (read == .resolved), "the labels and attributes count only once resolved")
+    }
+
+    /// The reopened sample is Chatwoot reopening for the contact's message (the conversation saved 30 ms after it):
+    /// its `messages[0]` is that message, incoming, to the millisecond.
+    @Test func aStatusCarriesTheConversationsNewestMessageWhenTheUserSentIt() throws {
+        let reopened = try Samples.json(Samples.named("16-"))
+        guard case .status(_, .open, _, _, let message?) = try Fixture.classify(reopened) else {
+            Issue.record("no user's message with the reopening")
+            return
+        }
+        // Its `updated_at` 10:30:00.404Z, earlier than the second after its `created_at`.
+        #expect(message == NewestUserMessage(id: 90221, createdNoLaterThan: 1_781_692_200.404))
+        // Updated long after it was created (an edit, a transcription): the second after its creation.
+        let first = try #require(Self.newestMessage(of: reopened))
+        let edited = reopened.with("messages", [first.with("updated_at", "2026-06-17T11:00:00.000Z")])
+        guard case .status(_, _, _, _, let late?) = try Fixture.classify(edited) else {
+            Issue.record("an edited message is no longer the user's")
+            return
+        }
+        #expect(late == NewestUserMessage(id: 90221, createdNoLaterThan: 1_781_692_201))
+
+        // An agent's message, none, no time to the millisecond or an unreadable one: none is the user's.
+        let resolved = try Samples.json(Samples.named("14-"))
+        guard case .status(_, .resolved, _, _, nil) = try Fixture.classify(resolved) else {
+            Issue.record("an agent's message taken for the user's")
+            return
+        }
+        for variant in [
+            reopened.with("messages", []), reopened.with("messages", nil), reopened.with("messages", [first.with("updated_at", nil)]),
+            reopened.with("messages", [first.with("updated_at", "yesterday")]), reopened.with("messages", "not a list"),
+            reopened.with("messages", [first.with("id", nil)]),
+        ] {
+            guard case .status(_, .open, _, _, nil) = try Fixture.classify(variant) else {
+                Issue.record("a status without a readable user's message: \(variant["messages"] ?? .null)")
+                continue
+            }
+        }
+    }
+
+    static func newestMessage(of conversation: JSONValue) -> JSONValue? {
+        guard case .array(let messages)? = conversation["messages"] else { return nil }
+        return messages.first
     }
 
     @Test func unusableStatusIsIgnored() throws {
@@ -249,7 +291,7 @@ import Testing
         ref.accountID = nil
         #expect(try Fixture.classify(json) == .status(ref, status: .resolved, updatedAt: nil, resolution: Fixture.sampleResolution))
         // A Chatwoot that sends no labels: none.
-        guard case .status(_, _, _, let bare)? = try? Fixture.classify(json.with("labels", nil)) else {
+        guard case .status(_, _, _, let bare, _)? = try? Fixture.classify(json.with("labels", nil)) else {
             Issue.record("no status without labels")
             return
         }

@@ -117,8 +117,10 @@ private struct Conversation {
 
     /// A status event for provider conversation `conversationID` (handover 1's unless told).
     @discardableResult
-    mutating func status(_ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil) -> ConversationStep {
-        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt))
+    mutating func status(
+        _ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil, newestUserMessage: NewestUserMessage? = nil
+    ) -> ConversationStep {
+        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessage: newestUserMessage))
     }
 
     // Support-flow conversations in each handover phase, reached through the machine.
@@ -596,6 +598,89 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
             // An agent reopened it: the agent is there.
             step, state: SupportFlow.state(.inHandover(nodeID: "agent"), handover: SupportFlow.handover(.active, opened: true, statusUpdatedAt: 200, agentJoined: true)),
             messages: [systemSays(HandoverNotices.reopened)], commands: [.sync])
+    }
+
+    /// The user wrote as the agent resolved: the message, on its way, reached Chatwoot after the resolve and reopened
+    /// the conversation (as any incoming message does). No agent came back: the user stays with the bot, the
+    /// agents learn why in a note, and the conversation is resolved again; an agent who reopens it later has the
+    /// user back.
+    @Test(arguments: [ProviderStatus.open, .pending])
+    func aReopeningByTheUsersLateMessageLeavesTheUserWithTheBot(status: ProviderStatus) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let resolved = conversation.state
+        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
+        let step = conversation.status(status, at: 100.5, newestUserMessage: late)
+        var kept = resolved
+        kept.handover?.statusUpdatedAt = 100.5
+        kept.handover?.reopenedByUserMessage = 901
+        expectStep(step, state: kept, commands: [.note(ConversationMachine.lateUserMessageNote), .close(conversationID: firstConversation)])
+
+        // Chatwoot sends the event twice: nothing more.
+        expectNothing(conversation.status(status, at: 100.5, newestUserMessage: late), from: kept)
+        // Baton's own resolve comes back; the user is still with the bot, the flow where the resolve left it.
+        let resolvedAgain = conversation.status(.resolved, at: 101)
+        #expect(resolvedAgain.messages.isEmpty && resolvedAgain.commands.isEmpty)
+        #expect(conversation.state.handover?.phase == .resolved && conversation.state.flow == resolved.flow)
+
+        // An agent reopens it; the user's message is still the newest, and now older than the resolve.
+        let reopened = conversation.status(.open, at: 200, newestUserMessage: late)
+        #expect(reopened.state.handover?.phase == .active)
+        #expect(reopened.messages == [systemSays(HandoverNotices.reopened)] && reopened.commands == [.sync])
+    }
+
+    @Test func aReopeningLongAfterTheLateMessagesIsAnAgentsEvenWhenBatonsResolveWasNotHeard() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
+        conversation.status(.open, at: 100.5, newestUserMessage: late)
+        // No event of Baton's resolve (Chatwoot never sends one again): an open event minutes later is an agent's.
+        let reopened = conversation.status(.open, at: 100.25 + 120, newestUserMessage: late)
+        #expect(reopened.state.handover?.phase == .active && reopened.messages == [systemSays(HandoverNotices.reopened)])
+    }
+
+    /// Chatwoot states a message's time to the millisecond, truncated: one it shows up to a millisecond before the
+    /// resolve may have been created after it; one earlier was there when the agent resolved and reopened nothing.
+    @Test(arguments: [(99.9995, true), (100, true), (99.998, false), (50, false)])
+    func onlyAMessageCreatedAfterTheResolveReopensIt(createdNoLaterThan: Double, byTheUser: Bool) throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let step = conversation.status(.open, at: 200, newestUserMessage: NewestUserMessage(id: 7, createdNoLaterThan: createdNoLaterThan))
+        #expect(step.state.handover?.phase == (byTheUser ? .resolved : .active))
+        #expect(step.commands == (byTheUser ? [.note(ConversationMachine.lateUserMessageNote), .close(conversationID: firstConversation)] : [.sync]))
+    }
+
+    /// Chatwoot saves the reopened conversation again (`waiting_since`, an auto-assignment), each save with its own
+    /// later event, until Baton's resolve lands: none is an agent's.
+    @Test func theReopeningsLaterEventsAreNoAgentsUntilItIsResolvedAgain() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
+        conversation.status(.open, at: 100.3, newestUserMessage: late)
+        let noted = conversation.state
+        let later = conversation.status(.open, at: 101.5, newestUserMessage: late)
+        #expect(later.messages.isEmpty && later.commands.isEmpty)
+        var kept = noted
+        kept.handover?.statusUpdatedAt = 101.5
+        #expect(later.state == kept)
+
+        // Resolved again: forgotten, and the agent's reopening a moment later has the user back.
+        conversation.status(.resolved, at: 102)
+        #expect(conversation.state.handover?.reopenedByUserMessage == nil)
+        let reopened = conversation.status(.open, at: 103, newestUserMessage: late)
+        #expect(reopened.state.handover?.phase == .active && reopened.messages == [systemSays(HandoverNotices.reopened)])
+    }
+
+    /// Baton's own close of a quiet handover comes after the user's messages in the outbox: none lands after it,
+    /// and a reopening is an agent's (also when the close's event was lost, and the user wrote after the last one).
+    @Test func aReopeningOfAnInactiveHandoverIsAnAgents() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        conversation.state.handover?.phase = .inactive
+        let step = conversation.status(.pending, at: 300, newestUserMessage: NewestUserMessage(id: 3, createdNoLaterThan: 150))
+        #expect(step.state.handover?.phase == .active && step.messages == [systemSays(HandoverNotices.reopened)])
+    }
+
+    @Test func withoutTheResolvesTimeAReopeningIsAnAgents() throws {
+        var conversation = try Conversation.active()
+        conversation.status(.resolved)
+        let step = conversation.status(.open, at: 200, newestUserMessage: NewestUserMessage(id: 7, createdNoLaterThan: 150))
+        #expect(step.state.handover?.phase == .active && step.messages == [systemSays(HandoverNotices.reopened)])
     }
 
     @Test(arguments: [ProviderStatus.open, .pending])

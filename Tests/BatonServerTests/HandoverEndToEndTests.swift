@@ -233,6 +233,54 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// An agent resolves while one of the user's messages is on its way to Chatwoot. Created after the resolve, it
+    /// reopens the conversation (Chatwoot reopens a resolved conversation for any incoming message), which is no agent
+    /// coming back: the user stays with the bot, the agents get a note, and Baton resolves the conversation again.
+    @Test func aMessageThatLandsAfterTheAgentResolvedDoesNotBringTheAgentBack() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent please")
+                _ = try await chat.messages(2)
+                let conversation = try await chatwoot.waitForConversation()
+                try await chatwoot.waitForMessages(conversation.id, count: 6)
+
+                // The user's message is held on its way in; the agent resolves meanwhile.
+                chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .seconds(2), times: 1)
+                try await chat.say("one more thing")
+                _ = try await chat.messages(1)
+                try await chatwoot.waitForRequestInFlight("POST", pathSuffix: "/messages", containing: "one more thing")
+                try await chatwoot.resolve(conversation.id)
+                #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+
+                // It lands and reopens the conversation; Baton says why in a note and resolves it again.
+                try await chatwoot.waitForNote(conversation.id, containing: "reached this conversation after it was resolved")
+                _ = try await chatwoot.waitForStatus(conversation.id, "resolved")
+                let trail = await chatwoot.messages(conversation.id).map { "\($0.type)\($0.isPrivate ? " note" : ""): \($0.content ?? "")" }.suffix(5)
+                let expected = [
+                    "activity: Conversation was marked resolved", "incoming: one more thing", "activity: System reopened the conversation",
+                    "outgoing note: Baton: the user's message above", "activity: Conversation was marked resolved",
+                ]
+                #expect(
+                    trail.count == expected.count && zip(trail, expected).allSatisfy { $0.hasPrefix($1) },
+                    "the message came after the resolve and reopened the conversation: \(trail)")
+
+                // The bot has the user.
+                try await chat.say("hi bot")
+                #expect(try await chat.messages(3).map(\.text) == ["hi bot", "You said hi bot", "Say something"], "the bot has the user")
+                #expect(await chatwoot.messages(conversation.id).filter { $0.content == "hi bot" }.isEmpty)
+
+                // An agent who reopens it after Baton heard of its own resolve has the user again, as always.
+                try await chatwoot.waitForStatusEvents(conversation.id, "resolved", count: 2)
+                try await chatwoot.reopen(conversation.id)
+                #expect(try await chat.messages(1).map(\.text) == [HandoverNotices.reopened])
+            }
+        }
+    }
+
     @Test(arguments: [
         ("POST", "/api/v1/accounts/*/conversations", 401, #"{"error":"Invalid Access Token"}"#, "rejected_credentials"),
         ("GET", "/api/v1/accounts/*/inboxes/*", 404, #"{"error":"Resource could not be found"}"#, "invalid_inbox"),

@@ -58,8 +58,9 @@ struct DeskDispatcher: Sendable {
             }
             return await applyReport(await desk.post(message, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .note(let text, _):
-            // Also after Baton closed it (the note says why) or the user left.
-            guard [.active, .inactive, .cancelled, .returned].contains(handover.phase), handover.conversationID != nil else { return .done }
+            // Also after Baton closed it (the note says why), the user left, or the agent resolved (a note does not
+            // reopen it, and may say why Baton resolved it again).
+            guard [.active, .inactive, .cancelled, .returned, .resolved].contains(handover.phase), handover.conversationID != nil else { return .done }
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)

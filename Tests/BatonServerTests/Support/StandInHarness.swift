@@ -185,6 +185,36 @@ struct StandInHarness: Sendable {
         }
     }
 
+    /// Waits until a request of `method` whose path ends with `suffix` and whose body has `text` has arrived and is
+    /// not answered yet (held by ``slow(_:_:by:times:)``).
+    func waitForRequestInFlight(_ method: String, pathSuffix suffix: String, containing text: String) async throws {
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "a \(method) …\(suffix) with \(text) in flight") { snapshot in
+            snapshot.requests.contains { $0.method == method && $0.path.hasSuffix(suffix) && $0.responseStatus == nil && $0.bodyText.contains(text) } ? true : nil
+        }
+    }
+
+    /// Waits until the conversation holds a private note that contains `text`.
+    @discardableResult
+    func waitForNote(_ conversation: Int, containing text: String) async throws -> StoredMessage {
+        let target = ref(conversation)
+        return try await standIn.waitUntil(timeout: .seconds(10), "a note with \(text) in \(conversation)") { snapshot in
+            guard let id = snapshot.conversation(target)?.id else { return nil }
+            return snapshot.messages.first { $0.conversationId == id && $0.isPrivate && $0.content?.contains(text) == true }.map(Self.stored)
+        }
+    }
+
+    /// Waits until Baton has taken `count` of the inbox's `conversation_status_changed` webhooks of conversation
+    /// `id` that say `status` (it answers one once it is applied).
+    func waitForStatusEvents(_ id: Int, _ status: String, count: Int) async throws {
+        _ = try await standIn.waitUntil(timeout: .seconds(10), "\(count) status events '\(status)' of \(id) taken") { snapshot in
+            let taken = snapshot.deliveries.filter {
+                $0.agentBotId == nil && $0.event == "conversation_status_changed" && $0.conversationDisplayId == id && $0.succeeded
+                    && $0.json?["status"]?.stringValue == status
+            }
+            return taken.count >= count ? true : nil
+        }
+    }
+
     /// Makes the stand-in refuse connections until ``comeUp()``.
     func goDown() async { await standIn.goDown() }
     func comeUp() async throws { try await standIn.comeUp() }

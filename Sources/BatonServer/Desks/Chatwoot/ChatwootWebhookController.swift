@@ -202,14 +202,16 @@ struct ChatwootWebhookController {
             let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
             let retracted = try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
             return retracted ? (.applied, "retracted") : (.duplicate, "already retracted")
-        case .status(let conversation, let status, let updatedAt, let resolution):
+        case .status(let conversation, let status, let updatedAt, let resolution, let newestUserMessage):
             // conversation_created arrives for conversations Baton is still linking; only known ones matter.
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
                 return (.ignored, "ignored: not a Baton conversation")
             }
             let providerStatus = ProviderStatus(rawValue: status.rawValue) ?? .open
             try await conversations.handover(
-                .providerStatus(providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt, resolution: resolution),
+                .providerStatus(
+                    providerStatus, conversationID: conversation.conversationID, updatedAt: updatedAt, resolution: resolution,
+                    newestUserMessage: newestUserMessage),
                 sessionID: sessionID, endpoint: endpoint)
             return (.applied, "status \(status.rawValue)")
         case .assigned(let conversation, let agentName, let agentAvatar):
@@ -260,7 +262,7 @@ struct ChatwootWebhookController {
         case .deliver(let message): message.conversation.accountID
         case .survey(let survey): survey.conversation.accountID
         case .handBack(let conversation, _, _): conversation.accountID
-        case .retract(_, let conversation), .status(let conversation, _, _, _), .typing(let conversation, _, _), .assigned(let conversation, _, _):
+        case .retract(_, let conversation), .status(let conversation, _, _, _, _), .typing(let conversation, _, _), .assigned(let conversation, _, _):
             conversation.accountID
         case .ignore: nil
         }

@@ -11,8 +11,10 @@ public enum WebhookAction: Sendable, Hashable {
     case retract(chatwootMessageID: Int, conversation: ConversationRef)
     /// conversation_status_changed, or conversation_updated (status read from `status`), or conversation_created:
     /// the conversation's current status, with updated_at so Baton can ignore stale events; when it is resolved,
-    /// its labels and custom attributes (how the agents say it ended).
-    case status(ConversationRef, status: ConversationStatus, updatedAt: Double?, resolution: ResolutionDetails? = nil)
+    /// its labels and custom attributes (how the agents say it ended); its newest message when the user sent it
+    /// (whose late arrival may be what reopened it).
+    case status(
+        ConversationRef, status: ConversationStatus, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessage: NewestUserMessage? = nil)
     /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
     /// did not change in the same save).
     case assigned(ConversationRef, agentName: String?, agentAvatar: String?)

@@ -149,7 +149,9 @@ public struct WebhookClassifier: Sendable {
         // Every conversation event carries its labels and attributes; what they are when it is resolved is how the
         // agents say it ended.
         let resolution = status == .resolved ? ResolutionDetails(labels: conversation.labels, attributes: conversation.customAttributes) : nil
-        return .status(Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt, resolution: resolution)
+        return .status(
+            Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt, resolution: resolution,
+            newestUserMessage: conversation.newestMessage?.fromTheUser)
     }
 
     /// The node an agent chose by setting `baton_resume_at` in this save, if any.

@@ -1,4 +1,5 @@
 public import BatonCore
+import Foundation
 
 extension ChatwootWebhook {
     /// The conversation shape of webhooks (`webhook_data` in `app/presenters/conversations/event_data_presenter.rb`),
@@ -27,6 +28,9 @@ extension ChatwootWebhook {
         public var timestamp: Double?
         /// The inbox's channel class (`Channel::Api`, `Channel::Whatsapp`, `Channel::WebWidget`…).
         public var channel: String?
+        /// `messages[0]`: the conversation's newest message that is neither private nor an activity, as the payload
+        /// was built (at job time); `nil` when it has none or it could not be read (it decides nothing on its own).
+        public var newestMessage: NewestMessage?
 
         /// Creates a conversation.
         public init(
@@ -67,6 +71,45 @@ extension ChatwootWebhook {
             updatedAt = try reader.double("updated_at")
             timestamp = try reader.double("timestamp")
             channel = try reader.string("channel")
+            if let first = try? reader.array("messages")?.first, let entry = try? JSONReader(first, path: reader.childPath("messages[0]")) {
+                newestMessage = try? NewestMessage(entry)
+            }
+        }
+    }
+
+    /// A conversation payload's `messages[0]` (`Message#push_event_data`), reduced to when and from whom.
+    public struct NewestMessage: Sendable, Hashable {
+        public var id: Int
+        /// `message_type`, an integer here (0 incoming, from the contact: for Baton's inboxes, the user).
+        public var messageType: MessageType?
+        /// `created_at`: whole seconds since 1970.
+        public var createdAt: Double?
+        /// `updated_at`: ISO 8601 to the millisecond, truncated (Rails' `as_json`), as seconds since 1970.
+        public var updatedAt: Double?
+
+        public init(id: Int, messageType: MessageType?, createdAt: Double?, updatedAt: Double?) {
+            self.id = id
+            self.messageType = messageType
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+        }
+
+        init(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) {
+            id = try reader.requiredInt("id")
+            messageType = reader.value("message_type").flatMap(MessageType.init(json:))
+            createdAt = try reader.double("created_at")
+            updatedAt = try reader.string("updated_at").flatMap { text in
+                (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))?.timeIntervalSince1970
+            }
+        }
+
+        /// The message as the user's newest, when the user sent it: the latest it can have been created is its
+        /// `updated_at` (to the millisecond; it only grows), or the second after its `created_at` if that is
+        /// earlier (a later update, an edit or a transcription, says nothing of its creation). `nil` when it is
+        /// not the user's or has no `updated_at`: the millisecond is needed to tell it from a resolve.
+        public var fromTheUser: NewestUserMessage? {
+            guard messageType == .incoming, let updatedAt else { return nil }
+            return NewestUserMessage(id: id, createdNoLaterThan: min(updatedAt, (createdAt ?? .infinity) + 1))
         }
     }
 
