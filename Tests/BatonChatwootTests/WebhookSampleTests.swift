@@ -9,7 +9,7 @@ import Testing
     enum Expected: Sendable {
         case deliver(id: Int, text: String, attachments: [(kind: AttachmentKind, name: String, mime: String)])
         case ignore
-        case status(ConversationStatus, updatedAt: Double, newestUserMessage: NewestUserMessage? = nil)
+        case status(ConversationStatus, updatedAt: Double, newestUserMessageAt: Double? = nil)
         case typing(on: Bool, agent: String)
     }
 
@@ -32,7 +32,7 @@ import Testing
         "11-": .deliver(id: 90220, text: unicodeText, attachments: []),
         "14-": .status(.resolved, updatedAt: 1_781_691_900.11723),
         // Reopened by the contact's message, the conversation's newest (its `updated_at` to the millisecond).
-        "16-": .status(.open, updatedAt: 1_781_692_200.433871, newestUserMessage: NewestUserMessage(id: 90221, createdNoLaterThan: 1_781_692_200.404)),
+        "16-": .status(.open, updatedAt: 1_781_692_200.433871, newestUserMessageAt: 1_781_692_200.404),
         "18-": .status(.open, updatedAt: 1_781_690_531.276401),
         "19-": .typing(on: true, agent: "Maria Schmidt"),
         // The signed example's body is the unicode reply, with Rails' \u0026 / \u003c escapes in the raw bytes.
@@ -94,11 +94,11 @@ import Testing
         case .ignore:
             let reason = try #require(action.ignoreReason, "\(name): \(action)")
             #expect(!reason.isEmpty)
-        case .status(let status, let updatedAt, let newestUserMessage):
+        case .status(let status, let updatedAt, let newestUserMessageAt):
             let resolution = status == .resolved ? Fixture.sampleResolution : nil
             #expect(
                 action
-                    == .status(Fixture.sampleConversation, status: status, updatedAt: updatedAt, resolution: resolution, newestUserMessage: newestUserMessage))
+                    == .status(Fixture.sampleConversation, status: status, updatedAt: updatedAt, resolution: resolution, newestUserMessageAt: newestUserMessageAt))
         case .typing(let on, let agent):
             #expect(action == .typing(Fixture.sampleConversation, on: on, agentName: agent))
         }

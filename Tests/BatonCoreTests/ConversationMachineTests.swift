@@ -118,9 +118,9 @@ private struct Conversation {
     /// A status event for provider conversation `conversationID` (handover 1's unless told).
     @discardableResult
     mutating func status(
-        _ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil, newestUserMessage: NewestUserMessage? = nil
+        _ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil, newestUserMessageAt: Double? = nil
     ) -> ConversationStep {
-        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessage: newestUserMessage))
+        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt))
     }
 
     // Support-flow conversations in each handover phase, reached through the machine.
@@ -608,32 +608,32 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     func aReopeningByTheUsersLateMessageLeavesTheUserWithTheBot(status: ProviderStatus) throws {
         var conversation = try Conversation.resolved(at: 100)
         let resolved = conversation.state
-        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
-        let step = conversation.status(status, at: 100.5, newestUserMessage: late)
+        let late = 100.25
+        let step = conversation.status(status, at: 100.5, newestUserMessageAt: late)
         var kept = resolved
         kept.handover?.statusUpdatedAt = 100.5
-        kept.handover?.reopenedByUserMessage = 901
+        kept.handover?.reopenedByUserMessageAt = 100.25
         expectStep(step, state: kept, commands: [.note(ConversationMachine.lateUserMessageNote), .close(conversationID: firstConversation)])
 
         // Chatwoot sends the event twice: nothing more.
-        expectNothing(conversation.status(status, at: 100.5, newestUserMessage: late), from: kept)
+        expectNothing(conversation.status(status, at: 100.5, newestUserMessageAt: late), from: kept)
         // Baton's own resolve comes back; the user is still with the bot, the flow where the resolve left it.
         let resolvedAgain = conversation.status(.resolved, at: 101)
         #expect(resolvedAgain.messages.isEmpty && resolvedAgain.commands.isEmpty)
         #expect(conversation.state.handover?.phase == .resolved && conversation.state.flow == resolved.flow)
 
         // An agent reopens it; the user's message is still the newest, and now older than the resolve.
-        let reopened = conversation.status(.open, at: 200, newestUserMessage: late)
+        let reopened = conversation.status(.open, at: 200, newestUserMessageAt: late)
         #expect(reopened.state.handover?.phase == .active)
         #expect(reopened.messages == [systemSays(HandoverNotices.reopened)] && reopened.commands == [.sync])
     }
 
     @Test func aReopeningLongAfterTheLateMessagesIsAnAgentsEvenWhenBatonsResolveWasNotHeard() throws {
         var conversation = try Conversation.resolved(at: 100)
-        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
-        conversation.status(.open, at: 100.5, newestUserMessage: late)
+        let late = 100.25
+        conversation.status(.open, at: 100.5, newestUserMessageAt: late)
         // No event of Baton's resolve (Chatwoot never sends one again): an open event minutes later is an agent's.
-        let reopened = conversation.status(.open, at: 100.25 + 120, newestUserMessage: late)
+        let reopened = conversation.status(.open, at: 100.25 + 120, newestUserMessageAt: late)
         #expect(reopened.state.handover?.phase == .active && reopened.messages == [systemSays(HandoverNotices.reopened)])
     }
 
@@ -642,28 +642,31 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     @Test(arguments: [(99.9995, true), (100, true), (99.998, false), (50, false)])
     func onlyAMessageCreatedAfterTheResolveReopensIt(createdNoLaterThan: Double, byTheUser: Bool) throws {
         var conversation = try Conversation.resolved(at: 100)
-        let step = conversation.status(.open, at: 200, newestUserMessage: NewestUserMessage(id: 7, createdNoLaterThan: createdNoLaterThan))
+        let step = conversation.status(.open, at: 200, newestUserMessageAt: createdNoLaterThan)
         #expect(step.state.handover?.phase == (byTheUser ? .resolved : .active))
         #expect(step.commands == (byTheUser ? [.note(ConversationMachine.lateUserMessageNote), .close(conversationID: firstConversation)] : [.sync]))
     }
 
     /// Chatwoot saves the reopened conversation again (`waiting_since`, an auto-assignment), each save with its own
-    /// later event, until Baton's resolve lands: none is an agent's.
+    /// later event, until Baton's resolve lands: none is an agent's, nor is reconciliation's reading of it.
     @Test func theReopeningsLaterEventsAreNoAgentsUntilItIsResolvedAgain() throws {
         var conversation = try Conversation.resolved(at: 100)
-        let late = NewestUserMessage(id: 901, createdNoLaterThan: 100.25)
-        conversation.status(.open, at: 100.3, newestUserMessage: late)
+        let late = 100.25
+        conversation.status(.open, at: 100.3, newestUserMessageAt: late)
         let noted = conversation.state
-        let later = conversation.status(.open, at: 101.5, newestUserMessage: late)
+        let later = conversation.status(.open, at: 101.5, newestUserMessageAt: late)
         #expect(later.messages.isEmpty && later.commands.isEmpty)
         var kept = noted
         kept.handover?.statusUpdatedAt = 101.5
         #expect(later.state == kept)
+        // Read through the API by reconciliation, whose newest message may be Chatwoot's activity line: the same.
+        let read = conversation.status(.open, at: 101.6)
+        #expect(read.messages.isEmpty && read.commands.isEmpty && read.state.handover?.phase == .resolved)
 
         // Resolved again: forgotten, and the agent's reopening a moment later has the user back.
         conversation.status(.resolved, at: 102)
-        #expect(conversation.state.handover?.reopenedByUserMessage == nil)
-        let reopened = conversation.status(.open, at: 103, newestUserMessage: late)
+        #expect(conversation.state.handover?.reopenedByUserMessageAt == nil)
+        let reopened = conversation.status(.open, at: 103, newestUserMessageAt: late)
         #expect(reopened.state.handover?.phase == .active && reopened.messages == [systemSays(HandoverNotices.reopened)])
     }
 
@@ -672,14 +675,14 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
     @Test func aReopeningOfAnInactiveHandoverIsAnAgents() throws {
         var conversation = try Conversation.resolved(at: 100)
         conversation.state.handover?.phase = .inactive
-        let step = conversation.status(.pending, at: 300, newestUserMessage: NewestUserMessage(id: 3, createdNoLaterThan: 150))
+        let step = conversation.status(.pending, at: 300, newestUserMessageAt: 150)
         #expect(step.state.handover?.phase == .active && step.messages == [systemSays(HandoverNotices.reopened)])
     }
 
     @Test func withoutTheResolvesTimeAReopeningIsAnAgents() throws {
         var conversation = try Conversation.active()
         conversation.status(.resolved)
-        let step = conversation.status(.open, at: 200, newestUserMessage: NewestUserMessage(id: 7, createdNoLaterThan: 150))
+        let step = conversation.status(.open, at: 200, newestUserMessageAt: 150)
         #expect(step.state.handover?.phase == .active && step.messages == [systemSays(HandoverNotices.reopened)])
     }
 

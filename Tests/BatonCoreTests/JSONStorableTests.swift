@@ -108,7 +108,7 @@ import Testing
                 handover.resolution = values.maybe { values in
                     ResolutionDetails(labels: [values.text(), "refund-approved"], attributes: ["ticket": .string(values.text()), "count": 3, "nested": ["a": [1, 2]]])
                 }
-                handover.reopenedByUserMessage = values.maybe { Int.random(in: 1...99_999, using: &$0.random) }
+                handover.reopenedByUserMessageAt = values.maybe { _ in 1_764_000_006.125 }
                 return handover
             }
             var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!, botVisits: Int.random(in: 0...3, using: &random)), context: json(), profile: json(), handover: handover)

@@ -1,19 +1,3 @@
-/// The desk conversation's newest message (not a note, not an activity) when the user sent it, as a status event
-/// reports it. A resolved conversation that reopens is an agent coming back, unless this message reopened it:
-/// Chatwoot reopens a resolved conversation when an incoming message is created in it, and Baton posts none after
-/// the resolve, so one created after it was on its way to the desk when the agent resolved.
-public struct NewestUserMessage: Sendable, Hashable {
-    /// The desk's id for the message.
-    public var id: Int
-    /// The latest the message can have been created, on the desk's clock (seconds since 1970).
-    public var createdNoLaterThan: Double
-
-    public init(id: Int, createdNoLaterThan: Double) {
-        self.id = id
-        self.createdNoLaterThan = createdNoLaterThan
-    }
-}
-
 extension ConversationMachine {
     /// The note that tells the agents why Baton resolved the conversation again.
     public static let lateUserMessageNote =
@@ -28,31 +12,32 @@ extension ConversationMachine {
     /// Its event ends the reopening sooner; this bounds it when that event is lost (Chatwoot never sends one again).
     static let reopeningEventsWithin: Double = 120
 
-    /// The step for a reopening of a resolved handover's conversation that no agent made: the user's
-    /// message reopened it, or this is another event of that reopening (a later save, or the same event twice).
-    /// The user stays with the bot; the first time, the agents get a note and the conversation is resolved again.
-    /// `nil` when an agent reopened it (or the desk did not say enough to tell).
+    /// The step for a reopening of a resolved handover's conversation that no agent made: the user's message
+    /// reopened it, or this is another event of that reopening (the same event twice, a later save of the
+    /// conversation, reconciliation's reading of it). The user stays with the bot; the first time, the agents get
+    /// a note and the conversation is resolved again. `nil` when an agent reopened it (or the desk did not say
+    /// enough to tell).
     func reopeningByTheUser(
-        _ status: ProviderStatus, conversationID: Int, updatedAt: Double?, newestUserMessage message: NewestUserMessage?, state: ConversationState
+        _ status: ProviderStatus, conversationID: Int, updatedAt: Double?, newestUserMessageAt message: Double?, state: ConversationState
     ) -> ConversationStep? {
         // Only after an agent's resolve: Baton's own close (a quiet handover) comes after the user's messages in the
         // outbox, so none of them lands after it.
-        guard status == .open || status == .pending, var handover = state.handover, handover.phase == .resolved, let message,
+        guard status == .open || status == .pending, var handover = state.handover, handover.phase == .resolved,
             let lastStatusAt = handover.statusUpdatedAt
         else { return nil }
         var step = ConversationStep(state: state)
-        if message.id == handover.reopenedByUserMessage {
-            // Until the conversation is resolved again (its event forgets the message), an agent cannot reopen it.
-            guard (updatedAt ?? lastStatusAt) - message.createdNoLaterThan < Self.reopeningEventsWithin else { return nil }
+        if let reopenedAt = handover.reopenedByUserMessageAt {
+            // Until the conversation is resolved again (its event ends this), an agent cannot reopen it.
+            guard (updatedAt ?? lastStatusAt) - reopenedAt < Self.reopeningEventsWithin else { return nil }
             if let updatedAt, updatedAt > lastStatusAt { handover.statusUpdatedAt = updatedAt }
             step.state.handover = handover
             return step
         }
         // Created before the resolve (the last status applied), the message reopened nothing: it was there when the
         // agent resolved.
-        guard message.createdNoLaterThan > lastStatusAt - Self.messageClockPrecision else { return nil }
+        guard let createdBy = message, createdBy > lastStatusAt - Self.messageClockPrecision else { return nil }
         if let updatedAt { handover.statusUpdatedAt = updatedAt }
-        handover.reopenedByUserMessage = message.id
+        handover.reopenedByUserMessageAt = createdBy
         step.state.handover = handover
         step.commands.append(.note(Self.lateUserMessageNote))
         step.commands.append(.close(conversationID: conversationID))

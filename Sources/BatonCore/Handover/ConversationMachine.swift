@@ -10,10 +10,12 @@ public enum HandoverEvent: Sendable, Hashable {
     case failedToOpen(number: Int, HandoverOutcome)
     /// A provider conversation's status changed. `updatedAt` is the provider's clock, used to drop stale events;
     /// `resolution`, what the agents left on the conversation, when the desk said (read when it is resolved);
-    /// `newestUserMessage`, the conversation's newest message when the user sent it, which tells a reopening by
-    /// the user's late message from an agent's.
+    /// `newestUserMessageAt`, when the conversation's newest message (not a note) was created at the latest, on the
+    /// provider's clock, if the user sent it: a resolved conversation that reopens is an agent coming back, unless
+    /// that message reopened it. Chatwoot reopens a resolved conversation when an incoming message is created in it,
+    /// and Baton posts none after the resolve, so one created after it was on its way when the agent resolved.
     case providerStatus(
-        ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessage: NewestUserMessage? = nil)
+        ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessageAt: Double? = nil)
     /// The channel's own desk conversation was opened to humans (Chatwoot channel). Baton's own handover, or an
     /// agent reopening a resolved one, needs nothing new; otherwise the desk took the user without a handover node
     /// asking (an agent, or Chatwoot after the agent bot's webhook failed): the bot falls silent as in a handover.
@@ -179,7 +181,7 @@ public struct ConversationMachine: Sendable {
             // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
             if outcome.status != .unavailable { notice(.failed, into: &step) }
             run(.handoverEnded(outcome), into: &step)
-        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessage):
+        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessageAt):
             if handover.phase == .opening, handover.conversationID == nil {
                 // Possibly this handover's conversation, reported before its creation was answered: keep the newest.
                 // An untimed event does not replace a timed one: it cannot be shown to be newer.
@@ -194,13 +196,13 @@ public struct ConversationMachine: Sendable {
             guard handover.conversationID == conversationID else { return step }
             if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
             if let byTheUser = reopeningByTheUser(
-                status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessage: newestUserMessage, state: state)
+                status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt, state: state)
             {
                 return byTheUser
             }
             if let updatedAt { handover.statusUpdatedAt = updatedAt }
             // Resolved again: a reopening from now on is an agent's, whatever the conversation's newest message.
-            if status == .resolved { handover.reopenedByUserMessage = nil }
+            if status == .resolved { handover.reopenedByUserMessageAt = nil }
             step.state.handover = handover
             switch (status, handover.phase) {
             case (.resolved, .active):

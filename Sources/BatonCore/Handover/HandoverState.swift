@@ -71,10 +71,10 @@ public struct HandoverState: Codable, Sendable, Hashable {
     /// What the agents left on the desk's conversation when they resolved it or handed the user back (phase
     /// `resolved` or `returned`), when the desk said.
     public var resolution: ResolutionDetails?
-    /// The desk's id of the user's message that reopened the resolved conversation when it arrived late (it was on
-    /// its way when the agent resolved), until the conversation is resolved again: Baton resolves it, and a
-    /// reopening after that is an agent's.
-    public var reopenedByUserMessage: Int?
+    /// When (on the desk's clock) the user's message was created that reopened the resolved conversation when it
+    /// arrived late (it was on its way as the agent resolved); kept until the conversation is resolved again:
+    /// Baton resolves it, and a reopening after that is an agent's.
+    public var reopenedByUserMessageAt: Double?
 
     /// A provider status event kept until its conversation is known.
     public struct EarlyStatus: Codable, Sendable, Hashable {

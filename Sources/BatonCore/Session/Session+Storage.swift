@@ -98,7 +98,7 @@ extension HandoverState: JSONStorable {
             object.member("phase", phase.rawValue)
             object.member("reconciledThrough", reconciledThrough)
             object.member("remindersSent", remindersSent)
-            object.member("reopenedByUserMessage", reopenedByUserMessage)
+            object.member("reopenedByUserMessageAt", reopenedByUserMessageAt)
             object.member("resolution", resolution)
             object.member("statusUpdatedAt", statusUpdatedAt)
             object.member("syncedThrough", syncedThrough)
@@ -161,7 +161,7 @@ extension HandoverState: JSONStorable {
         remindersSent = try members.optionalInt("remindersSent")
         lastReminderAt = try members.optionalDate("lastReminderAt")
         resolution = try members.optional("resolution").map { json throws(JSONShapeError) in try ResolutionDetails(storageJSON: json) }
-        reopenedByUserMessage = try members.optionalInt("reopenedByUserMessage")
+        reopenedByUserMessageAt = try members.optionalDouble("reopenedByUserMessageAt")
     }
 }
 

@@ -14,7 +14,7 @@ public enum WebhookAction: Sendable, Hashable {
     /// its labels and custom attributes (how the agents say it ended); its newest message when the user sent it
     /// (whose late arrival may be what reopened it).
     case status(
-        ConversationRef, status: ConversationStatus, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessage: NewestUserMessage? = nil)
+        ConversationRef, status: ConversationStatus, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessageAt: Double? = nil)
     /// conversation_updated whose changes give the conversation a human assignee (an agent took it; the status
     /// did not change in the same save).
     case assigned(ConversationRef, agentName: String?, agentAvatar: String?)
@@ -84,6 +84,9 @@ public struct SurveyRequest: Sendable, Hashable {
 /// A Chatwoot conversation status; `resolved` ends a handover.
 public enum ConversationStatus: String, Sendable, Hashable {
     case open, resolved, pending, snoozed
+
+    /// The status as the handover lifecycle knows it.
+    public var provider: ProviderStatus { ProviderStatus(rawValue: rawValue) ?? .open }
 }
 
 /// An agent's message to forward to the end user.

@@ -151,7 +151,7 @@ public struct WebhookClassifier: Sendable {
         let resolution = status == .resolved ? ResolutionDetails(labels: conversation.labels, attributes: conversation.customAttributes) : nil
         return .status(
             Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt, resolution: resolution,
-            newestUserMessage: conversation.newestMessage?.fromTheUser)
+            newestUserMessage: conversation.newestMessage?.createdByTheUserAt)
     }
 
     /// The node an agent chose by setting `baton_resume_at` in this save, if any.

@@ -103,13 +103,13 @@ extension ChatwootWebhook {
             }
         }
 
-        /// The message as the user's newest, when the user sent it: the latest it can have been created is its
-        /// `updated_at` (to the millisecond; it only grows), or the second after its `created_at` if that is
-        /// earlier (a later update, an edit or a transcription, says nothing of its creation). `nil` when it is
-        /// not the user's or has no `updated_at`: the millisecond is needed to tell it from a resolve.
-        public var fromTheUser: NewestUserMessage? {
+        /// When the user created the message at the latest, if the user sent it: its `updated_at` (to the
+        /// millisecond; it only grows), or the second after its `created_at` if that is earlier (a later update, an
+        /// edit or a transcription, says nothing of its creation). `nil` when it is not the user's or has no
+        /// `updated_at`: the millisecond is needed to tell it from a resolve.
+        public var createdByTheUserAt: Double? {
             guard messageType == .incoming, let updatedAt else { return nil }
-            return NewestUserMessage(id: id, createdNoLaterThan: min(updatedAt, (createdAt ?? .infinity) + 1))
+            return min(updatedAt, (createdAt ?? .infinity) + 1)
         }
     }
 
