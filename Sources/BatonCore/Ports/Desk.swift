@@ -67,10 +67,14 @@ public struct DeskHistory: Sendable, Hashable {
     public var messages: [DeskMessage]
     /// The newest desk message id read: everything up to it has been seen.
     public var through: Int64
+    /// The conversation's status as its status event would report it, when what was read says it changed (its
+    /// event may have been lost too); applied after the messages.
+    public var status: HandoverEvent?
 
-    public init(messages: [DeskMessage], through: Int64) {
+    public init(messages: [DeskMessage], through: Int64, status: HandoverEvent? = nil) {
         self.messages = messages
         self.through = through
+        self.status = status
     }
 }
 

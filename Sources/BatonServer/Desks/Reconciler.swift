@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// Reads a handover's conversation through its desk's API and delivers the agent replies no webhook brought
-/// (Chatwoot never retries a webhook), in the desk's order and without duplicates. Runs after a restart, when a
+/// (Chatwoot never retries a webhook), in the desk's order and without duplicates, and a status change whose
+/// webhooks were lost (an agent resolved or reopened while Baton restarted). Runs after a restart, when a
 /// webchat reconnects or an open page pings, when a REST client posts or reads, and when the desk answers again
 /// after an outage.
 struct Reconciler: Sendable {
@@ -52,6 +53,16 @@ struct Reconciler: Sendable {
                 let history = await desks.desk(for: endpoint, channel: session.channel).history(of: handover, session: session)
             else { break }
             changed += await deliver(history.messages, sessionID: sessionID)
+            if let status = history.status {
+                // A resolve or reopen whose webhooks were lost, after the replies before it. Not applied: the page is
+                // read again next time.
+                do {
+                    try await conversations.handover(status, sessionID: sessionID, endpoint: endpoint)
+                } catch {
+                    logger.error("reconciliation could not apply a status", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+                    break
+                }
+            }
             guard history.through > handover.reconciledThrough ?? 0 else { break }
             try? await conversations.reconciled(through: history.through, handover: handover.number, sessionID: sessionID)
         }

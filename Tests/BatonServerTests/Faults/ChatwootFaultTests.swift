@@ -184,6 +184,25 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// A resolve whose webhooks never arrive (Baton was restarting, say: Chatwoot does not retry) is read by the
+    /// same reconciliation: Chatwoot writes an activity line for each status change, and reading one makes Baton read
+    /// the conversation's status. The agent's last reply, then the resolve, and the user is with the bot again.
+    @Test func aLostResolveIsReconciledWhenARESTClientReads() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("lost-resolve", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            chatwoot.dropWebhooks(1_000)
+            try await chatwoot.reply(conversation, "All done, goodbye!")
+            try await chatwoot.resolve(conversation)
+            let texts = try await user.transcript(including: HandoverNotices.resolved).compactMap(\.text)
+            let reply = try #require(texts.firstIndex(of: "All done, goodbye!"), "the reply no webhook brought: \(texts)")
+            #expect(reply < (texts.firstIndex(of: HandoverNotices.resolved) ?? 0), "the reply before the resolve: \(texts)")
+            let answer = try await client.postJSON(RESTUser.path, ["sessionId": .string(user.session), "text": "hi bot"])
+            #expect(answer["messages"].list.map(\.text) == ["hi bot", "You said hi bot", "Say something"])
+            #expect(await chatwoot.conversationStatus(conversation) == "resolved")
+        }
+    }
+
     /// A page that stays open never reconnects, so its reconnect cannot make up for a lost webhook: its pings
     /// (sent after 20 s of silence) do, during a handover, at most once a minute.
     @Test func lostWebhooksReachAnOpenPageThroughItsPings() async throws {

@@ -113,8 +113,10 @@ extension ChatwootDesk {
             let page = try await client.messagePage(conversationID: conversationID, after: Int(after))
             var messages: [DeskMessage] = []
             var through = after
+            var statusMayHaveChanged = false
             for raw in page {
                 if let id = WebhookClassifier.id(ofAPIMessage: raw) { through = max(through, Int64(id)) }
+                if WebhookClassifier.isActivity(apiMessage: raw) { statusMayHaveChanged = true }
                 switch ChatwootWebhookController.classifier.classify(apiMessage: raw, conversationID: conversationID) {
                 case .deliver(let message):
                     messages.append(
@@ -128,11 +130,24 @@ extension ChatwootDesk {
                     continue
                 }
             }
-            return DeskHistory(messages: messages, through: through)
+            // Chatwoot never sends a webhook again: a resolve or reopen while Baton restarted is read here, once per
+            // activity line read (a read that fails reads them again).
+            let status = statusMayHaveChanged ? try await statusEvent(of: conversationID) : nil
+            return DeskHistory(messages: messages, through: through, status: status)
         } catch {
             logger.warning("could not read the Chatwoot conversation", metadata: ["session": "\(session.id)", "conversation": "\(conversationID)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// The conversation's status as its status event would report it.
+    func statusEvent(of conversationID: Int) async throws -> HandoverEvent? {
+        let json = try await client.conversationJSON(id: conversationID)
+        guard case .status(let conversation, let status, let updatedAt, let resolution, let newestUserMessageAt) =
+            ChatwootWebhookController.classifier.classify(apiConversation: json), conversation.conversationID == conversationID
+        else { return nil }
+        return .providerStatus(
+            status.provider, conversationID: conversationID, updatedAt: updatedAt, resolution: resolution, newestUserMessageAt: newestUserMessageAt)
     }
 
     /// A message as text for Chatwoot: the text and its cards, then attachment links and quick-reply options, which

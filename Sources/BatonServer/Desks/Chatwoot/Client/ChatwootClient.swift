@@ -83,6 +83,12 @@ public struct ChatwootClient: Sendable {
         try await call(.GET, "/conversations/\(id)")
     }
 
+    /// The conversation as Chatwoot returns it, to be read as its status event would be
+    /// (``WebhookClassifier/classify(apiConversation:)``).
+    public func conversationJSON(id: Int) async throws -> JSONValue {
+        try await call(.GET, "/conversations/\(id)")
+    }
+
     /// Sets the conversation's status (`resolved` ends a handover from Baton's side). With the agent bot's token,
     /// `open` on a pending conversation is Chatwoot's bot handoff (`Conversation#bot_handoff!`).
     public func setStatus(conversationID: Int, status: String, token: String? = nil) async throws {

@@ -49,6 +49,24 @@ public struct WebhookClassifier: Sendable {
     }
 
     /// The `id` of a message read through the API, whatever the classifier makes of the message.
+    /// A conversation as the API returns it (`GET …/conversations/{id}`, the same members as its webhooks'), read
+    /// as its status event: for reconciliation, when that event may have been lost.
+    public func classify(apiConversation: JSONValue) -> WebhookAction {
+        guard case .object(var fields) = apiConversation else { return .ignore(reason: "a conversation that is not an object") }
+        fields["event"] = .string("conversation_status_changed")
+        do {
+            return classify(try ChatwootWebhook.decode(Data(JSONValue.object(fields).jsonText.utf8)))
+        } catch {
+            return .ignore(reason: "unreadable conversation: \(error.description)")
+        }
+    }
+
+    /// Whether an API message is one of Chatwoot's activity lines ("Conversation was marked resolved by …"), which
+    /// it writes for every status change (`Conversation#create_activity`) among others.
+    public static func isActivity(apiMessage message: JSONValue) -> Bool {
+        message["message_type"].flatMap { ChatwootWebhook.MessageType(json: $0) } == .activity
+    }
+
     public static func id(ofAPIMessage message: JSONValue) -> Int? {
         message["id"].flatMap(JSONReader.integer)
     }
@@ -151,7 +169,7 @@ public struct WebhookClassifier: Sendable {
         let resolution = status == .resolved ? ResolutionDetails(labels: conversation.labels, attributes: conversation.customAttributes) : nil
         return .status(
             Self.reference(for: conversation), status: status, updatedAt: conversation.updatedAt, resolution: resolution,
-            newestUserMessage: conversation.newestMessage?.createdByTheUserAt)
+            newestUserMessageAt: conversation.newestMessage?.createdByTheUserAt)
     }
 
     /// The node an agent chose by setting `baton_resume_at` in this save, if any.
