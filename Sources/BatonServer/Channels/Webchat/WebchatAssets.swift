@@ -69,20 +69,20 @@ struct WebchatAssets: Sendable {
             self.source = source
             self.brands = brands
             let now = brands()
-            filled = Mutex((now, try WebchatAssets.prepare(Self.fill(source, with: now), contentType: WebchatAssets.contentTypes["widget.js"]!)))
+            filled = Mutex((now, try Self.prepare(source, filledWith: now)))
         }
 
-        static func fill(_ source: String, with brands: JSONValue) -> Data {
-            Data(source.replacingOccurrences(of: WebchatAssets.brandsMarker, with: brands.jsonText).utf8)
+        /// The file with `brands` in place of the marker, its hash and gzip copy made.
+        static func prepare(_ source: String, filledWith brands: JSONValue) throws -> Asset {
+            let filled = Data(source.replacingOccurrences(of: WebchatAssets.brandsMarker, with: brands.jsonText).utf8)
+            return try WebchatAssets.prepare(filled, contentType: WebchatAssets.contentTypes["widget.js"]!)
         }
 
         /// The file for the branding as it stands now.
         var asset: Asset {
             let now = brands()
             return filled.withLock { filled in
-                guard filled.brands != now,
-                    let asset = try? WebchatAssets.prepare(Self.fill(source, with: now), contentType: WebchatAssets.contentTypes["widget.js"]!)
-                else { return filled.asset }
+                guard filled.brands != now, let asset = try? Self.prepare(source, filledWith: now) else { return filled.asset }
                 filled = (now, asset)
                 return asset
             }
