@@ -274,6 +274,26 @@ import Testing
         }
     }
 
+    /// Reconciliation reads a conversation through the API (the same members as its webhooks') as its status event,
+    /// after an activity line among its messages said the status may have changed.
+    @Test func anAPIConversationIsReadAsItsStatusEvent() throws {
+        let webhook = try Samples.json(Samples.named("14-"))
+        guard case .object(var api) = webhook else {
+            Issue.record("sample 14 is no object")
+            return
+        }
+        api["event"] = nil
+        api["changed_attributes"] = nil
+        #expect(Fixture.classifier.classify(apiConversation: .object(api)) == (try Fixture.classify(webhook)))
+        #expect(Fixture.classifier.classify(apiConversation: "not a conversation").ignoreReason != nil)
+        #expect(Fixture.classifier.classify(apiConversation: ["status": "resolved"]).ignoreReason?.contains("unreadable") == true)
+
+        #expect(WebhookClassifier.isActivity(apiMessage: ["id": 1, "message_type": 2]))
+        #expect(WebhookClassifier.isActivity(apiMessage: ["id": 1, "message_type": "activity"]))
+        #expect(!WebhookClassifier.isActivity(apiMessage: ["id": 1, "message_type": 0]))
+        #expect(!WebhookClassifier.isActivity(apiMessage: ["id": 1]))
+    }
+
     static func newestMessage(of conversation: JSONValue) -> JSONValue? {
         guard case .array(let messages)? = conversation["messages"] else { return nil }
         return messages.first

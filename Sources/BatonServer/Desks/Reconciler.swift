@@ -4,7 +4,7 @@ import Logging
 
 /// Reads a handover's conversation through its desk's API and delivers the agent replies no webhook brought
 /// (Chatwoot never retries a webhook), in the desk's order and without duplicates, and a status change whose
-/// webhooks were lost (an agent resolved or reopened while Baton restarted). Runs after a restart, when a
+/// webhooks were lost (an agent resolved while Baton restarted). Runs after a restart, when a
 /// webchat reconnects or an open page pings, when a REST client posts or reads, and when the desk answers again
 /// after an outage.
 struct Reconciler: Sendable {
@@ -54,8 +54,8 @@ struct Reconciler: Sendable {
             else { break }
             changed += await deliver(history.messages, sessionID: sessionID)
             if let status = history.status {
-                // A resolve or reopen whose webhooks were lost, after the replies before it. Not applied: the page is
-                // read again next time.
+                // A resolve whose webhooks were lost, after the replies before it. Not applied: the page is read
+                // again next time.
                 do {
                     try await conversations.handover(status, sessionID: sessionID, endpoint: endpoint)
                 } catch {

@@ -130,8 +130,8 @@ extension ChatwootDesk {
                     continue
                 }
             }
-            // Chatwoot never sends a webhook again: a resolve or reopen while Baton restarted is read here, once per
-            // activity line read (a read that fails reads them again).
+            // Chatwoot never sends a webhook again: a resolve while Baton restarted is read here, once per activity
+            // line read (a read that fails reads them again).
             let status = statusMayHaveChanged ? try await statusEvent(of: conversationID) : nil
             return DeskHistory(messages: messages, through: through, status: status)
         } catch {

@@ -48,7 +48,6 @@ public struct WebhookClassifier: Sendable {
         }
     }
 
-    /// The `id` of a message read through the API, whatever the classifier makes of the message.
     /// A conversation as the API returns it (`GET …/conversations/{id}`, the same members as its webhooks'), read
     /// as its status event: for reconciliation, when that event may have been lost.
     public func classify(apiConversation: JSONValue) -> WebhookAction {
@@ -67,6 +66,7 @@ public struct WebhookClassifier: Sendable {
         message["message_type"].flatMap { ChatwootWebhook.MessageType(json: $0) } == .activity
     }
 
+    /// The `id` of a message read through the API, whatever the classifier makes of the message.
     public static func id(ofAPIMessage message: JSONValue) -> Int? {
         message["id"].flatMap(JSONReader.integer)
     }
