@@ -28,7 +28,9 @@ struct ChatwootFaultTests {
             try await chatwoot.comeUp()
             var total = Delivery(test: "chatwoot-down-12-conversations")
             for (index, (_, conversation)) in users.enumerated() {
-                let incoming = try await chatwoot.waitForIncoming(conversation, including: sent[index])
+                // 96 posts waiting for their retry, beside the whole suite's other tests: up to a minute (the test
+                // takes about 45 s in the suite, under 2 s alone; it once ran out of 30 s).
+                let incoming = try await chatwoot.waitForIncoming(conversation, including: sent[index], timeout: .seconds(60))
                 total = total + Delivery.compare(test: total.test, sent: sent[index], received: incoming.filter { $0.contains(" line ") })
             }
             total.expectPerfect()
