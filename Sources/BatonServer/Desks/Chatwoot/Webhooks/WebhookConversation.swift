@@ -79,6 +79,7 @@ extension ChatwootWebhook {
 
     /// A conversation payload's `messages[0]` (`Message#push_event_data`), reduced to when and from whom.
     public struct NewestMessage: Sendable, Hashable {
+        /// Chatwoot's id for the message (an entry without one is not read).
         public var id: Int
         /// `message_type`, an integer here (0 incoming, from the contact: for Baton's inboxes, the user).
         public var messageType: MessageType?
@@ -86,13 +87,6 @@ extension ChatwootWebhook {
         public var createdAt: Double?
         /// `updated_at`: ISO 8601 to the millisecond, truncated (Rails' `as_json`), as seconds since 1970.
         public var updatedAt: Double?
-
-        public init(id: Int, messageType: MessageType?, createdAt: Double?, updatedAt: Double?) {
-            self.id = id
-            self.messageType = messageType
-            self.createdAt = createdAt
-            self.updatedAt = updatedAt
-        }
 
         init(_ reader: JSONReader) throws(ChatwootWebhookDecodingError) {
             id = try reader.requiredInt("id")
