@@ -142,12 +142,9 @@ extension ChatwootDesk {
 
     /// The conversation's status as its status event would report it.
     func statusEvent(of conversationID: Int) async throws -> HandoverEvent? {
-        let json = try await client.conversationJSON(id: conversationID)
-        guard case .status(let conversation, let status, let updatedAt, let resolution, let newestUserMessageAt) =
-            ChatwootWebhookController.classifier.classify(apiConversation: json), conversation.conversationID == conversationID
-        else { return nil }
-        return .providerStatus(
-            status.provider, conversationID: conversationID, updatedAt: updatedAt, resolution: resolution, newestUserMessageAt: newestUserMessageAt)
+        let action = ChatwootWebhookController.classifier.classify(apiConversation: try await client.conversationJSON(id: conversationID))
+        guard case .status(let conversation, _, _, _, _) = action, conversation.conversationID == conversationID else { return nil }
+        return action.statusEvent
     }
 
     /// A message as text for Chatwoot: the text and its cards, then attachment links and quick-reply options, which

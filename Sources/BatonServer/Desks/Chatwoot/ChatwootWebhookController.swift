@@ -202,16 +202,12 @@ struct ChatwootWebhookController {
             let sessionID = try await session(for: conversation, endpoint: endpoint, settings: settings)
             let retracted = try await conversations.retract(externalID: "chatwoot:\(messageID)", sessionID: sessionID)
             return retracted ? (.applied, "retracted") : (.duplicate, "already retracted")
-        case .status(let conversation, let status, let updatedAt, let resolution, let newestUserMessageAt):
+        case .status(let conversation, let status, _, _, _):
             // conversation_created arrives for conversations Baton is still linking; only known ones matter.
-            guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {
+            guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings), let event = action.statusEvent else {
                 return (.ignored, "ignored: not a Baton conversation")
             }
-            try await conversations.handover(
-                .providerStatus(
-                    status.provider, conversationID: conversation.conversationID, updatedAt: updatedAt, resolution: resolution,
-                    newestUserMessageAt: newestUserMessageAt),
-                sessionID: sessionID, endpoint: endpoint)
+            try await conversations.handover(event, sessionID: sessionID, endpoint: endpoint)
             return (.applied, "status \(status.rawValue)")
         case .assigned(let conversation, let agentName, let agentAvatar):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {

@@ -31,6 +31,16 @@ public enum WebhookAction: Sendable, Hashable {
     case ignore(reason: String)
 }
 
+extension WebhookAction {
+    /// What a `status` action tells the handover (from a webhook, or the API read as one); `nil` for other actions.
+    public var statusEvent: HandoverEvent? {
+        guard case .status(let conversation, let status, let updatedAt, let resolution, let newestUserMessageAt) = self else { return nil }
+        return .providerStatus(
+            status.provider, conversationID: conversation.conversationID, updatedAt: updatedAt, resolution: resolution,
+            newestUserMessageAt: newestUserMessageAt)
+    }
+}
+
 /// Which Chatwoot conversation an action is about, with what Baton needs to find its session.
 public struct ConversationRef: Sendable, Hashable {
     /// `nil` when Chatwoot did not send it (conversation `account` exists since 4.14.2).
