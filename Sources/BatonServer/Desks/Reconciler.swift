@@ -46,25 +46,34 @@ struct Reconciler: Sendable {
     func reconcile(_ sessionID: SessionID, force: Bool = false, minimumInterval: TimeInterval = Self.minimumInterval) async -> Int {
         guard await gate.begin(sessionID, force: force, now: now(), minimumInterval: minimumInterval) else { return 0 }
         var changed = 0
+        // Where the next page starts, once a page was read; saved page by page while no status waits.
+        var through: Int64?
+        // The newest status read, applied once every page's messages are in: a status is read as it is now, so a
+        // resolve read on a first page of many comes after the replies of the later pages.
+        var status: (event: HandoverEvent, endpoint: Endpoint, handover: Int)?
         for _ in 0..<Self.maxPages {
-            guard let session = try? await store.session(id: sessionID), let handover = session.state.handover, handover.conversationID != nil,
+            guard let session = try? await store.session(id: sessionID), var handover = session.state.handover, handover.conversationID != nil,
                 handover.phase == .active || handover.phase == .resolved,
-                let endpoint = endpoints.endpoint(id: session.endpointID),
-                let history = await desks.desk(for: endpoint, channel: session.channel).history(of: handover, session: session)
+                let endpoint = endpoints.endpoint(id: session.endpointID)
             else { break }
+            if let through { handover.reconciledThrough = through }
+            guard let history = await desks.desk(for: endpoint, channel: session.channel).history(of: handover, session: session) else { break }
             changed += await deliver(history.messages, sessionID: sessionID)
-            if let status = history.status {
-                // A resolve whose webhooks were lost, after the replies before it. Not applied: the page is read
-                // again next time.
-                do {
-                    try await conversations.handover(status, sessionID: sessionID, endpoint: endpoint)
-                } catch {
-                    logger.error("reconciliation could not apply a status", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
-                    break
-                }
-            }
+            if let event = history.status { status = (event, endpoint, handover.number) }
             guard history.through > handover.reconciledThrough ?? 0 else { break }
-            try? await conversations.reconciled(through: history.through, handover: handover.number, sessionID: sessionID)
+            through = history.through
+            if status == nil {
+                try? await conversations.reconciled(through: history.through, handover: handover.number, sessionID: sessionID)
+            }
+        }
+        if let status, let through {
+            do {
+                try await conversations.handover(status.event, sessionID: sessionID, endpoint: status.endpoint)
+                try? await conversations.reconciled(through: through, handover: status.handover, sessionID: sessionID)
+            } catch {
+                // Not applied: the pages from the one that read it are read again next time.
+                logger.error("reconciliation could not apply a status", metadata: ["session": "\(sessionID)", "error": "\(String(reflecting: error))"])
+            }
         }
         await gate.end(sessionID)
         if changed > 0 {

@@ -205,6 +205,25 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// A resolve read on the first of several pages (Chatwoot's API gives 100 messages a page after a given one) is
+    /// the conversation's status now, so it is applied after every later page's replies, not before them.
+    @Test func aLostResolveComesAfterEveryLostReplyOfSeveralPages() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("lost-resolve-pages", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            chatwoot.dropWebhooks(1_000)
+            // An activity line first ("… self-assigned this conversation"), so the first page reads the status.
+            try await chatwoot.take(conversation)
+            let sent = (1...130).map { "lost reply \($0)" }
+            for text in sent { _ = try await chatwoot.reply(conversation, text) }
+            try await chatwoot.resolve(conversation)
+            let texts = try await user.transcript(including: HandoverNotices.resolved).compactMap(\.text)
+            let resolved = try #require(texts.firstIndex(of: HandoverNotices.resolved))
+            #expect(texts[..<resolved].filter { $0.hasPrefix("lost reply") } == sent, "every reply, in order, before the resolve: \(texts)")
+            #expect(!texts[resolved...].contains { $0.hasPrefix("lost reply") })
+        }
+    }
+
     /// A page that stays open never reconnects, so its reconnect cannot make up for a lost webhook: its pings
     /// (sent after 20 s of silence) do, during a handover, at most once a minute.
     @Test func lostWebhooksReachAnOpenPageThroughItsPings() async throws {
