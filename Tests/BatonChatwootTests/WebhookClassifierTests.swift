@@ -206,6 +206,28 @@ import Testing
         #expect(ref.accountID == nil && ref.inboxID == nil && ref.conversationID == 1187)
     }
 
+    /// An agent's reply carries its conversation's status: open or pending with its time, it is the event that brings
+    /// back a handover whose reopening was lost; resolved, snoozed or untimed, it says nothing.
+    @Test func anAgentsReplyCarriesItsConversationWhenOpen() throws {
+        let reply = try Fixture.agentReply()
+        let open = try #require(try Fixture.classify(reply).deliveredMessage)
+        #expect(open.openStatus == .providerStatus(.open, conversationID: 1187, updatedAt: 1_781_691_303.512345))
+        let pending = try #require(try Fixture.classify(reply.with("conversation.status", "pending")).deliveredMessage)
+        #expect(pending.openStatus == .providerStatus(.pending, conversationID: 1187, updatedAt: 1_781_691_303.512345))
+        for status in ["resolved", "snoozed", "closed"] {
+            #expect(try Fixture.classify(reply.with("conversation.status", .string(status))).deliveredMessage?.openStatus == nil, "\(status)")
+        }
+        #expect(try Fixture.classify(reply.with("conversation.updated_at", nil)).deliveredMessage?.openStatus == nil)
+        // The user's message that the conversation holds newest says whether it, not an agent, reopened it.
+        let contactWrote = reply.with("conversation.messages", .array([["id": 90230, "message_type": 0, "created_at": 1_781_691_303, "updated_at": "2026-06-17T10:15:03.400Z"]]))
+        let afterTheUser = try #require(try Fixture.classify(contactWrote).deliveredMessage)
+        guard case .providerStatus(_, _, _, _, let newestUserMessageAt?)? = afterTheUser.openStatus else {
+            Issue.record("no user message read: \(String(describing: afterTheUser.openStatus))")
+            return
+        }
+        #expect(abs(newestUserMessageAt - 1_781_691_303.4) < 0.000_5)
+    }
+
     // MARK: - Conversation events
 
     @Test func conversationUpdatedCarriesTheStatus() throws {

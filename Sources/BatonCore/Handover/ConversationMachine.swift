@@ -215,7 +215,7 @@ public struct ConversationMachine: Sendable {
                     ? HandoverOutcome(status: .error, reason: .openedInDesk, detail: HandoverNotices.openedInDesk) : HandoverOutcome(status: .completed)
                 outcome.resolution = resolution
                 run(.handoverEnded(outcome), into: &step)
-            case (.open, .resolved), (.pending, .resolved), (.open, .inactive), (.pending, .inactive):
+            case (.open, _) where handover.canBeReopened, (.pending, _) where handover.canBeReopened:
                 handover.phase = .active
                 handover.resolution = nil
                 // An agent reopened it: they are there (their assignment, which may follow, says nothing new).

@@ -114,4 +114,8 @@ public struct HandoverState: Codable, Sendable, Hashable {
 
     /// Whether user messages belong to agents now.
     public var isLive: Bool { phase == .opening || phase == .active }
+
+    /// Whether an agent may still bring it back by reopening its conversation: an agent resolved it, or Baton closed
+    /// it for silence (see `ConversationMachine`'s status events).
+    public var canBeReopened: Bool { phase == .resolved || phase == .inactive }
 }

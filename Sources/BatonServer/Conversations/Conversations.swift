@@ -135,20 +135,27 @@ public struct Conversations: Sendable {
     }
 
     /// An agent's message for the user. `externalID` (the desk's message id) makes a repeated delivery harmless;
-    /// `sentAt`, when the desk says, keeps out one sent before what the retention keeps (see below).
+    /// `sentAt`, when the desk says, keeps out one sent before what the retention keeps (see below). `deskStatus`,
+    /// the conversation's status as the message's delivery carries it when it is open: if the handover ended here,
+    /// an agent reopened the conversation and that event was lost (Chatwoot never sends one again), so it is applied
+    /// first, as its own event would have been, and the user's next messages go to the agent who is writing.
     /// - Returns: the stored message, or `nil` when it had been delivered before or is past the retention.
     @discardableResult
     public func agentMessage(
-        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sentAt: Date? = nil, sessionID: SessionID
+        _ content: MessageContent, agentName: String?, externalID: String, order: Int64? = nil, sentAt: Date? = nil, sessionID: SessionID,
+        deskStatus: (event: HandoverEvent, endpoint: Endpoint)? = nil
     ) async throws -> Message? {
         let time = now()
         // Sent longer ago than messages are kept: the retention deleted it, or would at its next sweep, and its id
         // went with it, so a reconciliation reading the conversation again, or a late `message_updated`, would
         // bring it back to the user as new.
         if let sentAt, let messageRetention, sentAt < time.addingTimeInterval(-messageRetention) { return nil }
+        let checksReopening = deskStatus != nil
         do {
             let trace = BatonTracing.currentTraceparent()
             let (measured, stored) = try await BatonTracing.withSpan("conversation agent message") { _ in try await write(sessionID, at: time) { update in
+                // Told in the write, which stores nothing then, so a running handover's replies cost no read more.
+                if checksReopening, update.state.handover?.canBeReopened == true { throw ReopeningFirst() }
                 update.trace = trace
                 update.append(
                     MessageDraft(sender: .agent, content: content, createdAt: time, agentName: agentName, externalID: externalID, externalOrder: order))
@@ -168,8 +175,15 @@ public struct Conversations: Sendable {
             return stored.first
         } catch SessionStoreError.duplicateExternalMessage {
             return nil
+        } catch is ReopeningFirst {
+            if let deskStatus { try await handover(deskStatus.event, sessionID: sessionID, endpoint: deskStatus.endpoint) }
+            return try await agentMessage(content, agentName: agentName, externalID: externalID, order: order, sentAt: sentAt, sessionID: sessionID)
         }
     }
+
+    /// Thrown out of an agent message's write, which then stores nothing, when the desk's open status is to be
+    /// applied before the message.
+    private struct ReopeningFirst: Error {}
 
     /// The desk never took the user's message `messageID` (its job was given up): the user is told with `notice` (a
     /// notice for the user alone: the agents never get it, so it does not hold the desk's sync position back), and an

@@ -224,6 +224,46 @@ struct ChatwootFaultTests {
         }
     }
 
+    /// An agent reopens a resolved conversation while its webhooks are lost (Chatwoot never sends them again), then
+    /// writes: the message's webhook carries the conversation open, so the handover comes back first, as its own
+    /// event would have brought it, and the user's answer goes to the agent, not to the bot.
+    @Test func anAgentWritingInAConversationReopenedUnheardHasTheUserBack() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("lost-reopen", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            try await chatwoot.resolve(conversation)
+            _ = try await user.transcript(including: HandoverNotices.resolved)
+            chatwoot.dropWebhooks(1_000)
+            try await chatwoot.reopen(conversation)
+            try await chatwoot.waitForWebhooksIdle()
+            chatwoot.clearFaults()
+            try await chatwoot.reply(conversation, "I reopened this: still there?")
+            let texts = try await user.transcript(including: "I reopened this: still there?").compactMap(\.text)
+            let reopened = try #require(texts.lastIndex(of: HandoverNotices.reopened), "the agent is back: \(texts)")
+            #expect(reopened == texts.count - 2, "the notice, then the agent's message: \(texts)")
+            let answer = try await client.postJSON(RESTUser.path, ["sessionId": .string(user.session), "text": "yes, still here"])
+            #expect(answer["messages"].list.map(\.text) == ["yes, still here"], "no bot answer: the agent has the user")
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["yes, still here"])
+        }
+    }
+
+    /// An agent's reply to a conversation that stays resolved (Chatwoot lets agents write there) reaches the user,
+    /// who stays with the bot.
+    @Test func anAgentWritingInAResolvedConversationLeavesTheUserWithTheBot() async throws {
+        try await FaultRig.run { chatwoot, client in
+            let (user, conversation) = try await RESTUser.inHandover("reply-after-resolve", client: client, chatwoot: chatwoot)
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+            try await chatwoot.resolve(conversation)
+            _ = try await user.transcript(including: HandoverNotices.resolved)
+            try await chatwoot.reply(conversation, "One more thing: your order ships today.")
+            let texts = try await user.transcript(including: "One more thing: your order ships today.").compactMap(\.text)
+            #expect(!texts.contains(HandoverNotices.reopened), "\(texts)")
+            let answer = try await client.postJSON(RESTUser.path, ["sessionId": .string(user.session), "text": "thanks"])
+            #expect(answer["messages"].list.map(\.text) == ["thanks", "You said thanks", "Say something"])
+            #expect(await chatwoot.conversationStatus(conversation) == "resolved")
+        }
+    }
+
     /// A page that stays open never reconnects, so its reconnect cannot make up for a lost webhook: its pings
     /// (sent after 20 s of silence) do, during a handover, at most once a minute.
     @Test func lostWebhooksReachAnOpenPageThroughItsPings() async throws {

@@ -176,7 +176,7 @@ struct ChatwootWebhookController {
             let content = MessageContent(text: message.text, attachments: message.attachments)
             let stored = try await conversations.agentMessage(
                 content, agentName: settings.showAgentNames ? message.agentName : nil, externalID: "chatwoot:\(message.chatwootMessageID)", order: Int64(message.chatwootMessageID),
-                sentAt: message.sentAt, sessionID: sessionID)
+                sentAt: message.sentAt, sessionID: sessionID, deskStatus: message.openStatus.map { ($0, endpoint) })
             return stored == nil ? (.duplicate, "already delivered") : (.applied, "delivered")
         case .handBack(let conversation, let nodeID, let resolution):
             guard let sessionID = try await knownSession(for: conversation, endpoint: endpoint, settings: settings) else {

@@ -112,11 +112,14 @@ public struct AgentMessage: Sendable, Hashable {
     public var agentName: String?
     /// When Chatwoot created the message (ISO 8601), as sent.
     public var createdAt: String?
+    /// The conversation's status as the webhook carries it, when it is open or pending and timed: an agent writes in
+    /// an open conversation, so a handover of it that ended here was reopened, and that event was lost.
+    public var openStatus: HandoverEvent?
 
     /// Creates an agent message.
     public init(
         chatwootMessageID: Int, conversation: ConversationRef, text: String, attachments: [Attachment] = [],
-        agentName: String? = nil, createdAt: String? = nil
+        agentName: String? = nil, createdAt: String? = nil, openStatus: HandoverEvent? = nil
     ) {
         self.chatwootMessageID = chatwootMessageID
         self.conversation = conversation
@@ -124,6 +127,7 @@ public struct AgentMessage: Sendable, Hashable {
         self.attachments = attachments
         self.agentName = agentName
         self.createdAt = createdAt
+        self.openStatus = openStatus
     }
 
     /// `createdAt` as a time: Chatwoot sends seconds since 1970 in its API's messages and in a webhook's nested
