@@ -229,10 +229,7 @@ struct ChatwootFaultTests {
     /// event would have brought it, and the user's answer goes to the agent, not to the bot.
     @Test func anAgentWritingInAConversationReopenedUnheardHasTheUserBack() async throws {
         try await FaultRig.run { chatwoot, client in
-            let (user, conversation) = try await RESTUser.inHandover("lost-reopen", client: client, chatwoot: chatwoot)
-            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
-            try await chatwoot.resolve(conversation)
-            _ = try await user.transcript(including: HandoverNotices.resolved)
+            let (user, conversation) = try await Self.resolvedHandover("lost-reopen", client: client, chatwoot: chatwoot)
             chatwoot.dropWebhooks(1_000)
             try await chatwoot.reopen(conversation)
             try await chatwoot.waitForWebhooksIdle()
@@ -251,10 +248,7 @@ struct ChatwootFaultTests {
     /// who stays with the bot.
     @Test func anAgentWritingInAResolvedConversationLeavesTheUserWithTheBot() async throws {
         try await FaultRig.run { chatwoot, client in
-            let (user, conversation) = try await RESTUser.inHandover("reply-after-resolve", client: client, chatwoot: chatwoot)
-            _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
-            try await chatwoot.resolve(conversation)
-            _ = try await user.transcript(including: HandoverNotices.resolved)
+            let (user, conversation) = try await Self.resolvedHandover("reply-after-resolve", client: client, chatwoot: chatwoot)
             try await chatwoot.reply(conversation, "One more thing: your order ships today.")
             let texts = try await user.transcript(including: "One more thing: your order ships today.").compactMap(\.text)
             #expect(!texts.contains(HandoverNotices.reopened), "\(texts)")
@@ -262,6 +256,15 @@ struct ChatwootFaultTests {
             #expect(answer["messages"].list.map(\.text) == ["thanks", "You said thanks", "Say something"])
             #expect(await chatwoot.conversationStatus(conversation) == "resolved")
         }
+    }
+
+    /// A REST user handed over, whose conversation the agent resolved (the user is back with the bot).
+    static func resolvedHandover(_ userID: String, client: any TestClientProtocol, chatwoot: StandInHarness) async throws -> (RESTUser, conversation: Int) {
+        let (user, conversation) = try await RESTUser.inHandover(userID, client: client, chatwoot: chatwoot)
+        _ = try await chatwoot.waitForIncoming(conversation, including: ["agent"])
+        try await chatwoot.resolve(conversation)
+        _ = try await user.transcript(including: HandoverNotices.resolved)
+        return (user, conversation)
     }
 
     /// A page that stays open never reconnects, so its reconnect cannot make up for a lost webhook: its pings
