@@ -78,6 +78,31 @@ struct HandoverTimersEndToEndTests {
         }
     }
 
+    /// Baton closes a handover no agent answered, but Chatwoot refuses the close for a while; meanwhile an agent
+    /// writes (the conversation is open there): the agent has the user again, so the close, once Chatwoot takes calls
+    /// again, is not made, and the user's next message goes to the agent.
+    @Test func anAgentWhoWritesBeforeBatonsCloseIsMadeKeepsTheUser() async throws {
+        try await HandoverEndToEndTests.withBaton(flow: Self.flow(agentSeconds: 2)) { chatwoot, client in
+            let close = "/api/v1/accounts/*/conversations/*/toggle_status"
+            chatwoot.fail("POST", close, status: 500, body: #"{"error":"Internal Server Error"}"#, times: nil)
+            let first = try await client.postJSON(RESTChannelTests.messagesPath, ["text": "my invoice"])
+            guard case .string(let session)? = first["sessionId"] else { throw ChatError.unexpected("no session") }
+            let conversation = try await chatwoot.waitForConversation(session: session)
+            _ = try await client.waitForText("Handover ended: inactive agent_inactive", session: session, timeout: .seconds(20))
+            try await chatwoot.waitForRequests("POST", pathSuffix: "/toggle_status", moreThan: 0)
+            _ = try await chatwoot.reply(conversation, "Sorry for the wait, I am here now.")
+            let texts = try await client.waitForText("Sorry for the wait, I am here now.", session: session, timeout: .seconds(20))
+            #expect(texts.suffix(2) == [HandoverNotices.reopened, "Sorry for the wait, I am here now."])
+            chatwoot.clearFaults()
+            // The session's jobs run in order: this message reaches Chatwoot after the close was made or dropped.
+            let answer = try await client.postJSON(RESTChannelTests.messagesPath, ["sessionId": .string(session), "text": "great, thanks"])
+            #expect(answer["messages"].list.map(\.text) == ["great, thanks"], "no bot answer: the agent has the user")
+            _ = try await chatwoot.waitForIncoming(conversation, including: ["great, thanks"])
+            #expect(await chatwoot.answers("POST", pathSuffix: "/toggle_status").allSatisfy { $0 == 500 }, "no close was made")
+            #expect(await chatwoot.conversationStatus(conversation) == "open")
+        }
+    }
+
     /// A timer set before a restart runs in the next process over the same database.
     @Test func aTimerRunsAfterARestart() async throws {
         let path = TestBaton.databasePath()

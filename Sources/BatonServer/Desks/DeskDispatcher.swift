@@ -63,6 +63,9 @@ struct DeskDispatcher: Sendable {
             guard [.active, .inactive, .cancelled, .returned, .resolved].contains(handover.phase), handover.conversationID != nil else { return .done }
             return await applyReport(await desk.note(text, handover: handover, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .close(let conversationID, _):
+            // An agent came back (reopened it, or wrote in it) after Baton decided to close it, before the close could be
+            // made: the agent has the user again, and closing now would take the user from them.
+            if handover.isLive, handover.conversationID == conversationID { return .done }
             return await applyReport(await desk.close(conversationID: conversationID, session: session, attempt: item.attempts), sessionID: session.id, endpoint: endpoint)
         case .release(let conversationID, _):
             return await desk.release(conversationID: conversationID, session: session, attempt: item.attempts)
