@@ -206,22 +206,25 @@ import Testing
         #expect(ref.accountID == nil && ref.inboxID == nil && ref.conversationID == 1187)
     }
 
-    /// An agent's reply carries its conversation's status: open or pending with its time, it is the event that brings
-    /// back a handover whose reopening was lost; resolved, snoozed or untimed, it says nothing.
+    /// An agent's new reply carries its conversation's status: open or pending with its time, it is the event that
+    /// brings back a handover whose reopening was lost; resolved, snoozed or untimed, it says nothing.
     @Test func anAgentsReplyCarriesItsConversationWhenOpen() throws {
         let reply = try Fixture.agentReply()
         let open = try #require(try Fixture.classify(reply).deliveredMessage)
-        #expect(open.openStatus == .providerStatus(.open, conversationID: 1187, updatedAt: 1_781_691_303.512345))
+        #expect(open.openStatus == .providerStatus(.open, conversationID: 1187, updatedAt: 1_781_691_303.512345, agentWrote: true))
         let pending = try #require(try Fixture.classify(reply.with("conversation.status", "pending")).deliveredMessage)
-        #expect(pending.openStatus == .providerStatus(.pending, conversationID: 1187, updatedAt: 1_781_691_303.512345))
+        #expect(pending.openStatus == .providerStatus(.pending, conversationID: 1187, updatedAt: 1_781_691_303.512345, agentWrote: true))
         for status in ["resolved", "snoozed", "closed"] {
             #expect(try Fixture.classify(reply.with("conversation.status", .string(status))).deliveredMessage?.openStatus == nil, "\(status)")
         }
         #expect(try Fixture.classify(reply.with("conversation.updated_at", nil)).deliveredMessage?.openStatus == nil)
+        // An update may be of a message written long ago (an edit, a delivery status): it says no agent is there now.
+        let update = try #require(try Fixture.classify(reply.with("event", "message_updated")).deliveredMessage)
+        #expect(update.openStatus == nil)
         // The user's message that the conversation holds newest says whether it, not an agent, reopened it.
         let contactWrote = reply.with("conversation.messages", .array([["id": 90230, "message_type": 0, "created_at": 1_781_691_303, "updated_at": "2026-06-17T10:15:03.400Z"]]))
         let afterTheUser = try #require(try Fixture.classify(contactWrote).deliveredMessage)
-        guard case .providerStatus(_, _, _, _, let newestUserMessageAt?)? = afterTheUser.openStatus else {
+        guard case .providerStatus(_, _, _, _, let newestUserMessageAt?, _)? = afterTheUser.openStatus else {
             Issue.record("no user message read: \(String(describing: afterTheUser.openStatus))")
             return
         }

@@ -113,6 +113,39 @@ private func notice(_ text: String, at seconds: Double) -> MessageDraft {
         #expect(reopened.state.wakeAt == at(290), "the user's clock starts again at the reopening")
     }
 
+    /// Until the desk says Baton's close is made, the conversation is still open there: Chatwoot's saves of it
+    /// meanwhile are no agent reopening it, but an agent who writes in it is there, and has the user back.
+    @Test func theConversationOpenBeforeBatonsCloseIsMadeIsNoReopeningButAnAgentWritingIs() throws {
+        var chat = Clocked(try nodes(timers: HandoverTimers(userInactivity: 90)))
+        chat.openHandover()
+        let closed = chat.wake(90)
+        #expect(closed.commands.contains(.close(conversationID: 22)))
+        #expect(chat.state.handover?.closeRequested == true)
+        let save = chat.run(91) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 1_000), state: $1) }
+        #expect(save.state.handover?.phase == .inactive)
+        #expect(save.messages.isEmpty && save.commands.isEmpty)
+        let pending = chat.run(92) { $0.handle(.providerStatus(.pending, conversationID: 22, updatedAt: 1_001), state: $1) }
+        #expect(pending.state.handover?.phase == .inactive)
+        let wrote = chat.run(93) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 1_002, agentWrote: true), state: $1) }
+        #expect(wrote.state.handover?.phase == .active)
+        #expect(wrote.messages.map(\.content.text) == [HandoverNotices.reopened])
+        #expect(wrote.state.handover?.closeRequested == nil)
+    }
+
+    /// Once the desk said Baton's close was made, an agent reopening it has the user back, as after an agent's resolve.
+    @Test func afterBatonsCloseIsMadeAReopeningIsAnAgents() throws {
+        var chat = Clocked(try nodes(timers: HandoverTimers(userInactivity: 90)))
+        chat.openHandover()
+        _ = chat.wake(90)
+        _ = chat.run(91) { $0.handle(.providerStatus(.resolved, conversationID: 22, updatedAt: 1_000), state: $1) }
+        #expect(chat.state.handover?.closeRequested == nil)
+        // An older event (built before the close was made) still changes nothing.
+        let stale = chat.run(92) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 999), state: $1) }
+        #expect(stale.state.handover?.phase == .inactive)
+        let reopened = chat.run(93) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 1_001), state: $1) }
+        #expect(reopened.state.handover?.phase == .active)
+    }
+
     @Test func timersRunOnlyWhileTheHandoverIsActive() throws {
         var chat = Clocked(try nodes(timers: standardTimers))
         chat.run(-5) { $0.handle(.start, state: $1) }

@@ -17,6 +17,7 @@ extension ConversationMachine {
             let user = due == .userInactive
             handover.phase = .inactive
             handover.ending = HandoverOutcome(status: .inactive, reason: user ? .userInactive : .agentInactive)
+            if handover.conversationID != nil { handover.closeRequested = true }
             step.state.handover = handover
             let quiet = Self.spoken(seconds: Int((user ? handover.timers?.userInactivity : handover.timers?.agentInactivity) ?? 0))
             let why = user ? "the user wrote nothing for \(quiet)" : "no agent answered the user for \(quiet)"

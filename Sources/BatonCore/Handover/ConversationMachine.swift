@@ -14,8 +14,11 @@ public enum HandoverEvent: Sendable, Hashable {
     /// provider's clock, if the user sent it: a resolved conversation that reopens is an agent coming back, unless
     /// that message reopened it. Chatwoot reopens a resolved conversation when an incoming message is created in it,
     /// and Baton posts none after the resolve, so one created after it was on its way when the agent resolved.
+    /// `agentWrote`: the status came with a message an agent just wrote in the conversation, so an agent is there
+    /// (even while Baton's own close of it is not made yet).
     case providerStatus(
-        ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessageAt: Double? = nil)
+        ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessageAt: Double? = nil,
+        agentWrote: Bool = false)
     /// The channel's own desk conversation was opened to humans (Chatwoot channel). Baton's own handover, or an
     /// agent reopening a resolved one, needs nothing new; otherwise the desk took the user without a handover node
     /// asking (an agent, or Chatwoot after the agent bot's webhook failed): the bot falls silent as in a handover.
@@ -181,7 +184,7 @@ public struct ConversationMachine: Sendable {
             // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
             if outcome.status != .unavailable { notice(.failed, into: &step) }
             run(.handoverEnded(outcome), into: &step)
-        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessageAt):
+        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessageAt, let agentWrote):
             if handover.phase == .opening, handover.conversationID == nil {
                 // Possibly this handover's conversation, reported before its creation was answered: keep the newest.
                 // An untimed event does not replace a timed one: it cannot be shown to be newer.
@@ -201,8 +204,18 @@ public struct ConversationMachine: Sendable {
                 return byTheUser
             }
             if let updatedAt { handover.statusUpdatedAt = updatedAt }
-            // Resolved again: a reopening from now on is an agent's, whatever the conversation's newest message.
-            if status == .resolved { handover.reopenedByUserMessageAt = nil }
+            // Baton closed it for silence and the desk has not yet said it is closed: open, the conversation is that
+            // close not made yet (Chatwoot saves it for other reasons meanwhile), not an agent's reopening; an agent
+            // who writes in it is there, though.
+            if handover.closeRequested == true, status == .open || status == .pending, !agentWrote {
+                step.state.handover = handover
+                return step
+            }
+            if status == .resolved {
+                // Resolved again: a reopening from now on is an agent's, whatever the conversation's newest message.
+                handover.reopenedByUserMessageAt = nil
+                handover.closeRequested = nil
+            }
             step.state.handover = handover
             switch (status, handover.phase) {
             case (.resolved, .active):
@@ -218,6 +231,7 @@ public struct ConversationMachine: Sendable {
             case (.open, _) where handover.canBeReopened, (.pending, _) where handover.canBeReopened:
                 handover.phase = .active
                 handover.resolution = nil
+                handover.closeRequested = nil
                 // An agent reopened it: they are there (their assignment, which may follow, says nothing new).
                 handover.agentJoined = true
                 handover.agentReopened(at: now)

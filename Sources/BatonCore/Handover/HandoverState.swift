@@ -34,6 +34,9 @@ public struct HandoverState: Codable, Sendable, Hashable {
     public var syncedThrough: Int64
     /// The provider's time of the newest status event applied, to ignore events that arrive late.
     public var statusUpdatedAt: Double?
+    /// Baton closed it for silence and asked the desk to close the conversation, which has not yet said it did:
+    /// until it does, the conversation's being open is not an agent reopening it.
+    public var closeRequested: Bool?
     /// Said to the user once the provider has opened the conversation.
     public var acceptedMessage: MessageContent?
     /// The provider's newest message id that reconciliation has read up to (every message up to it was seen).

@@ -112,8 +112,9 @@ public struct AgentMessage: Sendable, Hashable {
     public var agentName: String?
     /// When Chatwoot created the message (ISO 8601), as sent.
     public var createdAt: String?
-    /// The conversation's status as the webhook carries it, when it is open or pending and timed: an agent writes in
-    /// an open conversation, so a handover of it that ended here was reopened, and that event was lost.
+    /// The conversation's status as a new message's webhook carries it (not an update's), when it is open or pending
+    /// and timed: an agent writes in an open conversation, so a handover of it that ended here was reopened (and that
+    /// event was lost), or Baton's close of it was not made yet.
     public var openStatus: HandoverEvent?
 
     /// Creates an agent message.

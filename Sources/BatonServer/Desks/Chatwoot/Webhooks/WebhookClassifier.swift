@@ -114,17 +114,19 @@ public struct WebhookClassifier: Sendable {
             AgentMessage(
                 chatwootMessageID: message.id, conversation: reference(for: message), text: text,
                 attachments: attachments, agentName: message.sender?.name, createdAt: message.createdAt,
-                openStatus: Self.openStatus(of: message.conversation)))
+                openStatus: isUpdate ? nil : Self.openStatus(of: message.conversation)))
     }
 
-    /// The conversation's status event when it is open or pending, with its time (an untimed one cannot be shown
-    /// to be newer than a resolve); read as its status webhook would be.
+    /// The status event of the conversation an agent just wrote in, when it is open or pending, with its time (an
+    /// untimed one cannot be shown to be newer than a resolve); read as its status webhook would be. Only a new
+    /// message says an agent is there: an update (an edit, a delivery status) may be of one written long ago.
     static func openStatus(of conversation: ChatwootWebhook.Conversation) -> HandoverEvent? {
         guard let raw = conversation.status, let status = ConversationStatus(rawValue: raw.lowercased()), status == .open || status == .pending,
             let updatedAt = conversation.updatedAt
         else { return nil }
         return .providerStatus(
-            status.provider, conversationID: conversation.id, updatedAt: updatedAt, newestUserMessageAt: conversation.newestMessage?.createdByTheUserAt)
+            status.provider, conversationID: conversation.id, updatedAt: updatedAt, newestUserMessageAt: conversation.newestMessage?.createdByTheUserAt,
+            agentWrote: true)
     }
 
     /// Chatwoot replaces the survey's content in webhooks to non-widget inboxes by "Please rate this conversation,
