@@ -109,6 +109,7 @@ import Testing
                     ResolutionDetails(labels: [values.text(), "refund-approved"], attributes: ["ticket": .string(values.text()), "count": 3, "nested": ["a": [1, 2]]])
                 }
                 handover.reopenedByUserMessageAt = values.maybe { _ in 1_764_000_006.125 }
+                handover.closeRequested = values.maybe { Bool.random(using: &$0.random) }
                 return handover
             }
             var state = ConversationState(flow: FlowState(position: positions.randomElement(using: &random)!, botVisits: Int.random(in: 0...3, using: &random)), context: json(), profile: json(), handover: handover)

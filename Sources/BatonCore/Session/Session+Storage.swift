@@ -74,6 +74,7 @@ extension HandoverState: JSONStorable {
             object.member("agentAvatar", agentAvatar)
             object.member("agentJoined", agentJoined)
             object.member("agentName", agentName)
+            object.member("closeRequested", closeRequested)
             object.member("contactID", contactID)
             object.member("conversationID", conversationID)
             object.member("earlyStatus", object: earlyStatus) { fields, early in
@@ -162,6 +163,7 @@ extension HandoverState: JSONStorable {
         lastReminderAt = try members.optionalDate("lastReminderAt")
         resolution = try members.optional("resolution").map { json throws(JSONShapeError) in try ResolutionDetails(storageJSON: json) }
         reopenedByUserMessageAt = try members.optionalDouble("reopenedByUserMessageAt")
+        closeRequested = try members.optionalBool("closeRequested")
     }
 }
 
