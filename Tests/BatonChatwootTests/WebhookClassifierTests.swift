@@ -210,14 +210,23 @@ import Testing
     /// brings back a handover whose reopening was lost; resolved, snoozed or untimed, it says nothing.
     @Test func anAgentsReplyCarriesItsConversationWhenOpen() throws {
         let reply = try Fixture.agentReply()
-        let open = try #require(try Fixture.classify(reply).deliveredMessage)
-        #expect(open.openStatus == .providerStatus(.open, conversationID: 1187, updatedAt: 1_781_691_303.512345, agentWrote: true))
-        let pending = try #require(try Fixture.classify(reply.with("conversation.status", "pending")).deliveredMessage)
-        #expect(pending.openStatus == .providerStatus(.pending, conversationID: 1187, updatedAt: 1_781_691_303.512345, agentWrote: true))
+        // The message's own time (its `created_at`, 10:15:03.482) as a Date gives it, a hair off the decimal.
+        func expectOpen(_ message: AgentMessage, _ status: ProviderStatus) {
+            guard case .providerStatus(status, 1187, 1_781_691_303.512345, nil, nil, let wrote?)? = message.openStatus else {
+                Issue.record("\(String(describing: message.openStatus))")
+                return
+            }
+            #expect(abs(wrote - 1_781_691_303.482) < 0.000_5)
+        }
+        expectOpen(try #require(try Fixture.classify(reply).deliveredMessage), .open)
+        expectOpen(try #require(try Fixture.classify(reply.with("conversation.status", "pending")).deliveredMessage), .pending)
         for status in ["resolved", "snoozed", "closed"] {
             #expect(try Fixture.classify(reply.with("conversation.status", .string(status))).deliveredMessage?.openStatus == nil, "\(status)")
         }
         #expect(try Fixture.classify(reply.with("conversation.updated_at", nil)).deliveredMessage?.openStatus == nil)
+        // Without its own time, the message was there by the conversation's save.
+        let untimed = try #require(try Fixture.classify(reply.with("created_at", nil)).deliveredMessage)
+        #expect(untimed.openStatus == .providerStatus(.open, conversationID: 1187, updatedAt: 1_781_691_303.512345, agentWroteAt: 1_781_691_303.512345))
         // An update may be of a message written long ago (an edit, a delivery status): it says no agent is there now.
         let update = try #require(try Fixture.classify(reply.with("event", "message_updated")).deliveredMessage)
         #expect(update.openStatus == nil)

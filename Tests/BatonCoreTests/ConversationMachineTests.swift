@@ -118,9 +118,10 @@ private struct Conversation {
     /// A status event for provider conversation `conversationID` (handover 1's unless told).
     @discardableResult
     mutating func status(
-        _ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil, newestUserMessageAt: Double? = nil
+        _ status: ProviderStatus, in conversationID: Int = firstConversation, at updatedAt: Double? = nil, newestUserMessageAt: Double? = nil,
+        agentWroteAt: Double? = nil
     ) -> ConversationStep {
-        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt))
+        handle(.providerStatus(status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt, agentWroteAt: agentWroteAt))
     }
 
     // Support-flow conversations in each handover phase, reached through the machine.
@@ -668,6 +669,21 @@ private func expectNothing(_ step: ConversationStep, from state: ConversationSta
         #expect(conversation.state.handover?.reopenedByUserMessageAt == nil)
         let reopened = conversation.status(.open, at: 103, newestUserMessageAt: late)
         #expect(reopened.state.handover?.phase == .active && reopened.messages == [systemSays(HandoverNotices.reopened)])
+    }
+
+    /// An agent who writes after the user's late message answers it: they are there, and have the user back (Baton's
+    /// resolve of it, not made yet, is then not made). One who wrote before it (a message delivered late, or written
+    /// into the resolved conversation) does not.
+    @Test func anAgentAnsweringTheUsersLateMessageHasTheUserBack() throws {
+        var conversation = try Conversation.resolved(at: 100)
+        let late = 100.25
+        conversation.status(.open, at: 100.3, newestUserMessageAt: late)
+        let before = conversation.status(.open, at: 100.4, agentWroteAt: 100.2)
+        #expect(before.state.handover?.phase == .resolved && before.messages.isEmpty && before.commands.isEmpty)
+        let answered = conversation.status(.open, at: 100.6, agentWroteAt: 100.5)
+        #expect(answered.state.handover?.phase == .active)
+        #expect(answered.state.handover?.reopenedByUserMessageAt == nil)
+        #expect(answered.messages == [systemSays(HandoverNotices.reopened)] && answered.commands == [.sync])
     }
 
     /// Baton's own close of a quiet handover comes after the user's messages in the outbox: none lands after it,

@@ -126,7 +126,7 @@ private func notice(_ text: String, at seconds: Double) -> MessageDraft {
         #expect(save.messages.isEmpty && save.commands.isEmpty)
         let pending = chat.run(92) { $0.handle(.providerStatus(.pending, conversationID: 22, updatedAt: 1_001), state: $1) }
         #expect(pending.state.handover?.phase == .inactive)
-        let wrote = chat.run(93) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 1_002, agentWrote: true), state: $1) }
+        let wrote = chat.run(93) { $0.handle(.providerStatus(.open, conversationID: 22, updatedAt: 1_002, agentWroteAt: 1_001.5), state: $1) }
         #expect(wrote.state.handover?.phase == .active)
         #expect(wrote.messages.map(\.content.text) == [HandoverNotices.reopened])
         #expect(wrote.state.handover?.closeRequested == nil)

@@ -15,10 +15,11 @@ extension ConversationMachine {
     /// The step for a reopening of a resolved handover's conversation that no agent made: the user's message
     /// reopened it, or this is another event of that reopening (the same event twice, a later save of the
     /// conversation, reconciliation's reading of it). The user stays with the bot; the first time, the agents get
-    /// a note and the conversation is resolved again. `nil` when an agent reopened it (or the desk did not say
-    /// enough to tell).
+    /// a note and the conversation is resolved again. `nil` when an agent reopened it, or wrote in it after the user's
+    /// message (answering it), or the desk did not say enough to tell.
     func reopeningByTheUser(
-        _ status: ProviderStatus, conversationID: Int, updatedAt: Double?, newestUserMessageAt message: Double?, state: ConversationState
+        _ status: ProviderStatus, conversationID: Int, updatedAt: Double?, newestUserMessageAt message: Double?, agentWroteAt: Double? = nil,
+        state: ConversationState
     ) -> ConversationStep? {
         // Only after an agent's resolve: Baton's own close (a quiet handover) comes after the user's messages in the
         // outbox, so none of them lands after it.
@@ -27,6 +28,8 @@ extension ConversationMachine {
         else { return nil }
         var step = ConversationStep(state: state)
         if let reopenedAt = handover.reopenedByUserMessageAt {
+            // An agent who wrote after the user's message answers it: they are there, and have the user back.
+            if let agentWroteAt, agentWroteAt > reopenedAt { return nil }
             // Until the conversation is resolved again (its event ends this), an agent cannot reopen it.
             guard (updatedAt ?? lastStatusAt) - reopenedAt < Self.reopeningEventsWithin else { return nil }
             if let updatedAt, updatedAt > lastStatusAt { handover.statusUpdatedAt = updatedAt }

@@ -14,11 +14,12 @@ public enum HandoverEvent: Sendable, Hashable {
     /// provider's clock, if the user sent it: a resolved conversation that reopens is an agent coming back, unless
     /// that message reopened it. Chatwoot reopens a resolved conversation when an incoming message is created in it,
     /// and Baton posts none after the resolve, so one created after it was on its way when the agent resolved.
-    /// `agentWrote`: the status came with a message an agent just wrote in the conversation, so an agent is there
-    /// (even while Baton's own close of it is not made yet).
+    /// `agentWroteAt`: the status came with a message an agent just wrote in the conversation, created then (on the
+    /// provider's clock): an agent is there, even while Baton's own close of it is not made yet, or, when the message
+    /// is newer than the user's late one that reopened it, to answer that message.
     case providerStatus(
         ProviderStatus, conversationID: Int, updatedAt: Double?, resolution: ResolutionDetails? = nil, newestUserMessageAt: Double? = nil,
-        agentWrote: Bool = false)
+        agentWroteAt: Double? = nil)
     /// The channel's own desk conversation was opened to humans (Chatwoot channel). Baton's own handover, or an
     /// agent reopening a resolved one, needs nothing new; otherwise the desk took the user without a handover node
     /// asking (an agent, or Chatwoot after the agent bot's webhook failed): the bot falls silent as in a handover.
@@ -184,7 +185,7 @@ public struct ConversationMachine: Sendable {
             // Nobody there and the node said `skip`: not a failure to apologise for; the flow says what it wants.
             if outcome.status != .unavailable { notice(.failed, into: &step) }
             run(.handoverEnded(outcome), into: &step)
-        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessageAt, let agentWrote):
+        case .providerStatus(let status, let conversationID, let updatedAt, let resolution, let newestUserMessageAt, let agentWroteAt):
             if handover.phase == .opening, handover.conversationID == nil {
                 // Possibly this handover's conversation, reported before its creation was answered: keep the newest.
                 // An untimed event does not replace a timed one: it cannot be shown to be newer.
@@ -199,7 +200,8 @@ public struct ConversationMachine: Sendable {
             guard handover.conversationID == conversationID else { return step }
             if let updatedAt, let last = handover.statusUpdatedAt, updatedAt < last { return step }
             if let byTheUser = reopeningByTheUser(
-                status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt, state: state)
+                status, conversationID: conversationID, updatedAt: updatedAt, newestUserMessageAt: newestUserMessageAt, agentWroteAt: agentWroteAt,
+                state: state)
             {
                 return byTheUser
             }
@@ -207,7 +209,7 @@ public struct ConversationMachine: Sendable {
             // Baton closed it for silence and the desk has not yet said it is closed: open, the conversation is that
             // close not made yet (Chatwoot saves it for other reasons meanwhile), not an agent's reopening; an agent
             // who writes in it is there, though.
-            if handover.closeRequested == true, status == .open || status == .pending, !agentWrote {
+            if handover.closeRequested == true, status == .open || status == .pending, agentWroteAt == nil {
                 step.state.handover = handover
                 return step
             }
@@ -232,6 +234,7 @@ public struct ConversationMachine: Sendable {
                 handover.phase = .active
                 handover.resolution = nil
                 handover.closeRequested = nil
+                handover.reopenedByUserMessageAt = nil
                 // An agent reopened it: they are there (their assignment, which may follow, says nothing new).
                 handover.agentJoined = true
                 handover.agentReopened(at: now)

@@ -111,7 +111,9 @@ public struct AgentMessage: Sendable, Hashable {
     /// The agent's display name (`sender.name`).
     public var agentName: String?
     /// When Chatwoot created the message (ISO 8601), as sent.
-    public var createdAt: String?
+    public let createdAt: String?
+    /// `createdAt` as a time (read once: the relay needs it twice).
+    public let sentAt: Date?
     /// The conversation's status as a new message's webhook carries it (not an update's), when it is open or pending
     /// and timed: an agent writes in an open conversation, so a handover of it that ended here was reopened (and that
     /// event was lost), or Baton's close of it was not made yet.
@@ -128,12 +130,13 @@ public struct AgentMessage: Sendable, Hashable {
         self.attachments = attachments
         self.agentName = agentName
         self.createdAt = createdAt
+        sentAt = Self.time(createdAt)
         self.openStatus = openStatus
     }
 
     /// `createdAt` as a time: Chatwoot sends seconds since 1970 in its API's messages and in a webhook's nested
     /// message, ISO 8601 at a webhook's top level (`app/models/message.rb`, `push_event_data` and `webhook_data`).
-    public var sentAt: Date? {
+    static func time(_ createdAt: String?) -> Date? {
         guard let createdAt else { return nil }
         if let seconds = Double(createdAt) { return Date(timeIntervalSince1970: seconds) }
         return (try? Date(createdAt, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)))

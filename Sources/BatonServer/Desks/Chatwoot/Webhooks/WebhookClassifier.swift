@@ -110,23 +110,24 @@ public struct WebhookClassifier: Sendable {
         if text.isEmpty && attachments.isEmpty {
             return .ignore(reason: "nothing to deliver (no text and no attachment with a web URL)")
         }
-        return .deliver(
-            AgentMessage(
-                chatwootMessageID: message.id, conversation: reference(for: message), text: text,
-                attachments: attachments, agentName: message.sender?.name, createdAt: message.createdAt,
-                openStatus: isUpdate ? nil : Self.openStatus(of: message.conversation)))
+        var reply = AgentMessage(
+            chatwootMessageID: message.id, conversation: reference(for: message), text: text,
+            attachments: attachments, agentName: message.sender?.name, createdAt: message.createdAt)
+        if !isUpdate { reply.openStatus = Self.openStatus(of: message.conversation, agentWroteAt: reply.sentAt?.timeIntervalSince1970) }
+        return .deliver(reply)
     }
 
     /// The status event of the conversation an agent just wrote in, when it is open or pending, with its time (an
     /// untimed one cannot be shown to be newer than a resolve); read as its status webhook would be. Only a new
     /// message says an agent is there: an update (an edit, a delivery status) may be of one written long ago.
-    static func openStatus(of conversation: ChatwootWebhook.Conversation) -> HandoverEvent? {
+    /// `agentWroteAt`, the message's creation; without it, the conversation's save (the message was there by then).
+    static func openStatus(of conversation: ChatwootWebhook.Conversation, agentWroteAt: Double?) -> HandoverEvent? {
         guard let raw = conversation.status, let status = ConversationStatus(rawValue: raw.lowercased()), status == .open || status == .pending,
             let updatedAt = conversation.updatedAt
         else { return nil }
         return .providerStatus(
             status.provider, conversationID: conversation.id, updatedAt: updatedAt, newestUserMessageAt: conversation.newestMessage?.createdByTheUserAt,
-            agentWrote: true)
+            agentWroteAt: agentWroteAt ?? updatedAt)
     }
 
     /// Chatwoot replaces the survey's content in webhooks to non-widget inboxes by "Please rate this conversation,
