@@ -32,9 +32,10 @@ struct DoctorTests {
             func doctor(_ change: (inout BatonConfiguration) -> Void = { _ in }, store: (any SessionStore)? = nil) async -> [CheckLine] {
                 var changed = configuration
                 change(&changed)
-                // A closed port is retried until the timeout: a short one, as the test needs no patience.
+                // A closed port is retried until the timeout: a short one, as the test needs no patience, but not so short
+                // that the live Baton, sharing two cores with the whole suite, misses it (1 s did, twice in a day).
                 return await BatonDoctor(
-                    configuration: changed, store: store ?? TestBaton.storeWithoutMigrating(databasePath), probeTimeout: .seconds(1), logger: TestBaton.logger
+                    configuration: changed, store: store ?? TestBaton.storeWithoutMigrating(databasePath), probeTimeout: .seconds(5), logger: TestBaton.logger
                 ).run()
             }
             func failures(_ lines: [CheckLine]) -> [String] { lines.filter { $0.status == .failed }.map(\.subject) }
