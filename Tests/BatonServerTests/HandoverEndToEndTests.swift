@@ -281,6 +281,42 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// As above, but an agent answers the user's late message before Baton's second resolve can be made (Chatwoot
+    /// refuses it for a while): the agent is there, so the user is theirs again and that resolve is not made.
+    @Test func anAgentWhoAnswersTheLateMessageHasTheUserBack() async throws {
+        try await Self.withBaton { chatwoot, client in
+            try await client.chat("t0k3n") { chat in
+                _ = try await chat.hello()
+                _ = try await chat.messages(2)
+                try await chat.say("Ada")
+                _ = try await chat.messages(2)
+                try await chat.say("agent please")
+                _ = try await chat.messages(2)
+                let conversation = try await chatwoot.waitForConversation()
+                try await chatwoot.waitForMessages(conversation.id, count: 6)
+                chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .seconds(2), times: 1)
+                try await chat.say("one more thing")
+                _ = try await chat.messages(1)
+                try await chatwoot.waitForRequestInFlight("POST", pathSuffix: "/messages", containing: "one more thing")
+                // Before the message lands: Baton's resolve of it must not be made before the agent answers.
+                chatwoot.fail("POST", "/api/v1/accounts/*/conversations/*/toggle_status", status: 500, body: #"{"error":"Internal Server Error"}"#, times: nil)
+                try await chatwoot.resolve(conversation.id)
+                #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+
+                try await chatwoot.waitForNote(conversation.id, containing: "reached this conversation after it was resolved")
+                try await chatwoot.waitForRequests("POST", pathSuffix: "/toggle_status", moreThan: 0)
+                _ = try await chatwoot.reply(conversation.id, "Sure, what is it?")
+                #expect(try await chat.messages(2).map(\.text) == [HandoverNotices.reopened, "Sure, what is it?"])
+                chatwoot.clearFaults()
+                // The session's jobs run in order: this message reaches Chatwoot after the resolve was made or dropped.
+                try await chat.say("my order is late")
+                _ = try await chatwoot.waitForIncoming(conversation.id, including: ["my order is late"])
+                #expect(await chatwoot.answers("POST", pathSuffix: "/toggle_status").allSatisfy { $0 == 500 }, "Baton's resolve was not made")
+                #expect(await chatwoot.conversationStatus(conversation.id) == "open")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("POST", "/api/v1/accounts/*/conversations", 401, #"{"error":"Invalid Access Token"}"#, "rejected_credentials"),
         ("GET", "/api/v1/accounts/*/inboxes/*", 404, #"{"error":"Resource could not be found"}"#, "invalid_inbox"),
