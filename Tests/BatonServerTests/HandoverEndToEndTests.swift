@@ -233,28 +233,36 @@ struct HandoverEndToEndTests {
         }
     }
 
+    /// Ada, handed over (her history in Chatwoot), says "one more thing", which is held on its way to Chatwoot for 2 s;
+    /// meanwhile (after `before`) the agent resolves, and she is told so. Returns the conversation.
+    static func agentResolvesWhileAMessageIsOnItsWay(
+        _ chat: Chat, chatwoot: StandInHarness, before: () -> Void = {}
+    ) async throws -> (id: Int, inbox: Int) {
+        _ = try await chat.hello()
+        _ = try await chat.messages(2)
+        try await chat.say("Ada")
+        _ = try await chat.messages(2)
+        try await chat.say("agent please")
+        _ = try await chat.messages(2)
+        let conversation = try await chatwoot.waitForConversation()
+        try await chatwoot.waitForMessages(conversation.id, count: 6)
+        chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .seconds(2), times: 1)
+        try await chat.say("one more thing")
+        _ = try await chat.messages(1)
+        try await chatwoot.waitForRequestInFlight("POST", pathSuffix: "/messages", containing: "one more thing")
+        before()
+        try await chatwoot.resolve(conversation.id)
+        #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+        return conversation
+    }
+
     /// An agent resolves while one of the user's messages is on its way to Chatwoot. Created after the resolve, it
     /// reopens the conversation (Chatwoot reopens a resolved conversation for any incoming message), which is no agent
     /// coming back: the user stays with the bot, the agents get a note, and Baton resolves the conversation again.
     @Test func aMessageThatLandsAfterTheAgentResolvedDoesNotBringTheAgentBack() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent please")
-                _ = try await chat.messages(2)
-                let conversation = try await chatwoot.waitForConversation()
-                try await chatwoot.waitForMessages(conversation.id, count: 6)
-
-                // The user's message is held on its way in; the agent resolves meanwhile.
-                chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .seconds(2), times: 1)
-                try await chat.say("one more thing")
-                _ = try await chat.messages(1)
-                try await chatwoot.waitForRequestInFlight("POST", pathSuffix: "/messages", containing: "one more thing")
-                try await chatwoot.resolve(conversation.id)
-                #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+                let conversation = try await Self.agentResolvesWhileAMessageIsOnItsWay(chat, chatwoot: chatwoot)
 
                 // It lands and reopens the conversation; Baton says why in a note and resolves it again.
                 try await chatwoot.waitForNote(conversation.id, containing: "reached this conversation after it was resolved")
@@ -286,22 +294,10 @@ struct HandoverEndToEndTests {
     @Test func anAgentWhoAnswersTheLateMessageHasTheUserBack() async throws {
         try await Self.withBaton { chatwoot, client in
             try await client.chat("t0k3n") { chat in
-                _ = try await chat.hello()
-                _ = try await chat.messages(2)
-                try await chat.say("Ada")
-                _ = try await chat.messages(2)
-                try await chat.say("agent please")
-                _ = try await chat.messages(2)
-                let conversation = try await chatwoot.waitForConversation()
-                try await chatwoot.waitForMessages(conversation.id, count: 6)
-                chatwoot.slow("POST", "/api/v1/accounts/*/conversations/*/messages", by: .seconds(2), times: 1)
-                try await chat.say("one more thing")
-                _ = try await chat.messages(1)
-                try await chatwoot.waitForRequestInFlight("POST", pathSuffix: "/messages", containing: "one more thing")
-                // Before the message lands: Baton's resolve of it must not be made before the agent answers.
-                chatwoot.fail("POST", "/api/v1/accounts/*/conversations/*/toggle_status", status: 500, body: #"{"error":"Internal Server Error"}"#, times: nil)
-                try await chatwoot.resolve(conversation.id)
-                #expect(try await chat.messages(3).map(\.text) == [HandoverNotices.resolved, "Welcome back, Ada!", "Say something"])
+                let conversation = try await Self.agentResolvesWhileAMessageIsOnItsWay(chat, chatwoot: chatwoot) {
+                    // Before the message lands: Baton's resolve of it must not be made before the agent answers.
+                    chatwoot.fail("POST", "/api/v1/accounts/*/conversations/*/toggle_status", status: 500, body: #"{"error":"Internal Server Error"}"#, times: nil)
+                }
 
                 try await chatwoot.waitForNote(conversation.id, containing: "reached this conversation after it was resolved")
                 try await chatwoot.waitForRequests("POST", pathSuffix: "/toggle_status", moreThan: 0)
