@@ -1,4 +1,5 @@
 import BotStandIn
+import NIOCore
 import Testing
 import StandInJSON
 
@@ -50,14 +51,14 @@ import StandInJSON
             let clock = ContinuousClock()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    let reply = try await HTTP.send(rasa.webhookURL, json: ["sender": "same", "message": "one"])
+                    let reply = try await HTTP.send(rasa.webhookURL, json: ["sender": "same", "message": "one"], timeout: .seconds(30))
                     finished.append("one: " + (reply.json?[0]?["text"]?.stringValue ?? "?"))
                 }
                 // The second request for the same sender arrives while the first turn is still running …
                 _ = try await rasa.waitForRequests(count: 1)
                 group.addTask {
                     let start = clock.now
-                    let reply = try await HTTP.send(rasa.webhookURL, json: ["sender": "same", "message": "two"])
+                    let reply = try await HTTP.send(rasa.webhookURL, json: ["sender": "same", "message": "two"], timeout: .seconds(30))
                     // … and is only answered once that turn is over (the script was the first turn's, not this one's).
                     #expect(clock.now - start >= .seconds(6))
                     finished.append("two: " + (reply.json?[0]?["text"]?.stringValue ?? "?"))
