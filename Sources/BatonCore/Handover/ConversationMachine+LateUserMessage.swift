@@ -23,7 +23,7 @@ extension ConversationMachine {
     ) -> ConversationStep? {
         // Only after an agent's resolve: Baton's own close (a quiet handover) comes after the user's messages in the
         // outbox, so none of them lands after it.
-        guard status == .open || status == .pending, var handover = state.handover, handover.phase == .resolved,
+        guard status.isOpen, var handover = state.handover, handover.phase == .resolved,
             let lastStatusAt = handover.statusUpdatedAt
         else { return nil }
         var step = ConversationStep(state: state)

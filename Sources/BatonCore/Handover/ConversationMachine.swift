@@ -38,6 +38,9 @@ public enum HandoverEvent: Sendable, Hashable {
 /// A provider conversation's status as Baton cares about it.
 public enum ProviderStatus: String, Codable, Sendable, Hashable {
     case open, pending, snoozed, resolved
+
+    /// Open to agents: `open`, or `pending` (waiting for them, or a bot's).
+    public var isOpen: Bool { self == .open || self == .pending }
 }
 
 /// Provider I/O the conversation needs after a step is saved.
@@ -209,7 +212,7 @@ public struct ConversationMachine: Sendable {
             // Baton closed it for silence and the desk has not yet said it is closed: open, the conversation is that
             // close not made yet (Chatwoot saves it for other reasons meanwhile), not an agent's reopening; an agent
             // who writes in it is there, though.
-            if handover.closeRequested == true, status == .open || status == .pending, agentWroteAt == nil {
+            if handover.closeRequested == true, status.isOpen, agentWroteAt == nil {
                 step.state.handover = handover
                 return step
             }
@@ -230,7 +233,7 @@ public struct ConversationMachine: Sendable {
                     ? HandoverOutcome(status: .error, reason: .openedInDesk, detail: HandoverNotices.openedInDesk) : HandoverOutcome(status: .completed)
                 outcome.resolution = resolution
                 run(.handoverEnded(outcome), into: &step)
-            case (.open, _) where handover.canBeReopened, (.pending, _) where handover.canBeReopened:
+            case _ where status.isOpen && handover.canBeReopened:
                 handover.phase = .active
                 handover.resolution = nil
                 handover.closeRequested = nil

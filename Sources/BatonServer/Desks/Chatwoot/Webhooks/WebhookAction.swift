@@ -97,6 +97,13 @@ public enum ConversationStatus: String, Sendable, Hashable {
 
     /// The status as the handover lifecycle knows it.
     public var provider: ProviderStatus { ProviderStatus(rawValue: rawValue) ?? .open }
+
+    /// A payload's `status`, in any case (Chatwoot sends it lower case, which is read without making a copy: every
+    /// agent reply's webhook carries one).
+    init?(payload raw: String) {
+        guard let status = Self(rawValue: raw) ?? Self(rawValue: raw.lowercased()) else { return nil }
+        self = status
+    }
 }
 
 /// An agent's message to forward to the end user.

@@ -122,8 +122,7 @@ public struct WebhookClassifier: Sendable {
     /// message says an agent is there: an update (an edit, a delivery status) may be of one written long ago.
     /// `agentWroteAt`, the message's creation; without it, the conversation's save (the message was there by then).
     static func openStatus(of conversation: ChatwootWebhook.Conversation, agentWroteAt: Double?) -> HandoverEvent? {
-        guard let raw = conversation.status, let status = ConversationStatus(rawValue: raw.lowercased()), status == .open || status == .pending,
-            let updatedAt = conversation.updatedAt
+        guard let raw = conversation.status, let status = ConversationStatus(payload: raw), status.provider.isOpen, let updatedAt = conversation.updatedAt
         else { return nil }
         return .providerStatus(
             status.provider, conversationID: conversation.id, updatedAt: updatedAt, newestUserMessageAt: conversation.newestMessage?.createdByTheUserAt,
@@ -175,7 +174,7 @@ public struct WebhookClassifier: Sendable {
     /// (Chatwoot delivers events out of order and builds payloads at job time).
     private func classifyStatus(_ conversation: ChatwootWebhook.Conversation, event: String) -> WebhookAction {
         guard let raw = conversation.status else { return .ignore(reason: "\(event) without status") }
-        guard let status = ConversationStatus(rawValue: raw.lowercased()) else {
+        guard let status = ConversationStatus(payload: raw) else {
             return .ignore(reason: "\(event) with unknown status \"\(raw)\"")
         }
         // Every conversation event carries its labels and attributes; what they are when it is resolved is how the
